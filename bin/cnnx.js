@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+// Executable shim: all logic lives in dist/cli/main.js (built by `npm run build`).
+import { main } from '../dist/cli/main.js';
+
+main(process.argv);

@@ -1,0 +1,11 @@
+// Test settings: every test file under test/, generous timeouts for spawned CLI runs.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    maxConcurrency: 4,
+  },
+});
