@@ -1,0 +1,100 @@
+// Reads a network spec file: JSON syntax errors with line:col, then validation into a readonly Network.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describeValue, specError } from '../errors.js';
+import { LAYER_TYPES, layerDefByType } from '../layers/index.js';
+import { parseInput } from './input.js';
+import { isPlainObject, ObjectReader } from './reader.js';
+import { didYouMean } from './suggest.js';
+import type { SafetensorsCache } from './tensors.js';
+import type { Layer, Network } from './types.js';
+
+/** Loads and validates the spec at `file`; throws a CnnxError (exit 2) naming the file and JSON path. */
+export async function loadNetwork(file: string): Promise<Network> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw specError('spec.read', file, '', code === 'ENOENT' ? 'no such file' : `cannot read: ${(error as Error).message}`);
+  }
+  const text = bytes.toString('utf8');
+  return parseNetwork(parseJson(text, file), { file, dir: path.dirname(path.resolve(file)), hash: sha256(bytes) });
+}
+
+export interface SpecOrigin {
+  /** How messages name the spec. */
+  readonly file: string;
+  /** Folder for relative tensor paths. */
+  readonly dir: string;
+  readonly hash: string;
+}
+
+/** Validates an already-parsed spec object. */
+export async function parseNetwork(raw: unknown, origin: SpecOrigin): Promise<Network> {
+  const { file } = origin;
+  if (!isPlainObject(raw)) throw specError('spec.type', file, '', `expected a JSON object with "input" and "layers", got ${describeValue(raw)}`);
+  const top = new ObjectReader(file, '', raw);
+  const name = top.string('name', path.basename(file, path.extname(file)));
+  top.optionalString('description');
+  const rawInput = top.require('input');
+  if (!isPlainObject(rawInput)) throw top.expected('input', 'an object such as {"channels": 3}');
+  const input = parseInput(new ObjectReader(file, 'input', rawInput));
+  const rawLayers = top.require('layers');
+  if (!Array.isArray(rawLayers) || rawLayers.length === 0) throw top.expected('layers', 'a non-empty array of layers');
+  top.finish();
+
+  const layers: Layer[] = [];
+  const names = new Map<string, number>();
+  const safetensors: SafetensorsCache = new Map();
+  let channels = input.channels;
+  for (const [index, rawLayer] of rawLayers.entries()) {
+    const at = `layers[${index}]`;
+    if (!isPlainObject(rawLayer)) throw specError('spec.type', file, at, `expected a layer object such as {"type": "relu"}, got ${describeValue(rawLayer)}`);
+    const type = rawLayer.type;
+    const def = typeof type === 'string' ? layerDefByType(type) : undefined;
+    if (!def) {
+      const hint = typeof type === 'string' ? didYouMean(type, LAYER_TYPES) : '';
+      throw specError('spec.type', file, `${at}.type`, `expected one of ${LAYER_TYPES.join(', ')}, got ${describeValue(type)}${hint}`);
+    }
+    const r = new ObjectReader(file, `${at} (${type})`, rawLayer);
+    r.get('type');
+    const layerName = r.optionalString('name');
+    if (layerName !== undefined) {
+      if (layerName === '' || layerName === 'all' || layerName === 'input') throw r.error('name', `"${layerName}" is reserved; choose another name`, 'spec.name');
+      const previous = names.get(layerName);
+      if (previous !== undefined) throw r.error('name', `"${layerName}" is already the name of layers[${previous}]`, 'spec.name');
+      names.set(layerName, index);
+    }
+    const params = await def.parse(r, { file, dir: origin.dir, index, where: r.where, inChannels: channels, safetensors });
+    const layer = { type, index, ...(layerName !== undefined ? { name: layerName } : {}), ...params } as Layer;
+    channels = def.outChannels(layer, channels);
+    layers.push(layer);
+  }
+  return { name, file, hash: origin.hash, input, layers };
+}
+
+/** JSON.parse with a message that gives line and column instead of a byte offset. */
+export function parseJson(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const message = (error as Error).message;
+    const position = /position (\d+)/.exec(message);
+    let where = '';
+    if (position) {
+      const offset = Number(position[1]);
+      const before = text.slice(0, offset);
+      const line = before.split('\n').length;
+      const column = offset - before.lastIndexOf('\n');
+      where = `${line}:${column}`;
+    }
+    const reason = message.replace(/^JSON\.parse: /, '').replace(/ in JSON at position \d+.*$/, '').replace(/ \(line \d+ column \d+\)$/, '');
+    throw specError('spec.syntax', where ? `${file}:${where}` : file, '', `invalid JSON: ${reason}`);
+  }
+}
+
+export function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
