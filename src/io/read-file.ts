@@ -1,0 +1,26 @@
+// Reads a whole input file, turning the operating system's failures into one-line CnnxErrors.
+
+import { readFile } from 'node:fs/promises';
+import { CnnxError } from '../errors.js';
+
+/** Why a read failed, in words a user can act on, keyed by Node's error code. */
+const READ_FAILURES: Record<string, { code: string; reason: string }> = {
+  ENOENT: { code: 'file.missing', reason: 'no such file' },
+  ENOTDIR: { code: 'file.missing', reason: 'no such file (a parent is not a directory)' },
+  EISDIR: { code: 'file.unreadable', reason: 'is a directory, not a file' },
+  EACCES: { code: 'file.unreadable', reason: 'permission denied' },
+  EPERM: { code: 'file.unreadable', reason: 'permission denied' },
+};
+
+/** The bytes of `path`; failures name `displayName` (what the user wrote, not the resolved path). */
+export async function readInputFile(path: string, displayName: string = path): Promise<Uint8Array> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    const errno = (error as NodeJS.ErrnoException).code ?? '';
+    const known = READ_FAILURES[errno];
+    if (known) throw new CnnxError(known.code, `${displayName}: ${known.reason}`);
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new CnnxError('file.unreadable', `${displayName}: cannot be read: ${detail.replace(/\s+/g, ' ')}`);
+  }
+}
