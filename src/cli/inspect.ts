@@ -1,0 +1,99 @@
+// `cnnx inspect NET`: per layer output shape, parameters, multiply-adds and receptive field, like torchsummary.
+import { layerDef } from '../layers/index.js';
+import { formatShape, type Shape } from '../engine/tensor.js';
+import { inferShapes } from '../spec/shapes.js';
+import type { Network } from '../spec/types.js';
+
+export interface LayerSummary {
+  readonly index: number;
+  readonly name: string | null;
+  readonly type: string;
+  readonly output: Shape;
+  readonly params: number;
+  readonly macs: number;
+  /** Receptive field of one output cell, in input pixels [h, w]; null after adaptive pooling (input-dependent). */
+  readonly receptiveField: readonly [number, number] | null;
+  /** Distance in input pixels between neighbouring output cells [h, w]. */
+  readonly jump: readonly [number, number] | null;
+  /** Input coordinate of the centre of output cell (0, 0) [y, x]. */
+  readonly start: readonly [number, number] | null;
+}
+
+export interface NetworkSummary {
+  readonly name: string;
+  readonly input: Shape;
+  readonly layers: readonly LayerSummary[];
+  readonly totalParams: number;
+  readonly totalMacs: number;
+}
+
+/** Computes the summary for an input of `input` shape (receptive field rules as torch-scan). */
+export function summarize(net: Network, input: Shape): NetworkSummary {
+  const shapes = inferShapes(net, input, `--size ${input.height}x${input.width}`);
+  let field: { r: number[]; j: number[]; c: number[] } | null = { r: [1, 1], j: [1, 1], c: [0, 0] };
+  let inShape = input;
+  const layers = net.layers.map((layer, i) => {
+    const def = layerDef(layer);
+    const output = shapes[i];
+    const { params, macs } = def.cost(layer, inShape, output);
+    const window = def.window(layer);
+    if (layer.type === 'adaptive_avgpool2d' || layer.type === 'adaptive_maxpool2d') field = null;
+    else if (window && field) {
+      const f: { r: number[]; j: number[]; c: number[] } = field;
+      field = {
+        r: [0, 1].map((a) => f.r[a] + (window.kernel[a] - 1) * f.j[a]),
+        j: [0, 1].map((a) => f.j[a] * window.stride[a]),
+        c: [0, 1].map((a) => f.c[a] + ((window.kernel[a] - 1) / 2 - window.padBefore[a]) * f.j[a]),
+      };
+    }
+    inShape = output;
+    const cur = field as { r: number[]; j: number[]; c: number[] } | null;
+    return {
+      index: i,
+      name: layer.name ?? null,
+      type: layer.type,
+      output,
+      params,
+      macs,
+      receptiveField: cur ? ([cur.r[0], cur.r[1]] as const) : null,
+      jump: cur ? ([cur.j[0], cur.j[1]] as const) : null,
+      start: cur ? ([cur.c[0], cur.c[1]] as const) : null,
+    };
+  });
+  return {
+    name: net.name,
+    input,
+    layers,
+    totalParams: layers.reduce((s, l) => s + l.params, 0),
+    totalMacs: layers.reduce((s, l) => s + l.macs, 0),
+  };
+}
+
+/** The human table. */
+export function formatSummary(s: NetworkSummary): string[] {
+  const pair = (p: readonly number[] | null) => (p ? (p[0] === p[1] ? `${p[0]}` : `${p[0]}x${p[1]}`) : 'input-dependent');
+  const rows = s.layers.map((l) => [
+    `${l.index}`,
+    l.name ?? '',
+    l.type,
+    formatShape(l.output),
+    l.params.toLocaleString('en-US'),
+    l.macs.toLocaleString('en-US'),
+    pair(l.receptiveField),
+    pair(l.jump),
+    pair(l.start),
+  ]);
+  const header = ['#', 'name', 'type', 'output (CxHxW)', 'params', 'mult-adds', 'rf', 'jump', 'start'];
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  const numeric = new Set([0, 4, 5, 6, 7, 8]);
+  const line = (cells: string[]) => cells.map((cell, c) => (numeric.has(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd();
+  return [
+    `${s.name}: input ${formatShape(s.input)}`,
+    line(header),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.map(line),
+    '',
+    `total params: ${s.totalParams.toLocaleString('en-US')}`,
+    `total mult-adds: ${s.totalMacs.toLocaleString('en-US')} (${(s.totalMacs / 1e9).toFixed(3)} G)`,
+  ];
+}

@@ -1,0 +1,19 @@
+// Turns errors into one line on stderr and an exit code; the only place that decides how failures look.
+import { CnnxError } from '../errors.js';
+
+/** Prints `cnnx: message` for any error; stack traces only with CNNX_DEBUG=1. Returns the exit code. */
+export function reportError(error: unknown): number {
+  if (error instanceof CnnxError) {
+    process.stderr.write(`cnnx: ${error.message}\n`);
+    return error.exitCode;
+  }
+  const err = error as Error;
+  process.stderr.write(`cnnx: internal error: ${err?.message ?? String(error)} (please report it; CNNX_DEBUG=1 shows details)\n`);
+  if (process.env.CNNX_DEBUG) process.stderr.write(`${err?.stack ?? ''}\n`);
+  return 70;
+}
+
+/** Writes a line to stderr: progress and summaries never go to stdout, which carries payloads. */
+export function note(line: string): void {
+  process.stderr.write(`${line}\n`);
+}

@@ -1,0 +1,110 @@
+// Writes files so that a file under its final name is always complete: temp file in the same folder, flushed, then renamed.
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { unlinkSync } from 'node:fs';
+import path from 'node:path';
+
+/** Temp files not yet renamed; removed on exit so an interrupted run leaves nothing behind. */
+const pending = new Set<string>();
+
+/** A temp name beside `target` (same folder, so the rename is atomic). Hidden, so folder walks skip it. */
+export function tempNameFor(target: string): string {
+  return path.join(path.dirname(target), `.cnnx-tmp-${randomBytes(6).toString('hex')}-${path.basename(target)}`);
+}
+
+/** True for names tempNameFor makes (so walks and cleanup can recognise them). */
+export function isTempName(file: string): boolean {
+  return path.basename(file).startsWith('.cnnx-tmp-');
+}
+
+/**
+ * Writes `bytes` to `target` atomically, creating the folder if needed. The data is fsynced before
+ * the rename: after a crash or power cut, a file under its final name is complete, which is what
+ * `--skip-existing` relies on.
+ */
+export async function writeFileAtomic(target: string, bytes: Uint8Array | ((tmp: string) => Promise<void>)): Promise<void> {
+  await mkdir(path.dirname(target), { recursive: true });
+  const tmp = tempNameFor(target);
+  pending.add(tmp);
+  try {
+    if (typeof bytes === 'function') await bytes(tmp);
+    else await writeAndSync(tmp, bytes);
+    await rename(tmp, target);
+  } catch (error) {
+    await rm(tmp, { force: true });
+    throw error;
+  } finally {
+    pending.delete(tmp);
+  }
+}
+
+async function writeAndSync(file: string, bytes: Uint8Array): Promise<void> {
+  const handle = await open(file, 'w');
+  try {
+    await handle.writeFile(bytes);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A file written piece by piece under a temp name; `commit` renames it into place, `abort` removes it. */
+export interface AtomicStream {
+  write(text: string): Promise<void>;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+/** Opens `target` for incremental writing (e.g. a --report log) with the same guarantee as writeFileAtomic. */
+export async function openAtomicStream(target: string): Promise<AtomicStream> {
+  await mkdir(path.dirname(target), { recursive: true });
+  const tmp = tempNameFor(target);
+  pending.add(tmp);
+  let handle: FileHandle | null = await open(tmp, 'w');
+  // Writes are chained so lines land in call order even when callers do not await them.
+  let chain: Promise<void> = Promise.resolve();
+  const finish = async (keep: boolean): Promise<void> => {
+    await chain.catch(() => {});
+    const h = handle;
+    handle = null;
+    if (!h) return;
+    try {
+      if (keep) await h.sync();
+    } finally {
+      await h.close();
+      if (keep) await rename(tmp, target);
+      else await rm(tmp, { force: true });
+      pending.delete(tmp);
+    }
+  };
+  return {
+    write(text: string) {
+      chain = chain.then(async () => {
+        if (handle) await handle.write(text);
+      });
+      return chain;
+    },
+    commit: () => finish(true),
+    abort: () => finish(false),
+  };
+}
+
+/**
+ * Synchronously removes every temp file still pending (for exit and signal handlers). Entries stay
+ * in the set until their writer finishes, so a second call also catches a temp whose open() was
+ * still running on the thread pool during the first.
+ */
+export function removePendingTemps(): void {
+  for (const tmp of pending) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // Already gone: nothing to clean.
+    }
+  }
+}
+
+/** How many temp files are being written right now (tests and diagnostics). */
+export function pendingTempCount(): number {
+  return pending.size;
+}
