@@ -1,6 +1,7 @@
-// `cnnx inspect NET`: per layer output shape, parameters, multiply-adds and receptive field, like torchsummary.
+// `cnnx inspect NET`: per layer output shape, parameters, multiply-adds, activation bytes, receptive field and geometry warnings, like torchsummary.
 import { layerDef } from '../layers/index.js';
 import { formatShape, type Shape } from '../engine/tensor.js';
+import { layerPlace, layerWarnings, type LayerWarning } from '../inspect/warnings.js';
 import { inferShapes } from '../spec/shapes.js';
 import type { Network } from '../spec/types.js';
 
@@ -11,6 +12,8 @@ export interface LayerSummary {
   readonly output: Shape;
   readonly params: number;
   readonly macs: number;
+  /** Size of the float32 output map in bytes. */
+  readonly activationBytes: number;
   /** Receptive field of one output cell, in input pixels [h, w]; null after adaptive pooling (input-dependent). */
   readonly receptiveField: readonly [number, number] | null;
   /** Distance in input pixels between neighbouring output cells [h, w]. */
@@ -25,6 +28,9 @@ export interface NetworkSummary {
   readonly layers: readonly LayerSummary[];
   readonly totalParams: number;
   readonly totalMacs: number;
+  /** The largest single output map, in bytes. */
+  readonly peakActivationBytes: number;
+  readonly warnings: readonly LayerWarning[];
 }
 
 /** Computes the summary for an input of `input` shape (receptive field rules as torch-scan). */
@@ -32,11 +38,13 @@ export function summarize(net: Network, input: Shape): NetworkSummary {
   const shapes = inferShapes(net, input, `--size ${input.height}x${input.width}`);
   let field: { r: number[]; j: number[]; c: number[] } | null = { r: [1, 1], j: [1, 1], c: [0, 0] };
   let inShape = input;
+  const warnings: LayerWarning[] = [];
   const layers = net.layers.map((layer, i) => {
     const def = layerDef(layer);
     const output = shapes[i];
     const { params, macs } = def.cost(layer, inShape, output);
     const window = def.window(layer);
+    warnings.push(...layerWarnings(layer, inShape, output));
     if (layer.type === 'adaptive_avgpool2d' || layer.type === 'adaptive_maxpool2d') field = null;
     else if (window && field) {
       const f: { r: number[]; j: number[]; c: number[] } = field;
@@ -55,6 +63,7 @@ export function summarize(net: Network, input: Shape): NetworkSummary {
       output,
       params,
       macs,
+      activationBytes: 4 * output.channels * output.height * output.width,
       receptiveField: cur ? ([cur.r[0], cur.r[1]] as const) : null,
       jump: cur ? ([cur.j[0], cur.j[1]] as const) : null,
       start: cur ? ([cur.c[0], cur.c[1]] as const) : null,
@@ -66,6 +75,8 @@ export function summarize(net: Network, input: Shape): NetworkSummary {
     layers,
     totalParams: layers.reduce((s, l) => s + l.params, 0),
     totalMacs: layers.reduce((s, l) => s + l.macs, 0),
+    peakActivationBytes: Math.max(...layers.map((l) => l.activationBytes)),
+    warnings,
   };
 }
 
@@ -79,13 +90,14 @@ export function formatSummary(s: NetworkSummary): string[] {
     formatShape(l.output),
     l.params.toLocaleString('en-US'),
     l.macs.toLocaleString('en-US'),
+    formatBytes(l.activationBytes),
     pair(l.receptiveField),
     pair(l.jump),
     pair(l.start),
   ]);
-  const header = ['#', 'name', 'type', 'output (CxHxW)', 'params', 'mult-adds', 'rf', 'jump', 'start'];
+  const header = ['#', 'name', 'type', 'output (CxHxW)', 'params', 'mult-adds', 'activation', 'rf', 'jump', 'start'];
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
-  const numeric = new Set([0, 4, 5, 6, 7, 8]);
+  const numeric = new Set([0, 4, 5, 6, 7, 8, 9]);
   const line = (cells: string[]) => cells.map((cell, c) => (numeric.has(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd();
   return [
     `${s.name}: input ${formatShape(s.input)}`,
@@ -95,5 +107,25 @@ export function formatSummary(s: NetworkSummary): string[] {
     '',
     `total params: ${s.totalParams.toLocaleString('en-US')}`,
     `total mult-adds: ${s.totalMacs.toLocaleString('en-US')} (${(s.totalMacs / 1e9).toFixed(3)} G)`,
+    `largest activation: ${formatBytes(s.peakActivationBytes)} (float32)`,
+    ...formatWarnings(s),
   ];
+}
+
+/** `warnings:` and one line per warning naming the layer, or nothing. */
+function formatWarnings(s: NetworkSummary): string[] {
+  if (s.warnings.length === 0) return [];
+  return ['', `warnings (${s.warnings.length}):`, ...s.warnings.map((w) => `  ${layerPlace(s.layers[w.layer])}: ${w.message} [${w.code}]`)];
+}
+
+/** Bytes in binary units: `12 B`, `4.0 KiB`, `1.5 MiB`. */
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = n;
+  let u = 0;
+  while (value >= 1024 && u < units.length - 1) {
+    value /= 1024;
+    u++;
+  }
+  return u === 0 ? `${n} B` : `${value.toFixed(1)} ${units[u]}`;
 }

@@ -1,0 +1,145 @@
+// Exact input/output correspondence through a stack, for `cnnx where`: which input pixels one output cell depends on, and the reverse.
+import { adaptiveEnd, adaptiveStart, borderIndex, effectiveKernel } from '../engine/geometry.js';
+import type { Shape } from '../engine/tensor.js';
+import { inferShapes } from '../spec/shapes.js';
+import type { Layer, Network, PaddingMode } from '../spec/types.js';
+
+/** Inclusive index ranges, ascending and disjoint: [[0, 2], [6, 6]]. */
+export type Ranges = [number, number][];
+
+/** An inclusive rectangle: rows y0..y1, cols x0..x1. */
+export interface Rect {
+  readonly rows: readonly [number, number];
+  readonly cols: readonly [number, number];
+}
+
+export interface InputRegion {
+  /** The receptive field in padded coordinates (may reach outside the image), as the textbook arithmetic gives it. */
+  readonly unclipped: Rect;
+  /** `unclipped` intersected with the image; null when they do not meet. */
+  readonly clipped: Rect | null;
+  /** Exactly the input rows and columns the cell depends on (the set is their product). */
+  readonly read: { readonly rows: Ranges; readonly cols: Ranges };
+  /** Non-zero padding modes of convs on the path that actually pad: their border cells read mirrored or wrapped pixels. */
+  readonly paddingModes: readonly PaddingMode[];
+}
+
+/** How one layer maps output indices to the input indices they read, along one axis. */
+interface AxisMap {
+  /** Input indices (inside 0..n-1) that output index o reads; padding that is zero or never wins is left out. */
+  reads(o: number): number[];
+  /** The padded-coordinate interval that output interval [lo, hi] covers, ignoring borders. */
+  span(lo: number, hi: number): [number, number];
+}
+
+function axisMap(layer: Layer, axis: 0 | 1, n: number, out: number): AxisMap {
+  const slide = (kernel: number, stride: number, dilation: number, before: number, mode: PaddingMode | 'never'): AxisMap => ({
+    reads(o) {
+      const found: number[] = [];
+      for (let j = 0; j < kernel; j++) {
+        const v = o * stride - before + j * dilation;
+        const i = mode === 'never' ? (v >= 0 && v < n ? v : -1) : borderIndex(v, n, mode);
+        if (i >= 0) found.push(i);
+      }
+      return found;
+    },
+    span: (lo, hi) => [lo * stride - before, hi * stride - before + effectiveKernel(kernel, dilation) - 1],
+  });
+  switch (layer.type) {
+    case 'conv2d':
+      return slide(layer.kernelSize[axis], layer.stride[axis], layer.dilation[axis], axis === 0 ? layer.padding.top : layer.padding.left, layer.paddingMode);
+    case 'maxpool2d':
+      return slide(layer.kernelSize[axis], layer.stride[axis], layer.dilation[axis], layer.padding[axis], 'never');
+    case 'avgpool2d':
+      return slide(layer.kernelSize[axis], layer.stride[axis], 1, layer.padding[axis], 'never');
+    case 'adaptive_avgpool2d':
+    case 'adaptive_maxpool2d':
+      return {
+        reads: (o) => Array.from({ length: adaptiveEnd(o, n, out) - adaptiveStart(o, n, out) }, (_, k) => adaptiveStart(o, n, out) + k),
+        span: (lo, hi) => [adaptiveStart(lo, n, out), adaptiveEnd(hi, n, out) - 1],
+      };
+    default:
+      return { reads: (o) => [o], span: (lo, hi) => [lo, hi] };
+  }
+}
+
+/** Per layer and axis, the maps of layers 0..last for an input of `input` shape. */
+function maps(net: Network, input: Shape, last: number): { shapes: Shape[]; axes: [AxisMap, AxisMap][] } {
+  const shapes = inferShapes(net, input, `--size ${input.height}x${input.width}`);
+  const axes = net.layers.slice(0, last + 1).map((layer, i): [AxisMap, AxisMap] => {
+    const before = i === 0 ? input : shapes[i - 1];
+    return [axisMap(layer, 0, before.height, shapes[i].height), axisMap(layer, 1, before.width, shapes[i].width)];
+  });
+  return { shapes, axes };
+}
+
+/** Sorted unique indices -> inclusive ranges. */
+export function toRanges(indices: Iterable<number>): Ranges {
+  const sorted = [...new Set(indices)].sort((a, b) => a - b);
+  const ranges: Ranges = [];
+  for (const i of sorted) {
+    const last = ranges[ranges.length - 1];
+    if (last && i === last[1] + 1) last[1] = i;
+    else ranges.push([i, i]);
+  }
+  return ranges;
+}
+
+/** The input pixels that output cell (y, x) of layers[layer] depends on, for an input of `input` shape. */
+export function inputRegion(net: Network, input: Shape, layer: number, y: number, x: number): InputRegion {
+  const { axes } = maps(net, input, layer);
+  const cell = [y, x];
+  const sizes = [input.height, input.width];
+  const unclipped: [number, number][] = [];
+  const read: Ranges[] = [];
+  for (const a of [0, 1] as const) {
+    let set = new Set([cell[a]]);
+    let span: [number, number] = [cell[a], cell[a]];
+    for (let i = layer; i >= 0; i--) {
+      const map = axes[i][a];
+      const next = new Set<number>();
+      for (const o of set) for (const v of map.reads(o)) next.add(v);
+      set = next;
+      span = map.span(span[0], span[1]);
+    }
+    unclipped.push(span);
+    read.push(toRanges(set));
+  }
+  const clip = (s: [number, number], n: number): [number, number] | null => (s[1] < 0 || s[0] > n - 1 ? null : [Math.max(0, s[0]), Math.min(n - 1, s[1])]);
+  const rows = clip(unclipped[0], sizes[0]);
+  const cols = clip(unclipped[1], sizes[1]);
+  const paddingModes = new Set<PaddingMode>();
+  for (const l of net.layers.slice(0, layer + 1)) {
+    const p = l.type === 'conv2d' ? l.padding : null;
+    if (l.type === 'conv2d' && l.paddingMode !== 'zeros' && p && p.top + p.bottom + p.left + p.right > 0) paddingModes.add(l.paddingMode);
+  }
+  return {
+    unclipped: { rows: unclipped[0], cols: unclipped[1] },
+    clipped: rows && cols ? { rows, cols } : null,
+    read: { rows: read[0], cols: read[1] },
+    paddingModes: [...paddingModes],
+  };
+}
+
+/** The cells of layers[layer] whose value depends on input pixel (y, x): rows × cols. */
+export function outputRegion(net: Network, input: Shape, layer: number, y: number, x: number): { rows: Ranges; cols: Ranges } {
+  const { shapes, axes } = maps(net, input, layer);
+  const pixel = [y, x];
+  const result: Ranges[] = [];
+  for (const a of [0, 1] as const) {
+    let set = new Set([pixel[a]]);
+    for (let i = 0; i <= layer; i++) {
+      const n = a === 0 ? shapes[i].height : shapes[i].width;
+      const next = new Set<number>();
+      for (let o = 0; o < n; o++) if (axes[i][a].reads(o).some((v) => set.has(v))) next.add(o);
+      set = next;
+    }
+    result.push(toRanges(set));
+  }
+  return { rows: result[0], cols: result[1] };
+}
+
+/** Output shape of every layer (for messages and range checks). */
+export function layerShapes(net: Network, input: Shape): Shape[] {
+  return inferShapes(net, input, `--size ${input.height}x${input.width}`);
+}
