@@ -1,0 +1,135 @@
+// The streamed run: an image of any size through the network band by band, outputs written to .npy files as the bands finish.
+import type { Engine } from '../engine/engine.js';
+import { CnnxError, EXIT } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { inferShapes } from '../spec/shapes.js';
+import type { Network } from '../spec/types.js';
+import { drivingHeight, drivingStage, planBands } from './band-plan.js';
+import { openImageRows } from './image-rows.js';
+import { defaultMaxMemory } from './memory-size.js';
+import { NpyBandWriter } from './npy-band-writer.js';
+import type { RowSource } from './row-source.js';
+import { BandedStage, WholeStage } from './stage-runner.js';
+import { splitStages } from './stages.js';
+
+export interface StreamOptions {
+  /** Peak resident bytes for the whole process; default defaultMaxMemory(). */
+  readonly maxMemory?: number;
+  /** Force this many rows per band (of the deepest banded layer's output): tests and `--band-rows`. */
+  readonly bandRows?: number;
+  /** Refuse images with more pixels than this; default no limit. */
+  readonly maxPixels?: number;
+  /** Folder for the decoded-image temp file; default the OS temp folder. */
+  readonly tempDir?: string;
+  /** After each band: bands done, bands in all, input-image rows done (MPix/s = rowsDone x width / 1e6 / seconds). */
+  readonly onProgress?: (bandsDone: number, bandsTotal: number, rowsDone: number) => void;
+}
+
+export interface StreamSummary {
+  readonly width: number;
+  readonly height: number;
+  readonly bandRows: number;
+  readonly bands: number;
+}
+
+/**
+ * Refuses outputs a streamed run cannot write: it writes float32 .npy files band by band, one per
+ * requested layer. Call it before the run to fail fast.
+ */
+export function checkStreamOutputs(outputs: readonly string[], layers: number, name: string): void {
+  if (outputs.length !== layers) throw new RangeError(`applyStreamed: ${outputs.length} output files for ${layers} layers`);
+  for (const file of outputs) {
+    if (file === '-') throw new CnnxError('usage.output', `${name}: streamed (huge image) runs write .npy files, not stdout; give -o OUT.npy`, EXIT.usage);
+    if (!file.toLowerCase().endsWith('.npy')) {
+      throw new CnnxError('usage.output', `${file}: streamed (huge image) runs write .npy only, band by band; a picture of a map this size is not supported: use a .npy output`, EXIT.usage);
+    }
+  }
+}
+
+/**
+ * Runs layers up to max(`layers`) of `net` on the image file `source` in bands that fit
+ * `options.maxMemory`, writing layer layers[i] to outputs[i] (.npy, atomically: temp name, then rename).
+ * The outputs are bit-identical to a whole-image run of the same engine.
+ */
+export async function applyStreamed(
+  engine: Engine,
+  net: Network,
+  source: string,
+  name: string,
+  layers: readonly number[],
+  outputs: readonly string[] | string,
+  options: StreamOptions = {},
+): Promise<StreamSummary> {
+  const files = typeof outputs === 'string' ? [outputs] : outputs;
+  checkStreamOutputs(files, layers.length, name);
+  if (options.bandRows !== undefined && !(Number.isInteger(options.bandRows) && options.bandRows >= 1)) {
+    throw new CnnxError('usage.band_rows', `--band-rows ${options.bandRows}: expected an integer >= 1`, EXIT.usage);
+  }
+  const image = await openImageRows(source, name, net.input, { maxPixels: options.maxPixels, tempDir: options.tempDir });
+  try {
+    return await streamNetwork(engine, net, image, name, layers, files, options);
+  } finally {
+    await image.close();
+  }
+}
+
+/**
+ * applyStreamed on any row source (an image being read, or a map in memory): the band loop.
+ * `files` are .npy paths, one per entry of `layers`.
+ */
+export async function streamNetwork(
+  engine: Engine,
+  net: Network,
+  image: RowSource,
+  name: string,
+  layers: readonly number[],
+  files: readonly string[],
+  options: StreamOptions = {},
+): Promise<StreamSummary> {
+  checkStreamOutputs(files, layers.length, name);
+  const shapes = inferShapes(net, image.shape, name);
+  const stages = splitStages(net, image.shape, Math.max(...layers));
+  const height = drivingHeight(stages, image.shape);
+  const planned = options.bandRows ?? planBands(stages, image.shape, options.maxMemory ?? defaultMaxMemory(), process.memoryUsage().rss, name, engine.kind).bandRows;
+  const bandRows = Math.min(planned, height);
+  const bands = Math.ceil(height / bandRows);
+  await withAtomicFiles(files, async (temps) => {
+    const writers: NpyBandWriter[] = [];
+    try {
+      for (let i = 0; i < temps.length; i++) writers.push(await NpyBandWriter.create(temps[i], shapes[layers[i]]));
+      const banded: BandedStage[] = [];
+      let previous: RowSource = image;
+      let whole: WholeStage | null = null;
+      for (const stage of stages) {
+        const own = new Map<number, NpyBandWriter>();
+        layers.forEach((layer, i) => {
+          if (layer >= stage.first && layer <= stage.last) own.set(layer - stage.first, writers[i]);
+        });
+        if (stage.kind === 'whole') whole = new WholeStage(engine, stage, previous, own);
+        else banded.push((previous = new BandedStage(engine, stage, previous, own)));
+      }
+      const progress = (rowsDone: number) => options.onProgress?.(Math.ceil(rowsDone / bandRows), bands, Math.round((image.shape.height * rowsDone) / height));
+      if (whole) {
+        await (whole as WholeStage).run(bandRows, progress);
+      } else {
+        const k = drivingStage(stages);
+        for (let start = 0; start < height; start += bandRows) {
+          const end = Math.min(height, start + bandRows);
+          await banded[k].compute(stages[k].shapes.length - 1, { start, end });
+          progress(end);
+        }
+      }
+      for (const stage of banded) await stage.fillGaps();
+      for (const writer of writers.splice(0)) await writer.finish();
+    } finally {
+      for (const writer of writers) await writer.abandon();
+    }
+  });
+  return { width: image.shape.width, height: image.shape.height, bandRows, bands };
+}
+
+/** Runs `body` with a temp name for each target; all are renamed into place when it succeeds, removed when it throws. */
+async function withAtomicFiles(targets: readonly string[], body: (temps: string[]) => Promise<void>, temps: string[] = []): Promise<void> {
+  if (temps.length === targets.length) return body(temps);
+  return writeFileAtomic(targets[temps.length], (tmp) => withAtomicFiles(targets, body, [...temps, tmp]));
+}

@@ -1,0 +1,72 @@
+// Splits a network into stages a streamed run can execute: banded runs of layers, cut where a layer cannot take a band as is.
+import type { Shape } from '../engine/tensor.js';
+import { layerDef } from '../layers/index.js';
+import type { Layer, Network } from '../spec/types.js';
+
+/**
+ * Layers first..last (global indices) run as one engine call per band (`banded`) or once on the whole
+ * map (`whole`). A banded stage that starts with a circular conv gets its input through
+ * `circularPadSource(previous, wrap.top, wrap.bottom)` and runs that conv with zero vertical padding:
+ * the wrap rows come from the far border of the map, which no contiguous band can hold.
+ */
+export interface Stage {
+  readonly kind: 'banded' | 'whole';
+  readonly first: number;
+  readonly last: number;
+  /** The stage's layers as a network the engines run (created once: the fast engine caches per network). */
+  readonly net: Network;
+  readonly wrap: { readonly top: number; readonly bottom: number } | null;
+  /** The stage's input: the previous stage's output, taller by the wrap rows. */
+  readonly inShape: Shape;
+  /** Full-map output shape of each of the stage's layers. */
+  readonly shapes: readonly Shape[];
+}
+
+/** Circular convs that pad rows: their top rows read the bottom of the map. */
+function wrapsRows(layer: Layer): boolean {
+  return layer.type === 'conv2d' && layer.paddingMode === 'circular' && (layer.padding.top > 0 || layer.padding.bottom > 0);
+}
+
+/** Adaptive pooling to a fixed height: an output row reads a fraction of the whole map, so it runs whole. */
+export function needsWholeMap(layer: Layer): boolean {
+  return (layer.type === 'adaptive_avgpool2d' || layer.type === 'adaptive_maxpool2d') && layer.outputSize[0] !== null;
+}
+
+/** Stages covering layers 0..last of `net` for an input of `input` shape (shapes already checked by inferShapes). */
+export function splitStages(net: Network, input: Shape, last: number): Stage[] {
+  const stages: Stage[] = [];
+  let first = 0;
+  let inShape = input;
+  while (first <= last) {
+    if (needsWholeMap(net.layers[first])) {
+      stages.push(makeStage(net, 'whole', first, last, null, inShape));
+      break;
+    }
+    let end = first;
+    while (end + 1 <= last && !wrapsRows(net.layers[end + 1]) && !needsWholeMap(net.layers[end + 1])) end++;
+    const head = net.layers[first];
+    const wrap = head.type === 'conv2d' && wrapsRows(head) ? { top: head.padding.top, bottom: head.padding.bottom } : null;
+    const stage = makeStage(net, 'banded', first, end, wrap, wrap ? { ...inShape, height: inShape.height + wrap.top + wrap.bottom } : inShape);
+    stages.push(stage);
+    inShape = stage.shapes[stage.shapes.length - 1];
+    first = end + 1;
+  }
+  return stages;
+}
+
+function makeStage(net: Network, kind: Stage['kind'], first: number, last: number, wrap: Stage['wrap'], inShape: Shape): Stage {
+  const layers = net.layers.slice(first, last + 1).map((layer, i): Layer => {
+    // The wrap rows are in the input band, so the conv itself pads no rows (columns still wrap).
+    if (i === 0 && wrap && layer.type === 'conv2d') return { ...layer, padding: { ...layer.padding, top: 0, bottom: 0 } };
+    return layer;
+  });
+  const shapes: Shape[] = [];
+  let shape = inShape;
+  for (const layer of layers) {
+    const out = layerDef(layer).outputShape(layer, shape);
+    if (typeof out === 'string') throw new RangeError(`layers[${layer.index}]: ${out}`);
+    shapes.push(out);
+    shape = out;
+  }
+  return { kind, first, last, net: { ...net, layers }, wrap, inShape, shapes };
+}
