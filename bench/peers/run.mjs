@@ -1,0 +1,275 @@
+// cnnx against onnxruntime-node, onnxruntime-web and TF.js wasm on W1-W3: same weights, same input, outputs checked, ratios printed.
+//
+//   node run.mjs [--workloads W1,W2,W3] [--contenders cnnx-fast,ort-node,...] [--threads 2]
+//                [--runs 10] [--warmup 2] [--max-seconds 20] [--reference-runs 1] [--json] [--save-models]
+//
+// Each contender runs in its own child process, one after another: no contender's idle
+// thread pool (ORT spins) steals cores from the next, and each gets its own peak RSS.
+import { fork } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { convMacs, inputFor, w1, w2, w3 } from '../workloads.mjs';
+import { CONTENDERS, DIST, importDist } from './contenders.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const ALL_CONTENDERS = ['cnnx-reference', 'cnnx-fast', 'ort-node', 'ort-web', 'tfjs-wasm'];
+const PEERS = ['ort-node', 'ort-web', 'tfjs-wasm'];
+
+/**
+ * cnnx's fast engine and the peers. The reference engine (the oracle) is opt-in: its naive
+ * loops take ~40 s on W1 and minutes on W2. Without a built fast engine it stands in for cnnx.
+ */
+function defaultContenders() {
+  const fast = existsSync(join(DIST, 'engine', 'fast', 'index.js'));
+  return [fast ? 'cnnx-fast' : 'cnnx-reference', ...PEERS];
+}
+
+function parseArgs(argv) {
+  const opts = {
+    workloads: ['W1', 'W2', 'W3'], contenders: defaultContenders(), threads: 2, runs: 10, warmup: 2,
+    maxSeconds: 20, referenceRuns: 1, json: false, saveModels: false, child: null,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+      return argv[++i];
+    };
+    if (a === '--workloads') opts.workloads = value().split(',');
+    else if (a === '--contenders') opts.contenders = value().split(',');
+    else if (a === '--threads') opts.threads = Number(value());
+    else if (a === '--runs') opts.runs = Number(value());
+    else if (a === '--warmup') opts.warmup = Number(value());
+    else if (a === '--max-seconds') opts.maxSeconds = Number(value());
+    else if (a === '--reference-runs') opts.referenceRuns = Number(value());
+    else if (a === '--json') opts.json = true;
+    else if (a === '--save-models') opts.saveModels = true;
+    else if (a === '--child') opts.child = JSON.parse(value());
+    else if (a === '--help' || a === '-h') opts.help = true;
+    else throw new Error(`unknown option ${a} (see the header of bench/peers/run.mjs)`);
+  }
+  for (const c of opts.contenders) if (!CONTENDERS[c]) throw new Error(`unknown contender ${c}; known: ${ALL_CONTENDERS.join(', ')}`);
+  return opts;
+}
+
+// ---- workloads: the one definition in bench/workloads.mjs (also used by `npm run bench`) ----
+
+const BUILDERS = { W1: w1, W2: w2, W3: w3 };
+
+/** Builds one workload (VGG's weights take a moment: build only what runs). */
+function loadWorkload(id) {
+  const build = BUILDERS[id];
+  if (!build) throw new Error(`unknown workload ${id}; known: ${Object.keys(BUILDERS).join(', ')}`);
+  const w = build();
+  return { ...w, shape: w.input };
+}
+
+/** Output shape from cnnx's shape inference; 2 x conv MACs (direct convolution) from bench/workloads.mjs. */
+async function describeWork(workload) {
+  const { inferShapes } = await importDist('spec/shapes.js');
+  const shapes = inferShapes(workload.net, workload.shape, 'bench input');
+  return { flop: 2 * convMacs(workload), outShape: shapes[shapes.length - 1] };
+}
+
+// ---- child: one contender on one workload ----
+
+async function runChild(job) {
+  const workload = loadWorkload(job.workload);
+  const input = inputFor(workload);
+  // The ONNX model is made only for the peers that need it, in memory.
+  const ctx = { net: workload.net, input, threads: job.threads, onnx: () => makeModel(workload) };
+  const prepared = await CONTENDERS[job.contender].prepare(ctx);
+  for (let i = 0; i < job.warmup; i++) await prepared.run();
+  const times = [];
+  const start = performance.now();
+  for (let i = 0; i < job.runs; i++) {
+    const t0 = performance.now();
+    await prepared.run();
+    times.push(performance.now() - t0);
+    if (i >= 2 && (performance.now() - start) / 1000 > job.maxSeconds) break;
+  }
+  const output = prepared.output();
+  await prepared.close();
+  return { times, output, note: prepared.note, peakRssMB: process.resourceUsage().maxRSS / 1024 };
+}
+
+/** The workload as ONNX, by cnnx's own exporter, with the input size fixed (as cnnx plans for a known size). */
+async function makeModel(workload) {
+  const { exportOnnx } = await importDist('export/onnx.js');
+  return exportOnnx(workload.net, { size: [workload.shape.height, workload.shape.width] });
+}
+
+/** Runs one job in a fresh process; resolves to its result or { error }. */
+function spawnJob(job) {
+  return new Promise((resolve) => {
+    const child = fork(fileURLToPath(import.meta.url), ['--child', JSON.stringify(job)], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    let stderr = '';
+    let settled = false;
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('message', (m) => {
+      settled = true;
+      resolve(m);
+    });
+    child.on('exit', (code, signal) => {
+      if (!settled) resolve({ error: `exited with ${signal ?? code}: ${lastLines(stderr)}` });
+    });
+  });
+}
+
+function lastLines(text) {
+  return text.trim().split('\n').slice(-3).join(' | ').slice(0, 400) || 'no message';
+}
+
+// ---- parent: orchestration, checks, report ----
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function compare(output, oracle) {
+  if (output.length !== oracle.length) return { maxAbsErr: Infinity, relErr: Infinity, mismatch: `${output.length} values vs ${oracle.length}` };
+  let err = 0;
+  let scale = 0;
+  for (let i = 0; i < oracle.length; i++) {
+    err = Math.max(err, Math.abs(output[i] - oracle[i]));
+    scale = Math.max(scale, Math.abs(oracle[i]));
+  }
+  return { maxAbsErr: err, relErr: scale > 0 ? err / scale : err };
+}
+
+async function benchWorkload(workload, opts) {
+  const { flop, outShape } = await describeWork(workload);
+  if (opts.saveModels) await saveModel(workload);
+  const results = [];
+  for (const id of opts.contenders) {
+    const reference = id === 'cnnx-reference';
+    const job = {
+      contender: id, workload: workload.id, threads: reference ? 1 : opts.threads,
+      runs: reference ? opts.referenceRuns : opts.runs, warmup: reference ? 0 : opts.warmup, maxSeconds: opts.maxSeconds,
+    };
+    progress(opts, `${workload.id}: ${CONTENDERS[id].label}...`);
+    const r = await spawnJob(job);
+    results.push({ contender: id, label: CONTENDERS[id].label, version: CONTENDERS[id].version(), ...r });
+  }
+  // cnnx's reference engine is the definition of correct; without it, the fast engine's output is the
+  // yardstick; with no cnnx output at all, the peers are still checked against each other.
+  const oracle = ['cnnx-reference', 'cnnx-fast', ...PEERS].map((id) => results.find((r) => r.contender === id && r.output)).find(Boolean);
+  for (const r of results) {
+    if (r.error) continue;
+    r.medianMs = median(r.times);
+    r.minMs = Math.min(...r.times);
+    r.maxMs = Math.max(...r.times);
+    r.gflops = flop / (r.medianMs / 1000) / 1e9;
+    if (oracle) Object.assign(r, compare(r.output, oracle.output));
+  }
+  const cnnx = results.find((r) => r.contender === 'cnnx-fast' && !r.error) ?? results.find((r) => r.contender === 'cnnx-reference' && !r.error);
+  const ratios = {};
+  if (cnnx) for (const r of results) if (PEERS.includes(r.contender) && !r.error) ratios[r.contender] = r.medianMs / cnnx.medianMs;
+  return {
+    id: workload.id, title: workload.title, input: workload.shape, output: outShape, gflop: flop / 1e9,
+    oracle: oracle?.contender ?? null, ratioBase: cnnx?.contender ?? null, results, ratios, targets: TARGETS[workload.id] ?? {},
+  };
+}
+
+async function saveModel(workload) {
+  const dir = join(here, '..', 'models');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${workload.id}.onnx`), await makeModel(workload));
+}
+
+function progress(opts, text) {
+  if (!opts.json) process.stderr.write(`${text}\n`);
+}
+
+const shapeText = (s) => `${s.channels}x${s.height}x${s.width}`;
+const fmt = (x, digits = 1) => (x === undefined ? '-' : x.toFixed(digits));
+const expo = (x) => (x === undefined ? '-' : x === 0 ? '0' : x.toExponential(1));
+
+/** The speed targets of the fast-engine issue: cnnx's minimum speedup over a peer, per workload. */
+const TARGETS = {
+  W1: { 'ort-web': 2, 'tfjs-wasm': 3 },
+  W2: { 'ort-web': 2, 'tfjs-wasm': 3 },
+  W3: { 'ort-web': 2 },
+};
+
+function targetLine(w) {
+  const parts = Object.entries(TARGETS[w.id] ?? {}).map(([peer, min]) => {
+    const got = w.ratios[peer];
+    const verdict = got === undefined ? 'not measured' : `${got.toFixed(2)}x ${got >= min ? 'met' : 'MISSED'}`;
+    return `>= ${min}x ${CONTENDERS[peer].label}: ${verdict}`;
+  });
+  return parts.length ? `targets: ${parts.join('; ')}` : '';
+}
+
+function printWorkload(w, opts) {
+  console.log(`\n${w.id} ${w.title}: ${shapeText(w.input)} -> ${shapeText(w.output)}, ${w.gflop.toFixed(2)} GFLOP (2 x conv MACs, direct), ${opts.threads} threads`);
+  const header = ['contender', 'version', 'median ms', 'min..max ms (runs)', 'GFLOP/s', 'max|err|', 'rel err', 'cnnx speedup', 'peak RSS MB', 'note'];
+  const rows = w.results.map((r) => r.error
+    ? [r.label, r.version, 'FAILED', '', '', '', '', '', '', r.error]
+    : [r.label, r.version, fmt(r.medianMs), `${fmt(r.minMs)}..${fmt(r.maxMs)} (${r.times.length})`, fmt(r.gflops),
+      r.contender === w.oracle ? 'yardstick' : expo(r.maxAbsErr), r.contender === w.oracle ? '' : expo(r.relErr),
+      w.ratios[r.contender] ? `${w.ratios[r.contender].toFixed(2)}x` : '', fmt(r.peakRssMB, 0), r.note]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => String(row[i]).length)));
+  const line = (cells) => cells.map((c, i) => (i === cells.length - 1 ? c : String(c).padEnd(widths[i]))).join('  ');
+  console.log(line(header));
+  for (const row of rows) console.log(line(row));
+  console.log(w.oracle ? `errors: against ${CONTENDERS[w.oracle].label}'s output (rel = max|err| / max|output|)` : 'errors: no cnnx output to check against');
+  if (w.ratioBase) console.log(`cnnx speedup: peer median / ${CONTENDERS[w.ratioBase].label} median (above 1: cnnx is faster)`);
+  if (w.ratioBase === 'cnnx-fast' && opts.threads === 2) console.log(targetLine(w));
+}
+
+function printHelp() {
+  console.log(`usage: node run.mjs [options]   (from bench/peers/, after the root's npm run build)
+  --workloads W1,W2,W3     which workloads (default all)
+  --contenders LIST        of ${ALL_CONTENDERS.join(', ')}
+                           (default: cnnx-fast, or cnnx-reference if no fast engine is built, and the three peers)
+  --threads N              threads for cnnx fast, onnxruntime-node and onnxruntime-web (default 2)
+  --runs N --warmup N      timed runs (median reported) and untimed warm-up runs per contender (default 10, 2)
+  --max-seconds S          stop timing a contender after S seconds, once it has 3 runs (default 20)
+  --reference-runs N       timed runs of the slow reference engine (default 1, no warm-up)
+  --save-models            also write the generated ONNX models to bench/models/ (git-ignored)
+  --json                   print one JSON report on stdout instead of tables
+  CNNX_DIST=dir            use cnnx's built JS from dir instead of ../../dist`);
+}
+
+function machine() {
+  const cpus = os.cpus();
+  return { cpu: cpus[0]?.model ?? '?', cores: cpus.length, node: process.version, platform: `${process.platform}-${process.arch}`, loadStart: os.loadavg()[0] };
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  if (opts.help) return printHelp();
+  if (opts.child) {
+    const result = await runChild(opts.child).catch((error) => ({ error: error?.stack?.split('\n').slice(0, 3).join(' | ') ?? String(error) }));
+    process.send(result, () => process.exit(0));
+    return;
+  }
+  opts.workloads.forEach(loadWorkload); // fail on a typo before minutes of work
+  const report = { machine: machine(), threads: opts.threads, dist: DIST, workloads: [] };
+  for (const id of opts.workloads) {
+    const result = await benchWorkload(loadWorkload(id), opts);
+    report.workloads.push(result);
+    if (!opts.json) printWorkload(result, opts);
+  }
+  // Other work skews medians: the load average before the run says how much (after it, it includes our own threads).
+  report.machine.loadEnd = os.loadavg()[0];
+  if (opts.json) {
+    for (const w of report.workloads) for (const r of w.results) delete r.output;
+    console.log(JSON.stringify(report, null, 2));
+  } else {
+    const { cpu, cores, node, loadStart, loadEnd } = report.machine;
+    const busy = loadStart > 0.5 ? ': the machine was busy before the run, medians are skewed' : '';
+    console.log(`\n${cpu}, ${cores} cores, Node ${node}; 1-minute load average ${loadStart.toFixed(2)} before, ${loadEnd.toFixed(2)} after${busy}`);
+  }
+}
+
+main().catch((error) => {
+  console.error(`bench/peers: ${error.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,338 @@
+// Converts a validated network into an ONNX ModelProto (standard ai.onnx ops only), for ONNX Runtime and the benchmark's peers.
+import { CnnxError, specError } from '../errors.js';
+import type { Shape } from '../engine/tensor.js';
+import { layerDef } from '../layers/index.js';
+import { selectLayers } from '../network.js';
+import type {
+  AdaptivePool2dLayer,
+  AvgPool2dLayer,
+  BatchNorm2dLayer,
+  Conv2dLayer,
+  Layer,
+  MaxPool2dLayer,
+  Network,
+  PaddingMode,
+} from '../spec/types.js';
+import { ProtoWriter, float32Bytes } from './protobuf.js';
+
+export interface ExportOnnxOptions {
+  /** ai.onnx opset; default 17, or 19 when a conv uses circular padding (Pad mode "wrap"). */
+  readonly opset?: number;
+  /** Fixed input [height, width]; when absent the model's H and W are symbolic ("height", "width"). */
+  readonly size?: readonly [number, number];
+  /** Named layers (or `all`) whose outputs become extra graph outputs, after "output" (as `apply --layer`). */
+  readonly layers?: readonly string[];
+}
+
+export const DEFAULT_OPSET = 17;
+/** Pad with a `pads` input (not attribute) and modes reflect/edge arrived in opset 11. */
+export const MIN_OPSET = 11;
+/** The newest opset whose Conv/Pool/Pad/BatchNormalization semantics we have checked. */
+export const MAX_OPSET = 22;
+const WRAP_OPSET = 19;
+
+// ONNX enum values (onnx.proto).
+const FLOAT = 1;
+const INT64 = 7;
+const ATTR = { float: 1, int: 2, string: 3, ints: 7 } as const;
+
+/** ONNX Pad's mode for each padding mode that has one. */
+const PAD_MODES: Partial<Record<PaddingMode, string>> = { reflect: 'reflect', replicate: 'edge', circular: 'wrap' };
+
+/** Encodes `net` as an ONNX model: input "input" [1, C, H, W], output "output" (the last layer). */
+export function exportOnnx(net: Network, options: ExportOnnxOptions = {}): Uint8Array {
+  const opset = chooseOpset(net, options.opset);
+  if (options.size) checkSize(options.size);
+  const graph = new GraphBuilder(net, options.size ?? null);
+  const names = tensorNames(net);
+  let current = 'input';
+  for (const layer of net.layers) current = graph.add(layer, current, names[layer.index]);
+  if (net.layers.length === 0) graph.node('Identity', [current], ['output'], 'identity', []);
+  const extra = resolveExposed(net, options.layers ?? []);
+  return encodeModel(net, opset, graph.encode(extra.map((i) => names[i])));
+}
+
+/** The opset to emit: the caller's, if it can express every layer, else the lowest default that can. */
+function chooseOpset(net: Network, requested: number | undefined): number {
+  const circular = net.layers.find((l) => l.type === 'conv2d' && needsPad(l) && l.paddingMode === 'circular');
+  if (requested === undefined) return circular ? WRAP_OPSET : DEFAULT_OPSET;
+  if (!Number.isInteger(requested) || requested < MIN_OPSET || requested > MAX_OPSET) {
+    throw new CnnxError('export.opset', `--opset: expected an integer from ${MIN_OPSET} to ${MAX_OPSET}, got ${requested}`);
+  }
+  if (circular && requested < WRAP_OPSET) {
+    throw unsupported(net, circular, 'padding_mode', `"circular" needs ONNX Pad mode "wrap", which arrived in opset ${WRAP_OPSET}; got --opset ${requested}`, 'export.opset');
+  }
+  return requested;
+}
+
+function checkSize(size: readonly [number, number]): void {
+  for (const n of size) {
+    if (!Number.isInteger(n) || n < 1) throw new CnnxError('export.size', `--size: expected two positive integers (height width), got ${size.join('x')}`);
+  }
+}
+
+/** A conv whose border is not zeros and not empty needs an explicit Pad node. */
+function needsPad(layer: Conv2dLayer): boolean {
+  const p = layer.padding;
+  return layer.paddingMode !== 'zeros' && p.top + p.bottom + p.left + p.right > 0;
+}
+
+function unsupported(net: Network, layer: Layer, key: string, message: string, code = 'export.unsupported'): CnnxError {
+  return specError(code, net.file, `layers[${layer.index}] (${layer.type}).${key}`, `cannot be exported to ONNX: ${message}`);
+}
+
+/**
+ * The tensor name of each layer's output: "output" for the last, the user's name where it is
+ * free, else `layers[i]` (which no spec name can shadow, since it is taken only when unused).
+ */
+function tensorNames(net: Network): string[] {
+  const last = net.layers.length - 1;
+  const used = new Set(['input', 'output']);
+  const names = net.layers.map((l) => (l.index !== last && l.name && !used.has(l.name) ? l.name : ''));
+  for (const n of names) if (n) used.add(n);
+  return names.map((n, i) => (i === last ? 'output' : n || uniqueName(`layers[${i}]`, used)));
+}
+
+function uniqueName(base: string, used: Set<string>): string {
+  let name = base;
+  for (let k = 2; used.has(name); k++) name = `${base}_${k}`;
+  used.add(name);
+  return name;
+}
+
+/** Layer indices for `options.layers`, resolved as `apply --layer` does (names, or `all`), minus the last layer. */
+function resolveExposed(net: Network, names: readonly string[]): number[] {
+  if (names.length === 0) return [];
+  return selectLayers(net, names).filter((i) => i !== net.layers.length - 1);
+}
+
+type Attribute = ProtoWriter;
+
+function attrInt(name: string, value: number): Attribute {
+  return new ProtoWriter().string(1, name).varint(20, ATTR.int).varint(3, value);
+}
+
+function attrInts(name: string, values: readonly number[]): Attribute {
+  return new ProtoWriter().string(1, name).varint(20, ATTR.ints).packedVarints(8, values);
+}
+
+function attrFloat(name: string, value: number): Attribute {
+  return new ProtoWriter().string(1, name).varint(20, ATTR.float).float(2, value);
+}
+
+function attrString(name: string, value: string): Attribute {
+  // AttributeProto.s is bytes; a UTF-8 string encodes identically.
+  return new ProtoWriter().string(1, name).varint(20, ATTR.string).string(4, value);
+}
+
+/** Accumulates nodes and initializers, tracking the shape that flows between layers. */
+class GraphBuilder {
+  private readonly nodes: ProtoWriter[] = [];
+  private readonly initializers: ProtoWriter[] = [];
+  /** Shape after the last added layer; height/width are 0 when the input size is symbolic. */
+  private shape: Shape;
+  private readonly shapes = new Map<string, Shape>();
+
+  constructor(
+    private readonly net: Network,
+    private readonly size: readonly [number, number] | null,
+  ) {
+    this.shape = { channels: net.input.channels, height: size?.[0] ?? 0, width: size?.[1] ?? 0 };
+  }
+
+  node(op: string, inputs: readonly string[], outputs: readonly string[], name: string, attributes: readonly Attribute[]): void {
+    const n = new ProtoWriter();
+    for (const i of inputs) n.string(1, i);
+    for (const o of outputs) n.string(2, o);
+    n.string(3, name).string(4, op);
+    for (const a of attributes) n.message(5, a);
+    this.nodes.push(n);
+  }
+
+  floatInitializer(name: string, dims: readonly number[], values: Float32Array): string {
+    const t = new ProtoWriter().packedVarints(1, dims).varint(2, FLOAT).string(8, name).bytes(9, float32Bytes(values));
+    this.initializers.push(t);
+    return name;
+  }
+
+  int64Initializer(name: string, values: readonly number[]): string {
+    const t = new ProtoWriter().packedVarints(1, [values.length]).varint(2, INT64).packedVarints(7, values).string(8, name);
+    this.initializers.push(t);
+    return name;
+  }
+
+  /** Emits `layer` reading tensor `input`; returns the name of its output tensor. */
+  add(layer: Layer, input: string, output: string): string {
+    const base = `layers[${layer.index}]`;
+    switch (layer.type) {
+      case 'conv2d':
+        this.conv(layer, input, output, base);
+        break;
+      case 'relu':
+        this.node('Relu', [input], [output], base, []);
+        break;
+      case 'leaky_relu':
+        this.node('LeakyRelu', [input], [output], base, [attrFloat('alpha', layer.negativeSlope)]);
+        break;
+      case 'maxpool2d':
+        this.maxPool(layer, input, output, base);
+        break;
+      case 'avgpool2d':
+        this.avgPool(layer, input, output, base);
+        break;
+      case 'adaptive_avgpool2d':
+      case 'adaptive_maxpool2d':
+        this.adaptivePool(layer, input, output, base);
+        break;
+      case 'batchnorm2d':
+        this.batchNorm(layer, input, output, base);
+        break;
+    }
+    this.advance(layer, output);
+    return output;
+  }
+
+  private conv(layer: Conv2dLayer, input: string, output: string, base: string): void {
+    const p = layer.padding;
+    let source = input;
+    let pads = [p.top, p.left, p.bottom, p.right];
+    if (needsPad(layer)) {
+      // chooseOpset has already made sure the opset has this mode.
+      const mode = PAD_MODES[layer.paddingMode];
+      if (mode === undefined) {
+        throw unsupported(this.net, layer, 'padding_mode', `"${layer.paddingMode}" has no ONNX equivalent (ONNX Pad offers constant, reflect, edge and wrap)`);
+      }
+      // ONNX pads are [x1_begin, x2_begin, ..., x1_end, x2_end] over N, C, H, W.
+      const padsName = this.int64Initializer(`${base}.pads`, [0, 0, p.top, p.left, 0, 0, p.bottom, p.right]);
+      source = `${base}.padded`;
+      this.node('Pad', [input, padsName], [source], `${base}.pad`, [attrString('mode', mode)]);
+      pads = [0, 0, 0, 0];
+    }
+    const [kh, kw] = layer.kernelSize;
+    const inputs = [source, this.floatInitializer(`${base}.weight`, [layer.outChannels, layer.inChannels / layer.groups, kh, kw], layer.weight)];
+    if (layer.bias) inputs.push(this.floatInitializer(`${base}.bias`, [layer.outChannels], layer.bias));
+    this.node('Conv', inputs, [output], base, [
+      attrInts('dilations', layer.dilation),
+      attrInt('group', layer.groups),
+      attrInts('kernel_shape', layer.kernelSize),
+      attrInts('pads', pads),
+      attrInts('strides', layer.stride),
+    ]);
+  }
+
+  private maxPool(layer: MaxPool2dLayer, input: string, output: string, base: string): void {
+    const [ph, pw] = layer.padding;
+    this.node('MaxPool', [input], [output], base, [
+      attrInt('ceil_mode', layer.ceilMode ? 1 : 0),
+      attrInts('dilations', layer.dilation),
+      attrInts('kernel_shape', layer.kernelSize),
+      attrInts('pads', [ph, pw, ph, pw]),
+      attrInts('strides', layer.stride),
+    ]);
+  }
+
+  private avgPool(layer: AvgPool2dLayer, input: string, output: string, base: string): void {
+    if (layer.divisorOverride !== null) {
+      throw unsupported(this.net, layer, 'divisor_override', 'ONNX AveragePool has no divisor_override (it always divides by the window size)');
+    }
+    const [ph, pw] = layer.padding;
+    this.node('AveragePool', [input], [output], base, [
+      attrInt('ceil_mode', layer.ceilMode ? 1 : 0),
+      attrInt('count_include_pad', layer.countIncludePad ? 1 : 0),
+      attrInts('kernel_shape', layer.kernelSize),
+      attrInts('pads', [ph, pw, ph, pw]),
+      attrInts('strides', layer.stride),
+    ]);
+  }
+
+  private adaptivePool(layer: AdaptivePool2dLayer, input: string, output: string, base: string): void {
+    const [oh, ow] = layer.outputSize;
+    if (oh === null && ow === null) {
+      // PyTorch's None keeps the input's size, so this layer is the identity.
+      this.node('Identity', [input], [output], base, []);
+    } else if (oh === 1 && ow === 1) {
+      this.node(layer.type === 'adaptive_avgpool2d' ? 'GlobalAveragePool' : 'GlobalMaxPool', [input], [output], base, []);
+    } else {
+      const size = `[${oh ?? 'null'}, ${ow ?? 'null'}]`;
+      throw unsupported(this.net, layer, 'output_size', `ONNX has no adaptive pooling; only output_size 1 (GlobalAveragePool / GlobalMaxPool) is exported, got ${size}`);
+    }
+  }
+
+  private batchNorm(layer: BatchNorm2dLayer, input: string, output: string, base: string): void {
+    const c = [layer.channels];
+    const inputs = [
+      input,
+      this.floatInitializer(`${base}.weight`, c, layer.weight),
+      this.floatInitializer(`${base}.bias`, c, layer.bias),
+      this.floatInitializer(`${base}.running_mean`, c, layer.runningMean),
+      this.floatInitializer(`${base}.running_var`, c, layer.runningVar),
+    ];
+    this.node('BatchNormalization', inputs, [output], base, [attrFloat('epsilon', layer.eps)]);
+  }
+
+  /** Moves the tracked shape past `layer` (sizes only when the input size is fixed). */
+  private advance(layer: Layer, output: string): void {
+    const def = layerDef(layer);
+    if (this.size) {
+      const next = def.outputShape(layer, this.shape);
+      if (typeof next === 'string') {
+        const [h, w] = this.size;
+        throw specError('export.size', this.net.file, `layers[${layer.index}] (${layer.type})`, `does not fit a ${h}x${w} input: ${next}`);
+      }
+      this.shape = next;
+    } else {
+      this.shape = { channels: def.outChannels(layer, this.shape.channels), height: 0, width: 0 };
+    }
+    this.shapes.set(output, this.shape);
+  }
+
+  /** The GraphProto, with "output" and then `extra` as graph outputs. */
+  encode(extra: readonly string[]): ProtoWriter {
+    const g = new ProtoWriter();
+    for (const n of this.nodes) g.message(1, n);
+    g.string(2, this.net.name || 'cnnx');
+    for (const t of this.initializers) g.message(5, t);
+    const inputShape = { channels: this.net.input.channels, height: this.size?.[0] ?? 0, width: this.size?.[1] ?? 0 };
+    g.message(11, valueInfo('input', inputShape, ['height', 'width']));
+    const outputs = ['output', ...extra];
+    for (const name of outputs) g.message(12, valueInfo(name, this.shapes.get(name) ?? inputShape, null));
+    return g;
+  }
+}
+
+/**
+ * A float tensor ValueInfo of shape [1, C, H, W]. A zero H/W is unknown: named by
+ * `symbols` (the input's "height"/"width") or left as an anonymous dimension.
+ */
+function valueInfo(name: string, shape: Shape, symbols: readonly [string, string] | null): ProtoWriter {
+  const dims = new ProtoWriter();
+  const spatial = [shape.height, shape.width];
+  for (const [i, n] of [1, shape.channels, ...spatial].entries()) {
+    const dim = new ProtoWriter();
+    if (n > 0) dim.varint(1, n);
+    else if (symbols) dim.string(2, symbols[i - 2]);
+    dims.message(1, dim);
+  }
+  const tensorType = new ProtoWriter().varint(1, FLOAT).message(2, dims);
+  return new ProtoWriter().string(1, name).message(2, new ProtoWriter().message(1, tensorType));
+}
+
+/** ONNX IR version that goes with an opset (onnx/docs/Versioning.md). */
+function irVersionFor(opset: number): number {
+  if (opset <= 11) return 6;
+  if (opset <= 14) return 7;
+  if (opset <= 17) return 8;
+  if (opset <= 20) return 9;
+  return 10;
+}
+
+function encodeModel(net: Network, opset: number, graph: ProtoWriter): Uint8Array {
+  const model = new ProtoWriter()
+    .varint(1, irVersionFor(opset))
+    .string(2, 'cnnx')
+    .string(6, `${net.name}: exported by cnnx from ${net.file}; input is the normalised float tensor (after resize and mean/std)`)
+    .message(7, graph)
+    .message(8, new ProtoWriter().string(1, '').varint(2, opset))
+    .message(14, new ProtoWriter().string(1, 'cnnx.spec_sha256').string(2, net.hash));
+  return model.finish();
+}
