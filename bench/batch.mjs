@@ -1,0 +1,225 @@
+// Batch benchmark: a folder of N photos through `cnnx apply` with the seed network: images/s, batch/single ratio, peak RSS at small and large N.
+//
+//   npm run bench:batch -- [--n 2000] [--small 20] [--size 64] [--engine auto|fast|reference] [--jobs J] [--repeat 1] [--json]
+//
+// The photos are crops of fixtures/images, re-encoded as a JPEG/PNG mix in a temp folder that is
+// removed afterwards. The single-image rate is the engine alone on already-decoded images, measured
+// in this process before and after the batch runs (the machine may be shared: both are reported).
+// Each batch run is a child process (the real CLI, through dist/cli/main.js) that reports its own
+// wall time and peak RSS (getrusage maxrss) when it exits.
+import { spawn } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dist = (p) => pathToFileURL(path.join(ROOT, 'dist', p)).href;
+
+/** Seed network: conv 3->32 k3 p1, relu, maxpool 2, conv 32->64 k3 p1, relu, maxpool 2 (used when examples/ has none). */
+const SEED_SPEC = {
+  name: 'seed-convnet',
+  input: { channels: 3, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
+  layers: [
+    { type: 'conv2d', name: 'conv1', out_channels: 32, kernel_size: 3, padding: 1, weight: { random: { seed: 1 } }, bias: { random: { seed: 2 } } },
+    { type: 'relu', name: 'relu1' },
+    { type: 'maxpool2d', name: 'pool1', kernel_size: 2, stride: 2 },
+    { type: 'conv2d', name: 'conv2', out_channels: 64, kernel_size: 3, padding: 1, weight: { random: { seed: 3 } }, bias: { random: { seed: 4 } } },
+    { type: 'relu', name: 'relu2' },
+    { type: 'maxpool2d', name: 'pool2', kernel_size: 2, stride: 2 },
+  ],
+};
+
+/** Distinct pictures generated; the rest of the N files are copies (decode cost is the same). */
+const DISTINCT = 64;
+
+function parseArgs(argv) {
+  const opts = { n: 2000, small: 20, size: null, engine: 'auto', jobs: null, repeat: 1, json: false, seconds: 4 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const next = () => argv[++i];
+    if (a === '--n') opts.n = Number(next());
+    else if (a === '--small') opts.small = Number(next());
+    else if (a === '--size') opts.size = Number(next());
+    else if (a === '--engine') opts.engine = next();
+    else if (a === '--jobs') opts.jobs = Number(next());
+    else if (a === '--repeat') opts.repeat = Number(next());
+    else if (a === '--seconds') opts.seconds = Number(next());
+    else if (a === '--json') opts.json = true;
+    else throw new Error(`bench/batch.mjs: unknown argument ${a}`);
+  }
+  return opts;
+}
+
+async function chooseEngine(wanted) {
+  if (wanted !== 'auto') return wanted;
+  return existsSync(path.join(ROOT, 'dist', 'engine', 'fast', 'index.js')) ? 'fast' : 'reference';
+}
+
+/** Source photos: every readable picture in fixtures/images (the truncated one excluded). */
+async function sourcePhotos() {
+  const dir = path.join(ROOT, 'fixtures', 'images');
+  const names = (await readdir(dir)).filter((n) => /\.(png|jpe?g|webp)$/i.test(n) && !/truncated/.test(n)).sort();
+  if (names.length === 0) throw new Error('bench/batch.mjs: no photos in fixtures/images');
+  return names.map((n) => path.join(dir, n));
+}
+
+/** N files in nested folders (100 per folder, as a camera roll would be), JPEG and PNG alternating. */
+async function makePhotoFolder(dir, n, size, sharp) {
+  const sources = await sourcePhotos();
+  await mkdir(dir, { recursive: true });
+  const distinct = [];
+  for (let i = 0; i < Math.min(DISTINCT, n); i++) {
+    const src = sharp(sources[i % sources.length]);
+    const meta = await src.metadata();
+    // Different crops so the pictures differ; the crop is at least `size` on each side.
+    const side = Math.max(size, Math.floor(Math.min(meta.width, meta.height) * (0.5 + 0.5 * ((i * 37) % 11) / 10)));
+    const left = ((i * 53) % Math.max(1, meta.width - side + 1));
+    const top = ((i * 29) % Math.max(1, meta.height - side + 1));
+    const img = sharp(sources[i % sources.length]).extract({ left, top, width: Math.min(side, meta.width), height: Math.min(side, meta.height) }).resize(size, size, { fit: 'fill' });
+    const file = path.join(dir, `.src-${i}.${i % 2 ? 'png' : 'jpg'}`);
+    await (i % 2 ? img.png() : img.jpeg({ quality: 90 })).toFile(file);
+    distinct.push(file);
+  }
+  for (let i = 0; i < n; i++) {
+    const folder = path.join(dir, 'photos', `roll${String(Math.floor(i / 100)).padStart(3, '0')}`);
+    if (i % 100 === 0) await mkdir(folder, { recursive: true });
+    const src = distinct[i % distinct.length];
+    await copyFile(src, path.join(folder, `img${String(i).padStart(6, '0')}${path.extname(src)}`));
+  }
+  return path.join(dir, 'photos');
+}
+
+/** The engine alone on decoded images: images/s, median of 3 timed windows. */
+async function singleRate(specFile, photos, engineKind, seconds) {
+  const { loadNetwork } = await import(dist('spec/load.js'));
+  const { createEngine } = await import(dist('engine/create.js'));
+  const { readInput } = await import(dist('io/image.js'));
+  const { runNetwork, selectLayers } = await import(dist('network.js'));
+  const net = await loadNetwork(specFile);
+  const indices = selectLayers(net, []);
+  const files = (await listFiles(photos)).slice(0, 8);
+  const inputs = [];
+  for (const f of files) inputs.push(await readInput(f, f, net.input));
+  const engine = await createEngine({ kind: engineKind });
+  try {
+    for (let i = 0; i < 3; i++) await runNetwork(engine, net, inputs[i % inputs.length], indices, 'warm-up');
+    const windows = [];
+    for (let w = 0; w < 3; w++) {
+      let count = 0;
+      const t0 = performance.now();
+      while (performance.now() - t0 < (seconds * 1000) / 3) {
+        await runNetwork(engine, net, inputs[count % inputs.length], indices, 'bench');
+        count++;
+      }
+      windows.push(count / ((performance.now() - t0) / 1000));
+    }
+    return windows.sort((a, b) => a - b)[1];
+  } finally {
+    await engine.close();
+  }
+}
+
+async function listFiles(dir) {
+  const out = [];
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) out.push(path.join(e.parentPath ?? e.path, e.name));
+  }
+  return out.sort();
+}
+
+/** Runs the CLI in a child (this file with --child) and returns its wall time and peak RSS. */
+function batchRun(specFile, photos, outDir, engine, jobs) {
+  const args = ['apply', specFile, photos, '-o', `${outDir}/`, '--engine', engine, '-q', ...(jobs ? ['--jobs', String(jobs)] : [])];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, CI: '1' } });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const line = err.split('\n').find((l) => l.startsWith('BENCH '));
+      if (code !== 0 || !line) return reject(new Error(`batch run failed (exit ${code}): ${err.trim()}`));
+      resolve(JSON.parse(line.slice(6)));
+    });
+  });
+}
+
+/** In the child: run the CLI in this process, then report wall time and getrusage's peak RSS. */
+async function child(argv) {
+  const { main } = await import(dist('cli/main.js'));
+  const t0 = performance.now();
+  await main(['node', 'cnnx', ...argv]);
+  const seconds = (performance.now() - t0) / 1000;
+  process.on('exit', () => {
+    process.stderr.write(`BENCH ${JSON.stringify({ seconds, maxRssMB: process.resourceUsage().maxRSS / 1024 })}\n`);
+  });
+}
+
+async function bench() {
+  const opts = parseArgs(process.argv.slice(2));
+  const engine = await chooseEngine(opts.engine);
+  // The reference engine is plain JS loops: small pictures keep 2,000 of them to about a minute.
+  const size = opts.size ?? (engine === 'fast' ? 128 : 48);
+  const work = await mkdtemp(path.join(os.tmpdir(), 'cnnx-bench-batch-'));
+  try {
+    let specFile = path.join(ROOT, 'examples', 'seed-convnet.json');
+    if (!existsSync(specFile)) {
+      specFile = path.join(work, 'seed-convnet.json');
+      await (await import('node:fs/promises')).writeFile(specFile, JSON.stringify(SEED_SPEC));
+    }
+    const { default: sharp } = await import('sharp');
+    const log = (line) => process.stderr.write(`${line}\n`);
+    log(`cnnx batch bench: engine ${engine}${opts.engine === 'auto' && engine === 'reference' ? ' (the fast engine is not built)' : ''}, ${size}x${size} photos, seed network, ${os.availableParallelism()} cores, jobs ${opts.jobs ?? 'default'}`);
+    const small = await makePhotoFolder(path.join(work, 'small'), opts.small, size, sharp);
+    const large = await makePhotoFolder(path.join(work, 'large'), opts.n, size, sharp);
+
+    const singleBefore = await singleRate(specFile, small, engine, opts.seconds);
+    log(`single-image engine rate: ${singleBefore.toFixed(1)} images/s`);
+    const runs = { small: [], large: [] };
+    for (let r = 0; r < opts.repeat; r++) {
+      for (const [key, dir, n] of [['small', small, opts.small], ['large', large, opts.n]]) {
+        const out = path.join(work, `out-${key}-${r}`);
+        const res = await batchRun(specFile, dir, out, engine, opts.jobs);
+        await rm(out, { recursive: true, force: true });
+        runs[key].push({ ...res, rate: n / res.seconds });
+        log(`batch ${n} images: ${res.seconds.toFixed(2)} s, ${(n / res.seconds).toFixed(1)} images/s, peak RSS ${res.maxRssMB.toFixed(0)} MB`);
+      }
+    }
+    const singleAfter = await singleRate(specFile, small, engine, opts.seconds);
+    log(`single-image engine rate (after): ${singleAfter.toFixed(1)} images/s`);
+
+    const best = (xs, f) => xs.map(f).sort((a, b) => b - a)[0];
+    const single = Math.max(singleBefore, singleAfter);
+    const batchRate = best(runs.large, (r) => r.rate);
+    const rssSmall = Math.min(...runs.small.map((r) => r.maxRssMB));
+    const rssLarge = Math.min(...runs.large.map((r) => r.maxRssMB));
+    const result = {
+      engine, size, cores: os.availableParallelism(), jobs: opts.jobs ?? 'default', n: opts.n, small: opts.small,
+      batchImagesPerSecond: round(batchRate), singleImagesPerSecond: round(single), singleBefore: round(singleBefore), singleAfter: round(singleAfter),
+      ratio: round(batchRate / single, 3), peakRssSmallMB: round(rssSmall), peakRssLargeMB: round(rssLarge), rssRatio: round(rssLarge / rssSmall, 3),
+    };
+    if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+    else {
+      process.stdout.write(
+        [
+          `engine ${engine}, ${size}x${size}, ${result.cores} cores, jobs ${result.jobs}`,
+          `batch (${opts.n} images): ${result.batchImagesPerSecond} images/s`,
+          `single-image engine rate: ${result.singleImagesPerSecond} images/s (before ${result.singleBefore}, after ${result.singleAfter})`,
+          `batch / single: ${result.ratio} (target >= 0.9)`,
+          `peak RSS: ${result.peakRssSmallMB} MB at ${opts.small} images, ${result.peakRssLargeMB} MB at ${opts.n} (ratio ${result.rssRatio}, target <= 1.2)`,
+        ].join('\n') + '\n',
+      );
+    }
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+function round(x, digits = 1) {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+if (process.argv[2] === '--child') await child(process.argv.slice(3));
+else await bench();

@@ -1,0 +1,69 @@
+// The decode stage: images are decoded and converted to tensors in worker threads, so the main thread stays free to feed the engine.
+import { Worker } from 'node:worker_threads';
+import { tensor, type Tensor } from '../engine/tensor.js';
+import { CnnxError } from '../errors.js';
+import { readInput } from '../io/image.js';
+import type { InputSpec } from '../spec/types.js';
+import type { DecodeReply, DecodeRequest } from './decode-protocol.js';
+
+/** The compiled worker; the pool only runs from dist/ (the CLI), like the fast engine's workers. */
+const WORKER_URL = new URL('./decode-worker.js', import.meta.url);
+
+export interface Decoder {
+  decode(source: string | Uint8Array, name: string): Promise<Tensor>;
+  close(): Promise<void>;
+}
+
+/** Decodes on the calling thread: for runs of one image, where a worker's start-up costs more than it saves. */
+export function inlineDecoder(spec: InputSpec, maxPixels?: number): Decoder {
+  return {
+    decode: (source, name) => readInput(source, name, spec, { maxPixels }),
+    close: async () => {},
+  };
+}
+
+/** `threads` decode workers; requests go to the least busy one. */
+export function workerDecoder(threads: number, spec: InputSpec, maxPixels?: number): Decoder {
+  const pending = new Map<number, { resolve: (t: Tensor) => void; reject: (e: Error) => void; worker: number }>();
+  const busy = new Array<number>(threads).fill(0);
+  let nextId = 1;
+  const workers = Array.from({ length: threads }, (_, w) => {
+    const worker = new Worker(WORKER_URL);
+    worker.on('message', (reply: DecodeReply) => settle(reply));
+    worker.on('error', (error) => failAll(w, error));
+    return worker;
+  });
+
+  function settle(reply: DecodeReply): void {
+    const job = pending.get(reply.id);
+    if (!job) return;
+    pending.delete(reply.id);
+    busy[job.worker]--;
+    if (reply.ok) job.resolve(tensor(reply.channels, reply.height, reply.width, reply.data));
+    else job.reject(reply.exitCode === 70 ? new Error(reply.message) : new CnnxError(reply.code, reply.message, reply.exitCode));
+  }
+
+  function failAll(w: number, error: Error): void {
+    for (const [id, job] of pending) {
+      if (job.worker !== w) continue;
+      pending.delete(id);
+      job.reject(new Error(`decode worker failed: ${error.message}`));
+    }
+  }
+
+  return {
+    decode(source, name) {
+      const w = busy.indexOf(Math.min(...busy));
+      const id = nextId++;
+      busy[w]++;
+      const req: DecodeRequest = { id, source, name, spec, maxPixels };
+      return new Promise<Tensor>((resolve, reject) => {
+        pending.set(id, { resolve, reject, worker: w });
+        workers[w].postMessage(req);
+      });
+    },
+    async close() {
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
+}

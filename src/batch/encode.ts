@@ -1,0 +1,43 @@
+// Encodes one input's layer outputs as the files to write: one .npy/.png per layer, or one .safetensors holding them all.
+import { encodeOutput } from '../io/outputs.js';
+import { encodeSafetensors } from '../io/safetensors.js';
+import type { LayerOutput } from '../network.js';
+import type { Network } from '../spec/types.js';
+import type { BatchFormat } from './plan.js';
+
+export interface EncodeContext {
+  readonly net: Network;
+  /** PNG scaling policy (--scale). */
+  readonly scale: string;
+  /** cnnx's version, recorded in safetensors metadata. */
+  readonly version: string;
+}
+
+/** The bytes of each output file, in the order planOutputs lists them. */
+export async function encodeResults(results: readonly LayerOutput[], format: BatchFormat, ctx: EncodeContext, inputName: string): Promise<Uint8Array[]> {
+  if (format === 'safetensors') return [encodeSafetensorsResult(results, ctx, inputName)];
+  const files: Uint8Array[] = [];
+  for (const result of results) {
+    files.push(await encodeOutput(result.tensor, format, { title: `${ctx.net.name} · ${result.label}`, scale: ctx.scale }));
+  }
+  return files;
+}
+
+/** Every layer as an F32 tensor named by its label, with metadata saying what produced the file. */
+export function encodeSafetensorsResult(results: readonly LayerOutput[], ctx: EncodeContext, inputName: string): Uint8Array {
+  const tensors = results.map((r) => ({ name: r.label, shape: [r.tensor.channels, r.tensor.height, r.tensor.width], data: r.tensor.data }));
+  return encodeSafetensors(tensors, safetensorsMetadata(results, ctx, inputName));
+}
+
+/** safetensors metadata is string to string, so lists are JSON text. */
+export function safetensorsMetadata(results: readonly LayerOutput[], ctx: EncodeContext, inputName: string): Record<string, string> {
+  return {
+    format: 'pt',
+    producer: 'cnnx',
+    cnnx_version: ctx.version,
+    spec_name: ctx.net.name,
+    spec_sha256: ctx.net.hash,
+    input: inputName,
+    layers: JSON.stringify(results.map((r) => ({ name: r.label, index: r.layer.index, type: r.layer.type, shape: [r.tensor.channels, r.tensor.height, r.tensor.width] }))),
+  };
+}

@@ -1,0 +1,70 @@
+// Reads --from-list: one path per line, or NUL-separated with -0 (as `find -print0` writes).
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { CnnxError, EXIT } from '../errors.js';
+import { mapLimit } from './limit.js';
+import { readStdin } from './stdio.js';
+import { expandArguments, sniff, type InputItem, type SkippedEntry, type WalkResult } from './walk.js';
+
+type Kind = 'folder' | 'image' | 'missing' | SkippedEntry['reason'];
+
+/** The paths in a list file ('-' for stdin); empty entries are ignored, CRLF line ends tolerated. */
+export async function readPathList(source: string, nulSeparated: boolean): Promise<string[]> {
+  const bytes = source === '-' ? await readStdin() : await readListFile(source);
+  const text = bytes.toString('utf8');
+  const entries = nulSeparated ? text.split('\0') : text.split('\n').map((line) => line.replace(/\r$/, ''));
+  return entries.filter((entry) => entry !== '');
+}
+
+async function readListFile(file: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new CnnxError('usage.list', `--from-list ${file}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`, EXIT.usage);
+  }
+}
+
+/**
+ * Items for listed files. Outputs mirror the paths below the deepest folder that holds all of them,
+ * so `find photos -print0 | cnnx ... --from-list -` writes the same tree as `cnnx ... photos`.
+ */
+export function listedItems(paths: readonly string[]): InputItem[] {
+  const base = commonFolder(paths.map((p) => path.dirname(path.resolve(p))));
+  return paths.map((p) => ({ name: p, file: p, relative: path.relative(base, path.resolve(p)) }));
+}
+
+/** The deepest folder that contains every folder in `folders` (all absolute). */
+export function commonFolder(folders: readonly string[]): string {
+  if (folders.length === 0) return process.cwd();
+  let parts = folders[0].split(path.sep);
+  for (const folder of folders.slice(1)) {
+    const other = folder.split(path.sep);
+    let n = 0;
+    while (n < parts.length && n < other.length && parts[n] === other[n]) n++;
+    parts = parts.slice(0, n);
+  }
+  return parts.join(path.sep) || path.sep;
+}
+
+/**
+ * Expands listed paths. Lists usually come from `find`, which also prints dot-files and non-images,
+ * so listed files are screened like a folder walk (skipped and counted); a listed file that does not
+ * exist is kept, so it fails with its own message. Listed folders are walked.
+ */
+export async function expandList(paths: readonly string[], recursive: boolean): Promise<WalkResult> {
+  const kinds = await mapLimit(paths, 32, classify);
+  const pick = (kind: Kind): string[] => paths.filter((_, i) => kinds[i] === kind);
+  const walked = await expandArguments(pick('folder'), recursive);
+  const skipped: SkippedEntry[] = paths.flatMap((name, i) => (kinds[i] === 'hidden' || kinds[i] === 'not an image' ? [{ name, reason: kinds[i] as SkippedEntry['reason'] }] : []));
+  const files = paths.filter((_, i) => kinds[i] === 'image' || kinds[i] === 'missing');
+  return { items: [...walked.items, ...listedItems(files)], skipped: [...walked.skipped, ...skipped], sawFolder: true };
+}
+
+async function classify(file: string): Promise<Kind> {
+  const info = await stat(file).catch(() => null);
+  if (!info) return 'missing';
+  if (info.isDirectory()) return 'folder';
+  if (path.normalize(file).split(path.sep).some((part) => part.startsWith('.') && part !== '.' && part !== '..')) return 'hidden';
+  return (await sniff(file)) ? 'image' : 'not an image';
+}

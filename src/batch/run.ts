@@ -1,0 +1,126 @@
+// The batch pipeline: decode (sharp, libuv pool) / compute (engine, one image at a time) / encode+write, with at most --jobs images in flight.
+import type { Engine } from '../engine/engine.js';
+import { CnnxError, EXIT } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { runNetwork } from '../network.js';
+import type { Network } from '../spec/types.js';
+import type { Decoder } from './decode-pool.js';
+import { encodeResults } from './encode.js';
+import { Serial } from './limit.js';
+import type { BatchFormat, PlannedItem } from './plan.js';
+import type { Progress } from './progress.js';
+import { outputField, type ItemRecord, type ReportSink } from './report.js';
+import { writeStdout } from './stdio.js';
+
+export interface BatchContext {
+  readonly net: Network;
+  readonly indices: readonly number[];
+  readonly engine: Engine;
+  readonly decoder: Decoder;
+  readonly format: BatchFormat;
+  readonly scale: string;
+  readonly version: string;
+  readonly jobs: number;
+  readonly failFast: boolean;
+  /** stdin's bytes when an input is '-'. */
+  readonly stdin: Uint8Array | null;
+  readonly progress: Progress;
+  readonly report: ReportSink;
+}
+
+/** How the run ended, beyond the counts in Progress. */
+export interface BatchEnd {
+  /** Why new inputs stopped being taken: a signal name, 'fail-fast', or null when every input was reached. */
+  stoppedBy: string | null;
+  /** A failure that stopped the run and is not about one input (e.g. the output disk is full). */
+  fatal: CnnxError | null;
+}
+
+/** A write failure ends the run: the next output would fail the same way (disk full, no permission). */
+class WriteFailure extends Error {
+  constructor(readonly error: CnnxError) {
+    super(error.message);
+  }
+}
+
+export class Batch {
+  private stopReason: string | null = null;
+  private fatal: CnnxError | null = null;
+  private readonly computeLock = new Serial();
+
+  constructor(private readonly ctx: BatchContext) {}
+
+  /** Stops taking new inputs; the ones in flight finish. */
+  stop(reason: string): void {
+    this.stopReason ??= reason;
+  }
+
+  async run(plan: readonly PlannedItem[]): Promise<BatchEnd> {
+    let next = 0;
+    let internal: unknown = null;
+    const lane = async (): Promise<void> => {
+      while (this.stopReason === null && next < plan.length) {
+        const item = plan[next++];
+        try {
+          this.finish(await this.process(item));
+        } catch (error) {
+          internal ??= error;
+          this.stop('error');
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.ctx.jobs, plan.length) }, lane));
+    for (const item of plan.slice(next)) this.finish({ path: item.item.name, output: outputField(item.outputs), status: 'cancelled', error: null, ms: 0 });
+    if (internal) throw internal;
+    return { stoppedBy: this.stopReason, fatal: this.fatal };
+  }
+
+  private finish(record: ItemRecord): void {
+    this.ctx.progress.record(record);
+    this.ctx.report.add(record);
+    if (record.status === 'failed' && this.ctx.failFast) this.stop('fail-fast');
+  }
+
+  /** One input start to end; input failures become a record, anything else propagates. */
+  private async process(planned: PlannedItem): Promise<ItemRecord> {
+    const started = performance.now();
+    const base = { path: planned.item.name, output: outputField(planned.outputs) };
+    try {
+      const files = await this.compute(planned);
+      await this.write(planned.outputs, files);
+      return { ...base, status: 'ok', error: null, ms: Math.round(performance.now() - started) };
+    } catch (error) {
+      const ms = Math.round(performance.now() - started);
+      if (error instanceof WriteFailure) {
+        this.fatal ??= error.error;
+        this.stop('write error');
+        return { ...base, status: 'failed', error: error.message, ms };
+      }
+      if (error instanceof CnnxError && error.exitCode === EXIT.inputFailed) return { ...base, status: 'failed', error: error.message, ms };
+      throw error;
+    }
+  }
+
+  private async compute(planned: PlannedItem): Promise<Uint8Array[]> {
+    const { ctx } = this;
+    const { item } = planned;
+    const source = item.file === '-' ? (ctx.stdin ?? new Uint8Array()) : item.file;
+    const input = await ctx.decoder.decode(source, item.name);
+    // The engine gets one image at a time: it already spreads one image over all its workers.
+    const results = await this.computeLock.run(() => runNetwork(ctx.engine, ctx.net, input, ctx.indices, item.name));
+    return encodeResults(results, ctx.format, ctx, item.name);
+  }
+
+  private async write(outputs: readonly string[], files: readonly Uint8Array[]): Promise<void> {
+    for (const [i, output] of outputs.entries()) {
+      try {
+        if (output === '-') await writeStdout(files[i]);
+        else await writeFileAtomic(output, files[i]);
+      } catch (error) {
+        const err = error as NodeJS.ErrnoException;
+        const where = output === '-' ? 'stdout' : output;
+        throw new WriteFailure(new CnnxError('output.write', `${where}: cannot write: ${err.code === 'EPIPE' ? 'the reading end of the pipe closed' : err.message}`, EXIT.inputFailed));
+      }
+    }
+  }
+}

@@ -1,0 +1,29 @@
+// Standard streams for pipelines: stdin read whole, payloads to stdout (and nothing else ever goes there).
+import { CnnxError, EXIT } from '../errors.js';
+
+/** Reads all of stdin. */
+export async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** Refuses to print binary data on a terminal, where it would only garble the screen. */
+export function checkStdoutForBinary(): void {
+  if (process.stdout.isTTY) {
+    throw new CnnxError('usage.output', '-o - writes binary data to stdout, which is a terminal; pipe it or redirect it to a file', EXIT.usage);
+  }
+}
+
+/** Writes `bytes` to stdout and resolves once they have been handed to the OS (or rejects, e.g. EPIPE). */
+export function writeStdout(bytes: Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error): void => reject(error);
+    process.stdout.once('error', onError);
+    process.stdout.write(bytes, (error) => {
+      process.stdout.off('error', onError);
+      if (error) reject(error);
+      else resolve();
+    });
+  });
+}

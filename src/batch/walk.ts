@@ -1,0 +1,125 @@
+// Expands input arguments (files and folders) into the images to process, recognising images by content.
+import { open, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { mapLimit } from './limit.js';
+
+export interface InputItem {
+  /** How messages and the report name it: the path as given, or joined under the folder given. */
+  readonly name: string;
+  /** The file to read, or '-' for stdin. */
+  readonly file: string;
+  /** Path the output mirrors: relative to the folder argument it was found under (its base name for a file argument). */
+  readonly relative: string;
+}
+
+/** A file under a folder that was passed over, and why. */
+export interface SkippedEntry {
+  readonly name: string;
+  readonly reason: 'hidden' | 'not an image';
+}
+
+export interface WalkResult {
+  readonly items: InputItem[];
+  readonly skipped: SkippedEntry[];
+  /** True when any argument was a folder (output then goes to a folder). */
+  readonly sawFolder: boolean;
+}
+
+const SIGNATURES: readonly (readonly number[])[] = [
+  [0x89, 0x50, 0x4e, 0x47], // PNG
+  [0xff, 0xd8, 0xff], // JPEG
+  [0x47, 0x49, 0x46, 0x38], // GIF
+  [0x49, 0x49, 0x2a, 0x00], // TIFF little-endian
+  [0x4d, 0x4d, 0x00, 0x2a], // TIFF big-endian
+  [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59], // .npy
+  [0x42, 0x4d], // BMP (sharp reads it only with some builds; the decode error says so)
+];
+
+/** Files sniffed at once: enough to hide open() latency on big folders, few enough for any fd limit. */
+const SNIFF_PARALLEL = 32;
+
+/** True when the first bytes look like an image or .npy (WebP/AVIF/HEIF are checked by their RIFF/ftyp boxes). */
+export function looksLikeInput(head: Uint8Array): boolean {
+  if (SIGNATURES.some((sig) => sig.every((b, i) => head[i] === b))) return true;
+  const ascii = Buffer.from(head).toString('latin1');
+  if (ascii.startsWith('RIFF') && ascii.slice(8, 12) === 'WEBP') return true;
+  if (ascii.slice(4, 8) === 'ftyp') return true;
+  return /^\s*<(\?xml|svg)/.test(ascii);
+}
+
+/** Reads the first bytes of `file`; false when it cannot be read (a folder walk then skips it). */
+export async function sniff(file: string): Promise<boolean> {
+  let handle;
+  try {
+    handle = await open(file, 'r');
+    const head = new Uint8Array(16);
+    const { bytesRead } = await handle.read(head, 0, 16, 0);
+    return looksLikeInput(head.subarray(0, bytesRead));
+  } catch {
+    return false;
+  } finally {
+    await handle?.close();
+  }
+}
+
+/** Compares by UTF-16 code units: the same order on every machine and locale, which shards rely on. */
+export function byName(a: { name: string }, b: { name: string }): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+/** File arguments keep their base name: `cnnx apply net a/x.jpg -o out/` writes out/x.npy. */
+export function argumentItems(files: readonly string[]): InputItem[] {
+  return files.map((file) => ({ name: file, file, relative: path.basename(file) }));
+}
+
+/**
+ * Expands arguments: a file is taken as it is (a bad one fails later and is counted); a folder is
+ * walked (recursively unless `recursive` is false) for images recognised by content, skipping
+ * hidden entries. '-' stands for stdin. `fileItems` says where named files' outputs go.
+ */
+export async function expandArguments(args: readonly string[], recursive: boolean, fileItems = argumentItems): Promise<WalkResult> {
+  const items: InputItem[] = [];
+  const skipped: SkippedEntry[] = [];
+  const files: string[] = [];
+  let sawFolder = false;
+  for (const arg of args) {
+    if (arg === '-') {
+      items.push({ name: '<stdin>', file: '-', relative: 'stdin' });
+    } else if (await isFolder(arg)) {
+      sawFolder = true;
+      await walkFolder(arg, '', recursive, items, skipped);
+    } else {
+      files.push(arg);
+    }
+  }
+  items.push(...fileItems(files));
+  return { items, skipped, sawFolder };
+}
+
+async function isFolder(file: string): Promise<boolean> {
+  return stat(file).then((s) => s.isDirectory(), () => false);
+}
+
+async function walkFolder(dir: string, rel: string, recursive: boolean, items: InputItem[], skipped: SkippedEntry[]): Promise<void> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const files: { name: string; relative: string }[] = [];
+  const folders: { full: string; relative: string }[] = [];
+  for (const entry of entries) {
+    const full = path.join(dir, entry.name);
+    const relative = rel ? path.join(rel, entry.name) : entry.name;
+    if (entry.name.startsWith('.')) {
+      if (!entry.isDirectory()) skipped.push({ name: full, reason: 'hidden' });
+    } else if (entry.isDirectory()) {
+      if (recursive) folders.push({ full, relative });
+    } else if (entry.isFile() || entry.isSymbolicLink()) {
+      files.push({ name: full, relative });
+    }
+  }
+  const isImage = await mapLimit(files, SNIFF_PARALLEL, (f) => sniff(f.name));
+  files.forEach((f, i) => {
+    if (isImage[i]) items.push({ name: f.name, file: f.name, relative: f.relative });
+    else skipped.push({ name: f.name, reason: 'not an image' });
+  });
+  for (const folder of folders) await walkFolder(folder.full, folder.relative, recursive, items, skipped);
+}

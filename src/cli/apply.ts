@@ -1,0 +1,102 @@
+// `cnnx apply NET INPUT... -o OUT`: plans the run (inputs, outputs, checks), then hands it to the batch pipeline; one failed input never stops the others.
+import { createRequire } from 'node:module';
+import { configureSharpForBatch, decodeThreads, defaultJobs } from '../batch/concurrency.js';
+import { inlineDecoder, workerDecoder } from '../batch/decode-pool.js';
+import { checkCollisions, chooseDestination, partitionExisting, planOutputs, type BatchFormat, type PlannedItem } from '../batch/plan.js';
+import { Progress } from '../batch/progress.js';
+import { NO_REPORT, openReport, outputField, type ItemRecord, type ReportSink } from '../batch/report.js';
+import { Batch } from '../batch/run.js';
+import type { Shard } from '../batch/shard.js';
+import { exitCodeFor, trapSignals } from '../batch/signals.js';
+import { checkStdoutForBinary, readStdin } from '../batch/stdio.js';
+import { createEngine } from '../engine/create.js';
+import type { EngineKind } from '../engine/engine.js';
+import { CnnxError, EXIT } from '../errors.js';
+import { selectLayers } from '../network.js';
+import { loadNetwork } from '../spec/load.js';
+import { applyShard, gatherInputs, type GatheredInputs } from './inputs.js';
+
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+export interface ApplyOptions {
+  readonly output?: string;
+  readonly layer: readonly string[];
+  readonly format?: BatchFormat;
+  readonly scale: string;
+  readonly engine: EngineKind;
+  readonly threads?: number;
+  readonly recursive: boolean;
+  readonly fromList?: string;
+  /** -0: --from-list is NUL-separated. */
+  readonly null?: boolean;
+  readonly skipExisting?: boolean;
+  readonly jobs?: number;
+  readonly shard?: Shard;
+  readonly report?: string;
+  readonly failFast?: boolean;
+  readonly maxPixels?: number;
+  readonly quiet: boolean;
+  readonly verbose?: boolean;
+}
+
+export async function applyCommand(specFile: string, args: readonly string[], options: ApplyOptions): Promise<number> {
+  // Everything that can be wrong with the command is checked before the first decode.
+  const net = await loadNetwork(specFile);
+  const indices = selectLayers(net, options.layer);
+  if (!options.output) throw new CnnxError('usage.output', 'apply needs -o OUT: a .npy, .png or .safetensors file, a folder (ending in /), or - for stdout', EXIT.usage);
+  const all = await gatherInputs({ args, fromList: options.fromList, nul: options.null === true, recursive: options.recursive });
+  const destination = await chooseDestination({ output: options.output, format: options.format, inputs: all.items.length, many: all.many, layers: indices.length });
+  const fullPlan = planOutputs(all.items, destination, net, indices);
+  checkCollisions(fullPlan);
+  if (destination.kind === 'stdout') checkStdoutForBinary();
+  const inputs = applyShard(all, options.shard);
+  const mine = new Set(inputs.items);
+  const sharded = options.shard ? fullPlan.filter((p) => mine.has(p.item)) : fullPlan;
+  const { todo, done } = options.skipExisting ? await partitionExisting(sharded) : { todo: sharded, done: [] };
+  const stdin = todo.some((p) => p.item.file === '-') ? await readStdin() : null;
+  const report = options.report ? await openReport(options.report) : NO_REPORT;
+
+  configureSharpForBatch();
+  let engine;
+  try {
+    engine = await createEngine({ kind: options.engine, threads: options.threads });
+  } catch (error) {
+    await report.close();
+    throw error;
+  }
+  // A worker only pays off when there is a next image to decode while this one computes.
+  const decoder = todo.length > 1 ? workerDecoder(decodeThreads(), net.input, options.maxPixels) : inlineDecoder(net.input, options.maxPixels);
+  const progress = new Progress({ total: todo.length, quiet: options.quiet, verbose: options.verbose === true, skipped: 0 });
+  const batch = new Batch({
+    net, indices, engine, decoder, format: destination.format, scale: options.scale, version,
+    jobs: options.jobs ?? defaultJobs(), failFast: options.failFast === true,
+    stdin, progress, report,
+  });
+  const signals = trapSignals((signal) => batch.stop(signal), (line) => progress.log(line));
+  let end;
+  try {
+    for (const record of skippedRecords(inputs, done)) {
+      progress.record(record);
+      report.add(record);
+    }
+    end = await batch.run(todo);
+  } finally {
+    signals.dispose();
+    progress.stop();
+    await Promise.all([engine.close(), decoder.close()]);
+    await report.close();
+  }
+  if (end.fatal) process.stderr.write(`cnnx: stopped: ${end.fatal.message}\n`);
+  const interrupted = signals.received ? `interrupted by ${signals.received}` : end.stoppedBy ? `stopped (${end.stoppedBy})` : null;
+  if (!options.quiet && (all.many || sharded.length > 1 || interrupted)) process.stderr.write(`${progress.summary(interrupted)}\n`);
+  if (signals.received) return exitCodeFor(signals.received);
+  return progress.counts.failed > 0 || end.fatal ? EXIT.inputFailed : EXIT.ok;
+}
+
+/** Report records for inputs passed over before the run: hidden or non-image files, and finished outputs. */
+function skippedRecords(inputs: GatheredInputs, done: readonly PlannedItem[]): ItemRecord[] {
+  return [
+    ...inputs.skipped.map((s): ItemRecord => ({ path: s.name, output: null, status: 'skipped', error: s.reason, ms: 0 })),
+    ...done.map((p): ItemRecord => ({ path: p.item.name, output: outputField(p.outputs), status: 'skipped', error: 'output exists', ms: 0 })),
+  ];
+}

@@ -1,0 +1,175 @@
+// The cnnx command line: builds the commander program and maps every failure to one line and an exit code.
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { createRequire } from 'node:module';
+import { EXIT } from '../errors.js';
+import { loadNetwork } from '../spec/load.js';
+import { parseShard } from '../batch/shard.js';
+import { applyCommand } from './apply.js';
+import { formatSummary, summarize } from './inspect.js';
+import { kernelsCommand } from './kernels.js';
+import { exportTorchCommand } from './export-torch.js';
+import { DEFAULT_ATOL, DEFAULT_RTOL, verifyCommand } from './verify.js';
+import { parsePixel, whereCommand } from './where.js';
+import { reportError } from './report.js';
+
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+function sizeArg(value: string): [number, number] {
+  const m = /^(\d+)x(\d+)$/.exec(value);
+  if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new InvalidArgumentError('expected HxW, e.g. 224x224');
+  return [Number(m[1]), Number(m[2])];
+}
+
+function pixelArg(value: string): [number, number] {
+  try {
+    return parsePixel(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
+function numberArg(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number >= 0');
+  return n;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, ...value.split(',').filter(Boolean)];
+}
+
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('cnnx')
+    .description('Image feature extraction with convolutional networks: JSON network spec in, PyTorch-exact feature maps out.')
+    .version(version)
+    .showSuggestionAfterError(true)
+    .configureOutput({ outputError: (text, write) => write(`cnnx: ${text.replace(/^error: /, '')}`) })
+    .exitOverride();
+
+  program
+    .command('apply')
+    .description('run a network on images or .npy arrays and write feature maps')
+    .argument('<net>', 'network spec (.json)')
+    .argument('[inputs...]', 'images, .npy files or folders; - reads one image or .npy from stdin')
+    .option('-o, --output <path>', 'output: x.npy, x.png, x.safetensors, a folder (ending in /) mirroring the inputs, or - for stdout')
+    .option('--layer <name>', 'write this named layer (repeat or comma-separate; "all" for every named layer)', collect, [])
+    .addOption(new Option('--format <format>', 'file format in a folder or on stdout (safetensors: all layers of an image in one file)').choices(['npy', 'png', 'safetensors']))
+    .option('--scale <mode>', 'PNG scaling: channel, global, none or pLOW-pHIGH', 'channel')
+    .addOption(new Option('--engine <engine>', 'compute engine').choices(['reference', 'fast']).default('fast'))
+    .option('--threads <n>', 'worker threads for the fast engine (default: cores)', positiveInt)
+    .option('--no-recursive', 'do not descend into sub-folders')
+    .option('--from-list <file>', 'read input paths from FILE (- for stdin), one per line')
+    .option('-0, --null', 'with --from-list: paths are NUL-separated (find -print0)')
+    .option('--skip-existing', 'do not recompute inputs whose outputs already exist (resume a run)')
+    .option('-j, --jobs <n>', 'images in flight at once (default: cores + 1, at least 3)', positiveInt)
+    .option('--shard <i/n>', 'process only the I-th of N slices of the sorted inputs (1-based)', parseShard)
+    .option('--report <file>', 'write one JSON line per input (path, output, status, error, ms) to FILE')
+    .option('--fail-fast', 'stop at the first input that fails')
+    .option('--max-pixels <n>', "refuse images with more pixels than this (default: sharp's limit, 268402689)", positiveInt)
+    .option('-q, --quiet', 'no progress or summary (errors are still printed)', false)
+    .option('-v, --verbose', 'print each input as it completes')
+    .action(async (net: string, inputs: string[], opts) => {
+      setExit(await applyCommand(net, inputs, opts));
+    });
+
+  program
+    .command('inspect')
+    .description('per layer: output shape, parameters, multiply-adds, activation bytes, receptive field, and warnings about border rows, ceil_mode and strides')
+    .argument('<net>', 'network spec (.json)')
+    .option('--size <HxW>', 'input size', sizeArg)
+    .option('--json', 'machine-readable output (warnings: [{layer, code, message}])', false)
+    .action(async (file: string, opts: { size?: [number, number]; json: boolean }) => {
+      const net = await loadNetwork(file);
+      const size = opts.size ?? defaultSize(net);
+      const summary = summarize(net, { channels: net.input.channels, height: size[0], width: size[1] });
+      process.stdout.write(opts.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSummary(summary).join('\n')}\n`);
+    });
+
+  program
+    .command('kernels')
+    .description('list the named filters, or print one (values, picture, weights)')
+    .argument('[name]', 'filter name, e.g. sobel-x or "gaussian:size=5,sigma=1.2"')
+    .option('--png <file>', 'draw the filter as an enlarged picture')
+    .option('--npy <file>', 'export the filter as (1, 1, kh, kw) float32 weights')
+    .option('--json', 'machine-readable output', false)
+    .action(async (name: string | undefined, opts: { png?: string; npy?: string; json: boolean }) => {
+      await kernelsCommand(name, opts, (line) => process.stdout.write(`${line}\n`));
+    });
+
+  program
+    .command('where')
+    .description('the input pixels one output cell depends on (--pixel), or the output cells one input pixel reaches (--input-pixel)')
+    .argument('<net>', 'network spec (.json)')
+    .option('--layer <name>', 'named layer (default: the last layer)')
+    .option('--pixel <Y,X>', 'output cell of the layer (row, column; 0-based)', pixelArg)
+    .option('--input-pixel <Y,X>', 'input pixel (row, column; 0-based)', pixelArg)
+    .option('--size <HxW>', 'input size (default: the spec\'s resize, else 224x224)', sizeArg)
+    .option('--json', 'machine-readable output', false)
+    .action(async (file: string, opts: { layer?: string; pixel?: [number, number]; inputPixel?: [number, number]; size?: [number, number]; json: boolean }) => {
+      const net = await loadNetwork(file);
+      process.stdout.write(`${whereCommand(net, opts.size ?? defaultSize(net), opts)}\n`);
+    });
+
+  program
+    .command('verify')
+    .description('run the network and compare a layer with an expected .npy from another framework; exit 0 pass, 1 fail, 2 usage/spec/unreadable file')
+    .argument('<net>', 'network spec (.json)')
+    .argument('<input>', 'image or .npy input')
+    .requiredOption('--against <expected.npy>', 'expected output, (C, H, W) or (1, C, H, W) float')
+    .option('--layer <name>', 'named layer to compare (default: the last layer)')
+    .option('--atol <a>', 'absolute tolerance, scaled by max(1, max|expected|)', numberArg, DEFAULT_ATOL)
+    .option('--rtol <r>', 'relative tolerance; passes when every |cnnx - expected| <= atol * max(1, max|expected|) + rtol * |expected| (the conformance rule)', numberArg, DEFAULT_RTOL)
+    .addOption(new Option('--engine <engine>', 'compute engine').choices(['reference', 'fast']).default('fast'))
+    .option('--threads <n>', 'worker threads for the fast engine (default: cores)', positiveInt)
+    .action(async (file: string, input: string, opts) => {
+      setExit(await verifyCommand(file, input, opts, (line) => process.stdout.write(`${line}\n`)));
+    });
+
+  program
+    .command('export-torch')
+    .description('write a runnable PyTorch script (nn.Sequential with the same weights) to stdout or -o; python model.py INPUT OUT.npy runs it')
+    .argument('<net>', 'network spec (.json)')
+    .option('-o, --output <file>', 'write the script here instead of stdout')
+    .action(async (file: string, opts: { output?: string }) => {
+      const text = await exportTorchCommand(file, opts.output);
+      if (text !== null) process.stdout.write(text);
+    });
+
+  return program;
+}
+
+function defaultSize(net: { input: { resize: unknown } }): [number, number] {
+  const resize = net.input.resize as { kind: string; width?: number | null; height?: number | null; centerCrop?: [number, number] | null } | null;
+  if (resize?.kind === 'box' && resize.width && resize.height) return [resize.height, resize.width];
+  if (resize?.kind === 'shorter_side' && resize.centerCrop) return [resize.centerCrop[0], resize.centerCrop[1]];
+  return [224, 224];
+}
+
+/** Entry point of bin/cnnx.js. */
+export async function main(argv: readonly string[]): Promise<void> {
+  // `cnnx kernels | head` closes stdout early: that is the reader's choice, not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? EXIT.ok);
+    throw error;
+  });
+  let code: number = EXIT.ok;
+  const program = buildProgram((c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync(argv as string[]);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      code = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    } else {
+      code = reportError(error);
+    }
+  }
+  process.exitCode = code;
+}

@@ -1,0 +1,102 @@
+// Planning checks before any work (collisions, output kinds), safetensors metadata, and the small pure helpers.
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { commonFolder, readPathList } from '../../src/batch/list.js';
+import { formatDuration, spinnerWanted } from '../../src/batch/progress.js';
+import { looksLikeInput } from '../../src/batch/walk.js';
+import { parseSafetensors } from '../../src/io/safetensors.js';
+import { sha256 } from '../../src/spec/load.js';
+import { runCli, tempDir } from '../helpers.js';
+import { expectedNpy, listTree, PHOTOS, SEED } from './batch-helpers.js';
+
+const CAT = path.join(PHOTOS, 'cat.png');
+
+describe('planning', () => {
+  const dir = tempDir('cnnx-batch-plan-');
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('two inputs mapping to one output name are an error before any work (exit 2, nothing written)', async () => {
+    for (const sub of ['a', 'b']) {
+      mkdirSync(path.join(dir, sub), { recursive: true });
+      writeFileSync(path.join(dir, sub, 'x.png'), readFileSync(CAT));
+    }
+    const out = path.join(dir, 'out');
+    const res = await runCli(['apply', SEED, path.join(dir, 'a', 'x.png'), path.join(dir, 'b', 'x.png'), '-o', `${out}/`, '--engine', 'reference']);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/^cnnx: .*a\/x\.png and .*b\/x\.png would both be written to .*out\/x\.npy/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('a .png and a .jpg of the same name in one folder collide too', async () => {
+    const photos = path.join(dir, 'same');
+    mkdirSync(photos, { recursive: true });
+    writeFileSync(path.join(photos, 'x.png'), readFileSync(CAT));
+    writeFileSync(path.join(photos, 'x.jpg'), readFileSync(path.join(PHOTOS, '2024', 'rocket.jpg')));
+    const res = await runCli(['apply', SEED, photos, '-o', `${dir}/same-out/`, '--engine', 'reference']);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/x\.jpg and .*x\.png would both be written/);
+  });
+
+  it('writes every requested layer of an image into one safetensors file with the spec name and hash', async () => {
+    const out = path.join(dir, 'st');
+    const res = await runCli(['apply', SEED, PHOTOS, '-o', `${out}/`, '--format', 'safetensors', '--layer', 'conv1', '--layer', 'pool2', '--engine', 'reference', '-q']);
+    expect(res.code).toBe(1); // the fixture tree's two bad images
+    expect(listTree(out)).toContain('cat.safetensors');
+    const file = parseSafetensors(readFileSync(path.join(out, 'cat.safetensors')), 'cat.safetensors');
+    expect(file.tensorNames()).toEqual(['conv1', 'pool2']);
+    const meta = file.metadata;
+    expect(meta).toMatchObject({ spec_name: 'seed-convnet', spec_sha256: sha256(readFileSync(SEED)), producer: 'cnnx', cnnx_version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
+    expect(JSON.parse(meta.layers)).toEqual([
+      { name: 'conv1', index: 0, type: 'conv2d', shape: [32, 32, 48] },
+      { name: 'pool2', index: 5, type: 'maxpool2d', shape: [64, 8, 12] },
+    ]);
+    const pool2 = file.tensor('pool2');
+    const expected = await expectedNpy(CAT);
+    expect(Buffer.from(pool2.data.buffer, pool2.data.byteOffset, pool2.data.byteLength).equals(expected.subarray(expected.length - pool2.data.byteLength))).toBe(true);
+  });
+
+  it('-o FILE with a folder of inputs, and --from-list with an input "-" too, are usage errors', async () => {
+    const one = await runCli(['apply', SEED, PHOTOS, '-o', path.join(dir, 'one.npy')]);
+    expect(one.code).toBe(2);
+    expect(one.stderr).toMatch(/is one file but there are \d+ inputs \(from a folder or list\)/);
+    const both = await runCli(['apply', SEED, '-', '--from-list', '-', '-o', `${dir}/both/`], { input: Buffer.from('') });
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/stdin can be read once/);
+  });
+});
+
+describe('helpers', () => {
+  it('commonFolder finds the deepest shared folder', () => {
+    expect(commonFolder(['/a/b/c', '/a/b/d', '/a/b'])).toBe('/a/b');
+    expect(commonFolder(['/a/b', '/c'])).toBe('/');
+  });
+
+  it('readPathList splits lines (CRLF too) or NULs and drops empty entries', async () => {
+    const dir = tempDir('cnnx-batch-list-unit-');
+    writeFileSync(path.join(dir, 'l.txt'), 'a b.png\r\nc\n\n');
+    writeFileSync(path.join(dir, 'z.txt'), 'a\nb.png\0c\0');
+    expect(await readPathList(path.join(dir, 'l.txt'), false)).toEqual(['a b.png', 'c']);
+    expect(await readPathList(path.join(dir, 'z.txt'), true)).toEqual(['a\nb.png', 'c']);
+    await expect(readPathList(path.join(dir, 'none.txt'), false)).rejects.toThrow(/--from-list .*none\.txt: no such file/);
+    rmSync(dir, { recursive: true });
+  });
+
+  it('recognises images by content, not name', () => {
+    expect(looksLikeInput(readFileSync(CAT).subarray(0, 16))).toBe(true);
+    expect(looksLikeInput(Buffer.from('hello world, not an image'))).toBe(false);
+    expect(looksLikeInput(Buffer.from('RIFF\0\0\0\0WEBPVP8 '))).toBe(true);
+  });
+
+  it('shows a spinner only on a terminal, without --quiet or CI', () => {
+    expect(spinnerWanted(false, {}, true, 80)).toBe(true);
+    expect(spinnerWanted(true, {}, true, 80)).toBe(false);
+    expect(spinnerWanted(false, { CI: 'true' }, true, 80)).toBe(false);
+    expect(spinnerWanted(false, {}, false, 80)).toBe(false);
+    expect(spinnerWanted(false, {}, true, 0)).toBe(false);
+  });
+
+  it('formats ETAs', () => {
+    expect([formatDuration(5), formatDuration(75), formatDuration(3700)]).toEqual(['5s', '1m15s', '1h01m']);
+  });
+});
