@@ -1,24 +1,27 @@
 // Encodes one input's layer outputs as the files to write: one .npy/.png per layer, or one .safetensors holding them all.
-import { encodeOutput } from '../io/outputs.js';
+import type { Tensor } from '../engine/tensor.js';
+import { encodeNpy } from '../io/npy.js';
 import { encodeSafetensors } from '../io/safetensors.js';
 import type { LayerOutput } from '../network.js';
 import type { Network } from '../spec/types.js';
+import { renderPicture, type PictureOptions } from './picture.js';
 import type { BatchFormat } from './plan.js';
 
 export interface EncodeContext {
   readonly net: Network;
-  /** PNG scaling policy (--scale). */
-  readonly scale: string;
+  /** How PNG pictures are drawn. */
+  readonly picture: PictureOptions;
   /** cnnx's version, recorded in safetensors metadata. */
   readonly version: string;
 }
 
 /** The bytes of each output file, in the order planOutputs lists them. */
-export async function encodeResults(results: readonly LayerOutput[], format: BatchFormat, ctx: EncodeContext, inputName: string): Promise<Uint8Array[]> {
+export async function encodeResults(results: readonly LayerOutput[], format: BatchFormat, ctx: EncodeContext, inputName: string, input: Tensor): Promise<Uint8Array[]> {
   if (format === 'safetensors') return [encodeSafetensorsResult(results, ctx, inputName)];
   const files: Uint8Array[] = [];
   for (const result of results) {
-    files.push(await encodeOutput(result.tensor, format, { title: `${ctx.net.name} · ${result.label}`, scale: ctx.scale }));
+    const t = result.tensor;
+    files.push(format === 'npy' ? encodeNpy([t.channels, t.height, t.width], t.data) : await renderPicture(ctx.net, result, input, ctx.picture));
   }
   return files;
 }

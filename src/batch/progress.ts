@@ -35,6 +35,7 @@ export class Progress {
   private readonly started = performance.now();
   private readonly spinner: Ora | null;
   private lastDraw = 0;
+  private detailText: string | null = null;
 
   constructor(private readonly options: ProgressOptions) {
     this.counts = { processed: 0, failed: 0, skipped: options.skipped, cancelled: 0 };
@@ -63,6 +64,13 @@ export class Progress {
     this.redraw();
   }
 
+  /** Shows progress inside one long input (a streamed huge image): `photo.tif: band 3/40 · 12.5 MPix/s`. */
+  detail(text: string | null): void {
+    this.detailText = text;
+    this.lastDraw = 0;
+    this.redraw();
+  }
+
   private redraw(): void {
     if (!this.spinner) return;
     const now = performance.now();
@@ -81,7 +89,8 @@ export class Progress {
     const seconds = this.elapsedSeconds();
     const rate = seconds > 0 ? done / seconds : 0;
     const eta = rate > 0 ? formatDuration((this.options.total - done) / rate) : '?';
-    return `${done}/${this.options.total} · ${rate.toFixed(1)} images/s · ETA ${eta} · ${failed} failed`;
+    const detail = this.detailText ? ` · ${this.detailText}` : '';
+    return `${done}/${this.options.total} · ${rate.toFixed(1)} images/s · ETA ${eta} · ${failed} failed${detail}`;
   }
 
   /** Removes the progress line (before the summary). */

@@ -1,16 +1,21 @@
 // The batch pipeline: decode (sharp, libuv pool) / compute (engine, one image at a time) / encode+write, with at most --jobs images in flight.
+import path from 'node:path';
 import type { Engine } from '../engine/engine.js';
+import type { Tensor } from '../engine/tensor.js';
 import { CnnxError, EXIT } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { runNetwork } from '../network.js';
+import { runNetwork, type LayerOutput } from '../network.js';
 import type { Network } from '../spec/types.js';
 import type { Decoder } from './decode-pool.js';
 import { encodeResults } from './encode.js';
+import { writeLayerReport } from './html-report.js';
+import type { PictureOptions } from './picture.js';
 import { Serial } from './limit.js';
 import type { BatchFormat, PlannedItem } from './plan.js';
 import type { Progress } from './progress.js';
 import { outputField, type ItemRecord, type ReportSink } from './report.js';
 import { writeStdout } from './stdio.js';
+import { needsStreaming, runStreamed, type StreamSettings } from './streamed.js';
 
 export interface BatchContext {
   readonly net: Network;
@@ -18,7 +23,9 @@ export interface BatchContext {
   readonly engine: Engine;
   readonly decoder: Decoder;
   readonly format: BatchFormat;
-  readonly scale: string;
+  readonly picture: PictureOptions;
+  /** Set when one input's layers go to a folder as pictures: also write its input picture and index.html there. */
+  readonly htmlReport: { readonly dir: string } | null;
   readonly version: string;
   readonly jobs: number;
   readonly failFast: boolean;
@@ -26,6 +33,8 @@ export interface BatchContext {
   readonly stdin: Uint8Array | null;
   readonly progress: Progress;
   readonly report: ReportSink;
+  /** When and how huge images are streamed in bands. */
+  readonly stream: StreamSettings;
 }
 
 /** How the run ended, beyond the counts in Progress. */
@@ -86,8 +95,17 @@ export class Batch {
     const started = performance.now();
     const base = { path: planned.item.name, output: outputField(planned.outputs) };
     try {
-      const files = await this.compute(planned);
-      await this.write(planned.outputs, files);
+      if (await needsStreaming(planned, this.ctx.net, this.ctx.indices, this.ctx.format, this.ctx.stream)) {
+        // A streamed image writes its own outputs band by band, and has the engine to itself.
+        await this.computeLock.run(() => runStreamed(this.ctx.engine, this.ctx.net, this.ctx.indices, planned, this.ctx.stream, (text) => this.ctx.progress.detail(text)));
+      } else {
+        const { files, input, results } = await this.compute(planned);
+        await this.write(planned.outputs, files);
+        if (this.ctx.htmlReport) {
+          const stem = path.parse(planned.item.relative).name;
+          await writeLayerReport(this.ctx.htmlReport.dir, stem, this.ctx.net, input, results, planned.outputs, this.ctx.picture, this.ctx.version);
+        }
+      }
       return { ...base, status: 'ok', error: null, ms: Math.round(performance.now() - started) };
     } catch (error) {
       const ms = Math.round(performance.now() - started);
@@ -101,14 +119,14 @@ export class Batch {
     }
   }
 
-  private async compute(planned: PlannedItem): Promise<Uint8Array[]> {
+  private async compute(planned: PlannedItem): Promise<{ files: Uint8Array[]; input: Tensor; results: LayerOutput[] }> {
     const { ctx } = this;
     const { item } = planned;
     const source = item.file === '-' ? (ctx.stdin ?? new Uint8Array()) : item.file;
     const input = await ctx.decoder.decode(source, item.name);
     // The engine gets one image at a time: it already spreads one image over all its workers.
     const results = await this.computeLock.run(() => runNetwork(ctx.engine, ctx.net, input, ctx.indices, item.name));
-    return encodeResults(results, ctx.format, ctx, item.name);
+    return { files: await encodeResults(results, ctx.format, ctx, item.name, input), input, results };
   }
 
   private async write(outputs: readonly string[], files: readonly Uint8Array[]): Promise<void> {

@@ -2,7 +2,7 @@
 import { createRequire } from 'node:module';
 import { configureSharpForBatch, decodeThreads, defaultJobs } from '../batch/concurrency.js';
 import { inlineDecoder, workerDecoder } from '../batch/decode-pool.js';
-import { checkCollisions, chooseDestination, partitionExisting, planOutputs, type BatchFormat, type PlannedItem } from '../batch/plan.js';
+import { checkCollisions, chooseDestination, formatOfName, partitionExisting, planOutputs, type BatchFormat, type PlannedItem } from '../batch/plan.js';
 import { Progress } from '../batch/progress.js';
 import { NO_REPORT, openReport, outputField, type ItemRecord, type ReportSink } from '../batch/report.js';
 import { Batch } from '../batch/run.js';
@@ -13,7 +13,9 @@ import { createEngine } from '../engine/create.js';
 import type { EngineKind } from '../engine/engine.js';
 import { CnnxError, EXIT } from '../errors.js';
 import { selectLayers } from '../network.js';
+import type { ColormapName } from '../render/colormap.js';
 import { loadNetwork } from '../spec/load.js';
+import { defaultMaxMemory, parseMemorySize } from '../stream/index.js';
 import { applyShard, gatherInputs, type GatheredInputs } from './inputs.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -23,6 +25,10 @@ export interface ApplyOptions {
   readonly layer: readonly string[];
   readonly format?: BatchFormat;
   readonly scale: string;
+  readonly cmap?: ColormapName;
+  readonly sort?: 'index' | 'energy';
+  readonly grid?: { readonly cols?: number; readonly rows?: number };
+  readonly overlay?: boolean;
   readonly engine: EngineKind;
   readonly threads?: number;
   readonly recursive: boolean;
@@ -35,6 +41,10 @@ export interface ApplyOptions {
   readonly report?: string;
   readonly failFast?: boolean;
   readonly maxPixels?: number;
+  /** --max-memory SIZE (e.g. 2G): huge images are streamed in bands to stay under it. */
+  readonly maxMemory?: string;
+  /** --band-rows N: stream every image in bands of N rows (a testing aid; results are identical). */
+  readonly bandRows?: number;
   readonly quiet: boolean;
   readonly verbose?: boolean;
 }
@@ -45,7 +55,10 @@ export async function applyCommand(specFile: string, args: readonly string[], op
   const indices = selectLayers(net, options.layer);
   if (!options.output) throw new CnnxError('usage.output', 'apply needs -o OUT: a .npy, .png or .safetensors file, a folder (ending in /), or - for stdout', EXIT.usage);
   const all = await gatherInputs({ args, fromList: options.fromList, nul: options.null === true, recursive: options.recursive });
-  const destination = await chooseDestination({ output: options.output, format: options.format, inputs: all.items.length, many: all.many, layers: indices.length });
+  // One image, several layers, a folder: someone wants to look, so pictures and an index.html by default.
+  const oneImageReport = all.items.length === 1 && !all.many && indices.length > 1 && formatOfName(options.output) === null && options.output !== '-';
+  const format = options.format ?? (oneImageReport ? 'png' : undefined);
+  const destination = await chooseDestination({ output: options.output, format, inputs: all.items.length, many: all.many, layers: indices.length });
   const fullPlan = planOutputs(all.items, destination, net, indices);
   checkCollisions(fullPlan);
   if (destination.kind === 'stdout') checkStdoutForBinary();
@@ -54,6 +67,7 @@ export async function applyCommand(specFile: string, args: readonly string[], op
   const sharded = options.shard ? fullPlan.filter((p) => mine.has(p.item)) : fullPlan;
   const { todo, done } = options.skipExisting ? await partitionExisting(sharded) : { todo: sharded, done: [] };
   const stdin = todo.some((p) => p.item.file === '-') ? await readStdin() : null;
+  const maxMemory = options.maxMemory !== undefined ? parseMemorySize(options.maxMemory) : defaultMaxMemory();
   const report = options.report ? await openReport(options.report) : NO_REPORT;
 
   configureSharpForBatch();
@@ -68,9 +82,12 @@ export async function applyCommand(specFile: string, args: readonly string[], op
   const decoder = todo.length > 1 ? workerDecoder(decodeThreads(), net.input, options.maxPixels) : inlineDecoder(net.input, options.maxPixels);
   const progress = new Progress({ total: todo.length, quiet: options.quiet, verbose: options.verbose === true, skipped: 0 });
   const batch = new Batch({
-    net, indices, engine, decoder, format: destination.format, scale: options.scale, version,
+    net, indices, engine, decoder, format: destination.format, version,
+    picture: { scale: options.scale, cmap: options.cmap, sort: options.sort, grid: options.grid, overlay: options.overlay },
+    htmlReport: oneImageReport && destination.kind === 'folder' && destination.format === 'png' ? { dir: destination.dir } : null,
     jobs: options.jobs ?? defaultJobs(), failFast: options.failFast === true,
     stdin, progress, report,
+    stream: { maxMemory, bandRows: options.bandRows, maxPixels: options.maxPixels },
   });
   const signals = trapSignals((signal) => batch.stop(signal), (line) => progress.log(line));
   let end;

@@ -10,6 +10,7 @@ import { kernelsCommand } from './kernels.js';
 import { exportTorchCommand } from './export-torch.js';
 import { DEFAULT_ATOL, DEFAULT_RTOL, verifyCommand } from './verify.js';
 import { parsePixel, whereCommand } from './where.js';
+import { parseGrid } from '../render/grid.js';
 import { reportError } from './report.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -40,6 +41,14 @@ function numberArg(value: string): number {
   return n;
 }
 
+function gridArg(value: string): { cols?: number; rows?: number } {
+  try {
+    return parseGrid(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message.replace(/^.*?: /, ''));
+  }
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, ...value.split(',').filter(Boolean)];
 }
@@ -60,7 +69,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('-o, --output <path>', 'output: x.npy, x.png, x.safetensors, a folder (ending in /) mirroring the inputs, or - for stdout')
     .option('--layer <name>', 'write this named layer (repeat or comma-separate; "all" for every named layer)', collect, [])
     .addOption(new Option('--format <format>', 'file format in a folder or on stdout (safetensors: all layers of an image in one file)').choices(['npy', 'png', 'safetensors']))
-    .option('--scale <mode>', 'PNG scaling: channel, global, none or pLOW-pHIGH', 'channel')
+    .option('--scale <mode>', 'PNG scaling: channel, global, none or pLOW-pHIGH (percentiles, e.g. p1-p99)', 'channel')
+    .addOption(new Option('--cmap <name>', 'PNG colour map (diverging: blue-white-red centred at 0)').choices(['gray', 'viridis', 'magma', 'diverging']))
+    .addOption(new Option('--sort <order>', 'PNG tile order: channel index, or decreasing mean |x|').choices(['index', 'energy']))
+    .option('--grid <COLSxROWS>', 'PNG grid shape, e.g. 8x4, 8x or x4', gridArg)
+    .option('--overlay', 'PNG: draw the map over a faded copy of the input, cells at their receptive-field centres')
     .addOption(new Option('--engine <engine>', 'compute engine').choices(['reference', 'fast']).default('fast'))
     .option('--threads <n>', 'worker threads for the fast engine (default: cores)', positiveInt)
     .option('--no-recursive', 'do not descend into sub-folders')
@@ -72,6 +85,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--report <file>', 'write one JSON line per input (path, output, status, error, ms) to FILE')
     .option('--fail-fast', 'stop at the first input that fails')
     .option('--max-pixels <n>', "refuse images with more pixels than this (default: sharp's limit, 268402689)", positiveInt)
+    .option('--max-memory <size>', 'stream huge images in row bands to keep memory under SIZE, e.g. 512M, 2G (default: half the free memory)')
+    .option('--band-rows <n>', 'stream every image in bands of N output rows (a testing aid: results are identical)', positiveInt)
     .option('-q, --quiet', 'no progress or summary (errors are still printed)', false)
     .option('-v, --verbose', 'print each input as it completes')
     .action(async (net: string, inputs: string[], opts) => {

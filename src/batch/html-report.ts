@@ -1,0 +1,31 @@
+// The offline HTML report of one input (`--layer all -o report/`): the input picture, one picture per layer, the spec.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { formatShape, type Tensor } from '../engine/tensor.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import type { LayerOutput } from '../network.js';
+import { renderGrid } from '../render/grid.js';
+import { writeReport } from '../render/report.js';
+import type { Network } from '../spec/types.js';
+import type { PictureOptions } from './picture.js';
+
+/**
+ * Writes `<stem>.input.png` and `index.html` into `dir`, beside the layer pictures already written
+ * as `pictures` (one per result, same order).
+ */
+export async function writeLayerReport(dir: string, stem: string, net: Network, input: Tensor, results: readonly LayerOutput[], pictures: readonly string[], options: PictureOptions, version: string): Promise<void> {
+  const inputFile = `${stem}.input.png`;
+  const inputPicture = await renderGrid(input, { scale: 'global', specName: net.name, layerName: 'input', grid: input.channels === 3 ? undefined : options.grid });
+  await writeFileAtomic(path.join(dir, inputFile), inputPicture);
+  const entries = [
+    { title: 'input', file: inputFile, shape: formatShape(input), description: 'the tensor the first layer sees (after resize and mean/std)' },
+    ...results.map((r, i) => ({
+      title: r.label,
+      file: path.basename(pictures[i]),
+      shape: formatShape(r.tensor),
+      description: `layers[${r.layer.index}] (${r.layer.type})`,
+    })),
+  ];
+  const specJson = await readFile(net.file, 'utf8').catch(() => '{}');
+  await writeReport(dir, entries, specJson, { specName: net.name, input: stem, version });
+}

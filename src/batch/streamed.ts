@@ -1,0 +1,71 @@
+// Decides when one input of a batch is a huge image to stream in bands, and runs it that way.
+import { open } from 'node:fs/promises';
+import type { Engine } from '../engine/engine.js';
+import { isNpy } from '../io/image.js';
+import type { Network } from '../spec/types.js';
+import { inputError } from '../errors.js';
+import { applyStreamed, formatBytes, probeImage, shouldStream } from '../stream/index.js';
+import type { BatchFormat, PlannedItem } from './plan.js';
+
+export interface StreamSettings {
+  /** --max-memory in bytes. */
+  readonly maxMemory: number;
+  /** --band-rows: always stream, with bands of this many rows (testing aid). */
+  readonly bandRows?: number;
+  readonly maxPixels?: number;
+}
+
+/**
+ * True when `planned` must run in bands: --band-rows was given, or a whole-image run would not fit
+ * --max-memory. Only image files (not stdin, not .npy) of specs without input.resize can stream;
+ * a huge input that cannot, or whose outputs are not .npy, fails with a message saying why.
+ */
+export async function needsStreaming(planned: PlannedItem, net: Network, indices: readonly number[], format: BatchFormat, settings: StreamSettings): Promise<boolean> {
+  const { item } = planned;
+  if (item.file === '-' || net.input.resize) return false;
+  if (await startsWithNpyMagic(item.file)) return false;
+  let shape = null;
+  if (settings.bandRows === undefined) {
+    shape = await probeImage(item.file, item.name, net.input).catch(() => null);
+    // An image sharp cannot even probe fails later, in the ordinary decode, with its own message.
+    if (!shape || !shouldStream(net, shape, settings.maxMemory, indices)) return false;
+  }
+  if (format !== 'npy' || planned.outputs.includes('-')) {
+    const size = shape ? `is ${shape.width}x${shape.height}, ` : '';
+    const why = settings.bandRows === undefined ? `too large to run whole within --max-memory ${formatBytes(settings.maxMemory)}, and ` : '--band-rows was given, but ';
+    throw inputError('input.stream', item.name, `${size}${why}streamed runs write .npy files only (band by band); use -o OUT.npy or --format npy`);
+  }
+  return true;
+}
+
+async function startsWithNpyMagic(file: string): Promise<boolean> {
+  const handle = await open(file, 'r').catch(() => null);
+  if (!handle) return false;
+  try {
+    const head = new Uint8Array(6);
+    await handle.read(head, 0, 6, 0);
+    return isNpy(head);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Streams one image through the network, writing its .npy outputs band by band; `report` gets `band i/n · MPix/s`. */
+export async function runStreamed(engine: Engine, net: Network, indices: readonly number[], planned: PlannedItem, settings: StreamSettings, report: (text: string | null) => void): Promise<void> {
+  const { width } = await probeImage(planned.item.file, planned.item.name, net.input);
+  const started = performance.now();
+  try {
+    await applyStreamed(engine, net, planned.item.file, planned.item.name, indices, planned.outputs, {
+      maxMemory: settings.maxMemory,
+      bandRows: settings.bandRows,
+      maxPixels: settings.maxPixels,
+      onProgress: (done, total, rowsDone) => {
+        const seconds = (performance.now() - started) / 1000;
+        const mpix = seconds > 0 ? (rowsDone * width) / 1e6 / seconds : 0;
+        report(`${planned.item.name}: band ${done}/${total}${mpix > 0 ? ` · ${mpix.toFixed(1)} MPix/s` : ''}`);
+      },
+    });
+  } finally {
+    report(null);
+  }
+}
