@@ -7,6 +7,7 @@ import { parseShard } from '../batch/shard.js';
 import { applyCommand } from './apply.js';
 import { formatSummary, summarize } from './inspect.js';
 import { kernelsCommand } from './kernels.js';
+import { exportOnnxCommand } from './export-onnx.js';
 import { exportTorchCommand } from './export-torch.js';
 import { DEFAULT_ATOL, DEFAULT_RTOL, verifyCommand } from './verify.js';
 import { parsePixel, whereCommand } from './where.js';
@@ -144,6 +145,18 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--threads <n>', 'worker threads for the fast engine (default: cores)', positiveInt)
     .action(async (file: string, input: string, opts) => {
       setExit(await verifyCommand(file, input, opts, (line) => process.stdout.write(`${line}\n`)));
+    });
+
+  program
+    .command('export-onnx')
+    .description('write the network as an ONNX model (ai.onnx ops) for ONNX Runtime, OpenCV DNN or Netron')
+    .argument('<net>', 'network spec (.json)')
+    .requiredOption('-o, --output <file>', 'the .onnx file to write')
+    .option('--size <HxW>', 'fix the input size (default: symbolic height and width)', sizeArg)
+    .option('--opset <n>', 'ONNX opset, 11 to 22 (default 17; 19 with circular padding)', positiveInt)
+    .option('--layer <name>', 'also expose this named layer as a graph output (repeat, or "all")', collect, [])
+    .action(async (file: string, opts: { output: string; size?: [number, number]; opset?: number; layer: string[] }) => {
+      await exportOnnxCommand(await loadNetwork(file), { output: opts.output, size: opts.size, opset: opts.opset, layers: opts.layer });
     });
 
   program

@@ -1,6 +1,6 @@
 // Reads one JSON object of a spec with typed getters; every error names file and JSON path, unknown keys are errors.
 import { CnnxError, describeValue, specError } from '../errors.js';
-import { didYouMean } from './suggest.js';
+import { closest, didYouMean } from './suggest.js';
 import type { Pair } from './types.js';
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -48,7 +48,11 @@ export class ObjectReader {
 
   require(key: string): unknown {
     const value = this.get(key);
-    if (value === undefined) throw this.error(key, 'is required', 'spec.missing');
+    if (value === undefined) {
+      // A missing key is often a misspelt one: point at it rather than only saying what is absent.
+      const typo = closest(key, Object.keys(this.raw).filter((k) => !this.seen.has(k)));
+      throw this.error(key, `is required${typo ? ` (is "${typo}" a typo?)` : ''}`, 'spec.missing');
+    }
     return value;
   }
 
