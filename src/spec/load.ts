@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describeValue, specError } from '../errors.js';
 import { LAYER_TYPES, layerDefByType } from '../layers/index.js';
 import { parseInput } from './input.js';
+import { findJsonError, lineColumn } from './json-error.js';
 import { isPlainObject, ObjectReader } from './reader.js';
 import { didYouMean } from './suggest.js';
 import type { SafetensorsCache } from './tensors.js';
@@ -75,23 +76,15 @@ export async function parseNetwork(raw: unknown, origin: SpecOrigin): Promise<Ne
   return { name, file, hash: origin.hash, input, layers };
 }
 
-/** JSON.parse with a message that gives line and column instead of a byte offset. */
+/** JSON.parse with a message that gives line and column and says what is wrong there. */
 export function parseJson(text: string, file: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    const message = (error as Error).message;
-    const position = /position (\d+)/.exec(message);
-    let where = '';
-    if (position) {
-      const offset = Number(position[1]);
-      const before = text.slice(0, offset);
-      const line = before.split('\n').length;
-      const column = offset - before.lastIndexOf('\n');
-      where = `${line}:${column}`;
-    }
-    const reason = message.replace(/^JSON\.parse: /, '').replace(/ in JSON at position \d+.*$/, '').replace(/ \(line \d+ column \d+\)$/, '');
-    throw specError('spec.syntax', where ? `${file}:${where}` : file, '', `invalid JSON: ${reason}`);
+    const found = findJsonError(text);
+    if (!found) throw specError('spec.syntax', file, '', `invalid JSON: ${(error as Error).message}`);
+    const { line, column } = lineColumn(text, found.offset);
+    throw specError('spec.syntax', `${file}:${line}:${column}`, '', `invalid JSON: ${found.reason}`);
   }
 }
 

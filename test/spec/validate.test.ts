@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { CnnxError, EXIT } from '../../src/errors.js';
-import { loadNetwork, parseNetwork } from '../../src/spec/load.js';
+import { loadNetwork, parseJson, parseNetwork } from '../../src/spec/load.js';
 import { inferShapes } from '../../src/spec/shapes.js';
 import type { Conv2dLayer, MaxPool2dLayer } from '../../src/spec/types.js';
 
@@ -140,5 +140,32 @@ describe('spec files', () => {
     const error = await loadNetwork(file).then(() => null, (e: CnnxError) => e);
     expect(error?.message).toContain('weights/missing.npy');
     expect(error?.exitCode).toBe(EXIT.usage);
+  });
+});
+
+describe('JSON syntax errors point at the place', () => {
+  test.each([
+    ['{"a": [1,]}', '1:10', 'trailing comma before ]'],
+    ['{"input": {"channels": 3},\n  "layers": [{"type": "relu",}]}', '2:30', 'trailing comma before }'],
+    ['{"a": 1 "b": 2}', '1:9', 'expected , or } in an object, got "\\""'],
+    ["{'a': 1}", '1:2', 'expected a "key", got "\'"'],
+    ['{"a": tru}', '1:7', 'unexpected "t"'],
+    ['{"a": [1, 2', '1:12', 'expected , or ] in an array, got end of file'],
+    ['{"a": "x\ny"}', '1:9', 'unescaped control character in a string (a line break inside quotes?)'],
+    ['{} x', '1:4', 'unexpected "x" after the end of the JSON value'],
+  ])('%j', async (text, where, reason) => {
+    const error = (() => {
+      try {
+        parseJson(text, 'net.json');
+        return null;
+      } catch (e) {
+        return e as CnnxError;
+      }
+    })();
+    expect(error?.message).toBe(`net.json:${where}: invalid JSON: ${reason}`);
+  });
+
+  test('valid JSON parses', () => {
+    expect(parseJson('{"a": [1, -2.5e3, "x\\u00e9", true, null]}', 'net.json')).toEqual({ a: [1, -2500, 'xé', true, null] });
   });
 });
