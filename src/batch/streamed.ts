@@ -1,6 +1,7 @@
 // Decides when one input of a batch is a huge image to stream in bands, and runs it that way.
 import { open } from 'node:fs/promises';
 import type { Engine } from '../engine/engine.js';
+import type { Shape } from '../engine/tensor.js';
 import { isNpy } from '../io/image.js';
 import type { Network } from '../spec/types.js';
 import { inputError } from '../errors.js';
@@ -28,7 +29,8 @@ export async function needsStreaming(planned: PlannedItem, net: Network, indices
   if (settings.bandRows === undefined) {
     shape = await probeImage(item.file, item.name, net.input).catch(() => null);
     // An image sharp cannot even probe fails later, in the ordinary decode, with its own message.
-    if (!shape || !shouldStream(net, shape, settings.maxMemory, indices)) return false;
+    // Sizes the network cannot take fail in the ordinary path, which names the input and the layer.
+    if (!shape || !fitsNetworkAndNeedsBands(net, shape, settings.maxMemory, indices)) return false;
   }
   if (format !== 'npy' || planned.outputs.includes('-')) {
     const size = shape ? `is ${shape.width}x${shape.height}, ` : '';
@@ -36,6 +38,14 @@ export async function needsStreaming(planned: PlannedItem, net: Network, indices
     throw inputError('input.stream', item.name, `${size}${why}streamed runs write .npy files only (band by band); use -o OUT.npy or --format npy`);
   }
   return true;
+}
+
+function fitsNetworkAndNeedsBands(net: Network, shape: Shape, maxMemory: number, indices: readonly number[]): boolean {
+  try {
+    return shouldStream(net, shape, maxMemory, indices);
+  } catch {
+    return false;
+  }
 }
 
 async function startsWithNpyMagic(file: string): Promise<boolean> {
