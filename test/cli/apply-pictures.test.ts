@@ -12,7 +12,7 @@ const CAT = path.join(FIXTURES, 'images', 'chelsea.png');
 describe('one image, every layer, to a folder', () => {
   test('writes the input picture, one picture per named layer and an offline index.html, in order', async () => {
     const dir = tempDir();
-    const result = await runCli(['apply', SEED, CAT, '--layer', 'all', '-o', `${dir}/`, '--engine', 'reference']);
+    const result = await runCli(['apply', SEED, CAT, '--layer', 'all', '-o', `${dir}/`]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const layers = ['conv1', 'relu1', 'pool1', 'conv2', 'relu2', 'pool2'];
@@ -33,7 +33,7 @@ describe('overlay', () => {
   test('is the size of the input, with the edge response drawn where the edges are', async () => {
     const dir = tempDir();
     const out = path.join(dir, 'overlay.png');
-    const result = await runCli(['apply', EDGES, CAT, '--layer', 'edges', '--overlay', '-o', out, '--engine', 'reference']);
+    const result = await runCli(['apply', EDGES, CAT, '--layer', 'edges', '--overlay', '-o', out]);
     expect(result.code).toBe(0);
     const { data, info } = await sharp(out).raw().toBuffer({ resolveWithObject: true });
     expect([info.width, info.height]).toEqual([451, 300]);
@@ -49,7 +49,7 @@ describe('grid options', () => {
   test('--grid 3x gives three columns; --cmap diverging draws zero as white', async () => {
     const dir = tempDir();
     const out = path.join(dir, 'grid.png');
-    const result = await runCli(['apply', EDGES, CAT, '--layer', 'edges', '--grid', '3x', '--cmap', 'diverging', '-o', out, '--engine', 'reference']);
+    const result = await runCli(['apply', EDGES, CAT, '--layer', 'edges', '--grid', '3x', '--cmap', 'diverging', '-o', out]);
     expect(result.code).toBe(0);
     const { data, info } = await sharp(out).raw().toBuffer({ resolveWithObject: true });
     // Six 451-wide tiles in three columns with thin separators, two rows of 300 plus labels and a title.
@@ -73,8 +73,8 @@ describe('grid options', () => {
 describe('streamed runs through the CLI', () => {
   test('--band-rows 7 writes the same bytes as a whole-image run', async () => {
     const dir = tempDir();
-    const whole = await runCli(['apply', SEED, CAT, '-o', path.join(dir, 'whole.npy'), '--engine', 'reference']);
-    const banded = await runCli(['apply', SEED, CAT, '-o', path.join(dir, 'band.npy'), '--engine', 'reference', '--band-rows', '7']);
+    const whole = await runCli(['apply', SEED, CAT, '-o', path.join(dir, 'whole.npy')]);
+    const banded = await runCli(['apply', SEED, CAT, '-o', path.join(dir, 'band.npy'), '--band-rows', '7']);
     expect(whole.code).toBe(0);
     expect(banded.code).toBe(0);
     expect(readFileSync(path.join(dir, 'band.npy')).equals(readFileSync(path.join(dir, 'whole.npy')))).toBe(true);
@@ -83,7 +83,7 @@ describe('streamed runs through the CLI', () => {
 
   test('a streamed run refuses a PNG output and writes nothing', async () => {
     const dir = tempDir();
-    const result = await runCli(['apply', SEED, CAT, '-o', path.join(dir, 'x.png'), '--band-rows', '7', '--engine', 'reference']);
+    const result = await runCli(['apply', SEED, CAT, '-o', path.join(dir, 'x.png'), '--band-rows', '7']);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('streamed runs write .npy files only');
     expect(existsSync(path.join(dir, 'x.png'))).toBe(false);
