@@ -1,0 +1,96 @@
+#!/usr/bin/env node
+// `npm run bench`: the fast engine on W1/W2/W3 at 1 and 2 threads: median ms, effective GFLOP/s (2 x direct-conv MACs / wall time), per-step split.
+// Usage: node bench/run.mjs [--json] [--runs N] [--threads 1,2] [--only W1,W3]
+import os from 'node:os';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { convMacs, inputFor, workloads } from './workloads.mjs';
+
+const root = new URL('../', import.meta.url);
+if (!existsSync(fileURLToPath(new URL('dist/engine/fast/index.js', root))) || !existsSync(fileURLToPath(new URL('build/cnnx.wasm', root)))) {
+  console.error('bench: dist/ or build/cnnx.wasm is missing; run `npm run build` first');
+  process.exit(1);
+}
+const { FastEngine } = await import(new URL('dist/engine/fast/index.js', root).href);
+const { fullShapes } = await import(new URL('dist/engine/fast/plan.js', root).href);
+
+const argv = process.argv.slice(2);
+const opt = (name, def) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : def;
+};
+const json = argv.includes('--json');
+const runs = Number(opt('--runs', '7'));
+const threadList = opt('--threads', '1,2').split(',').map(Number);
+const only = opt('--only', 'W1,W2,W3').split(',');
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+const header = {
+  machine: `${os.cpus()[0]?.model ?? 'unknown'} x ${os.availableParallelism()}`,
+  node: process.version,
+  threads: threadList,
+  runs,
+  loadavg: os.loadavg().map((x) => Number(x.toFixed(2))),
+};
+if (!json) {
+  console.log(`cnnx bench: fast engine`);
+  console.log(`machine ${header.machine}, Node ${header.node}, threads ${threadList.join(' and ')}, ${runs} runs (median), load average ${header.loadavg.join(' ')}`);
+}
+
+const results = [];
+for (const threads of threadList) {
+  const engine = await FastEngine.create(threads);
+  engine.profile = true;
+  for (const w of workloads().filter((w) => only.includes(w.id))) {
+    const input = inputFor(w);
+    const shapes = fullShapes(w.net, input);
+    const rows = shapes.map((s) => ({ start: 0, end: s.height }));
+    const band = { tensor: input, y0: 0, fullHeight: input.height };
+    const outputs = [w.net.layers.length - 1];
+    await engine.run(w.net, band, rows, outputs); // plan, pack, warm up
+    const times = [];
+    const steps = new Map();
+    for (let r = 0; r < runs; r++) {
+      const t0 = performance.now();
+      await engine.run(w.net, band, rows, outputs);
+      times.push(performance.now() - t0);
+      for (const s of engine.lastTimings) {
+        if (!steps.has(s.label)) steps.set(s.label, []);
+        steps.get(s.label).push(s.ms);
+      }
+    }
+    const ms = median(times);
+    const flop = 2 * convMacs(w);
+    const row = {
+      workload: w.id, title: w.title, input: `${w.input.channels}x${w.input.height}x${w.input.width}`, threads,
+      ms: Number(ms.toFixed(2)), min: Number(Math.min(...times).toFixed(2)), max: Number(Math.max(...times).toFixed(2)),
+      gflops: Number((flop / ms / 1e6).toFixed(1)),
+      steps: [...steps].map(([label, xs]) => ({ label, ms: Number(median(xs).toFixed(2)) })),
+      maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    };
+    results.push(row);
+    if (!json) {
+      console.log(`\n${w.id} ${w.title} ${row.input}, ${threads} thread${threads > 1 ? 's' : ''}: ${row.ms} ms median (min ${row.min}, max ${row.max}), ${row.gflops} effective GFLOP/s, peak RSS so far ${row.maxRssMB} MB`);
+      for (const s of row.steps) console.log(`  ${s.label.padEnd(40)} ${s.ms.toFixed(2).padStart(9)} ms`);
+    }
+  }
+  await engine.close();
+}
+
+if (json) {
+  console.log(JSON.stringify({ ...header, results }, null, 2));
+} else {
+  console.log('\nworkload | threads | median ms | effective GFLOP/s');
+  console.log('--- | --- | --- | ---');
+  for (const r of results) console.log(`${r.workload} | ${r.threads} | ${r.ms} | ${r.gflops}`);
+  const ids = [...new Set(results.map((r) => r.workload))];
+  for (const id of ids) {
+    const a = results.find((r) => r.workload === id && r.threads === 1);
+    const b = results.find((r) => r.workload === id && r.threads === 2);
+    if (a && b) console.log(`${id}: 1 -> 2 threads ${(a.ms / b.ms).toFixed(2)}x`);
+  }
+}

@@ -1,0 +1,108 @@
+// FastEngine: runs a network band through SIMD routines on a worker pool sharing one WebAssembly.Memory.
+import type { Band, RowRange } from '../band.js';
+import type { Engine } from '../engine.js';
+import { tensor } from '../tensor.js';
+import type { Network } from '../../spec/types.js';
+import { loadSimdModule } from '../../wasm/loader.js';
+import { SharedHeap } from './memory.js';
+import { makePlan, type Algorithm, type PackCache, type Plan } from './plan.js';
+import { WorkerPool } from './worker-pool.js';
+
+/** Wall time of one step of the last run (a layer, or a conv with the layers fused into it). */
+export interface StepTiming {
+  readonly label: string;
+  readonly first: number;
+  readonly last: number;
+  readonly ms: number;
+  /** Wall time of each phase (padding, Winograd input transform, compute), for wasm steps. */
+  readonly phases: readonly number[];
+}
+
+export class FastEngine implements Engine {
+  readonly kind = 'fast' as const;
+  readonly threads: number;
+  readonly algorithm: Algorithm;
+  /** When true, `lastTimings` is filled by each run (costs nothing measurable). */
+  profile = false;
+  lastTimings: StepTiming[] = [];
+  private readonly heap: SharedHeap;
+  private readonly pool: WorkerPool;
+  private readonly packs: PackCache = new WeakMap();
+  private readonly netIds = new WeakMap<Network, number>();
+  private plan: { key: string; plan: Plan } | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  private constructor(threads: number, algorithm: Algorithm, heap: SharedHeap, pool: WorkerPool) {
+    this.threads = threads;
+    this.algorithm = algorithm;
+    this.heap = heap;
+    this.pool = pool;
+  }
+
+  static async create(threads: number, algorithm: Algorithm = 'auto'): Promise<FastEngine> {
+    const module = await loadSimdModule();
+    const heap = new SharedHeap();
+    const pool = await WorkerPool.start(threads, module, heap.memory);
+    return new FastEngine(threads, algorithm, heap, pool);
+  }
+
+  run(net: Network, input: Band, rows: readonly RowRange[], outputs: readonly number[]): Promise<Band[]> {
+    // Runs are serialised: they share the arena.
+    const result = this.queue.then(() => this.runNow(net, input, rows, outputs));
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private planFor(net: Network, input: Band, rows: readonly RowRange[], outputs: readonly number[]): Plan {
+    let id = this.netIds.get(net);
+    if (id === undefined) this.netIds.set(net, (id = nextNetId++));
+    const t = input.tensor;
+    const last = Math.max(...outputs);
+    const key = `${id}|${t.channels}x${t.height}x${t.width}|${input.y0}|${input.fullHeight}|${rows.slice(0, last + 1).map((r) => `${r.start}:${r.end}`).join(',')}|${outputs.join(',')}`;
+    if (this.plan?.key === key) return this.plan.plan;
+    // One plan at a time: its arena sits at the top of the heap and is reused by the next plan.
+    if (this.plan) this.heap.release(this.plan.plan.arenaMark);
+    this.plan = undefined;
+    const plan = makePlan({ heap: this.heap, threads: this.threads, packs: this.packs, algorithm: this.algorithm }, net, input, rows, outputs);
+    this.plan = { key, plan };
+    return plan;
+  }
+
+  private async runNow(net: Network, input: Band, rows: readonly RowRange[], outputs: readonly number[]): Promise<Band[]> {
+    if (this.closed) throw new Error('the fast engine is closed');
+    if (outputs.length === 0) return [];
+    const plan = this.planFor(net, input, rows, outputs);
+    this.heap.floats.set(input.tensor.data, plan.input.ptr >> 2);
+    const timings: StepTiming[] = [];
+    for (const step of plan.steps) {
+      const t0 = this.profile ? performance.now() : 0;
+      const phases: number[] = [];
+      if (step.kind === 'js') step.run();
+      else {
+        for (const phase of step.phases) {
+          const p0 = this.profile ? performance.now() : 0;
+          await this.pool.run(phase);
+          if (this.profile) phases.push(performance.now() - p0);
+        }
+      }
+      if (this.profile) timings.push({ label: step.label, first: step.first, last: step.last, ms: performance.now() - t0, phases });
+    }
+    if (this.profile) this.lastTimings = timings;
+    const f = this.heap.floats;
+    return plan.outputs.map((b) => {
+      const start = b.ptr >> 2;
+      const data = f.slice(start, start + b.channels * b.height * b.width);
+      return { tensor: tensor(b.channels, b.height, b.width, data), y0: b.y0, fullHeight: b.fullHeight };
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.queue;
+    await this.pool.close();
+  }
+}
+
+let nextNetId = 1;

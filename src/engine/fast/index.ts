@@ -1,0 +1,34 @@
+// The fast engine's public entry: createFastEngine({ threads }).
+import { availableParallelism } from 'node:os';
+import type { Engine } from '../engine.js';
+import { FastEngine } from './engine.js';
+
+import type { Algorithm } from './plan.js';
+
+export { FastEngine, type StepTiming } from './engine.js';
+export type { Algorithm } from './plan.js';
+
+export interface FastEngineOptions {
+  /** Worker threads; default os.availableParallelism(). Results are bit-identical for any value. */
+  readonly threads?: number;
+  /** Conv algorithm: 'auto' (default) picks per layer; 'direct' / 'winograd' force one wherever it applies (tests, benchmarks). */
+  readonly algorithm?: Algorithm;
+}
+
+/**
+ * Starts the worker pool and compiles the SIMD module; call `close()` when done.
+ * @example
+ * const engine = await createFastEngine({ threads: 2 });
+ * const [out] = await engine.run(net, band, wholeMapRows(net, shape), [net.layers.length - 1]);
+ * await engine.close();
+ */
+export async function createFastEngine(options: FastEngineOptions = {}): Promise<Engine> {
+  const threads = options.threads ?? availableParallelism();
+  if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
+    return Promise.reject(new TypeError(`options.threads must be an integer from 1 to 256, got ${String(threads)}`));
+  }
+  if (options.algorithm !== undefined && !['auto', 'direct', 'winograd'].includes(options.algorithm)) {
+    return Promise.reject(new TypeError(`options.algorithm must be 'auto', 'direct' or 'winograd', got ${String(options.algorithm)}`));
+  }
+  return FastEngine.create(threads, options.algorithm ?? 'auto');
+}

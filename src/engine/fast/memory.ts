@@ -1,0 +1,157 @@
+// The one shared WebAssembly.Memory of the fast engine and a bump allocator over it.
+import { MAX_PAGES } from '../../wasm/loader.js';
+
+const PAGE = 65536;
+/** Bytes kept free at address 0 (null stays invalid, and the module has no static data). */
+const RESERVED = 65536;
+
+export class SharedHeap {
+  readonly memory: WebAssembly.Memory;
+  private top = RESERVED;
+  private f32?: Float32Array;
+  private i32?: Int32Array;
+
+  constructor() {
+    this.memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: true });
+  }
+
+  /** Allocates `bytes` (64-byte aligned, plus 256 bytes of slack the micro-kernels may over-read), growing the memory. */
+  alloc(bytes: number): number {
+    const at = this.top;
+    this.top = align(at + bytes + 256, 64);
+    this.ensure(this.top);
+    return at;
+  }
+
+  /** Grows the memory so that addresses below `end` exist. */
+  ensure(end: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (end > have) {
+      const pages = Math.ceil((end - have) / PAGE);
+      if (have / PAGE + pages > MAX_PAGES) throw new RangeError(`fast engine: needs ${end} bytes of WebAssembly memory, more than 4 GiB`);
+      this.memory.grow(pages);
+      this.f32 = this.i32 = undefined;
+    }
+  }
+
+  /** Current top of the heap (the next allocation's address). */
+  get mark(): number {
+    return this.top;
+  }
+
+  /** Frees everything allocated at or above `mark` (an earlier value of `this.mark`). */
+  release(mark: number): void {
+    this.top = mark;
+  }
+
+  /** A Float32Array over the whole memory (re-created after growth). */
+  get floats(): Float32Array {
+    if (!this.f32 || this.f32.buffer.byteLength !== this.memory.buffer.byteLength) this.f32 = new Float32Array(this.memory.buffer);
+    return this.f32;
+  }
+
+  get ints(): Int32Array {
+    if (!this.i32 || this.i32.buffer.byteLength !== this.memory.buffer.byteLength) this.i32 = new Int32Array(this.memory.buffer);
+    return this.i32;
+  }
+
+  /** Copies `values` to a new allocation and returns its address. */
+  putF32(values: ArrayLike<number>): number {
+    const at = this.alloc(values.length * 4);
+    this.floats.set(values, at >> 2);
+    return at;
+  }
+
+  putI32(values: ArrayLike<number>): number {
+    const at = this.alloc(values.length * 4);
+    this.ints.set(values, at >> 2);
+    return at;
+  }
+}
+
+export function align(n: number, a: number): number {
+  return Math.ceil(n / a) * a;
+}
+
+/**
+ * First-fit placement of a plan's buffers inside one arena at the top of the heap, reusing the
+ * space of buffers whose last use has passed (steps run in order, so a buffer freed after step s
+ * can hold step s + 1's data). The heap's top moves only in `finish`.
+ */
+export class ArenaAllocator {
+  readonly base: number;
+  private size = 0;
+  /** Free ranges [start, end) relative to base, sorted, coalesced. */
+  private free: [number, number][] = [];
+
+  constructor(private readonly heap: SharedHeap) {
+    this.base = heap.mark;
+  }
+
+  /** Space for a buffer written at run time; `release` it after the last step that uses it. */
+  alloc(bytes: number): number {
+    const need = align(bytes + 256, 64);
+    for (let i = 0; i < this.free.length; i++) {
+      const [s, e] = this.free[i];
+      if (e - s >= need) {
+        if (e - s === need) this.free.splice(i, 1);
+        else this.free[i] = [s + need, e];
+        return this.base + s;
+      }
+    }
+    return this.extend(need, true);
+  }
+
+  /**
+   * Space for data written at plan time (descriptors, offset tables). It comes from fresh space,
+   * never from a freed range: an earlier step's run-time buffer there would overwrite it.
+   */
+  private allocPermanent(bytes: number): number {
+    return this.extend(align(bytes + 256, 64), false);
+  }
+
+  private extend(need: number, mergeFree: boolean): number {
+    // Extend, merging a free range that ends at the current size.
+    let start = this.size;
+    const last = this.free[this.free.length - 1];
+    if (mergeFree && last && last[1] === this.size) {
+      start = last[0];
+      this.free.pop();
+    }
+    this.size = start + need;
+    this.heap.ensure(this.base + this.size);
+    return this.base + start;
+  }
+
+  release(addr: number, bytes: number): void {
+    const s = addr - this.base;
+    const e = s + align(bytes + 256, 64);
+    this.free.push([s, e]);
+    this.free.sort((a, b) => a[0] - b[0]);
+    const merged: [number, number][] = [];
+    for (const r of this.free) {
+      const top = merged[merged.length - 1];
+      if (top && top[1] >= r[0]) top[1] = Math.max(top[1], r[1]);
+      else merged.push([r[0], r[1]]);
+    }
+    this.free = merged;
+  }
+
+  putI32(values: ArrayLike<number>): number {
+    const at = this.allocPermanent(values.length * 4);
+    this.heap.ints.set(values, at >> 2);
+    return at;
+  }
+
+  putF32(values: ArrayLike<number>): number {
+    const at = this.allocPermanent(values.length * 4);
+    this.heap.floats.set(values, at >> 2);
+    return at;
+  }
+
+  /** Moves the heap's top past the arena; returns the arena's size in bytes. */
+  finish(): number {
+    this.heap.alloc(Math.max(0, this.size - 256));
+    return this.size;
+  }
+}

@@ -1,0 +1,464 @@
+// The fast engine's plan: for a network, an input band and the requested rows, which SIMD routine runs each layer, with which buffers and partition.
+import type { Band, RowRange } from '../band.js';
+import { borderIndex, effectiveKernel, poolOutputSize } from '../geometry.js';
+import { tensor, type Shape } from '../tensor.js';
+import { layerDef } from '../../layers/index.js';
+import type { AvgPool2dLayer, BatchNorm2dLayer, Conv2dLayer, Layer, MaxPool2dLayer, Network } from '../../spec/types.js';
+import { align, ArenaAllocator, type SharedHeap } from './memory.js';
+import { packConv, packConvWinograd, type PackedConv } from './pack.js';
+import type { Call } from './protocol.js';
+
+// Descriptor field indices: keep in step with src/wasm/assembly/conv2d.ts, winograd.ts and pad.ts (documented in src/wasm/README.md).
+const D = {
+  IN: 0, IN_PITCH: 2, OFFS: 3, K: 4, W: 5, OCB: 6, BIAS: 7, OUT: 8, OUT_PLANE: 9, OUT_PITCH: 10, OC: 11, OW: 12, SY: 13, SX: 14,
+  ACT: 15, SLOPE: 16, COL: 17, COL_STRIDE: 18, POOL: 19, PKH: 20, PKW: 21, PSH: 22, PSW: 23, POOL_OUT: 24, POOL_OUT_PLANE: 25,
+  POOL_OUT_PITCH: 26, POOL_OW: 27, POOL_DIV: 28, SCRATCH: 29, SCRATCH_STRIDE: 30, OFFS_COL: 31, COL_PITCH: 32, POOL_ROW_BASE: 33,
+  WINO: 34, T: 35, TP: 36, M: 37, M_STRIDE: 38, W_XI: 39, ZERO: 40, NMAX: 41, PNP: 42, WORDS: 43,
+} as const;
+const WI = { SRC: 0, SRC_PLANE: 1, PW: 2, ROWS: 3, DST: 4, T: 5, TP: 6, WORDS: 7 } as const;
+const P = { SRC: 0, SRC_PLANE: 1, W: 2, DST: 3, DST_PLANE: 4, PW: 5, ROWS: 6, ROWTAB: 7, COLTAB: 8, LEFT: 9, WORDS: 10 } as const;
+
+/** Which conv algorithm the planner may pick: 'auto' by layer shape; the others force it wherever it applies (tests, benchmarks). */
+export type Algorithm = 'auto' | 'direct' | 'winograd';
+
+/**
+ * Row-wise Winograd F(4,3) applies to 3-wide, x-stride-1, x-dilation-1 convs; 'auto' uses it when
+ * there are enough channels to amortise the transforms. The choice depends only on the layer,
+ * never on the band, so band and whole-map runs compute the same bits.
+ */
+export function usesWinograd(layer: Conv2dLayer, algorithm: Algorithm): boolean {
+  const fits = layer.kernelSize[1] === 3 && layer.stride[1] === 1 && layer.dilation[1] === 1;
+  if (!fits || algorithm === 'direct') return false;
+  if (algorithm === 'winograd') return true;
+  return layer.inChannels / layer.groups >= 8 && layer.outChannels / layer.groups >= 8;
+}
+
+/** A band of one layer's output held in the shared memory. */
+export interface HeapBand {
+  readonly ptr: number;
+  readonly channels: number;
+  readonly height: number;
+  readonly width: number;
+  readonly y0: number;
+  readonly fullHeight: number;
+}
+
+export type Step =
+  | { readonly kind: 'wasm'; readonly label: string; readonly first: number; readonly last: number; readonly phases: readonly (readonly (readonly Call[])[])[] }
+  | { readonly kind: 'js'; readonly label: string; readonly first: number; readonly last: number; readonly run: () => void };
+
+export interface Plan {
+  /** Heap mark below this plan's arena; releasing to it frees the arena. */
+  readonly arenaMark: number;
+  /** Bytes of the arena (buffers placed by lifetime, see ArenaAllocator). */
+  readonly arenaBytes: number;
+  readonly input: HeapBand;
+  readonly steps: readonly Step[];
+  /** Bands of the requested output layers, in the order of `outputs`. */
+  readonly outputs: readonly HeapBand[];
+}
+
+/** Packed weights, cached per network and layer (and folded batchnorm) for the life of the engine. */
+export type PackCache = WeakMap<Network, Map<string, PackedConv>>;
+
+const F32 = new Float32Array(1);
+const I32 = new Int32Array(F32.buffer);
+function f32bits(x: number): number {
+  F32[0] = x;
+  return I32[0];
+}
+
+/** Splits [0, n) into `parts` contiguous ranges; ranges depend only on n and parts, never on data. */
+function split(n: number, parts: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let t = 0; t < parts; t++) out.push([Math.floor((t * n) / parts), Math.floor(((t + 1) * n) / parts)]);
+  return out;
+}
+
+/** The full-map shape after each layer, from the input's full shape. */
+export function fullShapes(net: Network, input: Shape): Shape[] {
+  const shapes: Shape[] = [];
+  let s = input;
+  for (const layer of net.layers) {
+    const next = layerDef(layer).outputShape(layer, s);
+    if (typeof next === 'string') throw new RangeError(`layers[${layer.index}] (${layer.type}): ${next}`);
+    shapes.push(next);
+    s = next;
+  }
+  return shapes;
+}
+
+interface Fusion {
+  readonly last: number;
+  readonly bn: BatchNorm2dLayer | null;
+  readonly act: number;
+  readonly slope: number;
+  readonly pool: MaxPool2dLayer | AvgPool2dLayer | null;
+}
+
+/** Which layers after conv i fold into it: batchnorm, then relu/leaky_relu, then a non-overlapping pool. */
+function fusionAfter(net: Network, i: number, lastLayer: number, outputs: ReadonlySet<number>, rows: readonly RowRange[], shapes: readonly Shape[]): Fusion {
+  let j = i;
+  let bn: BatchNorm2dLayer | null = null;
+  let act = 0;
+  let slope = 0;
+  let pool: MaxPool2dLayer | AvgPool2dLayer | null = null;
+  const next = (): Layer | null => (j + 1 <= lastLayer && !outputs.has(j) ? net.layers[j + 1] : null);
+  let l = next();
+  if (l && l.type === 'batchnorm2d') {
+    bn = l;
+    j++;
+    l = next();
+  }
+  if (l && (l.type === 'relu' || l.type === 'leaky_relu')) {
+    act = l.type === 'relu' ? 1 : 2;
+    slope = l.type === 'leaky_relu' ? l.negativeSlope : 0;
+    j++;
+    l = next();
+  }
+  if (l && (l.type === 'maxpool2d' || l.type === 'avgpool2d')) {
+    const conv = shapes[j];
+    const [kh, kw] = l.kernelSize;
+    const [sh, sw] = l.stride;
+    const plain = l.padding[0] === 0 && l.padding[1] === 0 && sh === kh && sw === kw && (l.type === 'avgpool2d' || (l.dilation[0] === 1 && l.dilation[1] === 1));
+    // No partial windows: ceil_mode must not add an output that floor mode would not have.
+    const whole = plain && poolOutputSize(conv.height, kh, sh, 1, 0, l.ceilMode) === Math.floor((conv.height - kh) / sh) + 1 && poolOutputSize(conv.width, kw, sw, 1, 0, l.ceilMode) === Math.floor((conv.width - kw) / sw) + 1;
+    const pr = rows[j + 1];
+    const need = { start: pr.start * sh, end: (pr.end - 1) * sh + kh };
+    if (whole && need.start >= rows[i].start && need.end <= rows[i].end) {
+      pool = l;
+      j++;
+    }
+  }
+  return { last: j, bn, act, slope, pool };
+}
+
+export interface PlanContext {
+  readonly heap: SharedHeap;
+  readonly threads: number;
+  readonly packs: PackCache;
+  readonly algorithm: Algorithm;
+}
+
+/** Builds the plan for one (network, input band geometry, rows, outputs); allocates its arena at the top of the heap. */
+export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: readonly RowRange[], outputs: readonly number[]): Plan {
+  const { heap, threads } = ctx;
+  const lastLayer = Math.max(...outputs);
+  const outSet = new Set(outputs);
+  const shapes = fullShapes(net, { channels: input.tensor.channels, height: input.fullHeight, width: input.tensor.width });
+
+  // Pack weights first (persistent, below the arena).
+  let perNet = ctx.packs.get(net);
+  if (!perNet) ctx.packs.set(net, (perNet = new Map()));
+  const fusions = new Map<number, Fusion>();
+  for (let i = 0; i <= lastLayer; i++) {
+    const layer = net.layers[i];
+    if (layer.type !== 'conv2d') continue;
+    const f = fusionAfter(net, i, lastLayer, outSet, rows, shapes);
+    fusions.set(i, f);
+    const wino = usesWinograd(layer, ctx.algorithm);
+    const key = `${i}:${f.bn ? 'bn' : ''}:${wino ? 'w' : 'd'}`;
+    if (!perNet.has(key)) {
+      perNet.set(key, wino ? packConvWinograd(heap, layer, f.bn) : packConv(heap, layer, f.bn));
+    }
+    i = f.last;
+  }
+
+  const arenaMark = heap.mark;
+  const arena = new ArenaAllocator(heap);
+  const inBand: HeapBand = {
+    ptr: arena.alloc(input.tensor.data.length * 4),
+    channels: input.tensor.channels,
+    height: input.tensor.height,
+    width: input.tensor.width,
+    y0: input.y0,
+    fullHeight: input.fullHeight,
+  };
+  const steps: Step[] = [];
+  const bands: HeapBand[] = [];
+  let prev = inBand;
+  let prevLayer = -1;
+  // A band dies after the step that reads it, unless the caller asked for it.
+  const retire = (band: HeapBand, layer: number) => {
+    if (!outSet.has(layer)) arena.release(band.ptr, bandBytes(band));
+  };
+  for (let i = 0; i <= lastLayer; i++) {
+    const layer = net.layers[i];
+    if (layer.type === 'conv2d') {
+      const f = fusions.get(i)!;
+      const wino = usesWinograd(layer, ctx.algorithm);
+      const packed = perNet.get(`${i}:${f.bn ? 'bn' : ''}:${wino ? 'w' : 'd'}`)!;
+      const { step, out } = planConv(arena, threads, layer, packed, f, prev, rows, shapes, i, wino);
+      steps.push(step);
+      for (let j = i; j <= f.last; j++) bands[j] = out; // only bands[f.last] is meaningful
+      retire(prev, prevLayer);
+      prev = out;
+      prevLayer = f.last;
+      i = f.last;
+      continue;
+    }
+    const out = planReference(heap, arena, layer, prev, rows[i], shapes[i], steps, i);
+    bands[i] = out;
+    retire(prev, prevLayer);
+    prev = out;
+    prevLayer = i;
+  }
+  const arenaBytes = arena.finish();
+  return { arenaMark, arenaBytes, input: inBand, steps, outputs: outputs.map((o) => bands[o]) };
+}
+
+function bandBytes(b: HeapBand): number {
+  return b.channels * b.height * b.width * 4;
+}
+
+function allocBand(arena: ArenaAllocator, s: Shape, r: RowRange): HeapBand {
+  const height = r.end - r.start;
+  return { ptr: arena.alloc(s.channels * height * s.width * 4), channels: s.channels, height, width: s.width, y0: r.start, fullHeight: s.height };
+}
+
+/** A layer with no SIMD routine (pools not fused, adaptive pools, lone relu/batchnorm): the reference, on the main thread. */
+function planReference(heap: SharedHeap, arena: ArenaAllocator, layer: Layer, prev: HeapBand, r: RowRange, shape: Shape, steps: Step[], i: number): HeapBand {
+  const out = allocBand(arena, shape, r);
+  const def = layerDef(layer);
+  steps.push({
+    kind: 'js',
+    label: `${i} ${layer.type}`,
+    first: i,
+    last: i,
+    run: () => {
+      const f = heap.floats;
+      const x = tensor(prev.channels, prev.height, prev.width, f.subarray(prev.ptr >> 2, (prev.ptr >> 2) + prev.channels * prev.height * prev.width));
+      const y = def.reference(layer, { tensor: x, y0: prev.y0, fullHeight: prev.fullHeight }, r, shape);
+      heap.floats.set(y.data, out.ptr >> 2);
+    },
+  });
+  return out;
+}
+
+function planConv(
+  arena: ArenaAllocator,
+  threads: number,
+  layer: Conv2dLayer,
+  packed: PackedConv,
+  f: Fusion,
+  prev: HeapBand,
+  rows: readonly RowRange[],
+  shapes: readonly Shape[],
+  i: number,
+  wino: boolean,
+): { step: Step; out: HeapBand } {
+  const [kh, kw] = layer.kernelSize;
+  const [sy, sx] = layer.stride;
+  const [dy, dx] = layer.dilation;
+  const pad = layer.padding;
+  const convShape = shapes[i];
+  const ow = convShape.width;
+  const W = prev.width;
+  const G = layer.groups;
+  const icg = layer.inChannels / G;
+  const ocg = packed.ocPerGroup;
+  const K = packed.k;
+
+  // Conv rows to compute: the requested ones, or exactly those the fused pool reads.
+  let convRows = rows[i];
+  let out: HeapBand;
+  const pool = f.pool;
+  if (pool) {
+    const pr = rows[f.last];
+    convRows = { start: pr.start * pool.stride[0], end: (pr.end - 1) * pool.stride[0] + pool.kernelSize[0] };
+    out = allocBand(arena, shapes[f.last], pr);
+  } else {
+    out = allocBand(arena, convShape, convRows);
+  }
+  const R = convRows.end - convRows.start;
+  const iy0 = convRows.start * sy - pad.top;
+  const iy1 = (convRows.end - 1) * sy - pad.top + effectiveKernel(kh, dy);
+  const phases: Call[][][] = [];
+  // Buffers only this step uses (padded input, Winograd V and products, scratch): free for later steps.
+  const transients: [number, number][] = [];
+
+  let inPtr: number;
+  let inPlane: number;
+  let pitch: number;
+  const padded = wino || pad.top > 0 || pad.bottom > 0 || pad.left > 0 || pad.right > 0;
+  // Winograd tiles: T of 4 outputs; tile t reads padded columns 4t..4t+5, so rows are at least 4T + 2 wide (extra columns are zeros).
+  const T = Math.ceil(ow / 4);
+  const TP = T;
+  let padRows = 0;
+  let padPtr = 0;
+  let padPitch = 0;
+  if (padded) {
+    const PW = wino ? Math.max(W + pad.left + pad.right, 4 * T + 2) : W + pad.left + pad.right;
+    const PR = iy1 - iy0;
+    const rowtab = new Int32Array(PR);
+    for (let j = 0; j < PR; j++) {
+      const y = borderIndex(iy0 + j, prev.fullHeight, layer.paddingMode);
+      if (y < 0) rowtab[j] = -1;
+      else {
+        const local = y - prev.y0;
+        if (local < 0 || local >= prev.height) throw new RangeError(`layers[${i}] (conv2d): row ${y} is outside the band ${prev.y0}..${prev.y0 + prev.height}`);
+        rowtab[j] = local;
+      }
+    }
+    const coltab = new Int32Array(PW);
+    for (let x = 0; x < PW; x++) coltab[x] = x < W + pad.left + pad.right ? borderIndex(x - pad.left, W, layer.paddingMode) : -1;
+    inPlane = PR * PW;
+    pitch = PW;
+    inPtr = arena.alloc(prev.channels * inPlane * 4);
+    transients.push([inPtr, prev.channels * inPlane * 4]);
+    const pd = new Int32Array(P.WORDS);
+    pd[P.SRC] = prev.ptr;
+    pd[P.SRC_PLANE] = prev.height * W;
+    pd[P.W] = W;
+    pd[P.DST] = inPtr;
+    pd[P.DST_PLANE] = inPlane;
+    pd[P.PW] = PW;
+    pd[P.ROWS] = PR;
+    pd[P.ROWTAB] = arena.putI32(rowtab);
+    pd[P.COLTAB] = arena.putI32(coltab);
+    pd[P.LEFT] = pad.left;
+    const pdPtr = arena.putI32(pd);
+    phases.push(split(prev.channels, threads).map(([c0, c1]) => (c1 > c0 ? [['pad_f32', pdPtr, c0, c1] as Call] : [])));
+    padRows = PR;
+    padPtr = inPtr;
+    padPitch = PW;
+  } else {
+    if (iy0 < prev.y0 || iy1 > prev.y0 + prev.height) throw new RangeError(`layers[${i}] (conv2d): rows ${iy0}..${iy1} are not all in the band ${prev.y0}..${prev.y0 + prev.height}`);
+    inPlane = prev.height * W;
+    pitch = W;
+    inPtr = prev.ptr + (iy0 - prev.y0) * W * 4;
+  }
+
+  let offs: Int32Array;
+  let mPtr = 0;
+  let mStride = 0;
+  let nmax = 1;
+  if (wino) {
+    // Transformed input V: [channel][6][padded row][TP]; consecutive rows' tiles are contiguous, so one
+    // GEMM strip can span NMAX output rows (stride 1), which keeps narrow deep layers on the 12-wide micro-kernel.
+    const vPtr = arena.alloc(prev.channels * padRows * 6 * TP * 4);
+    transients.push([vPtr, prev.channels * padRows * 6 * TP * 4]);
+    const wd = new Int32Array(WI.WORDS);
+    wd[WI.SRC] = padPtr;
+    wd[WI.SRC_PLANE] = padRows * padPitch;
+    wd[WI.PW] = padPitch;
+    wd[WI.ROWS] = padRows;
+    wd[WI.DST] = vPtr;
+    wd[WI.T] = T;
+    wd[WI.TP] = TP;
+    const wdPtr = arena.putI32(wd);
+    // The transform of channel c reads only padded channel c, so it joins the padding phase (same
+    // channel ranges, no barrier between them).
+    const padPhase = phases[phases.length - 1];
+    split(prev.channels, threads).forEach(([c0, c1], t) => {
+      if (c1 > c0) padPhase[t].push(['winograd_input_f32', wdPtr, c0, c1]);
+    });
+    inPtr = vPtr;
+    inPlane = padRows * 6 * TP;
+    pitch = TP;
+    offs = new Int32Array(6 * K);
+    for (let xi = 0; xi < 6; xi++) {
+      let k = 0;
+      for (let ic = 0; ic < icg; ic++) for (let ky = 0; ky < kh; ky++) offs[xi * K + k++] = ((ic * 6 + xi) * padRows + ky * dy) * TP * 4;
+    }
+    // Rows per GEMM: enough tiles for several 12-wide strips, products kept within ~512 KiB (L2).
+    nmax = sy === 1 ? Math.max(1, Math.min(Math.ceil(64 / T), Math.floor(131072 / (6 * packed.blocks * 4 * T)))) : 1;
+    mStride = align(6 * packed.blocks * 4 * nmax * TP * 4 + 256, 64);
+    mPtr = arena.alloc(mStride * threads);
+    transients.push([mPtr, mStride * threads]);
+  } else {
+    offs = new Int32Array(K);
+    let k = 0;
+    for (let ic = 0; ic < icg; ic++) for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) offs[k++] = (ic * inPlane + ky * dy * pitch + kx * dx) * 4;
+  }
+  const offsPtr = arena.putI32(offs);
+  const zeroPtr = arena.putF32(new Float32Array(4));
+
+  let colPtr = 0;
+  let colStride = 0;
+  let colPitch = 0;
+  let offsColPtr = 0;
+  if (sx !== 1) {
+    colPitch = align(ow, 4) + 16;
+    colStride = align(K * colPitch * 4 + 256, 64);
+    colPtr = arena.alloc(colStride * threads);
+    transients.push([colPtr, colStride * threads]);
+    const oc = new Int32Array(K);
+    for (let kk = 0; kk < K; kk++) oc[kk] = kk * colPitch * 4;
+    offsColPtr = arena.putI32(oc);
+  }
+  let scratchPtr = 0;
+  let scratchStride = 0;
+  // Pooled rows per batch: with Winograd, enough that their conv rows fill one multi-row GEMM.
+  const pnp = pool && wino ? Math.max(1, Math.floor(nmax / pool.kernelSize[0])) : 1;
+  if (pool) {
+    scratchStride = align((ocg * (pnp * pool.kernelSize[0] * ow + 16) + ow + 64) * 4, 64);
+    scratchPtr = arena.alloc(scratchStride * threads);
+    transients.push([scratchPtr, scratchStride * threads]);
+  }
+
+  const descs: number[] = [];
+  for (let g = 0; g < G; g++) {
+    const d = new Int32Array(D.WORDS);
+    d[D.IN] = inPtr + g * icg * inPlane * 4;
+    d[D.IN_PITCH] = pitch;
+    d[D.OFFS] = offsPtr;
+    d[D.K] = K;
+    d[D.W] = packed.groups[g].w;
+    d[D.OCB] = packed.blocks;
+    d[D.BIAS] = packed.groups[g].bias;
+    d[D.OUT] = out.ptr + g * ocg * R * ow * 4;
+    d[D.OUT_PLANE] = R * ow;
+    d[D.OUT_PITCH] = ow;
+    d[D.OC] = ocg;
+    d[D.OW] = ow;
+    d[D.SY] = sy;
+    d[D.SX] = sx;
+    d[D.ACT] = f.act;
+    d[D.SLOPE] = f32bits(f.slope);
+    d[D.COL] = colPtr;
+    d[D.COL_STRIDE] = colStride;
+    d[D.OFFS_COL] = offsColPtr;
+    d[D.COL_PITCH] = colPitch;
+    if (wino) {
+      d[D.WINO] = 1;
+      d[D.T] = T;
+      d[D.TP] = TP;
+      d[D.M] = mPtr;
+      d[D.M_STRIDE] = mStride;
+      d[D.W_XI] = packed.blocks * K * 16;
+      d[D.ZERO] = zeroPtr;
+      d[D.NMAX] = nmax;
+    }
+    if (pool) {
+      const ps = shapes[f.last];
+      d[D.POOL] = pool.type === 'maxpool2d' ? 1 : 2;
+      d[D.PKH] = pool.kernelSize[0];
+      d[D.PKW] = pool.kernelSize[1];
+      d[D.PSH] = pool.stride[0];
+      d[D.PSW] = pool.stride[1];
+      d[D.POOL_OUT] = out.ptr + g * ocg * out.height * ps.width * 4;
+      d[D.POOL_OUT_PLANE] = out.height * ps.width;
+      d[D.POOL_OUT_PITCH] = ps.width;
+      d[D.POOL_OW] = ps.width;
+      d[D.POOL_DIV] = f32bits(pool.type === 'avgpool2d' ? (pool.divisorOverride ?? pool.kernelSize[0] * pool.kernelSize[1]) : 1);
+      d[D.SCRATCH] = scratchPtr;
+      d[D.SCRATCH_STRIDE] = scratchStride;
+      d[D.POOL_ROW_BASE] = 0;
+      d[D.PNP] = pnp;
+    }
+    descs.push(arena.putI32(d));
+  }
+  // Rows (pooled rows when fused) in contiguous ranges; few rows and many channel blocks: block ranges instead.
+  const items = pool ? out.height : R;
+  const blocks = packed.blocks;
+  const byRows = items >= 8 * threads || blocks < 2 * threads;
+  phases.push(
+    byRows
+      ? split(items, threads).map(([r0, r1], t) => (r1 > r0 ? descs.map((d) => ['conv2d_f32', d, r0, r1, 0, blocks, t] as Call) : []))
+      : split(blocks, threads).map(([b0, b1], t) => (b1 > b0 ? descs.map((d) => ['conv2d_f32', d, 0, items, b0, b1, t] as Call) : [])),
+  );
+  for (const [ptr, bytes] of transients) arena.release(ptr, bytes);
+  const label = `${i}${f.last > i ? `-${f.last}` : ''} conv2d${wino ? '[winograd-x]' : ''}${f.bn ? '+batchnorm2d' : ''}${f.act === 1 ? '+relu' : f.act === 2 ? '+leaky_relu' : ''}${pool ? `+${pool.type}` : ''}`;
+  return { step: { kind: 'wasm', label, first: i, last: f.last, phases }, out };
+}

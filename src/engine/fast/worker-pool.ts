@@ -1,0 +1,105 @@
+// A fixed pool of worker threads sharing one WebAssembly.Memory; runs one phase (a call list per worker) at a time.
+import { Worker } from 'node:worker_threads';
+import { CnnxError } from '../../errors.js';
+import type { Call, FromWorker, ToWorker } from './protocol.js';
+
+/**
+ * The compiled worker entry. Tests and the CLI both load it from dist/ (src/engine/fast/ and
+ * dist/engine/fast/ are three levels below the package root), so `npm run build` must have run.
+ */
+export const WORKER_URL = new URL('../../../dist/engine/fast/worker.js', import.meta.url);
+
+interface Pending {
+  remaining: number;
+  resolve: () => void;
+  reject: (err: Error) => void;
+  error?: Error;
+}
+
+export class WorkerPool {
+  readonly size: number;
+  private readonly workers: Worker[];
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private closed = false;
+
+  private constructor(workers: Worker[]) {
+    this.workers = workers;
+    this.size = workers.length;
+    for (const w of workers) {
+      w.on('message', (m: FromWorker) => this.onMessage(m));
+      w.on('error', (err) => this.failAll(err));
+      // After the listeners: attaching a 'message' listener refs the worker again.
+      w.unref();
+    }
+  }
+
+  /** Starts `size` workers and instantiates the module in each on `memory`. */
+  static async start(size: number, module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<WorkerPool> {
+    const workers: Worker[] = [];
+    try {
+      await Promise.all(
+        Array.from({ length: size }, (_, tid) => {
+          // No inherited node flags: the worker needs none, and some (--input-type, --eval) are refused in workers.
+          const w = new Worker(WORKER_URL, { execArgv: [] });
+          workers.push(w);
+          return new Promise<void>((resolve, reject) => {
+            const onError = (err: Error) => reject(new CnnxError('engine.worker', `fast engine worker failed to start: ${err.message} (is dist/ built? run \`npm run build\`)`, 1));
+            w.once('error', onError);
+            w.once('message', (m: FromWorker) => {
+              w.off('error', onError);
+              if (m.type === 'ready') resolve();
+              else reject(new Error(`unexpected first message ${m.type}`));
+            });
+            w.postMessage({ type: 'init', module, memory, tid } satisfies ToWorker);
+          });
+        }),
+      );
+    } catch (err) {
+      await Promise.all(workers.map((w) => w.terminate()));
+      throw err;
+    }
+    return new WorkerPool(workers);
+  }
+
+  /** Runs calls[t] on worker t (t < size) and resolves when all have finished. */
+  run(calls: readonly (readonly Call[])[]): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('the fast engine is closed'));
+    const id = this.nextId++;
+    let count = 0;
+    for (let t = 0; t < this.size; t++) if (calls[t] && calls[t].length > 0) count++;
+    if (count === 0) return Promise.resolve();
+    // Workers are unref'd while idle (an open engine does not keep the process alive) and ref'd while a phase runs.
+    if (this.pending.size === 0) for (const w of this.workers) w.ref();
+    return new Promise<void>((resolve, reject) => {
+      this.pending.set(id, { remaining: count, resolve, reject });
+      for (let t = 0; t < this.size; t++) {
+        if (calls[t] && calls[t].length > 0) this.workers[t].postMessage({ type: 'run', id, calls: calls[t] } satisfies ToWorker);
+      }
+    });
+  }
+
+  private onMessage(m: FromWorker): void {
+    if (m.type === 'ready') return;
+    const p = this.pending.get(m.id);
+    if (!p) return;
+    if (m.type === 'error') p.error ??= new Error(`fast engine worker: ${m.message}`);
+    if (--p.remaining === 0) {
+      this.pending.delete(m.id);
+      if (this.pending.size === 0) for (const w of this.workers) w.unref();
+      if (p.error) p.reject(p.error);
+      else p.resolve();
+    }
+  }
+
+  private failAll(err: Error): void {
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}

@@ -1,0 +1,192 @@
+// conv2d_f32: one convolution (optionally + bias + activation + a following pooling) over a range of rows, driven by a descriptor.
+// The descriptor is an i32 block written once by the planner (src/engine/fast/plan.ts); field
+// indices are the D_* constants below and are documented in ../README.md.
+import { f32_igemm_ukernel_4x8, f32_igemm_ukernel_4x4 } from './igemm';
+import { pool_rows_f32 } from './pool';
+import { winograd_output_f32 } from './winograd';
+
+export const D_IN: i32 = 0; // byte address of local input row 0 (padded input, or the band itself)
+export const D_IN_PITCH: i32 = 2; // floats per input row
+export const D_OFFS: i32 = 3; // i32[K]: byte offset of reduction step k from the strip's first pixel
+export const D_K: i32 = 4; // reduction length (in/groups * kh * kw)
+export const D_W: i32 = 5; // packed weights [OCB][K][4]
+export const D_OCB: i32 = 6; // output-channel blocks of 4
+export const D_BIAS: i32 = 7; // f32[4 * OCB] (zeros when the layer has none)
+export const D_OUT: i32 = 8; // byte address of local output row 0, channel 0
+export const D_OUT_PLANE: i32 = 9; // floats per output channel plane
+export const D_OUT_PITCH: i32 = 10; // floats per output row
+export const D_OC: i32 = 11;
+export const D_OW: i32 = 12;
+export const D_SY: i32 = 13;
+export const D_SX: i32 = 14;
+export const D_ACT: i32 = 15;
+export const D_SLOPE: i32 = 16; // f32 bits
+export const D_COL: i32 = 17; // per-thread gather scratch (SX != 1): base
+export const D_COL_STRIDE: i32 = 18; // bytes per thread
+export const D_POOL: i32 = 19; // 0 none, 1 max, 2 avg
+export const D_PKH: i32 = 20;
+export const D_PKW: i32 = 21;
+export const D_PSH: i32 = 22;
+export const D_PSW: i32 = 23;
+export const D_POOL_OUT: i32 = 24;
+export const D_POOL_OUT_PLANE: i32 = 25;
+export const D_POOL_OUT_PITCH: i32 = 26;
+export const D_POOL_OW: i32 = 27;
+export const D_POOL_DIV: i32 = 28; // f32 bits: avg divisor
+export const D_SCRATCH: i32 = 29; // per-thread conv rows for a fused pool: base
+export const D_SCRATCH_STRIDE: i32 = 30; // bytes per thread
+export const D_OFFS_COL: i32 = 31; // i32[K]: k * COL_PITCH * 4, the offsets into the gathered panel
+export const D_COL_PITCH: i32 = 32; // floats per gathered row
+export const D_POOL_ROW_BASE: i32 = 33; // local conv row of local pool row 0
+export const D_WINO: i32 = 34; // 1: row-wise Winograd F(4,3); IN is then V (see winograd.ts), IN_PITCH = TP
+export const D_T: i32 = 35; // Winograd tiles per row
+export const D_TP: i32 = 36; // tile pitch in V and M (floats)
+export const D_M: i32 = 37; // per-thread [6][4 * OCB][NMAX * TP] products: base
+export const D_M_STRIDE: i32 = 38; // bytes per thread
+export const D_W_XI: i32 = 39; // bytes between the 6 packed weight panels; OFFS then holds 6 tables of K
+export const D_ZERO: i32 = 40; // f32[4] zeros (bias of the transformed products)
+export const D_NMAX: i32 = 41; // Winograd: rows per GEMM (their tiles form one strip; 1 unless SY == 1)
+export const D_PNP: i32 = 42; // fused pool: pooled rows computed per batch (their conv rows form one Winograd GEMM)
+export const D_WORDS: i32 = 43;
+
+@inline function field(d: usize, i: i32): i32 {
+  return load<i32>(d + (<usize>i << 2));
+}
+
+/** Computes local output row r into c (channel stride plane floats), channel blocks [b0, b1). */
+function convRow(d: usize, r: i32, c: usize, plane: i32, tid: i32, b0: i32, b1: i32): void {
+  const k = field(d, D_K);
+  const sx = field(d, D_SX);
+  const ow = field(d, D_OW);
+  const oc = field(d, D_OC);
+  const act = field(d, D_ACT);
+  const slope = reinterpret<f32>(field(d, D_SLOPE));
+  let b: usize = <usize>field(d, D_IN) + (<usize>(r * field(d, D_SY) * field(d, D_IN_PITCH)) << 2);
+  let offs: usize = <usize>field(d, D_OFFS);
+  if (sx != 1) {
+    // Strided along x: gather col[k][ox] = row[offs[k] + ox * sx] so the micro-kernels see unit stride.
+    const col: usize = <usize>field(d, D_COL) + <usize>(tid * field(d, D_COL_STRIDE));
+    const pitch = <usize>field(d, D_COL_PITCH) << 2;
+    const step = <usize>sx << 2;
+    for (let kk = 0; kk < k; kk++) {
+      let src = b + <usize>load<i32>(offs + (<usize>kk << 2));
+      let dst = col + <usize>kk * pitch;
+      const end = dst + (<usize>ow << 2);
+      while (dst < end) {
+        store<f32>(dst, load<f32>(src));
+        dst += 4;
+        src += step;
+      }
+    }
+    b = col;
+    offs = <usize>field(d, D_OFFS_COL);
+  }
+  const ldc = <usize>plane << 2;
+  gemmRow(<usize>field(d, D_W) + (<usize>(b0 * k) << 4), offs, k, b, <usize>field(d, D_BIAS) + (<usize>b0 << 4), 16, c + <usize>(b0 * 4) * ldc, ldc, b1 - b0, oc - b0 * 4, ow, act, slope);
+}
+
+/**
+ * All output-channel blocks x all strips of n pixels: C[oc][x] for oc < oc, x < n (block stride
+ * biasStep bytes of bias). Short reductions run in column chunks of ~16 KiB of B rows, so the rows
+ * a strip reads stay in L1 while every channel block uses them (a 1->8 k5 conv on 2048-wide rows
+ * reads 5 rows of 8 KiB: without chunks each block streams them from L2 again).
+ */
+function gemmRow(a: usize, offs: usize, k: i32, b: usize, bias: usize, biasStep: usize, c: usize, ldc: usize, ocb: i32, oc: i32, n: i32, act: i32, slope: f32): void {
+  let chunk = n;
+  if (k <= 128) chunk = max(32, (16384 / (k * 4)) & ~7);
+  for (let x0 = 0; x0 < n; x0 += chunk) {
+    const x1 = min(n, x0 + chunk);
+    let ab = a;
+    let bb = bias;
+    for (let blk = 0; blk < ocb; blk++) {
+      const mr = min(4, oc - blk * 4);
+      const cb = c + <usize>(blk * 4) * ldc;
+      // 4x8 is the main tile (see igemm.ts for why not 4x12); the tail is 4 pixels, masked.
+      let x = x0;
+      for (; x + 8 <= x1; x += 8) {
+        f32_igemm_ukernel_4x8(ab, offs, k, b + (<usize>x << 2), bb, cb + (<usize>x << 2), ldc, mr, act, slope);
+      }
+      for (; x < x1; x += 4) {
+        f32_igemm_ukernel_4x4(ab, offs, k, b + (<usize>x << 2), bb, cb + (<usize>x << 2), ldc, mr, min(4, x1 - x), act, slope);
+      }
+      ab += <usize>k << 4;
+      bb += biasStep;
+    }
+  }
+}
+
+/**
+ * Rows r..r+n-1 by row-wise Winograd: 6 GEMMs over the transformed input (the n rows' tiles as one
+ * strip: V rows are TP apart and TP = T), then the output transform (+ bias, activation) per row.
+ */
+function convRowsWino(d: usize, r: i32, n: i32, c: usize, plane: i32, pitch: i32, tid: i32, b0: i32, b1: i32): void {
+  const k = field(d, D_K);
+  const ocb = field(d, D_OCB);
+  const tiles = field(d, D_T);
+  const tp = field(d, D_TP);
+  const b: usize = <usize>field(d, D_IN) + (<usize>(r * field(d, D_SY) * field(d, D_IN_PITCH)) << 2);
+  const m: usize = <usize>field(d, D_M) + <usize>(tid * field(d, D_M_STRIDE));
+  const mchan = n * tp;
+  const mplane = ocb * 4 * mchan;
+  const wxi = <usize>field(d, D_W_XI);
+  const zero = <usize>field(d, D_ZERO);
+  for (let xi = 0; xi < 6; xi++) {
+    gemmRow(<usize>field(d, D_W) + <usize>xi * wxi + (<usize>(b0 * k) << 4), <usize>field(d, D_OFFS) + (<usize>(xi * k) << 2), k, b, zero, 0,
+      m + (<usize>(xi * mplane + b0 * 4 * mchan) << 2), <usize>mchan << 2, b1 - b0, (b1 - b0) * 4, n * tp, 0, 0);
+  }
+  const c0 = b0 * 4;
+  const c1 = min(b1 * 4, field(d, D_OC));
+  for (let rr = 0; rr < n; rr++) {
+    winograd_output_f32(m + (<usize>(rr * tp + c0 * mchan) << 2), c1 - c0, mchan, mplane, tiles, field(d, D_OW), <usize>field(d, D_BIAS) + (<usize>c0 << 2),
+      c + (<usize>(rr * pitch + c0 * plane) << 2), plane, field(d, D_ACT), reinterpret<f32>(field(d, D_SLOPE)));
+  }
+}
+
+/** Local rows r..r+n-1 into c (row stride pitch, channel stride plane floats). */
+function convRows(d: usize, r: i32, n: i32, c: usize, plane: i32, pitch: i32, tid: i32, b0: i32, b1: i32): void {
+  if (field(d, D_WINO) != 0) {
+    const nmax = field(d, D_NMAX);
+    for (let rr = 0; rr < n; rr += nmax) convRowsWino(d, r + rr, min(nmax, n - rr), c + (<usize>(rr * pitch) << 2), plane, pitch, tid, b0, b1);
+    return;
+  }
+  for (let rr = 0; rr < n; rr++) convRow(d, r + rr, c + (<usize>(rr * pitch) << 2), plane, tid, b0, b1);
+}
+
+/**
+ * Computes local rows [r0, r1), output-channel blocks [b0, b1) of the layer described at d, on
+ * thread tid (which picks the scratch slices). With a fused pool, r0..r1 are rows of the pool's output.
+ */
+export function conv2d_f32(d: usize, r0: i32, r1: i32, b0: i32, b1: i32, tid: i32): void {
+  const pool = field(d, D_POOL);
+  if (pool == 0) {
+    const out: usize = <usize>field(d, D_OUT);
+    const pitch = field(d, D_OUT_PITCH);
+    const plane = field(d, D_OUT_PLANE);
+    convRows(d, r0, r1 - r0, out + (<usize>(r0 * pitch) << 2), plane, pitch, tid, b0, b1);
+    return;
+  }
+  const pkh = field(d, D_PKH);
+  const psh = field(d, D_PSH);
+  const ow = field(d, D_OW);
+  const oc = field(d, D_OC);
+  const np = field(d, D_PNP);
+  const base = field(d, D_POOL_ROW_BASE);
+  const scratch: usize = <usize>field(d, D_SCRATCH) + <usize>(tid * field(d, D_SCRATCH_STRIDE));
+  // +16 floats: channel planes of power-of-two widths would otherwise alias in L1 sets.
+  const plane = np * pkh * ow + 16;
+  const tmp = scratch + (<usize>(oc * plane) << 2);
+  const pout: usize = <usize>field(d, D_POOL_OUT);
+  const ppitch = field(d, D_POOL_OUT_PITCH);
+  const pplane = field(d, D_POOL_OUT_PLANE);
+  const c0 = b0 * 4;
+  const c1 = min(b1 * 4, oc);
+  for (let py = r0; py < r1; py += np) {
+    // Pool stride == pool kernel (a planner precondition), so the conv rows of n pooled rows are contiguous.
+    const n = min(np, r1 - py);
+    convRows(d, base + py * psh, n * pkh, scratch, plane, ow, tid, b0, b1);
+    for (let j = 0; j < n; j++) {
+      pool_rows_f32(field(d, D_POOL), scratch + (<usize>(c0 * plane + j * pkh * ow) << 2), c1 - c0, pkh, ow, plane, field(d, D_PKW), field(d, D_PSW), field(d, D_POOL_OW),
+        pout + (<usize>((py + j) * ppitch + c0 * pplane) << 2), pplane, reinterpret<f32>(field(d, D_POOL_DIV)), tmp);
+    }
+  }
+}

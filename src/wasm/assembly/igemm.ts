@@ -1,0 +1,113 @@
+// f32 indirect-GEMM micro-kernels: 4 output channels x {8, 4} pixels of one output row, f32x4 mul + add.
+//
+// C[r][x] = bias[r] + sum_k A[k][r] * B_k[x], for r < 4 and x < NR, where
+//   A is a packed panel [K][4] (4 output channels interleaved per reduction step k),
+//   B_k is the row of pixels starting at b + offs[k] (bytes; i32 table of K entries).
+// The reduction runs k = 0..K-1 in order for every lane, with separate mul and add
+// (relaxed-SIMD FMA is not available on Node 20 without a flag), so a pixel's bits do not
+// depend on which lane, strip or thread computed it.
+// Preconditions: rows b + offs[k] .. + NR floats are readable (junk lanes are discarded).
+
+// Activation codes shared with the descriptor (see ../README.md).
+export const ACT_NONE: i32 = 0;
+export const ACT_RELU: i32 = 1;
+export const ACT_LEAKY: i32 = 2;
+
+@inline
+export function activate(v: v128, act: i32, vslope: v128): v128 {
+  if (act == ACT_RELU) {
+    // pmax(v, 0) = v < 0 ? 0 : v: one maxps on x64 (f32x4.max needs ~7 instructions for its NaN rules),
+    // keeps NaN as the reference's `x > 0 || isNaN(x)` does; -0 stays -0 (equal to 0 under the tolerance).
+    return f32x4.pmax(v, f32x4.splat(0));
+  } else if (act == ACT_LEAKY) {
+    return v128.bitselect(v, f32x4.mul(v, vslope), f32x4.gt(v, f32x4.splat(0)));
+  }
+  return v;
+}
+
+/** Stores the first n (1..4) lanes of v at p. */
+@inline
+export function storePartial(p: usize, v: v128, n: i32): void {
+  v128.store32_lane(p, v, 0);
+  if (n > 1) v128.store32_lane(p, v, 1, 4);
+  if (n > 2) v128.store32_lane(p, v, 2, 8);
+  if (n > 3) v128.store32_lane(p, v, 3, 12);
+}
+
+/**
+ * 4 channels x 8 pixels, the main tile; stores the first `mr` channel rows (c + r * ldc bytes).
+ * 8 accumulators + 2 B vectors + 1 splat + 1 product fit the 15 xmm registers V8 allocates on x64;
+ * a 4x12 tile needs 17 and TurboFan then spills 4 accumulators to the stack on every step.
+ */
+export function f32_igemm_ukernel_4x8(a: usize, offs: usize, kc: i32, b: usize, bias: usize, c: usize, ldc: usize, mr: i32, act: i32, slope: f32): void {
+  let vacc0x0 = v128.load32_splat(bias, 0);
+  let vacc1x0 = v128.load32_splat(bias, 4);
+  let vacc2x0 = v128.load32_splat(bias, 8);
+  let vacc3x0 = v128.load32_splat(bias, 12);
+  let vacc0x1 = vacc0x0, vacc1x1 = vacc1x0, vacc2x1 = vacc2x0, vacc3x1 = vacc3x0;
+  const oend = offs + (<usize>kc << 2);
+  while (offs < oend) {
+    const bk = b + <usize>load<i32>(offs);
+    const vb0 = v128.load(bk);
+    const vb1 = v128.load(bk, 16);
+    let va = v128.load32_splat(a, 0);
+    vacc0x0 = f32x4.add(vacc0x0, f32x4.mul(va, vb0));
+    vacc0x1 = f32x4.add(vacc0x1, f32x4.mul(va, vb1));
+    va = v128.load32_splat(a, 4);
+    vacc1x0 = f32x4.add(vacc1x0, f32x4.mul(va, vb0));
+    vacc1x1 = f32x4.add(vacc1x1, f32x4.mul(va, vb1));
+    va = v128.load32_splat(a, 8);
+    vacc2x0 = f32x4.add(vacc2x0, f32x4.mul(va, vb0));
+    vacc2x1 = f32x4.add(vacc2x1, f32x4.mul(va, vb1));
+    va = v128.load32_splat(a, 12);
+    vacc3x0 = f32x4.add(vacc3x0, f32x4.mul(va, vb0));
+    vacc3x1 = f32x4.add(vacc3x1, f32x4.mul(va, vb1));
+    a += 16;
+    offs += 4;
+  }
+  const vslope = f32x4.splat(slope);
+  v128.store(c, activate(vacc0x0, act, vslope));
+  v128.store(c, activate(vacc0x1, act, vslope), 16);
+  if (mr < 2) return;
+  c += ldc;
+  v128.store(c, activate(vacc1x0, act, vslope));
+  v128.store(c, activate(vacc1x1, act, vslope), 16);
+  if (mr < 3) return;
+  c += ldc;
+  v128.store(c, activate(vacc2x0, act, vslope));
+  v128.store(c, activate(vacc2x1, act, vslope), 16);
+  if (mr < 4) return;
+  c += ldc;
+  v128.store(c, activate(vacc3x0, act, vslope));
+  v128.store(c, activate(vacc3x1, act, vslope), 16);
+}
+
+/** 4 channels x 4 pixels, storing only the first `nr` (1..4) pixels of the first `mr` rows. */
+export function f32_igemm_ukernel_4x4(a: usize, offs: usize, kc: i32, b: usize, bias: usize, c: usize, ldc: usize, mr: i32, nr: i32, act: i32, slope: f32): void {
+  let vacc0 = v128.load32_splat(bias, 0);
+  let vacc1 = v128.load32_splat(bias, 4);
+  let vacc2 = v128.load32_splat(bias, 8);
+  let vacc3 = v128.load32_splat(bias, 12);
+  const oend = offs + (<usize>kc << 2);
+  while (offs < oend) {
+    const vb = v128.load(b + <usize>load<i32>(offs));
+    vacc0 = f32x4.add(vacc0, f32x4.mul(v128.load32_splat(a, 0), vb));
+    vacc1 = f32x4.add(vacc1, f32x4.mul(v128.load32_splat(a, 4), vb));
+    vacc2 = f32x4.add(vacc2, f32x4.mul(v128.load32_splat(a, 8), vb));
+    vacc3 = f32x4.add(vacc3, f32x4.mul(v128.load32_splat(a, 12), vb));
+    a += 16;
+    offs += 4;
+  }
+  const vslope = f32x4.splat(slope);
+  if (nr == 4) {
+    v128.store(c, activate(vacc0, act, vslope));
+    if (mr > 1) v128.store(c + ldc, activate(vacc1, act, vslope));
+    if (mr > 2) v128.store(c + 2 * ldc, activate(vacc2, act, vslope));
+    if (mr > 3) v128.store(c + 3 * ldc, activate(vacc3, act, vslope));
+  } else {
+    storePartial(c, activate(vacc0, act, vslope), nr);
+    if (mr > 1) storePartial(c + ldc, activate(vacc1, act, vslope), nr);
+    if (mr > 2) storePartial(c + 2 * ldc, activate(vacc2, act, vslope), nr);
+    if (mr > 3) storePartial(c + 3 * ldc, activate(vacc3, act, vslope), nr);
+  }
+}

@@ -1,0 +1,47 @@
+// pad_f32: copies band rows into a padded scratch plane per channel, border cells taken from index tables (any padding mode).
+
+export const P_SRC: i32 = 0; // byte address of band row 0, channel 0
+export const P_SRC_PLANE: i32 = 1; // floats
+export const P_W: i32 = 2; // source width (floats per source row)
+export const P_DST: i32 = 3;
+export const P_DST_PLANE: i32 = 4; // floats
+export const P_PW: i32 = 5; // padded width
+export const P_ROWS: i32 = 6; // padded rows
+export const P_ROWTAB: i32 = 7; // i32[ROWS]: band row to read, or -1 for zeros
+export const P_COLTAB: i32 = 8; // i32[PW]: source column to read, or -1 for zeros
+export const P_LEFT: i32 = 9; // left padding
+export const P_WORDS: i32 = 10;
+
+@inline function field(d: usize, i: i32): i32 {
+  return load<i32>(d + (<usize>i << 2));
+}
+
+/** Fills padded channels [c0, c1) of the descriptor at d. */
+export function pad_f32(d: usize, c0: i32, c1: i32): void {
+  const w = field(d, P_W);
+  const pw = field(d, P_PW);
+  const rows = field(d, P_ROWS);
+  const left = field(d, P_LEFT);
+  const rowtab: usize = <usize>field(d, P_ROWTAB);
+  const coltab: usize = <usize>field(d, P_COLTAB);
+  for (let c = c0; c < c1; c++) {
+    const src: usize = <usize>field(d, P_SRC) + (<usize>(c * field(d, P_SRC_PLANE)) << 2);
+    const dst: usize = <usize>field(d, P_DST) + (<usize>(c * field(d, P_DST_PLANE)) << 2);
+    for (let r = 0; r < rows; r++) {
+      const drow = dst + (<usize>(r * pw) << 2);
+      const sr = load<i32>(rowtab + (<usize>r << 2));
+      if (sr < 0) {
+        memory.fill(drow, 0, <usize>pw << 2);
+        continue;
+      }
+      const srow = src + (<usize>(sr * w) << 2);
+      memory.copy(drow + (<usize>left << 2), srow, <usize>w << 2);
+      for (let x = 0; x < pw; x++) {
+        if (x == left) x = left + w;
+        if (x >= pw) break;
+        const sx = load<i32>(coltab + (<usize>x << 2));
+        store<f32>(drow + (<usize>x << 2), sx < 0 ? 0 : load<f32>(srow + (<usize>sx << 2)));
+      }
+    }
+  }
+}

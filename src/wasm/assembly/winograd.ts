@@ -1,0 +1,142 @@
+// Row-wise Winograd F(4,3) for 3-wide, x-stride-1 convolutions: transforms along x only, so every output's bits depend on whole rows (band-safe).
+//
+// For one input row d (padded), tile t covers outputs 4t..4t+3 and inputs 4t..4t+5:
+//   V = B^T d (6 values), U = G g (per filter row g, packed by src/engine/fast/pack.ts),
+//   y = A^T (sum over (ic, ky) of U * V), 6 multiplies per 4 outputs instead of 12.
+// B^T, G and A^T are Lavin & Gray's F(4,3) matrices (points 0, +-1, +-2, inf).
+import { activate } from './igemm';
+
+export const WI_SRC: i32 = 0; // padded input, channel 0 row 0
+export const WI_SRC_PLANE: i32 = 1; // floats per padded channel
+export const WI_PW: i32 = 2; // floats per padded row (>= 4T + 2)
+export const WI_ROWS: i32 = 3; // padded rows
+export const WI_DST: i32 = 4; // V: [channel][6][row][TP]
+export const WI_T: i32 = 5; // tiles per row
+export const WI_TP: i32 = 6; // tile pitch (floats) in V
+export const WI_WORDS: i32 = 7;
+
+@inline function field(d: usize, i: i32): i32 {
+  return load<i32>(d + (<usize>i << 2));
+}
+
+/** Transforms padded channels [c0, c1) of the descriptor at d into V. */
+export function winograd_input_f32(d: usize, c0: i32, c1: i32): void {
+  const plane = field(d, WI_SRC_PLANE);
+  const pw = field(d, WI_PW);
+  const rows = field(d, WI_ROWS);
+  const tiles = field(d, WI_T);
+  const tp = field(d, WI_TP);
+  // V is [channel][xi][row][tp]: consecutive rows' tiles are contiguous, so GEMM strips can span rows.
+  const vstep = <usize>(rows * tp) << 2;
+  const v4 = f32x4.splat(4), v5 = f32x4.splat(5), v2 = f32x4.splat(2);
+  for (let c = c0; c < c1; c++) {
+    for (let r = 0; r < rows; r++) {
+      const src: usize = <usize>field(d, WI_SRC) + (<usize>(c * plane + r * pw) << 2);
+      const dst: usize = <usize>field(d, WI_DST) + (<usize>(c * 6 * rows * tp + r * tp) << 2);
+      let t = 0;
+      for (; t + 4 <= tiles; t += 4) {
+        const p = src + (<usize>t << 4);
+        const a = v128.load(p), b = v128.load(p, 16), e = v128.load(p, 32), f = v128.load(p, 48);
+        // Lanes beyond the row (4t + 16..19) exist: pw >= 4T + 2 and allocations carry slack; only lanes 0, 1 are used.
+        const g = v128.load(p, 64);
+        const ab0 = v128.shuffle<f32>(a, b, 0, 4, 1, 5);
+        const ab1 = v128.shuffle<f32>(a, b, 2, 6, 3, 7);
+        const ef0 = v128.shuffle<f32>(e, f, 0, 4, 1, 5);
+        const ef1 = v128.shuffle<f32>(e, f, 2, 6, 3, 7);
+        const d0 = v128.shuffle<f32>(ab0, ef0, 0, 1, 4, 5);
+        const d1 = v128.shuffle<f32>(ab0, ef0, 2, 3, 6, 7);
+        const d2 = v128.shuffle<f32>(ab1, ef1, 0, 1, 4, 5);
+        const d3 = v128.shuffle<f32>(ab1, ef1, 2, 3, 6, 7);
+        const d4 = v128.shuffle<f32>(d0, g, 1, 2, 3, 4);
+        const d5 = v128.shuffle<f32>(d1, g, 1, 2, 3, 5);
+        const o = dst + (<usize>t << 2);
+        storeV(o, vstep, d0, d1, d2, d3, d4, d5, v4, v5, v2);
+      }
+      for (; t < tiles; t++) {
+        const p = src + (<usize>t << 4);
+        const d0 = v128.load32_splat(p, 0), d1 = v128.load32_splat(p, 4), d2 = v128.load32_splat(p, 8);
+        const d3 = v128.load32_splat(p, 12), d4 = v128.load32_splat(p, 16), d5 = v128.load32_splat(p, 20);
+        const o = dst + (<usize>t << 2);
+        const x0 = f32x4.add(f32x4.sub(f32x4.mul(v4, d0), f32x4.mul(v5, d2)), d4);
+        const x1 = f32x4.add(f32x4.sub(d3, f32x4.mul(v4, f32x4.add(d1, d2))), d4);
+        const x2 = f32x4.add(f32x4.sub(f32x4.mul(v4, f32x4.sub(d1, d2)), d3), d4);
+        const x3 = f32x4.add(f32x4.sub(f32x4.mul(v2, f32x4.sub(d3, d1)), d2), d4);
+        const x4 = f32x4.add(f32x4.sub(f32x4.mul(v2, f32x4.sub(d1, d3)), d2), d4);
+        const x5 = f32x4.add(f32x4.sub(f32x4.mul(v4, d1), f32x4.mul(v5, d3)), d5);
+        v128.store32_lane(o, x0, 0);
+        v128.store32_lane(o + vstep, x1, 0);
+        v128.store32_lane(o + 2 * vstep, x2, 0);
+        v128.store32_lane(o + 3 * vstep, x3, 0);
+        v128.store32_lane(o + 4 * vstep, x4, 0);
+        v128.store32_lane(o + 5 * vstep, x5, 0);
+      }
+    }
+  }
+}
+
+// Same arithmetic as the scalar tail above, lane for lane, so a tile's V does not depend on its position.
+@inline function storeV(o: usize, vstep: usize, d0: v128, d1: v128, d2: v128, d3: v128, d4: v128, d5: v128, v4: v128, v5: v128, v2: v128): void {
+  v128.store(o, f32x4.add(f32x4.sub(f32x4.mul(v4, d0), f32x4.mul(v5, d2)), d4));
+  v128.store(o + vstep, f32x4.add(f32x4.sub(d3, f32x4.mul(v4, f32x4.add(d1, d2))), d4));
+  v128.store(o + 2 * vstep, f32x4.add(f32x4.sub(f32x4.mul(v4, f32x4.sub(d1, d2)), d3), d4));
+  v128.store(o + 3 * vstep, f32x4.add(f32x4.sub(f32x4.mul(v2, f32x4.sub(d3, d1)), d2), d4));
+  v128.store(o + 4 * vstep, f32x4.add(f32x4.sub(f32x4.mul(v2, f32x4.sub(d1, d3)), d2), d4));
+  v128.store(o + 5 * vstep, f32x4.add(f32x4.sub(f32x4.mul(v4, d1), f32x4.mul(v5, d3)), d5));
+}
+
+/**
+ * Output transform of one row: m holds [6][mplane floats] products summed over (ic, ky), channel c's
+ * tiles at c * mchan; writes channels x ow outputs at out (channel stride plane floats), + bias, activation.
+ */
+export function winograd_output_f32(m: usize, channels: i32, mchan: i32, mplane: i32, tiles: i32, ow: i32, bias: usize, out: usize, plane: i32, act: i32, slope: f32): void {
+  const xi = <usize>mplane << 2;
+  const v2 = f32x4.splat(2), v4 = f32x4.splat(4), v8 = f32x4.splat(8);
+  const vslope = f32x4.splat(slope);
+  for (let c = 0; c < channels; c++) {
+    const vb = v128.load32_splat(bias + (<usize>c << 2));
+    const mc = m + (<usize>(c * mchan) << 2);
+    const oc = out + (<usize>(c * plane) << 2);
+    for (let t = 0; t < tiles; t += 4) {
+      const p = mc + (<usize>t << 2);
+      const m0 = v128.load(p), m1 = v128.load(p + xi), m2 = v128.load(p + 2 * xi);
+      const m3 = v128.load(p + 3 * xi), m4 = v128.load(p + 4 * xi), m5 = v128.load(p + 5 * xi);
+      const s12 = f32x4.add(m1, m2), d12 = f32x4.sub(m1, m2);
+      const s34 = f32x4.add(m3, m4), d34 = f32x4.sub(m3, m4);
+      const y0 = activate(f32x4.add(f32x4.add(f32x4.add(m0, s12), s34), vb), act, vslope);
+      const y1 = activate(f32x4.add(f32x4.add(d12, f32x4.mul(v2, d34)), vb), act, vslope);
+      const y2 = activate(f32x4.add(f32x4.add(s12, f32x4.mul(v4, s34)), vb), act, vslope);
+      const y3 = activate(f32x4.add(f32x4.add(f32x4.add(d12, f32x4.mul(v8, d34)), m5), vb), act, vslope);
+      // Transpose: lane i of yj is output 4(t + i) + j.
+      const a0 = v128.shuffle<f32>(y0, y1, 0, 4, 1, 5);
+      const a1 = v128.shuffle<f32>(y0, y1, 2, 6, 3, 7);
+      const b0 = v128.shuffle<f32>(y2, y3, 0, 4, 1, 5);
+      const b1 = v128.shuffle<f32>(y2, y3, 2, 6, 3, 7);
+      const q0 = v128.shuffle<f32>(a0, b0, 0, 1, 4, 5);
+      const q1 = v128.shuffle<f32>(a0, b0, 2, 3, 6, 7);
+      const q2 = v128.shuffle<f32>(a1, b1, 0, 1, 4, 5);
+      const q3 = v128.shuffle<f32>(a1, b1, 2, 3, 6, 7);
+      const x = t << 2;
+      const o = oc + (<usize>x << 2);
+      if (x + 16 <= ow) {
+        v128.store(o, q0);
+        v128.store(o, q1, 16);
+        v128.store(o, q2, 32);
+        v128.store(o, q3, 48);
+      } else {
+        storeTail(o, q0, ow - x);
+        storeTail(o + 16, q1, ow - x - 4);
+        storeTail(o + 32, q2, ow - x - 8);
+        storeTail(o + 48, q3, ow - x - 12);
+      }
+    }
+  }
+}
+
+@inline function storeTail(p: usize, v: v128, n: i32): void {
+  if (n >= 4) v128.store(p, v);
+  else if (n > 0) {
+    v128.store32_lane(p, v, 0);
+    if (n > 1) v128.store32_lane(p, v, 1, 4);
+    if (n > 2) v128.store32_lane(p, v, 2, 8);
+  }
+}

@@ -1,0 +1,145 @@
+// Random valid layer stacks for the fast-vs-reference property tests (Network objects built directly, no JSON).
+import { inputRowsFor, type RowRange } from '../../src/engine/band.js';
+import type { Shape, Tensor } from '../../src/engine/tensor.js';
+import { layerDef } from '../../src/layers/index.js';
+import type { Layer, Network, PaddingMode } from '../../src/spec/types.js';
+
+export type Rand = () => number;
+
+export function mulberry32(seed: number): Rand {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const int = (r: Rand, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
+const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
+const floats = (r: Rand, n: number, scale: number): Float32Array => Float32Array.from({ length: n }, () => (r() * 2 - 1) * scale);
+
+/** Widths and heights at, below and above the micro-kernels' 4- and 8-pixel strips, Winograd's 4-pixel tiles (and 1x1). */
+export const EDGE_SIZES = [1, 2, 3, 4, 5, 7, 8, 9, 11, 12, 13, 15, 16, 17, 20, 23, 24, 25, 27];
+
+export const ALL_MODES: readonly PaddingMode[] = ['zeros', 'reflect', 'replicate', 'circular', 'symmetric'];
+
+export function network(channels: number, layers: Layer[]): Network {
+  return { name: 'random', file: '<test>', hash: '', input: { channels, mean: null, std: null, resize: null }, layers };
+}
+
+function randomLayer(r: Rand, index: number, c: number, modes: readonly PaddingMode[]): Layer {
+  const roll = r();
+  if (roll < 0.45) {
+    const kh = int(r, 1, 5), kw = pick(r, [kh, 3, int(r, 1, 5)]);
+    const groups = pick(r, [1, 1, 1, ...[2, 3, c].filter((g) => c % g === 0)]);
+    const outChannels = groups * int(r, 1, Math.max(1, Math.floor(10 / groups)));
+    const stride: [number, number] = r() < 0.7 ? [1, 1] : [int(r, 1, 3), pick(r, [1, int(r, 1, 3)])];
+    const dilation: [number, number] = r() < 0.75 ? [1, 1] : [int(r, 1, 2), pick(r, [1, 2])];
+    const fanIn = (c / groups) * kh * kw;
+    return {
+      type: 'conv2d', index, inChannels: c, outChannels, kernelSize: [kh, kw], stride, dilation,
+      padding: { top: int(r, 0, kh - 1), bottom: int(r, 0, kh - 1), left: int(r, 0, kw - 1), right: int(r, 0, kw - 1) },
+      paddingMode: pick(r, modes), groups,
+      weight: floats(r, outChannels * fanIn, Math.sqrt(3 / fanIn)), bias: r() < 0.7 ? floats(r, outChannels, 0.5) : null,
+    };
+  }
+  if (roll < 0.55) return { type: 'relu', index };
+  if (roll < 0.6) return { type: 'leaky_relu', index, negativeSlope: pick(r, [0.01, 0.2, -0.5]) };
+  if (roll < 0.68) {
+    return {
+      type: 'batchnorm2d', index, channels: c, weight: floats(r, c, 1), bias: floats(r, c, 0.5),
+      runningMean: floats(r, c, 0.5), runningVar: Float32Array.from({ length: c }, () => 0.2 + r()), eps: 1e-5,
+    };
+  }
+  const k = int(r, 1, 4), k2 = pick(r, [k, int(r, 1, 4)]);
+  if (roll < 0.8) {
+    const s = pick(r, [k, k, int(r, 1, 3)]);
+    return {
+      type: 'maxpool2d', index, kernelSize: [k, k2], stride: [s, pick(r, [s, k2])], padding: [int(r, 0, k >> 1), int(r, 0, k2 >> 1)],
+      dilation: r() < 0.8 ? [1, 1] : [2, 1], ceilMode: r() < 0.3,
+    };
+  }
+  if (roll < 0.92) {
+    const s = pick(r, [k, k, int(r, 1, 3)]);
+    return {
+      type: 'avgpool2d', index, kernelSize: [k, k2], stride: [s, pick(r, [s, k2])], padding: [int(r, 0, k >> 1), int(r, 0, k2 >> 1)],
+      ceilMode: r() < 0.3, countIncludePad: r() < 0.5, divisorOverride: r() < 0.2 ? int(r, 1, 5) : null,
+    };
+  }
+  return { type: pick(r, ['adaptive_avgpool2d', 'adaptive_maxpool2d'] as const), index, outputSize: [pick(r, [null, 1, 2, 3]), pick(r, [null, 1, 3, 4])] };
+}
+
+export interface Case {
+  readonly net: Network;
+  readonly input: Tensor;
+  readonly shapes: Shape[];
+}
+
+/** A random network of 1..maxLayers layers that fits a random input (retries until every layer fits). */
+export function randomCase(seed: number, opts: { maxLayers?: number; modes?: readonly PaddingMode[]; sizes?: readonly number[] } = {}): Case {
+  const r = mulberry32(seed);
+  const modes = opts.modes ?? ALL_MODES;
+  const sizes = opts.sizes ?? EDGE_SIZES;
+  for (;;) {
+    const channels = int(r, 1, 6);
+    const input: Shape = { channels, height: pick(r, sizes), width: pick(r, sizes) };
+    const n = int(r, 1, opts.maxLayers ?? 4);
+    const layers: Layer[] = [];
+    const shapes: Shape[] = [];
+    let s = input;
+    let ok = true;
+    for (let i = 0; i < n; i++) {
+      // Bias towards convs first so most stacks exercise the SIMD path.
+      const layer = i === 0 && r() < 0.7 ? randomLayer(() => r() * 0.45, i, s.channels, modes) : randomLayer(r, i, s.channels, modes);
+      const next = layerDef(layer).outputShape(layer, s);
+      if (typeof next === 'string') {
+        ok = false;
+        break;
+      }
+      layers.push(layer);
+      shapes.push(next);
+      s = next;
+    }
+    if (!ok) continue;
+    const data = floats(r, channels * input.height * input.width, 1);
+    return { net: network(channels, layers), input: { ...input, data }, shapes };
+  }
+}
+
+/** Rows each layer must compute so that the last layer yields `out` (walking inputRowsFor backwards). */
+export function rowsFor(net: Network, inputHeight: number, shapes: readonly Shape[], last: number, out: RowRange): { rows: RowRange[]; input: RowRange } {
+  const rows: RowRange[] = [];
+  rows[last] = out;
+  for (let i = last; i > 0; i--) rows[i - 1] = inputRowsFor(net.layers[i], rows[i], shapes[i - 1].height);
+  return { rows, input: inputRowsFor(net.layers[0], rows[0], inputHeight) };
+}
+
+/** The conformance rule: |out - ref| <= 1e-4 * max(1, max|ref|) + 1e-4 * |ref|; returns the first violation or null. */
+export function firstMismatch(out: Float32Array, ref: Float32Array, shape: Shape): string | null {
+  if (out.length !== ref.length) return `length ${out.length} != ${ref.length}`;
+  let maxRef = 0;
+  for (const v of ref) if (Number.isFinite(v)) maxRef = Math.max(maxRef, Math.abs(v));
+  const atol = 1e-4 * Math.max(1, maxRef);
+  for (let i = 0; i < ref.length; i++) {
+    const ok = out[i] === ref[i] || Math.abs(out[i] - ref[i]) <= atol + 1e-4 * Math.abs(ref[i]) || (Number.isNaN(out[i]) && Number.isNaN(ref[i]));
+    if (!ok) {
+      const x = i % shape.width;
+      const y = Math.floor(i / shape.width) % shape.height;
+      const c = Math.floor(i / (shape.width * shape.height));
+      return `c=${c} y=${y} x=${x}: expected ${ref[i]}, got ${out[i]}`;
+    }
+  }
+  return null;
+}
+
+export function describe(net: Network, input: Shape): string {
+  const parts = net.layers.map((l) => {
+    if (l.type === 'conv2d') return `conv ${l.inChannels}->${l.outChannels} k${l.kernelSize.join('x')} s${l.stride.join('x')} d${l.dilation.join('x')} p${Object.values(l.padding).join(',')} ${l.paddingMode} g${l.groups}`;
+    if (l.type === 'maxpool2d' || l.type === 'avgpool2d') return `${l.type} k${l.kernelSize.join('x')} s${l.stride.join('x')} p${l.padding.join('x')}${l.ceilMode ? ' ceil' : ''}`;
+    return l.type;
+  });
+  return `${input.channels}x${input.height}x${input.width}: ${parts.join(' | ')}`;
+}

@@ -1,0 +1,204 @@
+// The fast engine against the reference engine: random stacks within tolerance, bit-identical across thread counts and band splits.
+import { spawnSync } from 'node:child_process';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe as group, expect, it } from 'vitest';
+import type { Engine } from '../../src/engine/engine.js';
+import { createFastEngine } from '../../src/engine/fast/index.js';
+import { createReferenceEngine } from '../../src/engine/reference.js';
+import { tensor } from '../../src/engine/tensor.js';
+import type { Layer } from '../../src/spec/types.js';
+import { hasRelaxedSimd, hasSimd } from '../../src/wasm/features.js';
+import { describe, firstMismatch, mulberry32, network, randomCase, rowsFor } from './fast-nets.js';
+
+const reference = createReferenceEngine();
+// 'auto' engines by thread count, and engines that use row-wise Winograd wherever it applies (any channel count).
+const engines = new Map<number, Engine>();
+const winograd = new Map<number, Engine>();
+
+beforeAll(async () => {
+  for (const t of [1, 2, 3]) {
+    engines.set(t, await createFastEngine({ threads: t }));
+    winograd.set(t, await createFastEngine({ threads: t, algorithm: 'winograd' }));
+  }
+});
+afterAll(async () => {
+  for (const e of [...engines.values(), ...winograd.values()]) await e.close();
+});
+
+async function whole(engine: Engine, c: ReturnType<typeof randomCase>, last = c.net.layers.length - 1) {
+  const rows = c.shapes.map((s) => ({ start: 0, end: s.height }));
+  const [out] = await engine.run(c.net, { tensor: tensor(c.input.channels, c.input.height, c.input.width, c.input.data), y0: 0, fullHeight: c.input.height }, rows, [last]);
+  return out.tensor;
+}
+
+group('fast engine', () => {
+  it('detects SIMD; relaxed SIMD is reported, not required', () => {
+    expect(hasSimd()).toBe(true);
+    expect(typeof hasRelaxedSimd()).toBe('boolean');
+  });
+
+  it('matches the reference on random stacks (sizes around 4/8-pixel strips, all padding modes, pools)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 2 ** 31 - 1 }), async (seed) => {
+        const c = randomCase(seed);
+        const ref = await whole(reference, c);
+        for (const [name, engine] of [['auto', engines.get(2)!], ['winograd', winograd.get(2)!]] as const) {
+          const out = await whole(engine, c);
+          const bad = firstMismatch(out.data, ref.data, out);
+          if (bad) throw new Error(`${name} seed ${seed}: ${describe(c.net, c.input)}: layer ${c.net.layers.length - 1}: ${bad}`);
+        }
+      }),
+      { seed: 20261126, numRuns: 800 },
+    );
+  });
+
+  it('matches the reference on wider convs (channels not multiples of 4, widths around 8-pixel strips and 8-tile Winograd strips)', async () => {
+    const r = mulberry32(5);
+    for (const oc of [1, 3, 4, 5, 8, 13]) {
+      for (const w of [7, 8, 9, 15, 16, 17, 31, 32, 33, 35, 36, 37, 47, 65]) {
+        const ic = 1 + Math.floor(r() * 9);
+        const weight = Float32Array.from({ length: oc * ic * 9 }, () => r() - 0.5);
+        const layers: Layer[] = [
+          { type: 'conv2d', index: 0, inChannels: ic, outChannels: oc, kernelSize: [3, 3], stride: [1, 1], dilation: [1, 1], padding: { top: 1, bottom: 1, left: 1, right: 1 }, paddingMode: 'zeros', groups: 1, weight, bias: null },
+          { type: 'relu', index: 1 },
+          { type: 'maxpool2d', index: 2, kernelSize: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], ceilMode: false },
+        ];
+        const net = network(ic, layers);
+        const input = { channels: ic, height: 9, width: w, data: Float32Array.from({ length: ic * 9 * w }, () => r() * 2 - 1) };
+        const shapes = [{ channels: oc, height: 9, width: w }, { channels: oc, height: 9, width: w }, { channels: oc, height: 4, width: Math.floor(w / 2) }];
+        const c = { net, input, shapes };
+        for (const last of [0, 2]) {
+          const ref = await whole(reference, c, last);
+          for (const engine of [engines.get(1)!, winograd.get(1)!]) {
+            const out = await whole(engine, c, last);
+            expect(firstMismatch(out.data, ref.data, out), `oc ${oc} w ${w} last ${last}`).toBeNull();
+          }
+        }
+      }
+    }
+  });
+
+  it('keeps row-wise Winograd inside the tolerance on a deep layer (256 -> 128 channels, VGG-like weights)', async () => {
+    const r = mulberry32(3);
+    const ic = 256, oc = 128, size = 18;
+    const bound = Math.sqrt(6 / (ic * 9));
+    const net = network(ic, [
+      { type: 'conv2d', index: 0, inChannels: ic, outChannels: oc, kernelSize: [3, 3], stride: [1, 1], dilation: [1, 1], padding: { top: 1, bottom: 1, left: 1, right: 1 }, paddingMode: 'zeros', groups: 1,
+        weight: Float32Array.from({ length: oc * ic * 9 }, () => (r() * 2 - 1) * bound), bias: Float32Array.from({ length: oc }, () => r() * 0.2 - 0.1) },
+      { type: 'relu', index: 1 },
+    ]);
+    const c = { net, input: { channels: ic, height: size, width: size, data: Float32Array.from({ length: ic * size * size }, () => r() * 4) }, shapes: [{ channels: oc, height: size, width: size }, { channels: oc, height: size, width: size }] };
+    const ref = await whole(reference, c);
+    const out = await whole(engines.get(2)!, c);
+    expect(firstMismatch(out.data, ref.data, out)).toBeNull();
+  });
+
+  it('does not keep the process alive while idle (workers are unref\'d between runs)', () => {
+    const script = `import { createFastEngine } from ${JSON.stringify(new URL('../../dist/engine/fast/index.js', import.meta.url).href)};
+      const e = await createFastEngine({ threads: 2 });
+      const net = { name: 'x', file: '', hash: '', input: { channels: 1 }, layers: [{ type: 'conv2d', index: 0, inChannels: 1, outChannels: 1, kernelSize: [1, 1], stride: [1, 1], dilation: [1, 1], padding: { top: 0, bottom: 0, left: 0, right: 0 }, paddingMode: 'zeros', groups: 1, weight: new Float32Array([2]), bias: null }] };
+      const [out] = await e.run(net, { tensor: { channels: 1, height: 1, width: 2, data: new Float32Array([1, 2]) }, y0: 0, fullHeight: 1 }, [{ start: 0, end: 1 }], [0]);
+      console.log(Array.from(out.tensor.data).join(','));`;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { timeout: 20_000, encoding: 'utf8' });
+    expect(child.stderr).toBe('');
+    expect(child.status).toBe(0);
+    expect(child.stdout.trim()).toBe('2,4');
+  });
+
+  it('rejects bad options', async () => {
+    await expect(createFastEngine({ threads: 0 })).rejects.toThrow(/options.threads must be an integer from 1 to 256/);
+    await expect(createFastEngine({ threads: 1.5 })).rejects.toThrow(TypeError);
+    await expect(createFastEngine({ algorithm: 'fft' as never })).rejects.toThrow(/options.algorithm/);
+  });
+
+  it('gives identical bytes with 1, 2 and 3 threads', async () => {
+    for (let seed = 1; seed <= 40; seed++) {
+      const c = randomCase(seed * 7919, { sizes: [13, 24, 31, 40] });
+      for (const set of [engines, winograd]) {
+        const [a, b, d] = await Promise.all([1, 2, 3].map((t) => whole(set.get(t)!, c)));
+        expect(Buffer.from(b.data.buffer).equals(Buffer.from(a.data.buffer)), `seed ${seed} threads 2`).toBe(true);
+        expect(Buffer.from(d.data.buffer).equals(Buffer.from(a.data.buffer)), `seed ${seed} threads 3`).toBe(true);
+      }
+    }
+  });
+
+  it('reuses its arena across geometries and networks without mixing them up', async () => {
+    const a = randomCase(101, { sizes: [20, 33] });
+    const b = randomCase(202, { sizes: [9, 17] });
+    const engine = engines.get(2)!;
+    const a1 = await whole(engine, a);
+    const b1 = await whole(engine, b);
+    const a2 = await whole(engine, a);
+    const b2 = await whole(engine, b);
+    expect(Buffer.from(a2.data.buffer).equals(Buffer.from(a1.data.buffer))).toBe(true);
+    expect(Buffer.from(b2.data.buffer).equals(Buffer.from(b1.data.buffer))).toBe(true);
+    // Several outputs at once keep their bands alive while later layers run.
+    const rows = a.shapes.map((s) => ({ start: 0, end: s.height }));
+    const all = a.net.layers.map((_, i) => i);
+    const input = { tensor: tensor(a.input.channels, a.input.height, a.input.width, a.input.data), y0: 0, fullHeight: a.input.height };
+    const [fast, ref] = await Promise.all([engine.run(a.net, input, rows, all), reference.run(a.net, input, rows, all)]);
+    for (const i of all) expect(firstMismatch(fast[i].tensor.data, ref[i].tensor.data, fast[i].tensor), `layer ${i}`).toBeNull();
+  });
+
+  it('gives identical bytes with 1, 2 and 3 threads when work is split by channel blocks (few rows, many channels)', async () => {
+    const r = mulberry32(11);
+    for (const [ic, oc, size] of [[5, 37, 6], [16, 40, 10], [12, 64, 3]]) {
+      const conv = (index: number, cin: number, cout: number): Layer => ({
+        type: 'conv2d', index, inChannels: cin, outChannels: cout, kernelSize: [3, 3], stride: [1, 1], dilation: [1, 1],
+        padding: { top: 1, bottom: 1, left: 1, right: 1 }, paddingMode: 'zeros', groups: 1,
+        weight: Float32Array.from({ length: cout * cin * 9 }, () => r() - 0.5), bias: Float32Array.from({ length: cout }, () => r() - 0.5),
+      });
+      const net = network(ic, [conv(0, ic, oc), { type: 'relu', index: 1 }, conv(2, oc, oc), { type: 'relu', index: 3 }, { type: 'maxpool2d', index: 4, kernelSize: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], ceilMode: false }]);
+      const half = Math.floor(size / 2);
+      const c = { net, input: { channels: ic, height: size, width: size, data: Float32Array.from({ length: ic * size * size }, () => r() * 2 - 1) }, shapes: [0, 1, 2, 3].map(() => ({ channels: oc, height: size, width: size })).concat([{ channels: oc, height: half, width: half }]) };
+      const ref = await whole(reference, c);
+      for (const set of [engines, winograd]) {
+        const [a, b, d] = await Promise.all([1, 2, 3].map((t) => whole(set.get(t)!, c)));
+        expect(firstMismatch(a.data, ref.data, a)).toBeNull();
+        expect(Buffer.from(b.data.buffer).equals(Buffer.from(a.data.buffer))).toBe(true);
+        expect(Buffer.from(d.data.buffer).equals(Buffer.from(a.data.buffer))).toBe(true);
+      }
+    }
+  });
+
+  it('computes a band of rows bit-identically to the whole-map run', async () => {
+    // circular padding at a band edge reads the far side of the map, which a band does not hold.
+    const modes = ['zeros', 'reflect', 'replicate', 'symmetric'] as const;
+    let compared = 0;
+    for (let seed = 1; seed <= 80; seed++) {
+      const set = seed % 2 ? engines : winograd;
+      const c = randomCase(seed * 104729, { modes, sizes: [9, 16, 25, 33] });
+      const last = c.net.layers.length - 1;
+      const full = await whole(set.get(2)!, c);
+      const h = c.shapes[last].height;
+      const r = mulberry32(seed);
+      const cut = 1 + Math.floor(r() * Math.max(1, h - 1));
+      for (const out of h > 1 ? [{ start: 0, end: cut }, { start: cut, end: h }] : [{ start: 0, end: 1 }]) {
+        const { rows, input } = rowsFor(c.net, c.input.height, c.shapes, last, out);
+        const w = c.input.width;
+        const band = new Float32Array(c.input.channels * (input.end - input.start) * w);
+        for (let ch = 0; ch < c.input.channels; ch++) {
+          band.set(c.input.data.subarray((ch * c.input.height + input.start) * w, (ch * c.input.height + input.end) * w), ch * (input.end - input.start) * w);
+        }
+        const bandInput = { tensor: tensor(c.input.channels, input.end - input.start, w, band), y0: input.start, fullHeight: c.input.height };
+        // Padding modes that mirror across an edge can read rows inputRowsFor does not include (asymmetric pads);
+        // the reference refuses those bands too, and the fast engine must then refuse rather than guess.
+        const refusal = await reference.run(c.net, bandInput, rows, [last]).then(() => null, (err: Error) => err);
+        if (refusal) {
+          await expect(set.get(3)!.run(c.net, bandInput, rows, [last])).rejects.toThrow(/outside the band/);
+          continue;
+        }
+        const [got] = await set.get(3)!.run(c.net, bandInput, rows, [last]);
+        const s = c.shapes[last];
+        const expected = new Float32Array(s.channels * (out.end - out.start) * s.width);
+        for (let ch = 0; ch < s.channels; ch++) {
+          expected.set(full.data.subarray((ch * s.height + out.start) * s.width, (ch * s.height + out.end) * s.width), ch * (out.end - out.start) * s.width);
+        }
+        expect(got.y0).toBe(out.start);
+        compared++;
+        expect(Buffer.from(got.tensor.data.buffer).equals(Buffer.from(expected.buffer)), `seed ${seed} ${describe(c.net, c.input)} rows ${out.start}..${out.end}`).toBe(true);
+      }
+    }
+    expect(compared).toBeGreaterThan(100);
+  });
+});
