@@ -25,8 +25,10 @@ export function isNpy(bytes: Uint8Array): boolean {
  */
 export async function readInput(source: string | Uint8Array, name: string, spec: InputSpec, options: DecodeOptions = {}): Promise<Tensor> {
   const bytes = typeof source === 'string' ? await readBytes(source, name) : source;
-  const raw = isNpy(bytes) ? npyTensor(bytes, name, spec) : await decodeImage(bytes, name, spec, options);
-  return normalise(raw, spec);
+  if (!isNpy(bytes)) return decodeImage(bytes, name, spec, options);
+  const array = npyTensor(bytes, name, spec);
+  for (let c = 0; c < array.channels; c++) normaliseChannel(array.data.subarray(c * array.height * array.width, (c + 1) * array.height * array.width), spec, c);
+  return array;
 }
 
 async function readBytes(file: string, name: string): Promise<Uint8Array> {
@@ -75,7 +77,7 @@ async function decodeImage(bytes: Uint8Array, name: string, spec: InputSpec, opt
   const sixteen = pixels.data.length === width * height * have * 2;
   const values = sixteen ? new Uint16Array(pixels.data.buffer, pixels.data.byteOffset, width * height * have) : pixels.data;
   const scale = sixteen ? 1 / 65535 : 1 / 255;
-  return convertChannels(values, width, height, have, spec.channels, scale);
+  return convertChannels(values, width, height, have, spec.channels, scale, spec);
 }
 
 /** One readable line from sharp/libvips messages, which can span lines and repeat the cause. */
@@ -112,33 +114,37 @@ function roundHalfEven(x: number): number {
   return floor % 2 === 0 ? floor : floor + 1;
 }
 
-/** Converts interleaved pixel values with `have` channels to planar `want` channels scaled to [0, 1]. */
-function convertChannels(values: ArrayLike<number>, width: number, height: number, have: number, want: number, scale: number): Tensor {
+/**
+ * Converts interleaved pixel values with `have` channels to planar `want` channels scaled to [0, 1],
+ * then (x - mean) / std per channel. One tight loop per output channel: this runs for every image
+ * of a batch, beside the engine.
+ */
+function convertChannels(values: Uint8Array | Uint16Array, width: number, height: number, have: number, want: number, scale: number, spec: InputSpec): Tensor {
   const out = tensor(want, height, width);
   const plane = width * height;
   const colour = have >= 3;
-  const alpha = have === 2 || have === 4;
-  for (let p = 0; p < plane; p++) {
-    const base = p * have;
-    if (want === 1) {
-      out.data[p] = colour
-        ? GRAY_WEIGHTS[0] * values[base] * scale + GRAY_WEIGHTS[1] * values[base + 1] * scale + GRAY_WEIGHTS[2] * values[base + 2] * scale
-        : values[base] * scale;
-      continue;
+  for (let c = 0; c < want; c++) {
+    const dst = out.data.subarray(c * plane, (c + 1) * plane);
+    if (want === 1 && colour) {
+      for (let p = 0, b = 0; p < plane; p++, b += have) {
+        dst[p] = GRAY_WEIGHTS[0] * values[b] * scale + GRAY_WEIGHTS[1] * values[b + 1] * scale + GRAY_WEIGHTS[2] * values[b + 2] * scale;
+      }
+    } else {
+      // Colour channels map to themselves, gray repeats; a missing alpha is opaque.
+      const source = c < 3 ? (colour ? c : 0) : have === 2 || have === 4 ? have - 1 : -1;
+      if (source < 0) dst.fill(1);
+      else for (let p = 0, b = source; p < plane; p++, b += have) dst[p] = values[b] * scale;
     }
-    for (let c = 0; c < 3; c++) out.data[c * plane + p] = values[base + (colour ? c : 0)] * scale;
-    if (want === 4) out.data[3 * plane + p] = alpha ? values[base + have - 1] * scale : 1;
+    normaliseChannel(dst, spec, c);
   }
   return out;
 }
 
-function normalise(t: Tensor, spec: InputSpec): Tensor {
-  if (!spec.mean && !spec.std) return t;
-  const plane = t.height * t.width;
-  for (let c = 0; c < t.channels; c++) {
-    const mean = spec.mean ? spec.mean[c] : 0;
-    const std = spec.std ? spec.std[c] : 1;
-    for (let i = c * plane; i < (c + 1) * plane; i++) t.data[i] = (t.data[i] - mean) / std;
-  }
-  return t;
+/** (x - mean) / std on one channel's values, already rounded to float32 as torchvision's ToTensor leaves them. */
+function normaliseChannel(values: Float32Array, spec: InputSpec, c: number): void {
+  if (!spec.mean && !spec.std) return;
+  const mean = spec.mean ? spec.mean[c] : 0;
+  const std = spec.std ? spec.std[c] : 1;
+  for (let i = 0; i < values.length; i++) values[i] = (values[i] - mean) / std;
 }
+
