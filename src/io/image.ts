@@ -63,9 +63,11 @@ async function decodeImage(bytes: Uint8Array, name: string, spec: InputSpec, opt
   }
   let pixels: { data: Buffer; info: sharp.OutputInfo };
   try {
-    const meta = await sharp(bytes).metadata();
+    // One sharp instance: its header is parsed once for metadata() and reused by the pipeline.
+    let image = sharp(bytes, { failOn: 'warning', limitInputPixels: options.maxPixels ?? undefined });
+    const meta = await image.metadata();
     const sixteenBit = meta.depth === 'ushort' || meta.depth === 'short';
-    let image = sharp(bytes, { failOn: 'warning', limitInputPixels: options.maxPixels ?? undefined }).rotate();
+    image = image.rotate();
     // Keep gray images gray and 16-bit images 16-bit: sharp's default output is 8-bit-range sRGB.
     const native = meta.space === 'b-w' || meta.space === 'grey16' || meta.space === 'rgb16' ? meta.space : sixteenBit ? 'rgb16' : 'srgb';
     image = await applyResize(image.toColourspace(native), spec);
@@ -133,7 +135,13 @@ function convertChannels(values: Uint8Array | Uint16Array, width: number, height
       // Colour channels map to themselves, gray repeats; a missing alpha is opaque.
       const source = c < 3 ? (colour ? c : 0) : have === 2 || have === 4 ? have - 1 : -1;
       if (source < 0) dst.fill(1);
-      else for (let p = 0, b = source; p < plane; p++, b += have) dst[p] = values[b] * scale;
+      else if (spec.mean || spec.std) {
+        // In one pass, with the same roundings as two: x / 255 to float32 first, then (x - mean) / std.
+        const mean = spec.mean ? spec.mean[c] : 0;
+        const std = spec.std ? spec.std[c] : 1;
+        for (let p = 0, b = source; p < plane; p++, b += have) dst[p] = (Math.fround(values[b] * scale) - mean) / std;
+        continue;
+      } else for (let p = 0, b = source; p < plane; p++, b += have) dst[p] = values[b] * scale;
     }
     normaliseChannel(dst, spec, c);
   }
