@@ -61,3 +61,15 @@ export function compareWithTolerance(actual: Float32Array, expected: Float32Arra
   }
   return null;
 }
+
+/** mulberry32: a small seeded generator of uniform [0, 1) values, so a failing random case replays. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -7,19 +7,9 @@ import { runNetwork } from '../../src/network.js';
 import { inferShapes } from '../../src/spec/shapes.js';
 import { parseNetwork } from '../../src/spec/load.js';
 import type { Network } from '../../src/spec/types.js';
-import { ROOT, runCli } from '../helpers.js';
+import { mulberry32, ROOT, runCli } from '../helpers.js';
 
-/** mulberry32: a small seeded generator so failures replay. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 const MODES = ['zeros', 'reflect', 'replicate', 'circular', 'symmetric'];
 
