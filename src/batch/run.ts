@@ -1,6 +1,5 @@
-// The batch pipeline: decode (sharp, libuv pool) / compute (engine, one image at a time) / encode+write, with at most --jobs images in flight.
+// The batch pipeline: decode (sharp, libuv pool) / compute (a pool of engines) / encode+write, with at most --jobs images in flight.
 import path from 'node:path';
-import type { Engine } from '../engine/engine.js';
 import type { Tensor } from '../engine/tensor.js';
 import { CnnxError, EXIT } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -8,9 +7,9 @@ import { runNetwork, type LayerOutput } from '../network.js';
 import type { Network } from '../spec/types.js';
 import type { Decoder } from './decode-pool.js';
 import { encodeResults } from './encode.js';
+import type { EnginePool } from './engine-pool.js';
 import { writeLayerReport } from './html-report.js';
 import type { PictureOptions } from './picture.js';
-import { Serial } from './limit.js';
 import type { BatchFormat, PlannedItem } from './plan.js';
 import type { Progress } from './progress.js';
 import { outputField, type ItemRecord, type ReportSink } from './report.js';
@@ -20,7 +19,7 @@ import { needsStreaming, runStreamed, type StreamSettings } from './streamed.js'
 export interface BatchContext {
   readonly net: Network;
   readonly indices: readonly number[];
-  readonly engine: Engine;
+  readonly engines: EnginePool;
   readonly decoder: Decoder;
   readonly format: BatchFormat;
   readonly picture: PictureOptions;
@@ -55,7 +54,6 @@ class WriteFailure extends Error {
 export class Batch {
   private stopReason: string | null = null;
   private fatal: CnnxError | null = null;
-  private readonly computeLock = new Serial();
 
   constructor(private readonly ctx: BatchContext) {}
 
@@ -96,8 +94,8 @@ export class Batch {
     const base = { path: planned.item.name, output: outputField(planned.outputs) };
     try {
       if (await needsStreaming(planned, this.ctx.net, this.ctx.indices, this.ctx.format, this.ctx.stream)) {
-        // A streamed image writes its own outputs band by band, and has the engine to itself.
-        await this.computeLock.run(() => runStreamed(this.ctx.engine, this.ctx.net, this.ctx.indices, planned, this.ctx.stream, (text) => this.ctx.progress.detail(text)));
+        // A streamed image writes its own outputs band by band.
+        await this.ctx.engines.use((engine) => runStreamed(engine, this.ctx.net, this.ctx.indices, planned, this.ctx.stream, (text) => this.ctx.progress.detail(text)));
       } else {
         const { files, input, results } = await this.compute(planned);
         await this.write(planned.outputs, files);
@@ -124,8 +122,8 @@ export class Batch {
     const { item } = planned;
     const source = item.file === '-' ? (ctx.stdin ?? new Uint8Array()) : item.file;
     const input = await ctx.decoder.decode(source, item.name);
-    // The engine gets one image at a time: it already spreads one image over all its workers.
-    const results = await this.computeLock.run(() => runNetwork(ctx.engine, ctx.net, input, ctx.indices, item.name));
+    // Each engine computes one image at a time; the pool has one engine per core for a folder, or one using every core.
+    const results = await ctx.engines.use((engine) => runNetwork(engine, ctx.net, input, ctx.indices, item.name));
     return { files: await encodeResults(results, ctx.format, ctx, item.name, input), input, results };
   }
 

@@ -1,5 +1,6 @@
 // `cnnx apply NET INPUT... -o OUT`: plans the run (inputs, outputs, checks), then hands it to the batch pipeline; one failed input never stops the others.
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { configureSharpForBatch, decodeThreads, defaultJobs } from '../batch/concurrency.js';
 import { inlineDecoder, workerDecoder } from '../batch/decode-pool.js';
 import { checkCollisions, chooseDestination, formatOfName, partitionExisting, planOutputs, type BatchFormat, type PlannedItem } from '../batch/plan.js';
@@ -9,7 +10,7 @@ import { Batch } from '../batch/run.js';
 import type { Shard } from '../batch/shard.js';
 import { exitCodeFor, trapSignals } from '../batch/signals.js';
 import { checkStdoutForBinary, readStdin } from '../batch/stdio.js';
-import { createEngine } from '../engine/create.js';
+import { createEnginePool } from '../batch/engine-pool.js';
 import type { EngineKind } from '../engine/engine.js';
 import { CnnxError, EXIT } from '../errors.js';
 import { selectLayers } from '../network.js';
@@ -71,9 +72,9 @@ export async function applyCommand(specFile: string, args: readonly string[], op
   const report = options.report ? await openReport(options.report) : NO_REPORT;
 
   configureSharpForBatch();
-  let engine;
+  let engines;
   try {
-    engine = await createEngine({ kind: options.engine, threads: options.threads });
+    engines = await createEnginePool(options.engine, { threads: options.threads, images: todo.length, cores: availableParallelism() });
   } catch (error) {
     await report.close();
     throw error;
@@ -82,7 +83,7 @@ export async function applyCommand(specFile: string, args: readonly string[], op
   const decoder = todo.length > 1 ? workerDecoder(decodeThreads(), net.input, options.maxPixels) : inlineDecoder(net.input, options.maxPixels);
   const progress = new Progress({ total: todo.length, quiet: options.quiet, verbose: options.verbose === true, skipped: 0 });
   const batch = new Batch({
-    net, indices, engine, decoder, format: destination.format, version,
+    net, indices, engines, decoder, format: destination.format, version,
     picture: { scale: options.scale, cmap: options.cmap, sort: options.sort, grid: options.grid, overlay: options.overlay },
     htmlReport: oneImageReport && destination.kind === 'folder' && destination.format === 'png' ? { dir: destination.dir } : null,
     jobs: options.jobs ?? defaultJobs(), failFast: options.failFast === true,
@@ -100,7 +101,7 @@ export async function applyCommand(specFile: string, args: readonly string[], op
   } finally {
     signals.dispose();
     progress.stop();
-    await Promise.all([engine.close(), decoder.close()]);
+    await Promise.all([engines.close(), decoder.close()]);
     await report.close();
   }
   if (end.fatal) process.stderr.write(`cnnx: stopped: ${end.fatal.message}\n`);

@@ -1,0 +1,56 @@
+// Engines shared by a batch: one engine on every core for a single image, or one single-threaded engine per core for many.
+import { createEngine } from '../engine/create.js';
+import type { Engine, EngineKind } from '../engine/engine.js';
+
+/**
+ * Hands out engines one caller at a time, first come first served. With several engines, several
+ * images compute at once, each on its own core: no barrier between threads inside an image, so a
+ * folder of ordinary photos goes faster than splitting each image across cores. Outputs are the same
+ * bits either way (the fast engine's results do not depend on its thread count).
+ */
+export class EnginePool {
+  private readonly idle: Engine[];
+  private readonly waiting: ((engine: Engine) => void)[] = [];
+
+  constructor(private readonly engines: readonly Engine[]) {
+    this.idle = [...engines];
+  }
+
+  get size(): number {
+    return this.engines.length;
+  }
+
+  /** Runs `fn` with an engine of its own, waiting for one to be free. */
+  async use<T>(fn: (engine: Engine) => Promise<T>): Promise<T> {
+    const engine = this.idle.pop() ?? (await new Promise<Engine>((resolve) => this.waiting.push(resolve)));
+    try {
+      return await fn(engine);
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next(engine);
+      else this.idle.push(engine);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.engines.map((e) => e.close()));
+  }
+}
+
+/**
+ * The engines for a run: `count` engines of `threads` threads each. With an explicit --threads, or
+ * one input, or the reference engine, a single engine; otherwise one single-threaded fast engine per
+ * core (capped by the number of images).
+ */
+export async function createEnginePool(kind: EngineKind, options: { threads?: number; images: number; cores: number }): Promise<EnginePool> {
+  const perImage = kind === 'fast' && options.threads === undefined && options.images > 1 && options.cores > 1;
+  const count = perImage ? Math.min(options.cores, options.images) : 1;
+  const engines: Engine[] = [];
+  try {
+    for (let i = 0; i < count; i++) engines.push(await createEngine({ kind, threads: perImage ? 1 : options.threads }));
+  } catch (error) {
+    await Promise.all(engines.map((e) => e.close()));
+    throw error;
+  }
+  return new EnginePool(engines);
+}
