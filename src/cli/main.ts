@@ -81,7 +81,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--from-list <file>', 'read input paths from FILE (- for stdin), one per line')
     .option('-0, --null', 'with --from-list: paths are NUL-separated (find -print0)')
     .option('--skip-existing', 'do not recompute inputs whose outputs already exist (resume a run)')
-    .option('-j, --jobs <n>', 'images in flight at once (default: cores + 1, at least 3)', positiveInt)
+    .option('-j, --jobs <n>', 'images in flight at once (default: cores + 2, at least 4)', positiveInt)
     .option('--shard <i/n>', 'process only the I-th of N slices of the sorted inputs (1-based)', parseShard)
     .option('--report <file>', 'write one JSON line per input (path, output, status, error, ms) to FILE')
     .option('--fail-fast', 'stop at the first input that fails')
