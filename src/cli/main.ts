@@ -90,6 +90,21 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--band-rows <n>', 'stream every image in bands of N output rows (a testing aid: results are identical)', positiveInt)
     .option('-q, --quiet', 'no progress or summary (errors are still printed)', false)
     .option('-v, --verbose', 'print each input as it completes')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  # edge maps of one photo as a labelled picture
+  cnnx apply examples/edges.json photo.jpg -o edges.png
+  # every named layer of one photo: pictures and an index.html
+  cnnx apply examples/seed-convnet.json photo.jpg --layer all -o report/
+  # a photo collection to arrays, mirroring the folders; resumable
+  cnnx apply net.json photos/ -o feats/ --skip-existing --report run.jsonl
+  # in a pipeline
+  find photos -name '*.jpg' -print0 | cnnx apply net.json --from-list - -0 -o feats/
+
+Exit codes: 0 ok, 1 some inputs failed, 2 usage or spec error, 130/143 interrupted.`,
+    )
     .action(async (net: string, inputs: string[], opts) => {
       setExit(await applyCommand(net, inputs, opts));
     });
