@@ -91,6 +91,9 @@ if (json) {
   for (const id of ids) {
     const a = results.find((r) => r.workload === id && r.threads === 1);
     const b = results.find((r) => r.workload === id && r.threads === 2);
-    if (a && b) console.log(`${id}: 1 -> 2 threads ${(a.ms / b.ms).toFixed(2)}x`);
+    if (a && b) console.log(`${id}: 1 -> 2 threads ${(a.ms / b.ms).toFixed(2)}x by medians, ${(a.min / b.min).toFixed(2)}x by minima`);
   }
+  // Another process on a 2-core machine takes a core from the 2-thread runs first: judge scaling by minima,
+  // on a quiet machine (a load average before the run well above 0 means someone else is computing).
+  console.log(`load average before ${header.loadavg.join(' ')}, after ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (the bench itself adds up to 2)`);
 }

@@ -1,7 +1,7 @@
-// Row bands: a horizontal slice of a feature map, and which input rows a layer needs for given output rows.
+// Row bands: a horizontal slice of a feature map, and which input rows a layer needs for given output rows (halo arithmetic).
 import type { Layer } from '../spec/types.js';
 import type { Tensor } from './tensor.js';
-import { adaptiveEnd, adaptiveStart, effectiveKernel } from './geometry.js';
+import { adaptiveEnd, adaptiveStart, borderIndex, effectiveKernel } from './geometry.js';
 
 /**
  * Rows [y0, y0 + tensor.height) of a feature map whose full height is `fullHeight`
@@ -20,22 +20,58 @@ export interface RowRange {
 }
 
 /**
- * The input rows that output rows [out.start, out.end) of `layer` read, clipped to [0, inHeight).
- * Rows outside the image come from the padding rule (zeros, or a reflection of rows that
- * this range does include when the band touches the border: see `paddedRows`).
+ * The smallest row range of the layer's input (height `inHeight`) holding every row that output rows
+ * `out` read, following the layer's own border rule: reflect/symmetric/replicate read rows just inside
+ * the border, zero and pool padding read nothing. Never empty (a band of zero rows helps no engine):
+ * when every row read is padding, one row next to it is returned.
+ * Circular padding can read the far border: the range then stretches to it (correct, if wide); the stream
+ * planner makes circular padding explicit before asking here, so its bands stay narrow.
  */
-export function inputRowsFor(layer: Layer, out: RowRange, inHeight: number): RowRange {
+export function neededRows(layer: Layer, out: RowRange, inHeight: number): RowRange {
+  let lo = Infinity;
+  let hi = -Infinity;
+  const take = (iy: number) => {
+    if (iy < 0 || iy >= inHeight) return;
+    if (iy < lo) lo = iy;
+    if (iy > hi) hi = iy;
+  };
   switch (layer.type) {
     case 'conv2d': {
-      const keff = effectiveKernel(layer.kernelSize[0], layer.dilation[0]);
-      return clip(out.start * layer.stride[0] - layer.padding.top, (out.end - 1) * layer.stride[0] - layer.padding.top + keff, inHeight);
+      // Every row of the padded span, gaps between dilated or strided taps included: the fast engine
+      // copies the span [first, last] of padded rows before convolving, so it reads all of them.
+      const [sh] = layer.stride;
+      const first = out.start * sh - layer.padding.top;
+      const last = (out.end - 1) * sh - layer.padding.top + effectiveKernel(layer.kernelSize[0], layer.dilation[0]) - 1;
+      if (layer.paddingMode === 'zeros') {
+        take(Math.max(first, 0));
+        take(Math.min(last, inHeight - 1));
+      } else {
+        for (let iy = first; iy <= last; iy++) take(borderIndex(iy, inHeight, layer.paddingMode));
+      }
+      return nonEmpty(lo, hi, first, inHeight);
     }
     case 'maxpool2d': {
-      const keff = effectiveKernel(layer.kernelSize[0], layer.dilation[0]);
-      return clip(out.start * layer.stride[0] - layer.padding[0], (out.end - 1) * layer.stride[0] - layer.padding[0] + keff, inHeight);
+      const [sh] = layer.stride;
+      const [kh] = layer.kernelSize;
+      const [dh] = layer.dilation;
+      for (let oy = out.start; oy < out.end; oy++) {
+        for (let i = 0; i < kh; i++) take(oy * sh - layer.padding[0] + i * dh);
+      }
+      return nonEmpty(lo, hi, out.start * sh - layer.padding[0], inHeight);
     }
-    case 'avgpool2d':
-      return clip(out.start * layer.stride[0] - layer.padding[0], (out.end - 1) * layer.stride[0] - layer.padding[0] + layer.kernelSize[0], inHeight);
+    case 'avgpool2d': {
+      // The window is clipped to input + padding, then to the input (as the layer does).
+      const [sh] = layer.stride;
+      const first = out.start * sh - layer.padding[0];
+      const last = Math.min((out.end - 1) * sh - layer.padding[0] + layer.kernelSize[0], inHeight + layer.padding[0]);
+      const a = Math.max(first, 0);
+      const b = Math.min(last, inHeight);
+      if (a < b) {
+        take(a);
+        take(b - 1);
+      }
+      return nonEmpty(lo, hi, first, inHeight);
+    }
     case 'adaptive_avgpool2d':
     case 'adaptive_maxpool2d': {
       const outHeight = layer.outputSize[0] ?? inHeight;
@@ -48,6 +84,8 @@ export function inputRowsFor(layer: Layer, out: RowRange, inHeight: number): Row
   }
 }
 
-function clip(start: number, end: number, n: number): RowRange {
-  return { start: Math.max(0, start), end: Math.min(n, end) };
+function nonEmpty(lo: number, hi: number, near: number, n: number): RowRange {
+  if (lo <= hi) return { start: lo, end: hi + 1 };
+  const row = Math.min(Math.max(near, 0), n - 1);
+  return { start: row, end: row + 1 };
 }

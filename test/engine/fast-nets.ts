@@ -1,5 +1,5 @@
 // Random valid layer stacks for the fast-vs-reference property tests (Network objects built directly, no JSON).
-import { inputRowsFor, type RowRange } from '../../src/engine/band.js';
+import { neededRows, type RowRange } from '../../src/engine/band.js';
 import type { Shape, Tensor } from '../../src/engine/tensor.js';
 import { layerDef } from '../../src/layers/index.js';
 import type { Layer, Network, PaddingMode } from '../../src/spec/types.js';
@@ -109,12 +109,12 @@ export function randomCase(seed: number, opts: { maxLayers?: number; modes?: rea
   }
 }
 
-/** Rows each layer must compute so that the last layer yields `out` (walking inputRowsFor backwards). */
+/** Rows each layer must compute so that the last layer yields `out` (walking neededRows backwards). */
 export function rowsFor(net: Network, inputHeight: number, shapes: readonly Shape[], last: number, out: RowRange): { rows: RowRange[]; input: RowRange } {
   const rows: RowRange[] = [];
   rows[last] = out;
-  for (let i = last; i > 0; i--) rows[i - 1] = inputRowsFor(net.layers[i], rows[i], shapes[i - 1].height);
-  return { rows, input: inputRowsFor(net.layers[0], rows[0], inputHeight) };
+  for (let i = last; i > 0; i--) rows[i - 1] = neededRows(net.layers[i], rows[i], shapes[i - 1].height);
+  return { rows, input: neededRows(net.layers[0], rows[0], inputHeight) };
 }
 
 /** The conformance rule: |out - ref| <= 1e-4 * max(1, max|ref|) + 1e-4 * |ref|; returns the first violation or null. */

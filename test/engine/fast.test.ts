@@ -6,6 +6,7 @@ import type { Engine } from '../../src/engine/engine.js';
 import { createFastEngine } from '../../src/engine/fast/index.js';
 import { createReferenceEngine } from '../../src/engine/reference.js';
 import { tensor } from '../../src/engine/tensor.js';
+import { neededRows } from '../../src/engine/band.js';
 import type { Layer } from '../../src/spec/types.js';
 import { hasRelaxedSimd, hasSimd } from '../../src/wasm/features.js';
 import { describe, firstMismatch, mulberry32, network, randomCase, rowsFor } from './fast-nets.js';
@@ -162,8 +163,8 @@ group('fast engine', () => {
   });
 
   it('computes a band of rows bit-identically to the whole-map run', async () => {
-    // circular padding at a band edge reads the far side of the map, which a band does not hold.
-    const modes = ['zeros', 'reflect', 'replicate', 'symmetric'] as const;
+    // circular padding at a band edge reads the far side of the map: neededRows stretches the band to it.
+    const modes = ['zeros', 'reflect', 'replicate', 'symmetric', 'circular'] as const;
     let compared = 0;
     for (let seed = 1; seed <= 80; seed++) {
       const set = seed % 2 ? engines : winograd;
@@ -181,13 +182,7 @@ group('fast engine', () => {
           band.set(c.input.data.subarray((ch * c.input.height + input.start) * w, (ch * c.input.height + input.end) * w), ch * (input.end - input.start) * w);
         }
         const bandInput = { tensor: tensor(c.input.channels, input.end - input.start, w, band), y0: input.start, fullHeight: c.input.height };
-        // Padding modes that mirror across an edge can read rows inputRowsFor does not include (asymmetric pads);
-        // the reference refuses those bands too, and the fast engine must then refuse rather than guess.
-        const refusal = await reference.run(c.net, bandInput, rows, [last]).then(() => null, (err: Error) => err);
-        if (refusal) {
-          await expect(set.get(3)!.run(c.net, bandInput, rows, [last])).rejects.toThrow(/outside the band/);
-          continue;
-        }
+        // neededRows includes the rows that mirroring pads read across an edge, so no engine refuses these bands.
         const [got] = await set.get(3)!.run(c.net, bandInput, rows, [last]);
         const s = c.shapes[last];
         const expected = new Float32Array(s.channels * (out.end - out.start) * s.width);
@@ -200,5 +195,21 @@ group('fast engine', () => {
       }
     }
     expect(compared).toBeGreaterThan(100);
+  });
+
+  it('refuses a band that lacks a row the layer reads (reflect padding wider than the kernel reach)', async () => {
+    // conv k3 with reflect padding 2 on top: output row 0 reads padded rows -2..0, i.e. rows 2, 1, 0.
+    const layer: Layer = { type: 'conv2d', index: 0, inChannels: 1, outChannels: 1, kernelSize: [3, 3], stride: [1, 1], dilation: [1, 1],
+      padding: { top: 2, bottom: 0, left: 1, right: 1 }, paddingMode: 'reflect', groups: 1, weight: Float32Array.from({ length: 9 }, (_, i) => i - 4), bias: null };
+    const net = network(1, [layer]);
+    const H = 8, W = 5;
+    const data = Float32Array.from({ length: H * W }, (_, i) => Math.sin(i));
+    const need = neededRows(layer, { start: 0, end: 1 }, H);
+    expect(need).toEqual({ start: 0, end: 3 });
+    const band = (r0: number, r1: number) => ({ tensor: tensor(1, r1 - r0, W, data.slice(r0 * W, r1 * W)), y0: r0, fullHeight: H });
+    const full = await whole(engines.get(2)!, { net, input: { channels: 1, height: H, width: W, data }, shapes: [{ channels: 1, height: H, width: W }] });
+    const [got] = await engines.get(2)!.run(net, band(need.start, need.end), [{ start: 0, end: 1 }], [0]);
+    expect(Buffer.from(got.tensor.data.buffer).equals(Buffer.from(full.data.slice(0, W).buffer))).toBe(true);
+    await expect(engines.get(2)!.run(net, band(0, 2), [{ start: 0, end: 1 }], [0])).rejects.toThrow(/outside the band/);
   });
 });

@@ -108,3 +108,81 @@ export function packConvWinograd(heap: SharedHeap, layer: Conv2dLayer, bn: Batch
   }
   return { groups, k, ocPerGroup: ocg, blocks };
 }
+
+/** Per output channel, a kernel's column and row factors (w[ky][kx] = col[ky] * row[kx]), float64. */
+export interface RankOne {
+  readonly col: Float64Array;
+  readonly row: Float64Array;
+}
+
+/**
+ * The rank-1 factors of every output channel's 2-D kernel (one input channel per group), or null
+ * when some kernel is not rank 1 within |w - col x row| <= 1e-6 * max|w| (per kernel).
+ * Gaussian, box, sobel and scharr kernels are exactly rank 1. The pivot is the largest |w|:
+ * col = the pivot's column, row = the pivot's row / pivot.
+ */
+export function rankOneFactors(layer: Conv2dLayer): RankOne[] | null {
+  if (layer.inChannels / layer.groups !== 1) return null;
+  const [kh, kw] = layer.kernelSize;
+  const out: RankOne[] = [];
+  for (let o = 0; o < layer.outChannels; o++) {
+    const w = layer.weight.subarray(o * kh * kw, (o + 1) * kh * kw);
+    let p = 0;
+    for (let i = 1; i < w.length; i++) if (Math.abs(w[i]) > Math.abs(w[p])) p = i;
+    const max = Math.abs(w[p]);
+    if (!Number.isFinite(max)) return null;
+    const py = Math.floor(p / kw), px = p % kw;
+    const col = new Float64Array(kh);
+    const row = new Float64Array(kw);
+    if (max > 0) {
+      for (let y = 0; y < kh; y++) col[y] = w[y * kw + px];
+      for (let x = 0; x < kw; x++) row[x] = w[py * kw + x] / w[p];
+      for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) if (Math.abs(w[y * kw + x] - col[y] * row[x]) > 1e-6 * max) return null;
+    }
+    out.push({ col, row });
+  }
+  return out;
+}
+
+/** Depthwise weights per group: direct taps f32[OC][kh * kw], or the separable factors f32[OC][kh] and f32[OC][kw]; bias f32[OC]. */
+export interface PackedDepthwise {
+  readonly kind: 'depthwise';
+  readonly separable: boolean;
+  readonly ocPerGroup: number;
+  readonly groups: readonly { readonly w: number; readonly col: number; readonly row: number; readonly bias: number }[];
+}
+
+/** Packs a conv with one input channel per group for depthwise_f32, folding a following batchnorm (into the row factors when separable). */
+export function packDepthwise(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNorm2dLayer | null, factors: RankOne[] | null): PackedDepthwise {
+  const g = layer.groups;
+  const ocg = layer.outChannels / g;
+  const [kh, kw] = layer.kernelSize;
+  const taps = kh * kw;
+  const groups: { w: number; col: number; row: number; bias: number }[] = [];
+  for (let gi = 0; gi < g; gi++) {
+    const b = zeros(heap, ocg);
+    const w = factors ? 0 : zeros(heap, ocg * taps).ptr;
+    const col = factors ? zeros(heap, ocg * kh).ptr : 0;
+    const row = factors ? zeros(heap, ocg * kw).ptr : 0;
+    const f = heap.floats;
+    for (let o = 0; o < ocg; o++) {
+      const oc = gi * ocg + o;
+      let scale = 1;
+      let shift = layer.bias ? layer.bias[oc] : 0;
+      if (bn) {
+        scale = bn.weight[oc] / Math.sqrt(bn.runningVar[oc] + bn.eps);
+        shift = (shift - bn.runningMean[oc]) * scale + bn.bias[oc];
+      }
+      f[(b.ptr >> 2) + o] = shift;
+      if (factors) {
+        const { col: c, row: r } = factors[oc];
+        for (let y = 0; y < kh; y++) f[(col >> 2) + o * kh + y] = c[y];
+        for (let x = 0; x < kw; x++) f[(row >> 2) + o * kw + x] = r[x] * scale;
+      } else {
+        for (let t = 0; t < taps; t++) f[(w >> 2) + o * taps + t] = bn ? Math.fround(layer.weight[oc * taps + t] * scale) : layer.weight[oc * taps + t];
+      }
+    }
+    groups.push({ w, col, row, bias: b.ptr });
+  }
+  return { kind: 'depthwise', separable: factors !== null, ocPerGroup: ocg, groups };
+}

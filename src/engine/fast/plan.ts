@@ -5,7 +5,7 @@ import { tensor, type Shape } from '../tensor.js';
 import { layerDef } from '../../layers/index.js';
 import type { AvgPool2dLayer, BatchNorm2dLayer, Conv2dLayer, Layer, MaxPool2dLayer, Network } from '../../spec/types.js';
 import { align, ArenaAllocator, type SharedHeap } from './memory.js';
-import { packConv, packConvWinograd, type PackedConv } from './pack.js';
+import { packConv, packConvWinograd, packDepthwise, rankOneFactors, type PackedConv, type PackedDepthwise, type RankOne } from './pack.js';
 import type { Call } from './protocol.js';
 
 // Descriptor field indices: keep in step with src/wasm/assembly/conv2d.ts, winograd.ts and pad.ts (documented in src/wasm/README.md).
@@ -13,9 +13,13 @@ const D = {
   IN: 0, IN_PITCH: 2, OFFS: 3, K: 4, W: 5, OCB: 6, BIAS: 7, OUT: 8, OUT_PLANE: 9, OUT_PITCH: 10, OC: 11, OW: 12, SY: 13, SX: 14,
   ACT: 15, SLOPE: 16, COL: 17, COL_STRIDE: 18, POOL: 19, PKH: 20, PKW: 21, PSH: 22, PSW: 23, POOL_OUT: 24, POOL_OUT_PLANE: 25,
   POOL_OUT_PITCH: 26, POOL_OW: 27, POOL_DIV: 28, SCRATCH: 29, SCRATCH_STRIDE: 30, OFFS_COL: 31, COL_PITCH: 32, POOL_ROW_BASE: 33,
-  WINO: 34, T: 35, TP: 36, M: 37, M_STRIDE: 38, W_XI: 39, ZERO: 40, NMAX: 41, PNP: 42, WORDS: 43,
+  WINO: 34, T: 35, TP: 36, M: 37, M_STRIDE: 38, W_XI: 39, ZERO: 40, NMAX: 41, PNP: 42, CW: 43, WORDS: 44,
 } as const;
 const WI = { SRC: 0, SRC_PLANE: 1, PW: 2, ROWS: 3, DST: 4, T: 5, TP: 6, WORDS: 7 } as const;
+const DW = {
+  IN: 0, IN_PITCH: 1, SY: 2, OW: 3, OC: 4, K: 5, OFFS: 6, W: 7, BIAS: 8, OUT: 9, OUT_PLANE: 10, OUT_PITCH: 11, ACT: 12, SLOPE: 13,
+  SEP: 14, KH: 15, VOFFS: 16, VW: 17, KW: 18, HOFFS: 19, HW: 20, TMP: 21, TMP_STRIDE: 22, SPAN: 23, WORDS: 24,
+} as const;
 const P = { SRC: 0, SRC_PLANE: 1, W: 2, DST: 3, DST_PLANE: 4, PW: 5, ROWS: 6, ROWTAB: 7, COLTAB: 8, LEFT: 9, WORDS: 10 } as const;
 
 /** Which conv algorithm the planner may pick: 'auto' by layer shape; the others force it wherever it applies (tests, benchmarks). */
@@ -31,6 +35,26 @@ export function usesWinograd(layer: Conv2dLayer, algorithm: Algorithm): boolean 
   if (!fits || algorithm === 'direct') return false;
   if (algorithm === 'winograd') return true;
   return layer.inChannels / layer.groups >= 8 && layer.outChannels / layer.groups >= 8;
+}
+
+const rankOneCache = new WeakMap<Conv2dLayer, RankOne[] | null>();
+function rankOne(layer: Conv2dLayer): RankOne[] | null {
+  if (!rankOneCache.has(layer)) rankOneCache.set(layer, rankOneFactors(layer));
+  return rankOneCache.get(layer)!;
+}
+
+/**
+ * Convs with one input channel per group and x-stride 1 run on depthwise_f32 (vectorised along x):
+ * 'separable' (two 1-D passes) when every kernel is rank 1 and kh + kw < kh * kw multiplies, else
+ * 'depthwise' (direct taps) when fewer than 4 output channels per group would leave GEMM lanes idle.
+ * 'direct' keeps the GEMM path, 'winograd' keeps Winograd where it applies. Depends only on the layer.
+ */
+export function depthwiseMode(layer: Conv2dLayer, algorithm: Algorithm): 'separable' | 'depthwise' | null {
+  if (algorithm === 'direct' || usesWinograd(layer, algorithm)) return null;
+  if (layer.inChannels / layer.groups !== 1 || layer.stride[1] !== 1) return null;
+  const [kh, kw] = layer.kernelSize;
+  if (kh + kw < kh * kw && rankOne(layer)) return 'separable';
+  return layer.outChannels / layer.groups < 4 ? 'depthwise' : null;
 }
 
 /** A band of one layer's output held in the shared memory. */
@@ -59,7 +83,7 @@ export interface Plan {
 }
 
 /** Packed weights, cached per network and layer (and folded batchnorm) for the life of the engine. */
-export type PackCache = WeakMap<Network, Map<string, PackedConv>>;
+export type PackCache = WeakMap<Network, Map<string, PackedConv | PackedDepthwise>>;
 
 const F32 = new Float32Array(1);
 const I32 = new Int32Array(F32.buffer);
@@ -97,7 +121,7 @@ interface Fusion {
 }
 
 /** Which layers after conv i fold into it: batchnorm, then relu/leaky_relu, then a non-overlapping pool. */
-function fusionAfter(net: Network, i: number, lastLayer: number, outputs: ReadonlySet<number>, rows: readonly RowRange[], shapes: readonly Shape[]): Fusion {
+function fusionAfter(net: Network, i: number, lastLayer: number, outputs: ReadonlySet<number>, rows: readonly RowRange[], shapes: readonly Shape[], allowPool: boolean): Fusion {
   let j = i;
   let bn: BatchNorm2dLayer | null = null;
   let act = 0;
@@ -116,7 +140,7 @@ function fusionAfter(net: Network, i: number, lastLayer: number, outputs: Readon
     j++;
     l = next();
   }
-  if (l && (l.type === 'maxpool2d' || l.type === 'avgpool2d')) {
+  if (allowPool && l && (l.type === 'maxpool2d' || l.type === 'avgpool2d')) {
     const conv = shapes[j];
     const [kh, kw] = l.kernelSize;
     const [sh, sw] = l.stride;
@@ -154,12 +178,13 @@ export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: read
   for (let i = 0; i <= lastLayer; i++) {
     const layer = net.layers[i];
     if (layer.type !== 'conv2d') continue;
-    const f = fusionAfter(net, i, lastLayer, outSet, rows, shapes);
+    const dw = depthwiseMode(layer, ctx.algorithm);
+    const f = fusionAfter(net, i, lastLayer, outSet, rows, shapes, dw === null);
     fusions.set(i, f);
     const wino = usesWinograd(layer, ctx.algorithm);
-    const key = `${i}:${f.bn ? 'bn' : ''}:${wino ? 'w' : 'd'}`;
+    const key = packKey(i, f, wino, dw);
     if (!perNet.has(key)) {
-      perNet.set(key, wino ? packConvWinograd(heap, layer, f.bn) : packConv(heap, layer, f.bn));
+      perNet.set(key, dw ? packDepthwise(heap, layer, f.bn, dw === 'separable' ? rankOne(layer) : null) : wino ? packConvWinograd(heap, layer, f.bn) : packConv(heap, layer, f.bn));
     }
     i = f.last;
   }
@@ -187,7 +212,7 @@ export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: read
     if (layer.type === 'conv2d') {
       const f = fusions.get(i)!;
       const wino = usesWinograd(layer, ctx.algorithm);
-      const packed = perNet.get(`${i}:${f.bn ? 'bn' : ''}:${wino ? 'w' : 'd'}`)!;
+      const packed = perNet.get(packKey(i, f, wino, depthwiseMode(layer, ctx.algorithm)))!;
       const { step, out } = planConv(arena, threads, layer, packed, f, prev, rows, shapes, i, wino);
       steps.push(step);
       for (let j = i; j <= f.last; j++) bands[j] = out; // only bands[f.last] is meaningful
@@ -205,6 +230,10 @@ export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: read
   }
   const arenaBytes = arena.finish();
   return { arenaMark, arenaBytes, input: inBand, steps, outputs: outputs.map((o) => bands[o]) };
+}
+
+function packKey(i: number, f: Fusion, wino: boolean, dw: 'separable' | 'depthwise' | null): string {
+  return `${i}:${f.bn ? 'bn' : ''}:${dw === 'separable' ? 's' : dw === 'depthwise' ? 'dw' : wino ? 'w' : 'd'}`;
 }
 
 function bandBytes(b: HeapBand): number {
@@ -239,7 +268,7 @@ function planConv(
   arena: ArenaAllocator,
   threads: number,
   layer: Conv2dLayer,
-  packed: PackedConv,
+  packing: PackedConv | PackedDepthwise,
   f: Fusion,
   prev: HeapBand,
   rows: readonly RowRange[],
@@ -256,8 +285,7 @@ function planConv(
   const W = prev.width;
   const G = layer.groups;
   const icg = layer.inChannels / G;
-  const ocg = packed.ocPerGroup;
-  const K = packed.k;
+  const ocg = packing.ocPerGroup;
 
   // Conv rows to compute: the requested ones, or exactly those the fused pool reads.
   let convRows = rows[i];
@@ -318,7 +346,8 @@ function planConv(
     pd[P.COLTAB] = arena.putI32(coltab);
     pd[P.LEFT] = pad.left;
     const pdPtr = arena.putI32(pd);
-    phases.push(split(prev.channels, threads).map(([c0, c1]) => (c1 > c0 ? [['pad_f32', pdPtr, c0, c1] as Call] : [])));
+    // Items are padded rows over all channels (a one-channel map still splits across threads).
+    phases.push(split(prev.channels * PR, threads).map(([i0, i1]) => (i1 > i0 ? [['pad_f32', pdPtr, i0, i1] as Call] : [])));
     padRows = PR;
     padPtr = inPtr;
     padPitch = PW;
@@ -329,6 +358,13 @@ function planConv(
     inPtr = prev.ptr + (iy0 - prev.y0) * W * 4;
   }
 
+  if ('kind' in packing) {
+    const step = planDepthwise(arena, threads, layer, packing, f, inPtr, inPlane, pitch, out, R, ow, phases, i);
+    for (const [ptr, bytes] of transients) arena.release(ptr, bytes);
+    return { step, out };
+  }
+  const packed = packing;
+  const K = packed.k;
   let offs: Int32Array;
   let mPtr = 0;
   let mStride = 0;
@@ -347,11 +383,11 @@ function planConv(
     wd[WI.T] = T;
     wd[WI.TP] = TP;
     const wdPtr = arena.putI32(wd);
-    // The transform of channel c reads only padded channel c, so it joins the padding phase (same
-    // channel ranges, no barrier between them).
+    // The transform of a padded row reads only that row, so it joins the padding phase (same row
+    // ranges, no barrier between them).
     const padPhase = phases[phases.length - 1];
-    split(prev.channels, threads).forEach(([c0, c1], t) => {
-      if (c1 > c0) padPhase[t].push(['winograd_input_f32', wdPtr, c0, c1]);
+    split(prev.channels * padRows, threads).forEach(([i0, i1], t) => {
+      if (i1 > i0) padPhase[t].push(['winograd_input_f32', wdPtr, i0, i1]);
     });
     inPtr = vPtr;
     inPlane = padRows * 6 * TP;
@@ -391,7 +427,17 @@ function planConv(
   let scratchStride = 0;
   // Pooled rows per batch: with Winograd, enough that their conv rows fill one multi-row GEMM.
   const pnp = pool && wino ? Math.max(1, Math.floor(nmax / pool.kernelSize[0])) : 1;
-  if (pool) {
+  // Fused pool on the direct path (conv2d.ts pooledDirect): conv rows folded into an L1 row accumulator,
+  // in column chunks of CW (input rows of ~16 KiB, a multiple of 8 pixels and of the pool stride).
+  const pooledDirect = pool !== null && !wino && sx === 1;
+  let cw = 0;
+  if (pooledDirect) {
+    const unit = 8 * pool.stride[1];
+    cw = Math.min(Math.max(unit, Math.floor(Math.max(256, Math.floor(16384 / (K * 4))) / unit) * unit), Math.ceil(ow / unit) * unit);
+    scratchStride = align((ocg * (cw + 16) + cw + 16 + 64) * 4, 64);
+    scratchPtr = arena.alloc(scratchStride * threads);
+    transients.push([scratchPtr, scratchStride * threads]);
+  } else if (pool) {
     scratchStride = align((ocg * (pnp * pool.kernelSize[0] * ow + 16) + ow + 64) * 4, 64);
     scratchPtr = arena.alloc(scratchStride * threads);
     transients.push([scratchPtr, scratchStride * threads]);
@@ -446,6 +492,7 @@ function planConv(
       d[D.SCRATCH_STRIDE] = scratchStride;
       d[D.POOL_ROW_BASE] = 0;
       d[D.PNP] = pnp;
+      d[D.CW] = cw;
     }
     descs.push(arena.putI32(d));
   }
@@ -461,4 +508,72 @@ function planConv(
   for (const [ptr, bytes] of transients) arena.release(ptr, bytes);
   const label = `${i}${f.last > i ? `-${f.last}` : ''} conv2d${wino ? '[winograd-x]' : ''}${f.bn ? '+batchnorm2d' : ''}${f.act === 1 ? '+relu' : f.act === 2 ? '+leaky_relu' : ''}${pool ? `+${pool.type}` : ''}`;
   return { step: { kind: 'wasm', label, first: i, last: f.last, phases }, out };
+}
+
+/** The compute phase of a conv on depthwise_f32 (one descriptor per group; rows split across threads). */
+function planDepthwise(
+  arena: ArenaAllocator,
+  threads: number,
+  layer: Conv2dLayer,
+  packed: PackedDepthwise,
+  f: Fusion,
+  inPtr: number,
+  inPlane: number,
+  pitch: number,
+  out: HeapBand,
+  R: number,
+  ow: number,
+  phases: Call[][][],
+  i: number,
+): Step {
+  const [kh, kw] = layer.kernelSize;
+  const [dy, dx] = layer.dilation;
+  const ocg = packed.ocPerGroup;
+  const span = ow - 1 + (kw - 1) * dx + 1;
+  let offsPtr = 0, voffsPtr = 0, hoffsPtr = 0, tmpPtr = 0, tmpStride = 0;
+  if (packed.separable) {
+    voffsPtr = arena.putI32(Int32Array.from({ length: kh }, (_, ky) => ky * dy * pitch * 4));
+    hoffsPtr = arena.putI32(Int32Array.from({ length: kw }, (_, kx) => kx * dx * 4));
+    tmpStride = align((span + 16) * 4 + 256, 64);
+    tmpPtr = arena.alloc(tmpStride * threads);
+    // Step-local: released with the step's other transients by the caller's arena.
+  } else {
+    const offs = new Int32Array(kh * kw);
+    for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) offs[ky * kw + kx] = (ky * dy * pitch + kx * dx) * 4;
+    offsPtr = arena.putI32(offs);
+  }
+  const descs: number[] = [];
+  for (let g = 0; g < layer.groups; g++) {
+    const d = new Int32Array(DW.WORDS);
+    const pg = packed.groups[g];
+    d[DW.IN] = inPtr + g * inPlane * 4;
+    d[DW.IN_PITCH] = pitch;
+    d[DW.SY] = layer.stride[0];
+    d[DW.OW] = ow;
+    d[DW.OC] = ocg;
+    d[DW.K] = kh * kw;
+    d[DW.OFFS] = offsPtr;
+    d[DW.W] = pg.w;
+    d[DW.BIAS] = pg.bias;
+    d[DW.OUT] = out.ptr + g * ocg * R * ow * 4;
+    d[DW.OUT_PLANE] = R * ow;
+    d[DW.OUT_PITCH] = ow;
+    d[DW.ACT] = f.act;
+    d[DW.SLOPE] = f32bits(f.slope);
+    d[DW.SEP] = packed.separable ? 1 : 0;
+    d[DW.KH] = kh;
+    d[DW.VOFFS] = voffsPtr;
+    d[DW.VW] = pg.col;
+    d[DW.KW] = kw;
+    d[DW.HOFFS] = hoffsPtr;
+    d[DW.HW] = pg.row;
+    d[DW.TMP] = tmpPtr;
+    d[DW.TMP_STRIDE] = tmpStride;
+    d[DW.SPAN] = span;
+    descs.push(arena.putI32(d));
+  }
+  if (tmpPtr) arena.release(tmpPtr, tmpStride * threads);
+  phases.push(split(R, threads).map(([r0, r1], t) => (r1 > r0 ? descs.map((d) => ['depthwise_f32', d, r0, r1, t] as Call) : [])));
+  const label = `${i}${f.last > i ? `-${f.last}` : ''} conv2d[${packed.separable ? 'separable' : 'depthwise'}]${f.bn ? '+batchnorm2d' : ''}${f.act === 1 ? '+relu' : f.act === 2 ? '+leaky_relu' : ''}`;
+  return { kind: 'wasm', label, first: i, last: f.last, phases };
 }

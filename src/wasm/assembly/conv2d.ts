@@ -47,7 +47,8 @@ export const D_W_XI: i32 = 39; // bytes between the 6 packed weight panels; OFFS
 export const D_ZERO: i32 = 40; // f32[4] zeros (bias of the transformed products)
 export const D_NMAX: i32 = 41; // Winograd: rows per GEMM (their tiles form one strip; 1 unless SY == 1)
 export const D_PNP: i32 = 42; // fused pool: pooled rows computed per batch (their conv rows form one Winograd GEMM)
-export const D_WORDS: i32 = 43;
+export const D_CW: i32 = 43; // fused pool on the direct path: conv columns per chunk (multiple of 8 and of PSW)
+export const D_WORDS: i32 = 44;
 
 @inline function field(d: usize, i: i32): i32 {
   return load<i32>(d + (<usize>i << 2));
@@ -91,7 +92,7 @@ function convRow(d: usize, r: i32, c: usize, plane: i32, tid: i32, b0: i32, b1: 
  * a strip reads stay in L1 while every channel block uses them (a 1->8 k5 conv on 2048-wide rows
  * reads 5 rows of 8 KiB: without chunks each block streams them from L2 again).
  */
-function gemmRow(a: usize, offs: usize, k: i32, b: usize, bias: usize, biasStep: usize, c: usize, ldc: usize, ocb: i32, oc: i32, n: i32, act: i32, slope: f32): void {
+function gemmRow(a: usize, offs: usize, k: i32, b: usize, bias: usize, biasStep: usize, c: usize, ldc: usize, ocb: i32, oc: i32, n: i32, act: i32, slope: f32, mode: i32 = 0): void {
   let chunk = n;
   if (k <= 128) chunk = max(32, (16384 / (k * 4)) & ~7);
   for (let x0 = 0; x0 < n; x0 += chunk) {
@@ -104,10 +105,10 @@ function gemmRow(a: usize, offs: usize, k: i32, b: usize, bias: usize, biasStep:
       // 4x8 is the main tile (see igemm.ts for why not 4x12); the tail is 4 pixels, masked.
       let x = x0;
       for (; x + 8 <= x1; x += 8) {
-        f32_igemm_ukernel_4x8(ab, offs, k, b + (<usize>x << 2), bb, cb + (<usize>x << 2), ldc, mr, act, slope);
+        f32_igemm_ukernel_4x8(ab, offs, k, b + (<usize>x << 2), bb, cb + (<usize>x << 2), ldc, mr, act, slope, mode);
       }
       for (; x < x1; x += 4) {
-        f32_igemm_ukernel_4x4(ab, offs, k, b + (<usize>x << 2), bb, cb + (<usize>x << 2), ldc, mr, min(4, x1 - x), act, slope);
+        f32_igemm_ukernel_4x4(ab, offs, k, b + (<usize>x << 2), bb, cb + (<usize>x << 2), ldc, mr, min(4, x1 - x), act, slope, mode);
       }
       ab += <usize>k << 4;
       bb += biasStep;
@@ -165,6 +166,10 @@ export function conv2d_f32(d: usize, r0: i32, r1: i32, b0: i32, b1: i32, tid: i3
     convRows(d, r0, r1 - r0, out + (<usize>(r0 * pitch) << 2), plane, pitch, tid, b0, b1);
     return;
   }
+  if (field(d, D_WINO) == 0 && field(d, D_SX) == 1) {
+    pooledDirect(d, r0, r1, b0, b1, tid);
+    return;
+  }
   const pkh = field(d, D_PKH);
   const psh = field(d, D_PSH);
   const ow = field(d, D_OW);
@@ -187,6 +192,60 @@ export function conv2d_f32(d: usize, r0: i32, r1: i32, b0: i32, b1: i32, tid: i3
     for (let j = 0; j < n; j++) {
       pool_rows_f32(field(d, D_POOL), scratch + (<usize>(c0 * plane + j * pkh * ow) << 2), c1 - c0, pkh, ow, plane, field(d, D_PKW), field(d, D_PSW), field(d, D_POOL_OW),
         pout + (<usize>((py + j) * ppitch + c0 * pplane) << 2), pplane, reinterpret<f32>(field(d, D_POOL_DIV)), tmp);
+    }
+  }
+}
+
+/**
+ * Direct conv + fused pool, pooled rows [r0, r1): the conv rows of one pooled row are computed in
+ * column chunks that fit L1, each conv row folded into a row accumulator by the micro-kernels'
+ * epilogue (store, then add or max: the pool's vertical reduction, rows in order), then the chunk is
+ * pooled along x. The conv output never leaves L1. Pool stride == kernel (a planner precondition),
+ * so a chunk of CW conv columns (a multiple of the pool stride) yields CW / PSW pooled columns.
+ */
+function pooledDirect(d: usize, r0: i32, r1: i32, b0: i32, b1: i32, tid: i32): void {
+  const k = field(d, D_K);
+  const ow = field(d, D_OW);
+  const oc = field(d, D_OC);
+  const pkh = field(d, D_PKH);
+  const psh = field(d, D_PSH);
+  const pkw = field(d, D_PKW);
+  const psw = field(d, D_PSW);
+  const pow = field(d, D_POOL_OW);
+  const kind = field(d, D_POOL);
+  const act = field(d, D_ACT);
+  const slope = reinterpret<f32>(field(d, D_SLOPE));
+  const sy = field(d, D_SY);
+  const pitch = field(d, D_IN_PITCH);
+  const base = field(d, D_POOL_ROW_BASE);
+  const divisor = reinterpret<f32>(field(d, D_POOL_DIV));
+  const offs: usize = <usize>field(d, D_OFFS);
+  const bias: usize = <usize>field(d, D_BIAS);
+  const w: usize = <usize>field(d, D_W);
+  const inp: usize = <usize>field(d, D_IN);
+  const pout: usize = <usize>field(d, D_POOL_OUT);
+  const ppitch = field(d, D_POOL_OUT_PITCH);
+  const pplane = field(d, D_POOL_OUT_PLANE);
+  const c0 = b0 * 4;
+  const c1 = min(b1 * 4, oc);
+  const cw = field(d, D_CW);
+  // Scratch: the row accumulator [channels][cw + 16], then pool_rows_f32's own row buffer (cw + 16 floats).
+  const acc: usize = <usize>field(d, D_SCRATCH) + <usize>(tid * field(d, D_SCRATCH_STRIDE));
+  const aplane = cw + 16;
+  const tmp = acc + (<usize>((c1 - c0) * aplane) << 2);
+  const mode = kind == 1 ? 2 : 1;
+  for (let py = r0; py < r1; py++) {
+    const cy = base + py * psh;
+    for (let x0 = 0; x0 < ow; x0 += cw) {
+      const n = min(cw, ow - x0);
+      const px0 = x0 / psw;
+      const pn = min(pow, (x0 + cw) / psw) - px0;
+      if (pn <= 0) break;
+      for (let j = 0; j < pkh; j++) {
+        const b = inp + (<usize>((cy + j) * sy * pitch + x0) << 2);
+        gemmRow(w + (<usize>(b0 * k) << 4), offs, k, b, bias + (<usize>b0 << 4), 16, acc, <usize>aplane << 2, b1 - b0, c1 - c0, n, act, slope, j == 0 ? 0 : mode);
+      }
+      pool_rows_f32(kind, acc, c1 - c0, 1, pn * psw, aplane, pkw, psw, pn, pout + (<usize>(py * ppitch + c0 * pplane + px0) << 2), pplane, divisor, tmp);
     }
   }
 }

@@ -25,6 +25,26 @@ export function activate(v: v128, act: i32, vslope: v128): v128 {
   return v;
 }
 
+// Epilogue modes: store the activated sums, or fold them into what c holds (a fused pool's vertical
+// reduction: c = c + v for avg, c = max(c, v) for max; older rows first, as pool_rows_f32 reduces them).
+export const PUT_STORE: i32 = 0;
+export const PUT_ADD: i32 = 1;
+export const PUT_MAX: i32 = 2;
+
+@inline
+function put(p: usize, v: v128, mode: i32): void {
+  if (mode == PUT_ADD) v = f32x4.add(v128.load(p), v);
+  else if (mode == PUT_MAX) v = f32x4.max(v128.load(p), v);
+  v128.store(p, v);
+}
+
+@inline
+function putPartial(p: usize, v: v128, n: i32, mode: i32): void {
+  if (mode == PUT_ADD) v = f32x4.add(v128.load(p), v);
+  else if (mode == PUT_MAX) v = f32x4.max(v128.load(p), v);
+  storePartial(p, v, n);
+}
+
 /** Stores the first n (1..4) lanes of v at p. */
 @inline
 export function storePartial(p: usize, v: v128, n: i32): void {
@@ -39,7 +59,7 @@ export function storePartial(p: usize, v: v128, n: i32): void {
  * 8 accumulators + 2 B vectors + 1 splat + 1 product fit the 15 xmm registers V8 allocates on x64;
  * a 4x12 tile needs 17 and TurboFan then spills 4 accumulators to the stack on every step.
  */
-export function f32_igemm_ukernel_4x8(a: usize, offs: usize, kc: i32, b: usize, bias: usize, c: usize, ldc: usize, mr: i32, act: i32, slope: f32): void {
+export function f32_igemm_ukernel_4x8(a: usize, offs: usize, kc: i32, b: usize, bias: usize, c: usize, ldc: usize, mr: i32, act: i32, slope: f32, mode: i32): void {
   let vacc0x0 = v128.load32_splat(bias, 0);
   let vacc1x0 = v128.load32_splat(bias, 4);
   let vacc2x0 = v128.load32_splat(bias, 8);
@@ -66,24 +86,24 @@ export function f32_igemm_ukernel_4x8(a: usize, offs: usize, kc: i32, b: usize, 
     offs += 4;
   }
   const vslope = f32x4.splat(slope);
-  v128.store(c, activate(vacc0x0, act, vslope));
-  v128.store(c, activate(vacc0x1, act, vslope), 16);
+  put(c, activate(vacc0x0, act, vslope), mode);
+  put(c + 16, activate(vacc0x1, act, vslope), mode);
   if (mr < 2) return;
   c += ldc;
-  v128.store(c, activate(vacc1x0, act, vslope));
-  v128.store(c, activate(vacc1x1, act, vslope), 16);
+  put(c, activate(vacc1x0, act, vslope), mode);
+  put(c + 16, activate(vacc1x1, act, vslope), mode);
   if (mr < 3) return;
   c += ldc;
-  v128.store(c, activate(vacc2x0, act, vslope));
-  v128.store(c, activate(vacc2x1, act, vslope), 16);
+  put(c, activate(vacc2x0, act, vslope), mode);
+  put(c + 16, activate(vacc2x1, act, vslope), mode);
   if (mr < 4) return;
   c += ldc;
-  v128.store(c, activate(vacc3x0, act, vslope));
-  v128.store(c, activate(vacc3x1, act, vslope), 16);
+  put(c, activate(vacc3x0, act, vslope), mode);
+  put(c + 16, activate(vacc3x1, act, vslope), mode);
 }
 
 /** 4 channels x 4 pixels, storing only the first `nr` (1..4) pixels of the first `mr` rows. */
-export function f32_igemm_ukernel_4x4(a: usize, offs: usize, kc: i32, b: usize, bias: usize, c: usize, ldc: usize, mr: i32, nr: i32, act: i32, slope: f32): void {
+export function f32_igemm_ukernel_4x4(a: usize, offs: usize, kc: i32, b: usize, bias: usize, c: usize, ldc: usize, mr: i32, nr: i32, act: i32, slope: f32, mode: i32): void {
   let vacc0 = v128.load32_splat(bias, 0);
   let vacc1 = v128.load32_splat(bias, 4);
   let vacc2 = v128.load32_splat(bias, 8);
@@ -100,14 +120,15 @@ export function f32_igemm_ukernel_4x4(a: usize, offs: usize, kc: i32, b: usize, 
   }
   const vslope = f32x4.splat(slope);
   if (nr == 4) {
-    v128.store(c, activate(vacc0, act, vslope));
-    if (mr > 1) v128.store(c + ldc, activate(vacc1, act, vslope));
-    if (mr > 2) v128.store(c + 2 * ldc, activate(vacc2, act, vslope));
-    if (mr > 3) v128.store(c + 3 * ldc, activate(vacc3, act, vslope));
+    put(c, activate(vacc0, act, vslope), mode);
+    if (mr > 1) put(c + ldc, activate(vacc1, act, vslope), mode);
+    if (mr > 2) put(c + 2 * ldc, activate(vacc2, act, vslope), mode);
+    if (mr > 3) put(c + 3 * ldc, activate(vacc3, act, vslope), mode);
   } else {
-    storePartial(c, activate(vacc0, act, vslope), nr);
-    if (mr > 1) storePartial(c + ldc, activate(vacc1, act, vslope), nr);
-    if (mr > 2) storePartial(c + 2 * ldc, activate(vacc2, act, vslope), nr);
-    if (mr > 3) storePartial(c + 3 * ldc, activate(vacc3, act, vslope), nr);
+    // c + 16 bytes is readable (allocation slack), so the folding modes may load a whole vector.
+    putPartial(c, activate(vacc0, act, vslope), nr, mode);
+    if (mr > 1) putPartial(c + ldc, activate(vacc1, act, vslope), nr, mode);
+    if (mr > 2) putPartial(c + 2 * ldc, activate(vacc2, act, vslope), nr, mode);
+    if (mr > 3) putPartial(c + 3 * ldc, activate(vacc3, act, vslope), nr, mode);
   }
 }

@@ -16,18 +16,23 @@ export const P_WORDS: i32 = 10;
   return load<i32>(d + (<usize>i << 2));
 }
 
-/** Fills padded channels [c0, c1) of the descriptor at d. */
-export function pad_f32(d: usize, c0: i32, c1: i32): void {
+/**
+ * Fills padded rows [i0, i1) of the descriptor at d, counted over all channels (item i is row
+ * i % ROWS of channel i / ROWS), so a one-channel map still splits across threads.
+ */
+export function pad_f32(d: usize, i0: i32, i1: i32): void {
   const w = field(d, P_W);
   const pw = field(d, P_PW);
   const rows = field(d, P_ROWS);
   const left = field(d, P_LEFT);
   const rowtab: usize = <usize>field(d, P_ROWTAB);
   const coltab: usize = <usize>field(d, P_COLTAB);
-  for (let c = c0; c < c1; c++) {
+  for (let c = i0 / rows; c * rows < i1; c++) {
     const src: usize = <usize>field(d, P_SRC) + (<usize>(c * field(d, P_SRC_PLANE)) << 2);
     const dst: usize = <usize>field(d, P_DST) + (<usize>(c * field(d, P_DST_PLANE)) << 2);
-    for (let r = 0; r < rows; r++) {
+    const ra = max(0, i0 - c * rows);
+    const rb = min(rows, i1 - c * rows);
+    for (let r = ra; r < rb; r++) {
       const drow = dst + (<usize>(r * pw) << 2);
       const sr = load<i32>(rowtab + (<usize>r << 2));
       if (sr < 0) {

@@ -19,8 +19,8 @@ export const WI_WORDS: i32 = 7;
   return load<i32>(d + (<usize>i << 2));
 }
 
-/** Transforms padded channels [c0, c1) of the descriptor at d into V. */
-export function winograd_input_f32(d: usize, c0: i32, c1: i32): void {
+/** Transforms padded rows [i0, i1) (counted over all channels, as pad_f32's items) of the descriptor at d into V. */
+export function winograd_input_f32(d: usize, i0: i32, i1: i32): void {
   const plane = field(d, WI_SRC_PLANE);
   const pw = field(d, WI_PW);
   const rows = field(d, WI_ROWS);
@@ -29,8 +29,10 @@ export function winograd_input_f32(d: usize, c0: i32, c1: i32): void {
   // V is [channel][xi][row][tp]: consecutive rows' tiles are contiguous, so GEMM strips can span rows.
   const vstep = <usize>(rows * tp) << 2;
   const v4 = f32x4.splat(4), v5 = f32x4.splat(5), v2 = f32x4.splat(2);
-  for (let c = c0; c < c1; c++) {
-    for (let r = 0; r < rows; r++) {
+  for (let c = i0 / rows; c * rows < i1; c++) {
+    const ra = max(0, i0 - c * rows);
+    const rb = min(rows, i1 - c * rows);
+    for (let r = ra; r < rb; r++) {
       const src: usize = <usize>field(d, WI_SRC) + (<usize>(c * plane + r * pw) << 2);
       const dst: usize = <usize>field(d, WI_DST) + (<usize>(c * 6 * rows * tp + r * tp) << 2);
       let t = 0;
