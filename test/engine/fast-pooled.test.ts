@@ -6,7 +6,7 @@ import { createReferenceEngine } from '../../src/engine/reference.js';
 import { tensor, type Shape } from '../../src/engine/tensor.js';
 import { layerDef } from '../../src/layers/index.js';
 import type { Layer } from '../../src/spec/types.js';
-import { ALL_MODES, describe, firstMismatch, mulberry32, network, rowsFor, type Case, type Rand } from './fast-nets.js';
+import { ALL_MODES, describe, firstMismatch, int, mulberry32, network, pick, rowsFor, type Case, type Rand } from './fast-nets.js';
 
 const reference = createReferenceEngine();
 const engines = new Map<number, FastEngine>();
@@ -21,8 +21,6 @@ afterAll(async () => {
   for (const e of engines.values()) await e.close();
 });
 
-const int = (r: Rand, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
-const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
 /** Conv widths around the 4/8-pixel strips and the column chunks (CW = 256 for K <= 16, more pixels for larger pools). */
 const WIDTHS = [1, 3, 4, 7, 8, 9, 15, 16, 17, 31, 33, 63, 64, 65, 255, 256, 257, 263, 384, 385, 520];
 

@@ -8,7 +8,7 @@ import { createReferenceEngine } from '../../src/engine/reference.js';
 import { tensor, type Shape } from '../../src/engine/tensor.js';
 import { layerDef } from '../../src/layers/index.js';
 import type { Conv2dLayer, Layer, PaddingMode } from '../../src/spec/types.js';
-import { ALL_MODES, describe, firstMismatch, mulberry32, network, rowsFor, type Case, type Rand } from './fast-nets.js';
+import { ALL_MODES, describe, firstMismatch, int, mulberry32, network, pick, rowsFor, type Case, type Rand } from './fast-nets.js';
 
 const reference = createReferenceEngine();
 const engines = new Map<number, FastEngine>();
@@ -23,8 +23,6 @@ afterAll(async () => {
   for (const e of engines.values()) await e.close();
 });
 
-const int = (r: Rand, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
-const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
 /** Around the 4-pixel tail and 16-pixel strip of depthwise_f32 (and 1). */
 const SIZES = [1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 19, 20, 31, 32, 33, 36];
 

@@ -28,6 +28,17 @@ export interface PackedConv {
 }
 
 /**
+ * Output channel `oc`'s weight scale and bias after folding a following batchnorm into the conv:
+ * w' = w * g, b' = (b - mean) * g + beta with g = gamma / sqrt(var + eps); (1, b) without one.
+ */
+function foldedAffine(layer: Conv2dLayer, bn: BatchNorm2dLayer | null, oc: number): { scale: number; shift: number } {
+  const bias = layer.bias ? layer.bias[oc] : 0;
+  if (!bn) return { scale: 1, shift: bias };
+  const scale = bn.weight[oc] / Math.sqrt(bn.runningVar[oc] + bn.eps);
+  return { scale, shift: (bias - bn.runningMean[oc]) * scale + bn.bias[oc] };
+}
+
+/**
  * Packs a conv's weights, folding a following batchnorm (y = (x - mean) / sqrt(var + eps) * w + b)
  * into them when given: w' = w * s, b' = (b_conv - mean) * s + b with s = w / sqrt(var + eps).
  */
@@ -44,12 +55,7 @@ export function packConv(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNorm2dLa
     const bias = heap.floats.subarray(b.ptr >> 2, (b.ptr >> 2) + blocks * 4);
     for (let o = 0; o < ocg; o++) {
       const oc = gi * ocg + o;
-      let scale = 1;
-      let shift = layer.bias ? layer.bias[oc] : 0;
-      if (bn) {
-        scale = bn.weight[oc] / Math.sqrt(bn.runningVar[oc] + bn.eps);
-        shift = (shift - bn.runningMean[oc]) * scale + bn.bias[oc];
-      }
+      const { scale, shift } = foldedAffine(layer, bn, oc);
       const blk = o >> 2;
       const lane = o & 3;
       const src = oc * k;
@@ -84,12 +90,7 @@ export function packConvWinograd(heap: SharedHeap, layer: Conv2dLayer, bn: Batch
     const bias = heap.floats.subarray(b.ptr >> 2, (b.ptr >> 2) + blocks * 4);
     for (let o = 0; o < ocg; o++) {
       const oc = gi * ocg + o;
-      let scale = 1;
-      let shift = layer.bias ? layer.bias[oc] : 0;
-      if (bn) {
-        scale = bn.weight[oc] / Math.sqrt(bn.runningVar[oc] + bn.eps);
-        shift = (shift - bn.runningMean[oc]) * scale + bn.bias[oc];
-      }
+      const { scale, shift } = foldedAffine(layer, bn, oc);
       bias[o] = shift;
       const base = (o >> 2) * k * 4 + (o & 3);
       for (let ic = 0; ic < icg; ic++) {
@@ -167,12 +168,7 @@ export function packDepthwise(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNor
     const f = heap.floats;
     for (let o = 0; o < ocg; o++) {
       const oc = gi * ocg + o;
-      let scale = 1;
-      let shift = layer.bias ? layer.bias[oc] : 0;
-      if (bn) {
-        scale = bn.weight[oc] / Math.sqrt(bn.runningVar[oc] + bn.eps);
-        shift = (shift - bn.runningMean[oc]) * scale + bn.bias[oc];
-      }
+      const { scale, shift } = foldedAffine(layer, bn, oc);
       f[(b.ptr >> 2) + o] = shift;
       if (factors) {
         const { col: c, row: r } = factors[oc];
