@@ -138,3 +138,16 @@ export function describe(net: Network, input: Shape): string {
   });
   return `${input.channels}x${input.height}x${input.width}: ${parts.join(' | ')}`;
 }
+
+/** The output shape of every layer for `input`, or null when some layer does not fit. */
+export function shapesOf(layers: readonly Layer[], input: Shape): Shape[] | null {
+  const shapes: Shape[] = [];
+  let s = input;
+  for (const l of layers) {
+    const next = layerDef(l).outputShape(l, s);
+    if (typeof next === 'string') return null;
+    shapes.push(next);
+    s = next;
+  }
+  return shapes;
+}

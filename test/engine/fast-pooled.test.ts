@@ -4,9 +4,8 @@ import { afterAll, beforeAll, describe as group, expect, it } from 'vitest';
 import { FastEngine } from '../../src/engine/fast/index.js';
 import { createReferenceEngine } from '../../src/engine/reference.js';
 import { tensor, type Shape } from '../../src/engine/tensor.js';
-import { layerDef } from '../../src/layers/index.js';
 import type { Layer } from '../../src/spec/types.js';
-import { ALL_MODES, describe, firstMismatch, int, mulberry32, network, pick, rowsFor, type Case, type Rand } from './fast-nets.js';
+import { ALL_MODES, describe, firstMismatch, int, mulberry32, network, pick, rowsFor, shapesOf, type Case, type Rand } from './fast-nets.js';
 
 const reference = createReferenceEngine();
 const engines = new Map<number, FastEngine>();
@@ -41,19 +40,8 @@ function randomCase(seed: number): Case {
       : { type: 'avgpool2d', index: 2, kernelSize: pk, stride: pk, padding: [0, 0], ceilMode: false, countIncludePad: true, divisorOverride: r() < 0.2 ? 3 : null };
     const layers: Layer[] = [conv, r() < 0.8 ? { type: 'relu', index: 1 } : { type: 'leaky_relu', index: 1, negativeSlope: 0.1 }, pool];
     const input: Shape = { channels: cin, height: int(r, 1, 12), width: pick(r, WIDTHS) };
-    const shapes: Shape[] = [];
-    let s = input;
-    let ok = true;
-    for (const l of layers) {
-      const next = layerDef(l).outputShape(l, s);
-      if (typeof next === 'string') {
-        ok = false;
-        break;
-      }
-      shapes.push(next);
-      s = next;
-    }
-    if (!ok) continue;
+    const shapes = shapesOf(layers, input);
+    if (!shapes) continue;
     return { net: network(cin, layers), input: { ...input, data: Float32Array.from({ length: cin * input.height * input.width }, () => r() * 2 - 1) }, shapes };
   }
 }

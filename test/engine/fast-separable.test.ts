@@ -6,9 +6,8 @@ import { depthwiseMode } from '../../src/engine/fast/plan.js';
 import { rankOneFactors } from '../../src/engine/fast/pack.js';
 import { createReferenceEngine } from '../../src/engine/reference.js';
 import { tensor, type Shape } from '../../src/engine/tensor.js';
-import { layerDef } from '../../src/layers/index.js';
 import type { Conv2dLayer, Layer, PaddingMode } from '../../src/spec/types.js';
-import { ALL_MODES, describe, firstMismatch, int, mulberry32, network, pick, rowsFor, type Case, type Rand } from './fast-nets.js';
+import { ALL_MODES, describe, firstMismatch, int, mulberry32, network, pick, rowsFor, shapesOf, type Case, type Rand } from './fast-nets.js';
 
 const reference = createReferenceEngine();
 const engines = new Map<number, FastEngine>();
@@ -58,19 +57,8 @@ function randomDepthwiseCase(seed: number, separable: boolean, modes: readonly P
     if (r() < 0.5) layers.push(r() < 0.7 ? { type: 'relu', index: layers.length } : { type: 'leaky_relu', index: layers.length, negativeSlope: 0.1 });
     if (r() < 0.3) layers.push({ type: 'maxpool2d', index: layers.length, kernelSize: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], ceilMode: false });
     const input: Shape = { channels: c, height: pick(r, SIZES), width: pick(r, SIZES) };
-    const shapes: Shape[] = [];
-    let s = input;
-    let ok = true;
-    for (const l of layers) {
-      const next = layerDef(l).outputShape(l, s);
-      if (typeof next === 'string') {
-        ok = false;
-        break;
-      }
-      shapes.push(next);
-      s = next;
-    }
-    if (!ok) continue;
+    const shapes = shapesOf(layers, input);
+    if (!shapes) continue;
     const data = Float32Array.from({ length: c * input.height * input.width }, () => r() * 2 - 1);
     return { net: network(c, layers), input: { ...input, data }, shapes };
   }
