@@ -1,14 +1,15 @@
 // Random valid layer stacks for the fast-vs-reference property tests (Network objects built directly, no JSON).
+import { afterAll, beforeAll } from 'vitest';
 import { neededRows, type RowRange } from '../../src/engine/band.js';
+import { FastEngine } from '../../src/engine/fast/index.js';
 import type { Shape, Tensor } from '../../src/engine/tensor.js';
 import { layerDef } from '../../src/layers/index.js';
 import type { Layer, Network, PaddingMode } from '../../src/spec/types.js';
-
-export type Rand = () => number;
-
 import { mulberry32 } from '../helpers.js';
 
 export { mulberry32 };
+
+export type Rand = () => number;
 
 /** A uniform integer in [lo, hi]. */
 export const int = (r: Rand, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
@@ -150,4 +151,23 @@ export function shapesOf(layers: readonly Layer[], input: Shape): Shape[] | null
     s = next;
   }
   return shapes;
+}
+
+/**
+ * Fast engines with 1, 2 and 3 threads (profiling on, so tests can see which path ran), started
+ * before a file's tests and closed after them.
+ */
+export function fastEnginesPerThreadCount(): Map<number, FastEngine> {
+  const engines = new Map<number, FastEngine>();
+  beforeAll(async () => {
+    for (const t of [1, 2, 3]) {
+      const e = await FastEngine.create(t);
+      e.profile = true;
+      engines.set(t, e);
+    }
+  });
+  afterAll(async () => {
+    for (const e of engines.values()) await e.close();
+  });
+  return engines;
 }

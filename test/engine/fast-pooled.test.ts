@@ -1,24 +1,14 @@
 // Small-Cin convs with a fused pool on the direct path (conv rows folded into an L1 row accumulator chunk by chunk, W3's shape):
 // within tolerance of the reference, bit-identical across threads 1/2/3 and band splits.
-import { afterAll, beforeAll, describe as group, expect, it } from 'vitest';
+import { describe as group, expect, it } from 'vitest';
 import { FastEngine } from '../../src/engine/fast/index.js';
 import { createReferenceEngine } from '../../src/engine/reference.js';
 import { tensor, type Shape } from '../../src/engine/tensor.js';
 import type { Layer } from '../../src/spec/types.js';
-import { ALL_MODES, describe, firstMismatch, int, mulberry32, network, pick, rowsFor, shapesOf, type Case, type Rand } from './fast-nets.js';
+import { ALL_MODES, describe, firstMismatch, int, mulberry32, network, pick, rowsFor, shapesOf, fastEnginesPerThreadCount, type Case, type Rand } from './fast-nets.js';
 
 const reference = createReferenceEngine();
-const engines = new Map<number, FastEngine>();
-beforeAll(async () => {
-  for (const t of [1, 2, 3]) {
-    const e = await FastEngine.create(t);
-    e.profile = true;
-    engines.set(t, e);
-  }
-});
-afterAll(async () => {
-  for (const e of engines.values()) await e.close();
-});
+const engines = fastEnginesPerThreadCount();
 
 /** Conv widths around the 4/8-pixel strips and the column chunks (CW = 256 for K <= 16, more pixels for larger pools). */
 const WIDTHS = [1, 3, 4, 7, 8, 9, 15, 16, 17, 31, 33, 63, 64, 65, 255, 256, 257, 263, 384, 385, 520];

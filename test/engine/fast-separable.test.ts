@@ -1,5 +1,5 @@
 // Depthwise and separable (rank-1) convs on the fast engine: within tolerance of the reference, bit-identical across threads and bands.
-import { afterAll, beforeAll, describe as group, expect, it } from 'vitest';
+import { describe as group, expect, it } from 'vitest';
 import { neededRows } from '../../src/engine/band.js';
 import { FastEngine } from '../../src/engine/fast/index.js';
 import { depthwiseMode } from '../../src/engine/fast/plan.js';
@@ -7,20 +7,10 @@ import { rankOneFactors } from '../../src/engine/fast/pack.js';
 import { createReferenceEngine } from '../../src/engine/reference.js';
 import { tensor, type Shape } from '../../src/engine/tensor.js';
 import type { Conv2dLayer, Layer, PaddingMode } from '../../src/spec/types.js';
-import { ALL_MODES, describe, firstMismatch, int, mulberry32, network, pick, rowsFor, shapesOf, type Case, type Rand } from './fast-nets.js';
+import { ALL_MODES, describe, firstMismatch, int, mulberry32, network, pick, rowsFor, shapesOf, fastEnginesPerThreadCount, type Case, type Rand } from './fast-nets.js';
 
 const reference = createReferenceEngine();
-const engines = new Map<number, FastEngine>();
-beforeAll(async () => {
-  for (const t of [1, 2, 3]) {
-    const e = await FastEngine.create(t);
-    e.profile = true;
-    engines.set(t, e);
-  }
-});
-afterAll(async () => {
-  for (const e of engines.values()) await e.close();
-});
+const engines = fastEnginesPerThreadCount();
 
 /** Around the 4-pixel tail and 16-pixel strip of depthwise_f32 (and 1). */
 const SIZES = [1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 19, 20, 31, 32, 33, 36];
