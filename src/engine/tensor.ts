@@ -23,10 +23,6 @@ export function tensor(channels: number, height: number, width: number, data?: F
   return { channels, height, width, data: data ?? new Float32Array(size) };
 }
 
-export function shapeOf(t: Shape): Shape {
-  return { channels: t.channels, height: t.height, width: t.width };
-}
-
 export function formatShape(s: Shape): string {
   return `${s.channels}x${s.height}x${s.width}`;
 }

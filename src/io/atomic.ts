@@ -12,11 +12,6 @@ export function tempNameFor(target: string): string {
   return path.join(path.dirname(target), `.cnnx-tmp-${randomBytes(6).toString('hex')}-${path.basename(target)}`);
 }
 
-/** True for names tempNameFor makes (so walks and cleanup can recognise them). */
-export function isTempName(file: string): boolean {
-  return path.basename(file).startsWith('.cnnx-tmp-');
-}
-
 /**
  * Writes `bytes` to `target` atomically, creating the folder if needed. The data is fsynced before
  * the rename: after a crash or power cut, a file under its final name is complete, which is what
@@ -102,9 +97,4 @@ export function removePendingTemps(): void {
       // Already gone: nothing to clean.
     }
   }
-}
-
-/** How many temp files are being written right now (tests and diagnostics). */
-export function pendingTempCount(): number {
-  return pending.size;
 }
