@@ -5,7 +5,8 @@ import { tensor } from '../tensor.js';
 import type { Network } from '../../spec/types.js';
 import { loadSimdModule } from '../../wasm/loader.js';
 import { SharedHeap } from './memory.js';
-import { makePlan, type Algorithm, type PackCache, type Plan } from './plan.js';
+import { makePlan, type Algorithm, type PackCache, type Plan, type Step } from './plan.js';
+import type { Call } from './protocol.js';
 import { WorkerPool } from './worker-pool.js';
 
 /** Wall time of one step of the last run (a layer, or a conv with the layers fused into it). */
@@ -31,6 +32,8 @@ export class FastEngine implements Engine {
   private readonly netIds = new WeakMap<Network, number>();
   private plan: { key: string; plan: Plan } | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Per plan, for one thread: its steps as call lists merged across phases, and the JS steps between them. */
+  private readonly merged = new WeakMap<Plan, (Call[] | Step)[]>();
   private closed = false;
 
   private constructor(threads: number, algorithm: Algorithm, heap: SharedHeap, pool: WorkerPool) {
@@ -74,6 +77,10 @@ export class FastEngine implements Engine {
     if (outputs.length === 0) return [];
     const plan = this.planFor(net, input, rows, outputs);
     this.heap.floats.set(input.tensor.data, plan.input.ptr >> 2);
+    if (this.threads === 1 && !this.profile) {
+      await this.runMerged(plan);
+      return this.readOutputs(plan);
+    }
     const timings: StepTiming[] = [];
     for (const step of plan.steps) {
       const t0 = this.profile ? performance.now() : 0;
@@ -89,6 +96,39 @@ export class FastEngine implements Engine {
       if (this.profile) timings.push({ label: step.label, first: step.first, last: step.last, ms: performance.now() - t0, phases });
     }
     if (this.profile) this.lastTimings = timings;
+    return this.readOutputs(plan);
+  }
+
+  /**
+   * One worker needs no barrier between phases: consecutive SIMD steps go to it as one call list,
+   * so a batch's single-threaded engines make one round trip per image instead of one per phase
+   * (the main thread, busy with other images, would otherwise leave the worker waiting).
+   * The calls and their order are unchanged, so are the bits.
+   */
+  private async runMerged(plan: Plan): Promise<void> {
+    let segments = this.merged.get(plan);
+    if (!segments) {
+      segments = [];
+      let calls: Call[] = [];
+      for (const step of plan.steps) {
+        if (step.kind === 'js') {
+          if (calls.length > 0) segments.push(calls);
+          calls = [];
+          segments.push(step);
+        } else {
+          for (const phase of step.phases) calls.push(...(phase[0] ?? []));
+        }
+      }
+      if (calls.length > 0) segments.push(calls);
+      this.merged.set(plan, segments);
+    }
+    for (const segment of segments) {
+      if (Array.isArray(segment)) await this.pool.run([segment]);
+      else if (segment.kind === 'js') segment.run();
+    }
+  }
+
+  private readOutputs(plan: Plan): Band[] {
     const f = this.heap.floats;
     return plan.outputs.map((b) => {
       const start = b.ptr >> 2;
