@@ -1,6 +1,6 @@
 // Encodes one input's layer outputs as the files to write: one .npy/.png per layer, or one .safetensors holding them all.
 import type { Tensor } from '../engine/tensor.js';
-import { encodeNpy } from '../io/npy.js';
+import { encodeNpyChunks } from '../io/npy.js';
 import { encodeSafetensors } from '../io/safetensors.js';
 import type { LayerOutput } from '../network.js';
 import type { Network } from '../spec/types.js';
@@ -16,12 +16,15 @@ export interface EncodeContext {
 }
 
 /** The bytes of each output file, in the order planOutputs lists them. */
-export async function encodeResults(results: readonly LayerOutput[], format: BatchFormat, ctx: EncodeContext, inputName: string, input: Tensor): Promise<Uint8Array[]> {
+/** One output file's bytes, whole or in pieces written one after another. */
+export type FileBytes = Uint8Array | readonly Uint8Array[];
+
+export async function encodeResults(results: readonly LayerOutput[], format: BatchFormat, ctx: EncodeContext, inputName: string, input: Tensor): Promise<FileBytes[]> {
   if (format === 'safetensors') return [encodeSafetensorsResult(results, ctx, inputName)];
-  const files: Uint8Array[] = [];
+  const files: FileBytes[] = [];
   for (const result of results) {
     const t = result.tensor;
-    files.push(format === 'npy' ? encodeNpy([t.channels, t.height, t.width], t.data) : await renderPicture(ctx.net, result, input, ctx.picture));
+    files.push(format === 'npy' ? encodeNpyChunks([t.channels, t.height, t.width], t.data) : await renderPicture(ctx.net, result, input, ctx.picture));
   }
   return files;
 }

@@ -6,7 +6,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { runNetwork, type LayerOutput } from '../network.js';
 import type { Network } from '../spec/types.js';
 import type { Decoder } from './decode-pool.js';
-import { encodeResults } from './encode.js';
+import { encodeResults, type FileBytes } from './encode.js';
 import type { EnginePool } from './engine-pool.js';
 import { writeLayerReport } from './html-report.js';
 import type { PictureOptions } from './picture.js';
@@ -117,7 +117,7 @@ export class Batch {
     }
   }
 
-  private async compute(planned: PlannedItem): Promise<{ files: Uint8Array[]; input: Tensor; results: LayerOutput[] }> {
+  private async compute(planned: PlannedItem): Promise<{ files: FileBytes[]; input: Tensor; results: LayerOutput[] }> {
     const { ctx } = this;
     const { item } = planned;
     const source = item.file === '-' ? (ctx.stdin ?? new Uint8Array()) : item.file;
@@ -127,7 +127,7 @@ export class Batch {
     return { files: await encodeResults(results, ctx.format, ctx, item.name, input), input, results };
   }
 
-  private async write(outputs: readonly string[], files: readonly Uint8Array[]): Promise<void> {
+  private async write(outputs: readonly string[], files: readonly FileBytes[]): Promise<void> {
     for (const [i, output] of outputs.entries()) {
       try {
         if (output === '-') await writeStdout(files[i]);

@@ -16,7 +16,11 @@ export function checkStdoutForBinary(): void {
 }
 
 /** Writes `bytes` to stdout and resolves once they have been handed to the OS (or rejects, e.g. EPIPE). */
-export function writeStdout(bytes: Uint8Array): Promise<void> {
+export async function writeStdout(bytes: Uint8Array | readonly Uint8Array[]): Promise<void> {
+  for (const chunk of bytes instanceof Uint8Array ? [bytes] : bytes) await writeStdoutChunk(chunk);
+}
+
+function writeStdoutChunk(bytes: Uint8Array): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (error: Error): void => reject(error);
     process.stdout.once('error', onError);

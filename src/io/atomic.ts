@@ -17,7 +17,7 @@ export function tempNameFor(target: string): string {
  * the rename: after a crash or power cut, a file under its final name is complete, which is what
  * `--skip-existing` relies on.
  */
-export async function writeFileAtomic(target: string, bytes: Uint8Array | ((tmp: string) => Promise<void>)): Promise<void> {
+export async function writeFileAtomic(target: string, bytes: Uint8Array | readonly Uint8Array[] | ((tmp: string) => Promise<void>)): Promise<void> {
   await mkdir(path.dirname(target), { recursive: true });
   const tmp = tempNameFor(target);
   pending.add(tmp);
@@ -33,10 +33,11 @@ export async function writeFileAtomic(target: string, bytes: Uint8Array | ((tmp:
   }
 }
 
-async function writeAndSync(file: string, bytes: Uint8Array): Promise<void> {
+async function writeAndSync(file: string, bytes: Uint8Array | readonly Uint8Array[]): Promise<void> {
   const handle = await open(file, 'w');
   try {
-    await handle.writeFile(bytes);
+    if (bytes instanceof Uint8Array) await handle.writeFile(bytes);
+    else for (const chunk of bytes) await handle.write(chunk);
     await handle.sync();
   } finally {
     await handle.close();

@@ -352,6 +352,17 @@ export function npyDataOffset(shape: readonly number[]): number {
 }
 
 /** A complete float32 little-endian C-order .npy file. */
+/**
+ * The .npy file as [header, data] without copying the data on little-endian hosts, for writers
+ * that take several buffers (writev): a batch writes one such file per image.
+ */
+export function encodeNpyChunks(shape: readonly number[], data: Float32Array): Uint8Array[] {
+  if (!IS_LITTLE_ENDIAN_HOST) return [encodeNpy(shape, data)];
+  const count = shape.reduce((product, n) => product * n, 1);
+  if (data.length !== count) throw new RangeError(`npy data has ${data.length} elements, shape ${formatShape(shape)} needs ${count}`);
+  return [npyHeader(shape), new Uint8Array(data.buffer, data.byteOffset, data.byteLength)];
+}
+
 export function encodeNpy(shape: readonly number[], data: Float32Array): Uint8Array {
   const header = npyHeader(shape);
   const count = shape.reduce((product, n) => product * n, 1);
