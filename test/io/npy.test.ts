@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CnnxError } from '../../src/errors.js';
-import { encodeNpy, npyDataOffset, npyHeader, parseNpy, readNpyFile } from '../../src/io/npy.js';
+import { encodeNpy, encodeNpyChunks, npyDataOffset, npyHeader, parseNpy, readNpyFile } from '../../src/io/npy.js';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/npy/', import.meta.url));
 const fixture = (name: string): Uint8Array => new Uint8Array(readFileSync(join(FIXTURES, name)));
@@ -291,5 +291,15 @@ describe('readNpyFile', () => {
   it('names the display name in parse errors', async () => {
     const error = await readNpyFile(join(FIXTURES, 'generate.py'), 'g.npy').catch((e: unknown) => e);
     expect((error as CnnxError).message).toBe('g.npy: not a valid .npy file: bad magic (it does not start with \\x93NUMPY)');
+  });
+});
+
+describe('encodeNpyChunks', () => {
+  it('the chunks concatenate to exactly encodeNpy, and the data chunk shares the tensor\'s memory', () => {
+    const data = Float32Array.from({ length: 2 * 3 * 5 }, (_, i) => i * 0.5 - 3);
+    const chunks = encodeNpyChunks([2, 3, 5], data);
+    const joined = Buffer.concat(chunks.map((c) => Buffer.from(c.buffer, c.byteOffset, c.byteLength)));
+    expect(joined.equals(Buffer.from(encodeNpy([2, 3, 5], data)))).toBe(true);
+    expect(chunks[chunks.length - 1].buffer).toBe(data.buffer);
   });
 });
