@@ -58,19 +58,13 @@ function npyTensor(bytes: Uint8Array, name: string, spec: InputSpec): Tensor {
 }
 
 async function decodeImage(bytes: Uint8Array, name: string, spec: InputSpec, options: DecodeOptions): Promise<Tensor> {
-  if (![1, 3, 4].includes(spec.channels)) {
-    throw inputError('input.channels', name, `is an image, but the network's input.channels is ${spec.channels}; images can be read as 1, 3 or 4 channels (use a .npy input for others)`);
-  }
+  checkImageChannels(spec, name);
   let pixels: { data: Buffer; info: sharp.OutputInfo };
   try {
     // One sharp instance: its header is parsed once for metadata() and reused by the pipeline.
     let image = sharp(bytes, { failOn: 'warning', limitInputPixels: options.maxPixels ?? undefined });
-    const meta = await image.metadata();
-    const sixteenBit = meta.depth === 'ushort' || meta.depth === 'short';
-    image = image.rotate();
-    // Keep gray images gray and 16-bit images 16-bit: sharp's default output is 8-bit-range sRGB.
-    const native = meta.space === 'b-w' || meta.space === 'grey16' || meta.space === 'rgb16' ? meta.space : sixteenBit ? 'rgb16' : 'srgb';
-    image = await applyResize(image.toColourspace(native), spec);
+    const { native, sixteenBit } = imageDecoding(await image.metadata());
+    image = await applyResize(image.rotate().toColourspace(native), spec);
     pixels = await image.raw({ depth: sixteenBit ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true });
   } catch (error) {
     throw inputError('input.decode', name, describeSharpError((error as Error).message));
@@ -79,7 +73,24 @@ async function decodeImage(bytes: Uint8Array, name: string, spec: InputSpec, opt
   const sixteen = pixels.data.length === width * height * have * 2;
   const values = sixteen ? new Uint16Array(pixels.data.buffer, pixels.data.byteOffset, width * height * have) : pixels.data;
   const scale = sixteen ? 1 / 65535 : 1 / 255;
-  return convertChannels(values, width, height, have, spec.channels, scale, spec);
+  return pixelsToInput(values, width, height, have, scale, spec);
+}
+
+/** Images can be read as 1, 3 or 4 channels; other counts need a .npy input. */
+export function checkImageChannels(spec: InputSpec, name: string): void {
+  if (![1, 3, 4].includes(spec.channels)) {
+    throw inputError('input.channels', name, `is an image, but the network's input.channels is ${spec.channels}; images can be read as 1, 3 or 4 channels (use a .npy input for others)`);
+  }
+}
+
+/**
+ * How an image is decoded: gray stays gray and 16-bit stays 16-bit (sharp's default output is
+ * 8-bit-range sRGB). Shared with the streamed reader, so its rows match a whole decode bit for bit.
+ */
+export function imageDecoding(meta: sharp.Metadata): { native: 'b-w' | 'grey16' | 'rgb16' | 'srgb'; sixteenBit: boolean } {
+  const sixteenBit = meta.depth === 'ushort' || meta.depth === 'short';
+  const native = meta.space === 'b-w' || meta.space === 'grey16' || meta.space === 'rgb16' ? meta.space : sixteenBit ? 'rgb16' : 'srgb';
+  return { native, sixteenBit };
 }
 
 /** One readable line from sharp/libvips messages, which can span lines and repeat the cause. */
@@ -121,7 +132,8 @@ function roundHalfEven(x: number): number {
  * then (x - mean) / std per channel. One tight loop per output channel: this runs for every image
  * of a batch, beside the engine.
  */
-function convertChannels(values: Uint8Array | Uint16Array, width: number, height: number, have: number, want: number, scale: number, spec: InputSpec): Tensor {
+export function pixelsToInput(values: Uint8Array | Uint16Array, width: number, height: number, have: number, scale: number, spec: InputSpec): Tensor {
+  const want = spec.channels;
   const out = tensor(want, height, width);
   const plane = width * height;
   const colour = have >= 3;

@@ -5,15 +5,13 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { RowRange } from '../engine/band.js';
-import { tensor, type Shape, type Tensor } from '../engine/tensor.js';
+import type { Shape, Tensor } from '../engine/tensor.js';
 import { CnnxError, EXIT, inputError } from '../errors.js';
 import { tempNameFor } from '../io/atomic.js';
-import { describeSharpError, isNpy } from '../io/image.js';
+import { checkImageChannels, describeSharpError, imageDecoding, isNpy, pixelsToInput } from '../io/image.js';
 import type { InputSpec } from '../spec/types.js';
 import type { RowSource } from './row-source.js';
 
-/** torchvision's rgb_to_grayscale weights: the same constants, in the same order, as src/io/image.ts. */
-const GRAY_WEIGHTS = [0.2989, 0.587, 0.114] as const;
 /** libvips .v files: a 64-byte header, then the pixels uncompressed, band-interleaved (VIPS_MAGIC_INTEL = little-endian). */
 const VIPS_HEADER_BYTES = 64;
 const VIPS_MAGIC_INTEL = 0xb6a6f208;
@@ -30,11 +28,6 @@ export interface ImageRowOptions {
 /** An image opened for row reads; `close` removes its temp file. */
 export interface ImageRows extends RowSource {
   close(): Promise<void>;
-}
-
-interface Decoding {
-  readonly native: 'b-w' | 'grey16' | 'rgb16' | 'srgb';
-  readonly sixteenBit: boolean;
 }
 
 /**
@@ -72,13 +65,6 @@ async function metadataOf(file: string, name: string): Promise<sharp.Metadata> {
   }
 }
 
-/** How src/io/image.ts decodes this image: the same colourspace and depth, so values match bit for bit. */
-function decodingOf(meta: sharp.Metadata): Decoding {
-  const sixteenBit = meta.depth === 'ushort' || meta.depth === 'short';
-  const native = meta.space === 'b-w' || meta.space === 'grey16' || meta.space === 'rgb16' ? meta.space : sixteenBit ? 'rgb16' : 'srgb';
-  return { native, sixteenBit };
-}
-
 /**
  * Opens `file` for row reads as the network input described by `spec` (channels, mean/std; no resize).
  * libvips decodes PNG, JPEG and TIFF sequentially, so the temp file is written in bounded memory;
@@ -86,11 +72,9 @@ function decodingOf(meta: sharp.Metadata): Decoding {
  */
 export async function openImageRows(file: string, name: string, spec: InputSpec, options: ImageRowOptions = {}): Promise<ImageRows> {
   if (spec.resize) throw inputError('input.stream', name, 'the spec resizes its input (input.resize): streamed runs read images at their own size');
-  if (![1, 3, 4].includes(spec.channels)) {
-    throw inputError('input.channels', name, `is an image, but the network's input.channels is ${spec.channels}; images can be read as 1, 3 or 4 channels`);
-  }
+  checkImageChannels(spec, name);
   const meta = await metadataOf(file, name);
-  const decoding = decodingOf(meta);
+  const decoding = imageDecoding(meta);
   const temp = tempNameFor(path.join(options.tempDir ?? os.tmpdir(), `${path.basename(file)}.v`));
   // A backstop for crashes between here and close(); close() is the normal way out.
   const cleanup = () => {
@@ -142,40 +126,8 @@ async function vipsRows(handle: FileHandle, temp: string, name: string, spec: In
       const { bytesRead } = await handle.read(bytes, 0, bytes.length, VIPS_HEADER_BYTES + rows.start * rowBytes);
       if (bytesRead !== bytes.length) throw new CnnxError('input.stream', `${name}: the decoded temp file ${temp} is truncated`, EXIT.inputFailed);
       const values = sample === 2 ? new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2) : bytes;
-      const t = toPlanar(values, width, count, have, spec.channels, sample === 2 ? 1 / 65535 : 1 / 255);
-      return normalise(t, spec);
+      return pixelsToInput(values, width, count, have, sample === 2 ? 1 / 65535 : 1 / 255, spec);
     },
     close,
   };
-}
-
-/** Interleaved samples to planar [0, 1] floats: the arithmetic of src/io/image.ts, so rows match a whole decode exactly. */
-function toPlanar(values: ArrayLike<number>, width: number, height: number, have: number, want: number, scale: number): Tensor {
-  const out = tensor(want, height, width);
-  const plane = width * height;
-  const colour = have >= 3;
-  const alpha = have === 2 || have === 4;
-  for (let p = 0; p < plane; p++) {
-    const base = p * have;
-    if (want === 1) {
-      out.data[p] = colour
-        ? GRAY_WEIGHTS[0] * values[base] * scale + GRAY_WEIGHTS[1] * values[base + 1] * scale + GRAY_WEIGHTS[2] * values[base + 2] * scale
-        : values[base] * scale;
-      continue;
-    }
-    for (let c = 0; c < 3; c++) out.data[c * plane + p] = values[base + (colour ? c : 0)] * scale;
-    if (want === 4) out.data[3 * plane + p] = alpha ? values[base + have - 1] * scale : 1;
-  }
-  return out;
-}
-
-function normalise(t: Tensor, spec: InputSpec): Tensor {
-  if (!spec.mean && !spec.std) return t;
-  const plane = t.height * t.width;
-  for (let c = 0; c < t.channels; c++) {
-    const mean = spec.mean ? spec.mean[c] : 0;
-    const std = spec.std ? spec.std[c] : 1;
-    for (let i = c * plane; i < (c + 1) * plane; i++) t.data[i] = (t.data[i] - mean) / std;
-  }
-  return t;
 }
