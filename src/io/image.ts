@@ -1,9 +1,11 @@
 // Decodes an image (sharp) or a .npy into the network's input tensor: orientation, resize, channel conversion, scaling, mean/std.
+import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { CnnxError, EXIT, inputError } from '../errors.js';
 import { tensor, type Tensor } from '../engine/tensor.js';
 import type { InputSpec } from '../spec/types.js';
 import { parseNpy } from './npy.js';
+import { readFailure } from './read-file.js';
 
 const NPY_MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]); // \x93NUMPY
 
@@ -31,14 +33,12 @@ export async function readInput(source: string | Uint8Array, name: string, spec:
   return array;
 }
 
+/** An input's bytes; a file that cannot be read fails this input only (exit 1). */
 async function readBytes(file: string, name: string): Promise<Uint8Array> {
-  const { readFile } = await import('node:fs/promises');
   try {
     return await readFile(file);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
-    throw inputError('input.read', name, reason);
+    throw inputError('input.read', name, readFailure(error).reason);
   }
 }
 

@@ -12,15 +12,20 @@ const READ_FAILURES: Record<string, { code: string; reason: string }> = {
   EPERM: { code: 'file.unreadable', reason: 'permission denied' },
 };
 
+/** What went wrong reading a file, as a stable code and a reason a user can act on. */
+export function readFailure(error: unknown): { code: string; reason: string } {
+  const known = READ_FAILURES[(error as NodeJS.ErrnoException).code ?? ''];
+  if (known) return known;
+  const detail = error instanceof Error ? error.message : String(error);
+  return { code: 'file.unreadable', reason: `cannot be read: ${detail.replace(/\s+/g, ' ')}` };
+}
+
 /** The bytes of `path`; failures name `displayName` (what the user wrote, not the resolved path). */
 export async function readInputFile(path: string, displayName: string = path): Promise<Uint8Array> {
   try {
     return await readFile(path);
   } catch (error) {
-    const errno = (error as NodeJS.ErrnoException).code ?? '';
-    const known = READ_FAILURES[errno];
-    if (known) throw new CnnxError(known.code, `${displayName}: ${known.reason}`);
-    const detail = error instanceof Error ? error.message : String(error);
-    throw new CnnxError('file.unreadable', `${displayName}: cannot be read: ${detail.replace(/\s+/g, ' ')}`);
+    const { code, reason } = readFailure(error);
+    throw new CnnxError(code, `${displayName}: ${reason}`);
   }
 }

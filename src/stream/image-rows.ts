@@ -8,6 +8,7 @@ import type { RowRange } from '../engine/band.js';
 import type { Shape, Tensor } from '../engine/tensor.js';
 import { CnnxError, EXIT, inputError } from '../errors.js';
 import { tempNameFor } from '../io/atomic.js';
+import { readFailure } from '../io/read-file.js';
 import { checkImageChannels, describeSharpError, imageDecoding, isNpy, pixelsToInput } from '../io/image.js';
 import type { InputSpec } from '../spec/types.js';
 import type { RowSource } from './row-source.js';
@@ -49,8 +50,7 @@ async function metadataOf(file: string, name: string): Promise<sharp.Metadata> {
   try {
     handle = await open(file, 'r');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw inputError('input.read', name, code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : (error as Error).message);
+    throw inputError('input.read', name, readFailure(error).reason);
   }
   try {
     await handle.read(head, 0, head.length, 0);
