@@ -2,6 +2,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CnnxError, EXIT } from '../errors.js';
+import { readFailure } from '../io/read-file.js';
 import { mapLimit } from './limit.js';
 import { readStdin } from './stdio.js';
 import { expandArguments, sniff, type InputItem, type SkippedEntry, type WalkResult } from './walk.js';
@@ -20,8 +21,7 @@ async function readListFile(file: string): Promise<Buffer> {
   try {
     return await readFile(file);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new CnnxError('usage.list', `--from-list ${file}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`, EXIT.usage);
+    throw new CnnxError('usage.list', `--from-list ${file}: ${readFailure(error).reason}`, EXIT.usage);
   }
 }
 

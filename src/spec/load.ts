@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describeValue, specError } from '../errors.js';
+import { readFailure } from '../io/read-file.js';
 import { LAYER_TYPES, layerDefByType } from '../layers/index.js';
 import { parseInput } from './input.js';
 import { findJsonError, lineColumn } from './json-error.js';
@@ -17,8 +18,7 @@ export async function loadNetwork(file: string): Promise<Network> {
   try {
     bytes = await readFile(file);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw specError('spec.read', file, '', code === 'ENOENT' ? 'no such file' : `cannot read: ${(error as Error).message}`);
+    throw specError('spec.read', file, '', readFailure(error).reason);
   }
   const text = bytes.toString('utf8');
   return parseNetwork(parseJson(text, file), { file, dir: path.dirname(path.resolve(file)), hash: sha256(bytes) });
