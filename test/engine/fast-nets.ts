@@ -2,7 +2,8 @@
 import { afterAll, beforeAll } from 'vitest';
 import { neededRows, type RowRange } from '../../src/engine/band.js';
 import { FastEngine } from '../../src/engine/fast/index.js';
-import type { Shape, Tensor } from '../../src/engine/tensor.js';
+import type { Engine } from '../../src/engine/engine.js';
+import { tensor, type Shape, type Tensor } from '../../src/engine/tensor.js';
 import { layerDef } from '../../src/layers/index.js';
 import type { Layer, Network, PaddingMode } from '../../src/spec/types.js';
 import { mulberry32 } from '../helpers.js';
@@ -170,4 +171,16 @@ export function fastEnginesPerThreadCount(): Map<number, FastEngine> {
     for (const e of engines.values()) await e.close();
   });
   return engines;
+}
+
+/** Runs case `c` on `engine` as a whole map and returns layer `last`'s output (default: the last layer). */
+export async function wholeRun(engine: Engine, c: Case, last = c.net.layers.length - 1): Promise<Tensor> {
+  const rows = c.shapes.map((s) => ({ start: 0, end: s.height }));
+  const [out] = await engine.run(c.net, { tensor: tensor(c.input.channels, c.input.height, c.input.width, c.input.data), y0: 0, fullHeight: c.input.height }, rows, [last]);
+  return out.tensor;
+}
+
+/** True when two float arrays hold the same bytes (NaN payloads and signed zeros included). */
+export function sameBytes(a: Float32Array, b: Float32Array): boolean {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }

@@ -1,11 +1,10 @@
 // Small-Cin convs with a fused pool on the direct path (conv rows folded into an L1 row accumulator chunk by chunk, W3's shape):
 // within tolerance of the reference, bit-identical across threads 1/2/3 and band splits.
 import { describe as group, expect, it } from 'vitest';
-import { FastEngine } from '../../src/engine/fast/index.js';
 import { createReferenceEngine } from '../../src/engine/reference.js';
 import { tensor, type Shape } from '../../src/engine/tensor.js';
 import type { Layer } from '../../src/spec/types.js';
-import { ALL_MODES, describe, firstMismatch, int, mulberry32, network, pick, rowsFor, shapesOf, fastEnginesPerThreadCount, type Case, type Rand } from './fast-nets.js';
+import { ALL_MODES, describe, firstMismatch, int, mulberry32, network, pick, rowsFor, shapesOf, fastEnginesPerThreadCount, sameBytes, wholeRun, type Case, type Rand } from './fast-nets.js';
 
 const reference = createReferenceEngine();
 const engines = fastEnginesPerThreadCount();
@@ -36,26 +35,20 @@ function randomCase(seed: number): Case {
   }
 }
 
-async function whole(engine: FastEngine | typeof reference, c: Case) {
-  const rows = c.shapes.map((s) => ({ start: 0, end: s.height }));
-  const [out] = await engine.run(c.net, { tensor: tensor(c.input.channels, c.input.height, c.input.width, c.input.data), y0: 0, fullHeight: c.input.height }, rows, [c.net.layers.length - 1]);
-  return out.tensor;
-}
-const same = (a: Float32Array, b: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
 group('fast engine: small-Cin conv + fused pool on the direct path', () => {
   it('matches the reference (all padding modes, widths around strips and chunks); threads 1, 2, 3 and band splits give identical bytes', async () => {
     let fused = 0;
     for (let seed = 1; seed <= 120; seed++) {
       const c = randomCase(seed * 31337);
-      const ref = await whole(reference, c);
+      const ref = await wholeRun(reference, c);
       const outs = [];
-      for (const t of [1, 2, 3]) outs.push(await whole(engines.get(t)!, c));
+      for (const t of [1, 2, 3]) outs.push(await wholeRun(engines.get(t)!, c));
       if (/^0-2 conv2d\+(relu|leaky_relu)\+(max|avg)pool2d$/.test(engines.get(3)!.lastTimings[0]?.label ?? '')) fused++;
       const bad = firstMismatch(outs[0].data, ref.data, outs[0]);
       expect(bad, `seed ${seed}: ${describe(c.net, c.input)}: ${bad}`).toBeNull();
-      expect(same(outs[1].data, outs[0].data), `seed ${seed} threads 2`).toBe(true);
-      expect(same(outs[2].data, outs[0].data), `seed ${seed} threads 3`).toBe(true);
+      expect(sameBytes(outs[1].data, outs[0].data), `seed ${seed} threads 2`).toBe(true);
+      expect(sameBytes(outs[2].data, outs[0].data), `seed ${seed} threads 3`).toBe(true);
       // A band of pooled rows equals the same rows of the whole run.
       const s = c.shapes[2];
       if (s.height > 1) {
@@ -68,7 +61,7 @@ group('fast engine: small-Cin conv + fused pool on the direct path', () => {
           const [got] = await engines.get(2)!.run(c.net, { tensor: tensor(c.input.channels, n, w, band), y0: input.start, fullHeight: c.input.height }, rows, [2]);
           const expected = new Float32Array(s.channels * (out.end - out.start) * s.width);
           for (let ch = 0; ch < s.channels; ch++) expected.set(outs[0].data.subarray((ch * s.height + out.start) * s.width, (ch * s.height + out.end) * s.width), ch * (out.end - out.start) * s.width);
-          expect(same(got.tensor.data, expected), `seed ${seed} rows ${out.start}..${out.end}: ${describe(c.net, c.input)}`).toBe(true);
+          expect(sameBytes(got.tensor.data, expected), `seed ${seed} rows ${out.start}..${out.end}: ${describe(c.net, c.input)}`).toBe(true);
         }
       }
     }

@@ -1,13 +1,12 @@
 // Depthwise and separable (rank-1) convs on the fast engine: within tolerance of the reference, bit-identical across threads and bands.
 import { describe as group, expect, it } from 'vitest';
 import { neededRows } from '../../src/engine/band.js';
-import { FastEngine } from '../../src/engine/fast/index.js';
 import { depthwiseMode } from '../../src/engine/fast/plan.js';
 import { rankOneFactors } from '../../src/engine/fast/pack.js';
 import { createReferenceEngine } from '../../src/engine/reference.js';
 import { tensor, type Shape } from '../../src/engine/tensor.js';
 import type { Conv2dLayer, Layer, PaddingMode } from '../../src/spec/types.js';
-import { ALL_MODES, describe, firstMismatch, int, mulberry32, network, pick, rowsFor, shapesOf, fastEnginesPerThreadCount, type Case, type Rand } from './fast-nets.js';
+import { ALL_MODES, describe, firstMismatch, int, mulberry32, network, pick, rowsFor, shapesOf, fastEnginesPerThreadCount, sameBytes, wholeRun, type Case, type Rand } from './fast-nets.js';
 
 const reference = createReferenceEngine();
 const engines = fastEnginesPerThreadCount();
@@ -54,13 +53,7 @@ function randomDepthwiseCase(seed: number, separable: boolean, modes: readonly P
   }
 }
 
-async function whole(engine: FastEngine | typeof reference, c: Case) {
-  const rows = c.shapes.map((s) => ({ start: 0, end: s.height }));
-  const [out] = await engine.run(c.net, { tensor: tensor(c.input.channels, c.input.height, c.input.width, c.input.data), y0: 0, fullHeight: c.input.height }, rows, [c.net.layers.length - 1]);
-  return out.tensor;
-}
 
-const same = (a: Float32Array, b: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
 group('fast engine: depthwise and separable convs', () => {
   it('detects rank-1 kernels numerically (gaussian, box, sobel exactly; a perturbed one not)', () => {
@@ -86,17 +79,17 @@ group('fast engine: depthwise and separable convs', () => {
       let used = 0;
       for (let seed = 1; seed <= 150; seed++) {
         const c = randomDepthwiseCase(seed * 7717 + (separable ? 1 : 0), separable);
-        const ref = await whole(reference, c);
+        const ref = await wholeRun(reference, c);
         const outs = [];
         for (const t of [1, 2, 3]) {
           const e = engines.get(t)!;
-          outs.push(await whole(e, c));
+          outs.push(await wholeRun(e, c));
           if (t === 1 && e.lastTimings[0].label.includes(`[${kind}]`)) used++;
         }
         const bad = firstMismatch(outs[0].data, ref.data, outs[0]);
         expect(bad, `seed ${seed}: ${describe(c.net, c.input)}: ${bad}`).toBeNull();
-        expect(same(outs[1].data, outs[0].data), `seed ${seed} threads 2`).toBe(true);
-        expect(same(outs[2].data, outs[0].data), `seed ${seed} threads 3`).toBe(true);
+        expect(sameBytes(outs[1].data, outs[0].data), `seed ${seed} threads 2`).toBe(true);
+        expect(sameBytes(outs[2].data, outs[0].data), `seed ${seed} threads 3`).toBe(true);
       }
       // Cases with x-stride 1 and (for separable) kh + kw < kh * kw take the path under test.
       expect(used).toBeGreaterThan(100);
@@ -107,7 +100,7 @@ group('fast engine: depthwise and separable convs', () => {
       for (let seed = 1; seed <= 60; seed++) {
         const c = randomDepthwiseCase(seed * 104723 + (separable ? 3 : 5), separable);
         const last = c.net.layers.length - 1;
-        const full = await whole(engines.get(2)!, c);
+        const full = await wholeRun(engines.get(2)!, c);
         const h = c.shapes[last].height;
         const r = mulberry32(seed);
         const cuts = h > 2 ? [0, 1 + Math.floor(r() * (h - 2)), h] : [0, h];
@@ -123,7 +116,7 @@ group('fast engine: depthwise and separable convs', () => {
           const s = c.shapes[last];
           const expected = new Float32Array(s.channels * (out.end - out.start) * s.width);
           for (let ch = 0; ch < s.channels; ch++) expected.set(full.data.subarray((ch * s.height + out.start) * s.width, (ch * s.height + out.end) * s.width), ch * (out.end - out.start) * s.width);
-          expect(same(got.tensor.data, expected), `seed ${seed} ${describe(c.net, c.input)} rows ${out.start}..${out.end}`).toBe(true);
+          expect(sameBytes(got.tensor.data, expected), `seed ${seed} ${describe(c.net, c.input)} rows ${out.start}..${out.end}`).toBe(true);
           compared++;
         }
       }
@@ -139,8 +132,8 @@ group('fast engine: depthwise and separable convs', () => {
     const net = network(3, [{ type: 'conv2d', index: 0, inChannels: 3, outChannels: 3, kernelSize: [7, 7], stride: [1, 1], dilation: [1, 1], padding: { top: 3, bottom: 3, left: 3, right: 3 }, paddingMode: 'reflect', groups: 3, weight, bias: null }]);
     const r = mulberry32(9);
     const c: Case = { net, input: { channels: 3, height: 67, width: 70, data: Float32Array.from({ length: 3 * 67 * 70 }, () => r() * 255) }, shapes: [{ channels: 3, height: 67, width: 70 }] };
-    const ref = await whole(reference, c);
-    const out = await whole(engines.get(2)!, c);
+    const ref = await wholeRun(reference, c);
+    const out = await wholeRun(engines.get(2)!, c);
     expect(engines.get(2)!.lastTimings[0].label).toContain('[separable]');
     expect(firstMismatch(out.data, ref.data, out)).toBeNull();
   });

@@ -9,7 +9,7 @@ import { tensor } from '../../src/engine/tensor.js';
 import { neededRows } from '../../src/engine/band.js';
 import type { Layer } from '../../src/spec/types.js';
 import { hasRelaxedSimd, hasSimd } from '../../src/wasm/features.js';
-import { describe, firstMismatch, mulberry32, network, randomCase, rowsFor } from './fast-nets.js';
+import { describe, firstMismatch, mulberry32, network, randomCase, rowsFor, sameBytes, wholeRun } from './fast-nets.js';
 
 const reference = createReferenceEngine();
 // 'auto' engines by thread count, and engines that use row-wise Winograd wherever it applies (any channel count).
@@ -26,11 +26,6 @@ afterAll(async () => {
   for (const e of [...engines.values(), ...winograd.values()]) await e.close();
 });
 
-async function whole(engine: Engine, c: ReturnType<typeof randomCase>, last = c.net.layers.length - 1) {
-  const rows = c.shapes.map((s) => ({ start: 0, end: s.height }));
-  const [out] = await engine.run(c.net, { tensor: tensor(c.input.channels, c.input.height, c.input.width, c.input.data), y0: 0, fullHeight: c.input.height }, rows, [last]);
-  return out.tensor;
-}
 
 group('fast engine', () => {
   it('detects SIMD; relaxed SIMD is reported, not required', () => {
@@ -42,9 +37,9 @@ group('fast engine', () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 0, max: 2 ** 31 - 1 }), async (seed) => {
         const c = randomCase(seed);
-        const ref = await whole(reference, c);
+        const ref = await wholeRun(reference, c);
         for (const [name, engine] of [['auto', engines.get(2)!], ['winograd', winograd.get(2)!]] as const) {
-          const out = await whole(engine, c);
+          const out = await wholeRun(engine, c);
           const bad = firstMismatch(out.data, ref.data, out);
           if (bad) throw new Error(`${name} seed ${seed}: ${describe(c.net, c.input)}: layer ${c.net.layers.length - 1}: ${bad}`);
         }
@@ -69,9 +64,9 @@ group('fast engine', () => {
         const shapes = [{ channels: oc, height: 9, width: w }, { channels: oc, height: 9, width: w }, { channels: oc, height: 4, width: Math.floor(w / 2) }];
         const c = { net, input, shapes };
         for (const last of [0, 2]) {
-          const ref = await whole(reference, c, last);
+          const ref = await wholeRun(reference, c, last);
           for (const engine of [engines.get(1)!, winograd.get(1)!]) {
-            const out = await whole(engine, c, last);
+            const out = await wholeRun(engine, c, last);
             expect(firstMismatch(out.data, ref.data, out), `oc ${oc} w ${w} last ${last}`).toBeNull();
           }
         }
@@ -89,8 +84,8 @@ group('fast engine', () => {
       { type: 'relu', index: 1 },
     ]);
     const c = { net, input: { channels: ic, height: size, width: size, data: Float32Array.from({ length: ic * size * size }, () => r() * 4) }, shapes: [{ channels: oc, height: size, width: size }, { channels: oc, height: size, width: size }] };
-    const ref = await whole(reference, c);
-    const out = await whole(engines.get(2)!, c);
+    const ref = await wholeRun(reference, c);
+    const out = await wholeRun(engines.get(2)!, c);
     expect(firstMismatch(out.data, ref.data, out)).toBeNull();
   });
 
@@ -116,7 +111,7 @@ group('fast engine', () => {
     for (let seed = 1; seed <= 40; seed++) {
       const c = randomCase(seed * 7919, { sizes: [13, 24, 31, 40] });
       for (const set of [engines, winograd]) {
-        const [a, b, d] = await Promise.all([1, 2, 3].map((t) => whole(set.get(t)!, c)));
+        const [a, b, d] = await Promise.all([1, 2, 3].map((t) => wholeRun(set.get(t)!, c)));
         expect(Buffer.from(b.data.buffer).equals(Buffer.from(a.data.buffer)), `seed ${seed} threads 2`).toBe(true);
         expect(Buffer.from(d.data.buffer).equals(Buffer.from(a.data.buffer)), `seed ${seed} threads 3`).toBe(true);
       }
@@ -127,10 +122,10 @@ group('fast engine', () => {
     const a = randomCase(101, { sizes: [20, 33] });
     const b = randomCase(202, { sizes: [9, 17] });
     const engine = engines.get(2)!;
-    const a1 = await whole(engine, a);
-    const b1 = await whole(engine, b);
-    const a2 = await whole(engine, a);
-    const b2 = await whole(engine, b);
+    const a1 = await wholeRun(engine, a);
+    const b1 = await wholeRun(engine, b);
+    const a2 = await wholeRun(engine, a);
+    const b2 = await wholeRun(engine, b);
     expect(Buffer.from(a2.data.buffer).equals(Buffer.from(a1.data.buffer))).toBe(true);
     expect(Buffer.from(b2.data.buffer).equals(Buffer.from(b1.data.buffer))).toBe(true);
     // Several outputs at once keep their bands alive while later layers run.
@@ -152,9 +147,9 @@ group('fast engine', () => {
       const net = network(ic, [conv(0, ic, oc), { type: 'relu', index: 1 }, conv(2, oc, oc), { type: 'relu', index: 3 }, { type: 'maxpool2d', index: 4, kernelSize: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], ceilMode: false }]);
       const half = Math.floor(size / 2);
       const c = { net, input: { channels: ic, height: size, width: size, data: Float32Array.from({ length: ic * size * size }, () => r() * 2 - 1) }, shapes: [0, 1, 2, 3].map(() => ({ channels: oc, height: size, width: size })).concat([{ channels: oc, height: half, width: half }]) };
-      const ref = await whole(reference, c);
+      const ref = await wholeRun(reference, c);
       for (const set of [engines, winograd]) {
-        const [a, b, d] = await Promise.all([1, 2, 3].map((t) => whole(set.get(t)!, c)));
+        const [a, b, d] = await Promise.all([1, 2, 3].map((t) => wholeRun(set.get(t)!, c)));
         expect(firstMismatch(a.data, ref.data, a)).toBeNull();
         expect(Buffer.from(b.data.buffer).equals(Buffer.from(a.data.buffer))).toBe(true);
         expect(Buffer.from(d.data.buffer).equals(Buffer.from(a.data.buffer))).toBe(true);
@@ -170,7 +165,7 @@ group('fast engine', () => {
       const set = seed % 2 ? engines : winograd;
       const c = randomCase(seed * 104729, { modes, sizes: [9, 16, 25, 33] });
       const last = c.net.layers.length - 1;
-      const full = await whole(set.get(2)!, c);
+      const full = await wholeRun(set.get(2)!, c);
       const h = c.shapes[last].height;
       const r = mulberry32(seed);
       const cut = 1 + Math.floor(r() * Math.max(1, h - 1));
@@ -207,7 +202,7 @@ group('fast engine', () => {
     const need = neededRows(layer, { start: 0, end: 1 }, H);
     expect(need).toEqual({ start: 0, end: 3 });
     const band = (r0: number, r1: number) => ({ tensor: tensor(1, r1 - r0, W, data.slice(r0 * W, r1 * W)), y0: r0, fullHeight: H });
-    const full = await whole(engines.get(2)!, { net, input: { channels: 1, height: H, width: W, data }, shapes: [{ channels: 1, height: H, width: W }] });
+    const full = await wholeRun(engines.get(2)!, { net, input: { channels: 1, height: H, width: W, data }, shapes: [{ channels: 1, height: H, width: W }] });
     const [got] = await engines.get(2)!.run(net, band(need.start, need.end), [{ start: 0, end: 1 }], [0]);
     expect(Buffer.from(got.tensor.data.buffer).equals(Buffer.from(full.data.slice(0, W).buffer))).toBe(true);
     await expect(engines.get(2)!.run(net, band(0, 2), [{ start: 0, end: 1 }], [0])).rejects.toThrow(/outside the band/);
