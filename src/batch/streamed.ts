@@ -1,8 +1,8 @@
 // Decides when one input of a batch is a huge image to stream in bands, and runs it that way.
-import { open } from 'node:fs/promises';
 import type { Engine } from '../engine/engine.js';
 import type { Shape } from '../engine/tensor.js';
 import { isNpy } from '../io/image.js';
+import { readHead } from '../io/read-file.js';
 import type { Network } from '../spec/types.js';
 import { inputError } from '../errors.js';
 import { applyStreamed, formatBytes, probeImage, shouldStream } from '../stream/index.js';
@@ -28,8 +28,8 @@ export async function needsStreaming(planned: PlannedItem, net: Network, indices
   let shape = null;
   if (settings.bandRows === undefined) {
     shape = await probeImage(item.file, item.name, net.input).catch(() => null);
-    // An image sharp cannot even probe fails later, in the ordinary decode, with its own message.
-    // Sizes the network cannot take fail in the ordinary path, which names the input and the layer.
+    // An image sharp cannot probe, or one too small for the network, fails later in the ordinary
+    // path, whose message names the input and the layer.
     if (!shape || !fitsNetworkAndNeedsBands(net, shape, settings.maxMemory, indices)) return false;
   }
   if (format !== 'npy' || planned.outputs.includes('-')) {
@@ -49,15 +49,7 @@ function fitsNetworkAndNeedsBands(net: Network, shape: Shape, maxMemory: number,
 }
 
 async function startsWithNpyMagic(file: string): Promise<boolean> {
-  const handle = await open(file, 'r').catch(() => null);
-  if (!handle) return false;
-  try {
-    const head = new Uint8Array(6);
-    await handle.read(head, 0, 6, 0);
-    return isNpy(head);
-  } finally {
-    await handle.close();
-  }
+  return isNpy(await readHead(file, 6).catch(() => new Uint8Array()));
 }
 
 /** Streams one image through the network, writing its .npy outputs band by band; `report` gets `band i/n · MPix/s`. */

@@ -1,6 +1,7 @@
 // Expands input arguments (files and folders) into the images to process, recognising images by content.
-import { open, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { readHead } from '../io/read-file.js';
 import { mapLimit } from './limit.js';
 
 export interface InputItem {
@@ -49,16 +50,10 @@ export function looksLikeInput(head: Uint8Array): boolean {
 
 /** Reads the first bytes of `file`; false when it cannot be read (a folder walk then skips it). */
 export async function sniff(file: string): Promise<boolean> {
-  let handle;
   try {
-    handle = await open(file, 'r');
-    const head = new Uint8Array(16);
-    const { bytesRead } = await handle.read(head, 0, 16, 0);
-    return looksLikeInput(head.subarray(0, bytesRead));
+    return looksLikeInput(await readHead(file, 16));
   } catch {
     return false;
-  } finally {
-    await handle?.close();
   }
 }
 

@@ -1,7 +1,7 @@
 // Writes files so that a file under its final name is always complete: temp file in the same folder, flushed, then renamed.
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { unlinkSync } from 'node:fs';
+import { closeSync, openSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 
 /** Temp files not yet renamed; removed on exit so an interrupted run leaves nothing behind. */
@@ -19,8 +19,7 @@ export function tempNameFor(target: string): string {
  */
 export async function writeFileAtomic(target: string, bytes: Uint8Array | readonly Uint8Array[] | ((tmp: string) => Promise<void>)): Promise<void> {
   await mkdir(path.dirname(target), { recursive: true });
-  const tmp = tempNameFor(target);
-  pending.add(tmp);
+  const tmp = createTemp(target);
   try {
     if (typeof bytes === 'function') await bytes(tmp);
     else await writeAndSync(tmp, bytes);
@@ -33,8 +32,21 @@ export async function writeFileAtomic(target: string, bytes: Uint8Array | readon
   }
 }
 
+/**
+ * Makes the temp file now, synchronously, and records it. Signal handlers run between JavaScript
+ * tasks, so an exit that removes pending temps can never slip between recording a name and an
+ * asynchronous open that would create the file after the cleanup. Later opens use 'r+', which fails
+ * rather than re-creating a temp that an exit already removed.
+ */
+function createTemp(target: string): string {
+  const tmp = tempNameFor(target);
+  pending.add(tmp);
+  closeSync(openSync(tmp, 'wx'));
+  return tmp;
+}
+
 async function writeAndSync(file: string, bytes: Uint8Array | readonly Uint8Array[]): Promise<void> {
-  const handle = await open(file, 'w');
+  const handle = await open(file, 'r+');
   try {
     if (bytes instanceof Uint8Array) await handle.writeFile(bytes);
     else for (const chunk of bytes) await handle.write(chunk);
@@ -54,9 +66,8 @@ export interface AtomicStream {
 /** Opens `target` for incremental writing (e.g. a --report log) with the same guarantee as writeFileAtomic. */
 export async function openAtomicStream(target: string): Promise<AtomicStream> {
   await mkdir(path.dirname(target), { recursive: true });
-  const tmp = tempNameFor(target);
-  pending.add(tmp);
-  let handle: FileHandle | null = await open(tmp, 'w');
+  const tmp = createTemp(target);
+  let handle: FileHandle | null = await open(tmp, 'r+');
   // Writes are chained so lines land in call order even when callers do not await them.
   let chain: Promise<void> = Promise.resolve();
   const finish = async (keep: boolean): Promise<void> => {

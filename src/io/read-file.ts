@@ -1,6 +1,6 @@
 // Reads a whole input file, turning the operating system's failures into one-line CnnxErrors.
 
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { CnnxError } from '../errors.js';
 
 /** Why a read failed, in words a user can act on, keyed by Node's error code. */
@@ -27,5 +27,17 @@ export async function readInputFile(path: string, displayName: string = path): P
   } catch (error) {
     const { code, reason } = readFailure(error);
     throw new CnnxError(code, `${displayName}: ${reason}`);
+  }
+}
+
+/** The first `count` bytes of `file` (fewer when it is shorter), for recognising formats by content. */
+export async function readHead(file: string, count: number): Promise<Uint8Array> {
+  const handle = await open(file, 'r');
+  try {
+    const head = new Uint8Array(count);
+    const { bytesRead } = await handle.read(head, 0, count, 0);
+    return head.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
   }
 }

@@ -8,7 +8,7 @@ import type { RowRange } from '../engine/band.js';
 import type { Shape, Tensor } from '../engine/tensor.js';
 import { CnnxError, EXIT, inputError } from '../errors.js';
 import { tempNameFor } from '../io/atomic.js';
-import { readFailure } from '../io/read-file.js';
+import { readFailure, readHead } from '../io/read-file.js';
 import { checkImageChannels, describeSharpError, imageDecoding, isNpy, pixelsToInput } from '../io/image.js';
 import type { InputSpec } from '../spec/types.js';
 import type { RowSource } from './row-source.js';
@@ -45,17 +45,11 @@ export async function probeImage(file: string, name: string, spec: InputSpec): P
 }
 
 async function metadataOf(file: string, name: string): Promise<sharp.Metadata> {
-  const head = Buffer.alloc(6);
-  let handle: FileHandle;
+  let head: Uint8Array;
   try {
-    handle = await open(file, 'r');
+    head = await readHead(file, 6);
   } catch (error) {
     throw inputError('input.read', name, readFailure(error).reason);
-  }
-  try {
-    await handle.read(head, 0, head.length, 0);
-  } finally {
-    await handle.close();
   }
   if (isNpy(head)) throw inputError('input.stream', name, 'is a .npy: streamed runs read images only; a .npy input is read whole');
   try {

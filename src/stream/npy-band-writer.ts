@@ -20,10 +20,13 @@ export class NpyBandWriter {
     private readonly dataOffset: number,
   ) {}
 
-  /** Creates (or truncates) `file` with the header and room for every element. */
+  /**
+   * Fills `file`, which must exist (writeFileAtomic makes it), with the header and room for every
+   * element. Opening with 'r+' never re-creates a temp file an interrupted run already removed.
+   */
   static async create(file: string, shape: Shape): Promise<NpyBandWriter> {
     const header = npyHeader([shape.channels, shape.height, shape.width]);
-    const handle = await open(file, 'w');
+    const handle = await open(file, 'r+');
     try {
       await handle.write(header, 0, header.length, 0);
       await handle.truncate(header.length + shape.channels * shape.height * shape.width * 4);
