@@ -12,6 +12,17 @@ export interface SignalTrap {
   dispose(): void;
 }
 
+/** Set by a second signal: the exit code the process is leaving with. */
+let quitting: number | null = null;
+
+/**
+ * The exit code of a second-signal exit under way, or null. Work still in flight then fails in odd
+ * ways (a temp removed under a rename): such failures are the stop itself, not errors to report.
+ */
+export function quittingAtOnce(): number | null {
+  return quitting;
+}
+
 export function exitCodeFor(signal: NodeJS.Signals): number {
   return signal === 'SIGTERM' ? EXIT.sigterm : EXIT.sigint;
 }
@@ -29,9 +40,10 @@ export function trapSignals(onFirst: (signal: NodeJS.Signals) => void, log: (lin
       onFirst(signal);
       return;
     }
+    const code = exitCodeFor(received);
+    quitting = code;
     removePendingTemps();
     process.stderr.write(`cnnx: ${signal} again: stopped at once\n`);
-    const code = exitCodeFor(received);
     // A moment for writes already on the thread pool to land, then sweep again: only complete files keep final names.
     setTimeout(() => {
       removePendingTemps();

@@ -13,6 +13,7 @@ import { DEFAULT_ATOL, DEFAULT_RTOL, verifyCommand } from './verify.js';
 import { parsePixel, whereCommand } from './where.js';
 import { parseGrid } from '../render/grid.js';
 import { reportError } from './report.js';
+import { quittingAtOnce } from '../batch/signals.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -210,9 +211,12 @@ export async function main(argv: readonly string[]): Promise<void> {
   } catch (error) {
     if (error instanceof CommanderError) {
       code = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    } else if (quittingAtOnce() !== null) {
+      code = quittingAtOnce()!;
     } else {
       code = reportError(error);
     }
   }
-  process.exitCode = code;
+  // After a second signal, whatever the run returned or threw, the process leaves with the signal's code.
+  process.exitCode = quittingAtOnce() ?? code;
 }

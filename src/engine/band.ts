@@ -2,6 +2,7 @@
 import type { Layer } from '../spec/types.js';
 import type { Tensor } from './tensor.js';
 import { adaptiveEnd, adaptiveStart, borderIndex, effectiveKernel } from './geometry.js';
+import { outputRowTile } from './tiles.js';
 
 /**
  * Rows [y0, y0 + tensor.height) of a feature map whose full height is `fullHeight`
@@ -39,9 +40,14 @@ export function neededRows(layer: Layer, out: RowRange, inHeight: number): RowRa
     case 'conv2d': {
       // Every row of the padded span, gaps between dilated or strided taps included: the fast engine
       // copies the span [first, last] of padded rows before convolving, so it reads all of them.
+      // Tiled convs (2-D Winograd) read the whole tiles the rows fall in; padded rows past the
+      // map's padding (a last tile reaching beyond it) are zeros and read nothing.
       const [sh] = layer.stride;
-      const first = out.start * sh - layer.padding.top;
-      const last = (out.end - 1) * sh - layer.padding.top + effectiveKernel(layer.kernelSize[0], layer.dilation[0]) - 1;
+      const tile = outputRowTile(layer);
+      const o0 = Math.floor(out.start / tile) * tile;
+      const o1 = Math.ceil(out.end / tile) * tile;
+      const first = Math.max(o0 * sh - layer.padding.top, -layer.padding.top);
+      const last = Math.min((o1 - 1) * sh - layer.padding.top + effectiveKernel(layer.kernelSize[0], layer.dilation[0]) - 1, inHeight + layer.padding.bottom - 1);
       if (layer.paddingMode === 'zeros') {
         take(Math.max(first, 0));
         take(Math.min(last, inHeight - 1));

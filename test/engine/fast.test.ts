@@ -12,18 +12,21 @@ import { hasRelaxedSimd, hasSimd } from '../../src/wasm/features.js';
 import { describe, firstMismatch, mulberry32, network, randomCase, rowsFor, sameBytes, wholeRun } from './fast-nets.js';
 
 const reference = createReferenceEngine();
-// 'auto' engines by thread count, and engines that use row-wise Winograd wherever it applies (any channel count).
+// 'auto' engines by thread count; engines that use Winograd wherever it applies, whatever the channel
+// count (2-D for 3x3 stride-1 convs, row-wise for other 3-wide ones); and engines that use row-wise only.
 const engines = new Map<number, Engine>();
 const winograd = new Map<number, Engine>();
+const winogradX = new Map<number, Engine>();
 
 beforeAll(async () => {
   for (const t of [1, 2, 3]) {
     engines.set(t, await createFastEngine({ threads: t }));
     winograd.set(t, await createFastEngine({ threads: t, algorithm: 'winograd' }));
+    winogradX.set(t, await createFastEngine({ threads: t, algorithm: 'winograd-x' }));
   }
 });
 afterAll(async () => {
-  for (const e of [...engines.values(), ...winograd.values()]) await e.close();
+  for (const e of [...engines.values(), ...winograd.values(), ...winogradX.values()]) await e.close();
 });
 
 
@@ -38,7 +41,7 @@ group('fast engine', () => {
       fc.asyncProperty(fc.integer({ min: 0, max: 2 ** 31 - 1 }), async (seed) => {
         const c = randomCase(seed);
         const ref = await wholeRun(reference, c);
-        for (const [name, engine] of [['auto', engines.get(2)!], ['winograd', winograd.get(2)!]] as const) {
+        for (const [name, engine] of [['auto', engines.get(2)!], ['winograd', winograd.get(2)!], ['winograd-x', winogradX.get(2)!]] as const) {
           const out = await wholeRun(engine, c);
           const bad = firstMismatch(out.data, ref.data, out);
           if (bad) throw new Error(`${name} seed ${seed}: ${describe(c.net, c.input)}: layer ${c.net.layers.length - 1}: ${bad}`);
@@ -65,7 +68,7 @@ group('fast engine', () => {
         const c = { net, input, shapes };
         for (const last of [0, 2]) {
           const ref = await wholeRun(reference, c, last);
-          for (const engine of [engines.get(1)!, winograd.get(1)!]) {
+          for (const engine of [engines.get(1)!, winograd.get(1)!, winogradX.get(1)!]) {
             const out = await wholeRun(engine, c, last);
             expect(firstMismatch(out.data, ref.data, out), `oc ${oc} w ${w} last ${last}`).toBeNull();
           }
@@ -74,9 +77,13 @@ group('fast engine', () => {
     }
   });
 
-  it('keeps row-wise Winograd inside the tolerance on a deep layer (256 -> 128 channels, VGG-like weights)', async () => {
+  it.each([
+    ['2-D', 256, engines],
+    ['2-D', 512, engines],
+    ['row-wise', 256, winogradX],
+  ] as const)('keeps %s Winograd inside the tolerance on a deep layer (%i -> 128 channels, VGG-like weights)', async (_, ic, set) => {
     const r = mulberry32(3);
-    const ic = 256, oc = 128, size = 18;
+    const oc = 128, size = 18;
     const bound = Math.sqrt(6 / (ic * 9));
     const net = network(ic, [
       { type: 'conv2d', index: 0, inChannels: ic, outChannels: oc, kernelSize: [3, 3], stride: [1, 1], dilation: [1, 1], padding: { top: 1, bottom: 1, left: 1, right: 1 }, paddingMode: 'zeros', groups: 1,
@@ -85,7 +92,7 @@ group('fast engine', () => {
     ]);
     const c = { net, input: { channels: ic, height: size, width: size, data: Float32Array.from({ length: ic * size * size }, () => r() * 4) }, shapes: [{ channels: oc, height: size, width: size }, { channels: oc, height: size, width: size }] };
     const ref = await wholeRun(reference, c);
-    const out = await wholeRun(engines.get(2)!, c);
+    const out = await wholeRun(set.get(2)!, c);
     expect(firstMismatch(out.data, ref.data, out)).toBeNull();
   });
 
@@ -110,7 +117,7 @@ group('fast engine', () => {
   it('gives identical bytes with 1, 2 and 3 threads', async () => {
     for (let seed = 1; seed <= 40; seed++) {
       const c = randomCase(seed * 7919, { sizes: [13, 24, 31, 40] });
-      for (const set of [engines, winograd]) {
+      for (const set of [engines, winograd, winogradX]) {
         const [a, b, d] = await Promise.all([1, 2, 3].map((t) => wholeRun(set.get(t)!, c)));
         expect(Buffer.from(b.data.buffer).equals(Buffer.from(a.data.buffer)), `seed ${seed} threads 2`).toBe(true);
         expect(Buffer.from(d.data.buffer).equals(Buffer.from(a.data.buffer)), `seed ${seed} threads 3`).toBe(true);
@@ -148,7 +155,7 @@ group('fast engine', () => {
       const half = Math.floor(size / 2);
       const c = { net, input: { channels: ic, height: size, width: size, data: Float32Array.from({ length: ic * size * size }, () => r() * 2 - 1) }, shapes: [0, 1, 2, 3].map(() => ({ channels: oc, height: size, width: size })).concat([{ channels: oc, height: half, width: half }]) };
       const ref = await wholeRun(reference, c);
-      for (const set of [engines, winograd]) {
+      for (const set of [engines, winograd, winogradX]) {
         const [a, b, d] = await Promise.all([1, 2, 3].map((t) => wholeRun(set.get(t)!, c)));
         expect(firstMismatch(a.data, ref.data, a)).toBeNull();
         expect(Buffer.from(b.data.buffer).equals(Buffer.from(a.data.buffer))).toBe(true);
@@ -162,7 +169,7 @@ group('fast engine', () => {
     const modes = ['zeros', 'reflect', 'replicate', 'symmetric', 'circular'] as const;
     let compared = 0;
     for (let seed = 1; seed <= 80; seed++) {
-      const set = seed % 2 ? engines : winograd;
+      const set = [engines, winograd, winogradX][seed % 3];
       const c = randomCase(seed * 104729, { modes, sizes: [9, 16, 25, 33] });
       const last = c.net.layers.length - 1;
       const full = await wholeRun(set.get(2)!, c);
@@ -193,9 +200,9 @@ group('fast engine', () => {
   });
 
   it('refuses a band that lacks a row the layer reads (reflect padding wider than the kernel reach)', async () => {
-    // conv k3 with reflect padding 2 on top: output row 0 reads padded rows -2..0, i.e. rows 2, 1, 0.
-    const layer: Layer = { type: 'conv2d', index: 0, inChannels: 1, outChannels: 1, kernelSize: [3, 3], stride: [1, 1], dilation: [1, 1],
-      padding: { top: 2, bottom: 0, left: 1, right: 1 }, paddingMode: 'reflect', groups: 1, weight: Float32Array.from({ length: 9 }, (_, i) => i - 4), bias: null };
+    // conv k3x1 (untiled) with reflect padding 2 on top: output row 0 reads padded rows -2..0, i.e. rows 2, 1, 0.
+    const layer: Layer = { type: 'conv2d', index: 0, inChannels: 1, outChannels: 1, kernelSize: [3, 1], stride: [1, 1], dilation: [1, 1],
+      padding: { top: 2, bottom: 0, left: 0, right: 0 }, paddingMode: 'reflect', groups: 1, weight: Float32Array.from([-1, 0.5, 2]), bias: null };
     const net = network(1, [layer]);
     const H = 8, W = 5;
     const data = Float32Array.from({ length: H * W }, (_, i) => Math.sin(i));

@@ -11,7 +11,7 @@ export type { Algorithm } from './plan.js';
 export interface FastEngineOptions {
   /** Worker threads; default os.availableParallelism(). Results are bit-identical for any value. */
   readonly threads?: number;
-  /** Conv algorithm: 'auto' (default) picks per layer; 'direct' / 'winograd' force one wherever it applies (tests, benchmarks). */
+  /** Conv algorithm: 'auto' (default) picks per layer; 'direct', 'winograd' (2-D where it applies, else row-wise) and 'winograd-x' (row-wise) force one wherever it applies (tests, benchmarks). */
   readonly algorithm?: Algorithm;
 }
 
@@ -27,8 +27,8 @@ export async function createFastEngine(options: FastEngineOptions = {}): Promise
   if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
     return Promise.reject(new TypeError(`options.threads must be an integer from 1 to 256, got ${String(threads)}`));
   }
-  if (options.algorithm !== undefined && !['auto', 'direct', 'winograd'].includes(options.algorithm)) {
-    return Promise.reject(new TypeError(`options.algorithm must be 'auto', 'direct' or 'winograd', got ${String(options.algorithm)}`));
+  if (options.algorithm !== undefined && !['auto', 'direct', 'winograd', 'winograd-x'].includes(options.algorithm)) {
+    return Promise.reject(new TypeError(`options.algorithm must be 'auto', 'direct', 'winograd' or 'winograd-x', got ${String(options.algorithm)}`));
   }
   return FastEngine.create(threads, options.algorithm ?? 'auto');
 }

@@ -110,6 +110,57 @@ export function packConvWinograd(heap: SharedHeap, layer: Conv2dLayer, bn: Batch
   return { groups, k, ocPerGroup: ocg, blocks };
 }
 
+/** Lavin & Gray's F(4,3) filter transform G (6 x 3), the matrix behind packConvWinograd's rows. */
+const G43 = [
+  [1 / 4, 0, 0],
+  [-1 / 6, -1 / 6, -1 / 6],
+  [-1 / 6, 1 / 6, -1 / 6],
+  [1 / 24, 1 / 12, 1 / 6],
+  [1 / 24, -1 / 12, 1 / 6],
+  [0, 0, 1],
+];
+
+/**
+ * Packs a 3x3 conv for 2-D Winograd F(4x4,3x3): per group, 36 panels (xi = 6 i + j) [ocb][K = ic][4]
+ * of U = G g G^T, computed in float64 then rounded once. Batchnorm folds in as in packConv.
+ */
+export function packConvWinograd2d(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNorm2dLayer | null): PackedConv {
+  const g = layer.groups;
+  const ocg = layer.outChannels / g;
+  const icg = layer.inChannels / g;
+  if (layer.kernelSize[0] !== 3 || layer.kernelSize[1] !== 3) throw new RangeError('packConvWinograd2d: kernel must be 3x3');
+  const blocks = Math.ceil(ocg / 4);
+  const panel = blocks * icg * 4;
+  const groups: PackedGroup[] = [];
+  const f = new Float64Array(9);
+  const gf = new Float64Array(18);
+  for (let gi = 0; gi < g; gi++) {
+    const w = zeros(heap, 36 * panel);
+    const b = zeros(heap, blocks * 4);
+    const weights = heap.floats.subarray(w.ptr >> 2, (w.ptr >> 2) + 36 * panel);
+    const bias = heap.floats.subarray(b.ptr >> 2, (b.ptr >> 2) + blocks * 4);
+    for (let o = 0; o < ocg; o++) {
+      const oc = gi * ocg + o;
+      const { scale, shift } = foldedAffine(layer, bn, oc);
+      bias[o] = shift;
+      const base = (o >> 2) * icg * 4 + (o & 3);
+      for (let ic = 0; ic < icg; ic++) {
+        const src = (oc * icg + ic) * 9;
+        for (let t = 0; t < 9; t++) f[t] = bn ? Math.fround(layer.weight[src + t] * scale) : layer.weight[src + t];
+        // G g (6 x 3), then (G g) G^T (6 x 6).
+        for (let i = 0; i < 6; i++) for (let x = 0; x < 3; x++) gf[i * 3 + x] = G43[i][0] * f[x] + G43[i][1] * f[3 + x] + G43[i][2] * f[6 + x];
+        for (let i = 0; i < 6; i++) {
+          for (let j = 0; j < 6; j++) {
+            weights[(6 * i + j) * panel + base + ic * 4] = gf[i * 3] * G43[j][0] + gf[i * 3 + 1] * G43[j][1] + gf[i * 3 + 2] * G43[j][2];
+          }
+        }
+      }
+    }
+    groups.push({ w: w.ptr, bias: b.ptr });
+  }
+  return { groups, k: icg, ocPerGroup: ocg, blocks };
+}
+
 /** Per output channel, a kernel's column and row factors (w[ky][kx] = col[ky] * row[kx]), float64. */
 export interface RankOne {
   readonly col: Float64Array;

@@ -1,12 +1,17 @@
 // The fast engine's plan: for a network, an input band and the requested rows, which SIMD routine runs each layer, with which buffers and partition.
 import type { Band, RowRange } from '../band.js';
-import { borderIndex, effectiveKernel, poolOutputSize } from '../geometry.js';
+import { effectiveKernel, poolOutputSize } from '../geometry.js';
 import { tensor, type Shape } from '../tensor.js';
+import { outputRowTile } from '../tiles.js';
 import { layerDef } from '../../layers/index.js';
 import type { AvgPool2dLayer, BatchNorm2dLayer, Conv2dLayer, Layer, MaxPool2dLayer, Network } from '../../spec/types.js';
 import { align, ArenaAllocator, type SharedHeap } from './memory.js';
-import { packConv, packConvWinograd, packDepthwise, rankOneFactors, type PackedConv, type PackedDepthwise, type RankOne } from './pack.js';
+import { packConv, packConvWinograd, packConvWinograd2d, packDepthwise, rankOneFactors, type PackedConv, type PackedDepthwise, type RankOne } from './pack.js';
+import { allocBand, f32bits, planPad, split, type Fusion, type HeapBand } from './plan-parts.js';
+import { planWinograd2d, winograd2dPoolFits } from './plan-winograd2d.js';
 import type { Call } from './protocol.js';
+
+export type { HeapBand } from './plan-parts.js';
 
 // Descriptor field indices: keep in step with src/wasm/assembly/conv2d.ts, winograd.ts and pad.ts (documented in src/wasm/README.md).
 const D = {
@@ -20,21 +25,29 @@ const DW = {
   IN: 0, IN_PITCH: 1, SY: 2, OW: 3, OC: 4, K: 5, OFFS: 6, W: 7, BIAS: 8, OUT: 9, OUT_PLANE: 10, OUT_PITCH: 11, ACT: 12, SLOPE: 13,
   SEP: 14, KH: 15, VOFFS: 16, VW: 17, KW: 18, HOFFS: 19, HW: 20, TMP: 21, TMP_STRIDE: 22, SPAN: 23, WORDS: 24,
 } as const;
-const P = { SRC: 0, SRC_PLANE: 1, W: 2, DST: 3, DST_PLANE: 4, PW: 5, ROWS: 6, ROWTAB: 7, COLTAB: 8, LEFT: 9, WORDS: 10 } as const;
-
-/** Which conv algorithm the planner may pick: 'auto' by layer shape; the others force it wherever it applies (tests, benchmarks). */
-export type Algorithm = 'auto' | 'direct' | 'winograd';
 
 /**
- * Row-wise Winograd F(4,3) applies to 3-wide, x-stride-1, x-dilation-1 convs; 'auto' uses it when
- * there are enough channels to amortise the transforms. The choice depends only on the layer,
- * never on the band, so band and whole-map runs compute the same bits.
+ * Which conv algorithm the planner may pick: 'auto' by layer shape; the others force one wherever it
+ * applies (tests, benchmarks): 'winograd' is 2-D Winograd where it applies and row-wise elsewhere,
+ * 'winograd-x' row-wise only.
  */
+export type Algorithm = 'auto' | 'direct' | 'winograd' | 'winograd-x';
+
+/**
+ * The GEMM-based algorithm of a conv: 2-D Winograd F(4x4,3x3) for 3x3 stride-1 convs (outputRowTile 4),
+ * row-wise Winograd F(4,3) for other 3-wide, x-stride-1, x-dilation-1 convs, else direct. 'auto' uses
+ * Winograd when there are enough channels to amortise the transforms. The choice depends only on the
+ * layer, never on the band, so band and whole-map runs compute the same bits.
+ */
+export function winogradKind(layer: Conv2dLayer, algorithm: Algorithm): '2d' | 'x' | null {
+  const fitsX = layer.kernelSize[1] === 3 && layer.stride[1] === 1 && layer.dilation[1] === 1;
+  if (!fitsX || algorithm === 'direct') return null;
+  if (algorithm === 'auto' && (layer.inChannels / layer.groups < 8 || layer.outChannels / layer.groups < 8)) return null;
+  return outputRowTile(layer) > 1 && algorithm !== 'winograd-x' ? '2d' : 'x';
+}
+
 export function usesWinograd(layer: Conv2dLayer, algorithm: Algorithm): boolean {
-  const fits = layer.kernelSize[1] === 3 && layer.stride[1] === 1 && layer.dilation[1] === 1;
-  if (!fits || algorithm === 'direct') return false;
-  if (algorithm === 'winograd') return true;
-  return layer.inChannels / layer.groups >= 8 && layer.outChannels / layer.groups >= 8;
+  return winogradKind(layer, algorithm) !== null;
 }
 
 const rankOneCache = new WeakMap<Conv2dLayer, RankOne[] | null>();
@@ -57,16 +70,6 @@ export function depthwiseMode(layer: Conv2dLayer, algorithm: Algorithm): 'separa
   return layer.outChannels / layer.groups < 4 ? 'depthwise' : null;
 }
 
-/** A band of one layer's output held in the shared memory. */
-export interface HeapBand {
-  readonly ptr: number;
-  readonly channels: number;
-  readonly height: number;
-  readonly width: number;
-  readonly y0: number;
-  readonly fullHeight: number;
-}
-
 export type Step =
   | { readonly kind: 'wasm'; readonly label: string; readonly first: number; readonly last: number; readonly phases: readonly (readonly (readonly Call[])[])[] }
   | { readonly kind: 'js'; readonly label: string; readonly first: number; readonly last: number; readonly run: () => void };
@@ -85,20 +88,6 @@ export interface Plan {
 /** Packed weights, cached per network and layer (and folded batchnorm) for the life of the engine. */
 export type PackCache = WeakMap<Network, Map<string, PackedConv | PackedDepthwise>>;
 
-const F32 = new Float32Array(1);
-const I32 = new Int32Array(F32.buffer);
-function f32bits(x: number): number {
-  F32[0] = x;
-  return I32[0];
-}
-
-/** Splits [0, n) into `parts` contiguous ranges; ranges depend only on n and parts, never on data. */
-function split(n: number, parts: number): [number, number][] {
-  const out: [number, number][] = [];
-  for (let t = 0; t < parts; t++) out.push([Math.floor((t * n) / parts), Math.floor(((t + 1) * n) / parts)]);
-  return out;
-}
-
 /** The full-map shape after each layer, from the input's full shape. */
 export function fullShapes(net: Network, input: Shape): Shape[] {
   const shapes: Shape[] = [];
@@ -112,16 +101,8 @@ export function fullShapes(net: Network, input: Shape): Shape[] {
   return shapes;
 }
 
-interface Fusion {
-  readonly last: number;
-  readonly bn: BatchNorm2dLayer | null;
-  readonly act: number;
-  readonly slope: number;
-  readonly pool: MaxPool2dLayer | AvgPool2dLayer | null;
-}
-
-/** Which layers after conv i fold into it: batchnorm, then relu/leaky_relu, then a non-overlapping pool. */
-function fusionAfter(net: Network, i: number, lastLayer: number, outputs: ReadonlySet<number>, rows: readonly RowRange[], shapes: readonly Shape[], allowPool: boolean): Fusion {
+/** Which layers after conv i fold into it: batchnorm, then relu/leaky_relu, then a non-overlapping pool the conv's routine accepts. */
+function fusionAfter(net: Network, i: number, lastLayer: number, outputs: ReadonlySet<number>, rows: readonly RowRange[], shapes: readonly Shape[], poolFits: (pool: MaxPool2dLayer | AvgPool2dLayer) => boolean): Fusion {
   let j = i;
   let bn: BatchNorm2dLayer | null = null;
   let act = 0;
@@ -140,7 +121,7 @@ function fusionAfter(net: Network, i: number, lastLayer: number, outputs: Readon
     j++;
     l = next();
   }
-  if (allowPool && l && (l.type === 'maxpool2d' || l.type === 'avgpool2d')) {
+  if (l && (l.type === 'maxpool2d' || l.type === 'avgpool2d') && poolFits(l)) {
     const conv = shapes[j];
     const [kh, kw] = l.kernelSize;
     const [sh, sw] = l.stride;
@@ -179,12 +160,13 @@ export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: read
     const layer = net.layers[i];
     if (layer.type !== 'conv2d') continue;
     const dw = depthwiseMode(layer, ctx.algorithm);
-    const f = fusionAfter(net, i, lastLayer, outSet, rows, shapes, dw === null);
+    const wino = winogradKind(layer, ctx.algorithm);
+    const f = fusionAfter(net, i, lastLayer, outSet, rows, shapes, (pool) => dw === null && (wino !== '2d' || winograd2dPoolFits(pool)));
     fusions.set(i, f);
-    const wino = usesWinograd(layer, ctx.algorithm);
     const key = packKey(i, f, wino, dw);
     if (!perNet.has(key)) {
-      perNet.set(key, dw ? packDepthwise(heap, layer, f.bn, dw === 'separable' ? rankOne(layer) : null) : wino ? packConvWinograd(heap, layer, f.bn) : packConv(heap, layer, f.bn));
+      const pack = dw ? packDepthwise(heap, layer, f.bn, dw === 'separable' ? rankOne(layer) : null) : wino === '2d' ? packConvWinograd2d(heap, layer, f.bn) : wino ? packConvWinograd(heap, layer, f.bn) : packConv(heap, layer, f.bn);
+      perNet.set(key, pack);
     }
     i = f.last;
   }
@@ -211,9 +193,10 @@ export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: read
     const layer = net.layers[i];
     if (layer.type === 'conv2d') {
       const f = fusions.get(i)!;
-      const wino = usesWinograd(layer, ctx.algorithm);
+      const wino = winogradKind(layer, ctx.algorithm);
       const packed = perNet.get(packKey(i, f, wino, depthwiseMode(layer, ctx.algorithm)))!;
-      const { step, out } = planConv(arena, threads, layer, packed, f, prev, rows, shapes, i, wino);
+      const { step, out } =
+        wino === '2d' ? planWinograd2d(arena, threads, layer, packed as PackedConv, f, prev, rows, shapes, i) : planConv(arena, threads, layer, packed, f, prev, rows, shapes, i, wino === 'x');
       steps.push(step);
       for (let j = i; j <= f.last; j++) bands[j] = out; // only bands[f.last] is meaningful
       retire(prev, prevLayer);
@@ -232,17 +215,12 @@ export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: read
   return { arenaMark, arenaBytes, input: inBand, steps, outputs: outputs.map((o) => bands[o]) };
 }
 
-function packKey(i: number, f: Fusion, wino: boolean, dw: 'separable' | 'depthwise' | null): string {
-  return `${i}:${f.bn ? 'bn' : ''}:${dw === 'separable' ? 's' : dw === 'depthwise' ? 'dw' : wino ? 'w' : 'd'}`;
+function packKey(i: number, f: Fusion, wino: '2d' | 'x' | null, dw: 'separable' | 'depthwise' | null): string {
+  return `${i}:${f.bn ? 'bn' : ''}:${dw === 'separable' ? 's' : dw === 'depthwise' ? 'dw' : wino === '2d' ? 'w2' : wino ? 'w' : 'd'}`;
 }
 
 function bandBytes(b: HeapBand): number {
   return b.channels * b.height * b.width * 4;
-}
-
-function allocBand(arena: ArenaAllocator, s: Shape, r: RowRange): HeapBand {
-  const height = r.end - r.start;
-  return { ptr: arena.alloc(s.channels * height * s.width * 4), channels: s.channels, height, width: s.width, y0: r.start, fullHeight: s.height };
 }
 
 /** A layer with no SIMD routine (pools not fused, adaptive pools, lone relu/batchnorm): the reference, on the main thread. */
@@ -316,41 +294,15 @@ function planConv(
   let padPtr = 0;
   let padPitch = 0;
   if (padded) {
-    const PW = wino ? Math.max(W + pad.left + pad.right, 4 * T + 2) : W + pad.left + pad.right;
-    const PR = iy1 - iy0;
-    const rowtab = new Int32Array(PR);
-    for (let j = 0; j < PR; j++) {
-      const y = borderIndex(iy0 + j, prev.fullHeight, layer.paddingMode);
-      if (y < 0) rowtab[j] = -1;
-      else {
-        const local = y - prev.y0;
-        if (local < 0 || local >= prev.height) throw new RangeError(`layers[${i}] (conv2d): row ${y} is outside the band ${prev.y0}..${prev.y0 + prev.height}`);
-        rowtab[j] = local;
-      }
-    }
-    const coltab = new Int32Array(PW);
-    for (let x = 0; x < PW; x++) coltab[x] = x < W + pad.left + pad.right ? borderIndex(x - pad.left, W, layer.paddingMode) : -1;
-    inPlane = PR * PW;
-    pitch = PW;
-    inPtr = arena.alloc(prev.channels * inPlane * 4);
-    transients.push([inPtr, prev.channels * inPlane * 4]);
-    const pd = new Int32Array(P.WORDS);
-    pd[P.SRC] = prev.ptr;
-    pd[P.SRC_PLANE] = prev.height * W;
-    pd[P.W] = W;
-    pd[P.DST] = inPtr;
-    pd[P.DST_PLANE] = inPlane;
-    pd[P.PW] = PW;
-    pd[P.ROWS] = PR;
-    pd[P.ROWTAB] = arena.putI32(rowtab);
-    pd[P.COLTAB] = arena.putI32(coltab);
-    pd[P.LEFT] = pad.left;
-    const pdPtr = arena.putI32(pd);
-    // Items are padded rows over all channels (a one-channel map still splits across threads).
-    phases.push(split(prev.channels * PR, threads).map(([i0, i1]) => (i1 > i0 ? [['pad_f32', pdPtr, i0, i1] as Call] : [])));
-    padRows = PR;
-    padPtr = inPtr;
-    padPitch = PW;
+    const p = planPad(arena, threads, layer, prev, iy0, iy1 - iy0, wino ? Math.max(W + pad.left + pad.right, 4 * T + 2) : W + pad.left + pad.right, i);
+    phases.push(p.phase);
+    transients.push([p.ptr, p.bytes]);
+    inPtr = p.ptr;
+    inPlane = p.rows * p.pitch;
+    pitch = p.pitch;
+    padRows = p.rows;
+    padPtr = p.ptr;
+    padPitch = p.pitch;
   } else {
     if (iy0 < prev.y0 || iy1 > prev.y0 + prev.height) throw new RangeError(`layers[${i}] (conv2d): rows ${iy0}..${iy1} are not all in the band ${prev.y0}..${prev.y0 + prev.height}`);
     inPlane = prev.height * W;

@@ -92,7 +92,7 @@ function convRow(d: usize, r: i32, c: usize, plane: i32, tid: i32, b0: i32, b1: 
  * a strip reads stay in L1 while every channel block uses them (a 1->8 k5 conv on 2048-wide rows
  * reads 5 rows of 8 KiB: without chunks each block streams them from L2 again).
  */
-function gemmRow(a: usize, offs: usize, k: i32, b: usize, bias: usize, biasStep: usize, c: usize, ldc: usize, ocb: i32, oc: i32, n: i32, act: i32, slope: f32, mode: i32 = 0): void {
+export function gemmRow(a: usize, offs: usize, k: i32, b: usize, bias: usize, biasStep: usize, c: usize, ldc: usize, ocb: i32, oc: i32, n: i32, act: i32, slope: f32, mode: i32 = 0): void {
   let chunk = n;
   if (k <= 128) chunk = max(32, (16384 / (k * 4)) & ~7);
   for (let x0 = 0; x0 < n; x0 += chunk) {

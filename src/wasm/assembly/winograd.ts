@@ -5,6 +5,7 @@
 //   y = A^T (sum over (ic, ky) of U * V), 6 multiplies per 4 outputs instead of 12.
 // B^T, G and A^T are Lavin & Gray's F(4,3) matrices (points 0, +-1, +-2, inf).
 import { activate } from './igemm';
+import { btRow4, storeTail } from './f43';
 
 export const WI_SRC: i32 = 0; // padded input, channel 0 row 0
 export const WI_SRC_PLANE: i32 = 1; // floats per padded channel
@@ -37,22 +38,8 @@ export function winograd_input_f32(d: usize, i0: i32, i1: i32): void {
       const dst: usize = <usize>field(d, WI_DST) + (<usize>(c * 6 * rows * tp + r * tp) << 2);
       let t = 0;
       for (; t + 4 <= tiles; t += 4) {
-        const p = src + (<usize>t << 4);
-        const a = v128.load(p), b = v128.load(p, 16), e = v128.load(p, 32), f = v128.load(p, 48);
         // Lanes beyond the row (4t + 16..19) exist: pw >= 4T + 2 and allocations carry slack; only lanes 0, 1 are used.
-        const g = v128.load(p, 64);
-        const ab0 = v128.shuffle<f32>(a, b, 0, 4, 1, 5);
-        const ab1 = v128.shuffle<f32>(a, b, 2, 6, 3, 7);
-        const ef0 = v128.shuffle<f32>(e, f, 0, 4, 1, 5);
-        const ef1 = v128.shuffle<f32>(e, f, 2, 6, 3, 7);
-        const d0 = v128.shuffle<f32>(ab0, ef0, 0, 1, 4, 5);
-        const d1 = v128.shuffle<f32>(ab0, ef0, 2, 3, 6, 7);
-        const d2 = v128.shuffle<f32>(ab1, ef1, 0, 1, 4, 5);
-        const d3 = v128.shuffle<f32>(ab1, ef1, 2, 3, 6, 7);
-        const d4 = v128.shuffle<f32>(d0, g, 1, 2, 3, 4);
-        const d5 = v128.shuffle<f32>(d1, g, 1, 2, 3, 5);
-        const o = dst + (<usize>t << 2);
-        storeV(o, vstep, d0, d1, d2, d3, d4, d5, v4, v5, v2);
+        btRow4(src + (<usize>t << 4), dst + (<usize>t << 2), vstep);
       }
       for (; t < tiles; t++) {
         const p = src + (<usize>t << 4);
@@ -74,16 +61,6 @@ export function winograd_input_f32(d: usize, i0: i32, i1: i32): void {
       }
     }
   }
-}
-
-// Same arithmetic as the scalar tail above, lane for lane, so a tile's V does not depend on its position.
-@inline function storeV(o: usize, vstep: usize, d0: v128, d1: v128, d2: v128, d3: v128, d4: v128, d5: v128, v4: v128, v5: v128, v2: v128): void {
-  v128.store(o, f32x4.add(f32x4.sub(f32x4.mul(v4, d0), f32x4.mul(v5, d2)), d4));
-  v128.store(o + vstep, f32x4.add(f32x4.sub(d3, f32x4.mul(v4, f32x4.add(d1, d2))), d4));
-  v128.store(o + 2 * vstep, f32x4.add(f32x4.sub(f32x4.mul(v4, f32x4.sub(d1, d2)), d3), d4));
-  v128.store(o + 3 * vstep, f32x4.add(f32x4.sub(f32x4.mul(v2, f32x4.sub(d3, d1)), d2), d4));
-  v128.store(o + 4 * vstep, f32x4.add(f32x4.sub(f32x4.mul(v2, f32x4.sub(d1, d3)), d2), d4));
-  v128.store(o + 5 * vstep, f32x4.add(f32x4.sub(f32x4.mul(v4, d1), f32x4.mul(v5, d3)), d5));
 }
 
 /**
@@ -131,14 +108,5 @@ export function winograd_output_f32(m: usize, channels: i32, mchan: i32, mplane:
         storeTail(o + 48, q3, ow - x - 12);
       }
     }
-  }
-}
-
-@inline function storeTail(p: usize, v: v128, n: i32): void {
-  if (n >= 4) v128.store(p, v);
-  else if (n > 0) {
-    v128.store32_lane(p, v, 0);
-    if (n > 1) v128.store32_lane(p, v, 1, 4);
-    if (n > 2) v128.store32_lane(p, v, 2, 8);
   }
 }

@@ -1,0 +1,97 @@
+// Pieces every conv planner of the fast engine shares: heap bands, fixed partitions, f32 bit patterns, and the padding phase.
+import type { RowRange } from '../band.js';
+import { borderIndex } from '../geometry.js';
+import type { Shape } from '../tensor.js';
+import type { AvgPool2dLayer, BatchNorm2dLayer, Conv2dLayer, MaxPool2dLayer } from '../../spec/types.js';
+import type { ArenaAllocator } from './memory.js';
+import type { Call } from './protocol.js';
+
+/** A band of one layer's output held in the shared memory. */
+export interface HeapBand {
+  readonly ptr: number;
+  readonly channels: number;
+  readonly height: number;
+  readonly width: number;
+  readonly y0: number;
+  readonly fullHeight: number;
+}
+
+/** Layers folded into a conv: batchnorm, then relu / leaky_relu (act 1 / 2), then a non-overlapping pool; `last` is the last folded layer. */
+export interface Fusion {
+  readonly last: number;
+  readonly bn: BatchNorm2dLayer | null;
+  readonly act: number;
+  readonly slope: number;
+  readonly pool: MaxPool2dLayer | AvgPool2dLayer | null;
+}
+
+export function allocBand(arena: ArenaAllocator, s: Shape, r: RowRange): HeapBand {
+  const height = r.end - r.start;
+  return { ptr: arena.alloc(s.channels * height * s.width * 4), channels: s.channels, height, width: s.width, y0: r.start, fullHeight: s.height };
+}
+
+/** Splits [0, n) into `parts` contiguous ranges; ranges depend only on n and parts, never on data. */
+export function split(n: number, parts: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let t = 0; t < parts; t++) out.push([Math.floor((t * n) / parts), Math.floor(((t + 1) * n) / parts)]);
+  return out;
+}
+
+const F32 = new Float32Array(1);
+const I32 = new Int32Array(F32.buffer);
+export function f32bits(x: number): number {
+  F32[0] = x;
+  return I32[0];
+}
+
+// pad_f32's descriptor fields: keep in step with src/wasm/assembly/pad.ts.
+const P = { SRC: 0, SRC_PLANE: 1, W: 2, DST: 3, DST_PLANE: 4, PW: 5, ROWS: 6, ROWTAB: 7, COLTAB: 8, LEFT: 9, WORDS: 10 } as const;
+
+/** A padded copy of a conv's input: [channels][rows][pitch] at ptr, filled by `phase` (one call list per thread). */
+export interface PaddedInput {
+  readonly ptr: number;
+  readonly bytes: number;
+  readonly rows: number;
+  readonly pitch: number;
+  readonly phase: Call[][];
+}
+
+/**
+ * Plans the copy of padded rows [iy0, iy0 + rows) (full-map input coordinates, may start above the
+ * map) of `prev` into a new buffer `pitch` floats wide: borders follow the layer's padding mode;
+ * rows and columns past the padded map (whole tiles reaching beyond it) are zeros.
+ */
+export function planPad(arena: ArenaAllocator, threads: number, layer: Conv2dLayer, prev: HeapBand, iy0: number, rows: number, pitch: number, i: number): PaddedInput {
+  const pad = layer.padding;
+  const W = prev.width;
+  const rowtab = new Int32Array(rows);
+  for (let j = 0; j < rows; j++) {
+    const iy = iy0 + j;
+    const y = iy < -pad.top || iy >= prev.fullHeight + pad.bottom ? -1 : borderIndex(iy, prev.fullHeight, layer.paddingMode);
+    if (y < 0) rowtab[j] = -1;
+    else {
+      const local = y - prev.y0;
+      if (local < 0 || local >= prev.height) throw new RangeError(`layers[${i}] (conv2d): row ${y} is outside the band ${prev.y0}..${prev.y0 + prev.height}`);
+      rowtab[j] = local;
+    }
+  }
+  const coltab = new Int32Array(pitch);
+  for (let x = 0; x < pitch; x++) coltab[x] = x < W + pad.left + pad.right ? borderIndex(x - pad.left, W, layer.paddingMode) : -1;
+  const bytes = prev.channels * rows * pitch * 4;
+  const ptr = arena.alloc(bytes);
+  const pd = new Int32Array(P.WORDS);
+  pd[P.SRC] = prev.ptr;
+  pd[P.SRC_PLANE] = prev.height * W;
+  pd[P.W] = W;
+  pd[P.DST] = ptr;
+  pd[P.DST_PLANE] = rows * pitch;
+  pd[P.PW] = pitch;
+  pd[P.ROWS] = rows;
+  pd[P.ROWTAB] = arena.putI32(rowtab);
+  pd[P.COLTAB] = arena.putI32(coltab);
+  pd[P.LEFT] = pad.left;
+  const pdPtr = arena.putI32(pd);
+  // Items are padded rows over all channels (a one-channel map still splits across threads).
+  const phase = split(prev.channels * rows, threads).map(([i0, i1]) => (i1 > i0 ? [['pad_f32', pdPtr, i0, i1] as Call] : []));
+  return { ptr, bytes, rows, pitch, phase };
+}

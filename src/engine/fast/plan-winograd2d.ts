@@ -1,0 +1,133 @@
+// Plans a 3x3 stride-1 conv on 2-D Winograd F(4x4,3x3) (src/wasm/assembly/winograd2d.ts): a padding phase, then tile rows or channel blocks split across threads.
+import type { RowRange } from '../band.js';
+import type { Shape } from '../tensor.js';
+import { WINOGRAD_TILE } from '../tiles.js';
+import type { AvgPool2dLayer, Conv2dLayer, MaxPool2dLayer } from '../../spec/types.js';
+import { align, type ArenaAllocator } from './memory.js';
+import type { PackedConv } from './pack.js';
+import { allocBand, f32bits, planPad, split, type Fusion, type HeapBand } from './plan-parts.js';
+import type { Step } from './plan.js';
+import type { Call } from './protocol.js';
+
+// Descriptor fields: keep in step with src/wasm/assembly/winograd2d.ts (documented in src/wasm/README.md).
+const W2 = {
+  IN: 0, IN_PLANE: 1, IN_PITCH: 2, C: 3, W: 4, W_XI: 5, OCB: 6, OC: 7, BIAS: 8, TP: 9, NR: 10, V: 11, V_STRIDE: 12, M: 13, M_STRIDE: 14,
+  OFFS: 15, ZERO: 16, OUT: 17, OUT_PLANE: 18, OUT_PITCH: 19, OW: 20, ROW0: 21, ROWS: 22, ACT: 23, SLOPE: 24, POOL: 25, PK: 26, POOL_DIV: 27, V_XI: 28, M_XI: 29, WORDS: 30,
+} as const;
+
+/** Tiles per GEMM strip the planner aims for: U is streamed once per chunk, so shorter chunks would make the GEMMs wait on memory. */
+const CHUNK_TILES = 32;
+
+/**
+ * Pools the output transform folds in: kernel = stride, 2 or 4 on both axes, so a 4x4 tile holds whole
+ * windows (fusionAfter has checked the rest: no padding, no partial windows).
+ */
+export function winograd2dPoolFits(pool: MaxPool2dLayer | AvgPool2dLayer): boolean {
+  const [kh, kw] = pool.kernelSize;
+  const [sh, sw] = pool.stride;
+  return kh === kw && sh === kh && sw === kw && (kh === 2 || kh === 4);
+}
+
+/**
+ * A plane stride of an odd number of 64-byte lines: the transforms touch all 36 planes of V or M at
+ * once, and with power-of-two-like strides those 36 lines fall into the same few L1/L2 sets and evict
+ * each other (measured: the output transform took 3x the time of all 36 GEMMs). Odd line counts put
+ * them in 36 different sets.
+ */
+function oddLines(bytes: number): number {
+  const lines = Math.ceil(bytes / 64);
+  return (lines % 2 ? lines : lines + 1) * 64;
+}
+
+export function planWinograd2d(
+  arena: ArenaAllocator,
+  threads: number,
+  layer: Conv2dLayer,
+  packed: PackedConv,
+  f: Fusion,
+  prev: HeapBand,
+  rows: readonly RowRange[],
+  shapes: readonly Shape[],
+  i: number,
+): { step: Step; out: HeapBand } {
+  const tile = WINOGRAD_TILE;
+  const pool = f.pool;
+  const pk = pool ? pool.kernelSize[0] : 1;
+  // Conv rows: the requested ones, or exactly those the fused pool reads.
+  const outRows = pool ? rows[f.last] : rows[i];
+  const out = allocBand(arena, pool ? shapes[f.last] : shapes[i], outRows);
+  const ty0 = Math.floor((outRows.start * pk) / tile);
+  const ty1 = Math.ceil((outRows.end * pk) / tile);
+  const nt = ty1 - ty0;
+  const ow = shapes[i].width;
+  const tp = align(Math.ceil(ow / tile), 4);
+  const pad = layer.padding;
+  // Tile t reads padded rows 4t..4t+5 and columns 4tx..4tx+5.
+  const padded = planPad(arena, threads, layer, prev, ty0 * tile - pad.top, nt * tile + 2, Math.max(prev.width + pad.left + pad.right, tp * tile + 2), i);
+  const phases: Call[][][] = [padded.phase];
+
+  const icg = layer.inChannels / layer.groups;
+  const ocg = packed.ocPerGroup;
+  const blocks = packed.blocks;
+  const nr = Math.max(1, Math.min(nt, Math.ceil(CHUNK_TILES / tp)));
+  const vp = nr * tp;
+  const vxi = oddLines(icg * vp * 4);
+  const mxi = oddLines(blocks * 4 * vp * 4);
+  const vStride = align(36 * vxi + 256, 64);
+  const mStride = align(36 * mxi + 1024 + 256, 64);
+  const vPtr = arena.alloc(vStride * threads);
+  const mPtr = arena.alloc(mStride * threads);
+  const offsPtr = arena.putI32(Int32Array.from({ length: icg }, (_, c) => c * vp * 4));
+  const zeroPtr = arena.putF32(new Float32Array(4));
+  const descs: number[] = [];
+  for (let g = 0; g < layer.groups; g++) {
+    const d = new Int32Array(W2.WORDS);
+    d[W2.IN] = padded.ptr + g * icg * padded.rows * padded.pitch * 4;
+    d[W2.IN_PLANE] = padded.rows * padded.pitch;
+    d[W2.IN_PITCH] = padded.pitch;
+    d[W2.C] = icg;
+    d[W2.W] = packed.groups[g].w;
+    d[W2.W_XI] = blocks * icg * 16;
+    d[W2.OCB] = blocks;
+    d[W2.OC] = ocg;
+    d[W2.BIAS] = packed.groups[g].bias;
+    d[W2.TP] = tp;
+    d[W2.NR] = nr;
+    d[W2.V] = vPtr;
+    d[W2.V_STRIDE] = vStride;
+    d[W2.M] = mPtr;
+    d[W2.M_STRIDE] = mStride;
+    d[W2.V_XI] = vxi;
+    d[W2.M_XI] = mxi;
+    d[W2.OFFS] = offsPtr;
+    d[W2.ZERO] = zeroPtr;
+    d[W2.OUT] = out.ptr + g * ocg * out.height * out.width * 4;
+    d[W2.OUT_PLANE] = out.height * out.width;
+    d[W2.OUT_PITCH] = out.width;
+    d[W2.OW] = out.width;
+    d[W2.ROW0] = (ty0 * tile) / pk - outRows.start;
+    d[W2.ROWS] = out.height;
+    d[W2.ACT] = f.act;
+    d[W2.SLOPE] = f32bits(f.slope);
+    if (pool) {
+      d[W2.POOL] = pool.type === 'maxpool2d' ? 1 : 2;
+      d[W2.PK] = pk;
+      d[W2.POOL_DIV] = f32bits(pool.type === 'avgpool2d' ? (pool.divisorOverride ?? pk * pk) : 1);
+    }
+    descs.push(arena.putI32(d));
+  }
+  // Tile rows split evenly enough: by rows (each thread its own tiles). Otherwise by channel blocks:
+  // each thread transforms every tile's input (cheap) and streams only its share of U (the costly part).
+  const even = Math.ceil(nt / threads) <= 1.15 * (nt / threads);
+  const byRows = threads === 1 || (even && nt >= 2 * threads) || blocks < 2 * threads;
+  phases.push(
+    byRows
+      ? split(nt, threads).map(([t0, t1], t) => (t1 > t0 ? descs.map((d) => ['winograd2d_f32', d, t0, t1, 0, blocks, t] as Call) : []))
+      : split(blocks, threads).map(([b0, b1], t) => (b1 > b0 ? descs.map((d) => ['winograd2d_f32', d, 0, nt, b0, b1, t] as Call) : [])),
+  );
+  arena.release(padded.ptr, padded.bytes);
+  arena.release(vPtr, vStride * threads);
+  arena.release(mPtr, mStride * threads);
+  const label = `${i}${f.last > i ? `-${f.last}` : ''} conv2d[winograd-2d]${f.bn ? '+batchnorm2d' : ''}${f.act === 1 ? '+relu' : f.act === 2 ? '+leaky_relu' : ''}${pool ? `+${pool.type}` : ''}`;
+  return { step: { kind: 'wasm', label, first: i, last: f.last, phases }, out };
+}

@@ -1,0 +1,43 @@
+// Lavin & Gray's F(4,3) input transform and a clipped store, shared by row-wise (winograd.ts) and 2-D (winograd2d.ts) Winograd.
+
+/** B^T of one axis: (d0..d5) -> 6 values stored at o, o + step, ... (one arithmetic for rows, columns and both algorithms). */
+@inline export function bt(o: usize, step: usize, d0: v128, d1: v128, d2: v128, d3: v128, d4: v128, d5: v128): void {
+  const v4 = f32x4.splat(4), v5 = f32x4.splat(5), v2 = f32x4.splat(2);
+  v128.store(o, f32x4.add(f32x4.sub(f32x4.mul(v4, d0), f32x4.mul(v5, d2)), d4));
+  v128.store(o + step, f32x4.add(f32x4.sub(d3, f32x4.mul(v4, f32x4.add(d1, d2))), d4));
+  v128.store(o + 2 * step, f32x4.add(f32x4.sub(f32x4.mul(v4, f32x4.sub(d1, d2)), d3), d4));
+  v128.store(o + 3 * step, f32x4.add(f32x4.sub(f32x4.mul(v2, f32x4.sub(d3, d1)), d2), d4));
+  v128.store(o + 4 * step, f32x4.add(f32x4.sub(f32x4.mul(v2, f32x4.sub(d1, d3)), d2), d4));
+  v128.store(o + 5 * step, f32x4.add(f32x4.sub(f32x4.mul(v4, d1), f32x4.mul(v5, d3)), d5));
+}
+
+/**
+ * B^T along x of 4 consecutive tiles of one row starting at p (tile i reads p[4i .. 4i + 5]): the 6
+ * transformed values, lane i = tile i, stored at o, o + step, ... Reads p[0 .. 19]; lanes past
+ * p[17] are never used (callers' row pitch and allocation slack make them readable).
+ */
+@inline export function btRow4(p: usize, o: usize, step: usize): void {
+  const a = v128.load(p), b = v128.load(p, 16), e = v128.load(p, 32), f = v128.load(p, 48);
+  const g = v128.load(p, 64);
+  const ab0 = v128.shuffle<f32>(a, b, 0, 4, 1, 5);
+  const ab1 = v128.shuffle<f32>(a, b, 2, 6, 3, 7);
+  const ef0 = v128.shuffle<f32>(e, f, 0, 4, 1, 5);
+  const ef1 = v128.shuffle<f32>(e, f, 2, 6, 3, 7);
+  const d0 = v128.shuffle<f32>(ab0, ef0, 0, 1, 4, 5);
+  const d1 = v128.shuffle<f32>(ab0, ef0, 2, 3, 6, 7);
+  const d2 = v128.shuffle<f32>(ab1, ef1, 0, 1, 4, 5);
+  const d3 = v128.shuffle<f32>(ab1, ef1, 2, 3, 6, 7);
+  const d4 = v128.shuffle<f32>(d0, g, 1, 2, 3, 4);
+  const d5 = v128.shuffle<f32>(d1, g, 1, 2, 3, 5);
+  bt(o, step, d0, d1, d2, d3, d4, d5);
+}
+
+/** Stores the first n lanes of v at p (all 4 when n >= 4, none when n <= 0). */
+@inline export function storeTail(p: usize, v: v128, n: i32): void {
+  if (n >= 4) v128.store(p, v);
+  else if (n > 0) {
+    v128.store32_lane(p, v, 0);
+    if (n > 1) v128.store32_lane(p, v, 1, 4);
+    if (n > 2) v128.store32_lane(p, v, 2, 8);
+  }
+}

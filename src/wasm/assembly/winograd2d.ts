@@ -1,0 +1,207 @@
+// 2-D Winograd F(4x4,3x3) for 3x3 stride-1 convolutions: 36 multiplies per 4x4 outputs instead of 144.
+//
+// Tile (ty, tx) covers outputs 4ty..4ty+3 x 4tx..4tx+3 and padded inputs 4ty..4ty+5 x 4tx..4tx+5:
+//   V = B^T d B (per input channel), U = G g G^T (per filter, packed by src/engine/fast/pack.ts),
+//   M[xi] = U[xi] V[xi] summed over input channels (36 GEMMs, one per transform point xi),
+//   y = A^T M A, + bias, activation, and optionally a max/avg pool of 2x2 or 4x4 windows.
+// B^T, G and A^T are Lavin & Gray's F(4,3) matrices (points 0, +-1, +-2, inf), applied along x then y.
+// Tiles are anchored at output row 0 of the full map, so an output's bits depend on its tile only:
+// a band run reads the whole tiles its rows fall in (neededRows in src/engine/band.ts), and any
+// split of tile rows or channel blocks between threads gives the same bytes.
+import { gemmRow } from './conv2d';
+import { activate } from './igemm';
+import { bt, btRow4, storeTail } from './f43';
+
+export const W2_IN: i32 = 0; // padded input: channel 0, first padded row of tile row 0
+export const W2_IN_PLANE: i32 = 1; // floats per padded channel
+export const W2_IN_PITCH: i32 = 2; // floats per padded row (>= 4 TP + 2)
+export const W2_C: i32 = 3; // input channels (this group)
+export const W2_W: i32 = 4; // packed U: 36 panels [OCB][C][4]
+export const W2_W_XI: i32 = 5; // bytes between panels
+export const W2_OCB: i32 = 6; // output-channel blocks of 4
+export const W2_OC: i32 = 7; // output channels (this group)
+export const W2_BIAS: i32 = 8; // f32[4 * OCB]
+export const W2_TP: i32 = 9; // tiles per tile row, a multiple of 4 (tiles past the map's width are computed, never stored)
+export const W2_NR: i32 = 10; // tile rows per chunk (one chunk: input transform, 36 GEMMs, output transform)
+export const W2_V: i32 = 11; // per-thread V [36][C][NR * TP]
+export const W2_V_STRIDE: i32 = 12; // bytes per thread
+export const W2_M: i32 = 13; // per-thread M [36][4 OCB][NR * TP], then 1 KiB of transform scratch
+export const W2_M_STRIDE: i32 = 14; // bytes per thread
+export const W2_OFFS: i32 = 15; // i32[C]: c * NR * TP * 4, the GEMMs' row offsets into V
+export const W2_ZERO: i32 = 16; // f32[4] zeros (the products' bias)
+export const W2_OUT: i32 = 17; // local output row 0, channel 0 (the pool's output when POOL != 0)
+export const W2_OUT_PLANE: i32 = 18; // floats
+export const W2_OUT_PITCH: i32 = 19; // floats
+export const W2_OW: i32 = 20; // output columns (pooled columns when POOL != 0)
+export const W2_ROW0: i32 = 21; // local output row of tile row 0's first output row (<= 0)
+export const W2_ROWS: i32 = 22; // local output rows stored: [0, ROWS)
+export const W2_ACT: i32 = 23;
+export const W2_SLOPE: i32 = 24; // f32 bits
+export const W2_POOL: i32 = 25; // 0 none, 1 max, 2 avg
+export const W2_PK: i32 = 26; // pool kernel = stride, both axes: 2 or 4
+export const W2_POOL_DIV: i32 = 27; // f32 bits: avg divisor
+export const W2_V_XI: i32 = 28; // bytes between V's 36 planes (an odd number of 64-byte lines, see the planner)
+export const W2_M_XI: i32 = 29; // bytes between M's 36 planes (likewise)
+export const W2_WORDS: i32 = 30;
+
+@inline function field(d: usize, i: i32): i32 {
+  return load<i32>(d + (<usize>i << 2));
+}
+
+/** Tile rows [t0, t1) (relative to the descriptor's tile row 0), output-channel blocks [b0, b1), on thread tid. */
+export function winograd2d_f32(d: usize, t0: i32, t1: i32, b0: i32, b1: i32, tid: i32): void {
+  const c = field(d, W2_C);
+  const tp = field(d, W2_TP);
+  const nr = field(d, W2_NR);
+  const ocb = field(d, W2_OCB);
+  const vp = nr * tp;
+  const v: usize = <usize>field(d, W2_V) + <usize>(tid * field(d, W2_V_STRIDE));
+  const m: usize = <usize>field(d, W2_M) + <usize>(tid * field(d, W2_M_STRIDE));
+  const vxi = <usize>field(d, W2_V_XI);
+  const mxi = <usize>field(d, W2_M_XI);
+  const scratch = m + 36 * mxi;
+  const wxi = <usize>field(d, W2_W_XI);
+  const w: usize = <usize>field(d, W2_W) + (<usize>(b0 * c) << 4);
+  const offs: usize = <usize>field(d, W2_OFFS);
+  const zero: usize = <usize>field(d, W2_ZERO);
+  for (let t = t0; t < t1; t += nr) {
+    const n = min(nr, t1 - t);
+    for (let ch = 0; ch < c; ch++) inputTiles(d, t, n, ch, v + (<usize>(ch * vp) << 2), vxi, scratch);
+    for (let xi = 0; xi < 36; xi++) {
+      gemmRow(w + <usize>xi * wxi, offs, c, v + <usize>xi * vxi, zero, 0, m + <usize>xi * mxi + (<usize>(b0 * 4 * vp) << 2), <usize>vp << 2, b1 - b0, (b1 - b0) * 4, n * tp, 0, 0);
+    }
+    const c1 = min(b1 * 4, field(d, W2_OC));
+    for (let oc = b0 * 4; oc < c1; oc++) outputTiles(d, t, n, oc, m + (<usize>(oc * vp) << 2), mxi, scratch);
+  }
+}
+
+/**
+ * V for channel ch of tile rows t..t+n-1, 4 tiles at a time (lane i = tile 4q + i): B^T along x of
+ * the 6 input rows into scratch [6 rows][6], then B^T along y into V[xi = 6 yi + xi_x][ch][tile].
+ */
+function inputTiles(d: usize, t: i32, n: i32, ch: i32, vc: usize, vxi: usize, scratch: usize): void {
+  const pitch = field(d, W2_IN_PITCH);
+  const tp = field(d, W2_TP);
+  const src: usize = <usize>field(d, W2_IN) + (<usize>(ch * field(d, W2_IN_PLANE)) << 2);
+  for (let tr = 0; tr < n; tr++) {
+    const row0 = src + (<usize>((t + tr) * 4 * pitch) << 2);
+    for (let q = 0; q < tp; q += 4) {
+      for (let r = 0; r < 6; r++) {
+        // Tiles 4q..4q+3 read columns 4q..4q+19; lanes past 4 TP + 1 are never used (pitch and slack cover the loads).
+        btRow4(row0 + (<usize>(r * pitch + 4 * q) << 2), scratch + <usize>r * 96, 16);
+      }
+      const o = vc + (<usize>(tr * tp + q) << 2);
+      for (let x = 0; x < 6; x++) {
+        const s = scratch + (<usize>x << 4);
+        bt(o + <usize>x * vxi, 6 * vxi, v128.load(s), v128.load(s, 96), v128.load(s, 192), v128.load(s, 288), v128.load(s, 384), v128.load(s, 480));
+      }
+    }
+  }
+}
+
+/** A^T along one axis: (m0..m5) -> 4 values stored at o, o + step, ... */
+@inline function at(o: usize, step: usize, m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128): void {
+  const s12 = f32x4.add(m1, m2), d12 = f32x4.sub(m1, m2);
+  const s34 = f32x4.add(m3, m4), d34 = f32x4.sub(m3, m4);
+  v128.store(o, f32x4.add(f32x4.add(m0, s12), s34));
+  v128.store(o + step, f32x4.add(d12, f32x4.mul(f32x4.splat(2), d34)));
+  v128.store(o + 2 * step, f32x4.add(s12, f32x4.mul(f32x4.splat(4), s34)));
+  v128.store(o + 3 * step, f32x4.add(f32x4.add(d12, f32x4.mul(f32x4.splat(8), d34)), m5));
+}
+
+@inline function pool2(kind: i32, a: v128, b: v128): v128 {
+  return kind == 1 ? f32x4.max(a, b) : f32x4.add(a, b);
+}
+
+/**
+ * Output transform of channel oc (products at mc, xi planes mxi bytes apart) for tile rows t..t+n-1:
+ * A^T along x into scratch [6][4], A^T along y into scratch y [4 rows][4 cols] (+ bias, activation),
+ * then stored as rows, or pooled (rows first, then columns, as pool_rows_f32 reduces) and stored.
+ */
+function outputTiles(d: usize, t: i32, n: i32, oc: i32, mc: usize, mxi: usize, scratch: usize): void {
+  const tp = field(d, W2_TP);
+  const ow = field(d, W2_OW);
+  const row0 = field(d, W2_ROW0);
+  const rows = field(d, W2_ROWS);
+  const pitch = field(d, W2_OUT_PITCH);
+  const act = field(d, W2_ACT);
+  const vslope = f32x4.splat(reinterpret<f32>(field(d, W2_SLOPE)));
+  const vb = v128.load32_splat(<usize>field(d, W2_BIAS) + (<usize>oc << 2));
+  const pool = field(d, W2_POOL);
+  const pk = field(d, W2_PK);
+  const per = pool == 0 ? 4 : 4 / pk; // output rows per tile row
+  const out: usize = <usize>field(d, W2_OUT) + (<usize>(oc * field(d, W2_OUT_PLANE)) << 2);
+  const y = scratch + 384;
+  for (let tr = 0; tr < n; tr++) {
+    const first = row0 + (t + tr) * per;
+    if (first + per <= 0 || first >= rows) continue;
+    for (let q = 0; q < tp; q += 4) {
+      const p = mc + (<usize>(tr * tp + q) << 2);
+      for (let r = 0; r < 6; r++) {
+        const pr = p + <usize>(6 * r) * mxi;
+        at(scratch + <usize>r * 64, 16, v128.load(pr), v128.load(pr + mxi), v128.load(pr + 2 * mxi), v128.load(pr + 3 * mxi), v128.load(pr + 4 * mxi), v128.load(pr + 5 * mxi));
+      }
+      for (let x = 0; x < 4; x++) {
+        const s = scratch + (<usize>x << 4);
+        at(y + (<usize>x << 4), 64, v128.load(s), v128.load(s, 64), v128.load(s, 128), v128.load(s, 192), v128.load(s, 256), v128.load(s, 320));
+      }
+      for (let i = 0; i < 16; i++) {
+        const py = y + (<usize>i << 4);
+        v128.store(py, activate(f32x4.add(v128.load(py), vb), act, vslope));
+      }
+      if (pool == 0) storeRows(y, out, first, rows, pitch, q << 2, ow);
+      else if (pk == 2) storePooled2(y, pool, f32x4.splat(reinterpret<f32>(field(d, W2_POOL_DIV))), out, first, rows, pitch, q << 1, ow);
+      else storePooled4(y, pool, f32x4.splat(reinterpret<f32>(field(d, W2_POOL_DIV))), out, first, rows, pitch, q, ow);
+    }
+  }
+}
+
+/** y [4 rows][4 cols] (lane i = tile i): transposed so each row's 16 pixels are contiguous, stored from column x. */
+function storeRows(y: usize, out: usize, first: i32, rows: i32, pitch: i32, x: i32, ow: i32): void {
+  for (let ry = 0; ry < 4; ry++) {
+    const row = first + ry;
+    if (row < 0 || row >= rows) continue;
+    const s = y + <usize>ry * 64;
+    const y0 = v128.load(s), y1 = v128.load(s, 16), y2 = v128.load(s, 32), y3 = v128.load(s, 48);
+    const a0 = v128.shuffle<f32>(y0, y1, 0, 4, 1, 5);
+    const a1 = v128.shuffle<f32>(y0, y1, 2, 6, 3, 7);
+    const b0 = v128.shuffle<f32>(y2, y3, 0, 4, 1, 5);
+    const b1 = v128.shuffle<f32>(y2, y3, 2, 6, 3, 7);
+    const o = out + (<usize>(row * pitch + x) << 2);
+    storeTail(o, v128.shuffle<f32>(a0, b0, 0, 1, 4, 5), ow - x);
+    storeTail(o + 16, v128.shuffle<f32>(a0, b0, 2, 3, 6, 7), ow - x - 4);
+    storeTail(o + 32, v128.shuffle<f32>(a1, b1, 0, 1, 4, 5), ow - x - 8);
+    storeTail(o + 48, v128.shuffle<f32>(a1, b1, 2, 3, 6, 7), ow - x - 12);
+  }
+}
+
+/** 2x2 pooling of y: 2 pooled rows of 2 pooled columns per tile, 8 contiguous pooled pixels per row from column x. */
+function storePooled2(y: usize, kind: i32, vdiv: v128, out: usize, first: i32, rows: i32, pitch: i32, x: i32, ow: i32): void {
+  for (let a = 0; a < 2; a++) {
+    const row = first + a;
+    if (row < 0 || row >= rows) continue;
+    const s = y + <usize>(2 * a) * 64;
+    let p0 = pool2(kind, pool2(kind, v128.load(s), v128.load(s, 64)), pool2(kind, v128.load(s, 16), v128.load(s, 80)));
+    let p1 = pool2(kind, pool2(kind, v128.load(s, 32), v128.load(s, 96)), pool2(kind, v128.load(s, 48), v128.load(s, 112)));
+    if (kind != 1) {
+      p0 = f32x4.div(p0, vdiv);
+      p1 = f32x4.div(p1, vdiv);
+    }
+    const o = out + (<usize>(row * pitch + x) << 2);
+    storeTail(o, v128.shuffle<f32>(p0, p1, 0, 4, 1, 5), ow - x);
+    storeTail(o + 16, v128.shuffle<f32>(p0, p1, 2, 6, 3, 7), ow - x - 4);
+  }
+}
+
+/** 4x4 pooling of y: one pooled pixel per tile, 4 contiguous pooled pixels from column x. */
+function storePooled4(y: usize, kind: i32, vdiv: v128, out: usize, first: i32, rows: i32, pitch: i32, x: i32, ow: i32): void {
+  if (first < 0 || first >= rows) return;
+  let p = v128.splat<i32>(0);
+  for (let cx = 0; cx < 4; cx++) {
+    const s = y + (<usize>cx << 4);
+    const col = pool2(kind, pool2(kind, pool2(kind, v128.load(s), v128.load(s, 64)), v128.load(s, 128)), v128.load(s, 192));
+    p = cx == 0 ? col : pool2(kind, p, col);
+  }
+  if (kind != 1) p = f32x4.div(p, vdiv);
+  storeTail(out + (<usize>(first * pitch + x) << 2), p, ow - x);
+}

@@ -1,0 +1,101 @@
+// 2-D Winograd F(4x4,3x3) (3x3 stride-1 convs with >= 8 channels in and out): within tolerance of the reference, with fused
+// 2x2 / 4x4 pools and with pools it cannot fuse; bit-identical across threads 1/2/3 and band splits cut inside tiles.
+import { describe as group, expect, it } from 'vitest';
+import { neededRows } from '../../src/engine/band.js';
+import { createReferenceEngine } from '../../src/engine/reference.js';
+import { tensor, type Shape } from '../../src/engine/tensor.js';
+import type { Layer } from '../../src/spec/types.js';
+import { ALL_MODES, describe, fastEnginesPerThreadCount, firstMismatch, int, mulberry32, network, pick, rowsFor, sameBytes, shapesOf, wholeRun, type Case, type Rand } from './fast-nets.js';
+
+const reference = createReferenceEngine();
+const engines = fastEnginesPerThreadCount();
+
+/** Map sizes around the 4-pixel tiles and the 4-tile groups (16 pixels) of the transforms. */
+const SIZES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 15, 16, 17, 18, 21, 31, 33, 35];
+
+function conv3x3(r: Rand, index: number, cin: number, cout: number): Layer {
+  const p = () => int(r, 0, 2);
+  return {
+    type: 'conv2d', index, inChannels: cin, outChannels: cout, kernelSize: [3, 3], stride: [1, 1], dilation: [1, 1],
+    padding: { top: p(), bottom: p(), left: p(), right: p() }, paddingMode: pick(r, ALL_MODES), groups: 1,
+    weight: Float32Array.from({ length: cout * cin * 9 }, () => (r() * 2 - 1) / Math.sqrt(cin * 9)), bias: r() < 0.7 ? Float32Array.from({ length: cout }, () => r() - 0.5) : null,
+  };
+}
+
+function pool(r: Rand, index: number): Layer {
+  // 2 and 4 fold into the output transform; 3 (stride 3) and overlapping windows run unfused.
+  const [k, s] = pick(r, [[2, 2], [2, 2], [4, 4], [3, 3], [3, 2]] as const);
+  return r() < 0.5
+    ? { type: 'maxpool2d', index, kernelSize: [k, k], stride: [s, s], padding: [0, 0], dilation: [1, 1], ceilMode: false }
+    : { type: 'avgpool2d', index, kernelSize: [k, k], stride: [s, s], padding: [0, 0], ceilMode: false, countIncludePad: true, divisorOverride: r() < 0.2 ? 3 : null };
+}
+
+function randomCase(seed: number): Case {
+  const r = mulberry32(seed);
+  for (;;) {
+    const cin = int(r, 8, 13);
+    const mid = int(r, 8, 13);
+    const layers: Layer[] = [conv3x3(r, 0, cin, mid), r() < 0.8 ? { type: 'relu', index: 1 } : { type: 'leaky_relu', index: 1, negativeSlope: 0.1 }];
+    if (r() < 0.7) layers.push(pool(r, 2));
+    if (r() < 0.4) layers.push(conv3x3(r, layers.length, mid, int(r, 8, 10)));
+    const input: Shape = { channels: cin, height: pick(r, SIZES), width: pick(r, SIZES) };
+    const shapes = shapesOf(layers, input);
+    if (!shapes) continue;
+    return { net: network(cin, layers), input: { ...input, data: Float32Array.from({ length: cin * input.height * input.width }, () => r() * 2 - 1) }, shapes };
+  }
+}
+
+function bandOf(c: Case, rows: { start: number; end: number }) {
+  const n = rows.end - rows.start, w = c.input.width;
+  const data = new Float32Array(c.input.channels * n * w);
+  for (let ch = 0; ch < c.input.channels; ch++) data.set(c.input.data.subarray((ch * c.input.height + rows.start) * w, (ch * c.input.height + rows.end) * w), ch * n * w);
+  return { tensor: tensor(c.input.channels, n, w, data), y0: rows.start, fullHeight: c.input.height };
+}
+
+group('fast engine: 2-D Winograd F(4x4,3x3)', () => {
+  it('reads whole 4-row tiles: neededRows rounds a 3x3 stride-1 conv out to tiles, and leaves other convs alone', () => {
+    const base = { type: 'conv2d', index: 0, inChannels: 8, outChannels: 8, dilation: [1, 1], padding: { top: 1, bottom: 1, left: 1, right: 1 }, paddingMode: 'zeros', groups: 1, weight: new Float32Array(8 * 8 * 9), bias: null } as const;
+    const tiled: Layer = { ...base, kernelSize: [3, 3], stride: [1, 1] };
+    // Output row 5 lies in tile rows 4..7, which read padded rows 4..9, i.e. input rows 3..8.
+    expect(neededRows(tiled, { start: 5, end: 6 }, 10)).toEqual({ start: 3, end: 9 });
+    // The last tile (rows 8..11 of a 10-row map) reaches past the padding: those rows are zeros, not reads.
+    expect(neededRows(tiled, { start: 9, end: 10 }, 10)).toEqual({ start: 7, end: 10 });
+    expect(neededRows({ ...tiled, paddingMode: 'reflect' }, { start: 9, end: 10 }, 10)).toEqual({ start: 7, end: 10 });
+    const strided: Layer = { ...base, kernelSize: [3, 3], stride: [2, 2] };
+    expect(neededRows(strided, { start: 5, end: 6 }, 20)).toEqual({ start: 9, end: 12 });
+  });
+
+  it('matches the reference (all padding modes, fused and unfused pools, sizes around tiles); threads 1, 2, 3 and band splits give identical bytes', async () => {
+    let tiled = 0;
+    let fusedPools = 0;
+    for (let seed = 1; seed <= 90; seed++) {
+      const c = randomCase(seed * 7717);
+      const last = c.net.layers.length - 1;
+      const ref = await wholeRun(reference, c);
+      const outs = [];
+      for (const t of [1, 2, 3]) outs.push(await wholeRun(engines.get(t)!, c));
+      const labels = engines.get(3)!.lastTimings.map((s) => s.label);
+      if (labels.some((l) => l.includes('[winograd-2d]'))) tiled++;
+      if (labels.some((l) => /\[winograd-2d\].*pool2d/.test(l))) fusedPools++;
+      const bad = firstMismatch(outs[0].data, ref.data, outs[0]);
+      expect(bad, `seed ${seed}: ${describe(c.net, c.input)}: ${bad}`).toBeNull();
+      expect(sameBytes(outs[1].data, outs[0].data), `seed ${seed} threads 2`).toBe(true);
+      expect(sameBytes(outs[2].data, outs[0].data), `seed ${seed} threads 3`).toBe(true);
+      // Bands cut at every row (inside tiles, at tile edges): each equals the same rows of the whole run.
+      const s = c.shapes[last];
+      const cuts = mulberry32(seed);
+      for (let k = 0; k < 2 && s.height > 1; k++) {
+        const cut = 1 + Math.floor(cuts() * (s.height - 1));
+        for (const out of [{ start: 0, end: cut }, { start: cut, end: s.height }]) {
+          const { rows, input } = rowsFor(c.net, c.input.height, c.shapes, last, out);
+          const [got] = await engines.get(2)!.run(c.net, bandOf(c, input), rows, [last]);
+          const expected = new Float32Array(s.channels * (out.end - out.start) * s.width);
+          for (let ch = 0; ch < s.channels; ch++) expected.set(outs[0].data.subarray((ch * s.height + out.start) * s.width, (ch * s.height + out.end) * s.width), ch * (out.end - out.start) * s.width);
+          expect(sameBytes(got.tensor.data, expected), `seed ${seed} rows ${out.start}..${out.end}: ${describe(c.net, c.input)}`).toBe(true);
+        }
+      }
+    }
+    expect(tiled).toBe(90);
+    expect(fusedPools).toBeGreaterThan(20);
+  });
+});
