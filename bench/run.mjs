@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run bench`: the fast engine on W1/W2/W3 at 1 and 2 threads: median ms, effective GFLOP/s (2 x direct-conv MACs / wall time), per-step split.
-// Usage: node bench/run.mjs [--json] [--runs N] [--threads 1,2] [--only W1,W3]
+// Usage: node bench/run.mjs [--json] [--runs N] [--threads 1,2] [--only W1,W3] [--algorithm auto|direct|winograd|winograd-x]
 import os from 'node:os';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +23,7 @@ const json = argv.includes('--json');
 const runs = Number(opt('--runs', '7'));
 const threadList = opt('--threads', '1,2').split(',').map(Number);
 const only = opt('--only', 'W1,W2,W3').split(',');
+const algorithm = opt('--algorithm', 'auto');
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -43,7 +44,7 @@ if (!json) {
 
 const results = [];
 for (const threads of threadList) {
-  const engine = await FastEngine.create(threads);
+  const engine = await FastEngine.create(threads, algorithm);
   engine.profile = true;
   for (const w of workloads().filter((w) => only.includes(w.id))) {
     const input = inputFor(w);

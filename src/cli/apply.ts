@@ -5,7 +5,7 @@ import { configureSharpForBatch, decodeThreads, defaultJobs } from '../batch/con
 import { inlineDecoder, workerDecoder } from '../batch/decode-pool.js';
 import { checkCollisions, chooseDestination, formatOfName, partitionExisting, planOutputs, type BatchFormat, type PlannedItem } from '../batch/plan.js';
 import { Progress } from '../batch/progress.js';
-import { NO_REPORT, openReport, outputField, type ItemRecord, type ReportSink } from '../batch/report.js';
+import { NO_REPORT, openReport, outputField, type ItemRecord } from '../batch/report.js';
 import { Batch } from '../batch/run.js';
 import type { Shard } from '../batch/shard.js';
 import { exitCodeFor, trapSignals } from '../batch/signals.js';

@@ -1,7 +1,6 @@
 // conv2d: cross-correlation with stride, padding (int, [h, w], [t, b, l, r], "same", "valid"), dilation, groups and padding modes (torch.nn.Conv2d).
 import { borderIndex, convOutputSize, effectiveKernel } from '../engine/geometry.js';
-import type { Band, RowRange } from '../engine/band.js';
-import { tensor, type Shape, type Tensor } from '../engine/tensor.js';
+import { tensor } from '../engine/tensor.js';
 import { describeValue } from '../errors.js';
 import { flipKernel, resolveFilterBank } from '../filters/library.js';
 import type { ObjectReader } from '../spec/reader.js';

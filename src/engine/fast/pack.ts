@@ -161,6 +161,44 @@ export function packConvWinograd2d(heap: SharedHeap, layer: Conv2dLayer, bn: Bat
   return { groups, k: icg, ocPerGroup: ocg, blocks };
 }
 
+/** Weights for winograd_small_f32: per group U = G g G^T as f32 [OC][C][36], and the bias f32[OC]. */
+export interface PackedSmall {
+  readonly kind: 'small';
+  readonly ocPerGroup: number;
+  readonly groups: readonly PackedGroup[];
+}
+
+/** Packs a 3x3 conv with few input channels for F(4x4,3x3): U = G g G^T in float64, rounded once; batchnorm folded in. */
+export function packConvWinogradSmall(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNorm2dLayer | null): PackedSmall {
+  const r = 3;
+  if (layer.kernelSize[0] !== 3 || layer.kernelSize[1] !== 3) throw new RangeError('packConvWinogradSmall: kernel must be 3x3');
+  const G = G43;
+  const gr = layer.groups;
+  const ocg = layer.outChannels / gr;
+  const icg = layer.inChannels / gr;
+  const groups: PackedGroup[] = [];
+  const f = new Float64Array(r * r);
+  const gf = new Float64Array(6 * r);
+  for (let gi = 0; gi < gr; gi++) {
+    const w = zeros(heap, ocg * icg * 36);
+    const b = zeros(heap, ocg);
+    for (let o = 0; o < ocg; o++) {
+      const oc = gi * ocg + o;
+      const { scale, shift } = foldedAffine(layer, bn, oc);
+      heap.floats[(b.ptr >> 2) + o] = shift;
+      for (let ic = 0; ic < icg; ic++) {
+        const src = (oc * icg + ic) * r * r;
+        for (let t = 0; t < r * r; t++) f[t] = bn ? Math.fround(layer.weight[src + t] * scale) : layer.weight[src + t];
+        for (let i = 0; i < 6; i++) for (let x = 0; x < r; x++) gf[i * r + x] = G[i].reduce((acc, gia, a) => acc + gia * f[a * r + x], 0);
+        const dst = (w.ptr >> 2) + (o * icg + ic) * 36;
+        for (let i = 0; i < 6; i++) for (let j = 0; j < 6; j++) heap.floats[dst + 6 * i + j] = G[j].reduce((acc, gjb, bb) => acc + gf[i * r + bb] * gjb, 0);
+      }
+    }
+    groups.push({ w: w.ptr, bias: b.ptr });
+  }
+  return { kind: 'small', ocPerGroup: ocg, groups };
+}
+
 /** Per output channel, a kernel's column and row factors (w[ky][kx] = col[ky] * row[kx]), float64. */
 export interface RankOne {
   readonly col: Float64Array;

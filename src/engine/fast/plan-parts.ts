@@ -25,6 +25,12 @@ export interface Fusion {
   readonly pool: MaxPool2dLayer | AvgPool2dLayer | null;
 }
 
+/** A conv step's label, e.g. `3-5 conv2d[winograd-2d]+relu+maxpool2d` (what `npm run bench` and --verbose show). */
+export function convLabel(i: number, f: Fusion, algorithm: string | null): string {
+  const act = f.act === 1 ? '+relu' : f.act === 2 ? '+leaky_relu' : '';
+  return `${i}${f.last > i ? `-${f.last}` : ''} conv2d${algorithm ? `[${algorithm}]` : ''}${f.bn ? '+batchnorm2d' : ''}${act}${f.pool ? `+${f.pool.type}` : ''}`;
+}
+
 export function allocBand(arena: ArenaAllocator, s: Shape, r: RowRange): HeapBand {
   const height = r.end - r.start;
   return { ptr: arena.alloc(s.channels * height * s.width * 4), channels: s.channels, height, width: s.width, y0: r.start, fullHeight: s.height };

@@ -5,7 +5,7 @@ import { WINOGRAD_TILE } from '../tiles.js';
 import type { AvgPool2dLayer, Conv2dLayer, MaxPool2dLayer } from '../../spec/types.js';
 import { align, type ArenaAllocator } from './memory.js';
 import type { PackedConv } from './pack.js';
-import { allocBand, f32bits, planPad, split, type Fusion, type HeapBand } from './plan-parts.js';
+import { allocBand, convLabel, f32bits, planPad, split, type Fusion, type HeapBand } from './plan-parts.js';
 import type { Step } from './plan.js';
 import type { Call } from './protocol.js';
 
@@ -128,6 +128,5 @@ export function planWinograd2d(
   arena.release(padded.ptr, padded.bytes);
   arena.release(vPtr, vStride * threads);
   arena.release(mPtr, mStride * threads);
-  const label = `${i}${f.last > i ? `-${f.last}` : ''} conv2d[winograd-2d]${f.bn ? '+batchnorm2d' : ''}${f.act === 1 ? '+relu' : f.act === 2 ? '+leaky_relu' : ''}${pool ? `+${pool.type}` : ''}`;
-  return { step: { kind: 'wasm', label, first: i, last: f.last, phases }, out };
+  return { step: { kind: 'wasm', label: convLabel(i, f, 'winograd-2d'), first: i, last: f.last, phases }, out };
 }

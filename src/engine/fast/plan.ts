@@ -6,9 +6,10 @@ import { outputRowTile } from '../tiles.js';
 import { layerDef } from '../../layers/index.js';
 import type { AvgPool2dLayer, BatchNorm2dLayer, Conv2dLayer, Layer, MaxPool2dLayer, Network } from '../../spec/types.js';
 import { align, ArenaAllocator, type SharedHeap } from './memory.js';
-import { packConv, packConvWinograd, packConvWinograd2d, packDepthwise, rankOneFactors, type PackedConv, type PackedDepthwise, type RankOne } from './pack.js';
-import { allocBand, f32bits, planPad, split, type Fusion, type HeapBand } from './plan-parts.js';
+import { packConv, packConvWinograd, packConvWinograd2d, packConvWinogradSmall, packDepthwise, rankOneFactors, type PackedConv, type PackedDepthwise, type PackedSmall, type RankOne } from './pack.js';
+import { allocBand, convLabel, f32bits, planPad, split, type Fusion, type HeapBand } from './plan-parts.js';
 import { planWinograd2d, winograd2dPoolFits } from './plan-winograd2d.js';
+import { planWinogradSmall, winogradSmallPoolFits } from './plan-winograd-small.js';
 import type { Call } from './protocol.js';
 
 export type { HeapBand } from './plan-parts.js';
@@ -34,16 +35,26 @@ const DW = {
 export type Algorithm = 'auto' | 'direct' | 'winograd' | 'winograd-x';
 
 /**
- * The GEMM-based algorithm of a conv: 2-D Winograd F(4x4,3x3) for 3x3 stride-1 convs (outputRowTile 4),
- * row-wise Winograd F(4,3) for other 3-wide, x-stride-1, x-dilation-1 convs, else direct. 'auto' uses
- * Winograd when there are enough channels to amortise the transforms. The choice depends only on the
+ * The Winograd variant of a conv, or null for the other routines:
+ * - 'small': 3x3 stride-1 convs with 1..7 input channels per group (F(4x4,3x3), products summed over
+ *   channels in registers); 'auto' wants >= 4 outputs per group to share the input transform, and
+ *   leaves rank-1 banks of one input channel to the two 1-D passes;
+ * - '2d': 3x3 stride-1 convs with more channels (F(4x4,3x3), 36 GEMMs);
+ * - 'x': row-wise F(4,3) for other 3-wide, x-stride-1, x-dilation-1 convs.
+ * 'auto' uses '2d' and 'x' with >= 8 channels in and out per group. The choice depends only on the
  * layer, never on the band, so band and whole-map runs compute the same bits.
  */
-export function winogradKind(layer: Conv2dLayer, algorithm: Algorithm): '2d' | 'x' | null {
+export function winogradKind(layer: Conv2dLayer, algorithm: Algorithm): '2d' | 'small' | 'x' | null {
+  if (algorithm === 'direct') return null;
+  const icg = layer.inChannels / layer.groups;
+  const ocg = layer.outChannels / layer.groups;
+  const auto = algorithm === 'auto';
+  if (algorithm !== 'winograd-x' && outputRowTile(layer) > 1 && icg <= 7) {
+    if (!auto || (ocg >= 4 && !(icg === 1 && rankOne(layer)))) return 'small';
+  }
   const fitsX = layer.kernelSize[1] === 3 && layer.stride[1] === 1 && layer.dilation[1] === 1;
-  if (!fitsX || algorithm === 'direct') return null;
-  if (algorithm === 'auto' && (layer.inChannels / layer.groups < 8 || layer.outChannels / layer.groups < 8)) return null;
-  return outputRowTile(layer) > 1 && algorithm !== 'winograd-x' ? '2d' : 'x';
+  if (!fitsX || (auto && (icg < 8 || ocg < 8))) return null;
+  return layer.kernelSize[0] === 3 && outputRowTile(layer) > 1 && algorithm !== 'winograd-x' ? '2d' : 'x';
 }
 
 export function usesWinograd(layer: Conv2dLayer, algorithm: Algorithm): boolean {
@@ -86,7 +97,7 @@ export interface Plan {
 }
 
 /** Packed weights, cached per network and layer (and folded batchnorm) for the life of the engine. */
-export type PackCache = WeakMap<Network, Map<string, PackedConv | PackedDepthwise>>;
+export type PackCache = WeakMap<Network, Map<string, PackedConv | PackedDepthwise | PackedSmall>>;
 
 /** The full-map shape after each layer, from the input's full shape. */
 export function fullShapes(net: Network, input: Shape): Shape[] {
@@ -161,11 +172,19 @@ export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: read
     if (layer.type !== 'conv2d') continue;
     const dw = depthwiseMode(layer, ctx.algorithm);
     const wino = winogradKind(layer, ctx.algorithm);
-    const f = fusionAfter(net, i, lastLayer, outSet, rows, shapes, (pool) => dw === null && (wino !== '2d' || winograd2dPoolFits(pool)));
+    const f = fusionAfter(net, i, lastLayer, outSet, rows, shapes, (pool) => dw === null && (wino === '2d' ? winograd2dPoolFits(pool) : wino === 'small' ? winogradSmallPoolFits(pool) : true));
     fusions.set(i, f);
     const key = packKey(i, f, wino, dw);
     if (!perNet.has(key)) {
-      const pack = dw ? packDepthwise(heap, layer, f.bn, dw === 'separable' ? rankOne(layer) : null) : wino === '2d' ? packConvWinograd2d(heap, layer, f.bn) : wino ? packConvWinograd(heap, layer, f.bn) : packConv(heap, layer, f.bn);
+      const pack = dw
+        ? packDepthwise(heap, layer, f.bn, dw === 'separable' ? rankOne(layer) : null)
+        : wino === '2d'
+          ? packConvWinograd2d(heap, layer, f.bn)
+          : wino === 'small'
+            ? packConvWinogradSmall(heap, layer, f.bn)
+            : wino
+              ? packConvWinograd(heap, layer, f.bn)
+              : packConv(heap, layer, f.bn);
       perNet.set(key, pack);
     }
     i = f.last;
@@ -196,7 +215,11 @@ export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: read
       const wino = winogradKind(layer, ctx.algorithm);
       const packed = perNet.get(packKey(i, f, wino, depthwiseMode(layer, ctx.algorithm)))!;
       const { step, out } =
-        wino === '2d' ? planWinograd2d(arena, threads, layer, packed as PackedConv, f, prev, rows, shapes, i) : planConv(arena, threads, layer, packed, f, prev, rows, shapes, i, wino === 'x');
+        wino === '2d'
+          ? planWinograd2d(arena, threads, layer, packed as PackedConv, f, prev, rows, shapes, i)
+          : wino === 'small'
+            ? planWinogradSmall(arena, threads, layer, packed as PackedSmall, f, prev, rows, shapes, i)
+            : planConv(arena, threads, layer, packed as PackedConv | PackedDepthwise, f, prev, rows, shapes, i, wino === 'x');
       steps.push(step);
       for (let j = i; j <= f.last; j++) bands[j] = out; // only bands[f.last] is meaningful
       retire(prev, prevLayer);
@@ -215,8 +238,8 @@ export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: read
   return { arenaMark, arenaBytes, input: inBand, steps, outputs: outputs.map((o) => bands[o]) };
 }
 
-function packKey(i: number, f: Fusion, wino: '2d' | 'x' | null, dw: 'separable' | 'depthwise' | null): string {
-  return `${i}:${f.bn ? 'bn' : ''}:${dw === 'separable' ? 's' : dw === 'depthwise' ? 'dw' : wino === '2d' ? 'w2' : wino ? 'w' : 'd'}`;
+function packKey(i: number, f: Fusion, wino: '2d' | 'small' | 'x' | null, dw: 'separable' | 'depthwise' | null): string {
+  return `${i}:${f.bn ? 'bn' : ''}:${dw ?? wino ?? 'direct'}`;
 }
 
 function bandBytes(b: HeapBand): number {
@@ -458,8 +481,7 @@ function planConv(
       : split(blocks, threads).map(([b0, b1], t) => (b1 > b0 ? descs.map((d) => ['conv2d_f32', d, 0, items, b0, b1, t] as Call) : [])),
   );
   for (const [ptr, bytes] of transients) arena.release(ptr, bytes);
-  const label = `${i}${f.last > i ? `-${f.last}` : ''} conv2d${wino ? '[winograd-x]' : ''}${f.bn ? '+batchnorm2d' : ''}${f.act === 1 ? '+relu' : f.act === 2 ? '+leaky_relu' : ''}${pool ? `+${pool.type}` : ''}`;
-  return { step: { kind: 'wasm', label, first: i, last: f.last, phases }, out };
+  return { step: { kind: 'wasm', label: convLabel(i, f, wino ? 'winograd-x' : null), first: i, last: f.last, phases }, out };
 }
 
 /** The compute phase of a conv on depthwise_f32 (one descriptor per group; rows split across threads). */
@@ -526,6 +548,5 @@ function planDepthwise(
   }
   if (tmpPtr) arena.release(tmpPtr, tmpStride * threads);
   phases.push(split(R, threads).map(([r0, r1], t) => (r1 > r0 ? descs.map((d) => ['depthwise_f32', d, r0, r1, t] as Call) : [])));
-  const label = `${i}${f.last > i ? `-${f.last}` : ''} conv2d[${packed.separable ? 'separable' : 'depthwise'}]${f.bn ? '+batchnorm2d' : ''}${f.act === 1 ? '+relu' : f.act === 2 ? '+leaky_relu' : ''}`;
-  return { kind: 'wasm', label, first: i, last: f.last, phases };
+  return { kind: 'wasm', label: convLabel(i, f, packed.separable ? 'separable' : 'depthwise'), first: i, last: f.last, phases };
 }

@@ -1,4 +1,4 @@
-// Lavin & Gray's F(4,3) input transform and a clipped store, shared by row-wise (winograd.ts) and 2-D (winograd2d.ts) Winograd.
+// Lavin & Gray's F(4,3) input transform and clipped stores, shared by the row-wise (winograd.ts) and 2-D (winograd2d.ts, winograd-small.ts) Winograd routines.
 
 /** B^T of one axis: (d0..d5) -> 6 values stored at o, o + step, ... (one arithmetic for rows, columns and both algorithms). */
 @inline export function bt(o: usize, step: usize, d0: v128, d1: v128, d2: v128, d3: v128, d4: v128, d5: v128): void {
@@ -39,5 +39,24 @@
     v128.store32_lane(p, v, 0);
     if (n > 1) v128.store32_lane(p, v, 1, 4);
     if (n > 2) v128.store32_lane(p, v, 2, 8);
+  }
+}
+
+/** y [4 rows][4 cols] (lane i = tile i) as 4 rows of 16 pixels from column x0: transposed, clipped to rows [0, limit) and columns < ow. */
+export function storeTileRows(y: usize, out: usize, pitch: i32, first: i32, limit: i32, x0: i32, ow: i32): void {
+  for (let ry = 0; ry < 4; ry++) {
+    const row = first + ry;
+    if (row < 0 || row >= limit) continue;
+    const a = y + <usize>ry * 64;
+    const o = out + (<usize>(row * pitch + x0) << 2);
+    const y0 = v128.load(a), y1 = v128.load(a, 16), y2 = v128.load(a, 32), y3 = v128.load(a, 48);
+    const a0 = v128.shuffle<f32>(y0, y1, 0, 4, 1, 5);
+    const a1 = v128.shuffle<f32>(y0, y1, 2, 6, 3, 7);
+    const b0 = v128.shuffle<f32>(y2, y3, 0, 4, 1, 5);
+    const b1 = v128.shuffle<f32>(y2, y3, 2, 6, 3, 7);
+    storeTail(o, v128.shuffle<f32>(a0, b0, 0, 1, 4, 5), ow - x0);
+    storeTail(o + 16, v128.shuffle<f32>(a0, b0, 2, 3, 6, 7), ow - x0 - 4);
+    storeTail(o + 32, v128.shuffle<f32>(a1, b1, 0, 1, 4, 5), ow - x0 - 8);
+    storeTail(o + 48, v128.shuffle<f32>(a1, b1, 2, 3, 6, 7), ow - x0 - 12);
   }
 }

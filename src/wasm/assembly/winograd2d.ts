@@ -10,7 +10,7 @@
 // split of tile rows or channel blocks between threads gives the same bytes.
 import { gemmRow } from './conv2d';
 import { activate } from './igemm';
-import { bt, btRow4, storeTail } from './f43';
+import { bt, btRow4, storeTail, storeTileRows } from './f43';
 
 export const W2_IN: i32 = 0; // padded input: channel 0, first padded row of tile row 0
 export const W2_IN_PLANE: i32 = 1; // floats per padded channel
@@ -149,29 +149,10 @@ function outputTiles(d: usize, t: i32, n: i32, oc: i32, mc: usize, mxi: usize, s
         const py = y + (<usize>i << 4);
         v128.store(py, activate(f32x4.add(v128.load(py), vb), act, vslope));
       }
-      if (pool == 0) storeRows(y, out, first, rows, pitch, q << 2, ow);
+      if (pool == 0) storeTileRows(y, out, pitch, first, rows, q << 2, ow);
       else if (pk == 2) storePooled2(y, pool, f32x4.splat(reinterpret<f32>(field(d, W2_POOL_DIV))), out, first, rows, pitch, q << 1, ow);
       else storePooled4(y, pool, f32x4.splat(reinterpret<f32>(field(d, W2_POOL_DIV))), out, first, rows, pitch, q, ow);
     }
-  }
-}
-
-/** y [4 rows][4 cols] (lane i = tile i): transposed so each row's 16 pixels are contiguous, stored from column x. */
-function storeRows(y: usize, out: usize, first: i32, rows: i32, pitch: i32, x: i32, ow: i32): void {
-  for (let ry = 0; ry < 4; ry++) {
-    const row = first + ry;
-    if (row < 0 || row >= rows) continue;
-    const s = y + <usize>ry * 64;
-    const y0 = v128.load(s), y1 = v128.load(s, 16), y2 = v128.load(s, 32), y3 = v128.load(s, 48);
-    const a0 = v128.shuffle<f32>(y0, y1, 0, 4, 1, 5);
-    const a1 = v128.shuffle<f32>(y0, y1, 2, 6, 3, 7);
-    const b0 = v128.shuffle<f32>(y2, y3, 0, 4, 1, 5);
-    const b1 = v128.shuffle<f32>(y2, y3, 2, 6, 3, 7);
-    const o = out + (<usize>(row * pitch + x) << 2);
-    storeTail(o, v128.shuffle<f32>(a0, b0, 0, 1, 4, 5), ow - x);
-    storeTail(o + 16, v128.shuffle<f32>(a0, b0, 2, 3, 6, 7), ow - x - 4);
-    storeTail(o + 32, v128.shuffle<f32>(a1, b1, 0, 1, 4, 5), ow - x - 8);
-    storeTail(o + 48, v128.shuffle<f32>(a1, b1, 2, 3, 6, 7), ow - x - 12);
   }
 }
 

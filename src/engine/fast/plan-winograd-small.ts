@@ -1,0 +1,95 @@
+// Plans a 3x3 stride-1 conv with 1..7 input channels per group on winograd_small_f32 (src/wasm/assembly/winograd-small.ts).
+import type { RowRange } from '../band.js';
+import type { Shape } from '../tensor.js';
+import type { AvgPool2dLayer, Conv2dLayer, MaxPool2dLayer } from '../../spec/types.js';
+import { align, type ArenaAllocator } from './memory.js';
+import type { PackedSmall } from './pack.js';
+import { allocBand, convLabel, f32bits, planPad, split, type Fusion, type HeapBand } from './plan-parts.js';
+import type { Step } from './plan.js';
+import { WINOGRAD_TILE } from '../tiles.js';
+import type { Call } from './protocol.js';
+
+// Descriptor fields: keep in step with src/wasm/assembly/winograd-small.ts (documented in src/wasm/README.md).
+const WS = {
+  IN: 0, IN_PLANE: 1, IN_PITCH: 2, C: 3, OC: 4, W: 5, BIAS: 6, S: 7, TQ: 8, OUT: 9, OUT_PLANE: 10, OUT_PITCH: 11, OW: 12, ROW0: 13, ROWS: 14,
+  ACT: 15, SLOPE: 16, UNIT: 17, POOL: 18, PKH: 19, PKW: 20, POOL_OW: 21, POOL_DIV: 22, SCRATCH: 23, SCRATCH_STRIDE: 24, WORDS: 25,
+} as const;
+
+/**
+ * Pools the routine folds in (conv rows of a unit pooled from an L2 buffer): stride = kernel, and the
+ * stride a multiple or a divisor of the tile, so units of max(tile, stride) conv rows are both whole
+ * tiles and whole windows.
+ */
+export function winogradSmallPoolFits(pool: MaxPool2dLayer | AvgPool2dLayer): boolean {
+  const s = pool.stride[0];
+  const t = WINOGRAD_TILE;
+  return pool.kernelSize[0] === s && pool.kernelSize[1] === pool.stride[1] && (s % t === 0 || t % s === 0) && s <= 16;
+}
+
+export function planWinogradSmall(
+  arena: ArenaAllocator,
+  threads: number,
+  layer: Conv2dLayer,
+  packed: PackedSmall,
+  f: Fusion,
+  prev: HeapBand,
+  rows: readonly RowRange[],
+  shapes: readonly Shape[],
+  i: number,
+): { step: Step; out: HeapBand } {
+  const tile = WINOGRAD_TILE;
+  const pool = f.pool;
+  const ps = pool ? pool.stride[0] : 1;
+  const unit = Math.max(tile, ps);
+  const outRows = pool ? rows[f.last] : rows[i];
+  const out = allocBand(arena, pool ? shapes[f.last] : shapes[i], outRows);
+  // Units of `unit` conv rows covering the conv rows the outputs need.
+  const u0 = Math.floor((outRows.start * ps) / unit);
+  const u1 = Math.ceil((outRows.end * ps) / unit);
+  const ow = shapes[i].width;
+  const tq = Math.ceil(Math.ceil(ow / tile) / 4);
+  const pad = layer.padding;
+  // Tile row t reads padded rows t*S .. t*S + 5; group q reads columns 4qS .. 4qS + 3S + 5 (+ the loads' spill, covered by slack).
+  const padded = planPad(arena, threads, layer, prev, u0 * unit - pad.top, (u1 - u0) * unit + 6 - tile, Math.max(prev.width + pad.left + pad.right, tq * 4 * tile + 6 - tile), i);
+  const icg = layer.inChannels / layer.groups;
+  const ocg = packed.ocPerGroup;
+  const rowsBytes = pool ? (ocg * (unit * ow + 16) + ow + 16) * 4 : 0;
+  const scratchStride = align(2048 + icg * 36 * 16 + rowsBytes + 256, 64);
+  const scratch = arena.alloc(scratchStride * threads);
+  const descs: number[] = [];
+  for (let g = 0; g < layer.groups; g++) {
+    const d = new Int32Array(WS.WORDS);
+    d[WS.IN] = padded.ptr + g * icg * padded.rows * padded.pitch * 4;
+    d[WS.IN_PLANE] = padded.rows * padded.pitch;
+    d[WS.IN_PITCH] = padded.pitch;
+    d[WS.C] = icg;
+    d[WS.OC] = ocg;
+    d[WS.W] = packed.groups[g].w;
+    d[WS.BIAS] = packed.groups[g].bias;
+    d[WS.S] = tile;
+    d[WS.TQ] = tq;
+    d[WS.OUT] = out.ptr + g * ocg * out.height * out.width * 4;
+    d[WS.OUT_PLANE] = out.height * out.width;
+    d[WS.OUT_PITCH] = out.width;
+    d[WS.OW] = ow;
+    d[WS.ROW0] = (u0 * unit) / ps - outRows.start;
+    d[WS.ROWS] = out.height;
+    d[WS.ACT] = f.act;
+    d[WS.SLOPE] = f32bits(f.slope);
+    d[WS.UNIT] = unit;
+    if (pool) {
+      d[WS.POOL] = pool.type === 'maxpool2d' ? 1 : 2;
+      d[WS.PKH] = pool.kernelSize[0];
+      d[WS.PKW] = pool.kernelSize[1];
+      d[WS.POOL_OW] = out.width;
+      d[WS.POOL_DIV] = f32bits(pool.type === 'avgpool2d' ? (pool.divisorOverride ?? pool.kernelSize[0] * pool.kernelSize[1]) : 1);
+    }
+    d[WS.SCRATCH] = scratch;
+    d[WS.SCRATCH_STRIDE] = scratchStride;
+    descs.push(arena.putI32(d));
+  }
+  const phases: Call[][][] = [padded.phase, split(u1 - u0, threads).map(([a, b], t) => (b > a ? descs.map((d) => ['winograd_small_f32', d, a, b, t] as Call) : []))];
+  arena.release(padded.ptr, padded.bytes);
+  arena.release(scratch, scratchStride * threads);
+  return { step: { kind: 'wasm', label: convLabel(i, f, 'winograd-small'), first: i, last: f.last, phases }, out };
+}

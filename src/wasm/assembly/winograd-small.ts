@@ -1,0 +1,175 @@
+// 2-D Winograd F(4x4,3x3) for 3x3 stride-1 convs with few input channels (1..7 per group).
+//
+// With so few channels there is no GEMM worth the name: for 4 tiles at a time the input transform of
+// every channel stays in L1 scratch, and each output channel's 36 products are summed over the
+// channels in order and fed straight into the output transform (A^T along x, then y), + bias,
+// activation: 36 C multiplies per 16 outputs instead of 144 C. (F(2x2,5x5) on the same 6x6 tiles was
+// tried for 5x5 banks: 4 outputs per 36 products cost more than the direct path, 186 vs 106 ms on W3.)
+// Tiles are anchored at output row 0 of the full map (outputRowTile in src/engine/tiles.ts), so an
+// output's bits depend only on its tile: bands and thread splits give identical bytes.
+import { activate } from './igemm';
+import { bt, btRow4, storeTileRows } from './f43';
+import { pool_rows_f32 } from './pool';
+
+export const WS_IN: i32 = 0; // padded input: channel 0, first padded row of tile row 0
+export const WS_IN_PLANE: i32 = 1; // floats per padded channel
+export const WS_IN_PITCH: i32 = 2; // floats per padded row
+export const WS_C: i32 = 3; // input channels (this group)
+export const WS_OC: i32 = 4; // output channels (this group)
+export const WS_W: i32 = 5; // U: f32 [OC][C][36]
+export const WS_BIAS: i32 = 6; // f32[OC]
+export const WS_S: i32 = 7; // tile stride: 4
+export const WS_TQ: i32 = 8; // groups of 4 tiles per tile row
+export const WS_OUT: i32 = 9; // local output row 0, channel 0 (the pool's output when POOL != 0)
+export const WS_OUT_PLANE: i32 = 10;
+export const WS_OUT_PITCH: i32 = 11;
+export const WS_OW: i32 = 12; // conv output columns
+export const WS_ROW0: i32 = 13; // local output row (pooled when POOL != 0) of unit 0's first row (<= 0)
+export const WS_ROWS: i32 = 14; // local output rows stored: [0, ROWS)
+export const WS_ACT: i32 = 15;
+export const WS_SLOPE: i32 = 16; // f32 bits
+export const WS_UNIT: i32 = 17; // conv rows per unit of work: S, or the pool stride when it is a multiple of S
+export const WS_POOL: i32 = 18; // 0 none, 1 max, 2 avg
+export const WS_PKH: i32 = 19; // pool kernel = stride
+export const WS_PKW: i32 = 20;
+export const WS_POOL_OW: i32 = 21;
+export const WS_POOL_DIV: i32 = 22; // f32 bits
+export const WS_SCRATCH: i32 = 23; // per thread: 2 KiB of transforms, V [C][36] x 16 bytes, then (pool) conv rows [OC][UNIT * OW + 16] and OW + 16 floats
+export const WS_SCRATCH_STRIDE: i32 = 24; // bytes per thread
+export const WS_WORDS: i32 = 25;
+
+@inline function field(d: usize, i: i32): i32 {
+  return load<i32>(d + (<usize>i << 2));
+}
+
+/** Units [u0, u1) (relative to the descriptor's unit 0) on thread tid. */
+export function winograd_small_f32(d: usize, u0: i32, u1: i32, tid: i32): void {
+  const s = field(d, WS_S);
+  const unit = field(d, WS_UNIT);
+  const c = field(d, WS_C);
+  const oc = field(d, WS_OC);
+  const ow = field(d, WS_OW);
+  const pool = field(d, WS_POOL);
+  const scratch: usize = <usize>field(d, WS_SCRATCH) + <usize>(tid * field(d, WS_SCRATCH_STRIDE));
+  const v = scratch + 2048;
+  const rowsBuf = v + <usize>(c * 36 * 16);
+  const plane = unit * ow + 16;
+  for (let u = u0; u < u1; u++) {
+    for (let tr = 0; tr < unit / s; tr++) {
+      const t = u * (unit / s) + tr;
+      // Where the tile row's s output rows go: the conv-row buffer of a pooled unit, or the output band.
+      let out: usize, outPlane: i32, outPitch: i32, first: i32, limit: i32;
+      if (pool != 0) {
+        out = rowsBuf;
+        outPlane = plane;
+        outPitch = ow;
+        first = tr * s;
+        limit = unit;
+      } else {
+        out = <usize>field(d, WS_OUT);
+        outPlane = field(d, WS_OUT_PLANE);
+        outPitch = field(d, WS_OUT_PITCH);
+        first = field(d, WS_ROW0) + t * s;
+        limit = field(d, WS_ROWS);
+        if (first + s <= 0 || first >= limit) continue;
+      }
+      tileRow(d, t, v, scratch, out, outPlane, outPitch, first, limit);
+    }
+    if (pool != 0) {
+      const pk = field(d, WS_PKH);
+      const rows = field(d, WS_ROWS);
+      const py0 = field(d, WS_ROW0) + u * (unit / pk);
+      for (let j = 0; j < unit / pk; j++) {
+        const py = py0 + j;
+        if (py < 0 || py >= rows) continue;
+        pool_rows_f32(pool, rowsBuf + (<usize>(j * pk * ow) << 2), oc, pk, ow, plane, field(d, WS_PKW), field(d, WS_PKW), field(d, WS_POOL_OW),
+          <usize>field(d, WS_OUT) + (<usize>(py * field(d, WS_OUT_PITCH)) << 2), field(d, WS_OUT_PLANE), reinterpret<f32>(field(d, WS_POOL_DIV)), rowsBuf + (<usize>(oc * plane) << 2));
+      }
+    }
+  }
+}
+
+/**
+ * Tile row t: for each group of 4 tiles, V of every channel into v ([C][36], lane i = tile i), then
+ * per output channel the products summed over channels, the output transform, bias and activation,
+ * stored as rows first.. of out (only rows in [0, limit) and columns < OW).
+ */
+function tileRow(d: usize, t: i32, v: usize, scratch: usize, out: usize, outPlane: i32, outPitch: i32, first: i32, limit: i32): void {
+  const s = field(d, WS_S);
+  const c = field(d, WS_C);
+  const oc = field(d, WS_OC);
+  const ow = field(d, WS_OW);
+  const pitch = field(d, WS_IN_PITCH);
+  const inPlane = field(d, WS_IN_PLANE);
+  const tq = field(d, WS_TQ);
+  const w: usize = <usize>field(d, WS_W);
+  const bias: usize = <usize>field(d, WS_BIAS);
+  const act = field(d, WS_ACT);
+  const vslope = f32x4.splat(reinterpret<f32>(field(d, WS_SLOPE)));
+  const src: usize = <usize>field(d, WS_IN) + (<usize>(t * s * pitch) << 2);
+  const rowT = scratch; // [6][6] row transforms, then [6][4] A^T along x
+  const y = scratch + 1024; // [4][4] outputs
+  for (let q = 0; q < tq; q++) {
+    const x0 = q * 4 * s;
+    for (let ch = 0; ch < c; ch++) {
+      const p = src + (<usize>(ch * inPlane + x0) << 2);
+      for (let r = 0; r < 6; r++) btRow4(p + (<usize>(r * pitch) << 2), rowT + <usize>r * 96, 16);
+      const vc = v + <usize>(ch * 36 * 16);
+      for (let x = 0; x < 6; x++) {
+        const a = rowT + (<usize>x << 4);
+        bt(vc + (<usize>x << 4), 96, v128.load(a), v128.load(a, 96), v128.load(a, 192), v128.load(a, 288), v128.load(a, 384), v128.load(a, 480));
+      }
+    }
+    for (let o = 0; o < oc; o++) {
+      const u = w + <usize>(o * c * 36 * 4);
+      for (let i = 0; i < 6; i++) {
+        // Products of transform row i, summed over channels in order.
+        const ui = u + <usize>(i * 24);
+        const vi = v + <usize>(i * 96);
+        let m0 = f32x4.mul(v128.load32_splat(ui), v128.load(vi));
+        let m1 = f32x4.mul(v128.load32_splat(ui, 4), v128.load(vi, 16));
+        let m2 = f32x4.mul(v128.load32_splat(ui, 8), v128.load(vi, 32));
+        let m3 = f32x4.mul(v128.load32_splat(ui, 12), v128.load(vi, 48));
+        let m4 = f32x4.mul(v128.load32_splat(ui, 16), v128.load(vi, 64));
+        let m5 = f32x4.mul(v128.load32_splat(ui, 20), v128.load(vi, 80));
+        for (let ch = 1; ch < c; ch++) {
+          const uc = u + <usize>(ch * 144 + i * 24);
+          const vc = v + <usize>(ch * 576 + i * 96);
+          m0 = f32x4.add(m0, f32x4.mul(v128.load32_splat(uc), v128.load(vc)));
+          m1 = f32x4.add(m1, f32x4.mul(v128.load32_splat(uc, 4), v128.load(vc, 16)));
+          m2 = f32x4.add(m2, f32x4.mul(v128.load32_splat(uc, 8), v128.load(vc, 32)));
+          m3 = f32x4.add(m3, f32x4.mul(v128.load32_splat(uc, 12), v128.load(vc, 48)));
+          m4 = f32x4.add(m4, f32x4.mul(v128.load32_splat(uc, 16), v128.load(vc, 64)));
+          m5 = f32x4.add(m5, f32x4.mul(v128.load32_splat(uc, 20), v128.load(vc, 80)));
+        }
+        atx(rowT + <usize>i * 64, m0, m1, m2, m3, m4, m5);
+      }
+      const vb = v128.load32_splat(bias + (<usize>o << 2));
+      for (let x = 0; x < 4; x++) {
+        const a = rowT + (<usize>x << 4);
+        aty(y + (<usize>x << 4), v128.load(a), v128.load(a, 64), v128.load(a, 128), v128.load(a, 192), v128.load(a, 256), v128.load(a, 320), vb, act, vslope);
+      }
+      storeTileRows(y, out + (<usize>(o * outPlane) << 2), outPitch, first, limit, x0, ow);
+    }
+  }
+}
+
+/** A^T along x: 4 values stored 16 bytes apart from o. */
+@inline function atx(o: usize, m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128): void {
+  const s12 = f32x4.add(m1, m2), d12 = f32x4.sub(m1, m2);
+  const s34 = f32x4.add(m3, m4), d34 = f32x4.sub(m3, m4);
+  v128.store(o, f32x4.add(f32x4.add(m0, s12), s34));
+  v128.store(o, f32x4.add(d12, f32x4.mul(f32x4.splat(2), d34)), 16);
+  v128.store(o, f32x4.add(s12, f32x4.mul(f32x4.splat(4), s34)), 32);
+  v128.store(o, f32x4.add(f32x4.add(d12, f32x4.mul(f32x4.splat(8), d34)), m5), 48);
+}
+
+/** A^T along y, + bias, activation: output rows 64 bytes apart from o. */
+@inline function aty(o: usize, m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128, vb: v128, act: i32, vslope: v128): void {
+  const s12 = f32x4.add(m1, m2), d12 = f32x4.sub(m1, m2);
+  const s34 = f32x4.add(m3, m4), d34 = f32x4.sub(m3, m4);
+  v128.store(o, activate(f32x4.add(f32x4.add(f32x4.add(m0, s12), s34), vb), act, vslope));
+  v128.store(o, activate(f32x4.add(f32x4.add(d12, f32x4.mul(f32x4.splat(2), d34)), vb), act, vslope), 64);
+  v128.store(o, activate(f32x4.add(f32x4.add(s12, f32x4.mul(f32x4.splat(4), s34)), vb), act, vslope), 128);
+  v128.store(o, activate(f32x4.add(f32x4.add(f32x4.add(d12, f32x4.mul(f32x4.splat(8), d34)), m5), vb), act, vslope), 192);
+}
