@@ -46,6 +46,14 @@ function randomCase(seed: number): Case {
   }
 }
 
+/** Rows [out.start, out.end) of every channel of a whole map. */
+function bandRows(data: Float32Array, s: Shape, out: { start: number; end: number }): Float32Array {
+  const n = out.end - out.start;
+  const res = new Float32Array(s.channels * n * s.width);
+  for (let ch = 0; ch < s.channels; ch++) res.set(data.subarray((ch * s.height + out.start) * s.width, (ch * s.height + out.end) * s.width), ch * n * s.width);
+  return res;
+}
+
 function bandOf(c: Case, rows: { start: number; end: number }) {
   const n = rows.end - rows.start, w = c.input.width;
   const data = new Float32Array(c.input.channels * n * w);
@@ -64,6 +72,23 @@ group('fast engine: 2-D Winograd F(4x4,3x3)', () => {
     expect(neededRows({ ...tiled, paddingMode: 'reflect' }, { start: 9, end: 10 }, 10)).toEqual({ start: 7, end: 10 });
     const strided: Layer = { ...base, kernelSize: [3, 3], stride: [2, 2] };
     expect(neededRows(strided, { start: 5, end: 6 }, 20)).toEqual({ start: 9, end: 12 });
+  });
+
+  it('splits wide tile rows into column chunks that keep U, V and M in L2 (64 -> 64 channels, 97 wide: chunks of 16 + 12 tiles), bit-identical across threads and bands', async () => {
+    const r = mulberry32(64);
+    const conv = conv3x3(r, 0, 64, 64);
+    const c: Case = { net: network(64, [conv, { type: 'relu', index: 1 }]), input: { channels: 64, height: 11, width: 97, data: Float32Array.from({ length: 64 * 11 * 97 }, () => r() * 2 - 1) }, shapes: [] };
+    c.shapes.push(...shapesOf(c.net.layers, c.input)!);
+    const ref = await wholeRun(reference, c);
+    const outs = await Promise.all([1, 2, 3].map((t) => wholeRun(engines.get(t)!, c)));
+    expect(engines.get(3)!.lastTimings.map((s) => s.label)).toContain('0-1 conv2d[winograd-2d]+relu');
+    expect(firstMismatch(outs[0].data, ref.data, outs[0])).toBeNull();
+    expect(sameBytes(outs[1].data, outs[0].data) && sameBytes(outs[2].data, outs[0].data)).toBe(true);
+    const s = c.shapes[1];
+    const out = { start: 5, end: s.height };
+    const { rows, input } = rowsFor(c.net, c.input.height, c.shapes, 1, out);
+    const [got] = await engines.get(2)!.run(c.net, bandOf(c, input), rows, [1]);
+    expect(sameBytes(got.tensor.data, bandRows(outs[0].data, s, out))).toBe(true);
   });
 
   it('matches the reference (all padding modes, fused and unfused pools, sizes around tiles); threads 1, 2, 3 and band splits give identical bytes', async () => {

@@ -12,11 +12,13 @@ import type { Call } from './protocol.js';
 // Descriptor fields: keep in step with src/wasm/assembly/winograd2d.ts (documented in src/wasm/README.md).
 const W2 = {
   IN: 0, IN_PLANE: 1, IN_PITCH: 2, C: 3, W: 4, W_XI: 5, OCB: 6, OC: 7, BIAS: 8, TP: 9, NR: 10, V: 11, V_STRIDE: 12, M: 13, M_STRIDE: 14,
-  OFFS: 15, ZERO: 16, OUT: 17, OUT_PLANE: 18, OUT_PITCH: 19, OW: 20, ROW0: 21, ROWS: 22, ACT: 23, SLOPE: 24, POOL: 25, PK: 26, POOL_DIV: 27, V_XI: 28, M_XI: 29, WORDS: 30,
+  OFFS: 15, ZERO: 16, OUT: 17, OUT_PLANE: 18, OUT_PITCH: 19, OW: 20, ROW0: 21, ROWS: 22, ACT: 23, SLOPE: 24, POOL: 25, PK: 26, POOL_DIV: 27, V_XI: 28, M_XI: 29, TC: 30, WORDS: 31,
 } as const;
 
-/** Tiles per GEMM strip the planner aims for: U is streamed once per chunk, so shorter chunks would make the GEMMs wait on memory. */
+/** Tiles per chunk the planner aims for when U does not fit in L2: U is streamed once per chunk, so shorter chunks would make the GEMMs wait on memory. */
 const CHUNK_TILES = 32;
+/** L2 bytes a chunk may fill with U, V and M when U fits (1 MiB per core here, some left for the input rows). */
+const L2_BUDGET = 900 * 1024;
 
 /**
  * Pools the output transform folds in: kernel = stride, 2 or 4 on both axes, so a 4x4 tile holds whole
@@ -69,8 +71,15 @@ export function planWinograd2d(
   const icg = layer.inChannels / layer.groups;
   const ocg = packed.ocPerGroup;
   const blocks = packed.blocks;
-  const nr = Math.max(1, Math.min(nt, Math.ceil(CHUNK_TILES / tp)));
-  const vp = nr * tp;
+  // When U fits in L2, chunks small enough to keep U, V and M there (W2's 64 -> 64 at 224x224 scaled
+  // 1.2x from 1 to 2 threads with whole 56-tile rows, the two cores contending for L3); otherwise
+  // chunks of at least CHUNK_TILES tiles, so streaming U from memory is amortised.
+  const uBytes = 36 * icg * blocks * 4 * 4;
+  const tileBytes = 36 * (icg + blocks * 4) * 4;
+  const fitTiles = Math.floor((L2_BUDGET - uBytes) / tileBytes / 4) * 4;
+  const tc = uBytes <= 0.7 * L2_BUDGET && fitTiles >= 8 && fitTiles < tp ? fitTiles : tp;
+  const nr = tc < tp ? 1 : Math.max(1, Math.min(nt, Math.ceil(CHUNK_TILES / tp)));
+  const vp = nr * tc;
   const vxi = oddLines(icg * vp * 4);
   const mxi = oddLines(blocks * 4 * vp * 4);
   const vStride = align(36 * vxi + 256, 64);
@@ -99,6 +108,7 @@ export function planWinograd2d(
     d[W2.M_STRIDE] = mStride;
     d[W2.V_XI] = vxi;
     d[W2.M_XI] = mxi;
+    d[W2.TC] = tc;
     d[W2.OFFS] = offsPtr;
     d[W2.ZERO] = zeroPtr;
     d[W2.OUT] = out.ptr + g * ocg * out.height * out.width * 4;

@@ -42,7 +42,8 @@ export const W2_PK: i32 = 26; // pool kernel = stride, both axes: 2 or 4
 export const W2_POOL_DIV: i32 = 27; // f32 bits: avg divisor
 export const W2_V_XI: i32 = 28; // bytes between V's 36 planes (an odd number of 64-byte lines, see the planner)
 export const W2_M_XI: i32 = 29; // bytes between M's 36 planes (likewise)
-export const W2_WORDS: i32 = 30;
+export const W2_TC: i32 = 30; // tiles per chunk along x: TP for whole tile rows, fewer (a multiple of 4) to keep V, M and U in L2
+export const W2_WORDS: i32 = 31;
 
 @inline function field(d: usize, i: i32): i32 {
   return load<i32>(d + (<usize>i << 2));
@@ -54,7 +55,8 @@ export function winograd2d_f32(d: usize, t0: i32, t1: i32, b0: i32, b1: i32, tid
   const tp = field(d, W2_TP);
   const nr = field(d, W2_NR);
   const ocb = field(d, W2_OCB);
-  const vp = nr * tp;
+  const tc = field(d, W2_TC);
+  const vp = nr * tc;
   const v: usize = <usize>field(d, W2_V) + <usize>(tid * field(d, W2_V_STRIDE));
   const m: usize = <usize>field(d, W2_M) + <usize>(tid * field(d, W2_M_STRIDE));
   const vxi = <usize>field(d, W2_V_XI);
@@ -66,31 +68,33 @@ export function winograd2d_f32(d: usize, t0: i32, t1: i32, b0: i32, b1: i32, tid
   const zero: usize = <usize>field(d, W2_ZERO);
   for (let t = t0; t < t1; t += nr) {
     const n = min(nr, t1 - t);
-    for (let ch = 0; ch < c; ch++) inputTiles(d, t, n, ch, v + (<usize>(ch * vp) << 2), vxi, scratch);
-    for (let xi = 0; xi < 36; xi++) {
-      gemmRow(w + <usize>xi * wxi, offs, c, v + <usize>xi * vxi, zero, 0, m + <usize>xi * mxi + (<usize>(b0 * 4 * vp) << 2), <usize>vp << 2, b1 - b0, (b1 - b0) * 4, n * tp, 0, 0);
+    for (let x0 = 0; x0 < tp; x0 += tc) {
+      const cols = min(tc, tp - x0);
+      for (let ch = 0; ch < c; ch++) inputTiles(d, t, n, x0, cols, ch, v + (<usize>(ch * vp) << 2), vxi, scratch);
+      for (let xi = 0; xi < 36; xi++) {
+        gemmRow(w + <usize>xi * wxi, offs, c, v + <usize>xi * vxi, zero, 0, m + <usize>xi * mxi + (<usize>(b0 * 4 * vp) << 2), <usize>vp << 2, b1 - b0, (b1 - b0) * 4, n * cols, 0, 0);
+      }
+      const c1 = min(b1 * 4, field(d, W2_OC));
+      for (let oc = b0 * 4; oc < c1; oc++) outputTiles(d, t, n, x0, cols, oc, m + (<usize>(oc * vp) << 2), mxi, scratch);
     }
-    const c1 = min(b1 * 4, field(d, W2_OC));
-    for (let oc = b0 * 4; oc < c1; oc++) outputTiles(d, t, n, oc, m + (<usize>(oc * vp) << 2), mxi, scratch);
   }
 }
 
 /**
- * V for channel ch of tile rows t..t+n-1, 4 tiles at a time (lane i = tile 4q + i): B^T along x of
+ * V for channel ch of tiles [x0, x0 + cols) of tile rows t..t+n-1, 4 tiles at a time (lane i = tile 4q + i): B^T along x of
  * the 6 input rows into scratch [6 rows][6], then B^T along y into V[xi = 6 yi + xi_x][ch][tile].
  */
-function inputTiles(d: usize, t: i32, n: i32, ch: i32, vc: usize, vxi: usize, scratch: usize): void {
+function inputTiles(d: usize, t: i32, n: i32, x0: i32, cols: i32, ch: i32, vc: usize, vxi: usize, scratch: usize): void {
   const pitch = field(d, W2_IN_PITCH);
-  const tp = field(d, W2_TP);
   const src: usize = <usize>field(d, W2_IN) + (<usize>(ch * field(d, W2_IN_PLANE)) << 2);
   for (let tr = 0; tr < n; tr++) {
     const row0 = src + (<usize>((t + tr) * 4 * pitch) << 2);
-    for (let q = 0; q < tp; q += 4) {
+    for (let q = x0; q < x0 + cols; q += 4) {
       for (let r = 0; r < 6; r++) {
         // Tiles 4q..4q+3 read columns 4q..4q+19; lanes past 4 TP + 1 are never used (pitch and slack cover the loads).
         btRow4(row0 + (<usize>(r * pitch + 4 * q) << 2), scratch + <usize>r * 96, 16);
       }
-      const o = vc + (<usize>(tr * tp + q) << 2);
+      const o = vc + (<usize>(tr * cols + q - x0) << 2);
       for (let x = 0; x < 6; x++) {
         const s = scratch + (<usize>x << 4);
         bt(o + <usize>x * vxi, 6 * vxi, v128.load(s), v128.load(s, 96), v128.load(s, 192), v128.load(s, 288), v128.load(s, 384), v128.load(s, 480));
@@ -114,12 +118,11 @@ function inputTiles(d: usize, t: i32, n: i32, ch: i32, vc: usize, vxi: usize, sc
 }
 
 /**
- * Output transform of channel oc (products at mc, xi planes mxi bytes apart) for tile rows t..t+n-1:
+ * Output transform of channel oc (products at mc, xi planes mxi bytes apart) for tiles [x0, x0 + cols) of tile rows t..t+n-1:
  * A^T along x into scratch [6][4], A^T along y into scratch y [4 rows][4 cols] (+ bias, activation),
  * then stored as rows, or pooled (rows first, then columns, as pool_rows_f32 reduces) and stored.
  */
-function outputTiles(d: usize, t: i32, n: i32, oc: i32, mc: usize, mxi: usize, scratch: usize): void {
-  const tp = field(d, W2_TP);
+function outputTiles(d: usize, t: i32, n: i32, x0: i32, cols: i32, oc: i32, mc: usize, mxi: usize, scratch: usize): void {
   const ow = field(d, W2_OW);
   const row0 = field(d, W2_ROW0);
   const rows = field(d, W2_ROWS);
@@ -135,8 +138,8 @@ function outputTiles(d: usize, t: i32, n: i32, oc: i32, mc: usize, mxi: usize, s
   for (let tr = 0; tr < n; tr++) {
     const first = row0 + (t + tr) * per;
     if (first + per <= 0 || first >= rows) continue;
-    for (let q = 0; q < tp; q += 4) {
-      const p = mc + (<usize>(tr * tp + q) << 2);
+    for (let q = x0; q < x0 + cols; q += 4) {
+      const p = mc + (<usize>(tr * cols + q - x0) << 2);
       for (let r = 0; r < 6; r++) {
         const pr = p + <usize>(6 * r) * mxi;
         at(scratch + <usize>r * 64, 16, v128.load(pr), v128.load(pr + mxi), v128.load(pr + 2 * mxi), v128.load(pr + 3 * mxi), v128.load(pr + 4 * mxi), v128.load(pr + 5 * mxi));
