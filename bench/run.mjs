@@ -42,28 +42,36 @@ if (!json) {
   console.log(`machine ${header.machine}, Node ${header.node}, threads ${threadList.join(' and ')}, ${runs} runs (median), load average ${header.loadavg.join(' ')}`);
 }
 
-const results = [];
+// Every thread count runs each workload in the same rounds, alternating run by run: this host has slow and fast
+// phases lasting minutes, and alternating puts each thread count in the same phases, so the ratios hold.
+const engines = [];
 for (const threads of threadList) {
   const engine = await FastEngine.create(threads, algorithm);
   engine.profile = true;
-  for (const w of workloads().filter((w) => only.includes(w.id))) {
-    const input = inputFor(w);
-    const shapes = fullShapes(w.net, input);
-    const rows = shapes.map((s) => ({ start: 0, end: s.height }));
-    const band = { tensor: input, y0: 0, fullHeight: input.height };
-    const outputs = [w.net.layers.length - 1];
-    await engine.run(w.net, band, rows, outputs); // plan, pack, warm up
-    const times = [];
-    const steps = new Map();
-    for (let r = 0; r < runs; r++) {
+  engines.push({ threads, engine });
+}
+const results = [];
+for (const w of workloads().filter((w) => only.includes(w.id))) {
+  const input = inputFor(w);
+  const shapes = fullShapes(w.net, input);
+  const rows = shapes.map((s) => ({ start: 0, end: s.height }));
+  const band = { tensor: input, y0: 0, fullHeight: input.height };
+  const outputs = [w.net.layers.length - 1];
+  const per = engines.map(() => ({ times: [], steps: new Map() }));
+  for (const { engine } of engines) await engine.run(w.net, band, rows, outputs); // plan, pack, warm up
+  for (let r = 0; r < runs; r++) {
+    for (const [k, { engine }] of engines.entries()) {
       const t0 = performance.now();
       await engine.run(w.net, band, rows, outputs);
-      times.push(performance.now() - t0);
+      per[k].times.push(performance.now() - t0);
       for (const s of engine.lastTimings) {
-        if (!steps.has(s.label)) steps.set(s.label, []);
-        steps.get(s.label).push(s.ms);
+        if (!per[k].steps.has(s.label)) per[k].steps.set(s.label, []);
+        per[k].steps.get(s.label).push(s.ms);
       }
     }
+  }
+  for (const [k, { threads }] of engines.entries()) {
+    const { times, steps } = per[k];
     const ms = median(times);
     const flop = 2 * convMacs(w);
     const row = {
@@ -79,8 +87,8 @@ for (const threads of threadList) {
       for (const s of row.steps) console.log(`  ${s.label.padEnd(40)} ${s.ms.toFixed(2).padStart(9)} ms`);
     }
   }
-  await engine.close();
 }
+for (const { engine } of engines) await engine.close();
 
 if (json) {
   console.log(JSON.stringify({ ...header, results }, null, 2));
