@@ -121,6 +121,20 @@ const G43 = [
 ];
 
 /**
+ * U = G g G^T (36 values, xi = 6 i + j) of filter (oc, ic) of a 3x3 conv, batchnorm scale folded in as
+ * in packConv, computed in float64; `put(xi, u)` stores each value (rounded once, to f32, by the store).
+ */
+function winogradFilter(layer: Conv2dLayer, bn: BatchNorm2dLayer | null, scale: number, oc: number, ic: number, put: (xi: number, u: number) => void): void {
+  const icg = layer.inChannels / layer.groups;
+  const src = (oc * icg + ic) * 9;
+  const f = (t: number) => (bn ? Math.fround(layer.weight[src + t] * scale) : layer.weight[src + t]);
+  // G g (6 x 3), then (G g) G^T (6 x 6).
+  const gf = new Float64Array(18);
+  for (let i = 0; i < 6; i++) for (let x = 0; x < 3; x++) gf[i * 3 + x] = G43[i][0] * f(x) + G43[i][1] * f(3 + x) + G43[i][2] * f(6 + x);
+  for (let i = 0; i < 6; i++) for (let j = 0; j < 6; j++) put(6 * i + j, gf[i * 3] * G43[j][0] + gf[i * 3 + 1] * G43[j][1] + gf[i * 3 + 2] * G43[j][2]);
+}
+
+/**
  * Packs a 3x3 conv for 2-D Winograd F(4x4,3x3): per group, 36 panels (xi = 6 i + j) [ocb][K = ic][4]
  * of U = G g G^T, computed in float64 then rounded once. Batchnorm folds in as in packConv.
  */
@@ -132,8 +146,6 @@ export function packConvWinograd2d(heap: SharedHeap, layer: Conv2dLayer, bn: Bat
   const blocks = Math.ceil(ocg / 4);
   const panel = blocks * icg * 4;
   const groups: PackedGroup[] = [];
-  const f = new Float64Array(9);
-  const gf = new Float64Array(18);
   for (let gi = 0; gi < g; gi++) {
     const w = zeros(heap, 36 * panel);
     const b = zeros(heap, blocks * 4);
@@ -144,17 +156,7 @@ export function packConvWinograd2d(heap: SharedHeap, layer: Conv2dLayer, bn: Bat
       const { scale, shift } = foldedAffine(layer, bn, oc);
       bias[o] = shift;
       const base = (o >> 2) * icg * 4 + (o & 3);
-      for (let ic = 0; ic < icg; ic++) {
-        const src = (oc * icg + ic) * 9;
-        for (let t = 0; t < 9; t++) f[t] = bn ? Math.fround(layer.weight[src + t] * scale) : layer.weight[src + t];
-        // G g (6 x 3), then (G g) G^T (6 x 6).
-        for (let i = 0; i < 6; i++) for (let x = 0; x < 3; x++) gf[i * 3 + x] = G43[i][0] * f[x] + G43[i][1] * f[3 + x] + G43[i][2] * f[6 + x];
-        for (let i = 0; i < 6; i++) {
-          for (let j = 0; j < 6; j++) {
-            weights[(6 * i + j) * panel + base + ic * 4] = gf[i * 3] * G43[j][0] + gf[i * 3 + 1] * G43[j][1] + gf[i * 3 + 2] * G43[j][2];
-          }
-        }
-      }
+      for (let ic = 0; ic < icg; ic++) winogradFilter(layer, bn, scale, oc, ic, (xi, u) => (weights[xi * panel + base + ic * 4] = u));
     }
     groups.push({ w: w.ptr, bias: b.ptr });
   }
@@ -170,29 +172,20 @@ export interface PackedSmall {
 
 /** Packs a 3x3 conv with few input channels for F(4x4,3x3): U = G g G^T in float64, rounded once; batchnorm folded in. */
 export function packConvWinogradSmall(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNorm2dLayer | null): PackedSmall {
-  const r = 3;
   if (layer.kernelSize[0] !== 3 || layer.kernelSize[1] !== 3) throw new RangeError('packConvWinogradSmall: kernel must be 3x3');
-  const G = G43;
   const gr = layer.groups;
   const ocg = layer.outChannels / gr;
   const icg = layer.inChannels / gr;
   const groups: PackedGroup[] = [];
-  const f = new Float64Array(r * r);
-  const gf = new Float64Array(6 * r);
   for (let gi = 0; gi < gr; gi++) {
     const w = zeros(heap, ocg * icg * 36);
     const b = zeros(heap, ocg);
+    const weights = heap.floats.subarray(w.ptr >> 2, (w.ptr >> 2) + ocg * icg * 36);
     for (let o = 0; o < ocg; o++) {
       const oc = gi * ocg + o;
       const { scale, shift } = foldedAffine(layer, bn, oc);
       heap.floats[(b.ptr >> 2) + o] = shift;
-      for (let ic = 0; ic < icg; ic++) {
-        const src = (oc * icg + ic) * r * r;
-        for (let t = 0; t < r * r; t++) f[t] = bn ? Math.fround(layer.weight[src + t] * scale) : layer.weight[src + t];
-        for (let i = 0; i < 6; i++) for (let x = 0; x < r; x++) gf[i * r + x] = G[i].reduce((acc, gia, a) => acc + gia * f[a * r + x], 0);
-        const dst = (w.ptr >> 2) + (o * icg + ic) * 36;
-        for (let i = 0; i < 6; i++) for (let j = 0; j < 6; j++) heap.floats[dst + 6 * i + j] = G[j].reduce((acc, gjb, bb) => acc + gf[i * r + bb] * gjb, 0);
-      }
+      for (let ic = 0; ic < icg; ic++) winogradFilter(layer, bn, scale, oc, ic, (xi, u) => (weights[(o * icg + ic) * 36 + xi] = u));
     }
     groups.push({ w: w.ptr, bias: b.ptr });
   }
