@@ -114,6 +114,26 @@ export function rowsFor(net: Network, inputHeight: number, shapes: readonly Shap
   return { rows, input: neededRows(net.layers[0], rows[0], inputHeight) };
 }
 
+/** Rows [out.start, out.end) of every channel of a whole map. */
+export function bandRows(data: Float32Array, s: Shape, out: RowRange): Float32Array {
+  const n = out.end - out.start;
+  const res = new Float32Array(s.channels * n * s.width);
+  for (let ch = 0; ch < s.channels; ch++) res.set(data.subarray((ch * s.height + out.start) * s.width, (ch * s.height + out.end) * s.width), ch * n * s.width);
+  return res;
+}
+
+/** The case's input rows as a band of the full map. */
+export function bandOf(c: Case, rows: RowRange): { tensor: Tensor; y0: number; fullHeight: number } {
+  return { tensor: tensor(c.input.channels, rows.end - rows.start, c.input.width, bandRows(c.input.data, c.input, rows)), y0: rows.start, fullHeight: c.input.height };
+}
+
+/** Whether running only the rows `out` of layer `last` as a band gives the same bytes as those rows of the whole run. */
+export async function bandMatchesWhole(engine: Engine, c: Case, last: number, whole: Float32Array, out: RowRange): Promise<boolean> {
+  const { rows, input } = rowsFor(c.net, c.input.height, c.shapes, last, out);
+  const [got] = await engine.run(c.net, bandOf(c, input), rows, [last]);
+  return sameBytes(got.tensor.data, bandRows(whole, c.shapes[last], out));
+}
+
 /** The conformance rule: |out - ref| <= 1e-4 * max(1, max|ref|) + 1e-4 * |ref|; returns the first violation or null. */
 export function firstMismatch(out: Float32Array, ref: Float32Array, shape: Shape): string | null {
   if (out.length !== ref.length) return `length ${out.length} != ${ref.length}`;

@@ -4,9 +4,9 @@
 import { describe as group, expect, it } from 'vitest';
 import { neededRows } from '../../src/engine/band.js';
 import { createReferenceEngine } from '../../src/engine/reference.js';
-import { tensor, type Shape } from '../../src/engine/tensor.js';
+import type { Shape } from '../../src/engine/tensor.js';
 import type { Layer } from '../../src/spec/types.js';
-import { ALL_MODES, describe, fastEnginesPerThreadCount, firstMismatch, int, mulberry32, network, pick, rowsFor, sameBytes, shapesOf, wholeRun, type Case, type Rand } from './fast-nets.js';
+import { ALL_MODES, bandMatchesWhole, describe, fastEnginesPerThreadCount, firstMismatch, int, mulberry32, network, pick, sameBytes, shapesOf, wholeRun, type Case, type Rand } from './fast-nets.js';
 
 const reference = createReferenceEngine();
 const engines = fastEnginesPerThreadCount();
@@ -46,21 +46,6 @@ function randomCase(seed: number): Case {
   }
 }
 
-/** Rows [out.start, out.end) of every channel of a whole map. */
-function bandRows(data: Float32Array, s: Shape, out: { start: number; end: number }): Float32Array {
-  const n = out.end - out.start;
-  const res = new Float32Array(s.channels * n * s.width);
-  for (let ch = 0; ch < s.channels; ch++) res.set(data.subarray((ch * s.height + out.start) * s.width, (ch * s.height + out.end) * s.width), ch * n * s.width);
-  return res;
-}
-
-function bandOf(c: Case, rows: { start: number; end: number }) {
-  const n = rows.end - rows.start, w = c.input.width;
-  const data = new Float32Array(c.input.channels * n * w);
-  for (let ch = 0; ch < c.input.channels; ch++) data.set(c.input.data.subarray((ch * c.input.height + rows.start) * w, (ch * c.input.height + rows.end) * w), ch * n * w);
-  return { tensor: tensor(c.input.channels, n, w, data), y0: rows.start, fullHeight: c.input.height };
-}
-
 group('fast engine: 2-D Winograd F(4x4,3x3)', () => {
   it('reads whole 4-row tiles: neededRows rounds a 3x3 stride-1 conv out to tiles, and leaves other convs alone', () => {
     const base = { type: 'conv2d', index: 0, inChannels: 8, outChannels: 8, dilation: [1, 1], padding: { top: 1, bottom: 1, left: 1, right: 1 }, paddingMode: 'zeros', groups: 1, weight: new Float32Array(8 * 8 * 9), bias: null } as const;
@@ -84,11 +69,7 @@ group('fast engine: 2-D Winograd F(4x4,3x3)', () => {
     expect(engines.get(3)!.lastTimings.map((s) => s.label)).toContain('0-1 conv2d[winograd-2d]+relu');
     expect(firstMismatch(outs[0].data, ref.data, outs[0])).toBeNull();
     expect(sameBytes(outs[1].data, outs[0].data) && sameBytes(outs[2].data, outs[0].data)).toBe(true);
-    const s = c.shapes[1];
-    const out = { start: 5, end: s.height };
-    const { rows, input } = rowsFor(c.net, c.input.height, c.shapes, 1, out);
-    const [got] = await engines.get(2)!.run(c.net, bandOf(c, input), rows, [1]);
-    expect(sameBytes(got.tensor.data, bandRows(outs[0].data, s, out))).toBe(true);
+    expect(await bandMatchesWhole(engines.get(2)!, c, 1, outs[0].data, { start: 5, end: c.shapes[1].height })).toBe(true);
   });
 
   it('matches the reference (all padding modes, fused and unfused pools, sizes around tiles); threads 1, 2, 3 and band splits give identical bytes', async () => {
@@ -115,11 +96,7 @@ group('fast engine: 2-D Winograd F(4x4,3x3)', () => {
       for (let k = 0; k < 2 && s.height > 1; k++) {
         const cut = 1 + Math.floor(cuts() * (s.height - 1));
         for (const out of [{ start: 0, end: cut }, { start: cut, end: s.height }]) {
-          const { rows, input } = rowsFor(c.net, c.input.height, c.shapes, last, out);
-          const [got] = await engines.get(2)!.run(c.net, bandOf(c, input), rows, [last]);
-          const expected = new Float32Array(s.channels * (out.end - out.start) * s.width);
-          for (let ch = 0; ch < s.channels; ch++) expected.set(outs[0].data.subarray((ch * s.height + out.start) * s.width, (ch * s.height + out.end) * s.width), ch * (out.end - out.start) * s.width);
-          expect(sameBytes(got.tensor.data, expected), `seed ${seed} rows ${out.start}..${out.end}: ${describe(c.net, c.input)}`).toBe(true);
+          expect(await bandMatchesWhole(engines.get(2)!, c, last, outs[0].data, out), `seed ${seed} rows ${out.start}..${out.end}: ${describe(c.net, c.input)}`).toBe(true);
         }
       }
     }

@@ -43,6 +43,14 @@ export function split(n: number, parts: number): [number, number][] {
   return out;
 }
 
+/** A fused pool's descriptor code (1 max, 2 avg) and its divisor as f32 bits (1 for max). */
+export function poolCode(pool: MaxPool2dLayer | AvgPool2dLayer): number {
+  return pool.type === 'maxpool2d' ? 1 : 2;
+}
+export function poolDivisorBits(pool: MaxPool2dLayer | AvgPool2dLayer): number {
+  return f32bits(pool.type === 'avgpool2d' ? (pool.divisorOverride ?? pool.kernelSize[0] * pool.kernelSize[1]) : 1);
+}
+
 const F32 = new Float32Array(1);
 const I32 = new Int32Array(F32.buffer);
 export function f32bits(x: number): number {

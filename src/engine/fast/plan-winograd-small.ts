@@ -4,7 +4,7 @@ import type { Shape } from '../tensor.js';
 import type { AvgPool2dLayer, Conv2dLayer, MaxPool2dLayer } from '../../spec/types.js';
 import { align, type ArenaAllocator } from './memory.js';
 import type { PackedSmall } from './pack.js';
-import { allocBand, convLabel, f32bits, planPad, split, type Fusion, type HeapBand } from './plan-parts.js';
+import { allocBand, convLabel, f32bits, planPad, poolCode, poolDivisorBits, split, type Fusion, type HeapBand } from './plan-parts.js';
 import type { Step } from './plan.js';
 import { WINOGRAD_TILE } from '../tiles.js';
 import type { Call } from './protocol.js';
@@ -78,11 +78,11 @@ export function planWinogradSmall(
     d[WS.SLOPE] = f32bits(f.slope);
     d[WS.UNIT] = unit;
     if (pool) {
-      d[WS.POOL] = pool.type === 'maxpool2d' ? 1 : 2;
+      d[WS.POOL] = poolCode(pool);
       d[WS.PKH] = pool.kernelSize[0];
       d[WS.PKW] = pool.kernelSize[1];
       d[WS.POOL_OW] = out.width;
-      d[WS.POOL_DIV] = f32bits(pool.type === 'avgpool2d' ? (pool.divisorOverride ?? pool.kernelSize[0] * pool.kernelSize[1]) : 1);
+      d[WS.POOL_DIV] = poolDivisorBits(pool);
     }
     d[WS.SCRATCH] = scratch;
     d[WS.SCRATCH_STRIDE] = scratchStride;

@@ -5,7 +5,7 @@ import { WINOGRAD_TILE } from '../tiles.js';
 import type { AvgPool2dLayer, Conv2dLayer, MaxPool2dLayer } from '../../spec/types.js';
 import { align, type ArenaAllocator } from './memory.js';
 import type { PackedConv } from './pack.js';
-import { allocBand, convLabel, f32bits, planPad, split, type Fusion, type HeapBand } from './plan-parts.js';
+import { allocBand, convLabel, f32bits, planPad, poolCode, poolDivisorBits, split, type Fusion, type HeapBand } from './plan-parts.js';
 import type { Step } from './plan.js';
 import type { Call } from './protocol.js';
 
@@ -120,9 +120,9 @@ export function planWinograd2d(
     d[W2.ACT] = f.act;
     d[W2.SLOPE] = f32bits(f.slope);
     if (pool) {
-      d[W2.POOL] = pool.type === 'maxpool2d' ? 1 : 2;
+      d[W2.POOL] = poolCode(pool);
       d[W2.PK] = pk;
-      d[W2.POOL_DIV] = f32bits(pool.type === 'avgpool2d' ? (pool.divisorOverride ?? pk * pk) : 1);
+      d[W2.POOL_DIV] = poolDivisorBits(pool);
     }
     descs.push(arena.putI32(d));
   }

@@ -6,10 +6,11 @@ import { outputRowTile } from '../tiles.js';
 import { layerDef } from '../../layers/index.js';
 import type { AvgPool2dLayer, BatchNorm2dLayer, Conv2dLayer, Layer, MaxPool2dLayer, Network } from '../../spec/types.js';
 import { align, ArenaAllocator, type SharedHeap } from './memory.js';
-import { packConv, packConvWinograd, packConvWinograd2d, packConvWinogradSmall, packDepthwise, rankOneFactors, type PackedConv, type PackedDepthwise, type PackedSmall, type RankOne } from './pack.js';
-import { allocBand, convLabel, f32bits, planPad, split, type Fusion, type HeapBand } from './plan-parts.js';
+import { packConv, packConvWinograd, packConvWinograd2d, packConvWinogradSmall, packConvWinogradX5, packDepthwise, rankOneFactors, type PackedConv, type PackedDepthwise, type PackedSmall, type RankOne } from './pack.js';
+import { allocBand, convLabel, f32bits, planPad, poolCode, poolDivisorBits, split, type Fusion, type HeapBand } from './plan-parts.js';
 import { planWinograd2d, winograd2dPoolFits } from './plan-winograd2d.js';
 import { planWinogradSmall, winogradSmallPoolFits } from './plan-winograd-small.js';
+import { planWinogradX5, X5_MAX_KH } from './plan-winograd-x5.js';
 import type { Call } from './protocol.js';
 
 export type { HeapBand } from './plan-parts.js';
@@ -34,26 +35,36 @@ const DW = {
  */
 export type Algorithm = 'auto' | 'direct' | 'winograd' | 'winograd-x';
 
+/** Which Winograd routine runs a conv (null: direct, depthwise or separable). */
+export type WinogradKind = '2d' | 'small' | 'x' | 'x5';
+
 /**
  * The Winograd variant of a conv, or null for the other routines:
  * - 'small': 3x3 stride-1 convs with 1..7 input channels per group (F(4x4,3x3), products summed over
  *   channels in registers); 'auto' wants >= 4 outputs per group to share the input transform, and
  *   leaves rank-1 banks of one input channel to the two 1-D passes;
  * - '2d': 3x3 stride-1 convs with more channels (F(4x4,3x3), 36 GEMMs);
- * - 'x': row-wise F(4,3) for other 3-wide, x-stride-1, x-dilation-1 convs.
+ * - 'x': row-wise F(4,3) for other 3-wide, x-stride-1, x-dilation-1 convs;
+ * - 'x5': row-wise F(4,5) for 5-wide, x-stride-1, dilation-1 convs (no GEMM: products summed over
+ *   channels and kernel rows along the row);
+ *   'auto' wants 1..7 input channels and >= 4 outputs per group, as for 'small'.
  * 'auto' uses '2d' and 'x' with >= 8 channels in and out per group. The choice depends only on the
  * layer, never on the band, so band and whole-map runs compute the same bits.
  */
-export function winogradKind(layer: Conv2dLayer, algorithm: Algorithm): '2d' | 'small' | 'x' | null {
+export function winogradKind(layer: Conv2dLayer, algorithm: Algorithm): WinogradKind | null {
   if (algorithm === 'direct') return null;
   const icg = layer.inChannels / layer.groups;
   const ocg = layer.outChannels / layer.groups;
   const auto = algorithm === 'auto';
+  const fewChannels = icg <= 7 && ocg >= 4 && !(icg === 1 && rankOne(layer));
   if (algorithm !== 'winograd-x' && outputRowTile(layer) > 1 && icg <= 7) {
-    if (!auto || (ocg >= 4 && !(icg === 1 && rankOne(layer)))) return 'small';
+    if (!auto || fewChannels) return 'small';
   }
-  const fitsX = layer.kernelSize[1] === 3 && layer.stride[1] === 1 && layer.dilation[1] === 1;
-  if (!fitsX || (auto && (icg < 8 || ocg < 8))) return null;
+  const unitX = layer.stride[1] === 1 && layer.dilation[1] === 1;
+  if (unitX && layer.kernelSize[1] === 5 && layer.dilation[0] === 1 && layer.kernelSize[0] <= X5_MAX_KH) {
+    return !auto || fewChannels ? 'x5' : null;
+  }
+  if (layer.kernelSize[1] !== 3 || !unitX || (auto && (icg < 8 || ocg < 8))) return null;
   return layer.kernelSize[0] === 3 && outputRowTile(layer) > 1 && algorithm !== 'winograd-x' ? '2d' : 'x';
 }
 
@@ -172,7 +183,7 @@ export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: read
     if (layer.type !== 'conv2d') continue;
     const dw = depthwiseMode(layer, ctx.algorithm);
     const wino = winogradKind(layer, ctx.algorithm);
-    const f = fusionAfter(net, i, lastLayer, outSet, rows, shapes, (pool) => dw === null && (wino === '2d' ? winograd2dPoolFits(pool) : wino === 'small' ? winogradSmallPoolFits(pool) : true));
+    const f = fusionAfter(net, i, lastLayer, outSet, rows, shapes, (pool) => dw === null && (wino === '2d' ? winograd2dPoolFits(pool) : wino === 'small' ? winogradSmallPoolFits(pool) : wino === 'x5' ? pool.kernelSize[0] === pool.stride[0] && pool.kernelSize[1] === pool.stride[1] : true));
     fusions.set(i, f);
     const key = packKey(i, f, wino, dw);
     if (!perNet.has(key)) {
@@ -182,7 +193,9 @@ export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: read
           ? packConvWinograd2d(heap, layer, f.bn)
           : wino === 'small'
             ? packConvWinogradSmall(heap, layer, f.bn)
-            : wino
+            : wino === 'x5'
+              ? packConvWinogradX5(heap, layer, f.bn)
+              : wino
               ? packConvWinograd(heap, layer, f.bn)
               : packConv(heap, layer, f.bn);
       perNet.set(key, pack);
@@ -219,7 +232,9 @@ export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: read
           ? planWinograd2d(arena, threads, layer, packed as PackedConv, f, prev, rows, shapes, i)
           : wino === 'small'
             ? planWinogradSmall(arena, threads, layer, packed as PackedSmall, f, prev, rows, shapes, i)
-            : planConv(arena, threads, layer, packed as PackedConv | PackedDepthwise, f, prev, rows, shapes, i, wino === 'x');
+            : wino === 'x5'
+              ? planWinogradX5(arena, threads, layer, packed as PackedSmall, f, prev, rows, shapes, i)
+              : planConv(arena, threads, layer, packed as PackedConv | PackedDepthwise, f, prev, rows, shapes, i, wino === 'x');
       steps.push(step);
       for (let j = i; j <= f.last; j++) bands[j] = out; // only bands[f.last] is meaningful
       retire(prev, prevLayer);
@@ -238,7 +253,7 @@ export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: read
   return { arenaMark, arenaBytes, input: inBand, steps, outputs: outputs.map((o) => bands[o]) };
 }
 
-function packKey(i: number, f: Fusion, wino: '2d' | 'small' | 'x' | null, dw: 'separable' | 'depthwise' | null): string {
+function packKey(i: number, f: Fusion, wino: WinogradKind | null, dw: 'separable' | 'depthwise' | null): string {
   return `${i}:${f.bn ? 'bn' : ''}:${dw ?? wino ?? 'direct'}`;
 }
 
@@ -453,7 +468,7 @@ function planConv(
     }
     if (pool) {
       const ps = shapes[f.last];
-      d[D.POOL] = pool.type === 'maxpool2d' ? 1 : 2;
+      d[D.POOL] = poolCode(pool);
       d[D.PKH] = pool.kernelSize[0];
       d[D.PKW] = pool.kernelSize[1];
       d[D.PSH] = pool.stride[0];
@@ -462,7 +477,7 @@ function planConv(
       d[D.POOL_OUT_PLANE] = out.height * ps.width;
       d[D.POOL_OUT_PITCH] = ps.width;
       d[D.POOL_OW] = ps.width;
-      d[D.POOL_DIV] = f32bits(pool.type === 'avgpool2d' ? (pool.divisorOverride ?? pool.kernelSize[0] * pool.kernelSize[1]) : 1);
+      d[D.POOL_DIV] = poolDivisorBits(pool);
       d[D.SCRATCH] = scratchPtr;
       d[D.SCRATCH_STRIDE] = scratchStride;
       d[D.POOL_ROW_BASE] = 0;

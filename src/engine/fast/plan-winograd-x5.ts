@@ -1,0 +1,88 @@
+// Plans a conv 5 wide (x-stride 1, dilation 1) on winograd_x5_f32 (src/wasm/assembly/winograd-x5.ts): row-wise F(4,5).
+import type { RowRange } from '../band.js';
+import type { Shape } from '../tensor.js';
+import type { Conv2dLayer } from '../../spec/types.js';
+import { align, type ArenaAllocator } from './memory.js';
+import type { PackedSmall } from './pack.js';
+import { allocBand, convLabel, f32bits, planPad, poolCode, poolDivisorBits, split, type Fusion, type HeapBand } from './plan-parts.js';
+import type { Step } from './plan.js';
+import type { Call } from './protocol.js';
+
+// Descriptor fields: keep in step with src/wasm/assembly/winograd-x5.ts (documented in src/wasm/README.md).
+const X5 = {
+  IN: 0, IN_PLANE: 1, IN_PITCH: 2, C: 3, OC: 4, W: 5, BIAS: 6, KH: 7, SY: 8, ROW0: 9, TQ: 10, OUT: 11, OUT_PLANE: 12, OUT_PITCH: 13, OW: 14,
+  ACT: 15, SLOPE: 16, POOL: 17, PKH: 18, PKW: 19, POOL_OW: 20, POOL_DIV: 21, SCRATCH: 22, SCRATCH_STRIDE: 23, WORDS: 24,
+} as const;
+
+/** The ring of transformed rows holds KH slots; the routine keeps their tags in 128 bytes. */
+export const X5_MAX_KH = 32;
+
+export function planWinogradX5(
+  arena: ArenaAllocator,
+  threads: number,
+  layer: Conv2dLayer,
+  packed: PackedSmall,
+  f: Fusion,
+  prev: HeapBand,
+  rows: readonly RowRange[],
+  shapes: readonly Shape[],
+  i: number,
+): { step: Step; out: HeapBand } {
+  const [kh] = layer.kernelSize;
+  const [sy] = layer.stride;
+  const pad = layer.padding;
+  const pool = f.pool;
+  // Conv rows: the requested ones, or exactly those the fused pool (stride = kernel) reads.
+  const outRows = pool ? rows[f.last] : rows[i];
+  const convRows = pool ? { start: outRows.start * pool.stride[0], end: outRows.end * pool.stride[0] } : outRows;
+  const out = allocBand(arena, pool ? shapes[f.last] : shapes[i], outRows);
+  const ow = shapes[i].width;
+  const tq = Math.ceil(ow / 16);
+  const iy0 = convRows.start * sy - pad.top;
+  const iy1 = (convRows.end - 1) * sy - pad.top + kh;
+  // Group q reads padded columns 16q .. 16q + 19; columns past the padded map are zeros.
+  const padded = planPad(arena, threads, layer, prev, iy0, iy1 - iy0, Math.max(prev.width + pad.left + pad.right, 16 * tq + 4), i);
+  const icg = layer.inChannels / layer.groups;
+  const ocg = packed.ocPerGroup;
+  // Ring [TQ][steps padded to chunks of 5][8 points] x 16 bytes, products M [TQ][8] x 16 bytes.
+  const ringBytes = tq * Math.ceil((icg * kh) / 5) * 640;
+  const rowsBytes = pool ? (ocg * (tq * 16 + 16) + ow + 16) * 4 : 0;
+  const scratchStride = align(128 + ringBytes + tq * 128 + rowsBytes + 256, 64);
+  const scratch = arena.alloc(scratchStride * threads);
+  const descs: number[] = [];
+  for (let g = 0; g < layer.groups; g++) {
+    const d = new Int32Array(X5.WORDS);
+    d[X5.IN] = padded.ptr + g * icg * padded.rows * padded.pitch * 4;
+    d[X5.IN_PLANE] = padded.rows * padded.pitch;
+    d[X5.IN_PITCH] = padded.pitch;
+    d[X5.C] = icg;
+    d[X5.OC] = ocg;
+    d[X5.W] = packed.groups[g].w;
+    d[X5.BIAS] = packed.groups[g].bias;
+    d[X5.KH] = kh;
+    d[X5.SY] = sy;
+    d[X5.ROW0] = convRows.start * sy;
+    d[X5.TQ] = tq;
+    d[X5.OUT] = out.ptr + g * ocg * out.height * out.width * 4;
+    d[X5.OUT_PLANE] = out.height * out.width;
+    d[X5.OUT_PITCH] = out.width;
+    d[X5.OW] = ow;
+    d[X5.ACT] = f.act;
+    d[X5.SLOPE] = f32bits(f.slope);
+    if (pool) {
+      d[X5.POOL] = poolCode(pool);
+      d[X5.PKH] = pool.kernelSize[0];
+      d[X5.PKW] = pool.kernelSize[1];
+      d[X5.POOL_OW] = out.width;
+      d[X5.POOL_DIV] = poolDivisorBits(pool);
+    }
+    d[X5.SCRATCH] = scratch;
+    d[X5.SCRATCH_STRIDE] = scratchStride;
+    descs.push(arena.putI32(d));
+  }
+  // Contiguous row ranges, so each thread's ring reuses the rows its previous output row transformed.
+  const compute = split(out.height, threads).map(([a, b], t) => (b > a ? descs.map((d) => ['winograd_x5_f32', d, a, b, t] as Call) : []));
+  arena.release(padded.ptr, padded.bytes);
+  arena.release(scratch, scratchStride * threads);
+  return { step: { kind: 'wasm', label: convLabel(i, f, 'winograd-x5'), first: i, last: f.last, phases: [padded.phase, compute] }, out };
+}

@@ -1,0 +1,260 @@
+// Row-wise Winograd F(4,5) for convs 5 wide (stride 1 and dilation 1 along x, dilation 1 along y) with few input channels: W3's 5x5 edge banks.
+//
+// Along x, 4 outputs of a kernel row cost 8 products instead of 20; kernel rows and input channels are
+// summed in the transformed domain, then one output transform per 4 outputs. Points 0, +-1, +-2,
+// +-1/2, infinity: B^T is the 8-point transform F(6,3) also uses; G (8 x 5) is applied when the
+// weights are packed (src/engine/fast/pack.ts).
+// The transformed input V of a padded row is computed once per thread into a ring of KH slots, slot =
+// global padded row mod KH, so an output row reuses the KH - 1 rows its predecessor transformed. A
+// group of 4 tiles keeps its steps (channel, slot) 128 bytes apart, so the micro-kernel reads 5 steps
+// at constant offsets from one pointer; the weights come packed in KH rotations, one per slot phase.
+// An output's summation order depends only on its global row and column (tiles anchored at column 0),
+// so bands and thread splits give identical bytes.
+import { activate, PUT_ADD, PUT_MAX, PUT_STORE } from './igemm';
+import { storeTail } from './f43';
+import { pool_rows_f32 } from './pool';
+
+export const X5_IN: i32 = 0; // padded input: channel 0, the padded row local output row 0 reads first
+export const X5_IN_PLANE: i32 = 1; // floats per padded channel
+export const X5_IN_PITCH: i32 = 2; // floats per padded row (>= 16 * TQ + 4)
+export const X5_C: i32 = 3; // input channels (this group)
+export const X5_OC: i32 = 4; // output channels (this group)
+export const X5_W: i32 = 5; // U: [KH rotations][OC][step chunks][4 point pairs][5 steps][2 points] x 4 lanes (see pack.ts)
+export const X5_BIAS: i32 = 6; // f32[OC]
+export const X5_KH: i32 = 7;
+export const X5_SY: i32 = 8;
+export const X5_ROW0: i32 = 9; // global padded row of local padded row 0 (>= 0): picks ring slots and weight rotations
+export const X5_TQ: i32 = 10; // groups of 4 tiles (16 outputs) per row
+export const X5_OUT: i32 = 11; // local output row 0, channel 0 (the pool's output when POOL != 0)
+export const X5_OUT_PLANE: i32 = 12;
+export const X5_OUT_PITCH: i32 = 13;
+export const X5_OW: i32 = 14; // conv output columns
+export const X5_ACT: i32 = 15;
+export const X5_SLOPE: i32 = 16; // f32 bits
+export const X5_POOL: i32 = 17; // 0 none, 1 max, 2 avg (kernel = stride)
+export const X5_PKH: i32 = 18;
+export const X5_PKW: i32 = 19;
+export const X5_POOL_OW: i32 = 20;
+export const X5_POOL_DIV: i32 = 21; // f32 bits
+export const X5_SCRATCH: i32 = 22; // per-thread scratch (see ringOf)
+export const X5_SCRATCH_STRIDE: i32 = 23; // bytes per thread
+export const X5_WORDS: i32 = 24;
+
+/** Columns run in chunks of this many groups of 4 tiles, so a chunk's V (C x KH x 128 bytes per group) stays in L1. */
+const CHUNK: i32 = 32;
+
+@inline function field(d: usize, i: i32): i32 {
+  return load<i32>(d + (<usize>i << 2));
+}
+
+/** (channel, slot) steps, in chunks of 5 (the micro-kernel's unrolled reduction; the last chunk padded with zero steps). */
+@inline function stepChunks(d: usize): i32 {
+  return (field(d, X5_C) * field(d, X5_KH) + 4) / 5;
+}
+
+/** Bytes per group of 4 tiles in the ring: [step chunks x 5 steps][8 points] x 16 bytes. */
+@inline function groupBytes(d: usize): i32 {
+  return stepChunks(d) * 640;
+}
+
+/**
+ * Per-thread scratch: slot tags i32[32] (the global padded row each slot holds), the ring
+ * [TQ][C][KH slots, zero steps][8 points] x 16 bytes, the products M [TQ][8 points] x 16 bytes,
+ * then (fused pool) the row accumulator [OC][16 * TQ + 16] and pool_rows_f32's OW + 16 floats.
+ */
+@inline function ringOf(scratch: usize): usize {
+  return scratch + 128;
+}
+
+/** Local output rows [r0, r1) (pooled rows when POOL != 0) on thread tid. */
+export function winograd_x5_f32(d: usize, r0: i32, r1: i32, tid: i32): void {
+  const scratch: usize = <usize>field(d, X5_SCRATCH) + <usize>(tid * field(d, X5_SCRATCH_STRIDE));
+  const tq = field(d, X5_TQ);
+  for (let s = 0; s < 32; s++) store<i32>(scratch + (<usize>s << 2), -1);
+  // Zero steps must read zeros (0 * inf would be NaN): the whole ring starts zeroed.
+  memory.fill(ringOf(scratch), 0, <usize>(tq * groupBytes(d)));
+  const pool = field(d, X5_POOL);
+  const ow = field(d, X5_OW);
+  const oc = field(d, X5_OC);
+  if (pool == 0) {
+    for (let y = r0; y < r1; y++) convRow(d, scratch, y, <usize>field(d, X5_OUT) + (<usize>(y * field(d, X5_OUT_PITCH)) << 2), field(d, X5_OUT_PLANE), PUT_STORE);
+    return;
+  }
+  // Fused pool: a window's conv rows fold into a row accumulator (first stored, then added or maxed,
+  // rows in order, as pool_rows_f32 reduces them), which is then pooled along x.
+  const pk = field(d, X5_PKH);
+  const aplane = tq * 16 + 16;
+  const acc = ringOf(scratch) + <usize>(tq * (groupBytes(d) + 128));
+  const fold = pool == 1 ? PUT_MAX : PUT_ADD;
+  for (let py = r0; py < r1; py++) {
+    for (let j = 0; j < pk; j++) convRow(d, scratch, py * pk + j, acc, aplane, j == 0 ? PUT_STORE : fold);
+    pool_rows_f32(pool, acc, oc, 1, ow, aplane, field(d, X5_PKW), field(d, X5_PKW), field(d, X5_POOL_OW),
+      <usize>field(d, X5_OUT) + (<usize>(py * field(d, X5_OUT_PITCH)) << 2), field(d, X5_OUT_PLANE), reinterpret<f32>(field(d, X5_POOL_DIV)), acc + (<usize>(oc * aplane) << 2));
+  }
+}
+
+/** Output row y of every output channel into out (channel stride plane floats), stored or folded (mode). */
+function convRow(d: usize, scratch: usize, y: i32, out: usize, plane: i32, mode: i32): void {
+  const oc = field(d, X5_OC);
+  const kh = field(d, X5_KH);
+  const tq = field(d, X5_TQ);
+  const ow = field(d, X5_OW);
+  const gb = groupBytes(d);
+  const sc = stepChunks(d);
+  const ring = ringOf(scratch);
+  const row0 = field(d, X5_ROW0);
+  const first = y * field(d, X5_SY); // local padded row of kernel row 0
+  for (let ky = 0; ky < kh; ky++) {
+    const global = row0 + first + ky;
+    const s = global % kh;
+    if (load<i32>(scratch + (<usize>s << 2)) != global) {
+      transformRow(d, first + ky, ring + <usize>(s * 128));
+      store<i32>(scratch + (<usize>s << 2), global);
+    }
+  }
+  // Slot s holds kernel row (s - rot) mod KH: the weights packed for rotation rot match.
+  const rot = (row0 + first) % kh;
+  const m = ring + <usize>(tq * gb);
+  const w: usize = <usize>field(d, X5_W) + <usize>(rot * oc * sc * 640);
+  const bias: usize = <usize>field(d, X5_BIAS);
+  const act = field(d, X5_ACT);
+  const slope = reinterpret<f32>(field(d, X5_SLOPE));
+  for (let q0 = 0; q0 < tq; q0 += CHUNK) {
+    const q1 = min(tq, q0 + CHUNK);
+    for (let o = 0; o < oc; o++) {
+      let u = w + <usize>(o * sc * 640);
+      for (let k = 0; k < sc; k++) {
+        for (let pair = 0; pair < 4; pair++) {
+          f32_winograd_x5_ukernel(u, ring + <usize>(q0 * gb + k * 640 + pair * 32), m + <usize>(q0 * 128 + pair * 32), q1 - q0, gb, k);
+          u += 160;
+        }
+      }
+      outputTransform(m, q0, q1, bias + (<usize>o << 2), out + (<usize>(o * plane) << 2), ow, act, slope, mode);
+    }
+  }
+}
+
+/**
+ * Points 2j, 2j + 1 of n groups for one output channel and one chunk of 5 steps: M (+)= sum over the
+ * steps of U[step] * V[step], the 10 U vectors (at u) held in registers while the loop runs along the
+ * row. V of a group: 5 steps 128 bytes apart from v (groups gb bytes apart); M: 128 bytes per group
+ * from m. Chunk k > 0 adds to what earlier chunks stored, so every lane sums the same way.
+ * Exported (like the GEMM micro-kernels) so that Binaryen does not inline it, which made TurboFan
+ * spill the U vectors.
+ */
+export function f32_winograd_x5_ukernel(u: usize, v: usize, m: usize, n: i32, gb: i32, k: i32): void {
+  const u00 = v128.load(u), u01 = v128.load(u, 16), u10 = v128.load(u, 32), u11 = v128.load(u, 48), u20 = v128.load(u, 64);
+  const u21 = v128.load(u, 80), u30 = v128.load(u, 96), u31 = v128.load(u, 112), u40 = v128.load(u, 128), u41 = v128.load(u, 144);
+  const end = m + <usize>(n * 128);
+  while (m < end) {
+    let a = f32x4.mul(u00, v128.load(v));
+    let b = f32x4.mul(u01, v128.load(v, 16));
+    a = f32x4.add(a, f32x4.mul(u10, v128.load(v, 128)));
+    b = f32x4.add(b, f32x4.mul(u11, v128.load(v, 144)));
+    a = f32x4.add(a, f32x4.mul(u20, v128.load(v, 256)));
+    b = f32x4.add(b, f32x4.mul(u21, v128.load(v, 272)));
+    a = f32x4.add(a, f32x4.mul(u30, v128.load(v, 384)));
+    b = f32x4.add(b, f32x4.mul(u31, v128.load(v, 400)));
+    a = f32x4.add(a, f32x4.mul(u40, v128.load(v, 512)));
+    b = f32x4.add(b, f32x4.mul(u41, v128.load(v, 528)));
+    if (k > 0) {
+      a = f32x4.add(v128.load(m), a);
+      b = f32x4.add(v128.load(m, 16), b);
+    }
+    v128.store(m, a);
+    v128.store(m, b, 16);
+    m += 128;
+    v += <usize>gb;
+  }
+}
+
+/**
+ * The output transform of groups [q0, q1) (M at m: [q][8 points] x 4 tiles), + bias, activation,
+ * stored as columns 16q .. 16q + 15 (< ow) of the row at out, or folded into what it holds (mode).
+ */
+function outputTransform(m: usize, q0: i32, q1: i32, bias: usize, out: usize, ow: i32, act: i32, slope: f32, mode: i32): void {
+  const vb = v128.load32_splat(bias);
+  const vslope = f32x4.splat(slope);
+  for (let q = q0; q < q1; q++) {
+    const g = m + <usize>(q * 128);
+    const m0 = v128.load(g), m1 = v128.load(g, 16), m2 = v128.load(g, 32), m3 = v128.load(g, 48);
+    const m4 = v128.load(g, 64), m5 = v128.load(g, 80), m6 = v128.load(g, 96), m7 = v128.load(g, 112);
+    // A^T: y_k = sum_p M_p * a_p^k over the points (and M_7 for y_3); lane i is tile i.
+    const s12 = f32x4.add(m1, m2), d12 = f32x4.sub(m1, m2);
+    const s34 = f32x4.add(m3, m4), d34 = f32x4.sub(m3, m4);
+    const s56 = f32x4.add(m5, m6), d56 = f32x4.sub(m5, m6);
+    const y0 = activate(f32x4.add(f32x4.add(f32x4.add(f32x4.add(m0, s12), s34), s56), vb), act, vslope);
+    const y1 = activate(f32x4.add(f32x4.add(f32x4.add(d12, f32x4.mul(f32x4.splat(2), d34)), f32x4.mul(f32x4.splat(0.5), d56)), vb), act, vslope);
+    const y2 = activate(f32x4.add(f32x4.add(f32x4.add(s12, f32x4.mul(f32x4.splat(4), s34)), f32x4.mul(f32x4.splat(0.25), s56)), vb), act, vslope);
+    const y3 = activate(f32x4.add(f32x4.add(f32x4.add(f32x4.add(d12, f32x4.mul(f32x4.splat(8), d34)), f32x4.mul(f32x4.splat(0.125), d56)), m7), vb), act, vslope);
+    // Transpose: tile i's 4 outputs are columns 16q + 4i .. 16q + 4i + 3.
+    const a0 = v128.shuffle<f32>(y0, y1, 0, 4, 1, 5);
+    const a1 = v128.shuffle<f32>(y0, y1, 2, 6, 3, 7);
+    const b0 = v128.shuffle<f32>(y2, y3, 0, 4, 1, 5);
+    const b1 = v128.shuffle<f32>(y2, y3, 2, 6, 3, 7);
+    const o = out + (<usize>(q * 16) << 2);
+    const t0 = v128.shuffle<f32>(a0, b0, 0, 1, 4, 5), t1 = v128.shuffle<f32>(a0, b0, 2, 3, 6, 7);
+    const t2 = v128.shuffle<f32>(a1, b1, 0, 1, 4, 5), t3 = v128.shuffle<f32>(a1, b1, 2, 3, 6, 7);
+    if (mode == PUT_STORE) {
+      const n = ow - q * 16;
+      storeTail(o, t0, n);
+      storeTail(o + 16, t1, n - 4);
+      storeTail(o + 32, t2, n - 8);
+      storeTail(o + 48, t3, n - 12);
+    } else {
+      // The accumulator row has room for whole groups; columns >= ow are never pooled.
+      v128.store(o, fold(v128.load(o), t0, mode));
+      v128.store(o, fold(v128.load(o, 16), t1, mode), 16);
+      v128.store(o, fold(v128.load(o, 32), t2, mode), 32);
+      v128.store(o, fold(v128.load(o, 48), t3, mode), 48);
+    }
+  }
+}
+
+@inline function fold(a: v128, b: v128, mode: i32): v128 {
+  return mode == PUT_MAX ? f32x4.max(a, b) : f32x4.add(a, b);
+}
+
+/** V of local padded row ir, every channel, into its slot (at v in group 0; channel ch KH steps further, groups gb bytes apart). Reads columns 0 .. 16 * TQ + 3. */
+function transformRow(d: usize, ir: i32, v: usize): void {
+  const c = field(d, X5_C);
+  const tq = field(d, X5_TQ);
+  const pitch = field(d, X5_IN_PITCH);
+  const inPlane = field(d, X5_IN_PLANE);
+  const gb = <usize>groupBytes(d);
+  const k54 = f32x4.splat(5.25), k174 = f32x4.splat(4.25), k4 = f32x4.splat(4), k5 = f32x4.splat(5);
+  const k25 = f32x4.splat(2.5), k125 = f32x4.splat(1.25), half = f32x4.splat(0.5), quarter = f32x4.splat(0.25), two = f32x4.splat(2);
+  for (let ch = 0; ch < c; ch++) {
+    let p: usize = <usize>field(d, X5_IN) + (<usize>(ch * inPlane + ir * pitch) << 2);
+    let o = v + <usize>(ch * field(d, X5_KH) * 128);
+    for (let q = 0; q < tq; q++) {
+      // d_i, lane j = p[4j + i]: two 4x4 transposes of p[0..15] and p[4..19].
+      const a = v128.load(p), b = v128.load(p, 16), e = v128.load(p, 32), f = v128.load(p, 48), g = v128.load(p, 64);
+      const ab0 = v128.shuffle<f32>(a, b, 0, 4, 1, 5), ab1 = v128.shuffle<f32>(a, b, 2, 6, 3, 7);
+      const ef0 = v128.shuffle<f32>(e, f, 0, 4, 1, 5), ef1 = v128.shuffle<f32>(e, f, 2, 6, 3, 7);
+      const d0 = v128.shuffle<f32>(ab0, ef0, 0, 1, 4, 5), d1 = v128.shuffle<f32>(ab0, ef0, 2, 3, 6, 7);
+      const d2 = v128.shuffle<f32>(ab1, ef1, 0, 1, 4, 5), d3 = v128.shuffle<f32>(ab1, ef1, 2, 3, 6, 7);
+      const bf0 = v128.shuffle<f32>(b, e, 0, 4, 1, 5), bf1 = v128.shuffle<f32>(b, e, 2, 6, 3, 7);
+      const fg0 = v128.shuffle<f32>(f, g, 0, 4, 1, 5), fg1 = v128.shuffle<f32>(f, g, 2, 6, 3, 7);
+      const d4 = v128.shuffle<f32>(bf0, fg0, 0, 1, 4, 5), d5 = v128.shuffle<f32>(bf0, fg0, 2, 3, 6, 7);
+      const d6 = v128.shuffle<f32>(bf1, fg1, 0, 1, 4, 5), d7 = v128.shuffle<f32>(bf1, fg1, 2, 3, 6, 7);
+      // B^T (row 0 sign-flipped against wincnn's, with G's row 0 to match).
+      v128.store(o, f32x4.add(f32x4.sub(d0, d6), f32x4.mul(k54, f32x4.sub(d4, d2))));
+      const e1 = f32x4.sub(f32x4.add(d2, d6), f32x4.mul(k174, d4));
+      const o1 = f32x4.sub(f32x4.add(d1, d5), f32x4.mul(k174, d3));
+      v128.store(o, f32x4.add(e1, o1), 16);
+      v128.store(o, f32x4.sub(e1, o1), 32);
+      const e3 = f32x4.sub(f32x4.add(d6, f32x4.mul(quarter, d2)), f32x4.mul(k125, d4));
+      const o3 = f32x4.add(f32x4.sub(f32x4.mul(half, d1), f32x4.mul(k25, d3)), f32x4.mul(two, d5));
+      v128.store(o, f32x4.add(e3, o3), 48);
+      v128.store(o, f32x4.sub(e3, o3), 64);
+      const e5 = f32x4.sub(f32x4.add(d6, f32x4.mul(k4, d2)), f32x4.mul(k5, d4));
+      const o5 = f32x4.add(f32x4.sub(f32x4.mul(two, d1), f32x4.mul(k25, d3)), f32x4.mul(half, d5));
+      v128.store(o, f32x4.add(e5, o5), 80);
+      v128.store(o, f32x4.sub(e5, o5), 96);
+      v128.store(o, f32x4.add(f32x4.sub(d7, d1), f32x4.mul(k54, f32x4.sub(d3, d5))), 112);
+      p += 64;
+      o += gb;
+    }
+  }
+}
