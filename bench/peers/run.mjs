@@ -3,8 +3,11 @@
 //   node run.mjs [--workloads W1,W2,W3] [--contenders cnnx-fast,ort-node,...] [--threads 2]
 //                [--runs 10] [--warmup 2] [--max-seconds 20] [--reference-runs 1] [--json] [--save-models]
 //
-// Each contender runs in its own child process, one after another: no contender's idle
-// thread pool (ORT spins) steals cores from the next, and each gets its own peak RSS.
+// Each contender runs in its own child process (its own peak RSS), prepared and warmed up one at a
+// time; then the timed runs go in rounds, one run of each contender per round, in an order that
+// rotates, with a pause before each run so the previous contender's idle threads (ORT spins) settle.
+// The host's slow and fast phases (minutes long, up to 2.5x apart here) then fall on every contender
+// alike, so the ratios hold even when the absolute times drift.
 import { fork } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -74,8 +77,9 @@ async function describeWork(workload) {
   return { flop: 2 * convMacs(workload), outShape: shapes[shapes.length - 1] };
 }
 
-// ---- child: one contender on one workload ----
+// ---- child: one contender on one workload, driven by the parent ----
 
+/** Prepares and warms up, says 'ready', then times one run per 'run' message; 'finish' returns the output. */
 async function runChild(job) {
   const workload = loadWorkload(job.workload);
   const input = inputFor(workload);
@@ -83,18 +87,25 @@ async function runChild(job) {
   const ctx = { net: workload.net, input, threads: job.threads, onnx: () => makeModel(workload) };
   const prepared = await CONTENDERS[job.contender].prepare(ctx);
   for (let i = 0; i < job.warmup; i++) await prepared.run();
-  const times = [];
-  const start = performance.now();
-  for (let i = 0; i < job.runs; i++) {
-    const t0 = performance.now();
-    await prepared.run();
-    times.push(performance.now() - t0);
-    if (i >= 2 && (performance.now() - start) / 1000 > job.maxSeconds) break;
-  }
-  const output = prepared.output();
-  await prepared.close();
-  return { times, output, note: prepared.note, peakRssMB: process.resourceUsage().maxRSS / 1024 };
+  process.on('message', async (m) => {
+    try {
+      if (m.type === 'run') {
+        const t0 = performance.now();
+        await prepared.run();
+        process.send({ type: 'time', ms: performance.now() - t0 });
+      } else if (m.type === 'finish') {
+        const output = prepared.output();
+        await prepared.close();
+        process.send({ type: 'result', output, note: prepared.note, peakRssMB: process.resourceUsage().maxRSS / 1024 }, () => process.exit(0));
+      }
+    } catch (error) {
+      process.send({ type: 'error', error: errorText(error) }, () => process.exit(1));
+    }
+  });
+  process.send({ type: 'ready' });
 }
+
+const errorText = (error) => error?.stack?.split('\n').slice(0, 3).join(' | ') ?? String(error);
 
 /** The workload as ONNX, by cnnx's own exporter, with the input size fixed (as cnnx plans for a known size). */
 async function makeModel(workload) {
@@ -102,21 +113,37 @@ async function makeModel(workload) {
   return exportOnnx(workload.net, { size: [workload.shape.height, workload.shape.width] });
 }
 
-/** Runs one job in a fresh process; resolves to its result or { error }. */
-function spawnJob(job) {
-  return new Promise((resolve) => {
-    const child = fork(fileURLToPath(import.meta.url), ['--child', JSON.stringify(job)], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
-    let stderr = '';
-    let settled = false;
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('message', (m) => {
-      settled = true;
-      resolve(m);
-    });
-    child.on('exit', (code, signal) => {
-      if (!settled) resolve({ error: `exited with ${signal ?? code}: ${lastLines(stderr)}` });
-    });
+/**
+ * Starts one contender in a fresh process and waits until it is warmed up. Returns { run() -> ms,
+ * finish() -> { output, note, peakRssMB } } (both reject with the child's error), or { error }.
+ */
+function startContender(job) {
+  const child = fork(fileURLToPath(import.meta.url), ['--child', JSON.stringify(job)], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  let waiting = null;
+  const fail = (error) => {
+    const w = waiting;
+    waiting = null;
+    w?.reject(new Error(error));
+  };
+  child.on('message', (m) => {
+    const w = waiting;
+    waiting = null;
+    if (m.type === 'error') w?.reject(new Error(m.error));
+    else w?.resolve(m);
   });
+  child.on('exit', (code, signal) => fail(`exited with ${signal ?? code}: ${lastLines(stderr)}`));
+  const next = () => new Promise((resolve, reject) => (waiting = { resolve, reject }));
+  const ask = (type) => {
+    const reply = next();
+    child.send({ type });
+    return reply;
+  };
+  return next().then(
+    () => ({ run: async () => (await ask('run')).ms, finish: () => ask('finish') }),
+    (error) => ({ error: error.message }),
+  );
 }
 
 function lastLines(text) {
@@ -146,15 +173,46 @@ async function benchWorkload(workload, opts) {
   const { flop, outShape } = await describeWork(workload);
   if (opts.saveModels) await saveModel(workload);
   const results = [];
+  const live = [];
   for (const id of opts.contenders) {
     const reference = id === 'cnnx-reference';
-    const job = {
-      contender: id, workload: workload.id, threads: reference ? 1 : opts.threads,
-      runs: reference ? opts.referenceRuns : opts.runs, warmup: reference ? 0 : opts.warmup, maxSeconds: opts.maxSeconds,
-    };
-    progress(opts, `${workload.id}: ${CONTENDERS[id].label}...`);
-    const r = await spawnJob(job);
-    results.push({ contender: id, label: CONTENDERS[id].label, version: CONTENDERS[id].version(), ...r });
+    const job = { contender: id, workload: workload.id, threads: reference ? 1 : opts.threads, warmup: reference ? 0 : opts.warmup };
+    progress(opts, `${workload.id}: ${CONTENDERS[id].label}: preparing...`);
+    const handle = await startContender(job);
+    const r = { contender: id, label: CONTENDERS[id].label, version: CONTENDERS[id].version(), times: [], handle, reference };
+    if (handle.error) r.error = handle.error;
+    results.push(r);
+    if (!handle.error) live.push(r);
+  }
+  // Rounds: one timed run per contender each, the order rotating; the slow reference engine (opt-in)
+  // stops after --reference-runs, the rest once any has spent --max-seconds (after 3 rounds).
+  const spent = (r) => r.times.reduce((a, t) => a + t, 0) / 1000;
+  for (let round = 0; round < opts.runs; round++) {
+    if (round >= 3 && live.some((r) => !r.reference && spent(r) > opts.maxSeconds)) break;
+    progress(opts, `${workload.id}: round ${round + 1} of ${opts.runs}`);
+    for (let k = 0; k < live.length; k++) {
+      const r = live[(round + k) % live.length];
+      if (r.error || (r.reference && r.times.length >= opts.referenceRuns)) continue;
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      try {
+        r.times.push(await r.handle.run());
+      } catch (error) {
+        r.error = error.message;
+      }
+    }
+  }
+  for (const r of live) {
+    if (r.error) continue;
+    try {
+      Object.assign(r, await r.handle.finish());
+    } catch (error) {
+      r.error = error.message;
+    }
+  }
+  for (const r of results) {
+    delete r.handle;
+    delete r.reference;
+    delete r.type;
   }
   // cnnx's reference engine is the definition of correct; without it, the fast engine's output is the
   // yardstick; with no cnnx output at all, the peers are still checked against each other.
@@ -229,8 +287,9 @@ function printHelp() {
   --contenders LIST        of ${ALL_CONTENDERS.join(', ')}
                            (default: cnnx-fast, or cnnx-reference if no fast engine is built, and the three peers)
   --threads N              threads for cnnx fast, onnxruntime-node and onnxruntime-web (default 2)
-  --runs N --warmup N      timed runs (median reported) and untimed warm-up runs per contender (default 10, 2)
-  --max-seconds S          stop timing a contender after S seconds, once it has 3 runs (default 20)
+  --runs N --warmup N      rounds of timed runs, one run of each contender per round (median reported),
+                           and untimed warm-up runs per contender (default 10, 2)
+  --max-seconds S          stop the rounds once a contender has spent S seconds in timed runs, after 3 rounds (default 20)
   --reference-runs N       timed runs of the slow reference engine (default 1, no warm-up)
   --save-models            also write the generated ONNX models to bench/models/ (git-ignored)
   --json                   print one JSON report on stdout instead of tables
@@ -246,8 +305,7 @@ async function main() {
   const opts = parseArgs(process.argv.slice(2));
   if (opts.help) return printHelp();
   if (opts.child) {
-    const result = await runChild(opts.child).catch((error) => ({ error: error?.stack?.split('\n').slice(0, 3).join(' | ') ?? String(error) }));
-    process.send(result, () => process.exit(0));
+    await runChild(opts.child).catch((error) => process.send({ type: 'error', error: errorText(error) }, () => process.exit(1)));
     return;
   }
   opts.workloads.forEach(loadWorkload); // fail on a typo before minutes of work
