@@ -1,5 +1,5 @@
 // 2-D Winograd F(4x4,3x3) for 3x3 stride-1 convs, both routines: 36 GEMMs (>= 8 channels in and out) and the small one
-// (1..7 input channels, >= 4 out): within tolerance of the reference, with fused pools and with pools they cannot fuse;
+// (1..7 input channels, >= 4 out, a pool after): within tolerance of the reference, with fused pools and with pools they cannot fuse;
 // bit-identical across threads 1/2/3 and band splits cut inside tiles.
 import { describe as group, expect, it } from 'vitest';
 import { neededRows } from '../../src/engine/band.js';
@@ -101,7 +101,7 @@ group('fast engine: 2-D Winograd F(4x4,3x3)', () => {
       }
     }
     expect(gemm).toBeGreaterThan(40);
-    expect(small).toBeGreaterThan(40);
+    expect(small).toBeGreaterThan(25); // auto takes it only when a pool follows (else row-wise F(4,3))
     expect(fusedPools).toBeGreaterThan(30);
   });
 });

@@ -165,10 +165,10 @@ export function packConvWinograd2d(heap: SharedHeap, layer: Conv2dLayer, bn: Bat
 
 /**
  * Weights for winograd_small_f32 (kind 'small': per group U = G g G^T as f32 [OC][C][36]) or
- * winograd_x5_f32 (kind 'x5': U = G g per kernel row, f32 [OC][C][KH][8] x 4, splatted), and the bias f32[OC].
+ * winograd_rows_f32 (kind 'rows': U = G g per kernel row, see packConvWinogradRows), and the bias f32[OC].
  */
 export interface PackedSmall {
-  readonly kind: 'small' | 'x5';
+  readonly kind: 'small' | 'rows';
   readonly ocPerGroup: number;
   readonly groups: readonly PackedGroup[];
 }
@@ -197,7 +197,7 @@ export function packConvWinogradSmall(heap: SharedHeap, layer: Conv2dLayer, bn: 
 
 /**
  * The F(4,5) filter transform G (8 x 5) for the points 0, 1, -1, 2, -2, 1/2, -1/2, infinity (row 0
- * sign-flipped with B^T's row 0 in winograd-x5.ts).
+ * sign-flipped with B^T's row 0 in winograd-rows.ts).
  */
 const G45 = [
   [1, 0, 0, 0, 0],
@@ -211,19 +211,21 @@ const G45 = [
 ];
 
 /**
- * Weights for winograd_x5_f32: per (channel, kernel row), U = G g (8 values) in float64, rounded once,
- * batchnorm folded in; laid out [KH rotations][OC][step chunks of 5][4 point pairs][5 steps][2 points],
- * each value splatted to 4 lanes (the micro-kernel holds one pair's 10 vectors in registers). Step
- * ch * KH + s holds kernel row (s - rotation) mod KH (the routine's ring slot s); steps past C * KH
- * in the last chunk are zeros.
+ * Weights for winograd_rows_f32: per (channel, kernel row), U = G g (6 values for F(4,3), 8 for F(4,5))
+ * in float64, rounded once, batchnorm folded in; laid out [KH rotations][OC][step chunks of 5][point
+ * pairs][5 steps][2 points], each value splatted to 4 lanes (the micro-kernel holds one pair's 10
+ * vectors in registers). Step ch * KH + s holds kernel row (s - rotation) mod KH (the routine's ring
+ * slot s); steps past C * KH in the last chunk are zeros.
  */
-export function packConvWinogradX5(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNorm2dLayer | null): PackedSmall {
+export function packConvWinogradRows(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNorm2dLayer | null): PackedSmall {
   const [kh, kw] = layer.kernelSize;
-  if (kw !== 5) throw new RangeError('packConvWinogradX5: kernel width must be 5');
+  if (kw !== 3 && kw !== 5) throw new RangeError('packConvWinogradRows: kernel width must be 3 or 5');
+  const G = kw === 3 ? G43 : G45;
+  const pairs = G.length / 2;
   const gr = layer.groups;
   const ocg = layer.outChannels / gr;
   const icg = layer.inChannels / gr;
-  const perOc = Math.ceil((icg * kh) / 5) * 4 * 5 * 2 * 4;
+  const perOc = Math.ceil((icg * kh) / 5) * pairs * 5 * 2 * 4;
   const groups: PackedGroup[] = [];
   for (let gi = 0; gi < gr; gi++) {
     const w = zeros(heap, kh * ocg * perOc);
@@ -235,13 +237,13 @@ export function packConvWinogradX5(heap: SharedHeap, layer: Conv2dLayer, bn: Bat
       heap.floats[(b.ptr >> 2) + o] = shift;
       for (let ic = 0; ic < icg; ic++) {
         for (let ky = 0; ky < kh; ky++) {
-          const src = ((oc * icg + ic) * kh + ky) * 5;
+          const src = ((oc * icg + ic) * kh + ky) * kw;
           const g = (x: number) => (bn ? Math.fround(layer.weight[src + x] * scale) : layer.weight[src + x]);
-          const u = G45.map((row) => row.reduce((sum, c, x) => sum + c * g(x), 0));
+          const u = G.map((row) => row.reduce((sum, c, x) => sum + c * g(x), 0));
           for (let rot = 0; rot < kh; rot++) {
             const step = ic * kh + ((ky + rot) % kh);
-            for (let p = 0; p < 8; p++) {
-              const at = (rot * ocg + o) * perOc + (((Math.floor(step / 5) * 4 + (p >> 1)) * 5 + (step % 5)) * 2 + (p & 1)) * 4;
+            for (let p = 0; p < G.length; p++) {
+              const at = (rot * ocg + o) * perOc + (((Math.floor(step / 5) * pairs + (p >> 1)) * 5 + (step % 5)) * 2 + (p & 1)) * 4;
               weights.fill(u[p], at, at + 4);
             }
           }
@@ -250,7 +252,7 @@ export function packConvWinogradX5(heap: SharedHeap, layer: Conv2dLayer, bn: Bat
     }
     groups.push({ w: w.ptr, bias: b.ptr });
   }
-  return { kind: 'x5', ocPerGroup: ocg, groups };
+  return { kind: 'rows', ocPerGroup: ocg, groups };
 }
 
 /** Per output channel, a kernel's column and row factors (w[ky][kx] = col[ky] * row[kx]), float64. */

@@ -6,11 +6,11 @@ import { outputRowTile } from '../tiles.js';
 import { layerDef } from '../../layers/index.js';
 import type { AvgPool2dLayer, BatchNorm2dLayer, Conv2dLayer, Layer, MaxPool2dLayer, Network } from '../../spec/types.js';
 import { align, ArenaAllocator, type SharedHeap } from './memory.js';
-import { packConv, packConvWinograd, packConvWinograd2d, packConvWinogradSmall, packConvWinogradX5, packDepthwise, rankOneFactors, type PackedConv, type PackedDepthwise, type PackedSmall, type RankOne } from './pack.js';
+import { packConv, packConvWinograd, packConvWinograd2d, packConvWinogradSmall, packConvWinogradRows, packDepthwise, rankOneFactors, type PackedConv, type PackedDepthwise, type PackedSmall, type RankOne } from './pack.js';
 import { allocBand, convLabel, f32bits, planPad, poolCode, poolDivisorBits, split, type Fusion, type HeapBand } from './plan-parts.js';
 import { planWinograd2d, winograd2dPoolFits } from './plan-winograd2d.js';
 import { planWinogradSmall, winogradSmallPoolFits } from './plan-winograd-small.js';
-import { planWinogradX5, X5_MAX_KH } from './plan-winograd-x5.js';
+import { planWinogradRows, ROWS_MAX_KH } from './plan-winograd-rows.js';
 import type { Call } from './protocol.js';
 
 export type { HeapBand } from './plan-parts.js';
@@ -36,36 +36,48 @@ const DW = {
 export type Algorithm = 'auto' | 'direct' | 'winograd' | 'winograd-x';
 
 /** Which Winograd routine runs a conv (null: direct, depthwise or separable). */
-export type WinogradKind = '2d' | 'small' | 'x' | 'x5';
+export type WinogradKind = '2d' | 'small' | 'x' | 'x3' | 'x5';
 
 /**
  * The Winograd variant of a conv, or null for the other routines:
- * - 'small': 3x3 stride-1 convs with 1..7 input channels per group (F(4x4,3x3), products summed over
- *   channels in registers); 'auto' wants >= 4 outputs per group to share the input transform, and
- *   leaves rank-1 banks of one input channel to the two 1-D passes;
+ * - 'small': 3x3 stride-1 convs with 1..7 input channels per group (2-D F(4x4,3x3), products summed
+ *   over channels in registers);
+ * - 'x3' / 'x5': row-wise F(4,3) / F(4,5) for 3- / 5-wide, x-stride-1, dilation-1 convs with 1..7 input
+ *   channels per group (no GEMM: products summed over channels and kernel rows in registers along
+ *   the row, `winograd-rows.ts`);
  * - '2d': 3x3 stride-1 convs with more channels (F(4x4,3x3), 36 GEMMs);
- * - 'x': row-wise F(4,3) for other 3-wide, x-stride-1, x-dilation-1 convs;
- * - 'x5': row-wise F(4,5) for 5-wide, x-stride-1, dilation-1 convs (no GEMM: products summed over
- *   channels and kernel rows along the row);
- *   'auto' wants 1..7 input channels and >= 4 outputs per group, as for 'small'.
- * 'auto' uses '2d' and 'x' with >= 8 channels in and out per group. The choice depends only on the
- * layer, never on the band, so band and whole-map runs compute the same bits.
+ * - 'x': row-wise F(4,3) as 6 GEMMs, for other 3-wide, x-stride-1, x-dilation-1 convs.
+ * 'auto' wants >= 4 outputs per group for the few-channel routines (they share one input transform
+ * between the outputs) and leaves rank-1 banks of one input channel to the two 1-D passes; of 'small'
+ * and 'x3' it takes 'small' when a non-overlapping pool follows (`poolNext`; measured on W1's first
+ * layer, ~10% faster than 'x3') and 'x3' otherwise (VGG's conv1_1: 1.9x faster than 'small', whose
+ * stores of 4-row tiles to a full-resolution map cost more than its saved multiplies). 'auto' uses
+ * '2d' and 'x' with >= 8 channels in and out per group. The choice depends only on the network,
+ * never on the band, so band and whole-map runs compute the same bits.
  */
-export function winogradKind(layer: Conv2dLayer, algorithm: Algorithm): WinogradKind | null {
+export function winogradKind(layer: Conv2dLayer, algorithm: Algorithm, poolNext = false): WinogradKind | null {
   if (algorithm === 'direct') return null;
   const icg = layer.inChannels / layer.groups;
   const ocg = layer.outChannels / layer.groups;
   const auto = algorithm === 'auto';
-  const fewChannels = icg <= 7 && ocg >= 4 && !(icg === 1 && rankOne(layer));
-  if (algorithm !== 'winograd-x' && outputRowTile(layer) > 1 && icg <= 7) {
-    if (!auto || fewChannels) return 'small';
-  }
+  const fewChannels = icg <= 7 && (!auto || (ocg >= 4 && !(icg === 1 && rankOne(layer))));
+  const [kh, kw] = layer.kernelSize;
   const unitX = layer.stride[1] === 1 && layer.dilation[1] === 1;
-  if (unitX && layer.kernelSize[1] === 5 && layer.dilation[0] === 1 && layer.kernelSize[0] <= X5_MAX_KH) {
-    return !auto || fewChannels ? 'x5' : null;
-  }
-  if (layer.kernelSize[1] !== 3 || !unitX || (auto && (icg < 8 || ocg < 8))) return null;
-  return layer.kernelSize[0] === 3 && outputRowTile(layer) > 1 && algorithm !== 'winograd-x' ? '2d' : 'x';
+  const rowsFit = unitX && layer.dilation[0] === 1 && kh <= ROWS_MAX_KH;
+  if (outputRowTile(layer) > 1 && fewChannels && (algorithm === 'winograd' || (auto && poolNext))) return 'small';
+  if (rowsFit && kw === 5) return fewChannels ? 'x5' : null;
+  if (rowsFit && kw === 3 && fewChannels) return 'x3';
+  if (kw !== 3 || !unitX || (auto && (icg < 8 || ocg < 8))) return null;
+  return kh === 3 && outputRowTile(layer) > 1 && algorithm !== 'winograd-x' ? '2d' : 'x';
+}
+
+/** Whether a non-overlapping pool (kernel = stride, no padding) follows conv i, after an optional batchnorm and activation. */
+function poolFollows(net: Network, i: number): boolean {
+  let j = i + 1;
+  if (net.layers[j]?.type === 'batchnorm2d') j++;
+  if (net.layers[j]?.type === 'relu' || net.layers[j]?.type === 'leaky_relu') j++;
+  const l = net.layers[j];
+  return (l?.type === 'maxpool2d' || l?.type === 'avgpool2d') && l.kernelSize[0] === l.stride[0] && l.kernelSize[1] === l.stride[1] && l.padding[0] === 0 && l.padding[1] === 0;
 }
 
 export function usesWinograd(layer: Conv2dLayer, algorithm: Algorithm): boolean {
@@ -182,8 +194,8 @@ export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: read
     const layer = net.layers[i];
     if (layer.type !== 'conv2d') continue;
     const dw = depthwiseMode(layer, ctx.algorithm);
-    const wino = winogradKind(layer, ctx.algorithm);
-    const f = fusionAfter(net, i, lastLayer, outSet, rows, shapes, (pool) => dw === null && (wino === '2d' ? winograd2dPoolFits(pool) : wino === 'small' ? winogradSmallPoolFits(pool) : wino === 'x5' ? pool.kernelSize[0] === pool.stride[0] && pool.kernelSize[1] === pool.stride[1] : true));
+    const wino = winogradKind(layer, ctx.algorithm, poolFollows(net, i));
+    const f = fusionAfter(net, i, lastLayer, outSet, rows, shapes, (pool) => dw === null && (wino === '2d' ? winograd2dPoolFits(pool) : wino === 'small' ? winogradSmallPoolFits(pool) : wino === 'x5' || wino === 'x3' ? pool.kernelSize[0] === pool.stride[0] && pool.kernelSize[1] === pool.stride[1] : true));
     fusions.set(i, f);
     const key = packKey(i, f, wino, dw);
     if (!perNet.has(key)) {
@@ -193,8 +205,8 @@ export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: read
           ? packConvWinograd2d(heap, layer, f.bn)
           : wino === 'small'
             ? packConvWinogradSmall(heap, layer, f.bn)
-            : wino === 'x5'
-              ? packConvWinogradX5(heap, layer, f.bn)
+            : wino === 'x5' || wino === 'x3'
+              ? packConvWinogradRows(heap, layer, f.bn)
               : wino
               ? packConvWinograd(heap, layer, f.bn)
               : packConv(heap, layer, f.bn);
@@ -225,15 +237,15 @@ export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: read
     const layer = net.layers[i];
     if (layer.type === 'conv2d') {
       const f = fusions.get(i)!;
-      const wino = winogradKind(layer, ctx.algorithm);
+      const wino = winogradKind(layer, ctx.algorithm, poolFollows(net, i));
       const packed = perNet.get(packKey(i, f, wino, depthwiseMode(layer, ctx.algorithm)))!;
       const { step, out } =
         wino === '2d'
           ? planWinograd2d(arena, threads, layer, packed as PackedConv, f, prev, rows, shapes, i)
           : wino === 'small'
             ? planWinogradSmall(arena, threads, layer, packed as PackedSmall, f, prev, rows, shapes, i)
-            : wino === 'x5'
-              ? planWinogradX5(arena, threads, layer, packed as PackedSmall, f, prev, rows, shapes, i)
+            : wino === 'x5' || wino === 'x3'
+              ? planWinogradRows(arena, threads, layer, packed as PackedSmall, f, prev, rows, shapes, i)
               : planConv(arena, threads, layer, packed as PackedConv | PackedDepthwise, f, prev, rows, shapes, i, wino === 'x');
       steps.push(step);
       for (let j = i; j <= f.last; j++) bands[j] = out; // only bands[f.last] is meaningful

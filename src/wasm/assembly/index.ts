@@ -7,4 +7,4 @@ export { winograd_input_f32, winograd_output_f32 } from './winograd';
 export { depthwise_f32 } from './depthwise';
 export { winograd2d_f32 } from './winograd2d';
 export { winograd_small_f32 } from './winograd-small';
-export { winograd_x5_f32, f32_winograd_x5_ukernel } from './winograd-x5';
+export { winograd_rows_f32, f32_winograd_rows_ukernel } from './winograd-rows';

@@ -1,9 +1,11 @@
-// Row-wise Winograd F(4,5) for convs 5 wide (stride 1 and dilation 1 along x, dilation 1 along y) with few input channels: W3's 5x5 edge banks.
+// Row-wise Winograd F(4,3) and F(4,5) for convs 3 or 5 wide (stride 1 and dilation 1 along x, dilation 1 along y)
+// with few input channels: RGB or gray filter banks, W1's first layer, W3's 5x5 edge bank.
 //
-// Along x, 4 outputs of a kernel row cost 8 products instead of 20; kernel rows and input channels are
-// summed in the transformed domain, then one output transform per 4 outputs. Points 0, +-1, +-2,
-// +-1/2, infinity: B^T is the 8-point transform F(6,3) also uses; G (8 x 5) is applied when the
-// weights are packed (src/engine/fast/pack.ts).
+// Along x, 4 outputs of a kernel row cost R + 3 products instead of 4 R (6 for 12, 8 for 20); kernel
+// rows and input channels are summed in the transformed domain, then one output transform per 4
+// outputs. F(4,3) is Lavin & Gray's (f43.ts); F(4,5) uses the points 0, +-1, +-2, +-1/2, infinity:
+// B^T is the 8-point transform F(6,3) also uses, G (8 x 5) is applied when the weights are packed
+// (src/engine/fast/pack.ts).
 // The transformed input V of a padded row is computed once per thread into a ring of KH slots, slot =
 // global padded row mod KH, so an output row reuses the KH - 1 rows its predecessor transformed. A
 // group of 4 tiles keeps its steps (channel, slot) 128 bytes apart, so the micro-kernel reads 5 steps
@@ -11,34 +13,35 @@
 // An output's summation order depends only on its global row and column (tiles anchored at column 0),
 // so bands and thread splits give identical bytes.
 import { activate, PUT_ADD, PUT_MAX, PUT_STORE } from './igemm';
-import { storeTail } from './f43';
+import { btRow4, storeTail } from './f43';
 import { pool_rows_f32 } from './pool';
 
-export const X5_IN: i32 = 0; // padded input: channel 0, the padded row local output row 0 reads first
-export const X5_IN_PLANE: i32 = 1; // floats per padded channel
-export const X5_IN_PITCH: i32 = 2; // floats per padded row (>= 16 * TQ + 4)
-export const X5_C: i32 = 3; // input channels (this group)
-export const X5_OC: i32 = 4; // output channels (this group)
-export const X5_W: i32 = 5; // U: [KH rotations][OC][step chunks][4 point pairs][5 steps][2 points] x 4 lanes (see pack.ts)
-export const X5_BIAS: i32 = 6; // f32[OC]
-export const X5_KH: i32 = 7;
-export const X5_SY: i32 = 8;
-export const X5_ROW0: i32 = 9; // global padded row of local padded row 0 (>= 0): picks ring slots and weight rotations
-export const X5_TQ: i32 = 10; // groups of 4 tiles (16 outputs) per row
-export const X5_OUT: i32 = 11; // local output row 0, channel 0 (the pool's output when POOL != 0)
-export const X5_OUT_PLANE: i32 = 12;
-export const X5_OUT_PITCH: i32 = 13;
-export const X5_OW: i32 = 14; // conv output columns
-export const X5_ACT: i32 = 15;
-export const X5_SLOPE: i32 = 16; // f32 bits
-export const X5_POOL: i32 = 17; // 0 none, 1 max, 2 avg (kernel = stride)
-export const X5_PKH: i32 = 18;
-export const X5_PKW: i32 = 19;
-export const X5_POOL_OW: i32 = 20;
-export const X5_POOL_DIV: i32 = 21; // f32 bits
-export const X5_SCRATCH: i32 = 22; // per-thread scratch (see ringOf)
-export const X5_SCRATCH_STRIDE: i32 = 23; // bytes per thread
-export const X5_WORDS: i32 = 24;
+export const WR_IN: i32 = 0; // padded input: channel 0, the padded row local output row 0 reads first
+export const WR_IN_PLANE: i32 = 1; // floats per padded channel
+export const WR_IN_PITCH: i32 = 2; // floats per padded row (>= 16 * TQ + 4)
+export const WR_C: i32 = 3; // input channels (this group)
+export const WR_OC: i32 = 4; // output channels (this group)
+export const WR_W: i32 = 5; // U: [KH rotations][OC][step chunks][(R + 3) / 2 point pairs][5 steps][2 points] x 4 lanes (see pack.ts)
+export const WR_BIAS: i32 = 6; // f32[OC]
+export const WR_KH: i32 = 7;
+export const WR_SY: i32 = 8;
+export const WR_ROW0: i32 = 9; // global padded row of local padded row 0 (>= 0): picks ring slots and weight rotations
+export const WR_TQ: i32 = 10; // groups of 4 tiles (16 outputs) per row
+export const WR_OUT: i32 = 11; // local output row 0, channel 0 (the pool's output when POOL != 0)
+export const WR_OUT_PLANE: i32 = 12;
+export const WR_OUT_PITCH: i32 = 13;
+export const WR_OW: i32 = 14; // conv output columns
+export const WR_ACT: i32 = 15;
+export const WR_SLOPE: i32 = 16; // f32 bits
+export const WR_POOL: i32 = 17; // 0 none, 1 max, 2 avg (kernel = stride)
+export const WR_PKH: i32 = 18;
+export const WR_PKW: i32 = 19;
+export const WR_POOL_OW: i32 = 20;
+export const WR_POOL_DIV: i32 = 21; // f32 bits
+export const WR_SCRATCH: i32 = 22; // per-thread scratch (see ringOf)
+export const WR_SCRATCH_STRIDE: i32 = 23; // bytes per thread
+export const WR_R: i32 = 24; // kernel width: 3 (F(4,3), 6 points) or 5 (F(4,5), 8 points)
+export const WR_WORDS: i32 = 25;
 
 /** Columns run in chunks of this many groups of 4 tiles, so a chunk's V (C x KH x 128 bytes per group) stays in L1. */
 const CHUNK: i32 = 32;
@@ -49,10 +52,10 @@ const CHUNK: i32 = 32;
 
 /** (channel, slot) steps, in chunks of 5 (the micro-kernel's unrolled reduction; the last chunk padded with zero steps). */
 @inline function stepChunks(d: usize): i32 {
-  return (field(d, X5_C) * field(d, X5_KH) + 4) / 5;
+  return (field(d, WR_C) * field(d, WR_KH) + 4) / 5;
 }
 
-/** Bytes per group of 4 tiles in the ring: [step chunks x 5 steps][8 points] x 16 bytes. */
+/** Bytes per group of 4 tiles in the ring: [step chunks x 5 steps][8 points (6 used by F(4,3))] x 16 bytes. */
 @inline function groupBytes(d: usize): i32 {
   return stepChunks(d) * 640;
 }
@@ -67,43 +70,43 @@ const CHUNK: i32 = 32;
 }
 
 /** Local output rows [r0, r1) (pooled rows when POOL != 0) on thread tid. */
-export function winograd_x5_f32(d: usize, r0: i32, r1: i32, tid: i32): void {
-  const scratch: usize = <usize>field(d, X5_SCRATCH) + <usize>(tid * field(d, X5_SCRATCH_STRIDE));
-  const tq = field(d, X5_TQ);
+export function winograd_rows_f32(d: usize, r0: i32, r1: i32, tid: i32): void {
+  const scratch: usize = <usize>field(d, WR_SCRATCH) + <usize>(tid * field(d, WR_SCRATCH_STRIDE));
+  const tq = field(d, WR_TQ);
   for (let s = 0; s < 32; s++) store<i32>(scratch + (<usize>s << 2), -1);
   // Zero steps must read zeros (0 * inf would be NaN): the whole ring starts zeroed.
   memory.fill(ringOf(scratch), 0, <usize>(tq * groupBytes(d)));
-  const pool = field(d, X5_POOL);
-  const ow = field(d, X5_OW);
-  const oc = field(d, X5_OC);
+  const pool = field(d, WR_POOL);
+  const ow = field(d, WR_OW);
+  const oc = field(d, WR_OC);
   if (pool == 0) {
-    for (let y = r0; y < r1; y++) convRow(d, scratch, y, <usize>field(d, X5_OUT) + (<usize>(y * field(d, X5_OUT_PITCH)) << 2), field(d, X5_OUT_PLANE), PUT_STORE);
+    for (let y = r0; y < r1; y++) convRow(d, scratch, y, <usize>field(d, WR_OUT) + (<usize>(y * field(d, WR_OUT_PITCH)) << 2), field(d, WR_OUT_PLANE), PUT_STORE);
     return;
   }
   // Fused pool: a window's conv rows fold into a row accumulator (first stored, then added or maxed,
   // rows in order, as pool_rows_f32 reduces them), which is then pooled along x.
-  const pk = field(d, X5_PKH);
+  const pk = field(d, WR_PKH);
   const aplane = tq * 16 + 16;
   const acc = ringOf(scratch) + <usize>(tq * (groupBytes(d) + 128));
   const fold = pool == 1 ? PUT_MAX : PUT_ADD;
   for (let py = r0; py < r1; py++) {
     for (let j = 0; j < pk; j++) convRow(d, scratch, py * pk + j, acc, aplane, j == 0 ? PUT_STORE : fold);
-    pool_rows_f32(pool, acc, oc, 1, ow, aplane, field(d, X5_PKW), field(d, X5_PKW), field(d, X5_POOL_OW),
-      <usize>field(d, X5_OUT) + (<usize>(py * field(d, X5_OUT_PITCH)) << 2), field(d, X5_OUT_PLANE), reinterpret<f32>(field(d, X5_POOL_DIV)), acc + (<usize>(oc * aplane) << 2));
+    pool_rows_f32(pool, acc, oc, 1, ow, aplane, field(d, WR_PKW), field(d, WR_PKW), field(d, WR_POOL_OW),
+      <usize>field(d, WR_OUT) + (<usize>(py * field(d, WR_OUT_PITCH)) << 2), field(d, WR_OUT_PLANE), reinterpret<f32>(field(d, WR_POOL_DIV)), acc + (<usize>(oc * aplane) << 2));
   }
 }
 
 /** Output row y of every output channel into out (channel stride plane floats), stored or folded (mode). */
 function convRow(d: usize, scratch: usize, y: i32, out: usize, plane: i32, mode: i32): void {
-  const oc = field(d, X5_OC);
-  const kh = field(d, X5_KH);
-  const tq = field(d, X5_TQ);
-  const ow = field(d, X5_OW);
+  const oc = field(d, WR_OC);
+  const kh = field(d, WR_KH);
+  const tq = field(d, WR_TQ);
+  const ow = field(d, WR_OW);
   const gb = groupBytes(d);
   const sc = stepChunks(d);
   const ring = ringOf(scratch);
-  const row0 = field(d, X5_ROW0);
-  const first = y * field(d, X5_SY); // local padded row of kernel row 0
+  const row0 = field(d, WR_ROW0);
+  const first = y * field(d, WR_SY); // local padded row of kernel row 0
   for (let ky = 0; ky < kh; ky++) {
     const global = row0 + first + ky;
     const s = global % kh;
@@ -115,21 +118,22 @@ function convRow(d: usize, scratch: usize, y: i32, out: usize, plane: i32, mode:
   // Slot s holds kernel row (s - rot) mod KH: the weights packed for rotation rot match.
   const rot = (row0 + first) % kh;
   const m = ring + <usize>(tq * gb);
-  const w: usize = <usize>field(d, X5_W) + <usize>(rot * oc * sc * 640);
-  const bias: usize = <usize>field(d, X5_BIAS);
-  const act = field(d, X5_ACT);
-  const slope = reinterpret<f32>(field(d, X5_SLOPE));
+  const pairs = (field(d, WR_R) + 3) >> 1;
+  const w: usize = <usize>field(d, WR_W) + <usize>(rot * oc * sc * pairs * 160);
+  const bias: usize = <usize>field(d, WR_BIAS);
+  const act = field(d, WR_ACT);
+  const slope = reinterpret<f32>(field(d, WR_SLOPE));
   for (let q0 = 0; q0 < tq; q0 += CHUNK) {
     const q1 = min(tq, q0 + CHUNK);
     for (let o = 0; o < oc; o++) {
-      let u = w + <usize>(o * sc * 640);
+      let u = w + <usize>(o * sc * pairs * 160);
       for (let k = 0; k < sc; k++) {
-        for (let pair = 0; pair < 4; pair++) {
-          f32_winograd_x5_ukernel(u, ring + <usize>(q0 * gb + k * 640 + pair * 32), m + <usize>(q0 * 128 + pair * 32), q1 - q0, gb, k);
+        for (let pair = 0; pair < pairs; pair++) {
+          f32_winograd_rows_ukernel(u, ring + <usize>(q0 * gb + k * 640 + pair * 32), m + <usize>(q0 * 128 + pair * 32), q1 - q0, gb, k);
           u += 160;
         }
       }
-      outputTransform(m, q0, q1, bias + (<usize>o << 2), out + (<usize>(o * plane) << 2), ow, act, slope, mode);
+      outputTransform(field(d, WR_R), m, q0, q1, bias + (<usize>o << 2), out + (<usize>(o * plane) << 2), ow, act, slope, mode);
     }
   }
 }
@@ -142,7 +146,7 @@ function convRow(d: usize, scratch: usize, y: i32, out: usize, plane: i32, mode:
  * Exported (like the GEMM micro-kernels) so that Binaryen does not inline it, which made TurboFan
  * spill the U vectors.
  */
-export function f32_winograd_x5_ukernel(u: usize, v: usize, m: usize, n: i32, gb: i32, k: i32): void {
+export function f32_winograd_rows_ukernel(u: usize, v: usize, m: usize, n: i32, gb: i32, k: i32): void {
   const u00 = v128.load(u), u01 = v128.load(u, 16), u10 = v128.load(u, 32), u11 = v128.load(u, 48), u20 = v128.load(u, 64);
   const u21 = v128.load(u, 80), u30 = v128.load(u, 96), u31 = v128.load(u, 112), u40 = v128.load(u, 128), u41 = v128.load(u, 144);
   const end = m + <usize>(n * 128);
@@ -172,21 +176,34 @@ export function f32_winograd_x5_ukernel(u: usize, v: usize, m: usize, n: i32, gb
  * The output transform of groups [q0, q1) (M at m: [q][8 points] x 4 tiles), + bias, activation,
  * stored as columns 16q .. 16q + 15 (< ow) of the row at out, or folded into what it holds (mode).
  */
-function outputTransform(m: usize, q0: i32, q1: i32, bias: usize, out: usize, ow: i32, act: i32, slope: f32, mode: i32): void {
+function outputTransform(r: i32, m: usize, q0: i32, q1: i32, bias: usize, out: usize, ow: i32, act: i32, slope: f32, mode: i32): void {
   const vb = v128.load32_splat(bias);
   const vslope = f32x4.splat(slope);
   for (let q = q0; q < q1; q++) {
     const g = m + <usize>(q * 128);
     const m0 = v128.load(g), m1 = v128.load(g, 16), m2 = v128.load(g, 32), m3 = v128.load(g, 48);
-    const m4 = v128.load(g, 64), m5 = v128.load(g, 80), m6 = v128.load(g, 96), m7 = v128.load(g, 112);
-    // A^T: y_k = sum_p M_p * a_p^k over the points (and M_7 for y_3); lane i is tile i.
+    const m4 = v128.load(g, 64), m5 = v128.load(g, 80);
+    // A^T: y_k = sum_p M_p * a_p^k over the points (and the last M for y_3); lane i is tile i.
     const s12 = f32x4.add(m1, m2), d12 = f32x4.sub(m1, m2);
     const s34 = f32x4.add(m3, m4), d34 = f32x4.sub(m3, m4);
-    const s56 = f32x4.add(m5, m6), d56 = f32x4.sub(m5, m6);
-    const y0 = activate(f32x4.add(f32x4.add(f32x4.add(f32x4.add(m0, s12), s34), s56), vb), act, vslope);
-    const y1 = activate(f32x4.add(f32x4.add(f32x4.add(d12, f32x4.mul(f32x4.splat(2), d34)), f32x4.mul(f32x4.splat(0.5), d56)), vb), act, vslope);
-    const y2 = activate(f32x4.add(f32x4.add(f32x4.add(s12, f32x4.mul(f32x4.splat(4), s34)), f32x4.mul(f32x4.splat(0.25), s56)), vb), act, vslope);
-    const y3 = activate(f32x4.add(f32x4.add(f32x4.add(f32x4.add(d12, f32x4.mul(f32x4.splat(8), d34)), f32x4.mul(f32x4.splat(0.125), d56)), m7), vb), act, vslope);
+    let y0: v128, y1: v128, y2: v128, y3: v128;
+    if (r == 3) {
+      y0 = f32x4.add(f32x4.add(m0, s12), s34);
+      y1 = f32x4.add(d12, f32x4.mul(f32x4.splat(2), d34));
+      y2 = f32x4.add(s12, f32x4.mul(f32x4.splat(4), s34));
+      y3 = f32x4.add(f32x4.add(d12, f32x4.mul(f32x4.splat(8), d34)), m5);
+    } else {
+      const m6 = v128.load(g, 96), m7 = v128.load(g, 112);
+      const s56 = f32x4.add(m5, m6), d56 = f32x4.sub(m5, m6);
+      y0 = f32x4.add(f32x4.add(f32x4.add(m0, s12), s34), s56);
+      y1 = f32x4.add(f32x4.add(d12, f32x4.mul(f32x4.splat(2), d34)), f32x4.mul(f32x4.splat(0.5), d56));
+      y2 = f32x4.add(f32x4.add(s12, f32x4.mul(f32x4.splat(4), s34)), f32x4.mul(f32x4.splat(0.25), s56));
+      y3 = f32x4.add(f32x4.add(f32x4.add(d12, f32x4.mul(f32x4.splat(8), d34)), f32x4.mul(f32x4.splat(0.125), d56)), m7);
+    }
+    y0 = activate(f32x4.add(y0, vb), act, vslope);
+    y1 = activate(f32x4.add(y1, vb), act, vslope);
+    y2 = activate(f32x4.add(y2, vb), act, vslope);
+    y3 = activate(f32x4.add(y3, vb), act, vslope);
     // Transpose: tile i's 4 outputs are columns 16q + 4i .. 16q + 4i + 3.
     const a0 = v128.shuffle<f32>(y0, y1, 0, 4, 1, 5);
     const a1 = v128.shuffle<f32>(y0, y1, 2, 6, 3, 7);
@@ -215,18 +232,26 @@ function outputTransform(m: usize, q0: i32, q1: i32, bias: usize, out: usize, ow
   return mode == PUT_MAX ? f32x4.max(a, b) : f32x4.add(a, b);
 }
 
-/** V of local padded row ir, every channel, into its slot (at v in group 0; channel ch KH steps further, groups gb bytes apart). Reads columns 0 .. 16 * TQ + 3. */
+/** V of local padded row ir, every channel (B^T of F(4,3) or F(4,5)), into its slot (at v in group 0; channel ch KH steps further, groups gb bytes apart). Reads columns 0 .. 16 * TQ + 3. */
 function transformRow(d: usize, ir: i32, v: usize): void {
-  const c = field(d, X5_C);
-  const tq = field(d, X5_TQ);
-  const pitch = field(d, X5_IN_PITCH);
-  const inPlane = field(d, X5_IN_PLANE);
+  const c = field(d, WR_C);
+  const tq = field(d, WR_TQ);
+  const pitch = field(d, WR_IN_PITCH);
+  const inPlane = field(d, WR_IN_PLANE);
   const gb = <usize>groupBytes(d);
   const k54 = f32x4.splat(5.25), k174 = f32x4.splat(4.25), k4 = f32x4.splat(4), k5 = f32x4.splat(5);
   const k25 = f32x4.splat(2.5), k125 = f32x4.splat(1.25), half = f32x4.splat(0.5), quarter = f32x4.splat(0.25), two = f32x4.splat(2);
   for (let ch = 0; ch < c; ch++) {
-    let p: usize = <usize>field(d, X5_IN) + (<usize>(ch * inPlane + ir * pitch) << 2);
-    let o = v + <usize>(ch * field(d, X5_KH) * 128);
+    let p: usize = <usize>field(d, WR_IN) + (<usize>(ch * inPlane + ir * pitch) << 2);
+    let o = v + <usize>(ch * field(d, WR_KH) * 128);
+    if (field(d, WR_R) == 3) {
+      for (let q = 0; q < tq; q++) {
+        btRow4(p, o, 16);
+        p += 64;
+        o += gb;
+      }
+      continue;
+    }
     for (let q = 0; q < tq; q++) {
       // d_i, lane j = p[4j + i]: two 4x4 transposes of p[0..15] and p[4..19].
       const a = v128.load(p), b = v128.load(p, 16), e = v128.load(p, 32), f = v128.load(p, 48), g = v128.load(p, 64);

@@ -1,6 +1,7 @@
-// Row-wise Winograd F(4,5) (winograd_x5_f32) for 5-wide convs with 1..7 input channels: within tolerance of the reference
-// with fused and unfused pools, every padding mode, kernel heights 1..7, y-strides, groups, batchnorm; bit-identical across
-// threads 1/2/3 and band splits (the ring of transformed rows is anchored at global rows, so bands sum in the same order).
+// Row-wise Winograd F(4,3) and F(4,5) (winograd_rows_f32) for 3- and 5-wide convs with 1..7 input channels: within
+// tolerance of the reference with fused and unfused pools, every padding mode, kernel heights 1..7, y-strides, groups,
+// batchnorm; bit-identical across threads 1/2/3 and band splits (the ring of transformed rows is anchored at global rows,
+// so bands sum in the same order).
 import { describe as group, expect, it } from 'vitest';
 import { createReferenceEngine } from '../../src/engine/reference.js';
 import type { Shape } from '../../src/engine/tensor.js';
@@ -14,13 +15,14 @@ const engines = fastEnginesPerThreadCount();
 const WIDTHS = [1, 2, 3, 4, 5, 7, 8, 12, 15, 16, 17, 20, 31, 33, 47, 48, 49, 508, 512, 513, 530];
 const HEIGHTS = [1, 2, 3, 5, 6, 9, 13, 17];
 
-function conv5(r: Rand, index: number, cin: number, cout: number, groups: number): Layer {
+function convRows(r: Rand, index: number, cin: number, cout: number, groups: number): Layer {
   const kh = int(r, 1, 7);
+  const kw = pick(r, [3, 5]);
   const icg = cin / groups;
   return {
-    type: 'conv2d', index, inChannels: cin, outChannels: cout, kernelSize: [kh, 5], stride: [pick(r, [1, 1, 1, 2, 3]), 1], dilation: [1, 1],
-    padding: { top: int(r, 0, kh - 1), bottom: int(r, 0, kh - 1), left: int(r, 0, 4), right: int(r, 0, 4) }, paddingMode: pick(r, ALL_MODES), groups,
-    weight: Float32Array.from({ length: cout * icg * kh * 5 }, () => (r() * 2 - 1) / Math.sqrt(icg * kh * 5)), bias: r() < 0.7 ? Float32Array.from({ length: cout }, () => r() - 0.5) : null,
+    type: 'conv2d', index, inChannels: cin, outChannels: cout, kernelSize: [kh, kw], stride: [pick(r, [1, 1, 1, 2, 3]), 1], dilation: [1, 1],
+    padding: { top: int(r, 0, kh - 1), bottom: int(r, 0, kh - 1), left: int(r, 0, kw - 1), right: int(r, 0, kw - 1) }, paddingMode: pick(r, ALL_MODES), groups,
+    weight: Float32Array.from({ length: cout * icg * kh * kw }, () => (r() * 2 - 1) / Math.sqrt(icg * kh * kw)), bias: r() < 0.7 ? Float32Array.from({ length: cout }, () => r() - 0.5) : null,
   };
 }
 
@@ -38,7 +40,7 @@ function randomCase(seed: number): Case {
     const groups = r() < 0.2 ? 2 : 1;
     const cin = groups * int(r, 1, 7);
     const cout = groups * int(r, 4, 10);
-    const layers: Layer[] = [conv5(r, 0, cin, cout, groups)];
+    const layers: Layer[] = [convRows(r, 0, cin, cout, groups)];
     if (r() < 0.25) {
       const c = cout;
       layers.push({ type: 'batchnorm2d', index: 1, channels: c, weight: Float32Array.from({ length: c }, () => r() + 0.5), bias: Float32Array.from({ length: c }, () => r() - 0.5), runningMean: Float32Array.from({ length: c }, () => r() - 0.5), runningVar: Float32Array.from({ length: c }, () => 0.2 + r()), eps: 1e-5 });
@@ -52,19 +54,21 @@ function randomCase(seed: number): Case {
   }
 }
 
-group('fast engine: row-wise Winograd F(4,5)', () => {
+group('fast engine: row-wise Winograd F(4,3) and F(4,5) for few channels', () => {
   it('matches the reference (kernel heights 1..7, y-strides, groups, batchnorm, all padding modes, fused and unfused pools); threads 1, 2, 3 and band splits give identical bytes', async () => {
+    let x3 = 0;
     let x5 = 0;
     let fusedPools = 0;
-    for (let seed = 1; seed <= 100; seed++) {
+    for (let seed = 1; seed <= 120; seed++) {
       const c = randomCase(seed * 9001);
       const last = c.net.layers.length - 1;
       const ref = await wholeRun(reference, c);
       const outs = [];
       for (const t of [1, 2, 3]) outs.push(await wholeRun(engines.get(t)!, c));
       const labels = engines.get(3)!.lastTimings.map((s) => s.label);
+      if (labels.some((l) => l.includes('[winograd-x3]'))) x3++;
       if (labels.some((l) => l.includes('[winograd-x5]'))) x5++;
-      if (labels.some((l) => /\[winograd-x5\].*pool2d/.test(l))) fusedPools++;
+      if (labels.some((l) => /\[winograd-x[35]\].*pool2d/.test(l))) fusedPools++;
       const bad = firstMismatch(outs[0].data, ref.data, outs[0]);
       expect(bad, `seed ${seed}: ${describe(c.net, c.input)}: ${bad}`).toBeNull();
       expect(sameBytes(outs[1].data, outs[0].data), `seed ${seed} threads 2`).toBe(true);
@@ -77,8 +81,9 @@ group('fast engine: row-wise Winograd F(4,5)', () => {
         expect(await bandMatchesWhole(engines.get(2)!, c, last, outs[0].data, out), `seed ${seed} rows ${out.start}..${out.end}: ${describe(c.net, c.input)}`).toBe(true);
       }
     }
-    expect(x5).toBeGreaterThan(80);
-    expect(fusedPools).toBeGreaterThan(30);
+    expect(x3).toBeGreaterThan(35);
+    expect(x5).toBeGreaterThan(35);
+    expect(fusedPools).toBeGreaterThan(25);
   });
 
   it('keeps W3-sized edge banks (1 -> 8, 5x5, values in [0, 1], avgpool 4) inside the conformance tolerance on 600-pixel rows', async () => {

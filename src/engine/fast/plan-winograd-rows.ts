@@ -1,4 +1,4 @@
-// Plans a conv 5 wide (x-stride 1, dilation 1) on winograd_x5_f32 (src/wasm/assembly/winograd-x5.ts): row-wise F(4,5).
+// Plans a conv 3 or 5 wide (x-stride 1, dilation 1) on winograd_rows_f32 (src/wasm/assembly/winograd-rows.ts): row-wise F(4,3) or F(4,5).
 import type { RowRange } from '../band.js';
 import type { Shape } from '../tensor.js';
 import type { Conv2dLayer } from '../../spec/types.js';
@@ -8,16 +8,16 @@ import { allocBand, convLabel, f32bits, planPad, poolCode, poolDivisorBits, spli
 import type { Step } from './plan.js';
 import type { Call } from './protocol.js';
 
-// Descriptor fields: keep in step with src/wasm/assembly/winograd-x5.ts (documented in src/wasm/README.md).
-const X5 = {
+// Descriptor fields: keep in step with src/wasm/assembly/winograd-rows.ts (documented in src/wasm/README.md).
+const WR = {
   IN: 0, IN_PLANE: 1, IN_PITCH: 2, C: 3, OC: 4, W: 5, BIAS: 6, KH: 7, SY: 8, ROW0: 9, TQ: 10, OUT: 11, OUT_PLANE: 12, OUT_PITCH: 13, OW: 14,
-  ACT: 15, SLOPE: 16, POOL: 17, PKH: 18, PKW: 19, POOL_OW: 20, POOL_DIV: 21, SCRATCH: 22, SCRATCH_STRIDE: 23, WORDS: 24,
+  ACT: 15, SLOPE: 16, POOL: 17, PKH: 18, PKW: 19, POOL_OW: 20, POOL_DIV: 21, SCRATCH: 22, SCRATCH_STRIDE: 23, R: 24, WORDS: 25,
 } as const;
 
 /** The ring of transformed rows holds KH slots; the routine keeps their tags in 128 bytes. */
-export const X5_MAX_KH = 32;
+export const ROWS_MAX_KH = 32;
 
-export function planWinogradX5(
+export function planWinogradRows(
   arena: ArenaAllocator,
   threads: number,
   layer: Conv2dLayer,
@@ -28,7 +28,7 @@ export function planWinogradX5(
   shapes: readonly Shape[],
   i: number,
 ): { step: Step; out: HeapBand } {
-  const [kh] = layer.kernelSize;
+  const [kh, kw] = layer.kernelSize;
   const [sy] = layer.stride;
   const pad = layer.padding;
   const pool = f.pool;
@@ -51,38 +51,39 @@ export function planWinogradX5(
   const scratch = arena.alloc(scratchStride * threads);
   const descs: number[] = [];
   for (let g = 0; g < layer.groups; g++) {
-    const d = new Int32Array(X5.WORDS);
-    d[X5.IN] = padded.ptr + g * icg * padded.rows * padded.pitch * 4;
-    d[X5.IN_PLANE] = padded.rows * padded.pitch;
-    d[X5.IN_PITCH] = padded.pitch;
-    d[X5.C] = icg;
-    d[X5.OC] = ocg;
-    d[X5.W] = packed.groups[g].w;
-    d[X5.BIAS] = packed.groups[g].bias;
-    d[X5.KH] = kh;
-    d[X5.SY] = sy;
-    d[X5.ROW0] = convRows.start * sy;
-    d[X5.TQ] = tq;
-    d[X5.OUT] = out.ptr + g * ocg * out.height * out.width * 4;
-    d[X5.OUT_PLANE] = out.height * out.width;
-    d[X5.OUT_PITCH] = out.width;
-    d[X5.OW] = ow;
-    d[X5.ACT] = f.act;
-    d[X5.SLOPE] = f32bits(f.slope);
+    const d = new Int32Array(WR.WORDS);
+    d[WR.IN] = padded.ptr + g * icg * padded.rows * padded.pitch * 4;
+    d[WR.IN_PLANE] = padded.rows * padded.pitch;
+    d[WR.IN_PITCH] = padded.pitch;
+    d[WR.C] = icg;
+    d[WR.OC] = ocg;
+    d[WR.W] = packed.groups[g].w;
+    d[WR.BIAS] = packed.groups[g].bias;
+    d[WR.KH] = kh;
+    d[WR.SY] = sy;
+    d[WR.ROW0] = convRows.start * sy;
+    d[WR.TQ] = tq;
+    d[WR.OUT] = out.ptr + g * ocg * out.height * out.width * 4;
+    d[WR.OUT_PLANE] = out.height * out.width;
+    d[WR.OUT_PITCH] = out.width;
+    d[WR.OW] = ow;
+    d[WR.ACT] = f.act;
+    d[WR.SLOPE] = f32bits(f.slope);
     if (pool) {
-      d[X5.POOL] = poolCode(pool);
-      d[X5.PKH] = pool.kernelSize[0];
-      d[X5.PKW] = pool.kernelSize[1];
-      d[X5.POOL_OW] = out.width;
-      d[X5.POOL_DIV] = poolDivisorBits(pool);
+      d[WR.POOL] = poolCode(pool);
+      d[WR.PKH] = pool.kernelSize[0];
+      d[WR.PKW] = pool.kernelSize[1];
+      d[WR.POOL_OW] = out.width;
+      d[WR.POOL_DIV] = poolDivisorBits(pool);
     }
-    d[X5.SCRATCH] = scratch;
-    d[X5.SCRATCH_STRIDE] = scratchStride;
+    d[WR.SCRATCH] = scratch;
+    d[WR.SCRATCH_STRIDE] = scratchStride;
+    d[WR.R] = kw;
     descs.push(arena.putI32(d));
   }
   // Contiguous row ranges, so each thread's ring reuses the rows its previous output row transformed.
-  const compute = split(out.height, threads).map(([a, b], t) => (b > a ? descs.map((d) => ['winograd_x5_f32', d, a, b, t] as Call) : []));
+  const compute = split(out.height, threads).map(([a, b], t) => (b > a ? descs.map((d) => ['winograd_rows_f32', d, a, b, t] as Call) : []));
   arena.release(padded.ptr, padded.bytes);
   arena.release(scratch, scratchStride * threads);
-  return { step: { kind: 'wasm', label: convLabel(i, f, 'winograd-x5'), first: i, last: f.last, phases: [padded.phase, compute] }, out };
+  return { step: { kind: 'wasm', label: convLabel(i, f, `winograd-x${kw}`), first: i, last: f.last, phases: [padded.phase, compute] }, out };
 }
