@@ -116,7 +116,7 @@ export class FastEngine implements Engine {
           calls = [];
           segments.push(step);
         } else {
-          for (const phase of step.phases) calls.push(...(phase[0] ?? []));
+          for (const phase of step.phases) for (const item of phase) calls.push(...item);
         }
       }
       if (calls.length > 0) segments.push(calls);

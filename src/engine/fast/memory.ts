@@ -4,6 +4,8 @@ import { MAX_PAGES } from '../../wasm/loader.js';
 const PAGE = 65536;
 /** Bytes kept free at address 0 (null stays invalid, and the module has no static data). */
 const RESERVED = 65536;
+/** The running phase's work counter (an i32 in the reserved page; its own cache line): the next item to take. */
+export const WORK_COUNTER = 4096;
 
 export class SharedHeap {
   readonly memory: WebAssembly.Memory;

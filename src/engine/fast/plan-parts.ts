@@ -4,7 +4,7 @@ import { borderIndex } from '../geometry.js';
 import type { Shape } from '../tensor.js';
 import type { AvgPool2dLayer, BatchNorm2dLayer, Conv2dLayer, MaxPool2dLayer } from '../../spec/types.js';
 import type { ArenaAllocator } from './memory.js';
-import type { Call } from './protocol.js';
+import type { Call, Phase } from './protocol.js';
 
 /** A band of one layer's output held in the shared memory. */
 export interface HeapBand {
@@ -36,6 +36,23 @@ export function allocBand(arena: ArenaAllocator, s: Shape, r: RowRange): HeapBan
   return { ptr: arena.alloc(s.channels * height * s.width * 4), channels: s.channels, height, width: s.width, y0: r.start, fullHeight: s.height };
 }
 
+/** Phase items per thread: enough that a thread slowed by other work on the machine hands some to the others. */
+const ITEMS_PER_THREAD = 4;
+
+/** The ranges share() cuts [0, n) into: one with one thread, else up to `perThread` per thread. */
+export function shareRanges(n: number, threads: number, perThread = ITEMS_PER_THREAD): [number, number][] {
+  return split(n, threads === 1 ? 1 : Math.min(n, perThread * threads)).filter(([a, b]) => b > a);
+}
+
+/**
+ * A phase over [0, n): contiguous ranges (shareRanges), each made into an item by make(a, b) (calls
+ * pass TID for the worker's index). Splits whose items repeat shared work (channel-block splits
+ * transform the whole input in every item) ask for one item per thread.
+ */
+export function share(n: number, threads: number, make: (a: number, b: number) => Call[], perThread = ITEMS_PER_THREAD): Phase {
+  return shareRanges(n, threads, perThread).map(([a, b]) => make(a, b));
+}
+
 /** Splits [0, n) into `parts` contiguous ranges; ranges depend only on n and parts, never on data. */
 export function split(n: number, parts: number): [number, number][] {
   const out: [number, number][] = [];
@@ -61,13 +78,13 @@ export function f32bits(x: number): number {
 // pad_f32's descriptor fields: keep in step with src/wasm/assembly/pad.ts.
 const P = { SRC: 0, SRC_PLANE: 1, W: 2, DST: 3, DST_PLANE: 4, PW: 5, ROWS: 6, ROWTAB: 7, COLTAB: 8, LEFT: 9, WORDS: 10 } as const;
 
-/** A padded copy of a conv's input: [channels][rows][pitch] at ptr, filled by `phase` (one call list per thread). */
+/** A padded copy of a conv's input: [channels][rows][pitch] at ptr, filled by `phase` (items of padded rows over all channels, shareRanges(channels * rows)). */
 export interface PaddedInput {
   readonly ptr: number;
   readonly bytes: number;
   readonly rows: number;
   readonly pitch: number;
-  readonly phase: Call[][];
+  readonly phase: Phase;
 }
 
 /**
@@ -106,6 +123,6 @@ export function planPad(arena: ArenaAllocator, threads: number, layer: Conv2dLay
   pd[P.LEFT] = pad.left;
   const pdPtr = arena.putI32(pd);
   // Items are padded rows over all channels (a one-channel map still splits across threads).
-  const phase = split(prev.channels * rows, threads).map(([i0, i1]) => (i1 > i0 ? [['pad_f32', pdPtr, i0, i1] as Call] : []));
+  const phase = share(prev.channels * rows, threads, (i0, i1) => [['pad_f32', pdPtr, i0, i1]]);
   return { ptr, bytes, rows, pitch, phase };
 }

@@ -4,9 +4,9 @@ import type { Shape } from '../tensor.js';
 import type { Conv2dLayer } from '../../spec/types.js';
 import { align, type ArenaAllocator } from './memory.js';
 import type { PackedSmall } from './pack.js';
-import { allocBand, convLabel, f32bits, planPad, poolCode, poolDivisorBits, split, type Fusion, type HeapBand } from './plan-parts.js';
+import { allocBand, convLabel, f32bits, planPad, poolCode, poolDivisorBits, share, type Fusion, type HeapBand } from './plan-parts.js';
 import type { Step } from './plan.js';
-import type { Call } from './protocol.js';
+import { TID, type Call } from './protocol.js';
 
 // Descriptor fields: keep in step with src/wasm/assembly/winograd-rows.ts (documented in src/wasm/README.md).
 const WR = {
@@ -81,8 +81,8 @@ export function planWinogradRows(
     d[WR.R] = kw;
     descs.push(arena.putI32(d));
   }
-  // Contiguous row ranges, so each thread's ring reuses the rows its previous output row transformed.
-  const compute = split(out.height, threads).map(([a, b], t) => (b > a ? descs.map((d) => ['winograd_rows_f32', d, a, b, t] as Call) : []));
+  // Contiguous row ranges, so the ring reuses the rows the previous output row of the item transformed.
+  const compute = share(out.height, threads, (a, b) => descs.map((d) => ['winograd_rows_f32', d, a, b, TID] as Call));
   arena.release(padded.ptr, padded.bytes);
   arena.release(scratch, scratchStride * threads);
   return { step: { kind: 'wasm', label: convLabel(i, f, `winograd-x${kw}`), first: i, last: f.last, phases: [padded.phase, compute] }, out };

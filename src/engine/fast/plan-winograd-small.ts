@@ -4,10 +4,10 @@ import type { Shape } from '../tensor.js';
 import type { AvgPool2dLayer, Conv2dLayer, MaxPool2dLayer } from '../../spec/types.js';
 import { align, type ArenaAllocator } from './memory.js';
 import type { PackedSmall } from './pack.js';
-import { allocBand, convLabel, f32bits, planPad, poolCode, poolDivisorBits, split, type Fusion, type HeapBand } from './plan-parts.js';
+import { allocBand, convLabel, f32bits, planPad, poolCode, poolDivisorBits, share, type Fusion, type HeapBand } from './plan-parts.js';
 import type { Step } from './plan.js';
 import { WINOGRAD_TILE } from '../tiles.js';
-import type { Call } from './protocol.js';
+import { TID, type Call, type Phase } from './protocol.js';
 
 // Descriptor fields: keep in step with src/wasm/assembly/winograd-small.ts (documented in src/wasm/README.md).
 const WS = {
@@ -88,7 +88,7 @@ export function planWinogradSmall(
     d[WS.SCRATCH_STRIDE] = scratchStride;
     descs.push(arena.putI32(d));
   }
-  const phases: Call[][][] = [padded.phase, split(u1 - u0, threads).map(([a, b], t) => (b > a ? descs.map((d) => ['winograd_small_f32', d, a, b, t] as Call) : []))];
+  const phases: Phase[] = [padded.phase, share(u1 - u0, threads, (a, b) => descs.map((d) => ['winograd_small_f32', d, a, b, TID] as Call))];
   arena.release(padded.ptr, padded.bytes);
   arena.release(scratch, scratchStride * threads);
   return { step: { kind: 'wasm', label: convLabel(i, f, 'winograd-small'), first: i, last: f.last, phases }, out };

@@ -5,9 +5,9 @@ import { WINOGRAD_TILE } from '../tiles.js';
 import type { AvgPool2dLayer, Conv2dLayer, MaxPool2dLayer } from '../../spec/types.js';
 import { align, type ArenaAllocator } from './memory.js';
 import type { PackedConv } from './pack.js';
-import { allocBand, convLabel, f32bits, planPad, poolCode, poolDivisorBits, split, type Fusion, type HeapBand } from './plan-parts.js';
+import { allocBand, convLabel, f32bits, planPad, poolCode, poolDivisorBits, share, type Fusion, type HeapBand } from './plan-parts.js';
 import type { Step } from './plan.js';
-import type { Call } from './protocol.js';
+import { TID, type Call, type Phase } from './protocol.js';
 
 // Descriptor fields: keep in step with src/wasm/assembly/winograd2d.ts (documented in src/wasm/README.md).
 const W2 = {
@@ -66,7 +66,7 @@ export function planWinograd2d(
   const pad = layer.padding;
   // Tile t reads padded rows 4t..4t+5 and columns 4tx..4tx+5.
   const padded = planPad(arena, threads, layer, prev, ty0 * tile - pad.top, nt * tile + 2, Math.max(prev.width + pad.left + pad.right, tp * tile + 2), i);
-  const phases: Call[][][] = [padded.phase];
+  const phases: Phase[] = [padded.phase];
 
   const icg = layer.inChannels / layer.groups;
   const ocg = packed.ocPerGroup;
@@ -126,14 +126,16 @@ export function planWinograd2d(
     }
     descs.push(arena.putI32(d));
   }
-  // Tile rows split evenly enough: by rows (each thread its own tiles). Otherwise by channel blocks:
-  // each thread transforms every tile's input (cheap) and streams only its share of U (the costly part).
-  const even = Math.ceil(nt / threads) <= 1.15 * (nt / threads);
-  const byRows = threads === 1 || (even && nt >= 2 * threads) || blocks < 2 * threads;
+  // Items: whole GEMM batches of NR tile rows (each streams all of U once) when there are enough to
+  // share evenly; otherwise channel blocks: every item transforms every tile's input (cheap) and streams
+  // only its share of U (the costly part: 38 MB for VGG's 512 -> 512 layers, whose 14x14 maps are one batch).
+  const units = Math.ceil(nt / nr);
+  const even = Math.ceil(units / threads) <= 1.15 * (units / threads);
+  const byRows = threads === 1 || (even && units >= 2 * threads) || blocks < 2 * threads;
   phases.push(
     byRows
-      ? split(nt, threads).map(([t0, t1], t) => (t1 > t0 ? descs.map((d) => ['winograd2d_f32', d, t0, t1, 0, blocks, t] as Call) : []))
-      : split(blocks, threads).map(([b0, b1], t) => (b1 > b0 ? descs.map((d) => ['winograd2d_f32', d, 0, nt, b0, b1, t] as Call) : [])),
+      ? share(units, threads, (u0, u1) => descs.map((d) => ['winograd2d_f32', d, u0 * nr, Math.min(nt, u1 * nr), 0, blocks, TID] as Call))
+      : share(blocks, threads, (b0, b1) => descs.map((d) => ['winograd2d_f32', d, 0, nt, b0, b1, TID] as Call), 1),
   );
   arena.release(padded.ptr, padded.bytes);
   arena.release(vPtr, vStride * threads);

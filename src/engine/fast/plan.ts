@@ -7,11 +7,11 @@ import { layerDef } from '../../layers/index.js';
 import type { AvgPool2dLayer, BatchNorm2dLayer, Conv2dLayer, Layer, MaxPool2dLayer, Network } from '../../spec/types.js';
 import { align, ArenaAllocator, type SharedHeap } from './memory.js';
 import { packConv, packConvWinograd, packConvWinograd2d, packConvWinogradSmall, packConvWinogradRows, packDepthwise, rankOneFactors, type PackedConv, type PackedDepthwise, type PackedSmall, type RankOne } from './pack.js';
-import { allocBand, convLabel, f32bits, planPad, poolCode, poolDivisorBits, split, type Fusion, type HeapBand } from './plan-parts.js';
+import { allocBand, convLabel, f32bits, planPad, poolCode, poolDivisorBits, share, shareRanges, type Fusion, type HeapBand } from './plan-parts.js';
 import { planWinograd2d, winograd2dPoolFits } from './plan-winograd2d.js';
 import { planWinogradSmall, winogradSmallPoolFits } from './plan-winograd-small.js';
 import { planWinogradRows, ROWS_MAX_KH } from './plan-winograd-rows.js';
-import type { Call } from './protocol.js';
+import { TID, type Call, type Phase } from './protocol.js';
 
 export type { HeapBand } from './plan-parts.js';
 
@@ -105,7 +105,7 @@ export function depthwiseMode(layer: Conv2dLayer, algorithm: Algorithm): 'separa
 }
 
 export type Step =
-  | { readonly kind: 'wasm'; readonly label: string; readonly first: number; readonly last: number; readonly phases: readonly (readonly (readonly Call[])[])[] }
+  | { readonly kind: 'wasm'; readonly label: string; readonly first: number; readonly last: number; readonly phases: readonly Phase[] }
   | { readonly kind: 'js'; readonly label: string; readonly first: number; readonly last: number; readonly run: () => void };
 
 export interface Plan {
@@ -329,7 +329,7 @@ function planConv(
   const R = convRows.end - convRows.start;
   const iy0 = convRows.start * sy - pad.top;
   const iy1 = (convRows.end - 1) * sy - pad.top + effectiveKernel(kh, dy);
-  const phases: Call[][][] = [];
+  const phases: Phase[] = [];
   // Buffers only this step uses (padded input, Winograd V and products, scratch): free for later steps.
   const transients: [number, number][] = [];
 
@@ -387,10 +387,8 @@ function planConv(
     const wdPtr = arena.putI32(wd);
     // The transform of a padded row reads only that row, so it joins the padding phase (same row
     // ranges, no barrier between them).
-    const padPhase = phases[phases.length - 1];
-    split(prev.channels * padRows, threads).forEach(([i0, i1], t) => {
-      if (i1 > i0) padPhase[t].push(['winograd_input_f32', wdPtr, i0, i1]);
-    });
+    const ranges = shareRanges(prev.channels * padRows, threads);
+    phases[phases.length - 1] = phases[phases.length - 1].map((item, k) => [...item, ['winograd_input_f32', wdPtr, ...ranges[k]] as Call]);
     inPtr = vPtr;
     inPlane = padRows * 6 * TP;
     pitch = TP;
@@ -498,14 +496,16 @@ function planConv(
     }
     descs.push(arena.putI32(d));
   }
-  // Rows (pooled rows when fused) in contiguous ranges; few rows and many channel blocks: block ranges instead.
+  // Rows (pooled rows when fused) in contiguous ranges of whole Winograd GEMM batches; few rows and
+  // many channel blocks: block ranges instead.
   const items = pool ? out.height : R;
+  const batch = wino ? (pool ? pnp : nmax) : 1;
   const blocks = packed.blocks;
   const byRows = items >= 8 * threads || blocks < 2 * threads;
   phases.push(
     byRows
-      ? split(items, threads).map(([r0, r1], t) => (r1 > r0 ? descs.map((d) => ['conv2d_f32', d, r0, r1, 0, blocks, t] as Call) : []))
-      : split(blocks, threads).map(([b0, b1], t) => (b1 > b0 ? descs.map((d) => ['conv2d_f32', d, 0, items, b0, b1, t] as Call) : [])),
+      ? share(Math.ceil(items / batch), threads, (u0, u1) => descs.map((d) => ['conv2d_f32', d, u0 * batch, Math.min(items, u1 * batch), 0, blocks, TID] as Call))
+      : share(blocks, threads, (b0, b1) => descs.map((d) => ['conv2d_f32', d, 0, items, b0, b1, TID] as Call), 1),
   );
   for (const [ptr, bytes] of transients) arena.release(ptr, bytes);
   return { step: { kind: 'wasm', label: convLabel(i, f, wino ? 'winograd-x' : null), first: i, last: f.last, phases }, out };
@@ -524,7 +524,7 @@ function planDepthwise(
   out: HeapBand,
   R: number,
   ow: number,
-  phases: Call[][][],
+  phases: Phase[],
   i: number,
 ): Step {
   const [kh, kw] = layer.kernelSize;
@@ -574,6 +574,6 @@ function planDepthwise(
     descs.push(arena.putI32(d));
   }
   if (tmpPtr) arena.release(tmpPtr, tmpStride * threads);
-  phases.push(split(R, threads).map(([r0, r1], t) => (r1 > r0 ? descs.map((d) => ['depthwise_f32', d, r0, r1, t] as Call) : [])));
+  phases.push(share(R, threads, (r0, r1) => descs.map((d) => ['depthwise_f32', d, r0, r1, TID] as Call)));
   return { kind: 'wasm', label: convLabel(i, f, packed.separable ? 'separable' : 'depthwise'), first: i, last: f.last, phases };
 }

@@ -1,7 +1,8 @@
-// A fixed pool of worker threads sharing one WebAssembly.Memory; runs one phase (a call list per worker) at a time.
+// A fixed pool of worker threads sharing one WebAssembly.Memory; runs one phase (items the workers share) at a time.
 import { Worker } from 'node:worker_threads';
 import { CnnxError } from '../../errors.js';
-import type { Call, FromWorker, ToWorker } from './protocol.js';
+import { WORK_COUNTER } from './memory.js';
+import type { FromWorker, Phase, ToWorker } from './protocol.js';
 
 /**
  * The compiled worker entry. Tests and the CLI both load it from dist/ (src/engine/fast/ and
@@ -19,12 +20,14 @@ interface Pending {
 export class WorkerPool {
   readonly size: number;
   private readonly workers: Worker[];
+  private readonly memory: WebAssembly.Memory;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private closed = false;
 
-  private constructor(workers: Worker[]) {
+  private constructor(workers: Worker[], memory: WebAssembly.Memory) {
     this.workers = workers;
+    this.memory = memory;
     this.size = workers.length;
     for (const w of workers) {
       w.on('message', (m: FromWorker) => this.onMessage(m));
@@ -59,23 +62,22 @@ export class WorkerPool {
       await Promise.all(workers.map((w) => w.terminate()));
       throw err;
     }
-    return new WorkerPool(workers);
+    return new WorkerPool(workers, memory);
   }
 
-  /** Runs calls[t] on worker t (t < size) and resolves when all have finished. */
-  run(calls: readonly (readonly Call[])[]): Promise<void> {
+  /** Runs a phase's items on the workers (each takes the next item until none is left); resolves when all have finished. */
+  run(items: Phase): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the fast engine is closed'));
+    if (items.length === 0) return Promise.resolve();
     const id = this.nextId++;
-    let count = 0;
-    for (let t = 0; t < this.size; t++) if (calls[t] && calls[t].length > 0) count++;
-    if (count === 0) return Promise.resolve();
+    const count = Math.min(this.size, items.length);
+    // No phase overlaps another (the engine awaits each), so one counter serves them all.
+    Atomics.store(new Int32Array(this.memory.buffer, WORK_COUNTER, 1), 0, 0);
     // Workers are unref'd while idle (an open engine does not keep the process alive) and ref'd while a phase runs.
     if (this.pending.size === 0) for (const w of this.workers) w.ref();
     return new Promise<void>((resolve, reject) => {
       this.pending.set(id, { remaining: count, resolve, reject });
-      for (let t = 0; t < this.size; t++) {
-        if (calls[t] && calls[t].length > 0) this.workers[t].postMessage({ type: 'run', id, calls: calls[t] } satisfies ToWorker);
-      }
+      for (let t = 0; t < count; t++) this.workers[t].postMessage({ type: 'run', id, items, counter: WORK_COUNTER } satisfies ToWorker);
     });
   }
 
