@@ -80,24 +80,43 @@ export function winograd_rows_f32(d: usize, r0: i32, r1: i32, tid: i32): void {
   const ow = field(d, WR_OW);
   const oc = field(d, WR_OC);
   if (pool == 0) {
-    for (let y = r0; y < r1; y++) convRow(d, scratch, y, <usize>field(d, WR_OUT) + (<usize>(y * field(d, WR_OUT_PITCH)) << 2), field(d, WR_OUT_PLANE), PUT_STORE);
+    for (let y = r0; y < r1; y++) convRow(d, scratch, y, <usize>field(d, WR_OUT) + (<usize>(y * field(d, WR_OUT_PITCH)) << 2), field(d, WR_OUT_PLANE), PUT_STORE, 0);
     return;
   }
   // Fused pool: a window's conv rows fold into a row accumulator (first stored, then added or maxed,
-  // rows in order, as pool_rows_f32 reduces them), which is then pooled along x.
+  // rows in order), which is then pooled along x. A 4x4 window is one tile: its columns are the 4
+  // output vectors' lanes, so they reduce without a transpose and the accumulator holds pooled columns.
   const pk = field(d, WR_PKH);
+  const tile = pk == 4 && field(d, WR_PKW) == 4;
   const aplane = tq * 16 + 16;
   const acc = ringOf(scratch) + <usize>(tq * (groupBytes(d) + 128));
   const fold = pool == 1 ? PUT_MAX : PUT_ADD;
+  const tileMode = tile ? pool : 0;
+  const out: usize = <usize>field(d, WR_OUT);
+  const pitch = field(d, WR_OUT_PITCH);
+  const plane = field(d, WR_OUT_PLANE);
+  const div = reinterpret<f32>(field(d, WR_POOL_DIV));
   for (let py = r0; py < r1; py++) {
-    for (let j = 0; j < pk; j++) convRow(d, scratch, py * pk + j, acc, aplane, j == 0 ? PUT_STORE : fold);
-    pool_rows_f32(pool, acc, oc, 1, ow, aplane, field(d, WR_PKW), field(d, WR_PKW), field(d, WR_POOL_OW),
-      <usize>field(d, WR_OUT) + (<usize>(py * field(d, WR_OUT_PITCH)) << 2), field(d, WR_OUT_PLANE), reinterpret<f32>(field(d, WR_POOL_DIV)), acc + (<usize>(oc * aplane) << 2));
+    for (let j = 0; j < pk; j++) convRow(d, scratch, py * pk + j, acc, aplane, j == 0 ? PUT_STORE : fold, tileMode);
+    if (tile) storePooled(acc, oc, aplane, field(d, WR_POOL_OW), div, out + (<usize>(py * pitch) << 2), plane);
+    else pool_rows_f32(pool, acc, oc, 1, ow, aplane, field(d, WR_PKW), field(d, WR_PKW), field(d, WR_POOL_OW), out + (<usize>(py * pitch) << 2), plane, div, acc + (<usize>(oc * aplane) << 2));
   }
 }
 
-/** Output row y of every output channel into out (channel stride plane floats), stored or folded (mode). */
-function convRow(d: usize, scratch: usize, y: i32, out: usize, plane: i32, mode: i32): void {
+/** The first n pooled columns of each channel's accumulator (stride aplane floats) divided by div (1 for max), at out (channel stride plane floats). */
+function storePooled(acc: usize, oc: i32, aplane: i32, n: i32, div: f32, out: usize, plane: i32): void {
+  const vd = f32x4.splat(div);
+  for (let o = 0; o < oc; o++) {
+    const a = acc + (<usize>(o * aplane) << 2);
+    const p = out + (<usize>(o * plane) << 2);
+    let x = 0;
+    for (; x + 4 <= n; x += 4) v128.store(p + (<usize>x << 2), f32x4.div(v128.load(a + (<usize>x << 2)), vd));
+    for (; x < n; x++) store<f32>(p + (<usize>x << 2), load<f32>(a + (<usize>x << 2)) / div);
+  }
+}
+
+/** Output row y of every output channel into out (channel stride plane floats), stored or folded (mode); see outputTransform for tileMode. */
+function convRow(d: usize, scratch: usize, y: i32, out: usize, plane: i32, mode: i32, tileMode: i32): void {
   const oc = field(d, WR_OC);
   const kh = field(d, WR_KH);
   const tq = field(d, WR_TQ);
@@ -133,7 +152,7 @@ function convRow(d: usize, scratch: usize, y: i32, out: usize, plane: i32, mode:
           u += 160;
         }
       }
-      outputTransform(field(d, WR_R), m, q0, q1, bias + (<usize>o << 2), out + (<usize>(o * plane) << 2), ow, act, slope, mode);
+      outputTransform(field(d, WR_R), m, q0, q1, bias + (<usize>o << 2), out + (<usize>(o * plane) << 2), ow, act, slope, mode, tileMode);
     }
   }
 }
@@ -175,8 +194,9 @@ export function f32_winograd_rows_ukernel(u: usize, v: usize, m: usize, n: i32, 
 /**
  * The output transform of groups [q0, q1) (M at m: [q][8 points] x 4 tiles), + bias, activation,
  * stored as columns 16q .. 16q + 15 (< ow) of the row at out, or folded into what it holds (mode).
+ * tileMode 1 (max) / 2 (avg): each tile's 4 columns reduced to one pooled column (4q + i) instead.
  */
-function outputTransform(r: i32, m: usize, q0: i32, q1: i32, bias: usize, out: usize, ow: i32, act: i32, slope: f32, mode: i32): void {
+function outputTransform(r: i32, m: usize, q0: i32, q1: i32, bias: usize, out: usize, ow: i32, act: i32, slope: f32, mode: i32, tileMode: i32): void {
   const vb = v128.load32_splat(bias);
   const vslope = f32x4.splat(slope);
   for (let q = q0; q < q1; q++) {
@@ -204,6 +224,13 @@ function outputTransform(r: i32, m: usize, q0: i32, q1: i32, bias: usize, out: u
     y1 = activate(f32x4.add(y1, vb), act, vslope);
     y2 = activate(f32x4.add(y2, vb), act, vslope);
     y3 = activate(f32x4.add(y3, vb), act, vslope);
+    if (tileMode != 0) {
+      // Lane i of y_k is column k of tile i: a 4-wide pool window is the sum (max) of the 4 vectors.
+      const h = tileMode == 1 ? f32x4.max(f32x4.max(f32x4.max(y0, y1), y2), y3) : f32x4.add(f32x4.add(f32x4.add(y0, y1), y2), y3);
+      const o = out + (<usize>(q * 4) << 2);
+      v128.store(o, mode == PUT_STORE ? h : fold(v128.load(o), h, mode));
+      continue;
+    }
     // Transpose: tile i's 4 outputs are columns 16q + 4i .. 16q + 4i + 3.
     const a0 = v128.shuffle<f32>(y0, y1, 0, 4, 1, 5);
     const a1 = v128.shuffle<f32>(y0, y1, 2, 6, 3, 7);
