@@ -147,10 +147,10 @@ function convRow(d: usize, scratch: usize, y: i32, out: usize, plane: i32, mode:
     for (let o = 0; o < oc; o++) {
       let u = w + <usize>(o * sc * pairs * 160);
       for (let k = 0; k < sc; k++) {
-        for (let pair = 0; pair < pairs; pair++) {
-          f32_winograd_rows_ukernel(u, ring + <usize>(q0 * gb + k * 640 + pair * 32), m + <usize>(q0 * 128 + pair * 32), q1 - q0, gb, k);
-          u += 160;
+        for (let p = 0; p < 2 * pairs; p++) {
+          f32_winograd_rows_ukernel(u + <usize>((p >> 1) * 160 + (p & 1) * 16), ring + <usize>(q0 * gb + k * 640 + p * 16), m + <usize>(q0 * 128 + p * 16), q1 - q0, gb, k);
         }
+        u += <usize>(pairs * 160);
       }
       outputTransform(field(d, WR_R), m, q0, q1, bias + (<usize>o << 2), out + (<usize>(o * plane) << 2), ow, act, slope, mode, tileMode);
     }
@@ -158,36 +158,47 @@ function convRow(d: usize, scratch: usize, y: i32, out: usize, plane: i32, mode:
 }
 
 /**
- * Points 2j, 2j + 1 of n groups for one output channel and one chunk of 5 steps: M (+)= sum over the
- * steps of U[step] * V[step], the 10 U vectors (at u) held in registers while the loop runs along the
- * row. V of a group: 5 steps 128 bytes apart from v (groups gb bytes apart); M: 128 bytes per group
- * from m. Chunk k > 0 adds to what earlier chunks stored, so every lane sums the same way.
- * Exported (like the GEMM micro-kernels) so that Binaryen does not inline it, which made TurboFan
- * spill the U vectors.
+ * One point of n groups for one output channel and one chunk of 5 steps: M (+)= sum over the steps of
+ * U[step] * V[step], the 5 U vectors (at u, 32 bytes apart: the packing pairs points) held in
+ * registers while the loop runs along the row, two groups per iteration. V of a group: 5 steps 128
+ * bytes apart from v (groups gb bytes apart); M: 128 bytes per group from m. Chunk k > 0 adds to what
+ * earlier chunks stored, so every lane sums the same way. Exported (like the GEMM micro-kernels) so
+ * that Binaryen does not inline it: on its own, TurboFan keeps its vectors in registers. (Two points
+ * of one group per iteration needed 10 U vectors and spilled 3 of them.)
  */
 export function f32_winograd_rows_ukernel(u: usize, v: usize, m: usize, n: i32, gb: i32, k: i32): void {
-  const u00 = v128.load(u), u01 = v128.load(u, 16), u10 = v128.load(u, 32), u11 = v128.load(u, 48), u20 = v128.load(u, 64);
-  const u21 = v128.load(u, 80), u30 = v128.load(u, 96), u31 = v128.load(u, 112), u40 = v128.load(u, 128), u41 = v128.load(u, 144);
+  const u0 = v128.load(u), u1 = v128.load(u, 32), u2 = v128.load(u, 64), u3 = v128.load(u, 96), u4 = v128.load(u, 128);
   const end = m + <usize>(n * 128);
-  while (m < end) {
-    let a = f32x4.mul(u00, v128.load(v));
-    let b = f32x4.mul(u01, v128.load(v, 16));
-    a = f32x4.add(a, f32x4.mul(u10, v128.load(v, 128)));
-    b = f32x4.add(b, f32x4.mul(u11, v128.load(v, 144)));
-    a = f32x4.add(a, f32x4.mul(u20, v128.load(v, 256)));
-    b = f32x4.add(b, f32x4.mul(u21, v128.load(v, 272)));
-    a = f32x4.add(a, f32x4.mul(u30, v128.load(v, 384)));
-    b = f32x4.add(b, f32x4.mul(u31, v128.load(v, 400)));
-    a = f32x4.add(a, f32x4.mul(u40, v128.load(v, 512)));
-    b = f32x4.add(b, f32x4.mul(u41, v128.load(v, 528)));
+  const step = <usize>gb;
+  while (m + 128 < end) {
+    const w = v + step;
+    let a = f32x4.mul(u0, v128.load(v));
+    let b = f32x4.mul(u0, v128.load(w));
+    a = f32x4.add(a, f32x4.mul(u1, v128.load(v, 128)));
+    b = f32x4.add(b, f32x4.mul(u1, v128.load(w, 128)));
+    a = f32x4.add(a, f32x4.mul(u2, v128.load(v, 256)));
+    b = f32x4.add(b, f32x4.mul(u2, v128.load(w, 256)));
+    a = f32x4.add(a, f32x4.mul(u3, v128.load(v, 384)));
+    b = f32x4.add(b, f32x4.mul(u3, v128.load(w, 384)));
+    a = f32x4.add(a, f32x4.mul(u4, v128.load(v, 512)));
+    b = f32x4.add(b, f32x4.mul(u4, v128.load(w, 512)));
     if (k > 0) {
       a = f32x4.add(v128.load(m), a);
-      b = f32x4.add(v128.load(m, 16), b);
+      b = f32x4.add(v128.load(m, 128), b);
     }
     v128.store(m, a);
-    v128.store(m, b, 16);
-    m += 128;
-    v += <usize>gb;
+    v128.store(m, b, 128);
+    m += 256;
+    v = w + step;
+  }
+  if (m < end) {
+    let a = f32x4.mul(u0, v128.load(v));
+    a = f32x4.add(a, f32x4.mul(u1, v128.load(v, 128)));
+    a = f32x4.add(a, f32x4.mul(u2, v128.load(v, 256)));
+    a = f32x4.add(a, f32x4.mul(u3, v128.load(v, 384)));
+    a = f32x4.add(a, f32x4.mul(u4, v128.load(v, 512)));
+    if (k > 0) a = f32x4.add(v128.load(m), a);
+    v128.store(m, a);
   }
 }
 
