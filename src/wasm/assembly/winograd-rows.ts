@@ -84,14 +84,16 @@ export function winograd_rows_f32(d: usize, r0: i32, r1: i32, tid: i32): void {
     return;
   }
   // Fused pool: a window's conv rows fold into a row accumulator (first stored, then added or maxed,
-  // rows in order), which is then pooled along x. A 4x4 window is one tile: its columns are the 4
-  // output vectors' lanes, so they reduce without a transpose and the accumulator holds pooled columns.
+  // rows in order), which is then pooled along x. Windows 4 or 2 wide lie inside a tile, whose
+  // columns are the 4 output vectors' lanes: they reduce lane-wise before the fold, without the
+  // transpose, and the accumulator holds pooled columns.
   const pk = field(d, WR_PKH);
-  const tile = pk == 4 && field(d, WR_PKW) == 4;
+  const pkw = field(d, WR_PKW);
+  const tile = pkw == 4 || pkw == 2;
   const aplane = tq * 16 + 16;
   const acc = ringOf(scratch) + <usize>(tq * (groupBytes(d) + 128));
   const fold = pool == 1 ? PUT_MAX : PUT_ADD;
-  const tileMode = tile ? pool : 0;
+  const tileMode = tile ? pool + (pkw == 2 ? 2 : 0) : 0;
   const out: usize = <usize>field(d, WR_OUT);
   const pitch = field(d, WR_OUT_PITCH);
   const plane = field(d, WR_OUT_PLANE);
@@ -205,7 +207,8 @@ export function f32_winograd_rows_ukernel(u: usize, v: usize, m: usize, n: i32, 
 /**
  * The output transform of groups [q0, q1) (M at m: [q][8 points] x 4 tiles), + bias, activation,
  * stored as columns 16q .. 16q + 15 (< ow) of the row at out, or folded into what it holds (mode).
- * tileMode 1 (max) / 2 (avg): each tile's 4 columns reduced to one pooled column (4q + i) instead.
+ * tileMode 1 (max) / 2 (avg): each tile's 4 columns reduced to one pooled column (4q + i) instead;
+ * 3 (max) / 4 (avg): to two (8q + 2i, 8q + 2i + 1).
  */
 function outputTransform(r: i32, m: usize, q0: i32, q1: i32, bias: usize, out: usize, ow: i32, act: i32, slope: f32, mode: i32, tileMode: i32): void {
   const vb = v128.load32_splat(bias);
@@ -236,10 +239,22 @@ function outputTransform(r: i32, m: usize, q0: i32, q1: i32, bias: usize, out: u
     y2 = activate(f32x4.add(y2, vb), act, vslope);
     y3 = activate(f32x4.add(y3, vb), act, vslope);
     if (tileMode != 0) {
-      // Lane i of y_k is column k of tile i: a 4-wide pool window is the sum (max) of the 4 vectors.
-      const h = tileMode == 1 ? f32x4.max(f32x4.max(f32x4.max(y0, y1), y2), y3) : f32x4.add(f32x4.add(f32x4.add(y0, y1), y2), y3);
-      const o = out + (<usize>(q * 4) << 2);
-      v128.store(o, mode == PUT_STORE ? h : fold(v128.load(o), h, mode));
+      // Lane i of y_k is column k of tile i: a 4-wide window is the sum (max) of the 4 vectors, the
+      // 2-wide windows of y0, y1 and of y2, y3 (interleaved: pooled columns 8q + 2i, 8q + 2i + 1).
+      const max = (tileMode & 1) == 1;
+      if (tileMode <= 2) {
+        const h = max ? f32x4.max(f32x4.max(f32x4.max(y0, y1), y2), y3) : f32x4.add(f32x4.add(f32x4.add(y0, y1), y2), y3);
+        const o = out + (<usize>(q * 4) << 2);
+        v128.store(o, mode == PUT_STORE ? h : fold(v128.load(o), h, mode));
+      } else {
+        const h0 = max ? f32x4.max(y0, y1) : f32x4.add(y0, y1);
+        const h1 = max ? f32x4.max(y2, y3) : f32x4.add(y2, y3);
+        const lo = v128.shuffle<f32>(h0, h1, 0, 4, 1, 5);
+        const hi = v128.shuffle<f32>(h0, h1, 2, 6, 3, 7);
+        const o = out + (<usize>(q * 8) << 2);
+        v128.store(o, mode == PUT_STORE ? lo : fold(v128.load(o), lo, mode));
+        v128.store(o, mode == PUT_STORE ? hi : fold(v128.load(o, 16), hi, mode), 16);
+      }
       continue;
     }
     // Transpose: tile i's 4 outputs are columns 16q + 4i .. 16q + 4i + 3.
