@@ -197,7 +197,9 @@ export function packConvWinogradSmall(heap: SharedHeap, layer: Conv2dLayer, bn: 
 
 /**
  * The F(4,5) filter transform G (8 x 5) for the points 0, 1, -1, 2, -2, 1/2, -1/2, infinity (row 0
- * sign-flipped with B^T's row 0 in winograd-rows.ts).
+ * sign-flipped with B^T's row 0 in winograd-rows.ts). The rows of +-1/2 are divided by 8 (exactly: a
+ * power of two), so the output transform multiplies their products by 8, 4, 2, 1 (doublings) instead
+ * of 1, 1/2, 1/4, 1/8.
  */
 const G45 = [
   [1, 0, 0, 0, 0],
@@ -205,8 +207,8 @@ const G45 = [
   [-2 / 9, 2 / 9, -2 / 9, 2 / 9, -2 / 9],
   [1 / 90, 1 / 45, 2 / 45, 4 / 45, 8 / 45],
   [1 / 90, -1 / 45, 2 / 45, -4 / 45, 8 / 45],
-  [32 / 45, 16 / 45, 8 / 45, 4 / 45, 2 / 45],
-  [32 / 45, -16 / 45, 8 / 45, -4 / 45, 2 / 45],
+  [4 / 45, 2 / 45, 1 / 45, 1 / 90, 1 / 180],
+  [4 / 45, -2 / 45, 1 / 45, -1 / 90, 1 / 180],
   [0, 0, 0, 0, 1],
 ];
 

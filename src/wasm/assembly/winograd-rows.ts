@@ -12,7 +12,7 @@
 // at constant offsets from one pointer; the weights come packed in KH rotations, one per slot phase.
 // An output's summation order depends only on its global row and column (tiles anchored at column 0),
 // so bands and thread splits give identical bytes.
-import { activate, PUT_ADD, PUT_MAX, PUT_STORE } from './igemm';
+import { activate, ACT_LEAKY, ACT_NONE, ACT_RELU, PUT_ADD, PUT_MAX, PUT_STORE } from './igemm';
 import { btRow4, storeTail } from './f43';
 import { pool_rows_f32 } from './pool';
 
@@ -209,30 +209,51 @@ export function f32_winograd_rows_ukernel(u: usize, v: usize, m: usize, n: i32, 
  * stored as columns 16q .. 16q + 15 (< ow) of the row at out, or folded into what it holds (mode).
  * tileMode 1 (max) / 2 (avg): each tile's 4 columns reduced to one pooled column (4q + i) instead;
  * 3 (max) / 4 (avg): to two (8q + 2i, 8q + 2i + 1).
+ * One loop per kernel width and activation, so neither is a branch per value.
  */
 function outputTransform(r: i32, m: usize, q0: i32, q1: i32, bias: usize, out: usize, ow: i32, act: i32, slope: f32, mode: i32, tileMode: i32): void {
+  if (r == 3) {
+    if (act == ACT_RELU) outputLoop(3, m, q0, q1, bias, out, ow, ACT_RELU, slope, mode, tileMode);
+    else if (act == ACT_LEAKY) outputLoop(3, m, q0, q1, bias, out, ow, ACT_LEAKY, slope, mode, tileMode);
+    else outputLoop(3, m, q0, q1, bias, out, ow, ACT_NONE, slope, mode, tileMode);
+  } else {
+    if (act == ACT_RELU) outputLoop(5, m, q0, q1, bias, out, ow, ACT_RELU, slope, mode, tileMode);
+    else if (act == ACT_LEAKY) outputLoop(5, m, q0, q1, bias, out, ow, ACT_LEAKY, slope, mode, tileMode);
+    else outputLoop(5, m, q0, q1, bias, out, ow, ACT_NONE, slope, mode, tileMode);
+  }
+}
+
+/** outputTransform's loop for one kernel width r and activation act (constants once inlined). */
+@inline function outputLoop(r: i32, m: usize, q0: i32, q1: i32, bias: usize, out: usize, ow: i32, act: i32, slope: f32, mode: i32, tileMode: i32): void {
   const vb = v128.load32_splat(bias);
   const vslope = f32x4.splat(slope);
   for (let q = q0; q < q1; q++) {
     const g = m + <usize>(q * 128);
     const m0 = v128.load(g), m1 = v128.load(g, 16), m2 = v128.load(g, 32), m3 = v128.load(g, 48);
     const m4 = v128.load(g, 64), m5 = v128.load(g, 80);
-    // A^T: y_k = sum_p M_p * a_p^k over the points (and the last M for y_3); lane i is tile i.
+    // A^T: y_k = sum_p M_p * a_p^k over the points (and the last M for y_3); lane i is tile i. The
+    // factors 2, 4, 8 are doublings (adds, exact); F(4,5)'s points +-1/2 come packed as M / 8, so
+    // their factors 1/2^k are 8, 4, 2, 1 times M / 8: no constant vectors, which V8 rebuilds at each use.
     const s12 = f32x4.add(m1, m2), d12 = f32x4.sub(m1, m2);
     const s34 = f32x4.add(m3, m4), d34 = f32x4.sub(m3, m4);
+    const d2 = f32x4.add(d34, d34), s2 = f32x4.add(s34, s34);
+    const d4 = f32x4.add(d2, d2), s4 = f32x4.add(s2, s2);
+    const d8 = f32x4.add(d4, d4);
     let y0: v128, y1: v128, y2: v128, y3: v128;
     if (r == 3) {
       y0 = f32x4.add(f32x4.add(m0, s12), s34);
-      y1 = f32x4.add(d12, f32x4.mul(f32x4.splat(2), d34));
-      y2 = f32x4.add(s12, f32x4.mul(f32x4.splat(4), s34));
-      y3 = f32x4.add(f32x4.add(d12, f32x4.mul(f32x4.splat(8), d34)), m5);
+      y1 = f32x4.add(d12, d2);
+      y2 = f32x4.add(s12, s4);
+      y3 = f32x4.add(f32x4.add(d12, d8), m5);
     } else {
       const m6 = v128.load(g, 96), m7 = v128.load(g, 112);
       const s56 = f32x4.add(m5, m6), d56 = f32x4.sub(m5, m6);
-      y0 = f32x4.add(f32x4.add(f32x4.add(m0, s12), s34), s56);
-      y1 = f32x4.add(f32x4.add(d12, f32x4.mul(f32x4.splat(2), d34)), f32x4.mul(f32x4.splat(0.5), d56));
-      y2 = f32x4.add(f32x4.add(s12, f32x4.mul(f32x4.splat(4), s34)), f32x4.mul(f32x4.splat(0.25), s56));
-      y3 = f32x4.add(f32x4.add(f32x4.add(d12, f32x4.mul(f32x4.splat(8), d34)), f32x4.mul(f32x4.splat(0.125), d56)), m7);
+      const t2 = f32x4.add(s56, s56), e2 = f32x4.add(d56, d56);
+      const t4 = f32x4.add(t2, t2), e4 = f32x4.add(e2, e2);
+      y0 = f32x4.add(f32x4.add(f32x4.add(m0, s12), s34), f32x4.add(t4, t4));
+      y1 = f32x4.add(f32x4.add(d12, d2), e4);
+      y2 = f32x4.add(f32x4.add(s12, s4), t2);
+      y3 = f32x4.add(f32x4.add(f32x4.add(d12, d8), d56), m7);
     }
     y0 = activate(f32x4.add(y0, vb), act, vslope);
     y1 = activate(f32x4.add(y1, vb), act, vslope);
