@@ -4,6 +4,7 @@
 import os from 'node:os';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { measureCeilingApart } from './ceiling.mjs';
 import { convMacs, inputFor, workloads } from './workloads.mjs';
 
 const root = new URL('../', import.meta.url);
@@ -41,6 +42,12 @@ if (!json) {
   console.log(`cnnx bench: fast engine`);
   console.log(`machine ${header.machine}, Node ${header.node}, threads ${threadList.join(' and ')}, ${runs} runs (median), load average ${header.loadavg.join(' ')}`);
 }
+
+// The machine's ceiling (a register-only f32x4 loop, bench/ceiling.mjs), before and after: the most any
+// micro-kernel can do here, and the best 1 -> N scaling this host allows at that moment.
+const top = Math.max(...threadList);
+const ceilings = [measureCeilingApart(top)];
+if (!json) console.log(`ceiling before: f32x4 mul + add in registers ${ceilings[0].single} GFLOP/s on 1 thread, ${ceilings[0].parallel} on ${top} (${ceilings[0].ratio}x)`);
 
 // Every thread count runs each workload in the same rounds, alternating run by run: this host has slow and fast
 // phases lasting minutes, and alternating puts each thread count in the same phases, so the ratios hold.
@@ -89,9 +96,10 @@ for (const w of workloads().filter((w) => only.includes(w.id))) {
   }
 }
 for (const { engine } of engines) await engine.close();
+ceilings.push(measureCeilingApart(top));
 
 if (json) {
-  console.log(JSON.stringify({ ...header, results }, null, 2));
+  console.log(JSON.stringify({ ...header, ceilings, results }, null, 2));
 } else {
   console.log('\nworkload | threads | median ms | effective GFLOP/s');
   console.log('--- | --- | --- | ---');
@@ -102,6 +110,8 @@ if (json) {
     const b = results.find((r) => r.workload === id && r.threads === 2);
     if (a && b) console.log(`${id}: 1 -> 2 threads ${(a.ms / b.ms).toFixed(2)}x by medians, ${(a.min / b.min).toFixed(2)}x by minima`);
   }
+  const c = ceilings[1];
+  console.log(`ceiling after: ${c.single} GFLOP/s on 1 thread, ${c.parallel} on ${top} (${c.ratio}x); scaling above is bounded by these ratios`);
   // Another process on a 2-core machine takes a core from the 2-thread runs first: judge scaling by minima,
   // on a quiet machine (a load average before the run well above 0 means someone else is computing).
   console.log(`load average before ${header.loadavg.join(' ')}, after ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (the bench itself adds up to 2)`);
