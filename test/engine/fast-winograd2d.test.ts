@@ -72,6 +72,22 @@ group('fast engine: 2-D Winograd F(4x4,3x3)', () => {
     expect(await bandMatchesWhole(engines.get(2)!, c, 1, outs[0].data, { start: 5, end: c.shapes[1].height })).toBe(true);
   });
 
+  it('splits maps of few GEMM batches by channel blocks, their input transforms first in a phase of their own (groups 1 and 2, column chunks), bit-identical across threads', async () => {
+    // [groups, height, width, in, out]: one batch of 14x14; two groups; a 9x30 map; 64 -> 64 on 5x97 (2 tile rows of 2 column chunks).
+    for (const [groups, h, w, cin, cout] of [[1, 14, 14, 24, 48], [2, 14, 14, 24, 48], [1, 9, 30, 24, 48], [1, 5, 97, 64, 64]] as const) {
+      const r = mulberry32(14 * groups + w);
+      const conv = { ...conv3x3(r, 0, cin, cout), groups, weight: Float32Array.from({ length: cout * (cin / groups) * 9 }, () => (r() * 2 - 1) / Math.sqrt((cin / groups) * 9)) };
+      const c: Case = { net: network(cin, [conv, { type: 'relu', index: 1 }]), input: { channels: cin, height: h, width: w, data: Float32Array.from({ length: cin * h * w }, () => r() * 2 - 1) }, shapes: [] };
+      c.shapes.push(...shapesOf(c.net.layers, c.input)!);
+      const ref = await wholeRun(reference, c);
+      const outs = await Promise.all([1, 2, 3].map((t) => wholeRun(engines.get(t)!, c)));
+      const step = engines.get(2)!.lastTimings.find((s) => s.label.includes('[winograd-2d]'))!;
+      expect(step.phases.length, `${h}x${w}: padding, input transforms, GEMMs`).toBe(3);
+      expect(firstMismatch(outs[0].data, ref.data, outs[0])).toBeNull();
+      expect(sameBytes(outs[1].data, outs[0].data) && sameBytes(outs[2].data, outs[0].data)).toBe(true);
+    }
+  });
+
   it('matches the reference (all padding modes, fused and unfused pools, sizes around tiles); threads 1, 2, 3 and band splits give identical bytes', async () => {
     let gemm = 0;
     let small = 0;

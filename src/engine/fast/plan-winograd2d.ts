@@ -12,7 +12,7 @@ import { TID, type Call, type Phase } from './protocol.js';
 // Descriptor fields: keep in step with src/wasm/assembly/winograd2d.ts (documented in src/wasm/README.md).
 const W2 = {
   IN: 0, IN_PLANE: 1, IN_PITCH: 2, C: 3, W: 4, W_XI: 5, OCB: 6, OC: 7, BIAS: 8, TP: 9, NR: 10, V: 11, V_STRIDE: 12, M: 13, M_STRIDE: 14,
-  OFFS: 15, ZERO: 16, OUT: 17, OUT_PLANE: 18, OUT_PITCH: 19, OW: 20, ROW0: 21, ROWS: 22, ACT: 23, SLOPE: 24, POOL: 25, PK: 26, POOL_DIV: 27, V_XI: 28, M_XI: 29, TC: 30, WORDS: 31,
+  OFFS: 15, ZERO: 16, OUT: 17, OUT_PLANE: 18, OUT_PITCH: 19, OW: 20, ROW0: 21, ROWS: 22, ACT: 23, SLOPE: 24, POOL: 25, PK: 26, POOL_DIV: 27, V_XI: 28, M_XI: 29, TC: 30, SHARED: 31, NT: 32, WORDS: 33,
 } as const;
 
 /** Tiles per chunk the planner aims for when U does not fit in L2: U is streamed once per chunk, so shorter chunks would make the GEMMs wait on memory. */
@@ -84,9 +84,15 @@ export function planWinograd2d(
   const mxi = oddLines(blocks * 4 * vp * 4);
   const vStride = align(36 * vxi + 256, 64);
   const mStride = align(36 * mxi + 1024 + 256, 64);
-  const vPtr = arena.alloc(vStride * threads);
   const mPtr = arena.alloc(mStride * threads);
   const offsPtr = arena.putI32(Int32Array.from({ length: icg }, (_, c) => c * vp * 4));
+  const units = Math.ceil(nt / nr);
+  const even = Math.ceil(units / threads) <= 1.15 * (units / threads);
+  const byRows = threads === 1 || (even && units >= 2 * threads) || blocks < 2 * threads;
+  const chunks = Math.ceil(tp / tc);
+  // Per-thread V slots, or (channel-block items) one slot per chunk and group, filled beforehand.
+  const vBytes = byRows ? vStride * threads : vStride * units * chunks * layer.groups;
+  const vPtr = arena.alloc(vBytes);
   const zeroPtr = arena.putF32(new Float32Array(4));
   const descs: number[] = [];
   for (let g = 0; g < layer.groups; g++) {
@@ -102,7 +108,9 @@ export function planWinograd2d(
     d[W2.BIAS] = packed.groups[g].bias;
     d[W2.TP] = tp;
     d[W2.NR] = nr;
-    d[W2.V] = vPtr;
+    d[W2.V] = byRows ? vPtr : vPtr + g * vStride * units * chunks;
+    d[W2.SHARED] = byRows ? 0 : 1;
+    d[W2.NT] = nt;
     d[W2.V_STRIDE] = vStride;
     d[W2.M] = mPtr;
     d[W2.M_STRIDE] = mStride;
@@ -127,18 +135,17 @@ export function planWinograd2d(
     descs.push(arena.putI32(d));
   }
   // Items: whole GEMM batches of NR tile rows (each streams all of U once) when there are enough to
-  // share evenly; otherwise channel blocks: every item transforms every tile's input (cheap) and streams
-  // only its share of U (the costly part: 38 MB for VGG's 512 -> 512 layers, whose 14x14 maps are one batch).
-  const units = Math.ceil(nt / nr);
-  const even = Math.ceil(units / threads) <= 1.15 * (units / threads);
-  const byRows = threads === 1 || (even && units >= 2 * threads) || blocks < 2 * threads;
+  // share evenly; otherwise channel blocks, each streaming only its share of U (the costly part: 38 MB
+  // for VGG's 512 -> 512 layers, whose 14x14 maps are one batch). Then the input transforms, which
+  // every block item would repeat, run first as a phase of their own into a V shared by all threads.
+  if (!byRows) phases.push(share(units * chunks, threads, (u0, u1) => descs.map((d) => ['winograd2d_input_f32', d, u0, u1, TID] as Call)));
   phases.push(
     byRows
       ? share(units, threads, (u0, u1) => descs.map((d) => ['winograd2d_f32', d, u0 * nr, Math.min(nt, u1 * nr), 0, blocks, TID] as Call))
       : share(blocks, threads, (b0, b1) => descs.map((d) => ['winograd2d_f32', d, 0, nt, b0, b1, TID] as Call), 1),
   );
   arena.release(padded.ptr, padded.bytes);
-  arena.release(vPtr, vStride * threads);
+  arena.release(vPtr, vBytes);
   arena.release(mPtr, mStride * threads);
   return { step: { kind: 'wasm', label: convLabel(i, f, 'winograd-2d'), first: i, last: f.last, phases }, out };
 }

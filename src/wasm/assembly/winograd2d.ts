@@ -43,13 +43,19 @@ export const W2_POOL_DIV: i32 = 27; // f32 bits: avg divisor
 export const W2_V_XI: i32 = 28; // bytes between V's 36 planes (an odd number of 64-byte lines, see the planner)
 export const W2_M_XI: i32 = 29; // bytes between M's 36 planes (likewise)
 export const W2_TC: i32 = 30; // tiles per chunk along x: TP for whole tile rows, fewer (a multiple of 4) to keep V, M and U in L2
-export const W2_WORDS: i32 = 31;
+export const W2_SHARED: i32 = 31; // 1: V is transformed beforehand by winograd2d_input_f32, one V_STRIDE slot per chunk at V (see below)
+export const W2_NT: i32 = 32; // tile rows (what winograd2d_input_f32 covers)
+export const W2_WORDS: i32 = 33;
 
 @inline function field(d: usize, i: i32): i32 {
   return load<i32>(d + (<usize>i << 2));
 }
 
-/** Tile rows [t0, t1) (relative to the descriptor's tile row 0), output-channel blocks [b0, b1), on thread tid. */
+/**
+ * Tile rows [t0, t1) (relative to the descriptor's tile row 0), output-channel blocks [b0, b1), on thread tid.
+ * With SHARED, t0 is a multiple of NR and each chunk's V comes from its slot (threads splitting channel
+ * blocks would otherwise each transform every tile's input).
+ */
 export function winograd2d_f32(d: usize, t0: i32, t1: i32, b0: i32, b1: i32, tid: i32): void {
   const c = field(d, W2_C);
   const tp = field(d, W2_TP);
@@ -57,7 +63,9 @@ export function winograd2d_f32(d: usize, t0: i32, t1: i32, b0: i32, b1: i32, tid
   const ocb = field(d, W2_OCB);
   const tc = field(d, W2_TC);
   const vp = nr * tc;
-  const v: usize = <usize>field(d, W2_V) + <usize>(tid * field(d, W2_V_STRIDE));
+  const shared = field(d, W2_SHARED) != 0;
+  const chunks = (tp + tc - 1) / tc;
+  let v: usize = <usize>field(d, W2_V) + <usize>(tid * field(d, W2_V_STRIDE));
   const m: usize = <usize>field(d, W2_M) + <usize>(tid * field(d, W2_M_STRIDE));
   const vxi = <usize>field(d, W2_V_XI);
   const mxi = <usize>field(d, W2_M_XI);
@@ -70,13 +78,33 @@ export function winograd2d_f32(d: usize, t0: i32, t1: i32, b0: i32, b1: i32, tid
     const n = min(nr, t1 - t);
     for (let x0 = 0; x0 < tp; x0 += tc) {
       const cols = min(tc, tp - x0);
-      for (let ch = 0; ch < c; ch++) inputTiles(d, t, n, x0, cols, ch, v + (<usize>(ch * vp) << 2), vxi, scratch);
+      if (shared) v = <usize>field(d, W2_V) + <usize>(((t / nr) * chunks + x0 / tc) * field(d, W2_V_STRIDE));
+      else for (let ch = 0; ch < c; ch++) inputTiles(d, t, n, x0, cols, ch, v + (<usize>(ch * vp) << 2), vxi, scratch);
       for (let xi = 0; xi < 36; xi++) {
         gemmRow(w + <usize>xi * wxi, offs, c, v + <usize>xi * vxi, zero, 0, m + <usize>xi * mxi + (<usize>(b0 * 4 * vp) << 2), <usize>vp << 2, b1 - b0, (b1 - b0) * 4, n * cols, 0, 0);
       }
       const c1 = min(b1 * 4, field(d, W2_OC));
       for (let oc = b0 * 4; oc < c1; oc++) outputTiles(d, t, n, x0, cols, oc, m + (<usize>(oc * vp) << 2), mxi, scratch);
     }
+  }
+}
+
+/** Chunks [u0, u1) (u = batch of NR tile rows * chunks per row + chunk along x) of V into their SHARED slots, on thread tid. */
+export function winograd2d_input_f32(d: usize, u0: i32, u1: i32, tid: i32): void {
+  const c = field(d, W2_C);
+  const tp = field(d, W2_TP);
+  const nr = field(d, W2_NR);
+  const tc = field(d, W2_TC);
+  const nt = field(d, W2_NT);
+  const chunks = (tp + tc - 1) / tc;
+  const vp = nr * tc;
+  const vxi = <usize>field(d, W2_V_XI);
+  const scratch = <usize>field(d, W2_M) + <usize>(tid * field(d, W2_M_STRIDE)) + 36 * <usize>field(d, W2_M_XI);
+  for (let u = u0; u < u1; u++) {
+    const t = (u / chunks) * nr;
+    const x0 = (u % chunks) * tc;
+    const v = <usize>field(d, W2_V) + <usize>(u * field(d, W2_V_STRIDE));
+    for (let ch = 0; ch < c; ch++) inputTiles(d, t, min(nr, nt - t), x0, min(tc, tp - x0), ch, v + (<usize>(ch * vp) << 2), vxi, scratch);
   }
 }
 
