@@ -76,7 +76,7 @@ export class FastEngine implements Engine {
     if (this.closed) throw new Error('the fast engine is closed');
     if (outputs.length === 0) return [];
     const plan = this.planFor(net, input, rows, outputs);
-    this.heap.floats.set(input.tensor.data, plan.input.ptr >> 2);
+    this.copyInput(plan, input);
     if (this.threads === 1 && !this.profile) {
       await this.runMerged(plan);
       return this.readOutputs(plan);
@@ -125,6 +125,20 @@ export class FastEngine implements Engine {
     for (const segment of segments) {
       if (Array.isArray(segment)) await this.pool.run([segment]);
       else if (segment.kind === 'js') segment.run();
+    }
+  }
+
+  /** The input into the heap: densely, or row by row into the first layer's padded buffer (see InputPlacement). */
+  private copyInput(plan: Plan, input: Band): void {
+    const f = this.heap.floats;
+    const p = plan.inputPlacement;
+    const { channels, height, width, data } = input.tensor;
+    if (!p) {
+      f.set(data, plan.input.ptr >> 2);
+      return;
+    }
+    for (let c = 0; c < channels; c++) {
+      for (let y = p.first; y < p.end; y++) f.set(data.subarray((c * height + y) * width, (c * height + y + 1) * width), (p.ptr >> 2) + c * p.plane + y * p.pitch);
     }
   }
 

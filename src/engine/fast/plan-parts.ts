@@ -14,6 +14,21 @@ export interface HeapBand {
   readonly width: number;
   readonly y0: number;
   readonly fullHeight: number;
+  /** Only on a plan's input band: where its first reader asked the engine to copy the rows (see planPad). */
+  readonly slot?: { placement: InputPlacement | null };
+}
+
+/**
+ * Where the engine copies the input's rows: band row L of channel c goes to ptr + (c * plane + L * pitch)
+ * floats, for L in [first, end) (rows outside are never read). Set when the first layer pads its input:
+ * the rows then land inside the padded buffer and the padding phase only fills the borders.
+ */
+export interface InputPlacement {
+  readonly ptr: number;
+  readonly pitch: number;
+  readonly plane: number;
+  readonly first: number;
+  readonly end: number;
 }
 
 /** Layers folded into a conv: batchnorm, then relu / leaky_relu (act 1 / 2), then a non-overlapping pool; `last` is the last folded layer. */
@@ -76,7 +91,7 @@ export function f32bits(x: number): number {
 }
 
 // pad_f32's descriptor fields: keep in step with src/wasm/assembly/pad.ts.
-const P = { SRC: 0, SRC_PLANE: 1, W: 2, DST: 3, DST_PLANE: 4, PW: 5, ROWS: 6, ROWTAB: 7, COLTAB: 8, LEFT: 9, WORDS: 10 } as const;
+const P = { SRC: 0, SRC_PLANE: 1, W: 2, DST: 3, DST_PLANE: 4, PW: 5, ROWS: 6, ROWTAB: 7, COLTAB: 8, LEFT: 9, SRC_PITCH: 10, WORDS: 11 } as const;
 
 /** A padded copy of a conv's input: [channels][rows][pitch] at ptr, filled by `phase` (items of padded rows over all channels, shareRanges(channels * rows)). */
 export interface PaddedInput {
@@ -110,9 +125,21 @@ export function planPad(arena: ArenaAllocator, threads: number, layer: Conv2dLay
   for (let x = 0; x < pitch; x++) coltab[x] = x < W + pad.left + pad.right ? borderIndex(x - pad.left, W, layer.paddingMode) : -1;
   const bytes = prev.channels * rows * pitch * 4;
   const ptr = arena.alloc(bytes);
+  // The plan's input band goes straight into this buffer when every row the tables read lands inside it.
+  const shift = prev.y0 - iy0; // padded row of band row 0
+  const inside = (l: number) => l + shift >= 0 && l + shift < rows && rowtab[l + shift] === l;
+  const place = prev.slot !== undefined && prev.slot.placement === null && rowtab.every((l) => l < 0 || inside(l));
   const pd = new Int32Array(P.WORDS);
-  pd[P.SRC] = prev.ptr;
-  pd[P.SRC_PLANE] = prev.height * W;
+  if (place) {
+    prev.slot.placement = { ptr: ptr + (shift * pitch + pad.left) * 4, pitch, plane: rows * pitch, first: Math.max(0, -shift), end: Math.min(prev.height, rows - shift) };
+    pd[P.SRC] = prev.slot.placement.ptr;
+    pd[P.SRC_PLANE] = rows * pitch;
+    pd[P.SRC_PITCH] = pitch;
+  } else {
+    pd[P.SRC] = prev.ptr;
+    pd[P.SRC_PLANE] = prev.height * W;
+    pd[P.SRC_PITCH] = W;
+  }
   pd[P.W] = W;
   pd[P.DST] = ptr;
   pd[P.DST_PLANE] = rows * pitch;

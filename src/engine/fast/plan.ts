@@ -7,7 +7,7 @@ import { layerDef } from '../../layers/index.js';
 import type { AvgPool2dLayer, BatchNorm2dLayer, Conv2dLayer, Layer, MaxPool2dLayer, Network } from '../../spec/types.js';
 import { align, ArenaAllocator, type SharedHeap } from './memory.js';
 import { packConv, packConvWinograd, packConvWinograd2d, packConvWinogradSmall, packConvWinogradRows, packDepthwise, rankOneFactors, type PackedConv, type PackedDepthwise, type PackedSmall, type RankOne } from './pack.js';
-import { allocBand, convLabel, f32bits, planPad, poolCode, poolDivisorBits, share, shareRanges, type Fusion, type HeapBand } from './plan-parts.js';
+import { allocBand, convLabel, f32bits, planPad, poolCode, poolDivisorBits, share, shareRanges, type Fusion, type HeapBand, type InputPlacement } from './plan-parts.js';
 import { planWinograd2d, winograd2dPoolFits } from './plan-winograd2d.js';
 import { planWinogradSmall, winogradSmallPoolFits } from './plan-winograd-small.js';
 import { planWinogradRows, ROWS_MAX_KH } from './plan-winograd-rows.js';
@@ -114,6 +114,8 @@ export interface Plan {
   /** Bytes of the arena (buffers placed by lifetime, see ArenaAllocator). */
   readonly arenaBytes: number;
   readonly input: HeapBand;
+  /** Where the engine copies the input rows instead of `input` (the first layer's padded buffer), or null. */
+  readonly inputPlacement: InputPlacement | null;
   readonly steps: readonly Step[];
   /** Bands of the requested output layers, in the order of `outputs`. */
   readonly outputs: readonly HeapBand[];
@@ -217,6 +219,7 @@ export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: read
 
   const arenaMark = heap.mark;
   const arena = new ArenaAllocator(heap);
+  const slot: { placement: InputPlacement | null } = { placement: null };
   const inBand: HeapBand = {
     ptr: arena.alloc(input.tensor.data.length * 4),
     channels: input.tensor.channels,
@@ -224,6 +227,7 @@ export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: read
     width: input.tensor.width,
     y0: input.y0,
     fullHeight: input.fullHeight,
+    slot,
   };
   const steps: Step[] = [];
   const bands: HeapBand[] = [];
@@ -262,7 +266,7 @@ export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: read
     prevLayer = i;
   }
   const arenaBytes = arena.finish();
-  return { arenaMark, arenaBytes, input: inBand, steps, outputs: outputs.map((o) => bands[o]) };
+  return { arenaMark, arenaBytes, input: inBand, inputPlacement: slot.placement, steps, outputs: outputs.map((o) => bands[o]) };
 }
 
 function packKey(i: number, f: Fusion, wino: WinogradKind | null, dw: 'separable' | 'depthwise' | null): string {

@@ -1,4 +1,5 @@
 // pad_f32: copies band rows into a padded scratch plane per channel, border cells taken from index tables (any padding mode).
+// The band may already sit inside the padded plane (the engine copied the input there): its rows are then not copied again.
 
 export const P_SRC: i32 = 0; // byte address of band row 0, channel 0
 export const P_SRC_PLANE: i32 = 1; // floats
@@ -10,7 +11,8 @@ export const P_ROWS: i32 = 6; // padded rows
 export const P_ROWTAB: i32 = 7; // i32[ROWS]: band row to read, or -1 for zeros
 export const P_COLTAB: i32 = 8; // i32[PW]: source column to read, or -1 for zeros
 export const P_LEFT: i32 = 9; // left padding
-export const P_WORDS: i32 = 10;
+export const P_SRC_PITCH: i32 = 10; // floats between band rows (W, or PW when the band sits inside the padded plane)
+export const P_WORDS: i32 = 11;
 
 @inline function field(d: usize, i: i32): i32 {
   return load<i32>(d + (<usize>i << 2));
@@ -39,13 +41,15 @@ export function pad_f32(d: usize, i0: i32, i1: i32): void {
         memory.fill(drow, 0, <usize>pw << 2);
         continue;
       }
-      const srow = src + (<usize>(sr * w) << 2);
-      memory.copy(drow + (<usize>left << 2), srow, <usize>w << 2);
+      const srow = src + (<usize>(sr * field(d, P_SRC_PITCH)) << 2);
+      const inner = drow + (<usize>left << 2);
+      if (srow != inner) memory.copy(inner, srow, <usize>w << 2);
+      // Border cells read the row's own interior (in place, another row's borders may not be filled yet).
       for (let x = 0; x < pw; x++) {
         if (x == left) x = left + w;
         if (x >= pw) break;
         const sx = load<i32>(coltab + (<usize>x << 2));
-        store<f32>(drow + (<usize>x << 2), sx < 0 ? 0 : load<f32>(srow + (<usize>sx << 2)));
+        store<f32>(drow + (<usize>x << 2), sx < 0 ? 0 : load<f32>(inner + (<usize>sx << 2)));
       }
     }
   }
