@@ -50,7 +50,7 @@ export type WinogradKind = '2d' | 'small' | 'x' | 'x3' | 'x5';
  * 'auto' wants >= 4 outputs per group for the few-channel routines (they share one input transform
  * between the outputs) and leaves rank-1 banks of one input channel to the two 1-D passes; of 'small'
  * and 'x3' it takes 'small' when a non-overlapping pool follows (`poolNext`; measured on W1's first
- * layer, ~10% faster than 'x3') and 'x3' otherwise (VGG's conv1_1: 1.9x faster than 'small', whose
+ * layer, 4-5% faster than 'x3') and 'x3' otherwise (VGG's conv1_1: 1.9x faster than 'small', whose
  * stores of 4-row tiles to a full-resolution map cost more than its saved multiplies). 'auto' uses
  * '2d' and 'x' with >= 8 channels in and out per group. The choice depends only on the network,
  * never on the band, so band and whole-map runs compute the same bits.
