@@ -48,14 +48,14 @@ export type WinogradKind = '2d' | 'small' | 'x' | 'x3' | 'x5';
  * - '2d': 3x3 stride-1 convs with more channels (F(4x4,3x3), 36 GEMMs);
  * - 'x': row-wise F(4,3) as 6 GEMMs, for other 3-wide, x-stride-1, x-dilation-1 convs.
  * 'auto' wants >= 4 outputs per group for the few-channel routines (they share one input transform
- * between the outputs) and leaves rank-1 banks of one input channel to the two 1-D passes; of 'small'
- * and 'x3' it takes 'small' when a non-overlapping pool follows (`poolNext`; measured on W1's first
- * layer, 4-5% faster than 'x3') and 'x3' otherwise (VGG's conv1_1: 1.9x faster than 'small', whose
- * stores of 4-row tiles to a full-resolution map cost more than its saved multiplies). 'auto' uses
- * '2d' and 'x' with >= 8 channels in and out per group. The choice depends only on the network,
- * never on the band, so band and whole-map runs compute the same bits.
+ * between the outputs) and leaves rank-1 banks of one input channel to the two 1-D passes. For 3x3
+ * stride-1 convs it takes 'small' with 2..7 input channels (3-18% faster than 'x3' with a pool after,
+ * measured with 2 to 6 channels; within +-20% either way without) and 'x3' with one (a gray 1 -> 8
+ * bank at 2048x2048: 1.6-1.7x faster, its 3 steps per point on the 3-step micro-kernel). 'auto' uses
+ * '2d' and 'x' with >= 8 channels in and out per group. The choice depends only on the layer, never
+ * on the band, so band and whole-map runs compute the same bits.
  */
-export function winogradKind(layer: Conv2dLayer, algorithm: Algorithm, poolNext = false): WinogradKind | null {
+export function winogradKind(layer: Conv2dLayer, algorithm: Algorithm): WinogradKind | null {
   if (algorithm === 'direct') return null;
   const icg = layer.inChannels / layer.groups;
   const ocg = layer.outChannels / layer.groups;
@@ -64,20 +64,11 @@ export function winogradKind(layer: Conv2dLayer, algorithm: Algorithm, poolNext 
   const [kh, kw] = layer.kernelSize;
   const unitX = layer.stride[1] === 1 && layer.dilation[1] === 1;
   const rowsFit = unitX && layer.dilation[0] === 1 && kh <= ROWS_MAX_KH;
-  if (outputRowTile(layer) > 1 && fewChannels && (algorithm === 'winograd' || (auto && poolNext))) return 'small';
+  if (outputRowTile(layer) > 1 && fewChannels && (algorithm === 'winograd' || (auto && icg >= 2))) return 'small';
   if (rowsFit && kw === 5) return fewChannels ? 'x5' : null;
   if (rowsFit && kw === 3 && fewChannels) return 'x3';
   if (kw !== 3 || !unitX || (auto && (icg < 8 || ocg < 8))) return null;
   return kh === 3 && outputRowTile(layer) > 1 && algorithm !== 'winograd-x' ? '2d' : 'x';
-}
-
-/** Whether a non-overlapping pool (kernel = stride, no padding) follows conv i, after an optional batchnorm and activation. */
-function poolFollows(net: Network, i: number): boolean {
-  let j = i + 1;
-  if (net.layers[j]?.type === 'batchnorm2d') j++;
-  if (net.layers[j]?.type === 'relu' || net.layers[j]?.type === 'leaky_relu') j++;
-  const l = net.layers[j];
-  return (l?.type === 'maxpool2d' || l?.type === 'avgpool2d') && l.kernelSize[0] === l.stride[0] && l.kernelSize[1] === l.stride[1] && l.padding[0] === 0 && l.padding[1] === 0;
 }
 
 export function usesWinograd(layer: Conv2dLayer, algorithm: Algorithm): boolean {
@@ -196,7 +187,7 @@ export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: read
     const layer = net.layers[i];
     if (layer.type !== 'conv2d') continue;
     const dw = depthwiseMode(layer, ctx.algorithm);
-    const wino = winogradKind(layer, ctx.algorithm, poolFollows(net, i));
+    const wino = winogradKind(layer, ctx.algorithm);
     const f = fusionAfter(net, i, lastLayer, outSet, rows, shapes, (pool) => dw === null && (wino === '2d' ? winograd2dPoolFits(pool) : wino === 'small' ? winogradSmallPoolFits(pool) : wino === 'x5' || wino === 'x3' ? pool.kernelSize[0] === pool.stride[0] && pool.kernelSize[1] === pool.stride[1] : true));
     fusions.set(i, f);
     const key = packKey(i, f, wino, dw);
@@ -241,7 +232,7 @@ export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: read
     const layer = net.layers[i];
     if (layer.type === 'conv2d') {
       const f = fusions.get(i)!;
-      const wino = winogradKind(layer, ctx.algorithm, poolFollows(net, i));
+      const wino = winogradKind(layer, ctx.algorithm);
       const packed = perNet.get(packKey(i, f, wino, depthwiseMode(layer, ctx.algorithm)))!;
       const { step, out } =
         wino === '2d'

@@ -140,6 +140,7 @@ function convRow(d: usize, scratch: usize, y: i32, out: usize, plane: i32, mode:
   const rot = (row0 + first) % kh;
   const m = ring + <usize>(tq * gb);
   const pairs = (field(d, WR_R) + 3) >> 1;
+  const steps = field(d, WR_C) * kh;
   const w: usize = <usize>field(d, WR_W) + <usize>(rot * oc * sc * pairs * 160);
   const bias: usize = <usize>field(d, WR_BIAS);
   const act = field(d, WR_ACT);
@@ -149,8 +150,13 @@ function convRow(d: usize, scratch: usize, y: i32, out: usize, plane: i32, mode:
     for (let o = 0; o < oc; o++) {
       let u = w + <usize>(o * sc * pairs * 160);
       for (let k = 0; k < sc; k++) {
+        const real = min(5, steps - k * 5);
         for (let p = 0; p < 2 * pairs; p++) {
-          f32_winograd_rows_ukernel(u + <usize>((p >> 1) * 160 + (p & 1) * 16), ring + <usize>(q0 * gb + k * 640 + p * 16), m + <usize>(q0 * 128 + p * 16), q1 - q0, gb, k);
+          const up = u + <usize>((p >> 1) * 160 + (p & 1) * 16);
+          const vp = ring + <usize>(q0 * gb + k * 640 + p * 16);
+          const mp = m + <usize>(q0 * 128 + p * 16);
+          if (real <= 3) f32_winograd_rows_ukernel3(up, vp, mp, q1 - q0, gb, k);
+          else f32_winograd_rows_ukernel(up, vp, mp, q1 - q0, gb, k);
         }
         u += <usize>(pairs * 160);
       }
@@ -199,6 +205,41 @@ export function f32_winograd_rows_ukernel(u: usize, v: usize, m: usize, n: i32, 
     a = f32x4.add(a, f32x4.mul(u2, v128.load(v, 256)));
     a = f32x4.add(a, f32x4.mul(u3, v128.load(v, 384)));
     a = f32x4.add(a, f32x4.mul(u4, v128.load(v, 512)));
+    if (k > 0) a = f32x4.add(v128.load(m), a);
+    v128.store(m, a);
+  }
+}
+
+/**
+ * f32_winograd_rows_ukernel for a chunk of at most 3 real steps, whose last 2 (zero) steps it skips:
+ * a one-channel bank of 3-row kernels runs 3 steps, not 5. Same sums in the same order as the 5-step
+ * kernel, without its zero terms.
+ */
+export function f32_winograd_rows_ukernel3(u: usize, v: usize, m: usize, n: i32, gb: i32, k: i32): void {
+  const u0 = v128.load(u), u1 = v128.load(u, 32), u2 = v128.load(u, 64);
+  const end = m + <usize>(n * 128);
+  const step = <usize>gb;
+  while (m + 128 < end) {
+    const w = v + step;
+    let a = f32x4.mul(u0, v128.load(v));
+    let b = f32x4.mul(u0, v128.load(w));
+    a = f32x4.add(a, f32x4.mul(u1, v128.load(v, 128)));
+    b = f32x4.add(b, f32x4.mul(u1, v128.load(w, 128)));
+    a = f32x4.add(a, f32x4.mul(u2, v128.load(v, 256)));
+    b = f32x4.add(b, f32x4.mul(u2, v128.load(w, 256)));
+    if (k > 0) {
+      a = f32x4.add(v128.load(m), a);
+      b = f32x4.add(v128.load(m, 128), b);
+    }
+    v128.store(m, a);
+    v128.store(m, b, 128);
+    m += 256;
+    v = w + step;
+  }
+  if (m < end) {
+    let a = f32x4.mul(u0, v128.load(v));
+    a = f32x4.add(a, f32x4.mul(u1, v128.load(v, 128)));
+    a = f32x4.add(a, f32x4.mul(u2, v128.load(v, 256)));
     if (k > 0) a = f32x4.add(v128.load(m), a);
     v128.store(m, a);
   }
