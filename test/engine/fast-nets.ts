@@ -114,6 +114,13 @@ export function rowsFor(net: Network, inputHeight: number, shapes: readonly Shap
   return { rows, input: neededRows(net.layers[0], rows[0], inputHeight) };
 }
 
+/** The case of `layers` on an input of shape `input` with values uniform in [-1, 1) from r, or null when a layer does not fit. */
+export function caseFor(r: Rand, layers: Layer[], input: Shape): Case | null {
+  const shapes = shapesOf(layers, input);
+  if (!shapes) return null;
+  return { net: network(input.channels, layers), input: { ...input, data: floats(r, input.channels * input.height * input.width, 1) }, shapes };
+}
+
 /** Rows [out.start, out.end) of every channel of a whole map. */
 export function bandRows(data: Float32Array, s: Shape, out: RowRange): Float32Array {
   const n = out.end - out.start;

@@ -2,9 +2,9 @@
 // within tolerance of the reference, bit-identical across threads 1/2/3 and band splits.
 import { describe as group, expect, it } from 'vitest';
 import { createReferenceEngine } from '../../src/engine/reference.js';
-import { tensor, type Shape } from '../../src/engine/tensor.js';
+import type { Shape } from '../../src/engine/tensor.js';
 import type { Layer } from '../../src/spec/types.js';
-import { ALL_MODES, describe, firstMismatch, int, mulberry32, network, pick, rowsFor, shapesOf, fastEnginesPerThreadCount, sameBytes, wholeRun, type Case, type Rand } from './fast-nets.js';
+import { ALL_MODES, bandMatchesWhole, caseFor, describe, fastEnginesPerThreadCount, firstMismatch, int, mulberry32, pick, sameBytes, wholeRun, type Case } from './fast-nets.js';
 
 const reference = createReferenceEngine();
 const engines = fastEnginesPerThreadCount();
@@ -29,9 +29,8 @@ function randomCase(seed: number): Case {
       : { type: 'avgpool2d', index: 2, kernelSize: pk, stride: pk, padding: [0, 0], ceilMode: false, countIncludePad: true, divisorOverride: r() < 0.2 ? 3 : null };
     const layers: Layer[] = [conv, r() < 0.8 ? { type: 'relu', index: 1 } : { type: 'leaky_relu', index: 1, negativeSlope: 0.1 }, pool];
     const input: Shape = { channels: cin, height: int(r, 1, 12), width: pick(r, WIDTHS) };
-    const shapes = shapesOf(layers, input);
-    if (!shapes) continue;
-    return { net: network(cin, layers), input: { ...input, data: Float32Array.from({ length: cin * input.height * input.width }, () => r() * 2 - 1) }, shapes };
+    const c = caseFor(r, layers, input);
+    if (c) return c;
   }
 }
 
@@ -54,14 +53,7 @@ group('fast engine: small-Cin conv + fused pool on the direct path', () => {
       if (s.height > 1) {
         const cut = 1 + Math.floor(mulberry32(seed)() * (s.height - 1));
         for (const out of [{ start: 0, end: cut }, { start: cut, end: s.height }]) {
-          const { rows, input } = rowsFor(c.net, c.input.height, c.shapes, 2, out);
-          const n = input.end - input.start, w = c.input.width;
-          const band = new Float32Array(c.input.channels * n * w);
-          for (let ch = 0; ch < c.input.channels; ch++) band.set(c.input.data.subarray((ch * c.input.height + input.start) * w, (ch * c.input.height + input.end) * w), ch * n * w);
-          const [got] = await engines.get(2)!.run(c.net, { tensor: tensor(c.input.channels, n, w, band), y0: input.start, fullHeight: c.input.height }, rows, [2]);
-          const expected = new Float32Array(s.channels * (out.end - out.start) * s.width);
-          for (let ch = 0; ch < s.channels; ch++) expected.set(outs[0].data.subarray((ch * s.height + out.start) * s.width, (ch * s.height + out.end) * s.width), ch * (out.end - out.start) * s.width);
-          expect(sameBytes(got.tensor.data, expected), `seed ${seed} rows ${out.start}..${out.end}: ${describe(c.net, c.input)}`).toBe(true);
+          expect(await bandMatchesWhole(engines.get(2)!, c, 2, outs[0].data, out), `seed ${seed} rows ${out.start}..${out.end}: ${describe(c.net, c.input)}`).toBe(true);
         }
       }
     }

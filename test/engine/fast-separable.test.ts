@@ -4,9 +4,9 @@ import { neededRows } from '../../src/engine/band.js';
 import { depthwiseMode } from '../../src/engine/fast/plan.js';
 import { rankOneFactors } from '../../src/engine/fast/pack.js';
 import { createReferenceEngine } from '../../src/engine/reference.js';
-import { tensor, type Shape } from '../../src/engine/tensor.js';
+import type { Shape } from '../../src/engine/tensor.js';
 import type { Conv2dLayer, Layer, PaddingMode } from '../../src/spec/types.js';
-import { ALL_MODES, describe, firstMismatch, int, mulberry32, network, pick, rowsFor, shapesOf, fastEnginesPerThreadCount, sameBytes, wholeRun, type Case, type Rand } from './fast-nets.js';
+import { ALL_MODES, bandOf, bandRows, caseFor, describe, fastEnginesPerThreadCount, firstMismatch, int, mulberry32, network, pick, rowsFor, sameBytes, wholeRun, type Case, type Rand } from './fast-nets.js';
 
 const reference = createReferenceEngine();
 const engines = fastEnginesPerThreadCount();
@@ -46,10 +46,8 @@ function randomDepthwiseCase(seed: number, separable: boolean, modes: readonly P
     if (r() < 0.5) layers.push(r() < 0.7 ? { type: 'relu', index: layers.length } : { type: 'leaky_relu', index: layers.length, negativeSlope: 0.1 });
     if (r() < 0.3) layers.push({ type: 'maxpool2d', index: layers.length, kernelSize: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], ceilMode: false });
     const input: Shape = { channels: c, height: pick(r, SIZES), width: pick(r, SIZES) };
-    const shapes = shapesOf(layers, input);
-    if (!shapes) continue;
-    const data = Float32Array.from({ length: c * input.height * input.width }, () => r() * 2 - 1);
-    return { net: network(c, layers), input: { ...input, data }, shapes };
+    const found = caseFor(r, layers, input);
+    if (found) return found;
   }
 }
 
@@ -108,15 +106,8 @@ group('fast engine: depthwise and separable convs', () => {
           const out = { start: cuts[k], end: cuts[k + 1] };
           const { rows, input } = rowsFor(c.net, c.input.height, c.shapes, last, out);
           expect(input).toEqual(neededRows(c.net.layers[0], rows[0], c.input.height));
-          const w = c.input.width;
-          const n = input.end - input.start;
-          const band = new Float32Array(c.input.channels * n * w);
-          for (let ch = 0; ch < c.input.channels; ch++) band.set(c.input.data.subarray((ch * c.input.height + input.start) * w, (ch * c.input.height + input.end) * w), ch * n * w);
-          const [got] = await engines.get(3)!.run(c.net, { tensor: tensor(c.input.channels, n, w, band), y0: input.start, fullHeight: c.input.height }, rows, [last]);
-          const s = c.shapes[last];
-          const expected = new Float32Array(s.channels * (out.end - out.start) * s.width);
-          for (let ch = 0; ch < s.channels; ch++) expected.set(full.data.subarray((ch * s.height + out.start) * s.width, (ch * s.height + out.end) * s.width), ch * (out.end - out.start) * s.width);
-          expect(sameBytes(got.tensor.data, expected), `seed ${seed} ${describe(c.net, c.input)} rows ${out.start}..${out.end}`).toBe(true);
+          const [got] = await engines.get(3)!.run(c.net, bandOf(c, input), rows, [last]);
+          expect(sameBytes(got.tensor.data, bandRows(full.data, c.shapes[last], out)), `seed ${seed} ${describe(c.net, c.input)} rows ${out.start}..${out.end}`).toBe(true);
           compared++;
         }
       }

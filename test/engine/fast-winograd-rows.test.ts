@@ -6,7 +6,7 @@ import { describe as group, expect, it } from 'vitest';
 import { createReferenceEngine } from '../../src/engine/reference.js';
 import type { Shape } from '../../src/engine/tensor.js';
 import type { Layer } from '../../src/spec/types.js';
-import { ALL_MODES, bandMatchesWhole, describe, fastEnginesPerThreadCount, firstMismatch, int, mulberry32, network, pick, sameBytes, shapesOf, wholeRun, type Case, type Rand } from './fast-nets.js';
+import { ALL_MODES, bandMatchesWhole, caseFor, describe, fastEnginesPerThreadCount, firstMismatch, int, mulberry32, network, pick, sameBytes, shapesOf, wholeRun, type Case, type Rand } from './fast-nets.js';
 
 const reference = createReferenceEngine();
 const engines = fastEnginesPerThreadCount();
@@ -48,9 +48,8 @@ function randomCase(seed: number): Case {
     layers.push(r() < 0.8 ? { type: 'relu', index: layers.length } : { type: 'leaky_relu', index: layers.length, negativeSlope: 0.1 });
     if (r() < 0.6) layers.push(pool(r, layers.length));
     const input: Shape = { channels: cin, height: pick(r, HEIGHTS), width: pick(r, WIDTHS) };
-    const shapes = shapesOf(layers, input);
-    if (!shapes) continue;
-    return { net: network(cin, layers), input: { ...input, data: Float32Array.from({ length: cin * input.height * input.width }, () => r() * 2 - 1) }, shapes };
+    const c = caseFor(r, layers, input);
+    if (c) return c;
   }
 }
 

@@ -6,7 +6,7 @@ import { neededRows } from '../../src/engine/band.js';
 import { createReferenceEngine } from '../../src/engine/reference.js';
 import type { Shape } from '../../src/engine/tensor.js';
 import type { Layer } from '../../src/spec/types.js';
-import { ALL_MODES, bandMatchesWhole, describe, fastEnginesPerThreadCount, firstMismatch, int, mulberry32, network, pick, sameBytes, shapesOf, wholeRun, type Case, type Rand } from './fast-nets.js';
+import { ALL_MODES, bandMatchesWhole, caseFor, describe, fastEnginesPerThreadCount, firstMismatch, int, mulberry32, network, pick, sameBytes, shapesOf, wholeRun, type Case, type Rand } from './fast-nets.js';
 
 const reference = createReferenceEngine();
 const engines = fastEnginesPerThreadCount();
@@ -40,9 +40,8 @@ function randomCase(seed: number): Case {
     if (r() < 0.7) layers.push(pool(r, 2));
     if (r() < 0.4) layers.push(conv3x3(r, layers.length, mid, int(r, 8, 10)));
     const input: Shape = { channels: cin, height: pick(r, SIZES), width: pick(r, SIZES) };
-    const shapes = shapesOf(layers, input);
-    if (!shapes) continue;
-    return { net: network(cin, layers), input: { ...input, data: Float32Array.from({ length: cin * input.height * input.width }, () => r() * 2 - 1) }, shapes };
+    const c = caseFor(r, layers, input);
+    if (c) return c;
   }
 }
 

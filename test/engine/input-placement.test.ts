@@ -5,17 +5,17 @@ import { describe, expect, it } from 'vitest';
 import { SharedHeap } from '../../src/engine/fast/memory.js';
 import { fullShapes, makePlan } from '../../src/engine/fast/plan.js';
 import { tensor } from '../../src/engine/tensor.js';
-import type { Layer } from '../../src/spec/types.js';
+import type { Conv2dLayer } from '../../src/spec/types.js';
 import { network } from './fast-nets.js';
 
-function conv(pad: number, mode: 'zeros' | 'reflect'): Layer {
+function conv(pad: number, mode: 'zeros' | 'reflect'): Conv2dLayer {
   return {
     type: 'conv2d', index: 0, inChannels: 2, outChannels: 4, kernelSize: [5, 5], stride: [1, 1], dilation: [1, 1],
     padding: { top: pad, bottom: pad, left: pad, right: pad }, paddingMode: mode, groups: 1, weight: new Float32Array(4 * 2 * 25).fill(0.01), bias: null,
   };
 }
 
-function plan(layer: Layer, band: { y0: number; height: number; fullHeight: number }) {
+function plan(layer: Conv2dLayer, band: { y0: number; height: number; fullHeight: number }) {
   const net = network(2, [layer]);
   const input = { tensor: tensor(2, band.height, 40, new Float32Array(2 * band.height * 40)), y0: band.y0, fullHeight: band.fullHeight };
   const shapes = fullShapes(net, { channels: 2, height: band.fullHeight, width: 40 });

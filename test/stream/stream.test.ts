@@ -21,20 +21,12 @@ import { splitStages } from '../../src/stream/stages.js';
 import { openImageRows } from '../../src/stream/image-rows.js';
 import { parseMemorySize } from '../../src/stream/memory-size.js';
 import { tensorSource } from '../../src/stream/row-source.js';
+import { mulberry32 } from '../helpers.js';
 
 const MODES: readonly PaddingMode[] = ['zeros', 'reflect', 'replicate', 'circular', 'symmetric'];
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
 type Rand = () => number;
-function prng(seed: number): Rand {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const int = (r: Rand, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
 const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
 const floats = (r: Rand, n: number, scale: number) => Float32Array.from({ length: n }, () => (r() * 2 - 1) * scale);
@@ -83,7 +75,7 @@ interface Case {
 }
 
 function randomCase(seed: number): Case {
-  const r = prng(seed);
+  const r = mulberry32(seed);
   for (;;) {
     const channels = int(r, 1, 3);
     const input: Shape = { channels, height: int(r, 1, 45), width: int(r, 1, 9) };
@@ -167,7 +159,7 @@ describe('streamed runs are bit-identical to whole-map runs', () => {
   });
 
   it('circular padding at the top reads the bottom rows of an intermediate map', async () => {
-    const r = prng(5);
+    const r = mulberry32(5);
     const c = 2;
     const conv = (index: number, mode: PaddingMode, pad: number): Layer => ({
       type: 'conv2d', index, inChannels: c, outChannels: c, kernelSize: [3, 3], stride: [1, 1], dilation: [1, 1],
@@ -186,7 +178,7 @@ describe('seed network variants on the fast engine (Winograd convs, every paddin
     if (!engine) return;
     try {
       const seed = await loadNetwork(path.join(ROOT, 'examples/seed-convnet.json'));
-      const r = prng(9);
+      const r = mulberry32(9);
       const input = { channels: 3, height: 43, width: 29, data: floats(r, 3 * 43 * 29, 2) };
       for (const mode of MODES) {
         const layers = seed.layers.map((l) => (l.type === 'conv2d' ? { ...l, paddingMode: mode, padding: { top: 2, bottom: 1, left: 1, right: 1 } } : l));
