@@ -10,12 +10,11 @@ export interface PackedGroup {
   readonly bias: number;
 }
 
-/** Allocates n zeroed floats in the heap; returns the address and a view (valid until the next allocation). */
-function zeros(heap: SharedHeap, n: number): { ptr: number; view: Float32Array } {
+/** Allocates n zeroed floats in the heap; returns their address. */
+function zeros(heap: SharedHeap, n: number): number {
   const ptr = heap.alloc(n * 4);
-  const view = heap.floats.subarray(ptr >> 2, (ptr >> 2) + n);
-  view.fill(0);
-  return { ptr, view };
+  heap.floats.fill(0, ptr >> 2, (ptr >> 2) + n);
+  return ptr;
 }
 
 export interface PackedConv {
@@ -39,32 +38,42 @@ function foldedAffine(layer: Conv2dLayer, bn: BatchNorm2dLayer | null, oc: numbe
 }
 
 /**
+ * Per group: `wFloats` zeroed weight floats and ocPerGroup bias floats (blocks of 4 when `biasFloats`
+ * says so), the folded bias written here, the weights by fill(weights, o, oc, scale) for each output
+ * channel o of the group (oc in the layer). The views are taken after both allocations.
+ */
+function packGroups(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNorm2dLayer | null, wFloats: number, biasFloats: number, fill: (weights: Float32Array, o: number, oc: number, scale: number) => void): PackedGroup[] {
+  const ocg = layer.outChannels / layer.groups;
+  const groups: PackedGroup[] = [];
+  for (let gi = 0; gi < layer.groups; gi++) {
+    const w = zeros(heap, wFloats);
+    const b = zeros(heap, biasFloats);
+    const weights = heap.floats.subarray(w >> 2, (w >> 2) + wFloats);
+    const bias = heap.floats.subarray(b >> 2, (b >> 2) + biasFloats);
+    for (let o = 0; o < ocg; o++) {
+      const oc = gi * ocg + o;
+      const { scale, shift } = foldedAffine(layer, bn, oc);
+      bias[o] = shift;
+      fill(weights, o, oc, scale);
+    }
+    groups.push({ w, bias: b });
+  }
+  return groups;
+}
+
+/**
  * Packs a conv's weights, folding a following batchnorm (y = (x - mean) / sqrt(var + eps) * w + b)
  * into them when given: w' = w * s, b' = (b_conv - mean) * s + b with s = w / sqrt(var + eps).
  */
 export function packConv(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNorm2dLayer | null): PackedConv {
-  const g = layer.groups;
-  const ocg = layer.outChannels / g;
-  const k = (layer.inChannels / g) * layer.kernelSize[0] * layer.kernelSize[1];
+  const ocg = layer.outChannels / layer.groups;
+  const k = (layer.inChannels / layer.groups) * layer.kernelSize[0] * layer.kernelSize[1];
   const blocks = Math.ceil(ocg / 4);
-  const groups: PackedGroup[] = [];
-  for (let gi = 0; gi < g; gi++) {
-    const w = zeros(heap, blocks * k * 4);
-    const b = zeros(heap, blocks * 4);
-    const weights = heap.floats.subarray(w.ptr >> 2, (w.ptr >> 2) + blocks * k * 4);
-    const bias = heap.floats.subarray(b.ptr >> 2, (b.ptr >> 2) + blocks * 4);
-    for (let o = 0; o < ocg; o++) {
-      const oc = gi * ocg + o;
-      const { scale, shift } = foldedAffine(layer, bn, oc);
-      const blk = o >> 2;
-      const lane = o & 3;
-      const src = oc * k;
-      const dst = blk * k * 4 + lane;
-      for (let kk = 0; kk < k; kk++) weights[dst + kk * 4] = bn ? Math.fround(layer.weight[src + kk] * scale) : layer.weight[src + kk];
-      bias[blk * 4 + lane] = shift;
-    }
-    groups.push({ w: w.ptr, bias: b.ptr });
-  }
+  const groups = packGroups(heap, layer, bn, blocks * k * 4, blocks * 4, (weights, o, oc, scale) => {
+    const src = oc * k;
+    const dst = (o >> 2) * k * 4 + (o & 3);
+    for (let kk = 0; kk < k; kk++) weights[dst + kk * 4] = bn ? Math.fround(layer.weight[src + kk] * scale) : layer.weight[src + kk];
+  });
   return { groups, k, ocPerGroup: ocg, blocks };
 }
 
@@ -74,39 +83,27 @@ export function packConv(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNorm2dLa
  * Batchnorm folds in as in packConv. `bias` holds the (folded) bias for the output transform.
  */
 export function packConvWinograd(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNorm2dLayer | null): PackedConv {
-  const g = layer.groups;
-  const ocg = layer.outChannels / g;
-  const icg = layer.inChannels / g;
+  const ocg = layer.outChannels / layer.groups;
+  const icg = layer.inChannels / layer.groups;
   const kh = layer.kernelSize[0];
   if (layer.kernelSize[1] !== 3) throw new RangeError('packConvWinograd: kernel width must be 3');
   const k = icg * kh;
   const blocks = Math.ceil(ocg / 4);
   const panel = blocks * k * 4;
-  const groups: PackedGroup[] = [];
-  for (let gi = 0; gi < g; gi++) {
-    const w = zeros(heap, 6 * panel);
-    const b = zeros(heap, blocks * 4);
-    const weights = heap.floats.subarray(w.ptr >> 2, (w.ptr >> 2) + 6 * panel);
-    const bias = heap.floats.subarray(b.ptr >> 2, (b.ptr >> 2) + blocks * 4);
-    for (let o = 0; o < ocg; o++) {
-      const oc = gi * ocg + o;
-      const { scale, shift } = foldedAffine(layer, bn, oc);
-      bias[o] = shift;
-      const base = (o >> 2) * k * 4 + (o & 3);
-      for (let ic = 0; ic < icg; ic++) {
-        for (let ky = 0; ky < kh; ky++) {
-          const w = ((oc * icg + ic) * kh + ky) * 3;
-          const g0 = bn ? Math.fround(layer.weight[w] * scale) : layer.weight[w];
-          const g1 = bn ? Math.fround(layer.weight[w + 1] * scale) : layer.weight[w + 1];
-          const g2 = bn ? Math.fround(layer.weight[w + 2] * scale) : layer.weight[w + 2];
-          const u = [g0 / 4, -(g0 + g1 + g2) / 6, -(g0 - g1 + g2) / 6, g0 / 24 + g1 / 12 + g2 / 6, g0 / 24 - g1 / 12 + g2 / 6, g2];
-          const at = base + (ic * kh + ky) * 4;
-          for (let xi = 0; xi < 6; xi++) weights[xi * panel + at] = u[xi];
-        }
+  const groups = packGroups(heap, layer, bn, 6 * panel, blocks * 4, (weights, o, oc, scale) => {
+    const base = (o >> 2) * k * 4 + (o & 3);
+    for (let ic = 0; ic < icg; ic++) {
+      for (let ky = 0; ky < kh; ky++) {
+        const w = ((oc * icg + ic) * kh + ky) * 3;
+        const g0 = bn ? Math.fround(layer.weight[w] * scale) : layer.weight[w];
+        const g1 = bn ? Math.fround(layer.weight[w + 1] * scale) : layer.weight[w + 1];
+        const g2 = bn ? Math.fround(layer.weight[w + 2] * scale) : layer.weight[w + 2];
+        const u = [g0 / 4, -(g0 + g1 + g2) / 6, -(g0 - g1 + g2) / 6, g0 / 24 + g1 / 12 + g2 / 6, g0 / 24 - g1 / 12 + g2 / 6, g2];
+        const at = base + (ic * kh + ky) * 4;
+        for (let xi = 0; xi < 6; xi++) weights[xi * panel + at] = u[xi];
       }
     }
-    groups.push({ w: w.ptr, bias: b.ptr });
-  }
+  });
   return { groups, k, ocPerGroup: ocg, blocks };
 }
 
@@ -139,27 +136,15 @@ function winogradFilter(layer: Conv2dLayer, bn: BatchNorm2dLayer | null, scale: 
  * of U = G g G^T, computed in float64 then rounded once. Batchnorm folds in as in packConv.
  */
 export function packConvWinograd2d(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNorm2dLayer | null): PackedConv {
-  const g = layer.groups;
-  const ocg = layer.outChannels / g;
-  const icg = layer.inChannels / g;
+  const ocg = layer.outChannels / layer.groups;
+  const icg = layer.inChannels / layer.groups;
   if (layer.kernelSize[0] !== 3 || layer.kernelSize[1] !== 3) throw new RangeError('packConvWinograd2d: kernel must be 3x3');
   const blocks = Math.ceil(ocg / 4);
   const panel = blocks * icg * 4;
-  const groups: PackedGroup[] = [];
-  for (let gi = 0; gi < g; gi++) {
-    const w = zeros(heap, 36 * panel);
-    const b = zeros(heap, blocks * 4);
-    const weights = heap.floats.subarray(w.ptr >> 2, (w.ptr >> 2) + 36 * panel);
-    const bias = heap.floats.subarray(b.ptr >> 2, (b.ptr >> 2) + blocks * 4);
-    for (let o = 0; o < ocg; o++) {
-      const oc = gi * ocg + o;
-      const { scale, shift } = foldedAffine(layer, bn, oc);
-      bias[o] = shift;
-      const base = (o >> 2) * icg * 4 + (o & 3);
-      for (let ic = 0; ic < icg; ic++) winogradFilter(layer, bn, scale, oc, ic, (xi, u) => (weights[xi * panel + base + ic * 4] = u));
-    }
-    groups.push({ w: w.ptr, bias: b.ptr });
-  }
+  const groups = packGroups(heap, layer, bn, 36 * panel, blocks * 4, (weights, o, oc, scale) => {
+    const base = (o >> 2) * icg * 4 + (o & 3);
+    for (let ic = 0; ic < icg; ic++) winogradFilter(layer, bn, scale, oc, ic, (xi, u) => (weights[xi * panel + base + ic * 4] = u));
+  });
   return { groups, k: icg, ocPerGroup: ocg, blocks };
 }
 
@@ -176,22 +161,11 @@ export interface PackedSmall {
 /** Packs a 3x3 conv with few input channels for F(4x4,3x3): U = G g G^T in float64, rounded once; batchnorm folded in. */
 export function packConvWinogradSmall(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNorm2dLayer | null): PackedSmall {
   if (layer.kernelSize[0] !== 3 || layer.kernelSize[1] !== 3) throw new RangeError('packConvWinogradSmall: kernel must be 3x3');
-  const gr = layer.groups;
-  const ocg = layer.outChannels / gr;
-  const icg = layer.inChannels / gr;
-  const groups: PackedGroup[] = [];
-  for (let gi = 0; gi < gr; gi++) {
-    const w = zeros(heap, ocg * icg * 36);
-    const b = zeros(heap, ocg);
-    const weights = heap.floats.subarray(w.ptr >> 2, (w.ptr >> 2) + ocg * icg * 36);
-    for (let o = 0; o < ocg; o++) {
-      const oc = gi * ocg + o;
-      const { scale, shift } = foldedAffine(layer, bn, oc);
-      heap.floats[(b.ptr >> 2) + o] = shift;
-      for (let ic = 0; ic < icg; ic++) winogradFilter(layer, bn, scale, oc, ic, (xi, u) => (weights[(o * icg + ic) * 36 + xi] = u));
-    }
-    groups.push({ w: w.ptr, bias: b.ptr });
-  }
+  const ocg = layer.outChannels / layer.groups;
+  const icg = layer.inChannels / layer.groups;
+  const groups = packGroups(heap, layer, bn, ocg * icg * 36, ocg, (weights, o, oc, scale) => {
+    for (let ic = 0; ic < icg; ic++) winogradFilter(layer, bn, scale, oc, ic, (xi, u) => (weights[(o * icg + ic) * 36 + xi] = u));
+  });
   return { kind: 'small', ocPerGroup: ocg, groups };
 }
 
@@ -224,36 +198,25 @@ export function packConvWinogradRows(heap: SharedHeap, layer: Conv2dLayer, bn: B
   if (kw !== 3 && kw !== 5) throw new RangeError('packConvWinogradRows: kernel width must be 3 or 5');
   const G = kw === 3 ? G43 : G45;
   const pairs = G.length / 2;
-  const gr = layer.groups;
-  const ocg = layer.outChannels / gr;
-  const icg = layer.inChannels / gr;
+  const ocg = layer.outChannels / layer.groups;
+  const icg = layer.inChannels / layer.groups;
   const perOc = Math.ceil((icg * kh) / 5) * pairs * 5 * 2 * 4;
-  const groups: PackedGroup[] = [];
-  for (let gi = 0; gi < gr; gi++) {
-    const w = zeros(heap, kh * ocg * perOc);
-    const b = zeros(heap, ocg);
-    const weights = heap.floats.subarray(w.ptr >> 2, (w.ptr >> 2) + kh * ocg * perOc);
-    for (let o = 0; o < ocg; o++) {
-      const oc = gi * ocg + o;
-      const { scale, shift } = foldedAffine(layer, bn, oc);
-      heap.floats[(b.ptr >> 2) + o] = shift;
-      for (let ic = 0; ic < icg; ic++) {
-        for (let ky = 0; ky < kh; ky++) {
-          const src = ((oc * icg + ic) * kh + ky) * kw;
-          const g = (x: number) => (bn ? Math.fround(layer.weight[src + x] * scale) : layer.weight[src + x]);
-          const u = G.map((row) => row.reduce((sum, c, x) => sum + c * g(x), 0));
-          for (let rot = 0; rot < kh; rot++) {
-            const step = ic * kh + ((ky + rot) % kh);
-            for (let p = 0; p < G.length; p++) {
-              const at = (rot * ocg + o) * perOc + (((Math.floor(step / 5) * pairs + (p >> 1)) * 5 + (step % 5)) * 2 + (p & 1)) * 4;
-              weights.fill(u[p], at, at + 4);
-            }
+  const groups = packGroups(heap, layer, bn, kh * ocg * perOc, ocg, (weights, o, oc, scale) => {
+    for (let ic = 0; ic < icg; ic++) {
+      for (let ky = 0; ky < kh; ky++) {
+        const src = ((oc * icg + ic) * kh + ky) * kw;
+        const g = (x: number) => (bn ? Math.fround(layer.weight[src + x] * scale) : layer.weight[src + x]);
+        const u = G.map((row) => row.reduce((sum, c, x) => sum + c * g(x), 0));
+        for (let rot = 0; rot < kh; rot++) {
+          const step = ic * kh + ((ky + rot) % kh);
+          for (let p = 0; p < G.length; p++) {
+            const at = (rot * ocg + o) * perOc + (((Math.floor(step / 5) * pairs + (p >> 1)) * 5 + (step % 5)) * 2 + (p & 1)) * 4;
+            weights.fill(u[p], at, at + 4);
           }
         }
       }
     }
-    groups.push({ w: w.ptr, bias: b.ptr });
-  }
+  });
   return { kind: 'rows', ocPerGroup: ocg, groups };
 }
 
@@ -309,14 +272,14 @@ export function packDepthwise(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNor
   const groups: { w: number; col: number; row: number; bias: number }[] = [];
   for (let gi = 0; gi < g; gi++) {
     const b = zeros(heap, ocg);
-    const w = factors ? 0 : zeros(heap, ocg * taps).ptr;
-    const col = factors ? zeros(heap, ocg * kh).ptr : 0;
-    const row = factors ? zeros(heap, ocg * kw).ptr : 0;
+    const w = factors ? 0 : zeros(heap, ocg * taps);
+    const col = factors ? zeros(heap, ocg * kh) : 0;
+    const row = factors ? zeros(heap, ocg * kw) : 0;
     const f = heap.floats;
     for (let o = 0; o < ocg; o++) {
       const oc = gi * ocg + o;
       const { scale, shift } = foldedAffine(layer, bn, oc);
-      f[(b.ptr >> 2) + o] = shift;
+      f[(b >> 2) + o] = shift;
       if (factors) {
         const { col: c, row: r } = factors[oc];
         for (let y = 0; y < kh; y++) f[(col >> 2) + o * kh + y] = c[y];
@@ -325,7 +288,7 @@ export function packDepthwise(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNor
         for (let t = 0; t < taps; t++) f[(w >> 2) + o * taps + t] = bn ? Math.fround(layer.weight[oc * taps + t] * scale) : layer.weight[oc * taps + t];
       }
     }
-    groups.push({ w, col, row, bias: b.ptr });
+    groups.push({ w, col, row, bias: b });
   }
   return { kind: 'depthwise', separable: factors !== null, ocPerGroup: ocg, groups };
 }

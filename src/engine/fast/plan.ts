@@ -182,14 +182,15 @@ export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: read
   // Pack weights first (persistent, below the arena).
   let perNet = ctx.packs.get(net);
   if (!perNet) ctx.packs.set(net, (perNet = new Map()));
-  const fusions = new Map<number, Fusion>();
+  // Per conv: the layers folded into it and the routine chosen (decided once, used again below).
+  const convs = new Map<number, { f: Fusion; wino: WinogradKind | null; dw: 'separable' | 'depthwise' | null }>();
   for (let i = 0; i <= lastLayer; i++) {
     const layer = net.layers[i];
     if (layer.type !== 'conv2d') continue;
     const dw = depthwiseMode(layer, ctx.algorithm);
     const wino = winogradKind(layer, ctx.algorithm);
-    const f = fusionAfter(net, i, lastLayer, outSet, rows, shapes, (pool) => dw === null && (wino === '2d' ? winograd2dPoolFits(pool) : wino === 'small' ? winogradSmallPoolFits(pool) : wino === 'x5' || wino === 'x3' ? pool.kernelSize[0] === pool.stride[0] && pool.kernelSize[1] === pool.stride[1] : true));
-    fusions.set(i, f);
+    const f = fusionAfter(net, i, lastLayer, outSet, rows, shapes, (pool) => dw === null && (wino === '2d' ? winograd2dPoolFits(pool) : wino === 'small' ? winogradSmallPoolFits(pool) : true));
+    convs.set(i, { f, wino, dw });
     const key = packKey(i, f, wino, dw);
     if (!perNet.has(key)) {
       const pack = dw
@@ -231,9 +232,8 @@ export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: read
   for (let i = 0; i <= lastLayer; i++) {
     const layer = net.layers[i];
     if (layer.type === 'conv2d') {
-      const f = fusions.get(i)!;
-      const wino = winogradKind(layer, ctx.algorithm);
-      const packed = perNet.get(packKey(i, f, wino, depthwiseMode(layer, ctx.algorithm)))!;
+      const { f, wino, dw } = convs.get(i)!;
+      const packed = perNet.get(packKey(i, f, wino, dw))!;
       const { step, out } =
         wino === '2d'
           ? planWinograd2d(arena, threads, layer, packed as PackedConv, f, prev, rows, shapes, i)
