@@ -69,7 +69,7 @@ export function share(n: number, threads: number, make: (a: number, b: number) =
 }
 
 /** Splits [0, n) into `parts` contiguous ranges; ranges depend only on n and parts, never on data. */
-export function split(n: number, parts: number): [number, number][] {
+function split(n: number, parts: number): [number, number][] {
   const out: [number, number][] = [];
   for (let t = 0; t < parts; t++) out.push([Math.floor((t * n) / parts), Math.floor(((t + 1) * n) / parts)]);
   return out;
