@@ -268,38 +268,38 @@ function outputTransform(r: i32, m: usize, q0: i32, q1: i32, bias: usize, out: u
 @inline function outputLoop(r: i32, m: usize, q0: i32, q1: i32, bias: usize, out: usize, ow: i32, act: i32, slope: f32, mode: i32, tileMode: i32): void {
   const vb = v128.load32_splat(bias);
   const vslope = f32x4.splat(slope);
+  const k8 = f32x4.splat(8);
   for (let q = q0; q < q1; q++) {
     const g = m + <usize>(q * 128);
     const m0 = v128.load(g), m1 = v128.load(g, 16), m2 = v128.load(g, 32), m3 = v128.load(g, 48);
     const m4 = v128.load(g, 64), m5 = v128.load(g, 80);
     // A^T: y_k = sum_p M_p * a_p^k over the points (and the last M for y_3); lane i is tile i. The
-    // factors 2, 4, 8 are doublings (adds, exact); F(4,5)'s points +-1/2 come packed as M / 8, so
-    // their factors 1/2^k are 8, 4, 2, 1 times M / 8: no constant vectors, which V8 rebuilds at each use.
-    const s12 = f32x4.add(m1, m2), d12 = f32x4.sub(m1, m2);
+    // bias rides on M_1 +- M_2, which every y_k reads once. F(4,5)'s points +-1/2 come packed as
+    // M / 8, so their factors 1/2^k are 8, 4, 2, 1 times M / 8; the factors 2 and 4 are doublings
+    // (adds, exact), 8 one multiply by k8 (splat outside the loop: V8 rebuilds a constant vector at each use).
+    const s12 = f32x4.add(f32x4.add(m1, m2), vb), d12 = f32x4.add(f32x4.sub(m1, m2), vb);
     const s34 = f32x4.add(m3, m4), d34 = f32x4.sub(m3, m4);
-    const d2 = f32x4.add(d34, d34), s2 = f32x4.add(s34, s34);
-    const d4 = f32x4.add(d2, d2), s4 = f32x4.add(s2, s2);
-    const d8 = f32x4.add(d4, d4);
     let y0: v128, y1: v128, y2: v128, y3: v128;
     if (r == 3) {
+      const d2 = f32x4.add(d34, d34), s2 = f32x4.add(s34, s34);
       y0 = f32x4.add(f32x4.add(m0, s12), s34);
       y1 = f32x4.add(d12, d2);
-      y2 = f32x4.add(s12, s4);
-      y3 = f32x4.add(f32x4.add(d12, d8), m5);
+      y2 = f32x4.add(s12, f32x4.add(s2, s2));
+      y3 = f32x4.add(f32x4.add(d12, m5), f32x4.mul(d34, k8));
     } else {
       const m6 = v128.load(g, 96), m7 = v128.load(g, 112);
       const s56 = f32x4.add(m5, m6), d56 = f32x4.sub(m5, m6);
-      const t2 = f32x4.add(s56, s56), e2 = f32x4.add(d56, d56);
-      const t4 = f32x4.add(t2, t2), e4 = f32x4.add(e2, e2);
-      y0 = f32x4.add(f32x4.add(f32x4.add(m0, s12), s34), f32x4.add(t4, t4));
-      y1 = f32x4.add(f32x4.add(d12, d2), e4);
-      y2 = f32x4.add(f32x4.add(s12, s4), t2);
-      y3 = f32x4.add(f32x4.add(f32x4.add(d12, d8), d56), m7);
+      y0 = f32x4.add(f32x4.add(m0, s12), f32x4.add(s34, f32x4.mul(s56, k8)));
+      const t1 = f32x4.add(d34, f32x4.add(d56, d56));
+      y1 = f32x4.add(d12, f32x4.add(t1, t1));
+      const t2 = f32x4.add(f32x4.add(s34, s34), s56);
+      y2 = f32x4.add(s12, f32x4.add(t2, t2));
+      y3 = f32x4.add(f32x4.add(d12, m7), f32x4.add(d56, f32x4.mul(d34, k8)));
     }
-    y0 = activate(f32x4.add(y0, vb), act, vslope);
-    y1 = activate(f32x4.add(y1, vb), act, vslope);
-    y2 = activate(f32x4.add(y2, vb), act, vslope);
-    y3 = activate(f32x4.add(y3, vb), act, vslope);
+    y0 = activate(y0, act, vslope);
+    y1 = activate(y1, act, vslope);
+    y2 = activate(y2, act, vslope);
+    y3 = activate(y3, act, vslope);
     if (tileMode != 0) {
       // Lane i of y_k is column k of tile i: a 4-wide window is the sum (max) of the 4 vectors, the
       // 2-wide windows of y0, y1 and of y2, y3 (interleaved: pooled columns 8q + 2i, 8q + 2i + 1).
