@@ -6,8 +6,7 @@ import type { Network } from '../../spec/types.js';
 import { loadSimdModule } from '../../wasm/loader.js';
 import { SharedHeap } from './memory.js';
 import { makePlan, type Algorithm, type PackCache, type Plan, type Step } from './plan.js';
-import { shareRanges } from './plan-parts.js';
-import { COPY_OUT, type Call } from './protocol.js';
+import type { Call } from './protocol.js';
 import { WorkerPool } from './worker-pool.js';
 
 /** Wall time of one step of the last run (a layer, or a conv with the layers fused into it). */
@@ -80,7 +79,7 @@ export class FastEngine implements Engine {
     this.copyInput(plan, input);
     if (this.threads === 1 && !this.profile) {
       await this.runMerged(plan);
-      return this.copyOutputs(plan);
+      return this.readOutputs(plan);
     }
     const timings: StepTiming[] = [];
     for (const step of plan.steps) {
@@ -97,7 +96,7 @@ export class FastEngine implements Engine {
       if (this.profile) timings.push({ label: step.label, first: step.first, last: step.last, ms: performance.now() - t0, phases });
     }
     if (this.profile) this.lastTimings = timings;
-    return this.threads > 1 && outputFloats(plan) >= PARALLEL_COPY_FLOATS ? this.copyOutputsInParallel(plan) : this.copyOutputs(plan);
+    return this.readOutputs(plan);
   }
 
   /**
@@ -143,34 +142,13 @@ export class FastEngine implements Engine {
     }
   }
 
-  private copyOutputs(plan: Plan): Band[] {
+  private readOutputs(plan: Plan): Band[] {
     const f = this.heap.floats;
     return plan.outputs.map((b) => {
       const start = b.ptr >> 2;
       const data = f.slice(start, start + b.channels * b.height * b.width);
       return { tensor: tensor(b.channels, b.height, b.width, data), y0: b.y0, fullHeight: b.fullHeight };
     });
-  }
-
-  /**
-   * The outputs copied out by the workers, into one SharedArrayBuffer: a fresh array's first touch
-   * (a page fault per 4 KiB) costs more than the copy itself, and the threads take the faults side by
-   * side (W3's 8 MB output: ~5 ms on the main thread, ~3 on two workers).
-   */
-  private async copyOutputsInParallel(plan: Plan): Promise<Band[]> {
-    const out = new SharedArrayBuffer(outputFloats(plan) * 4);
-    const items: Call[][] = [];
-    let at = 0;
-    const views = plan.outputs.map((b) => {
-      const n = b.channels * b.height * b.width;
-      const from = b.ptr >> 2;
-      for (const [a, e] of shareRanges(n, this.threads)) items.push([[COPY_OUT, from + a, at + a, e - a]]);
-      const data = new Float32Array(out, at * 4, n);
-      at += n;
-      return { tensor: tensor(b.channels, b.height, b.width, data), y0: b.y0, fullHeight: b.fullHeight };
-    });
-    await this.pool.run(items, out);
-    return views;
   }
 
   async close(): Promise<void> {
@@ -182,10 +160,3 @@ export class FastEngine implements Engine {
 }
 
 let nextNetId = 1;
-
-/** From this many output floats (1 MiB) on, the workers copy the outputs out (see copyOutputsInParallel). */
-const PARALLEL_COPY_FLOATS = 1 << 18;
-
-function outputFloats(plan: Plan): number {
-  return plan.outputs.reduce((n, b) => n + b.channels * b.height * b.width, 0);
-}

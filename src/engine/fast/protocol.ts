@@ -7,12 +7,6 @@ export type Call = readonly [name: string, ...args: number[]];
 export const TID = -1;
 
 /**
- * Not an export of the module: `[COPY_OUT, from, to, count]` copies `count` floats from float index
- * `from` of the shared memory to float index `to` of the run's `out` buffer (see FastEngine.readOutputs).
- */
-export const COPY_OUT = 'copy_out';
-
-/**
  * A phase: items (call lists) that may run in any order and on any thread, each writing its own
  * outputs with a reduction order of its own, so the result is the same bytes however they are shared.
  * Workers take them one at a time from a shared counter (a thread slowed down by other work on the
@@ -33,8 +27,6 @@ export interface RunMessage {
   /** Items to take from the counter (an i32 at byte address `counter` of the shared memory) until none is left. */
   readonly items: Phase;
   readonly counter: number;
-  /** Where COPY_OUT calls copy to. */
-  readonly out?: SharedArrayBuffer;
 }
 
 export type ToWorker = InitMessage | RunMessage;

@@ -65,8 +65,8 @@ export class WorkerPool {
     return new WorkerPool(workers, memory);
   }
 
-  /** Runs a phase's items on the workers (each takes the next item until none is left); resolves when all have finished. `out`: where COPY_OUT calls write. */
-  run(items: Phase, out?: SharedArrayBuffer): Promise<void> {
+  /** Runs a phase's items on the workers (each takes the next item until none is left); resolves when all have finished. */
+  run(items: Phase): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the fast engine is closed'));
     if (items.length === 0) return Promise.resolve();
     const id = this.nextId++;
@@ -77,7 +77,7 @@ export class WorkerPool {
     if (this.pending.size === 0) for (const w of this.workers) w.ref();
     return new Promise<void>((resolve, reject) => {
       this.pending.set(id, { remaining: count, resolve, reject });
-      for (let t = 0; t < count; t++) this.workers[t].postMessage({ type: 'run', id, items, counter: WORK_COUNTER, out } satisfies ToWorker);
+      for (let t = 0; t < count; t++) this.workers[t].postMessage({ type: 'run', id, items, counter: WORK_COUNTER } satisfies ToWorker);
     });
   }
 

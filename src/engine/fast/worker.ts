@@ -1,6 +1,6 @@
 // Worker entry of the fast engine: instantiates the SIMD module on the shared memory once, then takes phase items from a shared counter.
 import { parentPort } from 'node:worker_threads';
-import { COPY_OUT, TID, type FromWorker, type ToWorker } from './protocol.js';
+import { TID, type FromWorker, type ToWorker } from './protocol.js';
 
 type Exports = Record<string, (...args: number[]) => void>;
 
@@ -10,10 +10,6 @@ let tid = 0;
 
 function post(message: FromWorker): void {
   parentPort!.postMessage(message);
-}
-
-function copyOut(out: SharedArrayBuffer, from: number, to: number, count: number): void {
-  new Float32Array(out, to * 4, count).set(new Float32Array(memory!.buffer, from * 4, count));
 }
 
 parentPort!.on('message', (message: ToWorker) => {
@@ -30,10 +26,7 @@ parentPort!.on('message', (message: ToWorker) => {
     for (;;) {
       const item = Atomics.add(counter, 0, 1);
       if (item >= message.items.length) break;
-      for (const [name, ...args] of message.items[item]) {
-        if (name === COPY_OUT) copyOut(message.out!, args[0], args[1], args[2]);
-        else exports![name](...args.map((a) => (a === TID ? tid : a)));
-      }
+      for (const [name, ...args] of message.items[item]) exports![name](...args.map((a) => (a === TID ? tid : a)));
     }
     post({ type: 'done', id: message.id });
   } catch (err) {
