@@ -12,13 +12,13 @@ import { TID, type Call, type Phase } from './protocol.js';
 // Descriptor fields: keep in step with src/wasm/assembly/winograd-small.ts (documented in src/wasm/README.md).
 const WS = {
   IN: 0, IN_PLANE: 1, IN_PITCH: 2, C: 3, OC: 4, W: 5, BIAS: 6, S: 7, TQ: 8, OUT: 9, OUT_PLANE: 10, OUT_PITCH: 11, OW: 12, ROW0: 13, ROWS: 14,
-  ACT: 15, SLOPE: 16, UNIT: 17, POOL: 18, PKH: 19, PKW: 20, POOL_OW: 21, POOL_DIV: 22, SCRATCH: 23, SCRATCH_STRIDE: 24, WORDS: 25,
+  ACT: 15, SLOPE: 16, UNIT: 17, POOL: 18, PKH: 19, PKW: 20, POOL_OW: 21, POOL_DIV: 22, SCRATCH: 23, SCRATCH_STRIDE: 24, BUF_PITCH: 25, WORDS: 26,
 } as const;
 
 /**
- * Pools the routine folds in (conv rows of a unit pooled from an L2 buffer): stride = kernel, and the
- * stride a multiple or a divisor of the tile, so units of max(tile, stride) conv rows are both whole
- * tiles and whole windows.
+ * Pools the routine folds in: stride = kernel, and the stride a multiple or a divisor of the tile, so
+ * units of max(tile, stride) conv rows are both whole tiles and whole windows. Square 2x2 and 4x4
+ * windows are pooled inside each tile as it is stored; others from a buffer of the unit's conv rows.
  */
 export function winogradSmallPoolFits(pool: MaxPool2dLayer | AvgPool2dLayer): boolean {
   const s = pool.stride[0];
@@ -53,7 +53,12 @@ export function planWinogradSmall(
   const padded = planPad(arena, threads, layer, prev, u0 * unit - pad.top, (u1 - u0) * unit + 6 - tile, Math.max(prev.width + pad.left + pad.right, tq * 4 * tile + 6 - tile), i);
   const icg = layer.inChannels / layer.groups;
   const ocg = packed.ocPerGroup;
-  const rowsBytes = pool ? (ocg * (unit * ow + 16) + ow + 16) * 4 : 0;
+  // Without a pool, or with square 2x2 / 4x4 windows (pooled inside the tile), a tile row's output rows
+  // of every channel go through a row buffer; other pools pool a unit's conv rows from a buffer.
+  const inTile = !pool || (pool.kernelSize[0] === pool.kernelSize[1] && (ps === 2 || ps === 4));
+  const perTileRow = tile / ps;
+  const bufPitch = align((pool ? out.width : ow) + 4, 4);
+  const rowsBytes = inTile ? ocg * perTileRow * bufPitch * 4 : (ocg * (unit * ow + 16) + ow + 16) * 4;
   const scratchStride = align(2048 + icg * 36 * 16 + rowsBytes + 256, 64);
   const scratch = arena.alloc(scratchStride * threads);
   const descs: number[] = [];
@@ -86,6 +91,7 @@ export function planWinogradSmall(
     }
     d[WS.SCRATCH] = scratch;
     d[WS.SCRATCH_STRIDE] = scratchStride;
+    d[WS.BUF_PITCH] = bufPitch;
     descs.push(arena.putI32(d));
   }
   const phases: Phase[] = [padded.phase, share(u1 - u0, threads, (a, b) => descs.map((d) => ['winograd_small_f32', d, a, b, TID] as Call))];

@@ -1,4 +1,4 @@
-// Lavin & Gray's F(4,3) input transform and clipped stores, shared by the row-wise (winograd.ts) and 2-D (winograd2d.ts, winograd-small.ts) Winograd routines.
+// Lavin & Gray's F(4,3) input transform, and clipped stores of 4x4 output tiles (as rows, or 2x2 / 4x4 pooled), shared by the row-wise (winograd.ts) and 2-D (winograd2d.ts, winograd-small.ts) Winograd routines.
 
 /** B^T of one axis: (d0..d5) -> 6 values stored at o, o + step, ... (one arithmetic for rows, columns and both algorithms). */
 @inline export function bt(o: usize, step: usize, d0: v128, d1: v128, d2: v128, d3: v128, d4: v128, d5: v128): void {
@@ -59,4 +59,39 @@ export function storeTileRows(y: usize, out: usize, pitch: i32, first: i32, limi
     storeTail(o + 32, v128.shuffle<f32>(a1, b1, 0, 1, 4, 5), ow - x0 - 8);
     storeTail(o + 48, v128.shuffle<f32>(a1, b1, 2, 3, 6, 7), ow - x0 - 12);
   }
+}
+
+@inline function pool2(kind: i32, a: v128, b: v128): v128 {
+  return kind == 1 ? f32x4.max(a, b) : f32x4.add(a, b);
+}
+
+/** 2x2 pooling of y: 2 pooled rows of 2 pooled columns per tile, 8 contiguous pooled pixels per row from column x. */
+export function storePooled2(y: usize, kind: i32, vdiv: v128, out: usize, first: i32, rows: i32, pitch: i32, x: i32, ow: i32): void {
+  for (let a = 0; a < 2; a++) {
+    const row = first + a;
+    if (row < 0 || row >= rows) continue;
+    const s = y + <usize>(2 * a) * 64;
+    let p0 = pool2(kind, pool2(kind, v128.load(s), v128.load(s, 64)), pool2(kind, v128.load(s, 16), v128.load(s, 80)));
+    let p1 = pool2(kind, pool2(kind, v128.load(s, 32), v128.load(s, 96)), pool2(kind, v128.load(s, 48), v128.load(s, 112)));
+    if (kind != 1) {
+      p0 = f32x4.div(p0, vdiv);
+      p1 = f32x4.div(p1, vdiv);
+    }
+    const o = out + (<usize>(row * pitch + x) << 2);
+    storeTail(o, v128.shuffle<f32>(p0, p1, 0, 4, 1, 5), ow - x);
+    storeTail(o + 16, v128.shuffle<f32>(p0, p1, 2, 6, 3, 7), ow - x - 4);
+  }
+}
+
+/** 4x4 pooling of y: one pooled pixel per tile, 4 contiguous pooled pixels from column x. */
+export function storePooled4(y: usize, kind: i32, vdiv: v128, out: usize, first: i32, rows: i32, pitch: i32, x: i32, ow: i32): void {
+  if (first < 0 || first >= rows) return;
+  let p = v128.splat<i32>(0);
+  for (let cx = 0; cx < 4; cx++) {
+    const s = y + (<usize>cx << 4);
+    const col = pool2(kind, pool2(kind, pool2(kind, v128.load(s), v128.load(s, 64)), v128.load(s, 128)), v128.load(s, 192));
+    p = cx == 0 ? col : pool2(kind, p, col);
+  }
+  if (kind != 1) p = f32x4.div(p, vdiv);
+  storeTail(out + (<usize>(first * pitch + x) << 2), p, ow - x);
 }

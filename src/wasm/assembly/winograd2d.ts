@@ -10,7 +10,7 @@
 // split of tile rows or channel blocks between threads gives the same bytes.
 import { gemmRow } from './conv2d';
 import { activate } from './igemm';
-import { bt, btRow4, storeTail, storeTileRows } from './f43';
+import { bt, btRow4, storePooled2, storePooled4, storeTileRows } from './f43';
 
 export const W2_IN: i32 = 0; // padded input: channel 0, first padded row of tile row 0
 export const W2_IN_PLANE: i32 = 1; // floats per padded channel
@@ -141,10 +141,6 @@ function inputTiles(d: usize, t: i32, n: i32, x0: i32, cols: i32, ch: i32, vc: u
   v128.store(o + 3 * step, f32x4.add(f32x4.add(d12, f32x4.mul(f32x4.splat(8), d34)), m5));
 }
 
-@inline function pool2(kind: i32, a: v128, b: v128): v128 {
-  return kind == 1 ? f32x4.max(a, b) : f32x4.add(a, b);
-}
-
 /**
  * Output transform of channel oc (products at mc, xi planes mxi bytes apart) for tiles [x0, x0 + cols) of tile rows t..t+n-1:
  * A^T along x into scratch [6][4], A^T along y into scratch y [4 rows][4 cols] (+ bias, activation),
@@ -185,35 +181,4 @@ function outputTiles(d: usize, t: i32, n: i32, x0: i32, cols: i32, oc: i32, mc: 
       else storePooled4(y, pool, f32x4.splat(reinterpret<f32>(field(d, W2_POOL_DIV))), out, first, rows, pitch, q, ow);
     }
   }
-}
-
-/** 2x2 pooling of y: 2 pooled rows of 2 pooled columns per tile, 8 contiguous pooled pixels per row from column x. */
-function storePooled2(y: usize, kind: i32, vdiv: v128, out: usize, first: i32, rows: i32, pitch: i32, x: i32, ow: i32): void {
-  for (let a = 0; a < 2; a++) {
-    const row = first + a;
-    if (row < 0 || row >= rows) continue;
-    const s = y + <usize>(2 * a) * 64;
-    let p0 = pool2(kind, pool2(kind, v128.load(s), v128.load(s, 64)), pool2(kind, v128.load(s, 16), v128.load(s, 80)));
-    let p1 = pool2(kind, pool2(kind, v128.load(s, 32), v128.load(s, 96)), pool2(kind, v128.load(s, 48), v128.load(s, 112)));
-    if (kind != 1) {
-      p0 = f32x4.div(p0, vdiv);
-      p1 = f32x4.div(p1, vdiv);
-    }
-    const o = out + (<usize>(row * pitch + x) << 2);
-    storeTail(o, v128.shuffle<f32>(p0, p1, 0, 4, 1, 5), ow - x);
-    storeTail(o + 16, v128.shuffle<f32>(p0, p1, 2, 6, 3, 7), ow - x - 4);
-  }
-}
-
-/** 4x4 pooling of y: one pooled pixel per tile, 4 contiguous pooled pixels from column x. */
-function storePooled4(y: usize, kind: i32, vdiv: v128, out: usize, first: i32, rows: i32, pitch: i32, x: i32, ow: i32): void {
-  if (first < 0 || first >= rows) return;
-  let p = v128.splat<i32>(0);
-  for (let cx = 0; cx < 4; cx++) {
-    const s = y + (<usize>cx << 4);
-    const col = pool2(kind, pool2(kind, pool2(kind, v128.load(s), v128.load(s, 64)), v128.load(s, 128)), v128.load(s, 192));
-    p = cx == 0 ? col : pool2(kind, p, col);
-  }
-  if (kind != 1) p = f32x4.div(p, vdiv);
-  storeTail(out + (<usize>(first * pitch + x) << 2), p, ow - x);
 }
