@@ -1,5 +1,6 @@
 // pad_f32: copies band rows into a padded scratch plane per channel, border cells taken from index tables (any padding mode).
 // The band may already sit inside the padded plane (the engine copied the input there): its rows are then not copied again.
+import { copyFloats, zeroFloats } from './copy';
 
 export const P_SRC: i32 = 0; // byte address of band row 0, channel 0
 export const P_SRC_PLANE: i32 = 1; // floats
@@ -38,12 +39,12 @@ export function pad_f32(d: usize, i0: i32, i1: i32): void {
       const drow = dst + (<usize>(r * pw) << 2);
       const sr = load<i32>(rowtab + (<usize>r << 2));
       if (sr < 0) {
-        memory.fill(drow, 0, <usize>pw << 2);
+        zeroFloats(drow, pw);
         continue;
       }
       const srow = src + (<usize>(sr * field(d, P_SRC_PITCH)) << 2);
       const inner = drow + (<usize>left << 2);
-      if (srow != inner) memory.copy(inner, srow, <usize>w << 2);
+      if (srow != inner) copyFloats(inner, srow, w);
       // Border cells read the row's own interior (in place, another row's borders may not be filled yet).
       for (let x = 0; x < pw; x++) {
         if (x == left) x = left + w;

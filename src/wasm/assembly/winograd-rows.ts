@@ -13,6 +13,7 @@
 // An output's summation order depends only on its global row and column (tiles anchored at column 0),
 // so bands and thread splits give identical bytes.
 import { activate, ACT_LEAKY, ACT_NONE, ACT_RELU, PUT_ADD, PUT_MAX, PUT_STORE } from './igemm';
+import { zeroFloats } from './copy';
 import { btRow4, storeTail } from './f43';
 import { pool_rows_f32 } from './pool';
 
@@ -75,7 +76,7 @@ export function winograd_rows_f32(d: usize, r0: i32, r1: i32, tid: i32): void {
   const tq = field(d, WR_TQ);
   for (let s = 0; s < 32; s++) store<i32>(scratch + (<usize>s << 2), -1);
   // Zero steps must read zeros (0 * inf would be NaN): the whole ring starts zeroed.
-  memory.fill(ringOf(scratch), 0, <usize>(tq * groupBytes(d)));
+  zeroFloats(ringOf(scratch), (tq * groupBytes(d)) >> 2);
   const pool = field(d, WR_POOL);
   const ow = field(d, WR_OW);
   const oc = field(d, WR_OC);

@@ -7,6 +7,7 @@
 // tried for 5x5 banks: 4 outputs per 36 products cost more than the direct path, 186 vs 106 ms on W3.)
 // Tiles are anchored at output row 0 of the full map (outputRowTile in src/engine/tiles.ts), so an
 // output's bits depend only on its tile: bands and thread splits give identical bytes.
+import { copyFloats } from './copy';
 import { activate } from './igemm';
 import { bt, btRow4, storePooled2, storePooled4, storeTileRows } from './f43';
 import { pool_rows_f32 } from './pool';
@@ -75,7 +76,7 @@ export function winograd_small_f32(d: usize, u0: i32, u1: i32, tid: i32): void {
       tileRow(d, u, v, scratch, rowsBuf, per * bpitch, bpitch, 0, per, tp);
       for (let o = 0; o < oc; o++) {
         for (let j = max(0, -first); j < min(per, rows - first); j++) {
-          memory.copy(out + (<usize>(o * outPlane + (first + j) * outPitch) << 2), rowsBuf + (<usize>((o * per + j) * bpitch) << 2), <usize>width << 2);
+          copyFloats(out + (<usize>(o * outPlane + (first + j) * outPitch) << 2), rowsBuf + (<usize>((o * per + j) * bpitch) << 2), width);
         }
       }
     }

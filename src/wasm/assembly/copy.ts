@@ -1,0 +1,24 @@
+// Copies and zero fills of f32 runs inside the shared memory, in v128 loads and stores.
+// V8 (Node 20) runs wasm's memory.copy and memory.fill on a shared memory as relaxed-atomic word loops:
+// about half as fast as these loops (W1: 78 -> 73 ms on one thread, 40 -> 37 on two).
+
+/** Copies n floats from src to dst (ranges must not overlap). */
+@inline export function copyFloats(dst: usize, src: usize, n: i32): void {
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const o = <usize>i << 2;
+    const a = v128.load(src + o);
+    const b = v128.load(src + o, 16);
+    v128.store(dst + o, a);
+    v128.store(dst + o, b, 16);
+  }
+  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
+}
+
+/** Sets n floats from dst to +0. */
+@inline export function zeroFloats(dst: usize, n: i32): void {
+  const z = i32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), z);
+  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), 0);
+}
