@@ -103,6 +103,14 @@ export interface PaddedInput {
 }
 
 /**
+ * Narrowest input (floats per row) the engine copies row by row into the first layer's padded buffer.
+ * Each row is a JS call; below this the calls cost more than the padding phase's own copy, which the
+ * threads share: W1's 3 MB input (1536 rows of 512) took 1.6 ms row by row and 0.6 ms densely, with
+ * the padding phase 0.3 ms longer on 2 threads; W3's 2048-wide rows are neutral either way.
+ */
+export const PLACEMENT_MIN_WIDTH = 1024;
+
+/**
  * Plans the copy of padded rows [iy0, iy0 + rows) (full-map input coordinates, may start above the
  * map) of `prev` into a new buffer `pitch` floats wide: borders follow the layer's padding mode;
  * rows and columns past the padded map (whole tiles reaching beyond it) are zeros.
@@ -125,10 +133,11 @@ export function planPad(arena: ArenaAllocator, threads: number, layer: Conv2dLay
   for (let x = 0; x < pitch; x++) coltab[x] = x < W + pad.left + pad.right ? borderIndex(x - pad.left, W, layer.paddingMode) : -1;
   const bytes = prev.channels * rows * pitch * 4;
   const ptr = arena.alloc(bytes);
-  // The plan's input band goes straight into this buffer when every row the tables read lands inside it.
+  // The plan's input band goes straight into this buffer when every row the tables read lands inside
+  // it, and its rows are long enough to copy one by one (see PLACEMENT_MIN_WIDTH).
   const shift = prev.y0 - iy0; // padded row of band row 0
   const inside = (l: number) => l + shift >= 0 && l + shift < rows && rowtab[l + shift] === l;
-  const place = prev.slot !== undefined && prev.slot.placement === null && rowtab.every((l) => l < 0 || inside(l));
+  const place = prev.slot !== undefined && prev.slot.placement === null && W >= PLACEMENT_MIN_WIDTH && rowtab.every((l) => l < 0 || inside(l));
   const pd = new Int32Array(P.WORDS);
   if (place) {
     prev.slot.placement = { ptr: ptr + (shift * pitch + pad.left) * 4, pitch, plane: rows * pitch, first: Math.max(0, -shift), end: Math.min(prev.height, rows - shift) };
