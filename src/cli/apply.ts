@@ -32,6 +32,8 @@ export interface ApplyOptions {
   readonly overlay?: boolean;
   readonly engine: EngineKind;
   readonly threads?: number;
+  /** --no-winograd: direct convolutions only (see EngineOptions.winograd). */
+  readonly winograd?: boolean;
   readonly recursive: boolean;
   readonly fromList?: string;
   /** -0: --from-list is NUL-separated. */
@@ -74,7 +76,7 @@ export async function applyCommand(specFile: string, args: readonly string[], op
   configureSharpForBatch();
   let engines;
   try {
-    engines = await createEnginePool(options.engine, { threads: options.threads, images: todo.length, cores: availableParallelism() });
+    engines = await createEnginePool(options.engine, { threads: options.threads, winograd: options.winograd, images: todo.length, cores: availableParallelism() });
   } catch (error) {
     await report.close();
     throw error;

@@ -6,10 +6,16 @@ export interface EngineOptions {
   readonly kind: EngineKind;
   /** Worker threads for the fast engine; default: the number of cores. */
   readonly threads?: number;
+  /**
+   * false: the fast engine convolves directly, never by Winograd. Winograd mixes a tile's inputs, so a
+   * NaN or infinity among them makes the whole tile's outputs NaN; a direct convolution keeps them to
+   * the outputs whose window holds them, as PyTorch does. Default true.
+   */
+  readonly winograd?: boolean;
 }
 
 export async function createEngine(options: EngineOptions): Promise<Engine> {
   if (options.kind === 'reference') return createReferenceEngine();
   const { createFastEngine } = await import('./fast/index.js');
-  return createFastEngine({ threads: options.threads });
+  return createFastEngine({ threads: options.threads, algorithm: options.winograd === false ? 'direct' : 'auto' });
 }

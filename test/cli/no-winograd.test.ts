@@ -1,0 +1,35 @@
+// `--no-winograd`: the fast engine's direct convolutions put a NaN input's NaN outputs where the reference engine
+// (and PyTorch) does; Winograd, the default, would spread it over the input's tile.
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { encodeNpy, parseNpy } from '../../src/io/npy.js';
+import { FIXTURES, runCli, tempDir } from '../helpers.js';
+
+const CASE = path.join(FIXTURES, 'conformance', 'conv_k3');
+const NET = path.join(CASE, 'net.json');
+
+describe('cnnx apply --no-winograd', () => {
+  test('puts NaN outputs exactly where the reference engine does, for apply and verify', async () => {
+    const dir = tempDir();
+    const input = parseNpy(readFileSync(path.join(CASE, 'input.npy')), 'input.npy');
+    const data = input.data.slice();
+    data[4 * input.shape[2] + 5] = NaN;
+    const file = path.join(dir, 'nan.npy');
+    writeFileSync(file, encodeNpy(input.shape, data));
+    const outputs: boolean[][] = [];
+    for (const args of [['--engine', 'reference'], ['--no-winograd', '--threads', '2']]) {
+      const out = path.join(dir, `${args[0]}.npy`);
+      const r = await runCli(['apply', NET, file, '-o', out, ...args]);
+      expect(r.stderr.toString()).toBe('');
+      expect(r.code).toBe(0);
+      outputs.push(Array.from(parseNpy(readFileSync(out), out).data, (v) => Number.isNaN(v)));
+    }
+    expect(outputs[0].filter(Boolean).length).toBe(9 * 4);
+    expect(outputs[1]).toEqual(outputs[0]);
+    const reference = path.join(dir, '--engine.npy');
+    const verify = await runCli(['verify', NET, file, '--against', reference, '--no-winograd']);
+    expect(verify.code).toBe(0);
+    expect(verify.stdout.toString()).toContain('PASS');
+  });
+});
