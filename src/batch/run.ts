@@ -34,6 +34,8 @@ export interface BatchContext {
   readonly report: ReportSink;
   /** When and how huge images are streamed in bands. */
   readonly stream: StreamSettings;
+  /** The engines convolve by Winograd (the fast engine without --no-winograd): note the first .npy input holding NaN or infinity. */
+  readonly winograd: boolean;
 }
 
 /** How the run ended, beyond the counts in Progress. */
@@ -54,6 +56,7 @@ class WriteFailure extends Error {
 export class Batch {
   private stopReason: string | null = null;
   private fatal: CnnxError | null = null;
+  private notedNonFinite = false;
 
   constructor(private readonly ctx: BatchContext) {}
 
@@ -122,9 +125,21 @@ export class Batch {
     const { item } = planned;
     const source = item.file === '-' ? (ctx.stdin ?? new Uint8Array()) : item.file;
     const input = await ctx.decoder.decode(source, item.name);
+    this.noteNonFinite(item.name, input);
     // Each engine computes one image at a time; the pool has one engine per core for a folder, or one using every core.
     const results = await ctx.engines.use((engine) => runNetwork(engine, ctx.net, input, ctx.indices, item.name));
     return { files: await encodeResults(results, ctx.format, ctx, item.name, input), input, results };
+  }
+
+  /**
+   * Once per run: a .npy input (images decode to finite values, so only arrays are scanned) that holds
+   * NaN or infinity, while Winograd would spread each over its tile.
+   */
+  private noteNonFinite(name: string, input: Tensor): void {
+    if (!this.ctx.winograd || this.notedNonFinite || !/\.npy$/i.test(name)) return;
+    if (allFinite(input.data)) return;
+    this.notedNonFinite = true;
+    this.ctx.progress.log(`cnnx: note: ${name} holds NaN or infinite values; Winograd convolutions turn each one's whole 4x4 tile NaN, --no-winograd keeps them to the outputs whose window holds them, as PyTorch does`);
   }
 
   private async write(outputs: readonly string[], files: readonly FileBytes[]): Promise<void> {
@@ -139,4 +154,10 @@ export class Batch {
       }
     }
   }
+}
+
+/** x - x is 0 for every finite x and NaN for NaN and both infinities. */
+function allFinite(data: Float32Array): boolean {
+  for (let i = 0; i < data.length; i++) if (data[i] - data[i] !== 0) return false;
+  return true;
 }

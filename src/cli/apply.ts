@@ -91,6 +91,7 @@ export async function applyCommand(specFile: string, args: readonly string[], op
     jobs: options.jobs ?? defaultJobs(), failFast: options.failFast === true,
     stdin, progress, report,
     stream: { maxMemory, bandRows: options.bandRows, maxPixels: options.maxPixels },
+    winograd: options.engine === 'fast' && options.winograd !== false,
   });
   const signals = trapSignals((signal) => batch.stop(signal), (line) => progress.log(line));
   let end;

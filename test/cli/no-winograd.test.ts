@@ -1,5 +1,5 @@
 // `--no-winograd`: the fast engine's direct convolutions put a NaN input's NaN outputs where the reference engine
-// (and PyTorch) does; Winograd, the default, would spread it over the input's tile.
+// (and PyTorch) does; Winograd, the default, would spread it over the input's tile, and a note says so once per run.
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -21,6 +21,7 @@ describe('cnnx apply --no-winograd', () => {
     for (const args of [['--engine', 'reference'], ['--no-winograd', '--threads', '2']]) {
       const out = path.join(dir, `${args[0]}.npy`);
       const r = await runCli(['apply', NET, file, '-o', out, ...args]);
+      // No note: neither engine spreads the NaN.
       expect(r.stderr.toString()).toBe('');
       expect(r.code).toBe(0);
       outputs.push(Array.from(parseNpy(readFileSync(out), out).data, (v) => Number.isNaN(v)));
@@ -31,5 +32,21 @@ describe('cnnx apply --no-winograd', () => {
     const verify = await runCli(['verify', NET, file, '--against', reference, '--no-winograd']);
     expect(verify.code).toBe(0);
     expect(verify.stdout.toString()).toContain('PASS');
+  });
+
+  test('by default, the first .npy input holding NaN or infinity gets a one-line note pointing to --no-winograd', async () => {
+    const dir = tempDir();
+    const input = parseNpy(readFileSync(path.join(CASE, 'input.npy')), 'input.npy');
+    const clean = path.join(dir, 'a.npy');
+    writeFileSync(clean, encodeNpy(input.shape, input.data));
+    for (const [name, bad] of [['b.npy', NaN], ['c.npy', -Infinity]] as const) {
+      const data = input.data.slice();
+      data[7] = bad;
+      writeFileSync(path.join(dir, name), encodeNpy(input.shape, data));
+    }
+    const r = await runCli(['apply', NET, clean, path.join(dir, 'b.npy'), path.join(dir, 'c.npy'), '-o', path.join(dir, 'out') + '/', '-q']);
+    expect(r.code).toBe(0);
+    const lines = r.stderr.toString().split('\n').filter(Boolean);
+    expect(lines).toEqual([expect.stringMatching(/^cnnx: note: \S+[bc]\.npy holds NaN or infinite values; .*--no-winograd keeps them/)]);
   });
 });
