@@ -58,17 +58,26 @@ group('fast engine: 2-D Winograd F(4x4,3x3)', () => {
     expect(neededRows(strided, { start: 5, end: 6 }, 20)).toEqual({ start: 9, end: 12 });
   });
 
-  it('splits wide tile rows into column chunks that keep U, V and M in L2 (64 -> 64 channels, 97 wide: chunks of 16 + 12 tiles), bit-identical across threads and bands', async () => {
-    const r = mulberry32(64);
-    const conv = conv3x3(r, 0, 64, 64);
-    const c: Case = { net: network(64, [conv, { type: 'relu', index: 1 }]), input: { channels: 64, height: 11, width: 97, data: Float32Array.from({ length: 64 * 11 * 97 }, () => r() * 2 - 1) }, shapes: [] };
+  /** A channels -> channels 3x3 conv + ReLU on a random height x width map: on the 2-D GEMM routine, within tolerance, the same bytes on threads 1/2/3 and in a band of rows. */
+  async function checkConvRelu(seed: number, channels: number, height: number, width: number, band: { start: number; end: number }): Promise<void> {
+    const r = mulberry32(seed);
+    const conv = conv3x3(r, 0, channels, channels);
+    const c: Case = { net: network(channels, [conv, { type: 'relu', index: 1 }]), input: { channels, height, width, data: Float32Array.from({ length: channels * height * width }, () => r() * 2 - 1) }, shapes: [] };
     c.shapes.push(...shapesOf(c.net.layers, c.input)!);
     const ref = await wholeRun(reference, c);
     const outs = await Promise.all([1, 2, 3].map((t) => wholeRun(engines.get(t)!, c)));
     expect(engines.get(3)!.lastTimings.map((s) => s.label)).toContain('0-1 conv2d[winograd-2d]+relu');
     expect(firstMismatch(outs[0].data, ref.data, outs[0])).toBeNull();
     expect(sameBytes(outs[1].data, outs[0].data) && sameBytes(outs[2].data, outs[0].data)).toBe(true);
-    expect(await bandMatchesWhole(engines.get(2)!, c, 1, outs[0].data, { start: 5, end: c.shapes[1].height })).toBe(true);
+    expect(await bandMatchesWhole(engines.get(2)!, c, 1, outs[0].data, band)).toBe(true);
+  }
+
+  it('splits wide tile rows into column chunks that keep U, V and M in L2 (64 -> 64 channels, 97 wide: chunks of 16 + 12 tiles), bit-identical across threads and bands', async () => {
+    await checkConvRelu(64, 64, 11, 97, { start: 5, end: 11 });
+  });
+
+  it('shrinks GEMM batches that would not split evenly across threads (56x56: 7 batches of 2 tile rows on 1 and 3 threads, 14 of 1 on 2), bit-identical across threads and bands', async () => {
+    await checkConvRelu(56, 16, 56, 56, { start: 21, end: 50 });
   });
 
   it('splits maps of few GEMM batches by channel blocks, their input transforms first in a phase of their own (groups 1 and 2, column chunks), bit-identical across threads', async () => {
