@@ -87,6 +87,7 @@ for (const w of workloads().filter((w) => only.includes(w.id))) {
       gflops: Number((flop / ms / 1e6).toFixed(1)),
       steps: [...steps].map(([label, xs]) => ({ label, ms: Number(median(xs).toFixed(2)) })),
       maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+      times: times.map((t) => Number(t.toFixed(2))),
     };
     results.push(row);
     if (!json) {
@@ -108,11 +109,18 @@ if (json) {
   for (const id of ids) {
     const a = results.find((r) => r.workload === id && r.threads === 1);
     const b = results.find((r) => r.workload === id && r.threads === 2);
-    if (a && b) console.log(`${id}: 1 -> 2 threads ${(a.ms / b.ms).toFixed(2)}x by medians, ${(a.min / b.min).toFixed(2)}x by minima`);
+    if (a && b) console.log(`${id}: 1 -> 2 threads ${(a.ms / b.ms).toFixed(2)}x by medians, ${(a.min / b.min).toFixed(2)}x by minima, ${pairedRatio(a.times, b.times).toFixed(2)}x paired`);
   }
+  console.log('(paired: the median over rounds of the 1-thread time / the 2-thread time of the same round; a slow phase of the host,');
+  console.log(' minutes long, falls on both runs of a round, so this ratio moves least with it)');
   const c = ceilings[1];
   console.log(`ceiling after: ${c.single} GFLOP/s on 1 thread, ${c.parallel} on ${top} (${c.ratio}x); scaling above is bounded by these ratios`);
   // Another process on a 2-core machine takes a core from the 2-thread runs first: judge scaling by minima,
   // on a quiet machine (a load average before the run well above 0 means someone else is computing).
   console.log(`load average before ${header.loadavg.join(' ')}, after ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (the bench itself adds up to 2)`);
+}
+
+/** Median over rounds of one/two (same round, run back to back): the 1 -> 2 scaling least moved by the host's slow phases. */
+function pairedRatio(one, two) {
+  return median(one.map((t, i) => t / two[i]));
 }
