@@ -17,7 +17,7 @@ function conv(ic: number, k: number): Conv2dLayer {
   };
 }
 
-const pool: Layer = { type: 'maxpool2d', index: 2, kernelSize: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], ceilMode: false };
+const maxPool = (k: number): Layer => ({ type: 'maxpool2d', index: 2, kernelSize: [k, k], stride: [k, k], padding: [0, 0], dilation: [1, 1], ceilMode: false });
 
 const nanMask = (data: Float32Array) => Array.from(data, (v) => Number.isNaN(v));
 
@@ -27,10 +27,13 @@ describe('non-finite inputs', () => {
     const direct = await createFastEngine({ threads: 2, algorithm: 'direct' });
     const auto = await createFastEngine({ threads: 2 });
     try {
-      // 3x3 with 1, 3 and 16 input channels (row-wise, small 2-D and GEMM 2-D Winograd under auto) and 5x5, then ReLU and max pool.
-      for (const [ic, k] of [[1, 3], [3, 3], [16, 3], [1, 5]]) {
-        const c = caseFor(mulberry32(ic + k), [conv(ic, k), { type: 'relu', index: 1 }, pool], { channels: ic, height: 20, width: 21 })!;
+      // 3x3 with 1, 3 and 16 input channels (row-wise, small 2-D and GEMM 2-D Winograd under auto) and 5x5, then ReLU and
+      // a 2x2 or 4x4 max pool (fused into the 2-D routines' tiles, which reduce ReLU outputs with pmax and a NaN check).
+      for (const [ic, k, p] of [[1, 3, 2], [3, 3, 2], [3, 3, 4], [16, 3, 2], [16, 3, 4], [1, 5, 2]]) {
+        const c = caseFor(mulberry32(ic + k), [conv(ic, k), { type: 'relu', index: 1 }, maxPool(p)], { channels: ic, height: 20, width: 21 })!;
         c.input.data[5 * 21 + 6] = NaN;
+        // The last input of a 3x3 tile (padded 4t + 5, both axes) reaches only its last output, so a 2x2 window there mixes NaN and numbers.
+        c.input.data[16 * 21 + 16] = NaN;
         c.input.data[(ic - 1) * 20 * 21 + 13 * 21 + 17] = Infinity;
         for (const last of [0, 2]) {
           const expected = (await wholeRun(reference, c, last)).data;

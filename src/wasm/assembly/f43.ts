@@ -61,8 +61,27 @@ export function storeTileRows(y: usize, out: usize, pitch: i32, first: i32, limi
   }
 }
 
+/**
+ * Pool kinds of storePooled2/4: 1 max, 2 average (the descriptors' POOL codes), and POOL_MAX_RELU, a max
+ * pool of ReLU outputs. Those are >= 0, +infinity or NaN, so their sum is NaN exactly when one of them
+ * is: the max then needs f32x4.pmax (one instruction on x64) and one NaN check, not f32x4.max, whose
+ * NaN rule V8 emits as ~7 instructions per use.
+ */
+export const POOL_MAX_RELU: i32 = 3;
+
 @inline function pool2(kind: i32, a: v128, b: v128): v128 {
   return kind == 1 ? f32x4.max(a, b) : f32x4.add(a, b);
+}
+
+/** The pool of a, b, c, d: rows first (a with b, c with d), as pool_rows_f32 reduces. */
+@inline function pool4(kind: i32, a: v128, b: v128, c: v128, d: v128): v128 {
+  if (kind == POOL_MAX_RELU) return maxOfRelu(f32x4.pmax(f32x4.pmax(a, b), f32x4.pmax(c, d)), f32x4.add(f32x4.add(a, b), f32x4.add(c, d)));
+  return pool2(kind, pool2(kind, a, b), pool2(kind, c, d));
+}
+
+/** m: the pmax of ReLU outputs, s: their sum; NaN where s is (some output is NaN), else m. */
+@inline function maxOfRelu(m: v128, s: v128): v128 {
+  return v128.bitselect(s, m, f32x4.ne(s, s));
 }
 
 /** 2x2 pooling of y: 2 pooled rows of 2 pooled columns per tile, 8 contiguous pooled pixels per row from column x. */
@@ -71,9 +90,9 @@ export function storePooled2(y: usize, kind: i32, vdiv: v128, out: usize, first:
     const row = first + a;
     if (row < 0 || row >= rows) continue;
     const s = y + <usize>(2 * a) * 64;
-    let p0 = pool2(kind, pool2(kind, v128.load(s), v128.load(s, 64)), pool2(kind, v128.load(s, 16), v128.load(s, 80)));
-    let p1 = pool2(kind, pool2(kind, v128.load(s, 32), v128.load(s, 96)), pool2(kind, v128.load(s, 48), v128.load(s, 112)));
-    if (kind != 1) {
+    let p0 = pool4(kind, v128.load(s), v128.load(s, 64), v128.load(s, 16), v128.load(s, 80));
+    let p1 = pool4(kind, v128.load(s, 32), v128.load(s, 96), v128.load(s, 48), v128.load(s, 112));
+    if (kind == 2) {
       p0 = f32x4.div(p0, vdiv);
       p1 = f32x4.div(p1, vdiv);
     }
@@ -87,11 +106,22 @@ export function storePooled2(y: usize, kind: i32, vdiv: v128, out: usize, first:
 export function storePooled4(y: usize, kind: i32, vdiv: v128, out: usize, first: i32, rows: i32, pitch: i32, x: i32, ow: i32): void {
   if (first < 0 || first >= rows) return;
   let p = v128.splat<i32>(0);
-  for (let cx = 0; cx < 4; cx++) {
-    const s = y + (<usize>cx << 4);
-    const col = pool2(kind, pool2(kind, pool2(kind, v128.load(s), v128.load(s, 64)), v128.load(s, 128)), v128.load(s, 192));
-    p = cx == 0 ? col : pool2(kind, p, col);
+  if (kind == POOL_MAX_RELU) {
+    let m = v128.load(y);
+    let sum = m;
+    for (let i = 1; i < 16; i++) {
+      const v = v128.load(y + (<usize>i << 4));
+      m = f32x4.pmax(m, v);
+      sum = f32x4.add(sum, v);
+    }
+    p = maxOfRelu(m, sum);
+  } else {
+    for (let cx = 0; cx < 4; cx++) {
+      const s = y + (<usize>cx << 4);
+      const col = pool2(kind, pool2(kind, pool2(kind, v128.load(s), v128.load(s, 64)), v128.load(s, 128)), v128.load(s, 192));
+      p = cx == 0 ? col : pool2(kind, p, col);
+    }
   }
-  if (kind != 1) p = f32x4.div(p, vdiv);
+  if (kind == 2) p = f32x4.div(p, vdiv);
   storeTail(out + (<usize>(first * pitch + x) << 2), p, ow - x);
 }

@@ -8,8 +8,8 @@
 // Tiles are anchored at output row 0 of the full map (outputRowTile in src/engine/tiles.ts), so an
 // output's bits depend only on its tile: bands and thread splits give identical bytes.
 import { copyFloats } from './copy';
-import { activate } from './igemm';
-import { bt, btRow4, storePooled2, storePooled4, storeTileRows } from './f43';
+import { activate, ACT_RELU } from './igemm';
+import { bt, btRow4, POOL_MAX_RELU, storePooled2, storePooled4, storeTileRows } from './f43';
 import { pool_rows_f32 } from './pool';
 
 export const WS_IN: i32 = 0; // padded input: channel 0, first padded row of tile row 0
@@ -115,6 +115,7 @@ function tileRow(d: usize, t: i32, v: usize, scratch: usize, out: usize, outPlan
   const act = field(d, WS_ACT);
   const vslope = f32x4.splat(reinterpret<f32>(field(d, WS_SLOPE)));
   const vdiv = f32x4.splat(reinterpret<f32>(field(d, WS_POOL_DIV)));
+  const kind = field(d, WS_POOL) == 1 && act == ACT_RELU ? POOL_MAX_RELU : field(d, WS_POOL);
   const src: usize = <usize>field(d, WS_IN) + (<usize>(t * s * pitch) << 2);
   const rowT = scratch; // [6][6] row transforms, then [6][4] A^T along x
   const y = scratch + 1024; // [4][4] outputs
@@ -160,8 +161,8 @@ function tileRow(d: usize, t: i32, v: usize, scratch: usize, out: usize, outPlan
       }
       const oo = out + (<usize>(o * outPlane) << 2);
       if (pk == 0) storeTileRows(y, oo, outPitch, first, limit, x0, ow);
-      else if (pk == 2) storePooled2(y, field(d, WS_POOL), vdiv, oo, first, limit, outPitch, q * 8, field(d, WS_POOL_OW));
-      else storePooled4(y, field(d, WS_POOL), vdiv, oo, first, limit, outPitch, q * 4, field(d, WS_POOL_OW));
+      else if (pk == 2) storePooled2(y, kind, vdiv, oo, first, limit, outPitch, q * 8, field(d, WS_POOL_OW));
+      else storePooled4(y, kind, vdiv, oo, first, limit, outPitch, q * 4, field(d, WS_POOL_OW));
     }
   }
 }

@@ -9,8 +9,8 @@
 // a band run reads the whole tiles its rows fall in (neededRows in src/engine/band.ts), and any
 // split of tile rows or channel blocks between threads gives the same bytes.
 import { gemmRow } from './conv2d';
-import { activate } from './igemm';
-import { bt, btRow4, storePooled2, storePooled4, storeTileRows } from './f43';
+import { activate, ACT_RELU } from './igemm';
+import { bt, btRow4, POOL_MAX_RELU, storePooled2, storePooled4, storeTileRows } from './f43';
 
 export const W2_IN: i32 = 0; // padded input: channel 0, first padded row of tile row 0
 export const W2_IN_PLANE: i32 = 1; // floats per padded channel
@@ -155,6 +155,7 @@ function outputTiles(d: usize, t: i32, n: i32, x0: i32, cols: i32, oc: i32, mc: 
   const vslope = f32x4.splat(reinterpret<f32>(field(d, W2_SLOPE)));
   const vb = v128.load32_splat(<usize>field(d, W2_BIAS) + (<usize>oc << 2));
   const pool = field(d, W2_POOL);
+  const kind = pool == 1 && act == ACT_RELU ? POOL_MAX_RELU : pool;
   const pk = field(d, W2_PK);
   const per = pool == 0 ? 4 : 4 / pk; // output rows per tile row
   const out: usize = <usize>field(d, W2_OUT) + (<usize>(oc * field(d, W2_OUT_PLANE)) << 2);
@@ -177,8 +178,8 @@ function outputTiles(d: usize, t: i32, n: i32, x0: i32, cols: i32, oc: i32, mc: 
         v128.store(py, activate(f32x4.add(v128.load(py), vb), act, vslope));
       }
       if (pool == 0) storeTileRows(y, out, pitch, first, rows, q << 2, ow);
-      else if (pk == 2) storePooled2(y, pool, f32x4.splat(reinterpret<f32>(field(d, W2_POOL_DIV))), out, first, rows, pitch, q << 1, ow);
-      else storePooled4(y, pool, f32x4.splat(reinterpret<f32>(field(d, W2_POOL_DIV))), out, first, rows, pitch, q, ow);
+      else if (pk == 2) storePooled2(y, kind, f32x4.splat(reinterpret<f32>(field(d, W2_POOL_DIV))), out, first, rows, pitch, q << 1, ow);
+      else storePooled4(y, kind, f32x4.splat(reinterpret<f32>(field(d, W2_POOL_DIV))), out, first, rows, pitch, q, ow);
     }
   }
 }
