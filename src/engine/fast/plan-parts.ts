@@ -4,6 +4,7 @@ import { borderIndex } from '../geometry.js';
 import type { Shape } from '../tensor.js';
 import type { AvgPool2dLayer, BatchNorm2dLayer, Conv2dLayer, MaxPool2dLayer } from '../../spec/types.js';
 import type { ArenaAllocator } from './memory.js';
+import type { PackedGroup } from './pack.js';
 import type { Call, Phase } from './protocol.js';
 
 /** A band of one layer's output held in the shared memory. */
@@ -73,6 +74,50 @@ function split(n: number, parts: number): [number, number][] {
   const out: [number, number][] = [];
   for (let t = 0; t < parts; t++) out.push([Math.floor((t * n) / parts), Math.floor(((t + 1) * n) / parts)]);
   return out;
+}
+
+/** Where a per-group conv routine's descriptor keeps the fields putGroupFields writes (each routine's own table). */
+export interface GroupFields {
+  readonly IN: number;
+  readonly IN_PLANE: number;
+  readonly IN_PITCH: number;
+  readonly C: number;
+  readonly OC: number;
+  readonly W: number;
+  readonly BIAS: number;
+  readonly OUT: number;
+  readonly OUT_PLANE: number;
+  readonly OUT_PITCH: number;
+  readonly ACT: number;
+  readonly SLOPE: number;
+}
+
+/**
+ * The fields every per-group conv routine reads, for group g: its channels of the padded input and of
+ * the output band (icg in, ocg out), its packed weights and bias, and the fused activation.
+ */
+export function putGroupFields(d: Int32Array, F: GroupFields, g: number, padded: PaddedInput, icg: number, ocg: number, packed: PackedGroup, out: HeapBand, f: Fusion): void {
+  d[F.IN] = padded.ptr + g * icg * padded.rows * padded.pitch * 4;
+  d[F.IN_PLANE] = padded.rows * padded.pitch;
+  d[F.IN_PITCH] = padded.pitch;
+  d[F.C] = icg;
+  d[F.OC] = ocg;
+  d[F.W] = packed.w;
+  d[F.BIAS] = packed.bias;
+  d[F.OUT] = out.ptr + g * ocg * out.height * out.width * 4;
+  d[F.OUT_PLANE] = out.height * out.width;
+  d[F.OUT_PITCH] = out.width;
+  d[F.ACT] = f.act;
+  d[F.SLOPE] = f32bits(f.slope);
+}
+
+/** A fused pool's fields in the row-wise and small Winograd descriptors: code, window, pooled width, divisor. */
+export function putPoolFields(d: Int32Array, F: { readonly POOL: number; readonly PKH: number; readonly PKW: number; readonly POOL_OW: number; readonly POOL_DIV: number }, pool: MaxPool2dLayer | AvgPool2dLayer, pooledWidth: number): void {
+  d[F.POOL] = poolCode(pool);
+  d[F.PKH] = pool.kernelSize[0];
+  d[F.PKW] = pool.kernelSize[1];
+  d[F.POOL_OW] = pooledWidth;
+  d[F.POOL_DIV] = poolDivisorBits(pool);
 }
 
 /** A fused pool's descriptor code (1 max, 2 avg) and its divisor as f32 bits (1 for max). */

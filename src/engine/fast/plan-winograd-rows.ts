@@ -4,7 +4,7 @@ import type { Shape } from '../tensor.js';
 import type { Conv2dLayer } from '../../spec/types.js';
 import { align, type ArenaAllocator } from './memory.js';
 import type { PackedSmall } from './pack.js';
-import { allocBand, convLabel, f32bits, planPad, poolCode, poolDivisorBits, share, type Fusion, type HeapBand } from './plan-parts.js';
+import { allocBand, convLabel, planPad, putGroupFields, putPoolFields, share, type Fusion, type HeapBand } from './plan-parts.js';
 import type { Step } from './plan.js';
 import { TID, type Call } from './protocol.js';
 
@@ -52,30 +52,13 @@ export function planWinogradRows(
   const descs: number[] = [];
   for (let g = 0; g < layer.groups; g++) {
     const d = new Int32Array(WR.WORDS);
-    d[WR.IN] = padded.ptr + g * icg * padded.rows * padded.pitch * 4;
-    d[WR.IN_PLANE] = padded.rows * padded.pitch;
-    d[WR.IN_PITCH] = padded.pitch;
-    d[WR.C] = icg;
-    d[WR.OC] = ocg;
-    d[WR.W] = packed.groups[g].w;
-    d[WR.BIAS] = packed.groups[g].bias;
+    putGroupFields(d, WR, g, padded, icg, ocg, packed.groups[g], out, f);
     d[WR.KH] = kh;
     d[WR.SY] = sy;
     d[WR.ROW0] = convRows.start * sy;
     d[WR.TQ] = tq;
-    d[WR.OUT] = out.ptr + g * ocg * out.height * out.width * 4;
-    d[WR.OUT_PLANE] = out.height * out.width;
-    d[WR.OUT_PITCH] = out.width;
     d[WR.OW] = ow;
-    d[WR.ACT] = f.act;
-    d[WR.SLOPE] = f32bits(f.slope);
-    if (pool) {
-      d[WR.POOL] = poolCode(pool);
-      d[WR.PKH] = pool.kernelSize[0];
-      d[WR.PKW] = pool.kernelSize[1];
-      d[WR.POOL_OW] = out.width;
-      d[WR.POOL_DIV] = poolDivisorBits(pool);
-    }
+    if (pool) putPoolFields(d, WR, pool, out.width);
     d[WR.SCRATCH] = scratch;
     d[WR.SCRATCH_STRIDE] = scratchStride;
     d[WR.R] = kw;

@@ -4,7 +4,7 @@ import type { Shape } from '../tensor.js';
 import type { AvgPool2dLayer, Conv2dLayer, MaxPool2dLayer } from '../../spec/types.js';
 import { align, type ArenaAllocator } from './memory.js';
 import type { PackedSmall } from './pack.js';
-import { allocBand, convLabel, f32bits, planPad, poolCode, poolDivisorBits, share, type Fusion, type HeapBand } from './plan-parts.js';
+import { allocBand, convLabel, planPad, putGroupFields, putPoolFields, share, type Fusion, type HeapBand } from './plan-parts.js';
 import type { Step } from './plan.js';
 import { WINOGRAD_TILE } from '../tiles.js';
 import { TID, type Call, type Phase } from './protocol.js';
@@ -64,31 +64,14 @@ export function planWinogradSmall(
   const descs: number[] = [];
   for (let g = 0; g < layer.groups; g++) {
     const d = new Int32Array(WS.WORDS);
-    d[WS.IN] = padded.ptr + g * icg * padded.rows * padded.pitch * 4;
-    d[WS.IN_PLANE] = padded.rows * padded.pitch;
-    d[WS.IN_PITCH] = padded.pitch;
-    d[WS.C] = icg;
-    d[WS.OC] = ocg;
-    d[WS.W] = packed.groups[g].w;
-    d[WS.BIAS] = packed.groups[g].bias;
+    putGroupFields(d, WS, g, padded, icg, ocg, packed.groups[g], out, f);
     d[WS.S] = tile;
     d[WS.TQ] = tq;
-    d[WS.OUT] = out.ptr + g * ocg * out.height * out.width * 4;
-    d[WS.OUT_PLANE] = out.height * out.width;
-    d[WS.OUT_PITCH] = out.width;
     d[WS.OW] = ow;
     d[WS.ROW0] = (u0 * unit) / ps - outRows.start;
     d[WS.ROWS] = out.height;
-    d[WS.ACT] = f.act;
-    d[WS.SLOPE] = f32bits(f.slope);
     d[WS.UNIT] = unit;
-    if (pool) {
-      d[WS.POOL] = poolCode(pool);
-      d[WS.PKH] = pool.kernelSize[0];
-      d[WS.PKW] = pool.kernelSize[1];
-      d[WS.POOL_OW] = out.width;
-      d[WS.POOL_DIV] = poolDivisorBits(pool);
-    }
+    if (pool) putPoolFields(d, WS, pool, out.width);
     d[WS.SCRATCH] = scratch;
     d[WS.SCRATCH_STRIDE] = scratchStride;
     d[WS.BUF_PITCH] = bufPitch;

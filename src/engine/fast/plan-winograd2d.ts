@@ -5,7 +5,7 @@ import { WINOGRAD_TILE } from '../tiles.js';
 import type { AvgPool2dLayer, Conv2dLayer, MaxPool2dLayer } from '../../spec/types.js';
 import { align, type ArenaAllocator } from './memory.js';
 import type { PackedConv } from './pack.js';
-import { allocBand, convLabel, f32bits, planPad, poolCode, poolDivisorBits, share, type Fusion, type HeapBand } from './plan-parts.js';
+import { allocBand, convLabel, planPad, poolCode, poolDivisorBits, putGroupFields, share, type Fusion, type HeapBand } from './plan-parts.js';
 import type { Step } from './plan.js';
 import { TID, type Call, type Phase } from './protocol.js';
 
@@ -109,15 +109,9 @@ export function planWinograd2d(
   const descs: number[] = [];
   for (let g = 0; g < layer.groups; g++) {
     const d = new Int32Array(W2.WORDS);
-    d[W2.IN] = padded.ptr + g * icg * padded.rows * padded.pitch * 4;
-    d[W2.IN_PLANE] = padded.rows * padded.pitch;
-    d[W2.IN_PITCH] = padded.pitch;
-    d[W2.C] = icg;
-    d[W2.W] = packed.groups[g].w;
+    putGroupFields(d, W2, g, padded, icg, ocg, packed.groups[g], out, f);
     d[W2.W_XI] = blocks * icg * 16;
     d[W2.OCB] = blocks;
-    d[W2.OC] = ocg;
-    d[W2.BIAS] = packed.groups[g].bias;
     d[W2.TP] = tp;
     d[W2.NR] = nr;
     d[W2.V] = byRows ? vPtr : vPtr + g * vStride * units * chunks;
@@ -131,14 +125,9 @@ export function planWinograd2d(
     d[W2.TC] = tc;
     d[W2.OFFS] = offsPtr;
     d[W2.ZERO] = zeroPtr;
-    d[W2.OUT] = out.ptr + g * ocg * out.height * out.width * 4;
-    d[W2.OUT_PLANE] = out.height * out.width;
-    d[W2.OUT_PITCH] = out.width;
     d[W2.OW] = out.width;
     d[W2.ROW0] = (ty0 * tile) / pk - outRows.start;
     d[W2.ROWS] = out.height;
-    d[W2.ACT] = f.act;
-    d[W2.SLOPE] = f32bits(f.slope);
     if (pool) {
       d[W2.POOL] = poolCode(pool);
       d[W2.PK] = pk;
