@@ -74,7 +74,7 @@ export function planWinogradSmall(
     if (pool) putPoolFields(d, WS, pool, out.width);
     d[WS.SCRATCH] = scratch;
     d[WS.SCRATCH_STRIDE] = scratchStride;
-    d[WS.BUF_PITCH] = bufPitch;
+    d[WS.BUF_PITCH] = inTile ? bufPitch : 0;
     descs.push(arena.putI32(d));
   }
   const phases: Phase[] = [padded.phase, share(u1 - u0, threads, (a, b) => descs.map((d) => ['winograd_small_f32', d, a, b, TID] as Call))];

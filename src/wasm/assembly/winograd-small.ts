@@ -37,7 +37,7 @@ export const WS_POOL_OW: i32 = 21;
 export const WS_POOL_DIV: i32 = 22; // f32 bits
 export const WS_SCRATCH: i32 = 23; // per thread: 2 KiB of transforms, V [C][36] x 16 bytes, then the row buffer: [OC][rows per tile row][BUF_PITCH], or (other pools) conv rows [OC][UNIT * OW + 16] and OW + 16 floats
 export const WS_SCRATCH_STRIDE: i32 = 24; // bytes per thread
-export const WS_BUF_PITCH: i32 = 25; // floats per row of the row buffer (no pool, or a pool inside the tile; see below)
+export const WS_BUF_PITCH: i32 = 25; // floats per row of the row buffer when the tile row's rows go through it (no pool, or a square 2x2 / 4x4 pool inside the tile); 0: other pools
 export const WS_WORDS: i32 = 26;
 
 @inline function field(d: usize, i: i32): i32 {
@@ -57,7 +57,8 @@ export function winograd_small_f32(d: usize, u0: i32, u1: i32, tid: i32): void {
   const rowsBuf = v + <usize>(c * 36 * 16);
   const plane = unit * ow + 16;
   const pk = field(d, WS_PKH);
-  if (pool == 0 || (pk == field(d, WS_PKW) && (pk == 2 || pk == 4))) {
+  const bpitch = field(d, WS_BUF_PITCH);
+  if (bpitch != 0) {
     // Units are single tile rows. Square 2x2 / 4x4 windows lie inside a tile and are pooled as it is
     // stored. The tile row's rows of every output channel go to a row buffer, then out one channel at
     // a time: stored straight to the band, the 32 or 64 channels' rows, planes a multiple of 4 KiB
@@ -65,7 +66,6 @@ export function winograd_small_f32(d: usize, u0: i32, u1: i32, tid: i32): void {
     const tilePool = pool == 0 ? 0 : pk;
     const per = pool == 0 ? s : s / pk;
     const width = pool == 0 ? ow : field(d, WS_POOL_OW);
-    const bpitch = field(d, WS_BUF_PITCH);
     const rows = field(d, WS_ROWS);
     const out: usize = <usize>field(d, WS_OUT);
     const outPlane = field(d, WS_OUT_PLANE);
