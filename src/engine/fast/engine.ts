@@ -167,7 +167,8 @@ let nextNetId = 1;
  * A Float32Array that is about to be overwritten whole, on memory malloc hands back without zeroing
  * it: glibc then reuses the pages of earlier results, where a zeroed allocation (slice, new
  * Float32Array) makes it map fresh pages and take a fault per 4 KiB, or zero reused ones (W3's 8 MB
- * output on reused memory: 2.1-2.3 ms instead of 3.3-3.8; on fresh pages ~7 ms either way). Its own ArrayBuffer (not Node's small-buffer pool), so byteOffset is 0.
+ * output on reused memory: 2.1-2.3 ms instead of 3.3-3.8; on fresh pages ~7 ms either way). Its own
+ * ArrayBuffer (not Node's small-buffer pool), so byteOffset is 0.
  */
 function uninitializedFloats(n: number): Float32Array {
   const bytes = Buffer.allocUnsafeSlow(n * 4);
