@@ -100,12 +100,12 @@ export function planWinograd2d(
   // block item read its half of U twice (10.1 instead of 12.6 ms at 2 threads for 512 -> 512).
   const nr = byRows ? nrRows : nrBase;
   const vp = nr * tc;
-  const vxi = oddLines(icg * vp * 4);
+  const vxi = oddLines(icg * align(vp, 8) * 4);
   const mxi = oddLines(blocks * 4 * vp * 4);
   const vStride = align(36 * vxi + 256, 64);
   const mStride = align(36 * mxi + 1024 + 256, 64);
   const mPtr = arena.alloc(mStride * threads);
-  const offsPtr = arena.putI32(Int32Array.from({ length: icg }, (_, c) => c * vp * 4));
+  const offsPtr = arena.putI32(Int32Array.from({ length: icg }, (_, c) => c * 32));
   const units = Math.ceil(nt / nr);
   const chunks = Math.ceil(tp / tc);
   // Per-thread V slots, or (channel-block items) one slot per chunk and group, filled beforehand.

@@ -23,11 +23,11 @@ export const W2_OC: i32 = 7; // output channels (this group)
 export const W2_BIAS: i32 = 8; // f32[4 * OCB]
 export const W2_TP: i32 = 9; // tiles per tile row, a multiple of 4 (tiles past the map's width are computed, never stored)
 export const W2_NR: i32 = 10; // tile rows per chunk (one chunk: input transform, 36 GEMMs, output transform)
-export const W2_V: i32 = 11; // per-thread V [36][C][NR * TP]
+export const W2_V: i32 = 11; // per-thread V [36][NR * TP / 8 panels][C][8 tiles]
 export const W2_V_STRIDE: i32 = 12; // bytes per thread
 export const W2_M: i32 = 13; // per-thread M [36][4 OCB][NR * TP], then 1 KiB of transform scratch
 export const W2_M_STRIDE: i32 = 14; // bytes per thread
-export const W2_OFFS: i32 = 15; // i32[C]: c * NR * TP * 4, the GEMMs' row offsets into V
+export const W2_OFFS: i32 = 15; // i32[C]: c * 32, the GEMMs' row offsets into a panel of V
 export const W2_ZERO: i32 = 16; // f32[4] zeros (the products' bias)
 export const W2_OUT: i32 = 17; // local output row 0, channel 0 (the pool's output when POOL != 0)
 export const W2_OUT_PLANE: i32 = 18; // floats
@@ -79,9 +79,9 @@ export function winograd2d_f32(d: usize, t0: i32, t1: i32, b0: i32, b1: i32, tid
     for (let x0 = 0; x0 < tp; x0 += tc) {
       const cols = min(tc, tp - x0);
       if (shared) v = <usize>field(d, W2_V) + <usize>(((t / nr) * chunks + x0 / tc) * field(d, W2_V_STRIDE));
-      else for (let ch = 0; ch < c; ch++) inputTiles(d, t, n, x0, cols, ch, v + (<usize>(ch * vp) << 2), vxi, scratch);
+      else for (let ch = 0; ch < c; ch++) inputTiles(d, t, n, x0, cols, ch, v + (<usize>ch << 5), vxi, scratch);
       for (let xi = 0; xi < 36; xi++) {
-        gemmRow(w + <usize>xi * wxi, offs, c, v + <usize>xi * vxi, zero, 0, m + <usize>xi * mxi + (<usize>(b0 * 4 * vp) << 2), <usize>vp << 2, b1 - b0, (b1 - b0) * 4, n * cols, 0, 0);
+        gemmRow(w + <usize>xi * wxi, offs, c, v + <usize>xi * vxi, zero, 0, m + <usize>xi * mxi + (<usize>(b0 * 4 * vp) << 2), <usize>vp << 2, b1 - b0, (b1 - b0) * 4, n * cols, 0, 0, 0, <usize>(c * 32));
       }
       const c1 = min(b1 * 4, field(d, W2_OC));
       for (let oc = b0 * 4; oc < c1; oc++) outputTiles(d, t, n, x0, cols, oc, m + (<usize>(oc * vp) << 2), mxi, scratch);
@@ -104,15 +104,17 @@ export function winograd2d_input_f32(d: usize, u0: i32, u1: i32, tid: i32): void
     const t = (u / chunks) * nr;
     const x0 = (u % chunks) * tc;
     const v = <usize>field(d, W2_V) + <usize>(u * field(d, W2_V_STRIDE));
-    for (let ch = 0; ch < c; ch++) inputTiles(d, t, min(nr, nt - t), x0, min(tc, tp - x0), ch, v + (<usize>(ch * vp) << 2), vxi, scratch);
+    for (let ch = 0; ch < c; ch++) inputTiles(d, t, min(nr, nt - t), x0, min(tc, tp - x0), ch, v + (<usize>ch << 5), vxi, scratch);
   }
 }
 
 /**
  * V for channel ch of tiles [x0, x0 + cols) of tile rows t..t+n-1, 4 tiles at a time (lane i = tile 4q + i): B^T along x of
- * the 6 input rows into scratch [6 rows][6], then B^T along y into V[xi = 6 yi + xi_x][ch][tile].
+ * the 6 input rows into scratch [6 rows][6], then B^T along y into V[xi = 6 yi + xi_x][tile / 8][ch][tile % 8]
+ * (vc: V at channel ch's row of panel 0).
  */
 function inputTiles(d: usize, t: i32, n: i32, x0: i32, cols: i32, ch: i32, vc: usize, vxi: usize, scratch: usize): void {
+  const c = field(d, W2_C);
   const pitch = field(d, W2_IN_PITCH);
   const src: usize = <usize>field(d, W2_IN) + (<usize>(ch * field(d, W2_IN_PLANE)) << 2);
   for (let tr = 0; tr < n; tr++) {
@@ -122,7 +124,8 @@ function inputTiles(d: usize, t: i32, n: i32, x0: i32, cols: i32, ch: i32, vc: u
         // Tiles 4q..4q+3 read columns 4q..4q+19; lanes past 4 TP + 1 are never used (pitch and slack cover the loads).
         btRow4(row0 + (<usize>(r * pitch + 4 * q) << 2), scratch + <usize>r * 96, 16);
       }
-      const o = vc + (<usize>(tr * cols + q - x0) << 2);
+      const tile = tr * cols + q - x0;
+      const o = vc + <usize>(tile >> 3) * <usize>(c << 5) + (<usize>(tile & 7) << 2);
       for (let x = 0; x < 6; x++) {
         const s = scratch + (<usize>x << 4);
         bt(o + <usize>x * vxi, 6 * vxi, v128.load(s), v128.load(s, 96), v128.load(s, 192), v128.load(s, 288), v128.load(s, 384), v128.load(s, 480));
