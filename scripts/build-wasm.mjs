@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// Builds the SIMD module from src/wasm/assembly (AssemblyScript) into build/cnnx.wasm (+ .wat for review). Run by `npm run build:wasm`.
+// Builds the SIMD module from src/wasm/assembly (AssemblyScript) twice: build/cnnx.wasm (SIMD128: the
+// micro-kernels multiply, then add) and build/cnnx-fma.wasm (relaxed SIMD: fused multiply-adds), each
+// with a .wat for review. Run by `npm run build:wasm`; src/wasm/loader.ts picks the one the runtime validates.
 import asc from 'assemblyscript/asc';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -8,10 +10,8 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 mkdirSync(path.join(root, 'build'), { recursive: true });
 
-const args = [
+const common = [
   'src/wasm/assembly/index.ts',
-  '--outFile', 'build/cnnx.wasm',
-  '--textFile', 'build/cnnx.wat',
   '-O3', '--noAssert',
   '--enable', 'simd', '--enable', 'threads',
   // No allocator or GC: every buffer is placed by the engine (src/engine/fast/memory.ts).
@@ -22,10 +22,13 @@ const args = [
   '--disableWarning', '112',
 ];
 
-const { error, stderr } = await asc.main(args, { stdout: process.stdout, stderr: process.stderr, baseDir: root });
-if (error) {
-  console.error(`build-wasm: ${error.message}`);
-  console.error(stderr.toString());
-  process.exit(1);
+for (const [name, extra] of [['cnnx', []], ['cnnx-fma', ['--enable', 'relaxed-simd']]]) {
+  const args = [...common, ...extra, '--outFile', `build/${name}.wasm`, '--textFile', `build/${name}.wat`];
+  const { error, stderr } = await asc.main(args, { stdout: process.stdout, stderr: process.stderr, baseDir: root });
+  if (error) {
+    console.error(`build-wasm: ${error.message}`);
+    console.error(stderr.toString());
+    process.exit(1);
+  }
+  console.log(`build-wasm: build/${name}.wasm`);
 }
-console.log('build-wasm: build/cnnx.wasm');

@@ -17,9 +17,9 @@ export interface CliResult {
 }
 
 /** Runs `cnnx ARGS...` (the built dist/, through bin/cnnx.js) in a child process. */
-export function runCli(args: readonly string[], options: { input?: Uint8Array; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+export function runCli(args: readonly string[], options: { input?: Uint8Array; cwd?: string; env?: NodeJS.ProcessEnv; nodeArgs?: readonly string[] } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, ...args], {
       cwd: options.cwd ?? ROOT,
       env: { ...process.env, CI: 'true', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -42,12 +42,12 @@ export class EnginePool {
  * one input, or the reference engine, a single engine; otherwise one single-threaded fast engine per
  * core (capped by the number of images).
  */
-export async function createEnginePool(kind: EngineKind, options: { threads?: number; winograd?: boolean; images: number; cores: number }): Promise<EnginePool> {
+export async function createEnginePool(kind: EngineKind, options: { threads?: number; winograd?: boolean; fma?: boolean; images: number; cores: number }): Promise<EnginePool> {
   const perImage = kind === 'fast' && options.threads === undefined && options.images > 1 && options.cores > 1;
   const count = perImage ? Math.min(options.cores, options.images) : 1;
   const engines: Engine[] = [];
   try {
-    for (let i = 0; i < count; i++) engines.push(await createEngine({ kind, threads: perImage ? 1 : options.threads, winograd: options.winograd }));
+    for (let i = 0; i < count; i++) engines.push(await createEngine({ kind, threads: perImage ? 1 : options.threads, winograd: options.winograd, fma: options.fma }));
   } catch (error) {
     await Promise.all(engines.map((e) => e.close()));
     throw error;

@@ -34,6 +34,8 @@ export interface ApplyOptions {
   readonly threads?: number;
   /** --no-winograd: direct convolutions only (see EngineOptions.winograd). */
   readonly winograd?: boolean;
+  /** --no-fma: multiply, then add (see EngineOptions.fma). */
+  readonly fma?: boolean;
   readonly recursive: boolean;
   readonly fromList?: string;
   /** -0: --from-list is NUL-separated. */
@@ -76,7 +78,7 @@ export async function applyCommand(specFile: string, args: readonly string[], op
   configureSharpForBatch();
   let engines;
   try {
-    engines = await createEnginePool(options.engine, { threads: options.threads, winograd: options.winograd, images: todo.length, cores: availableParallelism() });
+    engines = await createEnginePool(options.engine, { threads: options.threads, winograd: options.winograd, fma: options.fma, images: todo.length, cores: availableParallelism() });
   } catch (error) {
     await report.close();
     throw error;

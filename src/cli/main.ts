@@ -79,6 +79,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addOption(new Option('--engine <engine>', 'compute engine').choices(['reference', 'fast']).default('fast'))
     .option('--threads <n>', 'worker threads for the fast engine (default: cores)', positiveInt)
     .option('--no-winograd', 'fast engine: direct convolutions only, slower; NaN and infinity then stay in the windows that hold them, as in PyTorch (Winograd turns a whole tile NaN)')
+    .option('--no-fma', 'fast engine: multiply, then add, even where this Node.js could fuse them (relaxed SIMD: Node >= 22); the same bytes on every runtime')
     .option('--no-recursive', 'do not descend into sub-folders')
     .option('--from-list <file>', 'read input paths from FILE (- for stdin), one per line')
     .option('-0, --null', 'with --from-list: paths are NUL-separated (find -print0)')
@@ -161,6 +162,7 @@ Exit codes: 0 ok, 1 some inputs failed, 2 usage or spec error, 130/143 interrupt
     .addOption(new Option('--engine <engine>', 'compute engine').choices(['reference', 'fast']).default('fast'))
     .option('--threads <n>', 'worker threads for the fast engine (default: cores)', positiveInt)
     .option('--no-winograd', 'fast engine: direct convolutions only, slower; NaN and infinity then stay in the windows that hold them, as in PyTorch (Winograd turns a whole tile NaN)')
+    .option('--no-fma', 'fast engine: multiply, then add, even where this Node.js could fuse them (relaxed SIMD: Node >= 22); the same bytes on every runtime')
     .action(async (file: string, input: string, opts) => {
       setExit(await verifyCommand(file, input, opts, (line) => process.stdout.write(`${line}\n`)));
     });

@@ -22,6 +22,8 @@ export interface VerifyOptions {
   readonly threads?: number;
   /** --no-winograd: direct convolutions only (see EngineOptions.winograd). */
   readonly winograd?: boolean;
+  /** --no-fma: multiply, then add (see EngineOptions.fma). */
+  readonly fma?: boolean;
 }
 
 /** One notable element: where it is and both values. */
@@ -114,7 +116,7 @@ export async function verifyCommand(specFile: string, inputFile: string, options
   const [index] = selectLayers(net, options.layer === undefined ? [] : [options.layer]);
   const expected: NpyArray = await readNpyFile(options.against).catch(asUsage);
   const input = await readInput(inputFile, inputFile, net.input).catch(asUsage);
-  const engine = await createEngine({ kind: options.engine, threads: options.threads, winograd: options.winograd });
+  const engine = await createEngine({ kind: options.engine, threads: options.threads, winograd: options.winograd, fma: options.fma });
   let output: Tensor;
   try {
     [{ tensor: output }] = await runNetwork(engine, net, input, [index], inputFile).catch(asUsage);

@@ -12,10 +12,12 @@ export interface EngineOptions {
    * the outputs whose window holds them, as PyTorch does. Default true.
    */
   readonly winograd?: boolean;
+  /** false: the fast engine multiplies, then adds, even where the runtime could fuse them (see FastEngineOptions.fma). */
+  readonly fma?: boolean;
 }
 
 export async function createEngine(options: EngineOptions): Promise<Engine> {
   if (options.kind === 'reference') return createReferenceEngine();
   const { createFastEngine } = await import('./fast/index.js');
-  return createFastEngine({ threads: options.threads, algorithm: options.winograd === false ? 'direct' : 'auto' });
+  return createFastEngine({ threads: options.threads, algorithm: options.winograd === false ? 'direct' : 'auto', fma: options.fma === false ? false : undefined });
 }

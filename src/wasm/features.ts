@@ -1,4 +1,4 @@
-// WebAssembly feature detection: SIMD128 (required by the fast engine) and relaxed SIMD (not used on Node 20; see README).
+// WebAssembly feature detection: SIMD128 (required by the fast engine) and relaxed SIMD (fused multiply-adds where it validates).
 
 // (module (func (result v128) (f32x4.add (v128.const i64x2 0 0) (v128.const i64x2 0 0))))
 const SIMD_PROBE = new Uint8Array([
@@ -19,8 +19,9 @@ export function hasSimd(): boolean {
 }
 
 /**
- * True when relaxed SIMD (f32x4.relaxed_madd) validates without flags. On Node 20 (V8 11.3) it
- * does not (it needs --experimental-wasm-relaxed-simd), so the micro-kernels use mul + add.
+ * True when relaxed SIMD (f32x4.relaxed_madd) validates: by default from Node 22 (V8 11.4 shipped it);
+ * on Node 20 (V8 11.3) only under --experimental-wasm-relaxed-simd. The fast engine then loads
+ * build/cnnx-fma.wasm, whose micro-kernels fuse their multiply-adds.
  */
 export function hasRelaxedSimd(): boolean {
   return WebAssembly.validate(RELAXED_SIMD_PROBE);

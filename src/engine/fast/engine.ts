@@ -3,6 +3,7 @@ import type { Band, RowRange } from '../band.js';
 import type { Engine } from '../engine.js';
 import { tensor } from '../tensor.js';
 import type { Network } from '../../spec/types.js';
+import { hasRelaxedSimd } from '../../wasm/features.js';
 import { loadSimdModule } from '../../wasm/loader.js';
 import { SharedHeap } from './memory.js';
 import { makePlan, type Algorithm, type PackCache, type Plan, type Step } from './plan.js';
@@ -23,6 +24,8 @@ export class FastEngine implements Engine {
   readonly kind = 'fast' as const;
   readonly threads: number;
   readonly algorithm: Algorithm;
+  /** The micro-kernels fuse multiply-adds (build/cnnx-fma.wasm); false: multiply, then add. */
+  readonly fma: boolean;
   /** When true, `lastTimings` is filled by each run (costs nothing measurable). */
   profile = false;
   lastTimings: StepTiming[] = [];
@@ -36,18 +39,20 @@ export class FastEngine implements Engine {
   private readonly merged = new WeakMap<Plan, (Call[] | Step)[]>();
   private closed = false;
 
-  private constructor(threads: number, algorithm: Algorithm, heap: SharedHeap, pool: WorkerPool) {
+  private constructor(threads: number, algorithm: Algorithm, fma: boolean, heap: SharedHeap, pool: WorkerPool) {
     this.threads = threads;
     this.algorithm = algorithm;
+    this.fma = fma;
     this.heap = heap;
     this.pool = pool;
   }
 
-  static async create(threads: number, algorithm: Algorithm = 'auto'): Promise<FastEngine> {
-    const module = await loadSimdModule();
+  /** fma: fused multiply-adds, by default where the runtime validates relaxed SIMD (Node.js >= 22; Node 20 only with --experimental-wasm-relaxed-simd). */
+  static async create(threads: number, algorithm: Algorithm = 'auto', fma = hasRelaxedSimd()): Promise<FastEngine> {
+    const module = await loadSimdModule(fma);
     const heap = new SharedHeap();
     const pool = await WorkerPool.start(threads, module, heap.memory);
-    return new FastEngine(threads, algorithm, heap, pool);
+    return new FastEngine(threads, algorithm, fma, heap, pool);
   }
 
   run(net: Network, input: Band, rows: readonly RowRange[], outputs: readonly number[]): Promise<Band[]> {

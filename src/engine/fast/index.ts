@@ -1,5 +1,6 @@
 // The fast engine's public entry: createFastEngine({ threads }).
 import { availableParallelism } from 'node:os';
+import { hasRelaxedSimd } from '../../wasm/features.js';
 import type { Engine } from '../engine.js';
 import { FastEngine } from './engine.js';
 
@@ -13,6 +14,13 @@ export interface FastEngineOptions {
   readonly threads?: number;
   /** Conv algorithm: 'auto' (default) picks per layer; 'direct', 'winograd' (2-D where it applies, else row-wise) and 'winograd-x' (row-wise) force one wherever it applies (tests, benchmarks). */
   readonly algorithm?: Algorithm;
+  /**
+   * Fused multiply-adds in the micro-kernels (the relaxed-SIMD build of the module): default where the
+   * runtime validates relaxed SIMD (Node.js >= 22; Node 20 only with --experimental-wasm-relaxed-simd).
+   * Results then differ from the multiply-then-add build in the last bits (both within the conformance
+   * tolerance); false gives the same bytes on every runtime.
+   */
+  readonly fma?: boolean;
 }
 
 /**
@@ -30,5 +38,8 @@ export async function createFastEngine(options: FastEngineOptions = {}): Promise
   if (options.algorithm !== undefined && !['auto', 'direct', 'winograd', 'winograd-x'].includes(options.algorithm)) {
     return Promise.reject(new TypeError(`options.algorithm must be 'auto', 'direct', 'winograd' or 'winograd-x', got ${String(options.algorithm)}`));
   }
-  return FastEngine.create(threads, options.algorithm ?? 'auto');
+  if (options.fma === true && !hasRelaxedSimd()) {
+    return Promise.reject(new TypeError('options.fma: this Node.js does not validate relaxed SIMD (Node.js >= 22 does; Node 20 needs --experimental-wasm-relaxed-simd)'));
+  }
+  return FastEngine.create(threads, options.algorithm ?? 'auto', options.fma ?? hasRelaxedSimd());
 }

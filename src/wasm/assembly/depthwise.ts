@@ -3,7 +3,7 @@
 // kh x kw taps or, for rank-1 kernels (gaussian, box, sobel, scharr ...), as two 1-D passes:
 // vertical (column taps, into a per-thread row) then horizontal (row taps, + bias, activation).
 // The descriptor is written by src/engine/fast/plan.ts (planDepthwise); fields are DW_* below.
-import { activate, storePartial } from './igemm';
+import { activate, madd, storePartial } from './igemm';
 
 export const DW_IN: i32 = 0; // byte address of local input row 0 of this group's input channel (padded input or band)
 export const DW_IN_PITCH: i32 = 1; // floats per input row
@@ -52,10 +52,10 @@ function dwRow(w: usize, offs: usize, k: i32, b: usize, bias: f32, c: usize, n: 
     for (let o = offs; o < oend; o += 4) {
       const p = bx + <usize>load<i32>(o);
       const vw = v128.load32_splat(wp);
-      a0 = f32x4.add(a0, f32x4.mul(vw, v128.load(p)));
-      a1 = f32x4.add(a1, f32x4.mul(vw, v128.load(p, 16)));
-      a2 = f32x4.add(a2, f32x4.mul(vw, v128.load(p, 32)));
-      a3 = f32x4.add(a3, f32x4.mul(vw, v128.load(p, 48)));
+      a0 = madd(vw, v128.load(p), a0);
+      a1 = madd(vw, v128.load(p, 16), a1);
+      a2 = madd(vw, v128.load(p, 32), a2);
+      a3 = madd(vw, v128.load(p, 48), a3);
       wp += 4;
     }
     const cx = c + (<usize>x << 2);
@@ -69,7 +69,7 @@ function dwRow(w: usize, offs: usize, k: i32, b: usize, bias: f32, c: usize, n: 
     let a0 = f32x4.splat(bias);
     let wp = w;
     for (let o = offs; o < oend; o += 4) {
-      a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(wp), v128.load(bx + <usize>load<i32>(o))));
+      a0 = madd(v128.load32_splat(wp), v128.load(bx + <usize>load<i32>(o)), a0);
       wp += 4;
     }
     const v = activate(a0, act, vslope);

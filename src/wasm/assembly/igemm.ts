@@ -1,11 +1,11 @@
-// f32 indirect-GEMM micro-kernels: 4 output channels x {8, 4} pixels of one output row, f32x4 mul + add.
+// f32 indirect-GEMM micro-kernels: 4 output channels x {8, 4} pixels of one output row, f32x4 multiply-adds (fused in the relaxed-SIMD build).
 //
 // C[r][x] = bias[r] + sum_k A[k][r] * B_k[x], for r < 4 and x < NR, where
 //   A is a packed panel [K][4] (4 output channels interleaved per reduction step k),
 //   B_k is the row of pixels starting at b + offs[k] (bytes; i32 table of K entries).
-// The reduction runs k = 0..K-1 in order for every lane, with separate mul and add
-// (relaxed-SIMD FMA is not available on Node 20 without a flag), so a pixel's bits do not
-// depend on which lane, strip or thread computed it.
+// The reduction runs k = 0..K-1 in order for every lane, one multiply-add per step (madd: fused in
+// build/cnnx-fma.wasm, multiply then add in build/cnnx.wasm; one module serves every thread), so a
+// pixel's bits do not depend on which lane, strip or thread computed it.
 // Preconditions: rows b + offs[k] .. + NR floats are readable (junk lanes are discarded).
 
 // Activation codes shared with the descriptor (see ../README.md).
@@ -23,6 +23,16 @@ export function activate(v: v128, act: i32, vslope: v128): v128 {
     return v128.bitselect(v, f32x4.mul(v, vslope), f32x4.gt(v, f32x4.splat(0)));
   }
   return v;
+}
+
+/**
+ * acc + a * b: one fused multiply-add (f32x4.relaxed_madd) in the module built with relaxed SIMD
+ * (build/cnnx-fma.wasm, used where the runtime validates it), a multiply then an add otherwise.
+ */
+@inline
+export function madd(a: v128, b: v128, acc: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
+  return f32x4.add(acc, f32x4.mul(a, b));
 }
 
 // Epilogue modes: store the activated sums, or fold them into what c holds (a fused pool's vertical
@@ -71,17 +81,17 @@ export function f32_igemm_ukernel_4x8(a: usize, offs: usize, kc: i32, b: usize, 
     const vb0 = v128.load(bk);
     const vb1 = v128.load(bk, 16);
     let va = v128.load32_splat(a, 0);
-    vacc0x0 = f32x4.add(vacc0x0, f32x4.mul(va, vb0));
-    vacc0x1 = f32x4.add(vacc0x1, f32x4.mul(va, vb1));
+    vacc0x0 = madd(va, vb0, vacc0x0);
+    vacc0x1 = madd(va, vb1, vacc0x1);
     va = v128.load32_splat(a, 4);
-    vacc1x0 = f32x4.add(vacc1x0, f32x4.mul(va, vb0));
-    vacc1x1 = f32x4.add(vacc1x1, f32x4.mul(va, vb1));
+    vacc1x0 = madd(va, vb0, vacc1x0);
+    vacc1x1 = madd(va, vb1, vacc1x1);
     va = v128.load32_splat(a, 8);
-    vacc2x0 = f32x4.add(vacc2x0, f32x4.mul(va, vb0));
-    vacc2x1 = f32x4.add(vacc2x1, f32x4.mul(va, vb1));
+    vacc2x0 = madd(va, vb0, vacc2x0);
+    vacc2x1 = madd(va, vb1, vacc2x1);
     va = v128.load32_splat(a, 12);
-    vacc3x0 = f32x4.add(vacc3x0, f32x4.mul(va, vb0));
-    vacc3x1 = f32x4.add(vacc3x1, f32x4.mul(va, vb1));
+    vacc3x0 = madd(va, vb0, vacc3x0);
+    vacc3x1 = madd(va, vb1, vacc3x1);
     a += 16;
     offs += 4;
   }
@@ -111,10 +121,10 @@ export function f32_igemm_ukernel_4x4(a: usize, offs: usize, kc: i32, b: usize, 
   const oend = offs + (<usize>kc << 2);
   while (offs < oend) {
     const vb = v128.load(b + <usize>load<i32>(offs));
-    vacc0 = f32x4.add(vacc0, f32x4.mul(v128.load32_splat(a, 0), vb));
-    vacc1 = f32x4.add(vacc1, f32x4.mul(v128.load32_splat(a, 4), vb));
-    vacc2 = f32x4.add(vacc2, f32x4.mul(v128.load32_splat(a, 8), vb));
-    vacc3 = f32x4.add(vacc3, f32x4.mul(v128.load32_splat(a, 12), vb));
+    vacc0 = madd(v128.load32_splat(a, 0), vb, vacc0);
+    vacc1 = madd(v128.load32_splat(a, 4), vb, vacc1);
+    vacc2 = madd(v128.load32_splat(a, 8), vb, vacc2);
+    vacc3 = madd(v128.load32_splat(a, 12), vb, vacc3);
     a += 16;
     offs += 4;
   }

@@ -12,7 +12,7 @@
 // at constant offsets from one pointer; the weights come packed in KH rotations, one per slot phase.
 // An output's summation order depends only on its global row and column (tiles anchored at column 0),
 // so bands and thread splits give identical bytes.
-import { activate, ACT_LEAKY, ACT_NONE, ACT_RELU, PUT_ADD, PUT_MAX, PUT_STORE } from './igemm';
+import { activate, ACT_LEAKY, ACT_NONE, ACT_RELU, madd, PUT_ADD, PUT_MAX, PUT_STORE } from './igemm';
 import { zeroFloats } from './copy';
 import { btRow4, storeTail } from './f43';
 import { pool_rows_f32 } from './pool';
@@ -183,14 +183,14 @@ export function f32_winograd_rows_ukernel(u: usize, v: usize, m: usize, n: i32, 
     const w = v + step;
     let a = f32x4.mul(u0, v128.load(v));
     let b = f32x4.mul(u0, v128.load(w));
-    a = f32x4.add(a, f32x4.mul(u1, v128.load(v, 128)));
-    b = f32x4.add(b, f32x4.mul(u1, v128.load(w, 128)));
-    a = f32x4.add(a, f32x4.mul(u2, v128.load(v, 256)));
-    b = f32x4.add(b, f32x4.mul(u2, v128.load(w, 256)));
-    a = f32x4.add(a, f32x4.mul(u3, v128.load(v, 384)));
-    b = f32x4.add(b, f32x4.mul(u3, v128.load(w, 384)));
-    a = f32x4.add(a, f32x4.mul(u4, v128.load(v, 512)));
-    b = f32x4.add(b, f32x4.mul(u4, v128.load(w, 512)));
+    a = madd(u1, v128.load(v, 128), a);
+    b = madd(u1, v128.load(w, 128), b);
+    a = madd(u2, v128.load(v, 256), a);
+    b = madd(u2, v128.load(w, 256), b);
+    a = madd(u3, v128.load(v, 384), a);
+    b = madd(u3, v128.load(w, 384), b);
+    a = madd(u4, v128.load(v, 512), a);
+    b = madd(u4, v128.load(w, 512), b);
     if (k > 0) {
       a = f32x4.add(v128.load(m), a);
       b = f32x4.add(v128.load(m, 128), b);
@@ -202,10 +202,10 @@ export function f32_winograd_rows_ukernel(u: usize, v: usize, m: usize, n: i32, 
   }
   if (m < end) {
     let a = f32x4.mul(u0, v128.load(v));
-    a = f32x4.add(a, f32x4.mul(u1, v128.load(v, 128)));
-    a = f32x4.add(a, f32x4.mul(u2, v128.load(v, 256)));
-    a = f32x4.add(a, f32x4.mul(u3, v128.load(v, 384)));
-    a = f32x4.add(a, f32x4.mul(u4, v128.load(v, 512)));
+    a = madd(u1, v128.load(v, 128), a);
+    a = madd(u2, v128.load(v, 256), a);
+    a = madd(u3, v128.load(v, 384), a);
+    a = madd(u4, v128.load(v, 512), a);
     if (k > 0) a = f32x4.add(v128.load(m), a);
     v128.store(m, a);
   }
@@ -224,10 +224,10 @@ export function f32_winograd_rows_ukernel3(u: usize, v: usize, m: usize, n: i32,
     const w = v + step;
     let a = f32x4.mul(u0, v128.load(v));
     let b = f32x4.mul(u0, v128.load(w));
-    a = f32x4.add(a, f32x4.mul(u1, v128.load(v, 128)));
-    b = f32x4.add(b, f32x4.mul(u1, v128.load(w, 128)));
-    a = f32x4.add(a, f32x4.mul(u2, v128.load(v, 256)));
-    b = f32x4.add(b, f32x4.mul(u2, v128.load(w, 256)));
+    a = madd(u1, v128.load(v, 128), a);
+    b = madd(u1, v128.load(w, 128), b);
+    a = madd(u2, v128.load(v, 256), a);
+    b = madd(u2, v128.load(w, 256), b);
     if (k > 0) {
       a = f32x4.add(v128.load(m), a);
       b = f32x4.add(v128.load(m, 128), b);
@@ -239,8 +239,8 @@ export function f32_winograd_rows_ukernel3(u: usize, v: usize, m: usize, n: i32,
   }
   if (m < end) {
     let a = f32x4.mul(u0, v128.load(v));
-    a = f32x4.add(a, f32x4.mul(u1, v128.load(v, 128)));
-    a = f32x4.add(a, f32x4.mul(u2, v128.load(v, 256)));
+    a = madd(u1, v128.load(v, 128), a);
+    a = madd(u2, v128.load(v, 256), a);
     if (k > 0) a = f32x4.add(v128.load(m), a);
     v128.store(m, a);
   }

@@ -8,7 +8,7 @@
 // Tiles are anchored at output row 0 of the full map (outputRowTile in src/engine/tiles.ts), so an
 // output's bits depend only on its tile: bands and thread splits give identical bytes.
 import { copyFloats } from './copy';
-import { activate, ACT_RELU } from './igemm';
+import { activate, ACT_RELU, madd } from './igemm';
 import { bt, btRow4, POOL_MAX_RELU, storePooled2, storePooled4, storeTileRows } from './f43';
 import { pool_rows_f32 } from './pool';
 
@@ -145,12 +145,12 @@ function tileRow(d: usize, t: i32, v: usize, scratch: usize, out: usize, outPlan
         for (let ch = 1; ch < c; ch++) {
           const uc = u + <usize>(ch * 144 + i * 24);
           const vc = v + <usize>(ch * 576 + i * 96);
-          m0 = f32x4.add(m0, f32x4.mul(v128.load32_splat(uc), v128.load(vc)));
-          m1 = f32x4.add(m1, f32x4.mul(v128.load32_splat(uc, 4), v128.load(vc, 16)));
-          m2 = f32x4.add(m2, f32x4.mul(v128.load32_splat(uc, 8), v128.load(vc, 32)));
-          m3 = f32x4.add(m3, f32x4.mul(v128.load32_splat(uc, 12), v128.load(vc, 48)));
-          m4 = f32x4.add(m4, f32x4.mul(v128.load32_splat(uc, 16), v128.load(vc, 64)));
-          m5 = f32x4.add(m5, f32x4.mul(v128.load32_splat(uc, 20), v128.load(vc, 80)));
+          m0 = madd(v128.load32_splat(uc), v128.load(vc), m0);
+          m1 = madd(v128.load32_splat(uc, 4), v128.load(vc, 16), m1);
+          m2 = madd(v128.load32_splat(uc, 8), v128.load(vc, 32), m2);
+          m3 = madd(v128.load32_splat(uc, 12), v128.load(vc, 48), m3);
+          m4 = madd(v128.load32_splat(uc, 16), v128.load(vc, 64), m4);
+          m5 = madd(v128.load32_splat(uc, 20), v128.load(vc, 80), m5);
         }
         atx(rowT + <usize>i * 64, m0, m1, m2, m3, m4, m5);
       }
