@@ -11,8 +11,7 @@ import { TID, type Call, type Phase } from './protocol.js';
 
 // Descriptor fields: keep in step with src/wasm/assembly/winograd2d.ts (documented in src/wasm/README.md).
 const W2 = {
-  IN: 0, IN_PLANE: 1, IN_PITCH: 2, C: 3, W: 4, W_XI: 5, OCB: 6, OC: 7, BIAS: 8, TP: 9, NR: 10, V: 11, V_STRIDE: 12, M: 13, M_STRIDE: 14,
-  OFFS: 15, ZERO: 16, OUT: 17, OUT_PLANE: 18, OUT_PITCH: 19, OW: 20, ROW0: 21, ROWS: 22, ACT: 23, SLOPE: 24, POOL: 25, PK: 26, POOL_DIV: 27, V_XI: 28, M_XI: 29, TC: 30, SHARED: 31, NT: 32, WORDS: 33,
+  IN: 0, IN_PLANE: 1, IN_PITCH: 2, C: 3, W: 4, W_XI: 5, OCB: 6, OC: 7, BIAS: 8, TP: 9, NR: 10, V: 11, V_STRIDE: 12, M: 13, M_STRIDE: 14, OUT: 15, OUT_PLANE: 16, OUT_PITCH: 17, OW: 18, ROW0: 19, ROWS: 20, ACT: 21, SLOPE: 22, POOL: 23, PK: 24, POOL_DIV: 25, V_XI: 26, M_XI: 27, TC: 28, SHARED: 29, NT: 30, WORDS: 31,
 } as const;
 
 /** Tiles per chunk the planner aims for when U does not fit in L2: U is streamed once per chunk, so shorter chunks would make the GEMMs wait on memory. */
@@ -105,13 +104,11 @@ export function planWinograd2d(
   const vStride = align(36 * vxi + 256, 64);
   const mStride = align(36 * mxi + 1024 + 256, 64);
   const mPtr = arena.alloc(mStride * threads);
-  const offsPtr = arena.putI32(Int32Array.from({ length: icg }, (_, c) => c * 32));
   const units = Math.ceil(nt / nr);
   const chunks = Math.ceil(tp / tc);
   // Per-thread V slots, or (channel-block items) one slot per chunk and group, filled beforehand.
   const vBytes = byRows ? vStride * threads : vStride * units * chunks * layer.groups;
   const vPtr = arena.alloc(vBytes);
-  const zeroPtr = arena.putF32(new Float32Array(4));
   const descs: number[] = [];
   for (let g = 0; g < layer.groups; g++) {
     const d = new Int32Array(W2.WORDS);
@@ -129,8 +126,6 @@ export function planWinograd2d(
     d[W2.V_XI] = vxi;
     d[W2.M_XI] = mxi;
     d[W2.TC] = tc;
-    d[W2.OFFS] = offsPtr;
-    d[W2.ZERO] = zeroPtr;
     d[W2.OW] = out.width;
     d[W2.ROW0] = (ty0 * tile) / pk - outRows.start;
     d[W2.ROWS] = out.height;

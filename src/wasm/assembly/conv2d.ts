@@ -91,10 +91,8 @@ function convRow(d: usize, r: i32, c: usize, plane: i32, tid: i32, b0: i32, b1: 
  * biasStep bytes of bias). Short reductions run in column chunks of ~16 KiB of B rows, so the rows
  * a strip reads stay in L1 while every channel block uses them (a 1->8 k5 conv on 2048-wide rows
  * reads 5 rows of 8 KiB: without chunks each block streams them from L2 again).
- * B columns come in panels of 8, `panel` bytes apart: 32 for plain rows (column x at b + 4x), more
- * for packed panels such as 2-D Winograd's V, where a strip's K rows of 8 are contiguous.
  */
-export function gemmRow(a: usize, offs: usize, k: i32, b: usize, bias: usize, biasStep: usize, c: usize, ldc: usize, ocb: i32, oc: i32, n: i32, act: i32, slope: f32, mode: i32 = 0, panel: usize = 32): void {
+export function gemmRow(a: usize, offs: usize, k: i32, b: usize, bias: usize, biasStep: usize, c: usize, ldc: usize, ocb: i32, oc: i32, n: i32, act: i32, slope: f32, mode: i32 = 0): void {
   let chunk = n;
   if (k <= 128) chunk = max(32, (16384 / (k * 4)) & ~7);
   for (let x0 = 0; x0 < n; x0 += chunk) {
@@ -107,10 +105,10 @@ export function gemmRow(a: usize, offs: usize, k: i32, b: usize, bias: usize, bi
       // 4x8 is the main tile (see igemm.ts for why not 4x12); the tail is 4 pixels, masked.
       let x = x0;
       for (; x + 8 <= x1; x += 8) {
-        f32_igemm_ukernel_4x8(ab, offs, k, b + <usize>(x >> 3) * panel + (<usize>(x & 7) << 2), bb, cb + (<usize>x << 2), ldc, mr, act, slope, mode);
+        f32_igemm_ukernel_4x8(ab, offs, k, b + (<usize>x << 2), bb, cb + (<usize>x << 2), ldc, mr, act, slope, mode);
       }
       for (; x < x1; x += 4) {
-        f32_igemm_ukernel_4x4(ab, offs, k, b + <usize>(x >> 3) * panel + (<usize>(x & 7) << 2), bb, cb + (<usize>x << 2), ldc, mr, min(4, x1 - x), act, slope, mode);
+        f32_igemm_ukernel_4x4(ab, offs, k, b + (<usize>x << 2), bb, cb + (<usize>x << 2), ldc, mr, min(4, x1 - x), act, slope, mode);
       }
       ab += <usize>k << 4;
       bb += biasStep;

@@ -8,7 +8,7 @@
 // Tiles are anchored at output row 0 of the full map, so an output's bits depend on its tile only:
 // a band run reads the whole tiles its rows fall in (neededRows in src/engine/band.ts), and any
 // split of tile rows or channel blocks between threads gives the same bytes.
-import { gemmRow } from './conv2d';
+import { gemmPanels } from './gemm';
 import { activate, ACT_RELU } from './igemm';
 import { bt, btRow4, POOL_MAX_RELU, storePooled2, storePooled4, storeTileRows } from './f43';
 
@@ -27,25 +27,23 @@ export const W2_V: i32 = 11; // per-thread V [36][NR * TP / 8 panels][C][8 tiles
 export const W2_V_STRIDE: i32 = 12; // bytes per thread
 export const W2_M: i32 = 13; // per-thread M [36][4 OCB][NR * TP], then 1 KiB of transform scratch
 export const W2_M_STRIDE: i32 = 14; // bytes per thread
-export const W2_OFFS: i32 = 15; // i32[C]: c * 32, the GEMMs' row offsets into a panel of V
-export const W2_ZERO: i32 = 16; // f32[4] zeros (the products' bias)
-export const W2_OUT: i32 = 17; // local output row 0, channel 0 (the pool's output when POOL != 0)
-export const W2_OUT_PLANE: i32 = 18; // floats
-export const W2_OUT_PITCH: i32 = 19; // floats
-export const W2_OW: i32 = 20; // output columns (pooled columns when POOL != 0)
-export const W2_ROW0: i32 = 21; // local output row of tile row 0's first output row (<= 0)
-export const W2_ROWS: i32 = 22; // local output rows stored: [0, ROWS)
-export const W2_ACT: i32 = 23;
-export const W2_SLOPE: i32 = 24; // f32 bits
-export const W2_POOL: i32 = 25; // 0 none, 1 max, 2 avg
-export const W2_PK: i32 = 26; // pool kernel = stride, both axes: 2 or 4
-export const W2_POOL_DIV: i32 = 27; // f32 bits: avg divisor
-export const W2_V_XI: i32 = 28; // bytes between V's 36 planes (an odd number of 64-byte lines, see the planner)
-export const W2_M_XI: i32 = 29; // bytes between M's 36 planes (likewise)
-export const W2_TC: i32 = 30; // tiles per chunk along x: TP for whole tile rows, fewer (a multiple of 4) to keep V, M and U in L2
-export const W2_SHARED: i32 = 31; // 1: V is transformed beforehand by winograd2d_input_f32, one V_STRIDE slot per chunk at V (see below)
-export const W2_NT: i32 = 32; // tile rows (what winograd2d_input_f32 covers)
-export const W2_WORDS: i32 = 33;
+export const W2_OUT: i32 = 15; // local output row 0, channel 0 (the pool's output when POOL != 0)
+export const W2_OUT_PLANE: i32 = 16; // floats
+export const W2_OUT_PITCH: i32 = 17; // floats
+export const W2_OW: i32 = 18; // output columns (pooled columns when POOL != 0)
+export const W2_ROW0: i32 = 19; // local output row of tile row 0's first output row (<= 0)
+export const W2_ROWS: i32 = 20; // local output rows stored: [0, ROWS)
+export const W2_ACT: i32 = 21;
+export const W2_SLOPE: i32 = 22; // f32 bits
+export const W2_POOL: i32 = 23; // 0 none, 1 max, 2 avg
+export const W2_PK: i32 = 24; // pool kernel = stride, both axes: 2 or 4
+export const W2_POOL_DIV: i32 = 25; // f32 bits: avg divisor
+export const W2_V_XI: i32 = 26; // bytes between V's 36 planes (an odd number of 64-byte lines, see the planner)
+export const W2_M_XI: i32 = 27; // bytes between M's 36 planes (likewise)
+export const W2_TC: i32 = 28; // tiles per chunk along x: TP for whole tile rows, fewer (a multiple of 4) to keep V, M and U in L2
+export const W2_SHARED: i32 = 29; // 1: V is transformed beforehand by winograd2d_input_f32, one V_STRIDE slot per chunk at V (see below)
+export const W2_NT: i32 = 30; // tile rows (what winograd2d_input_f32 covers)
+export const W2_WORDS: i32 = 31;
 
 @inline function field(d: usize, i: i32): i32 {
   return load<i32>(d + (<usize>i << 2));
@@ -72,8 +70,6 @@ export function winograd2d_f32(d: usize, t0: i32, t1: i32, b0: i32, b1: i32, tid
   const scratch = m + 36 * mxi;
   const wxi = <usize>field(d, W2_W_XI);
   const w: usize = <usize>field(d, W2_W) + (<usize>(b0 * c) << 4);
-  const offs: usize = <usize>field(d, W2_OFFS);
-  const zero: usize = <usize>field(d, W2_ZERO);
   for (let t = t0; t < t1; t += nr) {
     const n = min(nr, t1 - t);
     for (let x0 = 0; x0 < tp; x0 += tc) {
@@ -81,7 +77,7 @@ export function winograd2d_f32(d: usize, t0: i32, t1: i32, b0: i32, b1: i32, tid
       if (shared) v = <usize>field(d, W2_V) + <usize>(((t / nr) * chunks + x0 / tc) * field(d, W2_V_STRIDE));
       else for (let ch = 0; ch < c; ch++) inputTiles(d, t, n, x0, cols, ch, v + (<usize>ch << 5), vxi, scratch);
       for (let xi = 0; xi < 36; xi++) {
-        gemmRow(w + <usize>xi * wxi, offs, c, v + <usize>xi * vxi, zero, 0, m + <usize>xi * mxi + (<usize>(b0 * 4 * vp) << 2), <usize>vp << 2, b1 - b0, (b1 - b0) * 4, n * cols, 0, 0, 0, <usize>(c * 32));
+        gemmPanels(w + <usize>xi * wxi, c, v + <usize>xi * vxi, <usize>(c * 32), m + <usize>xi * mxi + (<usize>(b0 * 4 * vp) << 2), <usize>vp << 2, b1 - b0, n * cols);
       }
       const c1 = min(b1 * 4, field(d, W2_OC));
       for (let oc = b0 * 4; oc < c1; oc++) outputTiles(d, t, n, x0, cols, oc, m + (<usize>(oc * vp) << 2), mxi, scratch);
