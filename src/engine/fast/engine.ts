@@ -7,7 +7,7 @@ import { hasRelaxedSimd } from '../../wasm/features.js';
 import { loadSimdModule } from '../../wasm/loader.js';
 import { SharedHeap } from './memory.js';
 import { makePlan, type Algorithm, type PackCache, type Plan, type Step } from './plan.js';
-import type { Call } from './protocol.js';
+import type { Phase } from './protocol.js';
 import { WorkerPool } from './worker-pool.js';
 
 /** Wall time of one step of the last run (a layer, or a conv with the layers fused into it). */
@@ -35,8 +35,8 @@ export class FastEngine implements Engine {
   private readonly netIds = new WeakMap<Network, number>();
   private plan: { key: string; plan: Plan } | undefined;
   private queue: Promise<unknown> = Promise.resolve();
-  /** Per plan, for one thread: its steps as call lists merged across phases, and the JS steps between them. */
-  private readonly merged = new WeakMap<Plan, (Call[] | Step)[]>();
+  /** Per plan: runs of consecutive SIMD phases (for one thread merged into one call list), and the JS steps between them. */
+  private readonly segments = new WeakMap<Plan, (Phase[] | Step)[]>();
   private closed = false;
 
   private constructor(threads: number, algorithm: Algorithm, fma: boolean, heap: SharedHeap, pool: WorkerPool) {
@@ -82,53 +82,57 @@ export class FastEngine implements Engine {
     if (outputs.length === 0) return [];
     const plan = this.planFor(net, input, rows, outputs);
     this.copyInput(plan, input);
-    if (this.threads === 1 && !this.profile) {
-      await this.runMerged(plan);
+    if (!this.profile) {
+      await this.runSegments(plan);
       return this.readOutputs(plan);
     }
+    // Profiling: one run message per phase, to time each.
     const timings: StepTiming[] = [];
     for (const step of plan.steps) {
-      const t0 = this.profile ? performance.now() : 0;
+      const t0 = performance.now();
       const phases: number[] = [];
       if (step.kind === 'js') step.run();
       else {
         for (const phase of step.phases) {
-          const p0 = this.profile ? performance.now() : 0;
-          await this.pool.run(phase);
-          if (this.profile) phases.push(performance.now() - p0);
+          const p0 = performance.now();
+          await this.pool.run([phase]);
+          phases.push(performance.now() - p0);
         }
       }
-      if (this.profile) timings.push({ label: step.label, first: step.first, last: step.last, ms: performance.now() - t0, phases });
+      timings.push({ label: step.label, first: step.first, last: step.last, ms: performance.now() - t0, phases });
     }
-    if (this.profile) this.lastTimings = timings;
+    this.lastTimings = timings;
     return this.readOutputs(plan);
   }
 
   /**
-   * One worker needs no barrier between phases: consecutive SIMD steps go to it as one call list,
-   * so a batch's single-threaded engines make one round trip per image instead of one per phase
-   * (the main thread, busy with other images, would otherwise leave the worker waiting).
-   * The calls and their order are unchanged, so are the bits.
+   * Consecutive SIMD steps go to the workers as one run message, their phases separated by the
+   * workers' own barrier, so the main thread is not in the loop between phases (a round trip through
+   * it cost ~80 us per phase at 2 threads; the main thread of a batch, busy with other images, would
+   * leave the workers waiting longer). One worker needs no barrier at all: its phases are merged into
+   * one call list. Calls and their order are unchanged, so are the bits.
    */
-  private async runMerged(plan: Plan): Promise<void> {
-    let segments = this.merged.get(plan);
+  private async runSegments(plan: Plan): Promise<void> {
+    let segments = this.segments.get(plan);
     if (!segments) {
       segments = [];
-      let calls: Call[] = [];
+      let phases: Phase[] = [];
+      const flush = () => {
+        if (phases.length === 0) return;
+        segments!.push(this.threads === 1 ? [[phases.flatMap((phase) => phase.flat())]] : phases);
+        phases = [];
+      };
       for (const step of plan.steps) {
         if (step.kind === 'js') {
-          if (calls.length > 0) segments.push(calls);
-          calls = [];
+          flush();
           segments.push(step);
-        } else {
-          for (const phase of step.phases) for (const item of phase) calls.push(...item);
-        }
+        } else phases.push(...step.phases);
       }
-      if (calls.length > 0) segments.push(calls);
-      this.merged.set(plan, segments);
+      flush();
+      this.segments.set(plan, segments);
     }
     for (const segment of segments) {
-      if (Array.isArray(segment)) await this.pool.run([segment]);
+      if (Array.isArray(segment)) await this.pool.run(segment);
       else if (segment.kind === 'js') segment.run();
     }
   }

@@ -4,8 +4,15 @@ import { MAX_PAGES } from '../../wasm/loader.js';
 const PAGE = 65536;
 /** Bytes kept free at address 0 (null stays invalid, and the module has no static data). */
 const RESERVED = 65536;
-/** The running phase's work counter (an i32 in the reserved page; its own cache line): the next item to take. */
-export const WORK_COUNTER = 4096;
+/**
+ * The workers' barrier between the phases of one run message (in the reserved page: an i32 count of
+ * arrivals, and 64 bytes further the i32 generation the waiters watch), then one work counter per
+ * phase, each on its own cache line: the next item of that phase to take.
+ */
+export const BARRIER = 4096;
+export const WORK_COUNTERS = BARRIER + 128;
+/** Phases one run message may carry: as many counters as the reserved page holds. */
+export const MAX_PHASES_PER_RUN = Math.floor((RESERVED - WORK_COUNTERS) / 64);
 
 export class SharedHeap {
   readonly memory: WebAssembly.Memory;

@@ -21,12 +21,18 @@ export interface InitMessage {
   readonly tid: number;
 }
 
+/**
+ * Phases to run in order. Phase i's items are taken from the i32 counter at byte address
+ * `counters + 64 i` until none is left; between phases the `parties` workers that got the message
+ * meet at the barrier at `barrier` (see worker.ts), so no phase starts before the previous one ends.
+ */
 export interface RunMessage {
   readonly type: 'run';
   readonly id: number;
-  /** Items to take from the counter (an i32 at byte address `counter` of the shared memory) until none is left. */
-  readonly items: Phase;
-  readonly counter: number;
+  readonly phases: readonly Phase[];
+  readonly counters: number;
+  readonly barrier: number;
+  readonly parties: number;
 }
 
 export type ToWorker = InitMessage | RunMessage;

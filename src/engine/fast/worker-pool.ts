@@ -1,7 +1,7 @@
-// A fixed pool of worker threads sharing one WebAssembly.Memory; runs one phase (items the workers share) at a time.
+// A fixed pool of worker threads sharing one WebAssembly.Memory; runs phases (items the workers share) in order, one message per run.
 import { Worker } from 'node:worker_threads';
 import { CnnxError } from '../../errors.js';
-import { WORK_COUNTER } from './memory.js';
+import { BARRIER, MAX_PHASES_PER_RUN, WORK_COUNTERS } from './memory.js';
 import type { FromWorker, Phase, ToWorker } from './protocol.js';
 
 /**
@@ -65,19 +65,30 @@ export class WorkerPool {
     return new WorkerPool(workers, memory);
   }
 
-  /** Runs a phase's items on the workers (each takes the next item until none is left); resolves when all have finished. */
-  run(items: Phase): Promise<void> {
+  /**
+   * Runs phases in order on the workers (each takes the next item of a phase until none is left, then
+   * waits at a barrier for the others); resolves when the last phase has finished. One message per
+   * worker for the whole sequence: a round trip through the main thread per phase cost ~80 us.
+   */
+  async run(phases: readonly Phase[]): Promise<void> {
+    for (let i = 0; i < phases.length; i += MAX_PHASES_PER_RUN) await this.runChunk(phases.slice(i, i + MAX_PHASES_PER_RUN));
+  }
+
+  private runChunk(phases: readonly Phase[]): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the fast engine is closed'));
-    if (items.length === 0) return Promise.resolve();
+    const parties = Math.min(this.size, Math.max(0, ...phases.map((p) => p.length)));
+    if (parties === 0) return Promise.resolve();
     const id = this.nextId++;
-    const count = Math.min(this.size, items.length);
-    // No phase overlaps another (the engine awaits each), so one counter serves them all.
-    Atomics.store(new Int32Array(this.memory.buffer, WORK_COUNTER, 1), 0, 0);
-    // Workers are unref'd while idle (an open engine does not keep the process alive) and ref'd while a phase runs.
+    // No run overlaps another (the engine awaits each), so one set of counters serves them all.
+    const words = new Int32Array(this.memory.buffer);
+    for (let i = 0; i < phases.length; i++) Atomics.store(words, (WORK_COUNTERS >> 2) + i * 16, 0);
+    Atomics.store(words, BARRIER >> 2, 0);
+    // Workers are unref'd while idle (an open engine does not keep the process alive) and ref'd while a run is on.
     if (this.pending.size === 0) for (const w of this.workers) w.ref();
     return new Promise<void>((resolve, reject) => {
-      this.pending.set(id, { remaining: count, resolve, reject });
-      for (let t = 0; t < count; t++) this.workers[t].postMessage({ type: 'run', id, items, counter: WORK_COUNTER } satisfies ToWorker);
+      this.pending.set(id, { remaining: parties, resolve, reject });
+      const message: ToWorker = { type: 'run', id, phases, counters: WORK_COUNTERS, barrier: BARRIER, parties };
+      for (let t = 0; t < parties; t++) this.workers[t].postMessage(message);
     });
   }
 

@@ -1,35 +1,66 @@
-// Worker entry of the fast engine: instantiates the SIMD module on the shared memory once, then takes phase items from a shared counter.
+// Worker entry of the fast engine: instantiates the SIMD module on the shared memory once, then runs phases, taking items from shared counters and meeting the other workers at a barrier between phases.
 import { parentPort } from 'node:worker_threads';
-import { TID, type FromWorker, type ToWorker } from './protocol.js';
+import { TID, type FromWorker, type RunMessage, type ToWorker } from './protocol.js';
 
 type Exports = Record<string, (...args: number[]) => void>;
 
 let exports: Exports | undefined;
-let memory: WebAssembly.Memory | undefined;
+let words: Int32Array | undefined;
 let tid = 0;
 
 function post(message: FromWorker): void {
   parentPort!.postMessage(message);
 }
 
+/**
+ * Waits until all `parties` workers have arrived. The last to arrive resets the count and bumps the
+ * generation, which the others wait on (Atomics.wait: they sleep rather than spin, since a vCPU of this
+ * host's may be lent to a neighbour). The Atomics operations also order every store before the barrier
+ * ahead of every load after it.
+ */
+function barrier(at: number, parties: number): void {
+  const count = at >> 2;
+  const generation = count + 16;
+  const seen = Atomics.load(words!, generation);
+  if (Atomics.add(words!, count, 1) === parties - 1) {
+    Atomics.store(words!, count, 0);
+    Atomics.add(words!, generation, 1);
+    Atomics.notify(words!, generation);
+    return;
+  }
+  while (Atomics.load(words!, generation) === seen) Atomics.wait(words!, generation, seen);
+}
+
+function run(message: RunMessage): string | undefined {
+  // After a failure this worker keeps meeting the others at the barriers (they would wait for it
+  // forever otherwise) but runs nothing more; the engine rejects the run.
+  let error: string | undefined;
+  message.phases.forEach((items, p) => {
+    if (p > 0) barrier(message.barrier, message.parties);
+    const counter = (message.counters >> 2) + p * 16;
+    for (;;) {
+      const item = Atomics.add(words!, counter, 1);
+      if (item >= items.length) break;
+      if (error !== undefined) continue;
+      try {
+        for (const [name, ...args] of items[item]) exports![name](...args.map((a) => (a === TID ? tid : a)));
+      } catch (err) {
+        error = err instanceof Error ? err.message : String(err);
+      }
+    }
+  });
+  return error;
+}
+
 parentPort!.on('message', (message: ToWorker) => {
   if (message.type === 'init') {
     const instance = new WebAssembly.Instance(message.module, { env: { memory: message.memory } });
     exports = instance.exports as unknown as Exports;
-    memory = message.memory;
+    words = new Int32Array(message.memory.buffer);
     tid = message.tid;
     post({ type: 'ready' });
     return;
   }
-  try {
-    const counter = new Int32Array(memory!.buffer, message.counter, 1);
-    for (;;) {
-      const item = Atomics.add(counter, 0, 1);
-      if (item >= message.items.length) break;
-      for (const [name, ...args] of message.items[item]) exports![name](...args.map((a) => (a === TID ? tid : a)));
-    }
-    post({ type: 'done', id: message.id });
-  } catch (err) {
-    post({ type: 'error', id: message.id, message: err instanceof Error ? err.message : String(err) });
-  }
+  const error = run(message);
+  post(error === undefined ? { type: 'done', id: message.id } : { type: 'error', id: message.id, message: error });
 });
