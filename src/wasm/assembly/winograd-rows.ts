@@ -255,18 +255,29 @@ export function f32_winograd_rows_ukernel3(u: usize, v: usize, m: usize, n: i32,
  */
 function outputTransform(r: i32, m: usize, q0: i32, q1: i32, bias: usize, out: usize, ow: i32, act: i32, slope: f32, mode: i32, tileMode: i32): void {
   if (r == 3) {
-    if (act == ACT_RELU) outputLoop(3, m, q0, q1, bias, out, ow, ACT_RELU, slope, mode, tileMode);
-    else if (act == ACT_LEAKY) outputLoop(3, m, q0, q1, bias, out, ow, ACT_LEAKY, slope, mode, tileMode);
-    else outputLoop(3, m, q0, q1, bias, out, ow, ACT_NONE, slope, mode, tileMode);
+    if (act == ACT_RELU) outputLoop<F43, Relu>(m, q0, q1, bias, out, ow, slope, mode, tileMode);
+    else if (act == ACT_LEAKY) outputLoop<F43, Leaky>(m, q0, q1, bias, out, ow, slope, mode, tileMode);
+    else outputLoop<F43, NoAct>(m, q0, q1, bias, out, ow, slope, mode, tileMode);
   } else {
-    if (act == ACT_RELU) outputLoop(5, m, q0, q1, bias, out, ow, ACT_RELU, slope, mode, tileMode);
-    else if (act == ACT_LEAKY) outputLoop(5, m, q0, q1, bias, out, ow, ACT_LEAKY, slope, mode, tileMode);
-    else outputLoop(5, m, q0, q1, bias, out, ow, ACT_NONE, slope, mode, tileMode);
+    if (act == ACT_RELU) outputLoop<F45, Relu>(m, q0, q1, bias, out, ow, slope, mode, tileMode);
+    else if (act == ACT_LEAKY) outputLoop<F45, Leaky>(m, q0, q1, bias, out, ow, slope, mode, tileMode);
+    else outputLoop<F45, NoAct>(m, q0, q1, bias, out, ow, slope, mode, tileMode);
   }
 }
 
-/** outputTransform's loop for one kernel width r and activation act (constants once inlined). */
-@inline function outputLoop(r: i32, m: usize, q0: i32, q1: i32, bias: usize, out: usize, ow: i32, act: i32, slope: f32, mode: i32, tileMode: i32): void {
+// Type tags that make each (kernel width, activation) pair its own instance of outputLoop. As @inline
+// calls with constant arguments, Binaryen folded the six copies back into one loop that tested the
+// width and the activation for every group (seen in V8's code for W3's path).
+class F43 {}
+class F45 {}
+class NoAct {}
+class Relu {}
+class Leaky {}
+
+/** outputTransform's loop for one kernel width (K: F43 or F45) and activation (A), both fixed per instance. */
+function outputLoop<K, A>(m: usize, q0: i32, q1: i32, bias: usize, out: usize, ow: i32, slope: f32, mode: i32, tileMode: i32): void {
+  const r = idof<K>() == idof<F43>() ? 3 : 5;
+  const act = idof<A>() == idof<Relu>() ? ACT_RELU : idof<A>() == idof<Leaky>() ? ACT_LEAKY : ACT_NONE;
   const vb = v128.load32_splat(bias);
   const vslope = f32x4.splat(slope);
   const k8 = f32x4.splat(8);
