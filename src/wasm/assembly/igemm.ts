@@ -13,6 +13,19 @@ export const ACT_NONE: i32 = 0;
 export const ACT_RELU: i32 = 1;
 export const ACT_LEAKY: i32 = 2;
 
+// Type tags for the activation, so that a routine can be instantiated once per activation
+// (routine<Relu>(...)) with the code fixed at compile time: Binaryen folds @inline copies that differ
+// only in a constant argument back into one body that tests the code per value.
+export class NoAct {}
+export class Relu {}
+export class Leaky {}
+
+/** The activation code of tag A. */
+@inline
+export function actOf<A>(): i32 {
+  return idof<A>() == idof<Relu>() ? ACT_RELU : idof<A>() == idof<Leaky>() ? ACT_LEAKY : ACT_NONE;
+}
+
 @inline
 export function activate(v: v128, act: i32, vslope: v128): v128 {
   if (act == ACT_RELU) {

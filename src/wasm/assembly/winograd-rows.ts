@@ -12,7 +12,7 @@
 // at constant offsets from one pointer; the weights come packed in KH rotations, one per slot phase.
 // An output's summation order depends only on its global row and column (tiles anchored at column 0),
 // so bands and thread splits give identical bytes.
-import { activate, ACT_LEAKY, ACT_NONE, ACT_RELU, madd, PUT_ADD, PUT_MAX, PUT_STORE } from './igemm';
+import { activate, actOf, ACT_LEAKY, ACT_RELU, Leaky, madd, NoAct, PUT_ADD, PUT_MAX, PUT_STORE, Relu } from './igemm';
 import { zeroFloats } from './copy';
 import { btRow4, storeTail } from './f43';
 import { pool_rows_f32 } from './pool';
@@ -265,19 +265,16 @@ function outputTransform(r: i32, m: usize, q0: i32, q1: i32, bias: usize, out: u
   }
 }
 
-// Type tags that make each (kernel width, activation) pair its own instance of outputLoop. As @inline
-// calls with constant arguments, Binaryen folded the six copies back into one loop that tested the
-// width and the activation for every group (seen in V8's code for W3's path).
+// Kernel-width tags: with the activation's (igemm.ts), each (width, activation) pair is its own
+// instance of outputLoop. As @inline calls with constant arguments, Binaryen folded the six copies
+// back into one loop that tested the width and the activation for every group (seen in V8's code).
 class F43 {}
 class F45 {}
-class NoAct {}
-class Relu {}
-class Leaky {}
 
 /** outputTransform's loop for one kernel width (K: F43 or F45) and activation (A), both fixed per instance. */
 function outputLoop<K, A>(m: usize, q0: i32, q1: i32, bias: usize, out: usize, ow: i32, slope: f32, mode: i32, tileMode: i32): void {
   const r = idof<K>() == idof<F43>() ? 3 : 5;
-  const act = idof<A>() == idof<Relu>() ? ACT_RELU : idof<A>() == idof<Leaky>() ? ACT_LEAKY : ACT_NONE;
+  const act = actOf<A>();
   const vb = v128.load32_splat(bias);
   const vslope = f32x4.splat(slope);
   const k8 = f32x4.splat(8);

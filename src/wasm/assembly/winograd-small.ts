@@ -8,7 +8,7 @@
 // Tiles are anchored at output row 0 of the full map (outputRowTile in src/engine/tiles.ts), so an
 // output's bits depend only on its tile: bands and thread splits give identical bytes.
 import { copyFloats } from './copy';
-import { activate, ACT_RELU, madd } from './igemm';
+import { activate, actOf, ACT_LEAKY, ACT_RELU, Leaky, madd, NoAct, Relu } from './igemm';
 import { bt, btRow4, POOL_MAX_RELU, storePooled2, storePooled4, storeTileRows } from './f43';
 import { pool_rows_f32 } from './pool';
 
@@ -73,7 +73,7 @@ export function winograd_small_f32(d: usize, u0: i32, u1: i32, tid: i32): void {
     for (let u = u0; u < u1; u++) {
       const first = field(d, WS_ROW0) + u * per;
       if (first + per <= 0 || first >= rows) continue;
-      tileRow(d, u, v, scratch, rowsBuf, per * bpitch, bpitch, 0, per, tilePool);
+      tileRowAct(d, u, v, scratch, rowsBuf, per * bpitch, bpitch, 0, per, tilePool);
       for (let o = 0; o < oc; o++) {
         for (let j = max(0, -first); j < min(per, rows - first); j++) {
           copyFloats(out + (<usize>(o * outPlane + (first + j) * outPitch) << 2), rowsBuf + (<usize>((o * per + j) * bpitch) << 2), width);
@@ -85,7 +85,7 @@ export function winograd_small_f32(d: usize, u0: i32, u1: i32, tid: i32): void {
   // Other pools (kernel = stride, a multiple of the tile): a unit's conv rows into the row buffer, then pooled out.
   const rows = field(d, WS_ROWS);
   for (let u = u0; u < u1; u++) {
-    for (let tr = 0; tr < unit / s; tr++) tileRow(d, u * (unit / s) + tr, v, scratch, rowsBuf, plane, ow, tr * s, unit, 0);
+    for (let tr = 0; tr < unit / s; tr++) tileRowAct(d, u * (unit / s) + tr, v, scratch, rowsBuf, plane, ow, tr * s, unit, 0);
     const py0 = field(d, WS_ROW0) + u * (unit / pk);
     for (let j = 0; j < unit / pk; j++) {
       const py = py0 + j;
@@ -96,13 +96,22 @@ export function winograd_small_f32(d: usize, u0: i32, u1: i32, tid: i32): void {
   }
 }
 
+/** tileRow for the descriptor's activation. */
+function tileRowAct(d: usize, t: i32, v: usize, scratch: usize, out: usize, outPlane: i32, outPitch: i32, first: i32, limit: i32, pk: i32): void {
+  const act = field(d, WS_ACT);
+  if (act == ACT_RELU) tileRow<Relu>(d, t, v, scratch, out, outPlane, outPitch, first, limit, pk);
+  else if (act == ACT_LEAKY) tileRow<Leaky>(d, t, v, scratch, out, outPlane, outPitch, first, limit, pk);
+  else tileRow<NoAct>(d, t, v, scratch, out, outPlane, outPitch, first, limit, pk);
+}
+
 /**
  * Tile row t: for each group of 4 tiles, V of every channel into v ([C][36], lane i = tile i), then
- * per output channel the products summed over channels, the output transform, bias and activation,
- * stored as rows first.. of out (only rows in [0, limit) and columns < OW), or with pk = 2 / 4 pooled
- * (POOL's kind) into pooled rows first.. (columns < POOL_OW).
+ * per output channel the products summed over channels, the output transform, bias and activation A
+ * (one instance per activation, so it is not tested per value; see igemm.ts), stored as rows first..
+ * of out (only rows in [0, limit) and columns < OW), or with pk = 2 / 4 pooled (POOL's kind) into
+ * pooled rows first.. (columns < POOL_OW).
  */
-function tileRow(d: usize, t: i32, v: usize, scratch: usize, out: usize, outPlane: i32, outPitch: i32, first: i32, limit: i32, pk: i32): void {
+function tileRow<A>(d: usize, t: i32, v: usize, scratch: usize, out: usize, outPlane: i32, outPitch: i32, first: i32, limit: i32, pk: i32): void {
   const s = field(d, WS_S);
   const c = field(d, WS_C);
   const oc = field(d, WS_OC);
@@ -112,7 +121,7 @@ function tileRow(d: usize, t: i32, v: usize, scratch: usize, out: usize, outPlan
   const tq = field(d, WS_TQ);
   const w: usize = <usize>field(d, WS_W);
   const bias: usize = <usize>field(d, WS_BIAS);
-  const act = field(d, WS_ACT);
+  const act = actOf<A>();
   const vslope = f32x4.splat(reinterpret<f32>(field(d, WS_SLOPE)));
   const vdiv = f32x4.splat(reinterpret<f32>(field(d, WS_POOL_DIV)));
   const kind = field(d, WS_POOL) == 1 && act == ACT_RELU ? POOL_MAX_RELU : field(d, WS_POOL);
