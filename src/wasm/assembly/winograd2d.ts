@@ -9,7 +9,7 @@
 // a band run reads the whole tiles its rows fall in (neededRows in src/engine/band.ts), and any
 // split of tile rows or channel blocks between threads gives the same bytes.
 import { gemmPanels } from './gemm';
-import { activate, ACT_RELU } from './igemm';
+import { activate, actOf, ACT_LEAKY, ACT_RELU, Leaky, NoAct, Relu } from './igemm';
 import { bt, btRow4, POOL_MAX_RELU, storePooled2, storePooled4, storeTileRows } from './f43';
 
 export const W2_IN: i32 = 0; // padded input: channel 0, first padded row of tile row 0
@@ -80,7 +80,13 @@ export function winograd2d_f32(d: usize, t0: i32, t1: i32, b0: i32, b1: i32, tid
         gemmPanels(w + <usize>xi * wxi, c, v + <usize>xi * vxi, <usize>(c * 32), m + <usize>xi * mxi + (<usize>(b0 * 4 * vp) << 2), <usize>vp << 2, b1 - b0, n * cols);
       }
       const c1 = min(b1 * 4, field(d, W2_OC));
-      for (let oc = b0 * 4; oc < c1; oc++) outputTiles(d, t, n, x0, cols, oc, m + (<usize>(oc * vp) << 2), mxi, scratch);
+      const act = field(d, W2_ACT);
+      for (let oc = b0 * 4; oc < c1; oc++) {
+        const mc = m + (<usize>(oc * vp) << 2);
+        if (act == ACT_RELU) outputTiles<Relu>(d, t, n, x0, cols, oc, mc, mxi, scratch);
+        else if (act == ACT_LEAKY) outputTiles<Leaky>(d, t, n, x0, cols, oc, mc, mxi, scratch);
+        else outputTiles<NoAct>(d, t, n, x0, cols, oc, mc, mxi, scratch);
+      }
     }
   }
 }
@@ -142,15 +148,15 @@ function inputTiles(d: usize, t: i32, n: i32, x0: i32, cols: i32, ch: i32, vc: u
 
 /**
  * Output transform of channel oc (products at mc, xi planes mxi bytes apart) for tiles [x0, x0 + cols) of tile rows t..t+n-1:
- * A^T along x into scratch [6][4], A^T along y into scratch y [4 rows][4 cols] (+ bias, activation),
+ * A^T along x into scratch [6][4], A^T along y into scratch y [4 rows][4 cols] (+ bias, activation A: one instance per activation),
  * then stored as rows, or pooled (rows first, then columns, as pool_rows_f32 reduces) and stored.
  */
-function outputTiles(d: usize, t: i32, n: i32, x0: i32, cols: i32, oc: i32, mc: usize, mxi: usize, scratch: usize): void {
+function outputTiles<A>(d: usize, t: i32, n: i32, x0: i32, cols: i32, oc: i32, mc: usize, mxi: usize, scratch: usize): void {
   const ow = field(d, W2_OW);
   const row0 = field(d, W2_ROW0);
   const rows = field(d, W2_ROWS);
   const pitch = field(d, W2_OUT_PITCH);
-  const act = field(d, W2_ACT);
+  const act = actOf<A>();
   const vslope = f32x4.splat(reinterpret<f32>(field(d, W2_SLOPE)));
   const vb = v128.load32_splat(<usize>field(d, W2_BIAS) + (<usize>oc << 2));
   const pool = field(d, W2_POOL);
