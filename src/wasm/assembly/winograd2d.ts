@@ -58,8 +58,8 @@ export function winograd2d_f32(d: usize, t0: i32, t1: i32, b0: i32, b1: i32, tid
   const c = field(d, W2_C);
   const tp = field(d, W2_TP);
   const nr = field(d, W2_NR);
-  const ocb = field(d, W2_OCB);
   const tc = field(d, W2_TC);
+  const act = field(d, W2_ACT);
   const vp = nr * tc;
   const shared = field(d, W2_SHARED) != 0;
   const chunks = (tp + tc - 1) / tc;
@@ -80,7 +80,6 @@ export function winograd2d_f32(d: usize, t0: i32, t1: i32, b0: i32, b1: i32, tid
         gemmPanels(w + <usize>xi * wxi, c, v + <usize>xi * vxi, <usize>(c * 32), m + <usize>xi * mxi + (<usize>(b0 * 4 * vp) << 2), <usize>vp << 2, b1 - b0, n * cols);
       }
       const c1 = min(b1 * 4, field(d, W2_OC));
-      const act = field(d, W2_ACT);
       for (let oc = b0 * 4; oc < c1; oc++) {
         const mc = m + (<usize>(oc * vp) << 2);
         if (act == ACT_RELU) outputTiles<Relu>(d, t, n, x0, cols, oc, mc, mxi, scratch);
