@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe as group, expect, it } from 'vitest';
 import type { Engine } from '../../src/engine/engine.js';
-import { createFastEngine } from '../../src/engine/fast/index.js';
+import { createFastEngine, FastEngine } from '../../src/engine/fast/index.js';
 import { createReferenceEngine } from '../../src/engine/reference.js';
 import { tensor } from '../../src/engine/tensor.js';
 import { neededRows } from '../../src/engine/band.js';
@@ -31,9 +31,14 @@ afterAll(async () => {
 
 
 group('fast engine', () => {
-  it('detects SIMD; relaxed SIMD is reported, not required', () => {
+  it('detects SIMD; relaxed SIMD is reported, not required, and picks the fused-multiply-add build', async () => {
     expect(hasSimd()).toBe(true);
     expect(typeof hasRelaxedSimd()).toBe('boolean');
+    // vitest.config.ts runs these tests a second time under --experimental-wasm-relaxed-simd on Node 20.
+    if (process.execArgv.includes('--experimental-wasm-relaxed-simd')) expect(hasRelaxedSimd()).toBe(true);
+    const engine = await FastEngine.create(1);
+    expect(engine.fma).toBe(hasRelaxedSimd());
+    await engine.close();
   });
 
   it('matches the reference on random stacks (sizes around 4/8-pixel strips, all padding modes, pools)', async () => {
