@@ -11,7 +11,7 @@ import { TID, type Call, type Phase } from './protocol.js';
 
 // Descriptor fields: keep in step with src/wasm/assembly/winograd2d.ts (documented in src/wasm/README.md).
 const W2 = {
-  IN: 0, IN_PLANE: 1, IN_PITCH: 2, C: 3, W: 4, W_XI: 5, OCB: 6, OC: 7, BIAS: 8, TP: 9, NR: 10, V: 11, V_STRIDE: 12, M: 13, M_STRIDE: 14, OUT: 15, OUT_PLANE: 16, OUT_PITCH: 17, OW: 18, ROW0: 19, ROWS: 20, ACT: 21, SLOPE: 22, POOL: 23, PK: 24, POOL_DIV: 25, V_XI: 26, M_XI: 27, TC: 28, SHARED: 29, NT: 30, WORDS: 31,
+  IN: 0, IN_PLANE: 1, IN_PITCH: 2, C: 3, W: 4, W_XI: 5, OC: 6, BIAS: 7, TP: 8, NR: 9, V: 10, V_STRIDE: 11, M: 12, M_STRIDE: 13, OUT: 14, OUT_PLANE: 15, OUT_PITCH: 16, OW: 17, ROW0: 18, ROWS: 19, ACT: 20, SLOPE: 21, POOL: 22, PK: 23, POOL_DIV: 24, V_XI: 25, M_XI: 26, TC: 27, SHARED: 28, NT: 29, WORDS: 30,
 } as const;
 
 /** Tiles per chunk the planner aims for when U does not fit in L2: U is streamed once per chunk, so shorter chunks would make the GEMMs wait on memory. */
@@ -114,7 +114,6 @@ export function planWinograd2d(
     const d = new Int32Array(W2.WORDS);
     putGroupFields(d, W2, g, padded, icg, ocg, packed.groups[g], out, f);
     d[W2.W_XI] = blocks * icg * 16;
-    d[W2.OCB] = blocks;
     d[W2.TP] = tp;
     d[W2.NR] = nr;
     d[W2.V] = byRows ? vPtr : vPtr + g * vStride * units * chunks;

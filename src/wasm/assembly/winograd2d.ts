@@ -18,32 +18,31 @@ export const W2_IN_PITCH: i32 = 2; // floats per padded row (>= 4 TP + 2)
 export const W2_C: i32 = 3; // input channels (this group)
 export const W2_W: i32 = 4; // packed U: 36 panels [OCB][C][4]
 export const W2_W_XI: i32 = 5; // bytes between panels
-export const W2_OCB: i32 = 6; // output-channel blocks of 4
-export const W2_OC: i32 = 7; // output channels (this group)
-export const W2_BIAS: i32 = 8; // f32[4 * OCB]
-export const W2_TP: i32 = 9; // tiles per tile row, a multiple of 4 (tiles past the map's width are computed, never stored)
-export const W2_NR: i32 = 10; // tile rows per chunk (one chunk: input transform, 36 GEMMs, output transform)
-export const W2_V: i32 = 11; // per-thread V [36][NR * TP / 8 panels][C][8 tiles]
-export const W2_V_STRIDE: i32 = 12; // bytes per thread
-export const W2_M: i32 = 13; // per-thread M [36][4 OCB][NR * TP], then 1 KiB of transform scratch
-export const W2_M_STRIDE: i32 = 14; // bytes per thread
-export const W2_OUT: i32 = 15; // local output row 0, channel 0 (the pool's output when POOL != 0)
-export const W2_OUT_PLANE: i32 = 16; // floats
-export const W2_OUT_PITCH: i32 = 17; // floats
-export const W2_OW: i32 = 18; // output columns (pooled columns when POOL != 0)
-export const W2_ROW0: i32 = 19; // local output row of tile row 0's first output row (<= 0)
-export const W2_ROWS: i32 = 20; // local output rows stored: [0, ROWS)
-export const W2_ACT: i32 = 21;
-export const W2_SLOPE: i32 = 22; // f32 bits
-export const W2_POOL: i32 = 23; // 0 none, 1 max, 2 avg
-export const W2_PK: i32 = 24; // pool kernel = stride, both axes: 2 or 4
-export const W2_POOL_DIV: i32 = 25; // f32 bits: avg divisor
-export const W2_V_XI: i32 = 26; // bytes between V's 36 planes (an odd number of 64-byte lines, see the planner)
-export const W2_M_XI: i32 = 27; // bytes between M's 36 planes (likewise)
-export const W2_TC: i32 = 28; // tiles per chunk along x: TP for whole tile rows, fewer (a multiple of 4) to keep V, M and U in L2
-export const W2_SHARED: i32 = 29; // 1: V is transformed beforehand by winograd2d_input_f32, one V_STRIDE slot per chunk at V (see below)
-export const W2_NT: i32 = 30; // tile rows (what winograd2d_input_f32 covers)
-export const W2_WORDS: i32 = 31;
+export const W2_OC: i32 = 6; // output channels (this group); OCB (in W, BIAS, M): its ceil(OC / 4) blocks of 4
+export const W2_BIAS: i32 = 7; // f32[4 * OCB]
+export const W2_TP: i32 = 8; // tiles per tile row, a multiple of 4 (tiles past the map's width are computed, never stored)
+export const W2_NR: i32 = 9; // tile rows per chunk (one chunk: input transform, 36 GEMMs, output transform)
+export const W2_V: i32 = 10; // per-thread V [36][NR * TP / 8 panels][C][8 tiles]
+export const W2_V_STRIDE: i32 = 11; // bytes per thread
+export const W2_M: i32 = 12; // per-thread M [36][4 OCB][NR * TP], then 1 KiB of transform scratch
+export const W2_M_STRIDE: i32 = 13; // bytes per thread
+export const W2_OUT: i32 = 14; // local output row 0, channel 0 (the pool's output when POOL != 0)
+export const W2_OUT_PLANE: i32 = 15; // floats
+export const W2_OUT_PITCH: i32 = 16; // floats
+export const W2_OW: i32 = 17; // output columns (pooled columns when POOL != 0)
+export const W2_ROW0: i32 = 18; // local output row of tile row 0's first output row (<= 0)
+export const W2_ROWS: i32 = 19; // local output rows stored: [0, ROWS)
+export const W2_ACT: i32 = 20;
+export const W2_SLOPE: i32 = 21; // f32 bits
+export const W2_POOL: i32 = 22; // 0 none, 1 max, 2 avg
+export const W2_PK: i32 = 23; // pool kernel = stride, both axes: 2 or 4
+export const W2_POOL_DIV: i32 = 24; // f32 bits: avg divisor
+export const W2_V_XI: i32 = 25; // bytes between V's 36 planes (an odd number of 64-byte lines, see the planner)
+export const W2_M_XI: i32 = 26; // bytes between M's 36 planes (likewise)
+export const W2_TC: i32 = 27; // tiles per chunk along x: TP for whole tile rows, fewer (a multiple of 4) to keep V, M and U in L2
+export const W2_SHARED: i32 = 28; // 1: V is transformed beforehand by winograd2d_input_f32, one V_STRIDE slot per chunk at V (see below)
+export const W2_NT: i32 = 29; // tile rows (what winograd2d_input_f32 covers)
+export const W2_WORDS: i32 = 30;
 
 @inline function field(d: usize, i: i32): i32 {
   return load<i32>(d + (<usize>i << 2));
