@@ -12,7 +12,10 @@ export interface EngineOptions {
    * the outputs whose window holds them, as PyTorch does. Default true.
    */
   readonly winograd?: boolean;
-  /** false: the fast engine multiplies, then adds, even where the runtime could fuse them (see FastEngineOptions.fma). */
+  /**
+   * false: the fast engine multiplies, then adds, even where the runtime could fuse them (see
+   * FastEngineOptions.fma); true or absent: it fuses them where the runtime can (the CLI's --fma default).
+   */
   readonly fma?: boolean;
 }
 

@@ -41,5 +41,5 @@ export async function createFastEngine(options: FastEngineOptions = {}): Promise
   if (options.fma === true && !hasRelaxedSimd()) {
     return Promise.reject(new TypeError('options.fma: this Node.js does not validate relaxed SIMD (Node.js >= 22 does; Node 20 needs --experimental-wasm-relaxed-simd)'));
   }
-  return FastEngine.create(threads, options.algorithm ?? 'auto', options.fma ?? hasRelaxedSimd());
+  return FastEngine.create(threads, options.algorithm ?? 'auto', options.fma);
 }

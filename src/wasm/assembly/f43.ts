@@ -1,4 +1,5 @@
 // Lavin & Gray's F(4,3) input transform, and clipped stores of 4x4 output tiles (as rows, or 2x2 / 4x4 pooled), shared by the row-wise (winograd.ts) and 2-D (winograd2d.ts, winograd-small.ts) Winograd routines.
+import { ACT_RELU } from './igemm';
 
 /** B^T of one axis: (d0..d5) -> 6 values stored at o, o + step, ... (one arithmetic for rows, columns and both algorithms). */
 @inline export function bt(o: usize, step: usize, d0: v128, d1: v128, d2: v128, d3: v128, d4: v128, d5: v128): void {
@@ -68,6 +69,11 @@ export function storeTileRows(y: usize, out: usize, pitch: i32, first: i32, limi
  * NaN rule V8 emits as ~7 instructions per use.
  */
 export const POOL_MAX_RELU: i32 = 3;
+
+/** The kind storePooled2/4 take for a descriptor's POOL code after activation act. */
+@inline export function tilePoolKind(pool: i32, act: i32): i32 {
+  return pool == 1 && act == ACT_RELU ? POOL_MAX_RELU : pool;
+}
 
 @inline function pool2(kind: i32, a: v128, b: v128): v128 {
   return kind == 1 ? f32x4.max(a, b) : f32x4.add(a, b);

@@ -9,7 +9,7 @@
 // output's bits depend only on its tile: bands and thread splits give identical bytes.
 import { copyFloats } from './copy';
 import { activate, actOf, ACT_LEAKY, ACT_RELU, Leaky, madd, NoAct, Relu } from './igemm';
-import { bt, btRow4, POOL_MAX_RELU, storePooled2, storePooled4, storeTileRows } from './f43';
+import { bt, btRow4, storePooled2, storePooled4, storeTileRows, tilePoolKind } from './f43';
 import { pool_rows_f32 } from './pool';
 
 export const WS_IN: i32 = 0; // padded input: channel 0, first padded row of tile row 0
@@ -124,7 +124,7 @@ function tileRow<A>(d: usize, t: i32, v: usize, scratch: usize, out: usize, outP
   const act = actOf<A>();
   const vslope = f32x4.splat(reinterpret<f32>(field(d, WS_SLOPE)));
   const vdiv = f32x4.splat(reinterpret<f32>(field(d, WS_POOL_DIV)));
-  const kind = field(d, WS_POOL) == 1 && act == ACT_RELU ? POOL_MAX_RELU : field(d, WS_POOL);
+  const kind = tilePoolKind(field(d, WS_POOL), act);
   const src: usize = <usize>field(d, WS_IN) + (<usize>(t * s * pitch) << 2);
   const rowT = scratch; // [6][6] row transforms, then [6][4] A^T along x
   const y = scratch + 1024; // [4][4] outputs

@@ -10,7 +10,7 @@
 // split of tile rows or channel blocks between threads gives the same bytes.
 import { gemmPanels } from './gemm';
 import { activate, actOf, ACT_LEAKY, ACT_RELU, Leaky, NoAct, Relu } from './igemm';
-import { bt, btRow4, POOL_MAX_RELU, storePooled2, storePooled4, storeTileRows } from './f43';
+import { bt, btRow4, storePooled2, storePooled4, storeTileRows, tilePoolKind } from './f43';
 
 export const W2_IN: i32 = 0; // padded input: channel 0, first padded row of tile row 0
 export const W2_IN_PLANE: i32 = 1; // floats per padded channel
@@ -158,7 +158,7 @@ function outputTiles<A>(d: usize, t: i32, n: i32, x0: i32, cols: i32, oc: i32, m
   const vslope = f32x4.splat(reinterpret<f32>(field(d, W2_SLOPE)));
   const vb = v128.load32_splat(<usize>field(d, W2_BIAS) + (<usize>oc << 2));
   const pool = field(d, W2_POOL);
-  const kind = pool == 1 && act == ACT_RELU ? POOL_MAX_RELU : pool;
+  const kind = tilePoolKind(pool, act);
   const pk = field(d, W2_PK);
   const per = pool == 0 ? 4 : 4 / pk; // output rows per tile row
   const out: usize = <usize>field(d, W2_OUT) + (<usize>(oc * field(d, W2_OUT_PLANE)) << 2);
