@@ -44,10 +44,10 @@ export function planWinogradRows(
   const padded = planPad(arena, threads, layer, prev, iy0, iy1 - iy0, Math.max(prev.width + pad.left + pad.right, 16 * tq + 4), i);
   const icg = layer.inChannels / layer.groups;
   const ocg = packed.ocPerGroup;
-  // Ring [TQ][steps padded to chunks of 5][8 points] x 16 bytes, products M [TQ][8] x 16 bytes.
+  // Ring [TQ][steps padded to chunks of 5][8 points] x 16 bytes, products M [2 output channels][TQ][8] x 16 bytes.
   const ringBytes = tq * Math.ceil((icg * kh) / 5) * 640;
   const rowsBytes = pool ? (ocg * (tq * 16 + 16) + ow + 16) * 4 : 0;
-  const scratchStride = align(128 + ringBytes + tq * 128 + rowsBytes + 256, 64);
+  const scratchStride = align(128 + ringBytes + tq * 256 + rowsBytes + 256, 64);
   const scratch = arena.alloc(scratchStride * threads);
   const descs: number[] = [];
   for (let g = 0; g < layer.groups; g++) {

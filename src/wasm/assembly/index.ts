@@ -7,5 +7,5 @@ export { winograd_input_f32, winograd_output_f32 } from './winograd';
 export { depthwise_f32 } from './depthwise';
 export { winograd2d_f32, winograd2d_input_f32 } from './winograd2d';
 export { winograd_small_f32 } from './winograd-small';
-export { winograd_rows_f32, f32_winograd_rows_ukernel } from './winograd-rows';
+export { winograd_rows_f32 } from './winograd-rows';
 export { f32_gemm_ukernel_4x8, f32_gemm_ukernel_4x4 } from './gemm';
