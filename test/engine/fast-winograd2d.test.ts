@@ -3,6 +3,7 @@
 // bit-identical across threads 1/2/3 and band splits cut inside tiles.
 import { describe as group, expect, it } from 'vitest';
 import { neededRows } from '../../src/engine/band.js';
+import { evenChunk } from '../../src/engine/fast/plan-winograd2d.js';
 import { createReferenceEngine } from '../../src/engine/reference.js';
 import type { Shape } from '../../src/engine/tensor.js';
 import type { Layer } from '../../src/spec/types.js';
@@ -71,6 +72,22 @@ group('fast engine: 2-D Winograd F(4x4,3x3)', () => {
     expect(sameBytes(outs[1].data, outs[0].data) && sameBytes(outs[2].data, outs[0].data)).toBe(true);
     expect(await bandMatchesWhole(engines.get(2)!, c, 1, outs[0].data, band)).toBe(true);
   }
+
+  it('cuts wide tile rows into chunks of a multiple of 8 tiles, the fewest that fit and as equal as that allows', () => {
+    expect(evenChunk(64, 44)).toBe(32); // W1's 32 -> 64 at 256 wide: 32 + 32, not 44 + 20
+    expect(evenChunk(28, 16)).toBe(16);
+    expect(evenChunk(100, 40)).toBe(40);
+    expect(evenChunk(64, 12)).toBe(8); // 11 tiles per chunk rounds up past the fit: chunks of 8
+    for (let tp = 8; tp <= 200; tp += 4) {
+      for (let fit = 8; fit < tp; fit += 4) {
+        const tc = evenChunk(tp, fit);
+        expect(tc % 8, `${tp} ${fit}`).toBe(0);
+        expect(tc, `${tp} ${fit}`).toBeLessThanOrEqual(fit);
+        // No more chunks than the largest multiple of 8 within the fit would make.
+        expect(Math.ceil(tp / tc), `${tp} ${fit}`).toBeLessThanOrEqual(Math.ceil(tp / (Math.floor(fit / 8) * 8)));
+      }
+    }
+  });
 
   it('splits wide tile rows into column chunks that keep U, V and M in L2 (64 -> 64 channels, 97 wide: chunks of 16 + 12 tiles), bit-identical across threads and bands', async () => {
     await checkConvRelu(64, 64, 11, 97, { start: 5, end: 11 });
