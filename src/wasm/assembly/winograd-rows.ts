@@ -201,7 +201,7 @@ class Add {}
  * packing pairs points) stay in registers while the loop runs along the row, one group per
  * iteration, and each V vector is loaded once for both. V of a group: 5 steps 128 bytes apart from v
  * (groups gb bytes apart); M: 128 bytes per group. One channel at a time loaded every V vector once
- * per channel, and that bounded W3 (1 thread 1.17x, 2 threads 1.15x faster paired).
+ * per channel, and that bounded W3 (pairs: 1 thread 1.18-1.20x, 2 threads 1.11-1.16x faster, paired).
  */
 function pairKernel<S, F>(u: usize, u2: usize, v: usize, m: usize, m2: usize, n: i32, gb: i32): void {
   const five = idof<S>() == idof<Five>();
