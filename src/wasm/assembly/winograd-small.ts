@@ -9,7 +9,7 @@
 // output's bits depend only on its tile: bands and thread splits give identical bytes.
 import { copyFloats } from './copy';
 import { activate, actOf, ACT_LEAKY, ACT_RELU, Leaky, madd, NoAct, Relu } from './igemm';
-import { bt, btRow4, storePooled2, storePooled4, storeTileRows, tilePoolKind } from './f43';
+import { bt, btRow4, quadruple, storePooled2, storePooled4, storeTileRows, tilePoolKind } from './f43';
 import { pool_rows_f32 } from './pool';
 
 export const WS_IN: i32 = 0; // padded input: channel 0, first padded row of tile row 0
@@ -181,8 +181,8 @@ function tileRow<A>(d: usize, t: i32, v: usize, scratch: usize, out: usize, outP
   const s12 = f32x4.add(m1, m2), d12 = f32x4.sub(m1, m2);
   const s34 = f32x4.add(m3, m4), d34 = f32x4.sub(m3, m4);
   v128.store(o, f32x4.add(f32x4.add(m0, s12), s34));
-  v128.store(o, f32x4.add(d12, f32x4.mul(f32x4.splat(2), d34)), 16);
-  v128.store(o, f32x4.add(s12, f32x4.mul(f32x4.splat(4), s34)), 32);
+  v128.store(o, f32x4.add(d12, f32x4.add(d34, d34)), 16);
+  v128.store(o, f32x4.add(s12, quadruple(s34)), 32);
   v128.store(o, f32x4.add(f32x4.add(d12, f32x4.mul(f32x4.splat(8), d34)), m5), 48);
 }
 
@@ -191,7 +191,7 @@ function tileRow<A>(d: usize, t: i32, v: usize, scratch: usize, out: usize, outP
   const s12 = f32x4.add(m1, m2), d12 = f32x4.sub(m1, m2);
   const s34 = f32x4.add(m3, m4), d34 = f32x4.sub(m3, m4);
   v128.store(o, activate(f32x4.add(f32x4.add(f32x4.add(m0, s12), s34), vb), act, vslope));
-  v128.store(o, activate(f32x4.add(f32x4.add(d12, f32x4.mul(f32x4.splat(2), d34)), vb), act, vslope), 64);
-  v128.store(o, activate(f32x4.add(f32x4.add(s12, f32x4.mul(f32x4.splat(4), s34)), vb), act, vslope), 128);
+  v128.store(o, activate(f32x4.add(f32x4.add(d12, f32x4.add(d34, d34)), vb), act, vslope), 64);
+  v128.store(o, activate(f32x4.add(f32x4.add(s12, quadruple(s34)), vb), act, vslope), 128);
   v128.store(o, activate(f32x4.add(f32x4.add(f32x4.add(d12, f32x4.mul(f32x4.splat(8), d34)), m5), vb), act, vslope), 192);
 }

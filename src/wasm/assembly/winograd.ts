@@ -5,7 +5,7 @@
 //   y = A^T (sum over (ic, ky) of U * V), 6 multiplies per 4 outputs instead of 12.
 // B^T, G and A^T are Lavin & Gray's F(4,3) matrices (points 0, +-1, +-2, inf).
 import { activate } from './igemm';
-import { btRow4, storeTail } from './f43';
+import { btRow4, quadruple, storeTail } from './f43';
 
 export const WI_SRC: i32 = 0; // padded input, channel 0 row 0
 export const WI_SRC_PLANE: i32 = 1; // floats per padded channel
@@ -69,7 +69,7 @@ export function winograd_input_f32(d: usize, i0: i32, i1: i32): void {
  */
 export function winograd_output_f32(m: usize, channels: i32, mchan: i32, mplane: i32, tiles: i32, ow: i32, bias: usize, out: usize, plane: i32, act: i32, slope: f32): void {
   const xi = <usize>mplane << 2;
-  const v2 = f32x4.splat(2), v4 = f32x4.splat(4), v8 = f32x4.splat(8);
+  const v8 = f32x4.splat(8);
   const vslope = f32x4.splat(slope);
   for (let c = 0; c < channels; c++) {
     const vb = v128.load32_splat(bias + (<usize>c << 2));
@@ -82,8 +82,8 @@ export function winograd_output_f32(m: usize, channels: i32, mchan: i32, mplane:
       const s12 = f32x4.add(m1, m2), d12 = f32x4.sub(m1, m2);
       const s34 = f32x4.add(m3, m4), d34 = f32x4.sub(m3, m4);
       const y0 = activate(f32x4.add(f32x4.add(f32x4.add(m0, s12), s34), vb), act, vslope);
-      const y1 = activate(f32x4.add(f32x4.add(d12, f32x4.mul(v2, d34)), vb), act, vslope);
-      const y2 = activate(f32x4.add(f32x4.add(s12, f32x4.mul(v4, s34)), vb), act, vslope);
+      const y1 = activate(f32x4.add(f32x4.add(d12, f32x4.add(d34, d34)), vb), act, vslope);
+      const y2 = activate(f32x4.add(f32x4.add(s12, quadruple(s34)), vb), act, vslope);
       const y3 = activate(f32x4.add(f32x4.add(f32x4.add(d12, f32x4.mul(v8, d34)), m5), vb), act, vslope);
       // Transpose: lane i of yj is output 4(t + i) + j.
       const a0 = v128.shuffle<f32>(y0, y1, 0, 4, 1, 5);
