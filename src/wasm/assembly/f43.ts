@@ -1,4 +1,4 @@
-// Lavin & Gray's F(4,3) input transform, and clipped stores of 4x4 output tiles (as rows, or 2x2 / 4x4 pooled), shared by the row-wise (winograd.ts) and 2-D (winograd2d.ts, winograd-small.ts) Winograd routines.
+// Lavin & Gray's F(4,3) input and output transforms, and clipped stores of 4x4 output tiles (as rows, or 2x2 / 4x4 pooled), shared by the row-wise (winograd.ts) and 2-D (winograd2d.ts, winograd-small.ts) Winograd routines.
 import { ACT_RELU } from './igemm';
 
 /** B^T of one axis: (d0..d5) -> 6 values stored at o, o + step, ... (one arithmetic for rows, columns and both algorithms). */
@@ -33,7 +33,6 @@ import { ACT_RELU } from './igemm';
   bt(o, step, d0, d1, d2, d3, d4, d5);
 }
 
-/** Stores the first n lanes of v at p (all 4 when n >= 4, none when n <= 0). */
 /**
  * 4 x: two doublings, exact like the multiply, and without the splat constant that V8 keeps in a
  * register or reloads from the stack in every A^T (the 2 x is one doubling where it is used).
@@ -43,6 +42,17 @@ import { ACT_RELU } from './igemm';
   return f32x4.add(d, d);
 }
 
+/** A^T along one axis: (m0..m5) -> 4 values stored at o, o + step, ... (the 2-D routines' output transforms, both axes). */
+@inline export function at(o: usize, step: usize, m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128): void {
+  const s12 = f32x4.add(m1, m2), d12 = f32x4.sub(m1, m2);
+  const s34 = f32x4.add(m3, m4), d34 = f32x4.sub(m3, m4);
+  v128.store(o, f32x4.add(f32x4.add(m0, s12), s34));
+  v128.store(o + step, f32x4.add(d12, f32x4.add(d34, d34)));
+  v128.store(o + 2 * step, f32x4.add(s12, quadruple(s34)));
+  v128.store(o + 3 * step, f32x4.add(f32x4.add(d12, f32x4.mul(f32x4.splat(8), d34)), m5));
+}
+
+/** Stores the first n lanes of v at p (all 4 when n >= 4, none when n <= 0). */
 @inline export function storeTail(p: usize, v: v128, n: i32): void {
   if (n >= 4) v128.store(p, v);
   else if (n > 0) {

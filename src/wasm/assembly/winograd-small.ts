@@ -9,7 +9,7 @@
 // output's bits depend only on its tile: bands and thread splits give identical bytes.
 import { copyFloats } from './copy';
 import { activate, actOf, ACT_LEAKY, ACT_RELU, Leaky, madd, NoAct, Relu } from './igemm';
-import { bt, btRow4, quadruple, storePooled2, storePooled4, storeTileRows, tilePoolKind } from './f43';
+import { at, bt, btRow4, quadruple, storePooled2, storePooled4, storeTileRows, tilePoolKind } from './f43';
 import { pool_rows_f32 } from './pool';
 
 export const WS_IN: i32 = 0; // padded input: channel 0, first padded row of tile row 0
@@ -161,7 +161,7 @@ function tileRow<A>(d: usize, t: i32, v: usize, scratch: usize, out: usize, outP
           m4 = madd(v128.load32_splat(uc, 16), v128.load(vc, 64), m4);
           m5 = madd(v128.load32_splat(uc, 20), v128.load(vc, 80), m5);
         }
-        atx(rowT + <usize>i * 64, m0, m1, m2, m3, m4, m5);
+        at(rowT + <usize>i * 64, 16, m0, m1, m2, m3, m4, m5);
       }
       const vb = v128.load32_splat(bias + (<usize>o << 2));
       for (let x = 0; x < 4; x++) {
@@ -174,16 +174,6 @@ function tileRow<A>(d: usize, t: i32, v: usize, scratch: usize, out: usize, outP
       else storePooled4(y, kind, vdiv, oo, first, limit, outPitch, q * 4, field(d, WS_POOL_OW));
     }
   }
-}
-
-/** A^T along x: 4 values stored 16 bytes apart from o. */
-@inline function atx(o: usize, m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128): void {
-  const s12 = f32x4.add(m1, m2), d12 = f32x4.sub(m1, m2);
-  const s34 = f32x4.add(m3, m4), d34 = f32x4.sub(m3, m4);
-  v128.store(o, f32x4.add(f32x4.add(m0, s12), s34));
-  v128.store(o, f32x4.add(d12, f32x4.add(d34, d34)), 16);
-  v128.store(o, f32x4.add(s12, quadruple(s34)), 32);
-  v128.store(o, f32x4.add(f32x4.add(d12, f32x4.mul(f32x4.splat(8), d34)), m5), 48);
 }
 
 /** A^T along y, + bias, activation: output rows 64 bytes apart from o. */

@@ -10,7 +10,7 @@
 // split of tile rows or channel blocks between threads gives the same bytes.
 import { gemmPanels } from './gemm';
 import { activate, actOf, ACT_LEAKY, ACT_RELU, Leaky, NoAct, Relu } from './igemm';
-import { bt, btRow4, quadruple, storePooled2, storePooled4, storeTileRows, tilePoolKind } from './f43';
+import { at, bt, btRow4, storePooled2, storePooled4, storeTileRows, tilePoolKind } from './f43';
 
 export const W2_IN: i32 = 0; // padded input: channel 0, first padded row of tile row 0
 export const W2_IN_PLANE: i32 = 1; // floats per padded channel
@@ -132,16 +132,6 @@ function inputTiles(d: usize, t: i32, n: i32, x0: i32, cols: i32, ch: i32, vc: u
       }
     }
   }
-}
-
-/** A^T along one axis: (m0..m5) -> 4 values stored at o, o + step, ... */
-@inline function at(o: usize, step: usize, m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128): void {
-  const s12 = f32x4.add(m1, m2), d12 = f32x4.sub(m1, m2);
-  const s34 = f32x4.add(m3, m4), d34 = f32x4.sub(m3, m4);
-  v128.store(o, f32x4.add(f32x4.add(m0, s12), s34));
-  v128.store(o + step, f32x4.add(d12, f32x4.add(d34, d34)));
-  v128.store(o + 2 * step, f32x4.add(s12, quadruple(s34)));
-  v128.store(o + 3 * step, f32x4.add(f32x4.add(d12, f32x4.mul(f32x4.splat(8), d34)), m5));
 }
 
 /**
