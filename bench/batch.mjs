@@ -93,10 +93,10 @@ async function makePhotoFolder(dir, n, size, sharp) {
 
 /** The engine alone on decoded images: images/s, median of 3 timed windows. */
 async function singleRate(specFile, photos, engineKind, seconds) {
-  const { loadNetwork } = await import(dist('spec/load.js'));
+  const { loadNetwork } = await import(dist('network/load.js'));
   const { createEngine } = await import(dist('engine/create.js'));
   const { readInput } = await import(dist('io/image.js'));
-  const { runNetwork, selectLayers } = await import(dist('network.js'));
+  const { runNetwork, selectLayers } = await import(dist('network/run.js'));
   const net = await loadNetwork(specFile);
   const indices = selectLayers(net, []);
   const files = (await listFiles(photos)).slice(0, 8);

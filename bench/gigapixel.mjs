@@ -48,7 +48,7 @@ async function makeImage(dir, side) {
 // ---------------------------------------------------------------- child: one measured run
 
 async function child([mode, image, out, maxMemory, engineKind, threads]) {
-  const { loadNetwork } = await import(dist('spec/load.js'));
+  const { loadNetwork } = await import(dist('network/load.js'));
   const { createEngine } = await import(dist('engine/create.js'));
   const net = await loadNetwork(SPEC);
   const engine = await createEngine({ kind: engineKind, threads: Number(threads) });
@@ -57,7 +57,7 @@ async function child([mode, image, out, maxMemory, engineKind, threads]) {
   let info = {};
   if (mode === 'whole') {
     const { readInput } = await import(dist('io/image.js'));
-    const { runNetwork } = await import(dist('network.js'));
+    const { runNetwork } = await import(dist('network/run.js'));
     const { encodeNpy } = await import(dist('io/npy.js'));
     const { writeFileAtomic } = await import(dist('io/atomic.js'));
     const input = await readInput(image, path.basename(image), net.input, { maxPixels: 0 });
@@ -83,10 +83,10 @@ async function child([mode, image, out, maxMemory, engineKind, threads]) {
 async function cropCheck(image, streamedNpy, dir, opts) {
   const { default: sharp } = await import('sharp');
   const { openSync, readSync, closeSync } = await import('node:fs');
-  const { loadNetwork } = await import(dist('spec/load.js'));
+  const { loadNetwork } = await import(dist('network/load.js'));
   const { createEngine } = await import(dist('engine/create.js'));
   const { readInput } = await import(dist('io/image.js'));
-  const { runNetwork } = await import(dist('network.js'));
+  const { runNetwork } = await import(dist('network/run.js'));
   const { npyDataOffset } = await import(dist('io/npy.js'));
   const meta = await sharp(image).metadata();
   const top = Math.floor(meta.height / 2 / 4) * 4;

@@ -1,14 +1,14 @@
 // The cnnx library: everything the CLI does, as functions. The CLI (src/cli/) is a thin client of these.
 export { CnnxError, EXIT } from './errors.js';
-export type { Network, Layer, LayerType, InputSpec, Pair, Pads, PaddingMode } from './spec/types.js';
-export { loadNetwork, parseNetwork, type SpecOrigin } from './spec/load.js';
-export { inferShapes } from './spec/shapes.js';
+export type { Network, Layer, LayerType, InputSpec, Pair, Pads, PaddingMode } from './network/types.js';
+export { loadNetwork, parseNetwork, type SpecOrigin } from './network/load.js';
+export { inferShapes } from './network/shapes.js';
 export type { Tensor, Shape } from './engine/tensor.js';
 export { tensor } from './engine/tensor.js';
 export type { Engine, EngineKind } from './engine/engine.js';
 export type { Band, RowRange } from './engine/band.js';
 export { createEngine, type EngineOptions } from './engine/create.js';
-export { runNetwork, selectLayers, layerLabel, type LayerOutput } from './network.js';
+export { runNetwork, selectLayers, layerLabel, type LayerOutput } from './network/run.js';
 export { readInput, type DecodeOptions } from './io/image.js';
 export { parseNpy, readNpyFile, encodeNpy, npyHeader } from './io/npy.js';
 export { parseSafetensors, readSafetensorsFile, encodeSafetensors } from './io/safetensors.js';

@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { tensor, type Tensor } from '../engine/tensor.js';
 import { CnnxError } from '../errors.js';
 import { readInput } from '../io/image.js';
-import type { InputSpec } from '../spec/types.js';
+import type { InputSpec } from '../network/types.js';
 import type { DecodeReply, DecodeRequest } from './decode-protocol.js';
 
 /** The compiled worker; the pool only runs from dist/ (the CLI), like the fast engine's workers. */

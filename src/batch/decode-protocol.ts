@@ -1,5 +1,5 @@
 // Messages between the batch's decode pool and its worker threads.
-import type { InputSpec } from '../spec/types.js';
+import type { InputSpec } from '../network/types.js';
 
 export interface DecodeRequest {
   readonly id: number;

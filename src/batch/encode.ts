@@ -2,8 +2,8 @@
 import type { Tensor } from '../engine/tensor.js';
 import { encodeNpyChunks } from '../io/npy.js';
 import { encodeSafetensors } from '../io/safetensors.js';
-import type { LayerOutput } from '../network.js';
-import type { Network } from '../spec/types.js';
+import type { LayerOutput } from '../network/run.js';
+import type { Network } from '../network/types.js';
 import { renderPicture, type PictureOptions } from './picture.js';
 import type { BatchFormat } from './plan.js';
 

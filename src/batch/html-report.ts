@@ -4,10 +4,10 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { formatShape, type Tensor } from '../engine/tensor.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import type { LayerOutput } from '../network.js';
+import type { LayerOutput } from '../network/run.js';
 import { renderGrid } from '../render/grid.js';
-import { writeReport } from '../render/report.js';
-import type { Network } from '../spec/types.js';
+import { writeReport } from '../render/html-page.js';
+import type { Network } from '../network/types.js';
 import { inputPixels, type PictureOptions } from './picture.js';
 
 async function colourPicture(input: Tensor): Promise<Buffer> {

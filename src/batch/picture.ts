@@ -1,12 +1,12 @@
 // The PNG side of an output: a labelled channel grid, or an overlay of the map on its input, with the --scale/--cmap/--sort/--grid choices.
 import { summarize } from '../cli/inspect.js';
 import type { Tensor } from '../engine/tensor.js';
-import type { LayerOutput } from '../network.js';
+import type { LayerOutput } from '../network/run.js';
 import type { ColormapName } from '../render/colormap.js';
 import { renderGrid } from '../render/grid.js';
 import { renderOverlay, stretchAlignment, type Alignment, type OverlayInput } from '../render/overlay.js';
 import { normalize } from '../render/scale.js';
-import type { Network } from '../spec/types.js';
+import type { Network } from '../network/types.js';
 
 export interface PictureOptions {
   /** --scale: channel (default), global, none or pLOW-pHIGH. */

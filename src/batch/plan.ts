@@ -2,7 +2,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CnnxError, EXIT } from '../errors.js';
-import type { Network } from '../spec/types.js';
+import type { Network } from '../network/types.js';
 import { mapLimit } from './limit.js';
 import type { InputItem } from './walk.js';
 

@@ -1,6 +1,6 @@
 // What a batch shows on stderr: an ora progress line on terminals, per-file lines with --verbose, errors, and one summary line.
 import ora, { type Ora } from 'ora';
-import type { ItemRecord } from './report.js';
+import type { ItemRecord } from './run-log.js';
 
 export interface ProgressOptions {
   /** Images to compute (already-done ones excluded), for done/total and the ETA. */

@@ -3,7 +3,7 @@ import type { Engine } from '../engine/engine.js';
 import type { Shape } from '../engine/tensor.js';
 import { isNpy } from '../io/image.js';
 import { readHead } from '../io/read-file.js';
-import type { Network } from '../spec/types.js';
+import type { Network } from '../network/types.js';
 import { inputError } from '../errors.js';
 import { applyStreamed, formatBytes, probeImage, shouldStream } from '../stream/index.js';
 import type { BatchFormat, PlannedItem } from './plan.js';

@@ -5,7 +5,7 @@ import { configureSharpForBatch, decodeThreads, defaultJobs } from '../batch/con
 import { inlineDecoder, workerDecoder } from '../batch/decode-pool.js';
 import { checkCollisions, chooseDestination, formatOfName, partitionExisting, planOutputs, type BatchFormat, type PlannedItem } from '../batch/plan.js';
 import { Progress } from '../batch/progress.js';
-import { NO_REPORT, openReport, outputField, type ItemRecord } from '../batch/report.js';
+import { NO_REPORT, openReport, outputField, type ItemRecord } from '../batch/run-log.js';
 import { Batch } from '../batch/run.js';
 import type { Shard } from '../batch/shard.js';
 import { exitCodeFor, trapSignals } from '../batch/signals.js';
@@ -13,9 +13,9 @@ import { checkStdoutForBinary, readStdin } from '../batch/stdio.js';
 import { createEnginePool } from '../batch/engine-pool.js';
 import type { EngineKind } from '../engine/engine.js';
 import { CnnxError, EXIT } from '../errors.js';
-import { selectLayers } from '../network.js';
+import { selectLayers } from '../network/run.js';
 import type { ColormapName } from '../render/colormap.js';
-import { loadNetwork } from '../spec/load.js';
+import { loadNetwork } from '../network/load.js';
 import { defaultMaxMemory, parseMemorySize } from '../stream/index.js';
 import { applyShard, gatherInputs, type GatheredInputs } from './inputs.js';
 

@@ -2,7 +2,7 @@
 import { CnnxError } from '../errors.js';
 import { exportOnnx } from '../export/onnx.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import type { Network } from '../spec/types.js';
+import type { Network } from '../network/types.js';
 
 export interface ExportOnnxCommandOptions {
   /** Path of the .onnx file to write (replaced if it exists; its folder is created). */

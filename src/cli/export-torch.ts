@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { CnnxError } from '../errors.js';
 import { exportTorch } from '../export/torch.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { loadNetwork, parseJson } from '../spec/load.js';
+import { loadNetwork, parseJson } from '../network/load.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 

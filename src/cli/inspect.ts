@@ -2,8 +2,8 @@
 import { layerDef } from '../layers/index.js';
 import { formatShape, type Shape } from '../engine/tensor.js';
 import { layerPlace, layerWarnings, type LayerWarning } from '../inspect/warnings.js';
-import { inferShapes } from '../spec/shapes.js';
-import type { Network } from '../spec/types.js';
+import { inferShapes } from '../network/shapes.js';
+import type { Network } from '../network/types.js';
 
 export interface LayerSummary {
   readonly index: number;

@@ -2,7 +2,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { createRequire } from 'node:module';
 import { EXIT } from '../errors.js';
-import { loadNetwork } from '../spec/load.js';
+import { loadNetwork } from '../network/load.js';
 import { parseShard } from '../batch/shard.js';
 import { applyCommand } from './apply.js';
 import { formatSummary, summarize } from './inspect.js';
@@ -12,7 +12,7 @@ import { exportTorchCommand } from './export-torch.js';
 import { DEFAULT_ATOL, DEFAULT_RTOL, verifyCommand } from './verify.js';
 import { parsePixel, whereCommand } from './where.js';
 import { parseGrid } from '../render/grid.js';
-import { reportError } from './report.js';
+import { reportError } from './print-error.js';
 import { quittingAtOnce } from '../batch/signals.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -152,7 +152,7 @@ Exit codes: 0 ok, 1 some inputs failed, 2 usage or spec error, 130/143 interrupt
 
   program
     .command('verify')
-    .description('run the network and compare a layer with an expected .npy from another framework; exit 0 pass, 1 fail, 2 usage/spec/unreadable file')
+    .description('run the network and compare a layer with an expected .npy from another framework; exit 0 pass, 1 fail, 2 usage/network/unreadable file')
     .argument('<net>', 'network spec (.json)')
     .argument('<input>', 'image or .npy input')
     .requiredOption('--against <expected.npy>', 'expected output, (C, H, W) or (1, C, H, W) float')

@@ -6,8 +6,8 @@ import { CnnxError, EXIT } from '../errors.js';
 import { readInput } from '../io/image.js';
 import { readNpyFile, type NpyArray } from '../io/npy.js';
 import { layerPlace } from '../inspect/warnings.js';
-import { runNetwork, selectLayers } from '../network.js';
-import { loadNetwork } from '../spec/load.js';
+import { runNetwork, selectLayers } from '../network/run.js';
+import { loadNetwork } from '../network/load.js';
 
 /** The conformance suite's tolerances: |out - expected| <= atol * max(1, max|expected|) + rtol * |expected|. */
 export const DEFAULT_ATOL = 1e-4;

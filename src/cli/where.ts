@@ -2,9 +2,9 @@
 import { formatShape, type Shape } from '../engine/tensor.js';
 import { CnnxError, EXIT } from '../errors.js';
 import { layerPlace } from '../inspect/warnings.js';
-import { inputRegion, layerShapes, outputRegion, type Ranges } from '../inspect/where.js';
-import { selectLayers } from '../network.js';
-import type { Network } from '../spec/types.js';
+import { inputRegion, layerShapes, outputRegion, type Ranges } from '../inspect/receptive-field.js';
+import { selectLayers } from '../network/run.js';
+import type { Network } from '../network/types.js';
 
 export interface WhereOptions {
   readonly layer?: string;

@@ -1,5 +1,5 @@
 // Row bands: a horizontal slice of a feature map, and which input rows a layer needs for given output rows (halo arithmetic).
-import type { Layer } from '../spec/types.js';
+import type { Layer } from '../network/types.js';
 import type { Tensor } from './tensor.js';
 import { adaptiveEnd, adaptiveStart, borderIndex, effectiveKernel } from './geometry.js';
 import { outputRowTile } from './tiles.js';

@@ -1,5 +1,5 @@
 // The contract every compute engine meets: run a stack of layers on a band of input rows.
-import type { Network } from '../spec/types.js';
+import type { Network } from '../network/types.js';
 import type { Band, RowRange } from './band.js';
 
 export type EngineKind = 'reference' | 'fast';

@@ -1,5 +1,5 @@
 // PyTorch's output-size arithmetic and border-index rules, shared by every engine and by inspect.
-import type { PaddingMode } from '../spec/types.js';
+import type { PaddingMode } from '../network/types.js';
 
 /** Effective extent of a dilated window: d * (k - 1) + 1. */
 export function effectiveKernel(kernel: number, dilation: number): number {

@@ -1,6 +1,6 @@
 // The reference engine: each layer's naive loops, one after another. Slow, obviously correct, the oracle for the fast engine.
 import { layerDef } from '../layers/index.js';
-import type { Network } from '../spec/types.js';
+import type { Network } from '../network/types.js';
 import type { Band, RowRange } from './band.js';
 import type { Engine } from './engine.js';
 import type { Shape } from './tensor.js';

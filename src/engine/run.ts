@@ -1,5 +1,5 @@
 // Runs a network on a whole map with any engine: the common path for single images.
-import type { Network } from '../spec/types.js';
+import type { Network } from '../network/types.js';
 import type { RowRange } from './band.js';
 import type { Engine } from './engine.js';
 import type { Shape, Tensor } from './tensor.js';

@@ -1,5 +1,5 @@
 // Output-row tiles: convs the fast engine may compute in tiles of several output rows (2-D Winograd), whose input bands must hold whole tiles.
-import type { Layer } from '../spec/types.js';
+import type { Layer } from '../network/types.js';
 
 /** Output rows (and columns) per 2-D Winograd F(4x4,3x3) tile. */
 export const WINOGRAD_TILE = 4;

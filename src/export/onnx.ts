@@ -2,7 +2,7 @@
 import { CnnxError, specError } from '../errors.js';
 import type { Shape } from '../engine/tensor.js';
 import { layerDef } from '../layers/index.js';
-import { selectLayers } from '../network.js';
+import { selectLayers } from '../network/run.js';
 import type {
   AdaptivePool2dLayer,
   AvgPool2dLayer,
@@ -12,7 +12,7 @@ import type {
   MaxPool2dLayer,
   Network,
   PaddingMode,
-} from '../spec/types.js';
+} from '../network/types.js';
 import { ProtoWriter, float32Bytes } from './protobuf.js';
 
 export interface ExportOnnxOptions {

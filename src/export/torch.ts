@@ -1,6 +1,6 @@
 // Writes a network as a runnable PyTorch script (nn.Sequential + the exact weights cnnx uses), so users can check cnnx against their own stack.
-import { uniformTensor } from '../spec/tensors.js';
-import type { BatchNorm2dLayer, Conv2dLayer, InputSpec, Layer, Network } from '../spec/types.js';
+import { uniformTensor } from '../network/tensors.js';
+import type { BatchNorm2dLayer, Conv2dLayer, InputSpec, Layer, Network } from '../network/types.js';
 
 export interface ExportTorchOptions {
   /** The spec as parsed JSON, to tell {"random"} tensors (regenerated in Python) from others (embedded). */

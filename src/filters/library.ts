@@ -3,8 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CnnxError, describeValue, EXIT, specError } from '../errors.js';
-import { isPlainObject, ObjectReader } from '../spec/reader.js';
-import { didYouMean } from '../spec/suggest.js';
+import { isPlainObject, ObjectReader } from '../network/reader.js';
+import { didYouMean } from '../network/suggest.js';
 import {
   box,
   COMPASS_DIRECTIONS,

@@ -1,7 +1,7 @@
 // Geometry surprises per layer for `cnnx inspect`: dropped ceil_mode windows, unread border rows, lopsided 'same' padding, strides that do not divide.
 import { adaptiveEnd, adaptiveStart, effectiveKernel } from '../engine/geometry.js';
 import type { Shape } from '../engine/tensor.js';
-import type { Layer } from '../spec/types.js';
+import type { Layer } from '../network/types.js';
 
 export type WarningCode = 'ceil_mode_dropped' | 'border_unread' | 'same_even_kernel' | 'stride_not_dividing' | 'adaptive_uneven';
 

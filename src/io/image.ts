@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { CnnxError, EXIT, inputError } from '../errors.js';
 import { tensor, type Tensor } from '../engine/tensor.js';
-import type { InputSpec } from '../spec/types.js';
+import type { InputSpec } from '../network/types.js';
 import { parseNpy } from './npy.js';
 import { readFailure } from './read-file.js';
 

@@ -1,7 +1,7 @@
 // safetensors files: a validating reader (F32, F16, BF16, F64 widened to float32) and a float32 writer.
 
 import { CnnxError, describeValue } from '../errors.js';
-import { didYouMean } from '../spec/suggest.js';
+import { didYouMean } from '../network/suggest.js';
 import { bfloat16ToFloat, halfToFloat } from './half.js';
 import { readInputFile } from './read-file.js';
 

@@ -2,7 +2,7 @@
 import { adaptiveEnd, adaptiveStart } from '../engine/geometry.js';
 import { tensor } from '../engine/tensor.js';
 import { describeValue } from '../errors.js';
-import type { AdaptivePool2dLayer } from '../spec/types.js';
+import type { AdaptivePool2dLayer } from '../network/types.js';
 import type { LayerDef } from './layer.js';
 import { bandRow } from './pool.js';
 

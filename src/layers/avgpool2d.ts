@@ -1,6 +1,6 @@
 // avgpool2d: window mean with stride, padding, ceil_mode, count_include_pad and divisor_override (torch.nn.AvgPool2d).
 import { tensor } from '../engine/tensor.js';
-import type { AvgPool2dLayer } from '../spec/types.js';
+import type { AvgPool2dLayer } from '../network/types.js';
 import type { LayerDef } from './layer.js';
 import { bandRow, parsePoolWindow, poolOutputShape, poolWindowOf } from './pool.js';
 

@@ -1,6 +1,6 @@
 // batchnorm2d (inference): (x - running_mean) / sqrt(running_var + eps) * weight + bias (torch.nn.BatchNorm2d in eval mode).
-import type { BatchNorm2dLayer } from '../spec/types.js';
-import { loadTensor } from '../spec/tensors.js';
+import type { BatchNorm2dLayer } from '../network/types.js';
+import { loadTensor } from '../network/tensors.js';
 import { mapRows, sameShape } from './elementwise.js';
 import type { LayerDef } from './layer.js';
 

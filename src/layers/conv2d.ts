@@ -3,9 +3,9 @@ import { borderIndex, convOutputSize, effectiveKernel } from '../engine/geometry
 import { tensor } from '../engine/tensor.js';
 import { describeValue } from '../errors.js';
 import { flipKernel, resolveFilterBank } from '../filters/library.js';
-import type { ObjectReader } from '../spec/reader.js';
-import { loadTensor } from '../spec/tensors.js';
-import type { Conv2dLayer, Pads, PaddingMode, Pair } from '../spec/types.js';
+import type { ObjectReader } from '../network/reader.js';
+import { loadTensor } from '../network/tensors.js';
+import type { Conv2dLayer, Pads, PaddingMode, Pair } from '../network/types.js';
 import type { LayerDef, ParseContext } from './layer.js';
 
 const PADDING_MODES: readonly PaddingMode[] = ['zeros', 'reflect', 'replicate', 'circular', 'symmetric'];

@@ -1,5 +1,5 @@
 // The registry of layer types: spec `type` -> definition.
-import type { Layer, LayerType } from '../spec/types.js';
+import type { Layer, LayerType } from '../network/types.js';
 import { adaptiveAvgpool2d, adaptiveMaxpool2d } from './adaptive_pool2d.js';
 import { avgpool2d } from './avgpool2d.js';
 import { batchnorm2d } from './batchnorm2d.js';

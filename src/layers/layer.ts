@@ -1,9 +1,9 @@
 // The shape of a layer definition: how one layer type is parsed, sized, costed and computed by the reference engine.
 import type { Band, RowRange } from '../engine/band.js';
 import type { Shape, Tensor } from '../engine/tensor.js';
-import type { ObjectReader } from '../spec/reader.js';
-import type { SafetensorsCache } from '../spec/tensors.js';
-import type { Layer, Pair } from '../spec/types.js';
+import type { ObjectReader } from '../network/reader.js';
+import type { SafetensorsCache } from '../network/tensors.js';
+import type { Layer, Pair } from '../network/types.js';
 
 /** What a layer parser knows about its place in the spec. */
 export interface ParseContext {

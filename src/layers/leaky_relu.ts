@@ -1,5 +1,5 @@
 // leaky_relu: x for x > 0, negative_slope * x otherwise (torch.nn.LeakyReLU, default slope 0.01).
-import type { LeakyReluLayer } from '../spec/types.js';
+import type { LeakyReluLayer } from '../network/types.js';
 import { mapRows, sameShape } from './elementwise.js';
 import type { LayerDef } from './layer.js';
 

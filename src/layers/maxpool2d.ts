@@ -1,6 +1,6 @@
 // maxpool2d: window maximum with stride, padding (never wins), dilation and ceil_mode (torch.nn.MaxPool2d).
 import { tensor } from '../engine/tensor.js';
-import type { MaxPool2dLayer } from '../spec/types.js';
+import type { MaxPool2dLayer } from '../network/types.js';
 import type { LayerDef } from './layer.js';
 import { bandRow, parsePoolWindow, poolOutputShape, poolWindowOf } from './pool.js';
 

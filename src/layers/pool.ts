@@ -1,8 +1,8 @@
 // Parsing and window arithmetic shared by maxpool2d and avgpool2d (PyTorch's pooling rules).
 import { poolOutputSize, effectiveKernel } from '../engine/geometry.js';
 import type { Shape } from '../engine/tensor.js';
-import type { ObjectReader } from '../spec/reader.js';
-import type { Pair } from '../spec/types.js';
+import type { ObjectReader } from '../network/reader.js';
+import type { Pair } from '../network/types.js';
 
 export interface PoolWindow {
   readonly kernelSize: Pair;

@@ -1,5 +1,5 @@
 // relu: max(0, x), NaN stays NaN (torch.nn.ReLU).
-import type { ReluLayer } from '../spec/types.js';
+import type { ReluLayer } from '../network/types.js';
 import { mapRows, sameShape } from './elementwise.js';
 import type { LayerDef } from './layer.js';
 

@@ -3,9 +3,9 @@ import type { RowRange } from '../engine/band.js';
 import type { EngineKind } from '../engine/engine.js';
 import type { Shape } from '../engine/tensor.js';
 import { CnnxError, EXIT } from '../errors.js';
-import { inferShapes } from '../spec/shapes.js';
-import type { Network } from '../spec/types.js';
-import { neededRows } from './halo.js';
+import { inferShapes } from '../network/shapes.js';
+import type { Network } from '../network/types.js';
+import { neededRows } from '../engine/band.js';
 import { formatBytes } from './memory-size.js';
 import type { Stage } from './stages.js';
 

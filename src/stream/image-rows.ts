@@ -10,7 +10,7 @@ import { CnnxError, EXIT, inputError } from '../errors.js';
 import { tempNameFor } from '../io/atomic.js';
 import { readFailure, readHead } from '../io/read-file.js';
 import { checkImageChannels, describeSharpError, imageDecoding, isNpy, pixelsToInput } from '../io/image.js';
-import type { InputSpec } from '../spec/types.js';
+import type { InputSpec } from '../network/types.js';
 import type { RowSource } from './row-source.js';
 
 /** libvips .v files: a 64-byte header, then the pixels uncompressed, band-interleaved (VIPS_MAGIC_INTEL = little-endian). */

@@ -2,7 +2,7 @@
 import type { RowRange } from '../engine/band.js';
 import type { Engine } from '../engine/engine.js';
 import { tensor, type Shape, type Tensor } from '../engine/tensor.js';
-import { neededRows } from './halo.js';
+import { neededRows } from '../engine/band.js';
 import type { NpyBandWriter } from './npy-band-writer.js';
 import { circularPadSource, sliceRows, type RowSource } from './row-source.js';
 import type { Stage } from './stages.js';

@@ -1,7 +1,7 @@
 // Splits a network into stages a streamed run can execute: banded runs of layers, cut where a layer cannot take a band as is.
 import type { Shape } from '../engine/tensor.js';
 import { layerDef } from '../layers/index.js';
-import type { Layer, Network } from '../spec/types.js';
+import type { Layer, Network } from '../network/types.js';
 
 /**
  * Layers first..last (global indices) run as one engine call per band (`banded`) or once on the whole

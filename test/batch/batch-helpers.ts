@@ -4,8 +4,8 @@ import path from 'node:path';
 import { createReferenceEngine } from '../../src/engine/reference.js';
 import { readInput } from '../../src/io/image.js';
 import { encodeNpy } from '../../src/io/npy.js';
-import { runNetwork, selectLayers } from '../../src/network.js';
-import { loadNetwork } from '../../src/spec/load.js';
+import { runNetwork, selectLayers } from '../../src/network/run.js';
+import { loadNetwork } from '../../src/network/load.js';
 import { FIXTURES } from '../helpers.js';
 
 export const BATCH = path.join(FIXTURES, 'batch');

@@ -6,7 +6,7 @@ import { commonFolder, readPathList } from '../../src/batch/list.js';
 import { formatDuration, spinnerWanted } from '../../src/batch/progress.js';
 import { looksLikeInput } from '../../src/batch/walk.js';
 import { parseSafetensors } from '../../src/io/safetensors.js';
-import { sha256 } from '../../src/spec/load.js';
+import { sha256 } from '../../src/network/load.js';
 import { runCli, tempDir } from '../helpers.js';
 import { expectedNpy, listTree, PHOTOS, SEED } from './batch-helpers.js';
 

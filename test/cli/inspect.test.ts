@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { summarize } from '../../src/cli/inspect.js';
-import { loadNetwork } from '../../src/spec/load.js';
+import { loadNetwork } from '../../src/network/load.js';
 import { ROOT, runCli } from '../helpers.js';
 
 const SEED = path.join(ROOT, 'examples', 'seed-convnet.json');

@@ -6,8 +6,8 @@ import { createEngine } from '../../src/engine/create.js';
 import { CnnxError } from '../../src/errors.js';
 import { readInput } from '../../src/io/image.js';
 import { parseNpy } from '../../src/io/npy.js';
-import { runNetwork, selectLayers } from '../../src/network.js';
-import { loadNetwork } from '../../src/spec/load.js';
+import { runNetwork, selectLayers } from '../../src/network/run.js';
+import { loadNetwork } from '../../src/network/load.js';
 import { compareWithTolerance, FIXTURES, runCli, tempDir } from '../helpers.js';
 
 const CASES_DIR = path.join(FIXTURES, 'conformance');

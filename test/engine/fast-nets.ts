@@ -5,7 +5,7 @@ import { FastEngine } from '../../src/engine/fast/index.js';
 import type { Engine } from '../../src/engine/engine.js';
 import { tensor, type Shape, type Tensor } from '../../src/engine/tensor.js';
 import { layerDef } from '../../src/layers/index.js';
-import type { Layer, Network, PaddingMode } from '../../src/spec/types.js';
+import type { Layer, Network, PaddingMode } from '../../src/network/types.js';
 import { mulberry32 } from '../helpers.js';
 
 export { mulberry32 };

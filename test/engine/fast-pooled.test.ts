@@ -3,7 +3,7 @@
 import { describe as group, expect, it } from 'vitest';
 import { createReferenceEngine } from '../../src/engine/reference.js';
 import type { Shape } from '../../src/engine/tensor.js';
-import type { Layer } from '../../src/spec/types.js';
+import type { Layer } from '../../src/network/types.js';
 import { ALL_MODES, bandMatchesWhole, caseFor, describe, fastEnginesPerThreadCount, firstMismatch, int, mulberry32, pick, sameBytes, wholeRun, type Case } from './fast-nets.js';
 
 const reference = createReferenceEngine();

@@ -5,7 +5,7 @@ import { depthwiseMode } from '../../src/engine/fast/plan.js';
 import { rankOneFactors } from '../../src/engine/fast/pack.js';
 import { createReferenceEngine } from '../../src/engine/reference.js';
 import type { Shape } from '../../src/engine/tensor.js';
-import type { Conv2dLayer, Layer, PaddingMode } from '../../src/spec/types.js';
+import type { Conv2dLayer, Layer, PaddingMode } from '../../src/network/types.js';
 import { ALL_MODES, bandOf, bandRows, caseFor, describe, fastEnginesPerThreadCount, firstMismatch, int, mulberry32, network, pick, rowsFor, sameBytes, wholeRun, type Case, type Rand } from './fast-nets.js';
 
 const reference = createReferenceEngine();

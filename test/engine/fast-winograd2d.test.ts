@@ -6,7 +6,7 @@ import { neededRows } from '../../src/engine/band.js';
 import { evenChunk } from '../../src/engine/fast/plan-winograd2d.js';
 import { createReferenceEngine } from '../../src/engine/reference.js';
 import type { Shape } from '../../src/engine/tensor.js';
-import type { Layer } from '../../src/spec/types.js';
+import type { Layer } from '../../src/network/types.js';
 import { ALL_MODES, bandMatchesWhole, caseFor, describe, fastEnginesPerThreadCount, firstMismatch, int, mulberry32, network, pick, sameBytes, shapesOf, wholeRun, type Case, type Rand } from './fast-nets.js';
 
 const reference = createReferenceEngine();

@@ -7,7 +7,7 @@ import { createFastEngine, FastEngine } from '../../src/engine/fast/index.js';
 import { createReferenceEngine } from '../../src/engine/reference.js';
 import { tensor } from '../../src/engine/tensor.js';
 import { neededRows } from '../../src/engine/band.js';
-import type { Layer } from '../../src/spec/types.js';
+import type { Layer } from '../../src/network/types.js';
 import { hasRelaxedSimd, hasSimd } from '../../src/wasm/features.js';
 import { bandOf, bandRows, describe, firstMismatch, mulberry32, network, randomCase, rowsFor, sameBytes, wholeRun } from './fast-nets.js';
 

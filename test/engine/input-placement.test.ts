@@ -7,7 +7,7 @@ import { PLACEMENT_MIN_WIDTH } from '../../src/engine/fast/plan-parts.js';
 import { fullShapes, makePlan } from '../../src/engine/fast/plan.js';
 import { createReferenceEngine } from '../../src/engine/reference.js';
 import { tensor } from '../../src/engine/tensor.js';
-import type { Conv2dLayer, PaddingMode } from '../../src/spec/types.js';
+import type { Conv2dLayer, PaddingMode } from '../../src/network/types.js';
 import { mulberry32 } from '../helpers.js';
 import { ALL_MODES, bandMatchesWhole, caseFor, fastEnginesPerThreadCount, firstMismatch, network, sameBytes, wholeRun } from './fast-nets.js';
 

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { createFastEngine } from '../../src/engine/fast/index.js';
 import { createReferenceEngine } from '../../src/engine/reference.js';
-import type { Conv2dLayer, Layer } from '../../src/spec/types.js';
+import type { Conv2dLayer, Layer } from '../../src/network/types.js';
 import { mulberry32 } from '../helpers.js';
 import { caseFor, firstMismatch, wholeRun } from './fast-nets.js';
 

@@ -9,8 +9,8 @@ import { createReferenceEngine } from '../../src/engine/reference.js';
 import { CnnxError } from '../../src/errors.js';
 import { exportOnnx } from '../../src/export/onnx.js';
 import { ProtoWriter, encodeVarint } from '../../src/export/protobuf.js';
-import { runNetwork } from '../../src/network.js';
-import type { Conv2dLayer, Layer, Network, PaddingMode } from '../../src/spec/types.js';
+import { runNetwork } from '../../src/network/run.js';
+import type { Conv2dLayer, Layer, Network, PaddingMode } from '../../src/network/types.js';
 
 // ---- a tiny protobuf reader, independent of the writer, so the test checks bytes not symmetry ----
 

@@ -7,10 +7,10 @@ import { exportTorch, moduleNames } from '../../src/export/torch.js';
 import { createEngine } from '../../src/engine/create.js';
 import { readInput } from '../../src/io/image.js';
 import { parseNpy } from '../../src/io/npy.js';
-import { runNetwork, selectLayers } from '../../src/network.js';
-import { loadNetwork, parseNetwork } from '../../src/spec/load.js';
-import { uniformTensor } from '../../src/spec/tensors.js';
-import type { Network } from '../../src/spec/types.js';
+import { runNetwork, selectLayers } from '../../src/network/run.js';
+import { loadNetwork, parseNetwork } from '../../src/network/load.js';
+import { uniformTensor } from '../../src/network/tensors.js';
+import type { Network } from '../../src/network/types.js';
 import { compareWithTolerance, FIXTURES, ROOT, runCli, tempDir } from '../helpers.js';
 
 const origin = { file: 'custom.json', dir: ROOT, hash: '0'.repeat(64) };

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { summarize } from '../../src/cli/inspect.js';
-import { parseNetwork } from '../../src/spec/load.js';
+import { parseNetwork } from '../../src/network/load.js';
 import { ROOT, runCli, tempDir } from '../helpers.js';
 
 const origin = { file: 't.json', dir: ROOT, hash: '' };

@@ -2,7 +2,7 @@
 import sharp from 'sharp';
 import { describe, expect, test } from 'vitest';
 import { readInput } from '../../src/io/image.js';
-import type { InputSpec } from '../../src/spec/types.js';
+import type { InputSpec } from '../../src/network/types.js';
 
 const spec = (extra: Partial<InputSpec> = {}): InputSpec => ({ channels: 3, mean: null, std: null, resize: null, ...extra });
 

@@ -2,7 +2,7 @@
 import type { Band, RowRange } from '../band.js';
 import type { Engine } from '../engine.js';
 import { tensor } from '../tensor.js';
-import type { Network } from '../../spec/types.js';
+import type { Network } from '../../network/types.js';
 import { hasRelaxedSimd } from '../../wasm/features.js';
 import { loadSimdModule } from '../../wasm/loader.js';
 import { SharedHeap } from './memory.js';

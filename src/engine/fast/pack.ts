@@ -1,5 +1,5 @@
 // Weight packing for the f32 igemm micro-kernels: [OCB][K][4] panels per group, batchnorm folded in, bias padded to blocks of 4.
-import type { BatchNorm2dLayer, Conv2dLayer } from '../../spec/types.js';
+import type { BatchNorm2dLayer, Conv2dLayer } from '../../network/types.js';
 import type { SharedHeap } from './memory.js';
 
 /** One group's packed weights and bias: addresses in the shared memory (written there directly, no JS copy). */

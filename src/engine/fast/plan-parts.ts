@@ -2,7 +2,7 @@
 import type { RowRange } from '../band.js';
 import { borderIndex } from '../geometry.js';
 import type { Shape } from '../tensor.js';
-import type { AvgPool2dLayer, BatchNorm2dLayer, Conv2dLayer, MaxPool2dLayer } from '../../spec/types.js';
+import type { AvgPool2dLayer, BatchNorm2dLayer, Conv2dLayer, MaxPool2dLayer } from '../../network/types.js';
 import type { ArenaAllocator } from './memory.js';
 import type { PackedGroup } from './pack.js';
 import type { Call, Phase } from './protocol.js';

@@ -1,7 +1,7 @@
 // Plans a conv 3 or 5 wide (x-stride 1, dilation 1) on winograd_rows_f32 (src/wasm/assembly/winograd-rows.ts): row-wise F(4,3) or F(4,5).
 import type { RowRange } from '../band.js';
 import type { Shape } from '../tensor.js';
-import type { Conv2dLayer } from '../../spec/types.js';
+import type { Conv2dLayer } from '../../network/types.js';
 import { align, type ArenaAllocator } from './memory.js';
 import type { PackedSmall } from './pack.js';
 import { allocBand, convLabel, planPad, putGroupFields, putPoolFields, share, type Fusion, type HeapBand } from './plan-parts.js';

@@ -1,7 +1,7 @@
 // Plans a 3x3 stride-1 conv with 1..7 input channels per group on winograd_small_f32 (src/wasm/assembly/winograd-small.ts).
 import type { RowRange } from '../band.js';
 import type { Shape } from '../tensor.js';
-import type { AvgPool2dLayer, Conv2dLayer, MaxPool2dLayer } from '../../spec/types.js';
+import type { AvgPool2dLayer, Conv2dLayer, MaxPool2dLayer } from '../../network/types.js';
 import { align, type ArenaAllocator } from './memory.js';
 import type { PackedSmall } from './pack.js';
 import { allocBand, convLabel, planPad, putGroupFields, putPoolFields, share, type Fusion, type HeapBand } from './plan-parts.js';

@@ -2,7 +2,7 @@
 import type { RowRange } from '../band.js';
 import type { Shape } from '../tensor.js';
 import { WINOGRAD_TILE } from '../tiles.js';
-import type { AvgPool2dLayer, Conv2dLayer, MaxPool2dLayer } from '../../spec/types.js';
+import type { AvgPool2dLayer, Conv2dLayer, MaxPool2dLayer } from '../../network/types.js';
 import { align, type ArenaAllocator } from './memory.js';
 import type { PackedConv } from './pack.js';
 import { allocBand, convLabel, planPad, poolCode, poolDivisorBits, putGroupFields, share, type Fusion, type HeapBand } from './plan-parts.js';

@@ -4,7 +4,7 @@ import { effectiveKernel, poolOutputSize } from '../geometry.js';
 import { tensor, type Shape } from '../tensor.js';
 import { outputRowTile } from '../tiles.js';
 import { layerDef } from '../../layers/index.js';
-import type { AvgPool2dLayer, BatchNorm2dLayer, Conv2dLayer, Layer, MaxPool2dLayer, Network } from '../../spec/types.js';
+import type { AvgPool2dLayer, BatchNorm2dLayer, Conv2dLayer, Layer, MaxPool2dLayer, Network } from '../../network/types.js';
 import { align, ArenaAllocator, type SharedHeap } from './memory.js';
 import { packConv, packConvWinograd, packConvWinograd2d, packConvWinogradSmall, packConvWinogradRows, packDepthwise, rankOneFactors, type PackedConv, type PackedDepthwise, type PackedSmall, type RankOne } from './pack.js';
 import { allocBand, convLabel, f32bits, planPad, poolCode, poolDivisorBits, share, shareRanges, type Fusion, type HeapBand, type InputPlacement } from './plan-parts.js';

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CnnxError } from '../../src/errors.js';
-import { escapeHtml, reportHtml, writeReport, type ReportEntry } from '../../src/render/report.js';
+import { escapeHtml, reportHtml, writeReport, type ReportEntry } from '../../src/render/html-page.js';
 
 const entries: ReportEntry[] = [
   { title: 'conv1', file: 'cat.conv1.png', shape: '32x256x256', description: 'first conv' },

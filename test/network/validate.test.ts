@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { CnnxError, EXIT } from '../../src/errors.js';
-import { loadNetwork, parseJson, parseNetwork } from '../../src/spec/load.js';
-import { inferShapes } from '../../src/spec/shapes.js';
-import type { Conv2dLayer, MaxPool2dLayer } from '../../src/spec/types.js';
+import { loadNetwork, parseJson, parseNetwork } from '../../src/network/load.js';
+import { inferShapes } from '../../src/network/shapes.js';
+import type { Conv2dLayer, MaxPool2dLayer } from '../../src/network/types.js';
 
 const origin = { file: 'net.json', dir: process.cwd(), hash: '0' };
 const conv = (extra: Record<string, unknown>) => ({ type: 'conv2d', out_channels: 2, kernel_size: 3, weight: { random: { seed: 0 } }, ...extra });

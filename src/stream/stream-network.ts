@@ -2,8 +2,8 @@
 import type { Engine } from '../engine/engine.js';
 import { CnnxError, EXIT } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { inferShapes } from '../spec/shapes.js';
-import type { Network } from '../spec/types.js';
+import { inferShapes } from '../network/shapes.js';
+import type { Network } from '../network/types.js';
 import { drivingHeight, drivingStage, planBands } from './band-plan.js';
 import { openImageRows } from './image-rows.js';
 import { defaultMaxMemory } from './memory-size.js';

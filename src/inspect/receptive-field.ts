@@ -1,8 +1,8 @@
 // Exact input/output correspondence through a stack, for `cnnx where`: which input pixels one output cell depends on, and the reverse.
 import { adaptiveEnd, adaptiveStart, borderIndex, effectiveKernel } from '../engine/geometry.js';
 import type { Shape } from '../engine/tensor.js';
-import { inferShapes } from '../spec/shapes.js';
-import type { Layer, Network, PaddingMode } from '../spec/types.js';
+import { inferShapes } from '../network/shapes.js';
+import type { Layer, Network, PaddingMode } from '../network/types.js';
 
 /** Inclusive index ranges, ascending and disjoint: [[0, 2], [6, 6]]. */
 export type Ranges = [number, number][];

@@ -1,11 +1,11 @@
 // Runs a loaded network on one input: shape check, engine run, selected layer outputs. The library's main entry.
-import type { Engine } from './engine/engine.js';
-import { runWhole } from './engine/run.js';
-import type { Shape, Tensor } from './engine/tensor.js';
-import { CnnxError, EXIT } from './errors.js';
-import { inferShapes } from './spec/shapes.js';
-import { didYouMean } from './spec/suggest.js';
-import type { Layer, Network } from './spec/types.js';
+import type { Engine } from '../engine/engine.js';
+import { runWhole } from '../engine/run.js';
+import type { Shape, Tensor } from '../engine/tensor.js';
+import { CnnxError, EXIT } from '../errors.js';
+import { inferShapes } from './shapes.js';
+import { didYouMean } from './suggest.js';
+import type { Layer, Network } from './types.js';
 
 /** A layer output the user asked for. */
 export interface LayerOutput {

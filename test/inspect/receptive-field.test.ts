@@ -2,11 +2,11 @@
 import { describe, expect, test } from 'vitest';
 import { createEngine } from '../../src/engine/create.js';
 import { tensor, type Tensor } from '../../src/engine/tensor.js';
-import { inputRegion, outputRegion, toRanges } from '../../src/inspect/where.js';
-import { runNetwork } from '../../src/network.js';
-import { inferShapes } from '../../src/spec/shapes.js';
-import { parseNetwork } from '../../src/spec/load.js';
-import type { Network } from '../../src/spec/types.js';
+import { inputRegion, outputRegion, toRanges } from '../../src/inspect/receptive-field.js';
+import { runNetwork } from '../../src/network/run.js';
+import { inferShapes } from '../../src/network/shapes.js';
+import { parseNetwork } from '../../src/network/load.js';
+import type { Network } from '../../src/network/types.js';
 import { mulberry32, ROOT, runCli } from '../helpers.js';
 
 const rng = mulberry32;
