@@ -46,7 +46,7 @@ function cnnxVersion() {
 
 async function prepareCnnx(ctx, kind) {
   const { createEngine } = await importDist('engine/create.js');
-  const { runNetwork } = await importDist('network.js');
+  const { runNetwork } = await importDist('network/run.js');
   const engine = await createEngine({ kind, threads: ctx.threads });
   const last = ctx.net.layers.length - 1;
   let result = null;

@@ -72,7 +72,7 @@ function loadWorkload(id) {
 
 /** Output shape from cnnx's shape inference; 2 x conv MACs (direct convolution) from bench/workloads.mjs. */
 async function describeWork(workload) {
-  const { inferShapes } = await importDist('spec/shapes.js');
+  const { inferShapes } = await importDist('network/shapes.js');
   const shapes = inferShapes(workload.net, workload.shape, 'bench input');
   return { flop: 2 * convMacs(workload), outShape: shapes[shapes.length - 1] };
 }
