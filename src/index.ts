@@ -18,3 +18,4 @@ export { applyStreamed, shouldStream, parseMemorySize } from './stream/index.js'
 export { renderGrid, type GridOptions } from './render/grid.js';
 export { renderOverlay } from './render/overlay.js';
 export { exportOnnx } from './export/onnx.js';
+export { compareArrays, formatComparison, CONFORMANCE_TOLERANCE, type Comparison, type Tolerance, type ArrayToCompare } from './verify/compare.js';
