@@ -150,7 +150,7 @@ export class Batch {
       } catch (error) {
         const err = error as NodeJS.ErrnoException;
         const where = output === '-' ? 'stdout' : output;
-        throw new WriteFailure(new CnnxError('output.write', `${where}: cannot write: ${err.code === 'EPIPE' ? 'the reading end of the pipe closed' : err.message}`, EXIT.inputFailed));
+        throw new WriteFailure(new CnnxError('output.write', `${where}: cannot write: ${err.code === 'EPIPE' ? 'the reading end of the pipe closed' : err.message}`));
       }
     }
   }

@@ -58,7 +58,7 @@ export async function applyCommand(specFile: string, args: readonly string[], op
   // Everything that can be wrong with the command is checked before the first decode.
   const net = await loadNetwork(specFile);
   const indices = selectLayers(net, options.layer);
-  if (!options.output) throw new CnnxError('usage.output', 'apply needs -o OUT: a .npy, .png or .safetensors file, a folder (ending in /), or - for stdout', EXIT.usage);
+  if (!options.output) throw new CnnxError('usage.output', 'apply needs -o OUT: a .npy, .png or .safetensors file, a folder (ending in /), or - for stdout');
   const all = await gatherInputs({ args, fromList: options.fromList, nul: options.null === true, recursive: options.recursive });
   // One image, several layers, a folder: someone wants to look, so pictures and an index.html by default.
   const oneImageReport = all.items.length === 1 && !all.many && indices.length > 1 && formatOfName(options.output) === null && options.output !== '-';

@@ -1,6 +1,6 @@
 // `cnnx kernels [NAME]`: lists the named filters, prints one as a matrix, exports it as .npy weights or a PNG picture.
 import sharp from 'sharp';
-import { CnnxError, EXIT } from '../errors.js';
+import { CnnxError } from '../errors.js';
 import {
   CONVENTION,
   isFilterBank,
@@ -39,7 +39,7 @@ interface Shown {
 export async function kernelsCommand(name: string | undefined, options: KernelsOptions, out: (line: string) => void): Promise<void> {
   if (name === undefined) {
     if (options.png !== undefined || options.npy !== undefined) {
-      throw new CnnxError('usage.kernels', `${options.png !== undefined ? '--png' : '--npy'} needs a filter name, e.g. \`cnnx kernels sobel-x --png sobel-x.png\``, EXIT.usage);
+      throw new CnnxError('usage.kernels', `${options.png !== undefined ? '--png' : '--npy'} needs a filter name, e.g. \`cnnx kernels sobel-x --png sobel-x.png\``);
     }
     if (options.json) out(JSON.stringify({ convention: CONVENTION, filters: listFilters(), generators: listGenerators() }, null, 2));
     else listLines().forEach((line) => out(line));

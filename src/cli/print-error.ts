@@ -1,5 +1,5 @@
 // Turns errors into one line on stderr and an exit code; the only place that decides how failures look.
-import { CnnxError } from '../errors.js';
+import { CnnxError, EXIT } from '../errors.js';
 
 /** Prints `cnnx: message` for any error; stack traces only with CNNX_DEBUG=1. Returns the exit code. */
 export function reportError(error: unknown): number {
@@ -10,7 +10,7 @@ export function reportError(error: unknown): number {
   const err = error as Error;
   process.stderr.write(`cnnx: internal error: ${err?.message ?? String(error)} (please report it; CNNX_DEBUG=1 shows details)\n`);
   if (process.env.CNNX_DEBUG) process.stderr.write(`${err?.stack ?? ''}\n`);
-  return 70;
+  return EXIT.internal;
 }
 
 /** Writes a line to stderr: progress and summaries never go to stdout, which carries payloads. */

@@ -30,7 +30,7 @@ export interface VerifyOptions {
 /** Runs the check, printing the report with `print`; returns the exit code (0 pass, 1 fail, 2 nothing compared). */
 export async function verifyCommand(specFile: string, inputFile: string, options: VerifyOptions, print: (line: string) => void): Promise<number> {
   const net = await loadNetwork(specFile);
-  if (options.layer === 'all') throw new CnnxError('usage.layer', 'verify compares one layer, not "all"', EXIT.usage);
+  if (options.layer === 'all') throw new CnnxError('usage.layer', 'verify compares one layer, not "all"');
   const [index] = selectLayers(net, options.layer === undefined ? [] : [options.layer]);
   let expected: NpyArray;
   let output: Tensor;

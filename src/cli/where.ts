@@ -1,6 +1,6 @@
 // `cnnx where NET --layer L --pixel Y,X` (input region of one output cell) and `--input-pixel Y,X` (output cells that see one input pixel).
 import { formatShape, type Shape } from '../engine/tensor.js';
-import { CnnxError, EXIT } from '../errors.js';
+import { CnnxError } from '../errors.js';
 import { layerPlace } from '../inspect/warnings.js';
 import { inputRegion, layerShapes, outputRegion, type Ranges } from '../inspect/receptive-field.js';
 import { selectLayers } from '../network/run.js';
@@ -16,7 +16,7 @@ export interface WhereOptions {
 /** Parses `Y,X` (non-negative integers) for --pixel and --input-pixel. */
 export function parsePixel(value: string): [number, number] {
   const m = /^\s*(\d+)\s*,\s*(\d+)\s*$/.exec(value);
-  if (!m) throw new CnnxError('usage.pixel', `expected Y,X (row, column; 0-based), got "${value}"`, EXIT.usage);
+  if (!m) throw new CnnxError('usage.pixel', `expected Y,X (row, column; 0-based), got "${value}"`);
   return [Number(m[1]), Number(m[2])];
 }
 
@@ -37,16 +37,16 @@ const count = (r: Ranges) => r.reduce((s, [a, b]) => s + b - a + 1, 0);
 
 function checkInside(option: string, [y, x]: [number, number], shape: Shape, what: string): void {
   if (y >= shape.height || x >= shape.width) {
-    throw new CnnxError('usage.pixel', `${option} ${y},${x} is outside ${what} ${formatShape(shape)} (rows 0..${shape.height - 1}, cols 0..${shape.width - 1})`, EXIT.usage);
+    throw new CnnxError('usage.pixel', `${option} ${y},${x} is outside ${what} ${formatShape(shape)} (rows 0..${shape.height - 1}, cols 0..${shape.width - 1})`);
   }
 }
 
 /** Runs the command and returns the lines (or one JSON document) to print. */
 export function whereCommand(net: Network, size: [number, number], options: WhereOptions): string {
   if ((options.pixel === undefined) === (options.inputPixel === undefined)) {
-    throw new CnnxError('usage.where', 'where needs exactly one of --pixel Y,X (an output cell) or --input-pixel Y,X (an input pixel)', EXIT.usage);
+    throw new CnnxError('usage.where', 'where needs exactly one of --pixel Y,X (an output cell) or --input-pixel Y,X (an input pixel)');
   }
-  if (options.layer === 'all') throw new CnnxError('usage.layer', 'where takes one layer, not "all"', EXIT.usage);
+  if (options.layer === 'all') throw new CnnxError('usage.layer', 'where takes one layer, not "all"');
   const [index] = selectLayers(net, options.layer === undefined ? [] : [options.layer]);
   const input: Shape = { channels: net.input.channels, height: size[0], width: size[1] };
   const shape = layerShapes(net, input)[index];

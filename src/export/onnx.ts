@@ -1,5 +1,5 @@
 // Converts a validated network into an ONNX ModelProto (standard ai.onnx ops only), for ONNX Runtime and the benchmark's peers.
-import { CnnxError, specError } from '../errors.js';
+import { CnnxError, specError, type ErrorCode } from '../errors.js';
 import type { Shape } from '../engine/tensor.js';
 import { layerDef } from '../layers/index.js';
 import { selectLayers } from '../network/run.js';
@@ -77,7 +77,7 @@ function needsPad(layer: Conv2dLayer): boolean {
   return layer.paddingMode !== 'zeros' && p.top + p.bottom + p.left + p.right > 0;
 }
 
-function unsupported(net: Network, layer: Layer, key: string, message: string, code = 'export.unsupported'): CnnxError {
+function unsupported(net: Network, layer: Layer, key: string, message: string, code: ErrorCode = 'export.unsupported'): CnnxError {
   return specError(code, net.file, `layers[${layer.index}] (${layer.type}).${key}`, `cannot be exported to ONNX: ${message}`);
 }
 

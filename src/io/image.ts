@@ -1,7 +1,7 @@
 // Decodes an image (sharp) or a .npy into the network's input tensor: orientation, resize, channel conversion, scaling, mean/std.
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
-import { CnnxError, EXIT, inputError } from '../errors.js';
+import { CnnxError, inputError } from '../errors.js';
 import { tensor, type Tensor } from '../engine/tensor.js';
 import type { InputSpec } from '../network/types.js';
 import { parseNpy } from './npy.js';
@@ -47,7 +47,7 @@ function npyTensor(bytes: Uint8Array, name: string, spec: InputSpec): Tensor {
   try {
     array = parseNpy(bytes, name);
   } catch (error) {
-    if (error instanceof CnnxError) throw new CnnxError('input.decode', error.message, EXIT.inputFailed);
+    if (error instanceof CnnxError) throw new CnnxError('input.decode', error.message);
     throw error;
   }
   const shape = array.shape.length === 2 ? [1, ...array.shape] : array.shape;

@@ -2,7 +2,7 @@
 import type { Engine } from '../engine/engine.js';
 import { runWhole } from '../engine/run.js';
 import type { Shape, Tensor } from '../engine/tensor.js';
-import { CnnxError, EXIT } from '../errors.js';
+import { CnnxError } from '../errors.js';
 import { inferShapes } from './shapes.js';
 import { didYouMean } from './suggest.js';
 import type { Layer, Network } from './types.js';
@@ -36,7 +36,7 @@ export function selectLayers(net: Network, names: readonly string[]): number[] {
     if (!layer) {
       const known = net.layers.flatMap((l) => (l.name ? [l.name] : []));
       const list = known.length > 0 ? `; named layers: ${known.join(', ')}` : '; the spec names no layers (add "name" to a layer)';
-      throw new CnnxError('usage.layer', `--layer ${name}: ${net.file} has no layer named "${name}"${didYouMean(name, known)}${list}`, EXIT.usage);
+      throw new CnnxError('usage.layer', `--layer ${name}: ${net.file} has no layer named "${name}"${didYouMean(name, known)}${list}`);
     }
     picked.add(layer.index);
   }

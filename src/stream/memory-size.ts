@@ -1,6 +1,6 @@
 // --max-memory sizes: parsing '512M' / '2G' / '1.5G', printing bytes, and the default budget.
 import os from 'node:os';
-import { CnnxError, EXIT } from '../errors.js';
+import { CnnxError } from '../errors.js';
 
 const UNITS: Record<string, number> = { '': 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 };
 
@@ -14,11 +14,11 @@ export const MIN_MEMORY = 128 * 2 ** 20;
 export function parseMemorySize(text: string, what = '--max-memory'): number {
   const match = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*([kmgt]?)(?:i?b)?\s*$/i.exec(text);
   if (!match) {
-    throw new CnnxError('usage.memory', `${what} ${JSON.stringify(text)}: expected a size such as 512M, 2G or 1.5G (units K, M, G, T)`, EXIT.usage);
+    throw new CnnxError('usage.memory', `${what} ${JSON.stringify(text)}: expected a size such as 512M, 2G or 1.5G (units K, M, G, T)`);
   }
   const bytes = Math.floor(Number(match[1]) * UNITS[match[2].toUpperCase()]);
   if (bytes < MIN_MEMORY) {
-    throw new CnnxError('usage.memory', `${what} ${text}: at least ${formatBytes(MIN_MEMORY)} is needed (Node, sharp and the engine alone use about 100M)`, EXIT.usage);
+    throw new CnnxError('usage.memory', `${what} ${text}: at least ${formatBytes(MIN_MEMORY)} is needed (Node, sharp and the engine alone use about 100M)`);
   }
   return bytes;
 }

@@ -24,13 +24,13 @@ export function loadSimdModule(fma: boolean): Promise<WebAssembly.Module> {
     const url = fma ? WASM_FMA_URL : WASM_URL;
     module = (async () => {
       if (!hasSimd()) {
-        throw new CnnxError('engine.simd', 'the fast engine needs WebAssembly SIMD, which this Node.js does not support.\nPossible solutions:\n- use Node.js >= 20\n- run with --engine reference', 1);
+        throw new CnnxError('engine.simd', 'the fast engine needs WebAssembly SIMD, which this Node.js does not support.\nPossible solutions:\n- use Node.js >= 20\n- run with --engine reference');
       }
       let bytes: Buffer;
       try {
         bytes = await readFile(url);
       } catch {
-        throw new CnnxError('engine.wasm_missing', `cannot read ${url.pathname}.\nPossible solutions:\n- run \`npm run build\` (it builds the module from src/wasm/assembly)\n- run with --engine reference`, 1);
+        throw new CnnxError('engine.wasm_missing', `cannot read ${url.pathname}.\nPossible solutions:\n- run \`npm run build\` (it builds the module from src/wasm/assembly)\n- run with --engine reference`);
       }
       return WebAssembly.compile(new Uint8Array(bytes));
     })();
