@@ -5,7 +5,8 @@ import { isNpy } from '../io/image.js';
 import { readHead } from '../io/read-file.js';
 import type { Network } from '../network/types.js';
 import { inputError } from '../errors.js';
-import { applyStreamed, formatBytes, probeImage, shouldStream } from '../stream/index.js';
+import { formatBytes } from '../format.js';
+import { applyStreamed, probeImage, shouldStream } from '../stream/index.js';
 import type { BatchFormat, PlannedItem } from './plan.js';
 
 export interface StreamSettings {

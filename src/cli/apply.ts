@@ -18,6 +18,7 @@ import type { ColormapName } from '../render/colormap.js';
 import { loadNetwork } from '../network/load.js';
 import { defaultMaxMemory, parseMemorySize } from '../stream/index.js';
 import { applyShard, gatherInputs, type GatheredInputs } from './inputs.js';
+import { cliMessage } from './option-names.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -72,7 +73,7 @@ export async function applyCommand(specFile: string, args: readonly string[], op
   const sharded = options.shard ? fullPlan.filter((p) => mine.has(p.item)) : fullPlan;
   const { todo, done } = options.skipExisting ? await partitionExisting(sharded) : { todo: sharded, done: [] };
   const stdin = todo.some((p) => p.item.file === '-') ? await readStdin() : null;
-  const maxMemory = options.maxMemory !== undefined ? parseMemorySize(options.maxMemory) : defaultMaxMemory();
+  const maxMemory = options.maxMemory !== undefined ? parseMemorySize(options.maxMemory, '--max-memory') : defaultMaxMemory();
   const report = options.report ? await openReport(options.report) : NO_REPORT;
 
   configureSharpForBatch();
@@ -94,6 +95,7 @@ export async function applyCommand(specFile: string, args: readonly string[], op
     stdin, progress, report,
     stream: { maxMemory, bandRows: options.bandRows, maxPixels: options.maxPixels },
     winograd: options.engine === 'fast' && options.winograd !== false,
+    describeError: cliMessage,
   });
   const signals = trapSignals((signal) => batch.stop(signal), (line) => progress.log(line));
   let end;

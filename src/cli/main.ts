@@ -5,7 +5,7 @@ import { EXIT } from '../errors.js';
 import { loadNetwork } from '../network/load.js';
 import { parseShard } from '../batch/shard.js';
 import { applyCommand } from './apply.js';
-import { formatSummary, summarize } from './inspect.js';
+import { formatSummary, summarize } from '../inspect/summary.js';
 import { kernelsCommand } from './kernels.js';
 import { exportOnnxCommand } from './export-onnx.js';
 import { exportTorchCommand } from './export-torch.js';

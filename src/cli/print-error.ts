@@ -1,10 +1,11 @@
 // Turns errors into one line on stderr and an exit code; the only place that decides how failures look.
 import { CnnxError, EXIT } from '../errors.js';
+import { cliMessage } from './option-names.js';
 
 /** Prints `cnnx: message` for any error; stack traces only with CNNX_DEBUG=1. Returns the exit code. */
 export function reportError(error: unknown): number {
   if (error instanceof CnnxError) {
-    process.stderr.write(`cnnx: ${error.message}\n`);
+    process.stderr.write(`cnnx: ${cliMessage(error)}\n`);
     return error.exitCode;
   }
   const err = error as Error;

@@ -98,7 +98,7 @@ export function describeSharpError(message: string): string {
   const first = message.split('\n').map((l) => l.trim()).filter(Boolean);
   if (/unsupported image format/i.test(message)) return 'not an image cnnx can read (unsupported format)';
   if (/premature end|truncated/i.test(message)) return `truncated image: ${first.join('; ')}`;
-  if (/pixel limit/i.test(message)) return `image is larger than the --max-pixels limit: ${first[0]}`;
+  if (/pixel limit/i.test(message)) return `image is larger than the pixel limit (options.maxPixels): ${first[0]}`;
   return `cannot decode image: ${first.join('; ')}`;
 }
 

@@ -36,7 +36,7 @@ export function selectLayers(net: Network, names: readonly string[]): number[] {
     if (!layer) {
       const known = net.layers.flatMap((l) => (l.name ? [l.name] : []));
       const list = known.length > 0 ? `; named layers: ${known.join(', ')}` : '; the spec names no layers (add "name" to a layer)';
-      throw new CnnxError('usage.layer', `--layer ${name}: ${net.file} has no layer named "${name}"${didYouMean(name, known)}${list}`);
+      throw new CnnxError('usage.layer', `${net.file} has no layer named "${name}"${didYouMean(name, known)}${list}`);
     }
     picked.add(layer.index);
   }

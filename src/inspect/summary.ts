@@ -1,7 +1,8 @@
-// `cnnx inspect NET`: per layer output shape, parameters, multiply-adds, activation bytes, receptive field and geometry warnings, like torchsummary.
-import { layerDef } from '../layers/index.js';
+// A network's summary for `cnnx inspect`: per layer output shape, parameters, multiply-adds, activation bytes, receptive field and geometry warnings, like torchsummary.
 import { formatShape, type Shape } from '../engine/tensor.js';
-import { layerPlace, layerWarnings, type LayerWarning } from '../inspect/warnings.js';
+import { formatBytes } from '../format.js';
+import { layerDef } from '../layers/index.js';
+import { layerPlace, layerWarnings, type LayerWarning } from './warnings.js';
 import { inferShapes } from '../network/shapes.js';
 import type { Network } from '../network/types.js';
 
@@ -35,7 +36,7 @@ export interface NetworkSummary {
 
 /** Computes the summary for an input of `input` shape (receptive field rules as torch-scan). */
 export function summarize(net: Network, input: Shape): NetworkSummary {
-  const shapes = inferShapes(net, input, `--size ${input.height}x${input.width}`);
+  const shapes = inferShapes(net, input, `input size ${input.height}x${input.width}`);
   let field: { r: number[]; j: number[]; c: number[] } | null = { r: [1, 1], j: [1, 1], c: [0, 0] };
   let inShape = input;
   const warnings: LayerWarning[] = [];
@@ -116,16 +117,4 @@ export function formatSummary(s: NetworkSummary): string[] {
 function formatWarnings(s: NetworkSummary): string[] {
   if (s.warnings.length === 0) return [];
   return ['', `warnings (${s.warnings.length}):`, ...s.warnings.map((w) => `  ${layerPlace(s.layers[w.layer])}: ${w.message} [${w.code}]`)];
-}
-
-/** Bytes in binary units: `12 B`, `4.0 KiB`, `1.5 MiB`. */
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = n;
-  let u = 0;
-  while (value >= 1024 && u < units.length - 1) {
-    value /= 1024;
-    u++;
-  }
-  return u === 0 ? `${n} B` : `${value.toFixed(1)} ${units[u]}`;
 }
