@@ -6,7 +6,7 @@ import { inlineDecoder, workerDecoder } from '../batch/decode-pool.js';
 import { checkCollisions, chooseDestination, formatOfName, partitionExisting, planOutputs, type BatchFormat, type PlannedItem } from '../batch/plan.js';
 import { Progress } from '../batch/progress.js';
 import { NO_REPORT, openReport, outputField, type ItemRecord } from '../batch/run-log.js';
-import { Batch } from '../batch/run.js';
+import { Batch } from '../batch/pipeline.js';
 import type { Shard } from '../batch/shard.js';
 import { exitCodeFor, trapSignals } from '../batch/signals.js';
 import { checkStdoutForBinary, readStdin } from '../batch/stdio.js';
