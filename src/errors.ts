@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   // The spec (exit 2: nothing is computed).
   'spec.read': { exit: spec, meaning: 'the spec file cannot be read' },
   'spec.syntax': { exit: spec, meaning: 'the spec is not valid JSON' },
+  'spec.format': { exit: spec, meaning: 'the file given as the spec is something else: an image, a model, an array' },
   'spec.type': { exit: spec, meaning: 'a spec value has the wrong type or is not one of the allowed values' },
   'spec.missing': { exit: spec, meaning: 'a required spec key is absent' },
   'spec.unknown_key': { exit: spec, meaning: 'a spec key cnnx does not know (usually a typo)' },
@@ -42,6 +43,7 @@ export const ERROR_CODES = {
   'file.unreadable': { exit: spec, meaning: 'a file exists but cannot be read' },
   'npy.corrupt': { exit: spec, meaning: 'a .npy file that is not valid' },
   'safetensors.corrupt': { exit: spec, meaning: 'a safetensors file that is not valid' },
+  'tensor.format': { exit: spec, meaning: 'a weight file of another format (a PyTorch checkpoint, an ONNX model...)' },
   'tensor.missing': { exit: spec, meaning: 'a safetensors file has no tensor by that name' },
   'tensor.dtype': { exit: spec, meaning: 'a tensor of a dtype cnnx cannot read' },
   // One input (exit 1: the other inputs go on).

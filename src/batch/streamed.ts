@@ -1,7 +1,7 @@
 // Decides when one input of a batch is a huge image to stream in bands, and runs it that way.
 import type { Engine } from '../engine/engine.js';
 import type { Shape } from '../engine/tensor.js';
-import { isNpy } from '../io/image.js';
+import { isNpy } from '../io/file-format.js';
 import { readHead } from '../io/read-file.js';
 import type { Network } from '../network/types.js';
 import { inputError } from '../errors.js';

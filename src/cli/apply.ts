@@ -15,10 +15,10 @@ import type { EngineKind } from '../engine/engine.js';
 import { CnnxError, EXIT } from '../errors.js';
 import { selectLayers } from '../network/run.js';
 import type { ColormapName } from '../render/colormap.js';
-import { loadNetwork } from '../network/load.js';
 import { defaultMaxMemory, parseMemorySize } from '../stream/index.js';
 import { applyShard, gatherInputs, type GatheredInputs } from './inputs.js';
 import { cliMessage } from './option-names.js';
+import { loadSpecArgument } from './spec-argument.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -57,7 +57,7 @@ export interface ApplyOptions {
 
 export async function applyCommand(specFile: string, args: readonly string[], options: ApplyOptions): Promise<number> {
   // Everything that can be wrong with the command is checked before the first decode.
-  const net = await loadNetwork(specFile);
+  const net = await loadSpecArgument(specFile, 'cnnx apply NET INPUT... -o OUT');
   const indices = selectLayers(net, options.layer);
   if (!options.output) throw new CnnxError('usage.output', 'apply needs -o OUT: a .npy, .png or .safetensors file, a folder (ending in /), or - for stdout');
   const all = await gatherInputs({ args, fromList: options.fromList, nul: options.null === true, recursive: options.recursive });

@@ -7,9 +7,9 @@ import { readInput } from '../io/image.js';
 import { readNpyFile, type NpyArray } from '../io/npy.js';
 import { layerPlace } from '../inspect/warnings.js';
 import { runNetwork, selectLayers } from '../network/run.js';
-import { loadNetwork } from '../network/load.js';
 import { compareArrays, CONFORMANCE_TOLERANCE, formatComparison } from '../verify/compare.js';
 import { reportError } from './print-error.js';
+import { loadSpecArgument } from './spec-argument.js';
 
 export const DEFAULT_ATOL = CONFORMANCE_TOLERANCE.atol;
 export const DEFAULT_RTOL = CONFORMANCE_TOLERANCE.rtol;
@@ -29,7 +29,7 @@ export interface VerifyOptions {
 
 /** Runs the check, printing the report with `print`; returns the exit code (0 pass, 1 fail, 2 nothing compared). */
 export async function verifyCommand(specFile: string, inputFile: string, options: VerifyOptions, print: (line: string) => void): Promise<number> {
-  const net = await loadNetwork(specFile);
+  const net = await loadSpecArgument(specFile, 'cnnx verify NET INPUT --against EXPECTED.npy');
   if (options.layer === 'all') throw new CnnxError('usage.layer', 'verify compares one layer, not "all"');
   const [index] = selectLayers(net, options.layer === undefined ? [] : [options.layer]);
   let expected: NpyArray;

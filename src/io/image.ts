@@ -4,10 +4,9 @@ import sharp from 'sharp';
 import { CnnxError, inputError } from '../errors.js';
 import { tensor, type Tensor } from '../engine/tensor.js';
 import type { InputSpec } from '../network/types.js';
+import { isNpy, wrongFormatError } from './file-format.js';
 import { parseNpy } from './npy.js';
 import { readFailure } from './read-file.js';
-
-const NPY_MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]); // \x93NUMPY
 
 /** torchvision's rgb_to_grayscale weights, applied to [0, 1] values. */
 const GRAY_WEIGHTS = [0.2989, 0.587, 0.114] as const;
@@ -15,10 +14,6 @@ const GRAY_WEIGHTS = [0.2989, 0.587, 0.114] as const;
 export interface DecodeOptions {
   /** Refuse images with more pixels than this (sharp's limitInputPixels); default sharp's own limit. */
   readonly maxPixels?: number;
-}
-
-export function isNpy(bytes: Uint8Array): boolean {
-  return bytes.length >= NPY_MAGIC.length && NPY_MAGIC.equals(bytes.subarray(0, NPY_MAGIC.length));
 }
 
 /**
@@ -67,7 +62,8 @@ async function decodeImage(bytes: Uint8Array, name: string, spec: InputSpec, opt
     image = await applyResize(image.rotate().toColourspace(native), spec);
     pixels = await image.raw({ depth: sixteenBit ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true });
   } catch (error) {
-    throw inputError('input.decode', name, describeSharpError((error as Error).message));
+    // A file of another format (a spec, a checkpoint, weights) says what it is rather than what sharp lacks.
+    throw wrongFormatError(bytes, name, name, 'input') ?? inputError('input.decode', name, describeSharpError((error as Error).message));
   }
   const { width, height, channels: have } = pixels.info;
   const sixteen = pixels.data.length === width * height * have * 2;

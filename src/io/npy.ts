@@ -1,6 +1,7 @@
 // NumPy .npy files: a reader for inputs and weights (any common dtype, widened to float32) and a float32 writer.
 
 import { CnnxError } from '../errors.js';
+import { isNpy, wrongFormatError } from './file-format.js';
 import { halfToFloat } from './half.js';
 import { readInputFile } from './read-file.js';
 
@@ -210,15 +211,18 @@ const VERSIONS: Record<string, { lengthBytes: 2 | 4; encoding: 'latin1' | 'utf-8
   '3.0': { lengthBytes: 4, encoding: 'utf-8' },
 };
 
-/** Parses a .npy file's bytes; every problem is a CnnxError 'npy.corrupt' naming `source`. */
-export function parseNpy(bytes: Uint8Array, source: string): NpyArray {
+/**
+ * Parses a .npy file's bytes; every problem is a CnnxError 'npy.corrupt' naming `source`, or 'tensor.format'
+ * when the bytes are another known format (hints name the file as `file`).
+ */
+export function parseNpy(bytes: Uint8Array, source: string, file: string = source): NpyArray {
   const fail = (reason: string): never => {
     throw new CnnxError('npy.corrupt', `${source}: not a valid .npy file: ${reason}`);
   };
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
-  if (bytes.length < MAGIC.length || MAGIC.some((byte, i) => bytes[i] !== byte)) {
-    fail('bad magic (it does not start with \\x93NUMPY)');
+  if (!isNpy(bytes)) {
+    throw wrongFormatError(bytes, file, source, 'npy') ?? fail('bad magic (it does not start with \\x93NUMPY)');
   }
   if (bytes.length < MAGIC.length + VERSION_BYTES) fail(`truncated header: the file is only ${bytes.length} bytes`);
   const versionName = `${bytes[MAGIC.length]}.${bytes[MAGIC.length + 1]}`;
@@ -300,7 +304,7 @@ function fortranToC(stored: Float32Array, shape: readonly number[]): Float32Arra
 
 /** Reads and parses a .npy file; messages name `displayName`. */
 export async function readNpyFile(path: string, displayName: string = path): Promise<NpyArray> {
-  return parseNpy(await readInputFile(path, displayName), displayName);
+  return parseNpy(await readInputFile(path, displayName), displayName, path);
 }
 
 // ---------------------------------------------------------------- writing

@@ -2,6 +2,7 @@
 
 import { CnnxError, describeValue } from '../errors.js';
 import { didYouMean } from '../network/suggest.js';
+import { wrongFormatError } from './file-format.js';
 import { bfloat16ToFloat, halfToFloat } from './half.js';
 import { readInputFile } from './read-file.js';
 
@@ -77,11 +78,16 @@ type Fail = (reason: string) => never;
 
 // ---------------------------------------------------------------- reading
 
-/** Parses and validates a whole safetensors file; problems are CnnxError 'safetensors.corrupt' naming `source`. */
-export function parseSafetensors(bytes: Uint8Array, source: string): SafetensorsFile {
+/**
+ * Parses and validates a whole safetensors file; problems are CnnxError 'safetensors.corrupt' naming `source`,
+ * or 'tensor.format' when the bytes are another known format (hints name the file as `file`).
+ */
+export function parseSafetensors(bytes: Uint8Array, source: string, file: string = source): SafetensorsFile {
   const fail: Fail = (reason) => {
     throw new CnnxError('safetensors.corrupt', `${source}: not a valid safetensors file: ${reason}`);
   };
+  const wrong = wrongFormatError(bytes, file, source, 'safetensors');
+  if (wrong) throw wrong;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.length < LENGTH_BYTES) fail(`the file is only ${bytes.length} bytes, too short for the 8-byte header length`);
   const declared = view.getBigUint64(0, true);
@@ -233,7 +239,7 @@ function elementCount(shape: readonly number[]): number {
 
 /** Reads and parses a safetensors file; messages name `displayName`. */
 export async function readSafetensorsFile(path: string, displayName: string = path): Promise<SafetensorsFile> {
-  return parseSafetensors(await readInputFile(path, displayName), displayName);
+  return parseSafetensors(await readInputFile(path, displayName), displayName, path);
 }
 
 // ---------------------------------------------------------------- writing

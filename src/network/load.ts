@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describeValue, specError } from '../errors.js';
+import { wrongFormatError } from '../io/file-format.js';
 import { readFailure } from '../io/read-file.js';
 import { LAYER_TYPES, layerDefByType } from '../layers/index.js';
 import { parseInput } from './input.js';
@@ -20,8 +21,14 @@ export async function loadNetwork(file: string): Promise<Network> {
   } catch (error) {
     throw specError('spec.read', file, '', readFailure(error).reason);
   }
-  const text = bytes.toString('utf8');
-  return parseNetwork(parseJson(text, file), { file, dir: path.dirname(path.resolve(file)), hash: sha256(bytes) });
+  let raw: unknown;
+  try {
+    raw = parseJson(bytes.toString('utf8'), file);
+  } catch (error) {
+    // An image, a checkpoint or an array given as the spec says what it is, not where its "JSON" breaks.
+    throw wrongFormatError(bytes, file, file, 'spec') ?? error;
+  }
+  return parseNetwork(raw, { file, dir: path.dirname(path.resolve(file)), hash: sha256(bytes) });
 }
 
 export interface SpecOrigin {
@@ -59,7 +66,9 @@ export async function parseNetwork(raw: unknown, origin: SpecOrigin): Promise<Ne
       const hint = typeof type === 'string' ? didYouMean(type, LAYER_TYPES) : '';
       throw specError('spec.type', file, `${at}.type`, `expected one of ${LAYER_TYPES.join(', ')}, got ${describeValue(type)}${hint}`);
     }
-    const r = new ObjectReader(file, `${at} (${type})`, rawLayer);
+    // Messages place a named layer by its name too: `layers[0] (conv2d "conv1").weight`.
+    const named = typeof rawLayer.name === 'string' && rawLayer.name !== '' ? ` ${JSON.stringify(rawLayer.name)}` : '';
+    const r = new ObjectReader(file, `${at} (${type}${named})`, rawLayer);
     r.get('type');
     const layerName = r.optionalString('name');
     if (layerName !== undefined) {

@@ -9,7 +9,8 @@ import type { Shape, Tensor } from '../engine/tensor.js';
 import { CnnxError, inputError } from '../errors.js';
 import { tempNameFor } from '../io/atomic.js';
 import { readFailure, readHead } from '../io/read-file.js';
-import { checkImageChannels, describeSharpError, imageDecoding, isNpy, pixelsToInput } from '../io/image.js';
+import { isNpy } from '../io/file-format.js';
+import { checkImageChannels, describeSharpError, imageDecoding, pixelsToInput } from '../io/image.js';
 import type { InputSpec } from '../network/types.js';
 import type { RowSource } from './row-source.js';
 
