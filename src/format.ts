@@ -12,7 +12,7 @@ export function formatBytes(bytes: number): string {
   return `${u === 0 ? bytes : Number(value.toFixed(1))} ${units[u]}`;
 }
 
-/** `1 number`, `2 numbers`, `0 layers`; `plural` for irregular nouns (`1 child`, `3 children`). */
-export function count(n: number, singular: string, plural = `${singular}s`): string {
-  return `${n} ${n === 1 ? singular : plural}`;
+/** `n` and the noun in the number it needs: `1 number`, `2 numbers`, `0 layers`; `many` for irregular nouns. */
+export function plural(n: number, noun: string, many = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : many}`;
 }

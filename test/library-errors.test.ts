@@ -1,4 +1,5 @@
 // Errors thrown by library code name library options (`options.maxMemory`), never CLI flags; code and exit code come from the catalogue.
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, test } from 'vitest';
@@ -9,6 +10,8 @@ import { exportOnnx } from '../src/export/onnx.js';
 import { summarize } from '../src/inspect/summary.js';
 import { whereQuery } from '../src/inspect/where-query.js';
 import { readInput } from '../src/io/image.js';
+import { encodeNpy } from '../src/io/npy.js';
+import { parseSafetensors } from '../src/io/safetensors.js';
 import { loadNetwork } from '../src/network/load.js';
 import { selectLayers } from '../src/network/run.js';
 import type { Network } from '../src/network/types.js';
@@ -18,7 +21,8 @@ import { planBands } from '../src/stream/band-plan.js';
 import { parseMemorySize } from '../src/stream/memory-size.js';
 import { applyStreamed } from '../src/stream/stream-network.js';
 import { splitStages } from '../src/stream/stages.js';
-import { errorOf, ROOT } from './helpers.js';
+import { compareArrays, formatComparison } from '../src/verify/compare.js';
+import { errorOf, ROOT, tempDir } from './helpers.js';
 
 const SEED = path.join(ROOT, 'examples', 'seed-convnet.json');
 
@@ -91,5 +95,21 @@ describe('huge images and decoding', () => {
     const error = await errorOf(() => readInput(png, 'big.png', { channels: 3, mean: null, std: null, resize: null }, { maxPixels: 1000 }));
     expect(error).toMatchObject({ code: 'input.decode', exitCode: EXIT.inputFailed });
     expect((error as Error).message).toMatch(/^big\.png: image is larger than the pixel limit \(options\.maxPixels\): /);
+  });
+});
+
+describe('counted nouns agree with their number', () => {
+  test('1 channel, 1 element, 1 byte, 1 number', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'net.json');
+    writeFileSync(file, JSON.stringify({ input: { channels: 1 }, layers: [{ type: 'conv2d', in_channels: 2, out_channels: 1, kernel_size: 1, weight: { random: { seed: 0 } } }] }));
+    await expectError(() => loadNetwork(file), 'spec.shape', EXIT.usage, `${file}: layers[0] (conv2d).in_channels: is 2, but the layer receives 1 channel`);
+    writeFileSync(file, JSON.stringify({ input: { channels: 1 }, layers: [{ type: 'conv2d', out_channels: 2, kernel_size: 1, weight: [[[[1]]], [[[1, 2]]]] }] }));
+    await expectError(() => loadNetwork(file), 'spec.shape', EXIT.usage, `${file}: layers[0] (conv2d).weight: [1][0][0]: ragged array: expected 1 element at depth 3, got [1,2]`);
+    await expectError(() => parseSafetensors(Uint8Array.of(0), 'w.safetensors'), 'safetensors.corrupt', EXIT.usage, 'w.safetensors: not a valid safetensors file: the file is only 1 byte, too short for the 8-byte header length');
+    const npy = encodeNpy([1, 2, 2], new Float32Array(4));
+    await expectError(() => readInput(npy, 'x.npy', { channels: 3, mean: null, std: null, resize: null }), 'input.shape', EXIT.inputFailed, "x.npy: has 1 channel, the network's input.channels is 3");
+    const one = compareArrays({ shape: [1], data: Float32Array.of(1) }, { shape: [1], data: Float32Array.of(1) });
+    expect(formatComparison(one).slice(-2)).toEqual(['over tolerance: 0 of 1 element', 'PASS']);
   });
 });

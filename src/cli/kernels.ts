@@ -13,6 +13,7 @@ import {
 import { writeFileAtomic } from '../io/atomic.js';
 import { encodeNpy } from '../io/npy.js';
 import { colorAt } from '../render/colormap.js';
+import { plural } from '../format.js';
 
 export interface KernelsOptions {
   /** Write an enlarged picture of the filter (or bank) here. */
@@ -161,7 +162,7 @@ function describeLines(shown: Shown): string[] {
     return [first, ...rest.slice(0, 2), `convention: ${CONVENTION}`, ...rest.slice(2)];
   }
   const lines = [
-    `${shown.title}  ${shown.filters.length} filters, ${shown.height}x${shown.width} each (zero-padded, centred)`,
+    `${shown.title}  ${plural(shown.filters.length, 'filter')}, ${shown.height}x${shown.width} each (zero-padded, centred)`,
     `convention: ${CONVENTION}`,
   ];
   for (const f of shown.filters) lines.push('', ...filterLines(f));

@@ -20,6 +20,7 @@ import {
   scharr,
   sobel,
 } from './generators.js';
+import { plural } from '../format.js';
 
 export { flipKernel } from './generators.js';
 
@@ -475,7 +476,7 @@ function readMatrix(raw: unknown, fail: (where: string, message: string) => Cnnx
   const values = new Float64Array(height * width);
   raw.forEach((row: unknown, y) => {
     if (!Array.isArray(row) || row.length !== width) {
-      throw fail(`values[${y}]`, `expected ${width} numbers, got ${Array.isArray(row) ? row.length : describeValue(row)}`);
+      throw fail(`values[${y}]`, `expected ${plural(width, 'number')}, got ${Array.isArray(row) ? row.length : describeValue(row)}`);
     }
     row.forEach((v: unknown, x) => {
       if (typeof v !== 'number' || !Number.isFinite(v)) throw fail(`values[${y}][${x}]`, `expected a number, got ${describeValue(v)}`);

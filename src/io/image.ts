@@ -7,6 +7,7 @@ import type { InputSpec } from '../network/types.js';
 import { isNpy, wrongFormatError } from './file-format.js';
 import { parseNpy } from './npy.js';
 import { readFailure } from './read-file.js';
+import { plural } from '../format.js';
 
 /** torchvision's rgb_to_grayscale weights, applied to [0, 1] values. */
 const GRAY_WEIGHTS = [0.2989, 0.587, 0.114] as const;
@@ -47,7 +48,7 @@ function npyTensor(bytes: Uint8Array, name: string, spec: InputSpec): Tensor {
   }
   const shape = array.shape.length === 2 ? [1, ...array.shape] : array.shape;
   if (shape.length !== 3) throw inputError('input.shape', name, `expected a .npy of shape (C, H, W) or (H, W), got (${array.shape.join(', ')})`);
-  if (shape[0] !== spec.channels) throw inputError('input.shape', name, `has ${shape[0]} channels, the network's input.channels is ${spec.channels}`);
+  if (shape[0] !== spec.channels) throw inputError('input.shape', name, `has ${plural(shape[0], 'channel')}, the network's input.channels is ${spec.channels}`);
   if (shape[1] < 1 || shape[2] < 1) throw inputError('input.shape', name, `is empty: shape (${array.shape.join(', ')})`);
   return tensor(shape[0], shape[1], shape[2], array.data);
 }

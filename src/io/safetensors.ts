@@ -5,6 +5,7 @@ import { didYouMean } from '../network/suggest.js';
 import { wrongFormatError } from './file-format.js';
 import { bfloat16ToFloat, halfToFloat } from './half.js';
 import { readInputFile } from './read-file.js';
+import { plural } from '../format.js';
 
 export interface SafetensorsTensor {
   shape: number[];
@@ -89,7 +90,7 @@ export function parseSafetensors(bytes: Uint8Array, source: string, file: string
   const wrong = wrongFormatError(bytes, file, source, 'safetensors');
   if (wrong) throw wrong;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes.length < LENGTH_BYTES) fail(`the file is only ${bytes.length} bytes, too short for the 8-byte header length`);
+  if (bytes.length < LENGTH_BYTES) fail(`the file is only ${plural(bytes.length, 'byte')}, too short for the 8-byte header length`);
   const declared = view.getBigUint64(0, true);
   if (declared > BigInt(MAX_HEADER_BYTES)) fail(`header length ${declared} is over the limit of ${MAX_HEADER_BYTES} bytes`);
   const headerLength = Number(declared);
@@ -189,7 +190,7 @@ function readEntry(name: string, value: unknown, fail: Fail): Entry {
   const [begin, end] = offsets;
   const neededBits = elementCount(shape) * bits;
   if (neededBits !== (end - begin) * 8) {
-    fail(`${where}: data_offsets [${begin}, ${end}] hold ${end - begin} bytes but shape [${shape.join(', ')}] of ${dtype} needs ${neededBits / 8}`);
+    fail(`${where}: data_offsets [${begin}, ${end}] hold ${plural(end - begin, 'byte')} but shape [${shape.join(', ')}] of ${dtype} needs ${neededBits / 8}`);
   }
   return { name, dtype, shape, begin, end };
 }
@@ -210,7 +211,7 @@ function checkLayout(entries: Entry[], bufferLength: number, fail: Fail): void {
   }
   if (covered !== bufferLength) {
     const problem = covered > bufferLength ? 'the file is truncated' : 'trailing bytes';
-    fail(`the tensors cover ${covered} bytes but the buffer is ${bufferLength} bytes (${problem})`);
+    fail(`the tensors cover ${plural(covered, 'byte')} but the buffer is ${plural(bufferLength, 'byte')} (${problem})`);
   }
 }
 

@@ -4,6 +4,7 @@ import { CnnxError, describeValue, specError } from '../errors.js';
 import { readNpyFile } from '../io/npy.js';
 import { readSafetensorsFile, type SafetensorsFile } from '../io/safetensors.js';
 import { isPlainObject, ObjectReader } from './reader.js';
+import { plural } from '../format.js';
 
 /** Loaded safetensors files, shared by all layers of one spec so a file is read once. */
 export type SafetensorsCache = Map<string, Promise<SafetensorsFile>>;
@@ -108,7 +109,7 @@ function readNested(r: ObjectReader, key: string, raw: unknown): Loaded {
       return;
     }
     if (!Array.isArray(value) || value.length !== shape[depth]) {
-      throw r.error(key, `${where}: ragged array: expected ${shape[depth]} elements at depth ${depth}, got ${describeValue(value)}`, 'spec.shape');
+      throw r.error(key, `${where}: ragged array: expected ${plural(shape[depth], 'element')} at depth ${depth}, got ${describeValue(value)}`, 'spec.shape');
     }
     value.forEach((v, i) => walk(v, depth + 1, `${where}[${i}]`));
   };

@@ -1,7 +1,7 @@
 // Labelled channel grid: one tile per channel of a feature map, composed into a single PNG.
 import sharp from 'sharp';
 import { CnnxError } from '../errors.js';
-import { count } from '../format.js';
+import { plural } from '../format.js';
 import { formatShape, type Tensor } from '../engine/tensor.js';
 import { isDiverging, writeColors, type ColormapName } from './colormap.js';
 import { energyOrder, normalize, resolveScale, type ScalePolicy } from './scale.js';
@@ -140,7 +140,7 @@ function chooseGrid(channels: number, tileH: number, tileW: number, forced: Grid
   if (fr !== undefined) checkPositiveInt('options.grid.rows', fr);
   if (fc !== undefined && fr !== undefined) {
     if (fc * fr < channels) {
-      throw new CnnxError('render.grid', `options.grid: ${fc}x${fr} has ${count(fc * fr, 'cell')}, the layer has ${count(channels, 'channel')}`);
+      throw new CnnxError('render.grid', `options.grid: ${fc}x${fr} has ${plural(fc * fr, 'cell')}, the layer has ${plural(channels, 'channel')}`);
     }
     return { cols: fc, rows: fr };
   }

@@ -1,5 +1,6 @@
 // The comparison rule of the conformance suite and `cnnx verify`: one element-wise tolerance check and its report.
 import { CnnxError } from '../errors.js';
+import { plural } from '../format.js';
 
 /** `|actual - expected| <= atol * max(1, max|expected|) + rtol * |expected|`, max over finite expected values. */
 export interface Tolerance {
@@ -151,8 +152,8 @@ export function formatComparison(c: Comparison, names: ReportNames = { actual: '
     `max rel error: ${c.maxRel ? `${num(c.maxRel.error)} ${where(c.maxRel)}` : 'n/a (expected is all zero)'}`,
     `worst vs tolerance: ${c.worst ? `${num(c.worst.error)} x allowed ${where(c.worst)}` : 'n/a (empty)'}`,
     `tolerance: |${names.actual} - expected| <= ${atol} * max(1, ${num(c.maxExpected)}) + ${rtol} * |expected|`,
-    `over tolerance: ${c.over} of ${c.count} elements`,
-    c.pass ? 'PASS' : `FAIL: ${c.over} of ${c.count} elements over tolerance`,
+    `over tolerance: ${c.over} of ${plural(c.count, 'element')}`,
+    c.pass ? 'PASS' : `FAIL: ${c.over} of ${plural(c.count, 'element')} over tolerance`,
   ];
 }
 
@@ -161,5 +162,5 @@ export function describeFailure(c: Comparison): string | null {
   if (c.pass) return null;
   if (!c.sameShape) return `shape (${c.actualShape.join(', ')}) against expected (${c.expectedShape.join(', ')})`;
   const f = c.firstOver!;
-  return `c=${f.at[0]} y=${f.at[1]} x=${f.at[2]}: expected ${f.expected}, got ${f.actual} (${c.over} of ${c.count} elements over tolerance)`;
+  return `c=${f.at[0]} y=${f.at[1]} x=${f.at[2]}: expected ${f.expected}, got ${f.actual} (${c.over} of ${plural(c.count, 'element')} over tolerance)`;
 }
