@@ -18,3 +18,19 @@ export function reportError(error: unknown): number {
 export function note(line: string): void {
   process.stderr.write(`${line}\n`);
 }
+
+/**
+ * commander's messages as one line in cnnx's style: `unknown command 'aply' (did you mean 'apply'?)`,
+ * `--threads 0: expected a positive integer`, `--engine slow: expected one of reference, fast`.
+ */
+export function commanderMessage(text: string): string {
+  const line = text
+    .replace(/^error: /, '')
+    .replace(/\s*\n\(Did you mean (.+?)\?\)/, " (did you mean '$1'?)")
+    .replace(/\s+$/, '');
+  const invalid = /^option '(?:-\w, )?(--?[\w-]+)[^']*' argument '(.*)' is invalid\. (.*)$/s.exec(line);
+  if (!invalid) return line.replace(/\s*\n\s*/g, '; ');
+  const [, flag, value, reason] = invalid;
+  const choices = /^Allowed choices are (.*)\.$/.exec(reason);
+  return `${flag} ${value}: ${choices ? `expected one of ${choices[1]}` : reason}`;
+}

@@ -14,7 +14,7 @@ export interface WhereOptions {
 /** Parses `Y,X` (non-negative integers) for --pixel and --input-pixel. */
 export function parsePixel(value: string): [number, number] {
   const m = /^\s*(\d+)\s*,\s*(\d+)\s*$/.exec(value);
-  if (!m) throw new CnnxError('usage.pixel', `expected Y,X (row, column; 0-based), got "${value}"`);
+  if (!m) throw new CnnxError('usage.pixel', 'expected Y,X (row and column, 0-based)');
   return [Number(m[1]), Number(m[2])];
 }
 
