@@ -1,39 +1,123 @@
 // One error type for everything a user can get wrong; the CLI turns it into one line and an exit code.
 
-/** Exit codes, documented in the README: 0 ok, 1 some inputs failed, 2 usage or spec error. */
+/** Exit codes, documented in the README's table: every error code below has one of them. */
 export const EXIT = {
   ok: 0,
   inputFailed: 1,
   usage: 2,
+  internal: 70,
   sigint: 130,
   sigterm: 143,
 } as const;
 
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+const spec = EXIT.usage;
+const input = EXIT.inputFailed;
+
+/**
+ * Every error code cnnx gives, with the exit code it means and what it is about. Codes are stable:
+ * tests, `--report` logs and library users match on them. A code is `area.what`.
+ */
+export const ERROR_CODES = {
+  // The spec (exit 2: nothing is computed).
+  'spec.read': { exit: spec, meaning: 'the spec file cannot be read' },
+  'spec.syntax': { exit: spec, meaning: 'the spec is not valid JSON' },
+  'spec.format': { exit: spec, meaning: 'the file given as the spec is something else: an image, a model, an array' },
+  'spec.type': { exit: spec, meaning: 'a spec value has the wrong type or is not one of the allowed values' },
+  'spec.missing': { exit: spec, meaning: 'a required spec key is absent' },
+  'spec.unknown_key': { exit: spec, meaning: 'a spec key cnnx does not know (usually a typo)' },
+  'spec.range': { exit: spec, meaning: 'a spec number is outside its allowed range' },
+  'spec.shape': { exit: spec, meaning: 'a tensor does not have the shape its layer needs' },
+  'spec.conflict': { exit: spec, meaning: 'two spec keys that cannot be given together' },
+  'spec.name': { exit: spec, meaning: 'a layer name that is reserved or already taken' },
+  'spec.unsupported': { exit: spec, meaning: 'a PyTorch option cnnx does not implement' },
+  'filter.unknown': { exit: spec, meaning: 'no named filter by that name' },
+  'filter.syntax': { exit: spec, meaning: 'a parametric filter string that does not parse' },
+  'filter.param': { exit: spec, meaning: 'a filter parameter the generator does not take' },
+  'filter.value': { exit: spec, meaning: 'a filter parameter value out of range' },
+  'filter.bank': { exit: spec, meaning: 'a filter bank whose filters cannot be combined' },
+  'filter.preset': { exit: spec, meaning: 'a preset file of the filter library is invalid' },
+  // Files a spec names (exit 2).
+  'file.missing': { exit: spec, meaning: 'a file the spec or a command names does not exist' },
+  'file.unreadable': { exit: spec, meaning: 'a file exists but cannot be read' },
+  'npy.corrupt': { exit: spec, meaning: 'a .npy file that is not valid' },
+  'safetensors.corrupt': { exit: spec, meaning: 'a safetensors file that is not valid' },
+  'tensor.format': { exit: spec, meaning: 'a weight file of another format (a PyTorch checkpoint, an ONNX model...)' },
+  'tensor.missing': { exit: spec, meaning: 'a safetensors file has no tensor by that name' },
+  'tensor.dtype': { exit: spec, meaning: 'a tensor of a dtype cnnx cannot read' },
+  // One input (exit 1: the other inputs go on).
+  'input.read': { exit: input, meaning: 'an input file cannot be read' },
+  'input.decode': { exit: input, meaning: 'an input is not an image or .npy cnnx can decode' },
+  'input.shape': { exit: input, meaning: 'a .npy input of the wrong shape' },
+  'input.channels': { exit: input, meaning: 'an image given to a network whose input channels are not 1, 3 or 4' },
+  'input.too_small': { exit: input, meaning: 'an input the network shrinks to nothing' },
+  'input.branch_mismatch': { exit: input, meaning: "an input for which the branches of an add or concat give maps of different sizes" },
+  'input.memory': { exit: input, meaning: 'an input that does not fit the memory limit even one row at a time' },
+  'input.stream': { exit: input, meaning: 'a huge input that cannot be streamed as asked' },
+  'output.write': { exit: input, meaning: 'an output file cannot be written' },
+  'output.report': { exit: input, meaning: 'the run log cannot be written during the run' },
+  // How cnnx was called (exit 2: nothing is computed or written).
+  'usage.inputs': { exit: spec, meaning: 'no inputs, or none found' },
+  'usage.stdin': { exit: spec, meaning: 'stdin asked for twice' },
+  'usage.list': { exit: spec, meaning: 'an input list that cannot be read or is misused' },
+  'usage.output': { exit: spec, meaning: 'an output path or format that cannot hold what was asked' },
+  'usage.collision': { exit: spec, meaning: 'two inputs that would write the same output' },
+  'usage.layer': { exit: spec, meaning: 'a layer name the network does not have, or "all" where one layer is needed' },
+  'usage.memory': { exit: spec, meaning: 'a memory size that does not parse or is too small' },
+  'usage.band_rows': { exit: spec, meaning: 'a band height that is not a positive integer' },
+  'usage.report': { exit: spec, meaning: 'the run log cannot be created' },
+  'usage.kernels': { exit: spec, meaning: 'a filter picture or array asked for without a filter name' },
+  'usage.pixel': { exit: spec, meaning: 'a pixel that does not parse or lies outside the map' },
+  'usage.where': { exit: spec, meaning: 'neither or both of an output cell and an input pixel' },
+  'usage.tolerance': { exit: spec, meaning: 'a tolerance that is not a number >= 0' },
+  'render.scale': { exit: spec, meaning: 'a picture scaling that does not parse' },
+  'render.cmap': { exit: spec, meaning: 'an unknown colour map' },
+  'render.sort': { exit: spec, meaning: 'an unknown tile order' },
+  'render.grid': { exit: spec, meaning: 'a grid shape that does not parse or does not fit the channels' },
+  'render.input': { exit: spec, meaning: 'overlay pixels that do not match their size' },
+  'render.alignment': { exit: spec, meaning: 'an overlay alignment that is not finite and positive' },
+  'render.report': { exit: spec, meaning: 'a picture name the HTML page cannot link to' },
+  'export.opset': { exit: spec, meaning: 'an ONNX opset out of range, or too old for the network' },
+  'export.size': { exit: spec, meaning: 'an export input size that is invalid or too small for the network' },
+  'export.unsupported': { exit: spec, meaning: 'a layer option ONNX cannot express' },
+  'export.write': { exit: spec, meaning: 'the exported file cannot be written' },
+  'engine.simd': { exit: spec, meaning: 'this Node.js has no WebAssembly SIMD for the fast engine' },
+  'engine.wasm_missing': { exit: spec, meaning: "the fast engine's .wasm is not built" },
+  'engine.worker': { exit: spec, meaning: 'a fast engine worker cannot start' },
+  // Not a CnnxError: a bug in cnnx.
+  internal: { exit: EXIT.internal, meaning: 'an internal error: a bug in cnnx' },
+} as const satisfies Record<string, { exit: ExitCode; meaning: string }>;
+
+/** A known error code: a misspelt one does not compile. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
 /**
  * A failure the user can act on. `message` is complete and names the place
  * (`net.json: layers[2] (maxpool2d).padding: ...`); the CLI prefixes `cnnx: `.
- * `code` is stable (tests and --report assert it); `exitCode` is what the process returns.
+ * `code` is stable (tests and --report assert it); `exitCode` is the catalogue's for that code.
  */
 export class CnnxError extends Error {
-  readonly code: string;
-  readonly exitCode: number;
+  readonly code: ErrorCode;
+  readonly exitCode: ExitCode;
 
-  constructor(code: string, message: string, exitCode: number = EXIT.usage) {
+  constructor(code: ErrorCode, message: string) {
     super(message);
     this.name = 'CnnxError';
     this.code = code;
-    this.exitCode = exitCode;
+    // A code from outside TypeScript that is not in the catalogue is a bug: exit 70.
+    this.exitCode = ERROR_CODES[code]?.exit ?? EXIT.internal;
   }
 }
 
-/** An error about a spec file (or a file it names): exit 2, nothing is computed. */
-export function specError(code: string, file: string, where: string, message: string): CnnxError {
-  return new CnnxError(code, `${file}: ${where ? `${where}: ` : ''}${message}`, EXIT.usage);
+/** An error about a spec file (or a file it names), placed at a JSON path when there is one. */
+export function specError(code: ErrorCode, file: string, where: string, message: string): CnnxError {
+  return new CnnxError(code, `${file}: ${where ? `${where}: ` : ''}${message}`);
 }
 
-/** An error about one input (unreadable, corrupt, too small): exit 1, other inputs go on. */
-export function inputError(code: string, input: string, message: string): CnnxError {
-  return new CnnxError(code, `${input}: ${message}`, EXIT.inputFailed);
+/** An error about one input (unreadable, corrupt, too small), named first. */
+export function inputError(code: ErrorCode, input: string, message: string): CnnxError {
+  return new CnnxError(code, `${input}: ${message}`);
 }
 
 /** Describes a JSON value for "got ..." parts of messages: `3`, `"same"`, `an object`, `null`. */

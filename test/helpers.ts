@@ -1,9 +1,10 @@
-// Shared test helpers: running the built CLI as a user would, temp folders, and the conformance tolerance.
+// Shared test helpers: running the built CLI as a user would, temp folders, and the conformance rule on two arrays.
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { compareArrays, describeFailure } from '../src/verify/compare.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const BIN = path.join(ROOT, 'bin', 'cnnx.js');
@@ -39,27 +40,12 @@ export function tempDir(prefix = 'cnnx-test-'): string {
 }
 
 /**
- * The conformance rule: |out - expected| <= 1e-4 * max(1, max|expected|) + 1e-4 * |expected|.
- * Returns null when it holds, else a message naming the first bad element.
+ * The conformance rule (src/verify/compare.ts) on `actual` against `expected` of `shape`.
+ * Returns null when it holds, else a message naming the first element over tolerance.
  */
 export function compareWithTolerance(actual: Float32Array, expected: Float32Array, shape: readonly number[]): string | null {
-  if (actual.length !== expected.length) return `length ${actual.length} != ${expected.length}`;
-  let maxAbs = 0;
-  for (const v of expected) maxAbs = Math.max(maxAbs, Math.abs(v));
-  const base = 1e-4 * Math.max(1, maxAbs);
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i];
-    const e = expected[i];
-    if (Number.isNaN(e) && Number.isNaN(a)) continue;
-    if (!(Math.abs(a - e) <= base + 1e-4 * Math.abs(e))) {
-      const [, h, w] = shape.length === 3 ? shape : [1, 1, expected.length];
-      const c = Math.floor(i / (h * w));
-      const y = Math.floor((i % (h * w)) / w);
-      const x = i % w;
-      return `c=${c} y=${y} x=${x}: expected ${e}, got ${a}`;
-    }
-  }
-  return null;
+  const actualShape = actual.length === expected.length ? shape : [actual.length];
+  return describeFailure(compareArrays({ shape: actualShape, data: actual }, { shape, data: expected }));
 }
 
 /** mulberry32: a small seeded generator of uniform [0, 1) values, so a failing random case replays. */
@@ -72,4 +58,14 @@ export function mulberry32(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** What `fn` throws or rejects with (undefined when it does not), for asserting code, exit code and message. */
+export async function errorOf(fn: () => unknown): Promise<unknown> {
+  try {
+    await fn();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
 }

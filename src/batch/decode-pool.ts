@@ -40,7 +40,7 @@ export function workerDecoder(threads: number, spec: InputSpec, maxPixels?: numb
     pending.delete(reply.id);
     busy[job.worker]--;
     if (reply.ok) job.resolve(tensor(reply.channels, reply.height, reply.width, reply.data));
-    else job.reject(reply.exitCode === 70 ? new Error(reply.message) : new CnnxError(reply.code, reply.message, reply.exitCode));
+    else job.reject(reply.code === 'internal' ? new Error(reply.message) : new CnnxError(reply.code, reply.message));
   }
 
   function failAll(w: number, error: Error): void {

@@ -1,5 +1,6 @@
 // Messages between the batch's decode pool and its worker threads.
 import type { InputSpec } from '../network/types.js';
+import type { ErrorCode } from '../errors.js';
 
 export interface DecodeRequest {
   readonly id: number;
@@ -12,4 +13,4 @@ export interface DecodeRequest {
 
 export type DecodeReply =
   | { readonly id: number; readonly ok: true; readonly channels: number; readonly height: number; readonly width: number; readonly data: Float32Array }
-  | { readonly id: number; readonly ok: false; readonly code: string; readonly message: string; readonly exitCode: number };
+  | { readonly id: number; readonly ok: false; readonly code: ErrorCode; readonly message: string };

@@ -18,7 +18,7 @@ parentPort?.on('message', async (req: DecodeRequest) => {
     return;
   } catch (error) {
     const known = error instanceof CnnxError;
-    reply = { id: req.id, ok: false, code: known ? error.code : 'internal', message: (error as Error)?.message ?? String(error), exitCode: known ? error.exitCode : 70 };
+    reply = { id: req.id, ok: false, code: known ? error.code : 'internal', message: (error as Error)?.message ?? String(error) };
   }
   parentPort!.postMessage(reply);
 });

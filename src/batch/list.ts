@@ -1,7 +1,7 @@
 // Reads --from-list: one path per line, or NUL-separated with -0 (as `find -print0` writes).
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { CnnxError, EXIT } from '../errors.js';
+import { CnnxError } from '../errors.js';
 import { readFailure } from '../io/read-file.js';
 import { mapLimit } from './limit.js';
 import { readStdin } from './stdio.js';
@@ -21,7 +21,7 @@ async function readListFile(file: string): Promise<Buffer> {
   try {
     return await readFile(file);
   } catch (error) {
-    throw new CnnxError('usage.list', `--from-list ${file}: ${readFailure(error).reason}`, EXIT.usage);
+    throw new CnnxError('usage.list', `--from-list ${file}: ${readFailure(error).reason}`);
   }
 }
 

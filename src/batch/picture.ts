@@ -1,5 +1,5 @@
 // The PNG side of an output: a labelled channel grid, or an overlay of the map on its input, with the --scale/--cmap/--sort/--grid choices.
-import { summarize } from '../cli/inspect.js';
+import { summarize } from '../inspect/summary.js';
 import type { Tensor } from '../engine/tensor.js';
 import type { LayerOutput } from '../network/run.js';
 import type { ColormapName } from '../render/colormap.js';

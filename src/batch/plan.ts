@@ -1,7 +1,7 @@
 // Decides where each input's outputs go (one file, stdout, or a folder mirroring the input tree) and checks the plan before any work.
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { CnnxError, EXIT } from '../errors.js';
+import { CnnxError } from '../errors.js';
 import type { LayerSelection } from '../network/run.js';
 import { INPUT, type Network } from '../network/types.js';
 import { mapLimit } from './limit.js';
@@ -62,7 +62,7 @@ function checkOneFile(what: string, format: BatchFormat, layers: number): void {
 }
 
 function usage(message: string): CnnxError {
-  return new CnnxError('usage.output', message, EXIT.usage);
+  return new CnnxError('usage.output', message);
 }
 
 /** Output paths for every item; layer files get a `.NAME` suffix when several layers go to separate files. */
@@ -96,7 +96,6 @@ export function checkCollisions(plan: readonly PlannedItem[]): void {
         throw new CnnxError(
           'usage.collision',
           `${other} and ${item.name} would both be written to ${output}; rename one, pass their folder instead, or use --from-list to keep their folders`,
-          EXIT.usage,
         );
       }
       seen.set(key, item.name);

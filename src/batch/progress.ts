@@ -1,4 +1,4 @@
-// What a batch shows on stderr: an ora progress line on terminals, per-file lines with --verbose, errors, and one summary line.
+// What a batch shows on stderr: a progress line on terminals (ora's, or a plain one), per-file lines with --verbose, errors, and one summary line.
 import ora, { type Ora } from 'ora';
 import type { ItemRecord } from './run-log.js';
 
@@ -9,7 +9,19 @@ export interface ProgressOptions {
   readonly verbose: boolean;
   /** Inputs skipped before the run (hidden, not images, already done), for the summary. */
   readonly skipped: number;
+  /** Where progress goes (default process.stderr) and the environment that says whether it is CI: for tests. */
+  readonly stream?: ProgressStream;
+  readonly env?: NodeJS.ProcessEnv;
 }
+
+/** The part of a terminal stream progress uses. */
+export interface ProgressStream {
+  write(text: string): unknown;
+  readonly isTTY?: boolean;
+  readonly columns?: number;
+}
+
+export type ProgressStyle = 'spinner' | 'line' | 'none';
 
 export interface Counts {
   processed: number;
@@ -20,36 +32,51 @@ export interface Counts {
 
 /**
  * Only on a terminal, never with --quiet or in CI: a spinner in a log file is noise. A pseudo-terminal
- * that reports 0 columns (e.g. `script` without a size) is treated as no terminal: ora would
+ * that reports 0 columns (e.g. `script` without a size) gets a plain line rewritten in place: ora would
  * compute an endless number of lines to clear.
  */
-export function spinnerWanted(quiet: boolean, env: NodeJS.ProcessEnv = process.env, isTTY = process.stderr.isTTY === true, columns = process.stderr.columns ?? 0): boolean {
-  return isTTY && columns > 0 && !quiet && !env.CI;
+export function progressStyle(quiet: boolean, env: NodeJS.ProcessEnv, isTTY: boolean, columns: number): ProgressStyle {
+  if (!isTTY || quiet || env.CI) return 'none';
+  return columns > 0 ? 'spinner' : 'line';
 }
 
 /** Redraws at most this often: ora's own timer handles the animation. */
 const REDRAW_MS = 100;
+/** The plain line is rewritten less often: each rewrite is a write to a terminal of unknown width. */
+const LINE_REDRAW_MS = 500;
+/** Back to the start of the line and clear it: all the plain line needs from the terminal. */
+const CLEAR_LINE = '\r\x1b[K';
 
 export class Progress {
   readonly counts: Counts;
   private readonly started = performance.now();
+  private readonly out: ProgressStream;
+  private readonly style: ProgressStyle;
   private readonly spinner: Ora | null;
+  /** The plain line is on screen (style 'line'). */
+  private lineShown = false;
   private lastDraw = 0;
   private detailText: string | null = null;
 
   constructor(private readonly options: ProgressOptions) {
     this.counts = { processed: 0, failed: 0, skipped: options.skipped, cancelled: 0 };
-    this.spinner = spinnerWanted(options.quiet) ? ora({ stream: process.stderr, text: this.text() }).start() : null;
+    this.out = options.stream ?? process.stderr;
+    this.style = progressStyle(options.quiet, options.env ?? process.env, this.out.isTTY === true, this.out.columns ?? 0);
+    this.spinner = this.style === 'spinner' ? ora({ stream: this.out as NodeJS.WritableStream, text: this.text() }).start() : null;
+    if (this.style === 'line') this.drawLine();
   }
 
   /** Prints a line without tearing the progress line. */
   log(line: string): void {
     if (this.spinner?.isSpinning) {
       this.spinner.clear();
-      process.stderr.write(`${line}\n`);
+      this.out.write(`${line}\n`);
       this.spinner.render();
+    } else if (this.lineShown) {
+      this.out.write(`${CLEAR_LINE}${line}\n`);
+      this.drawLine();
     } else {
-      process.stderr.write(`${line}\n`);
+      this.out.write(`${line}\n`);
     }
   }
 
@@ -72,11 +99,18 @@ export class Progress {
   }
 
   private redraw(): void {
-    if (!this.spinner) return;
+    if (this.style === 'none') return;
     const now = performance.now();
-    if (now - this.lastDraw < REDRAW_MS) return;
+    if (now - this.lastDraw < (this.spinner ? REDRAW_MS : LINE_REDRAW_MS)) return;
     this.lastDraw = now;
-    this.spinner.text = this.text();
+    if (this.spinner) this.spinner.text = this.text();
+    else this.drawLine();
+  }
+
+  private drawLine(): void {
+    this.out.write(`${CLEAR_LINE}${this.text()}`);
+    this.lineShown = true;
+    this.lastDraw = performance.now();
   }
 
   elapsedSeconds(): number {
@@ -96,6 +130,8 @@ export class Progress {
   /** Removes the progress line (before the summary). */
   stop(): void {
     this.spinner?.stop();
+    if (this.lineShown) this.out.write(CLEAR_LINE);
+    this.lineShown = false;
   }
 
   /** `cnnx: 120 processed, 3 skipped, 2 failed in 14.2 s (8.5 images/s)`, plus what an interruption left undone. */

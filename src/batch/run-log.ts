@@ -1,5 +1,5 @@
 // --report FILE.jsonl: one JSON line per input (path, output, status, error, ms), written atomically at the end of the run.
-import { CnnxError, EXIT } from '../errors.js';
+import { CnnxError } from '../errors.js';
 import { openAtomicStream, type AtomicStream } from '../io/atomic.js';
 
 export type ItemStatus = 'ok' | 'failed' | 'skipped' | 'cancelled';
@@ -35,7 +35,7 @@ export async function openReport(file: string): Promise<ReportSink> {
   try {
     stream = await openAtomicStream(file);
   } catch (error) {
-    throw new CnnxError('usage.report', `--report ${file}: cannot write: ${(error as Error).message}`, EXIT.usage);
+    throw new CnnxError('usage.report', `--report ${file}: cannot write: ${(error as Error).message}`);
   }
   let failure: Error | null = null;
   return {
@@ -46,7 +46,7 @@ export async function openReport(file: string): Promise<ReportSink> {
     },
     async close() {
       await stream.commit();
-      if (failure) throw new CnnxError('output.report', `--report ${file}: cannot write: ${failure.message}`, EXIT.inputFailed);
+      if (failure) throw new CnnxError('output.report', `--report ${file}: cannot write: ${failure.message}`);
     },
   };
 }

@@ -1,5 +1,5 @@
 // Standard streams for pipelines: stdin read whole, payloads to stdout (and nothing else ever goes there).
-import { CnnxError, EXIT } from '../errors.js';
+import { CnnxError } from '../errors.js';
 
 /** Reads all of stdin. */
 export async function readStdin(): Promise<Buffer> {
@@ -11,7 +11,7 @@ export async function readStdin(): Promise<Buffer> {
 /** Refuses to print binary data on a terminal, where it would only garble the screen. */
 export function checkStdoutForBinary(): void {
   if (process.stdout.isTTY) {
-    throw new CnnxError('usage.output', '-o - writes binary data to stdout, which is a terminal; pipe it or redirect it to a file', EXIT.usage);
+    throw new CnnxError('usage.output', '-o - writes binary data to stdout, which is a terminal; pipe it or redirect it to a file');
   }
 }
 

@@ -1,12 +1,13 @@
 // Decides when one input of a batch is a huge image to stream in bands, and runs it that way.
 import type { Engine } from '../engine/engine.js';
 import type { Shape } from '../engine/tensor.js';
-import { isNpy } from '../io/image.js';
+import { isNpy } from '../io/file-format.js';
 import { readHead } from '../io/read-file.js';
 import { selectedNodes, type LayerSelection } from '../network/run.js';
 import { INPUT, type Network } from '../network/types.js';
 import { inputError } from '../errors.js';
-import { applyStreamed, formatBytes, probeImage, shouldStream } from '../stream/index.js';
+import { formatBytes } from '../format.js';
+import { applyStreamed, probeImage, shouldStream } from '../stream/index.js';
 import type { BatchFormat, PlannedItem } from './plan.js';
 
 export interface StreamSettings {

@@ -1,6 +1,7 @@
 // Expands input arguments (files and folders) into the images to process, recognising images by content.
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { isImageFormat, sniffFormat } from '../io/file-format.js';
 import { readHead } from '../io/read-file.js';
 import { mapLimit } from './limit.js';
 
@@ -26,26 +27,13 @@ export interface WalkResult {
   readonly sawFolder: boolean;
 }
 
-const SIGNATURES: readonly (readonly number[])[] = [
-  [0x89, 0x50, 0x4e, 0x47], // PNG
-  [0xff, 0xd8, 0xff], // JPEG
-  [0x47, 0x49, 0x46, 0x38], // GIF
-  [0x49, 0x49, 0x2a, 0x00], // TIFF little-endian
-  [0x4d, 0x4d, 0x00, 0x2a], // TIFF big-endian
-  [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59], // .npy
-  [0x42, 0x4d], // BMP (sharp reads it only with some builds; the decode error says so)
-];
-
 /** Files sniffed at once: enough to hide open() latency on big folders, few enough for any fd limit. */
 const SNIFF_PARALLEL = 32;
 
-/** True when the first bytes look like an image or .npy (WebP/AVIF/HEIF are checked by their RIFF/ftyp boxes). */
+/** True when the first bytes look like an image or .npy. */
 export function looksLikeInput(head: Uint8Array): boolean {
-  if (SIGNATURES.some((sig) => sig.every((b, i) => head[i] === b))) return true;
-  const ascii = Buffer.from(head).toString('latin1');
-  if (ascii.startsWith('RIFF') && ascii.slice(8, 12) === 'WEBP') return true;
-  if (ascii.slice(4, 8) === 'ftyp') return true;
-  return /^\s*<(\?xml|svg)/.test(ascii);
+  const format = sniffFormat(head);
+  return isImageFormat(format) || format === 'npy';
 }
 
 /** Reads the first bytes of `file`; false when it cannot be read (a folder walk then skips it). */

@@ -6,7 +6,7 @@ import { inlineDecoder, workerDecoder } from '../batch/decode-pool.js';
 import { checkCollisions, chooseDestination, formatOfName, partitionExisting, planOutputs, type BatchFormat, type PlannedItem } from '../batch/plan.js';
 import { Progress } from '../batch/progress.js';
 import { NO_REPORT, openReport, outputField, type ItemRecord } from '../batch/run-log.js';
-import { Batch } from '../batch/run.js';
+import { Batch } from '../batch/pipeline.js';
 import type { Shard } from '../batch/shard.js';
 import { exitCodeFor, trapSignals } from '../batch/signals.js';
 import { checkStdoutForBinary, readStdin } from '../batch/stdio.js';
@@ -15,9 +15,10 @@ import type { EngineKind } from '../engine/engine.js';
 import { CnnxError, EXIT } from '../errors.js';
 import { selectLayers } from '../network/run.js';
 import type { ColormapName } from '../render/colormap.js';
-import { loadNetwork } from '../network/load.js';
 import { defaultMaxMemory, parseMemorySize } from '../stream/index.js';
 import { applyShard, gatherInputs, type GatheredInputs } from './inputs.js';
+import { cliMessage } from './option-names.js';
+import { loadSpecArgument } from './spec-argument.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -56,9 +57,9 @@ export interface ApplyOptions {
 
 export async function applyCommand(specFile: string, args: readonly string[], options: ApplyOptions): Promise<number> {
   // Everything that can be wrong with the command is checked before the first decode.
-  const net = await loadNetwork(specFile);
+  const net = await loadSpecArgument(specFile, 'cnnx apply NET INPUT... -o OUT');
   const selection = selectLayers(net, options.layer);
-  if (!options.output) throw new CnnxError('usage.output', 'apply needs -o OUT: a .npy, .png or .safetensors file, a folder (ending in /), or - for stdout', EXIT.usage);
+  if (!options.output) throw new CnnxError('usage.output', 'apply needs -o OUT: a .npy, .png or .safetensors file, a folder (ending in /), or - for stdout');
   const all = await gatherInputs({ args, fromList: options.fromList, nul: options.null === true, recursive: options.recursive });
   // One image, several layers, a folder: someone wants to look, so pictures and an index.html by default.
   const oneImageReport = all.items.length === 1 && !all.many && selection.length > 1 && formatOfName(options.output) === null && options.output !== '-';
@@ -72,7 +73,7 @@ export async function applyCommand(specFile: string, args: readonly string[], op
   const sharded = options.shard ? fullPlan.filter((p) => mine.has(p.item)) : fullPlan;
   const { todo, done } = options.skipExisting ? await partitionExisting(sharded) : { todo: sharded, done: [] };
   const stdin = todo.some((p) => p.item.file === '-') ? await readStdin() : null;
-  const maxMemory = options.maxMemory !== undefined ? parseMemorySize(options.maxMemory) : defaultMaxMemory();
+  const maxMemory = options.maxMemory !== undefined ? parseMemorySize(options.maxMemory, '--max-memory') : defaultMaxMemory();
   const report = options.report ? await openReport(options.report) : NO_REPORT;
 
   configureSharpForBatch();
@@ -94,6 +95,7 @@ export async function applyCommand(specFile: string, args: readonly string[], op
     stdin, progress, report,
     stream: { maxMemory, bandRows: options.bandRows, maxPixels: options.maxPixels },
     winograd: options.engine === 'fast' && options.winograd !== false,
+    describeError: cliMessage,
   });
   const signals = trapSignals((signal) => batch.stop(signal), (line) => progress.log(line));
   let end;

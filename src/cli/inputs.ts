@@ -1,5 +1,5 @@
 // Gathers the inputs of `cnnx apply`: arguments and --from-list, deduplicated, sorted, then this shard's slice.
-import { CnnxError, EXIT } from '../errors.js';
+import { CnnxError } from '../errors.js';
 import { expandList, readPathList } from '../batch/list.js';
 import { dedupeItems } from '../batch/plan.js';
 import { shardSlice, type Shard } from '../batch/shard.js';
@@ -22,9 +22,9 @@ export interface GatheredInputs {
 
 export async function gatherInputs(req: InputRequest): Promise<GatheredInputs> {
   const stdinUsers = req.args.filter((a) => a === '-').length + (req.fromList === '-' ? 1 : 0);
-  if (stdinUsers > 1) throw new CnnxError('usage.stdin', 'stdin can be read once: give "-" as one input or use --from-list -, not both', EXIT.usage);
-  if (req.args.length === 0 && req.fromList === undefined) throw new CnnxError('usage.inputs', 'apply needs inputs: images, .npy files, folders, "-" for stdin, or --from-list FILE', EXIT.usage);
-  if (req.nul && req.fromList === undefined) throw new CnnxError('usage.list', '-0 goes with --from-list (NUL-separated paths, as find -print0 writes them)', EXIT.usage);
+  if (stdinUsers > 1) throw new CnnxError('usage.stdin', 'stdin can be read once: give "-" as one input or use --from-list -, not both');
+  if (req.args.length === 0 && req.fromList === undefined) throw new CnnxError('usage.inputs', 'apply needs inputs: images, .npy files, folders, "-" for stdin, or --from-list FILE');
+  if (req.nul && req.fromList === undefined) throw new CnnxError('usage.list', '-0 goes with --from-list (NUL-separated paths, as find -print0 writes them)');
 
   const walked = await expandArguments(req.args, req.recursive);
   const items = [...walked.items];
@@ -38,7 +38,7 @@ export async function gatherInputs(req: InputRequest): Promise<GatheredInputs> {
   }
   if (items.length === 0) {
     const where = [...req.args, ...(req.fromList !== undefined ? [`--from-list ${req.fromList}`] : [])].join(', ');
-    throw new CnnxError('usage.inputs', `no images found in ${where}${skipped.length ? ` (${skipped.length} hidden or non-image files skipped)` : ''}`, EXIT.usage);
+    throw new CnnxError('usage.inputs', `no images found in ${where}${skipped.length ? ` (${skipped.length} hidden or non-image files skipped)` : ''}`);
   }
   return { items: dedupeItems(items).sort(byName), skipped: skipped.sort(byName), many: walked.sawFolder || req.fromList !== undefined };
 }

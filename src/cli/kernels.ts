@@ -1,6 +1,6 @@
 // `cnnx kernels [NAME]`: lists the named filters, prints one as a matrix, exports it as .npy weights or a PNG picture.
 import sharp from 'sharp';
-import { CnnxError, EXIT } from '../errors.js';
+import { CnnxError } from '../errors.js';
 import {
   CONVENTION,
   isFilterBank,
@@ -13,6 +13,7 @@ import {
 import { writeFileAtomic } from '../io/atomic.js';
 import { encodeNpy } from '../io/npy.js';
 import { colorAt } from '../render/colormap.js';
+import { plural } from '../format.js';
 
 export interface KernelsOptions {
   /** Write an enlarged picture of the filter (or bank) here. */
@@ -39,7 +40,7 @@ interface Shown {
 export async function kernelsCommand(name: string | undefined, options: KernelsOptions, out: (line: string) => void): Promise<void> {
   if (name === undefined) {
     if (options.png !== undefined || options.npy !== undefined) {
-      throw new CnnxError('usage.kernels', `${options.png !== undefined ? '--png' : '--npy'} needs a filter name, e.g. \`cnnx kernels sobel-x --png sobel-x.png\``, EXIT.usage);
+      throw new CnnxError('usage.kernels', `${options.png !== undefined ? '--png' : '--npy'} needs a filter name, e.g. \`cnnx kernels sobel-x --png sobel-x.png\``);
     }
     if (options.json) out(JSON.stringify({ convention: CONVENTION, filters: listFilters(), generators: listGenerators() }, null, 2));
     else listLines().forEach((line) => out(line));
@@ -161,7 +162,7 @@ function describeLines(shown: Shown): string[] {
     return [first, ...rest.slice(0, 2), `convention: ${CONVENTION}`, ...rest.slice(2)];
   }
   const lines = [
-    `${shown.title}  ${shown.filters.length} filters, ${shown.height}x${shown.width} each (zero-padded, centred)`,
+    `${shown.title}  ${plural(shown.filters.length, 'filter')}, ${shown.height}x${shown.width} each (zero-padded, centred)`,
     `convention: ${CONVENTION}`,
   ];
   for (const f of shown.filters) lines.push('', ...filterLines(f));

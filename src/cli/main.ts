@@ -5,14 +5,15 @@ import { EXIT } from '../errors.js';
 import { loadNetwork } from '../network/load.js';
 import { parseShard } from '../batch/shard.js';
 import { applyCommand } from './apply.js';
-import { formatSummary, summarize } from './inspect.js';
+import { formatSummary, summarize } from '../inspect/summary.js';
 import { kernelsCommand } from './kernels.js';
 import { exportOnnxCommand } from './export-onnx.js';
 import { exportTorchCommand } from './export-torch.js';
 import { DEFAULT_ATOL, DEFAULT_RTOL, verifyCommand } from './verify.js';
 import { parsePixel, whereCommand } from './where.js';
 import { parseGrid } from '../render/grid.js';
-import { reportError } from './print-error.js';
+import { commanderMessage, reportError } from './print-error.js';
+import { examples, EXIT_CODES_HELP, HELP_CONFIGURATION } from './help.js';
 import { quittingAtOnce } from '../batch/signals.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -60,7 +61,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('Image feature extraction with convolutional networks: JSON network spec in, PyTorch-exact feature maps out.')
     .version(version)
     .showSuggestionAfterError(true)
-    .configureOutput({ outputError: (text, write) => write(`cnnx: ${text.replace(/^error: /, '')}`) })
+    .configureHelp(HELP_CONFIGURATION)
+    .configureOutput({ outputError: (text, write) => write(`cnnx: ${commanderMessage(text)}\n`) })
+    .addHelpText('after', EXIT_CODES_HELP)
     .exitOverride();
 
   program
@@ -68,7 +71,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('run a network on images or .npy arrays and write feature maps')
     .argument('<net>', 'network spec (.json)')
     .argument('[inputs...]', 'images, .npy files or folders; - reads one image or .npy from stdin')
-    .option('-o, --output <path>', 'output: x.npy, x.png, x.safetensors, a folder (ending in /) mirroring the inputs, or - for stdout')
+    .usage('<net> [inputs...] -o <path> [options]')
+    .option('-o, --output <path>', 'output: x.npy, x.png, x.safetensors, a folder (ending in /) mirroring the inputs, or - for stdout (required)')
     .option('--layer <name>', 'write this named layer (repeat or comma-separate; "all" for every named layer)', collect, [])
     .addOption(new Option('--format <format>', 'file format in a folder or on stdout (safetensors: all layers of an image in one file)').choices(['npy', 'png', 'safetensors']))
     .option('--scale <mode>', 'PNG scaling: channel, global, none or pLOW-pHIGH (percentiles, e.g. p1-p99)', 'channel')
@@ -105,8 +109,7 @@ Examples:
   cnnx apply net.json photos/ -o feats/ --skip-existing --report run.jsonl
   # in a pipeline
   find photos -name '*.jpg' -print0 | cnnx apply net.json --from-list - -0 -o feats/
-
-Exit codes: 0 ok, 1 some inputs failed, 2 usage or spec error, 130/143 interrupted.`,
+${EXIT_CODES_HELP}`,
     )
     .action(async (net: string, inputs: string[], opts) => {
       setExit(await applyCommand(net, inputs, opts));
@@ -118,6 +121,14 @@ Exit codes: 0 ok, 1 some inputs failed, 2 usage or spec error, 130/143 interrupt
     .argument('<net>', 'network spec (.json)')
     .option('--size <HxW>', 'input size', sizeArg)
     .option('--json', 'machine-readable output (warnings: [{layer, code, message}])', false)
+    .addHelpText(
+      'after',
+      examples(
+        ["the spec's own input size (its resize, else 224x224)", 'cnnx inspect examples/seed-convnet.json'],
+        ['another input size', 'cnnx inspect examples/seed-convnet.json --size 512x512'],
+        ['the total multiply-adds, for a script', 'cnnx inspect examples/seed-convnet.json --json | jq .totalMacs'],
+      ),
+    )
     .action(async (file: string, opts: { size?: [number, number]; json: boolean }) => {
       const net = await loadNetwork(file);
       const size = opts.size ?? defaultSize(net);
@@ -132,6 +143,14 @@ Exit codes: 0 ok, 1 some inputs failed, 2 usage or spec error, 130/143 interrupt
     .option('--png <file>', 'draw the filter as an enlarged picture')
     .option('--npy <file>', 'export the filter as (1, 1, kh, kw) float32 weights')
     .option('--json', 'machine-readable output', false)
+    .addHelpText(
+      'after',
+      examples(
+        ['every preset, and the generators with their parameters', 'cnnx kernels'],
+        ['one filter: description, source, convention, the matrix', 'cnnx kernels sobel-x'],
+        ['a bank as a picture (blue < 0, white 0, red > 0)', 'cnnx kernels "gabor-bank:thetas=8" --png bank.png'],
+      ),
+    )
     .action(async (name: string | undefined, opts: { png?: string; npy?: string; json: boolean }) => {
       await kernelsCommand(name, opts, (line) => process.stdout.write(`${line}\n`));
     });
@@ -145,6 +164,14 @@ Exit codes: 0 ok, 1 some inputs failed, 2 usage or spec error, 130/143 interrupt
     .option('--input-pixel <Y,X>', 'input pixel (row, column; 0-based)', pixelArg)
     .option('--size <HxW>', 'input size (default: the spec\'s resize, else 224x224)', sizeArg)
     .option('--json', 'machine-readable output', false)
+    .usage('<net> (--pixel <Y,X> | --input-pixel <Y,X>) [options]')
+    .addHelpText(
+      'after',
+      examples(
+        ['the input pixels that output cell (0, 0) of conv2 reads', 'cnnx where examples/seed-convnet.json --layer conv2 --pixel 0,0 --size 32x32'],
+        ['the output cells of the last layer that input pixel (100, 100) reaches', 'cnnx where examples/seed-convnet.json --input-pixel 100,100 --json'],
+      ),
+    )
     .action(async (file: string, opts: { layer?: string; pixel?: [number, number]; inputPixel?: [number, number]; size?: [number, number]; json: boolean }) => {
       const net = await loadNetwork(file);
       process.stdout.write(`${whereCommand(net, opts.size ?? defaultSize(net), opts)}\n`);
@@ -163,6 +190,14 @@ Exit codes: 0 ok, 1 some inputs failed, 2 usage or spec error, 130/143 interrupt
     .option('--threads <n>', 'worker threads for the fast engine (default: cores)', positiveInt)
     .option('--no-winograd', 'fast engine: direct convolutions only, slower; NaN and infinity then stay in the windows that hold them, as in PyTorch (Winograd turns a whole tile NaN)')
     .option('--no-fma', 'fast engine: multiply, then add, even where this Node.js could fuse them (relaxed SIMD: Node >= 22); the same bytes on every runtime')
+    .usage('<net> <input> --against <expected.npy> [options]')
+    .addHelpText(
+      'after',
+      examples(
+        ["the last layer against PyTorch's output (export-torch writes the script)", 'cnnx verify net.json photo.png --against torch.npy'],
+        ['one named layer, with a looser tolerance', 'cnnx verify net.json input.npy --against conv2.npy --layer conv2 --atol 1e-3'],
+      ),
+    )
     .action(async (file: string, input: string, opts) => {
       setExit(await verifyCommand(file, input, opts, (line) => process.stdout.write(`${line}\n`)));
     });
@@ -175,6 +210,14 @@ Exit codes: 0 ok, 1 some inputs failed, 2 usage or spec error, 130/143 interrupt
     .option('--size <HxW>', 'fix the input size (default: symbolic height and width)', sizeArg)
     .option('--opset <n>', 'ONNX opset, 11 to 22 (default 17; 19 with circular padding)', positiveInt)
     .option('--layer <name>', 'also expose this named layer as a graph output (repeat, or "all")', collect, [])
+    .usage('<net> -o <file> [options]')
+    .addHelpText(
+      'after',
+      examples(
+        ['height and width left symbolic', 'cnnx export-onnx examples/seed-convnet.json -o net.onnx'],
+        ['a fixed size, an older opset, and conv2 as a second output', 'cnnx export-onnx examples/seed-convnet.json -o net.onnx --size 224x224 --opset 13 --layer conv2'],
+      ),
+    )
     .action(async (file: string, opts: { output: string; size?: [number, number]; opset?: number; layer: string[] }) => {
       await exportOnnxCommand(await loadNetwork(file), { output: opts.output, size: opts.size, opset: opts.opset, layers: opts.layer });
     });
@@ -184,6 +227,13 @@ Exit codes: 0 ok, 1 some inputs failed, 2 usage or spec error, 130/143 interrupt
     .description('write a runnable PyTorch script (nn.Sequential with the same weights) to stdout or -o; python model.py INPUT OUT.npy runs it')
     .argument('<net>', 'network spec (.json)')
     .option('-o, --output <file>', 'write the script here instead of stdout')
+    .addHelpText(
+      'after',
+      examples(
+        ['the script, then its output for a photo (PyTorch and NumPy needed)', 'cnnx export-torch examples/seed-convnet.json -o model.py && python model.py photo.png torch.npy'],
+        ['then compare it with cnnx', 'cnnx verify examples/seed-convnet.json photo.png --against torch.npy'],
+      ),
+    )
     .action(async (file: string, opts: { output?: string }) => {
       const text = await exportTorchCommand(file, opts.output);
       if (text !== null) process.stdout.write(text);

@@ -1,5 +1,5 @@
 // Converts a validated network into an ONNX ModelProto (standard ai.onnx ops only), for ONNX Runtime and the benchmark's peers.
-import { CnnxError, specError } from '../errors.js';
+import { CnnxError, specError, type ErrorCode } from '../errors.js';
 import type { Shape } from '../engine/tensor.js';
 import { clampBounds } from '../layers/clamp.js';
 import { isMerge, layerDef, mergeDef } from '../layers/index.js';
@@ -58,17 +58,17 @@ function chooseOpset(net: Network, requested: number | undefined): number {
   const circular = net.layers.find((l) => l.type === 'conv2d' && needsPad(l) && l.paddingMode === 'circular');
   if (requested === undefined) return circular ? WRAP_OPSET : DEFAULT_OPSET;
   if (!Number.isInteger(requested) || requested < MIN_OPSET || requested > MAX_OPSET) {
-    throw new CnnxError('export.opset', `--opset: expected an integer from ${MIN_OPSET} to ${MAX_OPSET}, got ${requested}`);
+    throw new CnnxError('export.opset', `options.opset: expected an integer from ${MIN_OPSET} to ${MAX_OPSET}, got ${requested}`);
   }
   if (circular && requested < WRAP_OPSET) {
-    throw unsupported(net, circular, 'padding_mode', `"circular" needs ONNX Pad mode "wrap", which arrived in opset ${WRAP_OPSET}; got --opset ${requested}`, 'export.opset');
+    throw unsupported(net, circular, 'padding_mode', `"circular" needs ONNX Pad mode "wrap", which arrived in opset ${WRAP_OPSET}; options.opset is ${requested}`, 'export.opset');
   }
   return requested;
 }
 
 function checkSize(size: readonly [number, number]): void {
   for (const n of size) {
-    if (!Number.isInteger(n) || n < 1) throw new CnnxError('export.size', `--size: expected two positive integers (height width), got ${size.join('x')}`);
+    if (!Number.isInteger(n) || n < 1) throw new CnnxError('export.size', `options.size: expected two positive integers [height, width], got ${size.join('x')}`);
   }
 }
 
@@ -78,7 +78,7 @@ function needsPad(layer: Conv2dLayer): boolean {
   return layer.paddingMode !== 'zeros' && p.top + p.bottom + p.left + p.right > 0;
 }
 
-function unsupported(net: Network, layer: Layer, key: string, message: string, code = 'export.unsupported'): CnnxError {
+function unsupported(net: Network, layer: Layer, key: string, message: string, code: ErrorCode = 'export.unsupported'): CnnxError {
   return specError(code, net.file, `${layerPlace(layer)}${key ? `.${key}` : ''}`, `cannot be exported to ONNX: ${message}`);
 }
 

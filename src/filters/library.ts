@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CnnxError, describeValue, EXIT, specError } from '../errors.js';
+import { CnnxError, describeValue, specError, type ErrorCode } from '../errors.js';
 import { isPlainObject, ObjectReader } from '../network/reader.js';
 import { didYouMean } from '../network/suggest.js';
 import {
@@ -20,6 +20,7 @@ import {
   scharr,
   sobel,
 } from './generators.js';
+import { plural } from '../format.js';
 
 export { flipKernel } from './generators.js';
 
@@ -99,7 +100,7 @@ interface ParamDef {
 /** A problem with a filter's parameters, phrased without the place (the caller knows where). */
 class FilterProblem extends Error {
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     /** The parameter at fault, so preset errors can point at `params.<name>`. */
     readonly param?: string,
@@ -407,7 +408,7 @@ export function loadPresets(dir: string, label: string = dir): Map<string, Prese
   try {
     files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
   } catch (error) {
-    throw new CnnxError('filter.preset', `${label}: cannot read the filter library: ${(error as Error).message}`, EXIT.usage);
+    throw new CnnxError('filter.preset', `${label}: cannot read the filter library: ${(error as Error).message}`);
   }
   const result = new Map<string, Preset>();
   for (const file of files) {
@@ -461,7 +462,7 @@ function loadPreset(path: string, display: string, stem: string): Preset {
     return { file: display, name, description, source, ...kernel };
   } catch (error) {
     // The shared reader raises spec.* codes; every preset problem is one kind for callers.
-    if (error instanceof CnnxError && error.code !== 'filter.preset') throw new CnnxError('filter.preset', error.message, EXIT.usage);
+    if (error instanceof CnnxError && error.code !== 'filter.preset') throw new CnnxError('filter.preset', error.message);
     throw error;
   }
 }
@@ -475,7 +476,7 @@ function readMatrix(raw: unknown, fail: (where: string, message: string) => Cnnx
   const values = new Float64Array(height * width);
   raw.forEach((row: unknown, y) => {
     if (!Array.isArray(row) || row.length !== width) {
-      throw fail(`values[${y}]`, `expected ${width} numbers, got ${Array.isArray(row) ? row.length : describeValue(row)}`);
+      throw fail(`values[${y}]`, `expected ${plural(width, 'number')}, got ${Array.isArray(row) ? row.length : describeValue(row)}`);
     }
     row.forEach((v: unknown, x) => {
       if (typeof v !== 'number' || !Number.isFinite(v)) throw fail(`values[${y}][${x}]`, `expected a number, got ${describeValue(v)}`);
@@ -519,7 +520,7 @@ function allNames(): string[] {
 /** Builds the CnnxError for a problem with `spec`, placed at `where` when known. */
 function toError(spec: string, problem: FilterProblem, where: FilterWhere | undefined, named = true): CnnxError {
   const message = named ? `filter "${spec.trim()}": ${problem.message}` : problem.message;
-  return where ? specError(problem.code, where.file, where.path, message) : new CnnxError(problem.code, message, EXIT.usage);
+  return where ? specError(problem.code, where.file, where.path, message) : new CnnxError(problem.code, message);
 }
 
 function unknownFilter(base: string): FilterProblem {

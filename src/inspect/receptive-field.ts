@@ -65,7 +65,7 @@ function axisMap(layer: Layer, axis: 0 | 1, n: number, out: number): AxisMap {
 
 /** Per node and axis, the maps of nodes 0..last for an input of `input` shape (a merge maps each input cell to itself). */
 function maps(net: Network, input: Shape, last: number): { shapes: Shape[]; axes: [AxisMap, AxisMap][] } {
-  const shapes = inferShapes(net, input, `--size ${input.height}x${input.width}`);
+  const shapes = inferShapes(net, input, `input size ${input.height}x${input.width}`);
   const axes = net.layers.slice(0, last + 1).map((layer, i): [AxisMap, AxisMap] => {
     const before = inputShapes(layer, input, shapes)[0];
     return [axisMap(layer, 0, before.height, shapes[i].height), axisMap(layer, 1, before.width, shapes[i].width)];
@@ -161,5 +161,5 @@ export function outputRegion(net: Network, input: Shape, layer: number, y: numbe
 
 /** Output shape of every layer (for messages and range checks). */
 export function layerShapes(net: Network, input: Shape): Shape[] {
-  return inferShapes(net, input, `--size ${input.height}x${input.width}`);
+  return inferShapes(net, input, `input size ${input.height}x${input.width}`);
 }

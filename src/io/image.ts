@@ -1,13 +1,13 @@
 // Decodes an image (sharp) or a .npy into the network's input tensor: orientation, resize, channel conversion, scaling, mean/std.
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
-import { CnnxError, EXIT, inputError } from '../errors.js';
+import { CnnxError, inputError } from '../errors.js';
 import { tensor, type Tensor } from '../engine/tensor.js';
 import type { InputSpec } from '../network/types.js';
+import { isNpy, wrongFormatError } from './file-format.js';
 import { parseNpy } from './npy.js';
 import { readFailure } from './read-file.js';
-
-const NPY_MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]); // \x93NUMPY
+import { plural } from '../format.js';
 
 /** torchvision's rgb_to_grayscale weights, applied to [0, 1] values. */
 const GRAY_WEIGHTS = [0.2989, 0.587, 0.114] as const;
@@ -15,10 +15,6 @@ const GRAY_WEIGHTS = [0.2989, 0.587, 0.114] as const;
 export interface DecodeOptions {
   /** Refuse images with more pixels than this (sharp's limitInputPixels); default sharp's own limit. */
   readonly maxPixels?: number;
-}
-
-export function isNpy(bytes: Uint8Array): boolean {
-  return bytes.length >= NPY_MAGIC.length && NPY_MAGIC.equals(bytes.subarray(0, NPY_MAGIC.length));
 }
 
 /**
@@ -47,12 +43,12 @@ function npyTensor(bytes: Uint8Array, name: string, spec: InputSpec): Tensor {
   try {
     array = parseNpy(bytes, name);
   } catch (error) {
-    if (error instanceof CnnxError) throw new CnnxError('input.decode', error.message, EXIT.inputFailed);
+    if (error instanceof CnnxError) throw new CnnxError('input.decode', error.message);
     throw error;
   }
   const shape = array.shape.length === 2 ? [1, ...array.shape] : array.shape;
   if (shape.length !== 3) throw inputError('input.shape', name, `expected a .npy of shape (C, H, W) or (H, W), got (${array.shape.join(', ')})`);
-  if (shape[0] !== spec.channels) throw inputError('input.shape', name, `has ${shape[0]} channels, the network's input.channels is ${spec.channels}`);
+  if (shape[0] !== spec.channels) throw inputError('input.shape', name, `has ${plural(shape[0], 'channel')}, the network's input.channels is ${spec.channels}`);
   if (shape[1] < 1 || shape[2] < 1) throw inputError('input.shape', name, `is empty: shape (${array.shape.join(', ')})`);
   return tensor(shape[0], shape[1], shape[2], array.data);
 }
@@ -67,7 +63,8 @@ async function decodeImage(bytes: Uint8Array, name: string, spec: InputSpec, opt
     image = await applyResize(image.rotate().toColourspace(native), spec);
     pixels = await image.raw({ depth: sixteenBit ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true });
   } catch (error) {
-    throw inputError('input.decode', name, describeSharpError((error as Error).message));
+    // A file of another format (a spec, a checkpoint, weights) says what it is rather than what sharp lacks.
+    throw wrongFormatError(bytes, name, name, 'input') ?? inputError('input.decode', name, describeSharpError((error as Error).message));
   }
   const { width, height, channels: have } = pixels.info;
   const sixteen = pixels.data.length === width * height * have * 2;
@@ -98,7 +95,7 @@ export function describeSharpError(message: string): string {
   const first = message.split('\n').map((l) => l.trim()).filter(Boolean);
   if (/unsupported image format/i.test(message)) return 'not an image cnnx can read (unsupported format)';
   if (/premature end|truncated/i.test(message)) return `truncated image: ${first.join('; ')}`;
-  if (/pixel limit/i.test(message)) return `image is larger than the --max-pixels limit: ${first[0]}`;
+  if (/pixel limit/i.test(message)) return `image is larger than the pixel limit (options.maxPixels): ${first[0]}`;
   return `cannot decode image: ${first.join('; ')}`;
 }
 

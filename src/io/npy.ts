@@ -1,8 +1,10 @@
 // NumPy .npy files: a reader for inputs and weights (any common dtype, widened to float32) and a float32 writer.
 
 import { CnnxError } from '../errors.js';
+import { isNpy, wrongFormatError } from './file-format.js';
 import { halfToFloat } from './half.js';
 import { readInputFile } from './read-file.js';
+import { plural } from '../format.js';
 
 export interface NpyArray {
   /** C-order shape; `[]` for a 0-d array (one element). */
@@ -210,28 +212,31 @@ const VERSIONS: Record<string, { lengthBytes: 2 | 4; encoding: 'latin1' | 'utf-8
   '3.0': { lengthBytes: 4, encoding: 'utf-8' },
 };
 
-/** Parses a .npy file's bytes; every problem is a CnnxError 'npy.corrupt' naming `source`. */
-export function parseNpy(bytes: Uint8Array, source: string): NpyArray {
+/**
+ * Parses a .npy file's bytes; every problem is a CnnxError 'npy.corrupt' naming `source`, or 'tensor.format'
+ * when the bytes are another known format (hints name the file as `file`).
+ */
+export function parseNpy(bytes: Uint8Array, source: string, file: string = source): NpyArray {
   const fail = (reason: string): never => {
     throw new CnnxError('npy.corrupt', `${source}: not a valid .npy file: ${reason}`);
   };
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
-  if (bytes.length < MAGIC.length || MAGIC.some((byte, i) => bytes[i] !== byte)) {
-    fail('bad magic (it does not start with \\x93NUMPY)');
+  if (!isNpy(bytes)) {
+    throw wrongFormatError(bytes, file, source, 'npy') ?? fail('bad magic (it does not start with \\x93NUMPY)');
   }
-  if (bytes.length < MAGIC.length + VERSION_BYTES) fail(`truncated header: the file is only ${bytes.length} bytes`);
+  if (bytes.length < MAGIC.length + VERSION_BYTES) fail(`truncated header: the file is only ${plural(bytes.length, 'byte')}`);
   const versionName = `${bytes[MAGIC.length]}.${bytes[MAGIC.length + 1]}`;
   const version = VERSIONS[versionName];
   if (!version) return fail(`unsupported format version ${versionName} (cnnx reads 1.0, 2.0 and 3.0)`);
 
   const lengthAt = MAGIC.length + VERSION_BYTES;
   const headerStart = lengthAt + version.lengthBytes;
-  if (bytes.length < headerStart) fail(`truncated header: the file is only ${bytes.length} bytes`);
+  if (bytes.length < headerStart) fail(`truncated header: the file is only ${plural(bytes.length, 'byte')}`);
   const headerLength = version.lengthBytes === 2 ? view.getUint16(lengthAt, true) : view.getUint32(lengthAt, true);
   const dataStart = headerStart + headerLength;
   if (bytes.length < dataStart) {
-    fail(`truncated header: it is ${headerLength} bytes but the file ends ${dataStart - bytes.length} bytes short of it`);
+    fail(`truncated header: it is ${plural(headerLength, 'byte')} but the file ends ${plural(dataStart - bytes.length, 'byte')} short of it`);
   }
 
   const headerText = decodeHeaderText(bytes.subarray(headerStart, dataStart), version.encoding, fail);
@@ -243,7 +248,7 @@ export function parseNpy(bytes: Uint8Array, source: string): NpyArray {
   const available = bytes.length - dataStart;
   if (!Number.isSafeInteger(needed)) fail(`shape ${formatShape(header.shape)} has too many elements`);
   if (needed !== available) {
-    fail(`data is ${available} bytes but shape ${formatShape(header.shape)} with ${header.descr} needs ${needed}`);
+    fail(`data is ${plural(available, 'byte')} but shape ${formatShape(header.shape)} with ${header.descr} needs ${needed}`);
   }
 
   const stored = decodeElements(view, dataStart, count, dtype);
@@ -300,7 +305,7 @@ function fortranToC(stored: Float32Array, shape: readonly number[]): Float32Arra
 
 /** Reads and parses a .npy file; messages name `displayName`. */
 export async function readNpyFile(path: string, displayName: string = path): Promise<NpyArray> {
-  return parseNpy(await readInputFile(path, displayName), displayName);
+  return parseNpy(await readInputFile(path, displayName), displayName, path);
 }
 
 // ---------------------------------------------------------------- writing

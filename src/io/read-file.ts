@@ -1,10 +1,10 @@
 // Reads a whole input file, turning the operating system's failures into one-line CnnxErrors.
 
 import { open, readFile } from 'node:fs/promises';
-import { CnnxError } from '../errors.js';
+import { CnnxError, type ErrorCode } from '../errors.js';
 
 /** Why a read failed, in words a user can act on, keyed by Node's error code. */
-const READ_FAILURES: Record<string, { code: string; reason: string }> = {
+const READ_FAILURES: Record<string, { code: ErrorCode; reason: string }> = {
   ENOENT: { code: 'file.missing', reason: 'no such file' },
   ENOTDIR: { code: 'file.missing', reason: 'no such file (a parent is not a directory)' },
   EISDIR: { code: 'file.unreadable', reason: 'is a directory, not a file' },
@@ -13,7 +13,7 @@ const READ_FAILURES: Record<string, { code: string; reason: string }> = {
 };
 
 /** What went wrong reading a file, as a stable code and a reason a user can act on. */
-export function readFailure(error: unknown): { code: string; reason: string } {
+export function readFailure(error: unknown): { code: ErrorCode; reason: string } {
   const known = READ_FAILURES[(error as NodeJS.ErrnoException).code ?? ''];
   if (known) return known;
   const detail = error instanceof Error ? error.message : String(error);

@@ -2,8 +2,10 @@
 
 import { CnnxError, describeValue } from '../errors.js';
 import { didYouMean } from '../network/suggest.js';
+import { wrongFormatError } from './file-format.js';
 import { bfloat16ToFloat, halfToFloat } from './half.js';
 import { readInputFile } from './read-file.js';
+import { plural } from '../format.js';
 
 export interface SafetensorsTensor {
   shape: number[];
@@ -77,13 +79,18 @@ type Fail = (reason: string) => never;
 
 // ---------------------------------------------------------------- reading
 
-/** Parses and validates a whole safetensors file; problems are CnnxError 'safetensors.corrupt' naming `source`. */
-export function parseSafetensors(bytes: Uint8Array, source: string): SafetensorsFile {
+/**
+ * Parses and validates a whole safetensors file; problems are CnnxError 'safetensors.corrupt' naming `source`,
+ * or 'tensor.format' when the bytes are another known format (hints name the file as `file`).
+ */
+export function parseSafetensors(bytes: Uint8Array, source: string, file: string = source): SafetensorsFile {
   const fail: Fail = (reason) => {
     throw new CnnxError('safetensors.corrupt', `${source}: not a valid safetensors file: ${reason}`);
   };
+  const wrong = wrongFormatError(bytes, file, source, 'safetensors');
+  if (wrong) throw wrong;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes.length < LENGTH_BYTES) fail(`the file is only ${bytes.length} bytes, too short for the 8-byte header length`);
+  if (bytes.length < LENGTH_BYTES) fail(`the file is only ${plural(bytes.length, 'byte')}, too short for the 8-byte header length`);
   const declared = view.getBigUint64(0, true);
   if (declared > BigInt(MAX_HEADER_BYTES)) fail(`header length ${declared} is over the limit of ${MAX_HEADER_BYTES} bytes`);
   const headerLength = Number(declared);
@@ -183,7 +190,7 @@ function readEntry(name: string, value: unknown, fail: Fail): Entry {
   const [begin, end] = offsets;
   const neededBits = elementCount(shape) * bits;
   if (neededBits !== (end - begin) * 8) {
-    fail(`${where}: data_offsets [${begin}, ${end}] hold ${end - begin} bytes but shape [${shape.join(', ')}] of ${dtype} needs ${neededBits / 8}`);
+    fail(`${where}: data_offsets [${begin}, ${end}] hold ${plural(end - begin, 'byte')} but shape [${shape.join(', ')}] of ${dtype} needs ${neededBits / 8}`);
   }
   return { name, dtype, shape, begin, end };
 }
@@ -204,7 +211,7 @@ function checkLayout(entries: Entry[], bufferLength: number, fail: Fail): void {
   }
   if (covered !== bufferLength) {
     const problem = covered > bufferLength ? 'the file is truncated' : 'trailing bytes';
-    fail(`the tensors cover ${covered} bytes but the buffer is ${bufferLength} bytes (${problem})`);
+    fail(`the tensors cover ${plural(covered, 'byte')} but the buffer is ${plural(bufferLength, 'byte')} (${problem})`);
   }
 }
 
@@ -233,7 +240,7 @@ function elementCount(shape: readonly number[]): number {
 
 /** Reads and parses a safetensors file; messages name `displayName`. */
 export async function readSafetensorsFile(path: string, displayName: string = path): Promise<SafetensorsFile> {
-  return parseSafetensors(await readInputFile(path, displayName), displayName);
+  return parseSafetensors(await readInputFile(path, displayName), displayName, path);
 }
 
 // ---------------------------------------------------------------- writing

@@ -3,6 +3,7 @@ import type { BatchNorm2dLayer } from '../network/types.js';
 import { loadTensor } from '../network/tensors.js';
 import { mapRows, sameShape } from './elementwise.js';
 import type { LayerDef } from './layer.js';
+import { plural } from '../format.js';
 
 export const batchnorm2d: LayerDef<BatchNorm2dLayer> = {
   type: 'batchnorm2d',
@@ -11,7 +12,7 @@ export const batchnorm2d: LayerDef<BatchNorm2dLayer> = {
     const channels = ctx.inChannels;
     if (r.has('num_features')) {
       const declared = r.int('num_features', { min: 1 });
-      if (declared !== channels) throw r.error('num_features', `is ${declared}, but the layer receives ${channels} channels`, 'spec.shape');
+      if (declared !== channels) throw r.error('num_features', `is ${declared}, but the layer receives ${plural(channels, 'channel')}`, 'spec.shape');
     }
     const eps = r.number('eps', { default: 1e-5, positive: true });
     const load = (key: string, fallback: number) =>

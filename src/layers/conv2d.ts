@@ -7,6 +7,7 @@ import type { ObjectReader } from '../network/reader.js';
 import { loadTensor } from '../network/tensors.js';
 import type { Conv2dLayer, LayerParams, Pads, PaddingMode, Pair } from '../network/types.js';
 import type { LayerDef, ParseContext } from './layer.js';
+import { plural } from '../format.js';
 
 const PADDING_MODES: readonly PaddingMode[] = ['zeros', 'reflect', 'replicate', 'circular', 'symmetric'];
 
@@ -16,7 +17,7 @@ async function parseConv2d(r: ObjectReader, ctx: ParseContext): Promise<Conv2dPa
   const inChannels = ctx.inChannels;
   if (r.has('in_channels')) {
     const declared = r.int('in_channels', { min: 1 });
-    if (declared !== inChannels) throw r.error('in_channels', `is ${declared}, but the layer receives ${inChannels} channels`, 'spec.shape');
+    if (declared !== inChannels) throw r.error('in_channels', `is ${declared}, but the layer receives ${plural(inChannels, 'channel')}`, 'spec.shape');
   }
   const stride = r.pair('stride', { min: 1, default: [1, 1] });
   const dilation = r.pair('dilation', { min: 1, default: [1, 1] });

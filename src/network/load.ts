@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describeValue, specError } from '../errors.js';
+import { wrongFormatError } from '../io/file-format.js';
 import { readFailure } from '../io/read-file.js';
 import { parseInput } from './input.js';
 import { findJsonError, lineColumn } from './json-error.js';
@@ -19,8 +20,14 @@ export async function loadNetwork(file: string): Promise<Network> {
   } catch (error) {
     throw specError('spec.read', file, '', readFailure(error).reason);
   }
-  const text = bytes.toString('utf8');
-  return parseNetwork(parseJson(text, file), { file, dir: path.dirname(path.resolve(file)), hash: sha256(bytes) });
+  let raw: unknown;
+  try {
+    raw = parseJson(bytes.toString('utf8'), file);
+  } catch (error) {
+    // An image, a checkpoint or an array given as the spec says what it is, not where its "JSON" breaks.
+    throw wrongFormatError(bytes, file, file, 'spec') ?? error;
+  }
+  return parseNetwork(raw, { file, dir: path.dirname(path.resolve(file)), hash: sha256(bytes) });
 }
 
 export interface SpecOrigin {

@@ -1,5 +1,5 @@
 // Reads one JSON object of a spec with typed getters; every error names file and JSON path, unknown keys are errors.
-import { CnnxError, describeValue, specError } from '../errors.js';
+import { CnnxError, describeValue, specError, type ErrorCode } from '../errors.js';
 import { closest, didYouMean } from './suggest.js';
 import type { Pair } from './types.js';
 
@@ -26,12 +26,12 @@ export class ObjectReader {
   }
 
   /** An error about `key` (or about the object itself when key is empty). */
-  error(key: string, message: string, code = 'spec.invalid'): CnnxError {
+  error(key: string, message: string, code: ErrorCode): CnnxError {
     return specError(code, this.file, key ? this.pathOf(key) : this.where, message);
   }
 
   /** An "expected X, got Y" error about `key`. */
-  expected(key: string, what: string, code = 'spec.type'): CnnxError {
+  expected(key: string, what: string, code: ErrorCode = 'spec.type'): CnnxError {
     return this.error(key, `expected ${what}, got ${describeValue(this.raw[key])}`, code);
   }
 

@@ -2,7 +2,7 @@
 import type { Engine } from '../engine/engine.js';
 import { runWhole } from '../engine/run.js';
 import type { Shape, Tensor } from '../engine/tensor.js';
-import { CnnxError, EXIT } from '../errors.js';
+import { CnnxError } from '../errors.js';
 import { inferShapes } from './shapes.js';
 import { didYouMean } from './suggest.js';
 import { describePlace } from './tree.js';
@@ -64,7 +64,7 @@ export function selectLayers(net: Network, names: readonly string[]): LayerSelec
     if (node === undefined) {
       const known = [...net.names.keys()];
       const list = known.length > 0 ? `; names: ${known.join(', ')}` : '; the spec names no layers (add "name" to a layer)';
-      throw new CnnxError('usage.layer', `--layer ${name}: ${net.file} has no layer named "${name}"${didYouMean(name, known)}${list}`, EXIT.usage);
+      throw new CnnxError('usage.layer', `${net.file} has no layer named "${name}"${didYouMean(name, known)}${list}`);
     }
     if (!picked.has(name)) picked.set(name, { label: name, node });
   }

@@ -1,9 +1,10 @@
 // Resolves a weight-like field: nested JSON array, {"npy"}, {"safetensors", "tensor"} or {"random": {"seed"}}.
 import path from 'node:path';
-import { describeValue } from '../errors.js';
+import { CnnxError, describeValue, specError } from '../errors.js';
 import { readNpyFile } from '../io/npy.js';
 import { readSafetensorsFile, type SafetensorsFile } from '../io/safetensors.js';
 import { isPlainObject, ObjectReader } from './reader.js';
+import { plural } from '../format.js';
 
 /** Loaded safetensors files, shared by all layers of one spec so a file is read once. */
 export type SafetensorsCache = Map<string, Promise<SafetensorsFile>>;
@@ -51,7 +52,8 @@ async function readSource(r: ObjectReader, request: TensorRequest, raw: unknown,
   if (source.has('npy')) {
     const file = source.string('npy');
     source.finish();
-    const array = await readNpyFile(path.resolve(dir, file), file);
+    const resolved = path.resolve(dir, file);
+    const array = await inSpec(r, source.where, () => readNpyFile(resolved, shownPath(file, resolved)));
     return { shape: array.shape, data: array.data, origin: ` from ${file}` };
   }
   if (source.has('safetensors')) {
@@ -61,10 +63,11 @@ async function readSource(r: ObjectReader, request: TensorRequest, raw: unknown,
     const resolved = path.resolve(dir, file);
     let pending = cache.get(resolved);
     if (!pending) {
-      pending = readSafetensorsFile(resolved, file);
+      pending = readSafetensorsFile(resolved, shownPath(file, resolved));
       cache.set(resolved, pending);
     }
-    const t = (await pending).tensor(name);
+    const loaded = pending;
+    const t = await inSpec(r, source.where, async () => (await loaded).tensor(name));
     return { shape: t.shape, data: t.data, origin: ` from ${file}:${name}` };
   }
   if (source.has('random')) {
@@ -80,6 +83,21 @@ async function readSource(r: ObjectReader, request: TensorRequest, raw: unknown,
   throw r.error(request.key, 'expected one of the keys "npy", "safetensors" or "random"', 'spec.type');
 }
 
+/** `w.npy (resolved to /models/w.npy)`: the path as the spec writes it, and where it led when that differs. */
+function shownPath(file: string, resolved: string): string {
+  return file === resolved ? file : `${file} (resolved to ${resolved})`;
+}
+
+/** Runs `read`, placing its errors at `where` in the spec: `net.json: layers[0] (conv2d "conv1").weight: w.npy ...: no such file`. */
+async function inSpec<T>(r: ObjectReader, where: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof CnnxError) throw specError(error.code, r.file, where, error.message);
+    throw error;
+  }
+}
+
 function readNested(r: ObjectReader, key: string, raw: unknown): Loaded {
   const shape: number[] = [];
   for (let level: unknown = raw; Array.isArray(level); level = level[0]) shape.push(level.length);
@@ -91,7 +109,7 @@ function readNested(r: ObjectReader, key: string, raw: unknown): Loaded {
       return;
     }
     if (!Array.isArray(value) || value.length !== shape[depth]) {
-      throw r.error(key, `${where}: ragged array: expected ${shape[depth]} elements at depth ${depth}, got ${describeValue(value)}`, 'spec.shape');
+      throw r.error(key, `${where}: ragged array: expected ${plural(shape[depth], 'element')} at depth ${depth}, got ${describeValue(value)}`, 'spec.shape');
     }
     value.forEach((v, i) => walk(v, depth + 1, `${where}[${i}]`));
   };

@@ -45,12 +45,12 @@ const MAPS: Record<ColormapName, Colormap> = {
   },
 };
 
-/** Parses a --cmap value. */
+/** Parses a colour map name (options.cmap, the CLI's --cmap); `grey` is `gray`. */
 export function parseColormap(text: string): ColormapName {
   const value = text.trim().toLowerCase();
   if (value === 'grey') return 'gray';
   if ((COLORMAP_NAMES as readonly string[]).includes(value)) return value as ColormapName;
-  throw new CnnxError('render.cmap', `--cmap: expected one of ${COLORMAP_NAMES.join(', ')}, got ${JSON.stringify(text)}`);
+  throw new CnnxError('render.cmap', `options.cmap: expected one of ${COLORMAP_NAMES.join(', ')}, got ${JSON.stringify(text)}`);
 }
 
 /** True for maps centred at zero (their input must be scaled symmetrically). */

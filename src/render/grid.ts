@@ -1,6 +1,7 @@
 // Labelled channel grid: one tile per channel of a feature map, composed into a single PNG.
 import sharp from 'sharp';
 import { CnnxError } from '../errors.js';
+import { plural } from '../format.js';
 import { formatShape, type Tensor } from '../engine/tensor.js';
 import { isDiverging, writeColors, type ColormapName } from './colormap.js';
 import { energyOrder, normalize, resolveScale, type ScalePolicy } from './scale.js';
@@ -135,11 +136,11 @@ export function gridLayout(channels: number, tileH: number, tileW: number, optio
 function chooseGrid(channels: number, tileH: number, tileW: number, forced: GridLayoutOptions['grid']): { cols: number; rows: number } {
   const fc = forced?.cols;
   const fr = forced?.rows;
-  if (fc !== undefined) checkPositiveInt('grid cols', fc);
-  if (fr !== undefined) checkPositiveInt('grid rows', fr);
+  if (fc !== undefined) checkPositiveInt('options.grid.cols', fc);
+  if (fr !== undefined) checkPositiveInt('options.grid.rows', fr);
   if (fc !== undefined && fr !== undefined) {
     if (fc * fr < channels) {
-      throw new CnnxError('render.grid', `--grid: ${fc}x${fr} has ${fc * fr} cells, the layer has ${channels} channels`);
+      throw new CnnxError('render.grid', `options.grid: ${fc}x${fr} has ${plural(fc * fr, 'cell')}, the layer has ${plural(channels, 'channel')}`);
     }
     return { cols: fc, rows: fr };
   }
@@ -170,7 +171,7 @@ function chooseZoom(
 }
 
 /**
- * Parses a --grid value: `COLSxROWS` (`8x4`), `COLSx` or a bare `COLS` (rows follow), `xROWS` (columns follow).
+ * Parses a grid spelling (the CLI's --grid): `COLSxROWS` (`8x4`), `COLSx` or a bare `COLS` (rows follow), `xROWS` (columns follow).
  * @example parseGrid('8x') // { cols: 8 }
  */
 export function parseGrid(text: string): { cols?: number; rows?: number } {
@@ -178,7 +179,7 @@ export function parseGrid(text: string): { cols?: number; rows?: number } {
   const cols = m?.[1] !== undefined ? Number(m[1]) : undefined;
   const rows = m?.[2] !== undefined ? Number(m[2]) : undefined;
   if (!m || (cols === undefined && rows === undefined) || cols === 0 || rows === 0) {
-    throw new CnnxError('render.grid', `--grid: expected COLSxROWS, COLSx or xROWS with positive numbers (for example 8x4), got ${JSON.stringify(text)}`);
+    throw new CnnxError('render.grid', `grid ${JSON.stringify(text)}: expected COLSxROWS, COLSx or xROWS with positive numbers (for example 8x4)`);
   }
   return { ...(cols !== undefined && { cols }), ...(rows !== undefined && { rows }) };
 }
@@ -234,7 +235,7 @@ export function gridLayoutFor(t: Tensor, options: GridOptions = {}): GridLayout 
 export async function renderGrid(t: Tensor, options: GridOptions = {}): Promise<Buffer> {
   const cmap = options.cmap ?? 'gray';
   if (options.sort !== undefined && options.sort !== 'index' && options.sort !== 'energy') {
-    throw new CnnxError('render.sort', `--sort: expected index or energy, got ${JSON.stringify(options.sort)}`);
+    throw new CnnxError('render.sort', `options.sort: expected index or energy, got ${JSON.stringify(options.sort)}`);
   }
   const layout = gridLayoutFor(t, options);
   const values = normalize(t, resolveScale(options.scale), { symmetric: isDiverging(cmap) });

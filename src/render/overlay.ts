@@ -4,6 +4,7 @@ import { CnnxError } from '../errors.js';
 import { tensor, type Tensor } from '../engine/tensor.js';
 import { isDiverging, writeColor, type ColormapName } from './colormap.js';
 import { normalize, resolveScale, type ScalePolicy } from './scale.js';
+import { plural } from '../format.js';
 
 /** Decoded input pixels: 8-bit, interleaved, row-major; 1 (grey), 3 (RGB) or 4 (RGBA, alpha ignored) channels. */
 export interface OverlayInput {
@@ -63,7 +64,7 @@ function fadedGrey(input: OverlayInput): Uint8Array {
   const n = input.width * input.height;
   const channels = input.rgb.length / n;
   if (channels !== 1 && channels !== 3 && channels !== 4) {
-    throw new CnnxError('render.input', `overlay input: ${input.rgb.length} bytes is not 1, 3 or 4 channels of ${input.width}x${input.height}`);
+    throw new CnnxError('render.input', `overlay input: ${plural(input.rgb.length, 'byte')} is not 1, 3 or 4 channels of ${input.width}x${input.height}`);
   }
   const out = new Uint8Array(n);
   for (let i = 0, o = 0; i < n; i++, o += channels) {

@@ -29,7 +29,7 @@ export interface NormalizeOptions {
 const PERCENTILE_RE = /^p(\d+(?:\.\d+)?)-p(\d+(?:\.\d+)?)$/;
 
 /**
- * Parses a --scale value: `channel`, `global`, `none` or `pLOW-pHIGH` (`p1-p99`, `p0.5-p99.5`).
+ * Parses a scale spelling (options.scale, the CLI's --scale): `channel`, `global`, `none` or `pLOW-pHIGH` (`p1-p99`, `p0.5-p99.5`).
  * @example parseScale('p2-p98') // { kind: 'percentile', low: 2, high: 98 }
  */
 export function parseScale(text: string): ScalePolicy {
@@ -40,11 +40,11 @@ export function parseScale(text: string): ScalePolicy {
     const low = Number(m[1]);
     const high = Number(m[2]);
     if (low < high && high <= 100) return { kind: 'percentile', low, high };
-    throw new CnnxError('render.scale', `--scale: percentiles must satisfy 0 <= LOW < HIGH <= 100, got ${JSON.stringify(text)}`);
+    throw new CnnxError('render.scale', `options.scale: percentiles must satisfy 0 <= LOW < HIGH <= 100, got ${JSON.stringify(text)}`);
   }
   throw new CnnxError(
     'render.scale',
-    `--scale: expected channel, global, none or pLOW-pHIGH (for example p1-p99), got ${JSON.stringify(text)}`,
+    `options.scale: expected channel, global, none or pLOW-pHIGH (for example p1-p99), got ${JSON.stringify(text)}`,
   );
 }
 

@@ -2,11 +2,11 @@
 import type { RowRange } from '../engine/band.js';
 import type { EngineKind } from '../engine/engine.js';
 import type { Shape } from '../engine/tensor.js';
-import { CnnxError, EXIT } from '../errors.js';
+import { CnnxError } from '../errors.js';
 import { inferShapes } from '../network/shapes.js';
 import type { Network } from '../network/types.js';
 import { nodeRows } from '../engine/band.js';
-import { formatBytes } from './memory-size.js';
+import { formatBytes } from '../format.js';
 import type { Stage } from './stages.js';
 
 /**
@@ -93,7 +93,7 @@ export function planBands(stages: readonly Stage[], image: Shape, maxMemory: num
   const estimate = (rows: number) => fixed + factor * worstBandBytes(stages, image, rows);
   if (estimate(1) > maxMemory) {
     const what = wholeStageBytes(stages) > 0 ? 'adaptive pooling needs its whole input map in memory' : 'even one-row bands do not fit';
-    throw new CnnxError('input.memory', `${name}: ${what}: about ${formatBytes(estimate(1))} is needed, --max-memory is ${formatBytes(maxMemory)}`, EXIT.inputFailed);
+    throw new CnnxError('input.memory', `${name}: ${what}: about ${formatBytes(estimate(1))} is needed, options.maxMemory is ${formatBytes(maxMemory)}`);
   }
   let lo = 1;
   let hi = height;

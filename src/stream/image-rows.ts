@@ -6,10 +6,11 @@ import path from 'node:path';
 import sharp from 'sharp';
 import type { RowRange } from '../engine/band.js';
 import type { Shape, Tensor } from '../engine/tensor.js';
-import { CnnxError, EXIT, inputError } from '../errors.js';
+import { CnnxError, inputError } from '../errors.js';
 import { tempNameFor } from '../io/atomic.js';
 import { readFailure, readHead } from '../io/read-file.js';
-import { checkImageChannels, describeSharpError, imageDecoding, isNpy, pixelsToInput } from '../io/image.js';
+import { isNpy } from '../io/file-format.js';
+import { checkImageChannels, describeSharpError, imageDecoding, pixelsToInput } from '../io/image.js';
 import type { InputSpec } from '../network/types.js';
 import type { RowSource } from './row-source.js';
 
@@ -108,7 +109,7 @@ async function vipsRows(handle: FileHandle, temp: string, name: string, spec: In
   const format = header.readInt32LE(20);
   const coding = header.readInt32LE(24);
   if (magic !== VIPS_MAGIC_INTEL || coding !== 0 || (format !== VIPS_FORMAT_UCHAR && format !== VIPS_FORMAT_USHORT)) {
-    throw new CnnxError('input.stream', `${name}: unexpected decoded layout in ${temp} (format ${format}, coding ${coding})`, EXIT.inputFailed);
+    throw new CnnxError('input.stream', `${name}: unexpected decoded layout in ${temp} (format ${format}, coding ${coding})`);
   }
   const sample = format === VIPS_FORMAT_USHORT ? 2 : 1;
   const rowBytes = width * have * sample;
@@ -118,7 +119,7 @@ async function vipsRows(handle: FileHandle, temp: string, name: string, spec: In
       const count = rows.end - rows.start;
       const bytes = Buffer.allocUnsafe(count * rowBytes);
       const { bytesRead } = await handle.read(bytes, 0, bytes.length, VIPS_HEADER_BYTES + rows.start * rowBytes);
-      if (bytesRead !== bytes.length) throw new CnnxError('input.stream', `${name}: the decoded temp file ${temp} is truncated`, EXIT.inputFailed);
+      if (bytesRead !== bytes.length) throw new CnnxError('input.stream', `${name}: the decoded temp file ${temp} is truncated`);
       const values = sample === 2 ? new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2) : bytes;
       return pixelsToInput(values, width, count, have, sample === 2 ? 1 / 65535 : 1 / 255, spec);
     },

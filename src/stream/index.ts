@@ -2,6 +2,6 @@
 export { applyStreamed, streamNetwork, checkStreamOutputs, type StreamOptions, type StreamSummary } from './stream-network.js';
 export { shouldStream, planBands, wholeRunBytes } from './band-plan.js';
 export { probeImage, openImageRows, type ImageRows } from './image-rows.js';
-export { parseMemorySize, formatBytes, defaultMaxMemory } from './memory-size.js';
+export { parseMemorySize, defaultMaxMemory } from './memory-size.js';
 export { NpyBandWriter } from './npy-band-writer.js';
 export { neededRows } from '../engine/band.js';

@@ -1,6 +1,7 @@
-// --max-memory sizes: parsing '512M' / '2G' / '1.5G', printing bytes, and the default budget.
+// Memory sizes: parsing '512M' / '2G' / '1.5G', and the default budget of a streamed run.
 import os from 'node:os';
-import { CnnxError, EXIT } from '../errors.js';
+import { CnnxError } from '../errors.js';
+import { formatBytes } from '../format.js';
 
 const UNITS: Record<string, number> = { '': 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 };
 
@@ -11,25 +12,16 @@ export const MIN_MEMORY = 128 * 2 ** 20;
  * Bytes for a size such as `512M`, `2G`, `1.5G`, `800MB`, `1GiB` or a plain byte count.
  * Units are binary (M = 2^20). `what` names the option in messages.
  */
-export function parseMemorySize(text: string, what = '--max-memory'): number {
+export function parseMemorySize(text: string, what = 'memory size'): number {
   const match = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*([kmgt]?)(?:i?b)?\s*$/i.exec(text);
   if (!match) {
-    throw new CnnxError('usage.memory', `${what} ${JSON.stringify(text)}: expected a size such as 512M, 2G or 1.5G (units K, M, G, T)`, EXIT.usage);
+    throw new CnnxError('usage.memory', `${what} ${JSON.stringify(text)}: expected a size such as 512M, 2G or 1.5G (units K, M, G, T)`);
   }
   const bytes = Math.floor(Number(match[1]) * UNITS[match[2].toUpperCase()]);
   if (bytes < MIN_MEMORY) {
-    throw new CnnxError('usage.memory', `${what} ${text}: at least ${formatBytes(MIN_MEMORY)} is needed (Node, sharp and the engine alone use about 100M)`, EXIT.usage);
+    throw new CnnxError('usage.memory', `${what} ${text}: at least ${formatBytes(MIN_MEMORY)} is needed (Node, sharp and the engine alone use about 100M)`);
   }
   return bytes;
-}
-
-/** `1.5G`, `640M`, `12K`: the unit form parseMemorySize reads back. */
-export function formatBytes(bytes: number): string {
-  for (const unit of ['T', 'G', 'M', 'K']) {
-    const size = UNITS[unit];
-    if (bytes >= size) return `${Number((bytes / size).toFixed(bytes >= 10 * size ? 0 : 1))}${unit}`;
-  }
-  return `${bytes}`;
 }
 
 /** Half of the memory the OS reports available: leaves room for the page cache and other processes. */

@@ -1,6 +1,6 @@
 // The streamed run: an image of any size through the network band by band, outputs written to .npy files as the bands finish.
 import type { Engine } from '../engine/engine.js';
-import { CnnxError, EXIT } from '../errors.js';
+import { CnnxError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { inferShapes } from '../network/shapes.js';
 import type { Network } from '../network/types.js';
@@ -15,7 +15,7 @@ import { splitStages } from './stages.js';
 export interface StreamOptions {
   /** Peak resident bytes for the whole process; default defaultMaxMemory(). */
   readonly maxMemory?: number;
-  /** Force this many rows per band (of the deepest banded layer's output): tests and `--band-rows`. */
+  /** Force this many rows per band (of the deepest banded layer's output): tests and the CLI's `--band-rows`. */
   readonly bandRows?: number;
   /** Refuse images with more pixels than this; default no limit. */
   readonly maxPixels?: number;
@@ -39,9 +39,9 @@ export interface StreamSummary {
 export function checkStreamOutputs(outputs: readonly string[], layers: number, name: string): void {
   if (outputs.length !== layers) throw new RangeError(`applyStreamed: ${outputs.length} output files for ${layers} layers`);
   for (const file of outputs) {
-    if (file === '-') throw new CnnxError('usage.output', `${name}: streamed (huge image) runs write .npy files, not stdout; give -o OUT.npy`, EXIT.usage);
+    if (file === '-') throw new CnnxError('usage.output', `${name}: streamed (huge image) runs write .npy files, not stdout ("-"); give a .npy file name`);
     if (!file.toLowerCase().endsWith('.npy')) {
-      throw new CnnxError('usage.output', `${file}: streamed (huge image) runs write .npy only, band by band; a picture of a map this size is not supported: use a .npy output`, EXIT.usage);
+      throw new CnnxError('usage.output', `${file}: streamed (huge image) runs write .npy only, band by band; a picture of a map this size is not supported: use a .npy output`);
     }
   }
 }
@@ -63,7 +63,7 @@ export async function applyStreamed(
   const files = typeof outputs === 'string' ? [outputs] : outputs;
   checkStreamOutputs(files, layers.length, name);
   if (options.bandRows !== undefined && !(Number.isInteger(options.bandRows) && options.bandRows >= 1)) {
-    throw new CnnxError('usage.band_rows', `--band-rows ${options.bandRows}: expected an integer >= 1`, EXIT.usage);
+    throw new CnnxError('usage.band_rows', `options.bandRows: expected an integer >= 1, got ${options.bandRows}`);
   }
   const image = await openImageRows(source, name, net.input, { maxPixels: options.maxPixels, tempDir: options.tempDir });
   try {

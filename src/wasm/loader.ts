@@ -16,7 +16,7 @@ const compiled = new Map<boolean, Promise<WebAssembly.Module>>();
 
 /**
  * The compiled module, with fused multiply-adds when `fma` (callers pass hasRelaxedSimd() unless told
- * otherwise); throws a CnnxError with possible solutions when it cannot be loaded.
+ * otherwise); throws a CnnxError saying what to do when it cannot be loaded.
  */
 export function loadSimdModule(fma: boolean): Promise<WebAssembly.Module> {
   let module = compiled.get(fma);
@@ -24,13 +24,13 @@ export function loadSimdModule(fma: boolean): Promise<WebAssembly.Module> {
     const url = fma ? WASM_FMA_URL : WASM_URL;
     module = (async () => {
       if (!hasSimd()) {
-        throw new CnnxError('engine.simd', 'the fast engine needs WebAssembly SIMD, which this Node.js does not support.\nPossible solutions:\n- use Node.js >= 20\n- run with --engine reference', 1);
+        throw new CnnxError('engine.simd', 'the fast engine needs WebAssembly SIMD, which this Node.js does not support: use Node.js >= 20, or the reference engine (options.kind "reference")');
       }
       let bytes: Buffer;
       try {
         bytes = await readFile(url);
       } catch {
-        throw new CnnxError('engine.wasm_missing', `cannot read ${url.pathname}.\nPossible solutions:\n- run \`npm run build\` (it builds the module from src/wasm/assembly)\n- run with --engine reference`, 1);
+        throw new CnnxError('engine.wasm_missing', `cannot read ${url.pathname}: run \`npm run build\` (it builds the module from src/wasm/assembly), or use the reference engine (options.kind "reference")`);
       }
       return WebAssembly.compile(new Uint8Array(bytes));
     })();

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { commonFolder, readPathList } from '../../src/batch/list.js';
-import { formatDuration, spinnerWanted } from '../../src/batch/progress.js';
+import { formatDuration, Progress, progressStyle } from '../../src/batch/progress.js';
 import { looksLikeInput } from '../../src/batch/walk.js';
 import { parseSafetensors } from '../../src/io/safetensors.js';
 import { sha256 } from '../../src/network/load.js';
@@ -88,12 +88,27 @@ describe('helpers', () => {
     expect(looksLikeInput(Buffer.from('RIFF\0\0\0\0WEBPVP8 '))).toBe(true);
   });
 
-  it('shows a spinner only on a terminal, without --quiet or CI', () => {
-    expect(spinnerWanted(false, {}, true, 80)).toBe(true);
-    expect(spinnerWanted(true, {}, true, 80)).toBe(false);
-    expect(spinnerWanted(false, { CI: 'true' }, true, 80)).toBe(false);
-    expect(spinnerWanted(false, {}, false, 80)).toBe(false);
-    expect(spinnerWanted(false, {}, true, 0)).toBe(false);
+  it('shows progress only on a terminal, without --quiet or CI; a plain line when the terminal reports 0 columns', () => {
+    expect(progressStyle(false, {}, true, 80)).toBe('spinner');
+    expect(progressStyle(true, {}, true, 80)).toBe('none');
+    expect(progressStyle(false, { CI: 'true' }, true, 80)).toBe('none');
+    expect(progressStyle(false, {}, false, 80)).toBe('none');
+    expect(progressStyle(false, {}, true, 0)).toBe('line');
+    expect(progressStyle(true, {}, true, 0)).toBe('none');
+  });
+
+  it('draws the plain line in place, keeps logged lines whole, and clears it at the end', () => {
+    let written = '';
+    const stream = { isTTY: true, columns: 0, write: (text: string) => (written += text) };
+    const progress = new Progress({ total: 2, quiet: false, verbose: false, skipped: 0, stream, env: {} });
+    expect(written).toBe('\r\x1b[K0/2 · 0.0 images/s · ETA ? · 0 failed');
+    progress.record({ path: 'a.png', output: null, status: 'failed', error: 'a.png: truncated image', ms: 1 });
+    // The failure replaces the progress line, which is drawn again below it.
+    expect(written).toMatch(/^\r\x1b\[K0\/2 [^\n]*\r\x1b\[Kcnnx: a\.png: truncated image\n\r\x1b\[K1\/2 · [\d.]+ images\/s · ETA \S+ · 1 failed$/);
+    progress.stop();
+    expect(written.endsWith('\r\x1b[K')).toBe(true);
+    // No cursor movement beyond the line itself: no ora, no multi-line clearing.
+    expect(written.replace(/\r\x1b\[K/g, '')).not.toMatch(/\x1b/);
   });
 
   it('formats ETAs', () => {

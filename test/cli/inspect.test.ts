@@ -1,7 +1,7 @@
 // `cnnx inspect`: parameter counts, multiply-adds and receptive fields, in-process and through the CLI.
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { summarize } from '../../src/cli/inspect.js';
+import { summarize } from '../../src/inspect/summary.js';
 import { loadNetwork } from '../../src/network/load.js';
 import { ROOT, runCli } from '../helpers.js';
 
@@ -42,6 +42,6 @@ describe('seed network on 32x32', () => {
   test('a size too small for the network is one clear line', async () => {
     const result = await runCli(['inspect', SEED, '--size', '3x3']);
     expect(result.code).not.toBe(0);
-    expect(result.stderr).toBe(`cnnx: --size 3x3: ${SEED}: layers[5] (maxpool2d "pool2"): the 2x2 window does not fit the input 1x1 (input 3x3x3)\n`);
+    expect(result.stderr).toBe(`cnnx: input size 3x3: ${SEED}: layers[5] (maxpool2d "pool2"): the 2x2 window does not fit the input 1x1 (input 3x3x3)\n`);
   });
 });

@@ -7,7 +7,7 @@ import { tensor, type Shape, type Tensor } from '../../src/engine/tensor.js';
 import { layerDef } from '../../src/layers/index.js';
 import type { Layer, Network, PaddingMode } from '../../src/network/types.js';
 import { stackNetwork, type StackLayer } from '../../src/network/tree.js';
-import { mulberry32 } from '../helpers.js';
+import { compareWithTolerance, mulberry32 } from '../helpers.js';
 
 export { mulberry32 };
 
@@ -142,22 +142,9 @@ export async function bandMatchesWhole(engine: Engine, c: Case, last: number, wh
   return sameBytes(got.tensor.data, bandRows(whole, c.shapes[last], out));
 }
 
-/** The conformance rule: |out - ref| <= 1e-4 * max(1, max|ref|) + 1e-4 * |ref|; returns the first violation or null. */
+/** The conformance rule (src/verify/compare.ts) on the fast engine's output against the reference's: the first violation or null. */
 export function firstMismatch(out: Float32Array, ref: Float32Array, shape: Shape): string | null {
-  if (out.length !== ref.length) return `length ${out.length} != ${ref.length}`;
-  let maxRef = 0;
-  for (const v of ref) if (Number.isFinite(v)) maxRef = Math.max(maxRef, Math.abs(v));
-  const atol = 1e-4 * Math.max(1, maxRef);
-  for (let i = 0; i < ref.length; i++) {
-    const ok = out[i] === ref[i] || Math.abs(out[i] - ref[i]) <= atol + 1e-4 * Math.abs(ref[i]) || (Number.isNaN(out[i]) && Number.isNaN(ref[i]));
-    if (!ok) {
-      const x = i % shape.width;
-      const y = Math.floor(i / shape.width) % shape.height;
-      const c = Math.floor(i / (shape.width * shape.height));
-      return `c=${c} y=${y} x=${x}: expected ${ref[i]}, got ${out[i]}`;
-    }
-  }
-  return null;
+  return compareWithTolerance(out, ref, [shape.channels, shape.height, shape.width]);
 }
 
 export function describe(net: Network, input: Shape): string {

@@ -12,6 +12,7 @@ import { ProtoWriter, encodeVarint } from '../../src/export/protobuf.js';
 import { runNetwork, selectLayers } from '../../src/network/run.js';
 import type { Conv2dLayer, Layer, Network, PaddingMode } from '../../src/network/types.js';
 import { stackNetwork, type StackLayer } from '../../src/network/tree.js';
+import { compareArrays, describeFailure } from '../../src/verify/compare.js';
 
 // ---- a tiny protobuf reader, independent of the writer, so the test checks bytes not symmetry ----
 
@@ -369,7 +370,8 @@ describe.skipIf(ort === null)('exported models in onnxruntime-node (bench/peers 
       const got = (await session.run({ input: new ort!.Tensor('float32', input.data, [1, input.channels, h, w]) })).output;
       const t = expected.tensor;
       expect(got.dims).toEqual([1, t.channels, t.height, t.width]);
-      for (let i = 0; i < t.data.length; i++) expect(Math.abs(got.data[i] - t.data[i])).toBeLessThan(1e-5);
+      const data = got.data as Float32Array;
+      expect(describeFailure(compareArrays({ shape: got.dims, data }, { shape: [t.channels, t.height, t.width], data: t.data }, { atol: 1e-5, rtol: 0 }))).toBeNull();
     }
   });
 });

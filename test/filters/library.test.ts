@@ -111,6 +111,7 @@ describe('invalid presets', () => {
 
   it.each([
     ['ragged rows', 'edge.json', { ...base, values: [[1, 2, 3], [1, 2]] }, 'kernels/edge.json: values[1]: expected 3 numbers, got 2'],
+    ['one number in a row', 'edge.json', { ...base, values: [[1], [1, 2]] }, 'kernels/edge.json: values[1]: expected 1 number, got 2'],
     ['a non-number', 'edge.json', { ...base, values: [[1, 'x']] }, 'kernels/edge.json: values[0][1]: expected a number, got "x"'],
     ['empty values', 'edge.json', { ...base, values: [] }, 'kernels/edge.json: values: expected a non-empty array of rows, got []'],
     ['name mismatch', 'edge.json', { ...base, name: 'edges', values: [[1]] }, 'kernels/edge.json: name: expected "edge" (the file name), got "edges"'],

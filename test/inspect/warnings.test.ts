@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { summarize } from '../../src/cli/inspect.js';
+import { summarize } from '../../src/inspect/summary.js';
 import { parseNetwork } from '../../src/network/load.js';
 import { ROOT, runCli, tempDir } from '../helpers.js';
 

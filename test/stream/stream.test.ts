@@ -289,9 +289,9 @@ describe('parseMemorySize', () => {
     expect(parseMemorySize('268435456')).toBe(2 ** 28);
   });
   it('refuses nonsense and sizes too small to run anything', () => {
-    expect(() => parseMemorySize('lots')).toThrow(/--max-memory "lots": expected a size such as 512M/);
+    expect(() => parseMemorySize('lots')).toThrow(/^memory size "lots": expected a size such as 512M/);
     expect(() => parseMemorySize('-1G')).toThrow(/expected a size/);
     expect(() => parseMemorySize('1.5.G')).toThrow(/expected a size/);
-    expect(() => parseMemorySize('64M')).toThrow(/at least 128M/);
+    expect(() => parseMemorySize('64M')).toThrow('memory size 64M: at least 128 MiB is needed');
   });
 });

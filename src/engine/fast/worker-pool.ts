@@ -47,7 +47,7 @@ export class WorkerPool {
           const w = new Worker(WORKER_URL, { execArgv: [] });
           workers.push(w);
           return new Promise<void>((resolve, reject) => {
-            const onError = (err: Error) => reject(new CnnxError('engine.worker', `fast engine worker failed to start: ${err.message} (is dist/ built? run \`npm run build\`)`, 1));
+            const onError = (err: Error) => reject(new CnnxError('engine.worker', `fast engine worker failed to start: ${err.message} (is dist/ built? run \`npm run build\`)`));
             w.once('error', onError);
             w.once('message', (m: FromWorker) => {
               w.off('error', onError);

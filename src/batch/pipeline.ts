@@ -36,6 +36,8 @@ export interface BatchContext {
   readonly stream: StreamSettings;
   /** The engines convolve by Winograd (the fast engine without --no-winograd): note the first .npy input holding NaN or infinity. */
   readonly winograd: boolean;
+  /** A failed input's message as progress lines and the run log show it (the CLI names its flags). */
+  readonly describeError: (error: CnnxError) => string;
 }
 
 /** How the run ended, beyond the counts in Progress. */
@@ -113,9 +115,9 @@ export class Batch {
       if (error instanceof WriteFailure) {
         this.fatal ??= error.error;
         this.stop('write error');
-        return { ...base, status: 'failed', error: error.message, ms };
+        return { ...base, status: 'failed', error: this.ctx.describeError(error.error), ms };
       }
-      if (error instanceof CnnxError && error.exitCode === EXIT.inputFailed) return { ...base, status: 'failed', error: error.message, ms };
+      if (error instanceof CnnxError && error.exitCode === EXIT.inputFailed) return { ...base, status: 'failed', error: this.ctx.describeError(error), ms };
       throw error;
     }
   }
@@ -150,7 +152,7 @@ export class Batch {
       } catch (error) {
         const err = error as NodeJS.ErrnoException;
         const where = output === '-' ? 'stdout' : output;
-        throw new WriteFailure(new CnnxError('output.write', `${where}: cannot write: ${err.code === 'EPIPE' ? 'the reading end of the pipe closed' : err.message}`, EXIT.inputFailed));
+        throw new WriteFailure(new CnnxError('output.write', `${where}: cannot write: ${err.code === 'EPIPE' ? 'the reading end of the pipe closed' : err.message}`));
       }
     }
   }

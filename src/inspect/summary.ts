@@ -1,7 +1,8 @@
-// `cnnx inspect NET`: per layer output shape, parameters, multiply-adds, activation bytes, receptive field and geometry warnings, like torchsummary.
-import { isMerge, layerDef } from '../layers/index.js';
+// A network's summary for `cnnx inspect`: per layer output shape, parameters, multiply-adds, activation bytes, receptive field and geometry warnings, like torchsummary.
 import { formatShape, type Shape } from '../engine/tensor.js';
-import { layerWarnings, type LayerWarning } from '../inspect/warnings.js';
+import { formatBytes } from '../format.js';
+import { isMerge, layerDef } from '../layers/index.js';
+import { layerWarnings, type LayerWarning } from './warnings.js';
 import { layerPlace } from '../network/run.js';
 import { inferShapes, inputShapes } from '../network/shapes.js';
 import { INPUT, type Network } from '../network/types.js';
@@ -38,7 +39,7 @@ export interface NetworkSummary {
 
 /** Computes the summary for an input of `input` shape (receptive field rules as torch-scan). */
 export function summarize(net: Network, input: Shape): NetworkSummary {
-  const shapes = inferShapes(net, input, `--size ${input.height}x${input.width}`);
+  const shapes = inferShapes(net, input, `input size ${input.height}x${input.width}`);
   type Field = { r: number[]; j: number[]; c: number[] } | null;
   // Receptive field per node; a merge takes its widest input's (the branches' jumps agree in real networks).
   const fields: Field[] = [];
@@ -130,16 +131,4 @@ export function formatSummary(s: NetworkSummary): string[] {
 function formatWarnings(s: NetworkSummary): string[] {
   if (s.warnings.length === 0) return [];
   return ['', `warnings (${s.warnings.length}):`, ...s.warnings.map((w) => `  ${layerPlace(s.layers[w.layer])}: ${w.message} [${w.code}]`)];
-}
-
-/** Bytes in binary units: `12 B`, `4.0 KiB`, `1.5 MiB`. */
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = n;
-  let u = 0;
-  while (value >= 1024 && u < units.length - 1) {
-    value /= 1024;
-    u++;
-  }
-  return u === 0 ? `${n} B` : `${value.toFixed(1)} ${units[u]}`;
 }

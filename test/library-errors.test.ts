@@ -1,0 +1,115 @@
+// Errors thrown by library code name library options (`options.maxMemory`), never CLI flags; code and exit code come from the catalogue.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { describe, expect, test } from 'vitest';
+import { createReferenceEngine } from '../src/engine/reference.js';
+import { tensor } from '../src/engine/tensor.js';
+import { CnnxError, EXIT, type ErrorCode } from '../src/errors.js';
+import { exportOnnx } from '../src/export/onnx.js';
+import { summarize } from '../src/inspect/summary.js';
+import { whereQuery } from '../src/inspect/where-query.js';
+import { readInput } from '../src/io/image.js';
+import { encodeNpy } from '../src/io/npy.js';
+import { parseSafetensors } from '../src/io/safetensors.js';
+import { loadNetwork } from '../src/network/load.js';
+import { selectLayers } from '../src/network/run.js';
+import type { Network } from '../src/network/types.js';
+import { parseColormap } from '../src/render/colormap.js';
+import { renderGrid } from '../src/render/grid.js';
+import { planBands } from '../src/stream/band-plan.js';
+import { parseMemorySize } from '../src/stream/memory-size.js';
+import { applyStreamed } from '../src/stream/stream-network.js';
+import { splitStages } from '../src/stream/stages.js';
+import { compareArrays, formatComparison } from '../src/verify/compare.js';
+import { errorOf, ROOT, tempDir } from './helpers.js';
+
+const SEED = path.join(ROOT, 'examples', 'seed-convnet.json');
+
+async function expectError(fn: () => unknown, code: ErrorCode, exit: number, message: string): Promise<void> {
+  const error = await errorOf(fn);
+  expect(error).toBeInstanceOf(CnnxError);
+  expect((error as CnnxError).code).toBe(code);
+  expect((error as CnnxError).exitCode).toBe(exit);
+  expect((error as CnnxError).message).toBe(message);
+  expect((error as CnnxError).message).not.toMatch(/(^|\s)--?[a-z]/);
+}
+
+describe('export', () => {
+  test('options.opset and options.size', async () => {
+    const net = await loadNetwork(SEED);
+    await expectError(() => exportOnnx(net, { opset: 5 }), 'export.opset', EXIT.usage, 'options.opset: expected an integer from 11 to 22, got 5');
+    await expectError(() => exportOnnx(net, { size: [0, 5] }), 'export.size', EXIT.usage, 'options.size: expected two positive integers [height, width], got 0x5');
+    const circular: Network = { ...net, layers: net.layers.map((l) => (l.type === 'conv2d' ? { ...l, paddingMode: 'circular' } : l)) };
+    await expectError(() => exportOnnx(circular, { opset: 17 }), 'export.opset', EXIT.usage, `${SEED}: layers[0] (conv2d "conv1").padding_mode: cannot be exported to ONNX: "circular" needs ONNX Pad mode "wrap", which arrived in opset 19; options.opset is 17`);
+  });
+});
+
+describe('pictures', () => {
+  const t = tensor(6, 4, 4);
+  test('options.scale, options.grid, options.sort, options.cmap', async () => {
+    await expectError(() => renderGrid(t, { scale: 'bogus' }), 'render.scale', EXIT.usage, 'options.scale: expected channel, global, none or pLOW-pHIGH (for example p1-p99), got "bogus"');
+    await expectError(() => renderGrid(t, { scale: 'p99-p1' }), 'render.scale', EXIT.usage, 'options.scale: percentiles must satisfy 0 <= LOW < HIGH <= 100, got "p99-p1"');
+    await expectError(() => renderGrid(t, { grid: { cols: 1, rows: 1 } }), 'render.grid', EXIT.usage, 'options.grid: 1x1 has 1 cell, the layer has 6 channels');
+    await expectError(() => renderGrid(tensor(1, 4, 4), { grid: { cols: 0 } }), 'render.grid', EXIT.usage, 'options.grid.cols: expected a positive integer, got 0');
+    await expectError(() => renderGrid(t, { sort: 'loud' as 'index' }), 'render.sort', EXIT.usage, 'options.sort: expected index or energy, got "loud"');
+    await expectError(() => parseColormap('jet'), 'render.cmap', EXIT.usage, 'options.cmap: expected one of gray, viridis, magma, diverging, got "jet"');
+  });
+});
+
+describe('network, inspect and where', () => {
+  test('an unknown layer name names the spec, not a flag', async () => {
+    const net = await loadNetwork(SEED);
+    await expectError(() => selectLayers(net, ['conv3']), 'usage.layer', EXIT.usage, `${SEED} has no layer named "conv3" (did you mean "conv1"?); names: conv1, relu1, pool1, conv2, relu2, pool2`);
+  });
+
+  test('an input size too small for the network, and a pixel outside the map', async () => {
+    const net = await loadNetwork(SEED);
+    await expectError(() => summarize(net, { channels: 3, height: 3, width: 3 }), 'input.too_small', EXIT.inputFailed, `input size 3x3: ${SEED}: layers[5] (maxpool2d "pool2"): the 2x2 window does not fit the input 1x1 (input 3x3x3)`);
+    const input = { channels: 3, height: 32, width: 32 };
+    await expectError(() => whereQuery(net, input, 3, { pixel: [16, 0] }), 'usage.pixel', EXIT.usage, 'options.pixel 16,0 is outside the layers[3] (conv2d "conv2") output 64x16x16 (rows 0..15, cols 0..15)');
+    await expectError(() => whereQuery(net, input, 3, { inputPixel: [0, 32] }), 'usage.pixel', EXIT.usage, 'options.inputPixel 0,32 is outside the input 3x32x32 (rows 0..31, cols 0..31)');
+  });
+});
+
+describe('huge images and decoding', () => {
+  test('options.bandRows, a streamed output to stdout, options.maxMemory', async () => {
+    const net = await loadNetwork(SEED);
+    const engine = createReferenceEngine();
+    await expectError(() => applyStreamed(engine, net, 'x.png', 'x.png', [5], 'out.npy', { bandRows: 0 }), 'usage.band_rows', EXIT.usage, 'options.bandRows: expected an integer >= 1, got 0');
+    await expectError(() => applyStreamed(engine, net, 'x.png', 'x.png', [5], '-'), 'usage.output', EXIT.usage, 'x.png: streamed (huge image) runs write .npy files, not stdout ("-"); give a .npy file name');
+    const pooled: Network = { ...net, layers: [...net.layers, { type: 'adaptive_avgpool2d', index: 6, path: 'layers[6]', inputs: [5], outputSize: [7, 7] }] };
+    const huge = { channels: 3, height: 40000, width: 40000 };
+    const error = await errorOf(() => planBands(splitStages(pooled, huge, 6), huge, 2 ** 30, 100 * 2 ** 20, 'huge.png', 'fast'));
+    expect(error).toMatchObject({ code: 'input.memory', exitCode: EXIT.inputFailed });
+    expect((error as Error).message).toMatch(/^huge\.png: adaptive pooling needs its whole input map in memory: about [\d.]+ GiB is needed, options\.maxMemory is 1 GiB$/);
+  });
+
+  test('parseMemorySize names what it parses', async () => {
+    await expectError(() => parseMemorySize('lots'), 'usage.memory', EXIT.usage, 'memory size "lots": expected a size such as 512M, 2G or 1.5G (units K, M, G, T)');
+    await expectError(() => parseMemorySize('64M', 'budget'), 'usage.memory', EXIT.usage, 'budget 64M: at least 128 MiB is needed (Node, sharp and the engine alone use about 100M)');
+  });
+
+  test('options.maxPixels', async () => {
+    const png = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#808080' } }).png().toBuffer();
+    const error = await errorOf(() => readInput(png, 'big.png', { channels: 3, mean: null, std: null, resize: null }, { maxPixels: 1000 }));
+    expect(error).toMatchObject({ code: 'input.decode', exitCode: EXIT.inputFailed });
+    expect((error as Error).message).toMatch(/^big\.png: image is larger than the pixel limit \(options\.maxPixels\): /);
+  });
+});
+
+describe('counted nouns agree with their number', () => {
+  test('1 channel, 1 element, 1 byte, 1 number', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'net.json');
+    writeFileSync(file, JSON.stringify({ input: { channels: 1 }, layers: [{ type: 'conv2d', in_channels: 2, out_channels: 1, kernel_size: 1, weight: { random: { seed: 0 } } }] }));
+    await expectError(() => loadNetwork(file), 'spec.shape', EXIT.usage, `${file}: layers[0] (conv2d).in_channels: is 2, but the layer receives 1 channel`);
+    writeFileSync(file, JSON.stringify({ input: { channels: 1 }, layers: [{ type: 'conv2d', out_channels: 2, kernel_size: 1, weight: [[[[1]]], [[[1, 2]]]] }] }));
+    await expectError(() => loadNetwork(file), 'spec.shape', EXIT.usage, `${file}: layers[0] (conv2d).weight: [1][0][0]: ragged array: expected 1 element at depth 3, got [1,2]`);
+    await expectError(() => parseSafetensors(Uint8Array.of(0), 'w.safetensors'), 'safetensors.corrupt', EXIT.usage, 'w.safetensors: not a valid safetensors file: the file is only 1 byte, too short for the 8-byte header length');
+    const npy = encodeNpy([1, 2, 2], new Float32Array(4));
+    await expectError(() => readInput(npy, 'x.npy', { channels: 3, mean: null, std: null, resize: null }), 'input.shape', EXIT.inputFailed, "x.npy: has 1 channel, the network's input.channels is 3");
+    const one = compareArrays({ shape: [1], data: Float32Array.of(1) }, { shape: [1], data: Float32Array.of(1) });
+    expect(formatComparison(one).slice(-2)).toEqual(['over tolerance: 0 of 1 element', 'PASS']);
+  });
+});
