@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 // Builds the SIMD module from src/wasm/assembly (AssemblyScript) twice: build/cnnx.wasm (SIMD128: the
 // micro-kernels multiply, then add) and build/cnnx-fma.wasm (relaxed SIMD: fused multiply-adds), each
-// with a .wat for review. Run by `npm run build:wasm`; src/wasm/loader.ts picks the one the runtime validates.
+// with a .wat for review, after writing the layout files from src/wasm/layout.json (gen-layout.mjs).
+// Run by `npm run build:wasm`; src/wasm/loader.ts picks the build the runtime validates.
 import asc from 'assemblyscript/asc';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { generateLayout } from './gen-layout.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+generateLayout(root);
 mkdirSync(path.join(root, 'build'), { recursive: true });
 
 const common = [

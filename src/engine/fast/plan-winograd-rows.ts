@@ -4,15 +4,11 @@ import type { Shape } from '../tensor.js';
 import type { Conv2dLayer } from '../../network/types.js';
 import { align, type ArenaAllocator } from './memory.js';
 import type { PackedSmall } from './pack.js';
-import { allocBand, convLabel, planPad, putGroupFields, putPoolFields, share, type Fusion, type HeapBand } from './plan-parts.js';
+import { descriptor } from './descriptor.js';
+import { WINOGRAD1D_SMALL } from './layout.js';
+import { allocBand, convLabel, setGroupFields, planPad, setPoolFields, share, type Fusion, type HeapBand } from './plan-parts.js';
 import type { Step } from './plan.js';
 import { TID, type Call } from './protocol.js';
-
-// Descriptor fields: keep in step with src/wasm/assembly/winograd-rows.ts (documented in src/wasm/README.md).
-const WR = {
-  IN: 0, IN_PLANE: 1, IN_PITCH: 2, C: 3, OC: 4, W: 5, BIAS: 6, KH: 7, SY: 8, ROW0: 9, TQ: 10, OUT: 11, OUT_PLANE: 12, OUT_PITCH: 13, OW: 14,
-  ACT: 15, SLOPE: 16, POOL: 17, PKH: 18, PKW: 19, POOL_OW: 20, POOL_DIV: 21, SCRATCH: 22, SCRATCH_STRIDE: 23, R: 24, WORDS: 25,
-} as const;
 
 /** The ring of transformed rows holds KH slots; the routine keeps their tags in 128 bytes. */
 export const ROWS_MAX_KH = 32;
@@ -51,18 +47,18 @@ export function planWinogradRows(
   const scratch = arena.alloc(scratchStride * threads);
   const descs: number[] = [];
   for (let g = 0; g < layer.groups; g++) {
-    const d = new Int32Array(WR.WORDS);
-    putGroupFields(d, WR, g, padded, icg, ocg, packed.groups[g], out, f);
-    d[WR.KH] = kh;
-    d[WR.SY] = sy;
-    d[WR.ROW0] = convRows.start * sy;
-    d[WR.TQ] = tq;
-    d[WR.OW] = ow;
-    if (pool) putPoolFields(d, WR, pool, out.width);
-    d[WR.SCRATCH] = scratch;
-    d[WR.SCRATCH_STRIDE] = scratchStride;
-    d[WR.R] = kw;
-    descs.push(arena.putI32(d));
+    const d = setGroupFields(descriptor(WINOGRAD1D_SMALL), g, padded, icg, ocg, packed.groups[g], out, f).set({
+      KH: kh,
+      SY: sy,
+      ROW0: convRows.start * sy,
+      TQ: tq,
+      OW: ow,
+      SCRATCH: scratch,
+      SCRATCH_STRIDE: scratchStride,
+      R: kw,
+    });
+    if (pool) setPoolFields(d, pool, out.width);
+    descs.push(d.put(arena));
   }
   // Contiguous row ranges, so the ring reuses the rows the previous output row of the item transformed.
   const compute = share(out.height, threads, (a, b) => descs.map((d) => ['winograd_rows_f32', d, a, b, TID] as Call));

@@ -4,16 +4,12 @@ import type { Shape } from '../tensor.js';
 import type { AvgPool2dLayer, Conv2dLayer, MaxPool2dLayer } from '../../network/types.js';
 import { align, type ArenaAllocator } from './memory.js';
 import type { PackedSmall } from './pack.js';
-import { allocBand, convLabel, planPad, putGroupFields, putPoolFields, share, type Fusion, type HeapBand } from './plan-parts.js';
+import { descriptor } from './descriptor.js';
+import { WINOGRAD2D_SMALL } from './layout.js';
+import { allocBand, convLabel, setGroupFields, planPad, setPoolFields, share, type Fusion, type HeapBand } from './plan-parts.js';
 import type { Step } from './plan.js';
 import { WINOGRAD_TILE } from '../tiles.js';
 import { TID, type Call, type Phase } from './protocol.js';
-
-// Descriptor fields: keep in step with src/wasm/assembly/winograd-small.ts (documented in src/wasm/README.md).
-const WS = {
-  IN: 0, IN_PLANE: 1, IN_PITCH: 2, C: 3, OC: 4, W: 5, BIAS: 6, S: 7, TQ: 8, OUT: 9, OUT_PLANE: 10, OUT_PITCH: 11, OW: 12, ROW0: 13, ROWS: 14,
-  ACT: 15, SLOPE: 16, UNIT: 17, POOL: 18, PKH: 19, PKW: 20, POOL_OW: 21, POOL_DIV: 22, SCRATCH: 23, SCRATCH_STRIDE: 24, BUF_PITCH: 25, WORDS: 26,
-} as const;
 
 /**
  * Pools the routine folds in: stride = kernel, and the stride a multiple or a divisor of the tile, so
@@ -63,19 +59,19 @@ export function planWinogradSmall(
   const scratch = arena.alloc(scratchStride * threads);
   const descs: number[] = [];
   for (let g = 0; g < layer.groups; g++) {
-    const d = new Int32Array(WS.WORDS);
-    putGroupFields(d, WS, g, padded, icg, ocg, packed.groups[g], out, f);
-    d[WS.S] = tile;
-    d[WS.TQ] = tq;
-    d[WS.OW] = ow;
-    d[WS.ROW0] = (u0 * unit) / ps - outRows.start;
-    d[WS.ROWS] = out.height;
-    d[WS.UNIT] = unit;
-    if (pool) putPoolFields(d, WS, pool, out.width);
-    d[WS.SCRATCH] = scratch;
-    d[WS.SCRATCH_STRIDE] = scratchStride;
-    d[WS.BUF_PITCH] = inTile ? bufPitch : 0;
-    descs.push(arena.putI32(d));
+    const d = setGroupFields(descriptor(WINOGRAD2D_SMALL), g, padded, icg, ocg, packed.groups[g], out, f).set({
+      S: tile,
+      TQ: tq,
+      OW: ow,
+      ROW0: (u0 * unit) / ps - outRows.start,
+      ROWS: out.height,
+      UNIT: unit,
+      SCRATCH: scratch,
+      SCRATCH_STRIDE: scratchStride,
+      BUF_PITCH: inTile ? bufPitch : 0,
+    });
+    if (pool) setPoolFields(d, pool, out.width);
+    descs.push(d.put(arena));
   }
   const phases: Phase[] = [padded.phase, share(u1 - u0, threads, (a, b) => descs.map((d) => ['winograd_small_f32', d, a, b, TID] as Call))];
   arena.release(padded.ptr, padded.bytes);

@@ -5,14 +5,11 @@ import { WINOGRAD_TILE } from '../tiles.js';
 import type { AvgPool2dLayer, Conv2dLayer, MaxPool2dLayer } from '../../network/types.js';
 import { align, type ArenaAllocator } from './memory.js';
 import type { PackedConv } from './pack.js';
-import { allocBand, convLabel, planPad, poolCode, poolDivisorBits, putGroupFields, share, type Fusion, type HeapBand } from './plan-parts.js';
+import { descriptor } from './descriptor.js';
+import { WINOGRAD2D } from './layout.js';
+import { allocBand, convLabel, setGroupFields, planPad, poolCode, poolDivisor, share, type Fusion, type HeapBand } from './plan-parts.js';
 import type { Step } from './plan.js';
 import { TID, type Call, type Phase } from './protocol.js';
-
-// Descriptor fields: keep in step with src/wasm/assembly/winograd2d.ts (documented in src/wasm/README.md).
-const W2 = {
-  IN: 0, IN_PLANE: 1, IN_PITCH: 2, C: 3, W: 4, W_XI: 5, OC: 6, BIAS: 7, TP: 8, NR: 9, V: 10, V_STRIDE: 11, M: 12, M_STRIDE: 13, OUT: 14, OUT_PLANE: 15, OUT_PITCH: 16, OW: 17, ROW0: 18, ROWS: 19, ACT: 20, SLOPE: 21, POOL: 22, PK: 23, POOL_DIV: 24, V_XI: 25, M_XI: 26, TC: 27, SHARED: 28, NT: 29, WORDS: 30,
-} as const;
 
 /** Tiles per chunk the planner aims for when U does not fit in L2: U is streamed once per chunk, so shorter chunks would make the GEMMs wait on memory. */
 const CHUNK_TILES = 32;
@@ -111,29 +108,25 @@ export function planWinograd2d(
   const vPtr = arena.alloc(vBytes);
   const descs: number[] = [];
   for (let g = 0; g < layer.groups; g++) {
-    const d = new Int32Array(W2.WORDS);
-    putGroupFields(d, W2, g, padded, icg, ocg, packed.groups[g], out, f);
-    d[W2.W_XI] = blocks * icg * 16;
-    d[W2.TP] = tp;
-    d[W2.NR] = nr;
-    d[W2.V] = byRows ? vPtr : vPtr + g * vStride * units * chunks;
-    d[W2.SHARED] = byRows ? 0 : 1;
-    d[W2.NT] = nt;
-    d[W2.V_STRIDE] = vStride;
-    d[W2.M] = mPtr;
-    d[W2.M_STRIDE] = mStride;
-    d[W2.V_XI] = vxi;
-    d[W2.M_XI] = mxi;
-    d[W2.TC] = tc;
-    d[W2.OW] = out.width;
-    d[W2.ROW0] = (ty0 * tile) / pk - outRows.start;
-    d[W2.ROWS] = out.height;
-    if (pool) {
-      d[W2.POOL] = poolCode(pool);
-      d[W2.PK] = pk;
-      d[W2.POOL_DIV] = poolDivisorBits(pool);
-    }
-    descs.push(arena.putI32(d));
+    const d = setGroupFields(descriptor(WINOGRAD2D), g, padded, icg, ocg, packed.groups[g], out, f).set({
+      W_XI: blocks * icg * 16,
+      TP: tp,
+      NR: nr,
+      V: byRows ? vPtr : vPtr + g * vStride * units * chunks,
+      SHARED: byRows ? 0 : 1,
+      NT: nt,
+      V_STRIDE: vStride,
+      M: mPtr,
+      M_STRIDE: mStride,
+      V_XI: vxi,
+      M_XI: mxi,
+      TC: tc,
+      OW: out.width,
+      ROW0: (ty0 * tile) / pk - outRows.start,
+      ROWS: out.height,
+    });
+    if (pool) d.set({ POOL: poolCode(pool), PK: pk, POOL_DIV: poolDivisor(pool) });
+    descs.push(d.put(arena));
   }
   // Items: whole GEMM batches of NR tile rows (each streams all of U once) when there are enough to
   // share evenly; otherwise channel blocks, each streaming only its share of U (the costly part: 38 MB

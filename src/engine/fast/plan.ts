@@ -7,26 +7,15 @@ import { layerDef } from '../../layers/index.js';
 import type { AvgPool2dLayer, BatchNorm2dLayer, Conv2dLayer, Layer, MaxPool2dLayer, Network } from '../../network/types.js';
 import { align, ArenaAllocator, type SharedHeap } from './memory.js';
 import { packConv, packConvWinograd, packConvWinograd2d, packConvWinogradSmall, packConvWinogradRows, packDepthwise, rankOneFactors, type PackedConv, type PackedDepthwise, type PackedSmall, type RankOne } from './pack.js';
-import { allocBand, convLabel, f32bits, planPad, poolCode, poolDivisorBits, share, shareRanges, type Fusion, type HeapBand, type InputPlacement } from './plan-parts.js';
+import { allocBand, convLabel, planPad, poolCode, poolDivisor, share, shareRanges, type Fusion, type HeapBand, type InputPlacement } from './plan-parts.js';
+import { descriptor } from './descriptor.js';
+import { ACT, CONV2D, DEPTHWISE, WINOGRAD1D_INPUT } from './layout.js';
 import { planWinograd2d, winograd2dPoolFits } from './plan-winograd2d.js';
 import { planWinogradSmall, winogradSmallPoolFits } from './plan-winograd-small.js';
 import { planWinogradRows, ROWS_MAX_KH } from './plan-winograd-rows.js';
 import { TID, type Call, type Phase } from './protocol.js';
 
 export type { HeapBand } from './plan-parts.js';
-
-// Descriptor field indices: keep in step with src/wasm/assembly/conv2d.ts, winograd.ts and pad.ts (documented in src/wasm/README.md).
-const D = {
-  IN: 0, IN_PITCH: 2, OFFS: 3, K: 4, W: 5, OCB: 6, BIAS: 7, OUT: 8, OUT_PLANE: 9, OUT_PITCH: 10, OC: 11, OW: 12, SY: 13, SX: 14,
-  ACT: 15, SLOPE: 16, COL: 17, COL_STRIDE: 18, POOL: 19, PKH: 20, PKW: 21, PSH: 22, PSW: 23, POOL_OUT: 24, POOL_OUT_PLANE: 25,
-  POOL_OUT_PITCH: 26, POOL_OW: 27, POOL_DIV: 28, SCRATCH: 29, SCRATCH_STRIDE: 30, OFFS_COL: 31, COL_PITCH: 32, POOL_ROW_BASE: 33,
-  WINO: 34, T: 35, TP: 36, M: 37, M_STRIDE: 38, W_XI: 39, ZERO: 40, NMAX: 41, PNP: 42, CW: 43, WORDS: 44,
-} as const;
-const WI = { SRC: 0, SRC_PLANE: 1, PW: 2, ROWS: 3, DST: 4, T: 5, TP: 6, WORDS: 7 } as const;
-const DW = {
-  IN: 0, IN_PITCH: 1, SY: 2, OW: 3, OC: 4, K: 5, OFFS: 6, W: 7, BIAS: 8, OUT: 9, OUT_PLANE: 10, OUT_PITCH: 11, ACT: 12, SLOPE: 13,
-  SEP: 14, KH: 15, VOFFS: 16, VW: 17, KW: 18, HOFFS: 19, HW: 20, TMP: 21, TMP_STRIDE: 22, SPAN: 23, WORDS: 24,
-} as const;
 
 /**
  * Which conv algorithm the planner may pick: 'auto' by layer shape; the others force one wherever it
@@ -132,7 +121,7 @@ export function fullShapes(net: Network, input: Shape): Shape[] {
 function fusionAfter(net: Network, i: number, lastLayer: number, outputs: ReadonlySet<number>, rows: readonly RowRange[], shapes: readonly Shape[], poolFits: (pool: MaxPool2dLayer | AvgPool2dLayer) => boolean): Fusion {
   let j = i;
   let bn: BatchNorm2dLayer | null = null;
-  let act = 0;
+  let act: number = ACT.NONE;
   let slope = 0;
   let pool: MaxPool2dLayer | AvgPool2dLayer | null = null;
   const next = (): Layer | null => (j + 1 <= lastLayer && !outputs.has(j) ? net.layers[j + 1] : null);
@@ -143,7 +132,7 @@ function fusionAfter(net: Network, i: number, lastLayer: number, outputs: Readon
     l = next();
   }
   if (l && (l.type === 'relu' || l.type === 'leaky_relu')) {
-    act = l.type === 'relu' ? 1 : 2;
+    act = l.type === 'relu' ? ACT.RELU : ACT.LEAKY;
     slope = l.type === 'leaky_relu' ? l.negativeSlope : 0;
     j++;
     l = next();
@@ -371,15 +360,7 @@ function planConv(
     // GEMM strip can span NMAX output rows (stride 1), which keeps narrow deep layers on the 12-wide micro-kernel.
     const vPtr = arena.alloc(prev.channels * padRows * 6 * TP * 4);
     transients.push([vPtr, prev.channels * padRows * 6 * TP * 4]);
-    const wd = new Int32Array(WI.WORDS);
-    wd[WI.SRC] = padPtr;
-    wd[WI.SRC_PLANE] = padRows * padPitch;
-    wd[WI.PW] = padPitch;
-    wd[WI.ROWS] = padRows;
-    wd[WI.DST] = vPtr;
-    wd[WI.T] = T;
-    wd[WI.TP] = TP;
-    const wdPtr = arena.putI32(wd);
+    const wdPtr = descriptor(WINOGRAD1D_INPUT).set({ SRC: padPtr, SRC_PLANE: padRows * padPitch, PW: padPitch, ROWS: padRows, DST: vPtr, T, TP }).put(arena);
     // The transform of a padded row reads only that row, so it joins the padding phase (same row
     // ranges, no barrier between them).
     const ranges = shareRanges(prev.channels * padRows, threads);
@@ -440,56 +421,50 @@ function planConv(
 
   const descs: number[] = [];
   for (let g = 0; g < G; g++) {
-    const d = new Int32Array(D.WORDS);
-    d[D.IN] = inPtr + g * icg * inPlane * 4;
-    d[D.IN_PITCH] = pitch;
-    d[D.OFFS] = offsPtr;
-    d[D.K] = K;
-    d[D.W] = packed.groups[g].w;
-    d[D.OCB] = packed.blocks;
-    d[D.BIAS] = packed.groups[g].bias;
-    d[D.OUT] = out.ptr + g * ocg * R * ow * 4;
-    d[D.OUT_PLANE] = R * ow;
-    d[D.OUT_PITCH] = ow;
-    d[D.OC] = ocg;
-    d[D.OW] = ow;
-    d[D.SY] = sy;
-    d[D.SX] = sx;
-    d[D.ACT] = f.act;
-    d[D.SLOPE] = f32bits(f.slope);
-    d[D.COL] = colPtr;
-    d[D.COL_STRIDE] = colStride;
-    d[D.OFFS_COL] = offsColPtr;
-    d[D.COL_PITCH] = colPitch;
-    if (wino) {
-      d[D.WINO] = 1;
-      d[D.T] = T;
-      d[D.TP] = TP;
-      d[D.M] = mPtr;
-      d[D.M_STRIDE] = mStride;
-      d[D.W_XI] = packed.blocks * K * 16;
-      d[D.ZERO] = zeroPtr;
-      d[D.NMAX] = nmax;
-    }
+    const ps = shapes[f.last];
+    const d = descriptor(CONV2D).set({
+      IN: inPtr + g * icg * inPlane * 4,
+      IN_PITCH: pitch,
+      OFFS: offsPtr,
+      K,
+      W: packed.groups[g].w,
+      OCB: packed.blocks,
+      BIAS: packed.groups[g].bias,
+      OUT: out.ptr + g * ocg * R * ow * 4,
+      OUT_PLANE: R * ow,
+      OUT_PITCH: ow,
+      OC: ocg,
+      OW: ow,
+      SY: sy,
+      SX: sx,
+      ACT: f.act,
+      SLOPE: f.slope,
+      COL: colPtr,
+      COL_STRIDE: colStride,
+      OFFS_COL: offsColPtr,
+      COL_PITCH: colPitch,
+    });
+    if (wino) d.set({ WINO: 1, T, TP, M: mPtr, M_STRIDE: mStride, W_XI: packed.blocks * K * 16, ZERO: zeroPtr, NMAX: nmax });
     if (pool) {
-      const ps = shapes[f.last];
-      d[D.POOL] = poolCode(pool);
-      d[D.PKH] = pool.kernelSize[0];
-      d[D.PKW] = pool.kernelSize[1];
-      d[D.PSH] = pool.stride[0];
-      d[D.PSW] = pool.stride[1];
-      d[D.POOL_OUT] = out.ptr + g * ocg * out.height * ps.width * 4;
-      d[D.POOL_OUT_PLANE] = out.height * ps.width;
-      d[D.POOL_OUT_PITCH] = ps.width;
-      d[D.POOL_OW] = ps.width;
-      d[D.POOL_DIV] = poolDivisorBits(pool);
-      d[D.SCRATCH] = scratchPtr;
-      d[D.SCRATCH_STRIDE] = scratchStride;
-      d[D.POOL_ROW_BASE] = 0;
-      d[D.PNP] = pnp;
-      d[D.CW] = cw;
+      d.set({
+        POOL: poolCode(pool),
+        PKH: pool.kernelSize[0],
+        PKW: pool.kernelSize[1],
+        PSH: pool.stride[0],
+        PSW: pool.stride[1],
+        POOL_OUT: out.ptr + g * ocg * out.height * ps.width * 4,
+        POOL_OUT_PLANE: out.height * ps.width,
+        POOL_OUT_PITCH: ps.width,
+        POOL_OW: ps.width,
+        POOL_DIV: poolDivisor(pool),
+        SCRATCH: scratchPtr,
+        SCRATCH_STRIDE: scratchStride,
+        POOL_ROW_BASE: 0,
+        PNP: pnp,
+        CW: cw,
+      });
     }
-    descs.push(arena.putI32(d));
+    descs.push(d.put(arena));
   }
   // Rows (pooled rows when fused) in contiguous ranges of whole Winograd GEMM batches; few rows and
   // many channel blocks: block ranges instead.
@@ -540,33 +515,33 @@ function planDepthwise(
   }
   const descs: number[] = [];
   for (let g = 0; g < layer.groups; g++) {
-    const d = new Int32Array(DW.WORDS);
     const pg = packed.groups[g];
-    d[DW.IN] = inPtr + g * inPlane * 4;
-    d[DW.IN_PITCH] = pitch;
-    d[DW.SY] = layer.stride[0];
-    d[DW.OW] = ow;
-    d[DW.OC] = ocg;
-    d[DW.K] = kh * kw;
-    d[DW.OFFS] = offsPtr;
-    d[DW.W] = pg.w;
-    d[DW.BIAS] = pg.bias;
-    d[DW.OUT] = out.ptr + g * ocg * R * ow * 4;
-    d[DW.OUT_PLANE] = R * ow;
-    d[DW.OUT_PITCH] = ow;
-    d[DW.ACT] = f.act;
-    d[DW.SLOPE] = f32bits(f.slope);
-    d[DW.SEP] = packed.separable ? 1 : 0;
-    d[DW.KH] = kh;
-    d[DW.VOFFS] = voffsPtr;
-    d[DW.VW] = pg.col;
-    d[DW.KW] = kw;
-    d[DW.HOFFS] = hoffsPtr;
-    d[DW.HW] = pg.row;
-    d[DW.TMP] = tmpPtr;
-    d[DW.TMP_STRIDE] = tmpStride;
-    d[DW.SPAN] = span;
-    descs.push(arena.putI32(d));
+    descs.push(descriptor(DEPTHWISE).set({
+      IN: inPtr + g * inPlane * 4,
+      IN_PITCH: pitch,
+      SY: layer.stride[0],
+      OW: ow,
+      OC: ocg,
+      K: kh * kw,
+      OFFS: offsPtr,
+      W: pg.w,
+      BIAS: pg.bias,
+      OUT: out.ptr + g * ocg * R * ow * 4,
+      OUT_PLANE: R * ow,
+      OUT_PITCH: ow,
+      ACT: f.act,
+      SLOPE: f.slope,
+      SEP: packed.separable ? 1 : 0,
+      KH: kh,
+      VOFFS: voffsPtr,
+      VW: pg.col,
+      KW: kw,
+      HOFFS: hoffsPtr,
+      HW: pg.row,
+      TMP: tmpPtr,
+      TMP_STRIDE: tmpStride,
+      SPAN: span,
+    }).put(arena));
   }
   if (tmpPtr) arena.release(tmpPtr, tmpStride * threads);
   phases.push(share(R, threads, (r0, r1) => descs.map((d) => ['depthwise_f32', d, r0, r1, TID] as Call)));

@@ -1,4 +1,5 @@
 // Pooling of a few full-width rows into one output row (the pooling fused after conv2d_f32): max or average, padding 0, dilation 1.
+import { POOL } from './layout';
 
 /**
  * For each of `channels` planes (stride `plane` floats) holding `kh` rows of width `w` at src,
@@ -7,7 +8,7 @@
  * by `divisor` at the end. `tmp` must hold w + 16 floats.
  */
 export function pool_rows_f32(kind: i32, src: usize, channels: i32, kh: i32, w: i32, plane: i32, kw: i32, sw: i32, ow: i32, dst: usize, dplane: i32, divisor: f32, tmp: usize): void {
-  const isMax = kind == 1;
+  const isMax = kind == POOL.MAX;
   for (let c = 0; c < channels; c++) {
     const s: usize = src + (<usize>(c * plane) << 2);
     // Vertical reduction into tmp.
