@@ -45,7 +45,7 @@ export const PUT = {
   MAX: 2,
 } as const;
 
-/** The pad descriptor (read by pad_f32): A padded copy of a conv's input rows, [C][ROWS][PW], borders from index tables (any padding mode). */
+/** The pad descriptor, read by pad_f32. A padded copy of a conv's input rows, [C][ROWS][PW], borders from index tables (any padding mode). */
 export const PAD = {
   name: 'pad',
   readers: ['pad_f32'],
@@ -76,7 +76,7 @@ export const PAD = {
   },
 } as const;
 
-/** The conv2d descriptor (read by direct_f32, strided_f32, winograd1d_f32): A conv group as an indirect GEMM over input rows read in place (direct), gathered columns (strided) or row-wise Winograd transforms (winograd1d); + bias, activation and an optional pool with kernel = stride. */
+/** The conv2d descriptor, read by direct_f32, strided_f32, winograd1d_f32. A conv group as an indirect GEMM over input rows read in place (direct), gathered columns (strided) or row-wise Winograd transforms (winograd1d); + bias, activation and an optional pool with kernel = stride. */
 export const CONV2D = {
   name: 'conv2d',
   readers: ['direct_f32', 'strided_f32', 'winograd1d_f32'],
@@ -173,7 +173,7 @@ export const CONV2D = {
   },
 } as const;
 
-/** The winograd1d_input descriptor (read by winograd1d_input_f32): Row-wise Winograd F(4,3)'s input transform of padded rows: V = B^T d along x, [C][6][ROWS][TP]. */
+/** The winograd1d_input descriptor, read by winograd1d_input_f32. Row-wise Winograd F(4,3)'s input transform of padded rows: V = B^T d along x, [C][6][ROWS][TP]. */
 export const WINOGRAD1D_INPUT = {
   name: 'winograd1d_input',
   readers: ['winograd1d_input_f32'],
@@ -196,7 +196,7 @@ export const WINOGRAD1D_INPUT = {
   },
 } as const;
 
-/** The depthwise descriptor (read by depthwise_f32, separable_f32): A conv with one input channel per group and x-stride 1, vectorised along x: direct taps (depthwise) or two 1-D passes (separable). */
+/** The depthwise descriptor, read by depthwise_f32, separable_f32. A conv with one input channel per group and x-stride 1, vectorised along x: direct taps (depthwise) or two 1-D passes (separable). */
 export const DEPTHWISE = {
   name: 'depthwise',
   readers: ['depthwise_f32', 'separable_f32'],
@@ -253,7 +253,7 @@ export const DEPTHWISE = {
   },
 } as const;
 
-/** The winograd2d descriptor (read by winograd2d_f32, winograd2d_input_f32): 2-D Winograd F(4x4,3x3) for 3x3 stride-1 convs: input transform, 36 GEMMs M = U V, output transform (+ bias, activation, a 2x2 or 4x4 pool). */
+/** The winograd2d descriptor, read by winograd2d_f32, winograd2d_input_f32. 2-D Winograd F(4x4,3x3) for 3x3 stride-1 convs: input transform, 36 GEMMs M = U V, output transform (+ bias, activation, a 2x2 or 4x4 pool). */
 export const WINOGRAD2D = {
   name: 'winograd2d',
   readers: ['winograd2d_f32', 'winograd2d_input_f32'],
@@ -322,7 +322,7 @@ export const WINOGRAD2D = {
   },
 } as const;
 
-/** The winograd2d_small descriptor (read by winograd2d_small_f32): 2-D Winograd F(4x4,3x3) for 3x3 stride-1 convs with few input channels: products summed over channels in registers, no GEMM. */
+/** The winograd2d_small descriptor, read by winograd2d_small_f32. 2-D Winograd F(4x4,3x3) for 3x3 stride-1 convs with few input channels: products summed over channels in registers, no GEMM. */
 export const WINOGRAD2D_SMALL = {
   name: 'winograd2d_small',
   readers: ['winograd2d_small_f32'],
@@ -383,7 +383,7 @@ export const WINOGRAD2D_SMALL = {
   },
 } as const;
 
-/** The winograd1d_small descriptor (read by winograd1d_small_f32): Row-wise Winograd F(4,3) / F(4,5) for 3- or 5-wide convs with few input channels: a ring of transformed rows, products summed over channels and kernel rows in registers. */
+/** The winograd1d_small descriptor, read by winograd1d_small_f32. Row-wise Winograd F(4,3) / F(4,5) for 3- or 5-wide convs with few input channels: a ring of transformed rows, products summed over channels and kernel rows in registers. */
 export const WINOGRAD1D_SMALL = {
   name: 'winograd1d_small',
   readers: ['winograd1d_small_f32'],

@@ -61,7 +61,7 @@ export function planWinogradRows(
     descs.push(d.put(arena));
   }
   // Contiguous row ranges, so the ring reuses the rows the previous output row of the item transformed.
-  const compute = share(out.height, threads, (a, b) => descs.map((d) => ['winograd_rows_f32', d, a, b, TID] as Call));
+  const compute = share(out.height, threads, (a, b) => descs.map((d) => ['winograd1d_small_f32', d, a, b, TID] as Call));
   arena.release(padded.ptr, padded.bytes);
   arena.release(scratch, scratchStride * threads);
   return { step: { kind: 'wasm', label: convLabel(i, f, `winograd-x${kw}`), first: i, last: f.last, phases: [padded.phase, compute] }, out };

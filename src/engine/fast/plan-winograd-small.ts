@@ -73,7 +73,7 @@ export function planWinogradSmall(
     if (pool) setPoolFields(d, pool, out.width);
     descs.push(d.put(arena));
   }
-  const phases: Phase[] = [padded.phase, share(u1 - u0, threads, (a, b) => descs.map((d) => ['winograd_small_f32', d, a, b, TID] as Call))];
+  const phases: Phase[] = [padded.phase, share(u1 - u0, threads, (a, b) => descs.map((d) => ['winograd2d_small_f32', d, a, b, TID] as Call))];
   arena.release(padded.ptr, padded.bytes);
   arena.release(scratch, scratchStride * threads);
   return { step: { kind: 'wasm', label: convLabel(i, f, 'winograd-small'), first: i, last: f.last, phases }, out };

@@ -364,7 +364,7 @@ function planConv(
     // The transform of a padded row reads only that row, so it joins the padding phase (same row
     // ranges, no barrier between them).
     const ranges = shareRanges(prev.channels * padRows, threads);
-    phases[phases.length - 1] = phases[phases.length - 1].map((item, k) => [...item, ['winograd_input_f32', wdPtr, ...ranges[k]] as Call]);
+    phases[phases.length - 1] = phases[phases.length - 1].map((item, k) => [...item, ['winograd1d_input_f32', wdPtr, ...ranges[k]] as Call]);
     inPtr = vPtr;
     inPlane = padRows * 6 * TP;
     pitch = TP;
@@ -472,10 +472,11 @@ function planConv(
   const batch = wino ? (pool ? pnp : nmax) : 1;
   const blocks = packed.blocks;
   const byRows = items >= 8 * threads || blocks < 2 * threads;
+  const entry = wino ? 'winograd1d_f32' : sx !== 1 ? 'strided_f32' : 'direct_f32';
   phases.push(
     byRows
-      ? share(Math.ceil(items / batch), threads, (u0, u1) => descs.map((d) => ['conv2d_f32', d, u0 * batch, Math.min(items, u1 * batch), 0, blocks, TID] as Call))
-      : share(blocks, threads, (b0, b1) => descs.map((d) => ['conv2d_f32', d, 0, items, b0, b1, TID] as Call), 1),
+      ? share(Math.ceil(items / batch), threads, (u0, u1) => descs.map((d) => [entry, d, u0 * batch, Math.min(items, u1 * batch), 0, blocks, TID] as Call))
+      : share(blocks, threads, (b0, b1) => descs.map((d) => [entry, d, 0, items, b0, b1, TID] as Call), 1),
   );
   for (const [ptr, bytes] of transients) arena.release(ptr, bytes);
   return { step: { kind: 'wasm', label: convLabel(i, f, wino ? 'winograd-x' : null), first: i, last: f.last, phases }, out };
@@ -544,6 +545,6 @@ function planDepthwise(
     }).put(arena));
   }
   if (tmpPtr) arena.release(tmpPtr, tmpStride * threads);
-  phases.push(share(R, threads, (r0, r1) => descs.map((d) => ['depthwise_f32', d, r0, r1, TID] as Call)));
+  phases.push(share(R, threads, (r0, r1) => descs.map((d) => [packed.separable ? 'separable_f32' : 'depthwise_f32', d, r0, r1, TID] as Call)));
   return { kind: 'wasm', label: convLabel(i, f, packed.separable ? 'separable' : 'depthwise'), first: i, last: f.last, phases };
 }

@@ -1,10 +1,10 @@
-// conv2d_f32: one convolution (optionally + bias + activation + a following pooling) over a range of rows, driven by a descriptor.
+// The conv2d descriptor's routines, direct_f32, strided_f32 and winograd1d_f32: one conv group (+ bias, activation, a following pool) over a range of rows.
 // The descriptor's fields are CONV2D in layout.ts (defined in ../layout.json).
 import { field } from './descriptor';
 import { f32_igemm_ukernel_4x8, f32_igemm_ukernel_4x4 } from './igemm';
 import { CONV2D, POOL, PUT } from './layout';
 import { pool_rows_f32 } from './pool';
-import { winograd_output_f32 } from './winograd';
+import { winograd1d_output_f32 } from './winograd1d';
 
 
 /** Computes local output row r into c (channel stride plane floats), channel blocks [b0, b1). */
@@ -91,7 +91,7 @@ function convRowsWino(d: usize, r: i32, n: i32, c: usize, plane: i32, pitch: i32
   const c0 = b0 * 4;
   const c1 = min(b1 * 4, field(d, CONV2D.OC));
   for (let rr = 0; rr < n; rr++) {
-    winograd_output_f32(m + (<usize>(rr * tp + c0 * mchan) << 2), c1 - c0, mchan, mplane, tiles, field(d, CONV2D.OW), <usize>field(d, CONV2D.BIAS) + (<usize>c0 << 2),
+    winograd1d_output_f32(m + (<usize>(rr * tp + c0 * mchan) << 2), c1 - c0, mchan, mplane, tiles, field(d, CONV2D.OW), <usize>field(d, CONV2D.BIAS) + (<usize>c0 << 2),
       c + (<usize>(rr * pitch + c0 * plane) << 2), plane, field(d, CONV2D.ACT), reinterpret<f32>(field(d, CONV2D.SLOPE)));
   }
 }
@@ -107,10 +107,29 @@ function convRows(d: usize, r: i32, n: i32, c: usize, plane: i32, pitch: i32, ti
 }
 
 /**
- * Computes local rows [r0, r1), output-channel blocks [b0, b1) of the layer described at d, on
- * thread tid (which picks the scratch slices). With a fused pool, r0..r1 are rows of the pool's output.
+ * The direct routine: taps read in place from the input rows (x-stride 1), 4 output channels x 8
+ * pixels per micro-kernel step. Local rows [r0, r1) (pooled rows with a fused pool), output-channel
+ * blocks [b0, b1), on thread tid (which picks the scratch slices).
  */
-export function conv2d_f32(d: usize, r0: i32, r1: i32, b0: i32, b1: i32, tid: i32): void {
+export function direct_f32(d: usize, r0: i32, r1: i32, b0: i32, b1: i32, tid: i32): void {
+  conv2d(d, r0, r1, b0, b1, tid);
+}
+
+/** The strided routine (x-stride > 1): each row's taps gathered into a unit-stride panel, then as direct_f32. */
+export function strided_f32(d: usize, r0: i32, r1: i32, b0: i32, b1: i32, tid: i32): void {
+  conv2d(d, r0, r1, b0, b1, tid);
+}
+
+/**
+ * The winograd1d routine: row-wise Winograd F(4,3) for 3-wide x-stride-1 convs, 6 GEMMs over the
+ * input transformed by winograd1d_input_f32, then the output transform. Arguments as direct_f32's.
+ */
+export function winograd1d_f32(d: usize, r0: i32, r1: i32, b0: i32, b1: i32, tid: i32): void {
+  conv2d(d, r0, r1, b0, b1, tid);
+}
+
+/** Local rows [r0, r1), output-channel blocks [b0, b1) of the conv2d descriptor at d: the row loop of all three. */
+function conv2d(d: usize, r0: i32, r1: i32, b0: i32, b1: i32, tid: i32): void {
   const pool = field(d, CONV2D.POOL);
   if (pool == 0) {
     const out: usize = <usize>field(d, CONV2D.OUT);

@@ -1,4 +1,4 @@
-// depthwise_f32: convs with one input channel per group (depthwise, channel multiplier OC), x-stride 1,
+// depthwise_f32 and separable_f32: convs with one input channel per group (depthwise, channel multiplier OC), x-stride 1,
 // vectorised along x (every lane useful, unlike the 4-channel GEMM tiles), either directly over the
 // kh x kw taps or, for rank-1 kernels (gaussian, box, sobel, scharr ...), as two 1-D passes:
 // vertical (column taps, into a per-thread row) then horizontal (row taps, + bias, activation).
@@ -51,8 +51,18 @@ function dwRow(w: usize, offs: usize, k: i32, b: usize, bias: f32, c: usize, n: 
   }
 }
 
-/** Local output rows [r0, r1) of every output channel of the group described at d, on thread tid. */
+/** The depthwise routine: direct taps. Local output rows [r0, r1) of every output channel of the group described at d, on thread tid. */
 export function depthwise_f32(d: usize, r0: i32, r1: i32, tid: i32): void {
+  depthwise(d, r0, r1, tid);
+}
+
+/** The separable routine: rank-1 kernels as two 1-D passes. Arguments as depthwise_f32's. */
+export function separable_f32(d: usize, r0: i32, r1: i32, tid: i32): void {
+  depthwise(d, r0, r1, tid);
+}
+
+/** Local output rows [r0, r1) of the depthwise descriptor at d: the taps or the two passes (SEP). */
+function depthwise(d: usize, r0: i32, r1: i32, tid: i32): void {
   const oc = field(d, DEPTHWISE.OC);
   const ow = field(d, DEPTHWISE.OW);
   const sy = field(d, DEPTHWISE.SY);

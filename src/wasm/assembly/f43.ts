@@ -1,4 +1,4 @@
-// Lavin & Gray's F(4,3) input and output transforms, and clipped stores of 4x4 output tiles (as rows, or 2x2 / 4x4 pooled), shared by the row-wise (winograd.ts) and 2-D (winograd2d.ts, winograd-small.ts) Winograd routines.
+// Lavin & Gray's F(4,3) input and output transforms, and clipped stores of 4x4 output tiles (as rows, or 2x2 / 4x4 pooled), shared by the row-wise (winograd1d.ts) and 2-D (winograd2d.ts, winograd2d_small.ts) Winograd routines.
 import { ACT, POOL } from './layout';
 
 /** B^T of one axis: (d0..d5) -> 6 values stored at o, o + step, ... (one arithmetic for rows, columns and both algorithms). */

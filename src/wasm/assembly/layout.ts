@@ -45,7 +45,7 @@ export namespace PUT {
   export const MAX: i32 = 2;
 }
 
-/** The pad descriptor (read by pad_f32): A padded copy of a conv's input rows, [C][ROWS][PW], borders from index tables (any padding mode). */
+/** The pad descriptor, read by pad_f32. A padded copy of a conv's input rows, [C][ROWS][PW], borders from index tables (any padding mode). */
 export namespace PAD {
   /** addr: band row 0 of channel 0 (inside DST when the engine copied the input there) */
   export const SRC: i32 = 0;
@@ -73,7 +73,7 @@ export namespace PAD {
   export const WORDS: i32 = 11;
 }
 
-/** The conv2d descriptor (read by direct_f32, strided_f32, winograd1d_f32): A conv group as an indirect GEMM over input rows read in place (direct), gathered columns (strided) or row-wise Winograd transforms (winograd1d); + bias, activation and an optional pool with kernel = stride. */
+/** The conv2d descriptor, read by direct_f32, strided_f32, winograd1d_f32. A conv group as an indirect GEMM over input rows read in place (direct), gathered columns (strided) or row-wise Winograd transforms (winograd1d); + bias, activation and an optional pool with kernel = stride. */
 export namespace CONV2D {
   /** addr: local input row 0 of the group's first channel (padded input, the band itself, or winograd1d's V) */
   export const IN: i32 = 0;
@@ -167,7 +167,7 @@ export namespace CONV2D {
   export const WORDS: i32 = 44;
 }
 
-/** The winograd1d_input descriptor (read by winograd1d_input_f32): Row-wise Winograd F(4,3)'s input transform of padded rows: V = B^T d along x, [C][6][ROWS][TP]. */
+/** The winograd1d_input descriptor, read by winograd1d_input_f32. Row-wise Winograd F(4,3)'s input transform of padded rows: V = B^T d along x, [C][6][ROWS][TP]. */
 export namespace WINOGRAD1D_INPUT {
   /** addr: padded input, channel 0, row 0 */
   export const SRC: i32 = 0;
@@ -187,7 +187,7 @@ export namespace WINOGRAD1D_INPUT {
   export const WORDS: i32 = 7;
 }
 
-/** The depthwise descriptor (read by depthwise_f32, separable_f32): A conv with one input channel per group and x-stride 1, vectorised along x: direct taps (depthwise) or two 1-D passes (separable). */
+/** The depthwise descriptor, read by depthwise_f32, separable_f32. A conv with one input channel per group and x-stride 1, vectorised along x: direct taps (depthwise) or two 1-D passes (separable). */
 export namespace DEPTHWISE {
   /** addr: local input row 0 of the group's input channel (padded input or band) */
   export const IN: i32 = 0;
@@ -241,7 +241,7 @@ export namespace DEPTHWISE {
   export const WORDS: i32 = 24;
 }
 
-/** The winograd2d descriptor (read by winograd2d_f32, winograd2d_input_f32): 2-D Winograd F(4x4,3x3) for 3x3 stride-1 convs: input transform, 36 GEMMs M = U V, output transform (+ bias, activation, a 2x2 or 4x4 pool). */
+/** The winograd2d descriptor, read by winograd2d_f32, winograd2d_input_f32. 2-D Winograd F(4x4,3x3) for 3x3 stride-1 convs: input transform, 36 GEMMs M = U V, output transform (+ bias, activation, a 2x2 or 4x4 pool). */
 export namespace WINOGRAD2D {
   /** addr: padded input: channel 0, first padded row of tile row 0 */
   export const IN: i32 = 0;
@@ -307,7 +307,7 @@ export namespace WINOGRAD2D {
   export const WORDS: i32 = 30;
 }
 
-/** The winograd2d_small descriptor (read by winograd2d_small_f32): 2-D Winograd F(4x4,3x3) for 3x3 stride-1 convs with few input channels: products summed over channels in registers, no GEMM. */
+/** The winograd2d_small descriptor, read by winograd2d_small_f32. 2-D Winograd F(4x4,3x3) for 3x3 stride-1 convs with few input channels: products summed over channels in registers, no GEMM. */
 export namespace WINOGRAD2D_SMALL {
   /** addr: padded input: channel 0, first padded row of unit 0 */
   export const IN: i32 = 0;
@@ -365,7 +365,7 @@ export namespace WINOGRAD2D_SMALL {
   export const WORDS: i32 = 26;
 }
 
-/** The winograd1d_small descriptor (read by winograd1d_small_f32): Row-wise Winograd F(4,3) / F(4,5) for 3- or 5-wide convs with few input channels: a ring of transformed rows, products summed over channels and kernel rows in registers. */
+/** The winograd1d_small descriptor, read by winograd1d_small_f32. Row-wise Winograd F(4,3) / F(4,5) for 3- or 5-wide convs with few input channels: a ring of transformed rows, products summed over channels and kernel rows in registers. */
 export namespace WINOGRAD1D_SMALL {
   /** addr: padded input: channel 0, the padded row local output row 0 reads first */
   export const IN: i32 = 0;

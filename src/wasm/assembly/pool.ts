@@ -1,4 +1,4 @@
-// Pooling of a few full-width rows into one output row (the pooling fused after conv2d_f32): max or average, padding 0, dilation 1.
+// Pooling of a few full-width rows into one output row (a pool fused into a conv routine): max or average, padding 0, dilation 1.
 import { POOL } from './layout';
 
 /**

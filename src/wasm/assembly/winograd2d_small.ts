@@ -16,7 +16,7 @@ import { pool_rows_f32 } from './pool';
 
 
 /** Units [u0, u1) (relative to the descriptor's unit 0) on thread tid. */
-export function winograd_small_f32(d: usize, u0: i32, u1: i32, tid: i32): void {
+export function winograd2d_small_f32(d: usize, u0: i32, u1: i32, tid: i32): void {
   const s = field(d, WINOGRAD2D_SMALL.S);
   const unit = field(d, WINOGRAD2D_SMALL.UNIT);
   const c = field(d, WINOGRAD2D_SMALL.C);

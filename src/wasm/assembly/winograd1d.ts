@@ -11,7 +11,7 @@ import { btRow4, quadruple, storeTail } from './f43';
 
 
 /** Transforms padded rows [i0, i1) (counted over all channels, as pad_f32's items) of the descriptor at d into V. */
-export function winograd_input_f32(d: usize, i0: i32, i1: i32): void {
+export function winograd1d_input_f32(d: usize, i0: i32, i1: i32): void {
   const plane = field(d, WINOGRAD1D_INPUT.SRC_PLANE);
   const pw = field(d, WINOGRAD1D_INPUT.PW);
   const rows = field(d, WINOGRAD1D_INPUT.ROWS);
@@ -57,7 +57,7 @@ export function winograd_input_f32(d: usize, i0: i32, i1: i32): void {
  * Output transform of one row: m holds [6][mplane floats] products summed over (ic, ky), channel c's
  * tiles at c * mchan; writes channels x ow outputs at out (channel stride plane floats), + bias, activation.
  */
-export function winograd_output_f32(m: usize, channels: i32, mchan: i32, mplane: i32, tiles: i32, ow: i32, bias: usize, out: usize, plane: i32, act: i32, slope: f32): void {
+export function winograd1d_output_f32(m: usize, channels: i32, mchan: i32, mplane: i32, tiles: i32, ow: i32, bias: usize, out: usize, plane: i32, act: i32, slope: f32): void {
   const xi = <usize>mplane << 2;
   const v8 = f32x4.splat(8);
   const vslope = f32x4.splat(slope);

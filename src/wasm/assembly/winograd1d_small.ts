@@ -44,7 +44,7 @@ const CHUNK: i32 = 32;
 }
 
 /** Local output rows [r0, r1) (pooled rows when POOL != 0) on thread tid. */
-export function winograd_rows_f32(d: usize, r0: i32, r1: i32, tid: i32): void {
+export function winograd1d_small_f32(d: usize, r0: i32, r1: i32, tid: i32): void {
   const scratch: usize = <usize>field(d, WINOGRAD1D_SMALL.SCRATCH) + <usize>(tid * field(d, WINOGRAD1D_SMALL.SCRATCH_STRIDE));
   const tq = field(d, WINOGRAD1D_SMALL.TQ);
   for (let s = 0; s < 32; s++) store<i32>(scratch + (<usize>s << 2), -1);
