@@ -43,7 +43,7 @@ group('fast engine: small-Cin conv + fused pool on the direct path', () => {
       const ref = await wholeRun(reference, c);
       const outs = [];
       for (const t of [1, 2, 3]) outs.push(await wholeRun(engines.get(t)!, c));
-      if (/^0-2 conv2d\+(relu|leaky_relu)\+(max|avg)pool2d$/.test(engines.get(3)!.lastTimings[0]?.label ?? '')) fused++;
+      if (/^0-2 conv2d\[direct\]\+(relu|leaky_relu)\+(max|avg)pool2d$/.test(engines.get(3)!.lastTimings[0]?.label ?? '')) fused++;
       const bad = firstMismatch(outs[0].data, ref.data, outs[0]);
       expect(bad, `seed ${seed}: ${describe(c.net, c.input)}: ${bad}`).toBeNull();
       expect(sameBytes(outs[1].data, outs[0].data), `seed ${seed} threads 2`).toBe(true);

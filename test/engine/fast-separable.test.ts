@@ -1,7 +1,7 @@
 // Depthwise and separable (rank-1) convs on the fast engine: within tolerance of the reference, bit-identical across threads and bands.
 import { describe as group, expect, it } from 'vitest';
 import { neededRows } from '../../src/engine/band.js';
-import { depthwiseMode } from '../../src/engine/fast/plan.js';
+import { routineFor } from '../../src/engine/fast/routines/index.js';
 import { rankOneFactors } from '../../src/engine/fast/pack.js';
 import { createReferenceEngine } from '../../src/engine/reference.js';
 import type { Shape } from '../../src/engine/tensor.js';
@@ -57,18 +57,18 @@ group('fast engine: depthwise and separable convs', () => {
   it('detects rank-1 kernels numerically (gaussian, box, sobel exactly; a perturbed one not)', () => {
     const base: Conv2dLayer = { type: 'conv2d', index: 0, inChannels: 1, outChannels: 1, kernelSize: [3, 3], stride: [1, 1], dilation: [1, 1], padding: { top: 1, bottom: 1, left: 1, right: 1 }, paddingMode: 'zeros', groups: 1, weight: new Float32Array([1, 0, -1, 2, 0, -2, 1, 0, -1]), bias: null };
     expect(rankOneFactors(base)).not.toBeNull();
-    expect(depthwiseMode(base, 'auto')).toBe('separable');
-    expect(depthwiseMode(base, 'direct')).toBeNull();
+    expect(routineFor(base, 'auto').id).toBe('separable');
+    expect(routineFor(base, 'direct').id).toBe('direct');
     const bumped = { ...base, weight: new Float32Array([1, 0, -1, 2, 1e-3, -2, 1, 0, -1]) };
     expect(rankOneFactors(bumped)).toBeNull();
-    expect(depthwiseMode(bumped, 'auto')).toBe('depthwise');
+    expect(routineFor(bumped, 'auto').id).toBe('depthwise');
     const box = { ...base, kernelSize: [5, 5] as [number, number], weight: new Float32Array(25).fill(1 / 25) };
-    expect(depthwiseMode(box, 'auto')).toBe('separable');
+    expect(routineFor(box, 'auto').id).toBe('separable');
     // 1xN and 2x2 kernels: two passes are no fewer multiplies than one.
-    expect(depthwiseMode({ ...base, kernelSize: [1, 3], weight: new Float32Array([1, 2, 1]) }, 'auto')).toBe('depthwise');
-    expect(depthwiseMode({ ...base, kernelSize: [2, 2], weight: new Float32Array([1, 1, 1, 1]) }, 'auto')).toBe('depthwise');
+    expect(routineFor({ ...base, kernelSize: [1, 3], weight: new Float32Array([1, 2, 1]) }, 'auto').id).toBe('depthwise');
+    expect(routineFor({ ...base, kernelSize: [2, 2], weight: new Float32Array([1, 1, 1, 1]) }, 'auto').id).toBe('depthwise');
     // Several input channels per group: not depthwise.
-    expect(depthwiseMode({ ...base, inChannels: 2, weight: new Float32Array(18).fill(1) }, 'auto')).toBeNull();
+    expect(routineFor({ ...base, inChannels: 2, weight: new Float32Array(18).fill(1) }, 'auto').id).toBe('direct');
   });
 
   for (const separable of [true, false]) {

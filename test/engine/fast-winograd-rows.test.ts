@@ -5,7 +5,7 @@
 import { describe as group, expect, it } from 'vitest';
 import { createReferenceEngine } from '../../src/engine/reference.js';
 import type { Shape } from '../../src/engine/tensor.js';
-import type { Layer } from '../../src/network/types.js';
+import type { Conv2dLayer, Layer } from '../../src/network/types.js';
 import { ALL_MODES, bandMatchesWhole, caseFor, describe, fastEnginesPerThreadCount, firstMismatch, int, mulberry32, network, pick, sameBytes, shapesOf, wholeRun, type Case, type Rand } from './fast-nets.js';
 
 const reference = createReferenceEngine();
@@ -65,9 +65,11 @@ group('fast engine: row-wise Winograd F(4,3) and F(4,5) for few channels', () =>
       const outs = [];
       for (const t of [1, 2, 3]) outs.push(await wholeRun(engines.get(t)!, c));
       const labels = engines.get(3)!.lastTimings.map((s) => s.label);
-      if (labels.some((l) => l.includes('[winograd-x3]'))) x3++;
-      if (labels.some((l) => l.includes('[winograd-x5]'))) x5++;
-      if (labels.some((l) => /\[winograd-x[35]\].*pool2d/.test(l))) fusedPools++;
+      const rowWise = labels.some((l) => l.includes('[winograd1d_small]'));
+      const kw = (c.net.layers[0] as Conv2dLayer).kernelSize[1];
+      if (rowWise && kw === 3) x3++;
+      if (rowWise && kw === 5) x5++;
+      if (labels.some((l) => /\[winograd1d_small\].*pool2d/.test(l))) fusedPools++;
       const bad = firstMismatch(outs[0].data, ref.data, outs[0]);
       expect(bad, `seed ${seed}: ${describe(c.net, c.input)}: ${bad}`).toBeNull();
       expect(sameBytes(outs[1].data, outs[0].data), `seed ${seed} threads 2`).toBe(true);
@@ -96,7 +98,7 @@ group('fast engine: row-wise Winograd F(4,3) and F(4,5) for few channels', () =>
     const c: Case = { net: network(1, layers), input, shapes: shapesOf(layers, input)! };
     const ref = await wholeRun(reference, c);
     const got = await wholeRun(engines.get(2)!, c);
-    expect(engines.get(2)!.lastTimings.map((s) => s.label)).toContain('0-2 conv2d[winograd-x5]+relu+avgpool2d');
+    expect(engines.get(2)!.lastTimings.map((s) => s.label)).toContain('0-2 conv2d[winograd1d_small]+relu+avgpool2d');
     expect(firstMismatch(got.data, ref.data, got)).toBeNull();
   });
 });

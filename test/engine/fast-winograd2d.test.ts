@@ -3,7 +3,7 @@
 // bit-identical across threads 1/2/3 and band splits cut inside tiles.
 import { describe as group, expect, it } from 'vitest';
 import { neededRows } from '../../src/engine/band.js';
-import { evenChunk } from '../../src/engine/fast/plan-winograd2d.js';
+import { evenChunk } from '../../src/engine/fast/routines/winograd2d.js';
 import { createReferenceEngine } from '../../src/engine/reference.js';
 import type { Shape } from '../../src/engine/tensor.js';
 import type { Layer } from '../../src/network/types.js';
@@ -67,7 +67,7 @@ group('fast engine: 2-D Winograd F(4x4,3x3)', () => {
     c.shapes.push(...shapesOf(c.net.layers, c.input)!);
     const ref = await wholeRun(reference, c);
     const outs = await Promise.all([1, 2, 3].map((t) => wholeRun(engines.get(t)!, c)));
-    expect(engines.get(3)!.lastTimings.map((s) => s.label)).toContain('0-1 conv2d[winograd-2d]+relu');
+    expect(engines.get(3)!.lastTimings.map((s) => s.label)).toContain('0-1 conv2d[winograd2d]+relu');
     expect(firstMismatch(outs[0].data, ref.data, outs[0])).toBeNull();
     expect(sameBytes(outs[1].data, outs[0].data) && sameBytes(outs[2].data, outs[0].data)).toBe(true);
     expect(await bandMatchesWhole(engines.get(2)!, c, 1, outs[0].data, band)).toBe(true);
@@ -106,7 +106,7 @@ group('fast engine: 2-D Winograd F(4x4,3x3)', () => {
       c.shapes.push(...shapesOf(c.net.layers, c.input)!);
       const ref = await wholeRun(reference, c);
       const outs = await Promise.all([1, 2, 3].map((t) => wholeRun(engines.get(t)!, c)));
-      const step = engines.get(2)!.lastTimings.find((s) => s.label.includes('[winograd-2d]'))!;
+      const step = engines.get(2)!.lastTimings.find((s) => s.label.includes('[winograd2d]'))!;
       expect(step.phases.length, `${h}x${w}: padding, input transforms, GEMMs`).toBe(3);
       expect(firstMismatch(outs[0].data, ref.data, outs[0])).toBeNull();
       expect(sameBytes(outs[1].data, outs[0].data) && sameBytes(outs[2].data, outs[0].data)).toBe(true);
@@ -124,9 +124,9 @@ group('fast engine: 2-D Winograd F(4x4,3x3)', () => {
       const outs = [];
       for (const t of [1, 2, 3]) outs.push(await wholeRun(engines.get(t)!, c));
       const labels = engines.get(3)!.lastTimings.map((s) => s.label);
-      if (labels.some((l) => l.includes('[winograd-2d]'))) gemm++;
-      if (labels.some((l) => l.includes('[winograd-small]'))) small++;
-      if (labels.some((l) => /\[winograd-(2d|small)\].*pool2d/.test(l))) fusedPools++;
+      if (labels.some((l) => l.includes('[winograd2d]'))) gemm++;
+      if (labels.some((l) => l.includes('[winograd2d_small]'))) small++;
+      if (labels.some((l) => /\[winograd2d(_small)?\].*pool2d/.test(l))) fusedPools++;
       const bad = firstMismatch(outs[0].data, ref.data, outs[0]);
       expect(bad, `seed ${seed}: ${describe(c.net, c.input)}: ${bad}`).toBeNull();
       expect(sameBytes(outs[1].data, outs[0].data), `seed ${seed} threads 2`).toBe(true);

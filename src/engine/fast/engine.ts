@@ -6,7 +6,8 @@ import type { Network } from '../../network/types.js';
 import { hasRelaxedSimd } from '../../wasm/features.js';
 import { loadSimdModule } from '../../wasm/loader.js';
 import { SharedHeap } from './memory.js';
-import { makePlan, type Algorithm, type PackCache, type Plan, type Step } from './plan.js';
+import { makePlan } from './plan.js';
+import type { Algorithm, PackCache, Plan, Step } from './plan-types.js';
 import type { Phase } from './protocol.js';
 import { WorkerPool } from './worker-pool.js';
 

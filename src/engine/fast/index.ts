@@ -4,10 +4,10 @@ import { hasRelaxedSimd } from '../../wasm/features.js';
 import type { Engine } from '../engine.js';
 import { FastEngine } from './engine.js';
 
-import type { Algorithm } from './plan.js';
+import type { Algorithm } from './plan-types.js';
 
 export { FastEngine, type StepTiming } from './engine.js';
-export type { Algorithm } from './plan.js';
+export type { Algorithm } from './plan-types.js';
 
 export interface FastEngineOptions {
   /** Worker threads; default os.availableParallelism(). Results are bit-identical for any value. */

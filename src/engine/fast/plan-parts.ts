@@ -1,53 +1,14 @@
-// Pieces every conv planner of the fast engine shares: heap bands, fixed partitions, f32 bit patterns, and the padding phase.
+// Pieces the conv routines' planners share: heap bands, fixed partitions, the padding phase, and the descriptor fields most routines have.
 import type { RowRange } from '../band.js';
 import { borderIndex } from '../geometry.js';
 import type { Shape } from '../tensor.js';
-import type { AvgPool2dLayer, BatchNorm2dLayer, Conv2dLayer, MaxPool2dLayer } from '../../network/types.js';
+import type { Conv2dLayer } from '../../network/types.js';
 import { descriptor, type Descriptor, type Layout } from './descriptor.js';
-import { ACT, PAD, POOL } from './layout.js';
+import { PAD, POOL } from './layout.js';
 import type { ArenaAllocator } from './memory.js';
 import type { PackedGroup } from './pack.js';
+import type { Activation, ConvOutput, HeapBand, Pool2dLayer } from './plan-types.js';
 import type { Call, Phase } from './protocol.js';
-
-/** A band of one layer's output held in the shared memory. */
-export interface HeapBand {
-  readonly ptr: number;
-  readonly channels: number;
-  readonly height: number;
-  readonly width: number;
-  readonly y0: number;
-  readonly fullHeight: number;
-  /** Only on a plan's input band: where its first reader asked the engine to copy the rows (see planPad). */
-  readonly slot?: { placement: InputPlacement | null };
-}
-
-/**
- * Where the engine copies the input's rows: band row L of channel c goes to ptr + (c * plane + L * pitch)
- * floats, for L in [first, end) (rows outside are never read). Set when the first layer pads its input:
- * the rows then land inside the padded buffer and the padding phase only fills the borders.
- */
-export interface InputPlacement {
-  readonly ptr: number;
-  readonly pitch: number;
-  readonly plane: number;
-  readonly first: number;
-  readonly end: number;
-}
-
-/** Layers folded into a conv: batchnorm, then relu / leaky_relu (act: an ACT code), then a non-overlapping pool; `last` is the last folded layer. */
-export interface Fusion {
-  readonly last: number;
-  readonly bn: BatchNorm2dLayer | null;
-  readonly act: number;
-  readonly slope: number;
-  readonly pool: MaxPool2dLayer | AvgPool2dLayer | null;
-}
-
-/** A conv step's label, e.g. `3-5 conv2d[winograd-2d]+relu+maxpool2d` (what `npm run bench` and --verbose show). */
-export function convLabel(i: number, f: Fusion, algorithm: string | null): string {
-  const act = f.act === ACT.RELU ? '+relu' : f.act === ACT.LEAKY ? '+leaky_relu' : '';
-  return `${i}${f.last > i ? `-${f.last}` : ''} conv2d${algorithm ? `[${algorithm}]` : ''}${f.bn ? '+batchnorm2d' : ''}${act}${f.pool ? `+${f.pool.type}` : ''}`;
-}
 
 export function allocBand(arena: ArenaAllocator, s: Shape, r: RowRange): HeapBand {
   const height = r.end - r.start;
@@ -93,11 +54,18 @@ function split(n: number, parts: number): [number, number][] {
 /** A layout with the fields every per-group conv routine reads (winograd2d, winograd2d_small, winograd1d_small). */
 type GroupLayout = Layout & { readonly fields: Record<'IN' | 'IN_PLANE' | 'IN_PITCH' | 'C' | 'OC' | 'W' | 'BIAS' | 'OUT' | 'OUT_PLANE' | 'OUT_PITCH' | 'ACT' | 'SLOPE', unknown> };
 
+/** Where output channel c of a step goes: its byte address at local row 0, and the floats between channel planes and rows. */
+export function outputChannel(out: ConvOutput, c: number): { ptr: number; plane: number; pitch: number } {
+  const plane = out.band.height * out.band.width;
+  return { ptr: out.band.ptr + (out.channel + c) * plane * 4, plane, pitch: out.band.width };
+}
+
 /**
  * Sets the fields every per-group conv routine reads, for group g: its channels of the padded input and
- * of the output band (icg in, ocg out), its packed weights and bias, and the fused activation.
+ * of the output (icg in, ocg out), its packed weights and bias, and the fused activation.
  */
-export function setGroupFields<L extends GroupLayout>(d: Descriptor<L>, g: number, padded: PaddedInput, icg: number, ocg: number, packed: PackedGroup, out: HeapBand, f: Fusion): Descriptor<L> {
+export function setGroupFields<L extends GroupLayout>(d: Descriptor<L>, g: number, padded: PaddedInput, icg: number, ocg: number, packed: PackedGroup, out: ConvOutput, act: Activation): Descriptor<L> {
+  const o = outputChannel(out, g * ocg);
   (d as Descriptor<GroupLayout>).set({
     IN: padded.ptr + g * icg * padded.rows * padded.pitch * 4,
     IN_PLANE: padded.rows * padded.pitch,
@@ -106,11 +74,11 @@ export function setGroupFields<L extends GroupLayout>(d: Descriptor<L>, g: numbe
     OC: ocg,
     W: packed.w,
     BIAS: packed.bias,
-    OUT: out.ptr + g * ocg * out.height * out.width * 4,
-    OUT_PLANE: out.height * out.width,
-    OUT_PITCH: out.width,
-    ACT: f.act,
-    SLOPE: f.slope,
+    OUT: o.ptr,
+    OUT_PLANE: o.plane,
+    OUT_PITCH: o.pitch,
+    ACT: act.code,
+    SLOPE: act.slope,
   });
   return d;
 }
@@ -119,18 +87,18 @@ export function setGroupFields<L extends GroupLayout>(d: Descriptor<L>, g: numbe
 type PoolLayout = Layout & { readonly fields: Record<'POOL' | 'PKH' | 'PKW' | 'POOL_OW' | 'POOL_DIV', unknown> };
 
 /** Sets a fused pool's fields: code, window, pooled width, divisor. */
-export function setPoolFields<L extends PoolLayout>(d: Descriptor<L>, pool: MaxPool2dLayer | AvgPool2dLayer, pooledWidth: number): Descriptor<L> {
+export function setPoolFields<L extends PoolLayout>(d: Descriptor<L>, pool: Pool2dLayer, pooledWidth: number): Descriptor<L> {
   (d as Descriptor<PoolLayout>).set({ POOL: poolCode(pool), PKH: pool.kernelSize[0], PKW: pool.kernelSize[1], POOL_OW: pooledWidth, POOL_DIV: poolDivisor(pool) });
   return d;
 }
 
 /** A fused pool's descriptor code (POOL.MAX or POOL.AVG). */
-export function poolCode(pool: MaxPool2dLayer | AvgPool2dLayer): number {
+export function poolCode(pool: Pool2dLayer): number {
   return pool.type === 'maxpool2d' ? POOL.MAX : POOL.AVG;
 }
 
 /** A fused pool's divisor (1 for max). */
-export function poolDivisor(pool: MaxPool2dLayer | AvgPool2dLayer): number {
+export function poolDivisor(pool: Pool2dLayer): number {
   return pool.type === 'avgpool2d' ? (pool.divisorOverride ?? pool.kernelSize[0] * pool.kernelSize[1]) : 1;
 }
 

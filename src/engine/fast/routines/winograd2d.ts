@@ -1,36 +1,38 @@
-// Plans a 3x3 stride-1 conv on 2-D Winograd F(4x4,3x3) (src/wasm/assembly/winograd2d.ts): a padding phase, then tile rows or channel blocks split across threads.
-import type { RowRange } from '../band.js';
-import type { Shape } from '../tensor.js';
-import { WINOGRAD_TILE } from '../tiles.js';
-import type { AvgPool2dLayer, Conv2dLayer, MaxPool2dLayer } from '../../network/types.js';
-import { align, type ArenaAllocator } from './memory.js';
-import type { PackedConv } from './pack.js';
-import { descriptor } from './descriptor.js';
-import { WINOGRAD2D } from './layout.js';
-import { allocBand, convLabel, setGroupFields, planPad, poolCode, poolDivisor, share, type Fusion, type HeapBand } from './plan-parts.js';
-import type { Step } from './plan.js';
-import { TID, type Call, type Phase } from './protocol.js';
+// The winograd2d routine: 2-D Winograd F(4x4,3x3) for 3x3 stride-1 convs with many channels, as 36 GEMMs over
+// transformed tiles (src/wasm/assembly/winograd2d.ts): a padding phase, then tile rows or channel blocks split across threads.
+import { outputRowTile, WINOGRAD_TILE } from '../../tiles.js';
+import { descriptor } from '../descriptor.js';
+import { WINOGRAD2D } from '../layout.js';
+import { align } from '../memory.js';
+import { packWinograd2d, type PackedConv } from '../pack.js';
+import { planPad, poolCode, poolDivisor, setGroupFields, share } from '../plan-parts.js';
+import type { ConvJob, Routine } from '../plan-types.js';
+import { TID, type Call, type Phase } from '../protocol.js';
+import { manyChannels, unitX } from './conditions.js';
+
+export const winograd2d: Routine<PackedConv> = {
+  id: 'winograd2d',
+  // 'winograd-x' keeps Winograd row-wise (winograd1d).
+  applies: (layer, algorithm) => algorithm !== 'direct' && algorithm !== 'winograd-x' && outputRowTile(layer) > 1 && unitX(layer) && manyChannels(layer, algorithm),
+  // Kernel = stride, 2 or 4 on both axes, so a 4x4 tile holds whole windows.
+  fusesPool: (pool) => {
+    const [kh, kw] = pool.kernelSize;
+    const [sh, sw] = pool.stride;
+    return kh === kw && sh === kh && sw === kw && (kh === 2 || kh === 4);
+  },
+  pack: packWinograd2d,
+  plan: planWinograd2d,
+};
 
 /** Tiles per chunk the planner aims for when U does not fit in L2: U is streamed once per chunk, so shorter chunks would make the GEMMs wait on memory. */
 const CHUNK_TILES = 32;
-/** L2 bytes a chunk may fill with U, V and M when U fits (1 MiB per core here, some left for the input rows). */
+/** L2 bytes a chunk may fill with U, V and M when U fits (assumes 1 MiB per core, some left for the input rows). */
 const L2_BUDGET = 900 * 1024;
-
-/**
- * Pools the output transform folds in: kernel = stride, 2 or 4 on both axes, so a 4x4 tile holds whole
- * windows (fusionAfter has checked the rest: no padding, no partial windows).
- */
-export function winograd2dPoolFits(pool: MaxPool2dLayer | AvgPool2dLayer): boolean {
-  const [kh, kw] = pool.kernelSize;
-  const [sh, sw] = pool.stride;
-  return kh === kw && sh === kh && sw === kw && (kh === 2 || kh === 4);
-}
 
 /**
  * A plane stride of an odd number of 64-byte lines: the transforms touch all 36 planes of V or M at
  * once, and with power-of-two-like strides those 36 lines fall into the same few L1/L2 sets and evict
- * each other (measured: the output transform took 3x the time of all 36 GEMMs). Odd line counts put
- * them in 36 different sets.
+ * each other. Odd line counts put them in 36 different sets.
  */
 function oddLines(bytes: number): number {
   const lines = Math.ceil(bytes / 64);
@@ -39,9 +41,8 @@ function oddLines(bytes: number): number {
 
 /**
  * Tile rows per GEMM batch: `nr`, or down to half of it when that lets whole batches split evenly
- * across the threads. VGG's 56x56 layers made 7 batches of 2 tile rows, 4 and 3 per thread on 2 (1.75x
- * at best); 14 batches of 1 ran 36.5 ms instead of 39.9 at 2 threads and, with V and M smaller in L2,
- * 65 instead of 70 on 1 (interleaved medians). Bits do not depend on the batch.
+ * across the threads (7 batches on 2 threads leave one thread a batch behind; 14 smaller ones do not,
+ * and V and M stay smaller in L2). Bits do not depend on the batch.
  */
 function batchRows(nr: number, nt: number, threads: number): number {
   if (threads === 1) return nr;
@@ -49,39 +50,28 @@ function batchRows(nr: number, nt: number, threads: number): number {
   return nr;
 }
 
-export function planWinograd2d(
-  arena: ArenaAllocator,
-  threads: number,
-  layer: Conv2dLayer,
-  packed: PackedConv,
-  f: Fusion,
-  prev: HeapBand,
-  rows: readonly RowRange[],
-  shapes: readonly Shape[],
-  i: number,
-): { step: Step; out: HeapBand } {
+function planWinograd2d(job: ConvJob<PackedConv>): Phase[] {
+  const { arena, threads, layer, packed, fusion: f, out } = job;
   const tile = WINOGRAD_TILE;
   const pool = f.pool;
   const pk = pool ? pool.kernelSize[0] : 1;
-  // Conv rows: the requested ones, or exactly those the fused pool reads.
-  const outRows = pool ? rows[f.last] : rows[i];
-  const out = allocBand(arena, pool ? shapes[f.last] : shapes[i], outRows);
+  const band = out.band;
+  const outRows = { start: band.y0, end: band.y0 + band.height };
   const ty0 = Math.floor((outRows.start * pk) / tile);
   const ty1 = Math.ceil((outRows.end * pk) / tile);
   const nt = ty1 - ty0;
-  const ow = shapes[i].width;
+  const ow = job.conv.width;
   const tp = align(Math.ceil(ow / tile), 4);
   const pad = layer.padding;
   // Tile t reads padded rows 4t..4t+5 and columns 4tx..4tx+5.
-  const padded = planPad(arena, threads, layer, prev, ty0 * tile - pad.top, nt * tile + 2, Math.max(prev.width + pad.left + pad.right, tp * tile + 2), i);
+  const padded = planPad(arena, threads, layer, job.input, ty0 * tile - pad.top, nt * tile + 2, Math.max(job.input.width + pad.left + pad.right, tp * tile + 2), job.index);
   const phases: Phase[] = [padded.phase];
 
   const icg = layer.inChannels / layer.groups;
   const ocg = packed.ocPerGroup;
   const blocks = packed.blocks;
-  // When U fits in L2, chunks small enough to keep U, V and M there (W2's 64 -> 64 at 224x224 scaled
-  // 1.2x from 1 to 2 threads with whole 56-tile rows, the two cores contending for L3); otherwise
-  // chunks of at least CHUNK_TILES tiles, so streaming U from memory is amortised.
+  // When U fits in L2, chunks small enough to keep U, V and M there (whole tile rows make the cores
+  // contend for L3); otherwise chunks of at least CHUNK_TILES tiles, so streaming U from memory is amortised.
   const uBytes = 36 * icg * blocks * 4 * 4;
   const tileBytes = 36 * (icg + blocks * 4) * 4;
   const fitTiles = Math.floor((L2_BUDGET - uBytes) / tileBytes / 4) * 4;
@@ -91,9 +81,8 @@ export function planWinograd2d(
   const rowUnits = Math.ceil(nt / nrRows);
   const even = Math.ceil(rowUnits / threads) <= 1.15 * (rowUnits / threads);
   const byRows = threads === 1 || (even && rowUnits >= 2 * threads) || blocks < 2 * threads;
-  // Channel-block items stream all of U once per batch, so they keep the fewest batches: evening out
-  // batches for them made VGG's 14x14 layers two batches of 3 and 1 tile rows, and each thread's
-  // block item read its half of U twice (10.1 instead of 12.6 ms at 2 threads for 512 -> 512).
+  // Channel-block items stream all of U once per batch, so they keep the fewest batches: evened-out
+  // batches would make each thread's block item read its share of U more than once.
   const nr = byRows ? nrRows : nrBase;
   const vp = nr * tc;
   const vxi = oddLines(icg * align(vp, 8) * 4);
@@ -108,7 +97,7 @@ export function planWinograd2d(
   const vPtr = arena.alloc(vBytes);
   const descs: number[] = [];
   for (let g = 0; g < layer.groups; g++) {
-    const d = setGroupFields(descriptor(WINOGRAD2D), g, padded, icg, ocg, packed.groups[g], out, f).set({
+    const d = setGroupFields(descriptor(WINOGRAD2D), g, padded, icg, ocg, packed.groups[g], out, f.act).set({
       W_XI: blocks * icg * 16,
       TP: tp,
       NR: nr,
@@ -121,17 +110,17 @@ export function planWinograd2d(
       V_XI: vxi,
       M_XI: mxi,
       TC: tc,
-      OW: out.width,
+      OW: band.width,
       ROW0: (ty0 * tile) / pk - outRows.start,
-      ROWS: out.height,
+      ROWS: band.height,
     });
     if (pool) d.set({ POOL: poolCode(pool), PK: pk, POOL_DIV: poolDivisor(pool) });
     descs.push(d.put(arena));
   }
   // Items: whole GEMM batches of NR tile rows (each streams all of U once) when there are enough to
-  // share evenly; otherwise channel blocks, each streaming only its share of U (the costly part: 38 MB
-  // for VGG's 512 -> 512 layers, whose 14x14 maps are one batch). Then the input transforms, which
-  // every block item would repeat, run first as a phase of their own into a V shared by all threads.
+  // share evenly; otherwise channel blocks, each streaming only its share of U (the costly part on deep
+  // layers, whose small maps are one batch). Then the input transforms, which every block item would
+  // repeat, run first as a phase of their own into a V shared by all threads.
   if (!byRows) phases.push(share(units * chunks, threads, (u0, u1) => descs.map((d) => ['winograd2d_input_f32', d, u0, u1, TID] as Call)));
   phases.push(
     byRows
@@ -141,14 +130,13 @@ export function planWinograd2d(
   arena.release(padded.ptr, padded.bytes);
   arena.release(vPtr, vBytes);
   arena.release(mPtr, mStride * threads);
-  return { step: { kind: 'wasm', label: convLabel(i, f, 'winograd-2d'), first: i, last: f.last, phases }, out };
+  return phases;
 }
 
 /**
  * Tiles per chunk when a tile row of tp tiles takes several of at most `fit` (>= 8): a multiple of 8,
- * for the fewest chunks, as equal as that allows. A chunk of 4 mod 8 tiles ends on the 4-tile
- * micro-kernel, at half the 8-tile one's work per U load: W1's 32 -> 64 at 256 wide made chunks of 44
- * and 20 tiles, and 2 of every 9 micro-kernel calls were 4 wide (the layer 1.07-1.10x faster without).
+ * for the fewest chunks, as equal as that allows. A chunk of 4 mod 8 tiles would end on the 4-tile
+ * micro-kernel, at half the 8-tile one's work per U load.
  */
 export function evenChunk(tp: number, fit: number): number {
   const tc = align(Math.ceil(tp / Math.ceil(tp / fit)), 8);
