@@ -14,17 +14,20 @@ const HEADER = `// Auto-generated. Do not edit. Source: ${SOURCE}. Generator: sc
 const constName = (name) => name.toUpperCase();
 
 function assemblyScript(layout) {
-  const out = [HEADER, '// The data layout the routines share with the planner (src/engine/fast/layout.ts is the same, for TypeScript).', ''];
-  const group = (name, doc, values) => {
+  const out = [HEADER, '// The data layout the routines share with the planner (src/engine/fast/layout.ts is the same, for TypeScript).', "import { checkAddress, checkBlock } from './descriptor';", ''];
+  const group = (name, doc, values, check = []) => {
     out.push(`/** ${doc} */`, `export namespace ${name} {`);
     for (const [key, value, text] of values) out.push(`  /** ${text} */`, `  export const ${key}: i32 = ${value};`);
+    if (check.length > 0) out.push('  /** Debug build: the descriptor at d lies inside the memory, and each addr field holds 0 or an aligned address inside it. */', '  export function check(d: usize): void {', ...check.map((line) => `    ${line}`), '  }');
     out.push('}', '');
   };
   group('MEMORY', layout.memory.doc, layout.memory.values);
   for (const [name, code] of Object.entries(layout.codes)) group(name, code.doc, code.values);
   for (const [name, d] of Object.entries(layout.descriptors)) {
     const fields = d.fields.map(([key, type, text], i) => [key, i, `${type}: ${text}`]);
-    group(constName(name), `The ${name} descriptor, read by ${d.readers.join(', ')}. ${d.doc}`, [...fields, ['WORDS', d.fields.length, 'words in the descriptor']]);
+    const check = [`checkBlock(d, WORDS, MEMORY.RESERVED, '${name} descriptor: address');`];
+    for (const [key, type] of d.fields) if (type === 'addr') check.push(`checkAddress(d, ${key}, MEMORY.RESERVED, '${name}.${key}: address');`);
+    group(constName(name), `The ${name} descriptor, read by ${d.readers.join(', ')}. ${d.doc}`, [...fields, ['WORDS', d.fields.length, 'words in the descriptor']], check);
   }
   return out.join('\n');
 }

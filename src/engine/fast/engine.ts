@@ -4,7 +4,7 @@ import type { Engine } from '../engine.js';
 import { tensor } from '../tensor.js';
 import type { Network } from '../../network/types.js';
 import { hasRelaxedSimd } from '../../wasm/features.js';
-import { loadSimdModule } from '../../wasm/loader.js';
+import { debugFromEnv, loadSimdModule } from '../../wasm/loader.js';
 import { SharedHeap } from './memory.js';
 import { makePlan } from './plan.js';
 import type { Algorithm, PackCache, Plan, Step } from './plan-types.js';
@@ -27,6 +27,8 @@ export class FastEngine implements Engine {
   readonly algorithm: Algorithm;
   /** The micro-kernels fuse multiply-adds (build/cnnx-fma.wasm); false: multiply, then add. */
   readonly fma: boolean;
+  /** The routines check their preconditions (build/cnnx-debug.wasm, which multiplies, then adds). */
+  readonly debug: boolean;
   /** When true, `lastTimings` is filled by each run (costs nothing measurable). */
   profile = false;
   lastTimings: StepTiming[] = [];
@@ -40,20 +42,26 @@ export class FastEngine implements Engine {
   private readonly segments = new WeakMap<Plan, (Phase[] | Step)[]>();
   private closed = false;
 
-  private constructor(threads: number, algorithm: Algorithm, fma: boolean, heap: SharedHeap, pool: WorkerPool) {
+  private constructor(threads: number, algorithm: Algorithm, fma: boolean, debug: boolean, heap: SharedHeap, pool: WorkerPool) {
     this.threads = threads;
     this.algorithm = algorithm;
     this.fma = fma;
+    this.debug = debug;
     this.heap = heap;
     this.pool = pool;
   }
 
-  /** fma: fused multiply-adds, by default where the runtime validates relaxed SIMD (Node.js >= 22; Node 20 only with --experimental-wasm-relaxed-simd). */
-  static async create(threads: number, algorithm: Algorithm = 'auto', fma = hasRelaxedSimd()): Promise<FastEngine> {
-    const module = await loadSimdModule(fma);
+  /**
+   * fma: fused multiply-adds, by default where the runtime validates relaxed SIMD (Node.js >= 22; Node 20
+   * only with --experimental-wasm-relaxed-simd). debug: the build with asserts on, by default when
+   * CNNX_WASM_DEBUG=1; it has no fused multiply-adds, so it overrides fma.
+   */
+  static async create(threads: number, algorithm: Algorithm = 'auto', fma = hasRelaxedSimd(), debug = debugFromEnv()): Promise<FastEngine> {
+    const fused = fma && !debug;
+    const module = await loadSimdModule(debug ? 'debug' : fused ? 'fma' : 'plain');
     const heap = new SharedHeap();
     const pool = await WorkerPool.start(threads, module, heap.memory);
-    return new FastEngine(threads, algorithm, fma, heap, pool);
+    return new FastEngine(threads, algorithm, fused, debug, heap, pool);
   }
 
   run(net: Network, input: Band, rows: readonly RowRange[], outputs: readonly number[]): Promise<Band[]> {

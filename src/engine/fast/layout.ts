@@ -4,11 +4,11 @@
 /** The first 64 KiB of the shared memory, which the heap never allocates (src/engine/fast/memory.ts). */
 export const MEMORY = {
   /** static data of the module (only the debug build has any: its assert messages) lies below this address */
-  STATIC_END: 4096,
+  STATIC_END: 16384,
   /** the workers' barrier: an i32 count of arrivals, and 64 bytes further the i32 generation the waiters watch */
-  BARRIER: 4096,
+  BARRIER: 16384,
   /** one i32 work counter per phase of a run message, 64 bytes apart: the next item of that phase to take */
-  WORK_COUNTERS: 4224,
+  WORK_COUNTERS: 16512,
   /** bytes at address 0 the heap never allocates (null stays invalid) */
   RESERVED: 65536,
 } as const;

@@ -1,11 +1,10 @@
 // The conv2d descriptor's routines, direct_f32, strided_f32 and winograd1d_f32: one conv group (+ bias, activation, a following pool) over a range of rows.
 // The descriptor's fields are CONV2D in layout.ts (defined in ../layout.json).
-import { field } from './descriptor';
+import { checkCodes, checkRange, checkTid, field } from './descriptor';
 import { f32_igemm_ukernel_4x8, f32_igemm_ukernel_4x4 } from './igemm';
 import { CONV2D, POOL, PUT } from './layout';
 import { pool_rows_f32 } from './pool';
 import { winograd1d_output_f32 } from './winograd1d';
-
 
 /** Computes local output row r into c (channel stride plane floats), channel blocks [b0, b1). */
 function convRow(d: usize, r: i32, c: usize, plane: i32, tid: i32, b0: i32, b1: i32): void {
@@ -112,11 +111,22 @@ function convRows(d: usize, r: i32, n: i32, c: usize, plane: i32, pitch: i32, ti
  * blocks [b0, b1), on thread tid (which picks the scratch slices).
  */
 export function direct_f32(d: usize, r0: i32, r1: i32, b0: i32, b1: i32, tid: i32): void {
+  if (!ASC_NO_ASSERT) {
+    checkConv2d(d, r0, r1, b0, b1, tid);
+    assert(field(d, CONV2D.SX) == 1 && field(d, CONV2D.WINO) == 0, 'direct: conv2d.SX == 1, WINO == 0');
+    const cw = field(d, CONV2D.CW);
+    if (field(d, CONV2D.POOL) != POOL.NONE) assert(cw > 0 && cw % 8 == 0 && cw % field(d, CONV2D.PSW) == 0, 'direct with a pool: conv2d.CW a positive multiple of 8 and of PSW');
+  }
   conv2d(d, r0, r1, b0, b1, tid);
 }
 
 /** The strided routine (x-stride > 1): each row's taps gathered into a unit-stride panel, then as direct_f32. */
 export function strided_f32(d: usize, r0: i32, r1: i32, b0: i32, b1: i32, tid: i32): void {
+  if (!ASC_NO_ASSERT) {
+    checkConv2d(d, r0, r1, b0, b1, tid);
+    assert(field(d, CONV2D.SX) > 1 && field(d, CONV2D.WINO) == 0, 'strided: conv2d.SX > 1, WINO == 0');
+    assert(field(d, CONV2D.COL) != 0 && field(d, CONV2D.OFFS_COL) != 0 && field(d, CONV2D.COL_PITCH) >= field(d, CONV2D.OW), 'strided: conv2d.COL, OFFS_COL set, COL_PITCH >= OW');
+  }
   conv2d(d, r0, r1, b0, b1, tid);
 }
 
@@ -125,7 +135,38 @@ export function strided_f32(d: usize, r0: i32, r1: i32, b0: i32, b1: i32, tid: i
  * input transformed by winograd1d_input_f32, then the output transform. Arguments as direct_f32's.
  */
 export function winograd1d_f32(d: usize, r0: i32, r1: i32, b0: i32, b1: i32, tid: i32): void {
+  if (!ASC_NO_ASSERT) {
+    checkConv2d(d, r0, r1, b0, b1, tid);
+    assert(field(d, CONV2D.WINO) == 1 && field(d, CONV2D.SX) == 1, 'winograd1d: conv2d.WINO == 1, SX == 1');
+    assert(field(d, CONV2D.T) > 0 && field(d, CONV2D.TP) >= field(d, CONV2D.T) && field(d, CONV2D.NMAX) > 0 && field(d, CONV2D.W_XI) > 0, 'winograd1d: conv2d.T, NMAX, W_XI > 0, TP >= T');
+    assert(field(d, CONV2D.M) != 0 && field(d, CONV2D.ZERO) != 0, 'winograd1d: conv2d.M, ZERO set');
+  }
   conv2d(d, r0, r1, b0, b1, tid);
+}
+
+/** Debug build: what all three conv2d routines need of their descriptor and arguments. */
+function checkConv2d(d: usize, r0: i32, r1: i32, b0: i32, b1: i32, tid: i32): void {
+  CONV2D.check(d);
+  checkRange(r0, r1, 'rows: 0 <= r0 <= r1');
+  checkTid(tid);
+  const oc = field(d, CONV2D.OC);
+  const ocb = field(d, CONV2D.OCB);
+  assert(oc > 0 && ocb == (oc + 3) >> 2, 'conv2d.OC > 0, OCB == ceil(OC / 4)');
+  assert(0 <= b0 && b0 <= b1 && b1 <= ocb, 'blocks: 0 <= b0 <= b1 <= OCB');
+  assert(field(d, CONV2D.K) > 0 && field(d, CONV2D.OW) > 0 && field(d, CONV2D.SY) > 0 && field(d, CONV2D.IN_PITCH) > 0, 'conv2d.K, OW, SY, IN_PITCH > 0');
+  assert(field(d, CONV2D.IN) != 0 && field(d, CONV2D.OFFS) != 0 && field(d, CONV2D.W) != 0 && field(d, CONV2D.BIAS) != 0, 'conv2d.IN, OFFS, W, BIAS set');
+  const pool = field(d, CONV2D.POOL);
+  checkCodes(field(d, CONV2D.ACT), pool);
+  if (pool == POOL.NONE) {
+    assert(field(d, CONV2D.OUT) != 0 && field(d, CONV2D.OUT_PITCH) >= field(d, CONV2D.OW) && field(d, CONV2D.OUT_PLANE) >= 0, 'conv2d.OUT set, OUT_PITCH >= OW');
+    return;
+  }
+  // The conv rows of consecutive pooled rows are contiguous only when the pool's stride is its kernel.
+  const pkh = field(d, CONV2D.PKH);
+  const pkw = field(d, CONV2D.PKW);
+  assert(pkh > 0 && pkw > 0 && field(d, CONV2D.PSH) == pkh && field(d, CONV2D.PSW) == pkw, 'conv2d pool: kernel = stride > 0');
+  assert(field(d, CONV2D.POOL_OUT) != 0 && field(d, CONV2D.SCRATCH) != 0 && field(d, CONV2D.SCRATCH_STRIDE) > 0, 'conv2d.POOL_OUT, SCRATCH set');
+  assert(field(d, CONV2D.POOL_OW) > 0 && field(d, CONV2D.POOL_OUT_PITCH) >= field(d, CONV2D.POOL_OW) && field(d, CONV2D.PNP) > 0, 'conv2d.POOL_OW, PNP > 0, POOL_OUT_PITCH >= POOL_OW');
 }
 
 /** Local rows [r0, r1), output-channel blocks [b0, b1) of the conv2d descriptor at d: the row loop of all three. */

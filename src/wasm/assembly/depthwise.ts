@@ -3,10 +3,9 @@
 // kh x kw taps or, for rank-1 kernels (gaussian, box, sobel, scharr ...), as two 1-D passes:
 // vertical (column taps, into a per-thread row) then horizontal (row taps, + bias, activation).
 // The descriptor's fields are DEPTHWISE in layout.ts (defined in ../layout.json).
-import { field } from './descriptor';
+import { checkCodes, checkRange, checkTid, field } from './descriptor';
 import { activate, madd, storePartial } from './igemm';
 import { DEPTHWISE } from './layout';
-
 
 /**
  * c[x] = act(bias + sum_k w[k] * b[offs[k] / 4 + x]) for x < n, k = 0..K-1 in order, f32 mul then add.
@@ -53,12 +52,31 @@ function dwRow(w: usize, offs: usize, k: i32, b: usize, bias: f32, c: usize, n: 
 
 /** The depthwise routine: direct taps. Local output rows [r0, r1) of every output channel of the group described at d, on thread tid. */
 export function depthwise_f32(d: usize, r0: i32, r1: i32, tid: i32): void {
+  if (!ASC_NO_ASSERT) {
+    checkDepthwise(d, r0, r1, tid);
+    assert(field(d, DEPTHWISE.SEP) == 0 && field(d, DEPTHWISE.K) > 0 && field(d, DEPTHWISE.OFFS) != 0 && field(d, DEPTHWISE.W) != 0, 'depthwise: SEP == 0, K > 0, OFFS and W set');
+  }
   depthwise(d, r0, r1, tid);
 }
 
 /** The separable routine: rank-1 kernels as two 1-D passes. Arguments as depthwise_f32's. */
 export function separable_f32(d: usize, r0: i32, r1: i32, tid: i32): void {
+  if (!ASC_NO_ASSERT) {
+    checkDepthwise(d, r0, r1, tid);
+    assert(field(d, DEPTHWISE.SEP) == 1 && field(d, DEPTHWISE.KH) > 0 && field(d, DEPTHWISE.KW) > 0 && field(d, DEPTHWISE.SPAN) >= field(d, DEPTHWISE.OW), 'separable: SEP == 1, KH, KW > 0, SPAN >= OW');
+    assert(field(d, DEPTHWISE.VOFFS) != 0 && field(d, DEPTHWISE.VW) != 0 && field(d, DEPTHWISE.HOFFS) != 0 && field(d, DEPTHWISE.HW) != 0 && field(d, DEPTHWISE.TMP) != 0, 'separable: VOFFS, VW, HOFFS, HW, TMP set');
+  }
   depthwise(d, r0, r1, tid);
+}
+
+/** Debug build: what both depthwise routines need of their descriptor and arguments. */
+function checkDepthwise(d: usize, r0: i32, r1: i32, tid: i32): void {
+  DEPTHWISE.check(d);
+  checkRange(r0, r1, 'rows: 0 <= r0 <= r1');
+  checkTid(tid);
+  checkCodes(field(d, DEPTHWISE.ACT), 0);
+  assert(field(d, DEPTHWISE.OC) > 0 && field(d, DEPTHWISE.OW) > 0 && field(d, DEPTHWISE.SY) > 0 && field(d, DEPTHWISE.OUT_PITCH) >= field(d, DEPTHWISE.OW), 'depthwise.OC, OW, SY > 0, OUT_PITCH >= OW');
+  assert(field(d, DEPTHWISE.IN) != 0 && field(d, DEPTHWISE.BIAS) != 0 && field(d, DEPTHWISE.OUT) != 0, 'depthwise.IN, BIAS, OUT set');
 }
 
 /** Local output rows [r0, r1) of the depthwise descriptor at d: the taps or the two passes (SEP). */

@@ -1,14 +1,15 @@
 // Auto-generated. Do not edit. Source: src/wasm/layout.json. Generator: scripts/gen-layout.mjs.
 // The data layout the routines share with the planner (src/engine/fast/layout.ts is the same, for TypeScript).
+import { checkAddress, checkBlock } from './descriptor';
 
 /** The first 64 KiB of the shared memory, which the heap never allocates (src/engine/fast/memory.ts). */
 export namespace MEMORY {
   /** static data of the module (only the debug build has any: its assert messages) lies below this address */
-  export const STATIC_END: i32 = 4096;
+  export const STATIC_END: i32 = 16384;
   /** the workers' barrier: an i32 count of arrivals, and 64 bytes further the i32 generation the waiters watch */
-  export const BARRIER: i32 = 4096;
+  export const BARRIER: i32 = 16384;
   /** one i32 work counter per phase of a run message, 64 bytes apart: the next item of that phase to take */
-  export const WORK_COUNTERS: i32 = 4224;
+  export const WORK_COUNTERS: i32 = 16512;
   /** bytes at address 0 the heap never allocates (null stays invalid) */
   export const RESERVED: i32 = 65536;
 }
@@ -71,6 +72,14 @@ export namespace PAD {
   export const SRC_PITCH: i32 = 10;
   /** words in the descriptor */
   export const WORDS: i32 = 11;
+  /** Debug build: the descriptor at d lies inside the memory, and each addr field holds 0 or an aligned address inside it. */
+  export function check(d: usize): void {
+    checkBlock(d, WORDS, MEMORY.RESERVED, 'pad descriptor: address');
+    checkAddress(d, SRC, MEMORY.RESERVED, 'pad.SRC: address');
+    checkAddress(d, DST, MEMORY.RESERVED, 'pad.DST: address');
+    checkAddress(d, ROWTAB, MEMORY.RESERVED, 'pad.ROWTAB: address');
+    checkAddress(d, COLTAB, MEMORY.RESERVED, 'pad.COLTAB: address');
+  }
 }
 
 /** The conv2d descriptor, read by direct_f32, strided_f32, winograd1d_f32. A conv group as an indirect GEMM over input rows read in place (direct), gathered columns (strided) or row-wise Winograd transforms (winograd1d); + bias, activation and an optional pool with kernel = stride. */
@@ -165,6 +174,21 @@ export namespace CONV2D {
   export const CW: i32 = 43;
   /** words in the descriptor */
   export const WORDS: i32 = 44;
+  /** Debug build: the descriptor at d lies inside the memory, and each addr field holds 0 or an aligned address inside it. */
+  export function check(d: usize): void {
+    checkBlock(d, WORDS, MEMORY.RESERVED, 'conv2d descriptor: address');
+    checkAddress(d, IN, MEMORY.RESERVED, 'conv2d.IN: address');
+    checkAddress(d, OFFS, MEMORY.RESERVED, 'conv2d.OFFS: address');
+    checkAddress(d, W, MEMORY.RESERVED, 'conv2d.W: address');
+    checkAddress(d, BIAS, MEMORY.RESERVED, 'conv2d.BIAS: address');
+    checkAddress(d, OUT, MEMORY.RESERVED, 'conv2d.OUT: address');
+    checkAddress(d, COL, MEMORY.RESERVED, 'conv2d.COL: address');
+    checkAddress(d, POOL_OUT, MEMORY.RESERVED, 'conv2d.POOL_OUT: address');
+    checkAddress(d, SCRATCH, MEMORY.RESERVED, 'conv2d.SCRATCH: address');
+    checkAddress(d, OFFS_COL, MEMORY.RESERVED, 'conv2d.OFFS_COL: address');
+    checkAddress(d, M, MEMORY.RESERVED, 'conv2d.M: address');
+    checkAddress(d, ZERO, MEMORY.RESERVED, 'conv2d.ZERO: address');
+  }
 }
 
 /** The winograd1d_input descriptor, read by winograd1d_input_f32. Row-wise Winograd F(4,3)'s input transform of padded rows: V = B^T d along x, [C][6][ROWS][TP]. */
@@ -185,6 +209,12 @@ export namespace WINOGRAD1D_INPUT {
   export const TP: i32 = 6;
   /** words in the descriptor */
   export const WORDS: i32 = 7;
+  /** Debug build: the descriptor at d lies inside the memory, and each addr field holds 0 or an aligned address inside it. */
+  export function check(d: usize): void {
+    checkBlock(d, WORDS, MEMORY.RESERVED, 'winograd1d_input descriptor: address');
+    checkAddress(d, SRC, MEMORY.RESERVED, 'winograd1d_input.SRC: address');
+    checkAddress(d, DST, MEMORY.RESERVED, 'winograd1d_input.DST: address');
+  }
 }
 
 /** The depthwise descriptor, read by depthwise_f32, separable_f32. A conv with one input channel per group and x-stride 1, vectorised along x: direct taps (depthwise) or two 1-D passes (separable). */
@@ -239,6 +269,20 @@ export namespace DEPTHWISE {
   export const SPAN: i32 = 23;
   /** words in the descriptor */
   export const WORDS: i32 = 24;
+  /** Debug build: the descriptor at d lies inside the memory, and each addr field holds 0 or an aligned address inside it. */
+  export function check(d: usize): void {
+    checkBlock(d, WORDS, MEMORY.RESERVED, 'depthwise descriptor: address');
+    checkAddress(d, IN, MEMORY.RESERVED, 'depthwise.IN: address');
+    checkAddress(d, OFFS, MEMORY.RESERVED, 'depthwise.OFFS: address');
+    checkAddress(d, W, MEMORY.RESERVED, 'depthwise.W: address');
+    checkAddress(d, BIAS, MEMORY.RESERVED, 'depthwise.BIAS: address');
+    checkAddress(d, OUT, MEMORY.RESERVED, 'depthwise.OUT: address');
+    checkAddress(d, VOFFS, MEMORY.RESERVED, 'depthwise.VOFFS: address');
+    checkAddress(d, VW, MEMORY.RESERVED, 'depthwise.VW: address');
+    checkAddress(d, HOFFS, MEMORY.RESERVED, 'depthwise.HOFFS: address');
+    checkAddress(d, HW, MEMORY.RESERVED, 'depthwise.HW: address');
+    checkAddress(d, TMP, MEMORY.RESERVED, 'depthwise.TMP: address');
+  }
 }
 
 /** The winograd2d descriptor, read by winograd2d_f32, winograd2d_input_f32. 2-D Winograd F(4x4,3x3) for 3x3 stride-1 convs: input transform, 36 GEMMs M = U V, output transform (+ bias, activation, a 2x2 or 4x4 pool). */
@@ -305,6 +349,16 @@ export namespace WINOGRAD2D {
   export const NT: i32 = 29;
   /** words in the descriptor */
   export const WORDS: i32 = 30;
+  /** Debug build: the descriptor at d lies inside the memory, and each addr field holds 0 or an aligned address inside it. */
+  export function check(d: usize): void {
+    checkBlock(d, WORDS, MEMORY.RESERVED, 'winograd2d descriptor: address');
+    checkAddress(d, IN, MEMORY.RESERVED, 'winograd2d.IN: address');
+    checkAddress(d, W, MEMORY.RESERVED, 'winograd2d.W: address');
+    checkAddress(d, BIAS, MEMORY.RESERVED, 'winograd2d.BIAS: address');
+    checkAddress(d, V, MEMORY.RESERVED, 'winograd2d.V: address');
+    checkAddress(d, M, MEMORY.RESERVED, 'winograd2d.M: address');
+    checkAddress(d, OUT, MEMORY.RESERVED, 'winograd2d.OUT: address');
+  }
 }
 
 /** The winograd2d_small descriptor, read by winograd2d_small_f32. 2-D Winograd F(4x4,3x3) for 3x3 stride-1 convs with few input channels: products summed over channels in registers, no GEMM. */
@@ -363,6 +417,15 @@ export namespace WINOGRAD2D_SMALL {
   export const BUF_PITCH: i32 = 25;
   /** words in the descriptor */
   export const WORDS: i32 = 26;
+  /** Debug build: the descriptor at d lies inside the memory, and each addr field holds 0 or an aligned address inside it. */
+  export function check(d: usize): void {
+    checkBlock(d, WORDS, MEMORY.RESERVED, 'winograd2d_small descriptor: address');
+    checkAddress(d, IN, MEMORY.RESERVED, 'winograd2d_small.IN: address');
+    checkAddress(d, W, MEMORY.RESERVED, 'winograd2d_small.W: address');
+    checkAddress(d, BIAS, MEMORY.RESERVED, 'winograd2d_small.BIAS: address');
+    checkAddress(d, OUT, MEMORY.RESERVED, 'winograd2d_small.OUT: address');
+    checkAddress(d, SCRATCH, MEMORY.RESERVED, 'winograd2d_small.SCRATCH: address');
+  }
 }
 
 /** The winograd1d_small descriptor, read by winograd1d_small_f32. Row-wise Winograd F(4,3) / F(4,5) for 3- or 5-wide convs with few input channels: a ring of transformed rows, products summed over channels and kernel rows in registers. */
@@ -419,4 +482,13 @@ export namespace WINOGRAD1D_SMALL {
   export const R: i32 = 24;
   /** words in the descriptor */
   export const WORDS: i32 = 25;
+  /** Debug build: the descriptor at d lies inside the memory, and each addr field holds 0 or an aligned address inside it. */
+  export function check(d: usize): void {
+    checkBlock(d, WORDS, MEMORY.RESERVED, 'winograd1d_small descriptor: address');
+    checkAddress(d, IN, MEMORY.RESERVED, 'winograd1d_small.IN: address');
+    checkAddress(d, W, MEMORY.RESERVED, 'winograd1d_small.W: address');
+    checkAddress(d, BIAS, MEMORY.RESERVED, 'winograd1d_small.BIAS: address');
+    checkAddress(d, OUT, MEMORY.RESERVED, 'winograd1d_small.OUT: address');
+    checkAddress(d, SCRATCH, MEMORY.RESERVED, 'winograd1d_small.SCRATCH: address');
+  }
 }

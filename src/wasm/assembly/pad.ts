@@ -1,15 +1,21 @@
 // pad_f32: copies band rows into a padded scratch plane per channel, border cells taken from index tables (any padding mode).
 // The band may already sit inside the padded plane (the engine copied the input there): its rows are then not copied again.
 import { copyFloats, zeroFloats } from './copy';
-import { field } from './descriptor';
+import { checkRange, field } from './descriptor';
 import { PAD } from './layout';
-
 
 /**
  * Fills padded rows [i0, i1) of the descriptor at d, counted over all channels (item i is row
  * i % ROWS of channel i / ROWS), so a one-channel map still splits across threads.
  */
 export function pad_f32(d: usize, i0: i32, i1: i32): void {
+  if (!ASC_NO_ASSERT) {
+    PAD.check(d);
+    checkRange(i0, i1, 'items: 0 <= i0 <= i1');
+    assert(field(d, PAD.ROWS) > 0 && field(d, PAD.W) > 0 && field(d, PAD.LEFT) >= 0 && field(d, PAD.LEFT) + field(d, PAD.W) <= field(d, PAD.PW), 'pad.ROWS, W > 0, LEFT + W <= PW');
+    assert(field(d, PAD.SRC_PITCH) >= field(d, PAD.W) && field(d, PAD.DST_PLANE) >= field(d, PAD.ROWS) * field(d, PAD.PW), 'pad.SRC_PITCH >= W, DST_PLANE >= ROWS x PW');
+    assert(field(d, PAD.SRC) != 0 && field(d, PAD.DST) != 0 && field(d, PAD.ROWTAB) != 0 && field(d, PAD.COLTAB) != 0, 'pad.SRC, DST, ROWTAB, COLTAB set');
+  }
   const w = field(d, PAD.W);
   const pw = field(d, PAD.PW);
   const rows = field(d, PAD.ROWS);

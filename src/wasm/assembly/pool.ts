@@ -8,6 +8,11 @@ import { POOL } from './layout';
  * by `divisor` at the end. `tmp` must hold w + 16 floats.
  */
 export function pool_rows_f32(kind: i32, src: usize, channels: i32, kh: i32, w: i32, plane: i32, kw: i32, sw: i32, ow: i32, dst: usize, dplane: i32, divisor: f32, tmp: usize): void {
+  if (!ASC_NO_ASSERT) {
+    assert(kind == POOL.MAX || kind == POOL.AVG, 'pool_rows: kind MAX or AVG');
+    assert(channels >= 0 && kh > 0 && kw > 0 && sw > 0 && w >= 0 && ow >= 0 && (ow == 0 || (ow - 1) * sw + kw <= w), 'pool_rows: kh, kw, sw > 0, windows inside the rows');
+    assert(src != 0 && dst != 0 && tmp != 0 && ((src | dst | tmp) & 3) == 0, 'pool_rows: src, dst, tmp set and aligned');
+  }
   const isMax = kind == POOL.MAX;
   for (let c = 0; c < channels; c++) {
     const s: usize = src + (<usize>(c * plane) << 2);

@@ -4,14 +4,20 @@
 //   V = B^T d (6 values), U = G g (per filter row g, packed by src/engine/fast/pack.ts),
 //   y = A^T (sum over (ic, ky) of U * V), 6 multiplies per 4 outputs instead of 12.
 // B^T, G and A^T are Lavin & Gray's F(4,3) matrices (points 0, +-1, +-2, inf).
-import { field } from './descriptor';
+import { checkRange, field } from './descriptor';
 import { activate } from './igemm';
 import { WINOGRAD1D_INPUT } from './layout';
 import { btRow4, quadruple, storeTail } from './f43';
 
-
 /** Transforms padded rows [i0, i1) (counted over all channels, as pad_f32's items) of the descriptor at d into V. */
 export function winograd1d_input_f32(d: usize, i0: i32, i1: i32): void {
+  if (!ASC_NO_ASSERT) {
+    WINOGRAD1D_INPUT.check(d);
+    checkRange(i0, i1, 'items: 0 <= i0 <= i1');
+    const t = field(d, WINOGRAD1D_INPUT.T);
+    assert(t > 0 && field(d, WINOGRAD1D_INPUT.TP) >= t && field(d, WINOGRAD1D_INPUT.ROWS) > 0 && field(d, WINOGRAD1D_INPUT.PW) >= 4 * t + 2, 'winograd1d_input.T, ROWS > 0, TP >= T, PW >= 4 T + 2');
+    assert(field(d, WINOGRAD1D_INPUT.SRC) != 0 && field(d, WINOGRAD1D_INPUT.DST) != 0, 'winograd1d_input.SRC, DST set');
+  }
   const plane = field(d, WINOGRAD1D_INPUT.SRC_PLANE);
   const pw = field(d, WINOGRAD1D_INPUT.PW);
   const rows = field(d, WINOGRAD1D_INPUT.ROWS);

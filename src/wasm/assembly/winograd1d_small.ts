@@ -12,13 +12,12 @@
 // at constant offsets from one pointer; the weights come packed in KH rotations, one per slot phase.
 // An output's summation order depends only on its global row and column (tiles anchored at column 0),
 // so bands and thread splits give identical bytes.
-import { field } from './descriptor';
+import { checkCodes, checkRange, checkTid, field } from './descriptor';
 import { activate, actOf, Leaky, madd, NoAct, Relu } from './igemm';
 import { ACT, POOL, PUT, WINOGRAD1D_SMALL } from './layout';
 import { zeroFloats } from './copy';
 import { btRow4, storeTail } from './f43';
 import { pool_rows_f32 } from './pool';
-
 
 /** Columns run in chunks of this many groups of 4 tiles, so a chunk's V (C x KH x 128 bytes per group) stays in L1. */
 const CHUNK: i32 = 32;
@@ -45,6 +44,21 @@ const CHUNK: i32 = 32;
 
 /** Local output rows [r0, r1) (pooled rows when POOL != 0) on thread tid. */
 export function winograd1d_small_f32(d: usize, r0: i32, r1: i32, tid: i32): void {
+  if (!ASC_NO_ASSERT) {
+    WINOGRAD1D_SMALL.check(d);
+    checkRange(r0, r1, 'rows: 0 <= r0 <= r1');
+    checkTid(tid);
+    const pool = field(d, WINOGRAD1D_SMALL.POOL);
+    checkCodes(field(d, WINOGRAD1D_SMALL.ACT), pool);
+    const kh = field(d, WINOGRAD1D_SMALL.KH);
+    const r = field(d, WINOGRAD1D_SMALL.R);
+    // The ring's slot tags take 128 bytes: at most 32 kernel rows.
+    assert(kh > 0 && kh <= 32 && (r == 3 || r == 5) && field(d, WINOGRAD1D_SMALL.SY) > 0 && field(d, WINOGRAD1D_SMALL.ROW0) >= 0, 'winograd1d_small.KH in 1..32, R 3 or 5, SY > 0, ROW0 >= 0');
+    const tq = field(d, WINOGRAD1D_SMALL.TQ);
+    assert(field(d, WINOGRAD1D_SMALL.C) > 0 && field(d, WINOGRAD1D_SMALL.OC) > 0 && tq > 0 && field(d, WINOGRAD1D_SMALL.IN_PITCH) >= 16 * tq + 4, 'winograd1d_small.C, OC, TQ > 0, IN_PITCH >= 16 TQ + 4');
+    assert(field(d, WINOGRAD1D_SMALL.IN) != 0 && field(d, WINOGRAD1D_SMALL.W) != 0 && field(d, WINOGRAD1D_SMALL.BIAS) != 0 && field(d, WINOGRAD1D_SMALL.OUT) != 0 && field(d, WINOGRAD1D_SMALL.SCRATCH) != 0, 'winograd1d_small.IN, W, BIAS, OUT, SCRATCH set');
+    if (pool != POOL.NONE) assert(field(d, WINOGRAD1D_SMALL.PKH) > 0 && field(d, WINOGRAD1D_SMALL.PKW) > 0 && field(d, WINOGRAD1D_SMALL.POOL_OW) > 0, 'winograd1d_small.PKH, PKW, POOL_OW > 0');
+  }
   const scratch: usize = <usize>field(d, WINOGRAD1D_SMALL.SCRATCH) + <usize>(tid * field(d, WINOGRAD1D_SMALL.SCRATCH_STRIDE));
   const tq = field(d, WINOGRAD1D_SMALL.TQ);
   for (let s = 0; s < 32; s++) store<i32>(scratch + (<usize>s << 2), -1);

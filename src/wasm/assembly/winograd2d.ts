@@ -9,11 +9,10 @@
 // a band run reads the whole tiles its rows fall in (neededRows in src/engine/band.ts), and any
 // split of tile rows or channel blocks between threads gives the same bytes.
 import { gemmPanels } from './gemm';
-import { field } from './descriptor';
+import { checkCodes, checkRange, checkTid, field } from './descriptor';
 import { activate, actOf, Leaky, NoAct, Relu } from './igemm';
-import { ACT, WINOGRAD2D } from './layout';
+import { ACT, POOL, WINOGRAD2D } from './layout';
 import { at, bt, btRow4, storePooled2, storePooled4, storeTileRows, tilePoolKind } from './f43';
-
 
 /**
  * Tile rows [t0, t1) (relative to the descriptor's tile row 0), output-channel blocks [b0, b1), on thread tid.
@@ -21,6 +20,12 @@ import { at, bt, btRow4, storePooled2, storePooled4, storeTileRows, tilePoolKind
  * blocks would otherwise each transform every tile's input).
  */
 export function winograd2d_f32(d: usize, t0: i32, t1: i32, b0: i32, b1: i32, tid: i32): void {
+  if (!ASC_NO_ASSERT) {
+    checkWinograd2d(d, tid);
+    assert(0 <= t0 && t0 <= t1 && t1 <= field(d, WINOGRAD2D.NT), 'tile rows: 0 <= t0 <= t1 <= NT');
+    assert(0 <= b0 && b0 <= b1 && b1 <= (field(d, WINOGRAD2D.OC) + 3) >> 2, 'blocks: 0 <= b0 <= b1 <= ceil(OC / 4)');
+    if (field(d, WINOGRAD2D.SHARED) != 0) assert(t0 % field(d, WINOGRAD2D.NR) == 0, 'SHARED: t0 a multiple of NR');
+  }
   const c = field(d, WINOGRAD2D.C);
   const tp = field(d, WINOGRAD2D.TP);
   const nr = field(d, WINOGRAD2D.NR);
@@ -58,6 +63,11 @@ export function winograd2d_f32(d: usize, t0: i32, t1: i32, b0: i32, b1: i32, tid
 
 /** Chunks [u0, u1) (u = batch of NR tile rows * chunks per row + chunk along x) of V into their SHARED slots, on thread tid. */
 export function winograd2d_input_f32(d: usize, u0: i32, u1: i32, tid: i32): void {
+  if (!ASC_NO_ASSERT) {
+    checkWinograd2d(d, tid);
+    checkRange(u0, u1, 'chunks: 0 <= u0 <= u1');
+    assert(field(d, WINOGRAD2D.SHARED) == 1, 'winograd2d.SHARED == 1');
+  }
   const c = field(d, WINOGRAD2D.C);
   const tp = field(d, WINOGRAD2D.TP);
   const nr = field(d, WINOGRAD2D.NR);
@@ -73,6 +83,20 @@ export function winograd2d_input_f32(d: usize, u0: i32, u1: i32, tid: i32): void
     const v = <usize>field(d, WINOGRAD2D.V) + <usize>(u * field(d, WINOGRAD2D.V_STRIDE));
     for (let ch = 0; ch < c; ch++) inputTiles(d, t, min(nr, nt - t), x0, min(tc, tp - x0), ch, v + (<usize>ch << 5), vxi, scratch);
   }
+}
+
+/** Debug build: what both winograd2d entries need of the descriptor. */
+function checkWinograd2d(d: usize, tid: i32): void {
+  WINOGRAD2D.check(d);
+  checkTid(tid);
+  const pool = field(d, WINOGRAD2D.POOL);
+  checkCodes(field(d, WINOGRAD2D.ACT), pool);
+  const tp = field(d, WINOGRAD2D.TP);
+  const tc = field(d, WINOGRAD2D.TC);
+  assert(field(d, WINOGRAD2D.C) > 0 && field(d, WINOGRAD2D.OC) > 0 && field(d, WINOGRAD2D.NR) > 0 && field(d, WINOGRAD2D.NT) >= 0, 'winograd2d.C, OC, NR > 0');
+  assert(tp > 0 && tp % 4 == 0 && tc > 0 && tc % 4 == 0 && tc <= tp && field(d, WINOGRAD2D.IN_PITCH) >= 4 * tp + 2, 'winograd2d.TP, TC positive multiples of 4, TC <= TP, IN_PITCH >= 4 TP + 2');
+  assert(field(d, WINOGRAD2D.IN) != 0 && field(d, WINOGRAD2D.W) != 0 && field(d, WINOGRAD2D.BIAS) != 0 && field(d, WINOGRAD2D.V) != 0 && field(d, WINOGRAD2D.M) != 0 && field(d, WINOGRAD2D.OUT) != 0, 'winograd2d.IN, W, BIAS, V, M, OUT set');
+  if (pool != POOL.NONE) assert(field(d, WINOGRAD2D.PK) == 2 || field(d, WINOGRAD2D.PK) == 4, 'winograd2d.PK: 2 or 4');
 }
 
 /**

@@ -8,15 +8,26 @@
 // Tiles are anchored at output row 0 of the full map (outputRowTile in src/engine/tiles.ts), so an
 // output's bits depend only on its tile: bands and thread splits give identical bytes.
 import { copyFloats } from './copy';
-import { field } from './descriptor';
+import { checkCodes, checkRange, checkTid, field } from './descriptor';
 import { activate, actOf, Leaky, madd, NoAct, Relu } from './igemm';
-import { ACT, WINOGRAD2D_SMALL } from './layout';
+import { ACT, POOL, WINOGRAD2D_SMALL } from './layout';
 import { at, bt, btRow4, quadruple, storePooled2, storePooled4, storeTileRows, tilePoolKind } from './f43';
 import { pool_rows_f32 } from './pool';
 
-
 /** Units [u0, u1) (relative to the descriptor's unit 0) on thread tid. */
 export function winograd2d_small_f32(d: usize, u0: i32, u1: i32, tid: i32): void {
+  if (!ASC_NO_ASSERT) {
+    WINOGRAD2D_SMALL.check(d);
+    checkRange(u0, u1, 'units: 0 <= u0 <= u1');
+    checkTid(tid);
+    const pool = field(d, WINOGRAD2D_SMALL.POOL);
+    checkCodes(field(d, WINOGRAD2D_SMALL.ACT), pool);
+    const s = field(d, WINOGRAD2D_SMALL.S);
+    assert(s == 4 && field(d, WINOGRAD2D_SMALL.UNIT) % s == 0 && field(d, WINOGRAD2D_SMALL.UNIT) > 0, 'winograd2d_small.S == 4, UNIT a positive multiple of S');
+    assert(field(d, WINOGRAD2D_SMALL.C) > 0 && field(d, WINOGRAD2D_SMALL.OC) > 0 && field(d, WINOGRAD2D_SMALL.TQ) > 0 && field(d, WINOGRAD2D_SMALL.OW) > 0, 'winograd2d_small.C, OC, TQ, OW > 0');
+    assert(field(d, WINOGRAD2D_SMALL.IN) != 0 && field(d, WINOGRAD2D_SMALL.W) != 0 && field(d, WINOGRAD2D_SMALL.BIAS) != 0 && field(d, WINOGRAD2D_SMALL.OUT) != 0 && field(d, WINOGRAD2D_SMALL.SCRATCH) != 0, 'winograd2d_small.IN, W, BIAS, OUT, SCRATCH set');
+    if (pool != POOL.NONE) assert(field(d, WINOGRAD2D_SMALL.PKH) > 0 && field(d, WINOGRAD2D_SMALL.PKW) > 0 && field(d, WINOGRAD2D_SMALL.POOL_OW) > 0, 'winograd2d_small.PKH, PKW, POOL_OW > 0');
+  }
   const s = field(d, WINOGRAD2D_SMALL.S);
   const unit = field(d, WINOGRAD2D_SMALL.UNIT);
   const c = field(d, WINOGRAD2D_SMALL.C);

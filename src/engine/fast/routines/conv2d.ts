@@ -152,9 +152,6 @@ export function planConv2d(job: ConvJob<PackedConv>, routine: 'direct' | 'stride
       W: packed.groups[g].w,
       OCB: packed.blocks,
       BIAS: packed.groups[g].bias,
-      OUT: out.band.ptr + g * ocg * R * ow * 4,
-      OUT_PLANE: R * ow,
-      OUT_PITCH: ow,
       OC: ocg,
       OW: ow,
       SY: sy,
@@ -167,8 +164,9 @@ export function planConv2d(job: ConvJob<PackedConv>, routine: 'direct' | 'stride
       COL_PITCH: colPitch,
     });
     if (wino) d.set({ WINO: 1, T, TP, M: mPtr, M_STRIDE: mStride, W_XI: packed.blocks * K * 16, ZERO: zeroPtr, NMAX: nmax });
-    if (pool) {
-      const o = outputChannel(out, g * ocg);
+    const o = outputChannel(out, g * ocg);
+    if (!pool) d.set({ OUT: o.ptr, OUT_PLANE: o.plane, OUT_PITCH: o.pitch });
+    else {
       d.set({
         POOL: poolCode(pool),
         PKH: pool.kernelSize[0],
