@@ -116,9 +116,8 @@ export class FastEngine implements Engine {
 
   /**
    * Consecutive SIMD steps go to the workers as one run message, their phases separated by the
-   * workers' own barrier, so the main thread is not in the loop between phases (a round trip through
-   * it cost ~80 us per phase at 2 threads; the main thread of a batch, busy with other images, would
-   * leave the workers waiting longer). One worker needs no barrier at all: its phases are merged into
+   * workers' own barrier, so the main thread is not in the loop between phases (a message round trip
+   * per phase; the main thread of a batch, busy with other images, would leave the workers waiting). One worker needs no barrier at all: its phases are merged into
    * one call list. Calls and their order are unchanged, so are the bits.
    */
   private async runSegments(plan: Plan): Promise<void> {
@@ -184,8 +183,7 @@ let nextNetId = 1;
 /**
  * A Float32Array that is about to be overwritten whole, on memory malloc hands back without zeroing
  * it: glibc then reuses the pages of earlier results, where a zeroed allocation (slice, new
- * Float32Array) makes it map fresh pages and take a fault per 4 KiB, or zero reused ones (W3's 8 MB
- * output on reused memory: 2.1-2.3 ms instead of 3.3-3.8; on fresh pages ~7 ms either way). Its own
+ * Float32Array) makes it map fresh pages and take a fault per 4 KiB, or zero reused ones. Its own
  * ArrayBuffer (not Node's small-buffer pool), so byteOffset is 0.
  */
 function uninitializedFloats(n: number): Float32Array {

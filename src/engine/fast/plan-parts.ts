@@ -25,9 +25,8 @@ export function shareRanges(n: number, threads: number, perThread = ITEMS_PER_TH
 
 /**
  * Items for n units when `want` are asked for: when items would be only a few units each, the nearest
- * count up to 2x that cuts n into equal items, a multiple of the threads. VGG's 56x56 and 112x112 layers
- * make 14 GEMM batches; 8 items of 1 or 2 batches left one thread up to 2 batches behind the other
- * (W2 at 2 threads 3-4% slower, paired, than with 14 items of 1).
+ * count up to 2x that cuts n into equal items, a multiple of the threads: 14 GEMM batches on 2 threads
+ * as 8 items of 1 or 2 batches can leave one thread 2 batches behind the other, as 14 items of 1 not.
  */
 function itemCount(n: number, want: number, threads: number): number {
   if (n >= 8 * want) return want;
@@ -113,9 +112,8 @@ export interface PaddedInput {
 
 /**
  * Narrowest input (floats per row) the engine copies row by row into the first layer's padded buffer.
- * Each row is a JS call; below this the calls cost more than the padding phase's own copy, which the
- * threads share: W1's 3 MB input (1536 rows of 512) took 1.6 ms row by row and 0.6 ms densely, with
- * the padding phase 0.3 ms longer on 2 threads; W3's 2048-wide rows are neutral either way.
+ * Each row is a JS call; below this width the calls cost more than the padding phase's own copy,
+ * which the threads share.
  */
 export const PLACEMENT_MIN_WIDTH = 1024;
 

@@ -1,5 +1,5 @@
 // Row-wise Winograd F(4,3) and F(4,5) for convs 3 or 5 wide (stride 1 and dilation 1 along x, dilation 1 along y)
-// with few input channels: RGB or gray filter banks, W1's first layer, W3's 5x5 edge bank.
+// with few input channels: RGB or gray filter banks, such as W3's 5x5 edge bank.
 //
 // Along x, 4 outputs of a kernel row cost R + 3 products instead of 4 R (6 for 12, 8 for 20); kernel
 // rows and input channels are summed in the transformed domain, then one output transform per 4
@@ -186,8 +186,8 @@ class Add {}
  * pointProducts for two output channels: their 2 x 5 U vectors (at u and u2, 32 bytes apart: the
  * packing pairs points) stay in registers while the loop runs along the row, one group per
  * iteration, and each V vector is loaded once for both. V of a group: 5 steps 128 bytes apart from v
- * (groups gb bytes apart); M: 128 bytes per group. One channel at a time loaded every V vector once
- * per channel, and that bounded W3 (pairs: 1 thread 1.18-1.20x, 2 threads 1.11-1.16x faster, paired).
+ * (groups gb bytes apart); M: 128 bytes per group. One channel at a time loads every V vector once
+ * per channel, and those loads, not the multiplies, bound the routine.
  */
 function pairKernel<S, F>(u: usize, u2: usize, v: usize, m: usize, m2: usize, n: i32, gb: i32): void {
   const five = idof<S>() == idof<Five>();

@@ -3,8 +3,8 @@
 // With so few channels there is no GEMM worth the name: for 4 tiles at a time the input transform of
 // every channel stays in L1 scratch, and each output channel's 36 products are summed over the
 // channels in order and fed straight into the output transform (A^T along x, then y), + bias,
-// activation: 36 C multiplies per 16 outputs instead of 144 C. (F(2x2,5x5) on the same 6x6 tiles was
-// tried for 5x5 banks: 4 outputs per 36 products cost more than the direct path, 186 vs 106 ms on W3.)
+// activation: 36 C multiplies per 16 outputs instead of 144 C. (Not for 5x5 banks: F(2x2,5x5) on the
+// same 6x6 tiles gives 4 outputs per 36 products, more work than the direct routine.)
 // Tiles are anchored at output row 0 of the full map (outputRowTile in src/engine/tiles.ts), so an
 // output's bits depend only on its tile: bands and thread splits give identical bytes.
 import { copyFloats } from './copy';
@@ -44,7 +44,7 @@ export function winograd2d_small_f32(d: usize, u0: i32, u1: i32, tid: i32): void
     // Units are single tile rows. Square 2x2 / 4x4 windows lie inside a tile and are pooled as it is
     // stored. The tile row's rows of every output channel go to a row buffer, then out one channel at
     // a time: stored straight to the band, the 32 or 64 channels' rows, planes a multiple of 4 KiB
-    // apart at 512x512 or 224x224, all fall in one L1 set (VGG's conv1_1: 13.2 -> 11.4 ms on one thread).
+    // apart at 512x512 or 224x224, all fall in one L1 set and evict each other.
     const tilePool = pool == 0 ? 0 : pk;
     const per = pool == 0 ? s : s / pk;
     const width = pool == 0 ? ow : field(d, WINOGRAD2D_SMALL.POOL_OW);
