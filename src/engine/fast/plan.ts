@@ -2,8 +2,9 @@
 import type { Band, RowRange } from '../band.js';
 import { poolOutputSize } from '../geometry.js';
 import { tensor, type Shape } from '../tensor.js';
-import { layerDef } from '../../layers/index.js';
-import type { BatchNorm2dLayer, Layer, Network } from '../../network/types.js';
+import { isMerge, layerDef } from '../../layers/index.js';
+import type { BatchNorm2dLayer, Layer, Network, SingleLayer } from '../../network/types.js';
+import { inputShapes, nodeShape } from '../../network/shapes.js';
 import { ACT } from './layout.js';
 import { ArenaAllocator, type SharedHeap } from './memory.js';
 import { allocBand } from './plan-parts.js';
@@ -13,12 +14,10 @@ import { routineFor } from './routines/index.js';
 /** The full-map shape after each layer, from the input's full shape. */
 export function fullShapes(net: Network, input: Shape): Shape[] {
   const shapes: Shape[] = [];
-  let s = input;
   for (const layer of net.layers) {
-    const next = layerDef(layer).outputShape(layer, s);
-    if (typeof next === 'string') throw new RangeError(`layers[${layer.index}] (${layer.type}): ${next}`);
+    const next = nodeShape(layer, inputShapes(layer, input, shapes));
+    if (typeof next === 'string') throw new RangeError(`${layer.path} (${layer.type}): ${next}`);
     shapes.push(next);
-    s = next;
   }
   return shapes;
 }
@@ -63,6 +62,10 @@ export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: read
   const { heap, threads } = ctx;
   const lastLayer = Math.max(...outputs);
   const outSet = new Set(outputs);
+  // Branching networks are planned node by node once the planner walks a graph; until then only stacks run here.
+  if (net.layers.some((l, i) => isMerge(l) || l.inputs.length !== 1 || l.inputs[0] !== i - 1)) {
+    throw new RangeError(`${net.file}: the fast engine does not run branching networks (add, concat) yet; use the reference engine`);
+  }
   const shapes = fullShapes(net, { channels: input.tensor.channels, height: input.fullHeight, width: input.tensor.width });
 
   // Per conv: its routine and the layers folded into it, decided once; weights packed first (persistent, below the arena).
@@ -115,7 +118,7 @@ export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: read
       i = f.last;
       continue;
     }
-    const out = planReference(heap, arena, layer, prev, rows[i], shapes[i], steps, i);
+    const out = planReference(heap, arena, layer as SingleLayer, prev, rows[i]!, shapes[i], steps, i);
     bands[i] = out;
     retire(prev, prevLayer);
     prev = out;
@@ -136,7 +139,7 @@ function bandBytes(b: HeapBand): number {
 }
 
 /** A layer with no SIMD routine (pools not fused, adaptive pools, lone relu/batchnorm): the reference, on the main thread. */
-function planReference(heap: SharedHeap, arena: ArenaAllocator, layer: Layer, prev: HeapBand, r: RowRange, shape: Shape, steps: Step[], i: number): HeapBand {
+function planReference(heap: SharedHeap, arena: ArenaAllocator, layer: SingleLayer, prev: HeapBand, r: RowRange, shape: Shape, steps: Step[], i: number): HeapBand {
   const out = allocBand(arena, shape, r);
   const def = layerDef(layer);
   steps.push({
