@@ -96,7 +96,7 @@ for (const w of workloads().filter((w) => only.includes(w.id))) {
     results.push(row);
     if (!json) {
       console.log(`\n${w.id} ${w.title} ${row.input}, ${threads} thread${threads > 1 ? 's' : ''}: ${row.ms} ms median (min ${row.min}, max ${row.max}), ${row.gflops} effective GFLOP/s, peak RSS so far ${row.maxRssMB} MB`);
-      for (const s of row.steps) console.log(`  ${s.label.padEnd(40)} ${s.ms.toFixed(2).padStart(9)} ms`);
+      for (const s of row.steps) console.log(`  ${s.label.padEnd(48)} ${s.ms.toFixed(2).padStart(9)} ms`);
     }
   }
 }

@@ -1,27 +1,38 @@
-// Locates and compiles the SIMD module built from src/wasm/assembly, once per process and variant:
-// build/cnnx-fma.wasm (fused multiply-adds, relaxed SIMD) where the runtime validates it, else build/cnnx.wasm.
+// Locates and compiles the SIMD module built from src/wasm/assembly, once per process and build: build/cnnx.wasm
+// (multiply, then add), build/cnnx-fma.wasm (fused multiply-adds, relaxed SIMD) or build/cnnx-debug.wasm (asserts on).
 import { readFile } from 'node:fs/promises';
 import { CnnxError } from '../errors.js';
 import { hasSimd } from './features.js';
 
-/** build/cnnx.wasm, resolved from this file (src/wasm/ and dist/wasm/ are both two levels below the package root). */
-export const WASM_URL = new URL('../../build/cnnx.wasm', import.meta.url);
-/** The same kernels built with relaxed SIMD: the micro-kernels' multiply-adds fused (f32x4.relaxed_madd). */
-export const WASM_FMA_URL = new URL('../../build/cnnx-fma.wasm', import.meta.url);
+/**
+ * Which build of the module: 'plain' (SIMD128, the micro-kernels multiply then add), 'fma' (relaxed SIMD,
+ * their multiply-adds fused), 'debug' ('plain' with every routine's preconditions checked: a violated one
+ * throws from the worker, naming the routine and the check).
+ */
+export type SimdBuild = 'plain' | 'fma' | 'debug';
+
+/** The file of each build, resolved from this file (src/wasm/ and dist/wasm/ are both two levels below the package root). */
+export const WASM_URLS: Readonly<Record<SimdBuild, URL>> = {
+  plain: new URL('../../build/cnnx.wasm', import.meta.url),
+  fma: new URL('../../build/cnnx-fma.wasm', import.meta.url),
+  debug: new URL('../../build/cnnx-debug.wasm', import.meta.url),
+};
 
 /** Pages of 64 KiB the module may address: 4 GiB, the wasm32 limit (address space only; RSS follows use). */
 export const MAX_PAGES = 65536;
 
-const compiled = new Map<boolean, Promise<WebAssembly.Module>>();
+/** True when the environment asks for the debug build (CNNX_WASM_DEBUG=1): the fast engine's default for `debug`. */
+export function debugFromEnv(): boolean {
+  return process.env.CNNX_WASM_DEBUG === '1';
+}
 
-/**
- * The compiled module, with fused multiply-adds when `fma` (callers pass hasRelaxedSimd() unless told
- * otherwise); throws a CnnxError saying what to do when it cannot be loaded.
- */
-export function loadSimdModule(fma: boolean): Promise<WebAssembly.Module> {
-  let module = compiled.get(fma);
+const compiled = new Map<SimdBuild, Promise<WebAssembly.Module>>();
+
+/** The compiled module of a build; throws a CnnxError saying what to do when it cannot be loaded. */
+export function loadSimdModule(build: SimdBuild): Promise<WebAssembly.Module> {
+  let module = compiled.get(build);
   if (!module) {
-    const url = fma ? WASM_FMA_URL : WASM_URL;
+    const url = WASM_URLS[build];
     module = (async () => {
       if (!hasSimd()) {
         throw new CnnxError('engine.simd', 'the fast engine needs WebAssembly SIMD, which this Node.js does not support: use Node.js >= 20, or the reference engine (options.kind "reference")');
@@ -34,8 +45,8 @@ export function loadSimdModule(fma: boolean): Promise<WebAssembly.Module> {
       }
       return WebAssembly.compile(new Uint8Array(bytes));
     })();
-    compiled.set(fma, module);
-    module.catch(() => compiled.delete(fma));
+    compiled.set(build, module);
+    module.catch(() => compiled.delete(build));
   }
   return module;
 }

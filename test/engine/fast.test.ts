@@ -37,7 +37,9 @@ group('fast engine', () => {
     // vitest.config.ts runs these tests a second time under --experimental-wasm-relaxed-simd on Node 20.
     if (process.execArgv.includes('--experimental-wasm-relaxed-simd')) expect(hasRelaxedSimd()).toBe(true);
     const engine = await FastEngine.create(1);
-    expect(engine.fma).toBe(hasRelaxedSimd());
+    // The debug project (CNNX_WASM_DEBUG=1, see vitest.config.ts) runs the debug build, which multiplies, then adds.
+    expect(engine.debug).toBe(process.env.CNNX_WASM_DEBUG === '1');
+    expect(engine.fma).toBe(hasRelaxedSimd() && !engine.debug);
     await engine.close();
   });
 
@@ -80,25 +82,6 @@ group('fast engine', () => {
         }
       }
     }
-  });
-
-  it.each([
-    ['2-D', 256, engines],
-    ['2-D', 512, engines],
-    ['row-wise', 256, winogradX],
-  ] as const)('keeps %s Winograd inside the tolerance on a deep layer (%i -> 128 channels, VGG-like weights)', async (_, ic, set) => {
-    const r = mulberry32(3);
-    const oc = 128, size = 18;
-    const bound = Math.sqrt(6 / (ic * 9));
-    const net = network(ic, [
-      { type: 'conv2d', index: 0, inChannels: ic, outChannels: oc, kernelSize: [3, 3], stride: [1, 1], dilation: [1, 1], padding: { top: 1, bottom: 1, left: 1, right: 1 }, paddingMode: 'zeros', groups: 1,
-        weight: Float32Array.from({ length: oc * ic * 9 }, () => (r() * 2 - 1) * bound), bias: Float32Array.from({ length: oc }, () => r() * 0.2 - 0.1) },
-      { type: 'relu', index: 1 },
-    ]);
-    const c = { net, input: { channels: ic, height: size, width: size, data: Float32Array.from({ length: ic * size * size }, () => r() * 4) }, shapes: [{ channels: oc, height: size, width: size }, { channels: oc, height: size, width: size }] };
-    const ref = await wholeRun(reference, c);
-    const out = await wholeRun(set.get(2)!, c);
-    expect(firstMismatch(out.data, ref.data, out)).toBeNull();
   });
 
   it('does not keep the process alive while idle (workers are unref\'d between runs)', () => {

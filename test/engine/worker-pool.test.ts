@@ -10,7 +10,7 @@ let pool: WorkerPool;
 
 beforeAll(async () => {
   heap = new SharedHeap();
-  pool = await WorkerPool.start(3, await loadSimdModule(false), heap.memory);
+  pool = await WorkerPool.start(3, await loadSimdModule('plain'), heap.memory);
 });
 
 afterAll(async () => {

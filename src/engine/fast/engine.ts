@@ -4,9 +4,10 @@ import type { Engine } from '../engine.js';
 import { tensor } from '../tensor.js';
 import type { Network } from '../../network/types.js';
 import { hasRelaxedSimd } from '../../wasm/features.js';
-import { loadSimdModule } from '../../wasm/loader.js';
+import { debugFromEnv, loadSimdModule } from '../../wasm/loader.js';
 import { SharedHeap } from './memory.js';
-import { makePlan, type Algorithm, type PackCache, type Plan, type Step } from './plan.js';
+import { makePlan } from './plan.js';
+import type { Algorithm, PackCache, Plan, Step } from './plan-types.js';
 import type { Phase } from './protocol.js';
 import { WorkerPool } from './worker-pool.js';
 
@@ -26,6 +27,8 @@ export class FastEngine implements Engine {
   readonly algorithm: Algorithm;
   /** The micro-kernels fuse multiply-adds (build/cnnx-fma.wasm); false: multiply, then add. */
   readonly fma: boolean;
+  /** The routines check their preconditions (build/cnnx-debug.wasm, which multiplies, then adds). */
+  readonly debug: boolean;
   /** When true, `lastTimings` is filled by each run (costs nothing measurable). */
   profile = false;
   lastTimings: StepTiming[] = [];
@@ -39,20 +42,26 @@ export class FastEngine implements Engine {
   private readonly segments = new WeakMap<Plan, (Phase[] | Step)[]>();
   private closed = false;
 
-  private constructor(threads: number, algorithm: Algorithm, fma: boolean, heap: SharedHeap, pool: WorkerPool) {
+  private constructor(threads: number, algorithm: Algorithm, fma: boolean, debug: boolean, heap: SharedHeap, pool: WorkerPool) {
     this.threads = threads;
     this.algorithm = algorithm;
     this.fma = fma;
+    this.debug = debug;
     this.heap = heap;
     this.pool = pool;
   }
 
-  /** fma: fused multiply-adds, by default where the runtime validates relaxed SIMD (Node.js >= 22; Node 20 only with --experimental-wasm-relaxed-simd). */
-  static async create(threads: number, algorithm: Algorithm = 'auto', fma = hasRelaxedSimd()): Promise<FastEngine> {
-    const module = await loadSimdModule(fma);
+  /**
+   * fma: fused multiply-adds, by default where the runtime validates relaxed SIMD (Node.js >= 22; Node 20
+   * only with --experimental-wasm-relaxed-simd). debug: the build with asserts on, by default when
+   * CNNX_WASM_DEBUG=1; it has no fused multiply-adds, so it overrides fma.
+   */
+  static async create(threads: number, algorithm: Algorithm = 'auto', fma = hasRelaxedSimd(), debug = debugFromEnv()): Promise<FastEngine> {
+    const fused = fma && !debug;
+    const module = await loadSimdModule(debug ? 'debug' : fused ? 'fma' : 'plain');
     const heap = new SharedHeap();
     const pool = await WorkerPool.start(threads, module, heap.memory);
-    return new FastEngine(threads, algorithm, fma, heap, pool);
+    return new FastEngine(threads, algorithm, fused, debug, heap, pool);
   }
 
   run(net: Network, input: Band, rows: readonly RowRange[], outputs: readonly number[]): Promise<Band[]> {
@@ -107,9 +116,8 @@ export class FastEngine implements Engine {
 
   /**
    * Consecutive SIMD steps go to the workers as one run message, their phases separated by the
-   * workers' own barrier, so the main thread is not in the loop between phases (a round trip through
-   * it cost ~80 us per phase at 2 threads; the main thread of a batch, busy with other images, would
-   * leave the workers waiting longer). One worker needs no barrier at all: its phases are merged into
+   * workers' own barrier, so the main thread is not in the loop between phases (a message round trip
+   * per phase; the main thread of a batch, busy with other images, would leave the workers waiting). One worker needs no barrier at all: its phases are merged into
    * one call list. Calls and their order are unchanged, so are the bits.
    */
   private async runSegments(plan: Plan): Promise<void> {
@@ -175,8 +183,7 @@ let nextNetId = 1;
 /**
  * A Float32Array that is about to be overwritten whole, on memory malloc hands back without zeroing
  * it: glibc then reuses the pages of earlier results, where a zeroed allocation (slice, new
- * Float32Array) makes it map fresh pages and take a fault per 4 KiB, or zero reused ones (W3's 8 MB
- * output on reused memory: 2.1-2.3 ms instead of 3.3-3.8; on fresh pages ~7 ms either way). Its own
+ * Float32Array) makes it map fresh pages and take a fault per 4 KiB, or zero reused ones. Its own
  * ArrayBuffer (not Node's small-buffer pool), so byteOffset is 0.
  */
 function uninitializedFloats(n: number): Float32Array {

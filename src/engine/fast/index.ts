@@ -1,13 +1,14 @@
-// The fast engine's public entry: createFastEngine({ threads }).
+// The fast engine's public entry: createFastEngine({ threads, algorithm, fma, debug }).
 import { availableParallelism } from 'node:os';
 import { hasRelaxedSimd } from '../../wasm/features.js';
+import { debugFromEnv } from '../../wasm/loader.js';
 import type { Engine } from '../engine.js';
 import { FastEngine } from './engine.js';
 
-import type { Algorithm } from './plan.js';
+import type { Algorithm } from './plan-types.js';
 
 export { FastEngine, type StepTiming } from './engine.js';
-export type { Algorithm } from './plan.js';
+export type { Algorithm } from './plan-types.js';
 
 export interface FastEngineOptions {
   /** Worker threads; default os.availableParallelism(). Results are bit-identical for any value. */
@@ -21,6 +22,13 @@ export interface FastEngineOptions {
    * tolerance); false gives the same bytes on every runtime.
    */
   readonly fma?: boolean;
+  /**
+   * The debug build of the module (build/cnnx-debug.wasm): every routine first checks its descriptor
+   * and arguments (addresses aligned and inside the memory, counts positive, ranges ordered ...), and a
+   * violated check rejects the run with the routine's name and the check. Same bytes as fma: false.
+   * Default: true when the environment has CNNX_WASM_DEBUG=1.
+   */
+  readonly debug?: boolean;
 }
 
 /**
@@ -38,8 +46,10 @@ export async function createFastEngine(options: FastEngineOptions = {}): Promise
   if (options.algorithm !== undefined && !['auto', 'direct', 'winograd', 'winograd-x'].includes(options.algorithm)) {
     return Promise.reject(new TypeError(`options.algorithm must be 'auto', 'direct', 'winograd' or 'winograd-x', got ${String(options.algorithm)}`));
   }
+  const debug = options.debug ?? debugFromEnv();
+  if (debug && options.fma === true) return Promise.reject(new TypeError('options.fma: the debug build has no fused multiply-adds; pass fma: false or leave it out'));
   if (options.fma === true && !hasRelaxedSimd()) {
     return Promise.reject(new TypeError('options.fma: this Node.js does not validate relaxed SIMD (Node.js >= 22 does; Node 20 needs --experimental-wasm-relaxed-simd)'));
   }
-  return FastEngine.create(threads, options.algorithm ?? 'auto', options.fma);
+  return FastEngine.create(threads, options.algorithm ?? 'auto', options.fma, debug);
 }

@@ -1,16 +1,13 @@
 // The one shared WebAssembly.Memory of the fast engine and a bump allocator over it.
 import { MAX_PAGES } from '../../wasm/loader.js';
+import { MEMORY } from './layout.js';
 
 const PAGE = 65536;
-/** Bytes kept free at address 0 (null stays invalid, and the module has no static data). */
-const RESERVED = 65536;
-/**
- * The workers' barrier between the phases of one run message (in the reserved page: an i32 count of
- * arrivals, and 64 bytes further the i32 generation the waiters watch), then one work counter per
- * phase, each on its own cache line: the next item of that phase to take.
- */
-export const BARRIER = 4096;
-export const WORK_COUNTERS = BARRIER + 128;
+/** Bytes kept free at address 0 (see MEMORY in src/wasm/layout.json: static data, the workers' barrier and work counters). */
+const RESERVED: number = MEMORY.RESERVED;
+/** The workers' barrier between the phases of one run message, then one work counter per phase (see MEMORY). */
+export const BARRIER = MEMORY.BARRIER;
+export const WORK_COUNTERS = MEMORY.WORK_COUNTERS;
 /** Phases one run message may carry: as many counters as the reserved page holds. */
 export const MAX_PHASES_PER_RUN = Math.floor((RESERVED - WORK_COUNTERS) / 64);
 

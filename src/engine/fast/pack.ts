@@ -1,4 +1,4 @@
-// Weight packing for the f32 igemm micro-kernels: [OCB][K][4] panels per group, batchnorm folded in, bias padded to blocks of 4.
+// Weight packing for each conv routine (the routine modules name their packer): batchnorm folded in, transforms in float64, written straight into the heap.
 import type { BatchNorm2dLayer, Conv2dLayer } from '../../network/types.js';
 import type { SharedHeap } from './memory.js';
 
@@ -62,8 +62,9 @@ function packGroups(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNorm2dLayer |
 }
 
 /**
- * Packs a conv's weights, folding a following batchnorm (y = (x - mean) / sqrt(var + eps) * w + b)
- * into them when given: w' = w * s, b' = (b_conv - mean) * s + b with s = w / sqrt(var + eps).
+ * Packs a conv's weights for the direct and strided routines' GEMM, [OCB][K][4] panels per group,
+ * folding a following batchnorm (y = (x - mean) / sqrt(var + eps) * w + b) into them when given:
+ * w' = w * s, b' = (b_conv - mean) * s + b with s = w / sqrt(var + eps). Bias padded to blocks of 4.
  */
 export function packConv(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNorm2dLayer | null): PackedConv {
   const ocg = layer.outChannels / layer.groups;
@@ -78,15 +79,15 @@ export function packConv(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNorm2dLa
 }
 
 /**
- * Packs a 3-wide conv for row-wise Winograd F(4,3): per group, 6 panels [ocb][K = (ic, ky)][4] of
- * U = G g for each filter row g (G: Lavin & Gray's F(4,3) matrix), computed in float64 then rounded once.
- * Batchnorm folds in as in packConv. `bias` holds the (folded) bias for the output transform.
+ * Packs a 3-wide conv for winograd1d (row-wise F(4,3) as GEMMs): per group, 6 panels [ocb][K = (ic, ky)][4]
+ * of U = G g for each filter row g (G: Lavin & Gray's F(4,3) matrix), computed in float64 then rounded
+ * once. Batchnorm folds in as in packConv. `bias` holds the (folded) bias for the output transform.
  */
-export function packConvWinograd(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNorm2dLayer | null): PackedConv {
+export function packWinograd1d(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNorm2dLayer | null): PackedConv {
   const ocg = layer.outChannels / layer.groups;
   const icg = layer.inChannels / layer.groups;
   const kh = layer.kernelSize[0];
-  if (layer.kernelSize[1] !== 3) throw new RangeError('packConvWinograd: kernel width must be 3');
+  if (layer.kernelSize[1] !== 3) throw new RangeError('packWinograd1d: kernel width must be 3');
   const k = icg * kh;
   const blocks = Math.ceil(ocg / 4);
   const panel = blocks * k * 4;
@@ -107,7 +108,7 @@ export function packConvWinograd(heap: SharedHeap, layer: Conv2dLayer, bn: Batch
   return { groups, k, ocPerGroup: ocg, blocks };
 }
 
-/** Lavin & Gray's F(4,3) filter transform G (6 x 3), the matrix behind packConvWinograd's rows. */
+/** Lavin & Gray's F(4,3) filter transform G (6 x 3), the matrix behind packWinograd1d's rows. */
 const G43 = [
   [1 / 4, 0, 0],
   [-1 / 6, -1 / 6, -1 / 6],
@@ -132,13 +133,13 @@ function winogradFilter(layer: Conv2dLayer, bn: BatchNorm2dLayer | null, scale: 
 }
 
 /**
- * Packs a 3x3 conv for 2-D Winograd F(4x4,3x3): per group, 36 panels (xi = 6 i + j) [ocb][K = ic][4]
- * of U = G g G^T, computed in float64 then rounded once. Batchnorm folds in as in packConv.
+ * Packs a 3x3 conv for winograd2d (F(4x4,3x3) as 36 GEMMs): per group, 36 panels (xi = 6 i + j)
+ * [ocb][K = ic][4] of U = G g G^T, computed in float64 then rounded once. Batchnorm folds in as in packConv.
  */
-export function packConvWinograd2d(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNorm2dLayer | null): PackedConv {
+export function packWinograd2d(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNorm2dLayer | null): PackedConv {
   const ocg = layer.outChannels / layer.groups;
   const icg = layer.inChannels / layer.groups;
-  if (layer.kernelSize[0] !== 3 || layer.kernelSize[1] !== 3) throw new RangeError('packConvWinograd2d: kernel must be 3x3');
+  if (layer.kernelSize[0] !== 3 || layer.kernelSize[1] !== 3) throw new RangeError('packWinograd2d: kernel must be 3x3');
   const blocks = Math.ceil(ocg / 4);
   const panel = blocks * icg * 4;
   const groups = packGroups(heap, layer, bn, 36 * panel, blocks * 4, (weights, o, oc, scale) => {
@@ -149,29 +150,28 @@ export function packConvWinograd2d(heap: SharedHeap, layer: Conv2dLayer, bn: Bat
 }
 
 /**
- * Weights for winograd_small_f32 (kind 'small': per group U = G g G^T as f32 [OC][C][36]) or
- * winograd_rows_f32 (kind 'rows': U = G g per kernel row, see packConvWinogradRows), and the bias f32[OC].
+ * Weights for winograd2d_small (per group U = G g G^T as f32 [OC][C][36]) or winograd1d_small (U = G g
+ * per kernel row, see packWinograd1dSmall), and the bias f32[OC].
  */
 export interface PackedSmall {
-  readonly kind: 'small' | 'rows';
   readonly ocPerGroup: number;
   readonly groups: readonly PackedGroup[];
 }
 
-/** Packs a 3x3 conv with few input channels for F(4x4,3x3): U = G g G^T in float64, rounded once; batchnorm folded in. */
-export function packConvWinogradSmall(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNorm2dLayer | null): PackedSmall {
-  if (layer.kernelSize[0] !== 3 || layer.kernelSize[1] !== 3) throw new RangeError('packConvWinogradSmall: kernel must be 3x3');
+/** Packs a 3x3 conv with few input channels for winograd2d_small: U = G g G^T in float64, rounded once; batchnorm folded in. */
+export function packWinograd2dSmall(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNorm2dLayer | null): PackedSmall {
+  if (layer.kernelSize[0] !== 3 || layer.kernelSize[1] !== 3) throw new RangeError('packWinograd2dSmall: kernel must be 3x3');
   const ocg = layer.outChannels / layer.groups;
   const icg = layer.inChannels / layer.groups;
   const groups = packGroups(heap, layer, bn, ocg * icg * 36, ocg, (weights, o, oc, scale) => {
     for (let ic = 0; ic < icg; ic++) winogradFilter(layer, bn, scale, oc, ic, (xi, u) => (weights[(o * icg + ic) * 36 + xi] = u));
   });
-  return { kind: 'small', ocPerGroup: ocg, groups };
+  return { ocPerGroup: ocg, groups };
 }
 
 /**
  * The F(4,5) filter transform G (8 x 5) for the points 0, 1, -1, 2, -2, 1/2, -1/2, infinity (row 0
- * sign-flipped with B^T's row 0 in winograd-rows.ts). The rows of +-1/2 are divided by 8 (exactly: a
+ * sign-flipped with B^T's row 0 in src/wasm/assembly/winograd1d_small.ts). The rows of +-1/2 are divided by 8 (exactly: a
  * power of two), so the output transform multiplies their products by 8, 4, 2, 1 (doublings) instead
  * of 1, 1/2, 1/4, 1/8.
  */
@@ -187,15 +187,15 @@ const G45 = [
 ];
 
 /**
- * Weights for winograd_rows_f32: per (channel, kernel row), U = G g (6 values for F(4,3), 8 for F(4,5))
+ * Weights for winograd1d_small: per (channel, kernel row), U = G g (6 values for F(4,3), 8 for F(4,5))
  * in float64, rounded once, batchnorm folded in; laid out [KH rotations][OC][step chunks of 5][point
  * pairs][5 steps][2 points], each value splatted to 4 lanes (the micro-kernel holds one pair's 10
  * vectors in registers). Step ch * KH + s holds kernel row (s - rotation) mod KH (the routine's ring
  * slot s); steps past C * KH in the last chunk are zeros.
  */
-export function packConvWinogradRows(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNorm2dLayer | null): PackedSmall {
+export function packWinograd1dSmall(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNorm2dLayer | null): PackedSmall {
   const [kh, kw] = layer.kernelSize;
-  if (kw !== 3 && kw !== 5) throw new RangeError('packConvWinogradRows: kernel width must be 3 or 5');
+  if (kw !== 3 && kw !== 5) throw new RangeError('packWinograd1dSmall: kernel width must be 3 or 5');
   const G = kw === 3 ? G43 : G45;
   const pairs = G.length / 2;
   const ocg = layer.outChannels / layer.groups;
@@ -217,7 +217,7 @@ export function packConvWinogradRows(heap: SharedHeap, layer: Conv2dLayer, bn: B
       }
     }
   });
-  return { kind: 'rows', ocPerGroup: ocg, groups };
+  return { ocPerGroup: ocg, groups };
 }
 
 /** Per output channel, a kernel's column and row factors (w[ky][kx] = col[ky] * row[kx]), float64. */
@@ -255,15 +255,22 @@ export function rankOneFactors(layer: Conv2dLayer): RankOne[] | null {
   return out;
 }
 
+const rankOneCache = new WeakMap<Conv2dLayer, RankOne[] | null>();
+
+/** rankOneFactors(layer), computed once per layer object. */
+export function rankOne(layer: Conv2dLayer): RankOne[] | null {
+  if (!rankOneCache.has(layer)) rankOneCache.set(layer, rankOneFactors(layer));
+  return rankOneCache.get(layer)!;
+}
+
 /** Depthwise weights per group: direct taps f32[OC][kh * kw], or the separable factors f32[OC][kh] and f32[OC][kw]; bias f32[OC]. */
 export interface PackedDepthwise {
-  readonly kind: 'depthwise';
   readonly separable: boolean;
   readonly ocPerGroup: number;
   readonly groups: readonly { readonly w: number; readonly col: number; readonly row: number; readonly bias: number }[];
 }
 
-/** Packs a conv with one input channel per group for depthwise_f32, folding a following batchnorm (into the row factors when separable). */
+/** Packs a conv with one input channel per group for the depthwise routine, or with rank-1 factors for the separable one, folding a following batchnorm (into the row factors when separable). */
 export function packDepthwise(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNorm2dLayer | null, factors: RankOne[] | null): PackedDepthwise {
   const g = layer.groups;
   const ocg = layer.outChannels / g;
@@ -290,5 +297,5 @@ export function packDepthwise(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNor
     }
     groups.push({ w, col, row, bias: b });
   }
-  return { kind: 'depthwise', separable: factors !== null, ocPerGroup: ocg, groups };
+  return { separable: factors !== null, ocPerGroup: ocg, groups };
 }

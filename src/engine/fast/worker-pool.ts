@@ -68,7 +68,7 @@ export class WorkerPool {
   /**
    * Runs phases in order on the workers (each takes the next item of a phase until none is left, then
    * waits at a barrier for the others); resolves when the last phase has finished. One message per
-   * worker for the whole sequence: a round trip through the main thread per phase cost ~80 us.
+   * worker for the whole sequence, not a round trip through the main thread per phase.
    */
   async run(phases: readonly Phase[]): Promise<void> {
     for (let i = 0; i < phases.length; i += MAX_PHASES_PER_RUN) await this.runChunk(phases.slice(i, i + MAX_PHASES_PER_RUN));

@@ -5,6 +5,7 @@ import { TID, type FromWorker, type RunMessage, type ToWorker } from './protocol
 type Exports = Record<string, (...args: number[]) => void>;
 
 let exports: Exports | undefined;
+let memory: WebAssembly.Memory | undefined;
 let words: Int32Array | undefined;
 let tid = 0;
 
@@ -31,6 +32,20 @@ function barrier(at: number, parties: number): void {
   while (Atomics.load(words!, generation) === seen) Atomics.wait(words!, generation, seen);
 }
 
+/**
+ * The debug build's `abort`, called when an assert fails: its message and file are AssemblyScript
+ * strings in the shared memory (UTF-16, their byte length in the 4 bytes before them).
+ */
+function abort(messagePtr: number, filePtr: number, line: number): never {
+  const text = (ptr: number): string => {
+    if (ptr === 0) return '';
+    const bytes = new Uint8Array(memory!.buffer);
+    const length = new DataView(memory!.buffer).getUint32(ptr - 4, true);
+    return Buffer.from(bytes.slice(ptr, ptr + length)).toString('utf16le');
+  };
+  throw new Error(`precondition failed: ${text(messagePtr)} (${text(filePtr)}:${line})`);
+}
+
 function run(message: RunMessage): string | undefined {
   // After a failure this worker keeps meeting the others at the barriers (they would wait for it
   // forever otherwise) but runs nothing more; the engine rejects the run.
@@ -43,9 +58,18 @@ function run(message: RunMessage): string | undefined {
       if (item >= items.length) break;
       if (error !== undefined) continue;
       try {
-        for (const [name, ...args] of items[item]) exports![name](...args.map((a) => (a === TID ? tid : a)));
+        for (const [name, ...args] of items[item]) {
+          const routine = exports![name];
+          if (typeof routine !== 'function') throw new Error(`${name}: no such export`);
+          try {
+            routine(...args.map((a) => (a === TID ? tid : a)));
+          } catch (err) {
+            // A trap or a failed precondition: name the routine that hit it.
+            throw new Error(`${name}: ${err instanceof Error ? err.message : String(err)}`);
+          }
+        }
       } catch (err) {
-        error = err instanceof Error ? err.message : String(err);
+        error = (err as Error).message;
       }
     }
   });
@@ -54,7 +78,8 @@ function run(message: RunMessage): string | undefined {
 
 parentPort!.on('message', (message: ToWorker) => {
   if (message.type === 'init') {
-    const instance = new WebAssembly.Instance(message.module, { env: { memory: message.memory } });
+    memory = message.memory;
+    const instance = new WebAssembly.Instance(message.module, { env: { memory: message.memory, abort } });
     exports = instance.exports as unknown as Exports;
     words = new Int32Array(message.memory.buffer);
     tid = message.tid;

@@ -1,73 +1,25 @@
-// conv2d_f32: one convolution (optionally + bias + activation + a following pooling) over a range of rows, driven by a descriptor.
-// The descriptor is an i32 block written once by the planner (src/engine/fast/plan.ts); field
-// indices are the D_* constants below and are documented in ../README.md.
+// The conv2d descriptor's routines, direct_f32, strided_f32 and winograd1d_f32: one conv group (+ bias, activation, a following pool) over a range of rows.
+// The descriptor's fields are CONV2D in layout.ts (defined in ../layout.json).
+import { checkCodes, checkRange, checkTid, field } from './descriptor';
 import { f32_igemm_ukernel_4x8, f32_igemm_ukernel_4x4 } from './igemm';
+import { CONV2D, POOL, PUT } from './layout';
 import { pool_rows_f32 } from './pool';
-import { winograd_output_f32 } from './winograd';
-
-export const D_IN: i32 = 0; // byte address of local input row 0 (padded input, or the band itself)
-export const D_IN_PITCH: i32 = 2; // floats per input row
-export const D_OFFS: i32 = 3; // i32[K]: byte offset of reduction step k from the strip's first pixel
-export const D_K: i32 = 4; // reduction length (in/groups * kh * kw)
-export const D_W: i32 = 5; // packed weights [OCB][K][4]
-export const D_OCB: i32 = 6; // output-channel blocks of 4
-export const D_BIAS: i32 = 7; // f32[4 * OCB] (zeros when the layer has none)
-export const D_OUT: i32 = 8; // byte address of local output row 0, channel 0
-export const D_OUT_PLANE: i32 = 9; // floats per output channel plane
-export const D_OUT_PITCH: i32 = 10; // floats per output row
-export const D_OC: i32 = 11;
-export const D_OW: i32 = 12;
-export const D_SY: i32 = 13;
-export const D_SX: i32 = 14;
-export const D_ACT: i32 = 15;
-export const D_SLOPE: i32 = 16; // f32 bits
-export const D_COL: i32 = 17; // per-thread gather scratch (SX != 1): base
-export const D_COL_STRIDE: i32 = 18; // bytes per thread
-export const D_POOL: i32 = 19; // 0 none, 1 max, 2 avg
-export const D_PKH: i32 = 20;
-export const D_PKW: i32 = 21;
-export const D_PSH: i32 = 22;
-export const D_PSW: i32 = 23;
-export const D_POOL_OUT: i32 = 24;
-export const D_POOL_OUT_PLANE: i32 = 25;
-export const D_POOL_OUT_PITCH: i32 = 26;
-export const D_POOL_OW: i32 = 27;
-export const D_POOL_DIV: i32 = 28; // f32 bits: avg divisor
-export const D_SCRATCH: i32 = 29; // per-thread conv rows for a fused pool: base
-export const D_SCRATCH_STRIDE: i32 = 30; // bytes per thread
-export const D_OFFS_COL: i32 = 31; // i32[K]: k * COL_PITCH * 4, the offsets into the gathered panel
-export const D_COL_PITCH: i32 = 32; // floats per gathered row
-export const D_POOL_ROW_BASE: i32 = 33; // local conv row of local pool row 0
-export const D_WINO: i32 = 34; // 1: row-wise Winograd F(4,3); IN is then V (see winograd.ts), IN_PITCH = TP
-export const D_T: i32 = 35; // Winograd tiles per row
-export const D_TP: i32 = 36; // tile pitch in V and M (floats)
-export const D_M: i32 = 37; // per-thread [6][4 * OCB][NMAX * TP] products: base
-export const D_M_STRIDE: i32 = 38; // bytes per thread
-export const D_W_XI: i32 = 39; // bytes between the 6 packed weight panels; OFFS then holds 6 tables of K
-export const D_ZERO: i32 = 40; // f32[4] zeros (bias of the transformed products)
-export const D_NMAX: i32 = 41; // Winograd: rows per GEMM (their tiles form one strip; 1 unless SY == 1)
-export const D_PNP: i32 = 42; // fused pool: pooled rows computed per batch (their conv rows form one Winograd GEMM)
-export const D_CW: i32 = 43; // fused pool on the direct path: conv columns per chunk (multiple of 8 and of PSW)
-export const D_WORDS: i32 = 44;
-
-@inline function field(d: usize, i: i32): i32 {
-  return load<i32>(d + (<usize>i << 2));
-}
+import { winograd1d_output_f32 } from './winograd1d';
 
 /** Computes local output row r into c (channel stride plane floats), channel blocks [b0, b1). */
 function convRow(d: usize, r: i32, c: usize, plane: i32, tid: i32, b0: i32, b1: i32): void {
-  const k = field(d, D_K);
-  const sx = field(d, D_SX);
-  const ow = field(d, D_OW);
-  const oc = field(d, D_OC);
-  const act = field(d, D_ACT);
-  const slope = reinterpret<f32>(field(d, D_SLOPE));
-  let b: usize = <usize>field(d, D_IN) + (<usize>(r * field(d, D_SY) * field(d, D_IN_PITCH)) << 2);
-  let offs: usize = <usize>field(d, D_OFFS);
+  const k = field(d, CONV2D.K);
+  const sx = field(d, CONV2D.SX);
+  const ow = field(d, CONV2D.OW);
+  const oc = field(d, CONV2D.OC);
+  const act = field(d, CONV2D.ACT);
+  const slope = reinterpret<f32>(field(d, CONV2D.SLOPE));
+  let b: usize = <usize>field(d, CONV2D.IN) + (<usize>(r * field(d, CONV2D.SY) * field(d, CONV2D.IN_PITCH)) << 2);
+  let offs: usize = <usize>field(d, CONV2D.OFFS);
   if (sx != 1) {
     // Strided along x: gather col[k][ox] = row[offs[k] + ox * sx] so the micro-kernels see unit stride.
-    const col: usize = <usize>field(d, D_COL) + <usize>(tid * field(d, D_COL_STRIDE));
-    const pitch = <usize>field(d, D_COL_PITCH) << 2;
+    const col: usize = <usize>field(d, CONV2D.COL) + <usize>(tid * field(d, CONV2D.COL_STRIDE));
+    const pitch = <usize>field(d, CONV2D.COL_PITCH) << 2;
     const step = <usize>sx << 2;
     for (let kk = 0; kk < k; kk++) {
       let src = b + <usize>load<i32>(offs + (<usize>kk << 2));
@@ -80,10 +32,10 @@ function convRow(d: usize, r: i32, c: usize, plane: i32, tid: i32, b0: i32, b1: 
       }
     }
     b = col;
-    offs = <usize>field(d, D_OFFS_COL);
+    offs = <usize>field(d, CONV2D.OFFS_COL);
   }
   const ldc = <usize>plane << 2;
-  gemmRow(<usize>field(d, D_W) + (<usize>(b0 * k) << 4), offs, k, b, <usize>field(d, D_BIAS) + (<usize>b0 << 4), 16, c + <usize>(b0 * 4) * ldc, ldc, b1 - b0, oc - b0 * 4, ow, act, slope);
+  gemmRow(<usize>field(d, CONV2D.W) + (<usize>(b0 * k) << 4), offs, k, b, <usize>field(d, CONV2D.BIAS) + (<usize>b0 << 4), 16, c + <usize>(b0 * 4) * ldc, ldc, b1 - b0, oc - b0 * 4, ow, act, slope);
 }
 
 /**
@@ -121,32 +73,32 @@ export function gemmRow(a: usize, offs: usize, k: i32, b: usize, bias: usize, bi
  * strip: V rows are TP apart and TP = T), then the output transform (+ bias, activation) per row.
  */
 function convRowsWino(d: usize, r: i32, n: i32, c: usize, plane: i32, pitch: i32, tid: i32, b0: i32, b1: i32): void {
-  const k = field(d, D_K);
-  const ocb = field(d, D_OCB);
-  const tiles = field(d, D_T);
-  const tp = field(d, D_TP);
-  const b: usize = <usize>field(d, D_IN) + (<usize>(r * field(d, D_SY) * field(d, D_IN_PITCH)) << 2);
-  const m: usize = <usize>field(d, D_M) + <usize>(tid * field(d, D_M_STRIDE));
+  const k = field(d, CONV2D.K);
+  const ocb = field(d, CONV2D.OCB);
+  const tiles = field(d, CONV2D.T);
+  const tp = field(d, CONV2D.TP);
+  const b: usize = <usize>field(d, CONV2D.IN) + (<usize>(r * field(d, CONV2D.SY) * field(d, CONV2D.IN_PITCH)) << 2);
+  const m: usize = <usize>field(d, CONV2D.M) + <usize>(tid * field(d, CONV2D.M_STRIDE));
   const mchan = n * tp;
   const mplane = ocb * 4 * mchan;
-  const wxi = <usize>field(d, D_W_XI);
-  const zero = <usize>field(d, D_ZERO);
+  const wxi = <usize>field(d, CONV2D.W_XI);
+  const zero = <usize>field(d, CONV2D.ZERO);
   for (let xi = 0; xi < 6; xi++) {
-    gemmRow(<usize>field(d, D_W) + <usize>xi * wxi + (<usize>(b0 * k) << 4), <usize>field(d, D_OFFS) + (<usize>(xi * k) << 2), k, b, zero, 0,
+    gemmRow(<usize>field(d, CONV2D.W) + <usize>xi * wxi + (<usize>(b0 * k) << 4), <usize>field(d, CONV2D.OFFS) + (<usize>(xi * k) << 2), k, b, zero, 0,
       m + (<usize>(xi * mplane + b0 * 4 * mchan) << 2), <usize>mchan << 2, b1 - b0, (b1 - b0) * 4, n * tp, 0, 0);
   }
   const c0 = b0 * 4;
-  const c1 = min(b1 * 4, field(d, D_OC));
+  const c1 = min(b1 * 4, field(d, CONV2D.OC));
   for (let rr = 0; rr < n; rr++) {
-    winograd_output_f32(m + (<usize>(rr * tp + c0 * mchan) << 2), c1 - c0, mchan, mplane, tiles, field(d, D_OW), <usize>field(d, D_BIAS) + (<usize>c0 << 2),
-      c + (<usize>(rr * pitch + c0 * plane) << 2), plane, field(d, D_ACT), reinterpret<f32>(field(d, D_SLOPE)));
+    winograd1d_output_f32(m + (<usize>(rr * tp + c0 * mchan) << 2), c1 - c0, mchan, mplane, tiles, field(d, CONV2D.OW), <usize>field(d, CONV2D.BIAS) + (<usize>c0 << 2),
+      c + (<usize>(rr * pitch + c0 * plane) << 2), plane, field(d, CONV2D.ACT), reinterpret<f32>(field(d, CONV2D.SLOPE)));
   }
 }
 
 /** Local rows r..r+n-1 into c (row stride pitch, channel stride plane floats). */
 function convRows(d: usize, r: i32, n: i32, c: usize, plane: i32, pitch: i32, tid: i32, b0: i32, b1: i32): void {
-  if (field(d, D_WINO) != 0) {
-    const nmax = field(d, D_NMAX);
+  if (field(d, CONV2D.WINO) != 0) {
+    const nmax = field(d, CONV2D.NMAX);
     for (let rr = 0; rr < n; rr += nmax) convRowsWino(d, r + rr, min(nmax, n - rr), c + (<usize>(rr * pitch) << 2), plane, pitch, tid, b0, b1);
     return;
   }
@@ -154,35 +106,96 @@ function convRows(d: usize, r: i32, n: i32, c: usize, plane: i32, pitch: i32, ti
 }
 
 /**
- * Computes local rows [r0, r1), output-channel blocks [b0, b1) of the layer described at d, on
- * thread tid (which picks the scratch slices). With a fused pool, r0..r1 are rows of the pool's output.
+ * The direct routine: taps read in place from the input rows (x-stride 1), 4 output channels x 8
+ * pixels per micro-kernel step. Local rows [r0, r1) (pooled rows with a fused pool), output-channel
+ * blocks [b0, b1), on thread tid (which picks the scratch slices).
  */
-export function conv2d_f32(d: usize, r0: i32, r1: i32, b0: i32, b1: i32, tid: i32): void {
-  const pool = field(d, D_POOL);
+export function direct_f32(d: usize, r0: i32, r1: i32, b0: i32, b1: i32, tid: i32): void {
+  if (!ASC_NO_ASSERT) {
+    checkConv2d(d, r0, r1, b0, b1, tid);
+    assert(field(d, CONV2D.SX) == 1 && field(d, CONV2D.WINO) == 0, 'direct: conv2d.SX == 1, WINO == 0');
+    const cw = field(d, CONV2D.CW);
+    if (field(d, CONV2D.POOL) != POOL.NONE) assert(cw > 0 && cw % 8 == 0 && cw % field(d, CONV2D.PSW) == 0, 'direct with a pool: conv2d.CW a positive multiple of 8 and of PSW');
+  }
+  conv2d(d, r0, r1, b0, b1, tid);
+}
+
+/** The strided routine (x-stride > 1): each row's taps gathered into a unit-stride panel, then as direct_f32. */
+export function strided_f32(d: usize, r0: i32, r1: i32, b0: i32, b1: i32, tid: i32): void {
+  if (!ASC_NO_ASSERT) {
+    checkConv2d(d, r0, r1, b0, b1, tid);
+    assert(field(d, CONV2D.SX) > 1 && field(d, CONV2D.WINO) == 0, 'strided: conv2d.SX > 1, WINO == 0');
+    assert(field(d, CONV2D.COL) != 0 && field(d, CONV2D.OFFS_COL) != 0 && field(d, CONV2D.COL_PITCH) >= field(d, CONV2D.OW), 'strided: conv2d.COL, OFFS_COL set, COL_PITCH >= OW');
+  }
+  conv2d(d, r0, r1, b0, b1, tid);
+}
+
+/**
+ * The winograd1d routine: row-wise Winograd F(4,3) for 3-wide x-stride-1 convs, 6 GEMMs over the
+ * input transformed by winograd1d_input_f32, then the output transform. Arguments as direct_f32's.
+ */
+export function winograd1d_f32(d: usize, r0: i32, r1: i32, b0: i32, b1: i32, tid: i32): void {
+  if (!ASC_NO_ASSERT) {
+    checkConv2d(d, r0, r1, b0, b1, tid);
+    assert(field(d, CONV2D.WINO) == 1 && field(d, CONV2D.SX) == 1, 'winograd1d: conv2d.WINO == 1, SX == 1');
+    assert(field(d, CONV2D.T) > 0 && field(d, CONV2D.TP) >= field(d, CONV2D.T) && field(d, CONV2D.NMAX) > 0 && field(d, CONV2D.W_XI) > 0, 'winograd1d: conv2d.T, NMAX, W_XI > 0, TP >= T');
+    assert(field(d, CONV2D.M) != 0 && field(d, CONV2D.ZERO) != 0, 'winograd1d: conv2d.M, ZERO set');
+  }
+  conv2d(d, r0, r1, b0, b1, tid);
+}
+
+/** Debug build: what all three conv2d routines need of their descriptor and arguments. */
+function checkConv2d(d: usize, r0: i32, r1: i32, b0: i32, b1: i32, tid: i32): void {
+  CONV2D.check(d);
+  checkRange(r0, r1, 'rows: 0 <= r0 <= r1');
+  checkTid(tid);
+  const oc = field(d, CONV2D.OC);
+  const ocb = field(d, CONV2D.OCB);
+  assert(oc > 0 && ocb == (oc + 3) >> 2, 'conv2d.OC > 0, OCB == ceil(OC / 4)');
+  assert(0 <= b0 && b0 <= b1 && b1 <= ocb, 'blocks: 0 <= b0 <= b1 <= OCB');
+  assert(field(d, CONV2D.K) > 0 && field(d, CONV2D.OW) > 0 && field(d, CONV2D.SY) > 0 && field(d, CONV2D.IN_PITCH) > 0, 'conv2d.K, OW, SY, IN_PITCH > 0');
+  assert(field(d, CONV2D.IN) != 0 && field(d, CONV2D.OFFS) != 0 && field(d, CONV2D.W) != 0 && field(d, CONV2D.BIAS) != 0, 'conv2d.IN, OFFS, W, BIAS set');
+  const pool = field(d, CONV2D.POOL);
+  checkCodes(field(d, CONV2D.ACT), pool);
+  if (pool == POOL.NONE) {
+    assert(field(d, CONV2D.OUT) != 0 && field(d, CONV2D.OUT_PITCH) >= field(d, CONV2D.OW) && field(d, CONV2D.OUT_PLANE) >= 0, 'conv2d.OUT set, OUT_PITCH >= OW');
+    return;
+  }
+  // The conv rows of consecutive pooled rows are contiguous only when the pool's stride is its kernel.
+  const pkh = field(d, CONV2D.PKH);
+  const pkw = field(d, CONV2D.PKW);
+  assert(pkh > 0 && pkw > 0 && field(d, CONV2D.PSH) == pkh && field(d, CONV2D.PSW) == pkw, 'conv2d pool: kernel = stride > 0');
+  assert(field(d, CONV2D.POOL_OUT) != 0 && field(d, CONV2D.SCRATCH) != 0 && field(d, CONV2D.SCRATCH_STRIDE) > 0, 'conv2d.POOL_OUT, SCRATCH set');
+  assert(field(d, CONV2D.POOL_OW) > 0 && field(d, CONV2D.POOL_OUT_PITCH) >= field(d, CONV2D.POOL_OW) && field(d, CONV2D.PNP) > 0, 'conv2d.POOL_OW, PNP > 0, POOL_OUT_PITCH >= POOL_OW');
+}
+
+/** Local rows [r0, r1), output-channel blocks [b0, b1) of the conv2d descriptor at d: the row loop of all three. */
+function conv2d(d: usize, r0: i32, r1: i32, b0: i32, b1: i32, tid: i32): void {
+  const pool = field(d, CONV2D.POOL);
   if (pool == 0) {
-    const out: usize = <usize>field(d, D_OUT);
-    const pitch = field(d, D_OUT_PITCH);
-    const plane = field(d, D_OUT_PLANE);
+    const out: usize = <usize>field(d, CONV2D.OUT);
+    const pitch = field(d, CONV2D.OUT_PITCH);
+    const plane = field(d, CONV2D.OUT_PLANE);
     convRows(d, r0, r1 - r0, out + (<usize>(r0 * pitch) << 2), plane, pitch, tid, b0, b1);
     return;
   }
-  if (field(d, D_WINO) == 0 && field(d, D_SX) == 1) {
+  if (field(d, CONV2D.WINO) == 0 && field(d, CONV2D.SX) == 1) {
     pooledDirect(d, r0, r1, b0, b1, tid);
     return;
   }
-  const pkh = field(d, D_PKH);
-  const psh = field(d, D_PSH);
-  const ow = field(d, D_OW);
-  const oc = field(d, D_OC);
-  const np = field(d, D_PNP);
-  const base = field(d, D_POOL_ROW_BASE);
-  const scratch: usize = <usize>field(d, D_SCRATCH) + <usize>(tid * field(d, D_SCRATCH_STRIDE));
+  const pkh = field(d, CONV2D.PKH);
+  const psh = field(d, CONV2D.PSH);
+  const ow = field(d, CONV2D.OW);
+  const oc = field(d, CONV2D.OC);
+  const np = field(d, CONV2D.PNP);
+  const base = field(d, CONV2D.POOL_ROW_BASE);
+  const scratch: usize = <usize>field(d, CONV2D.SCRATCH) + <usize>(tid * field(d, CONV2D.SCRATCH_STRIDE));
   // +16 floats: channel planes of power-of-two widths would otherwise alias in L1 sets.
   const plane = np * pkh * ow + 16;
   const tmp = scratch + (<usize>(oc * plane) << 2);
-  const pout: usize = <usize>field(d, D_POOL_OUT);
-  const ppitch = field(d, D_POOL_OUT_PITCH);
-  const pplane = field(d, D_POOL_OUT_PLANE);
+  const pout: usize = <usize>field(d, CONV2D.POOL_OUT);
+  const ppitch = field(d, CONV2D.POOL_OUT_PITCH);
+  const pplane = field(d, CONV2D.POOL_OUT_PLANE);
   const c0 = b0 * 4;
   const c1 = min(b1 * 4, oc);
   for (let py = r0; py < r1; py += np) {
@@ -190,8 +203,8 @@ export function conv2d_f32(d: usize, r0: i32, r1: i32, b0: i32, b1: i32, tid: i3
     const n = min(np, r1 - py);
     convRows(d, base + py * psh, n * pkh, scratch, plane, ow, tid, b0, b1);
     for (let j = 0; j < n; j++) {
-      pool_rows_f32(field(d, D_POOL), scratch + (<usize>(c0 * plane + j * pkh * ow) << 2), c1 - c0, pkh, ow, plane, field(d, D_PKW), field(d, D_PSW), field(d, D_POOL_OW),
-        pout + (<usize>((py + j) * ppitch + c0 * pplane) << 2), pplane, reinterpret<f32>(field(d, D_POOL_DIV)), tmp);
+      pool_rows_f32(field(d, CONV2D.POOL), scratch + (<usize>(c0 * plane + j * pkh * ow) << 2), c1 - c0, pkh, ow, plane, field(d, CONV2D.PKW), field(d, CONV2D.PSW), field(d, CONV2D.POOL_OW),
+        pout + (<usize>((py + j) * ppitch + c0 * pplane) << 2), pplane, reinterpret<f32>(field(d, CONV2D.POOL_DIV)), tmp);
     }
   }
 }
@@ -204,36 +217,36 @@ export function conv2d_f32(d: usize, r0: i32, r1: i32, b0: i32, b1: i32, tid: i3
  * so a chunk of CW conv columns (a multiple of the pool stride) yields CW / PSW pooled columns.
  */
 function pooledDirect(d: usize, r0: i32, r1: i32, b0: i32, b1: i32, tid: i32): void {
-  const k = field(d, D_K);
-  const ow = field(d, D_OW);
-  const oc = field(d, D_OC);
-  const pkh = field(d, D_PKH);
-  const psh = field(d, D_PSH);
-  const pkw = field(d, D_PKW);
-  const psw = field(d, D_PSW);
-  const pow = field(d, D_POOL_OW);
-  const kind = field(d, D_POOL);
-  const act = field(d, D_ACT);
-  const slope = reinterpret<f32>(field(d, D_SLOPE));
-  const sy = field(d, D_SY);
-  const pitch = field(d, D_IN_PITCH);
-  const base = field(d, D_POOL_ROW_BASE);
-  const divisor = reinterpret<f32>(field(d, D_POOL_DIV));
-  const offs: usize = <usize>field(d, D_OFFS);
-  const bias: usize = <usize>field(d, D_BIAS);
-  const w: usize = <usize>field(d, D_W);
-  const inp: usize = <usize>field(d, D_IN);
-  const pout: usize = <usize>field(d, D_POOL_OUT);
-  const ppitch = field(d, D_POOL_OUT_PITCH);
-  const pplane = field(d, D_POOL_OUT_PLANE);
+  const k = field(d, CONV2D.K);
+  const ow = field(d, CONV2D.OW);
+  const oc = field(d, CONV2D.OC);
+  const pkh = field(d, CONV2D.PKH);
+  const psh = field(d, CONV2D.PSH);
+  const pkw = field(d, CONV2D.PKW);
+  const psw = field(d, CONV2D.PSW);
+  const pow = field(d, CONV2D.POOL_OW);
+  const kind = field(d, CONV2D.POOL);
+  const act = field(d, CONV2D.ACT);
+  const slope = reinterpret<f32>(field(d, CONV2D.SLOPE));
+  const sy = field(d, CONV2D.SY);
+  const pitch = field(d, CONV2D.IN_PITCH);
+  const base = field(d, CONV2D.POOL_ROW_BASE);
+  const divisor = reinterpret<f32>(field(d, CONV2D.POOL_DIV));
+  const offs: usize = <usize>field(d, CONV2D.OFFS);
+  const bias: usize = <usize>field(d, CONV2D.BIAS);
+  const w: usize = <usize>field(d, CONV2D.W);
+  const inp: usize = <usize>field(d, CONV2D.IN);
+  const pout: usize = <usize>field(d, CONV2D.POOL_OUT);
+  const ppitch = field(d, CONV2D.POOL_OUT_PITCH);
+  const pplane = field(d, CONV2D.POOL_OUT_PLANE);
   const c0 = b0 * 4;
   const c1 = min(b1 * 4, oc);
-  const cw = field(d, D_CW);
+  const cw = field(d, CONV2D.CW);
   // Scratch: the row accumulator [channels][cw + 16], then pool_rows_f32's own row buffer (cw + 16 floats).
-  const acc: usize = <usize>field(d, D_SCRATCH) + <usize>(tid * field(d, D_SCRATCH_STRIDE));
+  const acc: usize = <usize>field(d, CONV2D.SCRATCH) + <usize>(tid * field(d, CONV2D.SCRATCH_STRIDE));
   const aplane = cw + 16;
   const tmp = acc + (<usize>((c1 - c0) * aplane) << 2);
-  const mode = kind == 1 ? 2 : 1;
+  const mode = kind == POOL.MAX ? PUT.MAX : PUT.ADD;
   for (let py = r0; py < r1; py++) {
     const cy = base + py * psh;
     for (let x0 = 0; x0 < ow; x0 += cw) {

@@ -1,39 +1,11 @@
-// depthwise_f32: convs with one input channel per group (depthwise, channel multiplier OC), x-stride 1,
+// depthwise_f32 and separable_f32: convs with one input channel per group (depthwise, channel multiplier OC), x-stride 1,
 // vectorised along x (every lane useful, unlike the 4-channel GEMM tiles), either directly over the
 // kh x kw taps or, for rank-1 kernels (gaussian, box, sobel, scharr ...), as two 1-D passes:
 // vertical (column taps, into a per-thread row) then horizontal (row taps, + bias, activation).
-// The descriptor is written by src/engine/fast/plan.ts (planDepthwise); fields are DW_* below.
+// The descriptor's fields are DEPTHWISE in layout.ts (defined in ../layout.json).
+import { checkCodes, checkRange, checkTid, field } from './descriptor';
 import { activate, madd, storePartial } from './igemm';
-
-export const DW_IN: i32 = 0; // byte address of local input row 0 of this group's input channel (padded input or band)
-export const DW_IN_PITCH: i32 = 1; // floats per input row
-export const DW_SY: i32 = 2;
-export const DW_OW: i32 = 3;
-export const DW_OC: i32 = 4; // output channels of this group (channel multiplier)
-export const DW_K: i32 = 5; // direct: taps (kh * kw)
-export const DW_OFFS: i32 = 6; // direct: i32[K] byte offsets (ky * dy * pitch + kx * dx) * 4
-export const DW_W: i32 = 7; // direct: f32[OC][K]
-export const DW_BIAS: i32 = 8; // f32[OC]
-export const DW_OUT: i32 = 9; // byte address of local output row 0 of this group's first output channel
-export const DW_OUT_PLANE: i32 = 10; // floats
-export const DW_OUT_PITCH: i32 = 11; // floats
-export const DW_ACT: i32 = 12;
-export const DW_SLOPE: i32 = 13; // f32 bits
-export const DW_SEP: i32 = 14; // 1: two 1-D passes
-export const DW_KH: i32 = 15;
-export const DW_VOFFS: i32 = 16; // i32[KH]: ky * dy * pitch * 4
-export const DW_VW: i32 = 17; // f32[OC][KH]: column factors
-export const DW_KW: i32 = 18;
-export const DW_HOFFS: i32 = 19; // i32[KW]: kx * dx * 4
-export const DW_HW: i32 = 20; // f32[OC][KW]: row factors (batchnorm folded in)
-export const DW_TMP: i32 = 21; // per-thread row of SPAN (+ 16) floats: base
-export const DW_TMP_STRIDE: i32 = 22; // bytes per thread
-export const DW_SPAN: i32 = 23; // columns of the vertical pass: (OW - 1) + (KW - 1) * dx + 1
-export const DW_WORDS: i32 = 24;
-
-@inline function field(d: usize, i: i32): i32 {
-  return load<i32>(d + (<usize>i << 2));
-}
+import { DEPTHWISE } from './layout';
 
 /**
  * c[x] = act(bias + sum_k w[k] * b[offs[k] / 4 + x]) for x < n, k = 0..K-1 in order, f32 mul then add.
@@ -78,23 +50,52 @@ function dwRow(w: usize, offs: usize, k: i32, b: usize, bias: f32, c: usize, n: 
   }
 }
 
-/** Local output rows [r0, r1) of every output channel of the group described at d, on thread tid. */
+/** The depthwise routine: direct taps. Local output rows [r0, r1) of every output channel of the group described at d, on thread tid. */
 export function depthwise_f32(d: usize, r0: i32, r1: i32, tid: i32): void {
-  const oc = field(d, DW_OC);
-  const ow = field(d, DW_OW);
-  const sy = field(d, DW_SY);
-  const pitch = field(d, DW_IN_PITCH);
-  const act = field(d, DW_ACT);
-  const slope = reinterpret<f32>(field(d, DW_SLOPE));
-  const inp: usize = <usize>field(d, DW_IN);
-  const out: usize = <usize>field(d, DW_OUT);
-  const oplane = field(d, DW_OUT_PLANE);
-  const opitch = field(d, DW_OUT_PITCH);
-  const bias: usize = <usize>field(d, DW_BIAS);
-  if (field(d, DW_SEP) == 0) {
-    const k = field(d, DW_K);
-    const offs: usize = <usize>field(d, DW_OFFS);
-    const w: usize = <usize>field(d, DW_W);
+  if (!ASC_NO_ASSERT) {
+    checkDepthwise(d, r0, r1, tid);
+    assert(field(d, DEPTHWISE.SEP) == 0 && field(d, DEPTHWISE.K) > 0 && field(d, DEPTHWISE.OFFS) != 0 && field(d, DEPTHWISE.W) != 0, 'depthwise: SEP == 0, K > 0, OFFS and W set');
+  }
+  depthwise(d, r0, r1, tid);
+}
+
+/** The separable routine: rank-1 kernels as two 1-D passes. Arguments as depthwise_f32's. */
+export function separable_f32(d: usize, r0: i32, r1: i32, tid: i32): void {
+  if (!ASC_NO_ASSERT) {
+    checkDepthwise(d, r0, r1, tid);
+    assert(field(d, DEPTHWISE.SEP) == 1 && field(d, DEPTHWISE.KH) > 0 && field(d, DEPTHWISE.KW) > 0 && field(d, DEPTHWISE.SPAN) >= field(d, DEPTHWISE.OW), 'separable: SEP == 1, KH, KW > 0, SPAN >= OW');
+    assert(field(d, DEPTHWISE.VOFFS) != 0 && field(d, DEPTHWISE.VW) != 0 && field(d, DEPTHWISE.HOFFS) != 0 && field(d, DEPTHWISE.HW) != 0 && field(d, DEPTHWISE.TMP) != 0, 'separable: VOFFS, VW, HOFFS, HW, TMP set');
+  }
+  depthwise(d, r0, r1, tid);
+}
+
+/** Debug build: what both depthwise routines need of their descriptor and arguments. */
+function checkDepthwise(d: usize, r0: i32, r1: i32, tid: i32): void {
+  DEPTHWISE.check(d);
+  checkRange(r0, r1, 'rows: 0 <= r0 <= r1');
+  checkTid(tid);
+  checkCodes(field(d, DEPTHWISE.ACT), 0);
+  assert(field(d, DEPTHWISE.OC) > 0 && field(d, DEPTHWISE.OW) > 0 && field(d, DEPTHWISE.SY) > 0 && field(d, DEPTHWISE.OUT_PITCH) >= field(d, DEPTHWISE.OW), 'depthwise.OC, OW, SY > 0, OUT_PITCH >= OW');
+  assert(field(d, DEPTHWISE.IN) != 0 && field(d, DEPTHWISE.BIAS) != 0 && field(d, DEPTHWISE.OUT) != 0, 'depthwise.IN, BIAS, OUT set');
+}
+
+/** Local output rows [r0, r1) of the depthwise descriptor at d: the taps or the two passes (SEP). */
+function depthwise(d: usize, r0: i32, r1: i32, tid: i32): void {
+  const oc = field(d, DEPTHWISE.OC);
+  const ow = field(d, DEPTHWISE.OW);
+  const sy = field(d, DEPTHWISE.SY);
+  const pitch = field(d, DEPTHWISE.IN_PITCH);
+  const act = field(d, DEPTHWISE.ACT);
+  const slope = reinterpret<f32>(field(d, DEPTHWISE.SLOPE));
+  const inp: usize = <usize>field(d, DEPTHWISE.IN);
+  const out: usize = <usize>field(d, DEPTHWISE.OUT);
+  const oplane = field(d, DEPTHWISE.OUT_PLANE);
+  const opitch = field(d, DEPTHWISE.OUT_PITCH);
+  const bias: usize = <usize>field(d, DEPTHWISE.BIAS);
+  if (field(d, DEPTHWISE.SEP) == 0) {
+    const k = field(d, DEPTHWISE.K);
+    const offs: usize = <usize>field(d, DEPTHWISE.OFFS);
+    const w: usize = <usize>field(d, DEPTHWISE.W);
     for (let r = r0; r < r1; r++) {
       const b = inp + (<usize>(r * sy * pitch) << 2);
       for (let o = 0; o < oc; o++) {
@@ -103,14 +104,14 @@ export function depthwise_f32(d: usize, r0: i32, r1: i32, tid: i32): void {
     }
     return;
   }
-  const kh = field(d, DW_KH);
-  const kw = field(d, DW_KW);
-  const voffs: usize = <usize>field(d, DW_VOFFS);
-  const hoffs: usize = <usize>field(d, DW_HOFFS);
-  const vw: usize = <usize>field(d, DW_VW);
-  const hw: usize = <usize>field(d, DW_HW);
-  const span = field(d, DW_SPAN);
-  const tmp: usize = <usize>field(d, DW_TMP) + <usize>(tid * field(d, DW_TMP_STRIDE));
+  const kh = field(d, DEPTHWISE.KH);
+  const kw = field(d, DEPTHWISE.KW);
+  const voffs: usize = <usize>field(d, DEPTHWISE.VOFFS);
+  const hoffs: usize = <usize>field(d, DEPTHWISE.HOFFS);
+  const vw: usize = <usize>field(d, DEPTHWISE.VW);
+  const hw: usize = <usize>field(d, DEPTHWISE.HW);
+  const span = field(d, DEPTHWISE.SPAN);
+  const tmp: usize = <usize>field(d, DEPTHWISE.TMP) + <usize>(tid * field(d, DEPTHWISE.TMP_STRIDE));
   for (let r = r0; r < r1; r++) {
     // The vertical pass reads the same padded rows whatever the band or thread: rows r * sy + ky * dy.
     const b = inp + (<usize>(r * sy * pitch) << 2);

@@ -1,5 +1,5 @@
-// Lavin & Gray's F(4,3) input and output transforms, and clipped stores of 4x4 output tiles (as rows, or 2x2 / 4x4 pooled), shared by the row-wise (winograd.ts) and 2-D (winograd2d.ts, winograd-small.ts) Winograd routines.
-import { ACT_RELU } from './igemm';
+// Lavin & Gray's F(4,3) input and output transforms, and clipped stores of 4x4 output tiles (as rows, or 2x2 / 4x4 pooled), shared by the row-wise (winograd1d.ts) and 2-D (winograd2d.ts, winograd2d_small.ts) Winograd routines.
+import { ACT, POOL } from './layout';
 
 /** B^T of one axis: (d0..d5) -> 6 values stored at o, o + step, ... (one arithmetic for rows, columns and both algorithms). */
 @inline export function bt(o: usize, step: usize, d0: v128, d1: v128, d2: v128, d3: v128, d4: v128, d5: v128): void {
@@ -82,25 +82,22 @@ export function storeTileRows(y: usize, out: usize, pitch: i32, first: i32, limi
 }
 
 /**
- * Pool kinds of storePooled2/4: 1 max, 2 average (the descriptors' POOL codes), and POOL_MAX_RELU, a max
+ * The kind storePooled2/4 take for a descriptor's POOL code after activation act: POOL.MAX_RELU for a max
  * pool of ReLU outputs. Those are >= 0, +infinity or NaN, so their sum is NaN exactly when one of them
  * is: the max then needs f32x4.pmax (one instruction on x64) and one NaN check, not f32x4.max, whose
  * NaN rule V8 emits as ~7 instructions per use.
  */
-export const POOL_MAX_RELU: i32 = 3;
-
-/** The kind storePooled2/4 take for a descriptor's POOL code after activation act. */
 @inline export function tilePoolKind(pool: i32, act: i32): i32 {
-  return pool == 1 && act == ACT_RELU ? POOL_MAX_RELU : pool;
+  return pool == POOL.MAX && act == ACT.RELU ? POOL.MAX_RELU : pool;
 }
 
 @inline function pool2(kind: i32, a: v128, b: v128): v128 {
-  return kind == 1 ? f32x4.max(a, b) : f32x4.add(a, b);
+  return kind == POOL.MAX ? f32x4.max(a, b) : f32x4.add(a, b);
 }
 
 /** The pool of a, b, c, d: rows first (a with b, c with d), as pool_rows_f32 reduces. */
 @inline function pool4(kind: i32, a: v128, b: v128, c: v128, d: v128): v128 {
-  if (kind == POOL_MAX_RELU) return maxOfRelu(f32x4.pmax(f32x4.pmax(a, b), f32x4.pmax(c, d)), f32x4.add(f32x4.add(a, b), f32x4.add(c, d)));
+  if (kind == POOL.MAX_RELU) return maxOfRelu(f32x4.pmax(f32x4.pmax(a, b), f32x4.pmax(c, d)), f32x4.add(f32x4.add(a, b), f32x4.add(c, d)));
   return pool2(kind, pool2(kind, a, b), pool2(kind, c, d));
 }
 
@@ -117,7 +114,7 @@ export function storePooled2(y: usize, kind: i32, vdiv: v128, out: usize, first:
     const s = y + <usize>(2 * a) * 64;
     let p0 = pool4(kind, v128.load(s), v128.load(s, 64), v128.load(s, 16), v128.load(s, 80));
     let p1 = pool4(kind, v128.load(s, 32), v128.load(s, 96), v128.load(s, 48), v128.load(s, 112));
-    if (kind == 2) {
+    if (kind == POOL.AVG) {
       p0 = f32x4.div(p0, vdiv);
       p1 = f32x4.div(p1, vdiv);
     }
@@ -131,7 +128,7 @@ export function storePooled2(y: usize, kind: i32, vdiv: v128, out: usize, first:
 export function storePooled4(y: usize, kind: i32, vdiv: v128, out: usize, first: i32, rows: i32, pitch: i32, x: i32, ow: i32): void {
   if (first < 0 || first >= rows) return;
   let p = v128.splat<i32>(0);
-  if (kind == POOL_MAX_RELU) {
+  if (kind == POOL.MAX_RELU) {
     let m = v128.load(y);
     let sum = m;
     for (let i = 1; i < 16; i++) {
@@ -147,6 +144,6 @@ export function storePooled4(y: usize, kind: i32, vdiv: v128, out: usize, first:
       p = cx == 0 ? col : pool2(kind, p, col);
     }
   }
-  if (kind == 2) p = f32x4.div(p, vdiv);
+  if (kind == POOL.AVG) p = f32x4.div(p, vdiv);
   storeTail(out + (<usize>(first * pitch + x) << 2), p, ow - x);
 }

@@ -3,7 +3,7 @@
 // C[r][x] = sum_k A[k][r] * B[k][x] for r < 4, where A is a packed panel [K][4] (as in igemm.ts) and B a
 // panel of 8 tiles [K][8], its rows 32 bytes apart; k = 0..K-1 in order from +0, one madd per step, so the
 // bits equal igemm.ts's kernels with a zero bias. Without igemm's per-step offset table the loop issues two
-// instructions fewer per step: 23.9 instead of 22.2 GFLOP/s in L1 on this host with multiply, then add (level with FMA: 32.2 vs 32.4).
+// instructions fewer per step.
 import { madd } from './igemm';
 
 /** M rows [b0, b1) of 4 channels x n tiles (a multiple of 4), from U blocks at a (K x 16 bytes each) and V panels of 8 tiles `panel` bytes apart at b, into c (rows ldc bytes apart). */

@@ -7,11 +7,7 @@
 // build/cnnx-fma.wasm, multiply then add in build/cnnx.wasm; one module serves every thread), so a
 // pixel's bits do not depend on which lane, strip or thread computed it.
 // Preconditions: rows b + offs[k] .. + NR floats are readable (junk lanes are discarded).
-
-// Activation codes shared with the descriptor (see ../README.md).
-export const ACT_NONE: i32 = 0;
-export const ACT_RELU: i32 = 1;
-export const ACT_LEAKY: i32 = 2;
+import { ACT, PUT } from './layout';
 
 // Type tags for the activation, so that a routine can be instantiated once per activation
 // (routine<Relu>(...)) with the code fixed at compile time: Binaryen folds @inline copies that differ
@@ -23,16 +19,16 @@ export class Leaky {}
 /** The activation code of tag A. */
 @inline
 export function actOf<A>(): i32 {
-  return idof<A>() == idof<Relu>() ? ACT_RELU : idof<A>() == idof<Leaky>() ? ACT_LEAKY : ACT_NONE;
+  return idof<A>() == idof<Relu>() ? ACT.RELU : idof<A>() == idof<Leaky>() ? ACT.LEAKY : ACT.NONE;
 }
 
 @inline
 export function activate(v: v128, act: i32, vslope: v128): v128 {
-  if (act == ACT_RELU) {
+  if (act == ACT.RELU) {
     // pmax(v, 0) = v < 0 ? 0 : v: one maxps on x64 (f32x4.max needs ~7 instructions for its NaN rules),
     // keeps NaN as the reference's `x > 0 || isNaN(x)` does; -0 stays -0 (equal to 0 under the tolerance).
     return f32x4.pmax(v, f32x4.splat(0));
-  } else if (act == ACT_LEAKY) {
+  } else if (act == ACT.LEAKY) {
     return v128.bitselect(v, f32x4.mul(v, vslope), f32x4.gt(v, f32x4.splat(0)));
   }
   return v;
@@ -48,23 +44,17 @@ export function madd(a: v128, b: v128, acc: v128): v128 {
   return f32x4.add(acc, f32x4.mul(a, b));
 }
 
-// Epilogue modes: store the activated sums, or fold them into what c holds (a fused pool's vertical
-// reduction: c = c + v for avg, c = max(c, v) for max; older rows first, as pool_rows_f32 reduces them).
-export const PUT_STORE: i32 = 0;
-export const PUT_ADD: i32 = 1;
-export const PUT_MAX: i32 = 2;
-
 @inline
 function put(p: usize, v: v128, mode: i32): void {
-  if (mode == PUT_ADD) v = f32x4.add(v128.load(p), v);
-  else if (mode == PUT_MAX) v = f32x4.max(v128.load(p), v);
+  if (mode == PUT.ADD) v = f32x4.add(v128.load(p), v);
+  else if (mode == PUT.MAX) v = f32x4.max(v128.load(p), v);
   v128.store(p, v);
 }
 
 @inline
 function putPartial(p: usize, v: v128, n: i32, mode: i32): void {
-  if (mode == PUT_ADD) v = f32x4.add(v128.load(p), v);
-  else if (mode == PUT_MAX) v = f32x4.max(v128.load(p), v);
+  if (mode == PUT.ADD) v = f32x4.add(v128.load(p), v);
+  else if (mode == PUT.MAX) v = f32x4.max(v128.load(p), v);
   storePartial(p, v, n);
 }
 

@@ -1,4 +1,5 @@
-// Pooling of a few full-width rows into one output row (the pooling fused after conv2d_f32): max or average, padding 0, dilation 1.
+// Pooling of a few full-width rows into one output row (a pool fused into a conv routine): max or average, padding 0, dilation 1.
+import { POOL } from './layout';
 
 /**
  * For each of `channels` planes (stride `plane` floats) holding `kh` rows of width `w` at src,
@@ -7,7 +8,12 @@
  * by `divisor` at the end. `tmp` must hold w + 16 floats.
  */
 export function pool_rows_f32(kind: i32, src: usize, channels: i32, kh: i32, w: i32, plane: i32, kw: i32, sw: i32, ow: i32, dst: usize, dplane: i32, divisor: f32, tmp: usize): void {
-  const isMax = kind == 1;
+  if (!ASC_NO_ASSERT) {
+    assert(kind == POOL.MAX || kind == POOL.AVG, 'pool_rows: kind MAX or AVG');
+    assert(channels >= 0 && kh > 0 && kw > 0 && sw > 0 && w >= 0 && ow >= 0 && (ow == 0 || (ow - 1) * sw + kw <= w), 'pool_rows: kh, kw, sw > 0, windows inside the rows');
+    assert(src != 0 && dst != 0 && tmp != 0 && ((src | dst | tmp) & 3) == 0, 'pool_rows: src, dst, tmp set and aligned');
+  }
+  const isMax = kind == POOL.MAX;
   for (let c = 0; c < channels; c++) {
     const s: usize = src + (<usize>(c * plane) << 2);
     // Vertical reduction into tmp.

@@ -9,44 +9,10 @@
 // a band run reads the whole tiles its rows fall in (neededRows in src/engine/band.ts), and any
 // split of tile rows or channel blocks between threads gives the same bytes.
 import { gemmPanels } from './gemm';
-import { activate, actOf, ACT_LEAKY, ACT_RELU, Leaky, NoAct, Relu } from './igemm';
+import { checkCodes, checkRange, checkTid, field } from './descriptor';
+import { activate, actOf, Leaky, NoAct, Relu } from './igemm';
+import { ACT, POOL, WINOGRAD2D } from './layout';
 import { at, bt, btRow4, storePooled2, storePooled4, storeTileRows, tilePoolKind } from './f43';
-
-export const W2_IN: i32 = 0; // padded input: channel 0, first padded row of tile row 0
-export const W2_IN_PLANE: i32 = 1; // floats per padded channel
-export const W2_IN_PITCH: i32 = 2; // floats per padded row (>= 4 TP + 2)
-export const W2_C: i32 = 3; // input channels (this group)
-export const W2_W: i32 = 4; // packed U: 36 panels [OCB][C][4]
-export const W2_W_XI: i32 = 5; // bytes between panels
-export const W2_OC: i32 = 6; // output channels (this group); OCB (in W, BIAS, M): its ceil(OC / 4) blocks of 4
-export const W2_BIAS: i32 = 7; // f32[4 * OCB]
-export const W2_TP: i32 = 8; // tiles per tile row, a multiple of 4 (tiles past the map's width are computed, never stored)
-export const W2_NR: i32 = 9; // tile rows per chunk (one chunk: input transform, 36 GEMMs, output transform)
-export const W2_V: i32 = 10; // per-thread V [36][NR * TP / 8 panels][C][8 tiles]
-export const W2_V_STRIDE: i32 = 11; // bytes per thread
-export const W2_M: i32 = 12; // per-thread M [36][4 OCB][NR * TP], then 1 KiB of transform scratch
-export const W2_M_STRIDE: i32 = 13; // bytes per thread
-export const W2_OUT: i32 = 14; // local output row 0, channel 0 (the pool's output when POOL != 0)
-export const W2_OUT_PLANE: i32 = 15; // floats
-export const W2_OUT_PITCH: i32 = 16; // floats
-export const W2_OW: i32 = 17; // output columns (pooled columns when POOL != 0)
-export const W2_ROW0: i32 = 18; // local output row of tile row 0's first output row (<= 0)
-export const W2_ROWS: i32 = 19; // local output rows stored: [0, ROWS)
-export const W2_ACT: i32 = 20;
-export const W2_SLOPE: i32 = 21; // f32 bits
-export const W2_POOL: i32 = 22; // 0 none, 1 max, 2 avg
-export const W2_PK: i32 = 23; // pool kernel = stride, both axes: 2 or 4
-export const W2_POOL_DIV: i32 = 24; // f32 bits: avg divisor
-export const W2_V_XI: i32 = 25; // bytes between V's 36 planes (an odd number of 64-byte lines, see the planner)
-export const W2_M_XI: i32 = 26; // bytes between M's 36 planes (likewise)
-export const W2_TC: i32 = 27; // tiles per chunk along x: TP for whole tile rows, fewer (a multiple of 4) to keep V, M and U in L2
-export const W2_SHARED: i32 = 28; // 1: V is transformed beforehand by winograd2d_input_f32, one V_STRIDE slot per chunk at V (see below)
-export const W2_NT: i32 = 29; // tile rows (what winograd2d_input_f32 covers)
-export const W2_WORDS: i32 = 30;
-
-@inline function field(d: usize, i: i32): i32 {
-  return load<i32>(d + (<usize>i << 2));
-}
 
 /**
  * Tile rows [t0, t1) (relative to the descriptor's tile row 0), output-channel blocks [b0, b1), on thread tid.
@@ -54,35 +20,41 @@ export const W2_WORDS: i32 = 30;
  * blocks would otherwise each transform every tile's input).
  */
 export function winograd2d_f32(d: usize, t0: i32, t1: i32, b0: i32, b1: i32, tid: i32): void {
-  const c = field(d, W2_C);
-  const tp = field(d, W2_TP);
-  const nr = field(d, W2_NR);
-  const tc = field(d, W2_TC);
-  const act = field(d, W2_ACT);
+  if (!ASC_NO_ASSERT) {
+    checkWinograd2d(d, tid);
+    assert(0 <= t0 && t0 <= t1 && t1 <= field(d, WINOGRAD2D.NT), 'tile rows: 0 <= t0 <= t1 <= NT');
+    assert(0 <= b0 && b0 <= b1 && b1 <= (field(d, WINOGRAD2D.OC) + 3) >> 2, 'blocks: 0 <= b0 <= b1 <= ceil(OC / 4)');
+    if (field(d, WINOGRAD2D.SHARED) != 0) assert(t0 % field(d, WINOGRAD2D.NR) == 0, 'SHARED: t0 a multiple of NR');
+  }
+  const c = field(d, WINOGRAD2D.C);
+  const tp = field(d, WINOGRAD2D.TP);
+  const nr = field(d, WINOGRAD2D.NR);
+  const tc = field(d, WINOGRAD2D.TC);
+  const act = field(d, WINOGRAD2D.ACT);
   const vp = nr * tc;
-  const shared = field(d, W2_SHARED) != 0;
+  const shared = field(d, WINOGRAD2D.SHARED) != 0;
   const chunks = (tp + tc - 1) / tc;
-  let v: usize = <usize>field(d, W2_V) + <usize>(tid * field(d, W2_V_STRIDE));
-  const m: usize = <usize>field(d, W2_M) + <usize>(tid * field(d, W2_M_STRIDE));
-  const vxi = <usize>field(d, W2_V_XI);
-  const mxi = <usize>field(d, W2_M_XI);
+  let v: usize = <usize>field(d, WINOGRAD2D.V) + <usize>(tid * field(d, WINOGRAD2D.V_STRIDE));
+  const m: usize = <usize>field(d, WINOGRAD2D.M) + <usize>(tid * field(d, WINOGRAD2D.M_STRIDE));
+  const vxi = <usize>field(d, WINOGRAD2D.V_XI);
+  const mxi = <usize>field(d, WINOGRAD2D.M_XI);
   const scratch = m + 36 * mxi;
-  const wxi = <usize>field(d, W2_W_XI);
-  const w: usize = <usize>field(d, W2_W) + (<usize>(b0 * c) << 4);
+  const wxi = <usize>field(d, WINOGRAD2D.W_XI);
+  const w: usize = <usize>field(d, WINOGRAD2D.W) + (<usize>(b0 * c) << 4);
   for (let t = t0; t < t1; t += nr) {
     const n = min(nr, t1 - t);
     for (let x0 = 0; x0 < tp; x0 += tc) {
       const cols = min(tc, tp - x0);
-      if (shared) v = <usize>field(d, W2_V) + <usize>(((t / nr) * chunks + x0 / tc) * field(d, W2_V_STRIDE));
+      if (shared) v = <usize>field(d, WINOGRAD2D.V) + <usize>(((t / nr) * chunks + x0 / tc) * field(d, WINOGRAD2D.V_STRIDE));
       else for (let ch = 0; ch < c; ch++) inputTiles(d, t, n, x0, cols, ch, v + (<usize>ch << 5), vxi, scratch);
       for (let xi = 0; xi < 36; xi++) {
         gemmPanels(w + <usize>xi * wxi, c, v + <usize>xi * vxi, <usize>(c * 32), m + <usize>xi * mxi + (<usize>(b0 * 4 * vp) << 2), <usize>vp << 2, b1 - b0, n * cols);
       }
-      const c1 = min(b1 * 4, field(d, W2_OC));
+      const c1 = min(b1 * 4, field(d, WINOGRAD2D.OC));
       for (let oc = b0 * 4; oc < c1; oc++) {
         const mc = m + (<usize>(oc * vp) << 2);
-        if (act == ACT_RELU) outputTiles<Relu>(d, t, n, x0, cols, oc, mc, mxi, scratch);
-        else if (act == ACT_LEAKY) outputTiles<Leaky>(d, t, n, x0, cols, oc, mc, mxi, scratch);
+        if (act == ACT.RELU) outputTiles<Relu>(d, t, n, x0, cols, oc, mc, mxi, scratch);
+        else if (act == ACT.LEAKY) outputTiles<Leaky>(d, t, n, x0, cols, oc, mc, mxi, scratch);
         else outputTiles<NoAct>(d, t, n, x0, cols, oc, mc, mxi, scratch);
       }
     }
@@ -91,21 +63,40 @@ export function winograd2d_f32(d: usize, t0: i32, t1: i32, b0: i32, b1: i32, tid
 
 /** Chunks [u0, u1) (u = batch of NR tile rows * chunks per row + chunk along x) of V into their SHARED slots, on thread tid. */
 export function winograd2d_input_f32(d: usize, u0: i32, u1: i32, tid: i32): void {
-  const c = field(d, W2_C);
-  const tp = field(d, W2_TP);
-  const nr = field(d, W2_NR);
-  const tc = field(d, W2_TC);
-  const nt = field(d, W2_NT);
+  if (!ASC_NO_ASSERT) {
+    checkWinograd2d(d, tid);
+    checkRange(u0, u1, 'chunks: 0 <= u0 <= u1');
+    assert(field(d, WINOGRAD2D.SHARED) == 1, 'winograd2d.SHARED == 1');
+  }
+  const c = field(d, WINOGRAD2D.C);
+  const tp = field(d, WINOGRAD2D.TP);
+  const nr = field(d, WINOGRAD2D.NR);
+  const tc = field(d, WINOGRAD2D.TC);
+  const nt = field(d, WINOGRAD2D.NT);
   const chunks = (tp + tc - 1) / tc;
   const vp = nr * tc;
-  const vxi = <usize>field(d, W2_V_XI);
-  const scratch = <usize>field(d, W2_M) + <usize>(tid * field(d, W2_M_STRIDE)) + 36 * <usize>field(d, W2_M_XI);
+  const vxi = <usize>field(d, WINOGRAD2D.V_XI);
+  const scratch = <usize>field(d, WINOGRAD2D.M) + <usize>(tid * field(d, WINOGRAD2D.M_STRIDE)) + 36 * <usize>field(d, WINOGRAD2D.M_XI);
   for (let u = u0; u < u1; u++) {
     const t = (u / chunks) * nr;
     const x0 = (u % chunks) * tc;
-    const v = <usize>field(d, W2_V) + <usize>(u * field(d, W2_V_STRIDE));
+    const v = <usize>field(d, WINOGRAD2D.V) + <usize>(u * field(d, WINOGRAD2D.V_STRIDE));
     for (let ch = 0; ch < c; ch++) inputTiles(d, t, min(nr, nt - t), x0, min(tc, tp - x0), ch, v + (<usize>ch << 5), vxi, scratch);
   }
+}
+
+/** Debug build: what both winograd2d entries need of the descriptor. */
+function checkWinograd2d(d: usize, tid: i32): void {
+  WINOGRAD2D.check(d);
+  checkTid(tid);
+  const pool = field(d, WINOGRAD2D.POOL);
+  checkCodes(field(d, WINOGRAD2D.ACT), pool);
+  const tp = field(d, WINOGRAD2D.TP);
+  const tc = field(d, WINOGRAD2D.TC);
+  assert(field(d, WINOGRAD2D.C) > 0 && field(d, WINOGRAD2D.OC) > 0 && field(d, WINOGRAD2D.NR) > 0 && field(d, WINOGRAD2D.NT) >= 0, 'winograd2d.C, OC, NR > 0');
+  assert(tp > 0 && tp % 4 == 0 && tc > 0 && tc % 4 == 0 && tc <= tp && field(d, WINOGRAD2D.IN_PITCH) >= 4 * tp + 2, 'winograd2d.TP, TC positive multiples of 4, TC <= TP, IN_PITCH >= 4 TP + 2');
+  assert(field(d, WINOGRAD2D.IN) != 0 && field(d, WINOGRAD2D.W) != 0 && field(d, WINOGRAD2D.BIAS) != 0 && field(d, WINOGRAD2D.V) != 0 && field(d, WINOGRAD2D.M) != 0 && field(d, WINOGRAD2D.OUT) != 0, 'winograd2d.IN, W, BIAS, V, M, OUT set');
+  if (pool != POOL.NONE) assert(field(d, WINOGRAD2D.PK) == 2 || field(d, WINOGRAD2D.PK) == 4, 'winograd2d.PK: 2 or 4');
 }
 
 /**
@@ -114,9 +105,9 @@ export function winograd2d_input_f32(d: usize, u0: i32, u1: i32, tid: i32): void
  * (vc: V at channel ch's row of panel 0).
  */
 function inputTiles(d: usize, t: i32, n: i32, x0: i32, cols: i32, ch: i32, vc: usize, vxi: usize, scratch: usize): void {
-  const c = field(d, W2_C);
-  const pitch = field(d, W2_IN_PITCH);
-  const src: usize = <usize>field(d, W2_IN) + (<usize>(ch * field(d, W2_IN_PLANE)) << 2);
+  const c = field(d, WINOGRAD2D.C);
+  const pitch = field(d, WINOGRAD2D.IN_PITCH);
+  const src: usize = <usize>field(d, WINOGRAD2D.IN) + (<usize>(ch * field(d, WINOGRAD2D.IN_PLANE)) << 2);
   for (let tr = 0; tr < n; tr++) {
     const row0 = src + (<usize>((t + tr) * 4 * pitch) << 2);
     for (let q = x0; q < x0 + cols; q += 4) {
@@ -140,18 +131,18 @@ function inputTiles(d: usize, t: i32, n: i32, x0: i32, cols: i32, ch: i32, vc: u
  * then stored as rows, or pooled (rows first, then columns, as pool_rows_f32 reduces) and stored.
  */
 function outputTiles<A>(d: usize, t: i32, n: i32, x0: i32, cols: i32, oc: i32, mc: usize, mxi: usize, scratch: usize): void {
-  const ow = field(d, W2_OW);
-  const row0 = field(d, W2_ROW0);
-  const rows = field(d, W2_ROWS);
-  const pitch = field(d, W2_OUT_PITCH);
+  const ow = field(d, WINOGRAD2D.OW);
+  const row0 = field(d, WINOGRAD2D.ROW0);
+  const rows = field(d, WINOGRAD2D.ROWS);
+  const pitch = field(d, WINOGRAD2D.OUT_PITCH);
   const act = actOf<A>();
-  const vslope = f32x4.splat(reinterpret<f32>(field(d, W2_SLOPE)));
-  const vb = v128.load32_splat(<usize>field(d, W2_BIAS) + (<usize>oc << 2));
-  const pool = field(d, W2_POOL);
+  const vslope = f32x4.splat(reinterpret<f32>(field(d, WINOGRAD2D.SLOPE)));
+  const vb = v128.load32_splat(<usize>field(d, WINOGRAD2D.BIAS) + (<usize>oc << 2));
+  const pool = field(d, WINOGRAD2D.POOL);
   const kind = tilePoolKind(pool, act);
-  const pk = field(d, W2_PK);
+  const pk = field(d, WINOGRAD2D.PK);
   const per = pool == 0 ? 4 : 4 / pk; // output rows per tile row
-  const out: usize = <usize>field(d, W2_OUT) + (<usize>(oc * field(d, W2_OUT_PLANE)) << 2);
+  const out: usize = <usize>field(d, WINOGRAD2D.OUT) + (<usize>(oc * field(d, WINOGRAD2D.OUT_PLANE)) << 2);
   const y = scratch + 384;
   for (let tr = 0; tr < n; tr++) {
     const first = row0 + (t + tr) * per;
@@ -171,8 +162,8 @@ function outputTiles<A>(d: usize, t: i32, n: i32, x0: i32, cols: i32, oc: i32, m
         v128.store(py, activate(f32x4.add(v128.load(py), vb), act, vslope));
       }
       if (pool == 0) storeTileRows(y, out, pitch, first, rows, q << 2, ow);
-      else if (pk == 2) storePooled2(y, kind, f32x4.splat(reinterpret<f32>(field(d, W2_POOL_DIV))), out, first, rows, pitch, q << 1, ow);
-      else storePooled4(y, kind, f32x4.splat(reinterpret<f32>(field(d, W2_POOL_DIV))), out, first, rows, pitch, q, ow);
+      else if (pk == 2) storePooled2(y, kind, f32x4.splat(reinterpret<f32>(field(d, WINOGRAD2D.POOL_DIV))), out, first, rows, pitch, q << 1, ow);
+      else storePooled4(y, kind, f32x4.splat(reinterpret<f32>(field(d, WINOGRAD2D.POOL_DIV))), out, first, rows, pitch, q, ow);
     }
   }
 }

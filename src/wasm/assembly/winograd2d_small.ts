@@ -3,75 +3,57 @@
 // With so few channels there is no GEMM worth the name: for 4 tiles at a time the input transform of
 // every channel stays in L1 scratch, and each output channel's 36 products are summed over the
 // channels in order and fed straight into the output transform (A^T along x, then y), + bias,
-// activation: 36 C multiplies per 16 outputs instead of 144 C. (F(2x2,5x5) on the same 6x6 tiles was
-// tried for 5x5 banks: 4 outputs per 36 products cost more than the direct path, 186 vs 106 ms on W3.)
+// activation: 36 C multiplies per 16 outputs instead of 144 C. (Not for 5x5 banks: F(2x2,5x5) on the
+// same 6x6 tiles gives 4 outputs per 36 products, more work than the direct routine.)
 // Tiles are anchored at output row 0 of the full map (outputRowTile in src/engine/tiles.ts), so an
 // output's bits depend only on its tile: bands and thread splits give identical bytes.
 import { copyFloats } from './copy';
-import { activate, actOf, ACT_LEAKY, ACT_RELU, Leaky, madd, NoAct, Relu } from './igemm';
+import { checkCodes, checkRange, checkTid, field } from './descriptor';
+import { activate, actOf, Leaky, madd, NoAct, Relu } from './igemm';
+import { ACT, POOL, WINOGRAD2D_SMALL } from './layout';
 import { at, bt, btRow4, quadruple, storePooled2, storePooled4, storeTileRows, tilePoolKind } from './f43';
 import { pool_rows_f32 } from './pool';
 
-export const WS_IN: i32 = 0; // padded input: channel 0, first padded row of tile row 0
-export const WS_IN_PLANE: i32 = 1; // floats per padded channel
-export const WS_IN_PITCH: i32 = 2; // floats per padded row
-export const WS_C: i32 = 3; // input channels (this group)
-export const WS_OC: i32 = 4; // output channels (this group)
-export const WS_W: i32 = 5; // U: f32 [OC][C][36]
-export const WS_BIAS: i32 = 6; // f32[OC]
-export const WS_S: i32 = 7; // tile stride: 4
-export const WS_TQ: i32 = 8; // groups of 4 tiles per tile row
-export const WS_OUT: i32 = 9; // local output row 0, channel 0 (the pool's output when POOL != 0)
-export const WS_OUT_PLANE: i32 = 10;
-export const WS_OUT_PITCH: i32 = 11;
-export const WS_OW: i32 = 12; // conv output columns
-export const WS_ROW0: i32 = 13; // local output row (pooled when POOL != 0) of unit 0's first row (<= 0)
-export const WS_ROWS: i32 = 14; // local output rows stored: [0, ROWS)
-export const WS_ACT: i32 = 15;
-export const WS_SLOPE: i32 = 16; // f32 bits
-export const WS_UNIT: i32 = 17; // conv rows per unit of work: S, or the pool stride when it is a multiple of S
-export const WS_POOL: i32 = 18; // 0 none, 1 max, 2 avg
-export const WS_PKH: i32 = 19; // pool kernel = stride
-export const WS_PKW: i32 = 20;
-export const WS_POOL_OW: i32 = 21;
-export const WS_POOL_DIV: i32 = 22; // f32 bits
-export const WS_SCRATCH: i32 = 23; // per thread: 2 KiB of transforms, V [C][36] x 16 bytes, then the row buffer: [OC][rows per tile row][BUF_PITCH], or (other pools) conv rows [OC][UNIT * OW + 16] and OW + 16 floats
-export const WS_SCRATCH_STRIDE: i32 = 24; // bytes per thread
-export const WS_BUF_PITCH: i32 = 25; // floats per row of the row buffer when the tile row's rows go through it (no pool, or a square 2x2 / 4x4 pool inside the tile); 0: other pools
-export const WS_WORDS: i32 = 26;
-
-@inline function field(d: usize, i: i32): i32 {
-  return load<i32>(d + (<usize>i << 2));
-}
-
 /** Units [u0, u1) (relative to the descriptor's unit 0) on thread tid. */
-export function winograd_small_f32(d: usize, u0: i32, u1: i32, tid: i32): void {
-  const s = field(d, WS_S);
-  const unit = field(d, WS_UNIT);
-  const c = field(d, WS_C);
-  const oc = field(d, WS_OC);
-  const ow = field(d, WS_OW);
-  const pool = field(d, WS_POOL);
-  const scratch: usize = <usize>field(d, WS_SCRATCH) + <usize>(tid * field(d, WS_SCRATCH_STRIDE));
+export function winograd2d_small_f32(d: usize, u0: i32, u1: i32, tid: i32): void {
+  if (!ASC_NO_ASSERT) {
+    WINOGRAD2D_SMALL.check(d);
+    checkRange(u0, u1, 'units: 0 <= u0 <= u1');
+    checkTid(tid);
+    const pool = field(d, WINOGRAD2D_SMALL.POOL);
+    checkCodes(field(d, WINOGRAD2D_SMALL.ACT), pool);
+    const s = field(d, WINOGRAD2D_SMALL.S);
+    assert(s == 4 && field(d, WINOGRAD2D_SMALL.UNIT) % s == 0 && field(d, WINOGRAD2D_SMALL.UNIT) > 0, 'winograd2d_small.S == 4, UNIT a positive multiple of S');
+    assert(field(d, WINOGRAD2D_SMALL.C) > 0 && field(d, WINOGRAD2D_SMALL.OC) > 0 && field(d, WINOGRAD2D_SMALL.TQ) > 0 && field(d, WINOGRAD2D_SMALL.OW) > 0, 'winograd2d_small.C, OC, TQ, OW > 0');
+    assert(field(d, WINOGRAD2D_SMALL.IN) != 0 && field(d, WINOGRAD2D_SMALL.W) != 0 && field(d, WINOGRAD2D_SMALL.BIAS) != 0 && field(d, WINOGRAD2D_SMALL.OUT) != 0 && field(d, WINOGRAD2D_SMALL.SCRATCH) != 0, 'winograd2d_small.IN, W, BIAS, OUT, SCRATCH set');
+    if (pool != POOL.NONE) assert(field(d, WINOGRAD2D_SMALL.PKH) > 0 && field(d, WINOGRAD2D_SMALL.PKW) > 0 && field(d, WINOGRAD2D_SMALL.POOL_OW) > 0, 'winograd2d_small.PKH, PKW, POOL_OW > 0');
+  }
+  const s = field(d, WINOGRAD2D_SMALL.S);
+  const unit = field(d, WINOGRAD2D_SMALL.UNIT);
+  const c = field(d, WINOGRAD2D_SMALL.C);
+  const oc = field(d, WINOGRAD2D_SMALL.OC);
+  const ow = field(d, WINOGRAD2D_SMALL.OW);
+  const pool = field(d, WINOGRAD2D_SMALL.POOL);
+  const scratch: usize = <usize>field(d, WINOGRAD2D_SMALL.SCRATCH) + <usize>(tid * field(d, WINOGRAD2D_SMALL.SCRATCH_STRIDE));
   const v = scratch + 2048;
   const rowsBuf = v + <usize>(c * 36 * 16);
   const plane = unit * ow + 16;
-  const pk = field(d, WS_PKH);
-  const bpitch = field(d, WS_BUF_PITCH);
+  const pk = field(d, WINOGRAD2D_SMALL.PKH);
+  const bpitch = field(d, WINOGRAD2D_SMALL.BUF_PITCH);
   if (bpitch != 0) {
     // Units are single tile rows. Square 2x2 / 4x4 windows lie inside a tile and are pooled as it is
     // stored. The tile row's rows of every output channel go to a row buffer, then out one channel at
     // a time: stored straight to the band, the 32 or 64 channels' rows, planes a multiple of 4 KiB
-    // apart at 512x512 or 224x224, all fall in one L1 set (VGG's conv1_1: 13.2 -> 11.4 ms on one thread).
+    // apart at 512x512 or 224x224, all fall in one L1 set and evict each other.
     const tilePool = pool == 0 ? 0 : pk;
     const per = pool == 0 ? s : s / pk;
-    const width = pool == 0 ? ow : field(d, WS_POOL_OW);
-    const rows = field(d, WS_ROWS);
-    const out: usize = <usize>field(d, WS_OUT);
-    const outPlane = field(d, WS_OUT_PLANE);
-    const outPitch = field(d, WS_OUT_PITCH);
+    const width = pool == 0 ? ow : field(d, WINOGRAD2D_SMALL.POOL_OW);
+    const rows = field(d, WINOGRAD2D_SMALL.ROWS);
+    const out: usize = <usize>field(d, WINOGRAD2D_SMALL.OUT);
+    const outPlane = field(d, WINOGRAD2D_SMALL.OUT_PLANE);
+    const outPitch = field(d, WINOGRAD2D_SMALL.OUT_PITCH);
     for (let u = u0; u < u1; u++) {
-      const first = field(d, WS_ROW0) + u * per;
+      const first = field(d, WINOGRAD2D_SMALL.ROW0) + u * per;
       if (first + per <= 0 || first >= rows) continue;
       tileRowAct(d, u, v, scratch, rowsBuf, per * bpitch, bpitch, 0, per, tilePool);
       for (let o = 0; o < oc; o++) {
@@ -83,24 +65,24 @@ export function winograd_small_f32(d: usize, u0: i32, u1: i32, tid: i32): void {
     return;
   }
   // Other pools (kernel = stride, a multiple of the tile): a unit's conv rows into the row buffer, then pooled out.
-  const rows = field(d, WS_ROWS);
+  const rows = field(d, WINOGRAD2D_SMALL.ROWS);
   for (let u = u0; u < u1; u++) {
     for (let tr = 0; tr < unit / s; tr++) tileRowAct(d, u * (unit / s) + tr, v, scratch, rowsBuf, plane, ow, tr * s, unit, 0);
-    const py0 = field(d, WS_ROW0) + u * (unit / pk);
+    const py0 = field(d, WINOGRAD2D_SMALL.ROW0) + u * (unit / pk);
     for (let j = 0; j < unit / pk; j++) {
       const py = py0 + j;
       if (py < 0 || py >= rows) continue;
-      pool_rows_f32(pool, rowsBuf + (<usize>(j * pk * ow) << 2), oc, pk, ow, plane, field(d, WS_PKW), field(d, WS_PKW), field(d, WS_POOL_OW),
-        <usize>field(d, WS_OUT) + (<usize>(py * field(d, WS_OUT_PITCH)) << 2), field(d, WS_OUT_PLANE), reinterpret<f32>(field(d, WS_POOL_DIV)), rowsBuf + (<usize>(oc * plane) << 2));
+      pool_rows_f32(pool, rowsBuf + (<usize>(j * pk * ow) << 2), oc, pk, ow, plane, field(d, WINOGRAD2D_SMALL.PKW), field(d, WINOGRAD2D_SMALL.PKW), field(d, WINOGRAD2D_SMALL.POOL_OW),
+        <usize>field(d, WINOGRAD2D_SMALL.OUT) + (<usize>(py * field(d, WINOGRAD2D_SMALL.OUT_PITCH)) << 2), field(d, WINOGRAD2D_SMALL.OUT_PLANE), reinterpret<f32>(field(d, WINOGRAD2D_SMALL.POOL_DIV)), rowsBuf + (<usize>(oc * plane) << 2));
     }
   }
 }
 
 /** tileRow for the descriptor's activation. */
 function tileRowAct(d: usize, t: i32, v: usize, scratch: usize, out: usize, outPlane: i32, outPitch: i32, first: i32, limit: i32, pk: i32): void {
-  const act = field(d, WS_ACT);
-  if (act == ACT_RELU) tileRow<Relu>(d, t, v, scratch, out, outPlane, outPitch, first, limit, pk);
-  else if (act == ACT_LEAKY) tileRow<Leaky>(d, t, v, scratch, out, outPlane, outPitch, first, limit, pk);
+  const act = field(d, WINOGRAD2D_SMALL.ACT);
+  if (act == ACT.RELU) tileRow<Relu>(d, t, v, scratch, out, outPlane, outPitch, first, limit, pk);
+  else if (act == ACT.LEAKY) tileRow<Leaky>(d, t, v, scratch, out, outPlane, outPitch, first, limit, pk);
   else tileRow<NoAct>(d, t, v, scratch, out, outPlane, outPitch, first, limit, pk);
 }
 
@@ -112,20 +94,20 @@ function tileRowAct(d: usize, t: i32, v: usize, scratch: usize, out: usize, outP
  * pooled rows first.. (columns < POOL_OW).
  */
 function tileRow<A>(d: usize, t: i32, v: usize, scratch: usize, out: usize, outPlane: i32, outPitch: i32, first: i32, limit: i32, pk: i32): void {
-  const s = field(d, WS_S);
-  const c = field(d, WS_C);
-  const oc = field(d, WS_OC);
-  const ow = field(d, WS_OW);
-  const pitch = field(d, WS_IN_PITCH);
-  const inPlane = field(d, WS_IN_PLANE);
-  const tq = field(d, WS_TQ);
-  const w: usize = <usize>field(d, WS_W);
-  const bias: usize = <usize>field(d, WS_BIAS);
+  const s = field(d, WINOGRAD2D_SMALL.S);
+  const c = field(d, WINOGRAD2D_SMALL.C);
+  const oc = field(d, WINOGRAD2D_SMALL.OC);
+  const ow = field(d, WINOGRAD2D_SMALL.OW);
+  const pitch = field(d, WINOGRAD2D_SMALL.IN_PITCH);
+  const inPlane = field(d, WINOGRAD2D_SMALL.IN_PLANE);
+  const tq = field(d, WINOGRAD2D_SMALL.TQ);
+  const w: usize = <usize>field(d, WINOGRAD2D_SMALL.W);
+  const bias: usize = <usize>field(d, WINOGRAD2D_SMALL.BIAS);
   const act = actOf<A>();
-  const vslope = f32x4.splat(reinterpret<f32>(field(d, WS_SLOPE)));
-  const vdiv = f32x4.splat(reinterpret<f32>(field(d, WS_POOL_DIV)));
-  const kind = tilePoolKind(field(d, WS_POOL), act);
-  const src: usize = <usize>field(d, WS_IN) + (<usize>(t * s * pitch) << 2);
+  const vslope = f32x4.splat(reinterpret<f32>(field(d, WINOGRAD2D_SMALL.SLOPE)));
+  const vdiv = f32x4.splat(reinterpret<f32>(field(d, WINOGRAD2D_SMALL.POOL_DIV)));
+  const kind = tilePoolKind(field(d, WINOGRAD2D_SMALL.POOL), act);
+  const src: usize = <usize>field(d, WINOGRAD2D_SMALL.IN) + (<usize>(t * s * pitch) << 2);
   const rowT = scratch; // [6][6] row transforms, then [6][4] A^T along x
   const y = scratch + 1024; // [4][4] outputs
   for (let q = 0; q < tq; q++) {
@@ -170,8 +152,8 @@ function tileRow<A>(d: usize, t: i32, v: usize, scratch: usize, out: usize, outP
       }
       const oo = out + (<usize>(o * outPlane) << 2);
       if (pk == 0) storeTileRows(y, oo, outPitch, first, limit, x0, ow);
-      else if (pk == 2) storePooled2(y, kind, vdiv, oo, first, limit, outPitch, q * 8, field(d, WS_POOL_OW));
-      else storePooled4(y, kind, vdiv, oo, first, limit, outPitch, q * 4, field(d, WS_POOL_OW));
+      else if (pk == 2) storePooled2(y, kind, vdiv, oo, first, limit, outPitch, q * 8, field(d, WINOGRAD2D_SMALL.POOL_OW));
+      else storePooled4(y, kind, vdiv, oo, first, limit, outPitch, q * 4, field(d, WINOGRAD2D_SMALL.POOL_OW));
     }
   }
 }

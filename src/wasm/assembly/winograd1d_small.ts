@@ -1,5 +1,5 @@
 // Row-wise Winograd F(4,3) and F(4,5) for convs 3 or 5 wide (stride 1 and dilation 1 along x, dilation 1 along y)
-// with few input channels: RGB or gray filter banks, W1's first layer, W3's 5x5 edge bank.
+// with few input channels: RGB or gray filter banks, such as W3's 5x5 edge bank.
 //
 // Along x, 4 outputs of a kernel row cost R + 3 products instead of 4 R (6 for 12, 8 for 20); kernel
 // rows and input channels are summed in the transformed domain, then one output transform per 4
@@ -12,48 +12,19 @@
 // at constant offsets from one pointer; the weights come packed in KH rotations, one per slot phase.
 // An output's summation order depends only on its global row and column (tiles anchored at column 0),
 // so bands and thread splits give identical bytes.
-import { activate, actOf, ACT_LEAKY, ACT_RELU, Leaky, madd, NoAct, PUT_ADD, PUT_MAX, PUT_STORE, Relu } from './igemm';
+import { checkCodes, checkRange, checkTid, field } from './descriptor';
+import { activate, actOf, Leaky, madd, NoAct, Relu } from './igemm';
+import { ACT, POOL, PUT, WINOGRAD1D_SMALL } from './layout';
 import { zeroFloats } from './copy';
 import { btRow4, storeTail } from './f43';
 import { pool_rows_f32 } from './pool';
 
-export const WR_IN: i32 = 0; // padded input: channel 0, the padded row local output row 0 reads first
-export const WR_IN_PLANE: i32 = 1; // floats per padded channel
-export const WR_IN_PITCH: i32 = 2; // floats per padded row (>= 16 * TQ + 4)
-export const WR_C: i32 = 3; // input channels (this group)
-export const WR_OC: i32 = 4; // output channels (this group)
-export const WR_W: i32 = 5; // U: [KH rotations][OC][step chunks][(R + 3) / 2 point pairs][5 steps][2 points] x 4 lanes (see pack.ts)
-export const WR_BIAS: i32 = 6; // f32[OC]
-export const WR_KH: i32 = 7;
-export const WR_SY: i32 = 8;
-export const WR_ROW0: i32 = 9; // global padded row of local padded row 0 (>= 0): picks ring slots and weight rotations
-export const WR_TQ: i32 = 10; // groups of 4 tiles (16 outputs) per row
-export const WR_OUT: i32 = 11; // local output row 0, channel 0 (the pool's output when POOL != 0)
-export const WR_OUT_PLANE: i32 = 12;
-export const WR_OUT_PITCH: i32 = 13;
-export const WR_OW: i32 = 14; // conv output columns
-export const WR_ACT: i32 = 15;
-export const WR_SLOPE: i32 = 16; // f32 bits
-export const WR_POOL: i32 = 17; // 0 none, 1 max, 2 avg (kernel = stride)
-export const WR_PKH: i32 = 18;
-export const WR_PKW: i32 = 19;
-export const WR_POOL_OW: i32 = 20;
-export const WR_POOL_DIV: i32 = 21; // f32 bits
-export const WR_SCRATCH: i32 = 22; // per-thread scratch (see ringOf)
-export const WR_SCRATCH_STRIDE: i32 = 23; // bytes per thread
-export const WR_R: i32 = 24; // kernel width: 3 (F(4,3), 6 points) or 5 (F(4,5), 8 points)
-export const WR_WORDS: i32 = 25;
-
 /** Columns run in chunks of this many groups of 4 tiles, so a chunk's V (C x KH x 128 bytes per group) stays in L1. */
 const CHUNK: i32 = 32;
 
-@inline function field(d: usize, i: i32): i32 {
-  return load<i32>(d + (<usize>i << 2));
-}
-
 /** (channel, slot) steps, in chunks of 5 (the micro-kernel's unrolled reduction; the last chunk padded with zero steps). */
 @inline function stepChunks(d: usize): i32 {
-  return (field(d, WR_C) * field(d, WR_KH) + 4) / 5;
+  return (field(d, WINOGRAD1D_SMALL.C) * field(d, WINOGRAD1D_SMALL.KH) + 4) / 5;
 }
 
 /** Bytes per group of 4 tiles in the ring: [step chunks x 5 steps][8 points (6 used by F(4,3))] x 16 bytes. */
@@ -72,38 +43,53 @@ const CHUNK: i32 = 32;
 }
 
 /** Local output rows [r0, r1) (pooled rows when POOL != 0) on thread tid. */
-export function winograd_rows_f32(d: usize, r0: i32, r1: i32, tid: i32): void {
-  const scratch: usize = <usize>field(d, WR_SCRATCH) + <usize>(tid * field(d, WR_SCRATCH_STRIDE));
-  const tq = field(d, WR_TQ);
+export function winograd1d_small_f32(d: usize, r0: i32, r1: i32, tid: i32): void {
+  if (!ASC_NO_ASSERT) {
+    WINOGRAD1D_SMALL.check(d);
+    checkRange(r0, r1, 'rows: 0 <= r0 <= r1');
+    checkTid(tid);
+    const pool = field(d, WINOGRAD1D_SMALL.POOL);
+    checkCodes(field(d, WINOGRAD1D_SMALL.ACT), pool);
+    const kh = field(d, WINOGRAD1D_SMALL.KH);
+    const r = field(d, WINOGRAD1D_SMALL.R);
+    // The ring's slot tags take 128 bytes: at most 32 kernel rows.
+    assert(kh > 0 && kh <= 32 && (r == 3 || r == 5) && field(d, WINOGRAD1D_SMALL.SY) > 0 && field(d, WINOGRAD1D_SMALL.ROW0) >= 0, 'winograd1d_small.KH in 1..32, R 3 or 5, SY > 0, ROW0 >= 0');
+    const tq = field(d, WINOGRAD1D_SMALL.TQ);
+    assert(field(d, WINOGRAD1D_SMALL.C) > 0 && field(d, WINOGRAD1D_SMALL.OC) > 0 && tq > 0 && field(d, WINOGRAD1D_SMALL.IN_PITCH) >= 16 * tq + 4, 'winograd1d_small.C, OC, TQ > 0, IN_PITCH >= 16 TQ + 4');
+    assert(field(d, WINOGRAD1D_SMALL.IN) != 0 && field(d, WINOGRAD1D_SMALL.W) != 0 && field(d, WINOGRAD1D_SMALL.BIAS) != 0 && field(d, WINOGRAD1D_SMALL.OUT) != 0 && field(d, WINOGRAD1D_SMALL.SCRATCH) != 0, 'winograd1d_small.IN, W, BIAS, OUT, SCRATCH set');
+    if (pool != POOL.NONE) assert(field(d, WINOGRAD1D_SMALL.PKH) > 0 && field(d, WINOGRAD1D_SMALL.PKW) > 0 && field(d, WINOGRAD1D_SMALL.POOL_OW) > 0, 'winograd1d_small.PKH, PKW, POOL_OW > 0');
+  }
+  const scratch: usize = <usize>field(d, WINOGRAD1D_SMALL.SCRATCH) + <usize>(tid * field(d, WINOGRAD1D_SMALL.SCRATCH_STRIDE));
+  const tq = field(d, WINOGRAD1D_SMALL.TQ);
   for (let s = 0; s < 32; s++) store<i32>(scratch + (<usize>s << 2), -1);
   // Zero steps must read zeros (0 * inf would be NaN): the whole ring starts zeroed.
   zeroFloats(ringOf(scratch), (tq * groupBytes(d)) >> 2);
-  const pool = field(d, WR_POOL);
-  const ow = field(d, WR_OW);
-  const oc = field(d, WR_OC);
+  const pool = field(d, WINOGRAD1D_SMALL.POOL);
+  const ow = field(d, WINOGRAD1D_SMALL.OW);
+  const oc = field(d, WINOGRAD1D_SMALL.OC);
   if (pool == 0) {
-    for (let y = r0; y < r1; y++) convRow(d, scratch, y, <usize>field(d, WR_OUT) + (<usize>(y * field(d, WR_OUT_PITCH)) << 2), field(d, WR_OUT_PLANE), PUT_STORE, 0);
+    for (let y = r0; y < r1; y++) convRow(d, scratch, y, <usize>field(d, WINOGRAD1D_SMALL.OUT) + (<usize>(y * field(d, WINOGRAD1D_SMALL.OUT_PITCH)) << 2), field(d, WINOGRAD1D_SMALL.OUT_PLANE), PUT.STORE, 0);
     return;
   }
   // Fused pool: a window's conv rows fold into a row accumulator (first stored, then added or maxed,
   // rows in order), which is then pooled along x. Windows 4 or 2 wide lie inside a tile, whose
   // columns are the 4 output vectors' lanes: they reduce lane-wise before the fold, without the
   // transpose, and the accumulator holds pooled columns.
-  const pk = field(d, WR_PKH);
-  const pkw = field(d, WR_PKW);
+  const pk = field(d, WINOGRAD1D_SMALL.PKH);
+  const pkw = field(d, WINOGRAD1D_SMALL.PKW);
   const tile = pkw == 4 || pkw == 2;
   const aplane = tq * 16 + 16;
   const acc = ringOf(scratch) + <usize>(tq * (groupBytes(d) + 256));
-  const fold = pool == 1 ? PUT_MAX : PUT_ADD;
+  const fold = pool == POOL.MAX ? PUT.MAX : PUT.ADD;
   const tileMode = tile ? pool + (pkw == 2 ? 2 : 0) : 0;
-  const out: usize = <usize>field(d, WR_OUT);
-  const pitch = field(d, WR_OUT_PITCH);
-  const plane = field(d, WR_OUT_PLANE);
-  const div = reinterpret<f32>(field(d, WR_POOL_DIV));
+  const out: usize = <usize>field(d, WINOGRAD1D_SMALL.OUT);
+  const pitch = field(d, WINOGRAD1D_SMALL.OUT_PITCH);
+  const plane = field(d, WINOGRAD1D_SMALL.OUT_PLANE);
+  const div = reinterpret<f32>(field(d, WINOGRAD1D_SMALL.POOL_DIV));
   for (let py = r0; py < r1; py++) {
-    for (let j = 0; j < pk; j++) convRow(d, scratch, py * pk + j, acc, aplane, j == 0 ? PUT_STORE : fold, tileMode);
-    if (tile) storePooled(acc, oc, aplane, field(d, WR_POOL_OW), div, out + (<usize>(py * pitch) << 2), plane);
-    else pool_rows_f32(pool, acc, oc, 1, ow, aplane, field(d, WR_PKW), field(d, WR_PKW), field(d, WR_POOL_OW), out + (<usize>(py * pitch) << 2), plane, div, acc + (<usize>(oc * aplane) << 2));
+    for (let j = 0; j < pk; j++) convRow(d, scratch, py * pk + j, acc, aplane, j == 0 ? PUT.STORE : fold, tileMode);
+    if (tile) storePooled(acc, oc, aplane, field(d, WINOGRAD1D_SMALL.POOL_OW), div, out + (<usize>(py * pitch) << 2), plane);
+    else pool_rows_f32(pool, acc, oc, 1, ow, aplane, field(d, WINOGRAD1D_SMALL.PKW), field(d, WINOGRAD1D_SMALL.PKW), field(d, WINOGRAD1D_SMALL.POOL_OW), out + (<usize>(py * pitch) << 2), plane, div, acc + (<usize>(oc * aplane) << 2));
   }
 }
 
@@ -121,15 +107,15 @@ function storePooled(acc: usize, oc: i32, aplane: i32, n: i32, div: f32, out: us
 
 /** Output row y of every output channel into out (channel stride plane floats), stored or folded (mode); see outputTransform for tileMode. */
 function convRow(d: usize, scratch: usize, y: i32, out: usize, plane: i32, mode: i32, tileMode: i32): void {
-  const oc = field(d, WR_OC);
-  const kh = field(d, WR_KH);
-  const tq = field(d, WR_TQ);
-  const ow = field(d, WR_OW);
+  const oc = field(d, WINOGRAD1D_SMALL.OC);
+  const kh = field(d, WINOGRAD1D_SMALL.KH);
+  const tq = field(d, WINOGRAD1D_SMALL.TQ);
+  const ow = field(d, WINOGRAD1D_SMALL.OW);
   const gb = groupBytes(d);
   const sc = stepChunks(d);
   const ring = ringOf(scratch);
-  const row0 = field(d, WR_ROW0);
-  const first = y * field(d, WR_SY); // local padded row of kernel row 0
+  const row0 = field(d, WINOGRAD1D_SMALL.ROW0);
+  const first = y * field(d, WINOGRAD1D_SMALL.SY); // local padded row of kernel row 0
   for (let ky = 0; ky < kh; ky++) {
     const global = row0 + first + ky;
     const s = global % kh;
@@ -141,12 +127,12 @@ function convRow(d: usize, scratch: usize, y: i32, out: usize, plane: i32, mode:
   // Slot s holds kernel row (s - rot) mod KH: the weights packed for rotation rot match.
   const rot = (row0 + first) % kh;
   const m = ring + <usize>(tq * gb);
-  const pairs = (field(d, WR_R) + 3) >> 1;
-  const steps = field(d, WR_C) * kh;
-  const w: usize = <usize>field(d, WR_W) + <usize>(rot * oc * sc * pairs * 160);
-  const bias: usize = <usize>field(d, WR_BIAS);
-  const act = field(d, WR_ACT);
-  const slope = reinterpret<f32>(field(d, WR_SLOPE));
+  const pairs = (field(d, WINOGRAD1D_SMALL.R) + 3) >> 1;
+  const steps = field(d, WINOGRAD1D_SMALL.C) * kh;
+  const w: usize = <usize>field(d, WINOGRAD1D_SMALL.W) + <usize>(rot * oc * sc * pairs * 160);
+  const bias: usize = <usize>field(d, WINOGRAD1D_SMALL.BIAS);
+  const act = field(d, WINOGRAD1D_SMALL.ACT);
+  const slope = reinterpret<f32>(field(d, WINOGRAD1D_SMALL.SLOPE));
   for (let q0 = 0; q0 < tq; q0 += CHUNK) {
     const q1 = min(tq, q0 + CHUNK);
     // Output channels in pairs (the last alone when OC is odd): a pair's products share every V load.
@@ -163,8 +149,8 @@ function convRow(d: usize, scratch: usize, y: i32, out: usize, plane: i32, mode:
         }
         u += <usize>(pairs * 160);
       }
-      outputTransform(field(d, WR_R), m, q0, q1, bias + (<usize>o << 2), out + (<usize>(o * plane) << 2), ow, act, slope, mode, tileMode);
-      if (two) outputTransform(field(d, WR_R), m + <usize>(tq * 128), q0, q1, bias + (<usize>(o + 1) << 2), out + (<usize>((o + 1) * plane) << 2), ow, act, slope, mode, tileMode);
+      outputTransform(field(d, WINOGRAD1D_SMALL.R), m, q0, q1, bias + (<usize>o << 2), out + (<usize>(o * plane) << 2), ow, act, slope, mode, tileMode);
+      if (two) outputTransform(field(d, WINOGRAD1D_SMALL.R), m + <usize>(tq * 128), q0, q1, bias + (<usize>(o + 1) << 2), out + (<usize>((o + 1) * plane) << 2), ow, act, slope, mode, tileMode);
     }
   }
 }
@@ -200,8 +186,8 @@ class Add {}
  * pointProducts for two output channels: their 2 x 5 U vectors (at u and u2, 32 bytes apart: the
  * packing pairs points) stay in registers while the loop runs along the row, one group per
  * iteration, and each V vector is loaded once for both. V of a group: 5 steps 128 bytes apart from v
- * (groups gb bytes apart); M: 128 bytes per group. One channel at a time loaded every V vector once
- * per channel, and that bounded W3 (pairs: 1 thread 1.18-1.20x, 2 threads 1.11-1.16x faster, paired).
+ * (groups gb bytes apart); M: 128 bytes per group. One channel at a time loads every V vector once
+ * per channel, and those loads, not the multiplies, bound the routine.
  */
 function pairKernel<S, F>(u: usize, u2: usize, v: usize, m: usize, m2: usize, n: i32, gb: i32): void {
   const five = idof<S>() == idof<Five>();
@@ -295,12 +281,12 @@ function channelKernel<S, F>(u: usize, v: usize, m: usize, n: i32, gb: i32): voi
  */
 function outputTransform(r: i32, m: usize, q0: i32, q1: i32, bias: usize, out: usize, ow: i32, act: i32, slope: f32, mode: i32, tileMode: i32): void {
   if (r == 3) {
-    if (act == ACT_RELU) outputLoop<F43, Relu>(m, q0, q1, bias, out, ow, slope, mode, tileMode);
-    else if (act == ACT_LEAKY) outputLoop<F43, Leaky>(m, q0, q1, bias, out, ow, slope, mode, tileMode);
+    if (act == ACT.RELU) outputLoop<F43, Relu>(m, q0, q1, bias, out, ow, slope, mode, tileMode);
+    else if (act == ACT.LEAKY) outputLoop<F43, Leaky>(m, q0, q1, bias, out, ow, slope, mode, tileMode);
     else outputLoop<F43, NoAct>(m, q0, q1, bias, out, ow, slope, mode, tileMode);
   } else {
-    if (act == ACT_RELU) outputLoop<F45, Relu>(m, q0, q1, bias, out, ow, slope, mode, tileMode);
-    else if (act == ACT_LEAKY) outputLoop<F45, Leaky>(m, q0, q1, bias, out, ow, slope, mode, tileMode);
+    if (act == ACT.RELU) outputLoop<F45, Relu>(m, q0, q1, bias, out, ow, slope, mode, tileMode);
+    else if (act == ACT.LEAKY) outputLoop<F45, Leaky>(m, q0, q1, bias, out, ow, slope, mode, tileMode);
     else outputLoop<F45, NoAct>(m, q0, q1, bias, out, ow, slope, mode, tileMode);
   }
 }
@@ -356,15 +342,15 @@ function outputLoop<K, A>(m: usize, q0: i32, q1: i32, bias: usize, out: usize, o
       if (tileMode <= 2) {
         const h = max ? f32x4.max(f32x4.max(f32x4.max(y0, y1), y2), y3) : f32x4.add(f32x4.add(f32x4.add(y0, y1), y2), y3);
         const o = out + (<usize>(q * 4) << 2);
-        v128.store(o, mode == PUT_STORE ? h : fold(v128.load(o), h, mode));
+        v128.store(o, mode == PUT.STORE ? h : fold(v128.load(o), h, mode));
       } else {
         const h0 = max ? f32x4.max(y0, y1) : f32x4.add(y0, y1);
         const h1 = max ? f32x4.max(y2, y3) : f32x4.add(y2, y3);
         const lo = v128.shuffle<f32>(h0, h1, 0, 4, 1, 5);
         const hi = v128.shuffle<f32>(h0, h1, 2, 6, 3, 7);
         const o = out + (<usize>(q * 8) << 2);
-        v128.store(o, mode == PUT_STORE ? lo : fold(v128.load(o), lo, mode));
-        v128.store(o, mode == PUT_STORE ? hi : fold(v128.load(o, 16), hi, mode), 16);
+        v128.store(o, mode == PUT.STORE ? lo : fold(v128.load(o), lo, mode));
+        v128.store(o, mode == PUT.STORE ? hi : fold(v128.load(o, 16), hi, mode), 16);
       }
       continue;
     }
@@ -376,7 +362,7 @@ function outputLoop<K, A>(m: usize, q0: i32, q1: i32, bias: usize, out: usize, o
     const o = out + (<usize>(q * 16) << 2);
     const t0 = v128.shuffle<f32>(a0, b0, 0, 1, 4, 5), t1 = v128.shuffle<f32>(a0, b0, 2, 3, 6, 7);
     const t2 = v128.shuffle<f32>(a1, b1, 0, 1, 4, 5), t3 = v128.shuffle<f32>(a1, b1, 2, 3, 6, 7);
-    if (mode == PUT_STORE) {
+    if (mode == PUT.STORE) {
       const n = ow - q * 16;
       storeTail(o, t0, n);
       storeTail(o + 16, t1, n - 4);
@@ -393,22 +379,22 @@ function outputLoop<K, A>(m: usize, q0: i32, q1: i32, bias: usize, out: usize, o
 }
 
 @inline function fold(a: v128, b: v128, mode: i32): v128 {
-  return mode == PUT_MAX ? f32x4.max(a, b) : f32x4.add(a, b);
+  return mode == PUT.MAX ? f32x4.max(a, b) : f32x4.add(a, b);
 }
 
 /** V of local padded row ir, every channel (B^T of F(4,3) or F(4,5)), into its slot (at v in group 0; channel ch KH steps further, groups gb bytes apart). Reads columns 0 .. 16 * TQ + 3. */
 function transformRow(d: usize, ir: i32, v: usize): void {
-  const c = field(d, WR_C);
-  const tq = field(d, WR_TQ);
-  const pitch = field(d, WR_IN_PITCH);
-  const inPlane = field(d, WR_IN_PLANE);
+  const c = field(d, WINOGRAD1D_SMALL.C);
+  const tq = field(d, WINOGRAD1D_SMALL.TQ);
+  const pitch = field(d, WINOGRAD1D_SMALL.IN_PITCH);
+  const inPlane = field(d, WINOGRAD1D_SMALL.IN_PLANE);
   const gb = <usize>groupBytes(d);
   const k54 = f32x4.splat(5.25), k174 = f32x4.splat(4.25), k4 = f32x4.splat(4), k5 = f32x4.splat(5);
   const k25 = f32x4.splat(2.5), k125 = f32x4.splat(1.25), half = f32x4.splat(0.5), quarter = f32x4.splat(0.25), two = f32x4.splat(2);
   for (let ch = 0; ch < c; ch++) {
-    let p: usize = <usize>field(d, WR_IN) + (<usize>(ch * inPlane + ir * pitch) << 2);
-    let o = v + <usize>(ch * field(d, WR_KH) * 128);
-    if (field(d, WR_R) == 3) {
+    let p: usize = <usize>field(d, WINOGRAD1D_SMALL.IN) + (<usize>(ch * inPlane + ir * pitch) << 2);
+    let o = v + <usize>(ch * field(d, WINOGRAD1D_SMALL.KH) * 128);
+    if (field(d, WINOGRAD1D_SMALL.R) == 3) {
       for (let q = 0; q < tq; q++) {
         btRow4(p, o, 16);
         p += 64;

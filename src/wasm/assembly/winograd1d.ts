@@ -4,29 +4,25 @@
 //   V = B^T d (6 values), U = G g (per filter row g, packed by src/engine/fast/pack.ts),
 //   y = A^T (sum over (ic, ky) of U * V), 6 multiplies per 4 outputs instead of 12.
 // B^T, G and A^T are Lavin & Gray's F(4,3) matrices (points 0, +-1, +-2, inf).
+import { checkRange, field } from './descriptor';
 import { activate } from './igemm';
+import { WINOGRAD1D_INPUT } from './layout';
 import { btRow4, quadruple, storeTail } from './f43';
 
-export const WI_SRC: i32 = 0; // padded input, channel 0 row 0
-export const WI_SRC_PLANE: i32 = 1; // floats per padded channel
-export const WI_PW: i32 = 2; // floats per padded row (>= 4T + 2)
-export const WI_ROWS: i32 = 3; // padded rows
-export const WI_DST: i32 = 4; // V: [channel][6][row][TP]
-export const WI_T: i32 = 5; // tiles per row
-export const WI_TP: i32 = 6; // tile pitch (floats) in V
-export const WI_WORDS: i32 = 7;
-
-@inline function field(d: usize, i: i32): i32 {
-  return load<i32>(d + (<usize>i << 2));
-}
-
 /** Transforms padded rows [i0, i1) (counted over all channels, as pad_f32's items) of the descriptor at d into V. */
-export function winograd_input_f32(d: usize, i0: i32, i1: i32): void {
-  const plane = field(d, WI_SRC_PLANE);
-  const pw = field(d, WI_PW);
-  const rows = field(d, WI_ROWS);
-  const tiles = field(d, WI_T);
-  const tp = field(d, WI_TP);
+export function winograd1d_input_f32(d: usize, i0: i32, i1: i32): void {
+  if (!ASC_NO_ASSERT) {
+    WINOGRAD1D_INPUT.check(d);
+    checkRange(i0, i1, 'items: 0 <= i0 <= i1');
+    const t = field(d, WINOGRAD1D_INPUT.T);
+    assert(t > 0 && field(d, WINOGRAD1D_INPUT.TP) >= t && field(d, WINOGRAD1D_INPUT.ROWS) > 0 && field(d, WINOGRAD1D_INPUT.PW) >= 4 * t + 2, 'winograd1d_input.T, ROWS > 0, TP >= T, PW >= 4 T + 2');
+    assert(field(d, WINOGRAD1D_INPUT.SRC) != 0 && field(d, WINOGRAD1D_INPUT.DST) != 0, 'winograd1d_input.SRC, DST set');
+  }
+  const plane = field(d, WINOGRAD1D_INPUT.SRC_PLANE);
+  const pw = field(d, WINOGRAD1D_INPUT.PW);
+  const rows = field(d, WINOGRAD1D_INPUT.ROWS);
+  const tiles = field(d, WINOGRAD1D_INPUT.T);
+  const tp = field(d, WINOGRAD1D_INPUT.TP);
   // V is [channel][xi][row][tp]: consecutive rows' tiles are contiguous, so GEMM strips can span rows.
   const vstep = <usize>(rows * tp) << 2;
   const v4 = f32x4.splat(4), v5 = f32x4.splat(5), v2 = f32x4.splat(2);
@@ -34,8 +30,8 @@ export function winograd_input_f32(d: usize, i0: i32, i1: i32): void {
     const ra = max(0, i0 - c * rows);
     const rb = min(rows, i1 - c * rows);
     for (let r = ra; r < rb; r++) {
-      const src: usize = <usize>field(d, WI_SRC) + (<usize>(c * plane + r * pw) << 2);
-      const dst: usize = <usize>field(d, WI_DST) + (<usize>(c * 6 * rows * tp + r * tp) << 2);
+      const src: usize = <usize>field(d, WINOGRAD1D_INPUT.SRC) + (<usize>(c * plane + r * pw) << 2);
+      const dst: usize = <usize>field(d, WINOGRAD1D_INPUT.DST) + (<usize>(c * 6 * rows * tp + r * tp) << 2);
       let t = 0;
       for (; t + 4 <= tiles; t += 4) {
         // Lanes beyond the row (4t + 16..19) exist: pw >= 4T + 2 and allocations carry slack; only lanes 0, 1 are used.
@@ -67,7 +63,7 @@ export function winograd_input_f32(d: usize, i0: i32, i1: i32): void {
  * Output transform of one row: m holds [6][mplane floats] products summed over (ic, ky), channel c's
  * tiles at c * mchan; writes channels x ow outputs at out (channel stride plane floats), + bias, activation.
  */
-export function winograd_output_f32(m: usize, channels: i32, mchan: i32, mplane: i32, tiles: i32, ow: i32, bias: usize, out: usize, plane: i32, act: i32, slope: f32): void {
+export function winograd1d_output_f32(m: usize, channels: i32, mchan: i32, mplane: i32, tiles: i32, ow: i32, bias: usize, out: usize, plane: i32, act: i32, slope: f32): void {
   const xi = <usize>mplane << 2;
   const v8 = f32x4.splat(8);
   const vslope = f32x4.splat(slope);

@@ -1,0 +1,125 @@
+// The fast engine's plan and what the planner and its routines pass each other: steps, heap bands, fusions, conv jobs, the routine interface.
+import type { Shape } from '../tensor.js';
+import type { AvgPool2dLayer, BatchNorm2dLayer, Conv2dLayer, MaxPool2dLayer, Network } from '../../network/types.js';
+import type { ArenaAllocator, SharedHeap } from './memory.js';
+import type { Phase } from './protocol.js';
+
+/**
+ * Which conv routines the planner may pick: 'auto' by layer shape; the others force a kind wherever
+ * it applies (tests, benchmarks, and --no-winograd): 'direct' never uses Winograd, 'winograd' uses it
+ * wherever a routine can (2-D where it applies, else row-wise), 'winograd-x' only row-wise.
+ */
+export type Algorithm = 'auto' | 'direct' | 'winograd' | 'winograd-x';
+
+/** A band of one layer's output held in the shared memory. */
+export interface HeapBand {
+  readonly ptr: number;
+  readonly channels: number;
+  readonly height: number;
+  readonly width: number;
+  readonly y0: number;
+  readonly fullHeight: number;
+  /** Only on a plan's input band: where its first reader asked the engine to copy the rows (see planPad). */
+  readonly slot?: { placement: InputPlacement | null };
+}
+
+/**
+ * Where the engine copies the input's rows: band row L of channel c goes to ptr + (c * plane + L * pitch)
+ * floats, for L in [first, end) (rows outside are never read). Set when the first layer pads its input:
+ * the rows then land inside the padded buffer and the padding phase only fills the borders.
+ */
+export interface InputPlacement {
+  readonly ptr: number;
+  readonly pitch: number;
+  readonly plane: number;
+  readonly first: number;
+  readonly end: number;
+}
+
+export type Pool2dLayer = MaxPool2dLayer | AvgPool2dLayer;
+
+/** An activation folded into a conv's output loop: its ACT code (layout.ts) and leaky_relu's slope. */
+export interface Activation {
+  readonly code: number;
+  readonly slope: number;
+}
+
+/** Layers folded into a conv: batchnorm, then an activation, then a non-overlapping pool; `last` is the last folded layer. */
+export interface Fusion {
+  readonly last: number;
+  readonly bn: BatchNorm2dLayer | null;
+  readonly act: Activation;
+  readonly pool: Pool2dLayer | null;
+}
+
+/**
+ * Where a conv step writes: output channel c of the conv (after its fused layers) goes to channel
+ * `channel + c` of `band`. The planner allocates the band, so a step can write into part of a larger
+ * one (a concatenation's channels).
+ */
+export interface ConvOutput {
+  readonly band: HeapBand;
+  readonly channel: number;
+}
+
+/** What a routine plans from: the conv, its packed weights and fusion, the band it reads and where it writes. */
+export interface ConvJob<P> {
+  readonly arena: ArenaAllocator;
+  readonly threads: number;
+  /** The conv's index in the network (for messages). */
+  readonly index: number;
+  readonly layer: Conv2dLayer;
+  readonly packed: P;
+  readonly fusion: Fusion;
+  /** The band the conv reads. */
+  readonly input: HeapBand;
+  /** The conv's full output shape (before a fused pool). */
+  readonly conv: Shape;
+  /** The step's output: the conv's rows, or with a fused pool the pooled rows. */
+  readonly out: ConvOutput;
+}
+
+/**
+ * A SIMD routine of the fast engine: one module under routines/, one entry in routines/index.ts's
+ * ordered list. Its id names it everywhere: the module (routines/<id>.ts), the wasm export
+ * (<id>_f32), the step label (`conv2d[<id>]`) and its test (test/engine/routine-<id>.test.ts).
+ * Methods, not function properties: a Routine<PackedConv> is then a Routine<unknown> in the list.
+ */
+export interface Routine<P = unknown> {
+  readonly id: string;
+  /** Whether it runs `layer` under `algorithm`. Depends on the layer and the setting only, so band and whole-map runs agree. */
+  applies(layer: Conv2dLayer, algorithm: Algorithm): boolean;
+  /** Whether a following pool (already known to have no padding, kernel = stride and whole windows) folds into its output loop. */
+  fusesPool(pool: Pool2dLayer): boolean;
+  /** Packs the layer's weights, a following batchnorm folded in, into the heap (once per network, layer and routine). */
+  pack(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNorm2dLayer | null): P;
+  /** The phases that compute the job's output (descriptors written into the arena). */
+  plan(job: ConvJob<P>): Phase[];
+}
+
+export type Step =
+  | { readonly kind: 'wasm'; readonly label: string; readonly first: number; readonly last: number; readonly phases: readonly Phase[] }
+  | { readonly kind: 'js'; readonly label: string; readonly first: number; readonly last: number; readonly run: () => void };
+
+export interface Plan {
+  /** Heap mark below this plan's arena; releasing to it frees the arena. */
+  readonly arenaMark: number;
+  /** Bytes of the arena (buffers placed by lifetime, see ArenaAllocator). */
+  readonly arenaBytes: number;
+  readonly input: HeapBand;
+  /** Where the engine copies the input rows instead of `input` (the first layer's padded buffer), or null. */
+  readonly inputPlacement: InputPlacement | null;
+  readonly steps: readonly Step[];
+  /** Bands of the requested output layers, in the order of `outputs`. */
+  readonly outputs: readonly HeapBand[];
+}
+
+/** Packed weights, per network and `layer:batchnorm:routine`, kept for the life of the engine. */
+export type PackCache = WeakMap<Network, Map<string, unknown>>;
+
+export interface PlanContext {
+  readonly heap: SharedHeap;
+  readonly threads: number;
+  readonly packs: PackCache;
+  readonly algorithm: Algorithm;
+}

@@ -1,0 +1,144 @@
+// The winograd2d routine: 2-D Winograd F(4x4,3x3) for 3x3 stride-1 convs with many channels, as 36 GEMMs over
+// transformed tiles (src/wasm/assembly/winograd2d.ts): a padding phase, then tile rows or channel blocks split across threads.
+import { outputRowTile, WINOGRAD_TILE } from '../../tiles.js';
+import { descriptor } from '../descriptor.js';
+import { WINOGRAD2D } from '../layout.js';
+import { align } from '../memory.js';
+import { packWinograd2d, type PackedConv } from '../pack.js';
+import { planPad, poolCode, poolDivisor, setGroupFields, share } from '../plan-parts.js';
+import type { ConvJob, Routine } from '../plan-types.js';
+import { TID, type Call, type Phase } from '../protocol.js';
+import { manyChannels, unitX } from './conditions.js';
+
+export const winograd2d: Routine<PackedConv> = {
+  id: 'winograd2d',
+  // 'winograd-x' keeps Winograd row-wise (winograd1d).
+  applies: (layer, algorithm) => algorithm !== 'direct' && algorithm !== 'winograd-x' && outputRowTile(layer) > 1 && unitX(layer) && manyChannels(layer, algorithm),
+  // Kernel = stride, 2 or 4 on both axes, so a 4x4 tile holds whole windows.
+  fusesPool: (pool) => {
+    const [kh, kw] = pool.kernelSize;
+    const [sh, sw] = pool.stride;
+    return kh === kw && sh === kh && sw === kw && (kh === 2 || kh === 4);
+  },
+  pack: packWinograd2d,
+  plan: planWinograd2d,
+};
+
+/** Tiles per chunk the planner aims for when U does not fit in L2: U is streamed once per chunk, so shorter chunks would make the GEMMs wait on memory. */
+const CHUNK_TILES = 32;
+/** L2 bytes a chunk may fill with U, V and M when U fits (assumes 1 MiB per core, some left for the input rows). */
+const L2_BUDGET = 900 * 1024;
+
+/**
+ * A plane stride of an odd number of 64-byte lines: the transforms touch all 36 planes of V or M at
+ * once, and with power-of-two-like strides those 36 lines fall into the same few L1/L2 sets and evict
+ * each other. Odd line counts put them in 36 different sets.
+ */
+function oddLines(bytes: number): number {
+  const lines = Math.ceil(bytes / 64);
+  return (lines % 2 ? lines : lines + 1) * 64;
+}
+
+/**
+ * Tile rows per GEMM batch: `nr`, or down to half of it when that lets whole batches split evenly
+ * across the threads (7 batches on 2 threads leave one thread a batch behind; 14 smaller ones do not,
+ * and V and M stay smaller in L2). Bits do not depend on the batch.
+ */
+function batchRows(nr: number, nt: number, threads: number): number {
+  if (threads === 1) return nr;
+  for (let r = nr; r >= Math.max(1, nr >> 1); r--) if (Math.ceil(nt / r) % threads === 0) return r;
+  return nr;
+}
+
+function planWinograd2d(job: ConvJob<PackedConv>): Phase[] {
+  const { arena, threads, layer, packed, fusion: f, out } = job;
+  const tile = WINOGRAD_TILE;
+  const pool = f.pool;
+  const pk = pool ? pool.kernelSize[0] : 1;
+  const band = out.band;
+  const outRows = { start: band.y0, end: band.y0 + band.height };
+  const ty0 = Math.floor((outRows.start * pk) / tile);
+  const ty1 = Math.ceil((outRows.end * pk) / tile);
+  const nt = ty1 - ty0;
+  const ow = job.conv.width;
+  const tp = align(Math.ceil(ow / tile), 4);
+  const pad = layer.padding;
+  // Tile t reads padded rows 4t..4t+5 and columns 4tx..4tx+5.
+  const padded = planPad(arena, threads, layer, job.input, ty0 * tile - pad.top, nt * tile + 2, Math.max(job.input.width + pad.left + pad.right, tp * tile + 2), job.index);
+  const phases: Phase[] = [padded.phase];
+
+  const icg = layer.inChannels / layer.groups;
+  const ocg = packed.ocPerGroup;
+  const blocks = packed.blocks;
+  // When U fits in L2, chunks small enough to keep U, V and M there (whole tile rows make the cores
+  // contend for L3); otherwise chunks of at least CHUNK_TILES tiles, so streaming U from memory is amortised.
+  const uBytes = 36 * icg * blocks * 4 * 4;
+  const tileBytes = 36 * (icg + blocks * 4) * 4;
+  const fitTiles = Math.floor((L2_BUDGET - uBytes) / tileBytes / 4) * 4;
+  const tc = uBytes <= 0.7 * L2_BUDGET && fitTiles >= 8 && fitTiles < tp ? evenChunk(tp, fitTiles) : tp;
+  const nrBase = tc < tp ? 1 : Math.max(1, Math.min(nt, Math.ceil(CHUNK_TILES / tp)));
+  const nrRows = batchRows(nrBase, nt, threads);
+  const rowUnits = Math.ceil(nt / nrRows);
+  const even = Math.ceil(rowUnits / threads) <= 1.15 * (rowUnits / threads);
+  const byRows = threads === 1 || (even && rowUnits >= 2 * threads) || blocks < 2 * threads;
+  // Channel-block items stream all of U once per batch, so they keep the fewest batches: evened-out
+  // batches would make each thread's block item read its share of U more than once.
+  const nr = byRows ? nrRows : nrBase;
+  const vp = nr * tc;
+  const vxi = oddLines(icg * align(vp, 8) * 4);
+  const mxi = oddLines(blocks * 4 * vp * 4);
+  const vStride = align(36 * vxi + 256, 64);
+  const mStride = align(36 * mxi + 1024 + 256, 64);
+  const mPtr = arena.alloc(mStride * threads);
+  const units = Math.ceil(nt / nr);
+  const chunks = Math.ceil(tp / tc);
+  // Per-thread V slots, or (channel-block items) one slot per chunk and group, filled beforehand.
+  const vBytes = byRows ? vStride * threads : vStride * units * chunks * layer.groups;
+  const vPtr = arena.alloc(vBytes);
+  const descs: number[] = [];
+  for (let g = 0; g < layer.groups; g++) {
+    const d = setGroupFields(descriptor(WINOGRAD2D), g, padded, icg, ocg, packed.groups[g], out, f.act).set({
+      W_XI: blocks * icg * 16,
+      TP: tp,
+      NR: nr,
+      V: byRows ? vPtr : vPtr + g * vStride * units * chunks,
+      SHARED: byRows ? 0 : 1,
+      NT: nt,
+      V_STRIDE: vStride,
+      M: mPtr,
+      M_STRIDE: mStride,
+      V_XI: vxi,
+      M_XI: mxi,
+      TC: tc,
+      OW: band.width,
+      ROW0: (ty0 * tile) / pk - outRows.start,
+      ROWS: band.height,
+    });
+    if (pool) d.set({ POOL: poolCode(pool), PK: pk, POOL_DIV: poolDivisor(pool) });
+    descs.push(d.put(arena));
+  }
+  // Items: whole GEMM batches of NR tile rows (each streams all of U once) when there are enough to
+  // share evenly; otherwise channel blocks, each streaming only its share of U (the costly part on deep
+  // layers, whose small maps are one batch). Then the input transforms, which every block item would
+  // repeat, run first as a phase of their own into a V shared by all threads.
+  if (!byRows) phases.push(share(units * chunks, threads, (u0, u1) => descs.map((d) => ['winograd2d_input_f32', d, u0, u1, TID] as Call)));
+  phases.push(
+    byRows
+      ? share(units, threads, (u0, u1) => descs.map((d) => ['winograd2d_f32', d, u0 * nr, Math.min(nt, u1 * nr), 0, blocks, TID] as Call))
+      : share(blocks, threads, (b0, b1) => descs.map((d) => ['winograd2d_f32', d, 0, nt, b0, b1, TID] as Call), 1),
+  );
+  arena.release(padded.ptr, padded.bytes);
+  arena.release(vPtr, vBytes);
+  arena.release(mPtr, mStride * threads);
+  return phases;
+}
+
+/**
+ * Tiles per chunk when a tile row of tp tiles takes several of at most `fit` (>= 8): a multiple of 8,
+ * for the fewest chunks, as equal as that allows. A chunk of 4 mod 8 tiles would end on the 4-tile
+ * micro-kernel, at half the 8-tile one's work per U load.
+ */
+export function evenChunk(tp: number, fit: number): number {
+  const tc = align(Math.ceil(tp / Math.ceil(tp / fit)), 8);
+  return tc <= fit ? tc : Math.floor(fit / 8) * 8;
+}

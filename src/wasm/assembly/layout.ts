@@ -1,0 +1,494 @@
+// Auto-generated. Do not edit. Source: src/wasm/layout.json. Generator: scripts/gen-layout.mjs.
+// The data layout the routines share with the planner (src/engine/fast/layout.ts is the same, for TypeScript).
+import { checkAddress, checkBlock } from './descriptor';
+
+/** The first 64 KiB of the shared memory, which the heap never allocates (src/engine/fast/memory.ts). */
+export namespace MEMORY {
+  /** static data of the module (only the debug build has any: its assert messages) lies below this address */
+  export const STATIC_END: i32 = 16384;
+  /** the workers' barrier: an i32 count of arrivals, and 64 bytes further the i32 generation the waiters watch */
+  export const BARRIER: i32 = 16384;
+  /** one i32 work counter per phase of a run message, 64 bytes apart: the next item of that phase to take */
+  export const WORK_COUNTERS: i32 = 16512;
+  /** bytes at address 0 the heap never allocates (null stays invalid) */
+  export const RESERVED: i32 = 65536;
+}
+
+/** The activation a conv routine applies after the bias (the ACT field). */
+export namespace ACT {
+  /** none */
+  export const NONE: i32 = 0;
+  /** relu: max(x, 0), NaN kept */
+  export const RELU: i32 = 1;
+  /** leaky_relu: x > 0 ? x : x * SLOPE */
+  export const LEAKY: i32 = 2;
+}
+
+/** A pool fused into a conv routine's output (the POOL field), and the kinds pool_rows_f32 and the tile stores take. */
+export namespace POOL {
+  /** no fused pool */
+  export const NONE: i32 = 0;
+  /** max pool (NaN wins, as in PyTorch) */
+  export const MAX: i32 = 1;
+  /** average pool: the window's sum divided by POOL_DIV */
+  export const AVG: i32 = 2;
+  /** never in a descriptor: the 2-D Winograd tile stores' max pool of ReLU outputs (pmax and one NaN check, see f43.ts) */
+  export const MAX_RELU: i32 = 3;
+}
+
+/** How the micro-kernels' epilogue writes a row (a fused pool's vertical reduction folds conv rows into an accumulator, older rows first). */
+export namespace PUT {
+  /** store the activated sums */
+  export const STORE: i32 = 0;
+  /** add them to what the row holds (average pool) */
+  export const ADD: i32 = 1;
+  /** keep the max of them and what the row holds (max pool) */
+  export const MAX: i32 = 2;
+}
+
+/** The pad descriptor, read by pad_f32. A padded copy of a conv's input rows, [C][ROWS][PW], borders from index tables (any padding mode). */
+export namespace PAD {
+  /** addr: band row 0 of channel 0 (inside DST when the engine copied the input there) */
+  export const SRC: i32 = 0;
+  /** i32: floats between source channel planes */
+  export const SRC_PLANE: i32 = 1;
+  /** i32: source width (floats copied per row) */
+  export const W: i32 = 2;
+  /** addr: padded buffer: channel 0, padded row 0 */
+  export const DST: i32 = 3;
+  /** i32: floats between padded channel planes */
+  export const DST_PLANE: i32 = 4;
+  /** i32: padded width (floats per padded row) */
+  export const PW: i32 = 5;
+  /** i32: padded rows per channel */
+  export const ROWS: i32 = 6;
+  /** addr: i32[ROWS]: the band row each padded row copies, or -1 for zeros */
+  export const ROWTAB: i32 = 7;
+  /** addr: i32[PW]: the source column each padded column reads, or -1 for zeros */
+  export const COLTAB: i32 = 8;
+  /** i32: left padding (padded column of source column 0) */
+  export const LEFT: i32 = 9;
+  /** i32: floats between source rows (W, or PW when the band sits inside the padded buffer) */
+  export const SRC_PITCH: i32 = 10;
+  /** words in the descriptor */
+  export const WORDS: i32 = 11;
+  /** Debug build: the descriptor at d lies inside the memory, and each addr field holds 0 or an aligned address inside it. */
+  export function check(d: usize): void {
+    checkBlock(d, WORDS, MEMORY.RESERVED, 'pad descriptor: address');
+    checkAddress(d, SRC, MEMORY.RESERVED, 'pad.SRC: address');
+    checkAddress(d, DST, MEMORY.RESERVED, 'pad.DST: address');
+    checkAddress(d, ROWTAB, MEMORY.RESERVED, 'pad.ROWTAB: address');
+    checkAddress(d, COLTAB, MEMORY.RESERVED, 'pad.COLTAB: address');
+  }
+}
+
+/** The conv2d descriptor, read by direct_f32, strided_f32, winograd1d_f32. A conv group as an indirect GEMM over input rows read in place (direct), gathered columns (strided) or row-wise Winograd transforms (winograd1d); + bias, activation and an optional pool with kernel = stride. */
+export namespace CONV2D {
+  /** addr: local input row 0 of the group's first channel (padded input, the band itself, or winograd1d's V) */
+  export const IN: i32 = 0;
+  /** i32: unused (keeps the other fields in place) */
+  export const RESERVED: i32 = 1;
+  /** i32: floats per input row (winograd1d: TP) */
+  export const IN_PITCH: i32 = 2;
+  /** addr: i32[K] (winograd1d: 6 tables of K): byte offset of reduction step k from a strip's first pixel */
+  export const OFFS: i32 = 3;
+  /** i32: reduction length: in/groups x kh x kw (winograd1d: in/groups x kh) */
+  export const K: i32 = 4;
+  /** addr: packed weights [OCB][K][4] (winograd1d: 6 panels W_XI bytes apart) */
+  export const W: i32 = 5;
+  /** i32: blocks of 4 output channels */
+  export const OCB: i32 = 6;
+  /** addr: f32[4 OCB] (zeros when the layer has none) */
+  export const BIAS: i32 = 7;
+  /** addr: local output row 0 of the group's first channel (0 with a fused pool: see POOL_OUT) */
+  export const OUT: i32 = 8;
+  /** i32: floats between output channel planes */
+  export const OUT_PLANE: i32 = 9;
+  /** i32: floats per output row */
+  export const OUT_PITCH: i32 = 10;
+  /** i32: output channels of the group */
+  export const OC: i32 = 11;
+  /** i32: conv output columns */
+  export const OW: i32 = 12;
+  /** i32: stride along y */
+  export const SY: i32 = 13;
+  /** i32: stride along x (strided: rows are gathered into COL first) */
+  export const SX: i32 = 14;
+  /** i32: activation code (ACT) */
+  export const ACT: i32 = 15;
+  /** f32: leaky_relu's negative slope */
+  export const SLOPE: i32 = 16;
+  /** addr: strided: per-thread gather panels [K][COL_PITCH] */
+  export const COL: i32 = 17;
+  /** i32: strided: bytes per thread of COL */
+  export const COL_STRIDE: i32 = 18;
+  /** i32: fused pool code (POOL): NONE, MAX or AVG */
+  export const POOL: i32 = 19;
+  /** i32: pool kernel height (= PSH) */
+  export const PKH: i32 = 20;
+  /** i32: pool kernel width */
+  export const PKW: i32 = 21;
+  /** i32: pool stride along y */
+  export const PSH: i32 = 22;
+  /** i32: pool stride along x */
+  export const PSW: i32 = 23;
+  /** addr: local pooled row 0 of the group's first channel */
+  export const POOL_OUT: i32 = 24;
+  /** i32: floats between pooled channel planes */
+  export const POOL_OUT_PLANE: i32 = 25;
+  /** i32: floats per pooled row */
+  export const POOL_OUT_PITCH: i32 = 26;
+  /** i32: pooled columns */
+  export const POOL_OW: i32 = 27;
+  /** f32: average pool divisor (1 for max) */
+  export const POOL_DIV: i32 = 28;
+  /** addr: fused pool: per-thread conv rows (or the direct routine's row accumulator) */
+  export const SCRATCH: i32 = 29;
+  /** i32: bytes per thread of SCRATCH */
+  export const SCRATCH_STRIDE: i32 = 30;
+  /** addr: strided: i32[K] = k x COL_PITCH x 4, the offsets into the gathered panel */
+  export const OFFS_COL: i32 = 31;
+  /** i32: strided: floats per gathered row */
+  export const COL_PITCH: i32 = 32;
+  /** i32: local conv row of local pooled row 0 */
+  export const POOL_ROW_BASE: i32 = 33;
+  /** i32: 1: row-wise Winograd F(4,3) (IN is then V, see winograd1d_input) */
+  export const WINO: i32 = 34;
+  /** i32: winograd1d: tiles per row */
+  export const T: i32 = 35;
+  /** i32: winograd1d: tile pitch in V and M (floats) */
+  export const TP: i32 = 36;
+  /** addr: winograd1d: per-thread products [6][4 OCB][NMAX TP] */
+  export const M: i32 = 37;
+  /** i32: winograd1d: bytes per thread of M */
+  export const M_STRIDE: i32 = 38;
+  /** i32: winograd1d: bytes between the 6 weight panels */
+  export const W_XI: i32 = 39;
+  /** addr: f32[4] zeros (the bias of the transformed products) */
+  export const ZERO: i32 = 40;
+  /** i32: winograd1d: output rows per GEMM (their tiles are one strip) */
+  export const NMAX: i32 = 41;
+  /** i32: fused pool: pooled rows per batch (their conv rows are one winograd1d GEMM) */
+  export const PNP: i32 = 42;
+  /** i32: direct with a fused pool: conv columns per chunk (a multiple of 8 and of PSW) */
+  export const CW: i32 = 43;
+  /** words in the descriptor */
+  export const WORDS: i32 = 44;
+  /** Debug build: the descriptor at d lies inside the memory, and each addr field holds 0 or an aligned address inside it. */
+  export function check(d: usize): void {
+    checkBlock(d, WORDS, MEMORY.RESERVED, 'conv2d descriptor: address');
+    checkAddress(d, IN, MEMORY.RESERVED, 'conv2d.IN: address');
+    checkAddress(d, OFFS, MEMORY.RESERVED, 'conv2d.OFFS: address');
+    checkAddress(d, W, MEMORY.RESERVED, 'conv2d.W: address');
+    checkAddress(d, BIAS, MEMORY.RESERVED, 'conv2d.BIAS: address');
+    checkAddress(d, OUT, MEMORY.RESERVED, 'conv2d.OUT: address');
+    checkAddress(d, COL, MEMORY.RESERVED, 'conv2d.COL: address');
+    checkAddress(d, POOL_OUT, MEMORY.RESERVED, 'conv2d.POOL_OUT: address');
+    checkAddress(d, SCRATCH, MEMORY.RESERVED, 'conv2d.SCRATCH: address');
+    checkAddress(d, OFFS_COL, MEMORY.RESERVED, 'conv2d.OFFS_COL: address');
+    checkAddress(d, M, MEMORY.RESERVED, 'conv2d.M: address');
+    checkAddress(d, ZERO, MEMORY.RESERVED, 'conv2d.ZERO: address');
+  }
+}
+
+/** The winograd1d_input descriptor, read by winograd1d_input_f32. Row-wise Winograd F(4,3)'s input transform of padded rows: V = B^T d along x, [C][6][ROWS][TP]. */
+export namespace WINOGRAD1D_INPUT {
+  /** addr: padded input, channel 0, row 0 */
+  export const SRC: i32 = 0;
+  /** i32: floats per padded channel */
+  export const SRC_PLANE: i32 = 1;
+  /** i32: floats per padded row (>= 4 T + 2) */
+  export const PW: i32 = 2;
+  /** i32: padded rows per channel */
+  export const ROWS: i32 = 3;
+  /** addr: V: [channel][6][row][TP] */
+  export const DST: i32 = 4;
+  /** i32: tiles per row */
+  export const T: i32 = 5;
+  /** i32: tile pitch in V (floats) */
+  export const TP: i32 = 6;
+  /** words in the descriptor */
+  export const WORDS: i32 = 7;
+  /** Debug build: the descriptor at d lies inside the memory, and each addr field holds 0 or an aligned address inside it. */
+  export function check(d: usize): void {
+    checkBlock(d, WORDS, MEMORY.RESERVED, 'winograd1d_input descriptor: address');
+    checkAddress(d, SRC, MEMORY.RESERVED, 'winograd1d_input.SRC: address');
+    checkAddress(d, DST, MEMORY.RESERVED, 'winograd1d_input.DST: address');
+  }
+}
+
+/** The depthwise descriptor, read by depthwise_f32, separable_f32. A conv with one input channel per group and x-stride 1, vectorised along x: direct taps (depthwise) or two 1-D passes (separable). */
+export namespace DEPTHWISE {
+  /** addr: local input row 0 of the group's input channel (padded input or band) */
+  export const IN: i32 = 0;
+  /** i32: floats per input row */
+  export const IN_PITCH: i32 = 1;
+  /** i32: stride along y */
+  export const SY: i32 = 2;
+  /** i32: output columns */
+  export const OW: i32 = 3;
+  /** i32: output channels of the group (the channel multiplier) */
+  export const OC: i32 = 4;
+  /** i32: depthwise: taps, kh x kw */
+  export const K: i32 = 5;
+  /** addr: depthwise: i32[K] byte offsets (ky dy pitch + kx dx) x 4 */
+  export const OFFS: i32 = 6;
+  /** addr: depthwise: f32[OC][K] taps */
+  export const W: i32 = 7;
+  /** addr: f32[OC] */
+  export const BIAS: i32 = 8;
+  /** addr: local output row 0 of the group's first output channel */
+  export const OUT: i32 = 9;
+  /** i32: floats between output channel planes */
+  export const OUT_PLANE: i32 = 10;
+  /** i32: floats per output row */
+  export const OUT_PITCH: i32 = 11;
+  /** i32: activation code (ACT) */
+  export const ACT: i32 = 12;
+  /** f32: leaky_relu's negative slope */
+  export const SLOPE: i32 = 13;
+  /** i32: 1: two 1-D passes (separable) */
+  export const SEP: i32 = 14;
+  /** i32: kernel height */
+  export const KH: i32 = 15;
+  /** addr: separable: i32[KH] = ky dy pitch x 4 */
+  export const VOFFS: i32 = 16;
+  /** addr: separable: f32[OC][KH] column factors */
+  export const VW: i32 = 17;
+  /** i32: kernel width */
+  export const KW: i32 = 18;
+  /** addr: separable: i32[KW] = kx dx x 4 */
+  export const HOFFS: i32 = 19;
+  /** addr: separable: f32[OC][KW] row factors (batchnorm folded in) */
+  export const HW: i32 = 20;
+  /** addr: separable: per-thread row of SPAN + 16 floats */
+  export const TMP: i32 = 21;
+  /** i32: separable: bytes per thread of TMP */
+  export const TMP_STRIDE: i32 = 22;
+  /** i32: separable: columns of the vertical pass, (OW - 1) + (KW - 1) dx + 1 */
+  export const SPAN: i32 = 23;
+  /** words in the descriptor */
+  export const WORDS: i32 = 24;
+  /** Debug build: the descriptor at d lies inside the memory, and each addr field holds 0 or an aligned address inside it. */
+  export function check(d: usize): void {
+    checkBlock(d, WORDS, MEMORY.RESERVED, 'depthwise descriptor: address');
+    checkAddress(d, IN, MEMORY.RESERVED, 'depthwise.IN: address');
+    checkAddress(d, OFFS, MEMORY.RESERVED, 'depthwise.OFFS: address');
+    checkAddress(d, W, MEMORY.RESERVED, 'depthwise.W: address');
+    checkAddress(d, BIAS, MEMORY.RESERVED, 'depthwise.BIAS: address');
+    checkAddress(d, OUT, MEMORY.RESERVED, 'depthwise.OUT: address');
+    checkAddress(d, VOFFS, MEMORY.RESERVED, 'depthwise.VOFFS: address');
+    checkAddress(d, VW, MEMORY.RESERVED, 'depthwise.VW: address');
+    checkAddress(d, HOFFS, MEMORY.RESERVED, 'depthwise.HOFFS: address');
+    checkAddress(d, HW, MEMORY.RESERVED, 'depthwise.HW: address');
+    checkAddress(d, TMP, MEMORY.RESERVED, 'depthwise.TMP: address');
+  }
+}
+
+/** The winograd2d descriptor, read by winograd2d_f32, winograd2d_input_f32. 2-D Winograd F(4x4,3x3) for 3x3 stride-1 convs: input transform, 36 GEMMs M = U V, output transform (+ bias, activation, a 2x2 or 4x4 pool). */
+export namespace WINOGRAD2D {
+  /** addr: padded input: channel 0, first padded row of tile row 0 */
+  export const IN: i32 = 0;
+  /** i32: floats per padded channel */
+  export const IN_PLANE: i32 = 1;
+  /** i32: floats per padded row (>= 4 TP + 2) */
+  export const IN_PITCH: i32 = 2;
+  /** i32: input channels of the group */
+  export const C: i32 = 3;
+  /** addr: packed U: 36 panels [OCB][C][4] */
+  export const W: i32 = 4;
+  /** i32: bytes between U's panels */
+  export const W_XI: i32 = 5;
+  /** i32: output channels of the group; OCB (in W, BIAS, M) is ceil(OC / 4) */
+  export const OC: i32 = 6;
+  /** addr: f32[4 OCB] */
+  export const BIAS: i32 = 7;
+  /** i32: tiles per tile row, a multiple of 4 (tiles past the map's width are computed, never stored) */
+  export const TP: i32 = 8;
+  /** i32: tile rows per batch (one batch: input transform, 36 GEMMs, output transform) */
+  export const NR: i32 = 9;
+  /** addr: per-thread V [36][NR TC / 8 panels][C][8 tiles] (SHARED: one slot per batch and chunk) */
+  export const V: i32 = 10;
+  /** i32: bytes per V slot */
+  export const V_STRIDE: i32 = 11;
+  /** addr: per-thread M [36][4 OCB][NR TC], then 1 KiB of transform scratch */
+  export const M: i32 = 12;
+  /** i32: bytes per thread of M */
+  export const M_STRIDE: i32 = 13;
+  /** addr: local output row 0 of the group's first channel (the pool's output when POOL != NONE) */
+  export const OUT: i32 = 14;
+  /** i32: floats between output channel planes */
+  export const OUT_PLANE: i32 = 15;
+  /** i32: floats per output row */
+  export const OUT_PITCH: i32 = 16;
+  /** i32: output columns (pooled columns with a pool) */
+  export const OW: i32 = 17;
+  /** i32: local output row of tile row 0's first row (<= 0) */
+  export const ROW0: i32 = 18;
+  /** i32: local output rows stored: [0, ROWS) */
+  export const ROWS: i32 = 19;
+  /** i32: activation code (ACT) */
+  export const ACT: i32 = 20;
+  /** f32: leaky_relu's negative slope */
+  export const SLOPE: i32 = 21;
+  /** i32: fused pool code (POOL): NONE, MAX or AVG */
+  export const POOL: i32 = 22;
+  /** i32: pool kernel = stride on both axes: 2 or 4 */
+  export const PK: i32 = 23;
+  /** f32: average pool divisor */
+  export const POOL_DIV: i32 = 24;
+  /** i32: bytes between V's 36 planes (an odd number of 64-byte lines) */
+  export const V_XI: i32 = 25;
+  /** i32: bytes between M's 36 planes (likewise) */
+  export const M_XI: i32 = 26;
+  /** i32: tiles per chunk along x: TP, or fewer (a multiple of 8) to keep U, V and M in L2 */
+  export const TC: i32 = 27;
+  /** i32: 1: V is transformed beforehand by winograd2d_input_f32 (threads split channel blocks) */
+  export const SHARED: i32 = 28;
+  /** i32: tile rows (what winograd2d_input_f32 covers) */
+  export const NT: i32 = 29;
+  /** words in the descriptor */
+  export const WORDS: i32 = 30;
+  /** Debug build: the descriptor at d lies inside the memory, and each addr field holds 0 or an aligned address inside it. */
+  export function check(d: usize): void {
+    checkBlock(d, WORDS, MEMORY.RESERVED, 'winograd2d descriptor: address');
+    checkAddress(d, IN, MEMORY.RESERVED, 'winograd2d.IN: address');
+    checkAddress(d, W, MEMORY.RESERVED, 'winograd2d.W: address');
+    checkAddress(d, BIAS, MEMORY.RESERVED, 'winograd2d.BIAS: address');
+    checkAddress(d, V, MEMORY.RESERVED, 'winograd2d.V: address');
+    checkAddress(d, M, MEMORY.RESERVED, 'winograd2d.M: address');
+    checkAddress(d, OUT, MEMORY.RESERVED, 'winograd2d.OUT: address');
+  }
+}
+
+/** The winograd2d_small descriptor, read by winograd2d_small_f32. 2-D Winograd F(4x4,3x3) for 3x3 stride-1 convs with few input channels: products summed over channels in registers, no GEMM. */
+export namespace WINOGRAD2D_SMALL {
+  /** addr: padded input: channel 0, first padded row of unit 0 */
+  export const IN: i32 = 0;
+  /** i32: floats per padded channel */
+  export const IN_PLANE: i32 = 1;
+  /** i32: floats per padded row */
+  export const IN_PITCH: i32 = 2;
+  /** i32: input channels of the group */
+  export const C: i32 = 3;
+  /** i32: output channels of the group */
+  export const OC: i32 = 4;
+  /** addr: U: f32[OC][C][36] */
+  export const W: i32 = 5;
+  /** addr: f32[OC] */
+  export const BIAS: i32 = 6;
+  /** i32: tile stride: 4 */
+  export const S: i32 = 7;
+  /** i32: groups of 4 tiles per tile row */
+  export const TQ: i32 = 8;
+  /** addr: local output row 0 of the group's first channel (the pool's output when POOL != NONE) */
+  export const OUT: i32 = 9;
+  /** i32: floats between output channel planes */
+  export const OUT_PLANE: i32 = 10;
+  /** i32: floats per output row */
+  export const OUT_PITCH: i32 = 11;
+  /** i32: conv output columns */
+  export const OW: i32 = 12;
+  /** i32: local output row (pooled with a pool) of unit 0's first row (<= 0) */
+  export const ROW0: i32 = 13;
+  /** i32: local output rows stored: [0, ROWS) */
+  export const ROWS: i32 = 14;
+  /** i32: activation code (ACT) */
+  export const ACT: i32 = 15;
+  /** f32: leaky_relu's negative slope */
+  export const SLOPE: i32 = 16;
+  /** i32: conv rows per unit of work: S, or the pool stride when it is a multiple of S */
+  export const UNIT: i32 = 17;
+  /** i32: fused pool code (POOL): NONE, MAX or AVG */
+  export const POOL: i32 = 18;
+  /** i32: pool kernel = stride along y */
+  export const PKH: i32 = 19;
+  /** i32: pool kernel = stride along x */
+  export const PKW: i32 = 20;
+  /** i32: pooled columns */
+  export const POOL_OW: i32 = 21;
+  /** f32: average pool divisor */
+  export const POOL_DIV: i32 = 22;
+  /** addr: per thread: 2 KiB of transforms, V [C][36] x 16 bytes, then the row buffer */
+  export const SCRATCH: i32 = 23;
+  /** i32: bytes per thread of SCRATCH */
+  export const SCRATCH_STRIDE: i32 = 24;
+  /** i32: floats per row of the row buffer when a tile row's rows go through it (no pool, or a square 2x2 / 4x4 one); 0: other pools */
+  export const BUF_PITCH: i32 = 25;
+  /** words in the descriptor */
+  export const WORDS: i32 = 26;
+  /** Debug build: the descriptor at d lies inside the memory, and each addr field holds 0 or an aligned address inside it. */
+  export function check(d: usize): void {
+    checkBlock(d, WORDS, MEMORY.RESERVED, 'winograd2d_small descriptor: address');
+    checkAddress(d, IN, MEMORY.RESERVED, 'winograd2d_small.IN: address');
+    checkAddress(d, W, MEMORY.RESERVED, 'winograd2d_small.W: address');
+    checkAddress(d, BIAS, MEMORY.RESERVED, 'winograd2d_small.BIAS: address');
+    checkAddress(d, OUT, MEMORY.RESERVED, 'winograd2d_small.OUT: address');
+    checkAddress(d, SCRATCH, MEMORY.RESERVED, 'winograd2d_small.SCRATCH: address');
+  }
+}
+
+/** The winograd1d_small descriptor, read by winograd1d_small_f32. Row-wise Winograd F(4,3) / F(4,5) for 3- or 5-wide convs with few input channels: a ring of transformed rows, products summed over channels and kernel rows in registers. */
+export namespace WINOGRAD1D_SMALL {
+  /** addr: padded input: channel 0, the padded row local output row 0 reads first */
+  export const IN: i32 = 0;
+  /** i32: floats per padded channel */
+  export const IN_PLANE: i32 = 1;
+  /** i32: floats per padded row (>= 16 TQ + 4) */
+  export const IN_PITCH: i32 = 2;
+  /** i32: input channels of the group */
+  export const C: i32 = 3;
+  /** i32: output channels of the group */
+  export const OC: i32 = 4;
+  /** addr: U: [KH rotations][OC][step chunks][(R + 3) / 2 point pairs][5 steps][2 points] x 4 lanes */
+  export const W: i32 = 5;
+  /** addr: f32[OC] */
+  export const BIAS: i32 = 6;
+  /** i32: kernel height (ring slots, at most 32) */
+  export const KH: i32 = 7;
+  /** i32: stride along y */
+  export const SY: i32 = 8;
+  /** i32: global padded row of local padded row 0 (>= 0): picks ring slots and weight rotations */
+  export const ROW0: i32 = 9;
+  /** i32: groups of 4 tiles (16 outputs) per row */
+  export const TQ: i32 = 10;
+  /** addr: local output row 0 of the group's first channel (the pool's output when POOL != NONE) */
+  export const OUT: i32 = 11;
+  /** i32: floats between output channel planes */
+  export const OUT_PLANE: i32 = 12;
+  /** i32: floats per output row */
+  export const OUT_PITCH: i32 = 13;
+  /** i32: conv output columns */
+  export const OW: i32 = 14;
+  /** i32: activation code (ACT) */
+  export const ACT: i32 = 15;
+  /** f32: leaky_relu's negative slope */
+  export const SLOPE: i32 = 16;
+  /** i32: fused pool code (POOL): NONE, MAX or AVG, kernel = stride */
+  export const POOL: i32 = 17;
+  /** i32: pool kernel height */
+  export const PKH: i32 = 18;
+  /** i32: pool kernel width */
+  export const PKW: i32 = 19;
+  /** i32: pooled columns */
+  export const POOL_OW: i32 = 20;
+  /** f32: average pool divisor */
+  export const POOL_DIV: i32 = 21;
+  /** addr: per thread: slot tags, the ring, M, the pool accumulator */
+  export const SCRATCH: i32 = 22;
+  /** i32: bytes per thread of SCRATCH */
+  export const SCRATCH_STRIDE: i32 = 23;
+  /** i32: kernel width: 3 (F(4,3), 6 points) or 5 (F(4,5), 8 points) */
+  export const R: i32 = 24;
+  /** words in the descriptor */
+  export const WORDS: i32 = 25;
+  /** Debug build: the descriptor at d lies inside the memory, and each addr field holds 0 or an aligned address inside it. */
+  export function check(d: usize): void {
+    checkBlock(d, WORDS, MEMORY.RESERVED, 'winograd1d_small descriptor: address');
+    checkAddress(d, IN, MEMORY.RESERVED, 'winograd1d_small.IN: address');
+    checkAddress(d, W, MEMORY.RESERVED, 'winograd1d_small.W: address');
+    checkAddress(d, BIAS, MEMORY.RESERVED, 'winograd1d_small.BIAS: address');
+    checkAddress(d, OUT, MEMORY.RESERVED, 'winograd1d_small.OUT: address');
+    checkAddress(d, SCRATCH, MEMORY.RESERVED, 'winograd1d_small.SCRATCH: address');
+  }
+}

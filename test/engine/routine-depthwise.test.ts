@@ -1,0 +1,14 @@
+// The depthwise routine (depthwise_f32): convs with one input channel per group and x-stride 1, direct taps vectorised along x.
+// Sizes at, below and above the 4-pixel tail and the 16-pixel strip, channel multipliers 1..3, all padding modes, y-strides,
+// dilations, batchnorm, activations; within tolerance of the reference, the same bytes on threads 1/2/3 and in bands.
+import { describe as group, it } from 'vitest';
+import { depthwiseLayers } from './depthwise-cases.js';
+import { checkRoutine, routineCase, routineEngines } from './routine-check.js';
+
+const engines = routineEngines('auto');
+
+group('routine depthwise', () => {
+  it('matches the reference on random shapes (all padding modes); threads 1, 2, 3 and bands give identical bytes', async () => {
+    for (let seed = 1; seed <= 150; seed++) await checkRoutine('depthwise', engines, routineCase('depthwise', 'auto', seed * 7717, depthwiseLayers(false)), seed);
+  });
+});
