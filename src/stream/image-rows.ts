@@ -9,7 +9,7 @@ import type { Shape, Tensor } from '../engine/tensor.js';
 import { CnnxError, EXIT, inputError } from '../errors.js';
 import { tempNameFor } from '../io/atomic.js';
 import { readFailure, readHead } from '../io/read-file.js';
-import { checkImageChannels, describeSharpError, imageDecoding, isNpy, pixelsToInput } from '../io/image.js';
+import { checkImageChannels, DECODE_OPTIONS, describeSharpError, imageDecoding, isNpy, pixelsToInput } from '../io/image.js';
 import type { InputSpec } from '../network/types.js';
 import type { RowSource } from './row-source.js';
 
@@ -80,7 +80,7 @@ export async function openImageRows(file: string, name: string, spec: InputSpec,
   };
   process.once('exit', cleanup);
   try {
-    await sharp(file, { failOn: 'warning', limitInputPixels: options.maxPixels ?? false })
+    await sharp(file, { ...DECODE_OPTIONS, limitInputPixels: options.maxPixels ?? false })
       .rotate()
       .toColourspace(decoding.native)
       .toFile(temp);
