@@ -2,7 +2,7 @@
 import type { Tensor } from '../engine/tensor.js';
 import { encodeNpyChunks } from '../io/npy.js';
 import { encodeSafetensors } from '../io/safetensors.js';
-import type { LayerOutput } from '../network/run.js';
+import { INPUT_INDEX, type LayerOutput } from '../network/run.js';
 import type { Network } from '../network/types.js';
 import { renderPicture, type PictureOptions } from './picture.js';
 import type { BatchFormat } from './plan.js';
@@ -44,6 +44,6 @@ export function safetensorsMetadata(results: readonly LayerOutput[], ctx: Encode
     spec_name: ctx.net.name,
     spec_sha256: ctx.net.hash,
     input: inputName,
-    layers: JSON.stringify(results.map((r) => ({ name: r.label, index: r.layer.index, type: r.layer.type, shape: [r.tensor.channels, r.tensor.height, r.tensor.width] }))),
+    layers: JSON.stringify(results.map((r) => ({ name: r.label, index: r.layer?.index ?? INPUT_INDEX, type: r.layer?.type ?? 'input', shape: [r.tensor.channels, r.tensor.height, r.tensor.width] }))),
   };
 }

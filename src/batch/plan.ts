@@ -2,6 +2,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CnnxError, EXIT } from '../errors.js';
+import { INPUT_INDEX } from '../network/run.js';
 import type { Network } from '../network/types.js';
 import { mapLimit } from './limit.js';
 import type { InputItem } from './walk.js';
@@ -75,7 +76,7 @@ function outputsOf(item: InputItem, destination: Destination, net: Network, indi
   const parsed = path.parse(item.relative);
   const at = (suffix: string): string => path.join(destination.dir, parsed.dir, `${parsed.name}${suffix}.${destination.format}`);
   if (destination.format === 'safetensors' || indices.length === 1) return [at('')];
-  return indices.map((index) => at(`.${net.layers[index].name ?? `layer${index}`}`));
+  return indices.map((index) => at(`.${index === INPUT_INDEX ? 'input' : net.layers[index].name ?? `layer${index}`}`));
 }
 
 /** Refuses (before any work) two inputs that would write the same output file. */

@@ -3,6 +3,7 @@ import type { Engine } from '../engine/engine.js';
 import type { Shape } from '../engine/tensor.js';
 import { isNpy } from '../io/image.js';
 import { readHead } from '../io/read-file.js';
+import { INPUT_INDEX } from '../network/run.js';
 import type { Network } from '../network/types.js';
 import { inputError } from '../errors.js';
 import { applyStreamed, formatBytes, probeImage, shouldStream } from '../stream/index.js';
@@ -18,12 +19,13 @@ export interface StreamSettings {
 
 /**
  * True when `planned` must run in bands: --band-rows was given, or a whole-image run would not fit
- * --max-memory. Only image files (not stdin, not .npy) of specs without input.resize can stream;
- * a huge input that cannot, or whose outputs are not .npy, fails with a message saying why.
+ * --max-memory. Only image files (not stdin, not .npy) of specs without input.resize can stream,
+ * and only layer outputs (`--layer input` is the whole decoded image anyway); a huge input that
+ * cannot, or whose outputs are not .npy, fails with a message saying why.
  */
 export async function needsStreaming(planned: PlannedItem, net: Network, indices: readonly number[], format: BatchFormat, settings: StreamSettings): Promise<boolean> {
   const { item } = planned;
-  if (item.file === '-' || net.input.resize) return false;
+  if (item.file === '-' || net.input.resize || indices.includes(INPUT_INDEX)) return false;
   if (await startsWithNpyMagic(item.file)) return false;
   let shape = null;
   if (settings.bandRows === undefined) {

@@ -6,7 +6,7 @@ import { CnnxError, EXIT } from '../errors.js';
 import { readInput } from '../io/image.js';
 import { readNpyFile, type NpyArray } from '../io/npy.js';
 import { layerPlace } from '../inspect/warnings.js';
-import { runNetwork, selectLayers } from '../network/run.js';
+import { INPUT_INDEX, runNetwork, selectLayers } from '../network/run.js';
 import { loadNetwork } from '../network/load.js';
 
 /** The conformance suite's tolerances: |out - expected| <= atol * max(1, max|expected|) + rtol * |expected|. */
@@ -124,7 +124,8 @@ export async function verifyCommand(specFile: string, inputFile: string, options
     await engine.close();
   }
   const actualShape = [output.channels, output.height, output.width];
-  print(`verify: ${layerPlace(net.layers[index])} output ${formatShape(output)} on ${inputFile} against ${options.against}`);
+  const what = index === INPUT_INDEX ? 'input tensor' : `${layerPlace(net.layers[index])} output`;
+  print(`verify: ${what} ${formatShape(output)} on ${inputFile} against ${options.against}`);
   const shape = squeezeShape(expected.shape);
   if (shape.length !== 3 || shape.some((n, i) => n !== actualShape[i])) {
     print(`FAIL: shape mismatch: cnnx gives (${actualShape.join(', ')}), ${options.against} is (${expected.shape.join(', ')})`);

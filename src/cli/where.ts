@@ -46,7 +46,7 @@ export function whereCommand(net: Network, size: [number, number], options: Wher
   if ((options.pixel === undefined) === (options.inputPixel === undefined)) {
     throw new CnnxError('usage.where', 'where needs exactly one of --pixel Y,X (an output cell) or --input-pixel Y,X (an input pixel)', EXIT.usage);
   }
-  if (options.layer === 'all') throw new CnnxError('usage.layer', 'where takes one layer, not "all"', EXIT.usage);
+  if (options.layer === 'all' || options.layer === 'input') throw new CnnxError('usage.layer', `where takes one layer, not "${options.layer}"`, EXIT.usage);
   const [index] = selectLayers(net, options.layer === undefined ? [] : [options.layer]);
   const input: Shape = { channels: net.input.channels, height: size[0], width: size[1] };
   const shape = layerShapes(net, input)[index];

@@ -2,7 +2,7 @@
 import { CnnxError, specError } from '../errors.js';
 import type { Shape } from '../engine/tensor.js';
 import { layerDef } from '../layers/index.js';
-import { selectLayers } from '../network/run.js';
+import { INPUT_INDEX, selectLayers } from '../network/run.js';
 import type {
   AdaptivePool2dLayer,
   AvgPool2dLayer,
@@ -100,10 +100,13 @@ function uniqueName(base: string, used: Set<string>): string {
   return name;
 }
 
-/** Layer indices for `options.layers`, resolved as `apply --layer` does (names, or `all`), minus the last layer. */
+/**
+ * Layer indices for `options.layers`, resolved as `apply --layer` does (names, or `all`), minus the
+ * last layer and `input`, which are the graph's output and input already.
+ */
 function resolveExposed(net: Network, names: readonly string[]): number[] {
   if (names.length === 0) return [];
-  return selectLayers(net, names).filter((i) => i !== net.layers.length - 1);
+  return selectLayers(net, names).filter((i) => i !== net.layers.length - 1 && i !== INPUT_INDEX);
 }
 
 type Attribute = ProtoWriter;
