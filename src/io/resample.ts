@@ -116,6 +116,7 @@ function axisWeights(inSize: number, outSize: number, filter: Filter): AxisWeigh
   return { first, count, weights, taps };
 }
 
+/** The 8-bit sample of a fixed-point sum (int32: the headroom bits keep Pillow's sums from overflowing). */
 function clip8(sum: number): number {
   const v = sum >> PRECISION_BITS;
   return v < 0 ? 0 : v > 255 ? 255 : v;
@@ -124,42 +125,61 @@ function clip8(sum: number): number {
 /** Resamples rows `rowStart`.. of `src` along x to `ax`'s output width. */
 function horizontal(src: Pixels8, rowStart: number, rows: number, ax: AxisWeights): Pixels8 {
   const { channels: ch, width } = src;
-  const outWidth = ax.first.length;
+  const data: Uint8Array = src.data;
+  const { first, count, weights, taps } = ax;
+  const outWidth = first.length;
   const out = new Uint8Array(outWidth * rows * ch);
   for (let y = 0; y < rows; y++) {
     const rowIn = (y + rowStart) * width * ch;
-    const rowOut = y * outWidth * ch;
-    for (let o = 0; o < outWidth; o++) {
-      const base = rowIn + ax.first[o] * ch;
-      const n = ax.count[o];
-      const k0 = o * ax.taps;
+    for (let o = 0, q = y * outWidth * ch; o < outWidth; o++, q += ch) {
+      const base = rowIn + first[o] * ch;
+      const n = count[o];
+      const k0 = o * taps;
+      if (ch === 3) {
+        // RGB, the common case, in one sweep over the taps.
+        let r = HALF;
+        let g = HALF;
+        let b = HALF;
+        for (let i = 0, p = base; i < n; i++, p += 3) {
+          const w = weights[k0 + i];
+          r = (r + Math.imul(data[p], w)) | 0;
+          g = (g + Math.imul(data[p + 1], w)) | 0;
+          b = (b + Math.imul(data[p + 2], w)) | 0;
+        }
+        out[q] = clip8(r);
+        out[q + 1] = clip8(g);
+        out[q + 2] = clip8(b);
+        continue;
+      }
       for (let c = 0; c < ch; c++) {
         let sum = HALF;
-        for (let i = 0, p = base + c; i < n; i++, p += ch) sum += src.data[p] * ax.weights[k0 + i];
-        out[rowOut + o * ch + c] = clip8(sum);
+        for (let i = 0, p = base + c; i < n; i++, p += ch) sum = (sum + Math.imul(data[p], weights[k0 + i])) | 0;
+        out[q + c] = clip8(sum);
       }
     }
   }
   return { data: out, width: outWidth, height: rows, channels: ch };
 }
 
-/** Resamples `src` along y to `ay`'s output height; `ay.first` is relative to `src`'s first row. */
+/** Resamples `src` along y to `ay`'s output height; `ay.first` is counted from `src`'s row `shift`. */
 function vertical(src: Pixels8, ay: AxisWeights, shift: number): Pixels8 {
-  const { channels: ch, width } = src;
-  const rowLength = width * ch;
-  const outHeight = ay.first.length;
+  const rowLength = src.width * src.channels;
+  const data: Uint8Array = src.data;
+  const { first, count, weights, taps } = ay;
+  const outHeight = first.length;
   const out = new Uint8Array(rowLength * outHeight);
+  // One output row at a time, input row by input row: both sweeps are sequential in memory.
+  const sums = new Int32Array(rowLength);
   for (let o = 0; o < outHeight; o++) {
-    const start = (ay.first[o] - shift) * rowLength;
-    const n = ay.count[o];
-    const k0 = o * ay.taps;
-    for (let x = 0; x < rowLength; x++) {
-      let sum = HALF;
-      for (let i = 0, p = start + x; i < n; i++, p += rowLength) sum += src.data[p] * ay.weights[k0 + i];
-      out[o * rowLength + x] = clip8(sum);
+    sums.fill(HALF);
+    for (let i = 0; i < count[o]; i++) {
+      const w = weights[o * taps + i];
+      const start = (first[o] - shift + i) * rowLength;
+      for (let x = 0; x < rowLength; x++) sums[x] += Math.imul(data[start + x], w);
     }
+    for (let x = 0, q = o * rowLength; x < rowLength; x++, q++) out[q] = clip8(sums[x]);
   }
-  return { data: out, width, height: outHeight, channels: ch };
+  return { data: out, width: src.width, height: outHeight, channels: src.channels };
 }
 
 /** Pillow's Image.resize((width, height), filter) on 8-bit pixels (any channel count, each resampled alone). */
