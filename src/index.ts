@@ -8,7 +8,7 @@ export { tensor } from './engine/tensor.js';
 export type { Engine, EngineKind } from './engine/engine.js';
 export type { Band, RowRange } from './engine/band.js';
 export { createEngine, type EngineOptions } from './engine/create.js';
-export { runNetwork, selectLayers, layerLabel, type LayerOutput } from './network/run.js';
+export { runNetwork, selectLayers, layerLabel, INPUT_INDEX, type LayerOutput } from './network/run.js';
 export { readInput, type DecodeOptions } from './io/image.js';
 export { parseNpy, readNpyFile, encodeNpy, npyHeader } from './io/npy.js';
 export { parseSafetensors, readSafetensorsFile, encodeSafetensors } from './io/safetensors.js';
