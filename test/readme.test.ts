@@ -36,11 +36,16 @@ function fencedBlocks(markdown: string): Block[] {
   return blocks;
 }
 
-/** The copy the commands write into: the checkout without its dependencies, which are linked. */
+/**
+ * What the README's examples read from a clone (plus the build), copied: other tests write into the
+ * checkout while this one runs, so it is not copied whole. Dependencies are linked.
+ */
+const CLONE = ['package.json', 'bin', 'dist', 'build', 'examples', 'kernels', 'fixtures/images'];
+
+/** The copy the commands write into. */
 function copyOfRepository(): { dir: string; bin: string } {
   const dir = path.join(tempDir('cnnx-readme-'), 'cnnx');
-  const skip = new Set(['node_modules', '.git', 'bench', 'test'].map((name) => path.join(ROOT, name)));
-  cpSync(ROOT, dir, { recursive: true, filter: (source) => !skip.has(source) });
+  for (const entry of CLONE) cpSync(path.join(ROOT, entry), path.join(dir, entry), { recursive: true });
   symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
   // What `npm link` makes: a `cnnx` on the PATH pointing at bin/cnnx.js.
   const bin = path.join(dir, '..', 'bin');

@@ -43,7 +43,8 @@ export function centerCropOffset(size: number, crop: number): number {
 
 /**
  * Decodes `image` (already oriented and in its native colour space) into the samples the network's
- * input is made of, resized as `spec.resize` says. `width`/`height` are the oriented image's size.
+ * input is made of, resized as `spec.resize` says. `width`/`height` are the oriented image's size
+ * (from its header: sharp's own resizes are planned before decoding).
  */
 export async function decodeResized(image: sharp.Sharp, width: number, height: number, sixteenBit: boolean, spec: InputSpec): Promise<DecodedPixels> {
   const resize = spec.resize;
@@ -53,10 +54,11 @@ export async function decodeResized(image: sharp.Sharp, width: number, height: n
     return raw(image.resize({ width: resize.width ?? undefined, height: resize.height ?? undefined, fit: resize.fit, kernel: resize.interpolation as SharpKernel }), sixteenBit);
   }
   // torchvision's geometry: Resize(side) or Resize((h, w)) (fit "fill" has both, checked when parsed).
-  const [newWidth, newHeight] = resize.kind === 'shorter_side' ? shorterSideSize(width, height, resize.shorterSide) : [resize.width ?? width, resize.height ?? height];
+  const sizeOf = (w: number, h: number): [number, number] => (resize.kind === 'shorter_side' ? shorterSideSize(w, h, resize.shorterSide) : [resize.width ?? w, resize.height ?? h]);
   let pixels: DecodedPixels;
   if (isPillowFilter(resize.interpolation)) {
     const decoded = toPillowInput(await raw(image, sixteenBit), spec.channels);
+    const [newWidth, newHeight] = sizeOf(decoded.width, decoded.height);
     const alpha = spec.channels === 4 && (decoded.channels === 2 || decoded.channels === 4);
     // Pillow resizes RGBA and LA images premultiplied, as RGBa and La.
     if (alpha) premultiply(decoded);
@@ -64,6 +66,7 @@ export async function decodeResized(image: sharp.Sharp, width: number, height: n
     if (alpha) unpremultiply(resized);
     pixels = { values: resized.data, width: resized.width, height: resized.height, channels: resized.channels, scale: 1 / 255 };
   } else {
+    const [newWidth, newHeight] = sizeOf(width, height);
     const same = newWidth === width && newHeight === height;
     pixels = await raw(same ? image : image.resize({ width: newWidth, height: newHeight, fit: 'fill', kernel: resize.interpolation as SharpKernel }), sixteenBit);
   }
