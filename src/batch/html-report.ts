@@ -26,12 +26,13 @@ export async function writeLayerReport(dir: string, stem: string, net: Network, 
   await writeFileAtomic(path.join(dir, inputFile), inputPicture);
   const entries = [
     { title: 'input', file: inputFile, shape: formatShape(input), description: 'the tensor the first layer sees (after resize and mean/std)' },
-    ...results.map((r, i) => ({
+    // `--layer input` is the entry above (same file name: its picture is the one just written).
+    ...results.flatMap((r, i) => (r.layer ? [{
       title: r.label,
       file: path.basename(pictures[i]),
       shape: formatShape(r.tensor),
-      description: r.layer ? layerPlace(r.layer) : 'the tensor the first layer sees',
-    })),
+      description: layerPlace(r.layer),
+    }] : [])),
   ];
   const specJson = await readFile(net.file, 'utf8').catch(() => '{}');
   await writeReport(dir, entries, specJson, { specName: net.name, input: stem, version });

@@ -20,12 +20,13 @@ export interface StreamSettings {
 
 /**
  * True when `planned` must run in bands: --band-rows was given, or a whole-image run would not fit
- * --max-memory. Only image files (not stdin, not .npy) of specs without input.resize can stream;
- * a huge input that cannot, or whose outputs are not .npy, fails with a message saying why.
+ * --max-memory. Only image files (not stdin, not .npy) of specs without input.resize can stream,
+ * and only layer outputs (`--layer input` is the whole decoded image anyway); a huge input that
+ * cannot, or whose outputs are not .npy, fails with a message saying why.
  */
 export async function needsStreaming(planned: PlannedItem, net: Network, selection: readonly LayerSelection[], format: BatchFormat, settings: StreamSettings): Promise<boolean> {
   const { item } = planned;
-  if (item.file === '-' || net.input.resize) return false;
+  if (item.file === '-' || net.input.resize || selection.some((s) => s.node === INPUT)) return false;
   if (await startsWithNpyMagic(item.file)) return false;
   let shape = null;
   if (settings.bandRows === undefined) {
@@ -33,9 +34,6 @@ export async function needsStreaming(planned: PlannedItem, net: Network, selecti
     // An image sharp cannot probe, or one too small for the network, fails later in the ordinary
     // path, whose message names the input and the layer.
     if (!shape || !fitsNetworkAndNeedsBands(net, shape, settings.maxMemory, selectedNodes(selection))) return false;
-  }
-  if (selection.some((s) => s.node === INPUT)) {
-    throw inputError('input.stream', item.name, `${shape ? `is ${shape.width}x${shape.height}, ` : ''}too large to run whole, and streamed runs cannot write the input tensor (--layer input); drop it or raise --max-memory`);
   }
   if (format !== 'npy' || planned.outputs.includes('-')) {
     const size = shape ? `is ${shape.width}x${shape.height}, ` : '';

@@ -6,6 +6,7 @@ import { CnnxError, EXIT } from '../errors.js';
 import { readInput } from '../io/image.js';
 import { readNpyFile, type NpyArray } from '../io/npy.js';
 import { runNetwork, selectionPlace, selectLayers } from '../network/run.js';
+import { INPUT } from '../network/types.js';
 import { compareArrays, CONFORMANCE_TOLERANCE, formatComparison } from '../verify/compare.js';
 import { reportError } from './print-error.js';
 import { loadSpecArgument } from './spec-argument.js';
@@ -48,7 +49,7 @@ export async function verifyCommand(specFile: string, inputFile: string, options
     reportError(error);
     return EXIT.usage;
   }
-  print(`verify: ${selectionPlace(net, selected)} output ${formatShape(output)} on ${inputFile} against ${options.against}`);
+  print(`verify: ${selected.node === INPUT ? "input tensor" : `${selectionPlace(net, selected)} output`} ${formatShape(output)} on ${inputFile} against ${options.against}`);
   const actual = { shape: [output.channels, output.height, output.width], data: output.data };
   const comparison = compareArrays(actual, expected, { atol: options.atol, rtol: options.rtol });
   for (const line of formatComparison(comparison, { actual: 'cnnx', expected: options.against })) print(line);

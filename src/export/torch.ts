@@ -155,8 +155,8 @@ function inputConstants(input: InputSpec): string[] {
   const list = (v: readonly number[] | null) => (v ? `[${v.map(py).join(', ')}]` : 'None');
   const resize = input.resize;
   let r = 'None';
-  if (resize?.kind === 'box') r = `{'kind': 'box', 'width': ${py(resize.width)}, 'height': ${py(resize.height)}, 'fit': '${resize.fit}'}`;
-  if (resize?.kind === 'shorter_side') r = `{'kind': 'shorter_side', 'shorter_side': ${resize.shorterSide}, 'center_crop': ${resize.centerCrop ? pair(resize.centerCrop) : 'None'}}`;
+  if (resize?.kind === 'box') r = `{'kind': 'box', 'width': ${py(resize.width)}, 'height': ${py(resize.height)}, 'fit': '${resize.fit}', 'interpolation': '${resize.interpolation}'}`;
+  if (resize?.kind === 'shorter_side') r = `{'kind': 'shorter_side', 'shorter_side': ${resize.shorterSide}, 'center_crop': ${resize.centerCrop ? pair(resize.centerCrop) : 'None'}, 'interpolation': '${resize.interpolation}'}`;
   return [`INPUT_CHANNELS = ${input.channels}`, `MEAN = ${list(input.mean)}`, `STD = ${list(input.std)}`, `RESIZE = ${r}`];
 }
 
@@ -210,8 +210,10 @@ INPUT is an image (decoded with Pillow) or a float32 .npy of shape (C, H, W) or 
 gets the (C, H, W) float32 output of the last layer, or of --layer. Check cnnx against it with
     cnnx verify NET INPUT --against OUTPUT.npy
 Image decoding follows cnnx (8-bit / 255, 16-bit gray / 65535, torchvision's gray weights, alpha
-dropped, then (x - mean) / std); a "resize" in the spec is only approximated here (Pillow's
-Lanczos is not sharp's), so compare resized inputs with a .npy input instead.
+dropped, then (x - mean) / std). A "resize" with torchvision's interpolations (shorter_side,
+center_crop, fit "fill") is torchvision's Resize + CenterCrop on the 8-bit PIL image, as in cnnx;
+sharp's kernels and fits are only approximated (with Pillow's Lanczos): compare those with a
+.npy input instead.
 """
 import argparse
 import base64
@@ -296,17 +298,43 @@ def read_image(path):
     return np.stack(planes)
 
 
+PILLOW_FILTERS = {'nearest': 0, 'lanczos': 1, 'bilinear': 2, 'bicubic': 3, 'box': 4, 'hamming': 5}
+
+
+def pillow_input(image):
+    """The 8-bit image cnnx resizes with Pillow's filters: 16-bit keeps its high byte, alpha only for 4 channels."""
+    from PIL import Image
+    if image.mode.startswith('I'):
+        image = Image.fromarray((np.asarray(image).astype(np.int64) >> 8).astype(np.uint8), 'L')
+    if INPUT_CHANNELS < 4 and image.mode in ('LA', 'RGBA'):
+        image = image.convert(image.mode[:-1])
+    return image
+
+
+def crop_offset(size, crop):
+    """torchvision CenterCrop's offset; a larger crop pads (crop - size) // 2 before."""
+    return int(round((size - crop) / 2.0)) if crop <= size else -((crop - size) // 2)
+
+
 def resize(image):
-    """Approximates the spec's sharp resize with Pillow (Lanczos; sizes as sharp computes them)."""
+    """The spec's resize: torchvision's Resize (+ CenterCrop) with Pillow's filters; sharp's kernels and fits approximated."""
     from PIL import Image
     w, h = image.size
+    if RESIZE['interpolation'] in PILLOW_FILTERS:
+        image = pillow_input(image)
+        resample = PILLOW_FILTERS[RESIZE['interpolation']]
+    else:
+        resample = Image.LANCZOS
     if RESIZE['kind'] == 'shorter_side':
         side = RESIZE['shorter_side']
-        size = (side, round(h * side / w)) if w <= h else (round(w * side / h), side)
-        image = image.resize(size, Image.LANCZOS)
+        scaled = int(side * max(w, h) / min(w, h))
+        size = (side, scaled) if w <= h else (scaled, side)
+        if size != (w, h):
+            image = image.resize(size, resample)
         if RESIZE['center_crop']:
             ch, cw = RESIZE['center_crop']
-            top, left = int(round((size[1] - ch) / 2)), int(round((size[0] - cw) / 2))
+            top, left = crop_offset(size[1], ch), crop_offset(size[0], cw)
+            # Pillow fills a box reaching outside the image with zeros, as CenterCrop's padding.
             image = image.crop((left, top, left + cw, top + ch))
         return image
     tw, th, fit = RESIZE['width'], RESIZE['height'], RESIZE['fit']
@@ -314,7 +342,7 @@ def resize(image):
         scale = tw / w if tw is not None else th / h
         return image.resize((round(w * scale), round(h * scale)), Image.LANCZOS)
     if fit == 'fill':
-        return image.resize((tw, th), Image.LANCZOS)
+        return image.resize((tw, th), resample) if (tw, th) != (w, h) else image
     scale = max(tw / w, th / h) if fit in ('cover', 'outside') else min(tw / w, th / h)
     image = image.resize((max(1, round(w * scale)), max(1, round(h * scale))), Image.LANCZOS)
     if fit == 'cover':

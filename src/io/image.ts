@@ -8,9 +8,16 @@ import { isNpy, wrongFormatError } from './file-format.js';
 import { parseNpy } from './npy.js';
 import { readFailure } from './read-file.js';
 import { plural } from '../format.js';
+import { decodeResized, type DecodedPixels } from './resize.js';
 
-/** torchvision's rgb_to_grayscale weights, applied to [0, 1] values. */
-const GRAY_WEIGHTS = [0.2989, 0.587, 0.114] as const;
+/** torchvision's rgb_to_grayscale weights, applied to [0, 1] values in float32. */
+const GRAY_WEIGHTS = [Math.fround(0.2989), Math.fround(0.587), Math.fround(0.114)] as const;
+
+/**
+ * sharp options of every image decode (whole or streamed, so both give the same values). Embedded
+ * ICC profiles are ignored: samples are used as stored, as PIL (and so torchvision) reads them.
+ */
+export const DECODE_OPTIONS = { failOn: 'warning', ignoreIcc: true } as const;
 
 export interface DecodeOptions {
   /** Refuse images with more pixels than this (sharp's limitInputPixels); default sharp's own limit. */
@@ -55,22 +62,18 @@ function npyTensor(bytes: Uint8Array, name: string, spec: InputSpec): Tensor {
 
 async function decodeImage(bytes: Uint8Array, name: string, spec: InputSpec, options: DecodeOptions): Promise<Tensor> {
   checkImageChannels(spec, name);
-  let pixels: { data: Buffer; info: sharp.OutputInfo };
+  let pixels: DecodedPixels;
   try {
     // One sharp instance: its header is parsed once for metadata() and reused by the pipeline.
-    let image = sharp(bytes, { failOn: 'warning', limitInputPixels: options.maxPixels ?? undefined });
-    const { native, sixteenBit } = imageDecoding(await image.metadata());
-    image = await applyResize(image.rotate().toColourspace(native), spec);
-    pixels = await image.raw({ depth: sixteenBit ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true });
+    const image = sharp(bytes, { ...DECODE_OPTIONS, limitInputPixels: options.maxPixels ?? undefined });
+    const meta = await image.metadata();
+    const { native, sixteenBit } = imageDecoding(meta);
+    pixels = await decodeResized(image.rotate().toColourspace(native), meta.autoOrient.width, meta.autoOrient.height, sixteenBit, spec);
   } catch (error) {
     // A file of another format (a spec, a checkpoint, weights) says what it is rather than what sharp lacks.
     throw wrongFormatError(bytes, name, name, 'input') ?? inputError('input.decode', name, describeSharpError((error as Error).message));
   }
-  const { width, height, channels: have } = pixels.info;
-  const sixteen = pixels.data.length === width * height * have * 2;
-  const values = sixteen ? new Uint16Array(pixels.data.buffer, pixels.data.byteOffset, width * height * have) : pixels.data;
-  const scale = sixteen ? 1 / 65535 : 1 / 255;
-  return pixelsToInput(values, width, height, have, scale, spec);
+  return pixelsToInput(pixels.values, pixels.width, pixels.height, pixels.channels, pixels.scale, spec);
 }
 
 /** Images can be read as 1, 3 or 4 channels; other counts need a .npy input. */
@@ -99,31 +102,6 @@ export function describeSharpError(message: string): string {
   return `cannot decode image: ${first.join('; ')}`;
 }
 
-async function applyResize(image: sharp.Sharp, spec: InputSpec): Promise<sharp.Sharp> {
-  const resize = spec.resize;
-  if (!resize) return image;
-  if (resize.kind === 'box') return image.resize({ width: resize.width ?? undefined, height: resize.height ?? undefined, fit: resize.fit });
-  // torchvision Resize(N): the shorter side becomes N, keeping the aspect ratio; then CenterCrop(h, w).
-  const side = resize.shorterSide;
-  const resized = image.resize({ width: side, height: side, fit: 'outside' });
-  if (!resize.centerCrop) return resized;
-  const { data, info } = await resized.raw().toBuffer({ resolveWithObject: true });
-  const [cropH, cropW] = resize.centerCrop;
-  if (cropH > info.height || cropW > info.width) {
-    throw new Error(`center_crop ${cropH}x${cropW} is larger than the resized image ${info.height}x${info.width}`);
-  }
-  // torchvision's CenterCrop offsets: int(round((H - h) / 2)), Python's round (half to even).
-  const top = roundHalfEven((info.height - cropH) / 2);
-  const left = roundHalfEven((info.width - cropW) / 2);
-  return sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } }).extract({ top, left, width: cropW, height: cropH });
-}
-
-function roundHalfEven(x: number): number {
-  const floor = Math.floor(x);
-  if (x - floor !== 0.5) return Math.round(x);
-  return floor % 2 === 0 ? floor : floor + 1;
-}
-
 /**
  * Converts interleaved pixel values with `have` channels to planar `want` channels scaled to [0, 1],
  * then (x - mean) / std per channel. One tight loop per output channel: this runs for every image
@@ -137,18 +115,23 @@ export function pixelsToInput(values: Uint8Array | Uint16Array, width: number, h
   for (let c = 0; c < want; c++) {
     const dst = out.data.subarray(c * plane, (c + 1) * plane);
     if (want === 1 && colour) {
+      // rgb_to_grayscale on ToTensor's float32 values, each product and sum rounded to float32 as torch does.
+      const [wr, wg, wb] = GRAY_WEIGHTS;
       for (let p = 0, b = 0; p < plane; p++, b += have) {
-        dst[p] = GRAY_WEIGHTS[0] * values[b] * scale + GRAY_WEIGHTS[1] * values[b + 1] * scale + GRAY_WEIGHTS[2] * values[b + 2] * scale;
+        const r = Math.fround(values[b] * scale);
+        const g = Math.fround(values[b + 1] * scale);
+        const bl = Math.fround(values[b + 2] * scale);
+        dst[p] = Math.fround(Math.fround(wr * r) + Math.fround(wg * g)) + Math.fround(wb * bl);
       }
     } else {
       // Colour channels map to themselves, gray repeats; a missing alpha is opaque.
       const source = c < 3 ? (colour ? c : 0) : have === 2 || have === 4 ? have - 1 : -1;
       if (source < 0) dst.fill(1);
       else if (spec.mean || spec.std) {
-        // In one pass, with the same roundings as two: x / 255 to float32 first, then (x - mean) / std.
-        const mean = spec.mean ? spec.mean[c] : 0;
-        const std = spec.std ? spec.std[c] : 1;
-        for (let p = 0, b = source; p < plane; p++, b += have) dst[p] = (Math.fround(values[b] * scale) - mean) / std;
+        // In one pass, with the same float32 roundings as ToTensor then Normalize.
+        const mean = Math.fround(spec.mean ? spec.mean[c] : 0);
+        const std = Math.fround(spec.std ? spec.std[c] : 1);
+        for (let p = 0, b = source; p < plane; p++, b += have) dst[p] = Math.fround(Math.fround(values[b] * scale) - mean) / std;
         continue;
       } else for (let p = 0, b = source; p < plane; p++, b += have) dst[p] = values[b] * scale;
     }
@@ -157,11 +140,14 @@ export function pixelsToInput(values: Uint8Array | Uint16Array, width: number, h
   return out;
 }
 
-/** (x - mean) / std on one channel's values, already rounded to float32 as torchvision's ToTensor leaves them. */
+/**
+ * (x - mean) / std on one channel's float32 values, as torchvision's Normalize computes it: mean and
+ * std as float32, a float32 subtraction, then a float32 division (the store rounds the quotient).
+ */
 function normaliseChannel(values: Float32Array, spec: InputSpec, c: number): void {
   if (!spec.mean && !spec.std) return;
-  const mean = spec.mean ? spec.mean[c] : 0;
-  const std = spec.std ? spec.std[c] : 1;
-  for (let i = 0; i < values.length; i++) values[i] = (values[i] - mean) / std;
+  const mean = Math.fround(spec.mean ? spec.mean[c] : 0);
+  const std = Math.fround(spec.std ? spec.std[c] : 1);
+  for (let i = 0; i < values.length; i++) values[i] = Math.fround(values[i] - mean) / std;
 }
 

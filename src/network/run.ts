@@ -64,7 +64,7 @@ export function selectLayers(net: Network, names: readonly string[]): LayerSelec
     if (node === undefined) {
       const known = [...net.names.keys()];
       const list = known.length > 0 ? `; names: ${known.join(', ')}` : '; the spec names no layers (add "name" to a layer)';
-      throw new CnnxError('usage.layer', `${net.file} has no layer named "${name}"${didYouMean(name, known)}${list}`);
+      throw new CnnxError('usage.layer', `${net.file} has no layer named "${name}"${didYouMean(name, [...known, 'input'])}${list}`);
     }
     if (!picked.has(name)) picked.set(name, { label: name, node });
   }

@@ -1,4 +1,6 @@
 // The validated, fully-defaulted, readonly form of a network spec. Compute code reads only these types.
+import type { PillowFilter } from '../io/resample.js';
+import type { SharpKernel } from '../io/resize.js';
 
 /** A [height, width] pair (kernel_size, stride, dilation, output_size...). */
 export type Pair = readonly [number, number];
@@ -162,10 +164,16 @@ export interface LayerGroup {
   readonly depth: number;
 }
 
-/** Optional resize applied to decoded images before conversion to float (sharp semantics). */
+/** How resize resamples: torchvision's modes computed as Pillow computes them, or sharp's kernels. */
+export type Interpolation = PillowFilter | SharpKernel;
+
+/**
+ * Optional resize applied to decoded images before conversion to float: torchvision's Resize (+
+ * CenterCrop) for `shorter_side` and `fit: "fill"`, sharp's geometry for the other fits.
+ */
 export type ResizeSpec =
-  | { readonly kind: 'box'; readonly width: number | null; readonly height: number | null; readonly fit: 'cover' | 'contain' | 'fill' | 'inside' | 'outside' }
-  | { readonly kind: 'shorter_side'; readonly shorterSide: number; readonly centerCrop: Pair | null };
+  | { readonly kind: 'box'; readonly width: number | null; readonly height: number | null; readonly fit: 'cover' | 'contain' | 'fill' | 'inside' | 'outside'; readonly interpolation: Interpolation }
+  | { readonly kind: 'shorter_side'; readonly shorterSide: number; readonly centerCrop: Pair | null; readonly interpolation: Interpolation };
 
 export interface InputSpec {
   /** 1, 3 or 4. */

@@ -10,7 +10,7 @@ import { CnnxError, inputError } from '../errors.js';
 import { tempNameFor } from '../io/atomic.js';
 import { readFailure, readHead } from '../io/read-file.js';
 import { isNpy } from '../io/file-format.js';
-import { checkImageChannels, describeSharpError, imageDecoding, pixelsToInput } from '../io/image.js';
+import { checkImageChannels, DECODE_OPTIONS, describeSharpError, imageDecoding, pixelsToInput } from '../io/image.js';
 import type { InputSpec } from '../network/types.js';
 import type { RowSource } from './row-source.js';
 
@@ -81,7 +81,7 @@ export async function openImageRows(file: string, name: string, spec: InputSpec,
   };
   process.once('exit', cleanup);
   try {
-    await sharp(file, { failOn: 'warning', limitInputPixels: options.maxPixels ?? false })
+    await sharp(file, { ...DECODE_OPTIONS, limitInputPixels: options.maxPixels ?? false })
       .rotate()
       .toColourspace(decoding.native)
       .toFile(temp);

@@ -24,22 +24,31 @@ describe('orientation and resize', () => {
     expect(red(39, 10)).toBeGreaterThan(red(0, 10) + 30);
   });
 
-  test('width/height with fit cover gives exactly that size', async () => {
-    const t = await readInput(await ramp(80, 40), 'r.png', spec({ resize: { kind: 'box', width: 32, height: 24, fit: 'cover' } }));
+  test('width/height with fit cover (sharp, lanczos3) gives exactly that size', async () => {
+    const t = await readInput(await ramp(80, 40), 'r.png', spec({ resize: { kind: 'box', width: 32, height: 24, fit: 'cover', interpolation: 'lanczos3' } }));
     expect([t.channels, t.height, t.width]).toEqual([3, 24, 32]);
   });
 
   test('shorter_side then center_crop, as torchvision Resize + CenterCrop', async () => {
-    const t = await readInput(await ramp(90, 60), 'r.png', spec({ resize: { kind: 'shorter_side', shorterSide: 30, centerCrop: [20, 24] } }));
+    const t = await readInput(await ramp(90, 60), 'r.png', spec({ resize: { kind: 'shorter_side', shorterSide: 30, centerCrop: [20, 24], interpolation: 'bilinear' } }));
     expect([t.height, t.width]).toEqual([20, 24]);
     // 90x60 -> 45x30, crop 24 wide from x = round((45 - 24) / 2) = 10 (half to even): red starts near 10 * 2 = 20.
     expect(t.data[0] * 255).toBeGreaterThan(15);
     expect(t.data[0] * 255).toBeLessThan(26);
   });
 
-  test('a center_crop larger than the resized image is an input error', async () => {
-    const error = await readInput(await ramp(90, 60), 'r.png', spec({ resize: { kind: 'shorter_side', shorterSide: 30, centerCrop: [40, 40] } })).catch((e: Error) => e);
-    expect((error as Error).message).toBe('r.png: cannot decode image: center_crop 40x40 is larger than the resized image 30x45');
+  test('a center_crop larger than the resized image pads with zeros, as torchvision', async () => {
+    // 90x60 -> 45x30; a 33x48 crop pads 1 row above, 2 below, 1 column left, 2 right.
+    const t = await readInput(await ramp(90, 60), 'r.png', spec({ resize: { kind: 'shorter_side', shorterSide: 30, centerCrop: [33, 48], interpolation: 'nearest' } }));
+    expect([t.height, t.width]).toEqual([33, 48]);
+    const blue = (y: number, x: number) => Math.round(t.data[2 * 33 * 48 + y * 48 + x] * 255);
+    expect([blue(0, 10), blue(1, 0), blue(1, 1), blue(30, 45), blue(30, 46), blue(31, 10)]).toEqual([0, 0, 7, 7, 0, 0]);
+  });
+
+  test('a sharp kernel with shorter_side keeps torchvision\'s sizes and crop', async () => {
+    // 91x60 -> int(30 * 91 / 60) = 45 wide (sharp's own rounding would give 46).
+    const t = await readInput(await ramp(91, 60), 'r.png', spec({ resize: { kind: 'shorter_side', shorterSide: 30, centerCrop: null, interpolation: 'mitchell' } }));
+    expect([t.height, t.width]).toEqual([30, 45]);
   });
 });
 
