@@ -45,7 +45,7 @@ export function summarize(net: Network, input: Shape): NetworkSummary {
     const { params, macs } = def.cost(layer, inShape, output);
     const window = def.window(layer);
     warnings.push(...layerWarnings(layer, inShape, output));
-    if (layer.type === 'adaptive_avgpool2d' || layer.type === 'adaptive_maxpool2d') field = null;
+    if (layer.type === 'adaptive_avgpool2d' || layer.type === 'adaptive_maxpool2d' || layer.type === 'gem') field = null;
     else if (window && field) {
       const f: { r: number[]; j: number[]; c: number[] } = field;
       field = {

@@ -83,9 +83,13 @@ export function neededRows(layer: Layer, out: RowRange, inHeight: number): RowRa
       const outHeight = layer.outputSize[0] ?? inHeight;
       return { start: adaptiveStart(out.start, inHeight, outHeight), end: adaptiveEnd(out.end - 1, inHeight, outHeight) };
     }
+    case 'gem':
+      // A global pool: its one output row reads every input row.
+      return { start: 0, end: inHeight };
     case 'relu':
     case 'leaky_relu':
     case 'batchnorm2d':
+    case 'normalize':
       return out;
   }
 }

@@ -25,7 +25,7 @@ const numeric = cases.filter((c) => !c.meta.error);
 const errors = cases.filter((c) => c.meta.error);
 
 test('the suite has every case', () => {
-  expect(cases.length).toBe(83);
+  expect(cases.length).toBe(92);
   expect(errors.length).toBe(11);
 });
 
