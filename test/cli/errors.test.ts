@@ -60,7 +60,8 @@ describe('spec errors exit 2 before any image is decoded', () => {
     mkdirSync(b);
     for (const d of [a, b]) writeFileSync(path.join(d, 'cat.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47]));
     const out = tempDir();
-    await expectFailure([spec(dir, [{ type: 'relu' }]), path.join(a, 'cat.png'), path.join(b, 'cat.png')], `${out}/`, 2, 'would both be written to');
+    // Two folders mirror to the same names (named files would mirror below their common folder instead).
+    await expectFailure([spec(dir, [{ type: 'relu' }]), a, b], `${out}/`, 2, 'would both be written to');
   });
 });
 
