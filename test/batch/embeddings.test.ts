@@ -198,7 +198,7 @@ describe('resuming after SIGKILL', () => {
     const sources: { file: string; row: Float32Array }[] = [];
     for (const [i, src] of Object.keys(GOOD).entries()) {
       const file = path.join(dir, `src${i}.png`);
-      await sharp(path.join(PHOTOS, src)).resize(64, 64).png().toFile(file);
+      await sharp(path.join(PHOTOS, src)).resize(48, 48).png().toFile(file);
       sources.push({ file, row: await single(file, createReferenceEngine()) });
     }
     for (let i = 0; i < COUNT; i++) {
@@ -245,7 +245,7 @@ describe('resuming after SIGKILL', () => {
     const files = readdirSync(out).sort();
     expect(files.every((f) => /^part-\d{5}\.(npy|parquet)$/.test(f)), files.join(' ')).toBe(true);
     expect(files.filter((f) => f.endsWith('.npy')).map((f) => f.replace('.npy', ''))).toEqual(files.filter((f) => f.endsWith('.parquet')).map((f) => f.replace('.parquet', '')));
-  });
+  }, 180_000);
 });
 
 describe('the sink', () => {
