@@ -1,14 +1,22 @@
 // Batch benchmark: a folder of N photos through `cnnx apply` with the seed network: images/s, batch/single ratio, peak RSS at small and large N.
 //
 //   npm run bench:batch -- [--n 2000] [--small 20] [--size 64] [--engine auto|fast|reference] [--jobs J] [--repeat 1] [--json]
+//   npm run bench:batch -- --format embeddings [--n 10000] [--small 1000] ...
 //
 // The photos are crops of fixtures/images, re-encoded as a JPEG/PNG mix in a temp folder that is
 // removed afterwards. The single-image rate is the engine alone on already-decoded images, measured
 // in this process before and after the batch runs (the machine may be shared: both are reported).
 // Each batch run is a child process (the real CLI, through dist/cli/main.js) that reports its own
 // wall time and peak RSS (getrusage maxrss) when it exits.
+//
+// --format embeddings runs the seed network with a gem head (one 64-value row per photo) three ways,
+// interleaved --repeat times: N photos writing parts, the same N writing nothing (the child replaces
+// the sink's writes by skips: everything else is the same run), and --small photos writing parts.
+// It prints images/s writing / writing nothing (target >= 0.95) and peak RSS at N / at --small
+// (target <= 1.1), and checks that the parts hold N rows.
+// Results go to bench/results/batch-<date>.json as well.
 import { spawn } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,11 +43,12 @@ const SEED_SPEC = {
 const DISTINCT = 64;
 
 function parseArgs(argv) {
-  const opts = { n: 2000, small: 20, size: null, engine: 'auto', jobs: null, repeat: 1, json: false, seconds: 4 };
+  const opts = { n: null, small: null, size: null, engine: 'auto', jobs: null, repeat: 1, json: false, seconds: 4, format: 'npy' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => argv[++i];
-    if (a === '--n') opts.n = Number(next());
+    if (a === '--format') opts.format = next();
+    else if (a === '--n') opts.n = Number(next());
     else if (a === '--small') opts.small = Number(next());
     else if (a === '--size') opts.size = Number(next());
     else if (a === '--engine') opts.engine = next();
@@ -49,6 +58,10 @@ function parseArgs(argv) {
     else if (a === '--json') opts.json = true;
     else throw new Error(`bench/batch.mjs: unknown argument ${a}`);
   }
+  if (opts.format !== 'npy' && opts.format !== 'embeddings') throw new Error(`bench/batch.mjs: --format is npy or embeddings, got ${opts.format}`);
+  // The issue's bar for embeddings: peak RSS at 10,000 photos against 1,000.
+  opts.n ??= opts.format === 'embeddings' ? 10000 : 2000;
+  opts.small ??= opts.format === 'embeddings' ? 1000 : 20;
   return opts;
 }
 
@@ -129,11 +142,14 @@ async function listFiles(dir) {
   return out.sort();
 }
 
-/** Runs the CLI in a child (this file with --child) and returns its wall time and peak RSS. */
-function batchRun(specFile, photos, outDir, engine, jobs) {
-  const args = ['apply', specFile, photos, '-o', `${outDir}/`, '--engine', engine, '-q', ...(jobs ? ['--jobs', String(jobs)] : [])];
+/**
+ * Runs the CLI in a child (this file with --child) and returns its wall time and peak RSS.
+ * `discard`: an embeddings run whose rows are dropped instead of written.
+ */
+function batchRun(specFile, photos, outDir, engine, jobs, format = 'npy', discard = false) {
+  const args = ['apply', specFile, photos, '-o', `${outDir}/`, '--engine', engine, '-q', '--format', format, ...(jobs ? ['--jobs', String(jobs)] : [])];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, CI: '1' } });
+    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), discard ? '--child-discard' : '--child', ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, CI: '1' } });
     let err = '';
     child.stderr.on('data', (d) => (err += d));
     child.on('error', reject);
@@ -146,7 +162,14 @@ function batchRun(specFile, photos, outDir, engine, jobs) {
 }
 
 /** In the child: run the CLI in this process, then report wall time and getrusage's peak RSS. */
-async function child(argv) {
+async function child(argv, discard) {
+  if (discard) {
+    // The same run writing nothing: every row is skipped where it would be written, no part is opened.
+    const { EmbeddingSink } = await import(dist('batch/embedding-sink.js'));
+    EmbeddingSink.prototype.add = async function add(seq) {
+      this.skip(seq);
+    };
+  }
   const { main } = await import(dist('cli/main.js'));
   const t0 = performance.now();
   await main(['node', 'cnnx', ...argv]);
@@ -154,6 +177,66 @@ async function child(argv) {
   process.on('exit', () => {
     process.stderr.write(`BENCH ${JSON.stringify({ seconds, maxRssMB: process.resourceUsage().maxRSS / 1024 })}\n`);
   });
+}
+
+/** Rows in the .npy parts of `dir` (from their headers). */
+async function partRows(dir) {
+  const { parseNpy } = await import(dist('io/npy.js'));
+  let rows = 0;
+  for (const f of (await readdir(dir)).filter((n) => /^part-\d+\.npy$/.test(n))) rows += parseNpy(await readFile(path.join(dir, f)), f).shape[0];
+  return rows;
+}
+
+/** Writes bench/results/batch-<date>.json and says where. */
+async function saveResult(result) {
+  const dir = path.join(ROOT, 'bench', 'results');
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, `batch-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  await writeFile(file, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, ...result }, null, 2)}\n`);
+  return file;
+}
+
+/** --format embeddings: writing parts against writing nothing at N, and peak RSS at N against --small. */
+async function benchEmbeddings(opts, engine, size, work, sharp, log) {
+  const specFile = path.join(work, 'seed-gem.json');
+  const base = existsSync(path.join(ROOT, 'examples', 'seed-convnet.json')) ? JSON.parse(await readFile(path.join(ROOT, 'examples', 'seed-convnet.json'), 'utf8')) : SEED_SPEC;
+  // The seed network ending in a global pool: one row of 64 values per photo.
+  await writeFile(specFile, JSON.stringify({ ...base, name: 'seed-gem', layers: [...base.layers, { type: 'gem', name: 'gem' }] }));
+  const small = await makePhotoFolder(path.join(work, 'small'), opts.small, size, sharp);
+  const large = await makePhotoFolder(path.join(work, 'large'), opts.n, size, sharp);
+  const runs = { write: [], nothing: [], small: [] };
+  for (let r = 0; r < opts.repeat; r++) {
+    for (const [key, dir, n, discard] of [['write', large, opts.n, false], ['nothing', large, opts.n, true], ['small', small, opts.small, false]]) {
+      const out = path.join(work, `out-${key}-${r}`);
+      const res = await batchRun(specFile, dir, out, engine, opts.jobs, 'embeddings', discard);
+      if (!discard) {
+        const rows = await partRows(out);
+        if (rows !== n) throw new Error(`bench/batch.mjs: the parts of the ${key} run hold ${rows} rows, expected ${n}`);
+      }
+      await rm(out, { recursive: true, force: true });
+      runs[key].push({ ...res, rate: n / res.seconds });
+      log(`embeddings ${key === 'nothing' ? 'writing nothing' : 'writing parts'}, ${n} images: ${res.seconds.toFixed(2)} s, ${(n / res.seconds).toFixed(1)} images/s, peak RSS ${res.maxRssMB.toFixed(0)} MB`);
+    }
+  }
+  const best = (xs) => Math.max(...xs.map((r) => r.rate));
+  const rss = (xs) => Math.min(...xs.map((r) => r.maxRssMB));
+  const result = {
+    format: 'embeddings', engine, size, cores: os.availableParallelism(), jobs: opts.jobs ?? 'default', n: opts.n, small: opts.small, repeat: opts.repeat,
+    writingImagesPerSecond: round(best(runs.write)), nothingImagesPerSecond: round(best(runs.nothing)), speedRatio: round(best(runs.write) / best(runs.nothing), 3),
+    peakRssSmallMB: round(rss(runs.small)), peakRssLargeMB: round(rss(runs.write)), rssRatio: round(rss(runs.write) / rss(runs.small), 3), runs,
+  };
+  const file = await saveResult(result);
+  if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  else {
+    process.stdout.write(
+      [
+        `embeddings, engine ${engine}, ${size}x${size}, ${result.cores} cores, jobs ${result.jobs}`,
+        `writing parts: ${result.writingImagesPerSecond} images/s; writing nothing: ${result.nothingImagesPerSecond} images/s; ratio ${result.speedRatio} (target >= 0.95)`,
+        `peak RSS: ${result.peakRssSmallMB} MB at ${opts.small} images, ${result.peakRssLargeMB} MB at ${opts.n} (ratio ${result.rssRatio}, target <= 1.1)`,
+        `results: ${path.relative(ROOT, file)}`,
+      ].join('\n') + '\n',
+    );
+  }
 }
 
 async function bench() {
@@ -170,7 +253,8 @@ async function bench() {
     }
     const { default: sharp } = await import('sharp');
     const log = (line) => process.stderr.write(`${line}\n`);
-    log(`cnnx batch bench: engine ${engine}${opts.engine === 'auto' && engine === 'reference' ? ' (the fast engine is not built)' : ''}, ${size}x${size} photos, seed network, ${os.availableParallelism()} cores, jobs ${opts.jobs ?? 'default'}`);
+    log(`cnnx batch bench: --format ${opts.format}, engine ${engine}${opts.engine === 'auto' && engine === 'reference' ? ' (the fast engine is not built)' : ''}, ${size}x${size} photos, seed network, ${os.availableParallelism()} cores, jobs ${opts.jobs ?? 'default'}`);
+    if (opts.format === 'embeddings') return await benchEmbeddings(opts, engine, size, work, sharp, log);
     const small = await makePhotoFolder(path.join(work, 'small'), opts.small, size, sharp);
     const large = await makePhotoFolder(path.join(work, 'large'), opts.n, size, sharp);
 
@@ -199,10 +283,12 @@ async function bench() {
       batchImagesPerSecond: round(batchRate), singleImagesPerSecond: round(single), singleBefore: round(singleBefore), singleAfter: round(singleAfter),
       ratio: round(batchRate / single, 3), peakRssSmallMB: round(rssSmall), peakRssLargeMB: round(rssLarge), rssRatio: round(rssLarge / rssSmall, 3),
     };
+    const file = await saveResult({ format: 'npy', ...result });
     if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
     else {
       process.stdout.write(
         [
+          `results: ${path.relative(ROOT, file)}`,
           `engine ${engine}, ${size}x${size}, ${result.cores} cores, jobs ${result.jobs}`,
           `batch (${opts.n} images): ${result.batchImagesPerSecond} images/s`,
           `single-image engine rate: ${result.singleImagesPerSecond} images/s (before ${result.singleBefore}, after ${result.singleAfter})`,
@@ -221,5 +307,5 @@ function round(x, digits = 1) {
   return Math.round(x * f) / f;
 }
 
-if (process.argv[2] === '--child') await child(process.argv.slice(3));
+if (process.argv[2] === '--child' || process.argv[2] === '--child-discard') await child(process.argv.slice(3), process.argv[2] === '--child-discard');
 else await bench();

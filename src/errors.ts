@@ -56,6 +56,7 @@ export const ERROR_CODES = {
   'input.memory': { exit: input, meaning: 'an input that does not fit the memory limit even one row at a time' },
   'input.stream': { exit: input, meaning: 'a huge input that cannot be streamed as asked' },
   'output.write': { exit: input, meaning: 'an output file cannot be written' },
+  'output.embedding_length': { exit: input, meaning: 'an input whose output row has a different length from the rows before it (--format embeddings)' },
   'output.report': { exit: input, meaning: 'the run log cannot be written during the run' },
   // How cnnx was called (exit 2: nothing is computed or written).
   'usage.inputs': { exit: spec, meaning: 'no inputs, or none found' },

@@ -82,7 +82,7 @@ describe('huge images and decoding', () => {
     const huge = { channels: 3, height: 40000, width: 40000 };
     const error = await errorOf(() => planBands(splitStages(pooled, huge, 6), huge, 2 ** 30, 100 * 2 ** 20, 'huge.png', 'fast'));
     expect(error).toMatchObject({ code: 'input.memory', exitCode: EXIT.inputFailed });
-    expect((error as Error).message).toMatch(/^huge\.png: adaptive pooling needs its whole input map in memory: about [\d.]+ GiB is needed, options\.maxMemory is 1 GiB$/);
+    expect((error as Error).message).toMatch(/^huge\.png: a global pool \(adaptive pooling, gem\) needs its whole input map in memory: about [\d.]+ GiB is needed, options\.maxMemory is 1 GiB$/);
   });
 
   test('parseMemorySize names what it parses', async () => {

@@ -5,7 +5,7 @@ import { CnnxError } from '../errors.js';
 import { readFailure } from '../io/read-file.js';
 import { mapLimit } from './limit.js';
 import { readStdin } from './stdio.js';
-import { expandArguments, sniff, type InputItem, type SkippedEntry, type WalkResult } from './walk.js';
+import { argumentItems, expandArguments, sniff, type SkippedEntry, type WalkResult } from './walk.js';
 
 type Kind = 'folder' | 'image' | 'missing' | SkippedEntry['reason'];
 
@@ -26,28 +26,6 @@ async function readListFile(file: string): Promise<Buffer> {
 }
 
 /**
- * Items for listed files. Outputs mirror the paths below the deepest folder that holds all of them,
- * so `find photos -print0 | cnnx ... --from-list -` writes the same tree as `cnnx ... photos`.
- */
-export function listedItems(paths: readonly string[]): InputItem[] {
-  const base = commonFolder(paths.map((p) => path.dirname(path.resolve(p))));
-  return paths.map((p) => ({ name: p, file: p, relative: path.relative(base, path.resolve(p)) }));
-}
-
-/** The deepest folder that contains every folder in `folders` (all absolute). */
-export function commonFolder(folders: readonly string[]): string {
-  if (folders.length === 0) return process.cwd();
-  let parts = folders[0].split(path.sep);
-  for (const folder of folders.slice(1)) {
-    const other = folder.split(path.sep);
-    let n = 0;
-    while (n < parts.length && n < other.length && parts[n] === other[n]) n++;
-    parts = parts.slice(0, n);
-  }
-  return parts.join(path.sep) || path.sep;
-}
-
-/**
  * Expands listed paths. Lists usually come from `find`, which also prints dot-files and non-images,
  * so listed files are screened like a folder walk (skipped and counted); a listed file that does not
  * exist is kept, so it fails with its own message. Listed folders are walked.
@@ -58,7 +36,7 @@ export async function expandList(paths: readonly string[], recursive: boolean): 
   const walked = await expandArguments(pick('folder'), recursive);
   const skipped: SkippedEntry[] = paths.flatMap((name, i) => (kinds[i] === 'hidden' || kinds[i] === 'not an image' ? [{ name, reason: kinds[i] as SkippedEntry['reason'] }] : []));
   const files = paths.filter((_, i) => kinds[i] === 'image' || kinds[i] === 'missing');
-  return { items: [...walked.items, ...listedItems(files)], skipped: [...walked.skipped, ...skipped], sawFolder: true };
+  return { items: [...walked.items, ...argumentItems(files)], skipped: [...walked.skipped, ...skipped], sawFolder: true };
 }
 
 async function classify(file: string): Promise<Kind> {

@@ -1,16 +1,16 @@
 // The batch pipeline: decode (sharp, libuv pool) / compute (a pool of engines) / encode+write, with at most --jobs images in flight.
-import path from 'node:path';
 import type { Tensor } from '../engine/tensor.js';
 import { CnnxError, EXIT } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { runNetwork, type LayerOutput, type LayerSelection } from '../network/run.js';
 import type { Network } from '../network/types.js';
 import type { Decoder } from './decode-pool.js';
+import { SinkFailure, type EmbeddingSink } from './embedding-sink.js';
 import { encodeResults, type FileBytes } from './encode.js';
 import type { EnginePool } from './engine-pool.js';
 import { writeLayerReport } from './html-report.js';
 import type { PictureOptions } from './picture.js';
-import type { BatchFormat, PlannedItem } from './plan.js';
+import { outputStem, type BatchFormat, type PlannedItem } from './plan.js';
 import type { Progress } from './progress.js';
 import { outputField, type ItemRecord, type ReportSink } from './run-log.js';
 import { writeStdout } from './stdio.js';
@@ -23,8 +23,12 @@ export interface BatchContext {
   readonly decoder: Decoder;
   readonly format: BatchFormat;
   readonly picture: PictureOptions;
-  /** Set when one input's layers go to a folder as pictures: also write its input picture and index.html there. */
+  /** Set for --format report: also write the input's picture and index.html into the folder. */
   readonly htmlReport: { readonly dir: string } | null;
+  /** Set for --format embeddings: rows go there instead of a file per input. */
+  readonly embeddings: EmbeddingSink | null;
+  /** --keep-ext: output names keep the input's extension. */
+  readonly keepExt: boolean;
   readonly version: string;
   readonly jobs: number;
   readonly failFast: boolean;
@@ -72,9 +76,10 @@ export class Batch {
     let internal: unknown = null;
     const lane = async (): Promise<void> => {
       while (this.stopReason === null && next < plan.length) {
-        const item = plan[next++];
+        const seq = next++;
+        const item = plan[seq];
         try {
-          this.finish(await this.process(item));
+          this.finish(await this.process(item, seq));
         } catch (error) {
           internal ??= error;
           this.stop('error');
@@ -93,25 +98,38 @@ export class Batch {
     if (record.status === 'failed' && this.ctx.failFast) this.stop('fail-fast');
   }
 
-  /** One input start to end; input failures become a record, anything else propagates. */
-  private async process(planned: PlannedItem): Promise<ItemRecord> {
+  /** One input start to end (`seq`: its position in the plan); input failures become a record, anything else propagates. */
+  private async process(planned: PlannedItem, seq: number): Promise<ItemRecord> {
     const started = performance.now();
     const base = { path: planned.item.name, output: outputField(planned.outputs) };
+    const sink = this.ctx.embeddings;
+    let handedToSink = false;
     try {
-      if (await needsStreaming(planned, this.ctx.net, this.ctx.selection, this.ctx.format, this.ctx.stream)) {
+      if (sink) {
+        const { input, results } = await this.infer(planned);
+        const t = results[0].tensor;
+        handedToSink = true;
+        await sink.add(seq, { name: planned.item.name, shape: t, data: t.data, height: input.height, width: input.width });
+      } else if (await needsStreaming(planned, this.ctx.net, this.ctx.selection, this.ctx.format, this.ctx.stream)) {
         // A streamed image writes its own outputs band by band.
         await this.ctx.engines.use((engine) => runStreamed(engine, this.ctx.net, this.ctx.selection, planned, this.ctx.stream, (text) => this.ctx.progress.detail(text)));
       } else {
         const { files, input, results } = await this.compute(planned);
         await this.write(planned.outputs, files);
         if (this.ctx.htmlReport) {
-          const stem = path.parse(planned.item.relative).name;
+          const stem = outputStem(planned.item, this.ctx.keepExt);
           await writeLayerReport(this.ctx.htmlReport.dir, stem, this.ctx.net, input, results, planned.outputs, this.ctx.picture, this.ctx.version);
         }
       }
       return { ...base, status: 'ok', error: null, ms: Math.round(performance.now() - started) };
     } catch (error) {
       const ms = Math.round(performance.now() - started);
+      if (error instanceof SinkFailure) {
+        // The input fails, and the run stops: a write error is fatal, a row of another length is the input's.
+        if (error.fatal) this.fatal ??= error.error;
+        this.stop(error.reason);
+        return { ...base, status: 'failed', error: error.message, ms };
+      }
       if (error instanceof WriteFailure) {
         this.fatal ??= error.error;
         this.stop('write error');
@@ -119,10 +137,14 @@ export class Batch {
       }
       if (error instanceof CnnxError && error.exitCode === EXIT.inputFailed) return { ...base, status: 'failed', error: this.ctx.describeError(error), ms };
       throw error;
+    } finally {
+      // The sink writes rows in plan order: an input that gives no row must say so, or the rows after it wait.
+      if (sink && !handedToSink) sink.skip(seq);
     }
   }
 
-  private async compute(planned: PlannedItem): Promise<{ files: FileBytes[]; input: Tensor; results: LayerOutput[] }> {
+  /** Decodes the input and runs the network on it. */
+  private async infer(planned: PlannedItem): Promise<{ input: Tensor; results: LayerOutput[] }> {
     const { ctx } = this;
     const { item } = planned;
     const source = item.file === '-' ? (ctx.stdin ?? new Uint8Array()) : item.file;
@@ -130,7 +152,12 @@ export class Batch {
     this.noteNonFinite(item.name, input);
     // Each engine computes one image at a time; the pool has one engine per core for a folder, or one using every core.
     const results = await ctx.engines.use((engine) => runNetwork(engine, ctx.net, input, ctx.selection, item.name));
-    return { files: await encodeResults(results, ctx.format, ctx, item.name, input), input, results };
+    return { input, results };
+  }
+
+  private async compute(planned: PlannedItem): Promise<{ files: FileBytes[]; input: Tensor; results: LayerOutput[] }> {
+    const { input, results } = await this.infer(planned);
+    return { files: await encodeResults(results, this.ctx.format, this.ctx, planned.item.name, input), input, results };
   }
 
   /**

@@ -7,7 +7,16 @@ import { INPUT, type Network } from '../network/types.js';
 import { mapLimit } from './limit.js';
 import type { InputItem } from './walk.js';
 
-export type BatchFormat = 'npy' | 'png' | 'safetensors';
+/**
+ * What a run writes. In a folder or on stdout the format is --format (npy by default), whatever the
+ * number of inputs and layers; a named file says it by its extension. `report` is `png` plus the
+ * input's picture and an index.html (one input); `embeddings` is one row per input in shared
+ * matrices (embedding-sink.ts), not a file per input.
+ */
+export type BatchFormat = 'npy' | 'png' | 'safetensors' | 'report' | 'embeddings';
+
+/** The formats a named output file can have, by extension. */
+const FILE_FORMATS = ['npy', 'png', 'safetensors'] as const;
 
 /** Where outputs go: one named file, stdout, or files under a folder. */
 export type Destination =
@@ -23,8 +32,8 @@ export interface PlannedItem {
 
 /** The format implied by a file name's extension, or null. */
 export function formatOfName(file: string): BatchFormat | null {
-  const ext = path.extname(file).toLowerCase();
-  return ext === '.npy' ? 'npy' : ext === '.png' ? 'png' : ext === '.safetensors' ? 'safetensors' : null;
+  const ext = path.extname(file).toLowerCase().slice(1);
+  return (FILE_FORMATS as readonly string[]).includes(ext) ? (ext as BatchFormat) : null;
 }
 
 export interface DestinationRequest {
@@ -34,23 +43,37 @@ export interface DestinationRequest {
   /** True when inputs came from a folder or a list: output must be a folder even for one input. */
   readonly many: boolean;
   readonly layers: number;
+  /** --keep-ext: outputs keep the input's extension (a.jpg -> a.jpg.npy). */
+  readonly keepExt?: boolean;
 }
 
 export async function chooseDestination(req: DestinationRequest): Promise<Destination> {
   const out = req.output;
+  const format = req.format;
   if (out === '-') {
-    const format = req.format ?? 'npy';
+    if (format === 'report' || format === 'embeddings') throw usage(`--format ${format} writes to a folder (-o out/), not to stdout`);
     if (req.inputs !== 1 || req.many) throw usage(`-o - writes one input to stdout, but there are ${req.inputs} inputs${req.many ? ' (from a folder or list)' : ''}; give a folder (-o out/)`);
-    checkOneFile('-o -', format, req.layers);
-    return { kind: 'stdout', format };
+    checkOneFile('-o -', format ?? 'npy', req.layers);
+    return { kind: 'stdout', format: format ?? 'npy' };
   }
   const isDir = out.endsWith('/') || out.endsWith(path.sep) || (await stat(out).then((s) => s.isDirectory(), () => false));
   const byName = formatOfName(out);
-  if (isDir || !byName) return { kind: 'folder', dir: out, format: req.format ?? 'npy' };
+  const ext = path.extname(out);
+  if (!isDir && !byName && ext !== '') {
+    throw usage(`-o ${out}: cnnx does not write ${ext} files; it writes ${FILE_FORMATS.map((f) => `.${f}`).join(', ')} files, or a folder (end the path with / for a folder: -o ${out}/)`);
+  }
+  if (isDir || !byName) {
+    if (format === 'report' && (req.inputs !== 1 || req.many)) {
+      throw usage(`--format report shows one input (its pictures and an index.html), but there are ${req.inputs} inputs${req.many ? ' (from a folder or list)' : ''}; use --format png for pictures of each`);
+    }
+    if (format === 'embeddings' && req.layers !== 1) throw usage(`--format embeddings writes one layer per input as a row, but ${req.layers} layers were asked for; give one --layer`);
+    return { kind: 'folder', dir: out, format: format ?? 'npy' };
+  }
+  if (format === 'report' || format === 'embeddings') throw usage(`--format ${format} writes to a folder: -o ${out} is a .${byName} file; give a folder (-o out/)`);
   if (req.inputs !== 1 || req.many) {
     throw usage(`-o ${out} is one file but there are ${req.inputs} inputs${req.many ? ' (from a folder or list)' : ''}; give a folder (-o out/)`);
   }
-  if (req.format && req.format !== byName) throw usage(`-o ${out} is a .${byName} file but --format is ${req.format}`);
+  if (format && format !== byName) throw usage(`-o ${out} is a .${byName} file but --format is ${format}`);
   checkOneFile(`-o ${out}`, byName, req.layers);
   return { kind: 'file', path: out, format: byName };
 }
@@ -65,9 +88,12 @@ function usage(message: string): CnnxError {
   return new CnnxError('usage.output', message);
 }
 
-/** Output paths for every item; layer files get a `.NAME` suffix when several layers go to separate files. */
-export function planOutputs(items: readonly InputItem[], destination: Destination, net: Network, selection: readonly LayerSelection[]): PlannedItem[] {
-  return items.map((item) => ({ item, outputs: outputsOf(item, destination, net, selection) }));
+/**
+ * Output paths for every item; layer files get a `.NAME` suffix when several layers go to separate
+ * files. Embeddings rows go to shared parts, so their items plan no file of their own.
+ */
+export function planOutputs(items: readonly InputItem[], destination: Destination, net: Network, selection: readonly LayerSelection[], keepExt = false): PlannedItem[] {
+  return items.map((item) => ({ item, outputs: outputsOf(item, destination, net, selection, keepExt) }));
 }
 
 /** The file-name suffix of a selected output: its name, or `layerN` for an unnamed node (whose label is a JSON path). */
@@ -75,11 +101,18 @@ function outputSuffix(net: Network, s: LayerSelection): string {
   return s.node !== INPUT && net.layers[s.node].name === undefined && s.label === net.layers[s.node].path ? `layer${s.node}` : s.label;
 }
 
-function outputsOf(item: InputItem, destination: Destination, net: Network, selection: readonly LayerSelection[]): string[] {
+/** The name an input's outputs start with: its relative path without the extension, or with it (--keep-ext). */
+export function outputStem(item: InputItem, keepExt: boolean): string {
+  const parsed = path.parse(item.relative);
+  return path.join(parsed.dir, keepExt ? parsed.base : parsed.name);
+}
+
+function outputsOf(item: InputItem, destination: Destination, net: Network, selection: readonly LayerSelection[], keepExt: boolean): string[] {
   if (destination.kind === 'file') return [destination.path];
   if (destination.kind === 'stdout') return ['-'];
-  const parsed = path.parse(item.relative);
-  const at = (suffix: string): string => path.join(destination.dir, parsed.dir, `${parsed.name}${suffix}.${destination.format}`);
+  if (destination.format === 'embeddings') return [];
+  const ext = destination.format === 'report' ? 'png' : destination.format;
+  const at = (suffix: string): string => path.join(destination.dir, `${outputStem(item, keepExt)}${suffix}.${ext}`);
   if (destination.format === 'safetensors' || selection.length === 1) return [at('')];
   return selection.map((s) => at(`.${outputSuffix(net, s)}`));
 }
@@ -93,10 +126,9 @@ export function checkCollisions(plan: readonly PlannedItem[]): void {
       const key = path.resolve(output);
       const other = seen.get(key);
       if (other !== undefined) {
-        throw new CnnxError(
-          'usage.collision',
-          `${other} and ${item.name} would both be written to ${output}; rename one, pass their folder instead, or use --from-list to keep their folders`,
-        );
+        // Only the extensions differ (a.jpg, a.png): --keep-ext keeps them apart; else their folders would.
+        const hint = path.extname(other) !== path.extname(item.name) ? 'use --keep-ext (a.jpg -> a.jpg.npy) or rename one' : 'rename one, or pass their common folder instead';
+        throw new CnnxError('usage.collision', `${other} and ${item.name} would both be written to ${output}; ${hint}`);
       }
       seen.set(key, item.name);
     }

@@ -10,7 +10,7 @@ export interface InputItem {
   readonly name: string;
   /** The file to read, or '-' for stdin. */
   readonly file: string;
-  /** Path the output mirrors: relative to the folder argument it was found under (its base name for a file argument). */
+  /** Path the output mirrors: relative to the folder argument it was found under, or to the deepest folder of the named files. */
   readonly relative: string;
 }
 
@@ -50,17 +50,35 @@ export function byName(a: { name: string }, b: { name: string }): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
-/** File arguments keep their base name: `cnnx apply net a/x.jpg -o out/` writes out/x.npy. */
+/**
+ * Named files (arguments or a list) mirror their paths below the deepest folder that holds all of
+ * them: `in/a.jpg in/sub/b.jpg -o out/` writes out/a.npy and out/sub/b.npy, and one file keeps its
+ * base name. So `find photos -print0 | cnnx ... --from-list -` writes the same tree as `cnnx ... photos`.
+ */
 export function argumentItems(files: readonly string[]): InputItem[] {
-  return files.map((file) => ({ name: file, file, relative: path.basename(file) }));
+  const base = commonFolder(files.map((p) => path.dirname(path.resolve(p))));
+  return files.map((file) => ({ name: file, file, relative: path.relative(base, path.resolve(file)) }));
+}
+
+/** The deepest folder that contains every folder in `folders` (all absolute). */
+export function commonFolder(folders: readonly string[]): string {
+  if (folders.length === 0) return process.cwd();
+  let parts = folders[0].split(path.sep);
+  for (const folder of folders.slice(1)) {
+    const other = folder.split(path.sep);
+    let n = 0;
+    while (n < parts.length && n < other.length && parts[n] === other[n]) n++;
+    parts = parts.slice(0, n);
+  }
+  return parts.join(path.sep) || path.sep;
 }
 
 /**
  * Expands arguments: a file is taken as it is (a bad one fails later and is counted); a folder is
  * walked (recursively unless `recursive` is false) for images recognised by content, skipping
- * hidden entries. '-' stands for stdin. `fileItems` says where named files' outputs go.
+ * hidden entries. '-' stands for stdin.
  */
-export async function expandArguments(args: readonly string[], recursive: boolean, fileItems = argumentItems): Promise<WalkResult> {
+export async function expandArguments(args: readonly string[], recursive: boolean): Promise<WalkResult> {
   const items: InputItem[] = [];
   const skipped: SkippedEntry[] = [];
   const files: string[] = [];
@@ -75,7 +93,7 @@ export async function expandArguments(args: readonly string[], recursive: boolea
       files.push(arg);
     }
   }
-  items.push(...fileItems(files));
+  items.push(...argumentItems(files));
   return { items, skipped, sawFolder };
 }
 

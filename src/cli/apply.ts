@@ -3,7 +3,9 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { configureSharpForBatch, decodeThreads, defaultJobs } from '../batch/concurrency.js';
 import { inlineDecoder, workerDecoder } from '../batch/decode-pool.js';
-import { checkCollisions, chooseDestination, formatOfName, partitionExisting, planOutputs, type BatchFormat, type PlannedItem } from '../batch/plan.js';
+import { DEFAULT_PART_ROWS } from '../batch/embedding-parts.js';
+import { openEmbeddings, SinkFailure, type EmbeddingSink } from '../batch/embedding-sink.js';
+import { checkCollisions, chooseDestination, partitionExisting, planOutputs, type BatchFormat, type PlannedItem } from '../batch/plan.js';
 import { Progress } from '../batch/progress.js';
 import { NO_REPORT, openReport, outputField, type ItemRecord } from '../batch/run-log.js';
 import { Batch } from '../batch/pipeline.js';
@@ -42,6 +44,10 @@ export interface ApplyOptions {
   /** -0: --from-list is NUL-separated. */
   readonly null?: boolean;
   readonly skipExisting?: boolean;
+  /** --keep-ext: a.jpg -> a.jpg.npy. */
+  readonly keepExt?: boolean;
+  /** --part-rows N: rows per embeddings part. */
+  readonly partRows?: number;
   readonly jobs?: number;
   readonly shard?: Shard;
   readonly report?: string;
@@ -60,18 +66,30 @@ export async function applyCommand(specFile: string, args: readonly string[], op
   const net = await loadSpecArgument(specFile, 'cnnx apply NET INPUT... -o OUT');
   const selection = selectLayers(net, options.layer);
   if (!options.output) throw new CnnxError('usage.output', 'apply needs -o OUT: a .npy, .png or .safetensors file, a folder (ending in /), or - for stdout');
+  if (options.partRows !== undefined && options.format !== 'embeddings') throw new CnnxError('usage.output', '--part-rows goes with --format embeddings');
   const all = await gatherInputs({ args, fromList: options.fromList, nul: options.null === true, recursive: options.recursive });
-  // One image, several layers, a folder: someone wants to look, so pictures and an index.html by default.
-  const oneImageReport = all.items.length === 1 && !all.many && selection.length > 1 && formatOfName(options.output) === null && options.output !== '-';
-  const format = options.format ?? (oneImageReport ? 'png' : undefined);
-  const destination = await chooseDestination({ output: options.output, format, inputs: all.items.length, many: all.many, layers: selection.length });
-  const fullPlan = planOutputs(all.items, destination, net, selection);
+  const destination = await chooseDestination({ output: options.output, format: options.format, inputs: all.items.length, many: all.many, layers: selection.length });
+  const keepExt = options.keepExt === true;
+  const fullPlan = planOutputs(all.items, destination, net, selection, keepExt);
   checkCollisions(fullPlan);
   if (destination.kind === 'stdout') checkStdoutForBinary();
   const inputs = applyShard(all, options.shard);
   const mine = new Set(inputs.items);
   const sharded = options.shard ? fullPlan.filter((p) => mine.has(p.item)) : fullPlan;
-  const { todo, done } = options.skipExisting ? await partitionExisting(sharded) : { todo: sharded, done: [] };
+  const jobs = options.jobs ?? defaultJobs();
+  const embeddings =
+    destination.kind === 'folder' && destination.format === 'embeddings'
+      ? await openEmbeddings({
+          dir: destination.dir, shard: options.shard, skipExisting: options.skipExisting === true, partRows: options.partRows ?? DEFAULT_PART_ROWS, jobs,
+          identity: { specSha256: net.hash, layer: selection[0].label },
+          metadata: { cnnx_version: version, cnnx_spec_name: net.name },
+        })
+      : null;
+  const { todo, done } = embeddings
+    ? { todo: sharded.filter((p) => !embeddings.done.has(p.item.name)), done: sharded.filter((p) => embeddings.done.has(p.item.name)) }
+    : options.skipExisting
+      ? await partitionExisting(sharded)
+      : { todo: sharded, done: [] };
   const stdin = todo.some((p) => p.item.file === '-') ? await readStdin() : null;
   const maxMemory = options.maxMemory !== undefined ? parseMemorySize(options.maxMemory, '--max-memory') : defaultMaxMemory();
   const report = options.report ? await openReport(options.report) : NO_REPORT;
@@ -90,8 +108,9 @@ export async function applyCommand(specFile: string, args: readonly string[], op
   const batch = new Batch({
     net, selection, engines, decoder, format: destination.format, version,
     picture: { scale: options.scale, cmap: options.cmap, sort: options.sort, grid: options.grid, overlay: options.overlay },
-    htmlReport: oneImageReport && destination.kind === 'folder' && destination.format === 'png' ? { dir: destination.dir } : null,
-    jobs: options.jobs ?? defaultJobs(), failFast: options.failFast === true,
+    htmlReport: destination.kind === 'folder' && destination.format === 'report' ? { dir: destination.dir } : null,
+    embeddings: embeddings?.sink ?? null, keepExt,
+    jobs, failFast: options.failFast === true,
     stdin, progress, report,
     stream: { maxMemory, bandRows: options.bandRows, maxPixels: options.maxPixels },
     winograd: options.engine === 'fast' && options.winograd !== false,
@@ -99,6 +118,7 @@ export async function applyCommand(specFile: string, args: readonly string[], op
   });
   const signals = trapSignals((signal) => batch.stop(signal), (line) => progress.log(line));
   let end;
+  let sinkError: CnnxError | null = null;
   try {
     for (const record of skippedRecords(inputs, done)) {
       progress.record(record);
@@ -106,16 +126,30 @@ export async function applyCommand(specFile: string, args: readonly string[], op
     }
     end = await batch.run(todo);
   } finally {
+    // Rows already in order are complete even when the run failed: their part goes in place.
+    sinkError = embeddings ? await closeSink(embeddings.sink) : null;
     signals.dispose();
     progress.stop();
     await Promise.all([engines.close(), decoder.close()]);
     await report.close();
   }
+  end.fatal ??= sinkError;
   if (end.fatal) process.stderr.write(`cnnx: stopped: ${end.fatal.message}\n`);
   const interrupted = signals.received ? `interrupted by ${signals.received}` : end.stoppedBy ? `stopped (${end.stoppedBy})` : null;
   if (!options.quiet && (all.many || sharded.length > 1 || interrupted)) process.stderr.write(`${progress.summary(interrupted)}\n`);
   if (signals.received) return exitCodeFor(signals.received);
   return progress.counts.failed > 0 || end.fatal ? EXIT.inputFailed : EXIT.ok;
+}
+
+/** Puts the last part in place; a write failure becomes the run's fatal error. */
+async function closeSink(sink: EmbeddingSink): Promise<CnnxError | null> {
+  try {
+    await sink.close();
+    return null;
+  } catch (error) {
+    if (error instanceof SinkFailure) return error.error;
+    throw error;
+  }
 }
 
 /** Report records for inputs passed over before the run: hidden or non-image files, and finished outputs. */

@@ -84,6 +84,9 @@ export function neededRows(layer: Layer, out: RowRange, inHeight: number): RowRa
       const outHeight = layer.outputSize[0] ?? inHeight;
       return { start: adaptiveStart(out.start, inHeight, outHeight), end: adaptiveEnd(out.end - 1, inHeight, outHeight) };
     }
+    case 'gem':
+      // A global pool: its one output row reads every input row.
+      return { start: 0, end: inHeight };
     case 'relu':
     case 'leaky_relu':
     case 'relu6':
@@ -92,6 +95,7 @@ export function neededRows(layer: Layer, out: RowRange, inHeight: number): RowRa
     case 'local_response_norm':
     case 'add':
     case 'concat':
+    case 'normalize':
       return out;
   }
 }

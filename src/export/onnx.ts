@@ -10,9 +10,11 @@ import type {
   AvgPool2dLayer,
   BatchNorm2dLayer,
   Conv2dLayer,
+  GemLayer,
   Layer,
   MaxPool2dLayer,
   Network,
+  NormalizeLayer,
   PaddingMode,
 } from '../network/types.js';
 import { INPUT } from '../network/types.js';
@@ -46,7 +48,7 @@ const PAD_MODES: Partial<Record<PaddingMode, string>> = { reflect: 'reflect', re
 export function exportOnnx(net: Network, options: ExportOnnxOptions = {}): Uint8Array {
   const opset = chooseOpset(net, options.opset);
   if (options.size) checkSize(options.size);
-  const graph = new GraphBuilder(net, options.size ?? null);
+  const graph = new GraphBuilder(net, options.size ?? null, opset);
   const names = tensorNames(net);
   for (const layer of net.layers) graph.add(layer, layer.inputs.map((j) => (j === INPUT ? 'input' : names[j])), names[layer.index]);
   const extra = resolveExposed(net, options.layers ?? []);
@@ -136,6 +138,7 @@ class GraphBuilder {
   constructor(
     private readonly net: Network,
     private readonly size: readonly [number, number] | null,
+    private readonly opset: number,
   ) {
     this.shapes.set('input', { channels: net.input.channels, height: size?.[0] ?? 0, width: size?.[1] ?? 0 });
   }
@@ -207,6 +210,12 @@ class GraphBuilder {
         break;
       case 'concat':
         this.node('Concat', inputs, [output], base, [attrInt('axis', 1)]);
+        break;
+      case 'gem':
+        this.gem(layer, input, output, base);
+        break;
+      case 'normalize':
+        this.normalize(layer, input, output, base);
         break;
     }
     this.advance(layer, inputs, output);
@@ -288,6 +297,45 @@ class GraphBuilder {
       this.floatInitializer(`${base}.running_var`, c, layer.runningVar),
     ];
     this.node('BatchNormalization', inputs, [output], base, [attrFloat('epsilon', layer.eps)]);
+  }
+
+  private scalar(name: string, value: number): string {
+    return this.floatInitializer(name, [], Float32Array.of(value));
+  }
+
+  /** Clip(min=eps) -> Pow(p) -> GlobalAveragePool -> Pow(1/p): exactly GeM's formula. */
+  private gem(layer: GemLayer, input: string, output: string, base: string): void {
+    this.node('Clip', [input, this.scalar(`${base}.eps`, layer.eps)], [`${base}.clamped`], `${base}.clip`, []);
+    this.node('Pow', [`${base}.clamped`, this.scalar(`${base}.p`, layer.p)], [`${base}.powered`], `${base}.pow`, []);
+    this.node('GlobalAveragePool', [`${base}.powered`], [`${base}.mean`], `${base}.mean`, []);
+    this.node('Pow', [`${base}.mean`, this.scalar(`${base}.inv_p`, 1 / layer.p)], [output], base, []);
+  }
+
+  /**
+   * x / Max(||x||_p over channels, eps), as F.normalize. ONNX's LpNormalization has no eps (a zero
+   * vector would divide by zero) and knows p 1 and 2 only, so the norm is a reduction: ReduceL2 /
+   * ReduceL1, or Abs -> Pow(p) -> ReduceSum -> Pow(1/p) for other p.
+   */
+  private normalize(layer: NormalizeLayer, input: string, output: string, base: string): void {
+    const norm = `${base}.norm`;
+    if (layer.p === 2 || layer.p === 1) {
+      this.reduceChannels(layer.p === 2 ? 'ReduceL2' : 'ReduceL1', input, norm, base);
+    } else {
+      this.node('Abs', [input], [`${base}.abs`], `${base}.abs`, []);
+      this.node('Pow', [`${base}.abs`, this.scalar(`${base}.p`, layer.p)], [`${base}.powered`], `${base}.pow`, []);
+      this.reduceChannels('ReduceSum', `${base}.powered`, `${base}.sum`, base);
+      this.node('Pow', [`${base}.sum`, this.scalar(`${base}.inv_p`, 1 / layer.p)], [norm], `${base}.root`, []);
+    }
+    this.node('Max', [norm, this.scalar(`${base}.eps`, layer.eps)], [`${base}.divisor`], `${base}.max`, []);
+    this.node('Div', [input, `${base}.divisor`], [output], base, []);
+  }
+
+  /** A reduction over the channel axis, keeping it; `axes` became an input in opset 13 (ReduceSum) and 18 (the others). */
+  private reduceChannels(op: 'ReduceL1' | 'ReduceL2' | 'ReduceSum', input: string, output: string, base: string): void {
+    const axesAsInput = this.opset >= (op === 'ReduceSum' ? 13 : 18);
+    const name = `${base}.${op === 'ReduceSum' ? 'sum' : 'reduce'}`;
+    if (axesAsInput) this.node(op, [input, this.int64Initializer(`${base}.axes`, [1])], [output], name, [attrInt('keepdims', 1)]);
+    else this.node(op, [input], [output], name, [attrInts('axes', [1]), attrInt('keepdims', 1)]);
   }
 
   /** Records the shape of `layer`'s output (sizes only when the input size is fixed). */

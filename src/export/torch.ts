@@ -75,6 +75,8 @@ class Script {
   readonly tensors: string[] = [];
   readonly loads: string[] = [];
   needPad = false;
+  needGem = false;
+  needNormalize = false;
 
   /** Registers a tensor and the statement that copies it into `target`. */
   tensor(target: string, key: string, data: Float32Array, shape: readonly number[], fanIn: number, raw: Record<string, unknown> | null): void {
@@ -138,6 +140,12 @@ function layerModule(layer: Layer, s: Script, raw: unknown): string {
       return `nn.AdaptiveMaxPool2d(${pair(layer.outputSize)})`;
     case 'batchnorm2d':
       return batchNormModule(layer, s, r);
+    case 'gem':
+      s.needGem = true;
+      return `GeM(p=${py(layer.p)}, eps=${py(layer.eps)})`;
+    case 'normalize':
+      s.needNormalize = true;
+      return `Normalize(p=${py(layer.p)}, eps=${py(layer.eps)})`;
     case 'relu6':
       return 'nn.ReLU6()';
     case 'hardtanh':
@@ -180,6 +188,8 @@ export function exportTorch(net: Network, options: ExportTorchOptions = {}): str
     `LAYER_NAMES = ${layerNames}`,
     '',
     ...(s.needPad ? [PAD_MODULE] : []),
+    ...(s.needGem ? [GEM_MODULE] : []),
+    ...(s.needNormalize ? [NORMALIZE_MODULE] : []),
     '',
     'def build_model():',
     '    """The network as nn.Sequential in eval mode, with the weights cnnx uses."""',
@@ -248,6 +258,33 @@ class Pad2d(nn.Module):
     def extra_repr(self):
         return f'pads={self.pads}, mode={self.mode!r}'
 `;
+
+/** A module with the two settings `p` and `eps` whose forward is one expression. */
+function pEpsModule(name: string, doc: string, forward: string): string {
+  return `
+class ${name}(nn.Module):
+    """${doc}"""
+
+    def __init__(self, p, eps):
+        super().__init__()
+        self.p = p
+        self.eps = eps
+
+    def forward(self, x):
+        return ${forward}
+
+    def extra_repr(self):
+        return f'p={self.p}, eps={self.eps}'
+`;
+}
+
+const GEM_MODULE = pEpsModule(
+  'GeM',
+  'Generalised mean pooling to (C, 1, 1): (mean over H, W of clamp(x, min=eps)^p)^(1/p) per channel.',
+  'x.clamp(min=self.eps).pow(self.p).mean(dim=(-2, -1), keepdim=True).pow(1.0 / self.p)',
+);
+
+const NORMALIZE_MODULE = pEpsModule('Normalize', 'F.normalize over the channels at every pixel: x / max(||x||_p, eps).', 'F.normalize(x, p=self.p, dim=1, eps=self.eps)');
 
 const HELPERS = `def tensor(key):
     """One weight tensor from TENSORS."""

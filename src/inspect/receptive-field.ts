@@ -58,6 +58,9 @@ function axisMap(layer: Layer, axis: 0 | 1, n: number, out: number): AxisMap {
         reads: (o) => Array.from({ length: adaptiveEnd(o, n, out) - adaptiveStart(o, n, out) }, (_, k) => adaptiveStart(o, n, out) + k),
         span: (lo, hi) => [adaptiveStart(lo, n, out), adaptiveEnd(hi, n, out) - 1],
       };
+    case 'gem':
+      // A global pool: its one cell reads the whole axis.
+      return { reads: () => Array.from({ length: n }, (_, k) => k), span: () => [0, n - 1] };
     default:
       return { reads: (o) => [o], span: (lo, hi) => [lo, hi] };
   }

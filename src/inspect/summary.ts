@@ -59,7 +59,7 @@ export function summarize(net: Network, input: Shape): NetworkSummary {
       const window = def.window(layer);
       warnings.push(...layerWarnings(layer, ins[0], output));
       const f = fieldOf(layer.inputs[0]);
-      if (layer.type === 'adaptive_avgpool2d' || layer.type === 'adaptive_maxpool2d') field = null;
+      if (layer.type === 'adaptive_avgpool2d' || layer.type === 'adaptive_maxpool2d' || layer.type === 'gem') field = null;
       else if (window && f) {
         field = {
           r: [0, 1].map((a) => f.r[a] + (window.kernel[a] - 1) * f.j[a]),

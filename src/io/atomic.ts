@@ -38,8 +38,8 @@ export async function writeFileAtomic(target: string, bytes: Uint8Array | readon
  * asynchronous open that would create the file after the cleanup. Later opens use 'r+', which fails
  * rather than re-creating a temp that an exit already removed.
  */
-function createTemp(target: string): string {
-  const tmp = tempNameFor(target);
+function createTemp(target: string, suffix = ''): string {
+  const tmp = tempNameFor(target) + suffix;
   pending.add(tmp);
   closeSync(openSync(tmp, 'wx'));
   return tmp;
@@ -94,6 +94,58 @@ export async function openAtomicStream(target: string): Promise<AtomicStream> {
     commit: () => finish(true),
     abort: () => finish(false),
   };
+}
+
+/**
+ * A file written through its handle under a temp name, then put in place in two steps: `finish`
+ * (flush and close) and `publish` (rename), so several files can be finished first and renamed in
+ * the order that makes them appear together. The temp name ends in `.tmp`, so it matches no glob
+ * of outputs (`*.parquet`, `*.npy`), not even in tools whose globs take hidden files.
+ */
+export interface AtomicFile {
+  readonly handle: FileHandle;
+  finish(): Promise<void>;
+  publish(): Promise<void>;
+  /** Closes if open and removes the temp file. */
+  abort(): Promise<void>;
+}
+
+export async function openAtomicFile(target: string): Promise<AtomicFile> {
+  await mkdir(path.dirname(target), { recursive: true });
+  const tmp = createTemp(target, '.tmp');
+  const handle = await open(tmp, 'r+').catch(async (error: unknown) => {
+    await rm(tmp, { force: true });
+    pending.delete(tmp);
+    throw error;
+  });
+  let isOpen = true;
+  const close = async (): Promise<void> => {
+    if (!isOpen) return;
+    isOpen = false;
+    await handle.close();
+  };
+  return {
+    handle,
+    async finish() {
+      await handle.sync();
+      await close();
+    },
+    async publish() {
+      await rename(tmp, target);
+      pending.delete(tmp);
+    },
+    async abort() {
+      await close().catch(() => {});
+      await rm(tmp, { force: true });
+      pending.delete(tmp);
+    },
+  };
+}
+
+/** True for a temp name made beside a file named `base` by openAtomicFile (a run killed by SIGKILL leaves them). */
+export function isTempOf(name: string, base: RegExp): boolean {
+  const m = /^\.cnnx-tmp-[0-9a-f]{12}-(.*)\.tmp$/.exec(name);
+  return m !== null && base.test(m[1]);
 }
 
 /**

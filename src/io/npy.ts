@@ -368,6 +368,15 @@ export function encodeNpyChunks(shape: readonly number[], data: Float32Array): U
   return [npyHeader(shape), new Uint8Array(data.buffer, data.byteOffset, data.byteLength)];
 }
 
+/** The bytes of float32 values as a .npy stores them (little-endian): a view on little-endian hosts, else a copy. */
+export function float32LittleEndian(data: Float32Array): Uint8Array {
+  if (IS_LITTLE_ENDIAN_HOST) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const out = new Uint8Array(data.byteLength);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < data.length; i++) view.setFloat32(i * 4, data[i], true);
+  return out;
+}
+
 export function encodeNpy(shape: readonly number[], data: Float32Array): Uint8Array {
   const header = npyHeader(shape);
   const count = shape.reduce((product, n) => product * n, 1);

@@ -7,13 +7,15 @@ import { batchnorm2d } from './batchnorm2d.js';
 import { hardtanh, relu6 } from './clamp.js';
 import { concat } from './concat.js';
 import { conv2d } from './conv2d.js';
+import { gem } from './gem.js';
 import type { LayerDef, MergeDef } from './layer.js';
 import { leakyRelu } from './leaky_relu.js';
 import { localResponseNorm } from './local_response_norm.js';
 import { maxpool2d } from './maxpool2d.js';
+import { normalize } from './normalize.js';
 import { relu } from './relu.js';
 
-const DEFS = [conv2d, relu, leakyRelu, relu6, hardtanh, maxpool2d, avgpool2d, adaptiveAvgpool2d, adaptiveMaxpool2d, batchnorm2d, localResponseNorm] as const;
+const DEFS = [conv2d, relu, leakyRelu, relu6, hardtanh, maxpool2d, avgpool2d, adaptiveAvgpool2d, adaptiveMaxpool2d, batchnorm2d, localResponseNorm, gem, normalize] as const;
 const MERGES = [add, concat] as const;
 
 /** Layer types that read one input (the spec's `type` values besides groups and no-ops). */

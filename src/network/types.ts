@@ -129,6 +129,20 @@ export interface BatchNorm2dLayer extends LayerBase {
   readonly eps: number;
 }
 
+/** Generalised mean pooling to (C, 1, 1): (mean of clamp(x, min=eps)^p)^(1/p) per channel. */
+export interface GemLayer extends LayerBase {
+  readonly type: 'gem';
+  readonly p: number;
+  readonly eps: number;
+}
+
+/** x / max(||x||_p, eps) over the channels at every pixel (F.normalize, dim=1). */
+export interface NormalizeLayer extends LayerBase {
+  readonly type: 'normalize';
+  readonly p: number;
+  readonly eps: number;
+}
+
 export type Layer =
   | Conv2dLayer
   | ReluLayer
@@ -141,7 +155,9 @@ export type Layer =
   | HardtanhLayer
   | LocalResponseNormLayer
   | AddLayer
-  | ConcatLayer;
+  | ConcatLayer
+  | GemLayer
+  | NormalizeLayer;
 
 export type LayerType = Layer['type'];
 

@@ -92,7 +92,7 @@ export function planBands(stages: readonly Stage[], image: Shape, maxMemory: num
   const fixed = baseline + HEADROOM + factor * wholeStageBytes(stages);
   const estimate = (rows: number) => fixed + factor * worstBandBytes(stages, image, rows);
   if (estimate(1) > maxMemory) {
-    const what = wholeStageBytes(stages) > 0 ? 'adaptive pooling needs its whole input map in memory' : 'even one-row bands do not fit';
+    const what = wholeStageBytes(stages) > 0 ? 'a global pool (adaptive pooling, gem) needs its whole input map in memory' : 'even one-row bands do not fit';
     throw new CnnxError('input.memory', `${name}: ${what}: about ${formatBytes(estimate(1))} is needed, options.maxMemory is ${formatBytes(maxMemory)}`);
   }
   let lo = 1;

@@ -96,7 +96,7 @@ function widen(r: RowRange, writer: NpyBandWriter, height: number, atBottom: boo
   return { start, end };
 }
 
-/** A stage run once on its whole input map (adaptive pooling to a fixed size and everything after it). */
+/** A stage run once on its whole input map (adaptive pooling to a fixed size or gem, and everything after it). */
 export class WholeStage {
   constructor(
     private readonly engine: Engine,

@@ -27,8 +27,9 @@ function wrapsRows(layer: Layer): boolean {
   return layer.type === 'conv2d' && layer.paddingMode === 'circular' && (layer.padding.top > 0 || layer.padding.bottom > 0);
 }
 
-/** Adaptive pooling to a fixed height: an output row reads a fraction of the whole map, so it runs whole. */
+/** Adaptive pooling to a fixed height and gem: an output row reads a fraction of the whole map, so it runs whole. */
 export function needsWholeMap(layer: Layer): boolean {
+  if (layer.type === 'gem') return true;
   return (layer.type === 'adaptive_avgpool2d' || layer.type === 'adaptive_maxpool2d') && layer.outputSize[0] !== null;
 }
 

@@ -2,9 +2,9 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { commonFolder, readPathList } from '../../src/batch/list.js';
+import { readPathList } from '../../src/batch/list.js';
 import { formatDuration, Progress, progressStyle } from '../../src/batch/progress.js';
-import { looksLikeInput } from '../../src/batch/walk.js';
+import { commonFolder, looksLikeInput } from '../../src/batch/walk.js';
 import { parseSafetensors } from '../../src/io/safetensors.js';
 import { sha256 } from '../../src/network/load.js';
 import { runCli, tempDir } from '../helpers.js';
@@ -16,26 +16,30 @@ describe('planning', () => {
   const dir = tempDir('cnnx-batch-plan-');
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('two inputs mapping to one output name are an error before any work (exit 2, nothing written)', async () => {
+  it('two folders holding the same name are an error before any work (exit 2, nothing written)', async () => {
     for (const sub of ['a', 'b']) {
       mkdirSync(path.join(dir, sub), { recursive: true });
       writeFileSync(path.join(dir, sub, 'x.png'), readFileSync(CAT));
     }
     const out = path.join(dir, 'out');
-    const res = await runCli(['apply', SEED, path.join(dir, 'a', 'x.png'), path.join(dir, 'b', 'x.png'), '-o', `${out}/`, '--engine', 'reference']);
+    const res = await runCli(['apply', SEED, path.join(dir, 'a'), path.join(dir, 'b'), '-o', `${out}/`, '--engine', 'reference']);
     expect(res.code).toBe(2);
-    expect(res.stderr).toMatch(/^cnnx: .*a\/x\.png and .*b\/x\.png would both be written to .*out\/x\.npy/);
+    expect(res.stderr).toMatch(/^cnnx: .*a\/x\.png and .*b\/x\.png would both be written to .*out\/x\.npy; rename one, or pass their common folder instead\n$/);
     expect(existsSync(out)).toBe(false);
   });
 
-  it('a .png and a .jpg of the same name in one folder collide too', async () => {
+  it('a .png and a .jpg of the same name in one folder collide too, and --keep-ext keeps them apart', async () => {
     const photos = path.join(dir, 'same');
     mkdirSync(photos, { recursive: true });
     writeFileSync(path.join(photos, 'x.png'), readFileSync(CAT));
     writeFileSync(path.join(photos, 'x.jpg'), readFileSync(path.join(PHOTOS, '2024', 'rocket.jpg')));
     const res = await runCli(['apply', SEED, photos, '-o', `${dir}/same-out/`, '--engine', 'reference']);
     expect(res.code).toBe(2);
-    expect(res.stderr).toMatch(/x\.jpg and .*x\.png would both be written/);
+    expect(res.stderr).toMatch(/x\.jpg and .*x\.png would both be written to .*x\.npy; use --keep-ext \(a\.jpg -> a\.jpg\.npy\) or rename one/);
+    const kept = await runCli(['apply', SEED, photos, '-o', `${dir}/same-out/`, '--engine', 'reference', '--keep-ext', '-q']);
+    expect(kept.code, kept.stderr).toBe(0);
+    expect(listTree(`${dir}/same-out`)).toEqual(['x.jpg.npy', 'x.png.npy']);
+    expect(readFileSync(`${dir}/same-out/x.png.npy`).equals(await expectedNpy(CAT))).toBe(true);
   });
 
   it('writes every requested layer of an image into one safetensors file with the spec name and hash', async () => {

@@ -9,10 +9,10 @@ const SEED = path.join(ROOT, 'examples', 'seed-convnet.json');
 const EDGES = path.join(ROOT, 'examples', 'edges.json');
 const CAT = path.join(FIXTURES, 'images', 'chelsea.png');
 
-describe('one image, every layer, to a folder', () => {
+describe('--format report: one image, every layer, to a folder', () => {
   test('writes the input picture, one picture per named layer and an offline index.html, in order', async () => {
     const dir = tempDir();
-    const result = await runCli(['apply', SEED, CAT, '--layer', 'all', '-o', `${dir}/`]);
+    const result = await runCli(['apply', SEED, CAT, '--layer', 'all', '--format', 'report', '-o', `${dir}/`]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const layers = ['conv1', 'relu1', 'pool1', 'conv2', 'relu2', 'pool2'];

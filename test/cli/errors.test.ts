@@ -58,9 +58,10 @@ describe('spec errors exit 2 before any image is decoded', () => {
     const b = path.join(dir, 'b');
     mkdirSync(a);
     mkdirSync(b);
-    for (const d of [a, b]) writeFileSync(path.join(d, 'cat.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47]));
+    for (const d of [a, b]) copyFileSync(path.join(FIXTURES, 'images', 'chelsea.png'), path.join(d, 'cat.png'));
     const out = tempDir();
-    await expectFailure([spec(dir, [{ type: 'relu' }]), path.join(a, 'cat.png'), path.join(b, 'cat.png')], `${out}/`, 2, 'would both be written to');
+    // Two folders mirror to the same names (named files would mirror below their common folder instead).
+    await expectFailure([spec(dir, [{ type: 'relu' }]), a, b], `${out}/`, 2, 'would both be written to');
   });
 });
 

@@ -12,7 +12,7 @@ const haveChromium = existsSync(CHROMIUM);
 test.skipIf(!haveChromium)('index.html renders offline in headless Chromium with every picture loaded', async () => {
   const dir = tempDir();
   const report = path.join(dir, 'report');
-  const result = await runCli(['apply', path.join(ROOT, 'examples', 'edges.json'), path.join(FIXTURES, 'images', 'chelsea.png'), '--layer', 'all', '-o', `${report}/`]);
+  const result = await runCli(['apply', path.join(ROOT, 'examples', 'edges.json'), path.join(FIXTURES, 'images', 'chelsea.png'), '--layer', 'all', '--format', 'report', '-o', `${report}/`]);
   expect(result.code).toBe(0);
   const shot = path.join(dir, 'shot.png');
   const profile = path.join(dir, 'profile');

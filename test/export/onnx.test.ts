@@ -272,6 +272,37 @@ describe('exportOnnx', () => {
     expect(m.outputs[0].dims).toEqual([1, 3, 1, 1]);
   });
 
+  it('writes gem as Clip/Pow/GlobalAveragePool/Pow and normalize as a channel norm, Max(eps) and Div', () => {
+    const net = network([
+      { type: 'normalize', index: 0, p: 2, eps: 1e-12 },
+      { type: 'normalize', index: 1, p: 3, eps: 0.5 },
+      { type: 'gem', index: 2, p: 3, eps: 1e-6 },
+      { type: 'normalize', index: 3, p: 1, eps: 1e-12 },
+    ]);
+    const ops = (opset: number) => decodeModel(exportOnnx(net, { opset, size: [4, 5] }));
+    const m = ops(17);
+    expect(m.nodes.map((n) => n.op)).toEqual([
+      'ReduceL2', 'Max', 'Div',
+      'Abs', 'Pow', 'ReduceSum', 'Pow', 'Max', 'Div',
+      'Clip', 'Pow', 'GlobalAveragePool', 'Pow',
+      'ReduceL1', 'Max', 'Div',
+    ]);
+    expect(m.outputs[0].dims).toEqual([1, 3, 1, 1]);
+    // ReduceL2 takes axes as an attribute before opset 18, ReduceSum before 13; as an input after.
+    expect(m.nodes[0].attrs.get('axes')).toEqual([1]);
+    expect(m.nodes[5].attrs.has('axes')).toBe(false);
+    expect(m.nodes[5].inputs).toHaveLength(2);
+    const m18 = ops(18);
+    expect(m18.nodes[0].attrs.has('axes')).toBe(false);
+    expect(m18.nodes[0].inputs).toHaveLength(2);
+    expect(ops(11).nodes[5].attrs.get('axes')).toEqual([1]);
+    const scalar = (name: string) => new DataView((one(m.initializers.get(name)!, 9).value as Uint8Array).slice().buffer).getFloat32(0, true);
+    expect(scalar(m.nodes[9].inputs[1])).toBeCloseTo(1e-6, 12);
+    expect(scalar(m.nodes[10].inputs[1])).toBe(3);
+    expect(scalar(m.nodes[12].inputs[1])).toBeCloseTo(1 / 3, 7);
+    expect(scalar(m.nodes[7].inputs[1])).toBe(0.5);
+  });
+
   it('explains what ONNX cannot express', () => {
     const symmetric = network([conv(0, { paddingMode: 'symmetric' })]);
     expectCnnxError(() => exportOnnx(symmetric), 'export.unsupported', /^net\.json: layers\[0\] \(conv2d\)\.padding_mode: cannot be exported to ONNX: "symmetric" has no ONNX equivalent/);
@@ -358,6 +389,9 @@ describe.skipIf(ort === null)('exported models in onnxruntime-node (bench/peers 
       { type: 'batchnorm2d', index: 0, channels: 3, weight: values(3), bias: values(3), runningMean: values(3), runningVar: values(3).map(Math.abs), eps: 1e-5 },
       { type: 'adaptive_avgpool2d', index: 1, outputSize: [1, 1] },
     ]),
+    'gem (p 3) then normalize (p 2)': () => network([{ type: 'gem', index: 0, p: 3, eps: 1e-6 }, { type: 'normalize', index: 1, p: 2, eps: 1e-12 }]),
+    'gem clamping most values (eps 0.5), normalize p 1': () => network([{ type: 'gem', index: 0, p: 4.5, eps: 0.5 }, { type: 'normalize', index: 1, p: 1, eps: 1e-12 }]),
+    'normalize p 3 on a map, eps dominating': () => network([{ type: 'normalize', index: 0, p: 3, eps: 0.9 }]),
   };
 
   it.each(Object.keys(cases))('%s', async (name) => {

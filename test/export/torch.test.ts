@@ -99,7 +99,7 @@ if (!python) console.log(`export-torch: skipping the PyTorch runs (no python3 wi
 
 describe.skipIf(!python)('generated scripts run in PyTorch', () => {
   const dir = tempDir();
-  const CASES = ['stack_mixed', 'image_imagenet_normalize', 'kernels_sobel_bank_gray', 'batchnorm_inference', 'weights_safetensors_bf16', 'stack_seed_convnet_layer_relu1'];
+  const CASES = ['stack_mixed', 'image_imagenet_normalize', 'kernels_sobel_bank_gray', 'batchnorm_inference', 'weights_safetensors_bf16', 'stack_seed_convnet_layer_relu1', 'gem_p4_5', 'normalize_eps_zeros', 'head_gem_normalize'];
 
   /** Runs every script's main() in one Python process (torch imports once). */
   function runAll(jobs: { script: string; args: string[] }[]): void {

@@ -203,7 +203,7 @@ describe('band planning', () => {
     expect(small.estimate).toBeLessThanOrEqual(2 ** 30);
     const pooled: Network = { ...seed, layers: [...seed.layers, { type: 'adaptive_avgpool2d', index: 6, path: 'layers[6]', inputs: [5], outputSize: [7, 7] }] };
     const huge = { channels: 3, height: 40000, width: 40000 };
-    expect(() => planBands(splitStages(pooled, huge, 6), huge, 2 ** 30, 100 * 2 ** 20, 'huge.png', 'fast')).toThrow(/huge\.png: adaptive pooling needs its whole input map in memory/);
+    expect(() => planBands(splitStages(pooled, huge, 6), huge, 2 ** 30, 100 * 2 ** 20, 'huge.png', 'fast')).toThrow(/huge\.png: a global pool \(adaptive pooling, gem\) needs its whole input map in memory/);
   });
 });
 
