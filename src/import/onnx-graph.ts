@@ -2,6 +2,7 @@
 import { CnnxError } from '../errors.js';
 import { didYouMean } from '../network/suggest.js';
 import { DTYPE, type OnnxModel, type OnnxNode, type OnnxTensor } from './onnx-model.js';
+import { FOLDABLE, foldConstant } from './onnx-constants.js';
 import { absorbPad, foldBatchNorm, mapNode, type OpContext, type PadMode, type Sides } from './onnx-ops.js';
 import type { LayerDraft } from './spec-tree.js';
 
@@ -174,6 +175,11 @@ function mapOne(model: OnnxModel, node: OnnxNode, values: Map<string, Value>, op
       return v.tensor;
     },
   };
+  const folded = foldable(node, valueOf, model.opset);
+  if (folded) {
+    if (node.outputs[0]) values.set(node.outputs[0], { kind: 'const', tensor: folded });
+    return;
+  }
   const mapped = mapNode(ctx);
   if (mapped === null) throw unsupportedOp(model, node, values, ops);
   const set = (value: Value): void => {
@@ -225,6 +231,14 @@ function mapOne(model: OnnxModel, node: OnnxNode, values: Map<string, Value>, op
       return;
     }
   }
+}
+
+/** A constant computed from constants (the pad amounts PyTorch's exporter builds with ConstantOfShape, Concat...). */
+function foldable(node: OnnxNode, valueOf: (i: number) => Value | null, opset: number): OnnxTensor | null {
+  if (!FOLDABLE.has(node.op) || (node.domain !== '' && node.domain !== 'ai.onnx')) return null;
+  const inputs = node.inputs.map((_, i) => valueOf(i));
+  if (inputs.some((v) => v !== null && v.kind !== 'const')) return null;
+  return foldConstant(node, inputs.map((v) => (v && v.kind === 'const' ? v.tensor : null)), opset);
 }
 
 function activationOrConst(v: Value | null, fail: (m: string) => CnnxError): Value {

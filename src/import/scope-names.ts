@@ -110,8 +110,13 @@ export function emitTree(graph: LayerGraph, tree: readonly TreeItem[], store: We
     }
     const branches = item.branches.map((branch) => group(branch.map(build), 0));
     const inside = branches.flat();
+    // a + b + c is exported as (a + b) + c: a branch that is only a join of the same kind, from the same
+    // fork, is spliced in, so the spec reads add(a, b, c) (the inner sum's name goes with it).
+    const jsonBranches = branches.flatMap((b) =>
+      b.length === 1 && b[0].json.type === op.join && b[0].json.branches ? (b[0].json.branches as SpecItem[][]) : [b.map((x) => x.json)],
+    );
     return {
-      json: join(op.join!, names[item.id], branches.map((b) => b.map((x) => x.json))),
+      json: join(op.join!, names[item.id], jsonBranches),
       scope: commonPrefix([chains[item.id], ...inside.map((b) => b.scope)]),
       ids: [item.id, ...inside.flatMap((b) => b.ids)],
     };
