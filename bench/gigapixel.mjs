@@ -61,7 +61,7 @@ async function child([mode, image, out, maxMemory, engineKind, threads]) {
     const { encodeNpy } = await import(dist('io/npy.js'));
     const { writeFileAtomic } = await import(dist('io/atomic.js'));
     const input = await readInput(image, path.basename(image), net.input, { maxPixels: 0 });
-    const [output] = await runNetwork(engine, net, input, [last], image);
+    const [output] = await runNetwork(engine, net, input, [{ label: 'output', node: last }], image);
     const t = output.tensor;
     await writeFileAtomic(out, encodeNpy([t.channels, t.height, t.width], t.data));
     info = { width: input.width, height: input.height };
@@ -96,7 +96,7 @@ async function cropCheck(image, streamedNpy, dir, opts) {
   const net = await loadNetwork(SPEC);
   const engine = await createEngine({ kind: opts.engine, threads: opts.threads });
   const input = await readInput(cropFile, 'crop.png', net.input);
-  const [out] = await runNetwork(engine, net, input, [net.layers.length - 1], 'crop.png');
+  const [out] = await runNetwork(engine, net, input, [{ label: 'output', node: net.layers.length - 1 }], 'crop.png');
   await engine.close();
   const t = out.tensor;
   const fullH = Math.floor(meta.height / 4);

@@ -42,8 +42,10 @@ export const avgpool2d = (index, k) => ({
   type: 'avgpool2d', index, kernelSize: [k, k], stride: [k, k], padding: [0, 0], ceilMode: false, countIncludePad: true, divisorOverride: null,
 });
 
+const { stackNetwork } = await import(new URL('../dist/network/tree.js', import.meta.url).href);
+
 function network(name, channels, layers) {
-  return { name, file: '<bench>', hash: '', input: { channels, mean: null, std: null, resize: null }, layers };
+  return stackNetwork({ name, file: '<bench>', input: { channels, mean: null, std: null, resize: null } }, layers);
 }
 
 /** W1 seed net on 3x512x512: conv 3->32 k3 p1, relu, maxpool 2, conv 32->64 k3 p1, relu, maxpool 2. */

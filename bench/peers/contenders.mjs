@@ -53,7 +53,7 @@ async function prepareCnnx(ctx, kind) {
   return {
     note: kind === 'fast' ? `${ctx.threads} worker threads` : 'naive loops, 1 thread (the oracle)',
     async run() {
-      result = (await runNetwork(engine, ctx.net, ctx.input, [last], 'bench input'))[0].tensor.data;
+      result = (await runNetwork(engine, ctx.net, ctx.input, [{ label: 'output', node: last }], 'bench input'))[0].tensor.data;
     },
     // Copied: the fast engine may hand out a view of its arena, reused by the next run.
     output: () => result.slice(),

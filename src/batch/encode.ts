@@ -44,6 +44,6 @@ export function safetensorsMetadata(results: readonly LayerOutput[], ctx: Encode
     spec_name: ctx.net.name,
     spec_sha256: ctx.net.hash,
     input: inputName,
-    layers: JSON.stringify(results.map((r) => ({ name: r.label, index: r.layer.index, type: r.layer.type, shape: [r.tensor.channels, r.tensor.height, r.tensor.width] }))),
+    layers: JSON.stringify(results.map((r) => ({ name: r.label, index: r.node, type: r.layer?.type ?? 'input', shape: [r.tensor.channels, r.tensor.height, r.tensor.width] }))),
   };
 }

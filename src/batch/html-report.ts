@@ -4,7 +4,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { formatShape, type Tensor } from '../engine/tensor.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import type { LayerOutput } from '../network/run.js';
+import { layerPlace, type LayerOutput } from '../network/run.js';
 import { renderGrid } from '../render/grid.js';
 import { writeReport } from '../render/html-page.js';
 import type { Network } from '../network/types.js';
@@ -30,7 +30,7 @@ export async function writeLayerReport(dir: string, stem: string, net: Network, 
       title: r.label,
       file: path.basename(pictures[i]),
       shape: formatShape(r.tensor),
-      description: `layers[${r.layer.index}] (${r.layer.type})`,
+      description: r.layer ? layerPlace(r.layer) : 'the tensor the first layer sees',
     })),
   ];
   const specJson = await readFile(net.file, 'utf8').catch(() => '{}');

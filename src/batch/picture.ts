@@ -46,6 +46,7 @@ export function inputPixels(input: Tensor): OverlayInput {
 
 /** Where the layer's cells sit on the input: its receptive-field jump and start, or a stretch after adaptive pooling. */
 function alignmentOf(net: Network, result: LayerOutput, input: Tensor): Alignment {
+  if (result.layer === null) return { jump: [1, 1], start: [0, 0] };
   const layer = summarize(net, input).layers[result.layer.index];
   if (layer.jump && layer.start) return { jump: layer.jump, start: layer.start };
   return stretchAlignment(result.tensor, input);

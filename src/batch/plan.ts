@@ -2,7 +2,8 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CnnxError, EXIT } from '../errors.js';
-import type { Network } from '../network/types.js';
+import type { LayerSelection } from '../network/run.js';
+import { INPUT, type Network } from '../network/types.js';
 import { mapLimit } from './limit.js';
 import type { InputItem } from './walk.js';
 
@@ -65,17 +66,22 @@ function usage(message: string): CnnxError {
 }
 
 /** Output paths for every item; layer files get a `.NAME` suffix when several layers go to separate files. */
-export function planOutputs(items: readonly InputItem[], destination: Destination, net: Network, indices: readonly number[]): PlannedItem[] {
-  return items.map((item) => ({ item, outputs: outputsOf(item, destination, net, indices) }));
+export function planOutputs(items: readonly InputItem[], destination: Destination, net: Network, selection: readonly LayerSelection[]): PlannedItem[] {
+  return items.map((item) => ({ item, outputs: outputsOf(item, destination, net, selection) }));
 }
 
-function outputsOf(item: InputItem, destination: Destination, net: Network, indices: readonly number[]): string[] {
+/** The file-name suffix of a selected output: its name, or `layerN` for an unnamed node (whose label is a JSON path). */
+function outputSuffix(net: Network, s: LayerSelection): string {
+  return s.node !== INPUT && net.layers[s.node].name === undefined && s.label === net.layers[s.node].path ? `layer${s.node}` : s.label;
+}
+
+function outputsOf(item: InputItem, destination: Destination, net: Network, selection: readonly LayerSelection[]): string[] {
   if (destination.kind === 'file') return [destination.path];
   if (destination.kind === 'stdout') return ['-'];
   const parsed = path.parse(item.relative);
   const at = (suffix: string): string => path.join(destination.dir, parsed.dir, `${parsed.name}${suffix}.${destination.format}`);
-  if (destination.format === 'safetensors' || indices.length === 1) return [at('')];
-  return indices.map((index) => at(`.${net.layers[index].name ?? `layer${index}`}`));
+  if (destination.format === 'safetensors' || selection.length === 1) return [at('')];
+  return selection.map((s) => at(`.${outputSuffix(net, s)}`));
 }
 
 /** Refuses (before any work) two inputs that would write the same output file. */

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Tensor } from '../engine/tensor.js';
 import { CnnxError, EXIT } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { runNetwork, type LayerOutput } from '../network/run.js';
+import { runNetwork, type LayerOutput, type LayerSelection } from '../network/run.js';
 import type { Network } from '../network/types.js';
 import type { Decoder } from './decode-pool.js';
 import { encodeResults, type FileBytes } from './encode.js';
@@ -18,7 +18,7 @@ import { needsStreaming, runStreamed, type StreamSettings } from './streamed.js'
 
 export interface BatchContext {
   readonly net: Network;
-  readonly indices: readonly number[];
+  readonly selection: readonly LayerSelection[];
   readonly engines: EnginePool;
   readonly decoder: Decoder;
   readonly format: BatchFormat;
@@ -96,9 +96,9 @@ export class Batch {
     const started = performance.now();
     const base = { path: planned.item.name, output: outputField(planned.outputs) };
     try {
-      if (await needsStreaming(planned, this.ctx.net, this.ctx.indices, this.ctx.format, this.ctx.stream)) {
+      if (await needsStreaming(planned, this.ctx.net, this.ctx.selection, this.ctx.format, this.ctx.stream)) {
         // A streamed image writes its own outputs band by band.
-        await this.ctx.engines.use((engine) => runStreamed(engine, this.ctx.net, this.ctx.indices, planned, this.ctx.stream, (text) => this.ctx.progress.detail(text)));
+        await this.ctx.engines.use((engine) => runStreamed(engine, this.ctx.net, this.ctx.selection, planned, this.ctx.stream, (text) => this.ctx.progress.detail(text)));
       } else {
         const { files, input, results } = await this.compute(planned);
         await this.write(planned.outputs, files);
@@ -127,7 +127,7 @@ export class Batch {
     const input = await ctx.decoder.decode(source, item.name);
     this.noteNonFinite(item.name, input);
     // Each engine computes one image at a time; the pool has one engine per core for a folder, or one using every core.
-    const results = await ctx.engines.use((engine) => runNetwork(engine, ctx.net, input, ctx.indices, item.name));
+    const results = await ctx.engines.use((engine) => runNetwork(engine, ctx.net, input, ctx.selection, item.name));
     return { files: await encodeResults(results, ctx.format, ctx, item.name, input), input, results };
   }
 

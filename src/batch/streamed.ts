@@ -3,7 +3,8 @@ import type { Engine } from '../engine/engine.js';
 import type { Shape } from '../engine/tensor.js';
 import { isNpy } from '../io/image.js';
 import { readHead } from '../io/read-file.js';
-import type { Network } from '../network/types.js';
+import { selectedNodes, type LayerSelection } from '../network/run.js';
+import { INPUT, type Network } from '../network/types.js';
 import { inputError } from '../errors.js';
 import { applyStreamed, formatBytes, probeImage, shouldStream } from '../stream/index.js';
 import type { BatchFormat, PlannedItem } from './plan.js';
@@ -21,7 +22,7 @@ export interface StreamSettings {
  * --max-memory. Only image files (not stdin, not .npy) of specs without input.resize can stream;
  * a huge input that cannot, or whose outputs are not .npy, fails with a message saying why.
  */
-export async function needsStreaming(planned: PlannedItem, net: Network, indices: readonly number[], format: BatchFormat, settings: StreamSettings): Promise<boolean> {
+export async function needsStreaming(planned: PlannedItem, net: Network, selection: readonly LayerSelection[], format: BatchFormat, settings: StreamSettings): Promise<boolean> {
   const { item } = planned;
   if (item.file === '-' || net.input.resize) return false;
   if (await startsWithNpyMagic(item.file)) return false;
@@ -30,7 +31,10 @@ export async function needsStreaming(planned: PlannedItem, net: Network, indices
     shape = await probeImage(item.file, item.name, net.input).catch(() => null);
     // An image sharp cannot probe, or one too small for the network, fails later in the ordinary
     // path, whose message names the input and the layer.
-    if (!shape || !fitsNetworkAndNeedsBands(net, shape, settings.maxMemory, indices)) return false;
+    if (!shape || !fitsNetworkAndNeedsBands(net, shape, settings.maxMemory, selectedNodes(selection))) return false;
+  }
+  if (selection.some((s) => s.node === INPUT)) {
+    throw inputError('input.stream', item.name, `${shape ? `is ${shape.width}x${shape.height}, ` : ''}too large to run whole, and streamed runs cannot write the input tensor (--layer input); drop it or raise --max-memory`);
   }
   if (format !== 'npy' || planned.outputs.includes('-')) {
     const size = shape ? `is ${shape.width}x${shape.height}, ` : '';
@@ -40,9 +44,9 @@ export async function needsStreaming(planned: PlannedItem, net: Network, indices
   return true;
 }
 
-function fitsNetworkAndNeedsBands(net: Network, shape: Shape, maxMemory: number, indices: readonly number[]): boolean {
+function fitsNetworkAndNeedsBands(net: Network, shape: Shape, maxMemory: number, nodes: readonly number[]): boolean {
   try {
-    return shouldStream(net, shape, maxMemory, indices);
+    return nodes.length > 0 && shouldStream(net, shape, maxMemory, nodes);
   } catch {
     return false;
   }
@@ -53,11 +57,11 @@ async function startsWithNpyMagic(file: string): Promise<boolean> {
 }
 
 /** Streams one image through the network, writing its .npy outputs band by band; `report` gets `band i/n · MPix/s`. */
-export async function runStreamed(engine: Engine, net: Network, indices: readonly number[], planned: PlannedItem, settings: StreamSettings, report: (text: string | null) => void): Promise<void> {
+export async function runStreamed(engine: Engine, net: Network, selection: readonly LayerSelection[], planned: PlannedItem, settings: StreamSettings, report: (text: string | null) => void): Promise<void> {
   const { width } = await probeImage(planned.item.file, planned.item.name, net.input);
   const started = performance.now();
   try {
-    await applyStreamed(engine, net, planned.item.file, planned.item.name, indices, planned.outputs, {
+    await applyStreamed(engine, net, planned.item.file, planned.item.name, selection.map((s) => s.node), planned.outputs, {
       maxMemory: settings.maxMemory,
       bandRows: settings.bandRows,
       maxPixels: settings.maxPixels,

@@ -57,14 +57,14 @@ export interface ApplyOptions {
 export async function applyCommand(specFile: string, args: readonly string[], options: ApplyOptions): Promise<number> {
   // Everything that can be wrong with the command is checked before the first decode.
   const net = await loadNetwork(specFile);
-  const indices = selectLayers(net, options.layer);
+  const selection = selectLayers(net, options.layer);
   if (!options.output) throw new CnnxError('usage.output', 'apply needs -o OUT: a .npy, .png or .safetensors file, a folder (ending in /), or - for stdout', EXIT.usage);
   const all = await gatherInputs({ args, fromList: options.fromList, nul: options.null === true, recursive: options.recursive });
   // One image, several layers, a folder: someone wants to look, so pictures and an index.html by default.
-  const oneImageReport = all.items.length === 1 && !all.many && indices.length > 1 && formatOfName(options.output) === null && options.output !== '-';
+  const oneImageReport = all.items.length === 1 && !all.many && selection.length > 1 && formatOfName(options.output) === null && options.output !== '-';
   const format = options.format ?? (oneImageReport ? 'png' : undefined);
-  const destination = await chooseDestination({ output: options.output, format, inputs: all.items.length, many: all.many, layers: indices.length });
-  const fullPlan = planOutputs(all.items, destination, net, indices);
+  const destination = await chooseDestination({ output: options.output, format, inputs: all.items.length, many: all.many, layers: selection.length });
+  const fullPlan = planOutputs(all.items, destination, net, selection);
   checkCollisions(fullPlan);
   if (destination.kind === 'stdout') checkStdoutForBinary();
   const inputs = applyShard(all, options.shard);
@@ -87,7 +87,7 @@ export async function applyCommand(specFile: string, args: readonly string[], op
   const decoder = todo.length > 1 ? workerDecoder(decodeThreads(), net.input, options.maxPixels) : inlineDecoder(net.input, options.maxPixels);
   const progress = new Progress({ total: todo.length, quiet: options.quiet, verbose: options.verbose === true, skipped: 0 });
   const batch = new Batch({
-    net, indices, engines, decoder, format: destination.format, version,
+    net, selection, engines, decoder, format: destination.format, version,
     picture: { scale: options.scale, cmap: options.cmap, sort: options.sort, grid: options.grid, overlay: options.overlay },
     htmlReport: oneImageReport && destination.kind === 'folder' && destination.format === 'png' ? { dir: destination.dir } : null,
     jobs: options.jobs ?? defaultJobs(), failFast: options.failFast === true,

@@ -1,12 +1,15 @@
 // `cnnx inspect NET`: per layer output shape, parameters, multiply-adds, activation bytes, receptive field and geometry warnings, like torchsummary.
-import { layerDef } from '../layers/index.js';
+import { isMerge, layerDef } from '../layers/index.js';
 import { formatShape, type Shape } from '../engine/tensor.js';
-import { layerPlace, layerWarnings, type LayerWarning } from '../inspect/warnings.js';
-import { inferShapes } from '../network/shapes.js';
-import type { Network } from '../network/types.js';
+import { layerWarnings, type LayerWarning } from '../inspect/warnings.js';
+import { layerPlace } from '../network/run.js';
+import { inferShapes, inputShapes } from '../network/shapes.js';
+import { INPUT, type Network } from '../network/types.js';
 
 export interface LayerSummary {
   readonly index: number;
+  /** The node's JSON path in the spec. */
+  readonly path: string;
   readonly name: string | null;
   readonly type: string;
   readonly output: Shape;
@@ -36,33 +39,44 @@ export interface NetworkSummary {
 /** Computes the summary for an input of `input` shape (receptive field rules as torch-scan). */
 export function summarize(net: Network, input: Shape): NetworkSummary {
   const shapes = inferShapes(net, input, `--size ${input.height}x${input.width}`);
-  let field: { r: number[]; j: number[]; c: number[] } | null = { r: [1, 1], j: [1, 1], c: [0, 0] };
-  let inShape = input;
+  type Field = { r: number[]; j: number[]; c: number[] } | null;
+  // Receptive field per node; a merge takes its widest input's (the branches' jumps agree in real networks).
+  const fields: Field[] = [];
+  const fieldOf = (i: number): Field => (i === INPUT ? { r: [1, 1], j: [1, 1], c: [0, 0] } : fields[i]);
   const warnings: LayerWarning[] = [];
   const layers = net.layers.map((layer, i) => {
-    const def = layerDef(layer);
     const output = shapes[i];
-    const { params, macs } = def.cost(layer, inShape, output);
-    const window = def.window(layer);
-    warnings.push(...layerWarnings(layer, inShape, output));
-    if (layer.type === 'adaptive_avgpool2d' || layer.type === 'adaptive_maxpool2d') field = null;
-    else if (window && field) {
-      const f: { r: number[]; j: number[]; c: number[] } = field;
-      field = {
-        r: [0, 1].map((a) => f.r[a] + (window.kernel[a] - 1) * f.j[a]),
-        j: [0, 1].map((a) => f.j[a] * window.stride[a]),
-        c: [0, 1].map((a) => f.c[a] + ((window.kernel[a] - 1) / 2 - window.padBefore[a]) * f.j[a]),
-      };
+    const ins = inputShapes(layer, input, shapes);
+    let field: Field;
+    let cost = { params: 0, macs: 0 };
+    if (isMerge(layer)) {
+      field = layer.inputs.map(fieldOf).reduce<Field>((a, b) => (a === null || b === null ? null : b.r[0] * b.r[1] > a.r[0] * a.r[1] ? b : a), fieldOf(layer.inputs[0]));
+      if (layer.type === 'add') cost = { params: 0, macs: (layer.inputs.length - 1) * output.channels * output.height * output.width };
+    } else {
+      const def = layerDef(layer);
+      cost = def.cost(layer, ins[0], output);
+      const window = def.window(layer);
+      warnings.push(...layerWarnings(layer, ins[0], output));
+      const f = fieldOf(layer.inputs[0]);
+      if (layer.type === 'adaptive_avgpool2d' || layer.type === 'adaptive_maxpool2d') field = null;
+      else if (window && f) {
+        field = {
+          r: [0, 1].map((a) => f.r[a] + (window.kernel[a] - 1) * f.j[a]),
+          j: [0, 1].map((a) => f.j[a] * window.stride[a]),
+          c: [0, 1].map((a) => f.c[a] + ((window.kernel[a] - 1) / 2 - window.padBefore[a]) * f.j[a]),
+        };
+      } else field = f;
     }
-    inShape = output;
-    const cur = field as { r: number[]; j: number[]; c: number[] } | null;
+    fields.push(field);
+    const cur = field;
     return {
       index: i,
+      path: layer.path,
       name: layer.name ?? null,
       type: layer.type,
       output,
-      params,
-      macs,
+      params: cost.params,
+      macs: cost.macs,
       activationBytes: 4 * output.channels * output.height * output.width,
       receptiveField: cur ? ([cur.r[0], cur.r[1]] as const) : null,
       jump: cur ? ([cur.j[0], cur.j[1]] as const) : null,

@@ -5,8 +5,7 @@ import { formatShape, type Tensor } from '../engine/tensor.js';
 import { CnnxError, EXIT } from '../errors.js';
 import { readInput } from '../io/image.js';
 import { readNpyFile, type NpyArray } from '../io/npy.js';
-import { layerPlace } from '../inspect/warnings.js';
-import { runNetwork, selectLayers } from '../network/run.js';
+import { runNetwork, selectionPlace, selectLayers } from '../network/run.js';
 import { loadNetwork } from '../network/load.js';
 
 /** The conformance suite's tolerances: |out - expected| <= atol * max(1, max|expected|) + rtol * |expected|. */
@@ -113,18 +112,18 @@ export async function verifyCommand(specFile: string, inputFile: string, options
   }
   const net = await loadNetwork(specFile);
   if (options.layer === 'all') throw new CnnxError('usage.layer', 'verify compares one layer, not "all"', EXIT.usage);
-  const [index] = selectLayers(net, options.layer === undefined ? [] : [options.layer]);
+  const [selected] = selectLayers(net, options.layer === undefined ? [] : [options.layer]);
   const expected: NpyArray = await readNpyFile(options.against).catch(asUsage);
   const input = await readInput(inputFile, inputFile, net.input).catch(asUsage);
   const engine = await createEngine({ kind: options.engine, threads: options.threads, winograd: options.winograd, fma: options.fma });
   let output: Tensor;
   try {
-    [{ tensor: output }] = await runNetwork(engine, net, input, [index], inputFile).catch(asUsage);
+    [{ tensor: output }] = await runNetwork(engine, net, input, [selected], inputFile).catch(asUsage);
   } finally {
     await engine.close();
   }
   const actualShape = [output.channels, output.height, output.width];
-  print(`verify: ${layerPlace(net.layers[index])} output ${formatShape(output)} on ${inputFile} against ${options.against}`);
+  print(`verify: ${selectionPlace(net, selected)} output ${formatShape(output)} on ${inputFile} against ${options.against}`);
   const shape = squeezeShape(expected.shape);
   if (shape.length !== 3 || shape.some((n, i) => n !== actualShape[i])) {
     print(`FAIL: shape mismatch: cnnx gives (${actualShape.join(', ')}), ${options.against} is (${expected.shape.join(', ')})`);

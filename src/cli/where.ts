@@ -1,10 +1,9 @@
 // `cnnx where NET --layer L --pixel Y,X` (input region of one output cell) and `--input-pixel Y,X` (output cells that see one input pixel).
 import { formatShape, type Shape } from '../engine/tensor.js';
 import { CnnxError, EXIT } from '../errors.js';
-import { layerPlace } from '../inspect/warnings.js';
 import { inputRegion, layerShapes, outputRegion, type Ranges } from '../inspect/receptive-field.js';
-import { selectLayers } from '../network/run.js';
-import type { Network } from '../network/types.js';
+import { selectionPlace, selectLayers } from '../network/run.js';
+import { INPUT, type Network } from '../network/types.js';
 
 export interface WhereOptions {
   readonly layer?: string;
@@ -47,11 +46,13 @@ export function whereCommand(net: Network, size: [number, number], options: Wher
     throw new CnnxError('usage.where', 'where needs exactly one of --pixel Y,X (an output cell) or --input-pixel Y,X (an input pixel)', EXIT.usage);
   }
   if (options.layer === 'all') throw new CnnxError('usage.layer', 'where takes one layer, not "all"', EXIT.usage);
-  const [index] = selectLayers(net, options.layer === undefined ? [] : [options.layer]);
+  const [selected] = selectLayers(net, options.layer === undefined ? [] : [options.layer]);
+  if (selected.node === INPUT) throw new CnnxError('usage.layer', 'where needs a layer, not the input: every input pixel is its own receptive field', EXIT.usage);
+  const index = selected.node;
   const input: Shape = { channels: net.input.channels, height: size[0], width: size[1] };
   const shape = layerShapes(net, input)[index];
   const layer = net.layers[index];
-  const place = layerPlace(layer);
+  const place = selectionPlace(net, selected);
   const head = `${net.name}: input ${formatShape(input)}, ${place} output ${formatShape(shape)}`;
 
   if (options.pixel) {

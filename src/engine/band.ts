@@ -1,5 +1,6 @@
 // Row bands: a horizontal slice of a feature map, and which input rows a layer needs for given output rows (halo arithmetic).
-import type { Layer } from '../network/types.js';
+import { INPUT, type Layer, type Network } from '../network/types.js';
+import type { Shape } from './tensor.js';
 import type { Tensor } from './tensor.js';
 import { adaptiveEnd, adaptiveStart, borderIndex, effectiveKernel } from './geometry.js';
 import { outputRowTile } from './tiles.js';
@@ -85,9 +86,44 @@ export function neededRows(layer: Layer, out: RowRange, inHeight: number): RowRa
     }
     case 'relu':
     case 'leaky_relu':
+    case 'relu6':
+    case 'hardtanh':
     case 'batchnorm2d':
+    case 'local_response_norm':
+    case 'add':
+    case 'concat':
       return out;
   }
+}
+
+/** The smallest range holding both (their hull: rows between them are computed too). */
+export function hull(a: RowRange | null, b: RowRange): RowRange {
+  return a === null ? b : { start: Math.min(a.start, b.start), end: Math.max(a.end, b.end) };
+}
+
+/**
+ * The rows each node must compute so that node t yields rows `targets.get(t)` (by node index), and the
+ * input rows that takes: walking back from the targets, each node computes the hull of what its
+ * readers need (`neededRows`), and nodes nothing needs get null. `shapes` are the nodes' full-map shapes.
+ */
+export function nodeRows(net: Network, targets: ReadonlyMap<number, RowRange>, shapes: readonly Shape[], inputHeight: number): { rows: (RowRange | null)[]; input: RowRange | null } {
+  const rows: (RowRange | null)[] = net.layers.map(() => null);
+  let input: RowRange | null = null;
+  for (const [t, r] of targets) {
+    if (t === INPUT) input = hull(input, r);
+    else rows[t] = hull(rows[t], r);
+  }
+  for (let j = net.layers.length - 1; j >= 0; j--) {
+    const r = rows[j];
+    if (r === null) continue;
+    const layer = net.layers[j];
+    for (const i of layer.inputs) {
+      const need = neededRows(layer, r, i === INPUT ? inputHeight : shapes[i].height);
+      if (i === INPUT) input = hull(input, need);
+      else rows[i] = hull(rows[i], need);
+    }
+  }
+  return { rows, input };
 }
 
 function nonEmpty(lo: number, hi: number, near: number, n: number): RowRange {

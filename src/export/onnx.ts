@@ -1,8 +1,10 @@
 // Converts a validated network into an ONNX ModelProto (standard ai.onnx ops only), for ONNX Runtime and the benchmark's peers.
 import { CnnxError, specError } from '../errors.js';
 import type { Shape } from '../engine/tensor.js';
-import { layerDef } from '../layers/index.js';
-import { selectLayers } from '../network/run.js';
+import { clampBounds } from '../layers/clamp.js';
+import { isMerge, layerDef, mergeDef } from '../layers/index.js';
+import { layerPlace, selectedNodes, selectLayers } from '../network/run.js';
+import { nodeShape } from '../network/shapes.js';
 import type {
   AdaptivePool2dLayer,
   AvgPool2dLayer,
@@ -13,6 +15,7 @@ import type {
   Network,
   PaddingMode,
 } from '../network/types.js';
+import { INPUT } from '../network/types.js';
 import { ProtoWriter, float32Bytes } from './protobuf.js';
 
 export interface ExportOnnxOptions {
@@ -45,9 +48,7 @@ export function exportOnnx(net: Network, options: ExportOnnxOptions = {}): Uint8
   if (options.size) checkSize(options.size);
   const graph = new GraphBuilder(net, options.size ?? null);
   const names = tensorNames(net);
-  let current = 'input';
-  for (const layer of net.layers) current = graph.add(layer, current, names[layer.index]);
-  if (net.layers.length === 0) graph.node('Identity', [current], ['output'], 'identity', []);
+  for (const layer of net.layers) graph.add(layer, layer.inputs.map((j) => (j === INPUT ? 'input' : names[j])), names[layer.index]);
   const extra = resolveExposed(net, options.layers ?? []);
   return encodeModel(net, opset, graph.encode(extra.map((i) => names[i])));
 }
@@ -78,7 +79,7 @@ function needsPad(layer: Conv2dLayer): boolean {
 }
 
 function unsupported(net: Network, layer: Layer, key: string, message: string, code = 'export.unsupported'): CnnxError {
-  return specError(code, net.file, `layers[${layer.index}] (${layer.type}).${key}`, `cannot be exported to ONNX: ${message}`);
+  return specError(code, net.file, `${layerPlace(layer)}${key ? `.${key}` : ''}`, `cannot be exported to ONNX: ${message}`);
 }
 
 /**
@@ -90,7 +91,7 @@ function tensorNames(net: Network): string[] {
   const used = new Set(['input', 'output']);
   const names = net.layers.map((l) => (l.index !== last && l.name && !used.has(l.name) ? l.name : ''));
   for (const n of names) if (n) used.add(n);
-  return names.map((n, i) => (i === last ? 'output' : n || uniqueName(`layers[${i}]`, used)));
+  return names.map((n, i) => (i === last ? 'output' : n || uniqueName(net.layers[i].path, used)));
 }
 
 function uniqueName(base: string, used: Set<string>): string {
@@ -100,10 +101,10 @@ function uniqueName(base: string, used: Set<string>): string {
   return name;
 }
 
-/** Layer indices for `options.layers`, resolved as `apply --layer` does (names, or `all`), minus the last layer. */
+/** Node indices for `options.layers`, resolved as `apply --layer` does (names, or `all`), minus the last node and the input. */
 function resolveExposed(net: Network, names: readonly string[]): number[] {
   if (names.length === 0) return [];
-  return selectLayers(net, names).filter((i) => i !== net.layers.length - 1);
+  return selectedNodes(selectLayers(net, names)).filter((i) => i !== net.layers.length - 1);
 }
 
 type Attribute = ProtoWriter;
@@ -129,15 +130,14 @@ function attrString(name: string, value: string): Attribute {
 class GraphBuilder {
   private readonly nodes: ProtoWriter[] = [];
   private readonly initializers: ProtoWriter[] = [];
-  /** Shape after the last added layer; height/width are 0 when the input size is symbolic. */
-  private shape: Shape;
+  /** Shape of each tensor so far; height/width are 0 when the input size is symbolic. */
   private readonly shapes = new Map<string, Shape>();
 
   constructor(
     private readonly net: Network,
     private readonly size: readonly [number, number] | null,
   ) {
-    this.shape = { channels: net.input.channels, height: size?.[0] ?? 0, width: size?.[1] ?? 0 };
+    this.shapes.set('input', { channels: net.input.channels, height: size?.[0] ?? 0, width: size?.[1] ?? 0 });
   }
 
   node(op: string, inputs: readonly string[], outputs: readonly string[], name: string, attributes: readonly Attribute[]): void {
@@ -161,9 +161,10 @@ class GraphBuilder {
     return name;
   }
 
-  /** Emits `layer` reading tensor `input`; returns the name of its output tensor. */
-  add(layer: Layer, input: string, output: string): string {
-    const base = `layers[${layer.index}]`;
+  /** Emits `layer` reading tensors `inputs` (one, except for merges) into tensor `output`. */
+  add(layer: Layer, inputs: readonly string[], output: string): void {
+    const base = layer.path;
+    const [input] = inputs;
     switch (layer.type) {
       case 'conv2d':
         this.conv(layer, input, output, base);
@@ -187,9 +188,28 @@ class GraphBuilder {
       case 'batchnorm2d':
         this.batchNorm(layer, input, output, base);
         break;
+      case 'relu6':
+      case 'hardtanh': {
+        const [lo, hi] = clampBounds(layer)!;
+        const bounds = [this.floatInitializer(`${base}.min`, [], new Float32Array([lo])), this.floatInitializer(`${base}.max`, [], new Float32Array([hi]))];
+        this.node('Clip', [input, ...bounds], [output], base, []);
+        break;
+      }
+      case 'local_response_norm':
+        if (layer.size % 2 === 0) {
+          throw unsupported(this.net, layer, 'size', `ONNX LRN centres an even window one channel later than PyTorch (c - ${layer.size / 2 - 1} .. c + ${layer.size / 2} instead of c - ${layer.size / 2} .. c + ${layer.size / 2 - 1}); only odd sizes export`);
+        }
+        this.node('LRN', [input], [output], base, [attrFloat('alpha', layer.alpha), attrFloat('beta', layer.beta), attrFloat('bias', layer.k), attrInt('size', layer.size)]);
+        break;
+      case 'add':
+        // Add for two inputs; Sum (variadic) for more.
+        this.node(inputs.length === 2 ? 'Add' : 'Sum', inputs, [output], base, []);
+        break;
+      case 'concat':
+        this.node('Concat', inputs, [output], base, [attrInt('axis', 1)]);
+        break;
     }
-    this.advance(layer, output);
-    return output;
+    this.advance(layer, inputs, output);
   }
 
   private conv(layer: Conv2dLayer, input: string, output: string, base: string): void {
@@ -270,20 +290,22 @@ class GraphBuilder {
     this.node('BatchNormalization', inputs, [output], base, [attrFloat('epsilon', layer.eps)]);
   }
 
-  /** Moves the tracked shape past `layer` (sizes only when the input size is fixed). */
-  private advance(layer: Layer, output: string): void {
-    const def = layerDef(layer);
+  /** Records the shape of `layer`'s output (sizes only when the input size is fixed). */
+  private advance(layer: Layer, inputs: readonly string[], output: string): void {
+    const ins = inputs.map((name) => this.shapes.get(name)!);
+    let shape: Shape;
     if (this.size) {
-      const next = def.outputShape(layer, this.shape);
+      const next = nodeShape(layer, ins);
       if (typeof next === 'string') {
         const [h, w] = this.size;
-        throw specError('export.size', this.net.file, `layers[${layer.index}] (${layer.type})`, `does not fit a ${h}x${w} input: ${next}`);
+        throw specError('export.size', this.net.file, layerPlace(layer), `does not fit a ${h}x${w} input: ${next}`);
       }
-      this.shape = next;
+      shape = next;
     } else {
-      this.shape = { channels: def.outChannels(layer, this.shape.channels), height: 0, width: 0 };
+      const channels = isMerge(layer) ? mergeDef(layer).outChannels(ins.map((s) => s.channels)) : layerDef(layer).outChannels(layer, ins[0].channels);
+      shape = { channels: channels as number, height: 0, width: 0 };
     }
-    this.shapes.set(output, this.shape);
+    this.shapes.set(output, shape);
   }
 
   /** The GraphProto, with "output" and then `extra` as graph outputs. */

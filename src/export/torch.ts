@@ -1,4 +1,5 @@
 // Writes a network as a runnable PyTorch script (nn.Sequential + the exact weights cnnx uses), so users can check cnnx against their own stack.
+import { CnnxError } from '../errors.js';
 import { uniformTensor } from '../network/tensors.js';
 import type { BatchNorm2dLayer, Conv2dLayer, InputSpec, Layer, Network } from '../network/types.js';
 
@@ -137,6 +138,15 @@ function layerModule(layer: Layer, s: Script, raw: unknown): string {
       return `nn.AdaptiveMaxPool2d(${pair(layer.outputSize)})`;
     case 'batchnorm2d':
       return batchNormModule(layer, s, r);
+    case 'relu6':
+      return 'nn.ReLU6()';
+    case 'hardtanh':
+      return `nn.Hardtanh(min_val=${py(layer.minVal)}, max_val=${py(layer.maxVal)})`;
+    case 'local_response_norm':
+      return `nn.LocalResponseNorm(${layer.size}, alpha=${py(layer.alpha)}, beta=${py(layer.beta)}, k=${py(layer.k)})`;
+    case 'add':
+    case 'concat':
+      throw new CnnxError('export.unsupported', `${layer.path} (${layer.type}): export-torch writes plain stacks only; branching networks are not supported yet`);
   }
 }
 

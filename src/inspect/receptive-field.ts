@@ -1,8 +1,8 @@
 // Exact input/output correspondence through a stack, for `cnnx where`: which input pixels one output cell depends on, and the reverse.
 import { adaptiveEnd, adaptiveStart, borderIndex, effectiveKernel } from '../engine/geometry.js';
 import type { Shape } from '../engine/tensor.js';
-import { inferShapes } from '../network/shapes.js';
-import type { Layer, Network, PaddingMode } from '../network/types.js';
+import { inferShapes, inputShapes } from '../network/shapes.js';
+import { INPUT, type Layer, type Network, type PaddingMode } from '../network/types.js';
 
 /** Inclusive index ranges, ascending and disjoint: [[0, 2], [6, 6]]. */
 export type Ranges = [number, number][];
@@ -63,11 +63,11 @@ function axisMap(layer: Layer, axis: 0 | 1, n: number, out: number): AxisMap {
   }
 }
 
-/** Per layer and axis, the maps of layers 0..last for an input of `input` shape. */
+/** Per node and axis, the maps of nodes 0..last for an input of `input` shape (a merge maps each input cell to itself). */
 function maps(net: Network, input: Shape, last: number): { shapes: Shape[]; axes: [AxisMap, AxisMap][] } {
   const shapes = inferShapes(net, input, `--size ${input.height}x${input.width}`);
   const axes = net.layers.slice(0, last + 1).map((layer, i): [AxisMap, AxisMap] => {
-    const before = i === 0 ? input : shapes[i - 1];
+    const before = inputShapes(layer, input, shapes)[0];
     return [axisMap(layer, 0, before.height, shapes[i].height), axisMap(layer, 1, before.width, shapes[i].width)];
   });
   return { shapes, axes };
@@ -85,7 +85,18 @@ export function toRanges(indices: Iterable<number>): Ranges {
   return ranges;
 }
 
-/** The input pixels that output cell (y, x) of layers[layer] depends on, for an input of `input` shape. */
+/** The nodes node `last` depends on (itself included), through every branch. */
+function ancestors(net: Network, last: number): Set<number> {
+  const seen = new Set([last]);
+  for (let i = last; i >= 0; i--) if (seen.has(i)) for (const j of net.layers[i].inputs) if (j !== INPUT) seen.add(j);
+  return seen;
+}
+
+/**
+ * The input pixels that output cell (y, x) of node `layer` depends on, for an input of `input` shape:
+ * walking back through every branch, each node's cells are what its readers read, and the spans the
+ * hull of theirs.
+ */
 export function inputRegion(net: Network, input: Shape, layer: number, y: number, x: number): InputRegion {
   const { axes } = maps(net, input, layer);
   const cell = [y, x];
@@ -93,25 +104,31 @@ export function inputRegion(net: Network, input: Shape, layer: number, y: number
   const unclipped: [number, number][] = [];
   const read: Ranges[] = [];
   for (const a of [0, 1] as const) {
-    let set = new Set([cell[a]]);
-    let span: [number, number] = [cell[a], cell[a]];
+    const sets = new Map<number, Set<number>>([[layer, new Set([cell[a]])]]);
+    const spans = new Map<number, [number, number]>([[layer, [cell[a], cell[a]]]]);
     for (let i = layer; i >= 0; i--) {
+      const set = sets.get(i);
+      if (!set) continue;
       const map = axes[i][a];
-      const next = new Set<number>();
-      for (const o of set) for (const v of map.reads(o)) next.add(v);
-      set = next;
-      span = map.span(span[0], span[1]);
+      const span = map.span(...spans.get(i)!);
+      for (const j of net.layers[i].inputs) {
+        const next = sets.get(j) ?? new Set<number>();
+        for (const o of set) for (const v of map.reads(o)) next.add(v);
+        sets.set(j, next);
+        const s = spans.get(j);
+        spans.set(j, s ? [Math.min(s[0], span[0]), Math.max(s[1], span[1])] : span);
+      }
     }
-    unclipped.push(span);
-    read.push(toRanges(set));
+    unclipped.push(spans.get(INPUT)!);
+    read.push(toRanges(sets.get(INPUT)!));
   }
   const clip = (s: [number, number], n: number): [number, number] | null => (s[1] < 0 || s[0] > n - 1 ? null : [Math.max(0, s[0]), Math.min(n - 1, s[1])]);
   const rows = clip(unclipped[0], sizes[0]);
   const cols = clip(unclipped[1], sizes[1]);
   const paddingModes = new Set<PaddingMode>();
-  for (const l of net.layers.slice(0, layer + 1)) {
-    const p = l.type === 'conv2d' ? l.padding : null;
-    if (l.type === 'conv2d' && l.paddingMode !== 'zeros' && p && p.top + p.bottom + p.left + p.right > 0) paddingModes.add(l.paddingMode);
+  for (const i of ancestors(net, layer)) {
+    const l = net.layers[i];
+    if (l.type === 'conv2d' && l.paddingMode !== 'zeros' && l.padding.top + l.padding.bottom + l.padding.left + l.padding.right > 0) paddingModes.add(l.paddingMode);
   }
   return {
     unclipped: { rows: unclipped[0], cols: unclipped[1] },
@@ -121,20 +138,23 @@ export function inputRegion(net: Network, input: Shape, layer: number, y: number
   };
 }
 
-/** The cells of layers[layer] whose value depends on input pixel (y, x): rows × cols. */
+/** The cells of node `layer` whose value depends on input pixel (y, x), through every branch: rows × cols. */
 export function outputRegion(net: Network, input: Shape, layer: number, y: number, x: number): { rows: Ranges; cols: Ranges } {
   const { shapes, axes } = maps(net, input, layer);
   const pixel = [y, x];
   const result: Ranges[] = [];
   for (const a of [0, 1] as const) {
-    let set = new Set([pixel[a]]);
+    const sets = new Map<number, Set<number>>([[INPUT, new Set([pixel[a]])]]);
     for (let i = 0; i <= layer; i++) {
       const n = a === 0 ? shapes[i].height : shapes[i].width;
       const next = new Set<number>();
-      for (let o = 0; o < n; o++) if (axes[i][a].reads(o).some((v) => set.has(v))) next.add(o);
-      set = next;
+      for (const j of net.layers[i].inputs) {
+        const from = sets.get(j)!;
+        if (from.size > 0) for (let o = 0; o < n; o++) if (axes[i][a].reads(o).some((v) => from.has(v))) next.add(o);
+      }
+      sets.set(i, next);
     }
-    result.push(toRanges(set));
+    result.push(toRanges(sets.get(layer)!));
   }
   return { rows: result[0], cols: result[1] };
 }

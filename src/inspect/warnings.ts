@@ -25,10 +25,6 @@ const AXIS = [
   { size: 'width', unit: 'column', units: 'columns', side: 'right', first: 'left' },
 ] as const;
 
-/** `layers[2] (maxpool2d "pool1")`: how messages name a layer, as shape errors do. */
-export function layerPlace(layer: { readonly index: number; readonly type: string; readonly name?: string | null }): string {
-  return `layers[${layer.index}] (${layer.type}${layer.name ? ` "${layer.name}"` : ''})`;
-}
 
 function count(n: number, axis: 0 | 1): string {
   return `${n} ${n === 1 ? AXIS[axis].unit : AXIS[axis].units}`;

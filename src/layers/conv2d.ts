@@ -5,12 +5,12 @@ import { describeValue } from '../errors.js';
 import { flipKernel, resolveFilterBank } from '../filters/library.js';
 import type { ObjectReader } from '../network/reader.js';
 import { loadTensor } from '../network/tensors.js';
-import type { Conv2dLayer, Pads, PaddingMode, Pair } from '../network/types.js';
+import type { Conv2dLayer, LayerParams, Pads, PaddingMode, Pair } from '../network/types.js';
 import type { LayerDef, ParseContext } from './layer.js';
 
 const PADDING_MODES: readonly PaddingMode[] = ['zeros', 'reflect', 'replicate', 'circular', 'symmetric'];
 
-type Conv2dParams = Omit<Conv2dLayer, 'index' | 'name' | 'type'>;
+type Conv2dParams = LayerParams<Conv2dLayer>;
 
 async function parseConv2d(r: ObjectReader, ctx: ParseContext): Promise<Conv2dParams> {
   const inChannels = ctx.inChannels;

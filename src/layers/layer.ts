@@ -3,7 +3,7 @@ import type { Band, RowRange } from '../engine/band.js';
 import type { Shape, Tensor } from '../engine/tensor.js';
 import type { ObjectReader } from '../network/reader.js';
 import type { SafetensorsCache } from '../network/tensors.js';
-import type { Layer, Pair } from '../network/types.js';
+import type { Layer, LayerParams, MergeLayer, Pair } from '../network/types.js';
 
 /** What a layer parser knows about its place in the spec. */
 export interface ParseContext {
@@ -12,7 +12,7 @@ export interface ParseContext {
   /** Folder that relative tensor paths are resolved against. */
   readonly dir: string;
   readonly index: number;
-  /** `layers[2] (conv2d)`: the JSON path prefix for messages. */
+  /** `layers[2] (conv2d "conv1")`: the JSON path prefix for messages. */
   readonly where: string;
   /** Channels flowing into this layer (input.channels, then each layer's output). */
   readonly inChannels: number;
@@ -33,7 +33,7 @@ export interface LayerDef<L extends Layer> {
   /** One line for `cnnx inspect` and help: what the layer computes. */
   readonly summary: string;
   /** Validates the raw JSON and resolves its tensors; throws a CnnxError naming the JSON path. */
-  parse(r: ObjectReader, ctx: ParseContext): Promise<Omit<L, 'index' | 'name' | 'type'>>;
+  parse(r: ObjectReader, ctx: ParseContext): Promise<LayerParams<L>>;
   /** Channels out for `inChannels` in, known without an input size. */
   outChannels(layer: L, inChannels: number): number;
   /**
@@ -46,4 +46,19 @@ export interface LayerDef<L extends Layer> {
   /** Parameter count and multiply-adds for `inspect`. */
   cost(layer: L, input: Shape, output: Shape): { params: number; macs: number };
   window(layer: L): Window | null;
+}
+
+/**
+ * A layer that reads several inputs (add, concat). Its parameters are its branches, which the spec
+ * loader parses; shapes and the reference take one entry per input, in input order.
+ */
+export interface MergeDef<L extends MergeLayer> {
+  readonly type: L['type'];
+  readonly summary: string;
+  /** Channels out for the channels of each input, or a message when they do not fit together. */
+  outChannels(inChannels: readonly number[]): number | string;
+  /** Output shape for the inputs' shapes, or a message (naming the input by its position) when they do not fit together. */
+  outputShape(inputs: readonly Shape[]): Shape | string;
+  /** Output rows `rows` from bands holding (at least) those rows of every input. */
+  reference(layer: L, inputs: readonly Band[], rows: RowRange, outShape: Shape): Tensor;
 }

@@ -4,13 +4,12 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describeValue, specError } from '../errors.js';
 import { readFailure } from '../io/read-file.js';
-import { LAYER_TYPES, layerDefByType } from '../layers/index.js';
 import { parseInput } from './input.js';
 import { findJsonError, lineColumn } from './json-error.js';
 import { isPlainObject, ObjectReader } from './reader.js';
-import { didYouMean } from './suggest.js';
-import type { SafetensorsCache } from './tensors.js';
-import type { Layer, Network } from './types.js';
+import { checkMergeSizes } from './shapes.js';
+import { parseTree } from './tree.js';
+import type { Network } from './types.js';
 
 /** Loads and validates the spec at `file`; throws a CnnxError (exit 2) naming the file and JSON path. */
 export async function loadNetwork(file: string): Promise<Network> {
@@ -46,34 +45,10 @@ export async function parseNetwork(raw: unknown, origin: SpecOrigin): Promise<Ne
   if (!Array.isArray(rawLayers) || rawLayers.length === 0) throw top.expected('layers', 'a non-empty array of layers');
   top.finish();
 
-  const layers: Layer[] = [];
-  const names = new Map<string, number>();
-  const safetensors: SafetensorsCache = new Map();
-  let channels = input.channels;
-  for (const [index, rawLayer] of rawLayers.entries()) {
-    const at = `layers[${index}]`;
-    if (!isPlainObject(rawLayer)) throw specError('spec.type', file, at, `expected a layer object such as {"type": "relu"}, got ${describeValue(rawLayer)}`);
-    const type = rawLayer.type;
-    const def = typeof type === 'string' ? layerDefByType(type) : undefined;
-    if (!def) {
-      const hint = typeof type === 'string' ? didYouMean(type, LAYER_TYPES) : '';
-      throw specError('spec.type', file, `${at}.type`, `expected one of ${LAYER_TYPES.join(', ')}, got ${describeValue(type)}${hint}`);
-    }
-    const r = new ObjectReader(file, `${at} (${type})`, rawLayer);
-    r.get('type');
-    const layerName = r.optionalString('name');
-    if (layerName !== undefined) {
-      if (layerName === '' || layerName === 'all' || layerName === 'input') throw r.error('name', `"${layerName}" is reserved; choose another name`, 'spec.name');
-      const previous = names.get(layerName);
-      if (previous !== undefined) throw r.error('name', `"${layerName}" is already the name of layers[${previous}]`, 'spec.name');
-      names.set(layerName, index);
-    }
-    const params = await def.parse(r, { file, dir: origin.dir, index, where: r.where, inChannels: channels, safetensors });
-    const layer = { type, index, ...(layerName !== undefined ? { name: layerName } : {}), ...params } as Layer;
-    channels = def.outChannels(layer, channels);
-    layers.push(layer);
-  }
-  return { name, file, hash: origin.hash, input, layers };
+  const { layers, groups, names } = await parseTree(rawLayers, file, origin.dir, input.channels);
+  const net: Network = { name, file, hash: origin.hash, input, layers, groups, names };
+  checkMergeSizes(net);
+  return net;
 }
 
 /** JSON.parse with a message that gives line and column and says what is wrong there. */

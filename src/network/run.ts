@@ -1,51 +1,86 @@
-// Runs a loaded network on one input: shape check, engine run, selected layer outputs. The library's main entry.
+// Runs a loaded network on one input: layer selection by name, shape check, engine run, the selected outputs. The library's main entry.
 import type { Engine } from '../engine/engine.js';
 import { runWhole } from '../engine/run.js';
 import type { Shape, Tensor } from '../engine/tensor.js';
 import { CnnxError, EXIT } from '../errors.js';
 import { inferShapes } from './shapes.js';
 import { didYouMean } from './suggest.js';
-import type { Layer, Network } from './types.js';
+import { describePlace } from './tree.js';
+import { INPUT, type Layer, type Network } from './types.js';
 
-/** A layer output the user asked for. */
-export interface LayerOutput {
-  readonly layer: Layer;
-  /** The layer's name, or `layers[i]` when it has none. */
+/** One output the user asked for: a name (or the last node's label) and the node whose output it is. */
+export interface LayerSelection {
+  /** The name asked for (a layer's or a group's), `input`, or the last node's label by default. */
   readonly label: string;
+  /** The node whose output it is; INPUT for the tensor the first layer sees. */
+  readonly node: number;
+}
+
+/** A selected output, computed. */
+export interface LayerOutput extends LayerSelection {
+  /** The node that computed it; null for the input. */
+  readonly layer: Layer | null;
   readonly tensor: Tensor;
 }
 
+/** A node's name, or its JSON path when it has none. */
 export function layerLabel(layer: Layer): string {
-  return layer.name ?? `layers[${layer.index}]`;
+  return layer.name ?? layer.path;
+}
+
+/** A node for messages: `layers[4].branches[1][0] (conv2d "layer2.0.downsample.0")`. */
+export function layerPlace(layer: { readonly path: string; readonly type: string; readonly name?: string | null }): string {
+  return describePlace(layer.path, layer.type, layer.name ?? undefined);
+}
+
+/** What a selected output is, for messages: its node's place, or the input. */
+export function selectionPlace(net: Network, s: LayerSelection): string {
+  if (s.node === INPUT) return 'input (the tensor the first layer sees)';
+  const layer = net.layers[s.node];
+  return s.label === layerLabel(layer) ? layerPlace(layer) : `"${s.label}" (${layerPlace(layer)})`;
 }
 
 /**
- * Resolves `--layer` values to layer indices (ascending, unique). Empty means the last layer;
- * `all` means every named layer (or every layer when none is named).
+ * Resolves layer names to outputs, in the order asked, without repeats. No names means the last
+ * node; `all` means every name in the spec (layers and groups, in node order), or every node when
+ * none is named; `input` is the tensor the first layer sees.
  */
-export function selectLayers(net: Network, names: readonly string[]): number[] {
-  if (names.length === 0) return [net.layers.length - 1];
-  const picked = new Set<number>();
+export function selectLayers(net: Network, names: readonly string[]): LayerSelection[] {
+  const last = net.layers[net.layers.length - 1];
+  if (names.length === 0) return [{ label: layerLabel(last), node: last.index }];
+  const picked = new Map<string, LayerSelection>();
   for (const name of names) {
     if (name === 'all') {
-      const named = net.layers.filter((l) => l.name !== undefined);
-      for (const l of named.length > 0 ? named : net.layers) picked.add(l.index);
+      const named = [...net.names].sort((a, b) => a[1] - b[1]);
+      const all = named.length > 0 ? named : net.layers.map((l): [string, number] => [layerLabel(l), l.index]);
+      for (const [label, node] of all) if (!picked.has(label)) picked.set(label, { label, node });
       continue;
     }
-    const layer = net.layers.find((l) => l.name === name);
-    if (!layer) {
-      const known = net.layers.flatMap((l) => (l.name ? [l.name] : []));
-      const list = known.length > 0 ? `; named layers: ${known.join(', ')}` : '; the spec names no layers (add "name" to a layer)';
+    if (name === 'input') {
+      picked.set(name, { label: name, node: INPUT });
+      continue;
+    }
+    const node = net.names.get(name);
+    if (node === undefined) {
+      const known = [...net.names.keys()];
+      const list = known.length > 0 ? `; names: ${known.join(', ')}` : '; the spec names no layers (add "name" to a layer)';
       throw new CnnxError('usage.layer', `--layer ${name}: ${net.file} has no layer named "${name}"${didYouMean(name, known)}${list}`, EXIT.usage);
     }
-    picked.add(layer.index);
+    if (!picked.has(name)) picked.set(name, { label: name, node });
   }
-  return [...picked].sort((a, b) => a - b);
+  return [...picked.values()];
 }
 
-/** Runs `net` on `input` and returns the outputs of the layers at `indices`. */
-export async function runNetwork(engine: Engine, net: Network, input: Tensor, indices: readonly number[], inputName: string): Promise<LayerOutput[]> {
+/** The nodes an engine must output for `selection`: ascending, unique, the input left out. */
+export function selectedNodes(selection: readonly LayerSelection[]): number[] {
+  return [...new Set(selection.map((s) => s.node).filter((n) => n !== INPUT))].sort((a, b) => a - b);
+}
+
+/** Runs `net` on `input` and returns the selected outputs, in selection order. */
+export async function runNetwork(engine: Engine, net: Network, input: Tensor, selection: readonly LayerSelection[], inputName: string): Promise<LayerOutput[]> {
   const shapes: Shape[] = inferShapes(net, input, inputName);
-  const tensors = await runWhole(engine, net, input, shapes, indices);
-  return indices.map((index, i) => ({ layer: net.layers[index], label: layerLabel(net.layers[index]), tensor: tensors[i] }));
+  const nodes = selectedNodes(selection);
+  const tensors = nodes.length > 0 ? await runWhole(engine, net, input, shapes, nodes) : [];
+  const byNode = new Map(nodes.map((n, i) => [n, tensors[i]]));
+  return selection.map((s) => ({ ...s, layer: s.node === INPUT ? null : net.layers[s.node], tensor: s.node === INPUT ? input : byNode.get(s.node)! }));
 }

@@ -17,12 +17,23 @@ export interface Pads {
   readonly right: number;
 }
 
-interface LayerBase {
-  /** Position in `layers`, for messages (`layers[2]`). */
+/** What every node of a network has: where it sits in the flat node list and in the spec, and what it reads. */
+export interface LayerBase {
+  /** Position in `Network.layers` (topological order: every input comes earlier). */
   readonly index: number;
-  /** The user's `name`, if any (unique within the spec). */
+  /** Its JSON path in the spec, for messages: `layers[4].branches[1][0]`. */
+  readonly path: string;
+  /** The user's `name`, if any (unique across the whole spec). */
   readonly name?: string;
+  /** The nodes it reads, by index; INPUT (-1) is the network's input. One entry except for add and concat. */
+  readonly inputs: readonly number[];
 }
+
+/** The network's input as a node index in `LayerBase.inputs` and `Network.names`. */
+export const INPUT = -1;
+
+/** What a layer's parser returns: everything but the node fields the spec loader fills in. */
+export type LayerParams<L extends LayerBase> = Omit<L, keyof LayerBase | 'type'>;
 
 export interface Conv2dLayer extends LayerBase {
   readonly type: 'conv2d';
@@ -75,6 +86,37 @@ export interface AdaptivePool2dLayer extends LayerBase {
   readonly outputSize: readonly [number | null, number | null];
 }
 
+/** min(max(x, 0), 6) (torch.nn.ReLU6). */
+export interface Relu6Layer extends LayerBase {
+  readonly type: 'relu6';
+}
+
+/** min(max(x, minVal), maxVal) (torch.nn.Hardtanh). */
+export interface HardtanhLayer extends LayerBase {
+  readonly type: 'hardtanh';
+  readonly minVal: number;
+  readonly maxVal: number;
+}
+
+/** Normalisation across neighbouring channels (torch.nn.LocalResponseNorm). */
+export interface LocalResponseNormLayer extends LayerBase {
+  readonly type: 'local_response_norm';
+  readonly size: number;
+  readonly alpha: number;
+  readonly beta: number;
+  readonly k: number;
+}
+
+/** The element-wise sum of its inputs (2 or more, same shape), in input order. */
+export interface AddLayer extends LayerBase {
+  readonly type: 'add';
+}
+
+/** Its inputs (2 or more, same size) stacked along channels, in input order. */
+export interface ConcatLayer extends LayerBase {
+  readonly type: 'concat';
+}
+
 export interface BatchNorm2dLayer extends LayerBase {
   readonly type: 'batchnorm2d';
   readonly channels: number;
@@ -92,9 +134,33 @@ export type Layer =
   | MaxPool2dLayer
   | AvgPool2dLayer
   | AdaptivePool2dLayer
-  | BatchNorm2dLayer;
+  | BatchNorm2dLayer
+  | Relu6Layer
+  | HardtanhLayer
+  | LocalResponseNormLayer
+  | AddLayer
+  | ConcatLayer;
 
 export type LayerType = Layer['type'];
+
+/** Layers that read several inputs. */
+export type MergeLayer = AddLayer | ConcatLayer;
+/** Layers that read one input. */
+export type SingleLayer = Exclude<Layer, MergeLayer>;
+
+/** A `sequential`, `add` or `concat` entry of the spec: the nodes it spans and the node that is its output. */
+export interface LayerGroup {
+  readonly type: 'sequential' | 'add' | 'concat';
+  readonly path: string;
+  readonly name?: string;
+  /** Nodes first..last (inclusive) lie inside it; for add and concat, last is the merge node itself. */
+  readonly first: number;
+  readonly last: number;
+  /** The node whose output the group names (INPUT for a group that computes nothing). */
+  readonly output: number;
+  /** Nesting depth: 0 for groups at the top level of `layers`. */
+  readonly depth: number;
+}
 
 /** Optional resize applied to decoded images before conversion to float (sharp semantics). */
 export type ResizeSpec =
@@ -117,5 +183,10 @@ export interface Network {
   /** sha256 of the spec file's bytes, hex; recorded in outputs' metadata. */
   readonly hash: string;
   readonly input: InputSpec;
+  /** Every node of the spec's tree in topological order (groups make no node except add and concat). */
   readonly layers: readonly Layer[];
+  /** Every group of the spec, in spec order. */
+  readonly groups: readonly LayerGroup[];
+  /** Names of layers and groups (and of no-op layers, which name their input), to the node they name. */
+  readonly names: ReadonlyMap<string, number>;
 }

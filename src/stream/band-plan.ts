@@ -5,7 +5,7 @@ import type { Shape } from '../engine/tensor.js';
 import { CnnxError, EXIT } from '../errors.js';
 import { inferShapes } from '../network/shapes.js';
 import type { Network } from '../network/types.js';
-import { neededRows } from '../engine/band.js';
+import { nodeRows } from '../engine/band.js';
 import { formatBytes } from './memory-size.js';
 import type { Stage } from './stages.js';
 
@@ -42,10 +42,12 @@ function bandBytes(stages: readonly Stage[], image: Shape, rows: RowRange): numb
   let r = rows;
   for (let k = drivingStage(stages); k >= 0; k--) {
     const stage = stages[k];
-    for (let j = stage.shapes.length - 1; j >= 0; j--) {
-      bytes += mapBytes(stage.shapes[j], r.end - r.start);
-      r = neededRows(stage.net.layers[j], r, j === 0 ? stage.inShape.height : stage.shapes[j - 1].height);
-    }
+    const last = stage.shapes.length - 1;
+    const need = nodeRows(stage.net, new Map([[last, r]]), stage.shapes, stage.inShape.height);
+    need.rows.forEach((nr, j) => {
+      if (nr) bytes += mapBytes(stage.shapes[j], nr.end - nr.start);
+    });
+    r = need.input!;
     bytes += mapBytes(stage.inShape, r.end - r.start);
     if (stage.wrap) {
       // The same number of rows of the previous map, somewhere in it (wrap pieces are read one by one).

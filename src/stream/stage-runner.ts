@@ -2,7 +2,8 @@
 import type { RowRange } from '../engine/band.js';
 import type { Engine } from '../engine/engine.js';
 import { tensor, type Shape, type Tensor } from '../engine/tensor.js';
-import { neededRows } from '../engine/band.js';
+import { hull, neededRows } from '../engine/band.js';
+import { INPUT } from '../network/types.js';
 import type { NpyBandWriter } from './npy-band-writer.js';
 import { circularPadSource, sliceRows, type RowSource } from './row-source.js';
 import type { Stage } from './stages.js';
@@ -39,27 +40,37 @@ export class BandedStage implements RowSource {
    */
   async compute(target: number, range: RowRange): Promise<Tensor> {
     const { stage } = this;
-    const rows: RowRange[] = new Array(target + 1);
+    const rows: (RowRange | null)[] = stage.shapes.map(() => null);
     const atBottom = range.end === stage.shapes[target].height;
-    let r = range;
+    rows[target] = range;
+    let r: RowRange | null = null;
+    // Back from the target through every branch: each node computes the hull of what its readers need.
     for (let j = target; j >= 0; j--) {
+      let own = rows[j];
+      if (own === null) continue;
       const writer = this.writers.get(j);
-      if (writer) r = widen(r, writer, stage.shapes[j].height, atBottom);
-      rows[j] = r;
-      this.widest[j] = Math.max(this.widest[j], r.end - r.start);
-      r = neededRows(stage.net.layers[j], r, j === 0 ? stage.inShape.height : stage.shapes[j - 1].height);
+      if (writer) own = widen(own, writer, stage.shapes[j].height, atBottom);
+      rows[j] = own;
+      this.widest[j] = Math.max(this.widest[j], own.end - own.start);
+      const layer = stage.net.layers[j];
+      for (const i of layer.inputs) {
+        const need = neededRows(layer, own, i === INPUT ? stage.inShape.height : stage.shapes[i].height);
+        if (i === INPUT) r = hull(r, need);
+        else rows[i] = hull(rows[i], need);
+      }
     }
+    if (r === null) throw new RangeError(`stage ${stage.first}..${stage.last}: node ${target} reads no input rows`);
     const input = await this.input.read(r);
-    const outputs = [...this.writers.keys()].filter((j) => j < target);
+    const outputs = [...this.writers.keys()].filter((j) => j < target && rows[j] !== null);
     outputs.push(target);
     outputs.sort((a, b) => a - b);
     const bands = await this.engine.run(stage.net, { tensor: input, y0: r.start, fullHeight: stage.inShape.height }, rows, outputs);
     for (let i = 0; i < outputs.length; i++) {
       const writer = this.writers.get(outputs[i]);
-      if (writer) await writer.write(rows[outputs[i]].start, bands[i].tensor);
+      if (writer) await writer.write(rows[outputs[i]]!.start, bands[i].tensor);
     }
     const out = bands[bands.length - 1].tensor;
-    return sliceRows(out, range.start - rows[target].start, range.end - range.start);
+    return sliceRows(out, range.start - rows[target]!.start, range.end - range.start);
   }
 
   /** Computes whatever rows of the requested outputs are still unwritten (rows no later layer reads). */

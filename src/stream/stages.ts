@@ -1,10 +1,10 @@
 // Splits a network into stages a streamed run can execute: banded runs of layers, cut where a layer cannot take a band as is.
 import type { Shape } from '../engine/tensor.js';
-import { layerDef } from '../layers/index.js';
-import type { Layer, Network } from '../network/types.js';
+import { inputShapes, nodeShape } from '../network/shapes.js';
+import { INPUT, type Layer, type Network } from '../network/types.js';
 
 /**
- * Layers first..last (global indices) run as one engine call per band (`banded`) or once on the whole
+ * Nodes first..last (global indices) run as one engine call per band (`banded`) or once on the whole
  * map (`whole`). A banded stage that starts with a circular conv gets its input through
  * `circularPadSource(previous, wrap.top, wrap.bottom)` and runs that conv with zero vertical padding:
  * the wrap rows come from the far border of the map, which no contiguous band can hold.
@@ -13,12 +13,12 @@ export interface Stage {
   readonly kind: 'banded' | 'whole';
   readonly first: number;
   readonly last: number;
-  /** The stage's layers as a network the engines run (created once: the fast engine caches per network). */
+  /** The stage's nodes as a network the engines run, indexed from 0 (created once: the fast engine caches per network). */
   readonly net: Network;
   readonly wrap: { readonly top: number; readonly bottom: number } | null;
   /** The stage's input: the previous stage's output, taller by the wrap rows. */
   readonly inShape: Shape;
-  /** Full-map output shape of each of the stage's layers. */
+  /** Full-map output shape of each of the stage's nodes. */
   readonly shapes: readonly Shape[];
 }
 
@@ -32,11 +32,23 @@ export function needsWholeMap(layer: Layer): boolean {
   return (layer.type === 'adaptive_avgpool2d' || layer.type === 'adaptive_maxpool2d') && layer.outputSize[0] !== null;
 }
 
-/** Stages covering layers 0..last of `net` for an input of `input` shape (shapes already checked by inferShapes). */
+/**
+ * True when the network can be cut after node e: every node past e reads only e or later nodes, so
+ * a stage starting at e + 1 needs nothing but e's map (e = -1: the network's input).
+ */
+function cleanCut(net: Network, e: number, last: number): boolean {
+  for (let k = e + 1; k <= last; k++) for (const j of net.layers[k].inputs) if (j < e) return false;
+  return true;
+}
+
+/** Stages covering nodes 0..last of `net` for an input of `input` shape (shapes already checked by inferShapes). */
 export function splitStages(net: Network, input: Shape, last: number): Stage[] {
   const stages: Stage[] = [];
   let first = 0;
   let inShape = input;
+  // A layer that must start a stage (a circular conv, or one that needs its whole input) inside a branch
+  // has no clean cut before it: the stage from the last clean cut on runs whole.
+  const cutBefore = (k: number) => cleanCut(net, k - 1, last);
   while (first <= last) {
     if (needsWholeMap(net.layers[first])) {
       stages.push(makeStage(net, 'whole', first, last, null, inShape));
@@ -44,6 +56,10 @@ export function splitStages(net: Network, input: Shape, last: number): Stage[] {
     }
     let end = first;
     while (end + 1 <= last && !wrapsRows(net.layers[end + 1]) && !needsWholeMap(net.layers[end + 1])) end++;
+    if (end < last && !cutBefore(end + 1)) {
+      stages.push(makeStage(net, 'whole', first, last, null, inShape));
+      break;
+    }
     const head = net.layers[first];
     const wrap = head.type === 'conv2d' && wrapsRows(head) ? { top: head.padding.top, bottom: head.padding.bottom } : null;
     const stage = makeStage(net, 'banded', first, end, wrap, wrap ? { ...inShape, height: inShape.height + wrap.top + wrap.bottom } : inShape);
@@ -54,19 +70,19 @@ export function splitStages(net: Network, input: Shape, last: number): Stage[] {
   return stages;
 }
 
+/** Nodes first..last as a network of their own: indices from 0, and node first - 1 (the stage's input) as INPUT. */
 function makeStage(net: Network, kind: Stage['kind'], first: number, last: number, wrap: Stage['wrap'], inShape: Shape): Stage {
   const layers = net.layers.slice(first, last + 1).map((layer, i): Layer => {
+    const inputs = layer.inputs.map((j) => (j === first - 1 ? INPUT : j - first));
     // The wrap rows are in the input band, so the conv itself pads no rows (columns still wrap).
-    if (i === 0 && wrap && layer.type === 'conv2d') return { ...layer, padding: { ...layer.padding, top: 0, bottom: 0 } };
-    return layer;
+    if (i === 0 && wrap && layer.type === 'conv2d') return { ...layer, index: i, inputs, padding: { ...layer.padding, top: 0, bottom: 0 } };
+    return { ...layer, index: i, inputs };
   });
   const shapes: Shape[] = [];
-  let shape = inShape;
   for (const layer of layers) {
-    const out = layerDef(layer).outputShape(layer, shape);
-    if (typeof out === 'string') throw new RangeError(`layers[${layer.index}]: ${out}`);
+    const out = nodeShape(layer, inputShapes(layer, inShape, shapes));
+    if (typeof out === 'string') throw new RangeError(`${layer.path}: ${out}`);
     shapes.push(out);
-    shape = out;
   }
-  return { kind, first, last, net: { ...net, layers }, wrap, inShape, shapes };
+  return { kind, first, last, net: { ...net, layers, groups: [], names: new Map() }, wrap, inShape, shapes };
 }

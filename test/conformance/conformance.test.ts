@@ -10,27 +10,34 @@ import { runNetwork, selectLayers } from '../../src/network/run.js';
 import { loadNetwork } from '../../src/network/load.js';
 import { compareWithTolerance, FIXTURES, runCli, tempDir } from '../helpers.js';
 
-const CASES_DIR = path.join(FIXTURES, 'conformance');
-const cases = readdirSync(CASES_DIR)
-  .filter((name) => existsSync(path.join(CASES_DIR, name, 'net.json')))
-  .sort()
-  .map((name) => {
-    const dir = path.join(CASES_DIR, name);
-    const meta = JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8')) as { args?: string[]; error?: string };
-    const input = ['input.npy', 'input.png'].map((f) => path.join(dir, f)).find(existsSync) as string;
-    return { name, dir, meta, input, net: path.join(dir, 'net.json'), expected: path.join(dir, 'expected.npy') };
-  });
+/** The cases of one folder: fixtures/conformance (single layers and stacks) or fixtures/branches (add, concat, groups). */
+function casesIn(folder: string) {
+  const root = path.join(FIXTURES, folder);
+  return readdirSync(root)
+    .filter((name) => existsSync(path.join(root, name, 'net.json')))
+    .sort()
+    .map((name) => {
+      const dir = path.join(root, name);
+      const meta = JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8')) as { args?: string[]; error?: string };
+      const input = ['input.npy', 'input.png'].map((f) => path.join(dir, f)).find(existsSync) as string;
+      return { name: `${folder}/${name}`, dir, meta, input, net: path.join(dir, 'net.json'), expected: path.join(dir, 'expected.npy'), branching: folder === 'branches' };
+    });
+}
 
+const cases = [...casesIn('conformance'), ...casesIn('branches')];
 const numeric = cases.filter((c) => !c.meta.error);
 const errors = cases.filter((c) => c.meta.error);
 
 test('the suite has every case', () => {
-  expect(cases.length).toBe(83);
-  expect(errors.length).toBe(11);
+  expect(cases.filter((c) => !c.branching).length).toBe(83);
+  expect(errors.filter((c) => !c.branching).length).toBe(11);
+  expect(cases.filter((c) => c.branching).length).toBe(14);
+  expect(errors.filter((c) => c.branching).length).toBe(3);
 });
 
 describe.each(['fast', 'reference'] as const)('CLI, %s engine', (engine) => {
-  test.concurrent.each(numeric.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+  const mine = numeric.filter((c) => engine === 'reference' || !c.branching);
+  test.concurrent.each(mine.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
     const out = path.join(tempDir(), 'out.npy');
     const result = await runCli(['apply', c.net, c.input, '-o', out, '--engine', engine, ...(c.meta.args ?? [])]);
     expect(result.stderr).toBe('');

@@ -6,6 +6,7 @@ import type { Engine } from '../../src/engine/engine.js';
 import { tensor, type Shape, type Tensor } from '../../src/engine/tensor.js';
 import { layerDef } from '../../src/layers/index.js';
 import type { Layer, Network, PaddingMode } from '../../src/network/types.js';
+import { stackNetwork, type StackLayer } from '../../src/network/tree.js';
 import { mulberry32 } from '../helpers.js';
 
 export { mulberry32 };
@@ -23,8 +24,8 @@ export const EDGE_SIZES = [1, 2, 3, 4, 5, 7, 8, 9, 11, 12, 13, 15, 16, 17, 20, 2
 
 export const ALL_MODES: readonly PaddingMode[] = ['zeros', 'reflect', 'replicate', 'circular', 'symmetric'];
 
-export function network(channels: number, layers: Layer[]): Network {
-  return { name: 'random', file: '<test>', hash: '', input: { channels, mean: null, std: null, resize: null }, layers };
+export function network(channels: number, layers: StackLayer[]): Network {
+  return stackNetwork({ name: 'random', file: '<test>', input: { channels, mean: null, std: null, resize: null } }, layers);
 }
 
 function randomLayer(r: Rand, index: number, c: number, modes: readonly PaddingMode[]): Layer {

@@ -104,7 +104,7 @@ group('fast engine', () => {
   it('does not keep the process alive while idle (workers are unref\'d between runs)', () => {
     const script = `import { createFastEngine } from ${JSON.stringify(new URL('../../dist/engine/fast/index.js', import.meta.url).href)};
       const e = await createFastEngine({ threads: 2 });
-      const net = { name: 'x', file: '', hash: '', input: { channels: 1 }, layers: [{ type: 'conv2d', index: 0, inChannels: 1, outChannels: 1, kernelSize: [1, 1], stride: [1, 1], dilation: [1, 1], padding: { top: 0, bottom: 0, left: 0, right: 0 }, paddingMode: 'zeros', groups: 1, weight: new Float32Array([2]), bias: null }] };
+      const net = { name: 'x', file: '', hash: '', input: { channels: 1 }, groups: [], names: new Map(), layers: [{ type: 'conv2d', index: 0, path: 'layers[0]', inputs: [-1], inChannels: 1, outChannels: 1, kernelSize: [1, 1], stride: [1, 1], dilation: [1, 1], padding: { top: 0, bottom: 0, left: 0, right: 0 }, paddingMode: 'zeros', groups: 1, weight: new Float32Array([2]), bias: null }] };
       const [out] = await e.run(net, { tensor: { channels: 1, height: 1, width: 2, data: new Float32Array([1, 2]) }, y0: 0, fullHeight: 1 }, [{ start: 0, end: 1 }], [0]);
       console.log(Array.from(out.tensor.data).join(','));`;
     const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { timeout: 20_000, encoding: 'utf8' });

@@ -9,8 +9,9 @@ import { createReferenceEngine } from '../../src/engine/reference.js';
 import { CnnxError } from '../../src/errors.js';
 import { exportOnnx } from '../../src/export/onnx.js';
 import { ProtoWriter, encodeVarint } from '../../src/export/protobuf.js';
-import { runNetwork } from '../../src/network/run.js';
+import { runNetwork, selectLayers } from '../../src/network/run.js';
 import type { Conv2dLayer, Layer, Network, PaddingMode } from '../../src/network/types.js';
+import { stackNetwork, type StackLayer } from '../../src/network/tree.js';
 
 // ---- a tiny protobuf reader, independent of the writer, so the test checks bytes not symmetry ----
 
@@ -120,8 +121,8 @@ function conv(index: number, extra: Partial<Conv2dLayer> = {}): Conv2dLayer {
   };
 }
 
-function network(layers: Layer[], channels = 3): Network {
-  return { name: 'test', file: 'net.json', hash: 'ab'.repeat(32), input: { channels, mean: null, std: null, resize: null }, layers };
+function network(layers: StackLayer[], channels = 3): Network {
+  return stackNetwork({ name: 'test', file: 'net.json', hash: 'ab'.repeat(32), input: { channels, mean: null, std: null, resize: null } }, layers);
 }
 
 function seedNet(): Network {
@@ -364,7 +365,7 @@ describe.skipIf(ort === null)('exported models in onnxruntime-node (bench/peers 
     const session = await ort!.InferenceSession.create(exportOnnx(net));
     for (const [h, w] of [[5, 6], [6, 7], [9, 8]]) {
       const input = { channels: net.input.channels, height: h, width: w, data: values(net.input.channels * h * w) };
-      const [expected] = await runNetwork(engine, net, input, [net.layers.length - 1], 'test');
+      const [expected] = await runNetwork(engine, net, input, selectLayers(net, []), 'test');
       const got = (await session.run({ input: new ort!.Tensor('float32', input.data, [1, input.channels, h, w]) })).output;
       const t = expected.tensor;
       expect(got.dims).toEqual([1, t.channels, t.height, t.width]);

@@ -71,7 +71,7 @@ async function bruteForce(net: Network, h: number, w: number): Promise<Map<strin
   const rand = rng(7);
   const base = tensor(net.input.channels, h, w, Float32Array.from({ length: net.input.channels * h * w }, () => rand()));
   const last = net.layers.length - 1;
-  const run = async (t: Tensor) => (await runNetwork(engine, net, t, [last], 'x'))[0].tensor;
+  const run = async (t: Tensor) => (await runNetwork(engine, net, t, [{ label: 'last', node: last }], 'x'))[0].tensor;
   const ref = await run(base);
   const moved = new Map<string, Set<string>>();
   for (let y = 0; y < h; y++) {

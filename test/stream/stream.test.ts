@@ -5,6 +5,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stackNetwork } from '../../src/network/tree.js';
 import type { Engine } from '../../src/engine/engine.js';
 import { createReferenceEngine } from '../../src/engine/reference.js';
 import { wholeMapRows } from '../../src/engine/run.js';
@@ -90,7 +91,7 @@ function randomCase(seed: number): Case {
     }
     if (layers.length === 0) continue;
     const picked = [...new Set([layers.length - 1, ...layers.map((_, i) => i).filter(() => r() < 0.3)])].sort((a, b) => a - b);
-    const net: Network = { name: 'random', file: '<test>', hash: '', input: { channels, mean: null, std: null, resize: null }, layers };
+    const net: Network = stackNetwork({ name: 'random', file: '<test>', input: { channels, mean: null, std: null, resize: null } }, layers);
     return { net, input: { ...input, data: floats(r, channels * input.height * input.width, 2) }, layers: picked };
   }
 }
@@ -110,7 +111,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** Streams `c` with `bandRows` and checks every output file against the whole-map run's .npy bytes. */
 async function expectStreamedEqualsWhole(engine: Engine, c: Case, bandRows: number, tag: string): Promise<void> {
   const shapes = inferShapes(c.net, c.input, 'case');
-  const whole = await engine.run(c.net, { tensor: c.input, y0: 0, fullHeight: c.input.height }, wholeMapRows(shapes), c.layers);
+  const whole = await engine.run(c.net, { tensor: c.input, y0: 0, fullHeight: c.input.height }, wholeMapRows(c.net, shapes, c.layers, c.input.height), c.layers);
   const files = c.layers.map((l) => path.join(dir, `${tag}-${l}.npy`));
   await streamNetwork(engine, c.net, tensorSource(c.input), 'case', c.layers, files, { bandRows });
   c.layers.forEach((l, i) => {
@@ -166,7 +167,7 @@ describe('streamed runs are bit-identical to whole-map runs', () => {
       padding: { top: pad, bottom: pad, left: 1, right: 1 }, paddingMode: mode, groups: 1, weight: floats(r, c * c * 9, 1), bias: null,
     });
     const layers: Layer[] = [conv(0, 'reflect', 2), { type: 'maxpool2d', index: 1, kernelSize: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], ceilMode: true }, conv(2, 'circular', 3), conv(3, 'circular', 1)];
-    const net: Network = { name: 't', file: '<test>', hash: '', input: { channels: c, mean: null, std: null, resize: null }, layers };
+    const net: Network = stackNetwork({ name: 't', file: '<test>', input: { channels: c, mean: null, std: null, resize: null } }, layers);
     const input = { channels: c, height: 37, width: 6, data: floats(r, c * 37 * 6, 1) };
     for (const bandRows of [1, 2, 7, 40]) await expectStreamedEqualsWhole(createReferenceEngine(), { net, input, layers: [0, 2, 3] }, bandRows, `circ${bandRows}`);
   });
@@ -200,7 +201,7 @@ describe('band planning', () => {
     expect(small.bandRows).toBeGreaterThan(4);
     expect(large.bandRows).toBeGreaterThan(small.bandRows);
     expect(small.estimate).toBeLessThanOrEqual(2 ** 30);
-    const pooled: Network = { ...seed, layers: [...seed.layers, { type: 'adaptive_avgpool2d', index: 6, outputSize: [7, 7] }] };
+    const pooled: Network = { ...seed, layers: [...seed.layers, { type: 'adaptive_avgpool2d', index: 6, path: 'layers[6]', inputs: [5], outputSize: [7, 7] }] };
     const huge = { channels: 3, height: 40000, width: 40000 };
     expect(() => planBands(splitStages(pooled, huge, 6), huge, 2 ** 30, 100 * 2 ** 20, 'huge.png', 'fast')).toThrow(/huge\.png: adaptive pooling needs its whole input map in memory/);
   });
@@ -216,7 +217,7 @@ describe('applyStreamed on an image file', () => {
     const input = await readInput(png, 'tall.png', net.input);
     const shapes = inferShapes(net, input, 'tall.png');
     const layers = [0, 2, 5];
-    const whole = await engine.run(net, { tensor: input, y0: 0, fullHeight: input.height }, wholeMapRows(shapes), layers);
+    const whole = await engine.run(net, { tensor: input, y0: 0, fullHeight: input.height }, wholeMapRows(net, shapes, layers, input.height), layers);
     const out = mkdtempSync(path.join(dir, 'out-'));
     const scratch = mkdtempSync(path.join(dir, 'scratch-'));
     const files = layers.map((l) => path.join(out, `layer${l}.npy`));

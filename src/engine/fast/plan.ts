@@ -3,8 +3,9 @@ import type { Band, RowRange } from '../band.js';
 import { effectiveKernel, poolOutputSize } from '../geometry.js';
 import { tensor, type Shape } from '../tensor.js';
 import { outputRowTile } from '../tiles.js';
-import { layerDef } from '../../layers/index.js';
-import type { AvgPool2dLayer, BatchNorm2dLayer, Conv2dLayer, Layer, MaxPool2dLayer, Network } from '../../network/types.js';
+import { isMerge, layerDef } from '../../layers/index.js';
+import type { AvgPool2dLayer, BatchNorm2dLayer, Conv2dLayer, Layer, MaxPool2dLayer, Network, SingleLayer } from '../../network/types.js';
+import { inputShapes, nodeShape } from '../../network/shapes.js';
 import { align, ArenaAllocator, type SharedHeap } from './memory.js';
 import { packConv, packConvWinograd, packConvWinograd2d, packConvWinogradSmall, packConvWinogradRows, packDepthwise, rankOneFactors, type PackedConv, type PackedDepthwise, type PackedSmall, type RankOne } from './pack.js';
 import { allocBand, convLabel, f32bits, planPad, poolCode, poolDivisorBits, share, shareRanges, type Fusion, type HeapBand, type InputPlacement } from './plan-parts.js';
@@ -118,12 +119,10 @@ export type PackCache = WeakMap<Network, Map<string, PackedConv | PackedDepthwis
 /** The full-map shape after each layer, from the input's full shape. */
 export function fullShapes(net: Network, input: Shape): Shape[] {
   const shapes: Shape[] = [];
-  let s = input;
   for (const layer of net.layers) {
-    const next = layerDef(layer).outputShape(layer, s);
-    if (typeof next === 'string') throw new RangeError(`layers[${layer.index}] (${layer.type}): ${next}`);
+    const next = nodeShape(layer, inputShapes(layer, input, shapes));
+    if (typeof next === 'string') throw new RangeError(`${layer.path} (${layer.type}): ${next}`);
     shapes.push(next);
-    s = next;
   }
   return shapes;
 }
@@ -177,6 +176,10 @@ export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: read
   const { heap, threads } = ctx;
   const lastLayer = Math.max(...outputs);
   const outSet = new Set(outputs);
+  // Branching networks are planned node by node once the planner walks a graph; until then only stacks run here.
+  if (net.layers.some((l, i) => isMerge(l) || l.inputs.length !== 1 || l.inputs[0] !== i - 1)) {
+    throw new RangeError(`${net.file}: the fast engine does not run branching networks (add, concat) yet; use the reference engine`);
+  }
   const shapes = fullShapes(net, { channels: input.tensor.channels, height: input.fullHeight, width: input.tensor.width });
 
   // Pack weights first (persistent, below the arena).
@@ -250,7 +253,7 @@ export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: read
       i = f.last;
       continue;
     }
-    const out = planReference(heap, arena, layer, prev, rows[i], shapes[i], steps, i);
+    const out = planReference(heap, arena, layer as SingleLayer, prev, rows[i]!, shapes[i], steps, i);
     bands[i] = out;
     retire(prev, prevLayer);
     prev = out;
@@ -269,7 +272,7 @@ function bandBytes(b: HeapBand): number {
 }
 
 /** A layer with no SIMD routine (pools not fused, adaptive pools, lone relu/batchnorm): the reference, on the main thread. */
-function planReference(heap: SharedHeap, arena: ArenaAllocator, layer: Layer, prev: HeapBand, r: RowRange, shape: Shape, steps: Step[], i: number): HeapBand {
+function planReference(heap: SharedHeap, arena: ArenaAllocator, layer: SingleLayer, prev: HeapBand, r: RowRange, shape: Shape, steps: Step[], i: number): HeapBand {
   const out = allocBand(arena, shape, r);
   const def = layerDef(layer);
   steps.push({
