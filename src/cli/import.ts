@@ -5,12 +5,11 @@ import { CnnxError } from '../errors.js';
 import { readInputFile } from '../io/read-file.js';
 import { archByName, importCheckpoint } from '../import/arch-import.js';
 import { listArchs } from '../import/archs/index.js';
-import { loaderReadsGroups } from '../import/groups-support.js';
 import { inputBlock, type PreprocessOptions } from '../import/input-block.js';
 import { importOnnx } from '../import/onnx-import.js';
 import { decodeOnnxModel } from '../import/onnx-model.js';
 import { WeightStore, type SpecItem } from '../import/spec-tree.js';
-import { flattenSequentials, weightsFileFor, writeImported } from '../import/write.js';
+import { weightsFileFor, writeImported } from '../import/write.js';
 import { note } from './print-error.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -48,7 +47,7 @@ export async function importCommand(model: string | undefined, opts: ImportComma
     imported = await importCheckpoint(model, model, arch, store);
     source = `${arch.name} checkpoint ${path.basename(model)}`;
   }
-  const layers = (await loaderReadsGroups()) ? imported.layers : flattenSequentials(imported.layers);
+  const layers = imported.layers;
   const input = inputBlock(imported.channels, opts, isOnnx ? 'none' : 'imagenet');
   const name = opts.name ?? path.basename(opts.output, path.extname(opts.output));
   const spec = { name, description: `imported by cnnx ${version} from the ${source}`, input, layers };

@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { CnnxError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { encodeSafetensorsChunks } from '../io/safetensors.js';
-import type { SpecItem, WeightStore } from './spec-tree.js';
+import type { WeightStore } from './spec-tree.js';
 
 /** The safetensors file that goes with spec file `output` (same folder, same stem). */
 export function weightsFileFor(output: string): string {
@@ -50,9 +50,4 @@ export function formatJson(value: unknown, indent = '', width = 120): string {
   const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
   if (entries.length === 0) return '{}';
   return `{\n${entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${formatJson(v, inner, width)}`).join(',\n')}\n${indent}}`;
-}
-
-/** The items with every `sequential` replaced by its layers (for a cnnx that reads only plain lists). */
-export function flattenSequentials(items: readonly SpecItem[]): SpecItem[] {
-  return items.flatMap((item) => (item.type === 'sequential' ? flattenSequentials(item.layers as SpecItem[]) : [item]));
 }

@@ -7,7 +7,7 @@ export interface Case {
   readonly args: readonly string[];
   /** Spec layer name -> the PyTorch output file it must match. */
   readonly compare: Readonly<Record<string, string>>;
-  /** Needs groups (add/concat/sequential) to load. */
+  /** Has add or concat groups (the fast engine runs those once its planner walks a graph). */
   readonly branching: boolean;
 }
 
@@ -20,15 +20,13 @@ const pth = (arch: string, compare: Record<string, string>, branching: boolean, 
 });
 
 export const CASES: Case[] = [
-  // Plain stacks: these run today.
-  pth('vgg11_bn', { 'features.7': 'out_features.7.npy' }, false),
+  // Plain stacks (a sequential group at most).
+  pth('vgg11_bn', { 'features.7': 'out_features.7.npy', features: 'out_features.npy' }, false),
   pth('vgg11_bn', { 'features.7': 'out_features.7.npy' }, false, 'model.safetensors'),
   { ...pth('vgg11_bn', {}, false, 'model_f16_strided.pth'), compare: { avgpool: 'out_f16_avgpool.npy' } },
   pth('vgg13', { 'features.9': 'out_features.9.npy' }, false),
   pth('alexnet', { 'features.5': 'out_features.5.npy' }, false),
-  { dir: 'vgg11_bn', model: 'model.onnx', args: ['--prefix', 'features'], compare: { 'features.7': 'out_features.7.npy', 'features.28': 'out_features.npy' }, branching: false },
-  // With `features` as a group once groups load.
-  pth('vgg11_bn', { features: 'out_features.npy' }, true),
+  { dir: 'vgg11_bn', model: 'model.onnx', args: ['--prefix', 'features'], compare: { 'features.7': 'out_features.7.npy', features: 'out_features.npy' }, branching: false },
   // Branching families.
   pth('resnet18', { layer2: 'out_layer2.npy', 'layer4.1': 'out_layer4.1.npy', 'layer1.0.bn1': 'out_layer1.0.bn1.npy' }, true),
   pth('resnet18', { layer4: 'out_layer4.npy' }, true, 'model.safetensors'),

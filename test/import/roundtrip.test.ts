@@ -8,26 +8,30 @@ import { exportOnnx } from '../../src/export/onnx.js';
 import { importOnnx } from '../../src/import/onnx-import.js';
 import { decodeOnnxModel } from '../../src/import/onnx-model.js';
 import { WeightStore } from '../../src/import/spec-tree.js';
-import { flattenSequentials, writeImported } from '../../src/import/write.js';
+import { writeImported } from '../../src/import/write.js';
 import { readInput } from '../../src/io/image.js';
 import { loadNetwork } from '../../src/network/load.js';
-import { runNetwork } from '../../src/network/run.js';
+import { runNetwork, selectLayers } from '../../src/network/run.js';
 import { FIXTURES, tempDir } from '../helpers.js';
 import { importMismatch, npy } from './helpers.js';
 
-const CONFORMANCE = path.join(FIXTURES, 'conformance');
-const cases = readdirSync(CONFORMANCE).filter((c) => existsSync(path.join(CONFORMANCE, c, 'input.npy')) && existsSync(path.join(CONFORMANCE, c, 'expected.npy')));
+/** The PyTorch-made cases with an input and an expected output: plain layers, and branching blocks. */
+const cases = ['conformance', 'branches'].flatMap((folder) =>
+  readdirSync(path.join(FIXTURES, folder))
+    .map((c) => path.join(FIXTURES, folder, c))
+    .filter((dir) => existsSync(path.join(dir, 'input.npy')) && existsSync(path.join(dir, 'expected.npy'))),
+);
 
 async function outputOf(spec: string, input: string): Promise<Float32Array> {
   const net = await loadNetwork(spec);
   const x = await readInput(readFileSync(input), input, net.input);
-  const [out] = await runNetwork(createReferenceEngine(), net, x, [net.layers.length - 1], input);
+  const [out] = await runNetwork(createReferenceEngine(), net, x, selectLayers(net, []), input);
   return out.tensor.data;
 }
 
 describe('export-onnx, then import', () => {
-  it.each(cases)('%s', async (name) => {
-    const dir = path.join(CONFORMANCE, name);
+  it.each(cases)('%s', async (dir) => {
+    const name = path.basename(dir);
     const spec = path.join(dir, 'net.json');
     const meta = JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8')) as { args?: string[] };
     if (meta.args?.length) return; // cases that read an intermediate layer
@@ -45,7 +49,7 @@ describe('export-onnx, then import', () => {
     expect(imported.channels).toBe(net.input.channels);
     const out = path.join(tempDir(), 'net.json');
     const input = JSON.parse(readFileSync(spec, 'utf8')).input;
-    await writeImported(out, { name, input, layers: flattenSequentials(imported.layers) }, store, {});
+    await writeImported(out, { name, input, layers: imported.layers }, store, {});
     const original = await outputOf(spec, path.join(dir, 'input.npy'));
     const back = await outputOf(out, path.join(dir, 'input.npy'));
     expect(importMismatch(back, original)).toBeNull();
