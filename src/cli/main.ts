@@ -9,6 +9,7 @@ import { formatSummary, summarize } from '../inspect/summary.js';
 import { kernelsCommand } from './kernels.js';
 import { exportOnnxCommand } from './export-onnx.js';
 import { exportTorchCommand } from './export-torch.js';
+import { importCommand } from './import.js';
 import { DEFAULT_ATOL, DEFAULT_RTOL, verifyCommand } from './verify.js';
 import { parsePixel, whereCommand } from './where.js';
 import { parseGrid } from '../render/grid.js';
@@ -239,6 +240,35 @@ ${EXIT_CODES_HELP}`,
     .action(async (file: string, opts: { output?: string }) => {
       const text = await exportTorchCommand(file, opts.output);
       if (text !== null) process.stdout.write(text);
+    });
+
+  program
+    .command('import')
+    .description('write a spec (NET.json + NET.safetensors) from an ONNX model, or from a PyTorch checkpoint of a torchvision architecture')
+    .argument('[model]', 'model.onnx, or a checkpoint (.pth, .safetensors) with --arch')
+    .option('-o, --output <NET.json>', 'the spec to write; its weights go beside it as NET.safetensors')
+    .option('--arch <name>', 'the checkpoint\'s architecture (torchvision names: resnet50, vgg16_bn, densenet121...)')
+    .option('--list-archs', 'list the architectures --arch knows')
+    .option('--until <node>', 'ONNX: keep the graph up to this node (name or output tensor), e.g. before a Flatten + Gemm classifier')
+    .option('--prefix <name>', 'ONNX: put NAME. before every layer name (a model exported from model.features: --prefix features)')
+    .option('--preset <name>', 'preprocessing: imagenet (Resize 256, CenterCrop 224, ImageNet mean/std) or none (default: imagenet with --arch, none for ONNX)')
+    .option('--mean <list>', 'per-channel mean, e.g. 0.485,0.456,0.406')
+    .option('--std <list>', 'per-channel std, e.g. 0.229,0.224,0.225')
+    .option('--resize <N|HxW>', 'resize images first: N = shorter side (torchvision\'s Resize(N)), HxW = a box')
+    .option('--center-crop <N|HxW>', 'after a shorter-side resize, crop the centre (torchvision\'s CenterCrop)')
+    .option('--name <name>', 'the spec\'s name (default: the output file\'s stem)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  cnnx import resnet50.pth --arch resnet50 -o resnet50.json      # conv1 .. layer4, avgpool; ImageNet preprocessing
+  cnnx import model.onnx --until /avgpool/GlobalAveragePool -o net.json --preset imagenet
+  cnnx import --list-archs
+
+See docs/import.md. Exit codes: 0 ok, 2 the model cannot be imported (nothing written).`,
+    )
+    .action(async (model: string | undefined, opts) => {
+      for (const line of await importCommand(model, opts)) process.stdout.write(`${line}\n`);
     });
 
   return program;

@@ -257,6 +257,21 @@ export interface TensorToWrite {
  * (a JS object would move integer-like names such as "0" to the front).
  */
 export function encodeSafetensors(tensors: readonly TensorToWrite[], metadata: Record<string, string> = {}): Uint8Array {
+  const chunks = encodeSafetensorsChunks(tensors, metadata);
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
+}
+
+/**
+ * The same file as consecutive chunks: the header, then each tensor's bytes (views of the tensors'
+ * own memory on little-endian hosts), for writing a large file without assembling it in memory.
+ */
+export function encodeSafetensorsChunks(tensors: readonly TensorToWrite[], metadata: Record<string, string> = {}): Uint8Array[] {
   const fields = [`${JSON.stringify(METADATA_KEY)}:${JSON.stringify(metadata)}`];
   const seen = new Set<string>();
   let offset = 0;
@@ -273,20 +288,17 @@ export function encodeSafetensors(tensors: readonly TensorToWrite[], metadata: R
 
   const json = new TextEncoder().encode(`{${fields.join(',')}}`);
   const headerLength = Math.ceil(json.length / HEADER_ALIGN) * HEADER_ALIGN;
-  const out = new Uint8Array(LENGTH_BYTES + headerLength + offset);
-  new DataView(out.buffer).setBigUint64(0, BigInt(headerLength), true);
-  out.set(json, LENGTH_BYTES);
-  out.fill(SPACE, LENGTH_BYTES + json.length, LENGTH_BYTES + headerLength);
-  writeFloat32LE(out, LENGTH_BYTES + headerLength, tensors);
-  return out;
+  const head = new Uint8Array(LENGTH_BYTES + headerLength);
+  new DataView(head.buffer).setBigUint64(0, BigInt(headerLength), true);
+  head.set(json, LENGTH_BYTES);
+  head.fill(SPACE, LENGTH_BYTES + json.length);
+  return [head, ...tensors.map(({ data }) => float32LE(data))];
 }
 
-function writeFloat32LE(out: Uint8Array, start: number, tensors: readonly TensorToWrite[]): void {
-  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
-  let at = start;
-  for (const { data } of tensors) {
-    if (IS_LITTLE_ENDIAN_HOST) out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), at);
-    else for (let i = 0; i < data.length; i++) view.setFloat32(at + i * 4, data[i], true);
-    at += data.byteLength;
-  }
+function float32LE(data: Float32Array): Uint8Array {
+  if (IS_LITTLE_ENDIAN_HOST) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const out = new Uint8Array(data.byteLength);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < data.length; i++) view.setFloat32(i * 4, data[i], true);
+  return out;
 }
