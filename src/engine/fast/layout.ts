@@ -13,7 +13,7 @@ export const MEMORY = {
   RESERVED: 65536,
 } as const;
 
-/** The activation a conv routine applies after the bias (the ACT field). */
+/** The activation a routine applies after the bias (the ACT field); conv routines take NONE..RELU6. */
 export const ACT = {
   /** none */
   NONE: 0,
@@ -21,6 +21,10 @@ export const ACT = {
   RELU: 1,
   /** leaky_relu: x > 0 ? x : x * SLOPE */
   LEAKY: 2,
+  /** relu6: min(max(x, 0), 6), NaN kept */
+  RELU6: 3,
+  /** hardtanh: min(max(x, LO), HI), NaN kept (eltwise only) */
+  CLAMP: 4,
 } as const;
 
 /** A pool fused into a conv routine's output (the POOL field), and the kinds pool_rows_f32 and the tile stores take. */
@@ -439,5 +443,44 @@ export const WINOGRAD1D_SMALL = {
     SCRATCH_STRIDE: { index: 23, type: 'i32' },
     /** kernel width: 3 (F(4,3), 6 points) or 5 (F(4,5), 8 points) */
     R: { index: 24, type: 'i32' },
+  },
+} as const;
+
+/** The eltwise descriptor, read by eltwise_f32. A per-value layer on whole channel runs: out = act(x * SCALE[c] + SHIFT[c] (+ y)): batchnorm2d and activations alone, an add of two maps, a copy into a concatenation's channels. Units are chunks of CHUNK floats of one channel (CHUNKS per channel). */
+export const ELTWISE = {
+  name: 'eltwise',
+  readers: ['eltwise_f32'],
+  words: 15,
+  fields: {
+    /** the first source: channel 0 at the first output row */
+    X: { index: 0, type: 'addr' },
+    /** floats between the first source's channel planes */
+    X_PLANE: { index: 1, type: 'i32' },
+    /** the second source (added to the first), channel 0 at the first output row; 0 for none */
+    Y: { index: 2, type: 'addr' },
+    /** floats between the second source's channel planes */
+    Y_PLANE: { index: 3, type: 'i32' },
+    /** the output: channel 0 at its first row */
+    OUT: { index: 4, type: 'addr' },
+    /** floats between output channel planes */
+    OUT_PLANE: { index: 5, type: 'i32' },
+    /** floats per channel (output rows x width, contiguous in every source and the output) */
+    N: { index: 6, type: 'i32' },
+    /** floats per unit (a multiple of 4) */
+    CHUNK: { index: 7, type: 'i32' },
+    /** units per channel: ceil(N / CHUNK) */
+    CHUNKS: { index: 8, type: 'i32' },
+    /** f32[C]: per-channel factor of the first source (batchnorm); 0 for 1 */
+    SCALE: { index: 9, type: 'addr' },
+    /** f32[C]: per-channel term added after the factor (batchnorm); 0 for 0 */
+    SHIFT: { index: 10, type: 'addr' },
+    /** activation code (ACT), applied last */
+    ACT: { index: 11, type: 'i32' },
+    /** leaky_relu's negative slope */
+    SLOPE: { index: 12, type: 'f32' },
+    /** CLAMP's lower bound */
+    LO: { index: 13, type: 'f32' },
+    /** CLAMP's upper bound */
+    HI: { index: 14, type: 'f32' },
   },
 } as const;

@@ -14,7 +14,7 @@ export namespace MEMORY {
   export const RESERVED: i32 = 65536;
 }
 
-/** The activation a conv routine applies after the bias (the ACT field). */
+/** The activation a routine applies after the bias (the ACT field); conv routines take NONE..RELU6. */
 export namespace ACT {
   /** none */
   export const NONE: i32 = 0;
@@ -22,6 +22,10 @@ export namespace ACT {
   export const RELU: i32 = 1;
   /** leaky_relu: x > 0 ? x : x * SLOPE */
   export const LEAKY: i32 = 2;
+  /** relu6: min(max(x, 0), 6), NaN kept */
+  export const RELU6: i32 = 3;
+  /** hardtanh: min(max(x, LO), HI), NaN kept (eltwise only) */
+  export const CLAMP: i32 = 4;
 }
 
 /** A pool fused into a conv routine's output (the POOL field), and the kinds pool_rows_f32 and the tile stores take. */
@@ -490,5 +494,50 @@ export namespace WINOGRAD1D_SMALL {
     checkAddress(d, BIAS, MEMORY.RESERVED, 'winograd1d_small.BIAS: address');
     checkAddress(d, OUT, MEMORY.RESERVED, 'winograd1d_small.OUT: address');
     checkAddress(d, SCRATCH, MEMORY.RESERVED, 'winograd1d_small.SCRATCH: address');
+  }
+}
+
+/** The eltwise descriptor, read by eltwise_f32. A per-value layer on whole channel runs: out = act(x * SCALE[c] + SHIFT[c] (+ y)): batchnorm2d and activations alone, an add of two maps, a copy into a concatenation's channels. Units are chunks of CHUNK floats of one channel (CHUNKS per channel). */
+export namespace ELTWISE {
+  /** addr: the first source: channel 0 at the first output row */
+  export const X: i32 = 0;
+  /** i32: floats between the first source's channel planes */
+  export const X_PLANE: i32 = 1;
+  /** addr: the second source (added to the first), channel 0 at the first output row; 0 for none */
+  export const Y: i32 = 2;
+  /** i32: floats between the second source's channel planes */
+  export const Y_PLANE: i32 = 3;
+  /** addr: the output: channel 0 at its first row */
+  export const OUT: i32 = 4;
+  /** i32: floats between output channel planes */
+  export const OUT_PLANE: i32 = 5;
+  /** i32: floats per channel (output rows x width, contiguous in every source and the output) */
+  export const N: i32 = 6;
+  /** i32: floats per unit (a multiple of 4) */
+  export const CHUNK: i32 = 7;
+  /** i32: units per channel: ceil(N / CHUNK) */
+  export const CHUNKS: i32 = 8;
+  /** addr: f32[C]: per-channel factor of the first source (batchnorm); 0 for 1 */
+  export const SCALE: i32 = 9;
+  /** addr: f32[C]: per-channel term added after the factor (batchnorm); 0 for 0 */
+  export const SHIFT: i32 = 10;
+  /** i32: activation code (ACT), applied last */
+  export const ACT: i32 = 11;
+  /** f32: leaky_relu's negative slope */
+  export const SLOPE: i32 = 12;
+  /** f32: CLAMP's lower bound */
+  export const LO: i32 = 13;
+  /** f32: CLAMP's upper bound */
+  export const HI: i32 = 14;
+  /** words in the descriptor */
+  export const WORDS: i32 = 15;
+  /** Debug build: the descriptor at d lies inside the memory, and each addr field holds 0 or an aligned address inside it. */
+  export function check(d: usize): void {
+    checkBlock(d, WORDS, MEMORY.RESERVED, 'eltwise descriptor: address');
+    checkAddress(d, X, MEMORY.RESERVED, 'eltwise.X: address');
+    checkAddress(d, Y, MEMORY.RESERVED, 'eltwise.Y: address');
+    checkAddress(d, OUT, MEMORY.RESERVED, 'eltwise.OUT: address');
+    checkAddress(d, SCALE, MEMORY.RESERVED, 'eltwise.SCALE: address');
+    checkAddress(d, SHIFT, MEMORY.RESERVED, 'eltwise.SHIFT: address');
   }
 }
