@@ -271,7 +271,7 @@ function eltwiseLabel(net: Network, first: number, last: number): string {
 
 /** A conv step's label, e.g. `3-5 conv2d[winograd2d]+relu+maxpool2d` (what `npm run bench` shows): the layers it runs, its routine, what it fuses. */
 export function convLabel(i: number, f: Fusion, routine: string): string {
-  const act = f.act.code === ACT.RELU ? '+relu' : f.act.code === ACT.LEAKY ? '+leaky_relu' : '';
+  const act = f.act.code === ACT.RELU ? '+relu' : f.act.code === ACT.LEAKY ? '+leaky_relu' : f.act.code === ACT.RELU6 ? '+relu6' : '';
   return `${i}${f.last > i ? `-${f.last}` : ''} conv2d[${routine}]${f.bn ? '+batchnorm2d' : ''}${act}${f.pool ? `+${f.pool.type}` : ''}`;
 }
 
