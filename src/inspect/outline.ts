@@ -28,9 +28,17 @@ export function groupLabel(g: LayerGroup): string {
   return g.name ?? g.path;
 }
 
+/** How many branches an add or concat group merges; null for a sequential. */
+export function branchCount(net: Network, g: LayerGroup): number | null {
+  return g.type === 'sequential' || g.output === INPUT ? null : net.layers[g.output].inputs.length;
+}
+
+/** What a group does: `sequential`, `add, 2 branches`. */
+export function groupKind(g: { readonly type: LayerGroup['type']; readonly branches: number | null }): string {
+  return g.branches === null ? g.type : `${g.type}, ${g.branches} branches`;
+}
+
 /** A group as a header: `layer1 (sequential)`, `layer1.0.add (add, 2 branches)`. */
 export function groupTitle(net: Network, g: LayerGroup): string {
-  if (g.type === 'sequential') return `${groupLabel(g)} (sequential)`;
-  const branches = g.output === INPUT ? 0 : net.layers[g.output].inputs.length;
-  return `${groupLabel(g)} (${g.type}, ${branches} branches)`;
+  return `${groupLabel(g)} (${groupKind({ type: g.type, branches: branchCount(net, g) })})`;
 }
