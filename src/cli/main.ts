@@ -136,7 +136,7 @@ ${EXIT_CODES_HELP}`,
       examples(
         ["the spec's own input size (its resize, else 224x224)", 'cnnx inspect examples/seed-convnet.json'],
         ['another input size', 'cnnx inspect examples/seed-convnet.json --size 512x512'],
-        ['a ResNet by stage (layer1..layer4 as one row each)', 'cnnx inspect resnet50.json --depth 0'],
+        ['a ResNet by stage (its stem, layer1..layer4 as one row each, its pool)', 'cnnx import examples/models/resnet18-tiny.pth --arch resnet18 -o r18.json && cnnx inspect r18.json --depth 0'],
         ['the total multiply-adds, for a script', 'cnnx inspect examples/seed-convnet.json --json | jq .totalMacs'],
       ),
     )
