@@ -206,20 +206,25 @@ function inputConstants(input: InputSpec): string[] {
   return [`INPUT_CHANNELS = ${input.channels}`, `MEAN = ${list(input.mean)}`, `STD = ${list(input.std)}`, `RESIZE = ${r}`];
 }
 
+/** Text for a Python comment: control characters (a newline would end the comment) as JSON escapes. */
+function commentText(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f\u0085\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** The Network class: `__init__` registers the modules at their paths, `forward` computes the nodes in order. */
 function networkClass(net: Network, s: Script, raw: unknown): string[] {
   const paths = modulePaths(net.layers);
   const registrations = net.layers.flatMap((layer, i) => {
     const at = paths[i];
     if (at === null || isMerge(layer)) return [];
-    const note = layer.name === at ? '' : `  # ${layerPlace(layer)}`;
+    const note = layer.name === at ? '' : `  # ${commentText(layerPlace(layer))}`;
     return [`        place(self, '${at}', ${layerModule(layer, at, s, raw)})${note}`];
   });
   const v = (node: number) => (node === INPUT ? 'x' : `x${node}`);
   const stops = new Set(net.names.values());
   const last = net.layers.length - 1;
   const forward = outline(net).flatMap((row) => {
-    if (row.kind === 'group') return [`        # ${'  '.repeat(row.depth)}${groupTitle(net, row.group)}`];
+    if (row.kind === 'group') return [`        # ${'  '.repeat(row.depth)}${commentText(groupTitle(net, row.group))}`];
     const i = row.node;
     const layer = net.layers[i];
     const ins = layer.inputs.map(v);
@@ -251,7 +256,7 @@ export function exportTorch(net: Network, options: ExportTorchOptions = {}): str
   const names = [['input', INPUT] as const, ...[...net.names].sort((a, b) => a[1] - b[1])].map(([name, node]) => `    ${pyString(name)}: ${node},`);
   return [
     '#!/usr/bin/env python3',
-    `# PyTorch version of the cnnx network ${pyString(net.name)} (${net.file}, sha256 ${net.hash.slice(0, 12)}), written by \`cnnx export-torch\`${options.version ? ` ${options.version}` : ''}.`,
+    `# PyTorch version of the cnnx network ${pyString(net.name)} (${commentText(net.file)}, sha256 ${net.hash.slice(0, 12)}), written by \`cnnx export-torch\`${options.version ? ` ${options.version}` : ''}.`,
     PREAMBLE,
     ...inputConstants(net.input),
     '# The names --layer accepts (layers, groups, input) and the node whose output each names.',

@@ -296,6 +296,24 @@ describe.skipIf(!python)('generated scripts run in PyTorch', () => {
     ]);
   }, 300_000);
 
+  test('names with quotes, backslashes, newlines and accents: the script parses and --layer finds them', async () => {
+    const weird = ['a "quoted"\nname', 'back\\slash\u2028x', 'café.0'];
+    const spec = {
+      name: 'weird "names"',
+      input: { channels: 1 },
+      layers: [
+        { type: 'conv2d', name: weird[0], out_channels: 2, kernel_size: 3, padding: 1, weight: { random: { seed: 1 } } },
+        { type: 'concat', name: weird[1], branches: [[{ type: 'relu', name: weird[2] }], [{ type: 'sequential', name: 'g\r', layers: [{ type: 'hardtanh', min_val: -0.5, max_val: 0.5 }] }]] },
+      ],
+    };
+    const file = path.join(dir, 'weird.json');
+    writeFileSync(file, JSON.stringify(spec));
+    const input = path.join(dir, 'weird-input.npy');
+    const { encodeNpy } = await import('../../src/io/npy.js');
+    writeFileSync(input, encodeNpy([1, 5, 6], uniformTensor([1, 5, 6], 1, 3)));
+    await checkAgainstCnnx([{ name: 'weird', spec: file, input, layers: [null, ...weird, 'g\r'] }]);
+  });
+
   test('an unknown --layer is a usage error listing the names', async () => {
     const script = path.join(dir, 'names.py');
     writeFileSync(script, exportTorch(await loadNetwork(path.join(FIXTURES, 'branches', 'squeezenet_fire', 'net.json'))));
