@@ -58,13 +58,14 @@ export function neededRows(layer: Layer, out: RowRange, inHeight: number): RowRa
       return nonEmpty(lo, hi, first, inHeight);
     }
     case 'maxpool2d': {
+      // The whole span of the windows, rows between dilated taps included: the fast engine copies the
+      // span into a padded buffer before pooling, as it does for a conv.
       const [sh] = layer.stride;
-      const [kh] = layer.kernelSize;
-      const [dh] = layer.dilation;
-      for (let oy = out.start; oy < out.end; oy++) {
-        for (let i = 0; i < kh; i++) take(oy * sh - layer.padding[0] + i * dh);
-      }
-      return nonEmpty(lo, hi, out.start * sh - layer.padding[0], inHeight);
+      const first = out.start * sh - layer.padding[0];
+      const last = (out.end - 1) * sh - layer.padding[0] + effectiveKernel(layer.kernelSize[0], layer.dilation[0]) - 1;
+      take(Math.max(first, 0));
+      take(Math.min(last, inHeight - 1));
+      return nonEmpty(lo, hi, first, inHeight);
     }
     case 'avgpool2d': {
       // The window is clipped to input + padding, then to the input (as the layer does).

@@ -53,7 +53,7 @@ export const PUT = {
 export const PAD = {
   name: 'pad',
   readers: ['pad_f32'],
-  words: 12,
+  words: 13,
   fields: {
     /** band row 0 of channel 0 (inside DST when the engine copied the input there) */
     SRC: { index: 0, type: 'addr' },
@@ -79,13 +79,15 @@ export const PAD = {
     SRC_PITCH: { index: 10, type: 'i32' },
     /** 1: every column of a padded row comes from COLTAB (columns stored in phases for a strided conv), not only the borders */
     GATHER: { index: 11, type: 'i32' },
+    /** the value of padded cells (0 for a conv; -inf for a max pool, where padding never wins) */
+    FILL: { index: 12, type: 'f32' },
   },
 } as const;
 
-/** The conv2d descriptor, read by direct_f32, strided_f32, winograd1d_f32. A conv group as an indirect GEMM over input rows read in place (direct), gathered columns (strided) or row-wise Winograd transforms (winograd1d); + bias, activation and an optional pool with kernel = stride. */
+/** The conv2d descriptor, read by direct_f32, pointwise_f32, strided_f32, winograd1d_f32. A conv group as an indirect GEMM over input rows read in place (direct), gathered columns (strided) or row-wise Winograd transforms (winograd1d); + bias, activation and an optional pool with kernel = stride. */
 export const CONV2D = {
   name: 'conv2d',
-  readers: ['direct_f32', 'strided_f32', 'winograd1d_f32'],
+  readers: ['direct_f32', 'pointwise_f32', 'strided_f32', 'winograd1d_f32'],
   words: 44,
   fields: {
     /** local input row 0 of the group's first channel (padded input, the band itself, or winograd1d's V) */
@@ -202,10 +204,10 @@ export const WINOGRAD1D_INPUT = {
   },
 } as const;
 
-/** The depthwise descriptor, read by depthwise_f32, separable_f32. A conv with one input channel per group, all its groups in one descriptor, vectorised along x: direct taps (depthwise; an x-stride s reads padded rows whose columns are stored in s phases) or two 1-D passes (separable). Group g reads input plane g and writes output channels g OC .. g OC + OC - 1; its taps, factors and biases follow group g - 1's. */
+/** The depthwise descriptor, read by depthwise_f32, separable_f32, maxpool2d_f32. A conv with one input channel per group, all its groups in one descriptor, vectorised along x: direct taps (depthwise; an x-stride s reads padded rows whose columns are stored in s phases) or two 1-D passes (separable); maxpool2d_f32 reads it too (OC 1, the max over the taps, no weights). Group g reads input plane g and writes output channels g OC .. g OC + OC - 1; its taps, factors and biases follow group g - 1's. */
 export const DEPTHWISE = {
   name: 'depthwise',
-  readers: ['depthwise_f32', 'separable_f32'],
+  readers: ['depthwise_f32', 'separable_f32', 'maxpool2d_f32'],
   words: 27,
   fields: {
     /** local input row 0 of input channel 0 (padded input or band) */

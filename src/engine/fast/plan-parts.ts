@@ -122,7 +122,7 @@ export const PLACEMENT_MIN_WIDTH = 1024;
  * map) of `prev` into a new buffer `pitch` floats wide: borders follow the layer's padding mode;
  * rows and columns past the padded map (whole tiles reaching beyond it) are zeros.
  */
-export function planPad(arena: ArenaAllocator, threads: number, layer: Conv2dLayer, prev: HeapBand, iy0: number, rows: number, pitch: number, i: number, columnPhases = 1): PaddedInput {
+export function planPad(arena: ArenaAllocator, threads: number, layer: Conv2dLayer, prev: HeapBand, iy0: number, rows: number, pitch: number, i: number, columnPhases = 1, fill = 0): PaddedInput {
   const pad = layer.padding;
   const W = prev.width;
   const rowtab = new Int32Array(rows);
@@ -150,12 +150,12 @@ export function planPad(arena: ArenaAllocator, threads: number, layer: Conv2dLay
   // it, and its rows are long enough to copy one by one (see PLACEMENT_MIN_WIDTH).
   const shift = prev.y0 - iy0; // padded row of band row 0
   const inside = (l: number) => l + shift >= 0 && l + shift < rows && rowtab[l + shift] === l;
-  const place = columnPhases === 1 && prev.slot !== undefined && prev.slot.placement === null && W >= PLACEMENT_MIN_WIDTH && rowtab.every((l) => l < 0 || inside(l));
+  const place = columnPhases === 1 && fill === 0 && prev.slot !== undefined && prev.slot.placement === null && W >= PLACEMENT_MIN_WIDTH && rowtab.every((l) => l < 0 || inside(l));
   if (place) prev.slot.placement = { ptr: ptr + (shift * pitch + pad.left) * 4, pitch, plane: rows * pitch, first: Math.max(0, -shift), end: Math.min(prev.height, rows - shift) };
   const pd = descriptor(PAD);
   if (place) pd.set({ SRC: prev.slot!.placement!.ptr, SRC_PLANE: rows * pitch, SRC_PITCH: pitch });
   else pd.set({ SRC: prev.ptr, SRC_PLANE: prev.height * W, SRC_PITCH: W });
-  pd.set({ W, DST: ptr, DST_PLANE: rows * pitch, PW: pitch, ROWS: rows, ROWTAB: arena.putI32(rowtab), COLTAB: arena.putI32(coltab), LEFT: pad.left, GATHER: columnPhases > 1 ? 1 : 0 });
+  pd.set({ W, DST: ptr, DST_PLANE: rows * pitch, PW: pitch, ROWS: rows, ROWTAB: arena.putI32(rowtab), COLTAB: arena.putI32(coltab), LEFT: pad.left, GATHER: columnPhases > 1 ? 1 : 0, FILL: fill });
   const pdPtr = pd.put(arena);
   // Items are padded rows over all channels (a one-channel map still splits across threads).
   const phase = share(prev.channels * rows, threads, (i0, i1) => [['pad_f32', pdPtr, i0, i1]]);

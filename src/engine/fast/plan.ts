@@ -4,9 +4,10 @@ import type { NodeRows } from '../engine.js';
 import { poolOutputSize } from '../geometry.js';
 import { tensor, type Shape } from '../tensor.js';
 import { layerDef } from '../../layers/index.js';
-import { INPUT, type BatchNorm2dLayer, type Conv2dLayer, type Layer, type Network, type SingleLayer } from '../../network/types.js';
+import { INPUT, type BatchNorm2dLayer, type Conv2dLayer, type Layer, type MaxPool2dLayer, type Network, type SingleLayer } from '../../network/types.js';
 import { inputShapes, nodeShape } from '../../network/shapes.js';
 import { ACT } from './layout.js';
+import { planMaxpool } from './maxpool.js';
 import { ArenaAllocator, type SharedHeap } from './memory.js';
 import { allocBand } from './plan-parts.js';
 import { activationOf, NO_ACT, packAffine, planEltwise, type EltwiseAct, type PackedAffine } from './eltwise.js';
@@ -104,6 +105,7 @@ type StepPlan =
   | { readonly kind: 'conv'; readonly first: number; readonly last: number; readonly routine: Routine; readonly fusion: Fusion; readonly packed: unknown }
   | { readonly kind: 'eltwise'; readonly first: number; readonly last: number; readonly affine: PackedAffine | null; readonly act: EltwiseAct }
   | { readonly kind: 'concat'; readonly first: number; readonly last: number }
+  | { readonly kind: 'maxpool'; readonly first: number; readonly last: number }
   | { readonly kind: 'reference'; readonly first: number; readonly last: number };
 
 /**
@@ -143,6 +145,8 @@ function stepsOf(ctx: PlanContext, net: Network, g: Graph, shapes: readonly Shap
       i = last;
     } else if (layer.type === 'concat') {
       steps.push({ kind: 'concat', first: i, last: i });
+    } else if (layer.type === 'maxpool2d') {
+      steps.push({ kind: 'maxpool', first: i, last: i });
     } else {
       steps.push({ kind: 'reference', first: i, last: i });
     }
@@ -246,6 +250,11 @@ export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: Node
         channel += src.channels;
       }
       if (phases.length > 0) steps.push({ kind: 'wasm', label: `${k} concat`, first: k, last: k, phases: [phases.flat()] });
+    } else if (s.kind === 'maxpool') {
+      const out = outputFor(s.last, shapes[s.last], rows[s.last]!);
+      const phases = planMaxpool(arena, threads, layer as MaxPool2dLayer, bandOf(layer.inputs[0]), out, rows[s.last]!, shapes[s.last]);
+      steps.push({ kind: 'wasm', label: `${s.first} maxpool2d`, first: s.first, last: s.last, phases });
+      record(s.last, out);
     } else {
       const out = outputFor(s.last, shapes[s.last], rows[s.last]!);
       steps.push(planReference(heap, layer as SingleLayer, bandOf(layer.inputs[0]), out, rows[s.last]!, shapes[s.last], s.first));

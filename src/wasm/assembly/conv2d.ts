@@ -120,6 +120,21 @@ export function direct_f32(d: usize, r0: i32, r1: i32, b0: i32, b1: i32, tid: i3
   conv2d(d, r0, r1, b0, b1, tid);
 }
 
+/**
+ * The pointwise routine: a 1x1 stride-1 unpadded conv over its rows flattened into one run of pixels,
+ * cut into virtual rows of OW pixels (IN_PITCH = OUT_PITCH = OW), so narrow maps fill the 8-pixel strips;
+ * with a fused pool, real rows as direct_f32. Arguments as direct_f32's; the arithmetic is direct's, pixel for pixel.
+ */
+export function pointwise_f32(d: usize, r0: i32, r1: i32, b0: i32, b1: i32, tid: i32): void {
+  if (!ASC_NO_ASSERT) {
+    checkConv2d(d, r0, r1, b0, b1, tid);
+    assert(field(d, CONV2D.SX) == 1 && field(d, CONV2D.SY) == 1 && field(d, CONV2D.WINO) == 0, 'pointwise: conv2d.SX == SY == 1, WINO == 0');
+    const cw = field(d, CONV2D.CW);
+    if (field(d, CONV2D.POOL) != POOL.NONE) assert(cw > 0 && cw % 8 == 0 && cw % field(d, CONV2D.PSW) == 0, 'pointwise with a pool: conv2d.CW a positive multiple of 8 and of PSW');
+  }
+  conv2d(d, r0, r1, b0, b1, tid);
+}
+
 /** The strided routine (x-stride > 1): each row's taps gathered into a unit-stride panel, then as direct_f32. */
 export function strided_f32(d: usize, r0: i32, r1: i32, b0: i32, b1: i32, tid: i32): void {
   if (!ASC_NO_ASSERT) {

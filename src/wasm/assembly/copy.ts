@@ -15,6 +15,18 @@
   for (; i < n; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
 }
 
+/** Sets n floats from dst to v (+0 bits for 0, as zeroFloats). */
+@inline export function fillFloats(dst: usize, n: i32, v: f32): void {
+  if (v == 0 && reinterpret<i32>(v) == 0) {
+    zeroFloats(dst, n);
+    return;
+  }
+  const vv = f32x4.splat(v);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), vv);
+  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), v);
+}
+
 /** Sets n floats from dst to +0. */
 @inline export function zeroFloats(dst: usize, n: i32): void {
   const z = i32x4.splat(0);

@@ -125,3 +125,50 @@ function depthwise(d: usize, u0: i32, u1: i32, tid: i32): void {
     }
   }
 }
+
+/**
+ * The max pool routine on the depthwise descriptor (OC 1, no weights): units [u0, u1) (output row u % ROWS of
+ * channel u / ROWS), each pixel the max over the K taps of a padded input whose padding is -inf (so it never
+ * wins) and whose columns are stored in x-stride phases. f32x4.max keeps NaN, as PyTorch's max pool does.
+ */
+export function maxpool2d_f32(d: usize, u0: i32, u1: i32): void {
+  if (!ASC_NO_ASSERT) {
+    DEPTHWISE.check(d);
+    checkRange(u0, u1, 'units: 0 <= u0 <= u1');
+    assert(u1 <= field(d, DEPTHWISE.GROUPS) * field(d, DEPTHWISE.ROWS), 'units: u1 <= GROUPS x ROWS');
+    assert(field(d, DEPTHWISE.K) > 0 && field(d, DEPTHWISE.OFFS) != 0 && field(d, DEPTHWISE.IN) != 0 && field(d, DEPTHWISE.OUT) != 0, 'maxpool2d: K > 0, OFFS, IN, OUT set');
+    assert(field(d, DEPTHWISE.OW) > 0 && field(d, DEPTHWISE.SY) > 0 && field(d, DEPTHWISE.ROWS) > 0, 'maxpool2d: OW, SY, ROWS > 0');
+  }
+  const ow = field(d, DEPTHWISE.OW);
+  const sy = field(d, DEPTHWISE.SY);
+  const pitch = field(d, DEPTHWISE.IN_PITCH);
+  const rows = field(d, DEPTHWISE.ROWS);
+  const iplane = field(d, DEPTHWISE.IN_PLANE);
+  const oplane = field(d, DEPTHWISE.OUT_PLANE);
+  const opitch = field(d, DEPTHWISE.OUT_PITCH);
+  const k = field(d, DEPTHWISE.K);
+  const offs: usize = <usize>field(d, DEPTHWISE.OFFS);
+  const oend = offs + (<usize>k << 2);
+  for (let u = u0; u < u1; u++) {
+    const c = u / rows;
+    const r = u % rows;
+    const b = <usize>field(d, DEPTHWISE.IN) + (<usize>(c * iplane + r * sy * pitch) << 2);
+    const out = <usize>field(d, DEPTHWISE.OUT) + (<usize>(c * oplane + r * opitch) << 2);
+    let x = 0;
+    for (; x + 4 <= ow; x += 4) {
+      const bx = b + (<usize>x << 2);
+      let m = v128.load(bx + <usize>load<i32>(offs));
+      for (let o = offs + 4; o < oend; o += 4) m = f32x4.max(m, v128.load(bx + <usize>load<i32>(o)));
+      v128.store(out + (<usize>x << 2), m);
+    }
+    for (; x < ow; x++) {
+      const bx = b + (<usize>x << 2);
+      let m = load<f32>(bx + <usize>load<i32>(offs));
+      for (let o = offs + 4; o < oend; o += 4) {
+        // f32.max: NaN wins, as with f32x4.max.
+        m = max(m, load<f32>(bx + <usize>load<i32>(o)));
+      }
+      store<f32>(out + (<usize>x << 2), m);
+    }
+  }
+}

@@ -76,8 +76,10 @@ export namespace PAD {
   export const SRC_PITCH: i32 = 10;
   /** i32: 1: every column of a padded row comes from COLTAB (columns stored in phases for a strided conv), not only the borders */
   export const GATHER: i32 = 11;
+  /** f32: the value of padded cells (0 for a conv; -inf for a max pool, where padding never wins) */
+  export const FILL: i32 = 12;
   /** words in the descriptor */
-  export const WORDS: i32 = 12;
+  export const WORDS: i32 = 13;
   /** Debug build: the descriptor at d lies inside the memory, and each addr field holds 0 or an aligned address inside it. */
   export function check(d: usize): void {
     checkBlock(d, WORDS, MEMORY.RESERVED, 'pad descriptor: address');
@@ -88,7 +90,7 @@ export namespace PAD {
   }
 }
 
-/** The conv2d descriptor, read by direct_f32, strided_f32, winograd1d_f32. A conv group as an indirect GEMM over input rows read in place (direct), gathered columns (strided) or row-wise Winograd transforms (winograd1d); + bias, activation and an optional pool with kernel = stride. */
+/** The conv2d descriptor, read by direct_f32, pointwise_f32, strided_f32, winograd1d_f32. A conv group as an indirect GEMM over input rows read in place (direct), gathered columns (strided) or row-wise Winograd transforms (winograd1d); + bias, activation and an optional pool with kernel = stride. */
 export namespace CONV2D {
   /** addr: local input row 0 of the group's first channel (padded input, the band itself, or winograd1d's V) */
   export const IN: i32 = 0;
@@ -223,7 +225,7 @@ export namespace WINOGRAD1D_INPUT {
   }
 }
 
-/** The depthwise descriptor, read by depthwise_f32, separable_f32. A conv with one input channel per group, all its groups in one descriptor, vectorised along x: direct taps (depthwise; an x-stride s reads padded rows whose columns are stored in s phases) or two 1-D passes (separable). Group g reads input plane g and writes output channels g OC .. g OC + OC - 1; its taps, factors and biases follow group g - 1's. */
+/** The depthwise descriptor, read by depthwise_f32, separable_f32, maxpool2d_f32. A conv with one input channel per group, all its groups in one descriptor, vectorised along x: direct taps (depthwise; an x-stride s reads padded rows whose columns are stored in s phases) or two 1-D passes (separable); maxpool2d_f32 reads it too (OC 1, the max over the taps, no weights). Group g reads input plane g and writes output channels g OC .. g OC + OC - 1; its taps, factors and biases follow group g - 1's. */
 export namespace DEPTHWISE {
   /** addr: local input row 0 of input channel 0 (padded input or band) */
   export const IN: i32 = 0;

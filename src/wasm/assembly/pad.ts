@@ -1,6 +1,6 @@
 // pad_f32: copies band rows into a padded scratch plane per channel, border cells taken from index tables (any padding mode).
 // The band may already sit inside the padded plane (the engine copied the input there): its rows are then not copied again.
-import { copyFloats, zeroFloats } from './copy';
+import { copyFloats, fillFloats } from './copy';
 import { checkRange, field } from './descriptor';
 import { PAD } from './layout';
 
@@ -23,6 +23,7 @@ export function pad_f32(d: usize, i0: i32, i1: i32): void {
   const rowtab: usize = <usize>field(d, PAD.ROWTAB);
   const coltab: usize = <usize>field(d, PAD.COLTAB);
   const gather = field(d, PAD.GATHER) != 0;
+  const fill = reinterpret<f32>(field(d, PAD.FILL));
   for (let c = i0 / rows; c * rows < i1; c++) {
     const src: usize = <usize>field(d, PAD.SRC) + (<usize>(c * field(d, PAD.SRC_PLANE)) << 2);
     const dst: usize = <usize>field(d, PAD.DST) + (<usize>(c * field(d, PAD.DST_PLANE)) << 2);
@@ -32,14 +33,14 @@ export function pad_f32(d: usize, i0: i32, i1: i32): void {
       const drow = dst + (<usize>(r * pw) << 2);
       const sr = load<i32>(rowtab + (<usize>r << 2));
       if (sr < 0) {
-        zeroFloats(drow, pw);
+        fillFloats(drow, pw, fill);
         continue;
       }
       const srow = src + (<usize>(sr * field(d, PAD.SRC_PITCH)) << 2);
       if (gather) {
         for (let x = 0; x < pw; x++) {
           const sx = load<i32>(coltab + (<usize>x << 2));
-          store<f32>(drow + (<usize>x << 2), sx < 0 ? 0 : load<f32>(srow + (<usize>sx << 2)));
+          store<f32>(drow + (<usize>x << 2), sx < 0 ? fill : load<f32>(srow + (<usize>sx << 2)));
         }
         continue;
       }
@@ -50,7 +51,7 @@ export function pad_f32(d: usize, i0: i32, i1: i32): void {
         if (x == left) x = left + w;
         if (x >= pw) break;
         const sx = load<i32>(coltab + (<usize>x << 2));
-        store<f32>(drow + (<usize>x << 2), sx < 0 ? 0 : load<f32>(inner + (<usize>sx << 2)));
+        store<f32>(drow + (<usize>x << 2), sx < 0 ? fill : load<f32>(inner + (<usize>sx << 2)));
       }
     }
   }

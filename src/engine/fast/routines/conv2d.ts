@@ -54,7 +54,7 @@ export function convInput(job: ConvJob<unknown>, winograd: boolean, columnPhases
  * Plans a conv on the conv2d descriptor: direct (taps read in place, x-stride 1), strided (columns
  * gathered first) or winograd1d (row-wise F(4,3): padded rows transformed into V, 6 GEMMs).
  */
-export function planConv2d(job: ConvJob<PackedConv>, routine: 'direct' | 'strided' | 'winograd1d'): Phase[] {
+export function planConv2d(job: ConvJob<PackedConv>, routine: 'direct' | 'pointwise' | 'strided' | 'winograd1d'): Phase[] {
   const { arena, threads, layer, packed, fusion: f, out } = job;
   const wino = routine === 'winograd1d';
   const [kh, kw] = layer.kernelSize;
@@ -131,7 +131,7 @@ export function planConv2d(job: ConvJob<PackedConv>, routine: 'direct' | 'stride
   // Fused pool on the direct routine (conv2d.ts pooledDirect): conv rows folded into an L1 row
   // accumulator, in column chunks of CW (input rows of ~16 KiB, a multiple of 8 pixels and of the pool stride).
   let cw = 0;
-  if (pool && routine === 'direct') {
+  if (pool && (routine === 'direct' || routine === 'pointwise')) {
     const unit = 8 * pool.stride[1];
     cw = Math.min(Math.max(unit, Math.floor(Math.max(256, Math.floor(16384 / (K * 4))) / unit) * unit), Math.ceil(ow / unit) * unit);
     scratchStride = align((ocg * (cw + 16) + cw + 16 + 64) * 4, 64);

@@ -3,6 +3,7 @@ import type { Conv2dLayer } from '../../../network/types.js';
 import type { Algorithm, Routine } from '../plan-types.js';
 import { direct } from './direct.js';
 import { depthwise } from './depthwise.js';
+import { pointwise } from './pointwise.js';
 import { separable } from './separable.js';
 import { strided } from './strided.js';
 import { winograd1d } from './winograd1d.js';
@@ -12,10 +13,10 @@ import { winograd2d_small } from './winograd2d_small.js';
 
 /**
  * Most specific first: the Winograd routines (the few-channel ones before those built on GEMMs, 2-D
- * before row-wise), then the depthwise ones, then strided, and direct, which runs anything. Adding a
+ * before row-wise), then the depthwise ones, pointwise (1x1), then strided, and direct, which runs anything. Adding a
  * routine: one module exporting a Routine, one entry here.
  */
-export const ROUTINES: readonly Routine[] = [winograd2d_small, winograd1d_small, winograd2d, winograd1d, separable, depthwise, strided, direct];
+export const ROUTINES: readonly Routine[] = [winograd2d_small, winograd1d_small, winograd2d, winograd1d, separable, depthwise, pointwise, strided, direct];
 
 /** The routine that runs `layer` under `algorithm`: it depends on nothing else, so band and whole-map runs compute the same bits. */
 export function routineFor(layer: Conv2dLayer, algorithm: Algorithm): Routine {

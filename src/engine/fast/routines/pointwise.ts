@@ -1,0 +1,66 @@
+// The pointwise routine: 1x1 stride-1 unpadded convs (ResNet's and MobileNet's projections) as one GEMM over the
+// band's pixels flattened into virtual rows, so 7- or 14-pixel-wide maps fill the micro-kernel's 8-pixel strips.
+import { descriptor } from '../descriptor.js';
+import { CONV2D } from '../layout.js';
+import { packConv, type PackedConv } from '../pack.js';
+import { outputChannel, share } from '../plan-parts.js';
+import type { ConvJob, Routine } from '../plan-types.js';
+import { TID, type Call, type Phase } from '../protocol.js';
+import { convInput, planConv2d } from './conv2d.js';
+
+/** Pixels per virtual row: a multiple of 8, long enough to amortise a row's setup, short enough to share a map between threads. */
+const VIRTUAL_ROW = 256;
+
+export const pointwise: Routine<PackedConv> = {
+  id: 'pointwise',
+  applies: (layer) => {
+    const p = layer.padding;
+    return layer.kernelSize[0] === 1 && layer.kernelSize[1] === 1 && layer.stride[0] === 1 && layer.stride[1] === 1 && p.top + p.bottom + p.left + p.right === 0;
+  },
+  // As direct: a fused pool's windows need real rows, so a conv with one is planned row by row (planConv2d).
+  fusesPool: () => true,
+  pack: packConv,
+  plan: (job) => (job.fusion.pool ? planConv2d(job, 'pointwise') : planPointwise(job)),
+};
+
+/**
+ * The conv's rows as n = rows x width consecutive pixels of every channel plane: virtual rows of L
+ * pixels (one descriptor), and the n mod L left over (a second one, one row). Items are ranges of
+ * virtual rows, or with few of them and many channel blocks, block ranges.
+ */
+function planPointwise(job: ConvJob<PackedConv>): Phase[] {
+  const { arena, threads, layer, packed, fusion: f, out } = job;
+  const input = convInput(job, false);
+  const R = input.rows.end - input.rows.start;
+  const n = R * job.conv.width;
+  const L = Math.min(VIRTUAL_ROW, n);
+  const full = Math.floor(n / L);
+  const tail = n - full * L;
+  const G = layer.groups;
+  const icg = layer.inChannels / G;
+  const ocg = packed.ocPerGroup;
+  const offsPtr = arena.putI32(Int32Array.from({ length: icg }, (_, ic) => ic * input.plane * 4));
+  const descs: [number, number | null][] = [];
+  for (let g = 0; g < G; g++) {
+    const o = outputChannel(out, g * ocg);
+    const common = { OFFS: offsPtr, K: packed.k, W: packed.groups[g].w, OCB: packed.blocks, BIAS: packed.groups[g].bias, OC: ocg, SY: 1, SX: 1, ACT: f.act.code, SLOPE: f.act.slope, OUT_PLANE: o.plane };
+    const at = input.ptr + g * icg * input.plane * 4;
+    const main = descriptor(CONV2D).set({ ...common, IN: at, IN_PITCH: L, OW: L, OUT: o.ptr, OUT_PITCH: L }).put(arena);
+    const rest = tail > 0 ? descriptor(CONV2D).set({ ...common, IN: at + full * L * 4, IN_PITCH: tail, OW: tail, OUT: o.ptr + full * L * 4, OUT_PITCH: tail }).put(arena) : null;
+    descs.push([main, rest]);
+  }
+  const blocks = packed.blocks;
+  const rows = full + (tail > 0 ? 1 : 0);
+  const calls = (u0: number, u1: number, b0: number, b1: number): Call[] =>
+    descs.flatMap(([main, rest]) => {
+      const list: Call[] = [];
+      if (Math.min(u1, full) > u0) list.push(['pointwise_f32', main, u0, Math.min(u1, full), b0, b1, TID]);
+      if (rest !== null && u1 > full) list.push(['pointwise_f32', rest, 0, 1, b0, b1, TID]);
+      return list;
+    });
+  const byRows = rows >= 8 * threads || blocks < 2 * threads;
+  const phases = input.phases;
+  phases.push(byRows ? share(rows, threads, (u0, u1) => calls(u0, u1, 0, blocks)) : share(blocks, threads, (b0, b1) => calls(0, rows, b0, b1), 1));
+  for (const [ptr, bytes] of input.transients) arena.release(ptr, bytes);
+  return phases;
+}
