@@ -61,7 +61,7 @@ export function emitTree(graph: LayerGraph, tree: readonly TreeItem[], store: We
   const names = graph.ops.map((op, id) => {
     const node = op.node;
     const chain = chains[id];
-    const opName = (node.name.split('/').pop() || node.op).toLowerCase();
+    const opName = (op.label ?? (node.name.split('/').pop() || node.op)).toLowerCase();
     let name: string;
     if (node.name.startsWith('/')) {
       const leaf = chain[chain.length - 1];

@@ -45,5 +45,8 @@ export const CASES: Case[] = [
   { dir: 'densenet121', model: 'model.onnx', args: ['--until', '/GlobalAveragePool'], compare: { globalaveragepool: 'out_avgpool.npy', 'features.denseblock2': 'out_features.denseblock2.npy', 'features.transition2': 'out_features.transition2.npy' }, branching: true },
   { dir: 'ops', model: 'model.onnx', args: [], compare: { gmp: 'out_output.npy' }, branching: true },
   { dir: 'ops', model: 'model_bn.onnx', args: [], compare: { gmp: 'out_output.npy' }, branching: true },
+  // Descriptor heads: GeM (a learnable p, a whole-map AveragePool; an adaptive pool) and F.normalize.
+  { dir: 'heads', model: 'retrieval.onnx', args: [], compare: { pool: 'out_retrieval_pool.npy', normalize: 'out_retrieval_output.npy' }, branching: false },
+  { dir: 'heads', model: 'map_head.onnx', args: [], compare: { normalize: 'out_map_head_normalize.npy', normalize_2: 'out_map_head_output.npy' }, branching: false },
 ];
 
