@@ -49,6 +49,25 @@ describe('cnnx import', () => {
     expect(await spec('--mean', '0.5', '--std', '0.25,0.5,1', '--resize', '240x320')).toEqual({ channels: 3, mean: [0.5, 0.5, 0.5], std: [0.25, 0.5, 1], resize: { height: 240, width: 320 } });
   });
 
+  it('names a model exported from a torchvision model.features as torchvision does, saying so; --prefix chooses', async () => {
+    const dir = tempDir();
+    const names = async (...args: string[]): Promise<{ names: string[]; stderr: string }> => {
+      const out = path.join(dir, 'n.json');
+      const result = await runCli(['import', fixture('vgg11_bn', 'model.onnx'), '-o', out, ...args]);
+      expect(result.code, result.stderr).toBe(0);
+      type Item = { name: string; layers?: Item[] };
+      const preorder = (items: Item[]): string[] => items.flatMap((item) => [item.name, ...preorder(item.layers ?? [])]);
+      return { names: preorder(JSON.parse(readFileSync(out, 'utf8')).layers).slice(0, 3), stderr: result.stderr };
+    };
+    const inferred = await names();
+    expect(inferred.names).toEqual(['features', 'features.0', 'features.2']);
+    expect(inferred.stderr).toMatch(/^.*model.onnx: its top-level modules are those of a torchvision model.features: names start with "features." as in torchvision \(--prefix '' keeps the exported names\)\n/);
+    const bare = await names('--prefix', '');
+    expect(bare.names).toEqual(['0', '2', '3']);
+    expect(bare.stderr).not.toMatch(/top-level modules/);
+    expect((await names('--prefix', 'backbone')).names).toEqual(['backbone', 'backbone.0', 'backbone.2']);
+  });
+
   it('--list-archs prints the templates on stdout', async () => {
     const result = await runCli(['import', '--list-archs']);
     expect(result.code).toBe(0);

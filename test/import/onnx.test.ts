@@ -118,8 +118,9 @@ describe('PyTorch-exported models: structure and names', () => {
     }
   });
 
-  it('names a model exported from model.features with --prefix, MobileNetV2 residuals as add([], conv)', () => {
-    const { layers } = importFile(fixture('mobilenet_v2', 'model.onnx'), { prefix: 'features' });
+  it('names a model exported from model.features as torchvision does (features.N), MobileNetV2 residuals as add([], conv)', () => {
+    const { layers, prefix } = importFile(fixture('mobilenet_v2', 'model.onnx'));
+    expect(prefix).toBe('features');
     expect(layers.map((l) => l.name)).toEqual(['features']);
     const features = find(layers, 'features')!.layers as SpecItem[];
     expect(features.map((l) => l.name)).toEqual(Array.from({ length: 19 }, (_, i) => `features.${i}`));
@@ -142,8 +143,21 @@ describe('PyTorch-exported models: structure and names', () => {
     expect(find(layers, 'features.2.add')).toBeUndefined();
   });
 
+  it('infers the features prefix from top-level modules named as in a torchvision features Sequential only', () => {
+    const relus = (...names: string[]): Uint8Array => onnxModel({ nodes: names.map((name, i) => ({ op: 'Relu', inputs: [i === 0 ? 'input' : `t${i - 1}`], name })) });
+    const prefixOf = (...names: string[]): string => importBytes(relus(...names)).prefix;
+    expect(prefixOf('/0/Relu', '/1/conv/conv.0/Relu', '/12/Relu')).toBe('features');
+    // DenseNet's features: conv0, norm0, relu0, pool0, denseblockN, transitionN, norm5.
+    expect(prefixOf('/relu0/Relu', '/denseblock1/denselayer1/relu1/Relu', '/transition1/relu/Relu', '/norm5/Relu')).toBe('features');
+    expect(prefixOf('/0/Relu', '/head/Relu')).toBe('');
+    expect(prefixOf('/0/Relu', '/Relu')).toBe('');
+    expect(prefixOf('relu_a', 'relu_b')).toBe('');
+    expect(importFile(fixture('resnet18', 'model.onnx'), { until: '/avgpool/GlobalAveragePool' }).prefix).toBe('');
+    expect(importBytes(relus('/0/Relu', '/1/Relu'), { prefix: '' }).layers.map((l) => l.name)).toEqual(['0', '1']);
+  });
+
   it('rebuilds SqueezeNet fire modules as squeeze then concat(expand1x1, expand3x3), ceil_mode kept', () => {
-    const { layers } = importFile(fixture('squeezenet1_1', 'model.onnx'));
+    const { layers } = importFile(fixture('squeezenet1_1', 'model.onnx'), { prefix: '' });
     expect(outline([find(layers, '3')!])).toEqual([
       { 'sequential 3': ['conv2d 3.squeeze', 'relu 3.squeeze_activation', { 'concat 3.concat': [['conv2d 3.expand1x1', 'relu 3.expand1x1_activation'], ['conv2d 3.expand3x3', 'relu 3.expand3x3_activation']] }] },
     ]);
