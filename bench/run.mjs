@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench`: the fast engine on W1/W2/W3 at 1 and 2 threads: median ms, effective GFLOP/s (2 x direct-conv MACs / wall time), per-step split.
+// `npm run bench`: the fast engine on W1-W5 at 1 and 2 threads: median ms, effective GFLOP/s (2 x direct-conv MACs / wall time), per-step split.
 // Usage: node [--experimental-wasm-relaxed-simd] bench/run.mjs [--json] [--runs N] [--threads 1,2] [--only W1,W3] [--algorithm auto|direct|winograd|winograd-x] [--no-fma]
 import os from 'node:os';
 import { existsSync } from 'node:fs';
@@ -24,7 +24,7 @@ const opt = (name, def) => {
 const json = argv.includes('--json');
 const runs = Number(opt('--runs', '7'));
 const threadList = opt('--threads', '1,2').split(',').map(Number);
-const only = opt('--only', 'W1,W2,W3').split(',');
+const only = opt('--only', 'W1,W2,W3,W4,W5').split(',');
 const algorithm = opt('--algorithm', 'auto');
 
 const median = (xs) => {

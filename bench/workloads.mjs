@@ -1,4 +1,5 @@
-// The benchmark workloads W1 (seed net), W2 (VGG16 features), W3 (edge bank) as cnnx Network objects with deterministic random weights.
+// The benchmark workloads as cnnx Network objects with deterministic random weights: W1 (seed net), W2 (VGG16 features), W3 (edge bank),
+// W4 (ResNet-50 conv1..layer4) and W5 (MobileNetV2 features).
 // Shared with bench/peers/ so every contender runs the same weights.
 
 /** mulberry32: a small seeded PRNG, uniform in [0, 1). */
@@ -36,13 +37,39 @@ export function conv2d(index, inChannels, outChannels, k, random, opts = {}) {
 
 export const relu = (index) => ({ type: 'relu', index });
 export const maxpool2d = (index, k, opts = {}) => ({
-  type: 'maxpool2d', index, kernelSize: [k, k], stride: opts.stride ? [opts.stride, opts.stride] : [k, k], padding: [0, 0], dilation: [1, 1], ceilMode: false,
+  type: 'maxpool2d', index, kernelSize: [k, k], stride: opts.stride ? [opts.stride, opts.stride] : [k, k], padding: [opts.padding ?? 0, opts.padding ?? 0], dilation: [1, 1], ceilMode: false,
 });
+
+/** An inference batchnorm with random statistics (as a trained network has), so folding it is real work. */
+export function batchnorm2d(index, channels, random) {
+  const values = (lo, hi) => Float32Array.from({ length: channels }, () => lo + random() * (hi - lo));
+  return { type: 'batchnorm2d', index, channels, weight: values(0.5, 1.5), bias: values(-0.1, 0.1), runningMean: values(-0.1, 0.1), runningVar: values(0.5, 1.5), eps: 1e-5 };
+}
 export const avgpool2d = (index, k) => ({
   type: 'avgpool2d', index, kernelSize: [k, k], stride: [k, k], padding: [0, 0], ceilMode: false, countIncludePad: true, divisorOverride: null,
 });
 
 const { stackNetwork } = await import(new URL('../dist/network/tree.js', import.meta.url).href);
+const { inferShapes } = await import(new URL('../dist/network/shapes.js', import.meta.url).href);
+
+/** A network built node by node: add(layer, inputs) returns the node's index (-1 is the network input). */
+class Graph {
+  constructor(name, channels) {
+    this.name = name;
+    this.channels = channels;
+    this.layers = [];
+  }
+
+  add(layer, inputs) {
+    const index = this.layers.length;
+    this.layers.push({ ...layer, index, path: `layers[${index}]`, inputs });
+    return index;
+  }
+
+  network() {
+    return { name: this.name, file: '<bench>', hash: '', input: { channels: this.channels, mean: null, std: null, resize: null }, layers: this.layers, groups: [], names: new Map() };
+  }
+}
 
 function network(name, channels, layers) {
   return stackNetwork({ name, file: '<bench>', input: { channels, mean: null, std: null, resize: null } }, layers);
@@ -83,9 +110,60 @@ export function w3() {
   };
 }
 
-/** All three workloads, in order. */
+/** W4 ResNet-50 backbone (conv1 .. layer4, torchvision's v1.5 bottlenecks: the stride on the 3x3) on 3x224x224. */
+export function w4() {
+  const r = rng(4);
+  const g = new Graph('w4-resnet50', 3);
+  const convBn = (x, cin, cout, k, stride, act = true) => {
+    const c = g.add(conv2d(0, cin, cout, k, r, { stride, padding: Math.floor(k / 2), bias: false }), [x]);
+    const b = g.add(batchnorm2d(0, cout, r), [c]);
+    return act ? g.add(relu(0), [b]) : b;
+  };
+  let x = convBn(-1, 3, 64, 7, 2);
+  x = g.add(maxpool2d(0, 3, { stride: 2, padding: 1 }), [x]);
+  let c = 64;
+  for (const [width, blocks, stride] of [[64, 3, 1], [128, 4, 2], [256, 6, 2], [512, 3, 2]]) {
+    for (let b = 0; b < blocks; b++) {
+      const s = b === 0 ? stride : 1;
+      const out = width * 4;
+      const body = convBn(convBn(convBn(x, c, width, 1, 1), width, width, 3, s), width, out, 1, 1, false);
+      const shortcut = b === 0 ? convBn(x, c, out, 1, s, false) : x;
+      x = g.add(relu(0), [g.add({ type: 'add' }, [body, shortcut])]);
+      c = out;
+    }
+  }
+  return { id: 'W4', title: 'ResNet-50 backbone', input: { channels: 3, height: 224, width: 224 }, net: g.network() };
+}
+
+/** W5 MobileNetV2 `features` (inverted residuals with relu6, depthwise 3x3) on 3x224x224. */
+export function w5() {
+  const r = rng(5);
+  const g = new Graph('w5-mobilenet-v2-features', 3);
+  const convBn = (x, cin, cout, k, stride, groups, act) => {
+    const c = g.add(conv2d(0, cin, cout, k, r, { stride, padding: Math.floor(k / 2), groups, bias: false }), [x]);
+    const b = g.add(batchnorm2d(0, cout, r), [c]);
+    return act ? g.add({ type: 'relu6' }, [b]) : b;
+  };
+  let x = convBn(-1, 3, 32, 3, 2, 1, true);
+  let c = 32;
+  for (const [t, out, n, stride] of [[1, 16, 1, 1], [6, 24, 2, 2], [6, 32, 3, 2], [6, 64, 4, 2], [6, 96, 3, 1], [6, 160, 3, 2], [6, 320, 1, 1]]) {
+    for (let i = 0; i < n; i++) {
+      const s = i === 0 ? stride : 1;
+      const hidden = c * t;
+      let y = t === 1 ? x : convBn(x, c, hidden, 1, 1, 1, true);
+      y = convBn(y, hidden, hidden, 3, s, hidden, true);
+      y = convBn(y, hidden, out, 1, 1, 1, false);
+      x = s === 1 && c === out ? g.add({ type: 'add' }, [y, x]) : y;
+      c = out;
+    }
+  }
+  convBn(x, c, 1280, 1, 1, 1, true);
+  return { id: 'W5', title: 'MobileNetV2 features', input: { channels: 3, height: 224, width: 224 }, net: g.network() };
+}
+
+/** Every workload, in order. */
 export function workloads() {
-  return [w1(), w2(), w3()];
+  return [w1(), w2(), w3(), w4(), w5()];
 }
 
 /** A deterministic input image in [0, 1) for a workload. */
@@ -99,18 +177,12 @@ export function inputFor(w, seed = 7) {
 
 /** Multiply-adds of the conv layers as direct convolutions (the effective-GFLOP/s numerator is 2x this). */
 export function convMacs(w) {
-  let { channels: c, height: h, width: wd } = w.input;
+  const shapes = inferShapes(w.net, w.input, w.id);
   let macs = 0;
   for (const l of w.net.layers) {
-    if (l.type === 'conv2d') {
-      const oh = Math.floor((h + l.padding.top + l.padding.bottom - l.dilation[0] * (l.kernelSize[0] - 1) - 1) / l.stride[0]) + 1;
-      const ow = Math.floor((wd + l.padding.left + l.padding.right - l.dilation[1] * (l.kernelSize[1] - 1) - 1) / l.stride[1]) + 1;
-      macs += l.outChannels * oh * ow * (l.inChannels / l.groups) * l.kernelSize[0] * l.kernelSize[1];
-      c = l.outChannels; h = oh; wd = ow;
-    } else if (l.type === 'maxpool2d' || l.type === 'avgpool2d') {
-      h = Math.floor((h - l.kernelSize[0]) / l.stride[0]) + 1;
-      wd = Math.floor((wd - l.kernelSize[1]) / l.stride[1]) + 1;
-    }
+    if (l.type !== 'conv2d') continue;
+    const o = shapes[l.index];
+    macs += o.channels * o.height * o.width * (l.inChannels / l.groups) * l.kernelSize[0] * l.kernelSize[1];
   }
   return macs;
 }

@@ -14,7 +14,7 @@ export { readInput, type DecodeOptions } from './io/image.js';
 export { parseNpy, readNpyFile, encodeNpy, npyHeader } from './io/npy.js';
 export { parseSafetensors, readSafetensorsFile, encodeSafetensors } from './io/safetensors.js';
 export { resolveFilter, resolveFilterBank, listFilters } from './filters/library.js';
-export { summarize, formatSummary, type NetworkSummary, type LayerSummary } from './inspect/summary.js';
+export { summarize, formatSummary, type NetworkSummary, type LayerSummary, type GroupSummary, type FormatSummaryOptions } from './inspect/summary.js';
 export { applyStreamed, shouldStream, parseMemorySize } from './stream/index.js';
 export { renderGrid, type GridOptions } from './render/grid.js';
 export { renderOverlay } from './render/overlay.js';

@@ -113,52 +113,102 @@ function toChw(data, c, h, w) {
   return out;
 }
 
-/** PyTorch [out, in, kh, kw] -> TF [kh, kw, in, out]. */
-function toHwio(layer) {
+/** PyTorch [out, in/groups, kh, kw] -> TF [kh, kw, in, out] (depthwise: [kh, kw, in, multiplier]), a following batchnorm folded in. */
+function toHwio(layer, bn) {
   const [kh, kw] = layer.kernelSize;
-  const cin = layer.inChannels;
+  const cin = layer.inChannels / layer.groups;
   const cout = layer.outChannels;
+  const scale = (o) => (bn ? bn.weight[o] / Math.sqrt(bn.runningVar[o] + bn.eps) : 1);
   const out = new Float32Array(layer.weight.length);
+  const depthwise = layer.groups > 1;
+  const mult = cout / layer.groups;
   for (let o = 0; o < cout; o++)
     for (let i = 0; i < cin; i++)
-      for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) out[((y * kw + x) * cin + i) * cout + o] = layer.weight[((o * cin + i) * kh + y) * kw + x];
+      for (let y = 0; y < kh; y++)
+        for (let x = 0; x < kw; x++) {
+          const v = layer.weight[((o * cin + i) * kh + y) * kw + x] * scale(o);
+          // Depthwise: output channel o = group g * mult + m reads input channel g.
+          const at = depthwise ? ((y * kw + x) * layer.groups + Math.floor(o / mult)) * mult + (o % mult) : ((y * kw + x) * cin + i) * cout + o;
+          out[at] = v;
+        }
   return out;
 }
 
-function tfjsUnsupported(layer, what) {
-  return new Error(`tfjs peer: layers[${layer.index}] (${layer.type}) uses ${what}, which this adapter does not translate`);
+function foldedBias(layer, bn) {
+  const b = new Float32Array(layer.outChannels);
+  for (let o = 0; o < b.length; o++) {
+    const base = layer.bias ? layer.bias[o] : 0;
+    if (!bn) b[o] = base;
+    else {
+      const s = bn.weight[o] / Math.sqrt(bn.runningVar[o] + bn.eps);
+      b[o] = (base - bn.runningMean[o]) * s + bn.bias[o];
+    }
+  }
+  return b;
 }
 
-/** One TF.js op (or fused conv+relu) per layer; returns a function tensor -> tensor. */
+function tfjsUnsupported(layer, what) {
+  return new Error(`tfjs peer: ${layer.path} (${layer.type}) uses ${what}, which this adapter does not translate`);
+}
+
+/**
+ * The network as TF.js ops, node by node, as a TF.js user would write it: a batchnorm after a conv
+ * folded into its weights, a following ReLU / ReLU6 fused into the conv (XNNPACK applies it in the
+ * output loop); returns a function tensor -> tensor of the last node.
+ */
 function tfjsPlan(tf, net) {
-  const steps = [];
   const layers = net.layers;
+  const readers = layers.map(() => 0);
+  for (const l of layers) for (const j of l.inputs) if (j >= 0) readers[j]++;
+  const follows = (i, types) => (i + 1 < layers.length && types.includes(layers[i + 1].type) && layers[i + 1].inputs[0] === i && readers[i] === 1 ? layers[i + 1] : null);
+  const steps = [];
   for (let i = 0; i < layers.length; i++) {
     const l = layers[i];
+    const first = i;
     if (l.type === 'conv2d') {
-      if (l.groups !== 1 || l.paddingMode !== 'zeros') throw tfjsUnsupported(l, 'groups or a padding mode');
+      if (l.paddingMode !== 'zeros') throw tfjsUnsupported(l, 'a padding mode');
+      const depthwise = l.groups > 1;
+      if (depthwise && l.groups !== l.inChannels) throw tfjsUnsupported(l, 'groups');
+      const bn = follows(i, ['batchnorm2d']);
+      if (bn) i++;
+      const actLayer = follows(i, ['relu', 'relu6']);
+      if (actLayer) i++;
       const [kh, kw] = l.kernelSize;
-      const filter = tf.tensor4d(toHwio(l), [kh, kw, l.inChannels, l.outChannels]);
-      const bias = l.bias ? tf.tensor1d(l.bias) : undefined;
+      const filter = tf.tensor4d(toHwio(l, bn), depthwise ? [kh, kw, l.groups, l.outChannels / l.groups] : [kh, kw, l.inChannels, l.outChannels]);
+      const bias = l.bias || bn ? tf.tensor1d(foldedBias(l, bn)) : undefined;
       const p = l.padding;
       const pad = [[0, 0], [p.top, p.bottom], [p.left, p.right], [0, 0]];
-      // Fuse a following ReLU, as a TF.js user would (XNNPACK applies it in the conv's output loop).
-      const activation = layers[i + 1]?.type === 'relu' ? 'relu' : 'linear';
-      if (activation === 'relu') i++;
-      steps.push((x) => tf.fused.conv2d({ x, filter, strides: l.stride, pad, dataFormat: 'NHWC', dilations: l.dilation, bias, activation }));
-    } else if (l.type === 'relu') {
-      steps.push((x) => tf.relu(x));
+      const activation = actLayer ? actLayer.type : 'linear';
+      const op = depthwise ? tf.fused.depthwiseConv2d : tf.fused.conv2d;
+      steps.push({ node: i, inputs: [l.inputs[0]], run: ([x]) => op({ x, filter, strides: l.stride, pad, dataFormat: 'NHWC', dilations: l.dilation, bias, activation }) });
+    } else if (l.type === 'relu' || l.type === 'relu6') {
+      steps.push({ node: i, inputs: l.inputs, run: ([x]) => (l.type === 'relu' ? tf.relu(x) : tf.relu6(x)) });
     } else if (l.type === 'leaky_relu') {
-      steps.push((x) => tf.leakyRelu(x, l.negativeSlope));
+      steps.push({ node: i, inputs: l.inputs, run: ([x]) => tf.leakyRelu(x, l.negativeSlope) });
+    } else if (l.type === 'batchnorm2d') {
+      const [mean, variance, offset, scale] = [l.runningMean, l.runningVar, l.bias, l.weight].map((v) => tf.tensor1d(v));
+      steps.push({ node: i, inputs: l.inputs, run: ([x]) => tf.batchNorm(x, mean, variance, offset, scale, l.eps) });
+    } else if (l.type === 'add') {
+      steps.push({ node: i, inputs: l.inputs, run: (xs) => (xs.length === 2 ? tf.add(xs[0], xs[1]) : tf.addN(xs)) });
+    } else if (l.type === 'concat') {
+      steps.push({ node: i, inputs: l.inputs, run: (xs) => tf.concat(xs, 3) });
     } else if (l.type === 'maxpool2d' || l.type === 'avgpool2d') {
-      if (l.ceilMode || l.padding[0] || l.padding[1] || (l.dilation && (l.dilation[0] !== 1 || l.dilation[1] !== 1))) throw tfjsUnsupported(l, 'padding, dilation or ceil_mode');
+      if (l.ceilMode || (l.dilation && (l.dilation[0] !== 1 || l.dilation[1] !== 1))) throw tfjsUnsupported(l, 'dilation or ceil_mode');
+      const [ph, pw] = l.padding;
+      if ((ph || pw) && l.type === 'avgpool2d') throw tfjsUnsupported(l, 'padding');
       const op = l.type === 'maxpool2d' ? tf.maxPool : tf.avgPool;
-      steps.push((x) => op(x, l.kernelSize, l.stride, 'valid'));
+      // PyTorch's max-pool padding never wins: pad with the lowest float, then pool the valid windows.
+      steps.push({ node: i, inputs: l.inputs, run: ([x]) => op(ph || pw ? tf.pad(x, [[0, 0], [ph, ph], [pw, pw], [0, 0]], -3.4e38) : x, l.kernelSize, l.stride, 'valid') });
     } else {
       throw tfjsUnsupported(l, l.type);
     }
+    if (i !== first) steps[steps.length - 1].node = i;
   }
-  return (x) => steps.reduce((t, step) => step(t), x);
+  return (x) => {
+    const values = new Map([[-1, x]]);
+    for (const step of steps) values.set(step.node, step.run(step.inputs.map((j) => values.get(j))));
+    return values.get(layers.length - 1);
+  };
 }
 
 async function prepareTfjs(ctx) {

@@ -1,6 +1,6 @@
-// cnnx against onnxruntime-node, onnxruntime-web and TF.js wasm on W1-W3: same weights, same input, outputs checked, ratios printed.
+// cnnx against onnxruntime-node, onnxruntime-web and TF.js wasm on W1-W5: same weights, same input, outputs checked, ratios printed.
 //
-//   node run.mjs [--workloads W1,W2,W3] [--contenders cnnx-fast,ort-node,...] [--threads 2]
+//   node run.mjs [--workloads W1,W2,W3,W4,W5] [--contenders cnnx-fast,ort-node,...] [--threads 2]
 //                [--runs 10] [--warmup 2] [--max-seconds 20] [--reference-runs 1] [--json] [--save-models]
 //
 // Each contender runs in its own child process (its own peak RSS), prepared and warmed up one at a
@@ -14,7 +14,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { convMacs, inputFor, w1, w2, w3 } from '../workloads.mjs';
+import { convMacs, inputFor, w1, w2, w3, w4, w5 } from '../workloads.mjs';
 import { CONTENDERS, DIST, importDist } from './contenders.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -32,7 +32,7 @@ function defaultContenders() {
 
 function parseArgs(argv) {
   const opts = {
-    workloads: ['W1', 'W2', 'W3'], contenders: defaultContenders(), threads: 2, runs: 10, warmup: 2,
+    workloads: ['W1', 'W2', 'W3', 'W4', 'W5'], contenders: defaultContenders(), threads: 2, runs: 10, warmup: 2,
     maxSeconds: 20, referenceRuns: 1, json: false, saveModels: false, child: null,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -60,7 +60,7 @@ function parseArgs(argv) {
 
 // ---- workloads: the one definition in bench/workloads.mjs (also used by `npm run bench`) ----
 
-const BUILDERS = { W1: w1, W2: w2, W3: w3 };
+const BUILDERS = { W1: w1, W2: w2, W3: w3, W4: w4, W5: w5 };
 
 /** Builds one workload (VGG's weights take a moment: build only what runs). */
 function loadWorkload(id) {
@@ -248,11 +248,13 @@ const shapeText = (s) => `${s.channels}x${s.height}x${s.width}`;
 const fmt = (x, digits = 1) => (x === undefined ? '-' : x.toFixed(digits));
 const expo = (x) => (x === undefined ? '-' : x === 0 ? '0' : x.toExponential(1));
 
-/** The speed targets of the fast-engine issue: cnnx's minimum speedup over a peer, per workload. */
+/** The speed targets (issues 3, 15 and 18): cnnx's minimum speedup over a peer, per workload (0.8 against native: within 1.25x of it). */
 const TARGETS = {
-  W1: { 'ort-web': 2, 'tfjs-wasm': 3 },
-  W2: { 'ort-web': 2, 'tfjs-wasm': 3 },
+  W1: { 'ort-web': 2, 'tfjs-wasm': 3, 'ort-node': 0.8 },
+  W2: { 'ort-web': 3.5, 'tfjs-wasm': 3, 'ort-node': 0.8 },
   W3: { 'ort-web': 2 },
+  W4: { 'ort-web': 2, 'tfjs-wasm': 3 },
+  W5: { 'ort-web': 2, 'tfjs-wasm': 3 },
 };
 
 function targetLine(w) {
@@ -283,7 +285,7 @@ function printWorkload(w, opts) {
 
 function printHelp() {
   console.log(`usage: node run.mjs [options]   (from bench/peers/, after the root's npm run build)
-  --workloads W1,W2,W3     which workloads (default all)
+  --workloads W1,...,W5    which workloads (default all)
   --contenders LIST        of ${ALL_CONTENDERS.join(', ')}
                            (default: cnnx-fast, or cnnx-reference if no fast engine is built, and the three peers)
   --threads N              threads for cnnx fast, onnxruntime-node and onnxruntime-web (default 2)

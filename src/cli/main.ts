@@ -25,6 +25,12 @@ function positiveInt(value: string): number {
   return n;
 }
 
+function depthArg(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected an integer >= 0');
+  return n;
+}
+
 function sizeArg(value: string): [number, number] {
   const m = /^(\d+)x(\d+)$/.exec(value);
   if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new InvalidArgumentError('expected HxW, e.g. 224x224');
@@ -120,23 +126,25 @@ ${EXIT_CODES_HELP}`,
 
   program
     .command('inspect')
-    .description('per layer: output shape, parameters, multiply-adds, activation bytes, receptive field, and warnings about border rows, ceil_mode and strides')
+    .description('per layer: output shape, parameters, multiply-adds, activation bytes, receptive field, and warnings about border rows, ceil_mode and strides; per group: its output and totals')
     .argument('<net>', 'network spec (.json)')
     .option('--size <HxW>', 'input size', sizeArg)
-    .option('--json', 'machine-readable output (warnings: [{layer, code, message}])', false)
+    .option('--depth <n>', 'show groups nested at most N deep (0: the top level); deeper rows are summed up in their group\'s row', depthArg)
+    .option('--json', 'machine-readable output (warnings: [{layer, code, message}], groups: [{name, type, path, first, last, ...}])', false)
     .addHelpText(
       'after',
       examples(
         ["the spec's own input size (its resize, else 224x224)", 'cnnx inspect examples/seed-convnet.json'],
         ['another input size', 'cnnx inspect examples/seed-convnet.json --size 512x512'],
+        ['a ResNet by stage (its stem, layer1..layer4 as one row each, its pool)', 'cnnx import examples/models/resnet18-tiny.pth --arch resnet18 -o r18.json && cnnx inspect r18.json --depth 0'],
         ['the total multiply-adds, for a script', 'cnnx inspect examples/seed-convnet.json --json | jq .totalMacs'],
       ),
     )
-    .action(async (file: string, opts: { size?: [number, number]; json: boolean }) => {
+    .action(async (file: string, opts: { size?: [number, number]; depth?: number; json: boolean }) => {
       const net = await loadNetwork(file);
       const size = opts.size ?? defaultSize(net);
       const summary = summarize(net, { channels: net.input.channels, height: size[0], width: size[1] });
-      process.stdout.write(opts.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSummary(summary).join('\n')}\n`);
+      process.stdout.write(opts.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSummary(summary, { depth: opts.depth }).join('\n')}\n`);
     });
 
   program

@@ -1,7 +1,9 @@
-// Writes a network as a runnable PyTorch script (nn.Sequential + the exact weights cnnx uses), so users can check cnnx against their own stack.
-import { CnnxError } from '../errors.js';
+// Writes a network as a runnable PyTorch script (an nn.Module computing its nodes in order + the exact weights cnnx uses), so users can check cnnx against their own stack.
+import { groupTitle, outline } from '../inspect/outline.js';
+import { isMerge } from '../layers/index.js';
+import { layerPlace } from '../network/run.js';
 import { uniformTensor } from '../network/tensors.js';
-import type { BatchNorm2dLayer, Conv2dLayer, InputSpec, Layer, Network } from '../network/types.js';
+import { INPUT, type BatchNorm2dLayer, type Conv2dLayer, type InputSpec, type Layer, type Network, type SingleLayer } from '../network/types.js';
 
 export interface ExportTorchOptions {
   /** The spec as parsed JSON, to tell {"random"} tensors (regenerated in Python) from others (embedded). */
@@ -10,7 +12,7 @@ export interface ExportTorchOptions {
   readonly version?: string;
 }
 
-/** Names Python or nn.Sequential already use: a module by that name would be unreachable or rejected. */
+/** Names Python or nn.Module (and nn.Sequential) already use: a module by that name would be unreachable or rejected. */
 const RESERVED = new Set([
   'False', 'None', 'True', 'and', 'as', 'assert', 'async', 'await', 'break', 'class', 'continue', 'def', 'del', 'elif', 'else', 'except',
   'finally', 'for', 'from', 'global', 'if', 'import', 'in', 'is', 'lambda', 'nonlocal', 'not', 'or', 'pass', 'raise', 'return', 'try',
@@ -19,20 +21,65 @@ const RESERVED = new Set([
   'half', 'insert', 'ipu', 'load_state_dict', 'modules', 'named_buffers', 'named_children', 'named_modules', 'named_parameters',
   'parameters', 'pop', 'register_backward_hook', 'register_buffer', 'register_forward_hook', 'register_forward_pre_hook',
   'register_full_backward_hook', 'register_load_state_dict_post_hook', 'register_module', 'register_parameter', 'requires_grad_',
-  'set_extra_state', 'share_memory', 'state_dict', 'to', 'to_empty', 'train', 'training', 'type', 'xpu', 'zero_grad', 'mtia',
+  'set_extra_state', 'share_memory', 'state_dict', 'to', 'to_empty', 'train', 'training', 'type', 'xpu', 'zero_grad', 'mtia', 'compile',
+  'call_super_init', 'set_submodule', 'register_full_backward_pre_hook', 'register_load_state_dict_pre_hook', 'register_state_dict_pre_hook',
+  'register_state_dict_post_hook',
 ]);
 
-/** Module names: the cnnx name where it is a usable Python identifier, else `layer{i}` (made unique). */
-export function moduleNames(layers: readonly Layer[]): string[] {
-  const valid = (n: string) => /^[A-Za-z][A-Za-z0-9_]*$/.test(n) && !RESERVED.has(n);
-  const taken = new Set(layers.flatMap((l) => (l.name && valid(l.name) ? [l.name] : [])));
-  return layers.map((l) => {
-    if (l.name && valid(l.name)) return l.name;
-    let name = `layer${l.index}`;
-    while (taken.has(name)) name += '_';
-    taken.add(name);
+/** A module path part Python reaches as an attribute (`model.conv1`) or by index (`model.layer1[0]`). */
+const IDENTIFIER = /^[A-Za-z][A-Za-z0-9_]*$/;
+const INDEX = /^(0|[1-9][0-9]*)$/;
+const reachable = (part: string) => (IDENTIFIER.test(part) && !RESERVED.has(part)) || INDEX.test(part);
+
+/** The module tree being laid out: a name is a module (leaf) or a group of modules, never both. */
+interface Slot {
+  leaf: boolean;
+  readonly children: Map<string, Slot>;
+}
+
+/** Takes the dotted `parts` in `root` unless a part on the way is a module or the path is taken; true when taken. */
+function claim(root: Map<string, Slot>, parts: readonly string[]): boolean {
+  let level = root;
+  for (const [k, part] of parts.entries()) {
+    const slot = level.get(part);
+    if (slot && (slot.leaf || k === parts.length - 1)) return false;
+    if (!slot) break;
+    level = slot.children;
+  }
+  level = root;
+  for (const [k, part] of parts.entries()) {
+    const slot = level.get(part) ?? { leaf: false, children: new Map() };
+    level.set(part, slot);
+    if (k === parts.length - 1) slot.leaf = true;
+    level = slot.children;
+  }
+  return true;
+}
+
+/**
+ * Where each node's module sits in the exported model, as a dotted path (its state_dict prefix): the
+ * cnnx name where every dot-separated part is reachable from Python (`layer1.0.conv1` is
+ * `model.layer1[0].conv1`, as in torchvision), else `node{i}` at the top; null for add and concat,
+ * which are expressions in forward.
+ */
+export function modulePaths(layers: readonly Layer[]): (string | null)[] {
+  const root = new Map<string, Slot>();
+  const named = layers.map((l) => {
+    if (isMerge(l) || l.name === undefined) return null;
+    const parts = l.name.split('.');
+    return parts.every(reachable) && claim(root, parts) ? l.name : null;
+  });
+  return layers.map((l, i) => {
+    if (isMerge(l) || named[i] !== null) return named[i];
+    let name = `node${l.index}`;
+    while (!claim(root, [name])) name += '_';
     return name;
   });
+}
+
+/** The Python expression for the module at a dotted path: `self.layer1[0].conv1`. */
+function moduleAccess(path: string): string {
+  return `self${path.split('.').map((part) => (INDEX.test(part) ? `[${part}]` : `.${part}`)).join('')}`;
 }
 
 /** A Python literal for a finite number (JS's shortest round-trip form is valid Python). */
@@ -55,10 +102,14 @@ function base64Lines(data: Float32Array): string {
   return lines.join('\n');
 }
 
-function rawLayer(raw: unknown, index: number): Record<string, unknown> | null {
-  const layers = (raw as { layers?: unknown } | null)?.layers;
-  const layer = Array.isArray(layers) ? layers[index] : null;
-  return layer && typeof layer === 'object' ? (layer as Record<string, unknown>) : null;
+/** The spec entry at a node's JSON path (`layers[4].branches[1][0]`), or null. */
+function rawAt(raw: unknown, path: string): Record<string, unknown> | null {
+  let at: unknown = raw;
+  for (const [, key, index] of path.matchAll(/\.?([a-z_]+)|\[(\d+)\]/g)) {
+    if (at === null || typeof at !== 'object') return null;
+    at = key !== undefined ? (at as Record<string, unknown>)[key] : (at as unknown[])[Number(index)];
+  }
+  return at !== null && typeof at === 'object' && !Array.isArray(at) ? (at as Record<string, unknown>) : null;
 }
 
 /** The seed of a {"random": {"seed": N}} tensor whose values cnnx's generator reproduces exactly, else null. */
@@ -73,59 +124,49 @@ function randomSeed(raw: Record<string, unknown> | null, key: string, data: Floa
 
 class Script {
   readonly tensors: string[] = [];
-  readonly loads: string[] = [];
   needPad = false;
   needGem = false;
   needNormalize = false;
 
-  /** Registers a tensor and the statement that copies it into `target`. */
-  tensor(target: string, key: string, data: Float32Array, shape: readonly number[], fanIn: number, raw: Record<string, unknown> | null): void {
-    const id = target.replace(/^model\[(\d+)\]/, '$1');
-    const seed = randomSeed(raw, key, data, shape, fanIn);
+  /** Registers the tensor loaded as state_dict entry `key`, regenerated from its seed or embedded. */
+  tensor(key: string, rawKey: string, data: Float32Array, shape: readonly number[], fanIn: number, raw: Record<string, unknown> | null): void {
+    const seed = randomSeed(raw, rawKey, data, shape, fanIn);
     this.tensors.push(
       seed !== null
-        ? `    '${id}': ('random', ${pair(shape)}, ${fanIn}, ${seed}),`
-        : `    '${id}': ('float32', ${pair(shape)}, """\n${base64Lines(data)}\n"""),`,
+        ? `    '${key}': ('random', ${pair(shape)}, ${fanIn}, ${seed}),`
+        : `    '${key}': ('float32', ${pair(shape)}, """\n${base64Lines(data)}\n"""),`,
     );
-    this.loads.push(`        ${target}.copy_(tensor('${id}'))`);
   }
 }
 
-function convModule(layer: Conv2dLayer, s: Script, raw: Record<string, unknown> | null): { module: string; prefix: string } {
+function convModule(layer: Conv2dLayer, at: string, s: Script, raw: Record<string, unknown> | null): string {
   const p = layer.padding;
   const symmetric = p.top === p.bottom && p.left === p.right && layer.paddingMode !== 'symmetric';
-  const conv = (padding: string, mode: string) =>
-    `nn.Conv2d(${layer.inChannels}, ${layer.outChannels}, kernel_size=${pair(layer.kernelSize)}, stride=${pair(layer.stride)}, padding=${padding}, dilation=${pair(layer.dilation)}, groups=${layer.groups}, bias=${py(layer.bias !== null)}, padding_mode='${mode}')`;
-  let module: string;
-  let prefix: string;
-  if (symmetric) {
-    module = conv(pair([p.top, p.left]), layer.paddingMode);
-    prefix = `model[${layer.index}]`;
-  } else {
-    // Asymmetric [t, b, l, r] padding and 'symmetric' mode have no Conv2d form: pad first, then an unpadded conv.
-    s.needPad = true;
-    module = `nn.Sequential(OrderedDict([('pad', Pad2d(${p.top}, ${p.bottom}, ${p.left}, ${p.right}, '${layer.paddingMode}')), ('conv', ${conv('0', 'zeros')})]))`;
-    prefix = `model[${layer.index}].conv`;
-  }
+  const args = (padding: string, mode: string) =>
+    `${layer.inChannels}, ${layer.outChannels}, kernel_size=${pair(layer.kernelSize)}, stride=${pair(layer.stride)}, padding=${padding}, dilation=${pair(layer.dilation)}, groups=${layer.groups}, bias=${py(layer.bias !== null)}, padding_mode='${mode}'`;
   const shape = [layer.outChannels, layer.inChannels / layer.groups, layer.kernelSize[0], layer.kernelSize[1]];
   const fanIn = shape[1] * shape[2] * shape[3];
-  s.tensor(`${prefix}.weight`, 'weight', layer.weight, shape, fanIn, raw);
-  if (layer.bias) s.tensor(`${prefix}.bias`, 'bias', layer.bias, [layer.outChannels], fanIn, raw);
-  return { module, prefix };
+  s.tensor(`${at}.weight`, 'weight', layer.weight, shape, fanIn, raw);
+  if (layer.bias) s.tensor(`${at}.bias`, 'bias', layer.bias, [layer.outChannels], fanIn, raw);
+  if (symmetric) return `nn.Conv2d(${args(pair([p.top, p.left]), layer.paddingMode)})`;
+  // Asymmetric [t, b, l, r] padding and 'symmetric' mode have no Conv2d form: a Conv2d that pads first.
+  s.needPad = true;
+  return `PaddedConv2d((${p.top}, ${p.bottom}, ${p.left}, ${p.right}), '${layer.paddingMode}', ${args('0', 'zeros')})`;
 }
 
-function batchNormModule(layer: BatchNorm2dLayer, s: Script, raw: Record<string, unknown> | null): string {
+function batchNormModule(layer: BatchNorm2dLayer, at: string, s: Script, raw: Record<string, unknown> | null): string {
   const c = layer.channels;
   const fields = [['weight', layer.weight], ['bias', layer.bias], ['running_mean', layer.runningMean], ['running_var', layer.runningVar]] as const;
-  for (const [key, data] of fields) s.tensor(`model[${layer.index}].${key}`, key, data, [c], c, raw);
+  for (const [key, data] of fields) s.tensor(`${at}.${key}`, key, data, [c], c, raw);
   return `nn.BatchNorm2d(${c}, eps=${py(layer.eps)})`;
 }
 
-function layerModule(layer: Layer, s: Script, raw: unknown): string {
-  const r = rawLayer(raw, layer.index);
+/** The module of a single-input node registered at `at`, its tensors added to the script. */
+function layerModule(layer: SingleLayer, at: string, s: Script, raw: unknown): string {
+  const r = rawAt(raw, layer.path);
   switch (layer.type) {
     case 'conv2d':
-      return convModule(layer, s, r).module;
+      return convModule(layer, at, s, r);
     case 'relu':
       return 'nn.ReLU()';
     case 'leaky_relu':
@@ -139,7 +180,7 @@ function layerModule(layer: Layer, s: Script, raw: unknown): string {
     case 'adaptive_maxpool2d':
       return `nn.AdaptiveMaxPool2d(${pair(layer.outputSize)})`;
     case 'batchnorm2d':
-      return batchNormModule(layer, s, r);
+      return batchNormModule(layer, at, s, r);
     case 'gem':
       s.needGem = true;
       return `GeM(p=${py(layer.p)}, eps=${py(layer.eps)})`;
@@ -152,9 +193,6 @@ function layerModule(layer: Layer, s: Script, raw: unknown): string {
       return `nn.Hardtanh(min_val=${py(layer.minVal)}, max_val=${py(layer.maxVal)})`;
     case 'local_response_norm':
       return `nn.LocalResponseNorm(${layer.size}, alpha=${py(layer.alpha)}, beta=${py(layer.beta)}, k=${py(layer.k)})`;
-    case 'add':
-    case 'concat':
-      throw new CnnxError('export.unsupported', `${layer.path} (${layer.type}): export-torch writes plain stacks only; branching networks are not supported yet`);
   }
 }
 
@@ -169,41 +207,83 @@ function inputConstants(input: InputSpec): string[] {
   return [`INPUT_CHANNELS = ${input.channels}`, `MEAN = ${list(input.mean)}`, `STD = ${list(input.std)}`, npy, `RESIZE = ${r}`];
 }
 
+/** Text for a Python comment: control characters (a newline would end the comment) as JSON escapes. */
+function commentText(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f\u0085\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** The Network class: `__init__` registers the modules at their paths, `forward` computes the nodes in order. */
+function networkClass(net: Network, s: Script, raw: unknown): string[] {
+  const paths = modulePaths(net.layers);
+  const registrations = net.layers.flatMap((layer, i) => {
+    const at = paths[i];
+    if (at === null || isMerge(layer)) return [];
+    const note = layer.name === at ? '' : `  # ${commentText(layerPlace(layer))}`;
+    return [`        place(self, '${at}', ${layerModule(layer, at, s, raw)})${note}`];
+  });
+  const v = (node: number) => (node === INPUT ? 'x' : `x${node}`);
+  const stops = new Set(net.names.values());
+  const last = net.layers.length - 1;
+  const forward = outline(net).flatMap((row) => {
+    if (row.kind === 'group') return [`        # ${'  '.repeat(row.depth)}${commentText(groupTitle(net, row.group))}`];
+    const i = row.node;
+    const layer = net.layers[i];
+    const ins = layer.inputs.map(v);
+    const expr = layer.type === 'add' ? ins.join(' + ') : layer.type === 'concat' ? `torch.cat([${ins.join(', ')}], dim=1)` : `${moduleAccess(paths[i]!)}(${ins[0]})`;
+    return [`        ${v(i)} = ${expr}`, ...(stops.has(i) && i !== last ? [`        if stop == ${i}: return ${v(i)}`] : [])];
+  });
+  return [
+    'class Network(Modules):',
+    '    """The cnnx network: modules named like its layers (model.layer1[0].conv1 for "layer1.0.conv1"),',
+    '    forward computing its nodes in order (x{k} is node k, as numbered by `cnnx inspect`)."""',
+    '',
+    '    def __init__(self):',
+    '        super().__init__()',
+    ...registrations,
+    '',
+    '    def forward(self, x, stop=None):',
+    '        """The last node\'s output, or node `stop`\'s (a value of NAMES; -1 is the input itself)."""',
+    '        if stop == -1: return x',
+    ...forward,
+    `        return ${v(last)}`,
+  ];
+}
+
 /** The complete model.py text. */
 export function exportTorch(net: Network, options: ExportTorchOptions = {}): string {
   const s = new Script();
-  const names = moduleNames(net.layers);
-  const entries = net.layers.map((layer, i) => {
-    const module = layerModule(layer, s, options.raw);
-    const note = layer.name && layer.name !== names[i] ? ` "${layer.name}"` : '';
-    return `        ('${names[i]}', ${module}),  # layers[${i}]${note}`;
-  });
+  const network = networkClass(net, s, options.raw);
   const pyString = (v: string) => JSON.stringify(v);
-  const layerNames = `[${net.layers.map((l) => (l.name ? pyString(l.name) : 'None')).join(', ')}]`;
+  const names = [['input', INPUT] as const, ...[...net.names].sort((a, b) => a[1] - b[1])].map(([name, node]) => `    ${pyString(name)}: ${node},`);
   return [
     '#!/usr/bin/env python3',
-    `# PyTorch version of the cnnx network ${pyString(net.name)} (${net.file}, sha256 ${net.hash.slice(0, 12)}), written by \`cnnx export-torch\`${options.version ? ` ${options.version}` : ''}.`,
+    `# PyTorch version of the cnnx network ${pyString(net.name)} (${commentText(net.file)}, sha256 ${net.hash.slice(0, 12)}), written by \`cnnx export-torch\`${options.version ? ` ${options.version}` : ''}.`,
     PREAMBLE,
     ...inputConstants(net.input),
-    `# cnnx layer names by index (None: unnamed), for --layer.`,
-    `LAYER_NAMES = ${layerNames}`,
+    '# The names --layer accepts (layers, groups, input) and the node whose output each names.',
+    'NAMES = {',
+    ...names,
+    '}',
     '',
+    MODULES,
     ...(s.needPad ? [PAD_MODULE] : []),
     ...(s.needGem ? [GEM_MODULE] : []),
     ...(s.needNormalize ? [NORMALIZE_MODULE] : []),
     '',
+    ...network,
+    '',
+    '',
     'def build_model():',
-    '    """The network as nn.Sequential in eval mode, with the weights cnnx uses."""',
-    '    model = nn.Sequential(OrderedDict([',
-    ...entries,
-    '    ]))',
-    ...(s.loads.length ? ['    with torch.no_grad():', ...s.loads] : []),
+    '    """The network in eval mode, with the weights cnnx uses (TENSORS is its state_dict)."""',
+    '    model = Network()',
+    '    missing, unexpected = model.load_state_dict({key: tensor(key) for key in TENSORS}, strict=False)',
+    "    assert not unexpected and all(key.endswith('num_batches_tracked') for key in missing), (missing, unexpected)",
     '    return model.eval()',
     '',
     '',
     HELPERS,
     '',
-    '# Weights: float32 little-endian base64, or cnnx\'s {"random": {"seed": N}} generator (shape, fan_in, seed).',
+    '# Weights by state_dict key: float32 little-endian base64, or cnnx\'s {"random": {"seed": N}} generator (shape, fan_in, seed).',
     'TENSORS = {',
     ...s.tensors,
     '}',
@@ -218,7 +298,8 @@ export function exportTorch(net: Network, options: ExportTorchOptions = {}): str
 const PREAMBLE = `"""Run it: python model.py INPUT OUTPUT.npy [--layer NAME] [--float64]
 
 INPUT is an image (decoded with Pillow) or a float32 .npy of shape (C, H, W) or (H, W); OUTPUT.npy
-gets the (C, H, W) float32 output of the last layer, or of --layer. Check cnnx against it with
+gets the (C, H, W) float32 output of the last layer, or of --layer (a layer or group name, or input).
+In Python: build_model()(x) on a (1, C, H, W) tensor. Check cnnx against it with
     cnnx verify NET INPUT --against OUTPUT.npy
 Image decoding follows cnnx (8-bit / 255, 16-bit gray / 65535, torchvision's gray weights, alpha
 dropped, then (x - mean) / std); a .npy is taken as it is, normalised only with NORMALIZE_NPY (the
@@ -231,7 +312,6 @@ import argparse
 import base64
 import math
 import sys
-from collections import OrderedDict
 
 import numpy as np
 import torch
@@ -239,26 +319,46 @@ import torch.nn as nn
 import torch.nn.functional as F
 `;
 
-const PAD_MODULE = `
-class Pad2d(nn.Module):
-    """Explicit [top, bottom, left, right] padding before a conv: zeros, reflect, replicate, circular
-    (F.pad), or symmetric (edge repeated, NumPy's 'symmetric'), which PyTorch lacks."""
+const MODULES = `
+class Modules(nn.Module):
+    """Modules by name; a numeric name is reached by index, as in nn.Sequential (model.layer1[0])."""
 
-    def __init__(self, top, bottom, left, right, mode):
-        super().__init__()
-        self.pads = (top, bottom, left, right)
-        self.mode = mode
+    def __getitem__(self, key):
+        return self._modules[str(key)]
+
+
+def place(root, path, module):
+    """Registers module at the dotted path below root (its state_dict prefix), making the groups on the way."""
+    *groups, name = path.split('.')
+    for part in groups:
+        if part not in root._modules:
+            root.add_module(part, Modules())
+        root = root._modules[part]
+    root.add_module(name, module)
+`;
+
+const PAD_MODULE = `
+class PaddedConv2d(nn.Conv2d):
+    """A Conv2d after explicit (top, bottom, left, right) padding, which nn.Conv2d cannot express: unequal
+    sides, and 'symmetric' (edge repeated, NumPy's 'symmetric'), which PyTorch lacks; others use F.pad."""
+
+    def __init__(self, pads, pad_mode, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pads = pads
+        self.pad_mode = pad_mode
 
     def forward(self, x):
         top, bottom, left, right = self.pads
-        if self.mode == 'symmetric':
+        if self.pad_mode == 'symmetric':
             h, w = x.shape[-2], x.shape[-1]
             x = torch.cat([x[..., :top, :].flip(-2), x, x[..., h - bottom:, :].flip(-2)], dim=-2)
-            return torch.cat([x[..., :left].flip(-1), x, x[..., w - right:].flip(-1)], dim=-1)
-        return F.pad(x, (left, right, top, bottom), mode='constant' if self.mode == 'zeros' else self.mode)
+            x = torch.cat([x[..., :left].flip(-1), x, x[..., w - right:].flip(-1)], dim=-1)
+        else:
+            x = F.pad(x, (left, right, top, bottom), mode='constant' if self.pad_mode == 'zeros' else self.pad_mode)
+        return super().forward(x)
 
     def extra_repr(self):
-        return f'pads={self.pads}, mode={self.mode!r}'
+        return f'pads={self.pads}, pad_mode={self.pad_mode!r}, {super().extra_repr()}'
 `;
 
 /** A module with the two settings `p` and `eps` whose forward is one expression. */
@@ -412,17 +512,14 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description='Run the exported cnnx network with PyTorch and save the output as .npy.')
     parser.add_argument('input', help='image or .npy (C, H, W) / (H, W)')
     parser.add_argument('output', help='.npy file for the (C, H, W) float32 output')
-    parser.add_argument('--layer', help='stop after this named layer (as cnnx --layer)')
+    parser.add_argument('--layer', help='stop at this layer or group (a cnnx name, or input), as cnnx --layer')
     parser.add_argument('--float64', action='store_true', help='compute in float64 (as the conformance cases were made)')
     args = parser.parse_args(argv)
-    model = build_model()
-    stop = len(model)
-    if args.layer is not None:
-        if args.layer not in LAYER_NAMES:
-            parser.error(f'no layer named {args.layer!r}; named layers: {[n for n in LAYER_NAMES if n]}')
-        stop = LAYER_NAMES.index(args.layer) + 1
+    if args.layer is not None and args.layer not in NAMES:
+        parser.error(f'no layer or group named {args.layer!r}; names: {", ".join(NAMES)}')
     dtype = torch.float64 if args.float64 else torch.float32
+    model = build_model().to(dtype)
     with torch.no_grad():
-        y = model[:stop].to(dtype)(read_input(args.input).to(dtype))[0]
+        y = model(read_input(args.input).to(dtype), NAMES.get(args.layer))[0]
     np.save(args.output, y.numpy().astype(np.float32))
     print(f'{args.output}: {tuple(y.shape)}', file=sys.stderr)`;

@@ -24,8 +24,90 @@ describe('--format report: one image, every layer, to a folder', () => {
     expect(html).toContain('32x300x451');
     expect(html).toContain('64x75x112');
     expect(html).not.toMatch(/(src|href)="https?:/);
+    // A plain stack has no groups: no sections.
+    expect(html).not.toContain('<section class="group"');
     const input = await sharp(path.join(dir, 'chelsea.input.png')).metadata();
     expect(input.width).toBeGreaterThanOrEqual(451);
+  });
+});
+
+/** The page's body as indented lines: `[title] shape` for a section, `title shape | caption` for a picture. */
+function pageOutline(html: string): string[] {
+  const body = html.slice(html.indexOf('</h1>'), html.indexOf('<section>\n<h2>Spec</h2>'));
+  const lines: string[] = [];
+  let depth = 0;
+  const tokens = /<section class="group"|<\/section>|<summary><h\d>([^<]*)<span class="shape">([^<]*)|<figcaption><h\d>([^<]*)<span class="shape">([^<]*)<\/span><\/h\d>(?:<p>([^<]*))?/g;
+  for (const m of body.matchAll(tokens)) {
+    if (m[0].startsWith('<section')) depth++;
+    else if (m[0] === '</section>') depth--;
+    else if (m[1] !== undefined) lines.push(`${'  '.repeat(depth - 1)}[${m[1]}] ${m[2]}`);
+    else lines.push(`${'  '.repeat(depth)}${m[3]} ${m[4]} | ${m[5] ?? ''}`);
+  }
+  expect(depth).toBe(0);
+  return lines;
+}
+
+describe('--format report of a branching network', () => {
+  test('groups are nested sections around their pictures, in node order; a node named twice is one picture', async () => {
+    const dir = tempDir();
+    const caseDir = path.join(FIXTURES, 'branches', 'group_output_layer1');
+    const result = await runCli(['apply', path.join(caseDir, 'net.json'), path.join(caseDir, 'input.npy'), '--layer', 'all', '--format', 'report', '--engine', 'reference', '-o', `${dir}/`]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const html = readFileSync(path.join(dir, 'index.html'), 'utf8');
+    const q = (name: string) => `&#34;${name}&#34;`;
+    const conv = (place: string, name: string, shape = '4x8x8') => `${name} ${shape} | ${place} (conv2d ${q(name)})`;
+    const bn = (place: string, name: string, shape = '4x8x8') => `${name} ${shape} | ${place} (batchnorm2d ${q(name)})`;
+    const block = (b: string, at: string) => [
+      `  [${b} (sequential)] 4x8x8`,
+      `    [${b}.add (add, 2 branches)] 4x8x8`,
+      `      ${conv(`${at}.layers[0].branches[0][0]`, `${b}.conv1`)}`,
+      `      ${bn(`${at}.layers[0].branches[0][1]`, `${b}.bn1`)}`,
+      `      ${conv(`${at}.layers[0].branches[0][3]`, `${b}.conv2`)}`,
+      `      ${bn(`${at}.layers[0].branches[0][4]`, `${b}.bn2`)}`,
+      `      ${b}.add 4x8x8 | ${at}.layers[0] (add ${q(`${b}.add`)})`,
+    ];
+    expect(pageOutline(html)).toEqual([
+      'input 3x16x16 | the tensor the first layer sees (after resize and mean/std)',
+      conv('layers[0]', 'conv1'),
+      bn('layers[1]', 'bn1'),
+      '[layer1 (sequential)] 4x8x8',
+      ...block('layer1.0', 'layers[3].layers[0]'),
+      '    layer1.0 4x8x8 | layers[3].layers[0].layers[1] (relu)',
+      ...block('layer1.1', 'layers[3].layers[1]'),
+      // "layer1" names the same node as "layer1.1": one picture, in the innermost section.
+      '    layer1.1 4x8x8 | layers[3].layers[1].layers[1] (relu); the output of layer1',
+      '[layer2.0 (sequential)] 8x4x4',
+      '  [layer2.0.add (add, 2 branches)] 8x4x4',
+      `    ${conv('layers[4].layers[0].branches[0][0]', 'layer2.0.conv1', '8x4x4')}`,
+      `    ${bn('layers[4].layers[0].branches[0][1]', 'layer2.0.bn1', '8x4x4')}`,
+      `    ${conv('layers[4].layers[0].branches[0][3]', 'layer2.0.conv2', '8x4x4')}`,
+      `    ${bn('layers[4].layers[0].branches[0][4]', 'layer2.0.bn2', '8x4x4')}`,
+      `    ${conv('layers[4].layers[0].branches[1][0]', 'layer2.0.downsample.0', '8x4x4')}`,
+      `    ${bn('layers[4].layers[0].branches[1][1]', 'layer2.0.downsample.1', '8x4x4')}`,
+      `    layer2.0.add 8x4x4 | layers[4].layers[0] (add ${q('layer2.0.add')})`,
+      '  layer2.0 8x4x4 | layers[4].layers[1] (relu)',
+    ]);
+    // Every picture the page shows is there; the spec's JSON stays.
+    for (const [, file] of html.matchAll(/<img src="([^"]+)"/g)) expect(existsSync(path.join(dir, decodeURIComponent(file))), file).toBe(true);
+    expect(html).toContain('  &#34;name&#34;: &#34;group_output_layer1&#34;,\n');
+  });
+
+  test('a selection of a few names gets only the sections around them', async () => {
+    const dir = tempDir();
+    const caseDir = path.join(FIXTURES, 'branches', 'group_output_layer1');
+    const result = await runCli(['apply', path.join(caseDir, 'net.json'), path.join(caseDir, 'input.npy'), '--layer', 'layer2.0,conv1,layer1.1.conv2', '--format', 'report', '--engine', 'reference', '-o', `${dir}/`]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(pageOutline(readFileSync(path.join(dir, 'index.html'), 'utf8')).map((l) => l.split(' |')[0])).toEqual([
+      'input 3x16x16',
+      'conv1 4x8x8',
+      '[layer1 (sequential)] 4x8x8',
+      '  [layer1.1 (sequential)] 4x8x8',
+      '    [layer1.1.add (add, 2 branches)] 4x8x8',
+      '      layer1.1.conv2 4x8x8',
+      '[layer2.0 (sequential)] 8x4x4',
+      '  layer2.0 8x4x4',
+    ]);
   });
 });
 

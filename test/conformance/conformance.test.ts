@@ -36,8 +36,7 @@ test('the suite has every case', () => {
 });
 
 describe.each(['fast', 'reference'] as const)('CLI, %s engine', (engine) => {
-  const mine = numeric.filter((c) => engine === 'reference' || !c.branching);
-  test.concurrent.each(mine.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+  test.concurrent.each(numeric.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
     const out = path.join(tempDir(), 'out.npy');
     const result = await runCli(['apply', c.net, c.input, '-o', out, '--engine', engine, ...(c.meta.args ?? [])]);
     expect(result.stderr).toBe('');

@@ -75,7 +75,7 @@ describe('the debug build', () => {
   it('rejects counts, codes and routine fields the routine cannot run with', async () => {
     await expect(runWith('direct_f32', CONV2D.fields.K.index, 0)).rejects.toThrow(/direct_f32: precondition failed: conv2d\.K, OW, SY, IN_PITCH > 0 \(src\/wasm\/assembly\/conv2d\.ts:\d+\)/);
     await expect(runWith('direct_f32', CONV2D.fields.OCB.index, 7)).rejects.toThrow(/conv2d\.OC > 0, OCB == ceil\(OC \/ 4\)/);
-    await expect(runWith('direct_f32', CONV2D.fields.ACT.index, 5)).rejects.toThrow(/ACT: NONE, RELU or LEAKY/);
+    await expect(runWith('direct_f32', CONV2D.fields.ACT.index, 5)).rejects.toThrow(/ACT: NONE, RELU, LEAKY or RELU6/);
     await expect(runWith('direct_f32', CONV2D.fields.SX.index, 2)).rejects.toThrow(/direct: conv2d\.SX == 1, WINO == 0/);
     await expect(runWith('pad_f32', PAD.fields.LEFT.index, 40)).rejects.toThrow(/pad_f32: precondition failed: pad\.ROWS, W > 0, LEFT \+ W <= PW/);
   });

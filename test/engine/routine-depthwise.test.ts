@@ -1,5 +1,5 @@
-// The depthwise routine (depthwise_f32): convs with one input channel per group and x-stride 1, direct taps vectorised along x.
-// Sizes at, below and above the 4-pixel tail and the 16-pixel strip, channel multipliers 1..3, all padding modes, y-strides,
+// The depthwise routine (depthwise_f32): convs with one input channel per group, direct taps vectorised along x.
+// Sizes at, below and above the 4-pixel tail and the 16-pixel strip, channel multipliers 1..3, all padding modes, x- and y-strides,
 // dilations, batchnorm, activations; within tolerance of the reference, the same bytes on threads 1/2/3 and in bands.
 import { describe as group, it } from 'vitest';
 import { depthwiseLayers } from './depthwise-cases.js';

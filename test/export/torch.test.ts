@@ -1,9 +1,9 @@
 // `cnnx export-torch`: the generated script's text, and (where a python3 with torch exists) its outputs against PyTorch-made expectations and cnnx.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { exportTorch, moduleNames } from '../../src/export/torch.js';
+import { exportTorch, modulePaths } from '../../src/export/torch.js';
 import { createEngine } from '../../src/engine/create.js';
 import { readInput } from '../../src/io/image.js';
 import { parseNpy } from '../../src/io/npy.js';
@@ -36,39 +36,91 @@ async function custom(): Promise<{ net: Network; text: string }> {
 }
 
 describe('generated text', () => {
-  test('module names: cnnx names where usable, layer{i} otherwise', async () => {
+  test('module paths: cnnx names where Python reaches them, node{i} otherwise', async () => {
     const { net, text } = await custom();
-    expect(moduleNames(net.layers)).toEqual(['conv1', 'layer1', 'layer2', 'layer3', 'layer4', 'pool', 'layer6']);
-    expect(text).toContain(`        ('layer1', nn.LeakyReLU(negative_slope=0.2)),  # layers[1] "forward"\n`);
-    expect(text).toContain(`LAYER_NAMES = ["conv1", "forward", "conv-2", None, None, "pool", None]\n`);
+    // "forward" is nn.Module's method, "conv-2" no identifier.
+    expect(modulePaths(net.layers)).toEqual(['conv1', 'node1', 'node2', 'node3', 'node4', 'pool', 'node6']);
+    expect(text).toContain(`        place(self, 'node1', nn.LeakyReLU(negative_slope=0.2))  # layers[1] (leaky_relu "forward")\n`);
+    expect(text).toContain(`        x1 = self.node1(x0)\n        if stop == 1: return x1\n`);
+    expect(text).toContain('NAMES = {\n    "input": -1,\n    "conv1": 0,\n    "forward": 1,\n    "conv-2": 2,\n    "pool": 5,\n}\n');
   });
 
-  test('padding: symmetric and asymmetric go through Pad2d, symmetric pairs use Conv2d padding', async () => {
+  test('module paths follow dotted names into groups, and fall back on conflicts', async () => {
+    const net = await parseNetwork({
+      input: { channels: 1 },
+      layers: [
+        { type: 'relu', name: 'node3' },
+        { type: 'relu', name: 'a.0.b' },
+        { type: 'relu', name: 'a.0' }, // a.0 is already a group of modules
+        { type: 'relu' },
+        { type: 'relu', name: 'a.01' }, // [01] would read module "1"
+        { type: 'add', name: 'sum', branches: [[{ type: 'relu', name: 'a.0.b.c' }], [{ type: 'relu', name: 'a.1' }], [{ type: 'relu', name: 'a._x' }]] },
+        { type: 'relu', name: 'eval.x' },
+      ],
+    }, origin);
+    expect(modulePaths(net.layers)).toEqual(['node3', 'a.0.b', 'node2', 'node3_', 'node4', 'node5', 'a.1', 'node7', null, 'node9']);
+    const text = exportTorch(net);
+    expect(text).toContain("        x1 = self.a[0].b(x0)\n");
+    expect(text).toContain("        x8 = x5 + x6 + x7\n");
+  });
+
+  test('a branching network: modules at their names, forward in node order with group headers', async () => {
+    const file = path.join(FIXTURES, 'branches', 'resnet_basic_stride2_projection', 'net.json');
+    const text = exportTorch(await loadNetwork(file));
+    expect(text).toContain("        place(self, 'layer2.0.downsample.0', nn.Conv2d(4, 8, kernel_size=(1, 1), stride=(2, 2), padding=(0, 0)");
+    expect(text).toContain("        place(self, 'node2', nn.ReLU())  # layers[0].layers[0].branches[0][2] (relu)\n");
+    expect(text).toContain([
+      '        # layer2.0 (sequential)',
+      '        #   layer2.0.add (add, 2 branches)',
+      '        x0 = self.layer2[0].conv1(x)',
+    ].join('\n'));
+    expect(text).toContain([
+      '        x5 = self.layer2[0].downsample[0](x)',
+      '        if stop == 5: return x5',
+      '        x6 = self.layer2[0].downsample[1](x5)',
+      '        if stop == 6: return x6',
+      '        x7 = x4 + x6',
+    ].join('\n'));
+    expect(text).toContain('        x15 = self.node15(x14)\n        return x15\n');
+    expect(text).toContain("    'layer2.0.downsample.1.running_var': ('float32', (8,), \"\"\"\n");
+    const fire = exportTorch(await loadNetwork(path.join(FIXTURES, 'branches', 'squeezenet_fire', 'net.json')));
+    expect(fire).toContain('        #   layers[2].layers[2] (concat, 2 branches)\n');
+    // fire2 names the concat's output: --layer fire2 stops there.
+    expect(fire).toContain('        x8 = torch.cat([x5, x7], dim=1)\n        if stop == 8: return x8\n        # fire3 (sequential)\n');
+  });
+
+  test('padding: symmetric and asymmetric go through PaddedConv2d, symmetric pairs use Conv2d padding', async () => {
     const { text } = await custom();
-    expect(text).toContain("('conv1', nn.Sequential(OrderedDict([('pad', Pad2d(2, 2, 2, 2, 'symmetric')), ('conv', nn.Conv2d(2, 3, kernel_size=(3, 3), stride=(1, 1), padding=0, dilation=(1, 1), groups=1, bias=True, padding_mode='zeros'))]))),  # layers[0]");
-    expect(text).toContain("('layer2', nn.Sequential(OrderedDict([('pad', Pad2d(0, 1, 2, 1, 'reflect')), ('conv', nn.Conv2d(3, 3, kernel_size=(2, 3)");
+    expect(text).toContain("        place(self, 'conv1', PaddedConv2d((2, 2, 2, 2), 'symmetric', 2, 3, kernel_size=(3, 3), stride=(1, 1), padding=0, dilation=(1, 1), groups=1, bias=True, padding_mode='zeros'))\n");
+    expect(text).toContain("        place(self, 'node2', PaddedConv2d((0, 1, 2, 1), 'reflect', 3, 3, kernel_size=(2, 3)");
     // 'same' with an even kernel: 1 before, 2 after.
-    expect(text).toContain("('layer3', nn.Sequential(OrderedDict([('pad', Pad2d(1, 2, 1, 2, 'circular'))");
-    expect(text).toContain('class Pad2d(nn.Module):');
+    expect(text).toContain("        place(self, 'node3', PaddedConv2d((1, 2, 1, 2), 'circular'");
+    expect(text).toContain('class PaddedConv2d(nn.Conv2d):');
     expect(text).toContain("nn.MaxPool2d(kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), dilation=(1, 1), ceil_mode=True)");
     expect(text).toContain('nn.AdaptiveAvgPool2d((3, None))');
     expect(text).toContain('MEAN = [0.5, 0.25]\nSTD = [0.5, 2]\nNORMALIZE_NPY = False\n');
   });
 
-  test('weights: random regenerated by seed, flipped or loaded ones embedded', async () => {
+  test('weights: state_dict keys; random regenerated by seed, flipped or loaded ones embedded', async () => {
     const { text } = await custom();
-    expect(text).toContain("    '0.conv.weight': ('random', (3, 2, 3, 3), 18, 11),\n");
-    expect(text).toContain("    '0.conv.bias': ('random', (3,), 18, 12),\n");
-    expect(text).toMatch(/ {4}'2\.conv\.weight': \('float32', \(3, 1, 2, 3\), """\n[A-Za-z0-9+/=\n]+"""\),\n/);
-    expect(text).toContain("        model[4].running_var.copy_(tensor('4.running_var'))\n");
+    expect(text).toContain("    'conv1.weight': ('random', (3, 2, 3, 3), 18, 11),\n");
+    expect(text).toContain("    'conv1.bias': ('random', (3,), 18, 12),\n");
+    expect(text).toMatch(/ {4}'node2\.weight': \('float32', \(3, 1, 2, 3\), """\n[A-Za-z0-9+/=\n]+"""\),\n/);
+    expect(text).toContain("    'node4.running_var': ('float32', (2,), \"\"\"\n");
     expect(text).toContain("if __name__ == '__main__':\n    main()\n");
+  });
+
+  test('random weights inside groups are found by the node\'s JSON path', async () => {
+    const spec = { input: { channels: 1 }, layers: [{ type: 'relu' }, { type: 'concat', branches: [[], [{ type: 'sequential', layers: [{ type: 'conv2d', name: 'c', out_channels: 2, kernel_size: 1, weight: { random: { seed: 7 } }, bias: { random: { seed: 8 } } }] }]] }] };
+    const text = exportTorch(await parseNetwork(spec, origin), { raw: spec });
+    expect(text).toContain("    'c.weight': ('random', (2, 1, 1, 1), 1, 7),\n    'c.bias': ('random', (2,), 1, 8),\n");
   });
 
   test('a conv with symmetric zero padding stays one nn.Conv2d', async () => {
     const net = await loadNetwork(path.join(ROOT, 'examples', 'seed-convnet.json'));
     const text = exportTorch(net);
-    expect(text).toMatch(/\('conv1', nn\.Conv2d\(3, 32, kernel_size=\(3, 3\), stride=\(1, 1\), padding=\(1, 1\), dilation=\(1, 1\), groups=1, bias=True, padding_mode='zeros'\)\),/);
-    expect(text).not.toContain('class Pad2d');
+    expect(text).toMatch(/place\(self, 'conv1', nn\.Conv2d\(3, 32, kernel_size=\(3, 3\), stride=\(1, 1\), padding=\(1, 1\), dilation=\(1, 1\), groups=1, bias=True, padding_mode='zeros'\)\)\n/);
+    expect(text).not.toContain('class PaddedConv2d');
   });
 
   test('the CLI prints the script on stdout', async () => {
@@ -164,6 +216,116 @@ describe.skipIf(!python)('generated scripts run in PyTorch', () => {
       expect(actual.shape, c.name).toEqual(expected.shape);
       expect(compareWithTolerance(actual.data, expected.data, expected.shape), c.name).toBeNull();
     }
+  });
+
+  /** Node `layer`'s output (the last node's for null) by cnnx's reference engine, as (data, shape). */
+  async function cnnxOutput(net: Network, inputFile: string, layer: string | null): Promise<{ data: Float32Array; shape: number[] }> {
+    const engine = await createEngine({ kind: 'reference' });
+    try {
+      const x = await readInput(inputFile, inputFile, net.input);
+      const [o] = await runNetwork(engine, net, x, selectLayers(net, layer ? [layer] : []), inputFile);
+      return { data: o.tensor.data, shape: [o.tensor.channels, o.tensor.height, o.tensor.width] };
+    } finally {
+      await engine.close();
+    }
+  }
+
+  /** Exports `spec`, runs the script at each of `layers` (null: the last node) and compares with the reference engine. */
+  async function checkAgainstCnnx(cases: { name: string; spec: string; input: string; layers: (string | null)[] }[], extraArgs: string[] = []): Promise<void> {
+    const jobs: { script: string; args: string[] }[] = [];
+    const checks: { label: string; out: string; net: Network; input: string; layer: string | null }[] = [];
+    for (const c of cases) {
+      const net = await loadNetwork(c.spec);
+      const script = path.join(dir, `${c.name}.py`);
+      writeFileSync(script, exportTorch(net, { raw: JSON.parse(readFileSync(c.spec, 'utf8')) }));
+      for (const layer of c.layers) {
+        const out = path.join(dir, `${c.name}-${layer ?? 'last'}.npy`);
+        jobs.push({ script, args: [c.input, out, ...(layer ? ['--layer', layer] : []), ...extraArgs] });
+        checks.push({ label: `${c.name} ${layer ?? 'last'}`, out, net, input: c.input, layer });
+      }
+    }
+    runAll(jobs);
+    for (const c of checks) {
+      const actual = parseNpy(readFileSync(c.out), c.out);
+      const expected = await cnnxOutput(c.net, c.input, c.layer);
+      expect(actual.shape, c.label).toEqual(expected.shape);
+      expect(compareWithTolerance(actual.data, expected.data, expected.shape), c.label).toBeNull();
+    }
+  }
+
+  test('every branching case: the last node, every named group and the input match cnnx', async () => {
+    const root = path.join(FIXTURES, 'branches');
+    const cases = [];
+    for (const name of readdirSync(root).filter((n) => existsSync(path.join(root, n, 'expected.npy')))) {
+      const spec = path.join(root, name, 'net.json');
+      const net = await loadNetwork(spec);
+      const groups = net.groups.flatMap((g) => (g.name !== undefined ? [g.name] : []));
+      cases.push({ name, spec, input: path.join(root, name, 'input.npy'), layers: [null, 'input', ...groups] });
+    }
+    expect(cases.length).toBeGreaterThanOrEqual(10);
+    expect(cases.find((c) => c.name === 'group_output_layer1')?.layers).toEqual([null, 'input', 'layer1.0.add', 'layer1.0', 'layer1.1.add', 'layer1.1', 'layer1', 'layer2.0.add', 'layer2.0']);
+    await checkAgainstCnnx(cases);
+  }, 120_000);
+
+  test('imported torchvision models: the last node, groups and inner layers match cnnx; state_dict keys are the checkpoint\'s', async () => {
+    const models: Record<string, string[]> = {
+      resnet18: ['layer1', 'layer4.1', 'layer2.0.downsample'],
+      squeezenet1_1: ['features.4', 'features.3.squeeze'],
+      mobilenet_v2: ['features.3', 'features.1.conv'],
+      densenet121: ['features.denseblock2', 'features.transition2'],
+    };
+    const cases = [];
+    for (const [model, layers] of Object.entries(models)) {
+      const spec = path.join(dir, model, 'net.json');
+      const result = await runCli(['import', path.join(FIXTURES, 'import', model, 'model.pth'), '--arch', model, '--preset', 'none', '-o', spec]);
+      expect(result.code, result.stderr).toBe(0);
+      cases.push({ name: model, spec, input: path.join(FIXTURES, 'import', model, 'input.npy'), layers: [null, ...layers] });
+    }
+    // Float64 in PyTorch: the reference engine's sums are more exact than float32 ones over 100 layers.
+    await checkAgainstCnnx(cases, ['--float64']);
+    // The exported modules sit where torchvision's do: the checkpoint's keys (the classifier aside) are the script's.
+    const code = [
+      'import importlib.util, json, sys, torch',
+      'for script, arch, checkpoint in json.loads(sys.argv[1]):',
+      "    spec = importlib.util.spec_from_file_location('model', script)",
+      '    m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)',
+      '    ours = set(m.build_model().state_dict())',
+      "    theirs = {k for k in torch.load(checkpoint) if not k.startswith(('fc.', 'classifier.'))}",
+      "    print(arch, len(theirs), sorted(theirs - ours)[:5], sorted(ours - theirs)[:5])",
+    ].join('\n');
+    const report = execFileSync(python as string, ['-c', code, JSON.stringify(Object.keys(models).map((m) => [path.join(dir, `${m}.py`), m, path.join(FIXTURES, 'import', m, 'model.pth')]))], { encoding: 'utf8' });
+    expect(report.trim().split('\n')).toEqual([
+      expect.stringMatching(/^resnet18 \d+ \[\] \[\]$/),
+      expect.stringMatching(/^squeezenet1_1 \d+ \[\] \[\]$/),
+      expect.stringMatching(/^mobilenet_v2 \d+ \[\] \[\]$/),
+      expect.stringMatching(/^densenet121 \d+ \[\] \[\]$/),
+    ]);
+  }, 300_000);
+
+  test('names with quotes, backslashes, newlines and accents: the script parses and --layer finds them', async () => {
+    const weird = ['a "quoted"\nname', 'back\\slash\u2028x', 'café.0'];
+    const spec = {
+      name: 'weird "names"',
+      input: { channels: 1 },
+      layers: [
+        { type: 'conv2d', name: weird[0], out_channels: 2, kernel_size: 3, padding: 1, weight: { random: { seed: 1 } } },
+        { type: 'concat', name: weird[1], branches: [[{ type: 'relu', name: weird[2] }], [{ type: 'sequential', name: 'g\r', layers: [{ type: 'hardtanh', min_val: -0.5, max_val: 0.5 }] }]] },
+      ],
+    };
+    const file = path.join(dir, 'weird.json');
+    writeFileSync(file, JSON.stringify(spec));
+    const input = path.join(dir, 'weird-input.npy');
+    const { encodeNpy } = await import('../../src/io/npy.js');
+    writeFileSync(input, encodeNpy([1, 5, 6], uniformTensor([1, 5, 6], 1, 3)));
+    await checkAgainstCnnx([{ name: 'weird', spec: file, input, layers: [null, ...weird, 'g\r'] }]);
+  });
+
+  test('an unknown --layer is a usage error listing the names', async () => {
+    const script = path.join(dir, 'names.py');
+    writeFileSync(script, exportTorch(await loadNetwork(path.join(FIXTURES, 'branches', 'squeezenet_fire', 'net.json'))));
+    const r = spawnSync(python as string, [script, path.join(FIXTURES, 'branches', 'squeezenet_fire', 'input.npy'), path.join(dir, 'x.npy'), '--layer', 'fire4'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("error: no layer or group named 'fire4'; names: input, conv, fire2.squeeze, fire2.expand1x1, fire2.expand3x3, fire2, ");
   });
 
   test('cnnx_random is bit-exact with uniformTensor', async () => {

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CnnxError } from '../../src/errors.js';
-import { escapeHtml, reportHtml, writeReport, type ReportEntry } from '../../src/render/html-page.js';
+import { escapeHtml, reportHtml, writeReport, type ReportEntry, type ReportItem } from '../../src/render/html-page.js';
 
 const entries: ReportEntry[] = [
   { title: 'conv1', file: 'cat.conv1.png', shape: '32x256x256', description: 'first conv' },
@@ -58,5 +58,30 @@ describe('report', () => {
     } finally {
       await rm(root, { recursive: true, force: true });
     }
+  });
+
+  it('nests sections for groups, in the order given, with headings a level deeper inside', () => {
+    const tree: ReportItem[] = [
+      { title: 'input', file: 'x.input.png', shape: '3x8x8' },
+      {
+        title: 'layer1 (sequential)',
+        shape: '8x4x4',
+        description: 'layers[1]',
+        items: [
+          { title: 'block <a> & "b" (add, 2 branches)', shape: '8x4x4', description: 'layers[1].layers[0]', items: [{ title: 'conv1', file: 'x.conv1.png', shape: '8x4x4' }, { title: 'add', file: 'x.add.png', shape: '8x4x4' }] },
+          { title: 'relu', file: 'x.relu.png', shape: '8x4x4' },
+        ],
+      },
+      { title: 'pool', file: 'x.pool.png', shape: '8x1x1' },
+    ];
+    const html = reportHtml(tree, spec);
+    const body = html.slice(html.indexOf('</h1>'), html.indexOf('<section>\n<h2>Spec</h2>'));
+    // The tags in page order: sections open and close around their figures.
+    const tags = [...body.matchAll(/<(\/?)(section|figure|h\d)\b[^>]*>/g)].map((m) => `${m[1]}${m[2]}`).filter((t) => !t.startsWith('/h'));
+    expect(tags).toEqual(['figure', 'h2', '/figure', 'section', 'h2', 'section', 'h3', 'figure', 'h4', '/figure', 'figure', 'h4', '/figure', '/section', 'figure', 'h3', '/figure', '/section', 'figure', 'h2', '/figure']);
+    expect(body).toContain('<section class="group" id="group-0">\n<details open>\n<summary><h2>layer1 (sequential)<span class="shape">8x4x4</span></h2></summary>\n<p>layers[1]</p>\n');
+    expect(body).toContain('<summary><h3>block &#60;a&#62; &#38; &#34;b&#34; (add, 2 branches)<span class="shape">8x4x4</span></h3></summary>');
+    // Figures are numbered in page order, through the sections.
+    expect([...body.matchAll(/<figure id="map-(\d+)">\n<figcaption><h\d>([^<]+)/g)].map((m) => `${m[1]} ${m[2]}`)).toEqual(['0 input', '1 conv1', '2 add', '3 relu', '4 pool']);
   });
 });

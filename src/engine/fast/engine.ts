@@ -1,6 +1,6 @@
 // FastEngine: runs a network band through SIMD routines on a worker pool sharing one WebAssembly.Memory.
-import type { Band, RowRange } from '../band.js';
-import type { Engine } from '../engine.js';
+import type { Band } from '../band.js';
+import type { Engine, NodeRows } from '../engine.js';
 import { tensor } from '../tensor.js';
 import type { Network } from '../../network/types.js';
 import { hasRelaxedSimd } from '../../wasm/features.js';
@@ -64,19 +64,19 @@ export class FastEngine implements Engine {
     return new FastEngine(threads, algorithm, fused, debug, heap, pool);
   }
 
-  run(net: Network, input: Band, rows: readonly RowRange[], outputs: readonly number[]): Promise<Band[]> {
+  run(net: Network, input: Band, rows: NodeRows, outputs: readonly number[]): Promise<Band[]> {
     // Runs are serialised: they share the arena.
     const result = this.queue.then(() => this.runNow(net, input, rows, outputs));
     this.queue = result.catch(() => undefined);
     return result;
   }
 
-  private planFor(net: Network, input: Band, rows: readonly RowRange[], outputs: readonly number[]): Plan {
+  private planFor(net: Network, input: Band, rows: NodeRows, outputs: readonly number[]): Plan {
     let id = this.netIds.get(net);
     if (id === undefined) this.netIds.set(net, (id = nextNetId++));
     const t = input.tensor;
     const last = Math.max(...outputs);
-    const key = `${id}|${t.channels}x${t.height}x${t.width}|${input.y0}|${input.fullHeight}|${rows.slice(0, last + 1).map((r) => `${r.start}:${r.end}`).join(',')}|${outputs.join(',')}`;
+    const key = `${id}|${t.channels}x${t.height}x${t.width}|${input.y0}|${input.fullHeight}|${rows.slice(0, last + 1).map((r) => (r ? `${r.start}:${r.end}` : '-')).join(',')}|${outputs.join(',')}`;
     if (this.plan?.key === key) return this.plan.plan;
     // One plan at a time: its arena sits at the top of the heap and is reused by the next plan.
     if (this.plan) this.heap.release(this.plan.plan.arenaMark);
@@ -86,7 +86,7 @@ export class FastEngine implements Engine {
     return plan;
   }
 
-  private async runNow(net: Network, input: Band, rows: readonly RowRange[], outputs: readonly number[]): Promise<Band[]> {
+  private async runNow(net: Network, input: Band, rows: NodeRows, outputs: readonly number[]): Promise<Band[]> {
     if (this.closed) throw new Error('the fast engine is closed');
     if (outputs.length === 0) return [];
     const plan = this.planFor(net, input, rows, outputs);

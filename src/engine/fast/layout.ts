@@ -13,7 +13,7 @@ export const MEMORY = {
   RESERVED: 65536,
 } as const;
 
-/** The activation a conv routine applies after the bias (the ACT field). */
+/** The activation a routine applies after the bias (the ACT field); conv routines take NONE..RELU6. */
 export const ACT = {
   /** none */
   NONE: 0,
@@ -21,6 +21,10 @@ export const ACT = {
   RELU: 1,
   /** leaky_relu: x > 0 ? x : x * SLOPE */
   LEAKY: 2,
+  /** relu6: min(max(x, 0), 6), NaN kept */
+  RELU6: 3,
+  /** hardtanh: min(max(x, LO), HI), NaN kept (eltwise only) */
+  CLAMP: 4,
 } as const;
 
 /** A pool fused into a conv routine's output (the POOL field), and the kinds pool_rows_f32 and the tile stores take. */
@@ -49,7 +53,7 @@ export const PUT = {
 export const PAD = {
   name: 'pad',
   readers: ['pad_f32'],
-  words: 11,
+  words: 12,
   fields: {
     /** band row 0 of channel 0 (inside DST when the engine copied the input there) */
     SRC: { index: 0, type: 'addr' },
@@ -73,6 +77,8 @@ export const PAD = {
     LEFT: { index: 9, type: 'i32' },
     /** floats between source rows (W, or PW when the band sits inside the padded buffer) */
     SRC_PITCH: { index: 10, type: 'i32' },
+    /** 1: every column of a padded row comes from COLTAB (columns stored in phases for a strided conv), not only the borders */
+    GATHER: { index: 11, type: 'i32' },
   },
 } as const;
 
@@ -196,60 +202,66 @@ export const WINOGRAD1D_INPUT = {
   },
 } as const;
 
-/** The depthwise descriptor, read by depthwise_f32, separable_f32. A conv with one input channel per group and x-stride 1, vectorised along x: direct taps (depthwise) or two 1-D passes (separable). */
+/** The depthwise descriptor, read by depthwise_f32, separable_f32. A conv with one input channel per group, all its groups in one descriptor, vectorised along x: direct taps (depthwise; an x-stride s reads padded rows whose columns are stored in s phases) or two 1-D passes (separable). Group g reads input plane g and writes output channels g OC .. g OC + OC - 1; its taps, factors and biases follow group g - 1's. */
 export const DEPTHWISE = {
   name: 'depthwise',
   readers: ['depthwise_f32', 'separable_f32'],
-  words: 24,
+  words: 27,
   fields: {
-    /** local input row 0 of the group's input channel (padded input or band) */
+    /** local input row 0 of input channel 0 (padded input or band) */
     IN: { index: 0, type: 'addr' },
+    /** floats between input channel planes */
+    IN_PLANE: { index: 1, type: 'i32' },
+    /** groups (input channels) */
+    GROUPS: { index: 2, type: 'i32' },
+    /** output rows of each group: unit u is row u % ROWS of group u / ROWS */
+    ROWS: { index: 3, type: 'i32' },
     /** floats per input row */
-    IN_PITCH: { index: 1, type: 'i32' },
+    IN_PITCH: { index: 4, type: 'i32' },
     /** stride along y */
-    SY: { index: 2, type: 'i32' },
+    SY: { index: 5, type: 'i32' },
     /** output columns */
-    OW: { index: 3, type: 'i32' },
+    OW: { index: 6, type: 'i32' },
     /** output channels of the group (the channel multiplier) */
-    OC: { index: 4, type: 'i32' },
+    OC: { index: 7, type: 'i32' },
     /** depthwise: taps, kh x kw */
-    K: { index: 5, type: 'i32' },
-    /** depthwise: i32[K] byte offsets (ky dy pitch + kx dx) x 4 */
-    OFFS: { index: 6, type: 'addr' },
-    /** depthwise: f32[OC][K] taps */
-    W: { index: 7, type: 'addr' },
-    /** f32[OC] */
-    BIAS: { index: 8, type: 'addr' },
-    /** local output row 0 of the group's first output channel */
-    OUT: { index: 9, type: 'addr' },
+    K: { index: 8, type: 'i32' },
+    /** depthwise: i32[K] byte offsets of the taps from an output row's first pixel (x-stride > 1: into the column phases) */
+    OFFS: { index: 9, type: 'addr' },
+    /** depthwise: f32[GROUPS][OC][K] taps */
+    W: { index: 10, type: 'addr' },
+    /** f32[GROUPS][OC] */
+    BIAS: { index: 11, type: 'addr' },
+    /** local output row 0 of output channel 0 */
+    OUT: { index: 12, type: 'addr' },
     /** floats between output channel planes */
-    OUT_PLANE: { index: 10, type: 'i32' },
+    OUT_PLANE: { index: 13, type: 'i32' },
     /** floats per output row */
-    OUT_PITCH: { index: 11, type: 'i32' },
+    OUT_PITCH: { index: 14, type: 'i32' },
     /** activation code (ACT) */
-    ACT: { index: 12, type: 'i32' },
+    ACT: { index: 15, type: 'i32' },
     /** leaky_relu's negative slope */
-    SLOPE: { index: 13, type: 'f32' },
+    SLOPE: { index: 16, type: 'f32' },
     /** 1: two 1-D passes (separable) */
-    SEP: { index: 14, type: 'i32' },
+    SEP: { index: 17, type: 'i32' },
     /** kernel height */
-    KH: { index: 15, type: 'i32' },
+    KH: { index: 18, type: 'i32' },
     /** separable: i32[KH] = ky dy pitch x 4 */
-    VOFFS: { index: 16, type: 'addr' },
-    /** separable: f32[OC][KH] column factors */
-    VW: { index: 17, type: 'addr' },
+    VOFFS: { index: 19, type: 'addr' },
+    /** separable: f32[GROUPS][OC][KH] column factors */
+    VW: { index: 20, type: 'addr' },
     /** kernel width */
-    KW: { index: 18, type: 'i32' },
+    KW: { index: 21, type: 'i32' },
     /** separable: i32[KW] = kx dx x 4 */
-    HOFFS: { index: 19, type: 'addr' },
-    /** separable: f32[OC][KW] row factors (batchnorm folded in) */
-    HW: { index: 20, type: 'addr' },
+    HOFFS: { index: 22, type: 'addr' },
+    /** separable: f32[GROUPS][OC][KW] row factors (batchnorm folded in) */
+    HW: { index: 23, type: 'addr' },
     /** separable: per-thread row of SPAN + 16 floats */
-    TMP: { index: 21, type: 'addr' },
+    TMP: { index: 24, type: 'addr' },
     /** separable: bytes per thread of TMP */
-    TMP_STRIDE: { index: 22, type: 'i32' },
+    TMP_STRIDE: { index: 25, type: 'i32' },
     /** separable: columns of the vertical pass, (OW - 1) + (KW - 1) dx + 1 */
-    SPAN: { index: 23, type: 'i32' },
+    SPAN: { index: 26, type: 'i32' },
   },
 } as const;
 
@@ -340,7 +352,7 @@ export const WINOGRAD2D_SMALL = {
     OC: { index: 4, type: 'i32' },
     /** U: f32[OC][C][36] */
     W: { index: 5, type: 'addr' },
-    /** f32[OC] */
+    /** f32[GROUPS][OC] */
     BIAS: { index: 6, type: 'addr' },
     /** tile stride: 4 */
     S: { index: 7, type: 'i32' },
@@ -401,7 +413,7 @@ export const WINOGRAD1D_SMALL = {
     OC: { index: 4, type: 'i32' },
     /** U: [KH rotations][OC][step chunks][(R + 3) / 2 point pairs][5 steps][2 points] x 4 lanes */
     W: { index: 5, type: 'addr' },
-    /** f32[OC] */
+    /** f32[GROUPS][OC] */
     BIAS: { index: 6, type: 'addr' },
     /** kernel height (ring slots, at most 32) */
     KH: { index: 7, type: 'i32' },
@@ -439,5 +451,44 @@ export const WINOGRAD1D_SMALL = {
     SCRATCH_STRIDE: { index: 23, type: 'i32' },
     /** kernel width: 3 (F(4,3), 6 points) or 5 (F(4,5), 8 points) */
     R: { index: 24, type: 'i32' },
+  },
+} as const;
+
+/** The eltwise descriptor, read by eltwise_f32. A per-value layer on whole channel runs: out = act(x * SCALE[c] + SHIFT[c] (+ y)): batchnorm2d and activations alone, an add of two maps, a copy into a concatenation's channels. Units are chunks of CHUNK floats of one channel (CHUNKS per channel). */
+export const ELTWISE = {
+  name: 'eltwise',
+  readers: ['eltwise_f32'],
+  words: 15,
+  fields: {
+    /** the first source: channel 0 at the first output row */
+    X: { index: 0, type: 'addr' },
+    /** floats between the first source's channel planes */
+    X_PLANE: { index: 1, type: 'i32' },
+    /** the second source (added to the first), channel 0 at the first output row; 0 for none */
+    Y: { index: 2, type: 'addr' },
+    /** floats between the second source's channel planes */
+    Y_PLANE: { index: 3, type: 'i32' },
+    /** the output: channel 0 at its first row */
+    OUT: { index: 4, type: 'addr' },
+    /** floats between output channel planes */
+    OUT_PLANE: { index: 5, type: 'i32' },
+    /** floats per channel (output rows x width, contiguous in every source and the output) */
+    N: { index: 6, type: 'i32' },
+    /** floats per unit (a multiple of 4) */
+    CHUNK: { index: 7, type: 'i32' },
+    /** units per channel: ceil(N / CHUNK) */
+    CHUNKS: { index: 8, type: 'i32' },
+    /** f32[C]: per-channel factor of the first source (batchnorm); 0 for 1 */
+    SCALE: { index: 9, type: 'addr' },
+    /** f32[C]: per-channel term added after the factor (batchnorm); 0 for 0 */
+    SHIFT: { index: 10, type: 'addr' },
+    /** activation code (ACT), applied last */
+    ACT: { index: 11, type: 'i32' },
+    /** leaky_relu's negative slope */
+    SLOPE: { index: 12, type: 'f32' },
+    /** CLAMP's lower bound */
+    LO: { index: 13, type: 'f32' },
+    /** CLAMP's upper bound */
+    HI: { index: 14, type: 'f32' },
   },
 } as const;

@@ -267,7 +267,13 @@ export function rankOne(layer: Conv2dLayer): RankOne[] | null {
 export interface PackedDepthwise {
   readonly separable: boolean;
   readonly ocPerGroup: number;
-  readonly groups: readonly { readonly w: number; readonly col: number; readonly row: number; readonly bias: number }[];
+  /** f32[groups][ocPerGroup][kh kw] taps (0 when separable). */
+  readonly w: number;
+  /** Separable: f32[groups][ocPerGroup][kh] column and [kw] row factors (0 otherwise). */
+  readonly col: number;
+  readonly row: number;
+  /** f32[groups][ocPerGroup]. */
+  readonly bias: number;
 }
 
 /** Packs a conv with one input channel per group for the depthwise routine, or with rank-1 factors for the separable one, folding a following batchnorm (into the row factors when separable). */
@@ -276,26 +282,22 @@ export function packDepthwise(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNor
   const ocg = layer.outChannels / g;
   const [kh, kw] = layer.kernelSize;
   const taps = kh * kw;
-  const groups: { w: number; col: number; row: number; bias: number }[] = [];
-  for (let gi = 0; gi < g; gi++) {
-    const b = zeros(heap, ocg);
-    const w = factors ? 0 : zeros(heap, ocg * taps);
-    const col = factors ? zeros(heap, ocg * kh) : 0;
-    const row = factors ? zeros(heap, ocg * kw) : 0;
-    const f = heap.floats;
-    for (let o = 0; o < ocg; o++) {
-      const oc = gi * ocg + o;
-      const { scale, shift } = foldedAffine(layer, bn, oc);
-      f[(b >> 2) + o] = shift;
-      if (factors) {
-        const { col: c, row: r } = factors[oc];
-        for (let y = 0; y < kh; y++) f[(col >> 2) + o * kh + y] = c[y];
-        for (let x = 0; x < kw; x++) f[(row >> 2) + o * kw + x] = r[x] * scale;
-      } else {
-        for (let t = 0; t < taps; t++) f[(w >> 2) + o * taps + t] = bn ? Math.fround(layer.weight[oc * taps + t] * scale) : layer.weight[oc * taps + t];
-      }
+  // One block per array, group after group: the routine finds group g's part from g alone.
+  const bias = zeros(heap, g * ocg);
+  const w = factors ? 0 : zeros(heap, g * ocg * taps);
+  const col = factors ? zeros(heap, g * ocg * kh) : 0;
+  const row = factors ? zeros(heap, g * ocg * kw) : 0;
+  const f = heap.floats;
+  for (let oc = 0; oc < layer.outChannels; oc++) {
+    const { scale, shift } = foldedAffine(layer, bn, oc);
+    f[(bias >> 2) + oc] = shift;
+    if (factors) {
+      const { col: c, row: r } = factors[oc];
+      for (let y = 0; y < kh; y++) f[(col >> 2) + oc * kh + y] = c[y];
+      for (let x = 0; x < kw; x++) f[(row >> 2) + oc * kw + x] = r[x] * scale;
+    } else {
+      for (let t = 0; t < taps; t++) f[(w >> 2) + oc * taps + t] = bn ? Math.fround(layer.weight[oc * taps + t] * scale) : layer.weight[oc * taps + t];
     }
-    groups.push({ w, col, row, bias: b });
   }
-  return { separable: factors !== null, ocPerGroup: ocg, groups };
+  return { separable: factors !== null, ocPerGroup: ocg, w, col, row, bias };
 }

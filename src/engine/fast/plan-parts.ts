@@ -122,7 +122,7 @@ export const PLACEMENT_MIN_WIDTH = 1024;
  * map) of `prev` into a new buffer `pitch` floats wide: borders follow the layer's padding mode;
  * rows and columns past the padded map (whole tiles reaching beyond it) are zeros.
  */
-export function planPad(arena: ArenaAllocator, threads: number, layer: Conv2dLayer, prev: HeapBand, iy0: number, rows: number, pitch: number, i: number): PaddedInput {
+export function planPad(arena: ArenaAllocator, threads: number, layer: Conv2dLayer, prev: HeapBand, iy0: number, rows: number, pitch: number, i: number, columnPhases = 1): PaddedInput {
   const pad = layer.padding;
   const W = prev.width;
   const rowtab = new Int32Array(rows);
@@ -136,20 +136,26 @@ export function planPad(arena: ArenaAllocator, threads: number, layer: Conv2dLay
       rowtab[j] = local;
     }
   }
+  // With column phases s, a row holds padded columns q, q + s, q + 2s ... for q = 0..s-1, one run after
+  // another: a conv of x-stride s then reads each tap's columns at unit stride.
+  const phaseLen = pitch / columnPhases;
   const coltab = new Int32Array(pitch);
-  for (let x = 0; x < pitch; x++) coltab[x] = x < W + pad.left + pad.right ? borderIndex(x - pad.left, W, layer.paddingMode) : -1;
+  for (let p = 0; p < pitch; p++) {
+    const x = (p % phaseLen) * columnPhases + Math.floor(p / phaseLen);
+    coltab[p] = x < W + pad.left + pad.right ? borderIndex(x - pad.left, W, layer.paddingMode) : -1;
+  }
   const bytes = prev.channels * rows * pitch * 4;
   const ptr = arena.alloc(bytes);
   // The plan's input band goes straight into this buffer when every row the tables read lands inside
   // it, and its rows are long enough to copy one by one (see PLACEMENT_MIN_WIDTH).
   const shift = prev.y0 - iy0; // padded row of band row 0
   const inside = (l: number) => l + shift >= 0 && l + shift < rows && rowtab[l + shift] === l;
-  const place = prev.slot !== undefined && prev.slot.placement === null && W >= PLACEMENT_MIN_WIDTH && rowtab.every((l) => l < 0 || inside(l));
+  const place = columnPhases === 1 && prev.slot !== undefined && prev.slot.placement === null && W >= PLACEMENT_MIN_WIDTH && rowtab.every((l) => l < 0 || inside(l));
   if (place) prev.slot.placement = { ptr: ptr + (shift * pitch + pad.left) * 4, pitch, plane: rows * pitch, first: Math.max(0, -shift), end: Math.min(prev.height, rows - shift) };
   const pd = descriptor(PAD);
   if (place) pd.set({ SRC: prev.slot!.placement!.ptr, SRC_PLANE: rows * pitch, SRC_PITCH: pitch });
   else pd.set({ SRC: prev.ptr, SRC_PLANE: prev.height * W, SRC_PITCH: W });
-  pd.set({ W, DST: ptr, DST_PLANE: rows * pitch, PW: pitch, ROWS: rows, ROWTAB: arena.putI32(rowtab), COLTAB: arena.putI32(coltab), LEFT: pad.left });
+  pd.set({ W, DST: ptr, DST_PLANE: rows * pitch, PW: pitch, ROWS: rows, ROWTAB: arena.putI32(rowtab), COLTAB: arena.putI32(coltab), LEFT: pad.left, GATHER: columnPhases > 1 ? 1 : 0 });
   const pdPtr = pd.put(arena);
   // Items are padded rows over all channels (a one-channel map still splits across threads).
   const phase = share(prev.channels * rows, threads, (i0, i1) => [['pad_f32', pdPtr, i0, i1]]);

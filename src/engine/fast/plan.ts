@@ -1,14 +1,17 @@
 // The fast engine's plan: for a network, an input band and the requested rows, which SIMD routine runs each layer, with which buffers and partition.
 import type { Band, RowRange } from '../band.js';
+import type { NodeRows } from '../engine.js';
 import { poolOutputSize } from '../geometry.js';
 import { tensor, type Shape } from '../tensor.js';
-import { isMerge, layerDef } from '../../layers/index.js';
-import type { BatchNorm2dLayer, Layer, Network, SingleLayer } from '../../network/types.js';
+import { layerDef } from '../../layers/index.js';
+import { INPUT, type BatchNorm2dLayer, type Conv2dLayer, type Layer, type Network, type SingleLayer } from '../../network/types.js';
 import { inputShapes, nodeShape } from '../../network/shapes.js';
 import { ACT } from './layout.js';
 import { ArenaAllocator, type SharedHeap } from './memory.js';
 import { allocBand } from './plan-parts.js';
-import type { Activation, Fusion, HeapBand, InputPlacement, Plan, PlanContext, Pool2dLayer, Routine, Step } from './plan-types.js';
+import { activationOf, NO_ACT, packAffine, planEltwise, type EltwiseAct, type PackedAffine } from './eltwise.js';
+import type { Activation, ConvOutput, Fusion, HeapBand, InputPlacement, Plan, PlanContext, Pool2dLayer, Routine, Step } from './plan-types.js';
+import type { Phase } from './protocol.js';
 import { routineFor } from './routines/index.js';
 
 /** The full-map shape after each layer, from the input's full shape. */
@@ -22,23 +25,61 @@ export function fullShapes(net: Network, input: Shape): Shape[] {
   return shapes;
 }
 
-/** Which layers after conv i fold into it: batchnorm, then relu / leaky_relu, then a non-overlapping pool the conv's routine fuses. */
-function fusionAfter(net: Network, i: number, lastLayer: number, outputs: ReadonlySet<number>, rows: readonly RowRange[], shapes: readonly Shape[], routine: Routine): Fusion {
+/** Which nodes, read by which needed nodes, and which the caller wants: what fusion and buffer lifetimes depend on. */
+interface Graph {
+  readonly last: number;
+  readonly rows: NodeRows;
+  readonly outputs: ReadonlySet<number>;
+  /** The needed nodes that read node i (INPUT's readers under `input`). */
+  readonly readers: readonly (readonly number[])[];
+  readonly inputReaders: readonly number[];
+}
+
+function graphOf(net: Network, rows: NodeRows, outputs: readonly number[]): Graph {
+  const last = Math.max(...outputs);
+  const readers: number[][] = net.layers.map(() => []);
+  const inputReaders: number[] = [];
+  for (let i = 0; i <= last; i++) {
+    if (rows[i] === null) continue;
+    for (const j of new Set(net.layers[i].inputs)) (j === INPUT ? inputReaders : readers[j]).push(i);
+  }
+  return { last, rows, outputs: new Set(outputs), readers, inputReaders };
+}
+
+/** True when node k is node j's one reader and nobody asked for j: j's map need not exist apart from k. */
+function soleReader(g: Graph, j: number, k: number): boolean {
+  return j !== INPUT && !g.outputs.has(j) && g.readers[j].length === 1 && g.readers[j][0] === k;
+}
+
+/** The node after `j` when it reads only j, and j only feeds it: the next layer a step can fold in. */
+function follower(net: Network, g: Graph, j: number): Layer | null {
+  const k = j + 1;
+  if (k > g.last || g.rows[k] === null) return null;
+  const l = net.layers[k];
+  return l.inputs.length === 1 && l.inputs[0] === j && soleReader(g, j, k) ? l : null;
+}
+
+/** A conv routine's activation for an activation layer it can fold in, or null (hardtanh folds only as relu6). */
+function convActivation(l: Layer): Activation | null {
+  const a = activationOf(l);
+  return a && a.code !== ACT.CLAMP ? { code: a.code, slope: a.slope } : null;
+}
+
+/** Which layers after conv i fold into it: batchnorm, then an activation, then a non-overlapping pool the conv's routine fuses. */
+function fusionAfter(net: Network, g: Graph, i: number, shapes: readonly Shape[], routine: Routine): Fusion {
   let j = i;
   let bn: BatchNorm2dLayer | null = null;
   let act: Activation = { code: ACT.NONE, slope: 0 };
   let pool: Pool2dLayer | null = null;
-  const next = (): Layer | null => (j + 1 <= lastLayer && !outputs.has(j) ? net.layers[j + 1] : null);
-  let l = next();
+  let l = follower(net, g, j);
   if (l && l.type === 'batchnorm2d') {
     bn = l;
-    j++;
-    l = next();
+    l = follower(net, g, ++j);
   }
-  if (l && (l.type === 'relu' || l.type === 'leaky_relu')) {
-    act = l.type === 'relu' ? { code: ACT.RELU, slope: 0 } : { code: ACT.LEAKY, slope: l.negativeSlope };
-    j++;
-    l = next();
+  const a = l ? convActivation(l) : null;
+  if (l && a) {
+    act = a;
+    l = follower(net, g, ++j);
   }
   if (l && (l.type === 'maxpool2d' || l.type === 'avgpool2d') && routine.fusesPool(l)) {
     const conv = shapes[j];
@@ -47,9 +88,10 @@ function fusionAfter(net: Network, i: number, lastLayer: number, outputs: Readon
     const plain = l.padding[0] === 0 && l.padding[1] === 0 && sh === kh && sw === kw && (l.type === 'avgpool2d' || (l.dilation[0] === 1 && l.dilation[1] === 1));
     // No partial windows: ceil_mode must not add an output that floor mode would not have.
     const whole = plain && poolOutputSize(conv.height, kh, sh, 1, 0, l.ceilMode) === Math.floor((conv.height - kh) / sh) + 1 && poolOutputSize(conv.width, kw, sw, 1, 0, l.ceilMode) === Math.floor((conv.width - kw) / sw) + 1;
-    const pr = rows[j + 1];
+    const pr = g.rows[j + 1]!;
     const need = { start: pr.start * sh, end: (pr.end - 1) * sh + kh };
-    if (whole && need.start >= rows[i].start && need.end <= rows[i].end) {
+    const convRows = g.rows[i]!;
+    if (whole && need.start >= convRows.start && need.end <= convRows.end) {
       pool = l;
       j++;
     }
@@ -57,34 +99,90 @@ function fusionAfter(net: Network, i: number, lastLayer: number, outputs: Readon
   return { last: j, bn, act, pool };
 }
 
-/** Builds the plan for one (network, input band geometry, rows, outputs); allocates its arena at the top of the heap. */
-export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: readonly RowRange[], outputs: readonly number[]): Plan {
-  const { heap, threads } = ctx;
-  const lastLayer = Math.max(...outputs);
-  const outSet = new Set(outputs);
-  // Branching networks are planned node by node once the planner walks a graph; until then only stacks run here.
-  if (net.layers.some((l, i) => isMerge(l) || l.inputs.length !== 1 || l.inputs[0] !== i - 1)) {
-    throw new RangeError(`${net.file}: the fast engine does not run branching networks (add, concat) yet; use the reference engine`);
-  }
-  const shapes = fullShapes(net, { channels: input.tensor.channels, height: input.fullHeight, width: input.tensor.width });
+/** One step of a plan before its buffers are placed: the nodes first..last it computes, and how. */
+type StepPlan =
+  | { readonly kind: 'conv'; readonly first: number; readonly last: number; readonly routine: Routine; readonly fusion: Fusion; readonly packed: unknown }
+  | { readonly kind: 'eltwise'; readonly first: number; readonly last: number; readonly affine: PackedAffine | null; readonly act: EltwiseAct }
+  | { readonly kind: 'concat'; readonly first: number; readonly last: number }
+  | { readonly kind: 'reference'; readonly first: number; readonly last: number };
 
-  // Per conv: its routine and the layers folded into it, decided once; weights packed first (persistent, below the arena).
+/**
+ * The steps that compute the needed nodes, in node order: a conv with the layers it folds in; a
+ * batchnorm or activation (with an activation after it), or an add (with an activation after it), on
+ * eltwise_f32; a concat; any other layer on its reference code. Weights are packed once (persistent,
+ * below the arena).
+ */
+function stepsOf(ctx: PlanContext, net: Network, g: Graph, shapes: readonly Shape[]): StepPlan[] {
   let perNet = ctx.packs.get(net);
   if (!perNet) ctx.packs.set(net, (perNet = new Map()));
-  const convs = new Map<number, { routine: Routine; f: Fusion; packed: unknown }>();
-  for (let i = 0; i <= lastLayer; i++) {
+  const packs = perNet;
+  const packed = <T>(key: string, make: () => T): T => {
+    if (!packs.has(key)) packs.set(key, make());
+    return packs.get(key) as T;
+  };
+  const steps: StepPlan[] = [];
+  for (let i = 0; i <= g.last; i++) {
+    if (g.rows[i] === null) continue;
     const layer = net.layers[i];
-    if (layer.type !== 'conv2d') continue;
-    const routine = routineFor(layer, ctx.algorithm);
-    const f = fusionAfter(net, i, lastLayer, outSet, rows, shapes, routine);
-    const key = `${i}:${f.bn ? 'bn' : ''}:${routine.id}`;
-    if (!perNet.has(key)) perNet.set(key, routine.pack(heap, layer, f.bn));
-    convs.set(i, { routine, f, packed: perNet.get(key) });
-    i = f.last;
+    if (layer.type === 'conv2d') {
+      const routine = routineFor(layer, ctx.algorithm);
+      const fusion = fusionAfter(net, g, i, shapes, routine);
+      steps.push({ kind: 'conv', first: i, last: fusion.last, routine, fusion, packed: packed(`${i}:${fusion.bn ? 'bn' : ''}:${routine.id}`, () => routine.pack(ctx.heap, layer, fusion.bn)) });
+      i = fusion.last;
+    } else if (layer.type === 'batchnorm2d' || layer.type === 'add' || activationOf(layer)) {
+      const affine = layer.type === 'batchnorm2d' ? packed(`${i}:affine`, () => packAffine(ctx.heap, layer)) : null;
+      let act = activationOf(layer) ?? NO_ACT;
+      let last = i;
+      const next = act === NO_ACT ? follower(net, g, i) : null;
+      const nextAct = next ? activationOf(next) : null;
+      if (nextAct) {
+        act = nextAct;
+        last = i + 1;
+      }
+      steps.push({ kind: 'eltwise', first: i, last, affine, act });
+      i = last;
+    } else if (layer.type === 'concat') {
+      steps.push({ kind: 'concat', first: i, last: i });
+    } else {
+      steps.push({ kind: 'reference', first: i, last: i });
+    }
   }
+  return steps;
+}
+
+/**
+ * Producers that write straight into their slice of a concatenation: node p, the last node of its step,
+ * read by the concat alone, over the same rows, and not an output: p -> [concat, first channel].
+ */
+function slicedProducers(net: Network, g: Graph, steps: readonly StepPlan[], shapes: readonly Shape[]): Map<number, [number, number]> {
+  const lasts = new Set(steps.map((s) => s.last));
+  const sliced = new Map<number, [number, number]>();
+  for (const s of steps) {
+    if (s.kind !== 'concat') continue;
+    const k = s.first;
+    const inputs = net.layers[k].inputs;
+    let channel = 0;
+    for (const p of inputs) {
+      const rk = g.rows[k]!;
+      const rp = p === INPUT ? null : g.rows[p];
+      if (p !== INPUT && lasts.has(p) && soleReader(g, p, k) && inputs.indexOf(p) === inputs.lastIndexOf(p) && rp && rp.start === rk.start && rp.end === rk.end) sliced.set(p, [k, channel]);
+      channel += p === INPUT ? net.input.channels : shapes[p].channels;
+    }
+  }
+  return sliced;
+}
+
+/** Builds the plan for one (network, input band geometry, rows, outputs); allocates its arena at the top of the heap. */
+export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: NodeRows, outputs: readonly number[]): Plan {
+  const { heap, threads } = ctx;
+  const g = graphOf(net, rows, outputs);
+  const shapes = fullShapes(net, { channels: input.tensor.channels, height: input.fullHeight, width: input.tensor.width });
+  const plans = stepsOf(ctx, net, g, shapes);
+  const sliced = slicedProducers(net, g, plans, shapes);
 
   const arenaMark = heap.mark;
   const arena = new ArenaAllocator(heap);
+  // The first layer may take the input rows straight into its padded buffer, when it is the input's only reader.
   const slot: { placement: InputPlacement | null } = { placement: null };
   const inBand: HeapBand = {
     ptr: arena.alloc(input.tensor.data.length * 4),
@@ -93,56 +191,95 @@ export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: read
     width: input.tensor.width,
     y0: input.y0,
     fullHeight: input.fullHeight,
-    slot,
+    ...(g.inputReaders.length === 1 ? { slot } : {}),
   };
-  const steps: Step[] = [];
   const bands: HeapBand[] = [];
-  let prev = inBand;
-  let prevLayer = -1;
-  // A band dies after the step that reads it, unless the caller asked for it.
-  const retire = (band: HeapBand, layer: number) => {
-    if (!outSet.has(layer)) arena.release(band.ptr, bandBytes(band));
-  };
-  for (let i = 0; i <= lastLayer; i++) {
-    const layer = net.layers[i];
-    if (layer.type === 'conv2d') {
-      const { routine, f, packed } = convs.get(i)!;
-      // The step's output: the conv's requested rows, or with a fused pool the pooled ones.
-      const out = f.pool ? allocBand(arena, shapes[f.last], rows[f.last]) : allocBand(arena, shapes[i], rows[i]);
-      const phases = routine.plan({ arena, threads, index: i, layer, packed, fusion: f, input: prev, conv: shapes[i], out: { band: out, channel: 0 } });
-      steps.push({ kind: 'wasm', label: convLabel(i, f, routine.id), first: i, last: f.last, phases });
-      for (let j = i; j <= f.last; j++) bands[j] = out; // only bands[f.last] is meaningful
-      retire(prev, prevLayer);
-      prev = out;
-      prevLayer = f.last;
-      i = f.last;
-      continue;
+  const bandOf = (j: number): HeapBand => (j === INPUT ? inBand : bands[j]);
+  // How many more steps read each node; a node's own band is released after the last (concat slices go with their concat's).
+  const pending = new Map<number, number>();
+  for (const s of plans) for (const j of stepInputs(net, s)) pending.set(j, (pending.get(j) ?? 0) + 1);
+  const retire = (s: StepPlan) => {
+    for (const j of stepInputs(net, s)) {
+      const left = pending.get(j)! - 1;
+      pending.set(j, left);
+      if (left > 0 || g.outputs.has(j) || sliced.has(j)) continue;
+      const b = bandOf(j);
+      arena.release(b.ptr, b.channels * b.height * b.width * 4);
     }
-    const out = planReference(heap, arena, layer as SingleLayer, prev, rows[i]!, shapes[i], steps, i);
-    bands[i] = out;
-    retire(prev, prevLayer);
-    prev = out;
-    prevLayer = i;
+  };
+  /** Where a step's last node goes: its slice of a concatenation (allocated by the first of its producers), or a band of its own. */
+  const outputFor = (last: number, shape: Shape, r: RowRange): ConvOutput => {
+    const slice = sliced.get(last);
+    if (!slice) return { band: allocBand(arena, shape, r), channel: 0 };
+    const [k, channel] = slice;
+    bands[k] ??= allocBand(arena, shapes[k], rows[k]!);
+    return { band: bands[k], channel };
+  };
+  const record = (last: number, out: ConvOutput) => {
+    const b = out.band;
+    const plane = b.height * b.width * 4;
+    bands[last] = out.channel === 0 && b.channels === shapes[last].channels ? b : { ...b, ptr: b.ptr + out.channel * plane, channels: shapes[last].channels };
+  };
+
+  const steps: Step[] = [];
+  for (const s of plans) {
+    const layer = net.layers[s.first];
+    if (s.kind === 'conv') {
+      const f = s.fusion;
+      const out = outputFor(s.last, shapes[s.last], rows[s.last]!);
+      const phases = s.routine.plan({ arena, threads, index: s.first, layer: layer as Conv2dLayer, packed: s.packed, fusion: f, input: bandOf(layer.inputs[0]), conv: shapes[s.first], out });
+      steps.push({ kind: 'wasm', label: convLabel(s.first, f, s.routine.id), first: s.first, last: s.last, phases });
+      record(s.last, out);
+    } else if (s.kind === 'eltwise') {
+      const out = outputFor(s.last, shapes[s.last], rows[s.last]!);
+      const phase = planEltwise(arena, threads, layer.inputs.map(bandOf), s.affine, s.act, out, rows[s.last]!);
+      steps.push({ kind: 'wasm', label: eltwiseLabel(net, s.first, s.last), first: s.first, last: s.last, phases: [phase] });
+      record(s.last, out);
+    } else if (s.kind === 'concat') {
+      const k = s.first;
+      bands[k] ??= allocBand(arena, shapes[k], rows[k]!);
+      const phases: Phase[] = [];
+      let channel = 0;
+      for (const p of layer.inputs) {
+        const src = bandOf(p);
+        if (!sliced.has(p)) phases.push(planEltwise(arena, threads, [src], null, NO_ACT, { band: bands[k], channel }, rows[k]!));
+        channel += src.channels;
+      }
+      if (phases.length > 0) steps.push({ kind: 'wasm', label: `${k} concat`, first: k, last: k, phases: [phases.flat()] });
+    } else {
+      const out = outputFor(s.last, shapes[s.last], rows[s.last]!);
+      steps.push(planReference(heap, layer as SingleLayer, bandOf(layer.inputs[0]), out, rows[s.last]!, shapes[s.last], s.first));
+      record(s.last, out);
+    }
+    retire(s);
   }
   const arenaBytes = arena.finish();
   return { arenaMark, arenaBytes, input: inBand, inputPlacement: slot.placement, steps, outputs: outputs.map((o) => bands[o]) };
 }
 
+/** The nodes outside a step that it reads. */
+function stepInputs(net: Network, s: StepPlan): number[] {
+  const inside = (j: number) => j >= s.first && j <= s.last;
+  const reads = new Set<number>();
+  for (let i = s.first; i <= s.last; i++) for (const j of net.layers[i].inputs) if (!inside(j)) reads.add(j);
+  return [...reads];
+}
+
+function eltwiseLabel(net: Network, first: number, last: number): string {
+  return `${first}${last > first ? `-${last}` : ''} ${net.layers.slice(first, last + 1).map((l) => l.type).join('+')}`;
+}
+
 /** A conv step's label, e.g. `3-5 conv2d[winograd2d]+relu+maxpool2d` (what `npm run bench` shows): the layers it runs, its routine, what it fuses. */
 export function convLabel(i: number, f: Fusion, routine: string): string {
-  const act = f.act.code === ACT.RELU ? '+relu' : f.act.code === ACT.LEAKY ? '+leaky_relu' : '';
+  const act = f.act.code === ACT.RELU ? '+relu' : f.act.code === ACT.LEAKY ? '+leaky_relu' : f.act.code === ACT.RELU6 ? '+relu6' : '';
   return `${i}${f.last > i ? `-${f.last}` : ''} conv2d[${routine}]${f.bn ? '+batchnorm2d' : ''}${act}${f.pool ? `+${f.pool.type}` : ''}`;
 }
 
-function bandBytes(b: HeapBand): number {
-  return b.channels * b.height * b.width * 4;
-}
 
-/** A layer with no SIMD routine (pools not fused, adaptive pools, lone relu/batchnorm): the reference, on the main thread. */
-function planReference(heap: SharedHeap, arena: ArenaAllocator, layer: SingleLayer, prev: HeapBand, r: RowRange, shape: Shape, steps: Step[], i: number): HeapBand {
-  const out = allocBand(arena, shape, r);
+/** A layer with no SIMD routine (unfused pools, adaptive pools, LRN, gem, normalize): its reference code on the main thread, on views of the shared memory. */
+function planReference(heap: SharedHeap, layer: SingleLayer, prev: HeapBand, out: ConvOutput, r: RowRange, shape: Shape, i: number): Step {
   const def = layerDef(layer);
-  steps.push({
+  return {
     kind: 'js',
     label: `${i} ${layer.type}`,
     first: i,
@@ -151,8 +288,7 @@ function planReference(heap: SharedHeap, arena: ArenaAllocator, layer: SingleLay
       const f = heap.floats;
       const x = tensor(prev.channels, prev.height, prev.width, f.subarray(prev.ptr >> 2, (prev.ptr >> 2) + prev.channels * prev.height * prev.width));
       const y = def.reference(layer, { tensor: x, y0: prev.y0, fullHeight: prev.fullHeight }, r, shape);
-      heap.floats.set(y.data, out.ptr >> 2);
+      heap.floats.set(y.data, (out.band.ptr >> 2) + out.channel * out.band.height * out.band.width);
     },
-  });
-  return out;
+  };
 }

@@ -1,4 +1,4 @@
-// depthwise_f32 and separable_f32: convs with one input channel per group (depthwise, channel multiplier OC), x-stride 1,
+// depthwise_f32 and separable_f32: convs with one input channel per group (depthwise, channel multiplier OC), all groups in one call,
 // vectorised along x (every lane useful, unlike the 4-channel GEMM tiles), either directly over the
 // kh x kw taps or, for rank-1 kernels (gaussian, box, sobel, scharr ...), as two 1-D passes:
 // vertical (column taps, into a per-thread row) then horizontal (row taps, + bias, activation).
@@ -50,74 +50,78 @@ function dwRow(w: usize, offs: usize, k: i32, b: usize, bias: f32, c: usize, n: 
   }
 }
 
-/** The depthwise routine: direct taps. Local output rows [r0, r1) of every output channel of the group described at d, on thread tid. */
-export function depthwise_f32(d: usize, r0: i32, r1: i32, tid: i32): void {
+/** The depthwise routine: direct taps. Units [u0, u1) (output row u % ROWS of group u / ROWS, every output channel of the group), on thread tid. */
+export function depthwise_f32(d: usize, u0: i32, u1: i32, tid: i32): void {
   if (!ASC_NO_ASSERT) {
-    checkDepthwise(d, r0, r1, tid);
+    checkDepthwise(d, u0, u1, tid);
     assert(field(d, DEPTHWISE.SEP) == 0 && field(d, DEPTHWISE.K) > 0 && field(d, DEPTHWISE.OFFS) != 0 && field(d, DEPTHWISE.W) != 0, 'depthwise: SEP == 0, K > 0, OFFS and W set');
   }
-  depthwise(d, r0, r1, tid);
+  depthwise(d, u0, u1, tid);
 }
 
 /** The separable routine: rank-1 kernels as two 1-D passes. Arguments as depthwise_f32's. */
-export function separable_f32(d: usize, r0: i32, r1: i32, tid: i32): void {
+export function separable_f32(d: usize, u0: i32, u1: i32, tid: i32): void {
   if (!ASC_NO_ASSERT) {
-    checkDepthwise(d, r0, r1, tid);
+    checkDepthwise(d, u0, u1, tid);
     assert(field(d, DEPTHWISE.SEP) == 1 && field(d, DEPTHWISE.KH) > 0 && field(d, DEPTHWISE.KW) > 0 && field(d, DEPTHWISE.SPAN) >= field(d, DEPTHWISE.OW), 'separable: SEP == 1, KH, KW > 0, SPAN >= OW');
     assert(field(d, DEPTHWISE.VOFFS) != 0 && field(d, DEPTHWISE.VW) != 0 && field(d, DEPTHWISE.HOFFS) != 0 && field(d, DEPTHWISE.HW) != 0 && field(d, DEPTHWISE.TMP) != 0, 'separable: VOFFS, VW, HOFFS, HW, TMP set');
   }
-  depthwise(d, r0, r1, tid);
+  depthwise(d, u0, u1, tid);
 }
 
 /** Debug build: what both depthwise routines need of their descriptor and arguments. */
-function checkDepthwise(d: usize, r0: i32, r1: i32, tid: i32): void {
+function checkDepthwise(d: usize, u0: i32, u1: i32, tid: i32): void {
   DEPTHWISE.check(d);
-  checkRange(r0, r1, 'rows: 0 <= r0 <= r1');
+  checkRange(u0, u1, 'units: 0 <= u0 <= u1');
+  assert(u1 <= field(d, DEPTHWISE.GROUPS) * field(d, DEPTHWISE.ROWS), 'units: u1 <= GROUPS x ROWS');
   checkTid(tid);
   checkCodes(field(d, DEPTHWISE.ACT), 0);
   assert(field(d, DEPTHWISE.OC) > 0 && field(d, DEPTHWISE.OW) > 0 && field(d, DEPTHWISE.SY) > 0 && field(d, DEPTHWISE.OUT_PITCH) >= field(d, DEPTHWISE.OW), 'depthwise.OC, OW, SY > 0, OUT_PITCH >= OW');
+  assert(field(d, DEPTHWISE.GROUPS) > 0 && field(d, DEPTHWISE.ROWS) > 0, 'depthwise.GROUPS, ROWS > 0');
   assert(field(d, DEPTHWISE.IN) != 0 && field(d, DEPTHWISE.BIAS) != 0 && field(d, DEPTHWISE.OUT) != 0, 'depthwise.IN, BIAS, OUT set');
 }
 
-/** Local output rows [r0, r1) of the depthwise descriptor at d: the taps or the two passes (SEP). */
-function depthwise(d: usize, r0: i32, r1: i32, tid: i32): void {
+/** Units [u0, u1) of the depthwise descriptor at d: for each, one output row of one group, by the taps or the two passes (SEP). */
+function depthwise(d: usize, u0: i32, u1: i32, tid: i32): void {
   const oc = field(d, DEPTHWISE.OC);
   const ow = field(d, DEPTHWISE.OW);
   const sy = field(d, DEPTHWISE.SY);
   const pitch = field(d, DEPTHWISE.IN_PITCH);
+  const rows = field(d, DEPTHWISE.ROWS);
+  const iplane = field(d, DEPTHWISE.IN_PLANE);
   const act = field(d, DEPTHWISE.ACT);
   const slope = reinterpret<f32>(field(d, DEPTHWISE.SLOPE));
-  const inp: usize = <usize>field(d, DEPTHWISE.IN);
-  const out: usize = <usize>field(d, DEPTHWISE.OUT);
   const oplane = field(d, DEPTHWISE.OUT_PLANE);
   const opitch = field(d, DEPTHWISE.OUT_PITCH);
-  const bias: usize = <usize>field(d, DEPTHWISE.BIAS);
-  if (field(d, DEPTHWISE.SEP) == 0) {
-    const k = field(d, DEPTHWISE.K);
-    const offs: usize = <usize>field(d, DEPTHWISE.OFFS);
-    const w: usize = <usize>field(d, DEPTHWISE.W);
-    for (let r = r0; r < r1; r++) {
-      const b = inp + (<usize>(r * sy * pitch) << 2);
-      for (let o = 0; o < oc; o++) {
-        dwRow(w + (<usize>(o * k) << 2), offs, k, b, load<f32>(bias + (<usize>o << 2)), out + (<usize>(o * oplane + r * opitch) << 2), ow, act, slope);
-      }
-    }
-    return;
-  }
+  const sep = field(d, DEPTHWISE.SEP) != 0;
+  const k = field(d, DEPTHWISE.K);
+  const offs: usize = <usize>field(d, DEPTHWISE.OFFS);
   const kh = field(d, DEPTHWISE.KH);
   const kw = field(d, DEPTHWISE.KW);
   const voffs: usize = <usize>field(d, DEPTHWISE.VOFFS);
   const hoffs: usize = <usize>field(d, DEPTHWISE.HOFFS);
-  const vw: usize = <usize>field(d, DEPTHWISE.VW);
-  const hw: usize = <usize>field(d, DEPTHWISE.HW);
   const span = field(d, DEPTHWISE.SPAN);
   const tmp: usize = <usize>field(d, DEPTHWISE.TMP) + <usize>(tid * field(d, DEPTHWISE.TMP_STRIDE));
-  for (let r = r0; r < r1; r++) {
+  for (let u = u0; u < u1; u++) {
+    const g = u / rows;
+    const r = u % rows;
+    // Group g's input plane, its first output channel, and its taps, factors and biases (packed group after group).
+    const b = <usize>field(d, DEPTHWISE.IN) + (<usize>(g * iplane + r * sy * pitch) << 2);
+    const out = <usize>field(d, DEPTHWISE.OUT) + (<usize>(g * oc * oplane + r * opitch) << 2);
+    const bias = <usize>field(d, DEPTHWISE.BIAS) + (<usize>(g * oc) << 2);
+    if (!sep) {
+      const w = <usize>field(d, DEPTHWISE.W) + (<usize>(g * oc * k) << 2);
+      for (let o = 0; o < oc; o++) {
+        dwRow(w + (<usize>(o * k) << 2), offs, k, b, load<f32>(bias + (<usize>o << 2)), out + (<usize>(o * oplane) << 2), ow, act, slope);
+      }
+      continue;
+    }
     // The vertical pass reads the same padded rows whatever the band or thread: rows r * sy + ky * dy.
-    const b = inp + (<usize>(r * sy * pitch) << 2);
+    const vw = <usize>field(d, DEPTHWISE.VW) + (<usize>(g * oc * kh) << 2);
+    const hw = <usize>field(d, DEPTHWISE.HW) + (<usize>(g * oc * kw) << 2);
     for (let o = 0; o < oc; o++) {
       dwRow(vw + (<usize>(o * kh) << 2), voffs, kh, b, 0, tmp, span, 0, 0);
-      dwRow(hw + (<usize>(o * kw) << 2), hoffs, kw, tmp, load<f32>(bias + (<usize>o << 2)), out + (<usize>(o * oplane + r * opitch) << 2), ow, act, slope);
+      dwRow(hw + (<usize>(o * kw) << 2), hoffs, kw, tmp, load<f32>(bias + (<usize>o << 2)), out + (<usize>(o * oplane) << 2), ow, act, slope);
     }
   }
 }

@@ -31,8 +31,8 @@ export function checkTid(tid: i32): void {
   assert(0 <= tid && tid < 256, 'tid in [0, 256)');
 }
 
-/** Debug build: an activation code (ACT.NONE, RELU or LEAKY) and a fused pool code (POOL.NONE, MAX or AVG). */
+/** Debug build: a conv routine's activation code (ACT.NONE, RELU, LEAKY or RELU6) and a fused pool code (POOL.NONE, MAX or AVG). */
 export function checkCodes(act: i32, pool: i32): void {
-  assert(0 <= act && act <= 2, 'ACT: NONE, RELU or LEAKY');
+  assert(0 <= act && act <= 3, 'ACT: NONE, RELU, LEAKY or RELU6');
   assert(0 <= pool && pool <= 2, 'POOL: NONE, MAX or AVG');
 }

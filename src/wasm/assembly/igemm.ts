@@ -15,11 +15,12 @@ import { ACT, PUT } from './layout';
 export class NoAct {}
 export class Relu {}
 export class Leaky {}
+export class Relu6 {}
 
 /** The activation code of tag A. */
 @inline
 export function actOf<A>(): i32 {
-  return idof<A>() == idof<Relu>() ? ACT.RELU : idof<A>() == idof<Leaky>() ? ACT.LEAKY : ACT.NONE;
+  return idof<A>() == idof<Relu>() ? ACT.RELU : idof<A>() == idof<Leaky>() ? ACT.LEAKY : idof<A>() == idof<Relu6>() ? ACT.RELU6 : ACT.NONE;
 }
 
 @inline
@@ -30,6 +31,9 @@ export function activate(v: v128, act: i32, vslope: v128): v128 {
     return f32x4.pmax(v, f32x4.splat(0));
   } else if (act == ACT.LEAKY) {
     return v128.bitselect(v, f32x4.mul(v, vslope), f32x4.gt(v, f32x4.splat(0)));
+  } else if (act == ACT.RELU6) {
+    // pmin(w, 6) = 6 < w ? 6 : w: NaN stays NaN, as PyTorch's clamp keeps it.
+    return f32x4.pmin(f32x4.pmax(v, f32x4.splat(0)), f32x4.splat(6));
   }
   return v;
 }

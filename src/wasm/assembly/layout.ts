@@ -14,7 +14,7 @@ export namespace MEMORY {
   export const RESERVED: i32 = 65536;
 }
 
-/** The activation a conv routine applies after the bias (the ACT field). */
+/** The activation a routine applies after the bias (the ACT field); conv routines take NONE..RELU6. */
 export namespace ACT {
   /** none */
   export const NONE: i32 = 0;
@@ -22,6 +22,10 @@ export namespace ACT {
   export const RELU: i32 = 1;
   /** leaky_relu: x > 0 ? x : x * SLOPE */
   export const LEAKY: i32 = 2;
+  /** relu6: min(max(x, 0), 6), NaN kept */
+  export const RELU6: i32 = 3;
+  /** hardtanh: min(max(x, LO), HI), NaN kept (eltwise only) */
+  export const CLAMP: i32 = 4;
 }
 
 /** A pool fused into a conv routine's output (the POOL field), and the kinds pool_rows_f32 and the tile stores take. */
@@ -70,8 +74,10 @@ export namespace PAD {
   export const LEFT: i32 = 9;
   /** i32: floats between source rows (W, or PW when the band sits inside the padded buffer) */
   export const SRC_PITCH: i32 = 10;
+  /** i32: 1: every column of a padded row comes from COLTAB (columns stored in phases for a strided conv), not only the borders */
+  export const GATHER: i32 = 11;
   /** words in the descriptor */
-  export const WORDS: i32 = 11;
+  export const WORDS: i32 = 12;
   /** Debug build: the descriptor at d lies inside the memory, and each addr field holds 0 or an aligned address inside it. */
   export function check(d: usize): void {
     checkBlock(d, WORDS, MEMORY.RESERVED, 'pad descriptor: address');
@@ -217,58 +223,64 @@ export namespace WINOGRAD1D_INPUT {
   }
 }
 
-/** The depthwise descriptor, read by depthwise_f32, separable_f32. A conv with one input channel per group and x-stride 1, vectorised along x: direct taps (depthwise) or two 1-D passes (separable). */
+/** The depthwise descriptor, read by depthwise_f32, separable_f32. A conv with one input channel per group, all its groups in one descriptor, vectorised along x: direct taps (depthwise; an x-stride s reads padded rows whose columns are stored in s phases) or two 1-D passes (separable). Group g reads input plane g and writes output channels g OC .. g OC + OC - 1; its taps, factors and biases follow group g - 1's. */
 export namespace DEPTHWISE {
-  /** addr: local input row 0 of the group's input channel (padded input or band) */
+  /** addr: local input row 0 of input channel 0 (padded input or band) */
   export const IN: i32 = 0;
+  /** i32: floats between input channel planes */
+  export const IN_PLANE: i32 = 1;
+  /** i32: groups (input channels) */
+  export const GROUPS: i32 = 2;
+  /** i32: output rows of each group: unit u is row u % ROWS of group u / ROWS */
+  export const ROWS: i32 = 3;
   /** i32: floats per input row */
-  export const IN_PITCH: i32 = 1;
+  export const IN_PITCH: i32 = 4;
   /** i32: stride along y */
-  export const SY: i32 = 2;
+  export const SY: i32 = 5;
   /** i32: output columns */
-  export const OW: i32 = 3;
+  export const OW: i32 = 6;
   /** i32: output channels of the group (the channel multiplier) */
-  export const OC: i32 = 4;
+  export const OC: i32 = 7;
   /** i32: depthwise: taps, kh x kw */
-  export const K: i32 = 5;
-  /** addr: depthwise: i32[K] byte offsets (ky dy pitch + kx dx) x 4 */
-  export const OFFS: i32 = 6;
-  /** addr: depthwise: f32[OC][K] taps */
-  export const W: i32 = 7;
-  /** addr: f32[OC] */
-  export const BIAS: i32 = 8;
-  /** addr: local output row 0 of the group's first output channel */
-  export const OUT: i32 = 9;
+  export const K: i32 = 8;
+  /** addr: depthwise: i32[K] byte offsets of the taps from an output row's first pixel (x-stride > 1: into the column phases) */
+  export const OFFS: i32 = 9;
+  /** addr: depthwise: f32[GROUPS][OC][K] taps */
+  export const W: i32 = 10;
+  /** addr: f32[GROUPS][OC] */
+  export const BIAS: i32 = 11;
+  /** addr: local output row 0 of output channel 0 */
+  export const OUT: i32 = 12;
   /** i32: floats between output channel planes */
-  export const OUT_PLANE: i32 = 10;
+  export const OUT_PLANE: i32 = 13;
   /** i32: floats per output row */
-  export const OUT_PITCH: i32 = 11;
+  export const OUT_PITCH: i32 = 14;
   /** i32: activation code (ACT) */
-  export const ACT: i32 = 12;
+  export const ACT: i32 = 15;
   /** f32: leaky_relu's negative slope */
-  export const SLOPE: i32 = 13;
+  export const SLOPE: i32 = 16;
   /** i32: 1: two 1-D passes (separable) */
-  export const SEP: i32 = 14;
+  export const SEP: i32 = 17;
   /** i32: kernel height */
-  export const KH: i32 = 15;
+  export const KH: i32 = 18;
   /** addr: separable: i32[KH] = ky dy pitch x 4 */
-  export const VOFFS: i32 = 16;
-  /** addr: separable: f32[OC][KH] column factors */
-  export const VW: i32 = 17;
+  export const VOFFS: i32 = 19;
+  /** addr: separable: f32[GROUPS][OC][KH] column factors */
+  export const VW: i32 = 20;
   /** i32: kernel width */
-  export const KW: i32 = 18;
+  export const KW: i32 = 21;
   /** addr: separable: i32[KW] = kx dx x 4 */
-  export const HOFFS: i32 = 19;
-  /** addr: separable: f32[OC][KW] row factors (batchnorm folded in) */
-  export const HW: i32 = 20;
+  export const HOFFS: i32 = 22;
+  /** addr: separable: f32[GROUPS][OC][KW] row factors (batchnorm folded in) */
+  export const HW: i32 = 23;
   /** addr: separable: per-thread row of SPAN + 16 floats */
-  export const TMP: i32 = 21;
+  export const TMP: i32 = 24;
   /** i32: separable: bytes per thread of TMP */
-  export const TMP_STRIDE: i32 = 22;
+  export const TMP_STRIDE: i32 = 25;
   /** i32: separable: columns of the vertical pass, (OW - 1) + (KW - 1) dx + 1 */
-  export const SPAN: i32 = 23;
+  export const SPAN: i32 = 26;
   /** words in the descriptor */
-  export const WORDS: i32 = 24;
+  export const WORDS: i32 = 27;
   /** Debug build: the descriptor at d lies inside the memory, and each addr field holds 0 or an aligned address inside it. */
   export function check(d: usize): void {
     checkBlock(d, WORDS, MEMORY.RESERVED, 'depthwise descriptor: address');
@@ -375,7 +387,7 @@ export namespace WINOGRAD2D_SMALL {
   export const OC: i32 = 4;
   /** addr: U: f32[OC][C][36] */
   export const W: i32 = 5;
-  /** addr: f32[OC] */
+  /** addr: f32[GROUPS][OC] */
   export const BIAS: i32 = 6;
   /** i32: tile stride: 4 */
   export const S: i32 = 7;
@@ -442,7 +454,7 @@ export namespace WINOGRAD1D_SMALL {
   export const OC: i32 = 4;
   /** addr: U: [KH rotations][OC][step chunks][(R + 3) / 2 point pairs][5 steps][2 points] x 4 lanes */
   export const W: i32 = 5;
-  /** addr: f32[OC] */
+  /** addr: f32[GROUPS][OC] */
   export const BIAS: i32 = 6;
   /** i32: kernel height (ring slots, at most 32) */
   export const KH: i32 = 7;
@@ -490,5 +502,50 @@ export namespace WINOGRAD1D_SMALL {
     checkAddress(d, BIAS, MEMORY.RESERVED, 'winograd1d_small.BIAS: address');
     checkAddress(d, OUT, MEMORY.RESERVED, 'winograd1d_small.OUT: address');
     checkAddress(d, SCRATCH, MEMORY.RESERVED, 'winograd1d_small.SCRATCH: address');
+  }
+}
+
+/** The eltwise descriptor, read by eltwise_f32. A per-value layer on whole channel runs: out = act(x * SCALE[c] + SHIFT[c] (+ y)): batchnorm2d and activations alone, an add of two maps, a copy into a concatenation's channels. Units are chunks of CHUNK floats of one channel (CHUNKS per channel). */
+export namespace ELTWISE {
+  /** addr: the first source: channel 0 at the first output row */
+  export const X: i32 = 0;
+  /** i32: floats between the first source's channel planes */
+  export const X_PLANE: i32 = 1;
+  /** addr: the second source (added to the first), channel 0 at the first output row; 0 for none */
+  export const Y: i32 = 2;
+  /** i32: floats between the second source's channel planes */
+  export const Y_PLANE: i32 = 3;
+  /** addr: the output: channel 0 at its first row */
+  export const OUT: i32 = 4;
+  /** i32: floats between output channel planes */
+  export const OUT_PLANE: i32 = 5;
+  /** i32: floats per channel (output rows x width, contiguous in every source and the output) */
+  export const N: i32 = 6;
+  /** i32: floats per unit (a multiple of 4) */
+  export const CHUNK: i32 = 7;
+  /** i32: units per channel: ceil(N / CHUNK) */
+  export const CHUNKS: i32 = 8;
+  /** addr: f32[C]: per-channel factor of the first source (batchnorm); 0 for 1 */
+  export const SCALE: i32 = 9;
+  /** addr: f32[C]: per-channel term added after the factor (batchnorm); 0 for 0 */
+  export const SHIFT: i32 = 10;
+  /** i32: activation code (ACT), applied last */
+  export const ACT: i32 = 11;
+  /** f32: leaky_relu's negative slope */
+  export const SLOPE: i32 = 12;
+  /** f32: CLAMP's lower bound */
+  export const LO: i32 = 13;
+  /** f32: CLAMP's upper bound */
+  export const HI: i32 = 14;
+  /** words in the descriptor */
+  export const WORDS: i32 = 15;
+  /** Debug build: the descriptor at d lies inside the memory, and each addr field holds 0 or an aligned address inside it. */
+  export function check(d: usize): void {
+    checkBlock(d, WORDS, MEMORY.RESERVED, 'eltwise descriptor: address');
+    checkAddress(d, X, MEMORY.RESERVED, 'eltwise.X: address');
+    checkAddress(d, Y, MEMORY.RESERVED, 'eltwise.Y: address');
+    checkAddress(d, OUT, MEMORY.RESERVED, 'eltwise.OUT: address');
+    checkAddress(d, SCALE, MEMORY.RESERVED, 'eltwise.SCALE: address');
+    checkAddress(d, SHIFT, MEMORY.RESERVED, 'eltwise.SHIFT: address');
   }
 }

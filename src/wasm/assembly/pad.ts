@@ -22,6 +22,7 @@ export function pad_f32(d: usize, i0: i32, i1: i32): void {
   const left = field(d, PAD.LEFT);
   const rowtab: usize = <usize>field(d, PAD.ROWTAB);
   const coltab: usize = <usize>field(d, PAD.COLTAB);
+  const gather = field(d, PAD.GATHER) != 0;
   for (let c = i0 / rows; c * rows < i1; c++) {
     const src: usize = <usize>field(d, PAD.SRC) + (<usize>(c * field(d, PAD.SRC_PLANE)) << 2);
     const dst: usize = <usize>field(d, PAD.DST) + (<usize>(c * field(d, PAD.DST_PLANE)) << 2);
@@ -35,6 +36,13 @@ export function pad_f32(d: usize, i0: i32, i1: i32): void {
         continue;
       }
       const srow = src + (<usize>(sr * field(d, PAD.SRC_PITCH)) << 2);
+      if (gather) {
+        for (let x = 0; x < pw; x++) {
+          const sx = load<i32>(coltab + (<usize>x << 2));
+          store<f32>(drow + (<usize>x << 2), sx < 0 ? 0 : load<f32>(srow + (<usize>sx << 2)));
+        }
+        continue;
+      }
       const inner = drow + (<usize>left << 2);
       if (srow != inner) copyFloats(inner, srow, w);
       // Border cells read the row's own interior (in place, another row's borders may not be filled yet).

@@ -13,7 +13,7 @@
 // An output's summation order depends only on its global row and column (tiles anchored at column 0),
 // so bands and thread splits give identical bytes.
 import { checkCodes, checkRange, checkTid, field } from './descriptor';
-import { activate, actOf, Leaky, madd, NoAct, Relu } from './igemm';
+import { activate, actOf, Leaky, madd, NoAct, Relu, Relu6 } from './igemm';
 import { ACT, POOL, PUT, WINOGRAD1D_SMALL } from './layout';
 import { zeroFloats } from './copy';
 import { btRow4, storeTail } from './f43';
@@ -283,10 +283,12 @@ function outputTransform(r: i32, m: usize, q0: i32, q1: i32, bias: usize, out: u
   if (r == 3) {
     if (act == ACT.RELU) outputLoop<F43, Relu>(m, q0, q1, bias, out, ow, slope, mode, tileMode);
     else if (act == ACT.LEAKY) outputLoop<F43, Leaky>(m, q0, q1, bias, out, ow, slope, mode, tileMode);
+    else if (act == ACT.RELU6) outputLoop<F43, Relu6>(m, q0, q1, bias, out, ow, slope, mode, tileMode);
     else outputLoop<F43, NoAct>(m, q0, q1, bias, out, ow, slope, mode, tileMode);
   } else {
     if (act == ACT.RELU) outputLoop<F45, Relu>(m, q0, q1, bias, out, ow, slope, mode, tileMode);
     else if (act == ACT.LEAKY) outputLoop<F45, Leaky>(m, q0, q1, bias, out, ow, slope, mode, tileMode);
+    else if (act == ACT.RELU6) outputLoop<F45, Relu6>(m, q0, q1, bias, out, ow, slope, mode, tileMode);
     else outputLoop<F45, NoAct>(m, q0, q1, bias, out, ow, slope, mode, tileMode);
   }
 }

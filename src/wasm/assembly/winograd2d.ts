@@ -10,7 +10,7 @@
 // split of tile rows or channel blocks between threads gives the same bytes.
 import { gemmPanels } from './gemm';
 import { checkCodes, checkRange, checkTid, field } from './descriptor';
-import { activate, actOf, Leaky, NoAct, Relu } from './igemm';
+import { activate, actOf, Leaky, NoAct, Relu, Relu6 } from './igemm';
 import { ACT, POOL, WINOGRAD2D } from './layout';
 import { at, bt, btRow4, storePooled2, storePooled4, storeTileRows, tilePoolKind } from './f43';
 
@@ -55,6 +55,7 @@ export function winograd2d_f32(d: usize, t0: i32, t1: i32, b0: i32, b1: i32, tid
         const mc = m + (<usize>(oc * vp) << 2);
         if (act == ACT.RELU) outputTiles<Relu>(d, t, n, x0, cols, oc, mc, mxi, scratch);
         else if (act == ACT.LEAKY) outputTiles<Leaky>(d, t, n, x0, cols, oc, mc, mxi, scratch);
+        else if (act == ACT.RELU6) outputTiles<Relu6>(d, t, n, x0, cols, oc, mc, mxi, scratch);
         else outputTiles<NoAct>(d, t, n, x0, cols, oc, mc, mxi, scratch);
       }
     }

@@ -9,7 +9,7 @@
 // output's bits depend only on its tile: bands and thread splits give identical bytes.
 import { copyFloats } from './copy';
 import { checkCodes, checkRange, checkTid, field } from './descriptor';
-import { activate, actOf, Leaky, madd, NoAct, Relu } from './igemm';
+import { activate, actOf, Leaky, madd, NoAct, Relu, Relu6 } from './igemm';
 import { ACT, POOL, WINOGRAD2D_SMALL } from './layout';
 import { at, bt, btRow4, quadruple, storePooled2, storePooled4, storeTileRows, tilePoolKind } from './f43';
 import { pool_rows_f32 } from './pool';
@@ -83,6 +83,7 @@ function tileRowAct(d: usize, t: i32, v: usize, scratch: usize, out: usize, outP
   const act = field(d, WINOGRAD2D_SMALL.ACT);
   if (act == ACT.RELU) tileRow<Relu>(d, t, v, scratch, out, outPlane, outPitch, first, limit, pk);
   else if (act == ACT.LEAKY) tileRow<Leaky>(d, t, v, scratch, out, outPlane, outPitch, first, limit, pk);
+  else if (act == ACT.RELU6) tileRow<Relu6>(d, t, v, scratch, out, outPlane, outPitch, first, limit, pk);
   else tileRow<NoAct>(d, t, v, scratch, out, outPlane, outPitch, first, limit, pk);
 }
 

@@ -12,8 +12,8 @@ import { TID, type Call, type Phase } from '../protocol.js';
 
 /**
  * The input rows of a conv whose taps are read from its input rows: a padded copy (its padding phase
- * first in `phases`, its buffer in `transients`) when the layer pads or `winograd` asks for whole
- * tiles, else the band itself. `rows` are the conv rows to compute: the requested ones, or exactly
+ * first in `phases`, its buffer in `transients`) when the layer pads, `winograd` asks for whole tiles
+ * or `columnPhases` > 1 asks for each row's columns in that many phases (see planPad), else the band itself. `rows` are the conv rows to compute: the requested ones, or exactly
  * those a fused pool reads.
  */
 export interface ConvInput {
@@ -28,7 +28,7 @@ export interface ConvInput {
   readonly transients: [number, number][];
 }
 
-export function convInput(job: ConvJob<unknown>, winograd: boolean): ConvInput {
+export function convInput(job: ConvJob<unknown>, winograd: boolean, columnPhases = 1): ConvInput {
   const { layer, input: prev, fusion: f, out } = job;
   const [kh] = layer.kernelSize;
   const [sy] = layer.stride;
@@ -39,10 +39,11 @@ export function convInput(job: ConvJob<unknown>, winograd: boolean): ConvInput {
   const iy0 = rows.start * sy - pad.top;
   const iy1 = (rows.end - 1) * sy - pad.top + effectiveKernel(kh, dy);
   const W = prev.width;
-  if (winograd || pad.top > 0 || pad.bottom > 0 || pad.left > 0 || pad.right > 0) {
+  if (winograd || columnPhases > 1 || pad.top > 0 || pad.bottom > 0 || pad.left > 0 || pad.right > 0) {
     // Winograd tiles: T of 4 outputs; tile t reads padded columns 4t..4t+5, so rows are at least 4T + 2 wide (extra columns are zeros).
     const T = Math.ceil(job.conv.width / 4);
-    const p = planPad(job.arena, job.threads, layer, prev, iy0, iy1 - iy0, winograd ? Math.max(W + pad.left + pad.right, 4 * T + 2) : W + pad.left + pad.right, job.index);
+    const width = winograd ? Math.max(W + pad.left + pad.right, 4 * T + 2) : W + pad.left + pad.right;
+    const p = planPad(job.arena, job.threads, layer, prev, iy0, iy1 - iy0, Math.ceil(width / columnPhases) * columnPhases, job.index, columnPhases);
     return { rows, ptr: p.ptr, plane: p.rows * p.pitch, pitch: p.pitch, padRows: p.rows, phases: [p.phase], transients: [[p.ptr, p.bytes]] };
   }
   if (iy0 < prev.y0 || iy1 > prev.y0 + prev.height) throw new RangeError(`layers[${job.index}] (conv2d): rows ${iy0}..${iy1} are not all in the band ${prev.y0}..${prev.y0 + prev.height}`);

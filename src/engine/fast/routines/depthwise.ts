@@ -1,4 +1,4 @@
-// The depthwise routine: convs with one input channel per group and x-stride 1, direct taps vectorised along x
+// The depthwise routine: convs with one input channel per group (any stride), direct taps vectorised along x
 // (every lane a useful pixel, where the 4-channel GEMM tile would compute 1 channel in 4); its planner also serves separable.
 import { descriptor } from '../descriptor.js';
 import { DEPTHWISE } from '../layout.js';
@@ -13,24 +13,32 @@ import { convInput } from './conv2d.js';
 export const depthwise: Routine<PackedDepthwise> = {
   id: 'depthwise',
   // With 4 or more outputs per group the GEMM tiles are full, and the direct routine is faster.
-  applies: (layer, algorithm) => algorithm !== 'direct' && groupIn(layer) === 1 && layer.stride[1] === 1 && groupOut(layer) < 4,
+  applies: (layer, algorithm) => algorithm !== 'direct' && groupIn(layer) === 1 && groupOut(layer) < 4,
   fusesPool: () => false,
   pack: (heap, layer, bn) => packDepthwise(heap, layer, bn, null),
   plan: (job) => planDepthwise(job),
 };
 
-/** The phases of a conv on the depthwise descriptor (one per group; rows split across threads): direct taps, or the two passes of packed rank-1 factors. */
+/**
+ * The phase of a conv on the depthwise descriptor: all groups in one descriptor, units of one output
+ * row of one group split across threads; direct taps, or the two passes of packed rank-1 factors.
+ * An x-stride s reads padded rows whose columns are stored in s phases (planPad), so every tap reads
+ * consecutive columns.
+ */
 export function planDepthwise(job: ConvJob<PackedDepthwise>): Phase[] {
   const { arena, threads, layer, packed, fusion: f, out } = job;
-  const input = convInput(job, false);
+  const [kh, kw] = layer.kernelSize;
+  const [dy, dx] = layer.dilation;
+  const sx = layer.stride[1];
+  const input = convInput(job, false, sx);
   const { phases } = input;
   const pitch = input.pitch;
   const R = input.rows.end - input.rows.start;
   const ow = job.conv.width;
-  const [kh, kw] = layer.kernelSize;
-  const [dy, dx] = layer.dilation;
-  const ocg = packed.ocPerGroup;
   const span = ow - 1 + (kw - 1) * dx + 1;
+  // Column x * sx + kx dx of a padded row sits in phase (kx dx) % sx, at x + floor(kx dx / sx).
+  const phaseLen = pitch / sx;
+  const column = (kx: number) => ((kx * dx) % sx) * phaseLen + Math.floor((kx * dx) / sx);
   let offsPtr = 0, voffsPtr = 0, hoffsPtr = 0, tmpPtr = 0, tmpStride = 0;
   if (packed.separable) {
     voffsPtr = arena.putI32(Int32Array.from({ length: kh }, (_, ky) => ky * dy * pitch * 4));
@@ -39,43 +47,42 @@ export function planDepthwise(job: ConvJob<PackedDepthwise>): Phase[] {
     tmpPtr = arena.alloc(tmpStride * threads);
   } else {
     const offs = new Int32Array(kh * kw);
-    for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) offs[ky * kw + kx] = (ky * dy * pitch + kx * dx) * 4;
+    for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) offs[ky * kw + kx] = (ky * dy * pitch + column(kx)) * 4;
     offsPtr = arena.putI32(offs);
   }
-  const descs: number[] = [];
-  for (let g = 0; g < layer.groups; g++) {
-    const pg = packed.groups[g];
-    const o = outputChannel(out, g * ocg);
-    descs.push(descriptor(DEPTHWISE).set({
-      IN: input.ptr + g * input.plane * 4,
-      IN_PITCH: pitch,
-      SY: layer.stride[0],
-      OW: ow,
-      OC: ocg,
-      K: kh * kw,
-      OFFS: offsPtr,
-      W: pg.w,
-      BIAS: pg.bias,
-      OUT: o.ptr,
-      OUT_PLANE: o.plane,
-      OUT_PITCH: o.pitch,
-      ACT: f.act.code,
-      SLOPE: f.act.slope,
-      SEP: packed.separable ? 1 : 0,
-      KH: kh,
-      VOFFS: voffsPtr,
-      VW: pg.col,
-      KW: kw,
-      HOFFS: hoffsPtr,
-      HW: pg.row,
-      TMP: tmpPtr,
-      TMP_STRIDE: tmpStride,
-      SPAN: span,
-    }).put(arena));
-  }
+  const o = outputChannel(out, 0);
+  const d = descriptor(DEPTHWISE).set({
+    IN: input.ptr,
+    IN_PLANE: input.plane,
+    GROUPS: layer.groups,
+    ROWS: R,
+    IN_PITCH: pitch,
+    SY: layer.stride[0],
+    OW: ow,
+    OC: packed.ocPerGroup,
+    K: kh * kw,
+    OFFS: offsPtr,
+    W: packed.w,
+    BIAS: packed.bias,
+    OUT: o.ptr,
+    OUT_PLANE: o.plane,
+    OUT_PITCH: o.pitch,
+    ACT: f.act.code,
+    SLOPE: f.act.slope,
+    SEP: packed.separable ? 1 : 0,
+    KH: kh,
+    VOFFS: voffsPtr,
+    VW: packed.col,
+    KW: kw,
+    HOFFS: hoffsPtr,
+    HW: packed.row,
+    TMP: tmpPtr,
+    TMP_STRIDE: tmpStride,
+    SPAN: span,
+  }).put(arena);
   if (tmpPtr) arena.release(tmpPtr, tmpStride * threads);
   const entry = packed.separable ? 'separable_f32' : 'depthwise_f32';
-  phases.push(share(R, threads, (r0, r1) => descs.map((d) => [entry, d, r0, r1, TID] as Call)));
+  phases.push(share(layer.groups * R, threads, (u0, u1) => [[entry, d, u0, u1, TID] as Call]));
   for (const [ptr, bytes] of input.transients) arena.release(ptr, bytes);
   return phases;
 }
