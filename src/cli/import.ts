@@ -38,9 +38,15 @@ export async function importCommand(model: string | undefined, opts: ImportComma
   const store = new WeightStore(weightsFileFor(opts.output));
   let imported: { channels: number; layers: SpecItem[] };
   let source: string;
+  /** Said once the import has succeeded: how names were chosen when the user did not say. */
+  let inferred: string | null = null;
   if (isOnnx) {
     const onnx = decodeOnnxModel(await readInputFile(model, model), model);
-    imported = importOnnx(onnx, store, { until: opts.until, prefix: opts.prefix });
+    const result = importOnnx(onnx, store, { until: opts.until, prefix: opts.prefix });
+    if (opts.prefix === undefined && result.prefix) {
+      inferred = `${model}: its top-level modules are those of a torchvision model.${result.prefix}: names start with "${result.prefix}." as in torchvision (--prefix '' keeps the exported names)`;
+    }
+    imported = result;
     source = `ONNX model ${path.basename(model)}${opts.until ? ` up to ${opts.until}` : ''}`;
   } else {
     const arch = archByName(opts.arch!);
@@ -53,6 +59,7 @@ export async function importCommand(model: string | undefined, opts: ImportComma
   const spec = { name, description: `imported by cnnx ${version} from the ${source}`, input, layers };
   await writeImported(opts.output, spec, store, { source: path.basename(model), generator: `cnnx ${version} import` });
   const megabytes = (store.bytes / 1e6).toFixed(1);
+  if (inferred) note(inferred);
   note(`${opts.output}: ${countLayers(layers)} layers, ${store.all().length} tensors (${megabytes} MB) in ${store.file}`);
   return [];
 }

@@ -258,7 +258,7 @@ ${EXIT_CODES_HELP}`,
     .option('--arch <name>', 'the checkpoint\'s architecture (torchvision names: resnet50, vgg16_bn, densenet121...)')
     .option('--list-archs', 'list the architectures --arch knows')
     .option('--until <node>', 'ONNX: keep the graph up to this node (name or output tensor), e.g. before a Flatten + Gemm classifier')
-    .option('--prefix <name>', 'ONNX: put NAME. before every layer name (a model exported from model.features: --prefix features)')
+    .option('--prefix <name>', "ONNX: put NAME. before every layer name (default: features for a model exported from a torchvision model.features, else none; '' for none)")
     .option('--preset <name>', 'preprocessing: imagenet (Resize 256, CenterCrop 224, ImageNet mean/std) or none (default: imagenet with --arch, none for ONNX)')
     .option('--mean <list>', 'per-channel mean, e.g. 0.485,0.456,0.406')
     .option('--std <list>', 'per-channel std, e.g. 0.229,0.224,0.225')

@@ -203,7 +203,8 @@ function inputConstants(input: InputSpec): string[] {
   let r = 'None';
   if (resize?.kind === 'box') r = `{'kind': 'box', 'width': ${py(resize.width)}, 'height': ${py(resize.height)}, 'fit': '${resize.fit}', 'interpolation': '${resize.interpolation}'}`;
   if (resize?.kind === 'shorter_side') r = `{'kind': 'shorter_side', 'shorter_side': ${resize.shorterSide}, 'center_crop': ${resize.centerCrop ? pair(resize.centerCrop) : 'None'}, 'interpolation': '${resize.interpolation}'}`;
-  return [`INPUT_CHANNELS = ${input.channels}`, `MEAN = ${list(input.mean)}`, `STD = ${list(input.std)}`, `RESIZE = ${r}`];
+  const npy = `NORMALIZE_NPY = ${input.normalizeNpy ? 'True' : 'False'}`;
+  return [`INPUT_CHANNELS = ${input.channels}`, `MEAN = ${list(input.mean)}`, `STD = ${list(input.std)}`, npy, `RESIZE = ${r}`];
 }
 
 /** Text for a Python comment: control characters (a newline would end the comment) as JSON escapes. */
@@ -301,7 +302,8 @@ gets the (C, H, W) float32 output of the last layer, or of --layer (a layer or g
 In Python: build_model()(x) on a (1, C, H, W) tensor. Check cnnx against it with
     cnnx verify NET INPUT --against OUTPUT.npy
 Image decoding follows cnnx (8-bit / 255, 16-bit gray / 65535, torchvision's gray weights, alpha
-dropped, then (x - mean) / std). A "resize" with torchvision's interpolations (shorter_side,
+dropped, then (x - mean) / std); a .npy is taken as it is, normalised only with NORMALIZE_NPY (the
+spec's normalize_npy). A "resize" with torchvision's interpolations (shorter_side,
 center_crop, fit "fill") is torchvision's Resize + CenterCrop on the 8-bit PIL image, as in cnnx;
 sharp's kernels and fits are only approximated (with Pillow's Lanczos): compare those with a
 .npy input instead.
@@ -493,15 +495,15 @@ def resize(image):
 
 
 def read_input(path):
-    """The network's input tensor (1, C, H, W): an image or a .npy, then (x - MEAN) / STD."""
+    """The network's input tensor (1, C, H, W): an image then (x - MEAN) / STD, or a .npy as it is (normalised with NORMALIZE_NPY)."""
     with open(path, 'rb') as f:
         is_npy = f.read(6) == b'\\x93NUMPY'
     x = np.load(path).astype(np.float64) if is_npy else read_image(path)
     if x.ndim == 2:
         x = x[None]
-    if MEAN is not None:
+    if MEAN is not None and (NORMALIZE_NPY or not is_npy):
         x = x - np.array(MEAN)[:, None, None]
-    if STD is not None:
+    if STD is not None and (NORMALIZE_NPY or not is_npy):
         x = x / np.array(STD)[:, None, None]
     return torch.from_numpy(x.astype(np.float32))[None]
 

@@ -1,4 +1,4 @@
-// Evaluates the small constant subgraphs exporters write for shapes and pad amounts (PyTorch's F.pad: ConstantOfShape, Concat, Reshape, Slice, Transpose, Cast).
+// Evaluates the small constant subgraphs exporters write for shapes, pad amounts and exponents (PyTorch's F.pad: ConstantOfShape, Concat, Reshape, Slice, Transpose, Cast; a learnable GeM p: Reciprocal).
 import type { AttributeValue, OnnxNode, OnnxTensor } from './onnx-model.js';
 
 /** A small constant as the evaluator works on it: C-order values. */
@@ -14,7 +14,7 @@ const MAX_ELEMENTS = 4096;
 const FLOAT = 1;
 const INTEGER_TYPES = new Set([2, 3, 4, 5, 6, 7, 9, 12, 13]);
 
-export const FOLDABLE = new Set(['ConstantOfShape', 'Concat', 'Reshape', 'Slice', 'Transpose', 'Cast', 'Unsqueeze', 'Squeeze', 'Gather', 'Shape', 'Add', 'Sub', 'Mul', 'Div']);
+export const FOLDABLE = new Set(['ConstantOfShape', 'Concat', 'Reshape', 'Slice', 'Transpose', 'Cast', 'Unsqueeze', 'Squeeze', 'Gather', 'Shape', 'Add', 'Sub', 'Mul', 'Div', 'Reciprocal']);
 
 const ARITHMETIC: Record<string, (a: number, b: number) => number> = { Add: (a, b) => a + b, Sub: (a, b) => a - b, Mul: (a, b) => a * b, Div: (a, b) => a / b };
 
@@ -115,6 +115,11 @@ export function foldConstant(node: OnnxNode, inputs: readonly (OnnxTensor | null
       out = { dims: [dims.length], values: dims, dataType: 7 };
       break;
     }
+    case 'Reciprocal':
+      // A learnable GeM p exports its root's exponent as Reciprocal(p).
+      if (!x) return null;
+      out = { ...x, values: x.values.map((v) => 1 / v) };
+      break;
     case 'Add':
     case 'Sub':
     case 'Mul':

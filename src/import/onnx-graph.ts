@@ -3,6 +3,8 @@ import { CnnxError, type ErrorCode } from '../errors.js';
 import { didYouMean } from '../network/suggest.js';
 import { DTYPE, type OnnxModel, type OnnxNode, type OnnxTensor } from './onnx-model.js';
 import { FOLDABLE, foldConstant } from './onnx-constants.js';
+import { draftOutputSize } from './draft-size.js';
+import { HEAD_CHAINS, describeStep, stepHead, type HeadOperand, type HeadStep } from './onnx-heads.js';
 import { absorbPad, foldBatchNorm, mapNode, type OpContext, type PadMode, type Sides } from './onnx-ops.js';
 import type { LayerDraft } from './spec-tree.js';
 
@@ -14,6 +16,8 @@ export interface GraphOp {
   readonly join: 'add' | 'concat' | null;
   /** Op ids read, in order; -1 is the graph input. Ids are topologically ordered. */
   readonly inputs: readonly number[];
+  /** For a layer made of several nodes (a GeM or normalize head): what stands for the last node's op in its name. */
+  readonly label?: string;
 }
 
 export interface LayerGraph {
@@ -27,7 +31,9 @@ type Value =
   | { readonly kind: 'input' }
   | { readonly kind: 'const'; readonly tensor: OnnxTensor }
   | { readonly kind: 'op'; readonly id: number }
-  | { readonly kind: 'pad'; readonly source: Value; readonly sides: Sides; readonly mode: PadMode; readonly node: OnnxNode };
+  | { readonly kind: 'pad'; readonly source: Value; readonly sides: Sides; readonly mode: PadMode; readonly node: OnnxNode }
+  /** Part of a GeM or normalize head (onnx-heads.ts) computed by `node`, reading op `source`. */
+  | { readonly kind: 'head'; readonly source: number; readonly step: HeadStep; readonly node: OnnxNode };
 
 interface MutableOp {
   node: OnnxNode;
@@ -36,6 +42,7 @@ interface MutableOp {
   inputs: number[];
   /** Its output is >= 0 everywhere (ReLU and friends): a zero Pad before a max pool is then exact. */
   nonNegative: boolean;
+  label?: string;
 }
 
 const INPUT = -1;
@@ -57,9 +64,11 @@ export function buildLayerGraph(model: OnnxModel, until?: string): LayerGraph {
   const values = new Map<string, Value>([[graphInput.name, { kind: 'input' }]]);
   for (const [name, tensor] of model.initializers) values.set(name, { kind: 'const', tensor });
   const ops: MutableOp[] = [];
-  for (const node of order) mapOne(model, node, values, ops);
+  const mapSize = mapSizes(graphInput.dims, ops);
+  for (const node of order) mapOne(model, node, values, ops, mapSize);
 
   const out = values.get(outputTensor)!;
+  if (out.kind === 'head') throw headError(model, out, until === undefined ? 'the graph ends there' : `--until ${until} ends the import there`, ops);
   if (out.kind !== 'op') {
     const what = out.kind === 'pad' ? 'a Pad (which cnnx folds into the conv or pool after it)' : out.kind === 'const' ? 'a constant' : 'the input itself';
     throw new CnnxError('import.graph', `${model.file}: the output "${outputTensor}" is ${what}: nothing to compute`);
@@ -155,7 +164,24 @@ function findGraphInput(model: OnnxModel, producers: Map<string, OnnxNode>, orde
   return info;
 }
 
-function mapOne(model: OnnxModel, node: OnnxNode, values: Map<string, Value>, ops: MutableOp[]): void {
+/** The height and width of each op's output at the model's input size, computed when asked (null when the size is not fixed). */
+function mapSizes(dims: readonly (number | string | null)[] | null, ops: readonly MutableOp[]): (id: number) => readonly [number, number] | null {
+  const [h, w] = dims?.slice(2) ?? [];
+  const input = typeof h === 'number' && typeof w === 'number' && h > 0 && w > 0 ? ([h, w] as const) : null;
+  const sizes = new Map<number, readonly [number, number] | null>();
+  const sizeOf = (id: number): readonly [number, number] | null => {
+    if (id === INPUT) return input;
+    if (!sizes.has(id)) {
+      const op = ops[id];
+      const from = sizeOf(op.inputs[0]);
+      sizes.set(id, from && (op.draft ? draftOutputSize(op.draft, from) : from));
+    }
+    return sizes.get(id)!;
+  };
+  return sizeOf;
+}
+
+function mapOne(model: OnnxModel, node: OnnxNode, values: Map<string, Value>, ops: MutableOp[], mapSize: (id: number) => readonly [number, number] | null): void {
   const fail = (message: string): CnnxError => nodeError(model, node, message);
   const valueOf = (i: number): Value | null => {
     const name = node.inputs[i];
@@ -180,11 +206,31 @@ function mapOne(model: OnnxModel, node: OnnxNode, values: Map<string, Value>, op
     if (node.outputs[0]) values.set(node.outputs[0], { kind: 'const', tensor: folded });
     return;
   }
-  const mapped = mapNode(ctx);
-  if (mapped === null) throw unsupportedOp(model, node, values, ops);
   const set = (value: Value): void => {
     if (node.outputs[0]) values.set(node.outputs[0], value);
   };
+  const operands = node.inputs.map((name, i): HeadOperand => {
+    const v = name === '' ? null : valueOf(i);
+    if (v === null || v.kind === 'pad') return null;
+    if (v.kind === 'const') return { kind: 'const' };
+    if (v.kind === 'head') return { kind: 'step', source: v.source, step: v.step, node: v.node };
+    return { kind: 'map', source: v.kind === 'input' ? INPUT : v.id };
+  });
+  const describeMap = (id: number): string => (id === INPUT ? 'the graph input' : describeNode(ops[id].node));
+  const head = stepHead({ ...ctx, mapSize, describeMap }, operands);
+  if (head?.kind === 'step') {
+    set({ kind: 'head', source: head.source, step: head.step, node });
+    return;
+  }
+  if (head?.kind === 'layer') {
+    ops.push({ node, draft: head.draft, join: null, inputs: [head.source], nonNegative: head.draft.type === 'gem', label: head.label });
+    set({ kind: 'op', id: ops.length - 1 });
+    return;
+  }
+  const mapped = mapNode(ctx);
+  const pending = node.inputs.map((name) => values.get(name)).find((v) => v?.kind === 'head');
+  if (pending?.kind === 'head' && mapped?.kind !== 'alias') throw headError(model, pending, `${describeNode(node)} reads it`, ops);
+  if (mapped === null) throw unsupportedOp(model, node, values, ops);
   const activation = (i: number): Value => {
     const v = valueOf(i);
     if (v === null) throw fail(`has no input ${i}`);
@@ -252,11 +298,20 @@ function unsupportedOp(model: OnnxModel, node: OnnxNode, values: Map<string, Val
   const what = custom ? `an op of the custom domain "${node.domain}"` : 'not a conv-network op';
   let before = values.get(node.inputs[0] ?? '');
   if (before?.kind === 'pad') before = before.source;
-  const hint =
-    before?.kind === 'op' && ops[before.id].node.name
-      ? `: add --until ${ops[before.id].node.name} to keep the graph up to that node`
-      : ': add --until NODE to keep the graph up to the node before it';
-  return nodeError(model, node, `${what}; cnnx imports feature extractors${hint}`);
+  return nodeError(model, node, `${what}; cnnx imports feature extractors${untilHint(before?.kind === 'op' ? before.id : INPUT, ops)}`);
+}
+
+/** The error for a partly matched GeM or normalize head: what its last node computes, and what reads it instead of the next step. */
+function headError(model: OnnxModel, head: Extract<Value, { kind: 'head' }>, instead: string, ops: readonly MutableOp[]): CnnxError {
+  const { step } = head;
+  const message = `computes ${describeStep(step)}, which cnnx maps only within a whole ${step.head} head (${HEAD_CHAINS[step.head]}), but ${instead}`;
+  return nodeError(model, head.node, `${message}${untilHint(head.source, ops)}`);
+}
+
+/** `: add --until NAME ...`, naming the op an import can stop at (the one before an op cnnx cannot map). */
+function untilHint(before: number, ops: readonly MutableOp[]): string {
+  const name = before >= 0 ? ops[before].node.name : '';
+  return name ? `: add --until ${name} to keep the graph up to that node` : ': add --until NODE to keep the graph up to the node before it';
 }
 
 /** Folds each batch norm into the conv it reads when that conv feeds nothing else (its output then exists only normalised). */
@@ -304,7 +359,7 @@ function compact(ops: readonly MutableOp[], output: number): { ops: GraphOp[]; o
   const renumber = new Map<number, number>(ids.map((id, i) => [id, i]));
   const kept = ids.map((id) => {
     const op = ops[id];
-    return { node: op.node, draft: op.draft, join: op.join, inputs: op.inputs.map((i) => (i < 0 ? INPUT : renumber.get(i)!)) };
+    return { node: op.node, draft: op.draft, join: op.join, inputs: op.inputs.map((i) => (i < 0 ? INPUT : renumber.get(i)!)), label: op.label };
   });
   return { ops: kept, output: renumber.get(output)! };
 }

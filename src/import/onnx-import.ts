@@ -2,19 +2,19 @@
 import { CnnxError } from '../errors.js';
 import { buildLayerGraph, describeNode } from './onnx-graph.js';
 import type { OnnxModel } from './onnx-model.js';
-import { emitTree } from './scope-names.js';
+import { emitTree, inferredPrefix } from './scope-names.js';
 import { NotSeriesParallel, seriesParallel } from './series-parallel.js';
 import type { SpecItem, WeightStore } from './spec-tree.js';
 
 export interface OnnxImportOptions {
   /** Keep the graph up to this node (name) or tensor. */
   readonly until?: string;
-  /** Put before every name, e.g. `features` for a model exported from `model.features`. */
+  /** Put before every name ('' for none); by default `features` for a model exported from a torchvision `model.features`, else none. */
   readonly prefix?: string;
 }
 
-/** The spec layers of `model` (weights go to `store`) and the channels of its input. */
-export function importOnnx(model: OnnxModel, store: WeightStore, options: OnnxImportOptions = {}): { channels: number; layers: SpecItem[] } {
+/** The spec layers of `model` (weights go to `store`), the channels of its input and the prefix its names were given. */
+export function importOnnx(model: OnnxModel, store: WeightStore, options: OnnxImportOptions = {}): { channels: number; layers: SpecItem[]; prefix: string } {
   const graph = buildLayerGraph(model, options.until);
   let tree;
   try {
@@ -28,5 +28,6 @@ export function importOnnx(model: OnnxModel, store: WeightStore, options: OnnxIm
       `${model.file}: ${describeNode(join)}: the graph is not a nesting of sequential, add and concat blocks: ${describeNode(shared)} is used both inside and outside the block this node closes`,
     );
   }
-  return { channels: graph.channels, layers: emitTree(graph, tree, store, options.prefix ?? '') };
+  const prefix = options.prefix ?? inferredPrefix(graph);
+  return { channels: graph.channels, layers: emitTree(graph, tree, store, prefix), prefix };
 }

@@ -62,10 +62,15 @@ export function mapNode(ctx: OpContext): Mapped | null {
       return layer({ type: 'adaptive_avgpool2d', params: { output_size: 1 }, weights: {} });
     case 'GlobalMaxPool':
       return layer({ type: 'adaptive_maxpool2d', params: { output_size: 1 }, weights: {} });
+    case 'ReduceMean':
+    case 'ReduceMax':
+      return spatialReduce(ctx);
     case 'BatchNormalization':
       return layer(batchNorm(ctx));
     case 'LRN':
       return layer(lrn(ctx));
+    case 'LpNormalization':
+      return layer(lpNormalization(ctx));
     case 'Add':
     case 'Sum':
       return { kind: 'join', join: 'add' };
@@ -96,7 +101,7 @@ function attr(ctx: OpContext, name: string): AttributeValue | undefined {
   return ctx.node.attributes.get(name);
 }
 
-function int(ctx: OpContext, name: string, fallback: number): number {
+export function int(ctx: OpContext, name: string, fallback: number): number {
   const v = attr(ctx, name);
   if (v === undefined) return fallback;
   if (typeof v !== 'number') throw ctx.fail(`attribute ${name} is not an integer`);
@@ -238,7 +243,7 @@ function maxPool(ctx: OpContext): LayerDraft {
   };
 }
 
-function avgPool(ctx: OpContext): LayerDraft {
+export function avgPool(ctx: OpContext): LayerDraft {
   const kernel = pairAttr(ctx, 'kernel_shape', []);
   const stride = pairAttr(ctx, 'strides', [1, 1]);
   const dilation = pairAttr(ctx, 'dilations', [1, 1]);
@@ -259,32 +264,64 @@ function avgPool(ctx: OpContext): LayerDraft {
 
 // ---------------------------------------------------------------- activations and normalisation
 
-/** Clip's bounds as attributes (opset < 11) or constant inputs; 0..6 is relu6, 0..inf relu, finite bounds hardtanh. */
-function clip(ctx: OpContext): Mapped {
+/** Clip's bounds, as attributes (opset < 11) or constant inputs; an absent or float32-extreme bound is infinite. */
+export function clipBounds(ctx: OpContext): [number, number] {
   let low: number;
   let high: number;
   if (ctx.opset < 11) {
     low = float(ctx, 'min', -Infinity);
     high = float(ctx, 'max', Infinity);
   } else {
-    const bound = (i: number, what: string, fallback: number): number => {
-      const t = ctx.constant(i, what);
-      if (!t) return fallback;
-      const values = t.numbers();
-      if (values.length !== 1) throw ctx.fail(`${what} has ${values.length} values, expected one`);
-      return values[0];
-    };
-    low = bound(1, 'min', -Infinity);
-    high = bound(2, 'max', Infinity);
+    low = scalar(ctx, 1, 'min') ?? -Infinity;
+    high = scalar(ctx, 2, 'max') ?? Infinity;
   }
-  if (low <= -NO_BOUND) low = -Infinity;
-  if (high >= NO_BOUND) high = Infinity;
+  return [low <= -NO_BOUND ? -Infinity : low, high >= NO_BOUND ? Infinity : high];
+}
+
+/** The one value of the constant at input `i` (null when omitted), as the shortest decimal of its float32. */
+export function scalar(ctx: OpContext, i: number, what: string): number | null {
+  const t = ctx.constant(i, what);
+  if (!t) return null;
+  const values = t.numbers();
+  if (values.length !== 1) throw ctx.fail(`${what} has ${values.length} values, expected one`);
+  return t.dataType === 1 ? shortestFloat32(values[0]) : values[0];
+}
+
+/** 0..6 is relu6, 0..inf relu, finite bounds hardtanh; a positive lower bound alone starts a GeM head (onnx-heads.ts). */
+function clip(ctx: OpContext): Mapped {
+  const [low, high] = clipBounds(ctx);
   if (low === 0 && high === 6) return layer({ type: 'relu6', params: {}, weights: {} }, true);
   if (low === 0 && high === Infinity) return layer({ type: 'relu', params: {}, weights: {} }, true);
   if (Number.isFinite(low) && Number.isFinite(high) && low < high) {
     return layer({ type: 'hardtanh', params: { min_val: low, max_val: high }, weights: {} }, low >= 0);
   }
   throw ctx.fail(`clips to [${low}, ${high}]: cnnx has relu (0, inf), relu6 (0, 6) and hardtanh (finite bounds, min < max)`);
+}
+
+/**
+ * The axes a Reduce* op reduces, non-negative and sorted, over a 4-D (N, C, H, W) tensor: an attribute
+ * until `axes` became an input (opset 13 for ReduceSum, 18 for the others). All axes when none are given.
+ */
+export function reduceAxes(ctx: OpContext): number[] {
+  const fromInput = ctx.opset >= (ctx.node.op === 'ReduceSum' ? 13 : 18);
+  const axes = fromInput ? ctx.constant(1, 'axes')?.numbers() : (attr(ctx, 'axes') as number[] | undefined);
+  if (!axes || axes.length === 0) return [0, 1, 2, 3];
+  if (axes.some((a) => !Number.isInteger(a) || a < -4 || a > 3)) throw ctx.fail(`axes [${axes.join(', ')}]: cnnx reduces 4-D (N, C, H, W) tensors`);
+  return [...new Set(axes.map((a) => (a < 0 ? a + 4 : a)))].sort();
+}
+
+/** Whether a Reduce* op keeps the reduced axes (keepdims, default 1): cnnx's tensors keep all four. */
+export function keepsDims(ctx: OpContext): boolean {
+  return int(ctx, 'keepdims', 1) !== 0;
+}
+
+/** ReduceMean / ReduceMax over height and width, keeping them (x.mean((2, 3), keepdim=True)): a global pool. */
+function spatialReduce(ctx: OpContext): Mapped {
+  const axes = reduceAxes(ctx);
+  if (axes.join() !== '2,3') throw ctx.fail(`reduces axes [${axes.join(', ')}]: cnnx maps a ${ctx.node.op} over height and width (axes 2, 3) only, as a global pool`);
+  if (!keepsDims(ctx)) throw ctx.fail('has keepdims 0, which flattens the map: cnnx keeps (C, 1, 1); export with keepdim=True');
+  const type = ctx.node.op === 'ReduceMean' ? 'adaptive_avgpool2d' : 'adaptive_maxpool2d';
+  return layer({ type, params: { output_size: 1 }, weights: {} });
 }
 
 function batchNorm(ctx: OpContext): LayerDraft {
@@ -316,6 +353,18 @@ function lrn(ctx: OpContext): LayerDraft {
     params: { size, alpha: float(ctx, 'alpha', 1e-4), beta: float(ctx, 'beta', 0.75), k: float(ctx, 'bias', 1) },
     weights: {},
   };
+}
+
+/**
+ * x / ||x||_p over the channels: F.normalize without its eps, which cnnx's normalize needs; PyTorch's
+ * default 1e-12 changes only norms below it (a zero vector: 0 where ONNX divides 0 by 0).
+ */
+function lpNormalization(ctx: OpContext): LayerDraft {
+  const axis = int(ctx, 'axis', -1);
+  if (axis !== 1 && axis !== -3) throw ctx.fail(`normalizes along axis ${axis}: cnnx normalizes over the channels (axis 1)`);
+  const p = int(ctx, 'p', 2);
+  if (p !== 1 && p !== 2) throw ctx.fail(`p ${p}: ONNX's LpNormalization has p 1 or 2`);
+  return { type: 'normalize', params: { p, eps: 1e-12 }, weights: {} };
 }
 
 // ---------------------------------------------------------------- Pad and Constant
@@ -408,11 +457,13 @@ export function absorbPad(draft: LayerDraft, pads: Sides, mode: PadMode, nonNega
   throw fail(`reads a Pad: cnnx folds a Pad only into the conv or pool that reads it, not into ${draft.type}`);
 }
 
-function unpackPair(v: unknown): [number, number] {
+/** A spec pair (n or [h, w]) as [h, w]. */
+export function unpackPair(v: unknown): [number, number] {
   return typeof v === 'number' ? [v, v] : (v as [number, number]);
 }
 
-function unpack(v: unknown): Sides {
+/** Spec padding (n, [h, w] or [top, bottom, left, right]) per side. */
+export function unpack(v: unknown): Sides {
   if (typeof v === 'number') return { top: v, bottom: v, left: v, right: v };
   const a = v as number[];
   if (a.length === 2) return { top: a[0], bottom: a[0], left: a[1], right: a[1] };

@@ -25,6 +25,22 @@ export function scopeChain(nodeName: string): string[] | null {
   return chain;
 }
 
+/**
+ * The children of torchvision's `features` Sequentials: numbered (VGG, AlexNet, SqueezeNet, MobileNet,
+ * EfficientNet...) or DenseNet's named ones.
+ */
+const FEATURES_CHILD = /^(\d+|(conv|norm|relu|pool)0|norm5|denseblock\d+|transition\d+)$/;
+
+/**
+ * `features` when every op of the graph lies in a top-level module named like a child of torchvision's
+ * `features` (the model was exported from `model.features`), so `features.7` and `features` mean what
+ * they mean in torchvision; '' otherwise.
+ */
+export function inferredPrefix(graph: LayerGraph): string {
+  const tops = graph.ops.map((op) => scopeChain(op.node.name)?.[0]);
+  return tops.length > 0 && tops.every((top) => top !== undefined && FEATURES_CHILD.test(top)) ? 'features' : '';
+}
+
 interface Built {
   readonly json: SpecItem;
   /** The module scopes every op inside shares (longest common prefix of their chains). */
@@ -61,7 +77,7 @@ export function emitTree(graph: LayerGraph, tree: readonly TreeItem[], store: We
   const names = graph.ops.map((op, id) => {
     const node = op.node;
     const chain = chains[id];
-    const opName = (node.name.split('/').pop() || node.op).toLowerCase();
+    const opName = (op.label ?? (node.name.split('/').pop() || node.op)).toLowerCase();
     let name: string;
     if (node.name.startsWith('/')) {
       const leaf = chain[chain.length - 1];

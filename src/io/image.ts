@@ -1,4 +1,4 @@
-// Decodes an image (sharp) or a .npy into the network's input tensor: orientation, resize, channel conversion, scaling, mean/std.
+// Decodes an image (sharp) or a .npy into the network's input tensor: orientation, resize, channel conversion, scaling, mean/std (images; .npy with normalize_npy).
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { CnnxError, inputError } from '../errors.js';
@@ -26,13 +26,18 @@ export interface DecodeOptions {
 
 /**
  * Reads one input (a file path, or bytes already read, e.g. from stdin) as a (C, H, W) float tensor
- * ready for the network. `name` is how messages refer to it.
+ * ready for the network. `name` is how messages refer to it. An image is resized and normalised as
+ * the spec says; a .npy is the tensor the first layer sees, as it is (never resized, normalised only
+ * with normalize_npy), so a tensor saved by PyTorch or by `--layer input` reads back unchanged.
  */
 export async function readInput(source: string | Uint8Array, name: string, spec: InputSpec, options: DecodeOptions = {}): Promise<Tensor> {
   const bytes = typeof source === 'string' ? await readBytes(source, name) : source;
   if (!isNpy(bytes)) return decodeImage(bytes, name, spec, options);
   const array = npyTensor(bytes, name, spec);
-  for (let c = 0; c < array.channels; c++) normaliseChannel(array.data.subarray(c * array.height * array.width, (c + 1) * array.height * array.width), spec, c);
+  if (spec.normalizeNpy) {
+    const plane = array.height * array.width;
+    for (let c = 0; c < array.channels; c++) normaliseChannel(array.data.subarray(c * plane, (c + 1) * plane), spec, c);
+  }
   return array;
 }
 

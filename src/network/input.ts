@@ -1,4 +1,4 @@
-// Parses the spec's "input" block: channels, mean/std normalisation and an optional resize.
+// Parses the spec's "input" block: channels, mean/std normalisation (of .npy inputs too with normalize_npy) and an optional resize.
 import { describeValue } from '../errors.js';
 import { isPillowFilter, PILLOW_FILTERS } from '../io/resample.js';
 import { SHARP_KERNELS } from '../io/resize.js';
@@ -13,6 +13,9 @@ export function parseInput(r: ObjectReader): InputSpec {
   const channels = r.int('channels', { min: 1 });
   const mean = perChannel(r, 'mean', channels, false);
   const std = perChannel(r, 'std', channels, true);
+  // A .npy is the tensor the first layer sees (what PyTorch scripts save, what --layer input writes);
+  // normalize_npy opts in to mean/std for raw arrays (rasters, say).
+  const normalizeNpy = r.bool('normalize_npy', false);
   const rawResize = r.get('resize');
   let resize: ResizeSpec | null = null;
   if (rawResize !== undefined) {
@@ -20,7 +23,7 @@ export function parseInput(r: ObjectReader): InputSpec {
     resize = parseResize(new ObjectReader(r.file, r.pathOf('resize'), rawResize));
   }
   r.finish();
-  return { channels, mean, std, resize };
+  return { channels, mean, std, normalizeNpy, resize };
 }
 
 function perChannel(r: ObjectReader, key: string, channels: number, positive: boolean): number[] | null {

@@ -197,6 +197,8 @@ export interface InputSpec {
   /** Per-channel normalisation applied as (x - mean) / std; null when not given. */
   readonly mean: readonly number[] | null;
   readonly std: readonly number[] | null;
+  /** Whether mean/std apply to .npy inputs too (spec key normalize_npy); by default (absent, false) a .npy is the tensor the first layer sees. */
+  readonly normalizeNpy?: boolean;
   readonly resize: ResizeSpec | null;
 }
 

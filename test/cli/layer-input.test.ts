@@ -80,6 +80,18 @@ describe('cnnx apply and verify with --layer input', () => {
     expect(lines).toContain('over tolerance: 0 of 9408 elements');
   });
 
+  test('the tensor --layer input writes, applied as a .npy, gives the photo\'s outputs byte for byte', async () => {
+    const x = path.join(dir, 'x.npy');
+    const fromPhoto = path.join(dir, 'from-photo.npy');
+    const fromNpy = path.join(dir, 'from-npy.npy');
+    expect((await runCli(['apply', net, PHOTO, '--layer', 'input', '-o', x])).code).toBe(0);
+    expect((await runCli(['apply', net, PHOTO, '-o', fromPhoto])).code).toBe(0);
+    // The .npy is neither resized (56x56 stays, below the spec's shorter_side 64) nor normalised again.
+    expect((await runCli(['apply', net, x, '-o', fromNpy])).code).toBe(0);
+    expect(parseNpy(readFileSync(fromNpy), fromNpy).shape).toEqual([2, 54, 54]);
+    expect(readFileSync(fromNpy).equals(readFileSync(fromPhoto))).toBe(true);
+  });
+
   test('where refuses --layer input (the input is where every receptive field lies)', async () => {
     const r = await runCli(['where', net, '--layer', 'input', '--pixel', '0,0']);
     expect([r.code, r.stderr]).toEqual([2, 'cnnx: where needs a layer, not the input: every input pixel is its own receptive field\n']);

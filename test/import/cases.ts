@@ -26,7 +26,7 @@ export const CASES: Case[] = [
   { ...pth('vgg11_bn', {}, false, 'model_f16_strided.pth'), compare: { avgpool: 'out_f16_avgpool.npy' } },
   pth('vgg13', { 'features.9': 'out_features.9.npy' }, false),
   pth('alexnet', { 'features.5': 'out_features.5.npy' }, false),
-  { dir: 'vgg11_bn', model: 'model.onnx', args: ['--prefix', 'features'], compare: { 'features.7': 'out_features.7.npy', features: 'out_features.npy' }, branching: false },
+  { dir: 'vgg11_bn', model: 'model.onnx', args: [], compare: { 'features.7': 'out_features.7.npy', features: 'out_features.npy' }, branching: false },
   // Branching families.
   pth('resnet18', { layer2: 'out_layer2.npy', 'layer4.1': 'out_layer4.1.npy', 'layer1.0.bn1': 'out_layer1.0.bn1.npy' }, true),
   pth('resnet18', { layer4: 'out_layer4.npy' }, true, 'model.safetensors'),
@@ -36,14 +36,17 @@ export const CASES: Case[] = [
   pth('resnext50_32x4d', { 'layer1.2': 'out_layer1.2.npy', layer4: 'out_layer4.npy' }, true),
   pth('squeezenet1_0', { 'features.3': 'out_features.3.npy', 'features.6': 'out_features.6.npy', features: 'out_features.npy' }, true),
   pth('squeezenet1_1', { 'features.4': 'out_features.4.npy' }, true),
-  { dir: 'squeezenet1_1', model: 'model.onnx', args: ['--prefix', 'features'], compare: { features: 'out_features.npy', 'features.4': 'out_features.4.npy' }, branching: true },
+  { dir: 'squeezenet1_1', model: 'model.onnx', args: [], compare: { features: 'out_features.npy', 'features.4': 'out_features.4.npy' }, branching: true },
   pth('mobilenet_v2', { 'features.1': 'out_features.1.npy', 'features.3': 'out_features.3.npy', 'features.7': 'out_features.7.npy', features: 'out_features.npy' }, true),
   pth('mobilenet_v2', { 'features.7': 'out_features.7.npy' }, true, 'model.safetensors'),
-  { dir: 'mobilenet_v2', model: 'model.onnx', args: ['--prefix', 'features'], compare: { features: 'out_features.npy', 'features.3': 'out_features.3.npy', 'features.7': 'out_features.7.npy' }, branching: true },
+  { dir: 'mobilenet_v2', model: 'model.onnx', args: [], compare: { features: 'out_features.npy', 'features.3': 'out_features.3.npy', 'features.7': 'out_features.7.npy' }, branching: true },
   pth('densenet121', { 'features.denseblock2': 'out_features.denseblock2.npy', 'features.transition2': 'out_features.transition2.npy', features: 'out_features.npy' }, true),
   pth('densenet121', { features: 'out_features.npy' }, true, 'model_legacy_keys.pth'),
   { dir: 'densenet121', model: 'model.onnx', args: ['--until', '/GlobalAveragePool'], compare: { globalaveragepool: 'out_avgpool.npy', 'features.denseblock2': 'out_features.denseblock2.npy', 'features.transition2': 'out_features.transition2.npy' }, branching: true },
   { dir: 'ops', model: 'model.onnx', args: [], compare: { gmp: 'out_output.npy' }, branching: true },
   { dir: 'ops', model: 'model_bn.onnx', args: [], compare: { gmp: 'out_output.npy' }, branching: true },
+  // Descriptor heads: GeM (a learnable p, a whole-map AveragePool; an adaptive pool) and F.normalize.
+  { dir: 'heads', model: 'retrieval.onnx', args: [], compare: { pool: 'out_retrieval_pool.npy', normalize: 'out_retrieval_output.npy' }, branching: false },
+  { dir: 'heads', model: 'map_head.onnx', args: [], compare: { normalize: 'out_map_head_normalize.npy', normalize_2: 'out_map_head_output.npy' }, branching: false },
 ];
 

@@ -26,10 +26,11 @@ describe('cnnx import', () => {
     expect(st.metadata).toMatchObject({ source: 'model.pth' });
   });
 
-  it('runs through cnnx apply: an imported VGG on a normalised .npy matches PyTorch', async () => {
+  it('runs through cnnx apply: an imported VGG (ImageNet preprocessing by default) on a normalised .npy matches PyTorch', async () => {
     const dir = tempDir();
     const out = path.join(dir, 'vgg.json');
-    expect((await runCli(['import', fixture('vgg11_bn', 'model.pth'), '--arch', 'vgg11_bn', '--preset', 'none', '-o', out])).code).toBe(0);
+    // The spec's mean/std are for images: the .npy is already the tensor the first layer sees.
+    expect((await runCli(['import', fixture('vgg11_bn', 'model.pth'), '--arch', 'vgg11_bn', '-o', out])).code).toBe(0);
     const result = await runCli(['apply', out, fixture('vgg11_bn', 'input.npy'), '-o', path.join(dir, 'y.npy'), '-q']);
     expect(result.stderr).toBe('');
     expect(importMismatch(await npy(path.join(dir, 'y.npy')), await npy(fixture('vgg11_bn', 'out_avgpool.npy')))).toBeNull();
@@ -46,6 +47,25 @@ describe('cnnx import', () => {
     expect(await spec()).toEqual({ channels: 3 });
     expect(await spec('--preset', 'imagenet', '--resize', '320', '--center-crop', '288')).toEqual({ channels: 3, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], resize: { shorter_side: 320, center_crop: 288 } });
     expect(await spec('--mean', '0.5', '--std', '0.25,0.5,1', '--resize', '240x320')).toEqual({ channels: 3, mean: [0.5, 0.5, 0.5], std: [0.25, 0.5, 1], resize: { height: 240, width: 320 } });
+  });
+
+  it('names a model exported from a torchvision model.features as torchvision does, saying so; --prefix chooses', async () => {
+    const dir = tempDir();
+    const names = async (...args: string[]): Promise<{ names: string[]; stderr: string }> => {
+      const out = path.join(dir, 'n.json');
+      const result = await runCli(['import', fixture('vgg11_bn', 'model.onnx'), '-o', out, ...args]);
+      expect(result.code, result.stderr).toBe(0);
+      type Item = { name: string; layers?: Item[] };
+      const preorder = (items: Item[]): string[] => items.flatMap((item) => [item.name, ...preorder(item.layers ?? [])]);
+      return { names: preorder(JSON.parse(readFileSync(out, 'utf8')).layers).slice(0, 3), stderr: result.stderr };
+    };
+    const inferred = await names();
+    expect(inferred.names).toEqual(['features', 'features.0', 'features.2']);
+    expect(inferred.stderr).toMatch(/^.*model.onnx: its top-level modules are those of a torchvision model.features: names start with "features." as in torchvision \(--prefix '' keeps the exported names\)\n/);
+    const bare = await names('--prefix', '');
+    expect(bare.names).toEqual(['0', '2', '3']);
+    expect(bare.stderr).not.toMatch(/top-level modules/);
+    expect((await names('--prefix', 'backbone')).names).toEqual(['backbone', 'backbone.0', 'backbone.2']);
   });
 
   it('--list-archs prints the templates on stdout', async () => {

@@ -92,8 +92,8 @@ export interface TestInitializer {
   offset?: number;
 }
 
-/** An ONNX ModelProto with the given nodes; the graph input is "input" [1, channels, H, W]. */
-export function onnxModel(options: { nodes: TestNode[]; initializers?: TestInitializer[]; channels?: number | string; output?: string | string[]; opset?: number; inputs?: string[] }): Uint8Array {
+/** An ONNX ModelProto with the given nodes; the graph input is "input" [1, channels, height, width] (symbolic, unless `size` fixes them). */
+export function onnxModel(options: { nodes: TestNode[]; initializers?: TestInitializer[]; channels?: number | string; size?: [number, number]; output?: string | string[]; opset?: number; inputs?: string[] }): Uint8Array {
   const g = new ProtoWriter();
   options.nodes.forEach((n, i) => {
     const node = new ProtoWriter();
@@ -106,7 +106,7 @@ export function onnxModel(options: { nodes: TestNode[]; initializers?: TestIniti
   });
   g.string(2, 'test');
   for (const t of options.initializers ?? []) g.message(5, tensorProto(t));
-  for (const name of options.inputs ?? ['input']) g.message(11, valueInfo(name, options.channels ?? 3));
+  for (const name of options.inputs ?? ['input']) g.message(11, valueInfo(name, options.channels ?? 3, options.size));
   const outputs = options.output === undefined ? [options.nodes.length === 0 ? 'input' : (options.nodes.at(-1)!.outputs ?? [`t${options.nodes.length - 1}`])[0]] : [options.output].flat();
   for (const o of outputs) g.message(12, valueInfo(o, 0));
   return new ProtoWriter()
@@ -159,9 +159,9 @@ function toHalf(v: number): number {
   return sign | ((e + 15) << 10) | mantissa;
 }
 
-function valueInfo(name: string, channels: number | string): ProtoWriter {
+function valueInfo(name: string, channels: number | string, size: [number, number] = [0, 0]): ProtoWriter {
   const dims = new ProtoWriter();
-  for (const d of [1, channels, 'height', 'width']) {
+  for (const d of [1, channels, size[0] || 'height', size[1] || 'width']) {
     const dim = new ProtoWriter();
     if (typeof d === 'number' && d > 0) dim.varint(1, d);
     else if (typeof d === 'string') dim.string(2, d);

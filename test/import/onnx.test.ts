@@ -118,8 +118,9 @@ describe('PyTorch-exported models: structure and names', () => {
     }
   });
 
-  it('names a model exported from model.features with --prefix, MobileNetV2 residuals as add([], conv)', () => {
-    const { layers } = importFile(fixture('mobilenet_v2', 'model.onnx'), { prefix: 'features' });
+  it('names a model exported from model.features as torchvision does (features.N), MobileNetV2 residuals as add([], conv)', () => {
+    const { layers, prefix } = importFile(fixture('mobilenet_v2', 'model.onnx'));
+    expect(prefix).toBe('features');
     expect(layers.map((l) => l.name)).toEqual(['features']);
     const features = find(layers, 'features')!.layers as SpecItem[];
     expect(features.map((l) => l.name)).toEqual(Array.from({ length: 19 }, (_, i) => `features.${i}`));
@@ -142,8 +143,21 @@ describe('PyTorch-exported models: structure and names', () => {
     expect(find(layers, 'features.2.add')).toBeUndefined();
   });
 
+  it('infers the features prefix from top-level modules named as in a torchvision features Sequential only', () => {
+    const relus = (...names: string[]): Uint8Array => onnxModel({ nodes: names.map((name, i) => ({ op: 'Relu', inputs: [i === 0 ? 'input' : `t${i - 1}`], name })) });
+    const prefixOf = (...names: string[]): string => importBytes(relus(...names)).prefix;
+    expect(prefixOf('/0/Relu', '/1/conv/conv.0/Relu', '/12/Relu')).toBe('features');
+    // DenseNet's features: conv0, norm0, relu0, pool0, denseblockN, transitionN, norm5.
+    expect(prefixOf('/relu0/Relu', '/denseblock1/denselayer1/relu1/Relu', '/transition1/relu/Relu', '/norm5/Relu')).toBe('features');
+    expect(prefixOf('/0/Relu', '/head/Relu')).toBe('');
+    expect(prefixOf('/0/Relu', '/Relu')).toBe('');
+    expect(prefixOf('relu_a', 'relu_b')).toBe('');
+    expect(importFile(fixture('resnet18', 'model.onnx'), { until: '/avgpool/GlobalAveragePool' }).prefix).toBe('');
+    expect(importBytes(relus('/0/Relu', '/1/Relu'), { prefix: '' }).layers.map((l) => l.name)).toEqual(['0', '1']);
+  });
+
   it('rebuilds SqueezeNet fire modules as squeeze then concat(expand1x1, expand3x3), ceil_mode kept', () => {
-    const { layers } = importFile(fixture('squeezenet1_1', 'model.onnx'));
+    const { layers } = importFile(fixture('squeezenet1_1', 'model.onnx'), { prefix: '' });
     expect(outline([find(layers, '3')!])).toEqual([
       { 'sequential 3': ['conv2d 3.squeeze', 'relu 3.squeeze_activation', { 'concat 3.concat': [['conv2d 3.expand1x1', 'relu 3.expand1x1_activation'], ['conv2d 3.expand3x3', 'relu 3.expand3x3_activation']] }] },
     ]);
@@ -333,5 +347,108 @@ describe('ONNX op mapping', () => {
   it('takes the input channels from the first conv when the model leaves them symbolic', () => {
     const { channels } = importBytes(onnxModel({ channels: 'C', nodes: [conv('input', 'w', 'y')], initializers: [w] }));
     expect(channels).toBe(2);
+  });
+});
+
+describe('GeM and normalize heads', () => {
+  const scalar = (name: string, v: number): TestInitializer => ({ name, dims: [], values: [v] });
+  /** clamp(x, min=1e-6) ^ 3, then `mean` (nodes reading "pw"), then ^ `root`. */
+  const gem = (mean: TestNode[], root = 1 / 3, extra: Partial<Parameters<typeof onnxModel>[0]> = {}): Uint8Array =>
+    onnxModel({
+      nodes: [
+        { op: 'Clip', inputs: ['input', 'eps'], outputs: ['cl'], name: '/pool/Clip' },
+        { op: 'Pow', inputs: ['cl', 'p'], outputs: ['pw'], name: '/pool/Pow' },
+        ...mean,
+        { op: 'Pow', inputs: ['mean', 'q'], outputs: ['y'], name: '/pool/Pow_1' },
+      ],
+      initializers: [scalar('eps', 1e-6), scalar('p', 3), scalar('q', root)],
+      output: 'y',
+      ...extra,
+    });
+  const gap: TestNode[] = [{ op: 'GlobalAveragePool', inputs: ['pw'], outputs: ['mean'], name: '/pool/GlobalAveragePool' }];
+  /** x / Clip(ReduceL2(x), 1e-12), as F.normalize exports it, with the reduction's attributes `reduce`. */
+  const l2n = (reduce: TestNode['attrs'] = { axes: [1] }, divide = 'input'): Uint8Array =>
+    onnxModel({
+      nodes: [
+        { op: 'Relu', inputs: ['input'], outputs: ['r'], name: '/relu/Relu' },
+        { op: 'ReduceL2', inputs: ['input'], outputs: ['n'], attrs: reduce, name: '/ReduceL2' },
+        { op: 'Clip', inputs: ['n', 'eps'], outputs: ['c'], name: '/Clip' },
+        { op: 'Shape', inputs: ['input'], outputs: ['s'], name: '/Shape' },
+        { op: 'Expand', inputs: ['c', 's'], outputs: ['e'], name: '/Expand' },
+        { op: 'Div', inputs: [divide, 'e'], outputs: ['y'], name: '/Div' },
+      ],
+      initializers: [scalar('eps', 1e-12)],
+      output: 'y',
+    });
+
+  it('maps cirtorch\'s GeM (learnable p, a whole-map AveragePool) and F.normalize as PyTorch exports them', () => {
+    const { layers } = importFile(fixture('heads', 'retrieval.onnx'));
+    expect(outline(layers)).toEqual([{ 'sequential features': ['conv2d features.0', 'relu features.2', 'maxpool2d features.3', 'conv2d features.4', 'relu features.6'] }, 'gem pool', 'normalize normalize']);
+    expect(find(layers, 'pool')).toEqual({ type: 'gem', name: 'pool', p: 2.7, eps: 1e-6 });
+    expect(find(layers, 'normalize')).toEqual({ type: 'normalize', name: 'normalize', p: 2, eps: 1e-12 });
+  });
+
+  it('maps functional heads exported at opset 10 (bounds and axes as attributes): L1 normalize on the map, adaptive GeM, L2 normalize', () => {
+    const { layers } = importFile(fixture('heads', 'map_head.onnx'));
+    expect(layers.slice(1)).toEqual([
+      { type: 'normalize', name: 'normalize', p: 1, eps: 1e-12 },
+      { type: 'gem', name: 'gem', p: 4, eps: 1e-4 },
+      { type: 'normalize', name: 'normalize_2', p: 2, eps: 1e-12 },
+    ]);
+  });
+
+  it('takes a global mean as GlobalAveragePool, ReduceMean over height and width, or an AveragePool over the whole map', () => {
+    const expected = [{ type: 'gem', name: 'pool', p: 3, eps: 1e-6 }];
+    expect(importBytes(gem(gap)).layers).toEqual(expected);
+    expect(importBytes(gem([{ op: 'ReduceMean', inputs: ['pw'], outputs: ['mean'], attrs: { axes: [-2, -1] } }])).layers).toEqual(expected);
+    const whole: TestNode[] = [{ op: 'AveragePool', inputs: ['pw'], outputs: ['mean'], attrs: { kernel_shape: [5, 7], strides: [5, 7] } }];
+    expect(importBytes(gem(whole, 1 / 3, { size: [5, 7] })).layers).toEqual(expected);
+    // A learnable p: the root's exponent is Reciprocal(p) * 1, folded at import.
+    const learnable = onnxModel({
+      nodes: [
+        { op: 'Max', inputs: ['eps', 'input'], outputs: ['cl'], name: '/pool/Max' },
+        { op: 'Pow', inputs: ['cl', 'p'], outputs: ['pw'], name: '/pool/Pow' },
+        { op: 'GlobalAveragePool', inputs: ['pw'], outputs: ['mean'], name: '/pool/GlobalAveragePool' },
+        { op: 'Reciprocal', inputs: ['p'], outputs: ['rp'], name: '/pool/Reciprocal' },
+        { op: 'Mul', inputs: ['rp', 'one'], outputs: ['q'], name: '/pool/Mul' },
+        { op: 'Pow', inputs: ['mean', 'q'], outputs: ['y'], name: '/pool/Pow_1' },
+      ],
+      initializers: [scalar('eps', 0.01), { name: 'p', dims: [1], values: [2.7] }, scalar('one', 1)],
+    });
+    expect(importBytes(learnable).layers).toEqual([{ type: 'gem', name: 'pool', p: 2.7, eps: 0.01 }]);
+  });
+
+  it('maps LpNormalization over the channels, and ReduceMean / ReduceMax over height and width as global pools', () => {
+    const one = (node: TestNode): SpecItem[] => importBytes(onnxModel({ nodes: [node] })).layers;
+    expect(one({ op: 'LpNormalization', inputs: ['input'], attrs: { axis: 1, p: 1 }, name: 'l1' })).toEqual([{ type: 'normalize', name: 'l1', p: 1, eps: 1e-12 }]);
+    expect(one({ op: 'ReduceMean', inputs: ['input'], attrs: { axes: [2, 3] }, name: 'gap' })).toEqual([{ type: 'adaptive_avgpool2d', name: 'gap', output_size: 1 }]);
+    expect(one({ op: 'ReduceMax', inputs: ['input'], attrs: { axes: [3, 2], keepdims: 1 }, name: 'gmp' })).toEqual([{ type: 'adaptive_maxpool2d', name: 'gmp', output_size: 1 }]);
+    expect(failure(() => one({ op: 'LpNormalization', inputs: ['input'] })).message).toMatch(/\(LpNormalization\): normalizes along axis -1: cnnx normalizes over the channels \(axis 1\)$/);
+    expect(failure(() => one({ op: 'ReduceMean', inputs: ['input'], attrs: { axes: [2, 3], keepdims: 0 } })).message).toMatch(/has keepdims 0, which flattens the map/);
+    expect(failure(() => one({ op: 'ReduceMax', inputs: ['input'], attrs: { axes: [1] } })).message).toMatch(/reduces axes \[1\]: cnnx maps a ReduceMax over height and width \(axes 2, 3\) only, as a global pool/);
+  });
+
+  it('refuses what almost matches, with one line naming the node', () => {
+    const gemChain = 'Clip\\(min=eps\\) -> Pow\\(p\\) -> GlobalAveragePool -> Pow\\(1/p\\)';
+    const cases: [Uint8Array, RegExp][] = [
+      [
+        gem([{ op: 'Relu', inputs: ['pw'], outputs: ['mean'], name: '/pool/Relu' }]),
+        new RegExp(`^m.onnx: node 1 "/pool/Pow" \\(Pow\\): computes clamp\\(x, min=0.000001\\)\\^3, which cnnx maps only within a whole gem head \\(${gemChain}\\), but node 2 "/pool/Relu" \\(Relu\\) reads it: add --until NODE to keep the graph up to the node before it$`),
+      ],
+      [gem(gap, 0.5), /^m.onnx: node 3 "\/pool\/Pow_1" \(Pow\): raises to 0.5 where a gem head with p 3 takes the 1\/3 root$/],
+      [gem([{ op: 'AveragePool', inputs: ['pw'], outputs: ['mean'], attrs: { kernel_shape: [4, 4], strides: [4, 4] } }], 1 / 3, { size: [8, 8] }), /node 2 .*\(AveragePool\): averages 4x4 windows of a 8x8 map: a GeM head averages the whole map$/],
+      [gem([{ op: 'AveragePool', inputs: ['pw'], outputs: ['mean'], attrs: { kernel_shape: [4, 4], strides: [4, 4] } }]), /\(AveragePool\): averages a fixed 4x4 window and the model's input size is not fixed, so cnnx cannot tell it is the whole map \(a GeM head\)/],
+      [gem([{ op: 'ReduceMean', inputs: ['pw'], outputs: ['mean'], attrs: { axes: [1] } }]), /\(ReduceMean\): averages axes \[1\]: a GeM head averages over height and width \(axes 2, 3\)$/],
+      [onnxModel({ nodes: [{ op: 'Clip', inputs: ['input', 'eps'], outputs: ['cl'], name: '/Clip' }], initializers: [scalar('eps', 0.5)] }), /^m.onnx: node 0 "\/Clip" \(Clip\): computes clamp\(x, min=0.5\), which cnnx maps only within a whole gem head \(.*\), but the graph ends there/],
+      [l2n({ axes: [2, 3] }), /^m.onnx: node 1 "\/ReduceL2" \(ReduceL2\): reduces axes \[2, 3\]: a normalize head reduces over the channels \(axis 1\)$/],
+      [l2n({ axes: [1], keepdims: 0 }), /\(ReduceL2\): has keepdims 0: a normalize head keeps the channel axis to divide by it$/],
+      [l2n({ axes: [1] }, 'r'), /^m.onnx: node 5 "\/Div" \(Div\): divides node 0 "\/relu\/Relu" \(Relu\) by the norm of the graph input: a normalize head divides a map by its own norm$/],
+      [
+        onnxModel({ nodes: [{ op: 'ReduceL1', inputs: ['input'], outputs: ['n'], attrs: { axes: [1] }, name: '/ReduceL1' }, { op: 'Max', inputs: ['n', 'z'], outputs: ['y'], name: '/Max' }], initializers: [scalar('z', 0)] }),
+        /^m.onnx: node 1 "\/Max" \(Max\): bounds the norm below by 0: cnnx's normalize needs eps > 0$/,
+      ],
+      [onnxModel({ nodes: [{ op: 'Pow', inputs: ['input', 'p'], name: '/Pow' }], initializers: [scalar('p', 2)] }), /^m.onnx: node 0 "\/Pow" \(Pow\): not a conv-network op; cnnx imports feature extractors/],
+    ];
+    for (const [bytes, message] of cases) expect(failure(() => importBytes(bytes)).message).toMatch(message);
   });
 });

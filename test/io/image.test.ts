@@ -2,6 +2,7 @@
 import sharp from 'sharp';
 import { describe, expect, test } from 'vitest';
 import { readInput } from '../../src/io/image.js';
+import { encodeNpy } from '../../src/io/npy.js';
 import type { InputSpec } from '../../src/network/types.js';
 
 const spec = (extra: Partial<InputSpec> = {}): InputSpec => ({ channels: 3, mean: null, std: null, resize: null, ...extra });
@@ -72,5 +73,27 @@ describe('channels and normalisation', () => {
     await expect(readInput(await ramp(4, 2), 'r.png', spec({ channels: 2 }))).rejects.toThrow(
       "r.png: is an image, but the network's input.channels is 2; images can be read as 1, 3 or 4 channels (use a .npy input for others)",
     );
+  });
+});
+
+describe('.npy inputs', () => {
+  // Two channels of 2 x 3 values, with a spec asking for mean/std and a resize.
+  const values = Float32Array.from([0.25, -1.5, 3, 0.1, 7, -0.3, 2, 4, -8, 0.7, 0.2, 1e-3]);
+  const npy = encodeNpy([2, 2, 3], values);
+  const preprocessing: Partial<InputSpec> = { channels: 2, mean: [0.485, 0.456], std: [0.229, 0.224], resize: { kind: 'shorter_side', shorterSide: 8, centerCrop: null, interpolation: 'bilinear' } };
+
+  test('are the tensor the first layer sees: neither resized nor normalised', async () => {
+    const t = await readInput(npy, 'x.npy', spec(preprocessing));
+    expect([t.channels, t.height, t.width]).toEqual([2, 2, 3]);
+    expect(Array.from(t.data)).toEqual(Array.from(values));
+  });
+
+  test('normalize_npy applies mean/std, in float32 steps as for images (still no resize)', async () => {
+    const t = await readInput(npy, 'x.npy', spec({ ...preprocessing, normalizeNpy: true }));
+    expect([t.channels, t.height, t.width]).toEqual([2, 2, 3]);
+    const mean = [Math.fround(0.485), Math.fround(0.456)];
+    const std = [Math.fround(0.229), Math.fround(0.224)];
+    const expected = Array.from(values, (v, i) => Math.fround(Math.fround(v - mean[Math.floor(i / 6)]) / std[Math.floor(i / 6)]));
+    expect(Array.from(t.data)).toEqual(expected);
   });
 });
