@@ -3,7 +3,7 @@ import type { Band, RowRange } from '../band.js';
 import type { Engine } from '../engine.js';
 import { tensor } from '../tensor.js';
 import type { Network } from '../../network/types.js';
-import { hasRelaxedSimd } from '../../wasm/features.js';
+import { enableRelaxedSimd } from '../../wasm/features.js';
 import { debugFromEnv, loadSimdModule } from '../../wasm/loader.js';
 import { SharedHeap } from './memory.js';
 import { makePlan } from './plan.js';
@@ -52,12 +52,12 @@ export class FastEngine implements Engine {
   }
 
   /**
-   * fma: fused multiply-adds, by default where the runtime validates relaxed SIMD (Node.js >= 22; Node 20
-   * only with --experimental-wasm-relaxed-simd). debug: the build with asserts on, by default when
+   * fma: fused multiply-adds unless false, wherever relaxed SIMD can validate (Node.js >= 22, and Node 20
+   * once `enableRelaxedSimd` has set its V8 flag). debug: the build with asserts on, by default when
    * CNNX_WASM_DEBUG=1; it has no fused multiply-adds, so it overrides fma.
    */
-  static async create(threads: number, algorithm: Algorithm = 'auto', fma = hasRelaxedSimd(), debug = debugFromEnv()): Promise<FastEngine> {
-    const fused = fma && !debug;
+  static async create(threads: number, algorithm: Algorithm = 'auto', fma?: boolean, debug = debugFromEnv()): Promise<FastEngine> {
+    const fused = !debug && fma !== false && enableRelaxedSimd();
     const module = await loadSimdModule(debug ? 'debug' : fused ? 'fma' : 'plain');
     const heap = new SharedHeap();
     const pool = await WorkerPool.start(threads, module, heap.memory);
