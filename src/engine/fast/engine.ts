@@ -40,6 +40,8 @@ export class FastEngine implements Engine {
   private queue: Promise<unknown> = Promise.resolve();
   /** Per plan: runs of consecutive SIMD phases (for one thread merged into one call list), and the JS steps between them. */
   private readonly segments = new WeakMap<Plan, (Phase[] | Step)[]>();
+  /** Output arrays handed back by `recycle`, reused for outputs of their length (a few: one run's outputs). */
+  private spare: Float32Array[] = [];
   private closed = false;
 
   private constructor(threads: number, algorithm: Algorithm, fma: boolean, debug: boolean, heap: SharedHeap, pool: WorkerPool) {
@@ -164,21 +166,34 @@ export class FastEngine implements Engine {
     return plan.outputs.map((b) => {
       const start = b.ptr >> 2;
       const n = b.channels * b.height * b.width;
-      const data = uninitializedFloats(n);
+      const k = this.spare.findIndex((s) => s.length === n);
+      const data = k >= 0 ? this.spare.splice(k, 1)[0] : uninitializedFloats(n);
       data.set(f.subarray(start, start + n));
       return { tensor: tensor(b.channels, b.height, b.width, data), y0: b.y0, fullHeight: b.fullHeight };
     });
   }
 
+  /** See Engine.recycle: arrays over a whole ArrayBuffer of their own are kept, a few at a time, the oldest dropped first. */
+  recycle(data: Float32Array): void {
+    if (this.closed || data.byteOffset !== 0 || data.buffer.byteLength !== data.byteLength || !(data.buffer instanceof ArrayBuffer)) return;
+    if (this.spare.includes(data)) return;
+    this.spare.push(data);
+    if (this.spare.length > MAX_SPARE) this.spare.shift();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.spare = [];
     await this.queue;
     await this.pool.close();
   }
 }
 
 let nextNetId = 1;
+
+/** Output arrays an engine keeps for reuse: enough for the outputs of a run or two. */
+const MAX_SPARE = 4;
 
 /**
  * A Float32Array that is about to be overwritten whole, on memory malloc hands back without zeroing
