@@ -99,13 +99,19 @@ export function inputFor(w, seed = 7) {
 
 /** Multiply-adds of the conv layers as direct convolutions (the effective-GFLOP/s numerator is 2x this). */
 export function convMacs(w) {
+  return layerMacs(w).reduce((a, b) => a + b, 0);
+}
+
+/** Multiply-adds of each layer as a direct convolution (0 for layers that are not convs), by layer index. */
+export function layerMacs(w) {
   let { channels: c, height: h, width: wd } = w.input;
-  let macs = 0;
+  const macs = [];
   for (const l of w.net.layers) {
+    macs.push(0);
     if (l.type === 'conv2d') {
       const oh = Math.floor((h + l.padding.top + l.padding.bottom - l.dilation[0] * (l.kernelSize[0] - 1) - 1) / l.stride[0]) + 1;
       const ow = Math.floor((wd + l.padding.left + l.padding.right - l.dilation[1] * (l.kernelSize[1] - 1) - 1) / l.stride[1]) + 1;
-      macs += l.outChannels * oh * ow * (l.inChannels / l.groups) * l.kernelSize[0] * l.kernelSize[1];
+      macs[macs.length - 1] = l.outChannels * oh * ow * (l.inChannels / l.groups) * l.kernelSize[0] * l.kernelSize[1];
       c = l.outChannels; h = oh; wd = ow;
     } else if (l.type === 'maxpool2d' || l.type === 'avgpool2d') {
       h = Math.floor((h - l.kernelSize[0]) / l.stride[0]) + 1;
