@@ -1,7 +1,13 @@
 // Batch benchmark: a folder of N photos through `cnnx apply` with the seed network: images/s, batch/single ratio, peak RSS at small and large N.
 //
-//   npm run bench:batch -- [--n 2000] [--small 20] [--size 64] [--engine auto|fast|reference] [--jobs J] [--repeat 1] [--json]
+//   npm run bench:batch -- [--n 2000] [--small 20] [--size 64|WxH] [--engine auto|fast|reference] [--jobs J] [--repeat 1] [--json]
 //   npm run bench:batch -- --format embeddings [--n 10000] [--small 1000] ...
+//   npm run bench:batch -- --against ort-node [--n 100] [--size 640x480] [--repeat 3]
+//
+// --against ort-node races the same job, in the same run, against a plain sequential loop of sharp + onnxruntime-node
+// (bench/peers/folder-loop.mjs: decode, cnnx's normalisation, the seed network exported by cnnx, a .npy per photo;
+// needs `cd bench/peers && ONNXRUNTIME_NODE_INSTALL=skip npm ci`), the two alternating --repeat times: images/s of
+// each (median), cnnx / native (target >= 0.9), CPU seconds and page faults per image of each process.
 //
 // The photos are crops of fixtures/images, re-encoded as a JPEG/PNG mix in a temp folder that is
 // removed afterwards. The single-image rate is the engine alone on already-decoded images, measured
@@ -21,6 +27,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { saveResults } from './results.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (p) => pathToFileURL(path.join(ROOT, 'dist', p)).href;
@@ -43,14 +50,15 @@ const SEED_SPEC = {
 const DISTINCT = 64;
 
 function parseArgs(argv) {
-  const opts = { n: null, small: null, size: null, engine: 'auto', jobs: null, repeat: 1, json: false, seconds: 4, format: 'npy' };
+  const opts = { n: null, small: null, size: null, engine: 'auto', jobs: null, repeat: null, json: false, seconds: 4, format: 'npy', against: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => argv[++i];
     if (a === '--format') opts.format = next();
     else if (a === '--n') opts.n = Number(next());
     else if (a === '--small') opts.small = Number(next());
-    else if (a === '--size') opts.size = Number(next());
+    else if (a === '--size') opts.size = parseSize(next());
+    else if (a === '--against') opts.against = next();
     else if (a === '--engine') opts.engine = next();
     else if (a === '--jobs') opts.jobs = Number(next());
     else if (a === '--repeat') opts.repeat = Number(next());
@@ -59,10 +67,20 @@ function parseArgs(argv) {
     else throw new Error(`bench/batch.mjs: unknown argument ${a}`);
   }
   if (opts.format !== 'npy' && opts.format !== 'embeddings') throw new Error(`bench/batch.mjs: --format is npy or embeddings, got ${opts.format}`);
-  // The issue's bar for embeddings: peak RSS at 10,000 photos against 1,000.
-  opts.n ??= opts.format === 'embeddings' ? 10000 : 2000;
+  if (opts.against !== null && opts.against !== 'ort-node') throw new Error(`bench/batch.mjs: --against takes ort-node, got ${opts.against}`);
+  // The native race: 100 photos of 640x480, three rounds; the issue's bar for embeddings: peak RSS at 10,000 photos against 1,000.
+  opts.n ??= opts.against ? 100 : opts.format === 'embeddings' ? 10000 : 2000;
+  opts.repeat ??= opts.against ? 3 : 1;
+  if (opts.against) opts.size ??= { width: 640, height: 480 };
   opts.small ??= opts.format === 'embeddings' ? 1000 : 20;
   return opts;
+}
+
+/** "64" or "640x480" -> { width, height }. */
+function parseSize(text) {
+  const m = /^(\d+)(?:x(\d+))?$/.exec(text);
+  if (!m) throw new Error(`bench/batch.mjs: --size is N or WxH, got ${text}`);
+  return { width: Number(m[1]), height: Number(m[2] ?? m[1]) };
 }
 
 async function chooseEngine(wanted) {
@@ -78,7 +96,7 @@ async function sourcePhotos() {
   return names.map((n) => path.join(dir, n));
 }
 
-/** N files in nested folders (100 per folder, as a camera roll would be), JPEG and PNG alternating. */
+/** N files of size.width x size.height in nested folders (100 per folder, as a camera roll would be), JPEG and PNG alternating. */
 async function makePhotoFolder(dir, n, size, sharp) {
   const sources = await sourcePhotos();
   await mkdir(dir, { recursive: true });
@@ -86,11 +104,11 @@ async function makePhotoFolder(dir, n, size, sharp) {
   for (let i = 0; i < Math.min(DISTINCT, n); i++) {
     const src = sharp(sources[i % sources.length]);
     const meta = await src.metadata();
-    // Different crops so the pictures differ; the crop is at least `size` on each side.
-    const side = Math.max(size, Math.floor(Math.min(meta.width, meta.height) * (0.5 + 0.5 * ((i * 37) % 11) / 10)));
+    // Different crops so the pictures differ, resized to the size asked for.
+    const side = Math.floor(Math.min(meta.width, meta.height) * (0.5 + 0.5 * ((i * 37) % 11) / 10));
     const left = ((i * 53) % Math.max(1, meta.width - side + 1));
     const top = ((i * 29) % Math.max(1, meta.height - side + 1));
-    const img = sharp(sources[i % sources.length]).extract({ left, top, width: Math.min(side, meta.width), height: Math.min(side, meta.height) }).resize(size, size, { fit: 'fill' });
+    const img = sharp(sources[i % sources.length]).extract({ left, top, width: Math.min(side, meta.width), height: Math.min(side, meta.height) }).resize(size.width, size.height, { fit: 'fill' });
     const file = path.join(dir, `.src-${i}.${i % 2 ? 'png' : 'jpg'}`);
     await (i % 2 ? img.png() : img.jpeg({ quality: 90 })).toFile(file);
     distinct.push(file);
@@ -175,7 +193,8 @@ async function child(argv, discard) {
   await main(['node', 'cnnx', ...argv]);
   const seconds = (performance.now() - t0) / 1000;
   process.on('exit', () => {
-    process.stderr.write(`BENCH ${JSON.stringify({ seconds, maxRssMB: process.resourceUsage().maxRSS / 1024 })}\n`);
+    const use = process.resourceUsage();
+    process.stderr.write(`BENCH ${JSON.stringify({ seconds, maxRssMB: use.maxRSS / 1024, cpuSeconds: (use.userCPUTime + use.systemCPUTime) / 1e6, minorFaults: use.minorPageFault })}\n`);
   });
 }
 
@@ -187,13 +206,9 @@ async function partRows(dir) {
   return rows;
 }
 
-/** Writes bench/results/batch-<date>.json and says where. */
-async function saveResult(result) {
-  const dir = path.join(ROOT, 'bench', 'results');
-  await mkdir(dir, { recursive: true });
-  const file = path.join(dir, `batch-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  await writeFile(file, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, ...result }, null, 2)}\n`);
-  return file;
+/** Writes bench/results/batch-<date>.json (with the host, date and load) and returns its path. */
+function saveResult(result) {
+  return saveResults('batch', result);
 }
 
 /** --format embeddings: writing parts against writing nothing at N, and peak RSS at N against --small. */
@@ -221,7 +236,7 @@ async function benchEmbeddings(opts, engine, size, work, sharp, log) {
   const best = (xs) => Math.max(...xs.map((r) => r.rate));
   const rss = (xs) => Math.min(...xs.map((r) => r.maxRssMB));
   const result = {
-    format: 'embeddings', engine, size, cores: os.availableParallelism(), jobs: opts.jobs ?? 'default', n: opts.n, small: opts.small, repeat: opts.repeat,
+    format: 'embeddings', engine, size: `${size.width}x${size.height}`, cores: os.availableParallelism(), jobs: opts.jobs ?? 'default', n: opts.n, small: opts.small, repeat: opts.repeat,
     writingImagesPerSecond: round(best(runs.write)), nothingImagesPerSecond: round(best(runs.nothing)), speedRatio: round(best(runs.write) / best(runs.nothing), 3),
     peakRssSmallMB: round(rss(runs.small)), peakRssLargeMB: round(rss(runs.write)), rssRatio: round(rss(runs.write) / rss(runs.small), 3), runs,
   };
@@ -230,10 +245,95 @@ async function benchEmbeddings(opts, engine, size, work, sharp, log) {
   else {
     process.stdout.write(
       [
-        `embeddings, engine ${engine}, ${size}x${size}, ${result.cores} cores, jobs ${result.jobs}`,
+        `embeddings, engine ${engine}, ${size.width}x${size.height}, ${result.cores} cores, jobs ${result.jobs}`,
         `writing parts: ${result.writingImagesPerSecond} images/s; writing nothing: ${result.nothingImagesPerSecond} images/s; ratio ${result.speedRatio} (target >= 0.95)`,
         `peak RSS: ${result.peakRssSmallMB} MB at ${opts.small} images, ${result.peakRssLargeMB} MB at ${opts.n} (ratio ${result.rssRatio}, target <= 1.1)`,
-        `results: ${path.relative(ROOT, file)}`,
+        `results: ${file}`,
+      ].join('\n') + '\n',
+    );
+  }
+}
+
+/** The native loop (bench/peers/folder-loop.mjs) in a child process: its wall time, CPU time, page faults and peak RSS. */
+function nativeRun(specFile, photos, outDir, threads) {
+  const loop = path.join(ROOT, 'bench', 'peers', 'folder-loop.mjs');
+  const args = [loop, specFile, photos, outDir, ...(threads ? ['--threads', String(threads)] : [])];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', CHILD_USAGE, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const line = out.trim().split('\n').pop();
+      if (code !== 0 || !line?.startsWith('{')) return reject(new Error(`native loop failed (exit ${code}): ${err.trim().split('\n').slice(-3).join(' | ')}`));
+      resolve(JSON.parse(line));
+    });
+  });
+}
+
+/** Runs the script given as argv[1] in this process and, when it exits, adds its CPU time and page faults to its last JSON line. */
+const CHILD_USAGE = `
+const { pathToFileURL } = require('node:url');
+const script = process.argv[1];
+const log = console.log;
+let last = null;
+console.log = (line, ...rest) => { if (typeof line === 'string' && line.startsWith('{')) last = JSON.parse(line); else log(line, ...rest); };
+process.on('exit', () => {
+  const use = process.resourceUsage();
+  log(JSON.stringify({ ...last, cpuSeconds: (use.userCPUTime + use.systemCPUTime) / 1e6, minorFaults: use.minorPageFault }));
+});
+import(pathToFileURL(script).href);
+`;
+
+/** cnnx apply on a folder against the native loop on the same folder, alternating, --repeat rounds. */
+async function benchAgainstNative(opts, engine, size, specFile, work, sharp, log) {
+  if (!existsSync(path.join(ROOT, 'bench', 'peers', 'node_modules', 'onnxruntime-node'))) {
+    throw new Error('bench/batch.mjs: --against ort-node needs `cd bench/peers && ONNXRUNTIME_NODE_INSTALL=skip npm ci`');
+  }
+  const photos = await makePhotoFolder(path.join(work, 'race'), opts.n, size, sharp);
+  const runs = { cnnx: [], native: [] };
+  const perImage = (r) => ({ ...r, rate: opts.n / r.seconds, cpuMsPerImage: (1000 * r.cpuSeconds) / opts.n, faultsPerImage: Math.round(r.minorFaults / opts.n) });
+  for (let r = 0; r < opts.repeat; r++) {
+    for (const who of r % 2 ? ['native', 'cnnx'] : ['cnnx', 'native']) {
+      const out = path.join(work, `out-${who}-${r}`);
+      const res = perImage(who === 'cnnx' ? await batchRun(specFile, photos, out, engine, opts.jobs) : await nativeRun(specFile, photos, out));
+      const written = (await listFiles(out)).filter((f) => f.endsWith('.npy')).length;
+      if (written !== opts.n) throw new Error(`bench/batch.mjs: the ${who} run wrote ${written} .npy files, expected ${opts.n}`);
+      if (r === 0) runs[`${who}Sample`] = await readFile(path.join(out, path.relative(photos, (await listFiles(photos))[0]).replace(/\.[^.]+$/, '.npy')));
+      await rm(out, { recursive: true, force: true });
+      runs[who].push(res);
+      log(`${who === 'cnnx' ? 'cnnx apply' : 'sharp + onnxruntime-node loop'}: ${res.seconds.toFixed(2)} s, ${res.rate.toFixed(1)} images/s, ${res.cpuMsPerImage.toFixed(0)} ms CPU and ${res.faultsPerImage} page faults per image, peak RSS ${res.maxRssMB.toFixed(0)} MB`);
+    }
+  }
+  const { parseNpy } = await import(dist('io/npy.js'));
+  const a = parseNpy(runs.cnnxSample, 'cnnx').data;
+  const b = parseNpy(runs.nativeSample, 'native').data;
+  let maxErr = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    maxErr = Math.max(maxErr, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  delete runs.cnnxSample;
+  delete runs.nativeSample;
+  const median = (xs) => [...xs].sort((x, y) => x - y)[xs.length >> 1];
+  const cnnxRate = median(runs.cnnx.map((r) => r.rate));
+  const nativeRate = median(runs.native.map((r) => r.rate));
+  const result = {
+    format: 'npy', against: 'ort-node', engine, size: `${size.width}x${size.height}`, cores: os.availableParallelism(), jobs: opts.jobs ?? 'default', n: opts.n, repeat: opts.repeat,
+    cnnxImagesPerSecond: round(cnnxRate), nativeImagesPerSecond: round(nativeRate), ratio: round(cnnxRate / nativeRate, 3), outputRelErr: scale > 0 ? maxErr / scale : maxErr, runs,
+  };
+  const file = await saveResult(result);
+  if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  else {
+    process.stdout.write(
+      [
+        `${opts.n} photos of ${size.width}x${size.height}, seed network, ${result.cores} cores, medians of ${opts.repeat} alternating rounds`,
+        `cnnx apply: ${result.cnnxImagesPerSecond} images/s; sharp + onnxruntime-node loop: ${result.nativeImagesPerSecond} images/s; cnnx / native ${result.ratio} (target >= 0.9)`,
+        `outputs agree: max |cnnx - native| / max |native| = ${result.outputRelErr.toExponential(1)} on the first photo`,
+        `results: ${file}`,
       ].join('\n') + '\n',
     );
   }
@@ -243,7 +343,7 @@ async function bench() {
   const opts = parseArgs(process.argv.slice(2));
   const engine = await chooseEngine(opts.engine);
   // The reference engine is plain JS loops: small pictures keep 2,000 of them to about a minute.
-  const size = opts.size ?? (engine === 'fast' ? 128 : 48);
+  const size = opts.size ?? parseSize(engine === 'fast' ? '128' : '48');
   const work = await mkdtemp(path.join(os.tmpdir(), 'cnnx-bench-batch-'));
   try {
     let specFile = path.join(ROOT, 'examples', 'seed-convnet.json');
@@ -253,8 +353,9 @@ async function bench() {
     }
     const { default: sharp } = await import('sharp');
     const log = (line) => process.stderr.write(`${line}\n`);
-    log(`cnnx batch bench: --format ${opts.format}, engine ${engine}${opts.engine === 'auto' && engine === 'reference' ? ' (the fast engine is not built)' : ''}, ${size}x${size} photos, seed network, ${os.availableParallelism()} cores, jobs ${opts.jobs ?? 'default'}`);
+    log(`cnnx batch bench: --format ${opts.format}, engine ${engine}${opts.engine === 'auto' && engine === 'reference' ? ' (the fast engine is not built)' : ''}, ${size.width}x${size.height} photos, seed network, ${os.availableParallelism()} cores, jobs ${opts.jobs ?? 'default'}`);
     if (opts.format === 'embeddings') return await benchEmbeddings(opts, engine, size, work, sharp, log);
+    if (opts.against) return await benchAgainstNative(opts, engine, size, specFile, work, sharp, log);
     const small = await makePhotoFolder(path.join(work, 'small'), opts.small, size, sharp);
     const large = await makePhotoFolder(path.join(work, 'large'), opts.n, size, sharp);
 
@@ -279,7 +380,7 @@ async function bench() {
     const rssSmall = Math.min(...runs.small.map((r) => r.maxRssMB));
     const rssLarge = Math.min(...runs.large.map((r) => r.maxRssMB));
     const result = {
-      engine, size, cores: os.availableParallelism(), jobs: opts.jobs ?? 'default', n: opts.n, small: opts.small,
+      engine, size: `${size.width}x${size.height}`, cores: os.availableParallelism(), jobs: opts.jobs ?? 'default', n: opts.n, small: opts.small,
       batchImagesPerSecond: round(batchRate), singleImagesPerSecond: round(single), singleBefore: round(singleBefore), singleAfter: round(singleAfter),
       ratio: round(batchRate / single, 3), peakRssSmallMB: round(rssSmall), peakRssLargeMB: round(rssLarge), rssRatio: round(rssLarge / rssSmall, 3),
     };
@@ -288,8 +389,8 @@ async function bench() {
     else {
       process.stdout.write(
         [
-          `results: ${path.relative(ROOT, file)}`,
-          `engine ${engine}, ${size}x${size}, ${result.cores} cores, jobs ${result.jobs}`,
+          `results: ${file}`,
+          `engine ${engine}, ${size.width}x${size.height}, ${result.cores} cores, jobs ${result.jobs}`,
           `batch (${opts.n} images): ${result.batchImagesPerSecond} images/s`,
           `single-image engine rate: ${result.singleImagesPerSecond} images/s (before ${result.singleBefore}, after ${result.singleAfter})`,
           `batch / single: ${result.ratio} (target >= 0.9)`,

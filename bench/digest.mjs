@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Prints the sha256 of each bench workload's output from the fast engine, so a change that must not alter results can be checked byte for byte.
-// Usage: node [--experimental-wasm-relaxed-simd] bench/digest.mjs [--threads N] [--only W1,W3] [--no-fma]
+// Usage: node bench/digest.mjs [--threads N] [--only W1,W3] [--no-fma]
 import { createHash } from 'node:crypto';
 import { inputFor, workloads } from './workloads.mjs';
 

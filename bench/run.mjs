@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // `npm run bench`: the fast engine on W1-W5 at 1 and 2 threads: median ms, effective GFLOP/s (2 x direct-conv MACs / wall time), per-step split.
-// Usage: node [--experimental-wasm-relaxed-simd] bench/run.mjs [--json] [--runs N] [--threads 1,2] [--only W1,W3] [--algorithm auto|direct|winograd|winograd-x] [--no-fma]
+// Usage: node bench/run.mjs [--json] [--runs N] [--threads 1,2] [--only W1,W3] [--algorithm auto|direct|winograd|winograd-x] [--no-fma]
 import os from 'node:os';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { measureCeilingApart } from './ceiling.mjs';
-import { convMacs, inputFor, workloads } from './workloads.mjs';
+import { saveResults } from './results.mjs';
+import { convMacs, inputFor, layerMacs, workloads } from './workloads.mjs';
 
 const root = new URL('../', import.meta.url);
 if (!existsSync(fileURLToPath(new URL('dist/engine/fast/index.js', root))) || !existsSync(fileURLToPath(new URL('build/cnnx.wasm', root)))) {
@@ -14,7 +15,7 @@ if (!existsSync(fileURLToPath(new URL('dist/engine/fast/index.js', root))) || !e
 }
 const { FastEngine } = await import(new URL('dist/engine/fast/index.js', root).href);
 const { fullShapes } = await import(new URL('dist/engine/fast/plan.js', root).href);
-const { hasRelaxedSimd } = await import(new URL('dist/wasm/features.js', root).href);
+const { enableRelaxedSimd } = await import(new URL('dist/wasm/features.js', root).href);
 
 const argv = process.argv.slice(2);
 const opt = (name, def) => {
@@ -38,20 +39,22 @@ const header = {
   threads: threadList,
   runs,
   loadavg: os.loadavg().map((x) => Number(x.toFixed(2))),
-  // Fused multiply-adds where the runtime validates relaxed SIMD (Node >= 22, or Node 20 run with
-  // --experimental-wasm-relaxed-simd); `--no-fma` measures the multiply-then-add kernels there.
-  fma: !argv.includes('--no-fma') && hasRelaxedSimd(),
+  // Fused multiply-adds, the engine's default (on Node 20 by the V8 flag it sets); `--no-fma` measures the multiply-then-add kernels.
+  fma: !argv.includes('--no-fma') && enableRelaxedSimd(),
 };
 if (!json) {
-  console.log(`cnnx bench: fast engine, micro-kernels ${header.fma ? 'fused multiply-add (relaxed SIMD)' : 'multiply, then add (no relaxed SIMD)'}`);
+  console.log(`cnnx bench: fast engine, micro-kernels ${header.fma ? 'fused multiply-add (relaxed SIMD)' : 'multiply, then add'}`);
   console.log(`machine ${header.machine}, Node ${header.node}, threads ${threadList.join(' and ')}, ${runs} runs (median), load average ${header.loadavg.join(' ')}`);
 }
 
 // The machine's ceiling (a register-only f32x4 loop, bench/ceiling.mjs), before and after: the most any
-// micro-kernel can do here, and the best 1 -> N scaling this host allows at that moment.
+// micro-kernel of the arithmetic in use can do here, and the best 1 -> N scaling this host allows at that moment.
 const top = Math.max(...threadList);
 const ceilings = [measureCeilingApart(top)];
-if (!json) console.log(`ceiling before: f32x4 mul + add in registers ${ceilings[0].single} GFLOP/s on 1 thread, ${ceilings[0].parallel} on ${top} (${ceilings[0].ratio}x)`);
+/** The ceiling of the arithmetic the engine runs (fused or multiply-then-add), and its text. */
+const inUse = (c) => (header.fma ? c.fma : c);
+const ceilingText = (c) => `f32x4 ${header.fma ? 'fused multiply-add' : 'mul + add'} (registers and L1) ${inUse(c).single} GFLOP/s on 1 thread, ${inUse(c).parallel} on ${top} (${inUse(c).ratio}x); ${header.fma ? 'mul + add' : 'fused'} ${(header.fma ? c : c.fma).single} on 1`;
+if (!json) console.log(`ceiling before: ${ceilingText(ceilings[0])}`);
 
 // Every thread count runs each workload in the same rounds, alternating run by run: this host has slow and fast
 // phases lasting minutes, and alternating puts each thread count in the same phases, so the ratios hold.
@@ -76,33 +79,40 @@ for (const w of workloads().filter((w) => only.includes(w.id))) {
       await engine.run(w.net, band, rows, outputs);
       per[k].times.push(performance.now() - t0);
       for (const s of engine.lastTimings) {
-        if (!per[k].steps.has(s.label)) per[k].steps.set(s.label, []);
-        per[k].steps.get(s.label).push(s.ms);
+        if (!per[k].steps.has(s.label)) per[k].steps.set(s.label, { xs: [], first: s.first, last: s.last });
+        per[k].steps.get(s.label).xs.push(s.ms);
       }
     }
   }
+  const macs = layerMacs(w);
   for (const [k, { threads }] of engines.entries()) {
     const { times, steps } = per[k];
     const ms = median(times);
     const flop = 2 * convMacs(w);
+    const ceiling = threads === 1 ? inUse(ceilings[0]).single : (inUse(ceilings[0]).parallel * threads) / top;
     const row = {
       workload: w.id, title: w.title, input: `${w.input.channels}x${w.input.height}x${w.input.width}`, threads,
       ms: Number(ms.toFixed(2)), min: Number(Math.min(...times).toFixed(2)), max: Number(Math.max(...times).toFixed(2)),
       gflops: Number((flop / ms / 1e6).toFixed(1)),
-      steps: [...steps].map(([label, xs]) => ({ label, ms: Number(median(xs).toFixed(2)) })),
+      steps: [...steps].map(([label, { xs, first, last }]) => {
+        const stepMs = median(xs);
+        const gflops = (2 * macs.slice(first, last + 1).reduce((a, b) => a + b, 0)) / stepMs / 1e6;
+        return { label, ms: Number(stepMs.toFixed(2)), gflops: Number(gflops.toFixed(1)), ofCeiling: Number((gflops / ceiling).toFixed(2)) };
+      }),
       maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
       times: times.map((t) => Number(t.toFixed(2))),
     };
     results.push(row);
     if (!json) {
       console.log(`\n${w.id} ${w.title} ${row.input}, ${threads} thread${threads > 1 ? 's' : ''}: ${row.ms} ms median (min ${row.min}, max ${row.max}), ${row.gflops} effective GFLOP/s, peak RSS so far ${row.maxRssMB} MB`);
-      for (const s of row.steps) console.log(`  ${s.label.padEnd(48)} ${s.ms.toFixed(2).padStart(9)} ms`);
+      for (const s of row.steps) console.log(`  ${s.label.padEnd(48)} ${s.ms.toFixed(2).padStart(9)} ms ${s.gflops > 0 ? `${s.gflops.toFixed(1).padStart(7)} effective GFLOP/s, ${Math.round(100 * s.ofCeiling)}% of the ceiling` : ''}`);
     }
   }
 }
 for (const { engine } of engines) await engine.close();
 ceilings.push(measureCeilingApart(top));
 
+const file = await saveResults('bench', { ...header, ceilings, results });
 if (json) {
   console.log(JSON.stringify({ ...header, ceilings, results }, null, 2));
 } else {
@@ -117,11 +127,13 @@ if (json) {
   }
   console.log('(paired: the median over rounds of the 1-thread time / the 2-thread time of the same round; a slow phase of the host,');
   console.log(' minutes long, falls on both runs of a round, so this ratio moves least with it)');
-  const c = ceilings[1];
-  console.log(`ceiling after: ${c.single} GFLOP/s on 1 thread, ${c.parallel} on ${top} (${c.ratio}x); scaling above is bounded by these ratios`);
+  console.log(`ceiling after: ${ceilingText(ceilings[1])}; scaling above is bounded by these ratios`);
+  console.log('(effective GFLOP/s count a direct convolution\'s multiply-adds: Winograd steps do fewer, so they can pass the ceiling;');
+  console.log(' bench/kernels.mjs measures the micro-kernels themselves against it)');
   // Another process on a 2-core machine takes a core from the 2-thread runs first: judge scaling by minima,
   // on a quiet machine (a load average before the run well above 0 means someone else is computing).
   console.log(`load average before ${header.loadavg.join(' ')}, after ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (the bench itself adds up to 2)`);
+  console.log(`results: ${file}`);
 }
 
 /** Median over rounds of one/two (same round, run back to back): the 1 -> 2 scaling least moved by the host's slow phases. */

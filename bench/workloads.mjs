@@ -177,12 +177,16 @@ export function inputFor(w, seed = 7) {
 
 /** Multiply-adds of the conv layers as direct convolutions (the effective-GFLOP/s numerator is 2x this). */
 export function convMacs(w) {
+  return layerMacs(w).reduce((a, b) => a + b, 0);
+}
+
+/** Multiply-adds of each layer as a direct convolution (0 for layers that are not convs), by layer index. */
+export function layerMacs(w) {
   const shapes = inferShapes(w.net, w.input, w.id);
-  let macs = 0;
+  const macs = [];
   for (const l of w.net.layers) {
-    if (l.type !== 'conv2d') continue;
     const o = shapes[l.index];
-    macs += o.channels * o.height * o.width * (l.inChannels / l.groups) * l.kernelSize[0] * l.kernelSize[1];
+    macs.push(l.type === 'conv2d' ? o.channels * o.height * o.width * (l.inChannels / l.groups) * l.kernelSize[0] * l.kernelSize[1] : 0);
   }
   return macs;
 }

@@ -4,13 +4,15 @@ import { tensor, type Tensor } from '../engine/tensor.js';
 import { CnnxError } from '../errors.js';
 import { readInput } from '../io/image.js';
 import type { InputSpec } from '../network/types.js';
-import type { DecodeReply, DecodeRequest } from './decode-protocol.js';
+import type { DecodeReply, DecodeRequest, RecycleRequest } from './decode-protocol.js';
 
 /** The compiled worker; the pool only runs from dist/ (the CLI), like the fast engine's workers. */
 const WORKER_URL = new URL('./decode-worker.js', import.meta.url);
 
 export interface Decoder {
   decode(source: string | Uint8Array, name: string): Promise<Tensor>;
+  /** Hands back a decoded tensor's array that nothing uses any more (nor a view of its buffer), to be overwritten by a later decode. */
+  recycle?(data: Float32Array): void;
   close(): Promise<void>;
 }
 
@@ -27,6 +29,7 @@ export function workerDecoder(threads: number, spec: InputSpec, maxPixels?: numb
   const pending = new Map<number, { resolve: (t: Tensor) => void; reject: (e: Error) => void; worker: number }>();
   const busy = new Array<number>(threads).fill(0);
   let nextId = 1;
+  let nextRecycle = 0;
   const workers = Array.from({ length: threads }, (_, w) => {
     const worker = new Worker(WORKER_URL);
     worker.on('message', (reply: DecodeReply) => settle(reply));
@@ -56,11 +59,17 @@ export function workerDecoder(threads: number, spec: InputSpec, maxPixels?: numb
       const w = busy.indexOf(Math.min(...busy));
       const id = nextId++;
       busy[w]++;
-      const req: DecodeRequest = { id, source, name, spec, maxPixels };
+      const req: DecodeRequest = { type: 'decode', id, source, name, spec, maxPixels };
       return new Promise<Tensor>((resolve, reject) => {
         pending.set(id, { resolve, reject, worker: w });
         workers[w].postMessage(req);
       });
+    },
+    recycle(data) {
+      // Only arrays that own their whole buffer (decoded images; not views into a .npy file's bytes).
+      if (data.byteOffset !== 0 || data.buffer.byteLength !== data.byteLength || !(data.buffer instanceof ArrayBuffer)) return;
+      const req: RecycleRequest = { type: 'recycle', data };
+      workers[nextRecycle++ % threads].postMessage(req, [data.buffer]);
     },
     async close() {
       await Promise.all(workers.map((w) => w.terminate()));

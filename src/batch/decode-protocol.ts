@@ -3,6 +3,7 @@ import type { InputSpec } from '../network/types.js';
 import type { ErrorCode } from '../errors.js';
 
 export interface DecodeRequest {
+  readonly type: 'decode';
   readonly id: number;
   /** A file path, or bytes already read (stdin). */
   readonly source: string | Uint8Array;
@@ -10,6 +11,14 @@ export interface DecodeRequest {
   readonly spec: InputSpec;
   readonly maxPixels?: number;
 }
+
+/** An input array the pipeline is done with, transferred back for the worker's next decode of that size. */
+export interface RecycleRequest {
+  readonly type: 'recycle';
+  readonly data: Float32Array;
+}
+
+export type ToDecodeWorker = DecodeRequest | RecycleRequest;
 
 export type DecodeReply =
   | { readonly id: number; readonly ok: true; readonly channels: number; readonly height: number; readonly width: number; readonly data: Float32Array }

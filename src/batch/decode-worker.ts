@@ -3,16 +3,30 @@ import { parentPort } from 'node:worker_threads';
 import sharp from 'sharp';
 import { CnnxError } from '../errors.js';
 import { readInput } from '../io/image.js';
-import type { DecodeReply, DecodeRequest } from './decode-protocol.js';
+import type { DecodeReply, ToDecodeWorker } from './decode-protocol.js';
 
 // One libvips thread per decode: parallelism comes from the pipeline, not from inside one small image.
 sharp.concurrency(1);
 sharp.cache(false);
 
-parentPort?.on('message', async (req: DecodeRequest) => {
+/** Arrays sent back by the pool, overwritten by the next decodes of their length (a fresh one faults in every page). */
+const spare: Float32Array[] = [];
+const MAX_SPARE = 4;
+
+function reuse(length: number): Float32Array | undefined {
+  const k = spare.findIndex((a) => a.length === length);
+  return k >= 0 ? spare.splice(k, 1)[0] : undefined;
+}
+
+parentPort?.on('message', async (req: ToDecodeWorker) => {
+  if (req.type === 'recycle') {
+    spare.push(req.data);
+    if (spare.length > MAX_SPARE) spare.shift();
+    return;
+  }
   let reply: DecodeReply;
   try {
-    const t = await readInput(req.source, req.name, req.spec, { maxPixels: req.maxPixels });
+    const t = await readInput(req.source, req.name, req.spec, { maxPixels: req.maxPixels, reuse });
     reply = { id: req.id, ok: true, channels: t.channels, height: t.height, width: t.width, data: t.data };
     parentPort!.postMessage(reply, [t.data.buffer as ArrayBuffer]);
     return;

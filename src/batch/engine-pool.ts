@@ -11,6 +11,7 @@ import type { Engine, EngineKind } from '../engine/engine.js';
 export class EnginePool {
   private readonly idle: Engine[];
   private readonly waiting: ((engine: Engine) => void)[] = [];
+  private nextRecycle = 0;
 
   constructor(private readonly engines: readonly Engine[]) {
     this.idle = [...engines];
@@ -30,6 +31,14 @@ export class EnginePool {
       if (next) next(engine);
       else this.idle.push(engine);
     }
+  }
+
+  /**
+   * Hands an output array that nothing uses any more to one of the engines (in turn: the images of a
+   * folder have one size, so any engine's next run can fill it). See Engine.recycle.
+   */
+  recycle(data: Float32Array): void {
+    this.engines[this.nextRecycle++ % this.engines.length].recycle?.(data);
   }
 
   async close(): Promise<void> {

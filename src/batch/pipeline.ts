@@ -110,6 +110,7 @@ export class Batch {
         const t = results[0].tensor;
         handedToSink = true;
         await sink.add(seq, { name: planned.item.name, shape: t, data: t.data, height: input.height, width: input.width });
+        if (t !== input) this.ctx.decoder.recycle?.(input.data);
       } else if (await needsStreaming(planned, this.ctx.net, this.ctx.selection, this.ctx.format, this.ctx.stream)) {
         // A streamed image writes its own outputs band by band.
         await this.ctx.engines.use((engine) => runStreamed(engine, this.ctx.net, this.ctx.selection, planned, this.ctx.stream, (text) => this.ctx.progress.detail(text)));
@@ -120,6 +121,10 @@ export class Batch {
           const stem = outputStem(planned.item, this.ctx.keepExt);
           await writeLayerReport(this.ctx.htmlReport.dir, stem, this.ctx.net, input, results, planned.outputs, this.ctx.picture, this.ctx.version);
         }
+        // Written: the engines and the decoder may fill these arrays again instead of faulting in fresh
+        // pages (each once: two names of one layer share its array).
+        for (const data of new Set(results.filter((r) => r.tensor !== input).map((r) => r.tensor.data))) this.ctx.engines.recycle(data);
+        this.ctx.decoder.recycle?.(input.data);
       }
       return { ...base, status: 'ok', error: null, ms: Math.round(performance.now() - started) };
     } catch (error) {

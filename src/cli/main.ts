@@ -92,7 +92,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addOption(new Option('--engine <engine>', 'compute engine').choices(['reference', 'fast']).default('fast'))
     .option('--threads <n>', 'worker threads for the fast engine (default: cores)', positiveInt)
     .option('--no-winograd', 'fast engine: direct convolutions only, slower; NaN and infinity then stay in the windows that hold them, as in PyTorch (Winograd turns a whole tile NaN)')
-    .option('--no-fma', 'fast engine: multiply, then add, even where this Node.js could fuse them (relaxed SIMD: Node >= 22); the same bytes on every runtime')
+    .option('--no-fma', 'fast engine: multiply, then add, instead of fused multiply-adds (the default); results differ in the last bits')
     .option('--no-recursive', 'do not descend into sub-folders')
     .option('--from-list <file>', 'read input paths from FILE (- for stdin), one per line')
     .option('-0, --null', 'with --from-list: paths are NUL-separated (find -print0)')
@@ -200,7 +200,7 @@ ${EXIT_CODES_HELP}`,
     .addOption(new Option('--engine <engine>', 'compute engine').choices(['reference', 'fast']).default('fast'))
     .option('--threads <n>', 'worker threads for the fast engine (default: cores)', positiveInt)
     .option('--no-winograd', 'fast engine: direct convolutions only, slower; NaN and infinity then stay in the windows that hold them, as in PyTorch (Winograd turns a whole tile NaN)')
-    .option('--no-fma', 'fast engine: multiply, then add, even where this Node.js could fuse them (relaxed SIMD: Node >= 22); the same bytes on every runtime')
+    .option('--no-fma', 'fast engine: multiply, then add, instead of fused multiply-adds (the default); results differ in the last bits')
     .usage('<net> <input> --against <expected.npy> [options]')
     .addHelpText(
       'after',

@@ -23,6 +23,12 @@ export interface Engine {
    * output, in that order.
    */
   run(net: Network, input: Band, rows: NodeRows, outputs: readonly number[]): Promise<Band[]>;
+  /**
+   * Hands back an output array of an earlier run that nothing will read or write again (nor any view of
+   * its buffer): a later run may write an output of its length into it. For loops over many inputs: a
+   * fresh array costs a page fault per 4 KiB the first time it is written. Optional; a no-op is correct.
+   */
+  recycle?(data: Float32Array): void;
   /** Frees workers and memory; the engine cannot run afterwards. */
   close(): Promise<void>;
 }

@@ -22,6 +22,8 @@ export const DECODE_OPTIONS = { failOn: 'warning', ignoreIcc: true } as const;
 export interface DecodeOptions {
   /** Refuse images with more pixels than this (sharp's limitInputPixels); default sharp's own limit. */
   readonly maxPixels?: number;
+  /** An array of `length` floats an image's tensor may overwrite (every element is written), or undefined: a new one. */
+  readonly reuse?: (length: number) => Float32Array | undefined;
 }
 
 /**
@@ -78,7 +80,7 @@ async function decodeImage(bytes: Uint8Array, name: string, spec: InputSpec, opt
     // A file of another format (a spec, a checkpoint, weights) says what it is rather than what sharp lacks.
     throw wrongFormatError(bytes, name, name, 'input') ?? inputError('input.decode', name, describeSharpError((error as Error).message));
   }
-  return pixelsToInput(pixels.values, pixels.width, pixels.height, pixels.channels, pixels.scale, spec);
+  return pixelsToInput(pixels.values, pixels.width, pixels.height, pixels.channels, pixels.scale, spec, options.reuse?.(spec.channels * pixels.width * pixels.height));
 }
 
 /** Images can be read as 1, 3 or 4 channels; other counts need a .npy input. */
@@ -110,11 +112,11 @@ export function describeSharpError(message: string): string {
 /**
  * Converts interleaved pixel values with `have` channels to planar `want` channels scaled to [0, 1],
  * then (x - mean) / std per channel. One tight loop per output channel: this runs for every image
- * of a batch, beside the engine.
+ * of a batch, beside the engine. `into`: an array of the tensor's length to overwrite instead of a new one.
  */
-export function pixelsToInput(values: Uint8Array | Uint16Array, width: number, height: number, have: number, scale: number, spec: InputSpec): Tensor {
+export function pixelsToInput(values: Uint8Array | Uint16Array, width: number, height: number, have: number, scale: number, spec: InputSpec, into?: Float32Array): Tensor {
   const want = spec.channels;
-  const out = tensor(want, height, width);
+  const out = tensor(want, height, width, into);
   const plane = width * height;
   const colour = have >= 3;
   for (let c = 0; c < want; c++) {

@@ -3,7 +3,7 @@ import type { Band } from '../band.js';
 import type { Engine, NodeRows } from '../engine.js';
 import { tensor } from '../tensor.js';
 import type { Network } from '../../network/types.js';
-import { hasRelaxedSimd } from '../../wasm/features.js';
+import { enableRelaxedSimd } from '../../wasm/features.js';
 import { debugFromEnv, loadSimdModule } from '../../wasm/loader.js';
 import { SharedHeap } from './memory.js';
 import { makePlan } from './plan.js';
@@ -40,6 +40,8 @@ export class FastEngine implements Engine {
   private queue: Promise<unknown> = Promise.resolve();
   /** Per plan: runs of consecutive SIMD phases (for one thread merged into one call list), and the JS steps between them. */
   private readonly segments = new WeakMap<Plan, (Phase[] | Step)[]>();
+  /** Output arrays handed back by `recycle`, reused for outputs of their length (a few: one run's outputs). */
+  private spare: Float32Array[] = [];
   private closed = false;
 
   private constructor(threads: number, algorithm: Algorithm, fma: boolean, debug: boolean, heap: SharedHeap, pool: WorkerPool) {
@@ -52,12 +54,12 @@ export class FastEngine implements Engine {
   }
 
   /**
-   * fma: fused multiply-adds, by default where the runtime validates relaxed SIMD (Node.js >= 22; Node 20
-   * only with --experimental-wasm-relaxed-simd). debug: the build with asserts on, by default when
+   * fma: fused multiply-adds unless false, wherever relaxed SIMD can validate (Node.js >= 22, and Node 20
+   * once `enableRelaxedSimd` has set its V8 flag). debug: the build with asserts on, by default when
    * CNNX_WASM_DEBUG=1; it has no fused multiply-adds, so it overrides fma.
    */
-  static async create(threads: number, algorithm: Algorithm = 'auto', fma = hasRelaxedSimd(), debug = debugFromEnv()): Promise<FastEngine> {
-    const fused = fma && !debug;
+  static async create(threads: number, algorithm: Algorithm = 'auto', fma?: boolean, debug = debugFromEnv()): Promise<FastEngine> {
+    const fused = !debug && fma !== false && enableRelaxedSimd();
     const module = await loadSimdModule(debug ? 'debug' : fused ? 'fma' : 'plain');
     const heap = new SharedHeap();
     const pool = await WorkerPool.start(threads, module, heap.memory);
@@ -164,21 +166,34 @@ export class FastEngine implements Engine {
     return plan.outputs.map((b) => {
       const start = b.ptr >> 2;
       const n = b.channels * b.height * b.width;
-      const data = uninitializedFloats(n);
+      const k = this.spare.findIndex((s) => s.length === n);
+      const data = k >= 0 ? this.spare.splice(k, 1)[0] : uninitializedFloats(n);
       data.set(f.subarray(start, start + n));
       return { tensor: tensor(b.channels, b.height, b.width, data), y0: b.y0, fullHeight: b.fullHeight };
     });
   }
 
+  /** See Engine.recycle: arrays over a whole ArrayBuffer of their own are kept, a few at a time, the oldest dropped first. */
+  recycle(data: Float32Array): void {
+    if (this.closed || data.byteOffset !== 0 || data.buffer.byteLength !== data.byteLength || !(data.buffer instanceof ArrayBuffer)) return;
+    if (this.spare.includes(data)) return;
+    this.spare.push(data);
+    if (this.spare.length > MAX_SPARE) this.spare.shift();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.spare = [];
     await this.queue;
     await this.pool.close();
   }
 }
 
 let nextNetId = 1;
+
+/** Output arrays an engine keeps for reuse: enough for the outputs of a run or two. */
+const MAX_SPARE = 4;
 
 /**
  * A Float32Array that is about to be overwritten whole, on memory malloc hands back without zeroing

@@ -1,6 +1,6 @@
 // The fast engine's public entry: createFastEngine({ threads, algorithm, fma, debug }).
 import { availableParallelism } from 'node:os';
-import { hasRelaxedSimd } from '../../wasm/features.js';
+import { enableRelaxedSimd } from '../../wasm/features.js';
 import { debugFromEnv } from '../../wasm/loader.js';
 import type { Engine } from '../engine.js';
 import { FastEngine } from './engine.js';
@@ -16,10 +16,11 @@ export interface FastEngineOptions {
   /** Conv algorithm: 'auto' (default) picks per layer; 'direct', 'winograd' (2-D where it applies, else row-wise) and 'winograd-x' (row-wise) force one wherever it applies (tests, benchmarks). */
   readonly algorithm?: Algorithm;
   /**
-   * Fused multiply-adds in the micro-kernels (the relaxed-SIMD build of the module): default where the
-   * runtime validates relaxed SIMD (Node.js >= 22; Node 20 only with --experimental-wasm-relaxed-simd).
-   * Results then differ from the multiply-then-add build in the last bits (both within the conformance
-   * tolerance); false gives the same bytes on every runtime.
+   * Fused multiply-adds in the micro-kernels (the relaxed-SIMD build of the module): the default on
+   * Node.js >= 22 and on Node 20, where the engine sets V8's --experimental-wasm-relaxed-simd flag for the
+   * process (see enableRelaxedSimd). Results differ from the multiply-then-add build in the last bits
+   * (both within the conformance tolerance); false multiplies, then adds: the bytes of earlier cnnx
+   * releases on Node 20.
    */
   readonly fma?: boolean;
   /**
@@ -48,8 +49,8 @@ export async function createFastEngine(options: FastEngineOptions = {}): Promise
   }
   const debug = options.debug ?? debugFromEnv();
   if (debug && options.fma === true) return Promise.reject(new TypeError('options.fma: the debug build has no fused multiply-adds; pass fma: false or leave it out'));
-  if (options.fma === true && !hasRelaxedSimd()) {
-    return Promise.reject(new TypeError('options.fma: this Node.js does not validate relaxed SIMD (Node.js >= 22 does; Node 20 needs --experimental-wasm-relaxed-simd)'));
+  if (options.fma === true && !enableRelaxedSimd()) {
+    return Promise.reject(new TypeError(`options.fma: this runtime (V8 ${process.versions.v8}) cannot validate relaxed SIMD; use Node.js >= 20`));
   }
   return FastEngine.create(threads, options.algorithm ?? 'auto', options.fma, debug);
 }

@@ -4,6 +4,7 @@ import type { RowRange } from '../../band.js';
 import { effectiveKernel } from '../../geometry.js';
 import { descriptor } from '../descriptor.js';
 import { CONV2D, WINOGRAD1D_INPUT } from '../layout.js';
+import { blocking } from '../machine.js';
 import { align } from '../memory.js';
 import type { PackedConv } from '../pack.js';
 import { outputChannel, planPad, poolCode, poolDivisor, share, shareRanges } from '../plan-parts.js';
@@ -98,8 +99,8 @@ export function planConv2d(job: ConvJob<PackedConv>, routine: 'direct' | 'pointw
       let k = 0;
       for (let ic = 0; ic < icg; ic++) for (let ky = 0; ky < kh; ky++) offs[xi * K + k++] = ((ic * 6 + xi) * padRows + ky * dy) * TP * 4;
     }
-    // Rows per GEMM: enough tiles for several 8-wide strips, products kept within ~512 KiB (L2).
-    nmax = sy === 1 ? Math.max(1, Math.min(Math.ceil(64 / T), Math.floor(131072 / (6 * packed.blocks * 4 * T)))) : 1;
+    // Rows per GEMM: enough tiles for several 8-wide strips, products kept within half the L2.
+    nmax = sy === 1 ? Math.max(1, Math.min(Math.ceil(64 / T), Math.floor(blocking().l2Products / 4 / (6 * packed.blocks * 4 * T)))) : 1;
     mStride = align(6 * packed.blocks * 4 * nmax * TP * 4 + 256, 64);
     mPtr = arena.alloc(mStride * threads);
     transients.push([mPtr, mStride * threads]);
@@ -129,11 +130,11 @@ export function planConv2d(job: ConvJob<PackedConv>, routine: 'direct' | 'pointw
   // Pooled rows per batch: with Winograd, enough that their conv rows fill one multi-row GEMM.
   const pnp = pool && wino ? Math.max(1, Math.floor(nmax / pool.kernelSize[0])) : 1;
   // Fused pool on the direct routine (conv2d.ts pooledDirect): conv rows folded into an L1 row
-  // accumulator, in column chunks of CW (input rows of ~16 KiB, a multiple of 8 pixels and of the pool stride).
+  // accumulator, in column chunks of CW (input rows of half the L1d, a multiple of 8 pixels and of the pool stride).
   let cw = 0;
   if (pool && (routine === 'direct' || routine === 'pointwise')) {
     const unit = 8 * pool.stride[1];
-    cw = Math.min(Math.max(unit, Math.floor(Math.max(256, Math.floor(16384 / (K * 4))) / unit) * unit), Math.ceil(ow / unit) * unit);
+    cw = Math.min(Math.max(unit, Math.floor(Math.max(256, Math.floor(blocking().l1Chunk / (K * 4))) / unit) * unit), Math.ceil(ow / unit) * unit);
     scratchStride = align((ocg * (cw + 16) + cw + 16 + 64) * 4, 64);
     scratchPtr = arena.alloc(scratchStride * threads);
     transients.push([scratchPtr, scratchStride * threads]);

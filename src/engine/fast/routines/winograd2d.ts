@@ -3,6 +3,7 @@
 import { outputRowTile, WINOGRAD_TILE } from '../../tiles.js';
 import { descriptor } from '../descriptor.js';
 import { WINOGRAD2D } from '../layout.js';
+import { blocking } from '../machine.js';
 import { align } from '../memory.js';
 import { packWinograd2d, type PackedConv } from '../pack.js';
 import { planPad, poolCode, poolDivisor, setGroupFields, share } from '../plan-parts.js';
@@ -26,9 +27,6 @@ export const winograd2d: Routine<PackedConv> = {
 
 /** Tiles per chunk the planner aims for when U does not fit in L2: U is streamed once per chunk, so shorter chunks would make the GEMMs wait on memory. */
 const CHUNK_TILES = 32;
-/** L2 bytes a chunk may fill with U, V and M when U fits (assumes 1 MiB per core, some left for the input rows). */
-const L2_BUDGET = 900 * 1024;
-
 /**
  * A plane stride of an odd number of 64-byte lines: the transforms touch all 36 planes of V or M at
  * once, and with power-of-two-like strides those 36 lines fall into the same few L1/L2 sets and evict
@@ -72,10 +70,11 @@ function planWinograd2d(job: ConvJob<PackedConv>): Phase[] {
   const blocks = packed.blocks;
   // When U fits in L2, chunks small enough to keep U, V and M there (whole tile rows make the cores
   // contend for L3); otherwise chunks of at least CHUNK_TILES tiles, so streaming U from memory is amortised.
+  const l2Budget = blocking().l2Budget;
   const uBytes = 36 * icg * blocks * 4 * 4;
   const tileBytes = 36 * (icg + blocks * 4) * 4;
-  const fitTiles = Math.floor((L2_BUDGET - uBytes) / tileBytes / 4) * 4;
-  const tc = uBytes <= 0.7 * L2_BUDGET && fitTiles >= 8 && fitTiles < tp ? evenChunk(tp, fitTiles) : tp;
+  const fitTiles = Math.floor((l2Budget - uBytes) / tileBytes / 4) * 4;
+  const tc = uBytes <= 0.7 * l2Budget && fitTiles >= 8 && fitTiles < tp ? evenChunk(tp, fitTiles) : tp;
   const nrBase = tc < tp ? 1 : Math.max(1, Math.min(nt, Math.ceil(CHUNK_TILES / tp)));
   const nrRows = batchRows(nrBase, nt, threads);
   const rowUnits = Math.ceil(nt / nrRows);
