@@ -24,7 +24,11 @@ function packageVersion(name) {
 
 /**
  * Each contender: `version()`, and `prepare(ctx)` with ctx = { net, input (cnnx Tensor, CHW),
- * threads, onnx() (async: the model bytes, made only when asked) } returning { run(), output(), close(), note }.
+ * threads, reuse, onnx() (async: the model bytes, made only when asked) } returning { run(), output(), close(), note }.
+ * With ctx.reuse, a contender whose library lets a caller hand its output memory back for the next run
+ * does so, as a loop over many inputs would: cnnx through engine.recycle, onnxruntime-node through a
+ * pre-allocated output tensor. onnxruntime-web leaves a pre-allocated CPU tensor unwritten (its output
+ * checks fail) and TF.js has no such call (dataSync always returns a new array): both allocate.
  * run() does the whole inference including copying the input in and the output out;
  * output() gives the last result as a CHW Float32Array (untimed), for the error check.
  */
@@ -50,9 +54,11 @@ async function prepareCnnx(ctx, kind) {
   const engine = await createEngine({ kind, threads: ctx.threads });
   const last = ctx.net.layers.length - 1;
   let result = null;
+  const reuse = ctx.reuse && engine.recycle;
   return {
-    note: kind === 'fast' ? `${ctx.threads} worker threads` : 'naive loops, 1 thread (the oracle)',
+    note: (kind === 'fast' ? `${ctx.threads} worker threads` : 'naive loops, 1 thread (the oracle)') + (reuse ? ', outputs recycled' : ''),
     async run() {
+      if (reuse && result) engine.recycle(result);
       result = (await runNetwork(engine, ctx.net, ctx.input, [{ label: 'output', node: last }], 'bench input'))[0].tensor.data;
     },
     // Copied: the fast engine may hand out a view of its arena, reused by the next run.
@@ -62,13 +68,16 @@ async function prepareCnnx(ctx, kind) {
 }
 
 /** An ORT session's run: the input tensor wraps our array (no copy on the JS side), the output is read back. */
-function ortRunner(ort, session, input) {
+function ortRunner(ort, session, input, reuse) {
   const feed = { input: new ort.Tensor('float32', input.data, [1, input.channels, input.height, input.width]) };
   let result = null;
+  let fetches = null;
   return {
     async run() {
-      const outputs = await session.run(feed);
+      const outputs = fetches ? await session.run(feed, fetches) : await session.run(feed);
       result = outputs.output.data;
+      // After the first run the output's shape is known: later runs write into that tensor.
+      if (reuse && !fetches) fetches = { output: new ort.Tensor('float32', new Float32Array(result.length), outputs.output.dims) };
     },
     output: () => Float32Array.from(result),
     close: () => session.release(),
@@ -84,7 +93,7 @@ async function prepareOrtNode(ctx) {
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
   });
-  return { note: `native CPU (MLAS), intraOpNumThreads ${ctx.threads}`, ...ortRunner(ort, session, ctx.input) };
+  return { note: `native CPU (MLAS), intraOpNumThreads ${ctx.threads}${ctx.reuse ? ', pre-allocated output' : ''}`, ...ortRunner(ort, session, ctx.input, ctx.reuse) };
 }
 
 async function prepareOrtWeb(ctx) {
@@ -94,7 +103,7 @@ async function prepareOrtWeb(ctx) {
   ort.env.wasm.simd = true;
   ort.env.wasm.proxy = false;
   const session = await ort.InferenceSession.create(await ctx.onnx(), { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
-  return { note: `wasm SIMD, numThreads ${ctx.threads}`, ...ortRunner(ort, session, ctx.input) };
+  return { note: `wasm SIMD, numThreads ${ctx.threads}`, ...ortRunner(ort, session, ctx.input, false) };
 }
 
 // ---- TensorFlow.js wasm: NHWC, so input and weights are transposed once, outside the timing ----

@@ -1,7 +1,7 @@
 // cnnx against onnxruntime-node, onnxruntime-web and TF.js wasm on W1-W5: same weights, same input, outputs checked, ratios printed.
 //
 //   node run.mjs [--workloads W1,W2,W3,W4,W5] [--contenders cnnx-fast,ort-node,...] [--threads 2]
-//                [--runs 10] [--warmup 2] [--max-seconds 20] [--reference-runs 1] [--json] [--save-models]
+//                [--runs 10] [--warmup 2] [--max-seconds 20] [--reference-runs 1] [--reuse-outputs] [--json] [--save-models]
 //
 // Each contender runs in its own child process (its own peak RSS), prepared and warmed up one at a
 // time; then the timed runs go in rounds, one run of each contender per round, in an order that
@@ -34,7 +34,7 @@ function defaultContenders() {
 function parseArgs(argv) {
   const opts = {
     workloads: ['W1', 'W2', 'W3', 'W4', 'W5'], contenders: defaultContenders(), threads: 2, runs: 10, warmup: 2,
-    maxSeconds: 20, referenceRuns: 1, json: false, saveModels: false, child: null,
+    maxSeconds: 20, referenceRuns: 1, reuse: false, json: false, saveModels: false, child: null,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -49,6 +49,7 @@ function parseArgs(argv) {
     else if (a === '--warmup') opts.warmup = Number(value());
     else if (a === '--max-seconds') opts.maxSeconds = Number(value());
     else if (a === '--reference-runs') opts.referenceRuns = Number(value());
+    else if (a === '--reuse-outputs') opts.reuse = true;
     else if (a === '--json') opts.json = true;
     else if (a === '--save-models') opts.saveModels = true;
     else if (a === '--child') opts.child = JSON.parse(value());
@@ -85,7 +86,7 @@ async function runChild(job) {
   const workload = loadWorkload(job.workload);
   const input = inputFor(workload);
   // The ONNX model is made only for the peers that need it, in memory.
-  const ctx = { net: workload.net, input, threads: job.threads, onnx: () => makeModel(workload) };
+  const ctx = { net: workload.net, input, threads: job.threads, reuse: job.reuse, onnx: () => makeModel(workload) };
   const prepared = await CONTENDERS[job.contender].prepare(ctx);
   for (let i = 0; i < job.warmup; i++) await prepared.run();
   process.on('message', async (m) => {
@@ -177,7 +178,7 @@ async function benchWorkload(workload, opts) {
   const live = [];
   for (const id of opts.contenders) {
     const reference = id === 'cnnx-reference';
-    const job = { contender: id, workload: workload.id, threads: reference ? 1 : opts.threads, warmup: reference ? 0 : opts.warmup };
+    const job = { contender: id, workload: workload.id, threads: reference ? 1 : opts.threads, warmup: reference ? 0 : opts.warmup, reuse: opts.reuse };
     progress(opts, `${workload.id}: ${CONTENDERS[id].label}: preparing...`);
     const handle = await startContender(job);
     const r = { contender: id, label: CONTENDERS[id].label, version: CONTENDERS[id].version(), times: [], handle, reference };
@@ -302,6 +303,10 @@ function printHelp() {
                            and untimed warm-up runs per contender (default 10, 2)
   --max-seconds S          stop the rounds once a contender has spent S seconds in timed runs, after 3 rounds (default 20)
   --reference-runs N       timed runs of the slow reference engine (default 1, no warm-up)
+  --reuse-outputs          each contender hands its output memory back for the next run where its library can
+                           (cnnx: engine.recycle; onnxruntime-node: a pre-allocated output tensor;
+                           onnxruntime-web and TF.js cannot),
+                           as a loop over many inputs would: fresh output pages cost a fault per 4 KiB
   --save-models            also write the generated ONNX models to bench/models/ (git-ignored)
   --json                   print one JSON report on stdout instead of tables
   CNNX_DIST=dir            use cnnx's built JS from dir instead of ../../dist`);
@@ -320,7 +325,7 @@ async function main() {
     return;
   }
   opts.workloads.forEach(loadWorkload); // fail on a typo before minutes of work
-  const report = { machine: machine(), threads: opts.threads, dist: DIST, workloads: [] };
+  const report = { machine: machine(), threads: opts.threads, reuseOutputs: opts.reuse, dist: DIST, workloads: [] };
   for (const id of opts.workloads) {
     const result = await benchWorkload(loadWorkload(id), opts);
     report.workloads.push(result);
