@@ -41,6 +41,12 @@ const maxUpload = Number(document.querySelector('meta[name="cnnx-max-upload"]').
 const $ = (id) => document.getElementById(id);
 let shown = { generation: -1, text: null, convs: '', images: '' };
 let lastState = null;
+/** Requests under way: the status says rendering until they and the server's render are done. */
+let inFlight = 0;
+
+function showStatus() {
+  $('status').textContent = inFlight > 0 || (lastState && lastState.busy) ? 'rendering…' : 'ready';
+}
 
 function showError(message) {
   $('error').textContent = message || '';
@@ -48,17 +54,20 @@ function showError(message) {
 }
 
 async function post(url, body, headers) {
-  $('status').textContent = 'rendering…';
+  inFlight++;
+  showStatus();
   try {
     const res = await fetch(url, { method: 'POST', body, headers: Object.assign({ 'x-cnnx-token': token }, headers || {}) });
     const reply = await res.json();
     if (reply.generation !== undefined) show(reply);
-    else if (reply.error) { showError(reply.error); $('status').textContent = 'ready'; }
+    else if (reply.error) showError(reply.error);
     return reply;
   } catch (e) {
     showError('cannot reach the server: ' + e.message);
-    $('status').textContent = 'disconnected';
     return null;
+  } finally {
+    inFlight--;
+    showStatus();
   }
 }
 const postJson = (url, value) => post(url, JSON.stringify(value), { 'content-type': 'application/json' });
@@ -66,7 +75,7 @@ const postJson = (url, value) => post(url, JSON.stringify(value), { 'content-typ
 function show(state) {
   lastState = state;
   showError(state.error);
-  $('status').textContent = state.busy ? 'rendering…' : 'ready';
+  showStatus();
   document.body.dataset.generation = String(state.generation);
   if (state.generation !== shown.generation) {
     shown.generation = state.generation;
@@ -129,7 +138,6 @@ async function comparePadding() {
   if (!conv) return;
   const modes = [$('mode-a').value, $('mode-b').value];
   const reply = await postJson('/compare', { path: conv.path, modes });
-  $('status').textContent = 'ready';
   const out = $('compare-out');
   out.replaceChildren();
   if (!reply || reply.error) return;
@@ -155,7 +163,11 @@ function upload(file) {
 }
 
 $('image').addEventListener('change', (e) => postJson('/select', { image: Number(e.target.value) }));
-$('file').addEventListener('change', (e) => upload(e.target.files[0]));
+$('file').addEventListener('change', (e) => {
+  upload(e.target.files[0]);
+  // The same file chosen again is a new upload.
+  e.target.value = '';
+});
 $('apply').addEventListener('click', () => post('/spec', $('spec').value, { 'content-type': 'application/json' }));
 $('save').addEventListener('click', () => post('/save', ''));
 $('compare').addEventListener('click', comparePadding);

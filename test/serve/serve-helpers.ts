@@ -22,12 +22,12 @@ export interface ServeChild {
 }
 
 /** A copy of the seed network in a fresh folder, and a small photo beside it. */
-export async function seedFolder(): Promise<{ dir: string; spec: string; photo: string }> {
+export async function seedFolder(width = 90, height = 60): Promise<{ dir: string; spec: string; photo: string }> {
   const dir = tempDir('cnnx-serve-test-');
   const spec = path.join(dir, 'net.json');
   copyFileSync(path.join(ROOT, 'examples', 'seed-convnet.json'), spec);
   const photo = path.join(dir, 'cat.png');
-  await sharp(path.join(FIXTURES, 'images', 'chelsea.png')).resize(90, 60).png().toFile(photo);
+  await sharp(path.join(FIXTURES, 'images', 'chelsea.png')).resize(width, height).png().toFile(photo);
   return { dir, spec, photo };
 }
 
@@ -35,7 +35,8 @@ export async function seedFolder(): Promise<{ dir: string; spec: string; photo: 
 export function startServe(dir: string, spec: string, args: readonly string[]): Promise<ServeChild> {
   const tmp = path.join(dir, 'tmp');
   mkdirSync(tmp, { recursive: true });
-  const child = spawn(process.execPath, [BIN, 'serve', spec, ...args], { cwd: dir, env: { ...process.env, CI: 'true', TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // The spec as a user names it, from its folder: messages say net.json.
+  const child = spawn(process.execPath, [BIN, 'serve', path.relative(dir, spec), ...args], { cwd: dir, env: { ...process.env, CI: 'true', TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
