@@ -90,7 +90,7 @@ describe('cnnx serve', () => {
     const s = JSON.parse(junk.body.toString());
     expect(s.error).toMatch(/junk\.png/);
     expect(s.error).not.toMatch(/\n/);
-    expect(server.stderr()).toContain(`cnnx: ${s.error}\n`);
+    await server.printed(`cnnx: ${s.error}\n`);
     const ok = await post(server, '/select', { image: 0 });
     expect(ok.status).toBe(200);
     expect(JSON.parse(ok.body.toString()).error).toBeNull();
@@ -105,7 +105,7 @@ describe('cnnx serve', () => {
     expect(s.error).toMatch(/net\.json: layers\[0\] \(conv2d\)/);
     expect(s.error).toMatch(/out_channels/);
     expect(s.error).not.toMatch(/\n/);
-    expect(server.stderr()).toContain(`cnnx: ${s.error}\n`);
+    await server.printed(`cnnx: ${s.error}\n`);
     expect(s.generation).toBe(before.generation);
     expect((await get(server.url, `/report/${s.generation}/index.html`)).status).toBe(200);
     const syntax = JSON.parse((await post(server, '/spec', '{"input": ')).body.toString());
@@ -139,7 +139,7 @@ describe('cnnx serve', () => {
     expect(html).toContain('32x30x45');
     // A control value the spec refuses shows the spec's own message.
     const bad = JSON.parse((await post(server, '/conv', { path: conv1.path, field: 'dilation', value: '0' })).body.toString());
-    expect(bad.error).toMatch(/layers\[0\] \(conv2d "conv1"\)\.dilation/);
+    expect(bad.error).toBe('net.json: layers[0] (conv2d "conv1").dilation: expected an integer or [h, w] of integers >= 1, got 0');
     const badText = JSON.parse((await post(server, '/conv', { path: conv1.path, field: 'padding', value: 'lots' })).body.toString());
     expect(badText.error).toMatch(/padding: expected N, H,W, T,B,L,R, same or valid, got "lots"/);
     await post(server, '/conv', { path: conv1.path, field: 'dilation', value: '1' });
@@ -250,6 +250,29 @@ describe('cnnx serve refuses to start', () => {
     expect(port.stderr).toContain('--port 70000: expected a port number');
   });
 
+  test('--help has runnable examples and no empty defaults', async () => {
+    const r = await runCli(['serve', '--help']);
+    expect(r.code).toBe(0);
+    const help = r.stdout.toString();
+    expect(help).toContain('Usage: cnnx serve [options] <net> [images...]');
+    expect(help.match(/^ {2}cnnx serve /gm)?.length).toBeGreaterThanOrEqual(3);
+    expect(help).not.toMatch(/\(default: (\[\]|false)\)/);
+  });
+
+  test('an image over --max-pixels shows the pixel limit error, and the server goes on', async () => {
+    const folder = await seedFolder();
+    const server = await startServe(folder.dir, folder.spec, [folder.photo, '--max-pixels', '1000']);
+    try {
+      const s = await waitForState(server, (x) => x.error !== null, 'the error');
+      expect(s.error).toBe(`${folder.photo}: image is larger than the pixel limit (--max-pixels): Input image exceeds pixel limit`);
+      const small = await sharp({ create: { width: 30, height: 20, channels: 3, background: '#808080' } }).png().toBuffer();
+      const ok = JSON.parse((await post(server, '/upload', small)).body.toString());
+      expect([ok.error, ok.inputShape]).toEqual([null, '3x20x30']);
+    } finally {
+      await server.stop();
+    }
+  });
+
   test('a spec with an error still serves, showing it', async () => {
     const folder = await seedFolder();
     writeFileSync(folder.spec, '{"input": {"channels": 3}, "layers": []}');
@@ -258,7 +281,7 @@ describe('cnnx serve refuses to start', () => {
       const s = await waitForState(server, (x) => x.error !== null, 'the error');
       expect(s.error).toMatch(/net\.json: layers: expected a non-empty array of layers/);
       expect(s.generation).toBe(0);
-      expect(server.stderr()).toContain(`cnnx: ${s.error}\n`);
+      await server.printed(`cnnx: ${s.error}\n`);
       // Fixed from the page: a spec without files needs none.
       const fixed = JSON.parse((await post(server, '/spec', '{"input": {"channels": 3}, "layers": [{"type": "maxpool2d", "name": "p", "kernel_size": 2}]}')).body.toString());
       expect(fixed.error).toBeNull();

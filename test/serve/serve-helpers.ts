@@ -15,6 +15,8 @@ export interface ServeChild {
   readonly tmp: string;
   /** stderr so far. */
   stderr(): string;
+  /** Resolves once stderr holds `text` (the terminal line may come after the HTTP reply); rejects after a minute. */
+  printed(text: string): Promise<void>;
   /** The page's POST token. */
   token(): Promise<string>;
   /** Sends SIGINT and resolves with the exit code. */
@@ -40,7 +42,7 @@ export function startServe(dir: string, spec: string, args: readonly string[]): 
   let out = '';
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
     child.on('exit', (code) => reject(new Error(`cnnx serve exited with ${code} before serving: ${err}`)));
     child.stdout!.on('data', (d: Buffer) => {
@@ -52,6 +54,13 @@ export function startServe(dir: string, spec: string, args: readonly string[]): 
       resolve({
         url, child, dir, spec, tmp,
         stderr: () => err,
+        printed: async (text) => {
+          const until = Date.now() + 60_000;
+          while (!err.includes(text)) {
+            if (Date.now() > until) throw new Error(`stderr never printed ${JSON.stringify(text)}; it has: ${err}`);
+            await new Promise((r) => setTimeout(r, 50));
+          }
+        },
         token: () => (token ??= get(url).then((r) => /name="cnnx-token" content="([0-9a-f]+)"/.exec(r.body.toString())![1])),
         stop: (signal = 'SIGINT') => {
           child.kill(signal);
