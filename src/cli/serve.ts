@@ -6,12 +6,14 @@ import { createEnginePool } from '../batch/engine-pool.js';
 import { CnnxError, EXIT } from '../errors.js';
 import { exitCodeFor } from '../batch/signals.js';
 import { readFailure } from '../io/read-file.js';
-import { createServeServer } from '../serve/http.js';
+import { createServeServer, isWildcard } from '../serve/http.js';
 import { removeRenderTemps } from '../serve/report.js';
 import { Session } from '../serve/session.js';
 import { watchFile } from '../serve/watch.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
 /** Default --max-pixels: every layer's maps of the image are held at once, so far below apply's. */
 export const SERVE_MAX_PIXELS = 16_777_216;
@@ -28,6 +30,8 @@ export interface ServeOptions {
 
 export interface RunningServer {
   readonly url: string;
+  /** Listening on more than loopback: other machines may reach it. */
+  readonly exposed: boolean;
   /** Settles when the first report is made (or its error is shown). */
   readonly ready: Promise<unknown>;
   /** Stops serving: connections closed, engines and watcher released. */
@@ -55,9 +59,12 @@ export async function startServe(specFile: string, images: readonly string[], op
     throw new CnnxError('usage.serve', `cannot listen on ${options.host}:${options.port}: ${error.code ?? error.message}`);
   });
   const { port } = server.address() as AddressInfo;
-  const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
+  // A wildcard address is not one to browse to: this machine reaches it as 127.0.0.1.
+  const browsable = isWildcard(options.host) ? '127.0.0.1' : options.host;
+  const shownHost = browsable.includes(':') ? `[${browsable}]` : browsable;
   return {
     url: `http://${shownHost}:${port}/`,
+    exposed: !LOOPBACK.has(options.host),
     // Listening first: the page opens at once and shows the first render when it comes.
     ready: session.loadFile(),
     async close() {
@@ -75,7 +82,7 @@ export async function startServe(specFile: string, images: readonly string[], op
 export async function serveCommand(specFile: string, images: readonly string[], options: ServeOptions): Promise<number> {
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
   const running = await startServe(specFile, images, options, log);
-  process.stdout.write(`cnnx: serving ${running.url}\n`);
+  process.stdout.write(`cnnx: serving ${running.url}${running.exposed ? ` (listening on ${options.host}: other machines can reach it)` : ''}\n`);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

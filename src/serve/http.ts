@@ -16,6 +16,11 @@ const MAX_JSON = 4 * 1024 * 1024;
 const HEARTBEAT_MS = 15_000;
 const WILDCARDS = new Set(['0.0.0.0', '::', '']);
 
+/** An address that listens on every interface (`0.0.0.0`, `::`). */
+export function isWildcard(host: string): boolean {
+  return WILDCARDS.has(host);
+}
+
 /** An HTTP status with a one-line message for the page. */
 class HttpError extends Error {
   constructor(
@@ -136,7 +141,7 @@ function contentType(name: string): string {
  * site whose name is made to resolve to 127.0.0.1 (DNS rebinding) sends its own name and is refused.
  */
 function hostAllowed(header: string | undefined, server: Server, host: string): boolean {
-  if (WILDCARDS.has(host)) return true;
+  if (isWildcard(host)) return true;
   const address = server.address();
   if (header === undefined || address === null || typeof address === 'string') return false;
   const port = address.port;
