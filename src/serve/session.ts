@@ -167,15 +167,26 @@ export class Session {
     });
   }
 
-  /** An uploaded image joins the list (the oldest upload leaves past MAX_UPLOADS) and is shown. */
+  /**
+   * An uploaded image joins the list (the oldest upload leaves past MAX_UPLOADS) and is shown; one
+   * that cannot be shown (not an image, too many pixels) leaves again, its error on the page.
+   */
   addUpload(name: string, bytes: Uint8Array): Promise<SessionState> {
     return this.exclusive(async () => {
       const uploaded = this.images.filter((i) => typeof i.source !== 'string');
       if (uploaded.length >= MAX_UPLOADS) this.images.splice(this.images.indexOf(uploaded[0]), 1);
       this.uploads++;
-      this.images.push({ name: `upload ${this.uploads}: ${name}`, source: bytes });
+      const image: ServedImage = { name: `upload ${this.uploads}: ${name}`, source: bytes };
+      const previous = this.images[this.selected];
+      this.images.push(image);
       this.selected = this.images.length - 1;
-      return this.render();
+      const generation = this.generation;
+      const state = await this.render();
+      if (this.generation !== generation || this.net === null) return state;
+      this.images.pop();
+      this.selected = Math.max(0, previous ? this.images.indexOf(previous) : 0);
+      this.notify();
+      return this.state();
     });
   }
 

@@ -91,6 +91,9 @@ describe('cnnx serve', () => {
     expect(s.error).toMatch(/junk\.png/);
     expect(s.error).not.toMatch(/\n/);
     await server.printed(`cnnx: ${s.error}\n`);
+    // It does not stay in the list: the image shown is the one before.
+    expect(s.images).toEqual([photo, 'upload 1: my photo.png']);
+    expect(s.selected).toBe(0);
     const ok = await post(server, '/select', { image: 0 });
     expect(ok.status).toBe(200);
     expect(JSON.parse(ok.body.toString()).error).toBeNull();
