@@ -72,6 +72,7 @@ export const ERROR_CODES = {
   'usage.pixel': { exit: spec, meaning: 'a pixel that does not parse or lies outside the map' },
   'usage.where': { exit: spec, meaning: 'neither or both of an output cell and an input pixel' },
   'usage.tolerance': { exit: spec, meaning: 'a tolerance that is not a number >= 0' },
+  'usage.serve': { exit: spec, meaning: 'cnnx serve cannot listen where asked, or a file it was given is not a readable file' },
   'render.scale': { exit: spec, meaning: 'a picture scaling that does not parse' },
   'render.cmap': { exit: spec, meaning: 'an unknown colour map' },
   'render.sort': { exit: spec, meaning: 'an unknown tile order' },

@@ -12,6 +12,7 @@ import { exportTorchCommand } from './export-torch.js';
 import { importCommand } from './import.js';
 import { DEFAULT_ATOL, DEFAULT_RTOL, verifyCommand } from './verify.js';
 import { parsePixel, whereCommand } from './where.js';
+import { serveCommand, SERVE_MAX_PIXELS, SERVE_MAX_UPLOAD } from './serve.js';
 import { parseGrid } from '../render/grid.js';
 import { commanderMessage, reportError } from './print-error.js';
 import { examples, EXIT_CODES_HELP, HELP_CONFIGURATION } from './help.js';
@@ -28,6 +29,12 @@ function positiveInt(value: string): number {
 function depthArg(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected an integer >= 0');
+  return n;
+}
+
+function portArg(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number, 0 to 65535 (0: a free port)');
   return n;
 }
 
@@ -277,6 +284,28 @@ See docs/import.md. Exit codes: 0 ok, 2 the model cannot be imported (nothing wr
     )
     .action(async (model: string | undefined, opts) => {
       for (const line of await importCommand(model, opts)) process.stdout.write(`${line}\n`);
+    });
+
+  program
+    .command('serve')
+    .description('a local page showing the report of NET on the images, live: drop a photo, edit the spec (in the page or in an editor), change conv parameters, compare padding modes')
+    .argument('<net>', 'network spec (.json); watched: the page follows edits saved by an editor')
+    .argument('[images...]', 'images to pick from in the page (more can be dropped in it)')
+    .option('--port <n>', 'port (0: a free one; the URL is printed)', portArg, 0)
+    .option('--host <address>', 'address to listen on (127.0.0.1: this machine only)', '127.0.0.1')
+    .option('--max-pixels <n>', "refuse images with more pixels than this (the page holds every layer's maps at once)", positiveInt, SERVE_MAX_PIXELS)
+    .option('--max-upload <bytes>', 'refuse uploads larger than this many bytes', positiveInt, SERVE_MAX_UPLOAD)
+    .option('--threads <n>', 'worker threads for the fast engine (default: cores)', positiveInt)
+    .addHelpText(
+      'after',
+      examples(
+        ['the seed network on a photo; open the printed URL', 'cnnx serve examples/seed-convnet.json photo.jpg'],
+        ['several photos to pick from, on a fixed port', 'cnnx serve net.json a.jpg b.png --port 8080'],
+        ['no photo yet: drop one in the page', 'cnnx serve examples/edges.json'],
+      ) + '\nSee docs/serve.md. Ctrl-C stops it (exit 130).',
+    )
+    .action(async (net: string, images: string[], opts: { port: number; host: string; maxPixels: number; maxUpload: number; threads?: number }) => {
+      setExit(await serveCommand(net, images, opts));
     });
 
   return program;
