@@ -96,9 +96,14 @@ export function planOutputs(items: readonly InputItem[], destination: Destinatio
   return items.map((item) => ({ item, outputs: outputsOf(item, destination, net, selection, keepExt) }));
 }
 
-/** The file-name suffix of a selected output: its name, or `layerN` for an unnamed node (whose label is a JSON path). */
-function outputSuffix(net: Network, s: LayerSelection): string {
-  return s.node !== INPUT && net.layers[s.node].name === undefined && s.label === net.layers[s.node].path ? `layer${s.node}` : s.label;
+/**
+ * The file-name suffix of a selected output: its name, or `layerN` for an unnamed node (whose label is a JSON path).
+ * Names come from specs and imported models (ONNX names hold slashes: `/layer4/layer4.1/Add`), so path separators and
+ * characters file systems refuse become `_`: a name never leads a file out of the output folder.
+ */
+export function outputSuffix(net: Network, s: LayerSelection): string {
+  const label = s.node !== INPUT && net.layers[s.node].name === undefined && s.label === net.layers[s.node].path ? `layer${s.node}` : s.label;
+  return label.replace(/[/\\:*?"<>|\u0000-\u001f]/g, '_');
 }
 
 /** The name an input's outputs start with: its relative path without the extension, or with it (--keep-ext). */

@@ -28,6 +28,19 @@ describe('planning', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('layer names holding path separators (imported ONNX names, hostile specs) stay inside the output folder', async () => {
+    const spec = path.join(dir, 'names.json');
+    writeFileSync(spec, JSON.stringify({ input: { channels: 3 }, layers: [
+      { type: 'relu', name: '../../escaped' },
+      { type: 'relu', name: '/layer4/layer4.1/Relu' },
+    ] }));
+    const out = path.join(dir, 'names-out');
+    const res = await runCli(['apply', spec, CAT, '--layer', 'all', '--format', 'npy', '-o', `${out}/`, '--engine', 'reference', '-q']);
+    expect(res.code, res.stderr).toBe(0);
+    expect(listTree(out).sort()).toEqual(['cat..._.._escaped.npy', 'cat._layer4_layer4.1_Relu.npy']);
+    expect(existsSync(path.join(dir, 'escaped.npy'))).toBe(false);
+  });
+
   it('a .png and a .jpg of the same name in one folder collide too, and --keep-ext keeps them apart', async () => {
     const photos = path.join(dir, 'same');
     mkdirSync(photos, { recursive: true });
