@@ -18,5 +18,6 @@ export { summarize, formatSummary, type NetworkSummary, type LayerSummary, type 
 export { applyStreamed, shouldStream, parseMemorySize } from './stream/index.js';
 export { renderGrid, type GridOptions } from './render/grid.js';
 export { renderOverlay } from './render/overlay.js';
+export { layerReportHtml, type LayerReportOptions } from './batch/html-report.js';
 export { exportOnnx } from './export/onnx.js';
 export { compareArrays, formatComparison, CONFORMANCE_TOLERANCE, type Comparison, type Tolerance, type ArrayToCompare } from './verify/compare.js';

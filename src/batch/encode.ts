@@ -1,9 +1,11 @@
 // Encodes one input's layer outputs as the files to write: one .npy/.png per layer, or one .safetensors holding them all.
+import path from 'node:path';
 import type { Tensor } from '../engine/tensor.js';
 import { encodeNpyChunks } from '../io/npy.js';
 import { encodeSafetensors } from '../io/safetensors.js';
 import type { LayerOutput } from '../network/run.js';
 import type { Network } from '../network/types.js';
+import { layerReportHtml } from './html-report.js';
 import { renderPicture, type PictureOptions } from './picture.js';
 import type { BatchFormat } from './plan.js';
 
@@ -21,6 +23,7 @@ export type FileBytes = Uint8Array | readonly Uint8Array[];
 
 export async function encodeResults(results: readonly LayerOutput[], format: BatchFormat, ctx: EncodeContext, inputName: string, input: Tensor): Promise<FileBytes[]> {
   if (format === 'safetensors') return [encodeSafetensorsResult(results, ctx, inputName)];
+  if (format === 'report') return [Buffer.from(await layerReportHtml(ctx.net, input, results, { inputName: path.basename(inputName), version: ctx.version }), 'utf8')];
   const files: FileBytes[] = [];
   for (const result of results) {
     const t = result.tensor;

@@ -1,21 +1,13 @@
-// The offline HTML report of one input (`--layer all -o report/`): the input picture, one picture per node shown in nested sections for the spec's groups, the spec.
+// The offline HTML report of one input (`--layer all --format report -o report/`): the input photo, one picture per node in nested sections for the spec's groups, the spec, as one self-contained page.
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import sharp from 'sharp';
 import { formatShape, type Shape, type Tensor } from '../engine/tensor.js';
-import { writeFileAtomic } from '../io/atomic.js';
 import { groupTitle, outline } from '../inspect/outline.js';
 import { layerPlace, type LayerOutput } from '../network/run.js';
 import { inferShapes } from '../network/shapes.js';
-import { renderGrid } from '../render/grid.js';
-import { writeReport, type ReportEntry, type ReportItem } from '../render/html-page.js';
+import { reportHtml, type ReportEntry, type ReportItem, type ReportMeta } from '../render/html-page.js';
+import { figureResults, reportData } from '../render/report-data.js';
 import { INPUT, type Network } from '../network/types.js';
-import { inputPixels, type PictureOptions } from './picture.js';
-
-async function colourPicture(input: Tensor): Promise<Buffer> {
-  const { rgb, width, height } = inputPixels(input);
-  return sharp(rgb, { raw: { width, height, channels: 3 } }).png().toBuffer();
-}
+import { inputPixels } from './picture.js';
 
 /** A section being filled: its items grow as the outline is walked. */
 interface OpenSection {
@@ -35,18 +27,20 @@ function prune(items: readonly ReportItem[]): ReportItem[] {
 }
 
 /**
- * The pictures of `results` (one per result, same order) as the report lists them: one figure per
- * node, in node order, titled with the node's own name when it was selected (its other names in the
- * caption), inside a section for each group around it (nested as the spec nests them).
+ * The pictures of `results` as the report lists them: one figure per node (figure numbers as
+ * figureResults orders them), in node order, titled with the node's own name when it was selected
+ * (its other names in the caption), inside a section for each group around it (nested as the spec
+ * nests them).
  */
-export function reportItems(net: Network, input: Shape, results: readonly LayerOutput[], pictures: readonly string[]): ReportItem[] {
-  const byNode = new Map<number, { labels: string[]; file: string; shape: string }>();
-  results.forEach((r, i) => {
-    if (!r.layer) return;
+export function reportItems(net: Network, input: Shape, results: readonly LayerOutput[]): ReportItem[] {
+  const figureOf = new Map(figureResults(results).map((r, f) => [r.node, f]));
+  const byNode = new Map<number, { labels: string[]; figure: number; shape: string }>();
+  for (const r of results) {
+    if (!r.layer) continue;
     const seen = byNode.get(r.node);
     if (seen) seen.labels.push(r.label);
-    else byNode.set(r.node, { labels: [r.label], file: path.basename(pictures[i]), shape: formatShape(r.tensor) });
-  });
+    else byNode.set(r.node, { labels: [r.label], figure: figureOf.get(r.node)!, shape: formatShape(r.tensor) });
+  }
   const shapes = inferShapes(net, input, 'report');
   const groupNames = new Set(net.groups.flatMap((g) => (g.name !== undefined ? [g.name] : [])));
   const root: ReportItem[] = [];
@@ -73,26 +67,33 @@ export function reportItems(net: Network, input: Shape, results: readonly LayerO
       ...(outputOf.length > 0 ? [`the output of ${outputOf.join(', ')}`] : []),
       ...(alsoNamed.length > 0 ? [`also named ${alsoNamed.join(', ')}`] : []),
     ];
-    const entry: ReportEntry = { title, file: picture.file, shape: picture.shape, description: notes.join('; ') };
+    const entry: ReportEntry = { title, figure: picture.figure, shape: picture.shape, description: notes.join('; ') };
     into.push(entry);
   }
   return prune(root);
 }
 
+export interface LayerReportOptions {
+  /** The input's name, shown under the heading. */
+  readonly inputName: string;
+  readonly version?: string;
+  /** The spec's text as shown at the end of the page (default: read from net.file). */
+  readonly specJson?: string;
+}
+
 /**
- * Writes `<stem>.input.png` and `index.html` into `dir`, beside the layer pictures already written
- * as `pictures` (one per result, same order).
+ * The whole report page of `input` and the outputs computed from it (runNetwork's results, any
+ * selection): one self-contained HTML string, ready to write to a file or to send.
+ * @example const html = await layerReportHtml(net, input, await runNetwork(engine, net, input, selectLayers(net, ['all']), 'cat.png'), { inputName: 'cat' })
  */
-export async function writeLayerReport(dir: string, stem: string, net: Network, input: Tensor, results: readonly LayerOutput[], pictures: readonly string[], options: PictureOptions, version: string): Promise<void> {
-  const inputFile = `${stem}.input.png`;
-  // A colour input is shown as the photo it is; other channel counts as a grid like any layer.
-  const inputPicture = input.channels === 3 ? await colourPicture(input) : await renderGrid(input, { scale: 'global', specName: net.name, layerName: 'input', grid: options.grid });
-  await writeFileAtomic(path.join(dir, inputFile), inputPicture);
-  const entries = [
-    // `--layer input` is this entry (same file name: its picture is the one just written).
-    { title: 'input', file: inputFile, shape: formatShape(input), description: 'the tensor the first layer sees (after resize and mean/std)' },
-    ...reportItems(net, input, results, pictures),
+export async function layerReportHtml(net: Network, input: Tensor, results: readonly LayerOutput[], options: LayerReportOptions): Promise<string> {
+  const shown = inputPixels(input);
+  const data = await reportData(net, input, results, { rgb: shown.rgb, channels: shown.rgb.length / (input.height * input.width) });
+  const entries: ReportItem[] = [
+    { title: 'input', figure: 'input', shape: formatShape(input), description: 'the tensor the first layer sees (after resize and mean/std)' },
+    ...reportItems(net, input, results),
   ];
-  const specJson = await readFile(net.file, 'utf8').catch(() => '{}');
-  await writeReport(dir, entries, specJson, { specName: net.name, input: stem, version });
+  const specJson = options.specJson ?? (await readFile(net.file, 'utf8').catch(() => '{}'));
+  const meta: ReportMeta = { specName: net.name, input: options.inputName, ...(options.version ? { version: options.version } : {}) };
+  return reportHtml(entries, specJson, meta, data);
 }

@@ -8,9 +8,8 @@ import type { Decoder } from './decode-pool.js';
 import { SinkFailure, type EmbeddingSink } from './embedding-sink.js';
 import { encodeResults, type FileBytes } from './encode.js';
 import type { EnginePool } from './engine-pool.js';
-import { writeLayerReport } from './html-report.js';
 import type { PictureOptions } from './picture.js';
-import { outputStem, type BatchFormat, type PlannedItem } from './plan.js';
+import type { BatchFormat, PlannedItem } from './plan.js';
 import type { Progress } from './progress.js';
 import { outputField, type ItemRecord, type ReportSink } from './run-log.js';
 import { writeStdout } from './stdio.js';
@@ -23,8 +22,6 @@ export interface BatchContext {
   readonly decoder: Decoder;
   readonly format: BatchFormat;
   readonly picture: PictureOptions;
-  /** Set for --format report: also write the input's picture and index.html into the folder. */
-  readonly htmlReport: { readonly dir: string } | null;
   /** Set for --format embeddings: rows go there instead of a file per input. */
   readonly embeddings: EmbeddingSink | null;
   /** --keep-ext: output names keep the input's extension. */
@@ -117,10 +114,6 @@ export class Batch {
       } else {
         const { files, input, results } = await this.compute(planned);
         await this.write(planned.outputs, files);
-        if (this.ctx.htmlReport) {
-          const stem = outputStem(planned.item, this.ctx.keepExt);
-          await writeLayerReport(this.ctx.htmlReport.dir, stem, this.ctx.net, input, results, planned.outputs, this.ctx.picture, this.ctx.version);
-        }
         // Written: the engines and the decoder may fill these arrays again instead of faulting in fresh
         // pages (each once: two names of one layer share its array).
         for (const data of new Set(results.filter((r) => r.tensor !== input).map((r) => r.tensor.data))) this.ctx.engines.recycle(data);

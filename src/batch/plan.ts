@@ -9,8 +9,8 @@ import type { InputItem } from './walk.js';
 
 /**
  * What a run writes. In a folder or on stdout the format is --format (npy by default), whatever the
- * number of inputs and layers; a named file says it by its extension. `report` is `png` plus the
- * input's picture and an index.html (one input); `embeddings` is one row per input in shared
+ * number of inputs and layers; a named file says it by its extension. `report` is one
+ * self-contained index.html of one input's maps; `embeddings` is one row per input in shared
  * matrices (embedding-sink.ts), not a file per input.
  */
 export type BatchFormat = 'npy' | 'png' | 'safetensors' | 'report' | 'embeddings';
@@ -64,7 +64,7 @@ export async function chooseDestination(req: DestinationRequest): Promise<Destin
   }
   if (isDir || !byName) {
     if (format === 'report' && (req.inputs !== 1 || req.many)) {
-      throw usage(`--format report shows one input (its pictures and an index.html), but there are ${req.inputs} inputs${req.many ? ' (from a folder or list)' : ''}; use --format png for pictures of each`);
+      throw usage(`--format report shows one input (an index.html of its maps), but there are ${req.inputs} inputs${req.many ? ' (from a folder or list)' : ''}; use --format png for pictures of each`);
     }
     if (format === 'embeddings' && req.layers !== 1) throw usage(`--format embeddings writes one layer per input as a row, but ${req.layers} layers were asked for; give one --layer`);
     return { kind: 'folder', dir: out, format: format ?? 'npy' };
@@ -116,7 +116,9 @@ function outputsOf(item: InputItem, destination: Destination, net: Network, sele
   if (destination.kind === 'file') return [destination.path];
   if (destination.kind === 'stdout') return ['-'];
   if (destination.format === 'embeddings') return [];
-  const ext = destination.format === 'report' ? 'png' : destination.format;
+  // The report is one self-contained page (its maps inside it).
+  if (destination.format === 'report') return [path.join(destination.dir, 'index.html')];
+  const ext = destination.format;
   const at = (suffix: string): string => path.join(destination.dir, `${outputStem(item, keepExt)}${suffix}.${ext}`);
   if (destination.format === 'safetensors' || selection.length === 1) return [at('')];
   return selection.map((s) => at(`.${outputSuffix(net, s)}`));

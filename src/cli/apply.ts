@@ -108,7 +108,6 @@ export async function applyCommand(specFile: string, args: readonly string[], op
   const batch = new Batch({
     net, selection, engines, decoder, format: destination.format, version,
     picture: { scale: options.scale, cmap: options.cmap, sort: options.sort, grid: options.grid, overlay: options.overlay },
-    htmlReport: destination.kind === 'folder' && destination.format === 'report' ? { dir: destination.dir } : null,
     embeddings: embeddings?.sink ?? null, keepExt,
     jobs, failFast: options.failFast === true,
     stdin, progress, report,

@@ -88,7 +88,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .usage('<net> [inputs...] -o <path> [options]')
     .option('-o, --output <path>', 'output: x.npy, x.png, x.safetensors, a folder (ending in /) mirroring the inputs, or - for stdout (required)')
     .option('--layer <name>', 'write this named layer (repeat or comma-separate; "all" for every named layer, "input" for the input tensor)', collect, [])
-    .addOption(new Option('--format <format>', 'format in a folder or on stdout, whatever the number of inputs (default npy; safetensors: all layers of an image in one file; report: pictures and an index.html of one input; embeddings: one row per input in .npy matrices with .parquet indexes, see docs/embeddings.md)').choices(['npy', 'png', 'safetensors', 'report', 'embeddings']))
+    .addOption(new Option('--format <format>', 'format in a folder or on stdout, whatever the number of inputs (default npy; safetensors: all layers of an image in one file; report: one self-contained index.html of the maps of one input; embeddings: one row per input in .npy matrices with .parquet indexes, see docs/embeddings.md)').choices(['npy', 'png', 'safetensors', 'report', 'embeddings']))
     .option('--keep-ext', "output names keep the input's extension (a.jpg -> a.jpg.npy), so a.jpg and a.png can share a folder")
     .option('--part-rows <n>', '--format embeddings: rows per part (default 100000; a part also closes before its .npy passes 1 GiB)', positiveInt)
     .option('--scale <mode>', 'PNG scaling: channel, global, none or pLOW-pHIGH (percentiles, e.g. p1-p99)', 'channel')
@@ -119,7 +119,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
 Examples:
   # edge maps of one photo as a labelled picture
   cnnx apply examples/edges.json photo.jpg -o edges.png
-  # every named layer of one photo: pictures and an index.html
+  # every named layer of one photo: an explorable index.html
   cnnx apply examples/seed-convnet.json photo.jpg --layer all --format report -o report/
   # a photo collection to arrays, mirroring the folders; resumable
   cnnx apply net.json photos/ -o feats/ --skip-existing --report run.jsonl

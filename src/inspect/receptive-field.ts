@@ -30,6 +30,8 @@ interface AxisMap {
   reads(o: number): number[];
   /** The padded-coordinate interval that output interval [lo, hi] covers, ignoring borders. */
   span(lo: number, hi: number): [number, number];
+  /** Every output index reads the same input index (element-wise layers, merges). */
+  readonly identity?: boolean;
 }
 
 function axisMap(layer: Layer, axis: 0 | 1, n: number, out: number): AxisMap {
@@ -62,7 +64,7 @@ function axisMap(layer: Layer, axis: 0 | 1, n: number, out: number): AxisMap {
       // A global pool: its one cell reads the whole axis.
       return { reads: () => Array.from({ length: n }, (_, k) => k), span: () => [0, n - 1] };
     default:
-      return { reads: (o) => [o], span: (lo, hi) => [lo, hi] };
+      return { reads: (o) => [o], span: (lo, hi) => [lo, hi], identity: true };
   }
 }
 
@@ -74,6 +76,22 @@ function maps(net: Network, input: Shape, last: number): { shapes: Shape[]; axes
     return [axisMap(layer, 0, before.height, shapes[i].height), axisMap(layer, 1, before.width, shapes[i].width)];
   });
   return { shapes, axes };
+}
+
+/** What one node's output rows and columns read of its inputs' (null: each reads its own index). */
+export interface ReadTable {
+  readonly rows: number[][] | null;
+  readonly cols: number[][] | null;
+}
+
+/**
+ * Per node 0..last, the input indices each output row and each output column reads: the tables
+ * inputRegion walks back through, for pages that answer `where` themselves (the HTML report).
+ */
+export function readTables(net: Network, input: Shape, last: number): ReadTable[] {
+  const { shapes, axes } = maps(net, input, last);
+  const table = (map: AxisMap, n: number) => (map.identity ? null : Array.from({ length: n }, (_, o) => map.reads(o)));
+  return axes.map(([rows, cols], i) => ({ rows: table(rows, shapes[i].height), cols: table(cols, shapes[i].width) }));
 }
 
 /** Sorted unique indices -> inclusive ranges. */

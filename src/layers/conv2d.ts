@@ -28,6 +28,7 @@ async function parseConv2d(r: ObjectReader, ctx: ParseContext): Promise<Conv2dPa
   let groups: number;
   let weight: Float32Array;
   let bias: Float32Array | null = null;
+  let filterNames: string[] | undefined;
 
   if (r.has('kernels')) {
     // A bank of named 2-D filters applied to each channel on its own (depthwise).
@@ -42,6 +43,8 @@ async function parseConv2d(r: ObjectReader, ctx: ParseContext): Promise<Conv2dPa
     groups = inChannels;
     outChannels = inChannels * count;
     weight = new Float32Array(outChannels * size);
+    // Output channel c * count + k is filter k on input channel c: the name says both when there are several.
+    filterNames = Array.from({ length: outChannels }, (_, o) => (inChannels > 1 ? `${bank.names[o % count]} (in ${Math.floor(o / count)})` : bank.names[o % count]));
     for (let c = 0; c < inChannels; c++) {
       for (let k = 0; k < count; k++) {
         let values = bank.values.subarray(k * size, (k + 1) * size);
@@ -70,7 +73,7 @@ async function parseConv2d(r: ObjectReader, ctx: ParseContext): Promise<Conv2dPa
   }
   const padding = parsePadding(r, kernelSize, stride, dilation);
   r.finish();
-  return { inChannels, outChannels, kernelSize, stride, dilation, padding, paddingMode, groups, weight, bias };
+  return { inChannels, outChannels, kernelSize, stride, dilation, padding, paddingMode, groups, weight, bias, ...(filterNames ? { filterNames } : {}) };
 }
 
 function flipEach(weight: Float32Array, count: number, [kh, kw]: Pair): Float32Array {

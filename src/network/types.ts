@@ -51,6 +51,8 @@ export interface Conv2dLayer extends LayerBase {
   readonly weight: Float32Array;
   /** Shape [outChannels], or null for no bias. */
   readonly bias: Float32Array | null;
+  /** For a `kernels` filter bank: each output channel's filter name (`sobel-x`), for labels in pictures. */
+  readonly filterNames?: readonly string[];
 }
 
 export interface ReluLayer extends LayerBase {

@@ -1,10 +1,7 @@
-// The report `cnnx serve` shows, made as `apply --layer all --format report` makes it (same decode, engine, pictures and page), kept in memory.
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+// The report `cnnx serve` shows, made as `apply --layer all --format report` makes it (same decode, engine and page), kept in memory.
 import path from 'node:path';
 import type { EnginePool } from '../batch/engine-pool.js';
-import { encodeResults } from '../batch/encode.js';
-import { writeLayerReport } from '../batch/html-report.js';
+import { layerReportHtml } from '../batch/html-report.js';
 import type { PictureOptions } from '../batch/picture.js';
 import { renderPicture } from '../batch/picture.js';
 import { tensor, type Shape, type Tensor } from '../engine/tensor.js';
@@ -30,11 +27,9 @@ export interface RenderSettings {
 /** The report's files by relative name (`index.html` and its pictures), nothing on disk. */
 export type ReportFiles = ReadonlyMap<string, Uint8Array>;
 
-/** The temp folders of renders under way, removed on exit whatever happens. */
-const pending = new Set<string>();
-
+/** Kept for the exit path: renders hold nothing on disk, so there is nothing to remove. */
 export function removeRenderTemps(): Promise<void> {
-  return Promise.all([...pending].map((dir) => rm(dir, { recursive: true, force: true }))).then(() => undefined);
+  return Promise.resolve();
 }
 
 /** A name safe as a file stem: the image's base name with anything but letters, digits, `.`, `-` and `_` replaced. */
@@ -49,40 +44,14 @@ async function decode(net: Network, image: ServedImage, settings: RenderSettings
 }
 
 /**
- * Every named layer of `net` on `image`, as the report folder apply writes, read back into memory.
+ * Every named layer of `net` on `image`: the page apply's report writes (one self-contained index.html), in memory.
  * `specText` is the spec the page shows (it may be an edit not in the spec file).
  */
 export async function renderReport(net: Network, specText: string, image: ServedImage, settings: RenderSettings): Promise<{ files: ReportFiles; input: Shape }> {
   const input = await decode(net, image, settings);
-  const selection = selectLayers(net, ['all']);
-  const results = await settings.engines.use((engine) => runNetwork(engine, net, input, selection, image.name));
-  const pictures = await encodeResults(results, 'report', { net, picture: settings.picture, version: settings.version }, image.name, input);
-  const root = await mkdtemp(path.join(tmpdir(), 'cnnx-serve-'));
-  pending.add(root);
-  try {
-    // The report reads the spec it shows from net.file: the text in use, beside (not inside) the report folder.
-    const specFile = path.join(root, 'spec.json');
-    await writeFile(specFile, specText);
-    const dir = path.join(root, 'report');
-    await mkdir(dir);
-    // Picture names are cnnx's own, never layer or upload names: nothing from a spec or a request becomes a path.
-    const names = results.map((_, i) => path.join(dir, `layer-${i}.png`));
-    await Promise.all(names.map((file, i) => writeFile(file, pictures[i] as Uint8Array)));
-    await writeLayerReport(dir, safeStem(image.name), { ...net, file: specFile }, input, results, names, settings.picture, settings.version);
-    return { files: await readTree(dir), input: { channels: input.channels, height: input.height, width: input.width } };
-  } finally {
-    await rm(root, { recursive: true, force: true });
-    pending.delete(root);
-  }
-}
-
-async function readTree(dir: string): Promise<Map<string, Uint8Array>> {
-  const files = new Map<string, Uint8Array>();
-  for (const relative of await readdir(dir, { recursive: true })) {
-    const full = path.join(dir, relative);
-    if ((await stat(full)).isFile()) files.set(relative.split(path.sep).join('/'), await readFile(full));
-  }
-  return files;
+  const results = await settings.engines.use((engine) => runNetwork(engine, net, input, selectLayers(net, ['all']), image.name));
+  const html = await layerReportHtml(net, input, results, { inputName: safeStem(image.name), version: settings.version, specJson: specText });
+  return { files: new Map([['index.html', new TextEncoder().encode(html)]]), input: { channels: input.channels, height: input.height, width: input.width } };
 }
 
 /** One layer's output under each of several variants of the network (same image), and the difference of the first two. */

@@ -10,24 +10,25 @@ const EDGES = path.join(ROOT, 'examples', 'edges.json');
 const CAT = path.join(FIXTURES, 'images', 'chelsea.png');
 
 describe('--format report: one image, every layer, to a folder', () => {
-  test('writes the input picture, one picture per named layer and an offline index.html, in order', async () => {
+  test('writes one self-contained index.html: the photo and every named layer, in order, with their numbers', async () => {
     const dir = tempDir();
     const result = await runCli(['apply', SEED, CAT, '--layer', 'all', '--format', 'report', '-o', `${dir}/`]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    const layers = ['conv1', 'relu1', 'pool1', 'conv2', 'relu2', 'pool2'];
-    expect(readdirSync(dir).sort()).toEqual([...layers.map((l) => `chelsea.${l}.png`), 'chelsea.input.png', 'index.html'].sort());
+    expect(readdirSync(dir)).toEqual(['index.html']);
     const html = readFileSync(path.join(dir, 'index.html'), 'utf8');
-    const order = ['chelsea.input.png', ...layers.map((l) => `chelsea.${l}.png`)].map((f) => html.indexOf(`src="${f}"`));
+    const layers = ['input', 'conv1', 'relu1', 'pool1', 'conv2', 'relu2', 'pool2'];
+    const order = layers.map((l) => html.indexOf(`<h2>${l}<span`));
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(html).toContain('32x300x451');
     expect(html).toContain('64x75x112');
+    expect(html).toContain('<li>maxpool2d: the maximum of each window, kernel 2, stride 2, padding 0, dilation 1</li><li>height (150 - 2)/2 + 1 = 75; width ⌊(225 - 2)/2⌋ + 1 = 112</li><li>0 parameters, 0 multiply-adds; receptive field 10 px, jump 4 px</li>');
+    expect(html).toContain('<li>18,496 parameters, 622,080,000 multiply-adds; receptive field 8 px, jump 2 px</li>');
     expect(html).not.toMatch(/(src|href)="https?:/);
+    expect(html).toMatch(/<img id="photo" src="data:image\/(png|jpeg);base64,/);
     // A plain stack has no groups: no sections.
     expect(html).not.toContain('<section class="group"');
-    const input = await sharp(path.join(dir, 'chelsea.input.png')).metadata();
-    expect(input.width).toBeGreaterThanOrEqual(451);
   });
 });
 
@@ -88,8 +89,9 @@ describe('--format report of a branching network', () => {
       `    layer2.0.add 8x4x4 | layers[4].layers[0] (add ${q('layer2.0.add')})`,
       '  layer2.0 8x4x4 | layers[4].layers[1] (relu)',
     ]);
-    // Every picture the page shows is there; the spec's JSON stays.
-    for (const [, file] of html.matchAll(/<img src="([^"]+)"/g)) expect(existsSync(path.join(dir, decodeURIComponent(file))), file).toBe(true);
+    // Every figure has its maps in the page; the spec's JSON stays.
+    expect(readdirSync(dir)).toEqual(['index.html']);
+    expect(html.match(/<div class="maps" data-figure="\d+">/g)).toHaveLength(pageOutline(html).filter((l) => !l.trim().startsWith('[')).length - 1);
     expect(html).toContain('  &#34;name&#34;: &#34;group_output_layer1&#34;,\n');
   });
 

@@ -1,0 +1,95 @@
+// Feature maps as compact codes for the HTML report: per-channel linear quantisation to a few bits, a Paeth predictor, zlib; the page inflates them with DecompressionStream.
+import { deflateSync } from 'node:zlib';
+import type { Tensor } from '../engine/tensor.js';
+
+/** One map's values as the page decodes them: value = lo[c] + code / maxCode * (hi[c] - lo[c]). */
+export interface EncodedValues {
+  /** Bits per value (4..8): codes run 0..maxCode. */
+  readonly bits: number;
+  readonly maxCode: number;
+  /** Per channel, the finite minimum and maximum (0, 0 for a channel with no finite value). */
+  readonly lo: readonly number[];
+  readonly hi: readonly number[];
+  /** The code of NaN and ±Inf cells (maxCode + 1), or null when every value is finite. */
+  readonly nonFinite: number | null;
+  /** zlib of the Paeth residuals of the codes, channel after channel, row after row. */
+  readonly deflated: Uint8Array;
+}
+
+/** Quantises `t` to `bits` per value, one range per channel. */
+export function quantize(t: Tensor, bits: number): { codes: Uint8Array; lo: number[]; hi: number[]; maxCode: number; nonFinite: number | null } {
+  const plane = t.height * t.width;
+  let anyNonFinite = false;
+  for (let i = 0; i < t.data.length && !anyNonFinite; i++) anyNonFinite = !Number.isFinite(t.data[i]);
+  // With non-finite cells the top code is their marker, so the finite values get one code less.
+  const maxCode = (1 << bits) - 1 - (anyNonFinite ? 1 : 0);
+  const codes = new Uint8Array(t.data.length);
+  const lo: number[] = [];
+  const hi: number[] = [];
+  for (let c = 0; c < t.channels; c++) {
+    const values = t.data.subarray(c * plane, (c + 1) * plane);
+    let min = Infinity;
+    let max = -Infinity;
+    for (const v of values) {
+      if (!Number.isFinite(v)) continue;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    if (min > max) min = max = 0;
+    lo.push(min);
+    hi.push(max);
+    const k = max > min ? maxCode / (max - min) : 0;
+    for (let p = 0; p < plane; p++) {
+      const v = values[p];
+      codes[c * plane + p] = Number.isFinite(v) ? Math.round((v - min) * k) : maxCode + 1;
+    }
+  }
+  return { codes, lo, hi, maxCode, nonFinite: anyNonFinite ? maxCode + 1 : null };
+}
+
+/** PNG's Paeth predictor residuals, plane by plane (the page undoes it). */
+export function paethResiduals(codes: Uint8Array, width: number, height: number): Uint8Array {
+  const out = new Uint8Array(codes.length);
+  const plane = width * height;
+  for (let i = 0; i < codes.length; i++) {
+    const p = i % plane;
+    const x = p % width;
+    const a = x > 0 ? codes[i - 1] : 0;
+    const b = p >= width ? codes[i - width] : 0;
+    const c = x > 0 && p >= width ? codes[i - width - 1] : 0;
+    const pa = Math.abs(b - c);
+    const pb = Math.abs(a - c);
+    const pc = Math.abs(a + b - 2 * c);
+    out[i] = (codes[i] - (pa <= pb && pa <= pc ? a : pb <= pc ? b : c)) & 255;
+  }
+  return out;
+}
+
+/** `t` at `bits` bits per value. */
+export function encodeValues(t: Tensor, bits: number): EncodedValues {
+  const { codes, lo, hi, maxCode, nonFinite } = quantize(t, bits);
+  return { bits, maxCode, lo, hi, nonFinite, deflated: deflateSync(paethResiduals(codes, t.width, t.height), { level: 9 }) };
+}
+
+/** Fewest bits a map is cut to before the budget is given up (16 levels still read as a picture). */
+export const MIN_BITS = 4;
+
+/**
+ * Encodes every map at 8 bits, then takes a bit from the map with the most bits (the largest of
+ * those) until they fit in `budget` bytes or every map is down to MIN_BITS: every map keeps about
+ * the same precision.
+ */
+export function encodeWithinBudget(maps: readonly Tensor[], budget: number): EncodedValues[] {
+  const encoded = maps.map((t) => encodeValues(t, 8));
+  const total = () => encoded.reduce((sum, e) => sum + e.deflated.length, 0);
+  while (total() > budget) {
+    let largest = -1;
+    encoded.forEach((e, i) => {
+      const other = encoded[largest];
+      if (e.bits > MIN_BITS && (largest < 0 || e.bits > other.bits || (e.bits === other.bits && e.deflated.length > other.deflated.length))) largest = i;
+    });
+    if (largest < 0) break;
+    encoded[largest] = encodeValues(maps[largest], encoded[largest].bits - 1);
+  }
+  return encoded;
+}
