@@ -1,7 +1,7 @@
 // index.html beside the rendered PNGs: one self-contained offline page with the pictures (in nested sections for the spec's groups) and the spec.
-import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CnnxError } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic.js';
 
 export interface ReportEntry {
   readonly title: string;
@@ -140,11 +140,7 @@ export function reportHtml(entries: readonly ReportItem[], specJson: string, met
  * @example await writeReport('out', [{ title: 'conv1', file: 'conv1.png', shape: '32x64x64', description: '' }], specText, { specName: 'net' })
  */
 export async function writeReport(dir: string, entries: readonly ReportItem[], specJson: string, meta: ReportMeta = {}): Promise<string> {
-  const html = reportHtml(entries, specJson, meta);
-  await mkdir(dir, { recursive: true });
   const path = join(dir, 'index.html');
-  const tmp = join(dir, `.cnnx-tmp-${process.pid}-index.html`);
-  await writeFile(tmp, html, 'utf8');
-  await rename(tmp, path);
+  await writeFileAtomic(path, new TextEncoder().encode(reportHtml(entries, specJson, meta)));
   return path;
 }
