@@ -13,6 +13,7 @@ import type { PictureOptions } from './picture.js';
 import { outputStem, type BatchFormat, type PlannedItem } from './plan.js';
 import type { Progress } from './progress.js';
 import { outputField, type ItemRecord, type ReportSink } from './run-log.js';
+import { quittingAtOnce } from './signals.js';
 import { writeStdout } from './stdio.js';
 import { needsStreaming, runStreamed, type StreamSettings } from './streamed.js';
 
@@ -125,6 +126,8 @@ export class Batch {
       return { ...base, status: 'ok', error: null, ms: Math.round(performance.now() - started) };
     } catch (error) {
       const ms = Math.round(performance.now() - started);
+      // A second signal is removing temps under in-flight writes: their failures are the stop, not errors.
+      if (quittingAtOnce() !== null) return { ...base, status: 'cancelled', error: null, ms };
       if (error instanceof SinkFailure) {
         // The input fails, and the run stops: a write error is fatal, a row of another length is the input's.
         if (error.fatal) this.fatal ??= error.error;

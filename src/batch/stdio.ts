@@ -1,5 +1,5 @@
 // Standard streams for pipelines: stdin read whole, payloads to stdout (and nothing else ever goes there), stdout failures as one line.
-import { fstatSync, readFileSync, statSync } from 'node:fs';
+import { fstatSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { CnnxError, EXIT } from '../errors.js';
 import { WriteError, writeReason } from '../io/atomic.js';
@@ -44,7 +44,39 @@ let payloadErrorsExpected = 0;
  * output.write otherwise (/dev/full: no space left on device).
  */
 export async function writeStdout(bytes: Uint8Array | readonly Uint8Array[]): Promise<void> {
-  for (const chunk of bytes instanceof Uint8Array ? [bytes] : bytes) await writeStdoutChunk(chunk);
+  const chunks = bytes instanceof Uint8Array ? [bytes] : bytes;
+  if (stdoutIsFile()) {
+    for (const chunk of chunks) writeFileChunk(chunk);
+    return;
+  }
+  for (const chunk of chunks) await writeStdoutChunk(chunk);
+}
+
+/** stdout redirected to a file or a device (`> out.npy`, `> /dev/full`), where writes are synchronous anyway. */
+function stdoutIsFile(): boolean {
+  try {
+    const out = fstatSync(1);
+    return out.isFile() || (out.isCharacterDevice() && !isatty(1));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Node's stream for a file on stdout takes a short write (a nearly full disk) as complete: the
+ * rest is written again here, and the next attempt reports the error.
+ */
+function writeFileChunk(bytes: Uint8Array): void {
+  let done = 0;
+  try {
+    while (done < bytes.length) {
+      const n = writeSync(1, bytes, done, bytes.length - done);
+      if (n <= 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      done += n;
+    }
+  } catch (error) {
+    throw stdoutError(error);
+  }
 }
 
 function writeStdoutChunk(bytes: Uint8Array): Promise<void> {

@@ -108,9 +108,9 @@ interface SmallDisk {
 
 /**
  * Runs `cnnx ARGS` with a tmpfs of `size` mounted at a fresh folder (`fill`: filled to the last
- * byte first; `readOnly`), then lists the files left on it. `args` may use MOUNT for that folder.
+ * byte first; `readOnly`; `stdoutFile`: stdout redirected to that file on it), then lists the files left on it. `args` may use MOUNT for that folder.
  */
-async function onSmallDisk(args: readonly string[], options: { size?: string; fill?: boolean; readOnly?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult & SmallDisk> {
+async function onSmallDisk(args: readonly string[], options: { size?: string; fill?: boolean; readOnly?: boolean; env?: NodeJS.ProcessEnv; stdoutFile?: string } = {}): Promise<CliResult & SmallDisk> {
   const dir = tempDir('cnnx-test-disk-');
   const mount = path.join(dir, 'disk');
   const listing = path.join(dir, 'left.txt');
@@ -119,7 +119,7 @@ async function onSmallDisk(args: readonly string[], options: { size?: string; fi
   const script = [
     `mount -t tmpfs -o size=${size}${options.readOnly ? ',ro' : ''} tmpfs "$MOUNT" || exit 99`,
     options.fill ? 'head -c 100000000 /dev/zero > "$MOUNT/filler" 2>/dev/null' : ':',
-    '"$0" "$@"; code=$?',
+    options.stdoutFile ? `"$0" "$@" > "$MOUNT/${options.stdoutFile}"; code=$?` : '"$0" "$@"; code=$?',
     '(cd "$MOUNT" && find . -type f | sed "s|^./||" | sort) > "$LISTING"',
     'exit $code',
   ].join('\n');
@@ -145,6 +145,12 @@ describe.runIf(process.platform === 'linux' && namespacesWork())('a full or read
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toBe(`cnnx: ${named.replace('MOUNT', r.mount)}: cannot write: no space left on device\n`);
     expect(r.left).toEqual([]);
+  });
+
+  it('-o - redirected to a file on a small disk: the short write is not taken as complete (one line, exit 1)', async () => {
+    const r = await onSmallDisk(['apply', SEED, CAT, '-o', '-'], { stdoutFile: 'out.npy' });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toBe('cnnx: stdout: cannot write: no space left on device\n');
   });
 
   it('--report on a full disk: one line, exit 1, no truncated log and no temp; the output is written', async () => {
