@@ -12,6 +12,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     maxConcurrency: 4,
+    // Removes each test file's tempDir() folders after it.
+    setupFiles: ['test/setup.ts'],
     projects: [
       { extends: true, test: { name: 'all', include: ['test/**/*.test.ts'] } },
       { extends: true, test: { name: 'debug', include: fastEngineProperties, env: { CNNX_WASM_DEBUG: '1' } } },

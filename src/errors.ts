@@ -7,6 +7,8 @@ export const EXIT = {
   usage: 2,
   internal: 70,
   sigint: 130,
+  /** stdout was a pipe whose reading end closed (`| head`): 128 + SIGPIPE, as a shell shows a process SIGPIPE killed. */
+  brokenPipe: 141,
   sigterm: 143,
 } as const;
 
@@ -58,6 +60,7 @@ export const ERROR_CODES = {
   'output.write': { exit: input, meaning: 'an output file cannot be written' },
   'output.embedding_length': { exit: input, meaning: 'an input whose output row has a different length from the rows before it (--format embeddings)' },
   'output.report': { exit: input, meaning: 'the run log cannot be written during the run' },
+  'output.pipe': { exit: EXIT.brokenPipe, meaning: 'stdout is a pipe whose reader exited early (e.g. head -c 10): the run stops' },
   // How cnnx was called (exit 2: nothing is computed or written).
   'usage.inputs': { exit: spec, meaning: 'no inputs, or none found' },
   'usage.stdin': { exit: spec, meaning: 'stdin asked for twice' },

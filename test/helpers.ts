@@ -1,6 +1,6 @@
 // Shared test helpers: running the built CLI as a user would, temp folders, and the conformance rule on two arrays.
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,8 +35,19 @@ export function runCli(args: readonly string[], options: { input?: Uint8Array; c
   });
 }
 
+/** Folders made by tempDir in this test file; test/setup.ts removes them after the file's tests. */
+const madeDirs: string[] = [];
+
+/** A new empty folder in the system temp folder, removed after the test file (test/setup.ts). */
 export function tempDir(prefix = 'cnnx-test-'): string {
-  return mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  madeDirs.push(dir);
+  return dir;
+}
+
+/** Removes every folder tempDir made (vitest runs each test file in its own module graph, so these are this file's). */
+export function removeTempDirs(): void {
+  for (const dir of madeDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 /**

@@ -3,7 +3,7 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import path from 'node:path';
 import { formatShape, type Shape } from '../engine/tensor.js';
 import { CnnxError } from '../errors.js';
-import { openAtomicFile, type AtomicFile } from '../io/atomic.js';
+import { openAtomicFile, WriteError, type AtomicFile } from '../io/atomic.js';
 import { float32LittleEndian, npyHeader } from '../io/npy.js';
 import { PART_BYTES, partMetadata, partPrefix, partStem, scanParts, type PartIdentity } from './embedding-parts.js';
 import type { Shard } from './shard.js';
@@ -167,7 +167,7 @@ export class EmbeddingSink {
   /** Runs `step` after every write before it; a failure is kept and stops later writes. */
   private enqueue(step: () => Promise<void>): void {
     this.chain = this.chain.then(step).catch((error: unknown) => {
-      this.failure ??= new CnnxError('output.write', `${this.options.dir}: cannot write a part: ${(error as Error).message}`);
+      this.failure ??= error instanceof CnnxError ? error : WriteError.of(this.options.dir, error);
     });
   }
 
@@ -181,7 +181,7 @@ export class EmbeddingSink {
     }
     part ??= await this.openPart(row.data.length);
     const at = part.headerBytes + part.paths.length * rowBytes;
-    await part.npy.handle.write(float32LittleEndian(row.data), 0, rowBytes, at);
+    await part.npy.write(float32LittleEndian(row.data), at);
     part.paths.push(row.name);
     part.heights.push(row.height);
     part.widths.push(row.width);
@@ -194,7 +194,10 @@ export class EmbeddingSink {
     const npy = await openAtomicFile(path.join(this.options.dir, `${stem}.npy`));
     // numpy's header leaves room for the row count to grow, so the final header has this length too.
     const header = npyHeader([0, dim]);
-    await npy.handle.write(header, 0, header.length, 0);
+    await npy.write(header, 0).catch(async (error: unknown) => {
+      await npy.abort();
+      throw error;
+    });
     this.part = { stem, npy, headerBytes: header.length, paths: [], heights: [], widths: [] };
     return this.part;
   }
@@ -212,7 +215,7 @@ export class EmbeddingSink {
     try {
       const header = npyHeader([part.paths.length, dim]);
       if (header.length !== part.headerBytes) throw new RangeError(`npy header grew from ${part.headerBytes} to ${header.length} bytes`);
-      await part.npy.handle.write(header, 0, header.length, 0);
+      await part.npy.write(header, 0);
       await part.npy.finish();
       const table = parquetWriteBuffer({
         columnData: [
@@ -224,7 +227,7 @@ export class EmbeddingSink {
         kvMetadata: partMetadata(this.options.identity, dim, { ...this.options.metadata, cnnx_npy: `${part.stem}.npy` }),
         createdBy: 'cnnx',
       });
-      await parquet.handle.writeFile(new Uint8Array(table));
+      await parquet.write(new Uint8Array(table), 0);
       await parquet.finish();
       // The .npy first: a reader who finds the .parquet finds its matrix.
       await part.npy.publish();

@@ -1,7 +1,7 @@
 // The batch pipeline: decode (sharp, libuv pool) / compute (a pool of engines) / encode+write, with at most --jobs images in flight.
 import type { Tensor } from '../engine/tensor.js';
 import { CnnxError, EXIT } from '../errors.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { writeFileAtomic, WriteError } from '../io/atomic.js';
 import { runNetwork, type LayerOutput, type LayerSelection } from '../network/run.js';
 import type { Network } from '../network/types.js';
 import type { Decoder } from './decode-pool.js';
@@ -12,6 +12,7 @@ import type { PictureOptions } from './picture.js';
 import type { BatchFormat, PlannedItem } from './plan.js';
 import type { Progress } from './progress.js';
 import { outputField, type ItemRecord, type ReportSink } from './run-log.js';
+import { quittingAtOnce } from './signals.js';
 import { writeStdout } from './stdio.js';
 import { needsStreaming, runStreamed, type StreamSettings } from './streamed.js';
 
@@ -45,15 +46,11 @@ export interface BatchContext {
 export interface BatchEnd {
   /** Why new inputs stopped being taken: a signal name, 'fail-fast', or null when every input was reached. */
   stoppedBy: string | null;
-  /** A failure that stopped the run and is not about one input (e.g. the output disk is full). */
+  /**
+   * A failure that stopped the run and is not about one input (e.g. the output disk is full); the
+   * failed input's line already says it.
+   */
   fatal: CnnxError | null;
-}
-
-/** A write failure ends the run: the next output would fail the same way (disk full, no permission). */
-class WriteFailure extends Error {
-  constructor(readonly error: CnnxError) {
-    super(error.message);
-  }
 }
 
 export class Batch {
@@ -122,16 +119,19 @@ export class Batch {
       return { ...base, status: 'ok', error: null, ms: Math.round(performance.now() - started) };
     } catch (error) {
       const ms = Math.round(performance.now() - started);
+      // A second signal is removing temps under in-flight writes: their failures are the stop, not errors.
+      if (quittingAtOnce() !== null) return { ...base, status: 'cancelled', error: null, ms };
       if (error instanceof SinkFailure) {
         // The input fails, and the run stops: a write error is fatal, a row of another length is the input's.
         if (error.fatal) this.fatal ??= error.error;
         this.stop(error.reason);
         return { ...base, status: 'failed', error: error.message, ms };
       }
-      if (error instanceof WriteFailure) {
-        this.fatal ??= error.error;
-        this.stop('write error');
-        return { ...base, status: 'failed', error: this.ctx.describeError(error.error), ms };
+      if (error instanceof WriteError) {
+        // A write failure ends the run: the next output would fail the same way (disk full, no permission, a closed pipe).
+        this.fatal ??= error;
+        this.stop(error.code === 'output.pipe' ? 'stdout closed' : 'write error');
+        return { ...base, status: 'failed', error: this.ctx.describeError(error), ms };
       }
       if (error instanceof CnnxError && error.exitCode === EXIT.inputFailed) return { ...base, status: 'failed', error: this.ctx.describeError(error), ms };
       throw error;
@@ -169,16 +169,11 @@ export class Batch {
     this.ctx.progress.log(`cnnx: note: ${name} holds NaN or infinite values; Winograd convolutions turn each one's whole 4x4 tile NaN, --no-winograd keeps them to the outputs whose window holds them, as PyTorch does`);
   }
 
+  /** Writes one input's files; failures are WriteErrors naming the output (`stdout` for -). */
   private async write(outputs: readonly string[], files: readonly FileBytes[]): Promise<void> {
     for (const [i, output] of outputs.entries()) {
-      try {
-        if (output === '-') await writeStdout(files[i]);
-        else await writeFileAtomic(output, files[i]);
-      } catch (error) {
-        const err = error as NodeJS.ErrnoException;
-        const where = output === '-' ? 'stdout' : output;
-        throw new WriteFailure(new CnnxError('output.write', `${where}: cannot write: ${err.code === 'EPIPE' ? 'the reading end of the pipe closed' : err.message}`));
-      }
+      if (output === '-') await writeStdout(files[i]);
+      else await writeFileAtomic(output, files[i]);
     }
   }
 }

@@ -1,6 +1,6 @@
 // --report FILE.jsonl: one JSON line per input (path, output, status, error, ms), written atomically at the end of the run.
 import { CnnxError } from '../errors.js';
-import { openAtomicStream, type AtomicStream } from '../io/atomic.js';
+import { openAtomicStream, writeReason, type AtomicStream } from '../io/atomic.js';
 
 export type ItemStatus = 'ok' | 'failed' | 'skipped' | 'cancelled';
 
@@ -35,18 +35,19 @@ export async function openReport(file: string): Promise<ReportSink> {
   try {
     stream = await openAtomicStream(file);
   } catch (error) {
-    throw new CnnxError('usage.report', `--report ${file}: cannot write: ${(error as Error).message}`);
+    throw new CnnxError('usage.report', `--report ${file}: cannot write: ${writeReason(error)}`);
   }
-  let failure: Error | null = null;
   return {
     add(record) {
-      stream.write(`${JSON.stringify(record)}\n`).catch((error: Error) => {
-        failure ??= error;
-      });
+      // A failed write is kept by the stream: close() then removes the temp file and says why.
+      stream.write(`${JSON.stringify(record)}\n`).catch(() => {});
     },
     async close() {
-      await stream.commit();
-      if (failure) throw new CnnxError('output.report', `--report ${file}: cannot write: ${failure.message}`);
+      try {
+        await stream.commit();
+      } catch (error) {
+        throw new CnnxError('output.report', `--report ${file}: cannot write: ${writeReason(error)}`);
+      }
     },
   };
 }

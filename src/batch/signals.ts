@@ -1,22 +1,25 @@
-// SIGINT/SIGTERM during a batch: the first asks the run to wind down, a second exits at once (temps removed, no partial file).
+// SIGINT/SIGTERM: from start-up on, a signal exits with every temp file removed; during a batch the first asks the run to wind down, a second exits at once.
 import { EXIT } from '../errors.js';
 import { removePendingTemps } from '../io/atomic.js';
 
-/** How long a second signal waits for thread-pool writes before the last temp sweep. */
+/** How long an exit on a signal waits for thread-pool writes before the last temp sweep. */
 const SETTLE_MS = 30;
 
 export interface SignalTrap {
   /** The first signal received, or null. */
   readonly received: NodeJS.Signals | null;
-  /** Restores default signal behaviour. */
+  /** Back to exiting at once on a signal (exitOnSignals). */
   dispose(): void;
 }
 
-/** Set by a second signal: the exit code the process is leaving with. */
+/** Set by an exit on a signal: the exit code the process is leaving with. */
 let quitting: number | null = null;
+/** While a batch runs: what a signal does instead of exiting at once. */
+let trap: ((signal: NodeJS.Signals) => void) | null = null;
+let installed = false;
 
 /**
- * The exit code of a second-signal exit under way, or null. Work still in flight then fails in odd
+ * The exit code of an exit on a signal under way, or null. Work still in flight then fails in odd
  * ways (a temp removed under a rename): such failures are the stop itself, not errors to report.
  */
 export function quittingAtOnce(): number | null {
@@ -28,40 +31,61 @@ export function exitCodeFor(signal: NodeJS.Signals): number {
 }
 
 /**
- * Calls `onFirst` on the first SIGINT or SIGTERM. On a second one, removes temp files synchronously
- * and exits: outputs only ever reach their final names by rename, so nothing partial remains.
+ * For the CLI, first thing at start-up: SIGINT and SIGTERM exit at once (130, 143) with every
+ * pending temp file removed, unless a batch has trapped them (trapSignals). Temp files are removed
+ * on any exit too.
+ */
+export function exitOnSignals(): void {
+  if (installed) return;
+  installed = true;
+  const handler = (signal: NodeJS.Signals): void => {
+    if (trap) trap(signal);
+    else quitNow(exitCodeFor(signal));
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  process.on('exit', removePendingTemps);
+}
+
+/**
+ * Removes temp files synchronously and exits with `code`: outputs only ever reach their final
+ * names by rename, so nothing partial remains. A second sweep after a moment catches a temp that
+ * a thread-pool task (a libvips decode) was creating during the first.
+ */
+function quitNow(code: number): void {
+  if (quitting !== null) return;
+  quitting = code;
+  process.exitCode = code;
+  removePendingTemps();
+  setTimeout(() => {
+    removePendingTemps();
+    process.exit(code);
+  }, SETTLE_MS).unref();
+}
+
+/**
+ * Until `dispose`: calls `onFirst` on the first SIGINT or SIGTERM; a second one exits at once
+ * (quitNow). After `dispose`, a signal exits at once again.
  */
 export function trapSignals(onFirst: (signal: NodeJS.Signals) => void, log: (line: string) => void): SignalTrap {
+  exitOnSignals();
   let received: NodeJS.Signals | null = null;
-  const handler = (signal: NodeJS.Signals): void => {
+  trap = (signal: NodeJS.Signals): void => {
     if (received === null) {
       received = signal;
       log(`cnnx: ${signal}: finishing the images in flight, then stopping (${signal === 'SIGINT' ? 'Ctrl-C' : 'signal'} again to quit at once)`);
       onFirst(signal);
       return;
     }
-    const code = exitCodeFor(received);
-    quitting = code;
-    removePendingTemps();
     process.stderr.write(`cnnx: ${signal} again: stopped at once\n`);
-    // A moment for writes already on the thread pool to land, then sweep again: only complete files keep final names.
-    setTimeout(() => {
-      removePendingTemps();
-      process.exit(code);
-    }, SETTLE_MS).unref();
+    quitNow(exitCodeFor(received));
   };
-  const onExit = (): void => removePendingTemps();
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  process.on('exit', onExit);
   return {
     get received() {
       return received;
     },
     dispose() {
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
-      process.off('exit', onExit);
+      trap = null;
     },
   };
 }

@@ -1,5 +1,7 @@
 // `cnnx apply NET INPUT... -o OUT`: plans the run (inputs, outputs, checks), then hands it to the batch pipeline; one failed input never stops the others.
+import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { availableParallelism } from 'node:os';
 import { configureSharpForBatch, decodeThreads, defaultJobs } from '../batch/concurrency.js';
 import { inlineDecoder, workerDecoder } from '../batch/decode-pool.js';
@@ -67,6 +69,7 @@ export async function applyCommand(specFile: string, args: readonly string[], op
   const selection = selectLayers(net, options.layer);
   if (!options.output) throw new CnnxError('usage.output', 'apply needs -o OUT: a .npy, .png or .safetensors file, a folder (ending in /), or - for stdout');
   if (options.partRows !== undefined && options.format !== 'embeddings') throw new CnnxError('usage.output', '--part-rows goes with --format embeddings');
+  if (options.report) await checkReportTarget(options.report);
   const all = await gatherInputs({ args, fromList: options.fromList, nul: options.null === true, recursive: options.recursive });
   const destination = await chooseDestination({ output: options.output, format: options.format, inputs: all.items.length, many: all.many, layers: selection.length });
   const keepExt = options.keepExt === true;
@@ -115,6 +118,7 @@ export async function applyCommand(specFile: string, args: readonly string[], op
     winograd: options.engine === 'fast' && options.winograd !== false,
     describeError: cliMessage,
   });
+  // From here to the report in place, a first signal lets the run wind down (the report is kept).
   const signals = trapSignals((signal) => batch.stop(signal), (line) => progress.log(line));
   let end;
   let sinkError: CnnxError | null = null;
@@ -125,19 +129,33 @@ export async function applyCommand(specFile: string, args: readonly string[], op
     }
     end = await batch.run(todo);
   } finally {
-    // Rows already in order are complete even when the run failed: their part goes in place.
-    sinkError = embeddings ? await closeSink(embeddings.sink) : null;
-    signals.dispose();
-    progress.stop();
-    await Promise.all([engines.close(), decoder.close()]);
-    await report.close();
+    try {
+      // Rows already in order are complete even when the run failed: their part goes in place.
+      sinkError = embeddings ? await closeSink(embeddings.sink) : null;
+      progress.stop();
+      await Promise.all([engines.close(), decoder.close()]);
+      await report.close();
+    } finally {
+      signals.dispose();
+    }
   }
+  // A sink failure first met when the last part was put in place is not any input's line yet.
+  if (sinkError && sinkError !== end.fatal) process.stderr.write(`cnnx: ${cliMessage(sinkError)}\n`);
   end.fatal ??= sinkError;
-  if (end.fatal) process.stderr.write(`cnnx: stopped: ${end.fatal.message}\n`);
   const interrupted = signals.received ? `interrupted by ${signals.received}` : end.stoppedBy ? `stopped (${end.stoppedBy})` : null;
-  if (!options.quiet && (all.many || sharded.length > 1 || interrupted)) process.stderr.write(`${progress.summary(interrupted)}\n`);
+  if (!options.quiet && (all.many || sharded.length > 1 || signals.received)) process.stderr.write(`${progress.summary(interrupted)}\n`);
   if (signals.received) return exitCodeFor(signals.received);
+  if (end.fatal?.exitCode === EXIT.brokenPipe) return EXIT.brokenPipe;
   return progress.counts.failed > 0 || end.fatal ? EXIT.inputFailed : EXIT.ok;
+}
+
+/** A --report path that can never be renamed into place (a folder) is refused before any work. */
+async function checkReportTarget(file: string): Promise<void> {
+  const info = await stat(file).catch(() => null);
+  if (info?.isDirectory() || file.endsWith('/')) {
+    throw new CnnxError('usage.report', `--report ${file}: is a folder; the report is a file, e.g. --report ${path.join(file, 'run.jsonl')}`);
+  }
+  if (info && !info.isFile()) throw new CnnxError('usage.report', `--report ${file}: is not a regular file; the report is written to a temp name and renamed, so give a file path`);
 }
 
 /** Puts the last part in place; a write failure becomes the run's fatal error. */

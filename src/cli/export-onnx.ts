@@ -1,7 +1,7 @@
 // `cnnx export-onnx`: writes a network as an ONNX model file, atomically (temp file beside the target, then rename).
 import { CnnxError } from '../errors.js';
 import { exportOnnx } from '../export/onnx.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { writeFileAtomic, writeReason } from '../io/atomic.js';
 import type { Network } from '../network/types.js';
 
 export interface ExportOnnxCommandOptions {
@@ -21,7 +21,6 @@ export async function exportOnnxCommand(net: Network, options: ExportOnnxCommand
   try {
     await writeFileAtomic(options.output, bytes);
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
-    throw new CnnxError('export.write', `${options.output}: cannot write the ONNX model (${reason})`);
+    throw new CnnxError('export.write', `${options.output}: cannot write the ONNX model: ${writeReason(error)}`);
   }
 }

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { CnnxError } from '../errors.js';
 import { exportTorch } from '../export/torch.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { writeFileAtomic, writeReason } from '../io/atomic.js';
 import { loadNetwork, parseJson } from '../network/load.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -18,8 +18,7 @@ export async function exportTorchCommand(specFile: string, output: string | unde
   try {
     await writeFileAtomic(output, new TextEncoder().encode(text));
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new CnnxError('export.write', `${output}: cannot write the PyTorch script (${reason})`);
+    throw new CnnxError('export.write', `${output}: cannot write the PyTorch script: ${writeReason(error)}`);
   }
   return null;
 }

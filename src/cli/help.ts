@@ -17,4 +17,4 @@ export function examples(...pairs: readonly (readonly [string, string])[]): stri
 }
 
 /** The exit codes line under `cnnx apply --help` and the program's help. */
-export const EXIT_CODES_HELP = '\nExit codes: 0 ok, 1 some inputs failed, 2 usage, spec or setup error, 70 internal error, 130/143 interrupted.';
+export const EXIT_CODES_HELP = '\nExit codes: 0 ok, 1 some inputs failed, 2 usage, spec or setup error, 70 internal error, 130/143 interrupted, 141 stdout pipe closed.';

@@ -16,7 +16,8 @@ import { serveCommand, SERVE_MAX_PIXELS, SERVE_MAX_UPLOAD } from './serve.js';
 import { parseGrid } from '../render/grid.js';
 import { commanderMessage, reportError } from './print-error.js';
 import { examples, EXIT_CODES_HELP, HELP_CONFIGURATION } from './help.js';
-import { quittingAtOnce } from '../batch/signals.js';
+import { exitOnSignals, quittingAtOnce } from '../batch/signals.js';
+import { handleStdoutErrors } from '../batch/stdio.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -320,11 +321,10 @@ function defaultSize(net: { input: { resize: unknown } }): [number, number] {
 
 /** Entry point of bin/cnnx.js. */
 export async function main(argv: readonly string[]): Promise<void> {
-  // `cnnx kernels | head` closes stdout early: that is the reader's choice, not an error.
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(process.exitCode ?? EXIT.ok);
-    throw error;
-  });
+  // Before anything can make a temp file: a signal at any moment leaves none behind.
+  exitOnSignals();
+  // `cnnx kernels | head` closes stdout early: exit 141 quietly; /dev/full: one line, exit 1.
+  handleStdoutErrors();
   let code: number = EXIT.ok;
   const program = buildProgram((c) => {
     code = c;

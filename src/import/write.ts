@@ -1,8 +1,7 @@
 // Writes an imported spec: NET.json and NET.safetensors beside it, both complete or neither replaced.
 import path from 'node:path';
-import { writeFile } from 'node:fs/promises';
 import { CnnxError } from '../errors.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { writeAndSync, writeFileAtomic, writeReason } from '../io/atomic.js';
 import { encodeSafetensorsChunks } from '../io/safetensors.js';
 import type { WeightStore } from './spec-tree.js';
 
@@ -25,12 +24,11 @@ export async function writeImported(output: string, spec: Record<string, unknown
   const chunks = encodeSafetensorsChunks(store.all(), metadata);
   try {
     await writeFileAtomic(output, async (tmp) => {
-      await writeFile(tmp, text, { flush: true });
+      await writeAndSync(tmp, new TextEncoder().encode(text));
       await writeFileAtomic(weightsPath, chunks);
     });
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
-    throw new CnnxError('import.write', `${output}: cannot write the spec and its weights (${reason})`);
+    throw new CnnxError('import.write', `${output}: cannot write the spec and its weights: ${writeReason(error)}`);
   }
 }
 

@@ -1,13 +1,12 @@
 // Reads an image a band of rows at a time: one streaming decode to an uncompressed libvips .v temp file, then positional reads.
-import { open, rm, type FileHandle } from 'node:fs/promises';
-import { unlinkSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { RowRange } from '../engine/band.js';
 import type { Shape, Tensor } from '../engine/tensor.js';
 import { CnnxError, inputError } from '../errors.js';
-import { tempNameFor } from '../io/atomic.js';
+import { createTemp, removeTemp, WriteError } from '../io/atomic.js';
 import { readFailure, readHead } from '../io/read-file.js';
 import { isNpy } from '../io/file-format.js';
 import { checkImageChannels, DECODE_OPTIONS, describeSharpError, imageDecoding, pixelsToInput } from '../io/image.js';
@@ -70,16 +69,14 @@ export async function openImageRows(file: string, name: string, spec: InputSpec,
   checkImageChannels(spec, name);
   const meta = await metadataOf(file, name);
   const decoding = imageDecoding(meta);
-  const temp = tempNameFor(path.join(options.tempDir ?? os.tmpdir(), `${path.basename(file)}.v`));
-  // A backstop for crashes between here and close(); close() is the normal way out.
-  const cleanup = () => {
-    try {
-      unlinkSync(temp);
-    } catch {
-      // Already removed.
-    }
-  };
-  process.once('exit', cleanup);
+  // Recorded as pending: removed on exit and by the CLI's signal handlers, whenever they come.
+  const tempDir = options.tempDir ?? os.tmpdir();
+  let temp: string;
+  try {
+    temp = createTemp(path.join(tempDir, `${path.basename(file)}.v`));
+  } catch (error) {
+    throw WriteError.of(`the temp folder ${tempDir} (TMPDIR)`, error);
+  }
   try {
     await sharp(file, { ...DECODE_OPTIONS, limitInputPixels: options.maxPixels ?? false })
       .rotate()
@@ -88,13 +85,16 @@ export async function openImageRows(file: string, name: string, spec: InputSpec,
     const handle = await open(temp, 'r');
     return await vipsRows(handle, temp, name, spec, async () => {
       await handle.close();
-      await rm(temp, { force: true });
-      process.removeListener('exit', cleanup);
+      await removeTemp(temp);
     });
   } catch (error) {
-    await rm(temp, { force: true });
-    process.removeListener('exit', cleanup);
+    await removeTemp(temp);
     if (error instanceof CnnxError) throw error;
+    // libvips says `wbuffer_write: write failed; system error: No space left on device`: the temp folder is full, not the image bad.
+    const system = /system error: ([^;\n]+)/.exec((error as Error).message);
+    if (system && /^(No space left on device|Disk quota exceeded|Input\/output error|File too large)$/i.test(system[1].trim())) {
+      throw new WriteError(`the temp folder ${tempDir} (TMPDIR)`, null, system[1].trim().toLowerCase());
+    }
     throw inputError('input.decode', name, describeSharpError((error as Error).message));
   }
 }

@@ -2,6 +2,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import type { RowRange } from '../engine/band.js';
 import type { Shape, Tensor } from '../engine/tensor.js';
+import { writeAll, WriteError } from '../io/atomic.js';
 import { npyHeader } from '../io/npy.js';
 
 const LITTLE_ENDIAN_HOST = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
@@ -18,23 +19,27 @@ export class NpyBandWriter {
     private readonly handle: FileHandle,
     readonly shape: Shape,
     private readonly dataOffset: number,
+    private readonly target: string,
   ) {}
 
   /**
    * Fills `file`, which must exist (writeFileAtomic makes it), with the header and room for every
    * element. Opening with 'r+' never re-creates a temp file an interrupted run already removed.
+   * Write failures are WriteErrors naming `target`, the file the user asked for (not the temp `file`).
    */
-  static async create(file: string, shape: Shape): Promise<NpyBandWriter> {
+  static async create(file: string, shape: Shape, target: string = file): Promise<NpyBandWriter> {
     const header = npyHeader([shape.channels, shape.height, shape.width]);
-    const handle = await open(file, 'r+');
+    const handle = await open(file, 'r+').catch((error: unknown) => {
+      throw WriteError.of(target, error);
+    });
     try {
-      await handle.write(header, 0, header.length, 0);
+      await writeAll(handle, header, 0);
       await handle.truncate(header.length + shape.channels * shape.height * shape.width * 4);
     } catch (error) {
       await handle.close();
-      throw error;
+      throw WriteError.of(target, error);
     }
-    return new NpyBandWriter(handle, shape, header.length);
+    return new NpyBandWriter(handle, shape, header.length, target);
   }
 
   /** Writes `band` (all channels, full width) as rows [y0, y0 + band.height): one positional write per channel. */
@@ -47,7 +52,9 @@ export class NpyBandWriter {
     for (let c = 0; c < channels; c++) {
       const values = band.data.subarray(c * plane, (c + 1) * plane);
       const bytes = LITTLE_ENDIAN_HOST ? new Uint8Array(values.buffer, values.byteOffset, values.byteLength) : littleEndian(values);
-      await this.handle.write(bytes, 0, bytes.length, this.dataOffset + (c * height + y0) * width * 4);
+      await writeAll(this.handle, bytes, this.dataOffset + (c * height + y0) * width * 4).catch((error: unknown) => {
+        throw WriteError.of(this.target, error);
+      });
     }
     this.cover({ start: y0, end: y0 + band.height });
   }
@@ -73,6 +80,8 @@ export class NpyBandWriter {
   async finish(): Promise<void> {
     try {
       await this.handle.sync();
+    } catch (error) {
+      throw WriteError.of(this.target, error);
     } finally {
       await this.handle.close();
     }

@@ -96,7 +96,7 @@ export async function streamNetwork(
   await withAtomicFiles(files, async (temps) => {
     const writers: NpyBandWriter[] = [];
     try {
-      for (let i = 0; i < temps.length; i++) writers.push(await NpyBandWriter.create(temps[i], shapes[layers[i]]));
+      for (let i = 0; i < temps.length; i++) writers.push(await NpyBandWriter.create(temps[i], shapes[layers[i]], files[i]));
       const banded: BandedStage[] = [];
       let previous: RowSource = image;
       let whole: WholeStage | null = null;

@@ -66,7 +66,7 @@ describe('a folder with a truncated JPEG, a text file, a hidden file and an imag
   const out = tempDir('cnnx-emb-tree-');
   let result: Awaited<ReturnType<typeof runCli>>;
   beforeAll(async () => {
-    result = await runCli(['apply', GEM, PHOTOS, '-o', out, '--format', 'embeddings', '--report', path.join(out, '..', `${path.basename(out)}.jsonl`)]);
+    result = await runCli(['apply', GEM, PHOTOS, '-o', out, '--format', 'embeddings', '--report', path.join(tempDir('cnnx-emb-report-'), 'run.jsonl')]);
   });
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 

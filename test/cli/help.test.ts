@@ -32,7 +32,7 @@ describe('--help', () => {
     expect(exportOnnx).toMatch(/-o, --output <file>\s+the \.onnx file to write \(required\)/);
     const apply = (await runCli(['apply', '--help'])).stdout.toString();
     expect(apply).toContain('Usage: cnnx apply <net> [inputs...] -o <path> [options]');
-    expect(apply).toContain('Exit codes: 0 ok, 1 some inputs failed, 2 usage, spec or setup error, 70 internal error, 130/143 interrupted.');
+    expect(apply).toContain('Exit codes: 0 ok, 1 some inputs failed, 2 usage, spec or setup error, 70 internal error, 130/143 interrupted, 141 stdout pipe closed.');
   });
 
   test('the examples that need no photo of yours run as written', async () => {

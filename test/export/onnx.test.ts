@@ -344,7 +344,10 @@ describe('exportOnnxCommand', () => {
     // The target's parent is a file, so neither mkdir nor the write can succeed.
     const output = join(dir, 'net.onnx');
     await exportOnnxCommand(seedNet(), { output });
-    await expect(exportOnnxCommand(seedNet(), { output: join(output, 'inner.onnx') })).rejects.toMatchObject({ code: 'export.write' });
+    await expect(exportOnnxCommand(seedNet(), { output: join(output, 'inner.onnx') })).rejects.toMatchObject({
+      code: 'export.write',
+      message: `${join(output, 'inner.onnx')}: cannot write the ONNX model: a parent is not a folder`,
+    });
   });
 });
 

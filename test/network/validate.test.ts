@@ -1,12 +1,12 @@
 // The spec validator: every error names the file, the JSON path and the problem, with a stable code.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { CnnxError, EXIT } from '../../src/errors.js';
 import { loadNetwork, parseJson, parseNetwork } from '../../src/network/load.js';
 import { inferShapes } from '../../src/network/shapes.js';
 import type { Conv2dLayer, MaxPool2dLayer } from '../../src/network/types.js';
+import { tempDir } from '../helpers.js';
 
 const origin = { file: 'net.json', dir: process.cwd(), hash: '0' };
 const conv = (extra: Record<string, unknown>) => ({ type: 'conv2d', out_channels: 2, kernel_size: 3, weight: { random: { seed: 0 } }, ...extra });
@@ -121,7 +121,7 @@ describe('shape inference', () => {
 });
 
 describe('spec files', () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'cnnx-spec-'));
+  const dir = tempDir('cnnx-spec-');
   test('JSON syntax errors give line and column', async () => {
     const file = path.join(dir, 'bad.json');
     writeFileSync(file, '{\n  "input": {"channels": 3},\n  "layers": [\n    {"type": "relu",}\n  ]\n}\n');
