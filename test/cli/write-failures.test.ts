@@ -138,7 +138,7 @@ describe.runIf(process.platform === 'linux' && namespacesWork())('a full or read
     ['.npy streamed in bands (exited 70)', ['-o', 'MOUNT/out.npy', '--band-rows', '8'], 'MOUNT/out.npy'],
     ['.png', ['-o', 'MOUNT/out.png'], 'MOUNT/out.png'],
     ['.safetensors', ['-o', 'MOUNT/out.safetensors', '--layer', 'all'], 'MOUNT/out.safetensors'],
-    ['--format report', ['-o', 'MOUNT/report/', '--format', 'report', '--layer', 'all'], 'MOUNT/report/chelsea.conv1.png'],
+    ['--format report', ['-o', 'MOUNT/report/', '--format', 'report', '--layer', 'all'], 'MOUNT/report/index.html'],
     ['--format embeddings', ['-o', 'MOUNT/emb/', '--format', 'embeddings'], 'MOUNT/emb/part-00000.npy'],
   ])('%s: one line naming the output, exit 1, nothing left on the disk', async (_, args, named) => {
     const r = await onSmallDisk(['apply', SEED, CAT, ...args]);
