@@ -65,11 +65,20 @@ export function paethResiduals(codes: Uint8Array, width: number, height: number)
   return out;
 }
 
-/** `t` at `bits` bits per value. */
-export function encodeValues(t: Tensor, bits: number): EncodedValues {
+/** `t` at `bits` bits per value, deflated at zlib `level`. */
+export function encodeValues(t: Tensor, bits: number, level = FINAL_LEVEL): EncodedValues {
   const { codes, lo, hi, maxCode, nonFinite } = quantize(t, bits);
-  return { bits, maxCode, lo, hi, nonFinite, deflated: deflateSync(paethResiduals(codes, t.width, t.height), { level: 9 }) };
+  return { bits, maxCode, lo, hi, nonFinite, deflated: deflateSync(paethResiduals(codes, t.width, t.height), { level }) };
 }
+
+const FINAL_LEVEL = 9;
+/**
+ * The budget search compresses at level 1, many times faster than 9, against the budget times
+ * SEARCH_SLACK (level 1 is larger by about that on these residuals); the result is then checked at
+ * level 9, and cut further there if it still does not fit.
+ */
+const SEARCH_LEVEL = 1;
+const SEARCH_SLACK = 1.2;
 
 /** Fewest bits a map is cut to before the budget is given up (16 levels still read as a picture). */
 export const MIN_BITS = 4;
@@ -80,7 +89,12 @@ export const MIN_BITS = 4;
  * the same precision.
  */
 export function encodeWithinBudget(maps: readonly Tensor[], budget: number): EncodedValues[] {
-  const encoded = maps.map((t) => encodeValues(t, 8));
+  const search = cutToBudget(maps, maps.map((t) => encodeValues(t, 8, SEARCH_LEVEL)), budget * SEARCH_SLACK, SEARCH_LEVEL);
+  return cutToBudget(maps, search.map((e, i) => encodeValues(maps[i], e.bits)), budget, FINAL_LEVEL);
+}
+
+/** Takes a bit from the map with the most bits (the largest of those) until `encoded` fits `budget` or every map is at MIN_BITS. */
+function cutToBudget(maps: readonly Tensor[], encoded: EncodedValues[], budget: number, level: number): EncodedValues[] {
   const total = () => encoded.reduce((sum, e) => sum + e.deflated.length, 0);
   while (total() > budget) {
     let largest = -1;
@@ -89,7 +103,7 @@ export function encodeWithinBudget(maps: readonly Tensor[], budget: number): Enc
       if (e.bits > MIN_BITS && (largest < 0 || e.bits > other.bits || (e.bits === other.bits && e.deflated.length > other.deflated.length))) largest = i;
     });
     if (largest < 0) break;
-    encoded[largest] = encodeValues(maps[largest], encoded[largest].bits - 1);
+    encoded[largest] = encodeValues(maps[largest], encoded[largest].bits - 1, level);
   }
   return encoded;
 }
