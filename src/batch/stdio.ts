@@ -1,11 +1,14 @@
 // Standard streams for pipelines: stdin read whole, payloads to stdout (and nothing else ever goes there).
-import { CnnxError } from '../errors.js';
+import { CnnxError, inputError } from '../errors.js';
+import { readFailure, readStdinCapped } from '../io/read-file.js';
 
-/** Reads all of stdin. */
+/** Reads all of stdin, within the read limit (CNNX_MAX_READ_BYTES); a device as stdin is refused. Failures name `-` (exit 1). */
 export async function readStdin(): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+  try {
+    return await readStdinCapped();
+  } catch (error) {
+    throw inputError('input.read', '-', readFailure(error).reason);
+  }
 }
 
 /** Refuses to print binary data on a terminal, where it would only garble the screen. */
