@@ -74,10 +74,14 @@ async function decodeImage(bytes: Uint8Array, name: string, spec: InputSpec, opt
   const decodeError = (error: unknown) => wrongFormatError(bytes, name, name, 'input') ?? inputError('input.decode', name, describeSharpError((error as Error).message));
   // One sharp instance: its header is parsed once for metadata() and reused by the pipeline. The size
   // limits are checked here, on the header, before a pixel is decoded (sharp's own limit stays as a backstop).
-  const image = sharp(bytes, { ...DECODE_OPTIONS, limitInputPixels: pixelLimit(options.maxPixels) });
-  const meta = await image.metadata().catch((error) => {
+  let image: sharp.Sharp;
+  let meta: sharp.Metadata;
+  try {
+    image = sharp(bytes, { ...DECODE_OPTIONS, limitInputPixels: pixelLimit(options.maxPixels) });
+    meta = await image.metadata();
+  } catch (error) {
     throw decodeError(error);
-  });
+  }
   const { width, height } = meta.autoOrient;
   checkPixels(name, width, height, options.maxPixels);
   if (spec.resize) checkPixels(name, ...resizedSize(width, height, spec.resize), options.maxPixels, 'input.resize makes it');

@@ -103,6 +103,12 @@ describe('the pixel limit applies to every image before it is decoded', () => {
     expectRefused(result, 1, 'huge.png: is 100000x100000 (10,000,000,000 pixels), over the pixel limit');
   });
 
+  test('an empty file as an image is a decode error of that input (exit 1)', async () => {
+    const d = dir();
+    writeFileSync(path.join(d, 'empty.png'), new Uint8Array());
+    expectRefused(await run(['apply', SEED, path.join(d, 'empty.png'), '-o', path.join(d, 'x.npy')]), 1, 'empty.png: cannot decode image: Input Buffer is empty');
+  });
+
   test('--max-pixels lowers the limit', async () => {
     const out = dir();
     expectRefused(await run(['apply', SEED, CAT, '-o', path.join(out, 'x.npy'), '--max-pixels', '1000']), 1, 'is 451x300 (135,300 pixels), over the pixel limit of 1,000 (--max-pixels)', out);
