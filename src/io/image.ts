@@ -35,7 +35,7 @@ export interface DecodeOptions {
 export async function readInput(source: string | Uint8Array, name: string, spec: InputSpec, options: DecodeOptions = {}): Promise<Tensor> {
   const bytes = typeof source === 'string' ? await readBytes(source, name) : source;
   if (!isNpy(bytes)) return decodeImage(bytes, name, spec, options);
-  const array = npyTensor(bytes, name, spec);
+  const array = npyTensor(bytes, name, spec, options.maxPixels);
   if (spec.normalizeNpy) {
     const plane = array.height * array.width;
     for (let c = 0; c < array.channels; c++) normaliseChannel(array.data.subarray(c * plane, (c + 1) * plane), spec, c);
@@ -52,7 +52,7 @@ async function readBytes(file: string, name: string): Promise<Uint8Array> {
   }
 }
 
-function npyTensor(bytes: Uint8Array, name: string, spec: InputSpec): Tensor {
+function npyTensor(bytes: Uint8Array, name: string, spec: InputSpec, maxPixels: number | undefined): Tensor {
   let array;
   try {
     array = parseNpy(bytes, name);
@@ -64,6 +64,8 @@ function npyTensor(bytes: Uint8Array, name: string, spec: InputSpec): Tensor {
   if (shape.length !== 3) throw inputError('input.shape', name, `expected a .npy of shape (C, H, W) or (H, W), got (${array.shape.join(', ')})`);
   if (shape[0] !== spec.channels) throw inputError('input.shape', name, `has ${plural(shape[0], 'channel')}, the network's input.channels is ${spec.channels}`);
   if (shape[1] < 1 || shape[2] < 1) throw inputError('input.shape', name, `is empty: shape (${array.shape.join(', ')})`);
+  // The same limit as for images: the maps a network makes of it grow with its height x width.
+  checkPixels(name, shape[2], shape[1], maxPixels);
   return tensor(shape[0], shape[1], shape[2], array.data);
 }
 

@@ -109,8 +109,11 @@ describe('the pixel limit applies to every image before it is decoded', () => {
     expectRefused(await run(['apply', SEED, path.join(d, 'empty.png'), '-o', path.join(d, 'x.npy')]), 1, 'empty.png: cannot decode image: Input Buffer is empty');
   });
 
-  test('--max-pixels lowers the limit', async () => {
+  test('--max-pixels lowers the limit, for .npy inputs too', async () => {
     const out = dir();
+    const d = dir();
+    writeFileSync(path.join(d, 'x.npy'), encodeNpy([3, 40, 30], new Float32Array(3600)));
+    expectRefused(await run(['apply', SEED, path.join(d, 'x.npy'), '-o', path.join(out, 'x.npy'), '--max-pixels', '1000']), 1, 'x.npy: is 30x40 (1,200 pixels), over the pixel limit of 1,000 (--max-pixels)', out);
     expectRefused(await run(['apply', SEED, CAT, '-o', path.join(out, 'x.npy'), '--max-pixels', '1000']), 1, 'is 451x300 (135,300 pixels), over the pixel limit of 1,000 (--max-pixels)', out);
   });
 
