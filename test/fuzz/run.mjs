@@ -1,5 +1,8 @@
 // `npm run fuzz -- --seed N --minutes M`: the fuzz suite for M minutes (default 5) from seed N (default: random), through vitest.
 import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
 
 const args = process.argv.slice(2);
 const value = (flag, fallback) => {
@@ -14,5 +17,5 @@ if (!/^\d+$/.test(seed) || !(Number(minutes) > 0)) {
 }
 console.error(`fuzz: seed ${seed}, ${minutes} minute(s); failing cases are kept under the temp folder with a REPLAY.txt`);
 const env = { ...process.env, CNNX_FUZZ_SEED: seed, CNNX_FUZZ_MINUTES: minutes, ...(args.includes('--verbose') ? { CNNX_FUZZ_VERBOSE: '1' } : {}) };
-const result = spawnSync('npx', ['vitest', 'run', '--project', 'all', 'test/fuzz/fuzz.test.ts'], { stdio: 'inherit', env });
+const result = spawnSync('npx', ['vitest', 'run', '--project', 'all', 'test/fuzz/fuzz.test.ts'], { stdio: 'inherit', env, cwd: root });
 process.exit(result.status ?? 1);
