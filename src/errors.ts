@@ -57,7 +57,7 @@ export const ERROR_CODES = {
   'input.branch_mismatch': { exit: input, meaning: "an input for which the branches of an add or concat give maps of different sizes" },
   'input.memory': { exit: input, meaning: 'an input that does not fit the memory limit even one row at a time' },
   'input.stream': { exit: input, meaning: 'a huge input that cannot be streamed as asked' },
-  'input.too_large': { exit: input, meaning: 'an image over the pixel limit (--max-pixels), or that input.resize makes larger than it' },
+  'input.too_large': { exit: input, meaning: 'an input over the pixel limit (--max-pixels), or an image input.resize makes larger than it' },
   'output.write': { exit: input, meaning: 'an output file cannot be written' },
   'output.embedding_length': { exit: input, meaning: 'an input whose output row has a different length from the rows before it (--format embeddings)' },
   'output.report': { exit: input, meaning: 'the run log cannot be written during the run' },

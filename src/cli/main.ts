@@ -108,7 +108,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--shard <i/n>', 'process only the I-th of N slices of the sorted inputs (1-based)', parseShard)
     .option('--report <file>', 'write one JSON line per input (path, output, status, error, ms) to FILE')
     .option('--fail-fast', 'stop at the first input that fails')
-    .option('--max-pixels <n>', "refuse images with more pixels than this (default: sharp's limit, 268402689)", positiveInt)
+    .option('--max-pixels <n>', "refuse inputs with more pixels (height x width) than this, or that input.resize makes larger, before decoding (default: sharp's limit, 268402689)", positiveInt)
     .option('--max-memory <size>', 'stream huge images in row bands to keep memory under SIZE, e.g. 512M, 2G (default: half the free memory)')
     .option('--band-rows <n>', 'stream every image in bands of N output rows (a testing aid: results are identical)', positiveInt)
     .option('-q, --quiet', 'no progress or summary (errors are still printed)', false)
