@@ -16,7 +16,8 @@ test(
       count: minutes === null ? DEFAULT_COUNT : undefined,
       deadline: minutes === null ? undefined : Date.now() + minutes * 60_000,
       timeoutMs: Number(process.env.CNNX_FUZZ_TIMEOUT_MS ?? 60_000),
-      onCase: process.env.CNNX_FUZZ_VERBOSE ? (c, broken) => console.log(`${c.index} ${broken.length ? 'FAIL' : 'ok'} ${c.what}`) : undefined,
+      signals: process.env.CNNX_FUZZ_SIGNALS === '1',
+      onCase: process.env.CNNX_FUZZ_VERBOSE ? (c, broken, o) => console.log(`${c.index} ${broken.length ? 'FAIL' : 'ok'} exit ${o.code ?? o.signal} ${c.what}`) : undefined,
     });
     const report = failures.map((f) => `case ${f.index} (${f.what}): ${f.broken.join('; ')}\n  stderr: ${f.stderr.trim()}\n  replay: ${f.dir}/REPLAY.txt`).join('\n');
     expect(report, `${failures.length} of ${ran} cases broke an invariant (seed ${seed})`).toBe('');

@@ -9,6 +9,8 @@ import { baseSpecs, corruptImage, int, mutateNpy, mutateSafetensors, mutateSpec,
 
 /** The exit codes cnnx documents: a run the fuzzer does not signal may end with these only. */
 export const ALLOWED_EXITS = new Set([0, 1, 2]);
+/** A signalled run may also end with the signal's code. */
+const SIGNAL_EXITS: Readonly<Record<string, number>> = { SIGINT: 130, SIGTERM: 143 };
 
 /** What every case is built from: the repository's specs and a few valid images. */
 export interface Material {
@@ -45,15 +47,26 @@ export interface Case {
   readonly outputs: readonly string[];
   /** The run writes nothing (inspect). */
   readonly readOnly?: boolean;
+  /** Signals sent during the run (`npm run fuzz -- --signals`): each after its delay from the start. */
+  readonly signals?: readonly { readonly name: 'SIGINT' | 'SIGTERM'; readonly afterMs: number }[];
 }
 
 const SEED_SPEC = path.join(ROOT, 'examples', 'seed-convnet.json');
 
 const weightSpec = (weight: unknown) => JSON.stringify({ input: { channels: 3 }, layers: [{ type: 'conv2d', out_channels: 2, kernel_size: 3, padding: 1, weight }, { type: 'relu' }] });
 
-/** Case `index` of the run seeded `seed`: the same pair always makes the same case. */
-export function makeCase(material: Material, seed: number, index: number): Case {
+/** Case `index` of the run seeded `seed`: the same pair always makes the same case; with `signals`, some runs get a SIGINT or SIGTERM (or two) at a seeded moment. */
+export function makeCase(material: Material, seed: number, index: number, signals = false): Case {
   const rng: Rng = mulberry32((seed * 0x9e3779b1 + index) >>> 0);
+  const c = makeUnsignalledCase(material, rng, index);
+  if (!signals || rng() < 0.7) return c;
+  const name = pick(rng, ['SIGINT', 'SIGTERM'] as const);
+  const first = int(rng, 1500);
+  const sent = rng() < 0.5 ? [{ name, afterMs: first }] : [{ name, afterMs: first }, { name, afterMs: first + int(rng, 300) }];
+  return { ...c, what: `${c.what} + ${sent.map((s) => `${s.name} at ${s.afterMs} ms`).join(', ')}`, signals: sent };
+}
+
+function makeUnsignalledCase(material: Material, rng: Rng, index: number): Case {
   const engine = ['--engine', pick(rng, ['fast', 'reference']), '--threads', '1', '-q'];
   const kind = int(rng, 10);
   if (kind < 4) {
@@ -116,6 +129,7 @@ export function runCase(c: Case, dir: string, timeoutMs: number): Promise<Outcom
       if (size < 64 * 1024) err.push(d);
       size += d.length;
     });
+    const signalTimers = (c.signals ?? []).map((s) => setTimeout(() => child.kill(s.name), s.afterMs));
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -124,6 +138,7 @@ export function runCase(c: Case, dir: string, timeoutMs: number): Promise<Outcom
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      for (const t of signalTimers) clearTimeout(t);
       resolve({ code, signal, stderr: Buffer.concat(err).toString('utf8'), timedOut });
     });
   });
@@ -142,13 +157,17 @@ function filesUnder(dir: string): string[] {
  */
 export function judge(c: Case, dir: string, outcome: Outcome): string[] {
   const broken: string[] = [];
+  const signalled = c.signals?.[0] ? SIGNAL_EXITS[c.signals[0].name] : null;
+  // Killed by the signal itself: only before cnnx installs its handlers (Node's default action).
+  const interrupted = signalled !== null && (outcome.code === signalled || outcome.signal === c.signals![0].name);
   if (outcome.timedOut) broken.push('hung: killed after the per-run timeout');
-  else if (outcome.code === null || !ALLOWED_EXITS.has(outcome.code)) broken.push(`exit ${outcome.code ?? outcome.signal}, not one of 0, 1, 2`);
+  else if (!interrupted && (outcome.code === null || !ALLOWED_EXITS.has(outcome.code))) broken.push(`exit ${outcome.code ?? outcome.signal}, not one of 0, 1, 2${signalled ? `, ${signalled}` : ''}`);
   const lines = outcome.stderr.split('\n').filter((l) => l !== '');
   const stray = lines.filter((l) => !l.startsWith('cnnx: '));
   if (stray.length > 0) broken.push(`stderr lines not starting "cnnx: ": ${JSON.stringify(stray.slice(0, 3))}`);
   const errors = lines.filter((l) => !l.startsWith('cnnx: note: '));
-  if (!outcome.timedOut && outcome.code !== 0 && errors.length !== 1) broken.push(`${errors.length} error lines, not 1`);
+  // An interrupted run says so and may sum up: the one-line rule is for failures.
+  if (!outcome.timedOut && !interrupted && outcome.code !== 0 && errors.length !== 1) broken.push(`${errors.length} error lines, not 1`);
   if (outcome.code === 0 && errors.length !== 0) broken.push(`exit 0 with ${errors.length} error lines`);
   if (/internal error|\n\s+at |Maximum call stack/.test(outcome.stderr)) broken.push('an internal error or a stack trace');
   if (outcome.code !== 0) for (const out of c.outputs) if (existsSync(path.join(dir, out))) broken.push(`${out} exists after a failed run`);
@@ -170,7 +189,7 @@ export interface Failure {
  * Runs cases `seed`/0, 1, 2... two at a time until `count` have run or `deadline` (ms since epoch) has
  * passed. A failing case's folder is kept (its files replay it); the others are removed.
  */
-export async function fuzz(options: { seed: number; count?: number; deadline?: number; timeoutMs: number; parallel?: number; onCase?: (c: Case, broken: readonly string[]) => void }): Promise<{ ran: number; failures: Failure[] }> {
+export async function fuzz(options: { seed: number; count?: number; deadline?: number; timeoutMs: number; parallel?: number; signals?: boolean; onCase?: (c: Case, broken: readonly string[], outcome: Outcome) => void }): Promise<{ ran: number; failures: Failure[] }> {
   const material = await loadMaterial();
   const root = path.join(os.tmpdir(), `cnnx-fuzz-${options.seed}-${process.pid}`);
   const failures: Failure[] = [];
@@ -178,11 +197,11 @@ export async function fuzz(options: { seed: number; count?: number; deadline?: n
   const more = () => (options.count === undefined || next < options.count) && (options.deadline === undefined || Date.now() < options.deadline);
   const lane = async () => {
     while (more()) {
-      const c = makeCase(material, options.seed, next++);
+      const c = makeCase(material, options.seed, next++, options.signals);
       const dir = path.join(root, `case-${c.index}`);
       const outcome = await runCase(c, dir, options.timeoutMs);
       const broken = judge(c, dir, outcome);
-      options.onCase?.(c, broken);
+      options.onCase?.(c, broken, outcome);
       if (broken.length > 0) {
         writeFileSync(path.join(dir, 'REPLAY.txt'), `cnnx ${c.args.join(' ')}\n# ${c.what}\n# ${broken.join('\n# ')}\n${outcome.stderr}`);
         failures.push({ index: c.index, what: c.what, broken, stderr: outcome.stderr.slice(0, 500), dir });
