@@ -178,11 +178,11 @@ export class Batch {
     this.ctx.progress.log(`cnnx: note: ${name} holds NaN or infinite values; Winograd convolutions turn each one's whole 4x4 tile NaN, --no-winograd keeps them to the outputs whose window holds them, as PyTorch does`);
   }
 
-  /** Once per run: a .npy input of a spec that resizes is the first layer's tensor as it is (docs/preprocessing.md). */
+  /** Once per run, unless --quiet: a .npy input of a spec that resizes is the first layer's tensor as it is (docs/errors.md#limits). */
   private noteNpyResize(name: string): void {
     if (!this.ctx.net.input.resize || this.notedNpyResize || !/\.npy$/i.test(name)) return;
     this.notedNpyResize = true;
-    this.ctx.progress.log(`cnnx: note: ${name} is a .npy: input.resize does not apply to arrays (a .npy is the tensor the first layer sees, as it is)`);
+    this.ctx.progress.note(`cnnx: note: ${name} is a .npy: input.resize does not apply to arrays (a .npy is the tensor the first layer sees, as it is)`);
   }
 
   private async write(outputs: readonly string[], files: readonly FileBytes[]): Promise<void> {

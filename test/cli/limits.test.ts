@@ -245,5 +245,8 @@ describe('input.resize and .npy inputs', () => {
     const result = await run(['apply', spec, input, '-o', path.join(d, 'y.npy')]);
     expect(result.code).toBe(0);
     expect(result.stderr).toContain(`cnnx: note: ${input} is a .npy: input.resize does not apply to arrays`);
+    const quiet = await run(['apply', spec, input, '-o', path.join(d, 'y.npy'), '-q']);
+    expect(quiet.code).toBe(0);
+    expect(quiet.stderr).toBe('');
   });
 });
