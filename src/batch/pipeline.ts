@@ -57,6 +57,7 @@ export class Batch {
   private stopReason: string | null = null;
   private fatal: CnnxError | null = null;
   private notedNonFinite = false;
+  private notedNpyResize = false;
 
   constructor(private readonly ctx: BatchContext) {}
 
@@ -148,6 +149,7 @@ export class Batch {
     const source = item.file === '-' ? (ctx.stdin ?? new Uint8Array()) : item.file;
     const input = await ctx.decoder.decode(source, item.name);
     this.noteNonFinite(item.name, input);
+    this.noteNpyResize(item.name);
     // Each engine computes one image at a time; the pool has one engine per core for a folder, or one using every core.
     const results = await ctx.engines.use((engine) => runNetwork(engine, ctx.net, input, ctx.selection, item.name));
     return { input, results };
@@ -167,6 +169,13 @@ export class Batch {
     if (allFinite(input.data)) return;
     this.notedNonFinite = true;
     this.ctx.progress.log(`cnnx: note: ${name} holds NaN or infinite values; Winograd convolutions turn each one's whole 4x4 tile NaN, --no-winograd keeps them to the outputs whose window holds them, as PyTorch does`);
+  }
+
+  /** Once per run, unless --quiet: a .npy input of a spec that resizes is the first layer's tensor as it is (docs/errors.md#limits). */
+  private noteNpyResize(name: string): void {
+    if (!this.ctx.net.input.resize || this.notedNpyResize || !/\.npy$/i.test(name)) return;
+    this.notedNpyResize = true;
+    this.ctx.progress.note(`cnnx: note: ${name} is a .npy: input.resize does not apply to arrays (a .npy is the tensor the first layer sees, as it is)`);
   }
 
   /** Writes one input's files; failures are WriteErrors naming the output (`stdout` for -). */

@@ -66,6 +66,11 @@ export class Progress {
     if (this.style === 'line') this.drawLine();
   }
 
+  /** An informational line (`cnnx: note: ...`): printed unless --quiet. */
+  note(line: string): void {
+    if (!this.options.quiet) this.log(line);
+  }
+
   /** Prints a line without tearing the progress line. */
   log(line: string): void {
     if (this.spinner?.isSpinning) {

@@ -1,14 +1,17 @@
-// Standard streams for pipelines: stdin read whole, payloads to stdout (and nothing else ever goes there), stdout failures as one line.
+// Standard streams for pipelines: stdin read whole (within the read limit), payloads to stdout (and nothing else ever goes there), stdout failures as one line.
 import { fstatSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { isatty } from 'node:tty';
-import { CnnxError, EXIT } from '../errors.js';
+import { CnnxError, EXIT, inputError } from '../errors.js';
 import { WriteError, writeReason } from '../io/atomic.js';
+import { readFailure, readStdinCapped } from '../io/read-file.js';
 
-/** Reads all of stdin. */
+/** Reads all of stdin, within the read limit (CNNX_MAX_READ_BYTES); a device as stdin is refused. Failures name `-` (exit 1). */
 export async function readStdin(): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+  try {
+    return await readStdinCapped();
+  } catch (error) {
+    throw inputError('input.read', '-', readFailure(error).reason);
+  }
 }
 
 /** Refuses to print binary data on a terminal, where it would only garble the screen, or to a closed stdout. */

@@ -6,6 +6,7 @@ import { readHead } from '../io/read-file.js';
 import { selectedNodes, type LayerSelection } from '../network/run.js';
 import { INPUT, type Network } from '../network/types.js';
 import { inputError } from '../errors.js';
+import { checkPixels } from '../io/limits.js';
 import { formatBytes } from '../format.js';
 import { applyStreamed, probeImage, shouldStream } from '../stream/index.js';
 import type { BatchFormat, PlannedItem } from './plan.js';
@@ -31,6 +32,8 @@ export async function needsStreaming(planned: PlannedItem, net: Network, selecti
   let shape = null;
   if (settings.bandRows === undefined) {
     shape = await probeImage(item.file, item.name, net.input).catch(() => null);
+    // Before anything is planned or allocated: an image over the pixel limit goes no further.
+    if (shape) checkPixels(item.name, shape.width, shape.height, settings.maxPixels);
     // An image sharp cannot probe, or one too small for the network, fails later in the ordinary
     // path, whose message names the input and the layer.
     if (!shape || !fitsNetworkAndNeedsBands(net, shape, settings.maxMemory, selectedNodes(selection))) return false;

@@ -19,6 +19,7 @@ import type { EngineKind } from '../engine/engine.js';
 import { CnnxError, EXIT } from '../errors.js';
 import { selectLayers } from '../network/run.js';
 import type { ColormapName } from '../render/colormap.js';
+import { checkResizeLimit } from '../io/limits.js';
 import { defaultMaxMemory, parseMemorySize } from '../stream/index.js';
 import { applyShard, gatherInputs, type GatheredInputs } from './inputs.js';
 import { cliMessage } from './option-names.js';
@@ -67,6 +68,7 @@ export async function applyCommand(specFile: string, args: readonly string[], op
   // Everything that can be wrong with the command is checked before the first decode.
   const net = await loadSpecArgument(specFile, 'cnnx apply NET INPUT... -o OUT');
   const selection = selectLayers(net, options.layer);
+  checkResizeLimit(net.file, net.input.resize, options.maxPixels);
   if (!options.output) throw new CnnxError('usage.output', 'apply needs -o OUT: a .npy, .png or .safetensors file, a folder (ending in /), or - for stdout');
   if (options.partRows !== undefined && options.format !== 'embeddings') throw new CnnxError('usage.output', '--part-rows goes with --format embeddings');
   if (options.report) await checkReportTarget(options.report);

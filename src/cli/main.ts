@@ -27,6 +27,13 @@ function positiveInt(value: string): number {
   return n;
 }
 
+/** The fast engine runs at most 256 worker threads. */
+function threadsArg(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new InvalidArgumentError('expected an integer from 1 to 256');
+  return n;
+}
+
 function depthArg(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected an integer >= 0');
@@ -98,7 +105,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--grid <COLSxROWS>', 'PNG grid shape, e.g. 8x4, 8x or x4', gridArg)
     .option('--overlay', 'PNG: draw the map over a faded copy of the input, cells at their receptive-field centres')
     .addOption(new Option('--engine <engine>', 'compute engine').choices(['reference', 'fast']).default('fast'))
-    .option('--threads <n>', 'worker threads for the fast engine (default: cores)', positiveInt)
+    .option('--threads <n>', 'worker threads for the fast engine (default: cores)', threadsArg)
     .option('--no-winograd', 'fast engine: direct convolutions only, slower; NaN and infinity then stay in the windows that hold them, as in PyTorch (Winograd turns a whole tile NaN)')
     .option('--no-fma', 'fast engine: multiply, then add, instead of fused multiply-adds (the default); results differ in the last bits')
     .option('--no-recursive', 'do not descend into sub-folders')
@@ -109,7 +116,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--shard <i/n>', 'process only the I-th of N slices of the sorted inputs (1-based)', parseShard)
     .option('--report <file>', 'write one JSON line per input (path, output, status, error, ms) to FILE')
     .option('--fail-fast', 'stop at the first input that fails')
-    .option('--max-pixels <n>', "refuse images with more pixels than this (default: sharp's limit, 268402689)", positiveInt)
+    .option('--max-pixels <n>', "refuse inputs with more pixels (height x width) than this, or that input.resize makes larger, before decoding (default: sharp's limit, 268402689)", positiveInt)
     .option('--max-memory <size>', 'stream huge images in row bands to keep memory under SIZE, e.g. 512M, 2G (default: half the free memory)')
     .option('--band-rows <n>', 'stream every image in bands of N output rows (a testing aid: results are identical)', positiveInt)
     .option('-q, --quiet', 'no progress or summary (errors are still printed)', false)
@@ -206,7 +213,7 @@ ${EXIT_CODES_HELP}`,
     .option('--atol <a>', 'absolute tolerance, scaled by max(1, max|expected|)', numberArg, DEFAULT_ATOL)
     .option('--rtol <r>', 'relative tolerance; passes when every |cnnx - expected| <= atol * max(1, max|expected|) + rtol * |expected| (the conformance rule)', numberArg, DEFAULT_RTOL)
     .addOption(new Option('--engine <engine>', 'compute engine').choices(['reference', 'fast']).default('fast'))
-    .option('--threads <n>', 'worker threads for the fast engine (default: cores)', positiveInt)
+    .option('--threads <n>', 'worker threads for the fast engine (default: cores)', threadsArg)
     .option('--no-winograd', 'fast engine: direct convolutions only, slower; NaN and infinity then stay in the windows that hold them, as in PyTorch (Winograd turns a whole tile NaN)')
     .option('--no-fma', 'fast engine: multiply, then add, instead of fused multiply-adds (the default); results differ in the last bits')
     .usage('<net> <input> --against <expected.npy> [options]')

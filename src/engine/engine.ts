@@ -32,3 +32,16 @@ export interface Engine {
   /** Frees workers and memory; the engine cannot run afterwards. */
   close(): Promise<void>;
 }
+
+/**
+ * An engine's memory cannot hold a run (the fast engine's WebAssembly heap is at most 4 GiB). Not a
+ * bug: the input is too large to run whole; the caller names it and suggests streaming in bands.
+ */
+export class EngineMemoryError extends RangeError {
+  constructor(
+    readonly needed: number,
+    readonly limit: number,
+  ) {
+    super(`needs ${needed} bytes of engine memory, more than its ${limit}`);
+  }
+}

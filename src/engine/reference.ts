@@ -5,6 +5,7 @@ import { INPUT, type Network } from '../network/types.js';
 import type { Band } from './band.js';
 import type { Engine, NodeRows } from './engine.js';
 import type { Shape } from './tensor.js';
+import { yieldToEventLoop } from './yield.js';
 
 export function createReferenceEngine(): Engine {
   return {
@@ -33,6 +34,8 @@ export function createReferenceEngine(): Engine {
         const tensor = isMerge(layer) ? mergeDef(layer).reference(layer, ins, r, outShape) : layerDef(layer).reference(layer, ins[0], r, outShape);
         bands[i] = { tensor, y0: r.start, fullHeight: outShape.height };
         for (const j of layer.inputs) if (j !== INPUT && lastUse[j] === i && !keep.has(j)) bands[j] = undefined;
+        // Each layer is one synchronous loop: between them, a SIGINT or SIGTERM handler gets to run.
+        await yieldToEventLoop();
       }
       return outputs.map((o) => bands[o]!);
     },

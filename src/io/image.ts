@@ -1,14 +1,14 @@
 // Decodes an image (sharp) or a .npy into the network's input tensor: orientation, resize, channel conversion, scaling, mean/std (images; .npy with normalize_npy).
-import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { CnnxError, inputError } from '../errors.js';
 import { tensor, type Tensor } from '../engine/tensor.js';
 import type { InputSpec } from '../network/types.js';
 import { isNpy, wrongFormatError } from './file-format.js';
 import { parseNpy } from './npy.js';
-import { readFailure } from './read-file.js';
+import { readFailure, readRegularFile } from './read-file.js';
+import { checkPixels, pixelLimit } from './limits.js';
 import { plural } from '../format.js';
-import { decodeResized, type DecodedPixels } from './resize.js';
+import { decodeResized, resizedSize, type DecodedPixels } from './resize.js';
 
 /** torchvision's rgb_to_grayscale weights, applied to [0, 1] values in float32. */
 const GRAY_WEIGHTS = [Math.fround(0.2989), Math.fround(0.587), Math.fround(0.114)] as const;
@@ -20,7 +20,7 @@ const GRAY_WEIGHTS = [Math.fround(0.2989), Math.fround(0.587), Math.fround(0.114
 export const DECODE_OPTIONS = { failOn: 'warning', ignoreIcc: true } as const;
 
 export interface DecodeOptions {
-  /** Refuse images with more pixels than this (sharp's limitInputPixels); default sharp's own limit. */
+  /** Refuse images with more pixels than this, or that input.resize makes larger than this, before decoding; default DEFAULT_MAX_PIXELS. */
   readonly maxPixels?: number;
   /** An array of `length` floats an image's tensor may overwrite (every element is written), or undefined: a new one. */
   readonly reuse?: (length: number) => Float32Array | undefined;
@@ -35,7 +35,7 @@ export interface DecodeOptions {
 export async function readInput(source: string | Uint8Array, name: string, spec: InputSpec, options: DecodeOptions = {}): Promise<Tensor> {
   const bytes = typeof source === 'string' ? await readBytes(source, name) : source;
   if (!isNpy(bytes)) return decodeImage(bytes, name, spec, options);
-  const array = npyTensor(bytes, name, spec);
+  const array = npyTensor(bytes, name, spec, options.maxPixels);
   if (spec.normalizeNpy) {
     const plane = array.height * array.width;
     for (let c = 0; c < array.channels; c++) normaliseChannel(array.data.subarray(c * plane, (c + 1) * plane), spec, c);
@@ -46,13 +46,13 @@ export async function readInput(source: string | Uint8Array, name: string, spec:
 /** An input's bytes; a file that cannot be read fails this input only (exit 1). */
 async function readBytes(file: string, name: string): Promise<Uint8Array> {
   try {
-    return await readFile(file);
+    return await readRegularFile(file);
   } catch (error) {
     throw inputError('input.read', name, readFailure(error).reason);
   }
 }
 
-function npyTensor(bytes: Uint8Array, name: string, spec: InputSpec): Tensor {
+function npyTensor(bytes: Uint8Array, name: string, spec: InputSpec, maxPixels: number | undefined): Tensor {
   let array;
   try {
     array = parseNpy(bytes, name);
@@ -64,21 +64,34 @@ function npyTensor(bytes: Uint8Array, name: string, spec: InputSpec): Tensor {
   if (shape.length !== 3) throw inputError('input.shape', name, `expected a .npy of shape (C, H, W) or (H, W), got (${array.shape.join(', ')})`);
   if (shape[0] !== spec.channels) throw inputError('input.shape', name, `has ${plural(shape[0], 'channel')}, the network's input.channels is ${spec.channels}`);
   if (shape[1] < 1 || shape[2] < 1) throw inputError('input.shape', name, `is empty: shape (${array.shape.join(', ')})`);
+  // The same limit as for images: the maps a network makes of it grow with its height x width.
+  checkPixels(name, shape[2], shape[1], maxPixels);
   return tensor(shape[0], shape[1], shape[2], array.data);
 }
 
 async function decodeImage(bytes: Uint8Array, name: string, spec: InputSpec, options: DecodeOptions): Promise<Tensor> {
   checkImageChannels(spec, name);
   let pixels: DecodedPixels;
+  // A file of another format (a spec, a checkpoint, weights) says what it is rather than what sharp lacks.
+  const decodeError = (error: unknown) => wrongFormatError(bytes, name, name, 'input') ?? inputError('input.decode', name, describeSharpError((error as Error).message));
+  // One sharp instance: its header is parsed once for metadata() and reused by the pipeline. The size
+  // limits are checked here, on the header, before a pixel is decoded (sharp's own limit stays as a backstop).
+  let image: sharp.Sharp;
+  let meta: sharp.Metadata;
   try {
-    // One sharp instance: its header is parsed once for metadata() and reused by the pipeline.
-    const image = sharp(bytes, { ...DECODE_OPTIONS, limitInputPixels: options.maxPixels ?? undefined });
-    const meta = await image.metadata();
-    const { native, sixteenBit } = imageDecoding(meta);
-    pixels = await decodeResized(image.rotate().toColourspace(native), meta.autoOrient.width, meta.autoOrient.height, sixteenBit, spec);
+    image = sharp(bytes, { ...DECODE_OPTIONS, limitInputPixels: pixelLimit(options.maxPixels) });
+    meta = await image.metadata();
   } catch (error) {
-    // A file of another format (a spec, a checkpoint, weights) says what it is rather than what sharp lacks.
-    throw wrongFormatError(bytes, name, name, 'input') ?? inputError('input.decode', name, describeSharpError((error as Error).message));
+    throw decodeError(error);
+  }
+  const { width, height } = meta.autoOrient;
+  checkPixels(name, width, height, options.maxPixels);
+  if (spec.resize) checkPixels(name, ...resizedSize(width, height, spec.resize), options.maxPixels, 'input.resize makes it');
+  try {
+    const { native, sixteenBit } = imageDecoding(meta);
+    pixels = await decodeResized(image.rotate().toColourspace(native), width, height, sixteenBit, spec);
+  } catch (error) {
+    throw decodeError(error);
   }
   return pixelsToInput(pixels.values, pixels.width, pixels.height, pixels.channels, pixels.scale, spec, options.reuse?.(spec.channels * pixels.width * pixels.height));
 }

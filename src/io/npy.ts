@@ -66,6 +66,12 @@ function dtypeOf(descr: string): Dtype | null {
 
 type PyValue = string | number | boolean | null | PyValue[] | Map<string, PyValue>;
 
+/** A literal word at a position (sticky: no copy of the rest of the header per value). */
+const WORD = /True|False|None|-?\d+L?/y;
+const MAX_HEADER_NESTING = 16;
+/** numpy itself refuses headers over 10,000 bytes unless told otherwise; far beyond that is no array's header. */
+const MAX_HEADER_BYTES = 2 ** 20;
+
 /**
  * A parser for the small subset of Python literals numpy headers use: dicts, tuples, lists,
  * strings, integers, True/False/None. Hand-written writers vary in spacing, key order and
@@ -73,6 +79,7 @@ type PyValue = string | number | boolean | null | PyValue[] | Map<string, PyValu
  */
 class PyLiteralParser {
   private at = 0;
+  private depth = 0;
 
   constructor(
     private readonly text: string,
@@ -89,11 +96,16 @@ class PyLiteralParser {
   private value(): PyValue {
     this.skipSpace();
     const c = this.text[this.at];
-    if (c === '{') return this.dict();
-    if (c === '(') return this.sequence(')');
-    if (c === '[') return this.sequence(']');
+    if (c === '{' || c === '(' || c === '[') {
+      // Real headers nest two deep ({'shape': (2, 3)}); a deeper one would only overflow the stack.
+      if (++this.depth > MAX_HEADER_NESTING) this.fail(`header nests more than ${MAX_HEADER_NESTING} deep`);
+      const value = c === '{' ? this.dict() : this.sequence(c === '(' ? ')' : ']');
+      this.depth--;
+      return value;
+    }
     if (c === "'" || c === '"') return this.string();
-    const word = /^(?:True|False|None|-?\d+L?)/.exec(this.text.slice(this.at));
+    WORD.lastIndex = this.at;
+    const word = WORD.exec(this.text);
     if (!word) this.unexpected();
     this.at += word[0].length;
     if (word[0] === 'True') return true;
@@ -235,6 +247,7 @@ export function parseNpy(bytes: Uint8Array, source: string, file: string = sourc
   if (bytes.length < headerStart) fail(`truncated header: the file is only ${plural(bytes.length, 'byte')}`);
   const headerLength = version.lengthBytes === 2 ? view.getUint16(lengthAt, true) : view.getUint32(lengthAt, true);
   const dataStart = headerStart + headerLength;
+  if (headerLength > MAX_HEADER_BYTES) fail(`header is ${plural(headerLength, 'byte')}, over the limit of ${MAX_HEADER_BYTES}`);
   if (bytes.length < dataStart) {
     fail(`truncated header: it is ${plural(headerLength, 'byte')} but the file ends ${plural(dataStart - bytes.length, 'byte')} short of it`);
   }

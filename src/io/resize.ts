@@ -1,6 +1,6 @@
 // The spec's input.resize on a decoded image: torchvision's geometry (Resize, CenterCrop) with Pillow's resampling, or sharp's.
 import type sharp from 'sharp';
-import type { InputSpec } from '../network/types.js';
+import type { InputSpec, ResizeSpec } from '../network/types.js';
 import { isPillowFilter, premultiply, resample, unpremultiply, type Pixels8 } from './resample.js';
 
 /** sharp's (libvips) kernels, offered under their own names; `nearest` is Pillow's. */
@@ -25,6 +25,20 @@ export function shorterSideSize(width: number, height: number, side: number): [n
   const long = Math.max(width, height);
   const scaled = Math.trunc((side * long) / short);
   return width <= height ? [side, scaled] : [scaled, side];
+}
+
+/**
+ * The largest image `resize` makes of a `width` x `height` one (before any center crop; sharp's
+ * cover and contain fits end at the box, whatever they resize through): what the pixel limit is
+ * checked against before decoding. Returns [width, height].
+ */
+export function resizedSize(width: number, height: number, resize: ResizeSpec): [number, number] {
+  if (resize.kind === 'shorter_side') return shorterSideSize(width, height, resize.shorterSide);
+  const { width: w, height: h, fit } = resize;
+  if (w !== null && h !== null && (fit === 'fill' || fit === 'cover' || fit === 'contain')) return [w, h];
+  const scales = [w !== null ? w / width : null, h !== null ? h / height : null].filter((s): s is number => s !== null);
+  const scale = fit === 'inside' ? Math.min(...scales) : Math.max(...scales);
+  return [Math.max(1, Math.round(width * scale)), Math.max(1, Math.round(height * scale))];
 }
 
 /**

@@ -5,6 +5,8 @@ import { didYouMean } from '../network/suggest.js';
 import { wrongFormatError } from './file-format.js';
 import { bfloat16ToFloat, halfToFloat } from './half.js';
 import { readInputFile } from './read-file.js';
+import { MAX_HEADER_DEPTH } from './limits.js';
+import { tooDeepAt } from '../network/json-depth.js';
 import { plural } from '../format.js';
 
 export interface SafetensorsTensor {
@@ -132,6 +134,7 @@ function parseHeaderJson(raw: Uint8Array, fail: Fail): { header: Record<string, 
   } catch {
     return fail('header is not valid UTF-8');
   }
+  if (tooDeepAt(text, MAX_HEADER_DEPTH) >= 0) return fail(`header JSON is nested more than ${MAX_HEADER_DEPTH} deep`);
   let header: unknown;
   try {
     header = JSON.parse(text);

@@ -13,7 +13,7 @@ function adaptive(type: AdaptivePool2dLayer['type'], reduce: 'mean' | 'max'): La
     async parse(r) {
       const raw = r.require('output_size');
       const values = typeof raw === 'number' ? [raw, raw] : raw;
-      const valid = (v: unknown) => v === null || (typeof v === 'number' && Number.isInteger(v) && v >= 1);
+      const valid = (v: unknown) => v === null || (typeof v === 'number' && Number.isSafeInteger(v) && v >= 1);
       if (!Array.isArray(values) || values.length !== 2 || !values.every(valid)) {
         throw r.error('output_size', `expected an integer >= 1 or [h, w] of integers >= 1 (null keeps the input size), got ${describeValue(raw)}`, 'spec.type');
       }

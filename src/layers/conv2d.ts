@@ -95,7 +95,7 @@ function parsePadding(r: ObjectReader, kernel: Pair, stride: Pair, dilation: Pai
     return { top: Math.floor(totalH / 2), bottom: totalH - Math.floor(totalH / 2), left: Math.floor(totalW / 2), right: totalW - Math.floor(totalW / 2) };
   }
   const values = typeof raw === 'number' ? [raw] : raw;
-  const ok = Array.isArray(values) && [1, 2, 4].includes(values.length) && values.every((v) => Number.isInteger(v) && v >= 0);
+  const ok = Array.isArray(values) && [1, 2, 4].includes(values.length) && values.every((v) => Number.isSafeInteger(v) && v >= 0);
   if (!ok) throw r.error('padding', `expected an integer >= 0, [h, w], [top, bottom, left, right], "same" or "valid", got ${describeValue(raw)}`, 'spec.type');
   const v = values as number[];
   if (v.length === 1) return { top: v[0], bottom: v[0], left: v[0], right: v[0] };

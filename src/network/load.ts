@@ -1,24 +1,27 @@
 // Reads a network spec file: JSON syntax errors with line:col, then validation into a readonly Network.
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describeValue, specError } from '../errors.js';
 import { wrongFormatError } from '../io/file-format.js';
-import { readFailure } from '../io/read-file.js';
+import { MAX_SPEC_BYTES, MAX_SPEC_DEPTH, maxReadBytes } from '../io/limits.js';
+import { readFailure, readRegularFile } from '../io/read-file.js';
 import { parseInput } from './input.js';
 import { findJsonError, lineColumn } from './json-error.js';
+import { tooDeepAt } from './json-depth.js';
 import { isPlainObject, ObjectReader } from './reader.js';
-import { checkMergeSizes } from './shapes.js';
+import { checkMapSizes, checkMergeSizes } from './shapes.js';
 import { parseTree } from './tree.js';
 import type { Network } from './types.js';
 
 /** Loads and validates the spec at `file`; throws a CnnxError (exit 2) naming the file and JSON path. */
 export async function loadNetwork(file: string): Promise<Network> {
   let bytes: Buffer;
+  const limit = Math.min(maxReadBytes(), MAX_SPEC_BYTES);
   try {
-    bytes = await readFile(file);
+    bytes = await readRegularFile(file, limit);
   } catch (error) {
-    throw specError('spec.read', file, '', readFailure(error).reason);
+    const { code, reason } = readFailure(error);
+    throw specError(code === 'file.too_large' ? 'spec.limit' : 'spec.read', file, '', reason);
   }
   let raw: unknown;
   try {
@@ -54,12 +57,18 @@ export async function parseNetwork(raw: unknown, origin: SpecOrigin): Promise<Ne
 
   const { layers, groups, names } = await parseTree(rawLayers, file, origin.dir, input.channels);
   const net: Network = { name, file, hash: origin.hash, input, layers, groups, names };
+  checkMapSizes(net);
   checkMergeSizes(net);
   return net;
 }
 
-/** JSON.parse with a message that gives line and column and says what is wrong there. */
+/** JSON.parse with a message that gives line and column and says what is wrong there; nesting is limited first. */
 export function parseJson(text: string, file: string): unknown {
+  const deep = tooDeepAt(text, MAX_SPEC_DEPTH);
+  if (deep >= 0) {
+    const { line, column } = lineColumn(text, deep);
+    throw specError('spec.limit', `${file}:${line}:${column}`, '', `JSON nested more than ${MAX_SPEC_DEPTH} deep (arrays and objects inside each other); no spec needs that`);
+  }
   try {
     return JSON.parse(text);
   } catch (error) {

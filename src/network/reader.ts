@@ -60,7 +60,8 @@ export class ObjectReader {
     const value = options.default === undefined ? this.require(key) : this.get(key) ?? options.default;
     const min = options.min ?? -Infinity;
     const max = options.max ?? Infinity;
-    if (typeof value !== 'number' || !Number.isInteger(value)) throw this.expected(key, describeIntRange(min, max));
+    // Safe integers only: 1e308 is an integer to JavaScript, but no size or count cnnx computes with.
+    if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw this.expected(key, describeIntRange(min, max));
     if (value < min || value > max) throw this.expected(key, describeIntRange(min, max), 'spec.range');
     return value;
   }
@@ -106,7 +107,7 @@ export class ObjectReader {
     const min = options.min ?? -Infinity;
     const what = `an integer or [h, w] of integers${min > -Infinity ? ` >= ${min}` : ''}`;
     const values = typeof value === 'number' ? [value, value] : value;
-    if (!Array.isArray(values) || values.length !== 2 || !values.every((v) => typeof v === 'number' && Number.isInteger(v))) {
+    if (!Array.isArray(values) || values.length !== 2 || !values.every((v) => typeof v === 'number' && Number.isSafeInteger(v))) {
       throw this.expected(key, what);
     }
     if (values.some((v) => v < min)) throw this.expected(key, what, 'spec.range');

@@ -1,8 +1,9 @@
 // Runs a loaded network on one input: layer selection by name, shape check, engine run, the selected outputs. The library's main entry.
-import type { Engine } from '../engine/engine.js';
+import { EngineMemoryError, type Engine } from '../engine/engine.js';
 import { runWhole } from '../engine/run.js';
 import type { Shape, Tensor } from '../engine/tensor.js';
-import { CnnxError } from '../errors.js';
+import { CnnxError, inputError } from '../errors.js';
+import { formatBytes } from '../format.js';
 import { inferShapes } from './shapes.js';
 import { didYouMean } from './suggest.js';
 import { describePlace } from './tree.js';
@@ -80,7 +81,13 @@ export function selectedNodes(selection: readonly LayerSelection[]): number[] {
 export async function runNetwork(engine: Engine, net: Network, input: Tensor, selection: readonly LayerSelection[], inputName: string): Promise<LayerOutput[]> {
   const shapes: Shape[] = inferShapes(net, input, inputName);
   const nodes = selectedNodes(selection);
-  const tensors = nodes.length > 0 ? await runWhole(engine, net, input, shapes, nodes) : [];
+  let tensors: Tensor[] = [];
+  try {
+    if (nodes.length > 0) tensors = await runWhole(engine, net, input, shapes, nodes);
+  } catch (error) {
+    if (!(error instanceof EngineMemoryError)) throw error;
+    throw inputError('input.memory', inputName, `the ${engine.kind} engine needs ${formatBytes(error.needed)} to run it whole, more than the ${formatBytes(error.limit)} it can hold; a lower options.maxMemory (or options.bandRows) streams it in bands`);
+  }
   const byNode = new Map(nodes.map((n, i) => [n, tensors[i]]));
   return selection.map((s) => ({ ...s, layer: s.node === INPUT ? null : net.layers[s.node], tensor: s.node === INPUT ? input : byNode.get(s.node)! }));
 }

@@ -1,5 +1,6 @@
 // Shape inference through the network's nodes for one input size, before any pixel is decoded; and the load-time check of branch sizes.
 import { inputError, specError } from '../errors.js';
+import { MAX_CHANNELS, MAX_PROBE_POSITIONS } from '../io/limits.js';
 import { isMerge, layerDef, mergeDef } from '../layers/index.js';
 import { formatShape, type Shape } from '../engine/tensor.js';
 import { describePlace } from './tree.js';
@@ -86,4 +87,32 @@ function fixedSize(resize: ResizeSpec | null): [number, number] | null {
   if (resize.kind === 'shorter_side') return resize.centerCrop ? [resize.centerCrop[0], resize.centerCrop[1]] : null;
   if (resize.width !== null && resize.height !== null && (resize.fit === 'cover' || resize.fit === 'fill' || resize.fit === 'contain')) return [resize.height, resize.width];
   return null;
+}
+
+/**
+ * Refuses, when the spec loads, feature maps no engine could allocate whatever the image: shape
+ * inference for a 1x1 input and for the spec's own size (224x224 when it fixes none), up to the first
+ * layer the input is too small for. Only padding, adaptive output sizes and channel counts make big
+ * maps of small inputs, so a map over the limits there comes from the spec alone (padding 1e5, say);
+ * every size is checked to be a safe integer, so no later loop or allocation meets an absurd one.
+ */
+export function checkMapSizes(net: Network): void {
+  const fixed = fixedSize(net.input.resize) ?? [224, 224];
+  for (const [height, width] of [[1, 1], fixed]) {
+    // A resize to more pixels than maps may have is the pixel limit's to refuse, with its own message.
+    if (height * width > MAX_PROBE_POSITIONS) continue;
+    const input: Shape = { channels: net.input.channels, height, width };
+    const shapes: Shape[] = [];
+    for (const layer of net.layers) {
+      const result = nodeShape(layer, inputShapes(layer, input, shapes));
+      if (typeof result === 'string') break;
+      const { channels, height: h, width: w } = result;
+      const sane = [channels, h, w].every(Number.isSafeInteger) && h * w <= MAX_PROBE_POSITIONS && channels <= MAX_CHANNELS;
+      if (!sane) {
+        const limit = `cnnx refuses maps of more than ${MAX_PROBE_POSITIONS.toLocaleString('en-US')} positions or ${MAX_CHANNELS.toLocaleString('en-US')} channels at that size`;
+        throw specError('spec.limit', net.file, describePlace(layer.path, layer.type, layer.name), `makes a feature map of ${channels} x ${h} x ${w} (${(channels * h * w).toLocaleString('en-US')} values) for a ${height}x${width} input; ${limit} (is a padding, output_size or channel count far too large?)`);
+      }
+      shapes.push(result);
+    }
+  }
 }

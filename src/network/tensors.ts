@@ -4,7 +4,8 @@ import { CnnxError, describeValue, specError } from '../errors.js';
 import { readNpyFile } from '../io/npy.js';
 import { readSafetensorsFile, type SafetensorsFile } from '../io/safetensors.js';
 import { isPlainObject, ObjectReader } from './reader.js';
-import { plural } from '../format.js';
+import { formatBytes, plural } from '../format.js';
+import { MAX_TENSOR_ELEMENTS } from '../io/limits.js';
 
 /** Loaded safetensors files, shared by all layers of one spec so a file is read once. */
 export type SafetensorsCache = Map<string, Promise<SafetensorsFile>>;
@@ -23,6 +24,11 @@ export interface TensorRequest {
 /** Loads the tensor at `r[request.key]` and checks its shape; throws a CnnxError naming the JSON path or file. */
 export async function loadTensor(r: ObjectReader, request: TensorRequest, dir: string, cache: SafetensorsCache): Promise<Float32Array> {
   const raw = r.get(request.key);
+  // Before anything is read or made: a tensor no engine could hold (out_channels 1e9, kernel_size 1e5).
+  const count = request.shape.reduce((a, b) => a * b, 1);
+  if (count > MAX_TENSOR_ELEMENTS) {
+    throw r.error(request.key, `[${request.shape.join(', ')}] is ${count.toLocaleString('en-US')} values (${formatBytes(count * 4)} of float32), over the limit of ${MAX_TENSOR_ELEMENTS.toLocaleString('en-US')} for one tensor`, 'spec.limit');
+  }
   const { shape, data, origin } = await readSource(r, request, raw, dir, cache);
   const want = request.shape;
   const sameShape = shape.length === want.length && shape.every((n, i) => n === want[i]);
@@ -85,7 +91,9 @@ async function readSource(r: ObjectReader, request: TensorRequest, raw: unknown,
 
 /** `w.npy (resolved to /models/w.npy)`: the path as the spec writes it, and where it led when that differs. */
 function shownPath(file: string, resolved: string): string {
-  return file === resolved ? file : `${file} (resolved to ${resolved})`;
+  // A control character (a NUL byte, a line break) would garble the one-line message: quote it escaped.
+  const show = (p: string) => (/[\u0000-\u001f\u007f]/.test(p) ? JSON.stringify(p) : p);
+  return file === resolved ? show(file) : `${show(file)} (resolved to ${show(resolved)})`;
 }
 
 /** Runs `read`, placing its errors at `where` in the spec: `net.json: layers[0] (conv2d "conv1").weight: w.npy ...: no such file`. */

@@ -7,6 +7,7 @@ import type { RowRange } from '../engine/band.js';
 import type { Shape, Tensor } from '../engine/tensor.js';
 import { CnnxError, inputError } from '../errors.js';
 import { createTemp, removeTemp, WriteError } from '../io/atomic.js';
+import { checkPixels, pixelLimit } from '../io/limits.js';
 import { readFailure, readHead } from '../io/read-file.js';
 import { isNpy } from '../io/file-format.js';
 import { checkImageChannels, DECODE_OPTIONS, describeSharpError, imageDecoding, pixelsToInput } from '../io/image.js';
@@ -20,7 +21,7 @@ const VIPS_FORMAT_UCHAR = 0;
 const VIPS_FORMAT_USHORT = 2;
 
 export interface ImageRowOptions {
-  /** Refuse images with more pixels than this; default: no limit (streaming exists for huge images). */
+  /** Refuse images with more pixels than this, before the temp file is written; default DEFAULT_MAX_PIXELS (raise it for huge images). */
   readonly maxPixels?: number;
   /** Folder for the decoded temp file (width x height x channels bytes, or twice that for 16-bit); default the OS temp folder. */
   readonly tempDir?: string;
@@ -68,6 +69,7 @@ export async function openImageRows(file: string, name: string, spec: InputSpec,
   if (spec.resize) throw inputError('input.stream', name, 'the spec resizes its input (input.resize): streamed runs read images at their own size');
   checkImageChannels(spec, name);
   const meta = await metadataOf(file, name);
+  checkPixels(name, meta.width ?? 0, meta.height ?? 0, options.maxPixels);
   const decoding = imageDecoding(meta);
   // Recorded as pending: removed on exit and by the CLI's signal handlers, whenever they come.
   const tempDir = options.tempDir ?? os.tmpdir();
@@ -78,7 +80,7 @@ export async function openImageRows(file: string, name: string, spec: InputSpec,
     throw WriteError.of(`the temp folder ${tempDir} (TMPDIR)`, error);
   }
   try {
-    await sharp(file, { ...DECODE_OPTIONS, limitInputPixels: options.maxPixels ?? false })
+    await sharp(file, { ...DECODE_OPTIONS, limitInputPixels: pixelLimit(options.maxPixels) })
       .rotate()
       .toColourspace(decoding.native)
       .toFile(temp);

@@ -10,16 +10,17 @@ export const MIN_MEMORY = 128 * 2 ** 20;
 
 /**
  * Bytes for a size such as `512M`, `2G`, `1.5G`, `800MB`, `1GiB` or a plain byte count.
- * Units are binary (M = 2^20). `what` names the option in messages.
+ * Units are binary (M = 2^20). `what` names the option in messages; sizes under `min` are refused.
  */
-export function parseMemorySize(text: string, what = 'memory size'): number {
+export function parseMemorySize(text: string, what = 'memory size', min = MIN_MEMORY): number {
   const match = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*([kmgt]?)(?:i?b)?\s*$/i.exec(text);
   if (!match) {
     throw new CnnxError('usage.memory', `${what} ${JSON.stringify(text)}: expected a size such as 512M, 2G or 1.5G (units K, M, G, T)`);
   }
   const bytes = Math.floor(Number(match[1]) * UNITS[match[2].toUpperCase()]);
-  if (bytes < MIN_MEMORY) {
-    throw new CnnxError('usage.memory', `${what} ${text}: at least ${formatBytes(MIN_MEMORY)} is needed (Node, sharp and the engine alone use about 100M)`);
+  if (bytes < min) {
+    const why = min === MIN_MEMORY ? ' (Node, sharp and the engine alone use about 100M)' : '';
+    throw new CnnxError('usage.memory', `${what} ${text}: at least ${formatBytes(min)} is needed${why}`);
   }
   return bytes;
 }

@@ -67,7 +67,7 @@ describe('cnnx apply on a folder tree', () => {
     const res = await runCli(['apply', SEED, PHOTOS, '-o', `${dest}/`, '--engine', 'reference', '--no-recursive', '--max-pixels', '1000', '-q']);
     expect(res.code).toBe(1);
     expect(existsSync(dest) ? listTree(dest) : []).toEqual([]); // cat.png is 48x32 = 1536 pixels
-    expect(res.stderr).toMatch(/^cnnx: .*cat\.png: image is larger than the pixel limit \(--max-pixels\): /m);
+    expect(res.stderr).toMatch(/^cnnx: .*cat\.png: is 48x32 \(1,536 pixels\), over the pixel limit of 1,000 \(--max-pixels\)$/m);
     expect(res.stderr).not.toMatch(/2024/);
   });
 });

@@ -60,7 +60,7 @@ describe("commander's errors are one cnnx line, exit 2", () => {
     [['aply'], "unknown command 'aply' (did you mean 'apply'?)"],
     [['apply', 'net.json', '--layre', 'x'], "unknown option '--layre' (did you mean '--layer'?)"],
     [['apply', 'net.json', '--engine', 'slow'], '--engine slow: expected one of reference, fast'],
-    [['apply', 'net.json', '--threads', '0'], '--threads 0: expected a positive integer'],
+    [['apply', 'net.json', '--threads', '0'], '--threads 0: expected an integer from 1 to 256'],
     [['where', 'net.json', '--pixel', '1x'], '--pixel 1x: expected Y,X (row and column, 0-based)'],
     [['verify', 'net.json', 'photo.png'], "required option '--against <expected.npy>' not specified"],
   ])('%j', async (args, line) => {

@@ -10,6 +10,7 @@ import { makePlan } from './plan.js';
 import type { Algorithm, PackCache, Plan, Step } from './plan-types.js';
 import type { Phase } from './protocol.js';
 import { WorkerPool } from './worker-pool.js';
+import { yieldToEventLoop } from '../yield.js';
 
 /** Wall time of one step of the last run (a layer, or a conv with the layers fused into it). */
 export interface StepTiming {
@@ -102,8 +103,10 @@ export class FastEngine implements Engine {
     for (const step of plan.steps) {
       const t0 = performance.now();
       const phases: number[] = [];
-      if (step.kind === 'js') step.run();
-      else {
+      if (step.kind === 'js') {
+        step.run();
+        await yieldToEventLoop();
+      } else {
         for (const phase of step.phases) {
           const p0 = performance.now();
           await this.pool.run([phase]);
@@ -143,7 +146,11 @@ export class FastEngine implements Engine {
     }
     for (const segment of segments) {
       if (Array.isArray(segment)) await this.pool.run(segment);
-      else if (segment.kind === 'js') segment.run();
+      else if (segment.kind === 'js') {
+        // A layer with no SIMD routine runs on the main thread: let signal handlers in after it.
+        segment.run();
+        await yieldToEventLoop();
+      }
     }
   }
 

@@ -1,5 +1,6 @@
 // The one shared WebAssembly.Memory of the fast engine and a bump allocator over it.
 import { MAX_PAGES } from '../../wasm/loader.js';
+import { EngineMemoryError } from '../engine.js';
 import { MEMORY } from './layout.js';
 
 const PAGE = 65536;
@@ -34,8 +35,13 @@ export class SharedHeap {
     const have = this.memory.buffer.byteLength;
     if (end > have) {
       const pages = Math.ceil((end - have) / PAGE);
-      if (have / PAGE + pages > MAX_PAGES) throw new RangeError(`fast engine: needs ${end} bytes of WebAssembly memory, more than 4 GiB`);
-      this.memory.grow(pages);
+      if (have / PAGE + pages > MAX_PAGES) throw new EngineMemoryError(end, MAX_PAGES * PAGE);
+      try {
+        this.memory.grow(pages);
+      } catch {
+        // The system would not give the memory, below the 4 GiB maximum.
+        throw new EngineMemoryError(end, have);
+      }
       this.f32 = this.i32 = undefined;
     }
   }
