@@ -1,9 +1,14 @@
-// SIGINT/SIGTERM: from start-up on, a signal exits with every temp file removed; during a batch the first asks the run to wind down, a second exits at once.
+// SIGINT/SIGTERM: from start-up on, a signal exits with every temp file removed; during a batch the first asks the run to wind down (within GRACE_MS), a second exits at once.
 import { EXIT } from '../errors.js';
 import { removePendingTemps } from '../io/atomic.js';
 
 /** How long an exit on a signal waits for thread-pool writes before the last temp sweep. */
 const SETTLE_MS = 30;
+/**
+ * How long the images in flight get after a first signal before the run stops anyway: a batch loses
+ * no finished work, and one huge or absurd image cannot keep a run alive that was asked to stop.
+ */
+export const GRACE_MS = 5000;
 
 export interface SignalTrap {
   /** The first signal received, or null. */
@@ -73,8 +78,13 @@ export function trapSignals(onFirst: (signal: NodeJS.Signals) => void, log: (lin
   trap = (signal: NodeJS.Signals): void => {
     if (received === null) {
       received = signal;
-      log(`cnnx: ${signal}: finishing the images in flight, then stopping (${signal === 'SIGINT' ? 'Ctrl-C' : 'signal'} again to quit at once)`);
+      log(`cnnx: ${signal}: finishing the images in flight (at most ${GRACE_MS / 1000} s), then stopping (${signal === 'SIGINT' ? 'Ctrl-C' : 'signal'} again to quit at once)`);
       onFirst(signal);
+      setTimeout(() => {
+        if (trap === null || quitting !== null) return;
+        process.stderr.write(`cnnx: ${signal}: the images in flight did not finish within ${GRACE_MS / 1000} s: stopped\n`);
+        quitNow(exitCodeFor(signal));
+      }, GRACE_MS).unref();
       return;
     }
     process.stderr.write(`cnnx: ${signal} again: stopped at once\n`);

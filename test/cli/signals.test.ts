@@ -112,3 +112,20 @@ describe('signals at random moments', () => {
     expect(seen.has('interrupted')).toBe(true);
   }, 900_000);
 });
+
+describe('one long image and a single signal', () => {
+  it(`stops within the grace period (GRACE_MS) with the signal's exit code and no temp file`, async () => {
+    const dir = tempDir('cnnx-test-signals-');
+    mkdirSync(path.join(dir, 'tmp'));
+    // The reference engine on a 3-megapixel photo: minutes of work, far past the grace period.
+    const photo = path.join(dir, 'large.png');
+    await sharp(path.join(FIXTURES, 'images', 'chelsea.png')).resize(2000, 1500).toFile(photo);
+    const args = ['apply', SEED, photo, '-o', path.join(dir, 'out.npy'), '--engine', 'reference'];
+    // The first signal comes once the run is under way: after the start-up a plain run of a tiny image takes.
+    const r = await runWithSignals(args, dir, ['SIGTERM'], [3000]);
+    expect(r.code, r.stderr).toBe(143);
+    expect(r.stderr).toMatch(/did not finish within \d+ s: stopped\n$/);
+    expect(existsSync(path.join(dir, 'out.npy'))).toBe(false);
+    expect(tempsIn(dir)).toEqual([]);
+  }, 300_000);
+});
