@@ -7,7 +7,6 @@ import { CnnxError, EXIT } from '../errors.js';
 import { exitCodeFor } from '../batch/signals.js';
 import { readFailure } from '../io/read-file.js';
 import { createServeServer, isWildcard } from '../serve/http.js';
-import { removeRenderTemps } from '../serve/report.js';
 import { Session } from '../serve/session.js';
 import { watchFile } from '../serve/watch.js';
 
@@ -73,7 +72,6 @@ export async function startServe(specFile: string, images: readonly string[], op
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await engines.close();
-      await removeRenderTemps();
     },
   };
 }

@@ -32,7 +32,9 @@ class HttpError extends Error {
 }
 
 const COMMON_HEADERS = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' };
-const PAGE_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'none'";
+const PAGE_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; connect-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'none'";
+/** The report is one self-contained page: its inline script and style, its photo as a data: URL, nothing fetched. */
+const REPORT_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
 /** The server, not yet listening; POST requests must carry the page's token (another site's page cannot read it). */
 export function createServeServer(session: Session, options: HttpOptions): { server: Server; token: string } {
@@ -70,11 +72,9 @@ export function createServeServer(session: Session, options: HttpOptions): { ser
       if (route === 'GET /') return send(res, 200, 'text/html; charset=utf-8', servePage(token, options.maxUpload), { 'Content-Security-Policy': PAGE_CSP });
       if (route === 'GET /state') return sendState(res, session.state());
       if (route === 'GET /events') return openEvents(res);
-      const report = /^\/report\/(\d+)\/([A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*)$/.exec(url.pathname);
-      if (report) {
-        const bytes = session.reportFile(Number(report[1]), report[2]);
-        if (bytes) return send(res, 200, contentType(report[2]), bytes);
-      }
+      const report = /^\/report\/(\d+)\/index\.html$/.exec(url.pathname);
+      const html = report ? session.reportPage(Number(report[1])) : null;
+      if (html) return send(res, 200, 'text/html; charset=utf-8', html, { 'Content-Security-Policy': REPORT_CSP });
       throw new HttpError(404, `${url.pathname}: not found`);
     }
     if (req.headers['x-cnnx-token'] !== token) throw new HttpError(403, 'missing or wrong token: POST from the cnnx page only');
@@ -125,15 +125,6 @@ function sendState(res: ServerResponse, state: SessionState): void {
 function send(res: ServerResponse, status: number, type: string, body: string | Uint8Array, headers: Record<string, string> = {}): void {
   res.writeHead(status, { ...COMMON_HEADERS, ...headers, 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
   res.end(body);
-}
-
-function contentType(name: string): string {
-  if (name.endsWith('.html')) return 'text/html; charset=utf-8';
-  if (name.endsWith('.png')) return 'image/png';
-  if (name.endsWith('.json')) return 'application/json';
-  if (name.endsWith('.js')) return 'text/javascript';
-  if (name.endsWith('.css')) return 'text/css';
-  return 'application/octet-stream';
 }
 
 /**

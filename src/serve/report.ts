@@ -1,4 +1,4 @@
-// The report `cnnx serve` shows, made as `apply --layer all --format report` makes it (same decode, engine and page), kept in memory.
+// The report `cnnx serve` shows, made as `apply --layer all --format report` makes it (same decode, engine and page), kept in memory; and the padding comparison's pictures.
 import path from 'node:path';
 import type { EnginePool } from '../batch/engine-pool.js';
 import { layerReportHtml } from '../batch/html-report.js';
@@ -24,34 +24,19 @@ export interface RenderSettings {
   readonly picture: PictureOptions;
 }
 
-/** The report's files by relative name (`index.html` and its pictures), nothing on disk. */
-export type ReportFiles = ReadonlyMap<string, Uint8Array>;
-
-/** Kept for the exit path: renders hold nothing on disk, so there is nothing to remove. */
-export function removeRenderTemps(): Promise<void> {
-  return Promise.resolve();
-}
-
-/** A name safe as a file stem: the image's base name with anything but letters, digits, `.`, `-` and `_` replaced. */
-export function safeStem(name: string): string {
-  const base = path.basename(name).replace(/\.[^.]*$/, '');
-  const stem = base.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '').slice(0, 60);
-  return stem || 'image';
-}
-
 async function decode(net: Network, image: ServedImage, settings: RenderSettings): Promise<Tensor> {
   return readInput(image.source, image.name, net.input, { maxPixels: settings.maxPixels });
 }
 
 /**
- * Every named layer of `net` on `image`: the page apply's report writes (one self-contained index.html), in memory.
+ * Every named layer of `net` on `image`: the one self-contained page `apply --format report` writes, in memory.
  * `specText` is the spec the page shows (it may be an edit not in the spec file).
  */
-export async function renderReport(net: Network, specText: string, image: ServedImage, settings: RenderSettings): Promise<{ files: ReportFiles; input: Shape }> {
+export async function renderReport(net: Network, specText: string, image: ServedImage, settings: RenderSettings): Promise<{ html: Uint8Array; input: Shape }> {
   const input = await decode(net, image, settings);
   const results = await settings.engines.use((engine) => runNetwork(engine, net, input, selectLayers(net, ['all']), image.name));
-  const html = await layerReportHtml(net, input, results, { inputName: safeStem(image.name), version: settings.version, specJson: specText });
-  return { files: new Map([['index.html', new TextEncoder().encode(html)]]), input: { channels: input.channels, height: input.height, width: input.width } };
+  const html = await layerReportHtml(net, input, results, { inputName: path.basename(image.name), version: settings.version, specJson: specText });
+  return { html: Buffer.from(html, 'utf8'), input: { channels: input.channels, height: input.height, width: input.width } };
 }
 
 /** One layer's output under each of several variants of the network (same image), and the difference of the first two. */

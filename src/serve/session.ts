@@ -9,12 +9,12 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { readFailure } from '../io/read-file.js';
 import { parseJson, parseNetwork, sha256 } from '../network/load.js';
 import type { Network } from '../network/types.js';
-import { compareLayer, renderReport, type RenderSettings, type ReportFiles, type ServedImage } from './report.js';
+import { compareLayer, renderReport, type RenderSettings, type ServedImage } from './report.js';
 import { checkNamedFiles, controlValue, convControls, namedFiles, pathText, setConvField, CONV_FIELDS, type ConvField, type KeyPath } from './spec-edit.js';
 
 /** Uploads kept in memory at most; the oldest goes first. */
 const MAX_UPLOADS = 8;
-/** Reports kept, so a page still loading the previous one gets its pictures. */
+/** Reports kept, so a frame still asking for the previous one (a render finished meanwhile) gets it. */
 const KEEP_REPORTS = 3;
 /** Input size for the layer table before any image is shown. */
 const DEFAULT_SIZE: Shape = { channels: 3, height: 224, width: 224 };
@@ -68,7 +68,8 @@ export class Session {
   private error: string | null = null;
   private busy = false;
   private generation = 0;
-  private readonly reports = new Map<number, ReportFiles>();
+  /** Each generation's report page (UTF-8 HTML). */
+  private readonly reports = new Map<number, Uint8Array>();
   private inputShape: Shape | null = null;
   private lock: Promise<unknown> = Promise.resolve();
   private readonly listeners = new Set<(state: SessionState) => void>();
@@ -114,9 +115,9 @@ export class Session {
     };
   }
 
-  /** A file of the current report, or null (an old generation, an unknown name). */
-  reportFile(generation: number, name: string): Uint8Array | null {
-    return this.reports.get(generation)?.get(name) ?? null;
+  /** The report page of `generation`, or null (too old, or not made). */
+  reportPage(generation: number): Uint8Array | null {
+    return this.reports.get(generation) ?? null;
   }
 
   /** Reads the spec file (at start, and when it changes on disk: the file wins over page edits). */
@@ -264,9 +265,9 @@ export class Session {
     this.busy = true;
     this.notify();
     try {
-      const { files, input } = await renderReport(this.net, this.text, image, this.options.settings);
+      const { html, input } = await renderReport(this.net, this.text, image, this.options.settings);
       this.generation++;
-      this.reports.set(this.generation, files);
+      this.reports.set(this.generation, html);
       this.reports.delete(this.generation - KEEP_REPORTS);
       this.inputShape = input;
       this.error = null;

@@ -1,36 +1,27 @@
 // `cnnx serve` in headless Chromium (puppeteer-core, the system browser): the page renders, follows spec edits from the page and the file, uploads, controls, comparison.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, Frame, Page } from 'puppeteer-core';
+import { haveBrowser, launchBrowser, openPage, type PageLog } from '../browser/helpers.js';
 import { ROOT } from '../helpers.js';
 import { seedFolder, startServe, type ServeChild } from './serve-helpers.js';
 
-const CHROME = process.env.CHROME_PATH ?? '/usr/bin/chromium';
-const haveChrome = existsSync(CHROME);
-if (!haveChrome) console.log(`test/serve/browser.test.ts: skipped: no Chromium at ${CHROME} (set CHROME_PATH)`);
-
-describe.skipIf(!haveChrome)('cnnx serve in a browser', () => {
+describe.skipIf(!haveBrowser())('cnnx serve in a browser', () => {
   let server: ServeChild;
   let browser: Browser;
   let page: Page;
+  let log: PageLog;
   let photo: string;
 
   beforeAll(async () => {
     const folder = await seedFolder(240, 160);
     photo = path.basename(folder.photo);
     server = await startServe(folder.dir, folder.spec, [photo, '--threads', '1']);
-    const puppeteer = (await import('puppeteer-core')).default;
-    browser = await puppeteer.launch({
-      executablePath: CHROME,
-      headless: true,
-      // No network beyond the server: the page must need nothing remote.
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    page = await browser.newPage();
-    await page.setViewport({ width: 1280, height: 860 });
-    await page.goto(server.url);
+    browser = await launchBrowser();
+    // Requests anywhere but the server are refused and logged: the page and the report need nothing remote.
+    ({ page, log } = await openPage(browser, server.url, { height: 860, allow: (u) => u.startsWith(server.url) }));
   }, 120_000);
 
   afterAll(async () => {
@@ -46,12 +37,21 @@ describe.skipIf(!haveChrome)('cnnx serve in a browser', () => {
     return generation;
   }
 
-  /** The report frame once it shows `generation` with every picture decoded. */
+  /** The report frame once it shows `generation` with every map drawn (the report's ready hook), and no error. */
   async function reportLoaded(generation: number): Promise<Frame> {
     const frame = await waitForFrame(generation);
-    await frame.waitForFunction(() => document.readyState === 'complete' && [...document.images].every((i) => i.complete && i.naturalWidth > 0), { timeout: 60_000 });
+    await frame.waitForFunction(() => document.documentElement.dataset.ready === 'true' || document.documentElement.dataset.error !== undefined, { timeout: 60_000 });
+    expect(await frame.evaluate(() => document.documentElement.dataset.error ?? null)).toBeNull();
     return frame;
   }
+
+  /** The frame's input photo size and, per layer figure, its title and tile count (one canvas per channel). */
+  const drawn = (frame: Frame) =>
+    frame.evaluate(() => {
+      const photo = document.getElementById('photo') as HTMLImageElement;
+      const layers = [...document.querySelectorAll('figure')].filter((f) => f.querySelector('.maps')).map((f) => [f.querySelector('h2')!.firstChild!.textContent, f.querySelectorAll('.maps .tile canvas').length]);
+      return { photo: [photo.naturalWidth, photo.naturalHeight], layers };
+    });
 
   async function waitForFrame(generation: number): Promise<Frame> {
     const handle = await page.waitForSelector(`#report[src="/report/${generation}/index.html"]`);
@@ -65,12 +65,12 @@ describe.skipIf(!haveChrome)('cnnx serve in a browser', () => {
   const generation = () => page.evaluate(() => Number(document.body.dataset.generation));
   const frameText = async () => (await waitForFrame(await generation())).evaluate(() => document.body.innerText);
 
-  test('the page renders the report with every picture, the layer table and no error', async () => {
+  test('the page renders the report with a figure per layer, the layer table and no error', async () => {
     const g = await nextReport(0);
     const frame = await reportLoaded(g);
-    const images = await frame.evaluate(() => [...document.images].map((i) => [i.naturalWidth, i.naturalHeight]));
-    expect(images.length).toBe(7);
-    expect(images[0]).toEqual([240, 160]);
+    const named = JSON.parse(readFileSync(server.spec, 'utf8')).layers.map((l: { name: string }) => l.name);
+    expect(await drawn(frame)).toEqual({ photo: [240, 160], layers: named.map((name: string, i: number) => [name, [32, 32, 32, 64, 64, 64][i]]) });
+    expect([log.errors, log.outside]).toEqual([[], []]);
     expect(await page.$eval('#error', (e) => (e as HTMLElement).hidden)).toBe(true);
     expect(await page.$eval('#layers', (e) => e.textContent)).toContain('32x160x240');
     expect(await page.$eval('#image', (e) => (e as HTMLSelectElement).options[0].text)).toBe(photo);
@@ -102,7 +102,8 @@ describe.skipIf(!haveChrome)('cnnx serve in a browser', () => {
     await (input as unknown as { uploadFile(p: string): Promise<void> }).uploadFile(upload);
     const g = await nextReport(before);
     const frame = await reportLoaded(g);
-    expect(await frame.evaluate(() => [document.images[0].naturalWidth, document.images[0].naturalHeight])).toEqual([40, 24]);
+    // Still a figure per layer, with conv1's 8 channels from the edit above.
+    expect(await drawn(frame)).toEqual({ photo: [40, 24], layers: [['conv1', 8], ['relu1', 8], ['pool1', 8], ['conv2', 64], ['relu2', 64], ['pool2', 64]] });
     expect(await page.$$eval('#image option', (o) => o.map((x) => x.textContent))).toEqual([photo, 'upload 1: red.png']);
     expect(await page.$eval('#error', (e) => (e as HTMLElement).hidden)).toBe(true);
   });

@@ -8,9 +8,18 @@ import { encodeNpy } from '../../src/io/npy.js';
 import { runCli } from '../helpers.js';
 import { get, post, seedFolder, send, startServe, state, waitForState, type ServeChild } from './serve-helpers.js';
 
-/** The image sources of a report page, in page order. */
-function pictures(html: string): string[] {
-  return [...html.matchAll(/<img src="([^"]+)"/g)].map((m) => m[1]);
+/** What a report page draws from: the JSON in its `<script id="cnnx-data">` (ReportData, in part). */
+function reportData(html: string): { input: { height: number; width: number }; figures: { label: string; shape: number[] }[] } {
+  const m = /<script type="application\/json" id="cnnx-data">([^<]*)<\/script>/.exec(html);
+  if (!m) throw new Error('no cnnx-data block in the report');
+  return JSON.parse(m[1]);
+}
+
+/** The report of generation `g` as the page's frame gets it. */
+async function reportPage(server: ServeChild, g: number): Promise<string> {
+  const r = await get(server.url, `/report/${g}/index.html`);
+  expect(r.status).toBe(200);
+  return r.body.toString();
 }
 
 /** The `cnnx inspect` row of layer `name` in the state's table: its output shape. */
@@ -35,7 +44,7 @@ describe('cnnx serve', () => {
     if (server.child.exitCode === null) await server.stop();
   });
 
-  test('binds loopback, serves the page and the report of every named layer with its pictures', async () => {
+  test('binds loopback, serves the page and the report of every named layer as one self-contained page', async () => {
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
     const page = await get(server.url);
     expect(page.status).toBe(200);
@@ -47,19 +56,20 @@ describe('cnnx serve', () => {
     expect(s.inputShape).toBe('3x60x90');
     const report = await get(server.url, `/report/${s.generation}/index.html`);
     expect(report.status).toBe(200);
+    expect(report.headers['content-type']).toBe('text/html; charset=utf-8');
+    // Nothing to fetch, and the page may fetch nothing.
+    expect(report.headers['content-security-policy']).toMatch(/default-src 'none'/);
     const html = report.body.toString();
-    for (const name of ['conv1', 'relu1', 'pool1', 'conv2', 'relu2', 'pool2']) expect(html).toContain(name);
-    const srcs = pictures(html);
-    expect(srcs.length).toBe(7);
-    for (const src of srcs) {
-      const png = await get(server.url, `/report/${s.generation}/${src}`);
-      expect(png.status, src).toBe(200);
-      expect(png.headers['content-type']).toBe('image/png');
-      await sharp(png.body).metadata();
-    }
-    // The input picture is the photo at its size.
-    const input = await sharp((await get(server.url, `/report/${s.generation}/${srcs[0]}`)).body).metadata();
-    expect([input.width, input.height]).toEqual([90, 60]);
+    expect([...html.matchAll(/\b(?:src|href)="([^"]*)"/g)].filter((m) => !m[1].startsWith('data:'))).toEqual([]);
+    // Every named layer of the spec, in spec order, at the photo's size.
+    const named = JSON.parse(readFileSync(server.spec, 'utf8')).layers.map((l: { name: string }) => l.name);
+    expect(named).toEqual(['conv1', 'relu1', 'pool1', 'conv2', 'relu2', 'pool2']);
+    const data = reportData(html);
+    expect(data.figures.map((f) => f.label)).toEqual(named);
+    expect(data.figures.map((f) => f.shape.join('x'))).toEqual(['32x60x90', '32x60x90', '32x30x45', '64x30x45', '64x30x45', '64x15x22']);
+    expect([data.input.width, data.input.height]).toEqual([90, 60]);
+    for (const name of named) expect(html).toContain(`<h2>${name}<span class="shape">`);
+    expect(html).toContain(`<dd>${path.basename(photo)}</dd>`);
   });
 
   test('an uploaded photo joins the list, is shown, and its report re-renders', async () => {
@@ -73,9 +83,9 @@ describe('cnnx serve', () => {
     expect(s.selected).toBe(1);
     expect(s.inputShape).toBe('3x24x40');
     expect(outputShape(s, 'pool2')).toBe('64x6x10');
-    const html = (await get(server.url, `/report/${s.generation}/index.html`)).body.toString();
-    const input = await sharp((await get(server.url, `/report/${s.generation}/${pictures(html)[0]}`)).body).metadata();
-    expect([input.width, input.height]).toEqual([40, 24]);
+    const data = reportData(await reportPage(server, s.generation));
+    expect([data.input.width, data.input.height]).toEqual([40, 24]);
+    expect(data.figures.at(-1)).toMatchObject({ label: 'pool2', shape: [64, 6, 10] });
     // Back to the first image, by index.
     const back = JSON.parse((await post(server, '/select', { image: 0 })).body.toString());
     expect([back.selected, back.inputShape]).toEqual([0, '3x60x90']);
@@ -110,7 +120,7 @@ describe('cnnx serve', () => {
     expect(s.error).not.toMatch(/\n/);
     await server.printed(`cnnx: ${s.error}\n`);
     expect(s.generation).toBe(before.generation);
-    expect((await get(server.url, `/report/${s.generation}/index.html`)).status).toBe(200);
+    expect(reportData(await reportPage(server, s.generation)).input.width).toBe(90);
     const syntax = JSON.parse((await post(server, '/spec', '{"input": ')).body.toString());
     expect(syntax.error).toMatch(/net\.json:1:\d+: invalid JSON/);
     // Nothing is saved while the page's spec has an error.
@@ -138,8 +148,9 @@ describe('cnnx serve', () => {
     expect(s.spec.source).toBe('page');
     expect(s.spec.saved).toBe(false);
     expect(readFileSync(server.spec, 'utf8')).toBe(onDisk);
-    const html = (await get(server.url, `/report/${s.generation}/index.html`)).body.toString();
-    expect(html).toContain('32x30x45');
+    const html = await reportPage(server, s.generation);
+    expect(html).toContain('<h2>conv1<span class="shape">32x30x45</span>');
+    expect(reportData(html).figures[0].shape).toEqual([32, 30, 45]);
     // A control value the spec refuses shows the spec's own message.
     const bad = JSON.parse((await post(server, '/conv', { path: conv1.path, field: 'dilation', value: '0' })).body.toString());
     expect(bad.error).toBe('net.json: layers[0] (conv2d "conv1").dilation: expected an integer or [h, w] of integers >= 1, got 0');
@@ -188,7 +199,7 @@ describe('cnnx serve', () => {
       const s2 = await events.until((s) => !s.busy && s.spec.text.includes('"out_channels": 4'), 'the renamed-over edit');
       expect(outputShape(s2, 'conv1')).toBe('4x30x45');
       expect(s2.generation).toBeGreaterThan(s1.generation);
-      expect((await get(server.url, `/report/${s2.generation}/index.html`)).body.toString()).toContain('4x30x45');
+      expect(reportData(await reportPage(server, s2.generation)).figures[0].shape).toEqual([4, 30, 45]);
       // A broken save shows its error; the next good one clears it.
       writeFileSync(server.spec, '{"layers": [');
       const s3 = await events.until((s) => s.error !== null, 'the broken save');
@@ -210,7 +221,7 @@ describe('cnnx serve', () => {
   });
 
   test('requests for anything else are refused: paths, methods, hosts, posts without the token', async () => {
-    for (const p of ['/../../etc/passwd', '/files?path=/etc/passwd', '/report/1/../../../../etc/passwd', '/report/1/..%2f..%2fetc%2fpasswd', '/report/999/index.html', `/report/1/${encodeURIComponent(server.spec)}`, '/net.json', '/cat.png', '//etc/passwd', '/%2e%2e/%2e%2e/etc/passwd']) {
+    for (const p of ['/../../etc/passwd', '/files?path=/etc/passwd', '/report/1/../../../../etc/passwd', '/report/1/..%2f..%2fetc%2fpasswd', '/report/999/index.html', '/report/1/layer-1.png', '/report/1/index.html/x', '/report/1/', `/report/1/${encodeURIComponent(server.spec)}`, '/net.json', '/cat.png', '//etc/passwd', '/%2e%2e/%2e%2e/etc/passwd']) {
       const r = await get(server.url, p);
       expect(r.status, p).toBe(404);
       expect(r.body.toString()).not.toContain('root:');

@@ -3,7 +3,6 @@ import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { CnnxError } from '../../src/errors.js';
 import { checkNamedFiles, controlValue, convControls, namedFiles, pathText, setConvField } from '../../src/serve/spec-edit.js';
-import { safeStem } from '../../src/serve/report.js';
 
 const nested = {
   input: { channels: 3 },
@@ -77,15 +76,4 @@ test('a spec from the page may name only the files the spec file names', () => {
     expect(error).toBeInstanceOf(CnnxError);
     expect((error as CnnxError).message).toBe(`net.json: layers[0].bias.safetensors: ${file}: a spec edited in the page may only name the files the spec file names; add it to the spec file instead`);
   }
-});
-
-test.each([
-  ['photos/cat.jpg', 'cat'],
-  ['upload 1: my photo.png', 'upload_1__my_photo'],
-  ['../../etc/passwd', 'passwd'],
-  ['..', 'image'],
-  ['.hidden.png', 'hidden'],
-  ['a/b\\c.png', 'b_c'],
-])('safeStem(%j) is %j', (name, stem) => {
-  expect(safeStem(name)).toBe(stem);
 });
