@@ -303,7 +303,7 @@ See docs/import.md. Exit codes: 0 ok, 2 the model cannot be imported (nothing wr
     .option('--host <address>', 'address to listen on (127.0.0.1: this machine only)', '127.0.0.1')
     .option('--max-pixels <n>', "refuse images with more pixels than this (the page holds every layer's maps at once)", positiveInt, SERVE_MAX_PIXELS)
     .option('--max-upload <bytes>', 'refuse uploads larger than this many bytes', positiveInt, SERVE_MAX_UPLOAD)
-    .option('--threads <n>', 'worker threads for the fast engine (default: cores)', positiveInt)
+    .option('--threads <n>', 'worker threads for the fast engine (default: cores)', threadsArg)
     .addHelpText(
       'after',
       examples(
