@@ -77,12 +77,22 @@ interface OpenPart {
   readonly paths: string[];
   readonly heights: number[];
   readonly widths: number[];
+  /** Rows not yet written, and how many bytes of rows are in the file. */
+  buffered: Uint8Array[];
+  bufferedBytes: number;
+  writtenBytes: number;
 }
 
 /**
+ * Rows are written in runs of about this many bytes: one small write per row waits behind the image
+ * decodes in libuv's thread pool, and that wait held each image's slot in the pipeline.
+ */
+const FLUSH_BYTES = 1 << 20;
+
+/**
  * Takes rows by their position in the run's input list (`seq` 0, 1, ...), in any order, and writes
- * them in that order: rows that finish early wait in a small reorder buffer. Each row goes to the
- * open part's temp .npy as it comes (memory stays flat); a full part gets its final header, its
+ * them in that order: rows that finish early wait in a small reorder buffer. Rows go to the open
+ * part's temp .npy in runs of FLUSH_BYTES (memory stays flat); a full part gets its final header, its
  * .parquet, and is renamed into place: the .npy first, then the .parquet, so a part whose .parquet
  * exists is whole.
  */
@@ -180,8 +190,9 @@ export class EmbeddingSink {
       part = null;
     }
     part ??= await this.openPart(row.data.length);
-    const at = part.headerBytes + part.paths.length * rowBytes;
-    await part.npy.write(float32LittleEndian(row.data), at);
+    part.buffered.push(float32LittleEndian(row.data));
+    part.bufferedBytes += rowBytes;
+    if (part.bufferedBytes >= FLUSH_BYTES) await this.flush(part);
     part.paths.push(row.name);
     part.heights.push(row.height);
     part.widths.push(row.width);
@@ -198,8 +209,18 @@ export class EmbeddingSink {
       await npy.abort();
       throw error;
     });
-    this.part = { stem, npy, headerBytes: header.length, paths: [], heights: [], widths: [] };
+    this.part = { stem, npy, headerBytes: header.length, paths: [], heights: [], widths: [], buffered: [], bufferedBytes: 0, writtenBytes: 0 };
     return this.part;
+  }
+
+  /** Writes the part's buffered rows after those already in its file. */
+  private async flush(part: OpenPart): Promise<void> {
+    if (part.bufferedBytes === 0) return;
+    const bytes = Buffer.concat(part.buffered, part.bufferedBytes);
+    part.buffered = [];
+    part.bufferedBytes = 0;
+    await part.npy.write(bytes, part.headerBytes + part.writtenBytes);
+    part.writtenBytes += bytes.length;
   }
 
   private async closePart(): Promise<void> {
@@ -213,6 +234,7 @@ export class EmbeddingSink {
     const dim = this.first!.dim;
     const parquet = await openAtomicFile(path.join(this.options.dir, `${part.stem}.parquet`));
     try {
+      await this.flush(part);
       const header = npyHeader([part.paths.length, dim]);
       if (header.length !== part.headerBytes) throw new RangeError(`npy header grew from ${part.headerBytes} to ${header.length} bytes`);
       await part.npy.write(header, 0);
