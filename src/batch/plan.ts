@@ -101,7 +101,7 @@ export function planOutputs(items: readonly InputItem[], destination: Destinatio
  * Names come from specs and imported models (ONNX names hold slashes: `/layer4/layer4.1/Add`), so path separators and
  * characters file systems refuse become `_`: a name never leads a file out of the output folder.
  */
-export function outputSuffix(net: Network, s: LayerSelection): string {
+function outputSuffix(net: Network, s: LayerSelection): string {
   const label = s.node !== INPUT && net.layers[s.node].name === undefined && s.label === net.layers[s.node].path ? `layer${s.node}` : s.label;
   return label.replace(/[/\\:*?"<>|\u0000-\u001f]/g, '_');
 }

@@ -21,30 +21,20 @@ import { handleStdoutErrors } from '../batch/stdio.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
-  return n;
+/** A commander parser for integers in [min, max], refusing others with `expected`. */
+function intArg(min: number, max: number, expected: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(expected);
+    return n;
+  };
 }
 
+const positiveInt = intArg(1, Infinity, 'expected a positive integer');
 /** The fast engine runs at most 256 worker threads. */
-function threadsArg(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 256) throw new InvalidArgumentError('expected an integer from 1 to 256');
-  return n;
-}
-
-function depthArg(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected an integer >= 0');
-  return n;
-}
-
-function portArg(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number, 0 to 65535 (0: a free port)');
-  return n;
-}
+const threadsArg = intArg(1, 256, 'expected an integer from 1 to 256');
+const depthArg = intArg(0, Infinity, 'expected an integer >= 0');
+const portArg = intArg(0, 65535, 'expected a port number, 0 to 65535 (0: a free port)');
 
 function sizeArg(value: string): [number, number] {
   const m = /^(\d+)x(\d+)$/.exec(value);

@@ -120,7 +120,7 @@ export class FastEngine implements Engine {
       timings.push({ label: step.label, first: step.first, last: step.last, ms: performance.now() - t0, phases });
     }
     this.lastTimings = timings;
-    return this.readOutputs(plan);
+    return this.readOutputs(plan, this.outputArrays(plan));
   }
 
   /**
@@ -184,14 +184,13 @@ export class FastEngine implements Engine {
     });
   }
 
-  private readOutputs(plan: Plan, arrays?: Float32Array[]): Band[] {
+  /** Copies each output of `plan` out of the heap into its array from outputArrays. */
+  private readOutputs(plan: Plan, arrays: readonly Float32Array[]): Band[] {
     const f = this.heap.floats;
     return plan.outputs.map((b, o) => {
       const start = b.ptr >> 2;
-      const n = b.channels * b.height * b.width;
-      const k = arrays ? -1 : this.spare.findIndex((s) => s.length === n);
-      const data = arrays ? arrays[o] : k >= 0 ? this.spare.splice(k, 1)[0] : uninitializedFloats(n);
-      data.set(f.subarray(start, start + n));
+      const data = arrays[o];
+      data.set(f.subarray(start, start + data.length));
       return { tensor: tensor(b.channels, b.height, b.width, data), y0: b.y0, fullHeight: b.fullHeight };
     });
   }
