@@ -15,9 +15,12 @@ function post(message: FromWorker): void {
 
 /**
  * Waits until all `parties` workers have arrived. The last to arrive resets the count and bumps the
- * generation, which the others wait on (Atomics.wait: they sleep rather than spin, since a vCPU of this
- * host's may be lent to a neighbour). The Atomics operations also order every store before the barrier
- * ahead of every load after it.
+ * generation, which the others watch: spinning for up to SPIN_MS, then asleep in Atomics.wait. A
+ * sleeping thread's vCPU halts, and waking it again can take a millisecond on a virtual machine that
+ * has been idle, which one late thread then passes on from barrier to barrier; a network with many
+ * short phases (MobileNetV2 has 80) would spend more time waking than computing. The bound keeps a
+ * thread whose partner was descheduled from burning a core for long. The Atomics operations also
+ * order every store before the barrier ahead of every load after it.
  */
 function barrier(at: number, parties: number): void {
   const count = at >> 2;
@@ -29,8 +32,17 @@ function barrier(at: number, parties: number): void {
     Atomics.notify(words!, generation);
     return;
   }
-  while (Atomics.load(words!, generation) === seen) Atomics.wait(words!, generation, seen);
+  const until = performance.now() + SPIN_MS;
+  for (let i = 1; Atomics.load(words!, generation) === seen; i++) {
+    if ((i & 63) === 0 && performance.now() > until) {
+      while (Atomics.load(words!, generation) === seen) Atomics.wait(words!, generation, seen);
+      return;
+    }
+  }
 }
+
+/** How long a thread at a barrier spins before it sleeps: longer than a typical wake-up, short beside a layer. */
+const SPIN_MS = 1;
 
 /**
  * The debug build's `abort`, called when an assert fails: its message and file are AssemblyScript
