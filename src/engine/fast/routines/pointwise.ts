@@ -23,28 +23,46 @@ export const pointwise: Routine<PackedConv> = {
   plan: (job) => (job.fusion.pool ? planConv2d(job, 'pointwise') : planPointwise(job)),
 };
 
-/**
- * The conv's rows as n = rows x width consecutive pixels of every channel plane: virtual rows of L
- * pixels (one descriptor), and the n mod L left over (a second one, one row). Items are ranges of
- * virtual rows, or with few of them and many channel blocks, block ranges.
- */
+/** The conv's rows as consecutive pixels of every input channel plane: the band itself (1x1 convs read it in place). */
 function planPointwise(job: ConvJob<PackedConv>): Phase[] {
-  const { arena, threads, layer, packed, fusion: f, out } = job;
   const input = convInput(job, false);
-  const R = input.rows.end - input.rows.start;
-  const n = R * job.conv.width;
+  const pixels = (input.rows.end - input.rows.start) * job.conv.width;
+  const phases = planPixelGemm(job, { ptr: input.ptr, plane: input.plane, pixels }, input.phases);
+  for (const [ptr, bytes] of input.transients) job.arena.release(ptr, bytes);
+  return phases;
+}
+
+/**
+ * What a GEMM over pixels reads: for each of a group's packed.k inputs (channels, or the strided
+ * routine's gathered taps), `pixels` consecutive floats, `plane` floats after the previous input's.
+ */
+export interface PixelPanel {
+  readonly ptr: number;
+  readonly plane: number;
+  readonly pixels: number;
+}
+
+/**
+ * Appends to `phases` the GEMM of the job's packed weights with `panel`: its pixels cut into virtual
+ * rows of L (one descriptor) and the pixels mod L left over (a second one, one row), written to the
+ * job's output in the same pixel order. Items are ranges of virtual rows, or with few of them and many
+ * channel blocks, block ranges. Each pixel's sum is direct's, whatever the cut.
+ */
+export function planPixelGemm(job: ConvJob<PackedConv>, panel: PixelPanel, phases: Phase[]): Phase[] {
+  const { arena, threads, layer, packed, fusion: f, out } = job;
+  const n = panel.pixels;
   const L = Math.min(VIRTUAL_ROW, n);
   const full = Math.floor(n / L);
   const tail = n - full * L;
   const G = layer.groups;
-  const icg = layer.inChannels / G;
+  const K = packed.k;
   const ocg = packed.ocPerGroup;
-  const offsPtr = arena.putI32(Int32Array.from({ length: icg }, (_, ic) => ic * input.plane * 4));
+  const offsPtr = arena.putI32(Int32Array.from({ length: K }, (_, k) => k * panel.plane * 4));
   const descs: [number, number | null][] = [];
   for (let g = 0; g < G; g++) {
     const o = outputChannel(out, g * ocg);
-    const common = { OFFS: offsPtr, K: packed.k, W: packed.groups[g].w, OCB: packed.blocks, BIAS: packed.groups[g].bias, OC: ocg, SY: 1, SX: 1, ACT: f.act.code, SLOPE: f.act.slope, OUT_PLANE: o.plane };
-    const at = input.ptr + g * icg * input.plane * 4;
+    const common = { OFFS: offsPtr, K, W: packed.groups[g].w, OCB: packed.blocks, BIAS: packed.groups[g].bias, OC: ocg, SY: 1, SX: 1, ACT: f.act.code, SLOPE: f.act.slope, OUT_PLANE: o.plane };
+    const at = panel.ptr + g * K * panel.plane * 4;
     const main = descriptor(CONV2D).set({ ...common, IN: at, IN_PITCH: L, OW: L, OUT: o.ptr, OUT_PITCH: L }).put(arena);
     const rest = tail > 0 ? descriptor(CONV2D).set({ ...common, IN: at + full * L * 4, IN_PITCH: tail, OW: tail, OUT: o.ptr + full * L * 4, OUT_PITCH: tail }).put(arena) : null;
     descs.push([main, rest]);
@@ -59,8 +77,6 @@ function planPointwise(job: ConvJob<PackedConv>): Phase[] {
       return list;
     });
   const byRows = rows >= 8 * threads || blocks < 2 * threads;
-  const phases = input.phases;
   phases.push(byRows ? share(rows, threads, (u0, u1) => calls(u0, u1, 0, blocks)) : share(blocks, threads, (b0, b1) => calls(0, rows, b0, b1), 1));
-  for (const [ptr, bytes] of input.transients) arena.release(ptr, bytes);
   return phases;
 }
