@@ -49,7 +49,7 @@ export const PUT = {
   MAX: 2,
 } as const;
 
-/** The pad descriptor, read by pad_f32. A padded copy of a conv's input rows, [C][ROWS][PW], borders from index tables (any padding mode). */
+/** The pad descriptor, read by pad_f32. A padded copy of a conv's input rows, [C][ROWS][PW], borders from index tables (any padding mode). The strided routine fills its tap panels with it (GATHER), and the depthwise routine pads a group's rows with it into its own scratch (padRow). */
 export const PAD = {
   name: 'pad',
   readers: ['pad_f32'],
@@ -208,7 +208,7 @@ export const WINOGRAD1D_INPUT = {
 export const DEPTHWISE = {
   name: 'depthwise',
   readers: ['depthwise_f32', 'separable_f32', 'maxpool2d_f32'],
-  words: 27,
+  words: 32,
   fields: {
     /** local input row 0 of input channel 0 (padded input or band) */
     IN: { index: 0, type: 'addr' },
@@ -264,6 +264,16 @@ export const DEPTHWISE = {
     TMP_STRIDE: { index: 25, type: 'i32' },
     /** separable: columns of the vertical pass, (OW - 1) + (KW - 1) dx + 1 */
     SPAN: { index: 26, type: 'i32' },
+    /** 0: IN holds the padded rows; else a pad descriptor (its DST unused) whose rows of the group a unit reads are padded by the routine itself into the thread's PAD_TMP, and IN is unused */
+    PAD: { index: 27, type: 'addr' },
+    /** with PAD: per-thread padded rows of one group, PAD_ROWS rows of IN_PITCH floats */
+    PAD_TMP: { index: 28, type: 'addr' },
+    /** with PAD: bytes per thread of PAD_TMP */
+    PAD_TMP_STRIDE: { index: 29, type: 'i32' },
+    /** with PAD: padded rows PAD_TMP holds, at least READ_ROWS */
+    PAD_ROWS: { index: 30, type: 'i32' },
+    /** with PAD: padded rows one output row reads, (KH - 1) dy + 1 */
+    READ_ROWS: { index: 31, type: 'i32' },
   },
 } as const;
 

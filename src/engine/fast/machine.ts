@@ -136,8 +136,10 @@ export interface Blocking {
   readonly l2Budget: number;
   /** Bytes of row-wise Winograd products per GEMM batch: half the L2. */
   readonly l2Products: number;
+  /** Bytes of padded rows the depthwise routine pads for itself per thread, and reads back while they are hot: a quarter of the L2. */
+  readonly ownPadding: number;
 }
 
 export function blocking(caches: CacheSizes = cacheSizes()): Blocking {
-  return { l1Chunk: Math.floor(caches.l1d / 2), l2Budget: Math.floor((caches.l2 * 900) / 1024), l2Products: Math.floor(caches.l2 / 2) };
+  return { l1Chunk: Math.floor(caches.l1d / 2), l2Budget: Math.floor((caches.l2 * 900) / 1024), l2Products: Math.floor(caches.l2 / 2), ownPadding: Math.floor(caches.l2 / 4) };
 }

@@ -123,6 +123,19 @@ export const PLACEMENT_MIN_WIDTH = 1024;
  * rows and columns past the padded map (whole tiles reaching beyond it) are zeros.
  */
 export function planPad(arena: ArenaAllocator, threads: number, layer: Conv2dLayer, prev: HeapBand, iy0: number, rows: number, pitch: number, i: number, columnPhases = 1, fill = 0): PaddedInput {
+  const bytes = prev.channels * rows * pitch * 4;
+  const ptr = arena.alloc(bytes);
+  const pdPtr = padDescriptor(arena, layer, prev, iy0, rows, pitch, i, columnPhases, fill, ptr);
+  // Items are padded rows over all channels (a one-channel map still splits across threads).
+  const phase = share(prev.channels * rows, threads, (i0, i1) => [['pad_f32', pdPtr, i0, i1]]);
+  return { ptr, bytes, rows, pitch, phase };
+}
+
+/**
+ * The pad descriptor of planPad's rows, writing into `dst`; with dst 0, no buffer: a routine pads the
+ * rows it reads into scratch of its own (padRow in src/wasm/assembly/pad.ts).
+ */
+export function padDescriptor(arena: ArenaAllocator, layer: Conv2dLayer, prev: HeapBand, iy0: number, rows: number, pitch: number, i: number, columnPhases = 1, fill = 0, dst = 0): number {
   const pad = layer.padding;
   const W = prev.width;
   const rowtab = new Int32Array(rows);
@@ -144,20 +157,15 @@ export function planPad(arena: ArenaAllocator, threads: number, layer: Conv2dLay
     const x = (p % phaseLen) * columnPhases + Math.floor(p / phaseLen);
     coltab[p] = x < W + pad.left + pad.right ? borderIndex(x - pad.left, W, layer.paddingMode) : -1;
   }
-  const bytes = prev.channels * rows * pitch * 4;
-  const ptr = arena.alloc(bytes);
   // The plan's input band goes straight into this buffer when every row the tables read lands inside
   // it, and its rows are long enough to copy one by one (see PLACEMENT_MIN_WIDTH).
   const shift = prev.y0 - iy0; // padded row of band row 0
   const inside = (l: number) => l + shift >= 0 && l + shift < rows && rowtab[l + shift] === l;
-  const place = columnPhases === 1 && fill === 0 && prev.slot !== undefined && prev.slot.placement === null && W >= PLACEMENT_MIN_WIDTH && rowtab.every((l) => l < 0 || inside(l));
-  if (place) prev.slot.placement = { ptr: ptr + (shift * pitch + pad.left) * 4, pitch, plane: rows * pitch, first: Math.max(0, -shift), end: Math.min(prev.height, rows - shift) };
+  const place = dst !== 0 && columnPhases === 1 && fill === 0 && prev.slot !== undefined && prev.slot.placement === null && W >= PLACEMENT_MIN_WIDTH && rowtab.every((l) => l < 0 || inside(l));
+  if (place) prev.slot.placement = { ptr: dst + (shift * pitch + pad.left) * 4, pitch, plane: rows * pitch, first: Math.max(0, -shift), end: Math.min(prev.height, rows - shift) };
   const pd = descriptor(PAD);
   if (place) pd.set({ SRC: prev.slot!.placement!.ptr, SRC_PLANE: rows * pitch, SRC_PITCH: pitch });
   else pd.set({ SRC: prev.ptr, SRC_PLANE: prev.height * W, SRC_PITCH: W });
-  pd.set({ W, DST: ptr, DST_PLANE: rows * pitch, PW: pitch, ROWS: rows, ROWTAB: arena.putI32(rowtab), COLTAB: arena.putI32(coltab), LEFT: pad.left, GATHER: columnPhases > 1 ? 1 : 0, FILL: fill });
-  const pdPtr = pd.put(arena);
-  // Items are padded rows over all channels (a one-channel map still splits across threads).
-  const phase = share(prev.channels * rows, threads, (i0, i1) => [['pad_f32', pdPtr, i0, i1]]);
-  return { ptr, bytes, rows, pitch, phase };
+  pd.set({ W, DST: dst, DST_PLANE: rows * pitch, PW: pitch, ROWS: rows, ROWTAB: arena.putI32(rowtab), COLTAB: arena.putI32(coltab), LEFT: pad.left, GATHER: columnPhases > 1 ? 1 : 0, FILL: fill });
+  return pd.put(arena);
 }

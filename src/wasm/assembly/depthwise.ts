@@ -5,7 +5,8 @@
 // The descriptor's fields are DEPTHWISE in layout.ts (defined in ../layout.json).
 import { checkCodes, checkRange, checkTid, field } from './descriptor';
 import { activate, madd, storePartial } from './igemm';
-import { DEPTHWISE } from './layout';
+import { DEPTHWISE, PAD } from './layout';
+import { padRow } from './pad';
 
 /**
  * c[x] = act(bias + sum_k w[k] * b[offs[k] / 4 + x]) for x < n, k = 0..K-1 in order, f32 mul then add.
@@ -78,7 +79,14 @@ function checkDepthwise(d: usize, u0: i32, u1: i32, tid: i32): void {
   checkCodes(field(d, DEPTHWISE.ACT), 0);
   assert(field(d, DEPTHWISE.OC) > 0 && field(d, DEPTHWISE.OW) > 0 && field(d, DEPTHWISE.SY) > 0 && field(d, DEPTHWISE.OUT_PITCH) >= field(d, DEPTHWISE.OW), 'depthwise.OC, OW, SY > 0, OUT_PITCH >= OW');
   assert(field(d, DEPTHWISE.GROUPS) > 0 && field(d, DEPTHWISE.ROWS) > 0, 'depthwise.GROUPS, ROWS > 0');
-  assert(field(d, DEPTHWISE.IN) != 0 && field(d, DEPTHWISE.BIAS) != 0 && field(d, DEPTHWISE.OUT) != 0, 'depthwise.IN, BIAS, OUT set');
+  assert((field(d, DEPTHWISE.IN) != 0 || field(d, DEPTHWISE.PAD) != 0) && field(d, DEPTHWISE.BIAS) != 0 && field(d, DEPTHWISE.OUT) != 0, 'depthwise.IN or PAD, BIAS, OUT set');
+  const pd = field(d, DEPTHWISE.PAD);
+  if (pd != 0) {
+    PAD.check(pd);
+    assert(field(d, DEPTHWISE.PAD_TMP) != 0 && field(d, DEPTHWISE.READ_ROWS) > 0 && field(d, DEPTHWISE.PAD_ROWS) >= field(d, DEPTHWISE.READ_ROWS), 'depthwise with PAD: PAD_TMP set, PAD_ROWS >= READ_ROWS > 0');
+    assert(field(pd, PAD.PW) == field(d, DEPTHWISE.IN_PITCH) && field(d, DEPTHWISE.PAD_TMP_STRIDE) >= (field(d, DEPTHWISE.PAD_ROWS) * field(d, DEPTHWISE.IN_PITCH) + 4) * 4, 'depthwise with PAD: pad.PW == IN_PITCH, PAD_TMP_STRIDE >= (PAD_ROWS x IN_PITCH + 4) x 4');
+    assert((field(d, DEPTHWISE.ROWS) - 1) * field(d, DEPTHWISE.SY) + field(d, DEPTHWISE.READ_ROWS) <= field(pd, PAD.ROWS), 'depthwise with PAD: the rows read are pad.ROWS');
+  }
 }
 
 /** Units [u0, u1) of the depthwise descriptor at d: for each, one output row of one group, by the taps or the two passes (SEP). */
@@ -102,11 +110,29 @@ function depthwise(d: usize, u0: i32, u1: i32, tid: i32): void {
   const hoffs: usize = <usize>field(d, DEPTHWISE.HOFFS);
   const span = field(d, DEPTHWISE.SPAN);
   const tmp: usize = <usize>field(d, DEPTHWISE.TMP) + <usize>(tid * field(d, DEPTHWISE.TMP_STRIDE));
+  // Own padding: the padded rows [p0, p1) of group pg sit in this thread's PAD_TMP.
+  const pd: usize = <usize>field(d, DEPTHWISE.PAD);
+  const ptmp: usize = <usize>field(d, DEPTHWISE.PAD_TMP) + <usize>(tid * field(d, DEPTHWISE.PAD_TMP_STRIDE));
+  const held = field(d, DEPTHWISE.PAD_ROWS);
+  const reads = field(d, DEPTHWISE.READ_ROWS);
+  let pg = -1;
+  let p0 = 0;
+  let p1 = 0;
   for (let u = u0; u < u1; u++) {
     const g = u / rows;
     const r = u % rows;
     // Group g's input plane, its first output channel, and its taps, factors and biases (packed group after group).
-    const b = <usize>field(d, DEPTHWISE.IN) + (<usize>(g * iplane + r * sy * pitch) << 2);
+    let b = <usize>field(d, DEPTHWISE.IN) + (<usize>(g * iplane + r * sy * pitch) << 2);
+    if (pd != 0) {
+      const first = r * sy;
+      if (g != pg || first + reads > p1) {
+        pg = g;
+        p0 = first;
+        p1 = min(first + held, field(pd, PAD.ROWS));
+        for (let j = p0; j < p1; j++) padRow(pd, g, j, ptmp + (<usize>((j - p0) * pitch) << 2));
+      }
+      b = ptmp + (<usize>((first - p0) * pitch) << 2);
+    }
     const out = <usize>field(d, DEPTHWISE.OUT) + (<usize>(g * oc * oplane + r * opitch) << 2);
     const bias = <usize>field(d, DEPTHWISE.BIAS) + (<usize>(g * oc) << 2);
     if (!sep) {

@@ -50,7 +50,7 @@ export namespace PUT {
   export const MAX: i32 = 2;
 }
 
-/** The pad descriptor, read by pad_f32. A padded copy of a conv's input rows, [C][ROWS][PW], borders from index tables (any padding mode). */
+/** The pad descriptor, read by pad_f32. A padded copy of a conv's input rows, [C][ROWS][PW], borders from index tables (any padding mode). The strided routine fills its tap panels with it (GATHER), and the depthwise routine pads a group's rows with it into its own scratch (padRow). */
 export namespace PAD {
   /** addr: band row 0 of channel 0 (inside DST when the engine copied the input there) */
   export const SRC: i32 = 0;
@@ -281,8 +281,18 @@ export namespace DEPTHWISE {
   export const TMP_STRIDE: i32 = 25;
   /** i32: separable: columns of the vertical pass, (OW - 1) + (KW - 1) dx + 1 */
   export const SPAN: i32 = 26;
+  /** addr: 0: IN holds the padded rows; else a pad descriptor (its DST unused) whose rows of the group a unit reads are padded by the routine itself into the thread's PAD_TMP, and IN is unused */
+  export const PAD: i32 = 27;
+  /** addr: with PAD: per-thread padded rows of one group, PAD_ROWS rows of IN_PITCH floats */
+  export const PAD_TMP: i32 = 28;
+  /** i32: with PAD: bytes per thread of PAD_TMP */
+  export const PAD_TMP_STRIDE: i32 = 29;
+  /** i32: with PAD: padded rows PAD_TMP holds, at least READ_ROWS */
+  export const PAD_ROWS: i32 = 30;
+  /** i32: with PAD: padded rows one output row reads, (KH - 1) dy + 1 */
+  export const READ_ROWS: i32 = 31;
   /** words in the descriptor */
-  export const WORDS: i32 = 27;
+  export const WORDS: i32 = 32;
   /** Debug build: the descriptor at d lies inside the memory, and each addr field holds 0 or an aligned address inside it. */
   export function check(d: usize): void {
     checkBlock(d, WORDS, MEMORY.RESERVED, 'depthwise descriptor: address');
@@ -296,6 +306,8 @@ export namespace DEPTHWISE {
     checkAddress(d, HOFFS, MEMORY.RESERVED, 'depthwise.HOFFS: address');
     checkAddress(d, HW, MEMORY.RESERVED, 'depthwise.HW: address');
     checkAddress(d, TMP, MEMORY.RESERVED, 'depthwise.TMP: address');
+    checkAddress(d, PAD, MEMORY.RESERVED, 'depthwise.PAD: address');
+    checkAddress(d, PAD_TMP, MEMORY.RESERVED, 'depthwise.PAD_TMP: address');
   }
 }
 

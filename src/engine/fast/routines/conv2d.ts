@@ -7,15 +7,17 @@ import { CONV2D, WINOGRAD1D_INPUT } from '../layout.js';
 import { blocking } from '../machine.js';
 import { align } from '../memory.js';
 import type { PackedConv } from '../pack.js';
-import { outputChannel, planPad, poolCode, poolDivisor, share, shareRanges } from '../plan-parts.js';
+import { outputChannel, padDescriptor, planPad, poolCode, poolDivisor, share, shareRanges } from '../plan-parts.js';
 import type { ConvJob } from '../plan-types.js';
 import { TID, type Call, type Phase } from '../protocol.js';
 
 /**
  * The input rows of a conv whose taps are read from its input rows: a padded copy (its padding phase
  * first in `phases`, its buffer in `transients`) when the layer pads, `winograd` asks for whole tiles
- * or `columnPhases` > 1 asks for each row's columns in that many phases (see planPad), else the band itself. `rows` are the conv rows to compute: the requested ones, or exactly
- * those a fused pool reads.
+ * or `columnPhases` > 1 asks for each row's columns in that many phases (see planPad), else the band
+ * itself. With `ownPadding`, no copy and no phase: `pad` is the descriptor of the padded rows, which
+ * the routine pads itself (ptr is then 0). `rows` are the conv rows to compute: the requested ones, or
+ * exactly those a fused pool reads.
  */
 export interface ConvInput {
   readonly rows: RowRange;
@@ -24,12 +26,14 @@ export interface ConvInput {
   readonly pitch: number;
   /** Padded rows per channel (0 when the band is read in place). */
   readonly padRows: number;
+  /** With ownPadding and a padded input: the pad descriptor (else 0). */
+  readonly pad: number;
   readonly phases: Phase[];
   /** Buffers only this step uses, [address, bytes]: released once its descriptors are written. */
   readonly transients: [number, number][];
 }
 
-export function convInput(job: ConvJob<unknown>, winograd: boolean, columnPhases = 1): ConvInput {
+export function convInput(job: ConvJob<unknown>, winograd: boolean, columnPhases = 1, ownPadding = false): ConvInput {
   const { layer, input: prev, fusion: f, out } = job;
   const [kh] = layer.kernelSize;
   const [sy] = layer.stride;
@@ -44,11 +48,16 @@ export function convInput(job: ConvJob<unknown>, winograd: boolean, columnPhases
     // Winograd tiles: T of 4 outputs; tile t reads padded columns 4t..4t+5, so rows are at least 4T + 2 wide (extra columns are zeros).
     const T = Math.ceil(job.conv.width / 4);
     const width = winograd ? Math.max(W + pad.left + pad.right, 4 * T + 2) : W + pad.left + pad.right;
-    const p = planPad(job.arena, job.threads, layer, prev, iy0, iy1 - iy0, Math.ceil(width / columnPhases) * columnPhases, job.index, columnPhases);
-    return { rows, ptr: p.ptr, plane: p.rows * p.pitch, pitch: p.pitch, padRows: p.rows, phases: [p.phase], transients: [[p.ptr, p.bytes]] };
+    const pitch = Math.ceil(width / columnPhases) * columnPhases;
+    if (ownPadding) {
+      const pd = padDescriptor(job.arena, layer, prev, iy0, iy1 - iy0, pitch, job.index, columnPhases);
+      return { rows, ptr: 0, plane: 0, pitch, padRows: iy1 - iy0, pad: pd, phases: [], transients: [] };
+    }
+    const p = planPad(job.arena, job.threads, layer, prev, iy0, iy1 - iy0, pitch, job.index, columnPhases);
+    return { rows, ptr: p.ptr, plane: p.rows * p.pitch, pitch: p.pitch, padRows: p.rows, pad: 0, phases: [p.phase], transients: [[p.ptr, p.bytes]] };
   }
   if (iy0 < prev.y0 || iy1 > prev.y0 + prev.height) throw new RangeError(`layers[${job.index}] (conv2d): rows ${iy0}..${iy1} are not all in the band ${prev.y0}..${prev.y0 + prev.height}`);
-  return { rows, ptr: prev.ptr + (iy0 - prev.y0) * W * 4, plane: prev.height * W, pitch: W, padRows: 0, phases: [], transients: [] };
+  return { rows, ptr: prev.ptr + (iy0 - prev.y0) * W * 4, plane: prev.height * W, pitch: W, padRows: 0, pad: 0, phases: [], transients: [] };
 }
 
 /**

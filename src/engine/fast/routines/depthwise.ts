@@ -2,6 +2,7 @@
 // (every lane a useful pixel, where the 4-channel GEMM tile would compute 1 channel in 4); its planner also serves separable.
 import { descriptor } from '../descriptor.js';
 import { DEPTHWISE } from '../layout.js';
+import { blocking } from '../machine.js';
 import { align } from '../memory.js';
 import { packDepthwise, type PackedDepthwise } from '../pack.js';
 import { outputChannel, share } from '../plan-parts.js';
@@ -30,9 +31,16 @@ export function planDepthwise(job: ConvJob<PackedDepthwise>): Phase[] {
   const [kh, kw] = layer.kernelSize;
   const [dy, dx] = layer.dilation;
   const sx = layer.stride[1];
-  const input = convInput(job, false, sx);
+  // Padded rows are padded by the routine itself, a group's rows at a time into per-thread scratch,
+  // not copied whole in a phase of their own: no barrier, and the taps read rows still in the cache.
+  const input = convInput(job, false, sx, true);
   const { phases } = input;
   const pitch = input.pitch;
+  const reads = (kh - 1) * dy + 1;
+  const held = input.pad === 0 ? 0 : Math.min(input.padRows, Math.max(reads, Math.floor(blocking().ownPadding / (pitch * 4))));
+  // 4 floats of slack: dwRow reads up to 3 past a row's last pixel.
+  const padStride = align((held * pitch + 4) * 4, 64);
+  const padTmp = input.pad === 0 ? 0 : arena.alloc(padStride * threads);
   const R = input.rows.end - input.rows.start;
   const ow = job.conv.width;
   const span = ow - 1 + (kw - 1) * dx + 1;
@@ -79,8 +87,14 @@ export function planDepthwise(job: ConvJob<PackedDepthwise>): Phase[] {
     TMP: tmpPtr,
     TMP_STRIDE: tmpStride,
     SPAN: span,
+    PAD: input.pad,
+    PAD_TMP: padTmp,
+    PAD_TMP_STRIDE: input.pad === 0 ? 0 : padStride,
+    PAD_ROWS: held,
+    READ_ROWS: reads,
   }).put(arena);
   if (tmpPtr) arena.release(tmpPtr, tmpStride * threads);
+  if (padTmp) arena.release(padTmp, padStride * threads);
   const entry = packed.separable ? 'separable_f32' : 'depthwise_f32';
   phases.push(share(layer.groups * R, threads, (u0, u1) => [[entry, d, u0, u1, TID] as Call]));
   for (const [ptr, bytes] of input.transients) arena.release(ptr, bytes);
