@@ -88,7 +88,7 @@ export const PAD = {
 export const CONV2D = {
   name: 'conv2d',
   readers: ['direct_f32', 'pointwise_f32', 'strided_f32', 'winograd1d_f32'],
-  words: 44,
+  words: 45,
   fields: {
     /** local input row 0 of the group's first channel (padded input, the band itself, or winograd1d's V) */
     IN: { index: 0, type: 'addr' },
@@ -178,6 +178,8 @@ export const CONV2D = {
     PNP: { index: 42, type: 'i32' },
     /** direct with a fused pool: conv columns per chunk (a multiple of 8 and of PSW) */
     CW: { index: 43, type: 'i32' },
+    /** no pool, no Winograd: bytes from an output float to the residual added to it before the activation (an add fused into the conv that ends a branch), 0: none */
+    RES: { index: 44, type: 'i32' },
   },
 } as const;
 

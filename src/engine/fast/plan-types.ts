@@ -44,12 +44,17 @@ export interface Activation {
   readonly slope: number;
 }
 
-/** Layers folded into a conv: batchnorm, then an activation, then a non-overlapping pool; `last` is the last folded layer. */
+/**
+ * Layers folded into a conv: batchnorm, then an activation, then a non-overlapping pool; or batchnorm,
+ * an add of another map (`residual`, the other input's node) and the activation after the add.
+ * `last` is the last folded layer.
+ */
 export interface Fusion {
   readonly last: number;
   readonly bn: BatchNorm2dLayer | null;
   readonly act: Activation;
   readonly pool: Pool2dLayer | null;
+  readonly residual: number | null;
 }
 
 /**
@@ -77,6 +82,8 @@ export interface ConvJob<P> {
   readonly conv: Shape;
   /** The step's output: the conv's rows, or with a fused pool the pooled rows. */
   readonly out: ConvOutput;
+  /** With a fused add: the other input's band, over the same rows as `out` (added before the activation). */
+  readonly residual: HeapBand | null;
 }
 
 /**
@@ -91,6 +98,8 @@ export interface Routine<P = unknown> {
   applies(layer: Conv2dLayer, algorithm: Algorithm): boolean;
   /** Whether a following pool (already known to have no padding, kernel = stride and whole windows) folds into its output loop. */
   fusesPool(pool: Pool2dLayer): boolean;
+  /** True when its plan adds ConvJob.residual in its output loop (an add after the conv folds in). */
+  readonly fusesResidual?: boolean;
   /** Packs the layer's weights, a following batchnorm folded in, into the heap (once per network, layer and routine). */
   pack(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNorm2dLayer | null): P;
   /** The phases that compute the job's output (descriptors written into the arena). */

@@ -82,6 +82,19 @@ function fusionAfter(net: Network, g: Graph, i: number, shapes: readonly Shape[]
     act = a;
     l = follower(net, g, ++j);
   }
+  if (act.code === ACT.NONE && routine.fusesResidual) {
+    const residual = residualAfter(net, g, j);
+    if (residual !== null) {
+      j++;
+      const next = follower(net, g, j);
+      const after = next ? convActivation(next) : null;
+      if (after) {
+        act = after;
+        j++;
+      }
+      return { last: j, bn, act, pool: null, residual };
+    }
+  }
   if (l && (l.type === 'maxpool2d' || l.type === 'avgpool2d') && routine.fusesPool(l)) {
     const conv = shapes[j];
     const [kh, kw] = l.kernelSize;
@@ -97,7 +110,22 @@ function fusionAfter(net: Network, g: Graph, i: number, shapes: readonly Shape[]
       j++;
     }
   }
-  return { last: j, bn, act, pool };
+  return { last: j, bn, act, pool, residual: null };
+}
+
+/**
+ * When node j + 1 adds node j, whose one reader it is, to another node over the same rows (so the
+ * two bands lie alike): that other node, which the conv step ending at j can add in its output loop.
+ */
+function residualAfter(net: Network, g: Graph, j: number): number | null {
+  const k = j + 1;
+  if (k > g.last || g.rows[k] === null) return null;
+  const add = net.layers[k];
+  if (add.type !== 'add' || add.inputs.length !== 2 || !soleReader(g, j, k)) return null;
+  const other = add.inputs[0] === j ? add.inputs[1] : add.inputs[0];
+  if (other === j || other === INPUT) return null;
+  const same = (a: RowRange | null, b: RowRange | null) => a !== null && b !== null && a.start === b.start && a.end === b.end;
+  return same(g.rows[other], g.rows[k]) && same(g.rows[j], g.rows[k]) ? other : null;
 }
 
 /** One step of a plan before its buffers are placed: the nodes first..last it computes, and how. */
@@ -231,7 +259,8 @@ export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: Node
     if (s.kind === 'conv') {
       const f = s.fusion;
       const out = outputFor(s.last, shapes[s.last], rows[s.last]!);
-      const phases = s.routine.plan({ arena, threads, index: s.first, layer: layer as Conv2dLayer, packed: s.packed, fusion: f, input: bandOf(layer.inputs[0]), conv: shapes[s.first], out });
+      const residual = f.residual === null ? null : bandOf(f.residual);
+      const phases = s.routine.plan({ arena, threads, index: s.first, layer: layer as Conv2dLayer, packed: s.packed, fusion: f, input: bandOf(layer.inputs[0]), conv: shapes[s.first], out, residual });
       steps.push({ kind: 'wasm', label: convLabel(s.first, f, s.routine.id), first: s.first, last: s.last, phases });
       record(s.last, out);
     } else if (s.kind === 'eltwise') {
@@ -281,7 +310,7 @@ function eltwiseLabel(net: Network, first: number, last: number): string {
 /** A conv step's label, e.g. `3-5 conv2d[winograd2d]+relu+maxpool2d` (what `npm run bench` shows): the layers it runs, its routine, what it fuses. */
 export function convLabel(i: number, f: Fusion, routine: string): string {
   const act = f.act.code === ACT.RELU ? '+relu' : f.act.code === ACT.LEAKY ? '+leaky_relu' : f.act.code === ACT.RELU6 ? '+relu6' : '';
-  return `${i}${f.last > i ? `-${f.last}` : ''} conv2d[${routine}]${f.bn ? '+batchnorm2d' : ''}${act}${f.pool ? `+${f.pool.type}` : ''}`;
+  return `${i}${f.last > i ? `-${f.last}` : ''} conv2d[${routine}]${f.bn ? '+batchnorm2d' : ''}${f.residual !== null ? '+add' : ''}${act}${f.pool ? `+${f.pool.type}` : ''}`;
 }
 
 

@@ -35,7 +35,7 @@ function convRow(d: usize, r: i32, c: usize, plane: i32, tid: i32, b0: i32, b1: 
     offs = <usize>field(d, CONV2D.OFFS_COL);
   }
   const ldc = <usize>plane << 2;
-  gemmRow(<usize>field(d, CONV2D.W) + (<usize>(b0 * k) << 4), offs, k, b, <usize>field(d, CONV2D.BIAS) + (<usize>b0 << 4), 16, c + <usize>(b0 * 4) * ldc, ldc, b1 - b0, oc - b0 * 4, ow, act, slope);
+  gemmRow(<usize>field(d, CONV2D.W) + (<usize>(b0 * k) << 4), offs, k, b, <usize>field(d, CONV2D.BIAS) + (<usize>b0 << 4), 16, c + <usize>(b0 * 4) * ldc, ldc, b1 - b0, oc - b0 * 4, ow, act, slope, PUT.STORE, <isize>field(d, CONV2D.RES));
 }
 
 /**
@@ -44,7 +44,7 @@ function convRow(d: usize, r: i32, c: usize, plane: i32, tid: i32, b0: i32, b1: 
  * a strip reads stay in L1 while every channel block uses them (a 1->8 k5 conv on 2048-wide rows
  * reads 5 rows of 8 KiB: without chunks each block streams them from L2 again).
  */
-export function gemmRow(a: usize, offs: usize, k: i32, b: usize, bias: usize, biasStep: usize, c: usize, ldc: usize, ocb: i32, oc: i32, n: i32, act: i32, slope: f32, mode: i32 = 0): void {
+export function gemmRow(a: usize, offs: usize, k: i32, b: usize, bias: usize, biasStep: usize, c: usize, ldc: usize, ocb: i32, oc: i32, n: i32, act: i32, slope: f32, mode: i32 = 0, res: isize = 0): void {
   let chunk = n;
   if (k <= 128) chunk = max(32, (16384 / (k * 4)) & ~7);
   for (let x0 = 0; x0 < n; x0 += chunk) {
@@ -57,10 +57,10 @@ export function gemmRow(a: usize, offs: usize, k: i32, b: usize, bias: usize, bi
       // 4x8 is the main tile (see igemm.ts for why not 4x12); the tail is 4 pixels, masked.
       let x = x0;
       for (; x + 8 <= x1; x += 8) {
-        f32_igemm_ukernel_4x8(ab, offs, k, b + (<usize>x << 2), bb, cb + (<usize>x << 2), ldc, mr, act, slope, mode);
+        f32_igemm_ukernel_4x8(ab, offs, k, b + (<usize>x << 2), bb, cb + (<usize>x << 2), ldc, mr, act, slope, mode, res);
       }
       for (; x < x1; x += 4) {
-        f32_igemm_ukernel_4x4(ab, offs, k, b + (<usize>x << 2), bb, cb + (<usize>x << 2), ldc, mr, min(4, x1 - x), act, slope, mode);
+        f32_igemm_ukernel_4x4(ab, offs, k, b + (<usize>x << 2), bb, cb + (<usize>x << 2), ldc, mr, min(4, x1 - x), act, slope, mode, res);
       }
       ab += <usize>k << 4;
       bb += biasStep;
@@ -172,6 +172,7 @@ function checkConv2d(d: usize, r0: i32, r1: i32, b0: i32, b1: i32, tid: i32): vo
   assert(field(d, CONV2D.IN) != 0 && field(d, CONV2D.OFFS) != 0 && field(d, CONV2D.W) != 0 && field(d, CONV2D.BIAS) != 0, 'conv2d.IN, OFFS, W, BIAS set');
   const pool = field(d, CONV2D.POOL);
   checkCodes(field(d, CONV2D.ACT), pool);
+  assert(field(d, CONV2D.RES) == 0 || (pool == POOL.NONE && field(d, CONV2D.WINO) == 0 && field(d, CONV2D.RES) % 4 == 0), 'conv2d.RES: 0, or a whole float distance without a pool or Winograd');
   if (pool == POOL.NONE) {
     assert(field(d, CONV2D.OUT) != 0 && field(d, CONV2D.OUT_PITCH) >= field(d, CONV2D.OW) && field(d, CONV2D.OUT_PLANE) >= 0, 'conv2d.OUT set, OUT_PITCH >= OW');
     return;

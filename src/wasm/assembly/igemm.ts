@@ -48,6 +48,17 @@ export function madd(a: v128, b: v128, acc: v128): v128 {
   return f32x4.add(acc, f32x4.mul(a, b));
 }
 
+/**
+ * A tile's sums before they are stored at p: plus the residual res bytes from p when res is not 0 (an
+ * add fused into the conv that ends a branch: the conv's sum rounds first, as a separate add would
+ * see it), then the activation. Slack after every buffer makes the partial tiles' whole-vector load safe.
+ */
+@inline
+function finish(v: v128, p: usize, res: isize, act: i32, vslope: v128): v128 {
+  if (res != 0) v = f32x4.add(v, v128.load(p + <usize>res));
+  return activate(v, act, vslope);
+}
+
 @inline
 function put(p: usize, v: v128, mode: i32): void {
   if (mode == PUT.ADD) v = f32x4.add(v128.load(p), v);
@@ -76,7 +87,7 @@ export function storePartial(p: usize, v: v128, n: i32): void {
  * 8 accumulators + 2 B vectors + 1 splat + 1 product fit the 15 xmm registers V8 allocates on x64;
  * a 4x12 tile needs 17 and TurboFan then spills 4 accumulators to the stack on every step.
  */
-export function f32_igemm_ukernel_4x8(a: usize, offs: usize, kc: i32, b: usize, bias: usize, c: usize, ldc: usize, mr: i32, act: i32, slope: f32, mode: i32): void {
+export function f32_igemm_ukernel_4x8(a: usize, offs: usize, kc: i32, b: usize, bias: usize, c: usize, ldc: usize, mr: i32, act: i32, slope: f32, mode: i32, res: isize): void {
   let vacc0x0 = v128.load32_splat(bias, 0);
   let vacc1x0 = v128.load32_splat(bias, 4);
   let vacc2x0 = v128.load32_splat(bias, 8);
@@ -103,24 +114,24 @@ export function f32_igemm_ukernel_4x8(a: usize, offs: usize, kc: i32, b: usize, 
     offs += 4;
   }
   const vslope = f32x4.splat(slope);
-  put(c, activate(vacc0x0, act, vslope), mode);
-  put(c + 16, activate(vacc0x1, act, vslope), mode);
+  put(c, finish(vacc0x0, c, res, act, vslope), mode);
+  put(c + 16, finish(vacc0x1, c + 16, res, act, vslope), mode);
   if (mr < 2) return;
   c += ldc;
-  put(c, activate(vacc1x0, act, vslope), mode);
-  put(c + 16, activate(vacc1x1, act, vslope), mode);
+  put(c, finish(vacc1x0, c, res, act, vslope), mode);
+  put(c + 16, finish(vacc1x1, c + 16, res, act, vslope), mode);
   if (mr < 3) return;
   c += ldc;
-  put(c, activate(vacc2x0, act, vslope), mode);
-  put(c + 16, activate(vacc2x1, act, vslope), mode);
+  put(c, finish(vacc2x0, c, res, act, vslope), mode);
+  put(c + 16, finish(vacc2x1, c + 16, res, act, vslope), mode);
   if (mr < 4) return;
   c += ldc;
-  put(c, activate(vacc3x0, act, vslope), mode);
-  put(c + 16, activate(vacc3x1, act, vslope), mode);
+  put(c, finish(vacc3x0, c, res, act, vslope), mode);
+  put(c + 16, finish(vacc3x1, c + 16, res, act, vslope), mode);
 }
 
 /** 4 channels x 4 pixels, storing only the first `nr` (1..4) pixels of the first `mr` rows. */
-export function f32_igemm_ukernel_4x4(a: usize, offs: usize, kc: i32, b: usize, bias: usize, c: usize, ldc: usize, mr: i32, nr: i32, act: i32, slope: f32, mode: i32): void {
+export function f32_igemm_ukernel_4x4(a: usize, offs: usize, kc: i32, b: usize, bias: usize, c: usize, ldc: usize, mr: i32, nr: i32, act: i32, slope: f32, mode: i32, res: isize): void {
   let vacc0 = v128.load32_splat(bias, 0);
   let vacc1 = v128.load32_splat(bias, 4);
   let vacc2 = v128.load32_splat(bias, 8);
@@ -137,15 +148,15 @@ export function f32_igemm_ukernel_4x4(a: usize, offs: usize, kc: i32, b: usize, 
   }
   const vslope = f32x4.splat(slope);
   if (nr == 4) {
-    put(c, activate(vacc0, act, vslope), mode);
-    if (mr > 1) put(c + ldc, activate(vacc1, act, vslope), mode);
-    if (mr > 2) put(c + 2 * ldc, activate(vacc2, act, vslope), mode);
-    if (mr > 3) put(c + 3 * ldc, activate(vacc3, act, vslope), mode);
+    put(c, finish(vacc0, c, res, act, vslope), mode);
+    if (mr > 1) put(c + ldc, finish(vacc1, c + ldc, res, act, vslope), mode);
+    if (mr > 2) put(c + 2 * ldc, finish(vacc2, c + 2 * ldc, res, act, vslope), mode);
+    if (mr > 3) put(c + 3 * ldc, finish(vacc3, c + 3 * ldc, res, act, vslope), mode);
   } else {
     // c + 16 bytes is readable (allocation slack), so the folding modes may load a whole vector.
-    putPartial(c, activate(vacc0, act, vslope), nr, mode);
-    if (mr > 1) putPartial(c + ldc, activate(vacc1, act, vslope), nr, mode);
-    if (mr > 2) putPartial(c + 2 * ldc, activate(vacc2, act, vslope), nr, mode);
-    if (mr > 3) putPartial(c + 3 * ldc, activate(vacc3, act, vslope), nr, mode);
+    putPartial(c, finish(vacc0, c, res, act, vslope), nr, mode);
+    if (mr > 1) putPartial(c + ldc, finish(vacc1, c + ldc, res, act, vslope), nr, mode);
+    if (mr > 2) putPartial(c + 2 * ldc, finish(vacc2, c + 2 * ldc, res, act, vslope), nr, mode);
+    if (mr > 3) putPartial(c + 3 * ldc, finish(vacc3, c + 3 * ldc, res, act, vslope), nr, mode);
   }
 }

@@ -180,8 +180,10 @@ export namespace CONV2D {
   export const PNP: i32 = 42;
   /** i32: direct with a fused pool: conv columns per chunk (a multiple of 8 and of PSW) */
   export const CW: i32 = 43;
+  /** i32: no pool, no Winograd: bytes from an output float to the residual added to it before the activation (an add fused into the conv that ends a branch), 0: none */
+  export const RES: i32 = 44;
   /** words in the descriptor */
-  export const WORDS: i32 = 44;
+  export const WORDS: i32 = 45;
   /** Debug build: the descriptor at d lies inside the memory, and each addr field holds 0 or an aligned address inside it. */
   export function check(d: usize): void {
     checkBlock(d, WORDS, MEMORY.RESERVED, 'conv2d descriptor: address');

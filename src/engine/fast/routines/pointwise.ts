@@ -19,6 +19,8 @@ export const pointwise: Routine<PackedConv> = {
   },
   // As direct: a fused pool's windows need real rows, so a conv with one is planned row by row (planConv2d).
   fusesPool: () => true,
+  // ResNet's and MobileNetV2's blocks end on a 1x1 projection: their add (and ReLU) joins its output loop.
+  fusesResidual: true,
   pack: packConv,
   plan: (job) => (job.fusion.pool ? planConv2d(job, 'pointwise') : planPointwise(job)),
 };
@@ -45,7 +47,7 @@ export interface PixelPanel {
 /**
  * Appends to `phases` the GEMM of the job's packed weights with `panel`: its pixels cut into virtual
  * rows of L (one descriptor) and the pixels mod L left over (a second one, one row), written to the
- * job's output in the same pixel order. Items are ranges of virtual rows, or with few of them and many
+ * job's output in the same pixel order (plus job.residual, when an add folds in). Items are ranges of virtual rows, or with few of them and many
  * channel blocks, block ranges. Each pixel's sum is direct's, whatever the cut.
  */
 export function planPixelGemm(job: ConvJob<PackedConv>, panel: PixelPanel, phases: Phase[]): Phase[] {
@@ -61,7 +63,9 @@ export function planPixelGemm(job: ConvJob<PackedConv>, panel: PixelPanel, phase
   const descs: [number, number | null][] = [];
   for (let g = 0; g < G; g++) {
     const o = outputChannel(out, g * ocg);
-    const common = { OFFS: offsPtr, K, W: packed.groups[g].w, OCB: packed.blocks, BIAS: packed.groups[g].bias, OC: ocg, SY: 1, SX: 1, ACT: f.act.code, SLOPE: f.act.slope, OUT_PLANE: o.plane };
+    // A residual band lies as the output does (same rows and width), so one byte distance finds it from every output float.
+    const res = job.residual === null ? 0 : job.residual.ptr + g * ocg * o.plane * 4 - o.ptr;
+    const common = { OFFS: offsPtr, K, W: packed.groups[g].w, OCB: packed.blocks, BIAS: packed.groups[g].bias, OC: ocg, SY: 1, SX: 1, ACT: f.act.code, SLOPE: f.act.slope, OUT_PLANE: o.plane, RES: res };
     const at = panel.ptr + g * K * panel.plane * 4;
     const main = descriptor(CONV2D).set({ ...common, IN: at, IN_PITCH: L, OW: L, OUT: o.ptr, OUT_PITCH: L }).put(arena);
     const rest = tail > 0 ? descriptor(CONV2D).set({ ...common, IN: at + full * L * 4, IN_PITCH: tail, OW: tail, OUT: o.ptr + full * L * 4, OUT_PITCH: tail }).put(arena) : null;
