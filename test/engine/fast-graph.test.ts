@@ -1,13 +1,12 @@
 // The fast engine on branching networks: random trees of add, concat and sequential blocks against the reference engine; threads 1, 2, 3 and band splits identical.
 import { describe, expect, test } from 'vitest';
-import { nodeRows } from '../../src/engine/band.js';
 import { createReferenceEngine } from '../../src/engine/reference.js';
 import { wholeMapRows } from '../../src/engine/run.js';
 import { tensor, type Shape } from '../../src/engine/tensor.js';
 import { parseNetwork } from '../../src/network/load.js';
 import { inferShapes } from '../../src/network/shapes.js';
 import type { Network } from '../../src/network/types.js';
-import { bandRows, fastEnginesPerThreadCount, firstMismatch, int, mulberry32, pick, sameBytes, type Rand } from './fast-nets.js';
+import { bandRows, fastEnginesPerThreadCount, firstMismatch, int, lastNodeBands, mulberry32, pick, sameBytes, type Rand } from './fast-nets.js';
 
 type Entry = Record<string, unknown>;
 
@@ -118,15 +117,8 @@ describe('random block trees', () => {
     const last = net.layers.length - 1;
     const [whole] = await engines.get(2)!.run(net, band, wholeMapRows(net, shapes, [last], shape.height), [last]);
     expect(firstMismatch(whole.tensor.data, want[last].tensor.data, shapes[last]), `${net.file}: last node alone`).toBeNull();
-    const height = shapes[last].height;
-    const step = Math.max(1, Math.ceil(height / 3));
-    for (let start = 0; start < height; start += step) {
-      const out = { start, end: Math.min(height, start + step) };
-      const need = nodeRows(net, new Map([[last, out]]), shapes, shape.height);
-      const inRows = need.input!;
-      const inBand = { tensor: tensor(shape.channels, inRows.end - inRows.start, shape.width, bandRows(x.data, shape, inRows)), y0: inRows.start, fullHeight: shape.height };
-      const [got] = await engines.get(2)!.run(net, inBand, need.rows, [last]);
-      expect(sameBytes(got.tensor.data, bandRows(whole.tensor.data, shapes[last], out)), `${net.file}: band ${out.start}..${out.end}`).toBe(true);
+    for (const { out, data } of await lastNodeBands(engines.get(2)!, net, x, shapes, last)) {
+      expect(sameBytes(data, bandRows(whole.tensor.data, shapes[last], out)), `${net.file}: band ${out.start}..${out.end}`).toBe(true);
     }
   });
 });

@@ -1,6 +1,6 @@
 // Random valid layer stacks for the fast-vs-reference property tests (Network objects built directly, no JSON).
 import { afterAll, beforeAll } from 'vitest';
-import { neededRows, type RowRange } from '../../src/engine/band.js';
+import { neededRows, nodeRows, type RowRange } from '../../src/engine/band.js';
 import { FastEngine } from '../../src/engine/fast/index.js';
 import type { Engine } from '../../src/engine/engine.js';
 import { tensor, type Shape, type Tensor } from '../../src/engine/tensor.js';
@@ -198,4 +198,24 @@ export async function wholeRun(engine: Engine, c: Case, last = c.net.layers.leng
 /** True when two float arrays hold the same bytes (NaN payloads and signed zeros included). */
 export function sameBytes(a: Float32Array, b: Float32Array): boolean {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+}
+
+/**
+ * Node `last` of `net` on input `x` in about three bands of rows, each run from just the input rows it
+ * needs (halos through every branch): each band's output rows and data, to hold against a whole run.
+ */
+export async function lastNodeBands(engine: Engine, net: Network, x: Tensor, shapes: readonly Shape[], last: number): Promise<{ out: RowRange; data: Float32Array }[]> {
+  const input = { channels: x.channels, height: x.height, width: x.width };
+  const height = shapes[last].height;
+  const step = Math.max(1, Math.ceil(height / 3));
+  const bands = [];
+  for (let start = 0; start < height; start += step) {
+    const out = { start, end: Math.min(height, start + step) };
+    const need = nodeRows(net, new Map([[last, out]]), shapes as Shape[], x.height);
+    const rows = need.input!;
+    const inBand = { tensor: tensor(x.channels, rows.end - rows.start, x.width, bandRows(x.data, input, rows)), y0: rows.start, fullHeight: x.height };
+    const [got] = await engine.run(net, inBand, need.rows, [last]);
+    bands.push({ out, data: got.tensor.data });
+  }
+  return bands;
 }

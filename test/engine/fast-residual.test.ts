@@ -1,13 +1,12 @@
 // An add folded into the 1x1 conv that ends a branch (ResNet's and MobileNetV2's blocks): the step's label shows it, the
 // result is within tolerance of the reference and has the same bytes as the unfused add, on 1, 2 and 3 threads and in bands.
 import { describe, expect, test } from 'vitest';
-import { nodeRows } from '../../src/engine/band.js';
 import { createReferenceEngine } from '../../src/engine/reference.js';
 import { wholeMapRows } from '../../src/engine/run.js';
 import { tensor } from '../../src/engine/tensor.js';
 import { parseNetwork } from '../../src/network/load.js';
 import { inferShapes } from '../../src/network/shapes.js';
-import { bandRows, fastEnginesPerThreadCount, firstMismatch, int, mulberry32, pick, sameBytes } from './fast-nets.js';
+import { bandRows, fastEnginesPerThreadCount, firstMismatch, int, lastNodeBands, mulberry32, pick, sameBytes } from './fast-nets.js';
 
 type Entry = Record<string, unknown>;
 
@@ -56,16 +55,8 @@ describe('an add folded into a pointwise conv', () => {
     const unfused = await engines.get(2)!.run(net, band, wholeMapRows(net, shapes, [add - 1, last], input.height), [add - 1, last]);
     expect(engines.get(2)!.lastTimings.some((s) => s.label.includes('+add')), net.file).toBe(false);
     expect(sameBytes(unfused[1].tensor.data, runs[0]), `${net.file}: unfused`).toBe(true);
-    // Bands of the last node from just the input rows they need.
-    const height = shapes[last].height;
-    const step = Math.max(1, Math.ceil(height / 3));
-    for (let start = 0; start < height; start += step) {
-      const out = { start, end: Math.min(height, start + step) };
-      const need = nodeRows(net, new Map([[last, out]]), shapes, input.height);
-      const rows = need.input!;
-      const inBand = { tensor: tensor(input.channels, rows.end - rows.start, input.width, bandRows(x.data, input, rows)), y0: rows.start, fullHeight: input.height };
-      const [got] = await engines.get(2)!.run(net, inBand, need.rows, [last]);
-      expect(sameBytes(got.tensor.data, bandRows(runs[0], shapes[last], out)), `${net.file}: band ${out.start}..${out.end}`).toBe(true);
+    for (const { out, data } of await lastNodeBands(engines.get(2)!, net, x, shapes, last)) {
+      expect(sameBytes(data, bandRows(runs[0], shapes[last], out)), `${net.file}: band ${out.start}..${out.end}`).toBe(true);
     }
   });
 });
