@@ -133,7 +133,7 @@ export function planPad(arena: ArenaAllocator, threads: number, layer: Conv2dLay
 
 /**
  * The pad descriptor of planPad's rows, writing into `dst`; with dst 0, no buffer: a routine pads the
- * rows it reads into scratch of its own (padRow in src/wasm/assembly/pad.ts).
+ * rows it reads into scratch of its own (padRows in src/wasm/assembly/pad.ts).
  */
 export function padDescriptor(arena: ArenaAllocator, layer: Conv2dLayer, prev: HeapBand, iy0: number, rows: number, pitch: number, i: number, columnPhases = 1, fill = 0, dst = 0): number {
   const pad = layer.padding;

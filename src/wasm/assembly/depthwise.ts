@@ -6,7 +6,7 @@
 import { checkCodes, checkRange, checkTid, field } from './descriptor';
 import { activate, madd, storePartial } from './igemm';
 import { DEPTHWISE, PAD } from './layout';
-import { padRow } from './pad';
+import { padRows } from './pad';
 
 /**
  * c[x] = act(bias + sum_k w[k] * b[offs[k] / 4 + x]) for x < n, k = 0..K-1 in order, f32 mul then add.
@@ -129,7 +129,7 @@ function depthwise(d: usize, u0: i32, u1: i32, tid: i32): void {
         pg = g;
         p0 = first;
         p1 = min(first + held, field(pd, PAD.ROWS));
-        for (let j = p0; j < p1; j++) padRow(pd, g, j, ptmp + (<usize>((j - p0) * pitch) << 2));
+        padRows(pd, g, p0, p1, ptmp);
       }
       b = ptmp + (<usize>((first - p0) * pitch) << 2);
     }

@@ -50,7 +50,7 @@ export namespace PUT {
   export const MAX: i32 = 2;
 }
 
-/** The pad descriptor, read by pad_f32. A padded copy of a conv's input rows, [C][ROWS][PW], borders from index tables (any padding mode). The strided routine fills its tap panels with it (GATHER), and the depthwise routine pads a group's rows with it into its own scratch (padRow). */
+/** The pad descriptor, read by pad_f32. A padded copy of a conv's input rows, [C][ROWS][PW], borders from index tables (any padding mode). The strided routine fills its tap panels with it (GATHER), and the depthwise routine pads a group's rows with it into its own scratch (padRows). */
 export namespace PAD {
   /** addr: band row 0 of channel 0 (inside DST when the engine copied the input there) */
   export const SRC: i32 = 0;

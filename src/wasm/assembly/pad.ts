@@ -18,40 +18,46 @@ export function pad_f32(d: usize, i0: i32, i1: i32): void {
   }
   const rows = field(d, PAD.ROWS);
   for (let c = i0 / rows; c * rows < i1; c++) {
-    const dst: usize = <usize>field(d, PAD.DST) + (<usize>(c * field(d, PAD.DST_PLANE)) << 2);
     const ra = max(0, i0 - c * rows);
     const rb = min(rows, i1 - c * rows);
-    for (let r = ra; r < rb; r++) padRow(d, c, r, dst + (<usize>(r * field(d, PAD.PW)) << 2));
+    padRows(d, c, ra, rb, <usize>field(d, PAD.DST) + (<usize>(c * field(d, PAD.DST_PLANE) + ra * field(d, PAD.PW)) << 2));
   }
 }
 
-/** Writes padded row r of channel c of the descriptor at d (PW floats) at drow, wherever that is (DST, or a routine's own scratch). */
-export function padRow(d: usize, c: i32, r: i32, drow: usize): void {
+/** Writes padded rows [ra, rb) of channel c of the descriptor at d, PW floats each, one after another from dst (DST's rows, or a routine's own scratch). */
+export function padRows(d: usize, c: i32, ra: i32, rb: i32, dst: usize): void {
   const w = field(d, PAD.W);
   const pw = field(d, PAD.PW);
   const left = field(d, PAD.LEFT);
+  const rowtab: usize = <usize>field(d, PAD.ROWTAB);
   const coltab: usize = <usize>field(d, PAD.COLTAB);
+  const gather = field(d, PAD.GATHER) != 0;
   const fill = reinterpret<f32>(field(d, PAD.FILL));
-  const sr = load<i32>(<usize>field(d, PAD.ROWTAB) + (<usize>r << 2));
-  if (sr < 0) {
-    fillFloats(drow, pw, fill);
-    return;
-  }
-  const srow: usize = <usize>field(d, PAD.SRC) + (<usize>(c * field(d, PAD.SRC_PLANE) + sr * field(d, PAD.SRC_PITCH)) << 2);
-  if (field(d, PAD.GATHER) != 0) {
-    for (let x = 0; x < pw; x++) {
-      const sx = load<i32>(coltab + (<usize>x << 2));
-      store<f32>(drow + (<usize>x << 2), sx < 0 ? fill : load<f32>(srow + (<usize>sx << 2)));
+  const pitch = field(d, PAD.SRC_PITCH);
+  const src: usize = <usize>field(d, PAD.SRC) + (<usize>(c * field(d, PAD.SRC_PLANE)) << 2);
+  for (let r = ra; r < rb; r++) {
+    const drow = dst + (<usize>((r - ra) * pw) << 2);
+    const sr = load<i32>(rowtab + (<usize>r << 2));
+    if (sr < 0) {
+      fillFloats(drow, pw, fill);
+      continue;
     }
-    return;
-  }
-  const inner = drow + (<usize>left << 2);
-  if (srow != inner) copyFloats(inner, srow, w);
-  // Border cells read the row's own interior (in place, another row's borders may not be filled yet).
-  for (let x = 0; x < pw; x++) {
-    if (x == left) x = left + w;
-    if (x >= pw) break;
-    const sx = load<i32>(coltab + (<usize>x << 2));
-    store<f32>(drow + (<usize>x << 2), sx < 0 ? fill : load<f32>(inner + (<usize>sx << 2)));
+    const srow = src + (<usize>(sr * pitch) << 2);
+    if (gather) {
+      for (let x = 0; x < pw; x++) {
+        const sx = load<i32>(coltab + (<usize>x << 2));
+        store<f32>(drow + (<usize>x << 2), sx < 0 ? fill : load<f32>(srow + (<usize>sx << 2)));
+      }
+      continue;
+    }
+    const inner = drow + (<usize>left << 2);
+    if (srow != inner) copyFloats(inner, srow, w);
+    // Border cells read the row's own interior (in place, another row's borders may not be filled yet).
+    for (let x = 0; x < pw; x++) {
+      if (x == left) x = left + w;
+      if (x >= pw) break;
+      const sx = load<i32>(coltab + (<usize>x << 2));
+      store<f32>(drow + (<usize>x << 2), sx < 0 ? fill : load<f32>(inner + (<usize>sx << 2)));
+    }
   }
 }
