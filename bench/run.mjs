@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `npm run bench`: the fast engine on W1-W5 at 1 and 2 threads: median ms, effective GFLOP/s (2 x direct-conv MACs / wall time), per-step split.
+// `npm run bench`: the fast engine on W1-W5 at 1 and 2 threads: median ms, effective GFLOP/s (2 x direct-conv MACs / wall time),
+// and from separate profiled runs the per-step split. Outputs are handed back (engine.recycle), as a batch run does.
 // Usage: node bench/run.mjs [--json] [--runs N] [--threads 1,2] [--only W1,W3] [--algorithm auto|direct|winograd|winograd-x] [--no-fma]
 import os from 'node:os';
 import { existsSync } from 'node:fs';
@@ -61,10 +62,11 @@ if (!json) console.log(`ceiling before: ${ceilingText(ceilings[0])}`);
 const engines = [];
 for (const threads of threadList) {
   const engine = await FastEngine.create(threads, algorithm, header.fma);
-  engine.profile = true;
   engines.push({ threads, engine });
 }
 const results = [];
+/** Profiled runs per workload and thread count, after the timed ones: their step times are medians of these. */
+const PROFILED_RUNS = 5;
 for (const w of workloads().filter((w) => only.includes(w.id))) {
   const input = inputFor(w);
   const shapes = fullShapes(w.net, input);
@@ -73,11 +75,16 @@ for (const w of workloads().filter((w) => only.includes(w.id))) {
   const outputs = [w.net.layers.length - 1];
   const per = engines.map(() => ({ times: [], steps: new Map() }));
   for (const { engine } of engines) await engine.run(w.net, band, rows, outputs); // plan, pack, warm up
-  for (let r = 0; r < runs; r++) {
+  // Timed runs as `cnnx apply` runs them (all phases in one message to the workers), then profiled runs for the
+  // per-step split (a message round trip per phase, which the step times include and the totals above do not).
+  for (let r = 0; r < runs + PROFILED_RUNS; r++) {
     for (const [k, { engine }] of engines.entries()) {
+      engine.profile = r >= runs;
       const t0 = performance.now();
-      await engine.run(w.net, band, rows, outputs);
-      per[k].times.push(performance.now() - t0);
+      const [out] = await engine.run(w.net, band, rows, outputs);
+      if (!engine.profile) per[k].times.push(performance.now() - t0);
+      engine.recycle(out.tensor.data);
+      if (!engine.profile) continue;
       for (const s of engine.lastTimings) {
         if (!per[k].steps.has(s.label)) per[k].steps.set(s.label, { xs: [], first: s.first, last: s.last });
         per[k].steps.get(s.label).xs.push(s.ms);
