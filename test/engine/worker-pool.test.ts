@@ -1,7 +1,7 @@
 // The worker pool's runs: phases in order with the workers' own barrier between them, and failures that reject the run instead of leaving the other workers waiting at a barrier.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SharedHeap } from '../../src/engine/fast/memory.js';
-import type { Call, Phase } from '../../src/engine/fast/protocol.js';
+import { PHASE_LISTS_KEPT, type Call, type Phase } from '../../src/engine/fast/protocol.js';
 import { WorkerPool } from '../../src/engine/fast/worker-pool.js';
 import { loadSimdModule } from '../../src/wasm/loader.js';
 
@@ -61,5 +61,24 @@ describe('worker pool', () => {
       await expect(pool.run(phases)).rejects.toThrow(/fast engine worker/);
     }
     await expect(pool.run([good, good])).resolves.toBeUndefined();
+  });
+
+  it('runs the lists it kept and the ones it dropped alike: more lists than the workers keep, in turn, each run again', async () => {
+    const n = 512;
+    const lists = PHASE_LISTS_KEPT + 3;
+    const src = heap.alloc(n * 4);
+    const dsts = Array.from({ length: lists }, () => heap.alloc(n * 4));
+    const scratch = heap.alloc(n * 4 + 7 * 64);
+    const f = heap.floats;
+    for (let i = 0; i < n; i++) f[(src >> 2) + i] = i * 3 + 1;
+    // Each list copies src into a destination of its own; runs of a list after the workers dropped it send it again.
+    const phases = dsts.map((dst) => [copyPhase(src, dst, n, 3, scratch)]);
+    for (const order of [[...phases.keys()], [...phases.keys()].reverse(), [0, 0, lists - 1, 1, lists - 1]]) {
+      for (const k of order) {
+        heap.floats.fill(-1, dsts[k] >> 2, (dsts[k] >> 2) + n);
+        await pool.run(phases[k]);
+        expect(heap.floats.subarray(dsts[k] >> 2, (dsts[k] >> 2) + n).every((v, i) => v === i * 3 + 1), `list ${k}`).toBe(true);
+      }
+    }
   });
 });

@@ -25,17 +25,23 @@ export interface InitMessage {
  * Phases to run in order. Phase i's items are taken from the i32 counter at byte address
  * `counters + 64 i` until none is left; between phases the `parties` workers that got the message
  * meet at the barrier at `barrier` (see worker.ts), so no phase starts before the previous one ends.
+ * The phases cross once per worker: later runs of the same list send only its `key`, and the worker
+ * runs the copy it kept (the last PHASE_LISTS_KEPT lists it received, oldest dropped first).
  */
 export interface RunMessage {
   readonly type: 'run';
   readonly id: number;
-  readonly phases: readonly Phase[];
+  readonly key: number;
+  readonly phases?: readonly Phase[];
   readonly counters: number;
   readonly barrier: number;
   readonly parties: number;
 }
 
 export type ToWorker = InitMessage | RunMessage;
+
+/** Phase lists a worker keeps for later runs: a plan's runs (split at main-thread layers and MAX_PHASES_PER_RUN), with room for a second plan's. */
+export const PHASE_LISTS_KEPT = 16;
 
 export type FromWorker =
   | { readonly type: 'ready' }

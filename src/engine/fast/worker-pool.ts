@@ -2,7 +2,7 @@
 import { Worker } from 'node:worker_threads';
 import { CnnxError } from '../../errors.js';
 import { BARRIER, MAX_PHASES_PER_RUN, WORK_COUNTERS } from './memory.js';
-import type { FromWorker, Phase, ToWorker } from './protocol.js';
+import { PHASE_LISTS_KEPT, type FromWorker, type Phase, type ToWorker } from './protocol.js';
 
 /**
  * The compiled worker entry. Tests and the CLI both load it from dist/ (src/engine/fast/ and
@@ -24,11 +24,18 @@ export class WorkerPool {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private closed = false;
+  /** A key per phase list run (by identity), and its runs cut to MAX_PHASES_PER_RUN. */
+  private readonly keys = new WeakMap<readonly Phase[], number>();
+  private readonly chunks = new WeakMap<readonly Phase[], (readonly Phase[])[]>();
+  private nextKey = 1;
+  /** Per worker, the keys of the phase lists it keeps, oldest first (the worker drops them in the same order). */
+  private readonly kept: number[][];
 
   private constructor(workers: Worker[], memory: WebAssembly.Memory) {
     this.workers = workers;
     this.memory = memory;
     this.size = workers.length;
+    this.kept = workers.map(() => []);
     for (const w of workers) {
       w.on('message', (m: FromWorker) => this.onMessage(m));
       w.on('error', (err) => this.failAll(err));
@@ -71,7 +78,13 @@ export class WorkerPool {
    * worker for the whole sequence, not a round trip through the main thread per phase.
    */
   async run(phases: readonly Phase[]): Promise<void> {
-    for (let i = 0; i < phases.length; i += MAX_PHASES_PER_RUN) await this.runChunk(phases.slice(i, i + MAX_PHASES_PER_RUN));
+    let chunks = this.chunks.get(phases);
+    if (!chunks) {
+      chunks = [];
+      for (let i = 0; i < phases.length; i += MAX_PHASES_PER_RUN) chunks.push(phases.slice(i, i + MAX_PHASES_PER_RUN));
+      this.chunks.set(phases, chunks);
+    }
+    for (const chunk of chunks) await this.runChunk(chunk);
   }
 
   private runChunk(phases: readonly Phase[]): Promise<void> {
@@ -85,10 +98,20 @@ export class WorkerPool {
     Atomics.store(words, BARRIER >> 2, 0);
     // Workers are unref'd while idle (an open engine does not keep the process alive) and ref'd while a run is on.
     if (this.pending.size === 0) for (const w of this.workers) w.ref();
+    let key = this.keys.get(phases);
+    if (key === undefined) this.keys.set(phases, (key = this.nextKey++));
     return new Promise<void>((resolve, reject) => {
       this.pending.set(id, { remaining: parties, resolve, reject });
-      const message: ToWorker = { type: 'run', id, phases, counters: WORK_COUNTERS, barrier: BARRIER, parties };
-      for (let t = 0; t < parties; t++) this.workers[t].postMessage(message);
+      for (let t = 0; t < parties; t++) {
+        const kept = this.kept[t];
+        const known = kept.includes(key);
+        if (!known) {
+          kept.push(key);
+          if (kept.length > PHASE_LISTS_KEPT) kept.shift();
+        }
+        const message: ToWorker = { type: 'run', id, key, ...(known ? {} : { phases }), counters: WORK_COUNTERS, barrier: BARRIER, parties };
+        this.workers[t].postMessage(message);
+      }
     });
   }
 

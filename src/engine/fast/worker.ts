@@ -1,6 +1,6 @@
 // Worker entry of the fast engine: instantiates the SIMD module on the shared memory once, then runs phases, taking items from shared counters and meeting the other workers at a barrier between phases.
 import { parentPort } from 'node:worker_threads';
-import { TID, type FromWorker, type RunMessage, type ToWorker } from './protocol.js';
+import { PHASE_LISTS_KEPT, TID, type FromWorker, type Phase, type RunMessage, type ToWorker } from './protocol.js';
 
 type Exports = Record<string, (...args: number[]) => void>;
 
@@ -58,11 +58,36 @@ function abort(messagePtr: number, filePtr: number, line: number): never {
   throw new Error(`precondition failed: ${text(messagePtr)} (${text(filePtr)}:${line})`);
 }
 
+/** A call ready to make: its export (undefined when the module has none of that name) and its arguments, TID replaced. */
+interface Ready {
+  readonly name: string;
+  readonly routine: ((...args: number[]) => void) | undefined;
+  readonly args: number[];
+}
+
+/** Phase lists received, by key, as ready calls: the last PHASE_LISTS_KEPT, oldest dropped first (worker-pool.ts keeps the same count). */
+const kept = new Map<number, Ready[][][]>();
+
+function phasesOf(message: RunMessage): Ready[][][] {
+  if (message.phases === undefined) return kept.get(message.key)!;
+  const ready = message.phases.map((items: Phase) =>
+    items.map((calls) =>
+      calls.map(([name, ...args]) => {
+        const routine = exports![name];
+        return { name, routine: typeof routine === 'function' ? routine : undefined, args: args.map((a) => (a === TID ? tid : a)) };
+      }),
+    ),
+  );
+  kept.set(message.key, ready);
+  if (kept.size > PHASE_LISTS_KEPT) kept.delete(kept.keys().next().value!);
+  return ready;
+}
+
 function run(message: RunMessage): string | undefined {
   // After a failure this worker keeps meeting the others at the barriers (they would wait for it
   // forever otherwise) but runs nothing more; the engine rejects the run.
   let error: string | undefined;
-  message.phases.forEach((items, p) => {
+  phasesOf(message).forEach((items, p) => {
     if (p > 0) barrier(message.barrier, message.parties);
     const counter = (message.counters >> 2) + p * 16;
     for (;;) {
@@ -70,11 +95,10 @@ function run(message: RunMessage): string | undefined {
       if (item >= items.length) break;
       if (error !== undefined) continue;
       try {
-        for (const [name, ...args] of items[item]) {
-          const routine = exports![name];
-          if (typeof routine !== 'function') throw new Error(`${name}: no such export`);
+        for (const { name, routine, args } of items[item]) {
+          if (routine === undefined) throw new Error(`${name}: no such export`);
           try {
-            routine(...args.map((a) => (a === TID ? tid : a)));
+            routine(...args);
           } catch (err) {
             // A trap or a failed precondition: name the routine that hit it.
             throw new Error(`${name}: ${err instanceof Error ? err.message : String(err)}`);
