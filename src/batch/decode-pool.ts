@@ -9,6 +9,13 @@ import type { DecodeReply, DecodeRequest, RecycleRequest } from './decode-protoc
 /** The compiled worker; the pool only runs from dist/ (the CLI), like the fast engine's workers. */
 const WORKER_URL = new URL('./decode-worker.js', import.meta.url);
 
+/**
+ * A decode worker's young generation, in MB (V8 splits it into two semi-spaces of a third each):
+ * the size it has in a run of a few hundred images. Left to V8 it doubles once enough objects have
+ * survived, which a long run always reaches, and each decode's garbage then fills twice the pages.
+ */
+export const DECODE_YOUNG_MB = 12;
+
 export interface Decoder {
   decode(source: string | Uint8Array, name: string): Promise<Tensor>;
   /** Hands back a decoded tensor's array that nothing uses any more (nor a view of its buffer), to be overwritten by a later decode. */
@@ -31,7 +38,7 @@ export function workerDecoder(threads: number, spec: InputSpec, maxPixels?: numb
   let nextId = 1;
   let nextRecycle = 0;
   const workers = Array.from({ length: threads }, (_, w) => {
-    const worker = new Worker(WORKER_URL);
+    const worker = new Worker(WORKER_URL, { resourceLimits: { maxYoungGenerationSizeMb: DECODE_YOUNG_MB } });
     worker.on('message', (reply: DecodeReply) => settle(reply));
     worker.on('error', (error) => failAll(w, error));
     return worker;
