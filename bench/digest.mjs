@@ -11,7 +11,7 @@ const { fullShapes } = await import(new URL('dist/engine/fast/plan.js', root).hr
 const argv = process.argv.slice(2);
 const opt = (name, def) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : def);
 const threads = Number(opt('--threads', '2'));
-const only = opt('--only', 'W1,W2,W3').split(',');
+const only = opt('--only', 'W1,W2,W3,W4,W5').split(',');
 const engine = await FastEngine.create(threads, 'auto', argv.includes('--no-fma') ? false : undefined);
 try {
   for (const w of workloads().filter((w) => only.includes(w.id))) {
