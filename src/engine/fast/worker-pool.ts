@@ -10,6 +10,12 @@ import { PHASE_LISTS_KEPT, type FromWorker, type Phase, type ToWorker } from './
  */
 export const WORKER_URL = new URL('../../../dist/engine/fast/worker.js', import.meta.url);
 
+/** One run message's phases, and the key workers keep them by (see RunMessage). */
+interface Chunk {
+  readonly key: number;
+  readonly phases: readonly Phase[];
+}
+
 interface Pending {
   remaining: number;
   resolve: () => void;
@@ -24,9 +30,8 @@ export class WorkerPool {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private closed = false;
-  /** A key per phase list run (by identity), and its runs cut to MAX_PHASES_PER_RUN. */
-  private readonly keys = new WeakMap<readonly Phase[], number>();
-  private readonly chunks = new WeakMap<readonly Phase[], (readonly Phase[])[]>();
+  /** Per phase list run (by identity): its runs cut to MAX_PHASES_PER_RUN, each with the key workers know it by. */
+  private readonly chunks = new WeakMap<readonly Phase[], Chunk[]>();
   private nextKey = 1;
   /** Per worker, the keys of the phase lists it keeps, oldest first (the worker drops them in the same order). */
   private readonly kept: number[][];
@@ -81,13 +86,13 @@ export class WorkerPool {
     let chunks = this.chunks.get(phases);
     if (!chunks) {
       chunks = [];
-      for (let i = 0; i < phases.length; i += MAX_PHASES_PER_RUN) chunks.push(phases.slice(i, i + MAX_PHASES_PER_RUN));
+      for (let i = 0; i < phases.length; i += MAX_PHASES_PER_RUN) chunks.push({ key: this.nextKey++, phases: phases.slice(i, i + MAX_PHASES_PER_RUN) });
       this.chunks.set(phases, chunks);
     }
     for (const chunk of chunks) await this.runChunk(chunk);
   }
 
-  private runChunk(phases: readonly Phase[]): Promise<void> {
+  private runChunk({ key, phases }: Chunk): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the fast engine is closed'));
     const parties = Math.min(this.size, Math.max(0, ...phases.map((p) => p.length)));
     if (parties === 0) return Promise.resolve();
@@ -98,8 +103,6 @@ export class WorkerPool {
     Atomics.store(words, BARRIER >> 2, 0);
     // Workers are unref'd while idle (an open engine does not keep the process alive) and ref'd while a run is on.
     if (this.pending.size === 0) for (const w of this.workers) w.ref();
-    let key = this.keys.get(phases);
-    if (key === undefined) this.keys.set(phases, (key = this.nextKey++));
     return new Promise<void>((resolve, reject) => {
       this.pending.set(id, { remaining: parties, resolve, reject });
       for (let t = 0; t < parties; t++) {

@@ -18,9 +18,9 @@ function post(message: FromWorker): void {
  * generation, which the others watch: spinning for up to SPIN_MS, then asleep in Atomics.wait. A
  * sleeping thread's vCPU halts, and waking it again can take a millisecond on a virtual machine that
  * has been idle, which one late thread then passes on from barrier to barrier; a network with many
- * short phases (MobileNetV2 has 80) would spend more time waking than computing. The bound keeps a
- * thread whose partner was descheduled from burning a core for long. The Atomics operations also
- * order every store before the barrier ahead of every load after it.
+ * short phases (MobileNetV2's features: dozens) would spend more time waking than computing. The
+ * bound keeps a thread whose partner was descheduled from burning a core for long. The Atomics
+ * operations also order every store before the barrier ahead of every load after it.
  */
 function barrier(at: number, parties: number): void {
   const count = at >> 2;
