@@ -132,15 +132,15 @@ export function planPad(arena: ArenaAllocator, threads: number, layer: Conv2dLay
 }
 
 /**
- * The pad descriptor of planPad's rows, writing into `dst`; with dst 0, no buffer: a routine pads the
- * rows it reads into scratch of its own (padRows in src/wasm/assembly/pad.ts).
+ * For `n` rows of the full map, `iyOf(j)` (may lie in the padding, or past it for whole tiles), the
+ * row of band `prev` each reads under the layer's padding mode, or -1 for zeros. A row the band does
+ * not hold is a planning error of layer i.
  */
-export function padDescriptor(arena: ArenaAllocator, layer: Conv2dLayer, prev: HeapBand, iy0: number, rows: number, pitch: number, i: number, columnPhases = 1, fill = 0, dst = 0): number {
+export function bandRowTable(layer: Conv2dLayer, prev: HeapBand, n: number, iyOf: (j: number) => number, i: number): Int32Array {
   const pad = layer.padding;
-  const W = prev.width;
-  const rowtab = new Int32Array(rows);
-  for (let j = 0; j < rows; j++) {
-    const iy = iy0 + j;
+  const rowtab = new Int32Array(n);
+  for (let j = 0; j < n; j++) {
+    const iy = iyOf(j);
     const y = iy < -pad.top || iy >= prev.fullHeight + pad.bottom ? -1 : borderIndex(iy, prev.fullHeight, layer.paddingMode);
     if (y < 0) rowtab[j] = -1;
     else {
@@ -149,6 +149,17 @@ export function padDescriptor(arena: ArenaAllocator, layer: Conv2dLayer, prev: H
       rowtab[j] = local;
     }
   }
+  return rowtab;
+}
+
+/**
+ * The pad descriptor of planPad's rows, writing into `dst`; with dst 0, no buffer: a routine pads the
+ * rows it reads into scratch of its own (padRows in src/wasm/assembly/pad.ts).
+ */
+export function padDescriptor(arena: ArenaAllocator, layer: Conv2dLayer, prev: HeapBand, iy0: number, rows: number, pitch: number, i: number, columnPhases = 1, fill = 0, dst = 0): number {
+  const pad = layer.padding;
+  const W = prev.width;
+  const rowtab = bandRowTable(layer, prev, rows, (j) => iy0 + j, i);
   // With column phases s, a row holds padded columns q, q + s, q + 2s ... for q = 0..s-1, one run after
   // another: a conv of x-stride s then reads each tap's columns at unit stride.
   const phaseLen = pitch / columnPhases;

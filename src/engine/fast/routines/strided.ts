@@ -5,7 +5,7 @@ import { borderIndex } from '../../geometry.js';
 import { descriptor } from '../descriptor.js';
 import { PAD } from '../layout.js';
 import { packConv, type PackedConv } from '../pack.js';
-import { share } from '../plan-parts.js';
+import { bandRowTable, share } from '../plan-parts.js';
 import type { ConvJob, Routine } from '../plan-types.js';
 import type { Call, Phase } from '../protocol.js';
 import { planConv2d } from './conv2d.js';
@@ -51,14 +51,7 @@ function planGathered(job: ConvJob<PackedConv>): Phase[] {
   const panel = arena.alloc(bytes);
   const descs: number[] = [];
   for (let ky = 0; ky < kh; ky++) {
-    const rowtab = new Int32Array(R);
-    for (let r = 0; r < R; r++) {
-      const y = borderIndex((rows.start + r) * sy + ky * dy - pad.top, prev.fullHeight, layer.paddingMode);
-      const local = y < 0 ? -1 : y - prev.y0;
-      if (y >= 0 && (local < 0 || local >= prev.height)) throw new RangeError(`layers[${job.index}] (conv2d): row ${y} is outside the band ${prev.y0}..${prev.y0 + prev.height}`);
-      rowtab[r] = local;
-    }
-    const rowtabPtr = arena.putI32(rowtab);
+    const rowtabPtr = arena.putI32(bandRowTable(layer, prev, R, (r) => (rows.start + r) * sy + ky * dy - pad.top, job.index));
     for (let kx = 0; kx < kw; kx++) {
       const coltab = Int32Array.from({ length: ow }, (_, x) => borderIndex(x * sx + kx * dx - pad.left, prev.width, layer.paddingMode));
       const tap = ky * kw + kx;
