@@ -21,12 +21,12 @@ function rankOneKernel(r: Rand, kh: number, kw: number): Float32Array {
   return Float32Array.from({ length: kh * kw }, (_, i) => col[Math.floor(i / kw)] * row[i % kw]);
 }
 
-/** Layers of a depthwise conv (rank-1 kernels when `separable`) and an input shape, for routineCase. */
-export function depthwiseLayers(separable: boolean): (r: Rand) => { layers: Layer[]; input: Shape } {
+/** Layers of a depthwise conv (rank-1 kernels when `separable`; 3x3 ones when `kernel3x3`) and an input shape, for routineCase. */
+export function depthwiseLayers(separable: boolean, kernel3x3 = false): (r: Rand) => { layers: Layer[]; input: Shape } {
   return (r) => {
     const c = pick(r, [1, 2, 3, 5, 6, 7]);
     const m = pick(r, [1, 1, 2, 3]);
-    const kh = int(r, 2, 7), kw = int(r, 2, 7);
+    const kh = kernel3x3 ? 3 : int(r, 2, 7), kw = kernel3x3 ? 3 : int(r, 2, 7);
     const weight = new Float32Array(c * m * kh * kw);
     for (let o = 0; o < c * m; o++) weight.set(separable ? rankOneKernel(r, kh, kw) : Float32Array.from({ length: kh * kw }, () => r() * 2 - 1), o * kh * kw);
     const conv: Conv2dLayer = {

@@ -2,8 +2,10 @@
 // Sizes at, below and above the 4-pixel tail and the 16-pixel strip, channel multipliers 1..3, all padding modes, x- and y-strides,
 // dilations, batchnorm, activations; within tolerance of the reference, the same bytes on threads 1/2/3 and in bands.
 // The routine pads the rows it reads itself, as many as a quarter of the L2 holds: a tiny L2 (CNNX_CACHE_SIZES) makes it
-// pad again for nearly every output row.
-import { afterEach, describe as group, it } from 'vitest';
+// pad again for nearly every output row. 3x3 kernels with x-dilation 1 run with their taps in registers, at x-stride 2
+// from plain padded rows when padded (K3X3): a test of their own covers both.
+import { afterEach, describe as group, expect, it } from 'vitest';
+import type { Conv2dLayer } from '../../src/network/types.js';
 import { depthwiseLayers } from './depthwise-cases.js';
 import { checkRoutine, routineCase, routineEngines } from './routine-check.js';
 
@@ -12,6 +14,22 @@ const engines = routineEngines('auto');
 group('routine depthwise', () => {
   it('matches the reference on random shapes (all padding modes); threads 1, 2, 3 and bands give identical bytes', async () => {
     for (let seed = 1; seed <= 150; seed++) await checkRoutine('depthwise', engines, routineCase('depthwise', 'auto', seed * 7717, depthwiseLayers(false)), seed);
+  });
+
+  it('runs 3x3 kernels at x-strides 1 and 2 (plain padded rows) with the same results', async () => {
+    let stride1 = 0;
+    let stride2 = 0;
+    for (let seed = 201; seed <= 300; seed++) {
+      const c = routineCase('depthwise', 'auto', seed * 7717, depthwiseLayers(false, true));
+      await checkRoutine('depthwise', engines, c, seed);
+      const conv = c.net.layers[0] as Conv2dLayer;
+      const padded = conv.padding.top + conv.padding.bottom + conv.padding.left + conv.padding.right > 0;
+      if (conv.dilation[1] !== 1) continue;
+      if (conv.stride[1] === 1) stride1++;
+      else if (conv.stride[1] === 2 && padded) stride2++;
+    }
+    expect(stride1).toBeGreaterThan(20);
+    expect(stride2).toBeGreaterThan(15);
   });
 
   afterEach(() => {

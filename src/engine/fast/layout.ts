@@ -206,11 +206,11 @@ export const WINOGRAD1D_INPUT = {
   },
 } as const;
 
-/** The depthwise descriptor, read by depthwise_f32, separable_f32, maxpool2d_f32. A conv with one input channel per group, all its groups in one descriptor, vectorised along x: direct taps (depthwise; an x-stride s reads padded rows whose columns are stored in s phases) or two 1-D passes (separable); maxpool2d_f32 reads it too (OC 1, the max over the taps, no weights). Group g reads input plane g and writes output channels g OC .. g OC + OC - 1; its taps, factors and biases follow group g - 1's. */
+/** The depthwise descriptor, read by depthwise_f32, separable_f32, maxpool2d_f32. A conv with one input channel per group, all its groups in one descriptor, vectorised along x: direct taps (depthwise; an x-stride s reads padded rows whose columns are stored in s phases, or, with K3X3 2, plain rows) or two 1-D passes (separable); maxpool2d_f32 reads it too (OC 1, the max over the taps, no weights). Group g reads input plane g and writes output channels g OC .. g OC + OC - 1; its taps, factors and biases follow group g - 1's. */
 export const DEPTHWISE = {
   name: 'depthwise',
   readers: ['depthwise_f32', 'separable_f32', 'maxpool2d_f32'],
-  words: 32,
+  words: 33,
   fields: {
     /** local input row 0 of input channel 0 (padded input or band) */
     IN: { index: 0, type: 'addr' },
@@ -276,6 +276,8 @@ export const DEPTHWISE = {
     PAD_ROWS: { index: 30, type: 'i32' },
     /** with PAD: padded rows one output row reads, (KH - 1) dy + 1 */
     READ_ROWS: { index: 31, type: 'i32' },
+    /** depthwise: 0, or the x-stride (1 or 2) of a 3x3 conv with x-dilation 1 whose taps the routine holds in registers; at 2 it reads plain padded rows (no column phases) and takes their even and odd columns apart itself. OFFS are then kernel rows of 3 adjacent columns */
+    K3X3: { index: 32, type: 'i32' },
   },
 } as const;
 

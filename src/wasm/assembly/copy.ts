@@ -12,6 +12,10 @@
     v128.store(dst + o, a);
     v128.store(dst + o, b, 16);
   }
+  if (i + 4 <= n) {
+    v128.store(dst + (<usize>i << 2), v128.load(src + (<usize>i << 2)));
+    i += 4;
+  }
   for (; i < n; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
 }
 

@@ -51,11 +51,73 @@ function dwRow(w: usize, offs: usize, k: i32, b: usize, bias: f32, c: usize, n: 
   }
 }
 
+/** One kernel row (weights wa, wb, wc) of 4 outputs at x-stride 1 from a padded row at p (column x): columns x, x + 1, x + 2. */
+@inline
+function tapRow1(p: usize, wa: v128, wb: v128, wc: v128, acc: v128): v128 {
+  acc = madd(wa, v128.load(p), acc);
+  acc = madd(wb, v128.load(p, 4), acc);
+  return madd(wc, v128.load(p, 8), acc);
+}
+
+/**
+ * One kernel row (weights wa, wb, wc) of 4 outputs at x-stride 2 from a plain padded row at p (column 2x):
+ * taps 0 and 1 are the even and odd columns of 2x .. 2x + 7, tap 2 the even columns of 2x + 2 .. 2x + 9.
+ */
+@inline
+function tapRow2(p: usize, wa: v128, wb: v128, wc: v128, acc: v128): v128 {
+  const a = v128.load(p);
+  const b = v128.load(p, 16);
+  acc = madd(wa, v128.shuffle<f32>(a, b, 0, 2, 4, 6), acc);
+  acc = madd(wb, v128.shuffle<f32>(a, b, 1, 3, 5, 7), acc);
+  return madd(wc, v128.shuffle<f32>(v128.load(p, 8), v128.load(p, 24), 0, 2, 4, 6), acc);
+}
+
+/**
+ * dwRow for a 3x3 kernel at x-stride sx (1, or 2 from plain padded rows) over `rows` output rows, the input
+ * rows bstep bytes apart and the output rows cstep: the 9 weights stay in registers for the run of rows, and
+ * the taps are read at fixed distances from 3 row addresses, not from the offset table for every 4 pixels.
+ * The same sums in the same order as dwRow. At x-stride 2 it reads up to 7 floats past the last column a
+ * row's outputs need (the routine's scratch has that slack).
+ */
+function dwRows3x3(sx: i32, w: usize, offs: usize, b: usize, bstep: usize, bias: f32, c: usize, cstep: usize, n: i32, rows: i32, act: i32, slope: f32): void {
+  const vslope = f32x4.splat(slope);
+  const vb = f32x4.splat(bias);
+  const w0 = v128.load32_splat(w), w1 = v128.load32_splat(w, 4), w2 = v128.load32_splat(w, 8);
+  const w3 = v128.load32_splat(w, 12), w4 = v128.load32_splat(w, 16), w5 = v128.load32_splat(w, 20);
+  const w6 = v128.load32_splat(w, 24), w7 = v128.load32_splat(w, 28), w8 = v128.load32_splat(w, 32);
+  // Each kernel row's first tap: offsets 0, 3 and 6.
+  const o0 = <usize>load<i32>(offs), o1 = <usize>load<i32>(offs, 12), o2 = <usize>load<i32>(offs, 24);
+  for (let r = 0; r < rows; r++) {
+    for (let x = 0; x < n; x += 4) {
+      let a: v128;
+      if (sx == 1) {
+        const p = b + (<usize>x << 2);
+        a = tapRow1(p + o2, w6, w7, w8, tapRow1(p + o1, w3, w4, w5, tapRow1(p + o0, w0, w1, w2, vb)));
+      } else {
+        const p = b + (<usize>x << 3);
+        a = tapRow2(p + o2, w6, w7, w8, tapRow2(p + o1, w3, w4, w5, tapRow2(p + o0, w0, w1, w2, vb)));
+      }
+      const v = activate(a, act, vslope);
+      const q = c + (<usize>x << 2);
+      if (x + 4 <= n) v128.store(q, v);
+      else storePartial(q, v, n - x);
+    }
+    b += bstep;
+    c += cstep;
+  }
+}
+
 /** The depthwise routine: direct taps. Units [u0, u1) (output row u % ROWS of group u / ROWS, every output channel of the group), on thread tid. */
 export function depthwise_f32(d: usize, u0: i32, u1: i32, tid: i32): void {
   if (!ASC_NO_ASSERT) {
     checkDepthwise(d, u0, u1, tid);
     assert(field(d, DEPTHWISE.SEP) == 0 && field(d, DEPTHWISE.K) > 0 && field(d, DEPTHWISE.OFFS) != 0 && field(d, DEPTHWISE.W) != 0, 'depthwise: SEP == 0, K > 0, OFFS and W set');
+    const k3 = field(d, DEPTHWISE.K3X3);
+    if (k3 != 0) {
+      assert(field(d, DEPTHWISE.K) == 9 && (k3 == 1 || (k3 == 2 && field(d, DEPTHWISE.PAD) != 0)), 'depthwise with K3X3: 9 taps; K3X3 1, or 2 with rows padded by the routine');
+      const offs: usize = <usize>field(d, DEPTHWISE.OFFS);
+      for (let t = 0; t < 9; t++) assert(load<i32>(offs + <usize>(t << 2)) == load<i32>(offs + <usize>((t / 3) * 12)) + (t % 3) * 4, 'depthwise with K3X3: OFFS are kernel rows of 3 adjacent columns');
+    }
   }
   depthwise(d, u0, u1, tid);
 }
@@ -84,7 +146,7 @@ function checkDepthwise(d: usize, u0: i32, u1: i32, tid: i32): void {
   if (pd != 0) {
     PAD.check(pd);
     assert(field(d, DEPTHWISE.PAD_TMP) != 0 && field(d, DEPTHWISE.READ_ROWS) > 0 && field(d, DEPTHWISE.PAD_ROWS) >= field(d, DEPTHWISE.READ_ROWS), 'depthwise with PAD: PAD_TMP set, PAD_ROWS >= READ_ROWS > 0');
-    assert(field(pd, PAD.PW) == field(d, DEPTHWISE.IN_PITCH) && field(d, DEPTHWISE.PAD_TMP_STRIDE) >= (field(d, DEPTHWISE.PAD_ROWS) * field(d, DEPTHWISE.IN_PITCH) + 4) * 4, 'depthwise with PAD: pad.PW == IN_PITCH, PAD_TMP_STRIDE >= (PAD_ROWS x IN_PITCH + 4) x 4');
+    assert(field(pd, PAD.PW) == field(d, DEPTHWISE.IN_PITCH) && field(d, DEPTHWISE.PAD_TMP_STRIDE) >= (field(d, DEPTHWISE.PAD_ROWS) * field(d, DEPTHWISE.IN_PITCH) + 8) * 4, 'depthwise with PAD: pad.PW == IN_PITCH, PAD_TMP_STRIDE >= (PAD_ROWS x IN_PITCH + 8) x 4');
     assert((field(d, DEPTHWISE.ROWS) - 1) * field(d, DEPTHWISE.SY) + field(d, DEPTHWISE.READ_ROWS) <= field(pd, PAD.ROWS), 'depthwise with PAD: the rows read are pad.ROWS');
   }
 }
@@ -104,6 +166,7 @@ function depthwise(d: usize, u0: i32, u1: i32, tid: i32): void {
   const sep = field(d, DEPTHWISE.SEP) != 0;
   const k = field(d, DEPTHWISE.K);
   const offs: usize = <usize>field(d, DEPTHWISE.OFFS);
+  const k3 = field(d, DEPTHWISE.K3X3);
   const kh = field(d, DEPTHWISE.KH);
   const kw = field(d, DEPTHWISE.KW);
   const voffs: usize = <usize>field(d, DEPTHWISE.VOFFS);
@@ -118,9 +181,14 @@ function depthwise(d: usize, u0: i32, u1: i32, tid: i32): void {
   let pg = -1;
   let p0 = 0;
   let p1 = 0;
-  for (let u = u0; u < u1; u++) {
+  const bstep = <usize>(sy * pitch) << 2;
+  const cstep = <usize>opitch << 2;
+  // Runs of units: consecutive output rows of one group whose input rows are all in place.
+  let u = u0;
+  while (u < u1) {
     const g = u / rows;
     const r = u % rows;
+    let e = min(u1, (g + 1) * rows);
     // Group g's input plane, its first output channel, and its taps, factors and biases (packed group after group).
     let b = <usize>field(d, DEPTHWISE.IN) + (<usize>(g * iplane + r * sy * pitch) << 2);
     if (pd != 0) {
@@ -132,22 +200,34 @@ function depthwise(d: usize, u0: i32, u1: i32, tid: i32): void {
         padRows(pd, g, p0, p1, ptmp);
       }
       b = ptmp + (<usize>((first - p0) * pitch) << 2);
+      // Row r' reads padded rows r' sy .. r' sy + reads - 1, all below p1.
+      e = min(e, g * rows + (p1 - reads) / sy + 1);
     }
+    const n = e - u;
+    u = e;
     const out = <usize>field(d, DEPTHWISE.OUT) + (<usize>(g * oc * oplane + r * opitch) << 2);
     const bias = <usize>field(d, DEPTHWISE.BIAS) + (<usize>(g * oc) << 2);
     if (!sep) {
       const w = <usize>field(d, DEPTHWISE.W) + (<usize>(g * oc * k) << 2);
       for (let o = 0; o < oc; o++) {
-        dwRow(w + (<usize>(o * k) << 2), offs, k, b, load<f32>(bias + (<usize>o << 2)), out + (<usize>(o * oplane) << 2), ow, act, slope);
+        const wo = w + (<usize>(o * k) << 2);
+        const bo = load<f32>(bias + (<usize>o << 2));
+        const co = out + (<usize>(o * oplane) << 2);
+        if (k3 != 0) dwRows3x3(k3, wo, offs, b, bstep, bo, co, cstep, ow, n, act, slope);
+        else for (let i = 0; i < n; i++) dwRow(wo, offs, k, b + <usize>i * bstep, bo, co + <usize>i * cstep, ow, act, slope);
       }
       continue;
     }
     // The vertical pass reads the same padded rows whatever the band or thread: rows r * sy + ky * dy.
     const vw = <usize>field(d, DEPTHWISE.VW) + (<usize>(g * oc * kh) << 2);
     const hw = <usize>field(d, DEPTHWISE.HW) + (<usize>(g * oc * kw) << 2);
-    for (let o = 0; o < oc; o++) {
-      dwRow(vw + (<usize>(o * kh) << 2), voffs, kh, b, 0, tmp, span, 0, 0);
-      dwRow(hw + (<usize>(o * kw) << 2), hoffs, kw, tmp, load<f32>(bias + (<usize>o << 2)), out + (<usize>(o * oplane) << 2), ow, act, slope);
+    for (let i = 0; i < n; i++) {
+      const bi = b + <usize>i * bstep;
+      const oi = out + <usize>i * cstep;
+      for (let o = 0; o < oc; o++) {
+        dwRow(vw + (<usize>(o * kh) << 2), voffs, kh, bi, 0, tmp, span, 0, 0);
+        dwRow(hw + (<usize>(o * kw) << 2), hoffs, kw, tmp, load<f32>(bias + (<usize>o << 2)), oi + (<usize>(o * oplane) << 2), ow, act, slope);
+      }
     }
   }
 }

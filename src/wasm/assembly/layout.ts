@@ -227,7 +227,7 @@ export namespace WINOGRAD1D_INPUT {
   }
 }
 
-/** The depthwise descriptor, read by depthwise_f32, separable_f32, maxpool2d_f32. A conv with one input channel per group, all its groups in one descriptor, vectorised along x: direct taps (depthwise; an x-stride s reads padded rows whose columns are stored in s phases) or two 1-D passes (separable); maxpool2d_f32 reads it too (OC 1, the max over the taps, no weights). Group g reads input plane g and writes output channels g OC .. g OC + OC - 1; its taps, factors and biases follow group g - 1's. */
+/** The depthwise descriptor, read by depthwise_f32, separable_f32, maxpool2d_f32. A conv with one input channel per group, all its groups in one descriptor, vectorised along x: direct taps (depthwise; an x-stride s reads padded rows whose columns are stored in s phases, or, with K3X3 2, plain rows) or two 1-D passes (separable); maxpool2d_f32 reads it too (OC 1, the max over the taps, no weights). Group g reads input plane g and writes output channels g OC .. g OC + OC - 1; its taps, factors and biases follow group g - 1's. */
 export namespace DEPTHWISE {
   /** addr: local input row 0 of input channel 0 (padded input or band) */
   export const IN: i32 = 0;
@@ -293,8 +293,10 @@ export namespace DEPTHWISE {
   export const PAD_ROWS: i32 = 30;
   /** i32: with PAD: padded rows one output row reads, (KH - 1) dy + 1 */
   export const READ_ROWS: i32 = 31;
+  /** i32: depthwise: 0, or the x-stride (1 or 2) of a 3x3 conv with x-dilation 1 whose taps the routine holds in registers; at 2 it reads plain padded rows (no column phases) and takes their even and odd columns apart itself. OFFS are then kernel rows of 3 adjacent columns */
+  export const K3X3: i32 = 32;
   /** words in the descriptor */
-  export const WORDS: i32 = 32;
+  export const WORDS: i32 = 33;
   /** Debug build: the descriptor at d lies inside the memory, and each addr field holds 0 or an aligned address inside it. */
   export function check(d: usize): void {
     checkBlock(d, WORDS, MEMORY.RESERVED, 'depthwise descriptor: address');

@@ -24,29 +24,36 @@ export const depthwise: Routine<PackedDepthwise> = {
  * The phase of a conv on the depthwise descriptor: all groups in one descriptor, units of one output
  * row of one group split across threads; direct taps, or the two passes of packed rank-1 factors.
  * An x-stride s reads padded rows whose columns are stored in s phases (planPad), so every tap reads
- * consecutive columns.
+ * consecutive columns; a padded 3x3 conv at x-stride 2 reads plain rows instead (K3X3).
  */
 export function planDepthwise(job: ConvJob<PackedDepthwise>): Phase[] {
   const { arena, threads, layer, packed, fusion: f, out } = job;
   const [kh, kw] = layer.kernelSize;
   const [dy, dx] = layer.dilation;
   const sx = layer.stride[1];
+  const pads = layer.padding;
+  // 3x3 kernels at x-stride 1, and padded ones at x-stride 2, hold their taps in registers (K3X3); at x-stride 2
+  // they read plain padded rows and take the columns apart in registers: a plain row is padded by two copies,
+  // where column phases are gathered one float at a time.
+  const padded = pads.top + pads.bottom + pads.left + pads.right > 0;
+  const k3x3 = !packed.separable && kh === 3 && kw === 3 && dx === 1 && (sx === 1 || (sx === 2 && padded)) ? sx : 0;
+  const columnPhases = k3x3 ? 1 : sx;
   // Padded rows are padded by the routine itself, a group's rows at a time into per-thread scratch,
   // not copied whole in a phase of their own: no barrier, and the taps read rows still in the cache.
-  const input = convInput(job, false, sx, true);
+  const input = convInput(job, false, columnPhases, true);
   const { phases } = input;
   const pitch = input.pitch;
   const reads = (kh - 1) * dy + 1;
   const held = input.pad === 0 ? 0 : Math.min(input.padRows, Math.max(reads, Math.floor(blocking().ownPadding / (pitch * 4))));
-  // 4 floats of slack: dwRow reads up to 3 past a row's last pixel.
-  const padStride = align((held * pitch + 4) * 4, 64);
+  // Slack: dwRow reads up to 3 floats past a row's last pixel, dwRows3x3 at x-stride 2 up to 7.
+  const padStride = align((held * pitch + 8) * 4, 64);
   const padTmp = input.pad === 0 ? 0 : arena.alloc(padStride * threads);
   const R = input.rows.end - input.rows.start;
   const ow = job.conv.width;
   const span = ow - 1 + (kw - 1) * dx + 1;
   // Column x * sx + kx dx of a padded row sits in phase (kx dx) % sx, at x + floor(kx dx / sx).
-  const phaseLen = pitch / sx;
-  const column = (kx: number) => ((kx * dx) % sx) * phaseLen + Math.floor((kx * dx) / sx);
+  const phaseLen = pitch / columnPhases;
+  const column = (kx: number) => ((kx * dx) % columnPhases) * phaseLen + Math.floor((kx * dx) / columnPhases);
   let offsPtr = 0, voffsPtr = 0, hoffsPtr = 0, tmpPtr = 0, tmpStride = 0;
   if (packed.separable) {
     voffsPtr = arena.putI32(Int32Array.from({ length: kh }, (_, ky) => ky * dy * pitch * 4));
@@ -92,6 +99,7 @@ export function planDepthwise(job: ConvJob<PackedDepthwise>): Phase[] {
     PAD_TMP_STRIDE: input.pad === 0 ? 0 : padStride,
     PAD_ROWS: held,
     READ_ROWS: reads,
+    K3X3: k3x3,
   }).put(arena);
   if (tmpPtr) arena.release(tmpPtr, tmpStride * threads);
   if (padTmp) arena.release(padTmp, padStride * threads);
