@@ -1,11 +1,16 @@
 // Engine.recycle: an output array handed back is overwritten by a later run's output of its length (no fresh pages), with
-// the same bytes as a fresh array; views and arrays of other lengths are not taken.
+// the same bytes as a fresh array; views and arrays of other lengths are not taken. While idle after a run, the engine
+// prepares the arrays the next run of the same outputs takes (from its second run on), unless spare ones are waiting,
+// and nothing once closed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EnginePool } from '../../src/batch/engine-pool.js';
 import { FastEngine } from '../../src/engine/fast/index.js';
 import type { Layer } from '../../src/network/types.js';
 import { caseFor, mulberry32, sameBytes, wholeRun, type Case } from './fast-nets.js';
 import { randomConv } from './routine-check.js';
+
+/** Lets timers run: the engine prepares its next output arrays once this thread is idle. */
+const idle = () => new Promise((resolve) => setTimeout(resolve, 20));
 
 function convCase(seed: number, width: number): Case {
   const r = mulberry32(seed);
@@ -55,6 +60,37 @@ describe('Engine.recycle', () => {
     const view = new Float32Array(new ArrayBuffer(4 * (n + 4)), 16, n);
     engine.recycle(view);
     expect((await wholeRun(engine, a)).data).not.toBe(view);
+  });
+
+  it('prepares the next output array while idle, which the next run takes, with the bytes of a fresh run', async () => {
+    const fresh = await FastEngine.create(2);
+    const spare = () => (fresh as unknown as { spare: Float32Array[] }).spare;
+    try {
+      const a = convCase(6, 24);
+      const b = otherInput(a, 7);
+      // A one-shot engine prepares nothing; from the second run on, the next run's array is made while idle.
+      await wholeRun(fresh, a);
+      await idle();
+      expect(spare()).toEqual([]);
+      const first = await wholeRun(fresh, a);
+      await idle();
+      expect(spare().map((s) => s.length)).toEqual([first.data.length]);
+      const prepared = spare()[0];
+      expect(prepared).not.toBe(first.data);
+      const second = await wholeRun(fresh, b);
+      expect(second.data).toBe(prepared);
+      expect(sameBytes(second.data, (await wholeRun(engine, b)).data)).toBe(true);
+      // A recycled array waits beside the one prepared after the last run, and is taken first.
+      await idle();
+      fresh.recycle(first.data);
+      await idle();
+      expect(spare().length).toBe(2);
+      expect((await wholeRun(fresh, a)).data).toBe(first.data);
+    } finally {
+      await fresh.close();
+    }
+    await idle();
+    expect(spare()).toEqual([]);
   });
 
   it('through an EnginePool: each array goes to one engine, in turn', async () => {

@@ -41,8 +41,12 @@ export class FastEngine implements Engine {
   private queue: Promise<unknown> = Promise.resolve();
   /** Per plan: runs of consecutive SIMD phases (for one thread merged into one call list), and the JS steps between them. */
   private readonly segments = new WeakMap<Plan, (Phase[] | Step)[]>();
-  /** Output arrays handed back by `recycle`, reused for outputs of their length (a few: one run's outputs). */
+  /** Output arrays handed back by `recycle` or prepared while idle, reused for outputs of their length (a few: one run's outputs). */
   private spare: Float32Array[] = [];
+  /** The pending preparation of the next run's output arrays (schedulePrepare). */
+  private prepareTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Runs so far: a one-shot engine (a CLI call on one image) prepares nothing. */
+  private runs = 0;
   private closed = false;
 
   private constructor(threads: number, algorithm: Algorithm, fma: boolean, debug: boolean, heap: SharedHeap, pool: WorkerPool) {
@@ -100,7 +104,9 @@ export class FastEngine implements Engine {
       const computed = this.runSegments(plan);
       const arrays = this.outputArrays(plan);
       await computed;
-      return this.readOutputs(plan, arrays);
+      const bands = this.readOutputs(plan, arrays);
+      this.schedulePrepare(plan);
+      return bands;
     }
     // Profiling: one run message per phase, to time each.
     const timings: StepTiming[] = [];
@@ -172,16 +178,38 @@ export class FastEngine implements Engine {
     }
   }
 
-  /** An array for each output of `plan`: a recycled one, or a new one with every page written once. */
+  /** An array for each output of `plan`: a spare one (the last recycled or prepared first), or a new one with every page written once. */
   private outputArrays(plan: Plan): Float32Array[] {
     return plan.outputs.map((b) => {
       const n = b.channels * b.height * b.width;
-      const k = this.spare.findIndex((s) => s.length === n);
-      if (k >= 0) return this.spare.splice(k, 1)[0];
-      const data = uninitializedFloats(n);
-      for (let i = 0; i < n; i += 1024) data[i] = 0;
-      return data;
+      let k = this.spare.length - 1;
+      while (k >= 0 && this.spare[k].length !== n) k--;
+      return k >= 0 ? this.spare.splice(k, 1)[0] : writtenFloats(n);
     });
+  }
+
+  /**
+   * Once this thread is idle after a run, makes the arrays the same outputs would take next time (pages
+   * written once), unless spare ones are waiting: a fresh page costs a fault per 4 KiB on first write (12 us
+   * each on some VMs, 25 ms for an 8 MB map), which a run that follows a pause then does not take inside its
+   * own time. From the second run on (a one-shot engine would waste the work), and not when a run's outputs
+   * are over PREPARE_MAX_BYTES; the timer does not keep the process alive, and close() drops it.
+   */
+  private schedulePrepare(plan: Plan): void {
+    if (++this.runs < 2 || this.prepareTimer !== undefined || this.closed) return;
+    const lengths = plan.outputs.map((b) => b.channels * b.height * b.width);
+    if (lengths.length > MAX_SPARE || lengths.reduce((sum, n) => sum + 4 * n, 0) > PREPARE_MAX_BYTES) return;
+    this.prepareTimer = setTimeout(() => {
+      this.prepareTimer = undefined;
+      if (this.closed) return;
+      const waiting = this.spare.map((s) => s.length);
+      for (const n of lengths) {
+        const k = waiting.indexOf(n);
+        if (k >= 0) waiting.splice(k, 1);
+        else this.keepSpare(writtenFloats(n));
+      }
+    }, 0);
+    this.prepareTimer.unref();
   }
 
   /** Copies each output of `plan` out of the heap into its array from outputArrays. */
@@ -199,6 +227,10 @@ export class FastEngine implements Engine {
   recycle(data: Float32Array): void {
     if (this.closed || data.byteOffset !== 0 || data.buffer.byteLength !== data.byteLength || !(data.buffer instanceof ArrayBuffer)) return;
     if (this.spare.includes(data)) return;
+    this.keepSpare(data);
+  }
+
+  private keepSpare(data: Float32Array): void {
     this.spare.push(data);
     if (this.spare.length > MAX_SPARE) this.spare.shift();
   }
@@ -206,6 +238,8 @@ export class FastEngine implements Engine {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.prepareTimer);
+    this.prepareTimer = undefined;
     this.spare = [];
     await this.queue;
     await this.pool.close();
@@ -217,6 +251,9 @@ let nextNetId = 1;
 /** Output arrays an engine keeps for reuse: enough for the outputs of a run or two. */
 const MAX_SPARE = 4;
 
+/** The most output bytes of a run whose next arrays the engine prepares while idle (schedulePrepare). */
+const PREPARE_MAX_BYTES = 64 * 1024 * 1024;
+
 /**
  * A Float32Array that is about to be overwritten whole, on memory malloc hands back without zeroing
  * it: glibc then reuses the pages of earlier results, where a zeroed allocation (slice, new
@@ -226,4 +263,11 @@ const MAX_SPARE = 4;
 function uninitializedFloats(n: number): Float32Array {
   const bytes = Buffer.allocUnsafeSlow(n * 4);
   return new Float32Array(bytes.buffer, bytes.byteOffset, n);
+}
+
+/** uninitializedFloats with one float of every 4 KiB page written, so the page faults are taken now. */
+function writtenFloats(n: number): Float32Array {
+  const data = uninitializedFloats(n);
+  for (let i = 0; i < n; i += 1024) data[i] = 0;
+  return data;
 }
