@@ -64,33 +64,40 @@ describe('Engine.recycle', () => {
 
   it('prepares the next output array while idle, which the next run takes, with the bytes of a fresh run', async () => {
     const fresh = await FastEngine.create(2);
-    const spare = () => (fresh as unknown as { spare: Float32Array[] }).spare;
+    const held = fresh as unknown as { spare: Float32Array[]; prepared: Float32Array[] };
     try {
       const a = convCase(6, 24);
       const b = otherInput(a, 7);
       // A one-shot engine prepares nothing; from the second run on, the next run's array is made while idle.
       await wholeRun(fresh, a);
       await idle();
-      expect(spare()).toEqual([]);
+      expect(held.prepared).toEqual([]);
       const first = await wholeRun(fresh, a);
       await idle();
-      expect(spare().map((s) => s.length)).toEqual([first.data.length]);
-      const prepared = spare()[0];
+      expect(held.prepared.map((s) => s.length)).toEqual([first.data.length]);
+      const prepared = held.prepared[0];
       expect(prepared).not.toBe(first.data);
       const second = await wholeRun(fresh, b);
       expect(second.data).toBe(prepared);
       expect(sameBytes(second.data, (await wholeRun(engine, b)).data)).toBe(true);
-      // A recycled array waits beside the one prepared after the last run, and is taken first.
+      // A recycled array is taken before the one prepared after the last run, which is kept, not made again.
       await idle();
+      const again = held.prepared[0];
       fresh.recycle(first.data);
-      await idle();
-      expect(spare().length).toBe(2);
       expect((await wholeRun(fresh, a)).data).toBe(first.data);
+      await idle();
+      expect(held.prepared).toEqual([again]);
+      // Outputs of another length: the arrays prepared for the old one are dropped.
+      const other = convCase(8, 28);
+      await wholeRun(fresh, other);
+      await idle();
+      expect(held.prepared.map((s) => s.length)).toEqual([other.shapes.at(-1)!.channels * other.shapes.at(-1)!.height * other.shapes.at(-1)!.width]);
     } finally {
       await fresh.close();
     }
     await idle();
-    expect(spare()).toEqual([]);
+    expect(held.prepared).toEqual([]);
+    expect(held.spare).toEqual([]);
   });
 
   it('through an EnginePool: each array goes to one engine, in turn', async () => {

@@ -41,8 +41,10 @@ export class FastEngine implements Engine {
   private queue: Promise<unknown> = Promise.resolve();
   /** Per plan: runs of consecutive SIMD phases (for one thread merged into one call list), and the JS steps between them. */
   private readonly segments = new WeakMap<Plan, (Phase[] | Step)[]>();
-  /** Output arrays handed back by `recycle` or prepared while idle, reused for outputs of their length (a few: one run's outputs). */
+  /** Output arrays handed back by `recycle`, reused for outputs of their length (a few: one run's outputs). */
   private spare: Float32Array[] = [];
+  /** Arrays made while idle for the last run's outputs (schedulePrepare): one run's worth at most. */
+  private prepared: Float32Array[] = [];
   /** The pending preparation of the next run's output arrays (schedulePrepare). */
   private prepareTimer: ReturnType<typeof setTimeout> | undefined;
   /** Runs so far: a one-shot engine (a CLI call on one image) prepares nothing. */
@@ -178,22 +180,22 @@ export class FastEngine implements Engine {
     }
   }
 
-  /** An array for each output of `plan`: a spare one (the last recycled or prepared first), or a new one with every page written once. */
+  /** An array for each output of `plan`: a recycled one, one prepared while idle, or a new one with every page written once. */
   private outputArrays(plan: Plan): Float32Array[] {
     return plan.outputs.map((b) => {
       const n = b.channels * b.height * b.width;
-      let k = this.spare.length - 1;
-      while (k >= 0 && this.spare[k].length !== n) k--;
-      return k >= 0 ? this.spare.splice(k, 1)[0] : writtenFloats(n);
+      return takeOfLength(this.spare, n) ?? takeOfLength(this.prepared, n) ?? writtenFloats(n);
     });
   }
 
   /**
    * Once this thread is idle after a run, makes the arrays the same outputs would take next time (pages
-   * written once), unless spare ones are waiting: a fresh page costs a fault per 4 KiB on first write (12 us
+   * written once), unless recycled ones are waiting: a fresh page costs a fault per 4 KiB on first write (12 us
    * each on some VMs, 25 ms for an 8 MB map), which a run that follows a pause then does not take inside its
-   * own time. From the second run on (a one-shot engine would waste the work), and not when a run's outputs
-   * are over PREPARE_MAX_BYTES; the timer does not keep the process alive, and close() drops it.
+   * own time. From the second run on (a one-shot engine would waste the work), for outputs up to
+   * PREPARE_MAX_BYTES a run, and only the last run's: arrays prepared for other lengths are dropped, so the
+   * engine holds one small run's outputs more at most. The timer does not keep the process alive, and
+   * close() drops it.
    */
   private schedulePrepare(plan: Plan): void {
     if (++this.runs < 2 || this.prepareTimer !== undefined || this.closed) return;
@@ -203,11 +205,13 @@ export class FastEngine implements Engine {
       this.prepareTimer = undefined;
       if (this.closed) return;
       const waiting = this.spare.map((s) => s.length);
+      const next: Float32Array[] = [];
       for (const n of lengths) {
         const k = waiting.indexOf(n);
         if (k >= 0) waiting.splice(k, 1);
-        else this.keepSpare(writtenFloats(n));
+        else next.push(takeOfLength(this.prepared, n) ?? writtenFloats(n));
       }
+      this.prepared = next;
     }, 0);
     this.prepareTimer.unref();
   }
@@ -227,10 +231,6 @@ export class FastEngine implements Engine {
   recycle(data: Float32Array): void {
     if (this.closed || data.byteOffset !== 0 || data.buffer.byteLength !== data.byteLength || !(data.buffer instanceof ArrayBuffer)) return;
     if (this.spare.includes(data)) return;
-    this.keepSpare(data);
-  }
-
-  private keepSpare(data: Float32Array): void {
     this.spare.push(data);
     if (this.spare.length > MAX_SPARE) this.spare.shift();
   }
@@ -241,6 +241,7 @@ export class FastEngine implements Engine {
     clearTimeout(this.prepareTimer);
     this.prepareTimer = undefined;
     this.spare = [];
+    this.prepared = [];
     await this.queue;
     await this.pool.close();
   }
@@ -252,7 +253,7 @@ let nextNetId = 1;
 const MAX_SPARE = 4;
 
 /** The most output bytes of a run whose next arrays the engine prepares while idle (schedulePrepare). */
-const PREPARE_MAX_BYTES = 64 * 1024 * 1024;
+const PREPARE_MAX_BYTES = 16 * 1024 * 1024;
 
 /**
  * A Float32Array that is about to be overwritten whole, on memory malloc hands back without zeroing
@@ -263,6 +264,13 @@ const PREPARE_MAX_BYTES = 64 * 1024 * 1024;
 function uninitializedFloats(n: number): Float32Array {
   const bytes = Buffer.allocUnsafeSlow(n * 4);
   return new Float32Array(bytes.buffer, bytes.byteOffset, n);
+}
+
+/** Removes and returns the last array of `arrays` with n floats, or undefined. */
+function takeOfLength(arrays: Float32Array[], n: number): Float32Array | undefined {
+  let k = arrays.length - 1;
+  while (k >= 0 && arrays[k].length !== n) k--;
+  return k >= 0 ? arrays.splice(k, 1)[0] : undefined;
 }
 
 /** uninitializedFloats with one float of every 4 KiB page written, so the page faults are taken now. */
