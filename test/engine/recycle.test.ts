@@ -88,10 +88,9 @@ describe('Engine.recycle', () => {
       await idle();
       expect(held.prepared).toEqual([again]);
       // Outputs of another length: the arrays prepared for the old one are dropped.
-      const other = convCase(8, 28);
-      await wholeRun(fresh, other);
+      const other = await wholeRun(fresh, convCase(8, 28));
       await idle();
-      expect(held.prepared.map((s) => s.length)).toEqual([other.shapes.at(-1)!.channels * other.shapes.at(-1)!.height * other.shapes.at(-1)!.width]);
+      expect(held.prepared.map((s) => s.length)).toEqual([other.data.length]);
     } finally {
       await fresh.close();
     }
