@@ -77,8 +77,8 @@ interface OpenPart {
   readonly paths: string[];
   readonly heights: number[];
   readonly widths: number[];
-  /** Rows not yet written, and how many bytes of rows are in the file. */
-  buffered: Uint8Array[];
+  /** Rows not yet written, copied in as they come (no row object outlives its append), and how many bytes of rows are in the file. */
+  buffer: Uint8Array | null;
   bufferedBytes: number;
   writtenBytes: number;
 }
@@ -190,9 +190,10 @@ export class EmbeddingSink {
       part = null;
     }
     part ??= await this.openPart(row.data.length);
-    part.buffered.push(float32LittleEndian(row.data));
+    if (part.buffer && part.bufferedBytes + rowBytes > part.buffer.length) await this.flush(part);
+    part.buffer ??= new Uint8Array(Math.max(FLUSH_BYTES, rowBytes));
+    part.buffer.set(float32LittleEndian(row.data), part.bufferedBytes);
     part.bufferedBytes += rowBytes;
-    if (part.bufferedBytes >= FLUSH_BYTES) await this.flush(part);
     part.paths.push(row.name);
     part.heights.push(row.height);
     part.widths.push(row.width);
@@ -209,18 +210,17 @@ export class EmbeddingSink {
       await npy.abort();
       throw error;
     });
-    this.part = { stem, npy, headerBytes: header.length, paths: [], heights: [], widths: [], buffered: [], bufferedBytes: 0, writtenBytes: 0 };
+    this.part = { stem, npy, headerBytes: header.length, paths: [], heights: [], widths: [], buffer: null, bufferedBytes: 0, writtenBytes: 0 };
     return this.part;
   }
 
   /** Writes the part's buffered rows after those already in its file. */
   private async flush(part: OpenPart): Promise<void> {
-    if (part.bufferedBytes === 0) return;
-    const bytes = Buffer.concat(part.buffered, part.bufferedBytes);
-    part.buffered = [];
-    part.bufferedBytes = 0;
+    if (part.bufferedBytes === 0 || !part.buffer) return;
+    const bytes = part.buffer.subarray(0, part.bufferedBytes);
     await part.npy.write(bytes, part.headerBytes + part.writtenBytes);
     part.writtenBytes += bytes.length;
+    part.bufferedBytes = 0;
   }
 
   private async closePart(): Promise<void> {
