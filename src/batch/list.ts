@@ -5,9 +5,9 @@ import { CnnxError } from '../errors.js';
 import { readFailure } from '../io/read-file.js';
 import { mapLimit } from './limit.js';
 import { readStdin } from './stdio.js';
-import { argumentItems, expandArguments, sniff, type SkippedEntry, type WalkResult } from './walk.js';
+import { addNamedFiles, expandArguments, skipEntry, sniff, type Gathering, type SkipReason } from './walk.js';
 
-type Kind = 'folder' | 'image' | 'missing' | SkippedEntry['reason'];
+type Kind = 'folder' | 'image' | 'missing' | SkipReason;
 
 /** The paths in a list file ('-' for stdin); empty entries are ignored, CRLF line ends tolerated. */
 export async function readPathList(source: string, nulSeparated: boolean): Promise<string[]> {
@@ -30,13 +30,14 @@ async function readListFile(file: string): Promise<Buffer> {
  * so listed files are screened like a folder walk (skipped and counted); a listed file that does not
  * exist is kept, so it fails with its own message. Listed folders are walked.
  */
-export async function expandList(paths: readonly string[], recursive: boolean): Promise<WalkResult> {
+export async function expandList(paths: readonly string[], recursive: boolean, into: Gathering): Promise<void> {
   const kinds = await mapLimit(paths, 32, classify);
-  const pick = (kind: Kind): string[] => paths.filter((_, i) => kinds[i] === kind);
-  const walked = await expandArguments(pick('folder'), recursive);
-  const skipped: SkippedEntry[] = paths.flatMap((name, i) => (kinds[i] === 'hidden' || kinds[i] === 'not an image' ? [{ name, reason: kinds[i] as SkippedEntry['reason'] }] : []));
-  const files = paths.filter((_, i) => kinds[i] === 'image' || kinds[i] === 'missing');
-  return { items: [...walked.items, ...argumentItems(files)], skipped: [...walked.skipped, ...skipped], sawFolder: true };
+  await expandArguments(paths.filter((_, i) => kinds[i] === 'folder'), recursive, into);
+  paths.forEach((name, i) => {
+    const kind = kinds[i];
+    if (kind === 'hidden' || kind === 'not an image') skipEntry(into, name, kind);
+  });
+  addNamedFiles(paths.filter((_, i) => kinds[i] === 'image' || kinds[i] === 'missing'), into);
 }
 
 async function classify(file: string): Promise<Kind> {

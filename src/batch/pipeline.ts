@@ -9,7 +9,7 @@ import { SinkFailure, type EmbeddingSink } from './embedding-sink.js';
 import { encodeResults, type FileBytes } from './encode.js';
 import type { EnginePool } from './engine-pool.js';
 import type { PictureOptions } from './picture.js';
-import type { BatchFormat, PlannedItem } from './plan.js';
+import type { BatchFormat, Plan, PlannedItem } from './plan.js';
 import type { Progress } from './progress.js';
 import { outputField, type ItemRecord, type ReportSink } from './run-log.js';
 import { quittingAtOnce } from './signals.js';
@@ -66,15 +66,14 @@ export class Batch {
     this.stopReason ??= reason;
   }
 
-  async run(plan: readonly PlannedItem[]): Promise<BatchEnd> {
+  async run(plan: Plan): Promise<BatchEnd> {
     let next = 0;
     let internal: unknown = null;
     const lane = async (): Promise<void> => {
       while (this.stopReason === null && next < plan.length) {
         const seq = next++;
-        const item = plan[seq];
         try {
-          this.finish(await this.process(item, seq));
+          this.finish(await this.process(plan.at(seq), seq));
         } catch (error) {
           internal ??= error;
           this.stop('error');
@@ -82,7 +81,10 @@ export class Batch {
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.ctx.jobs, plan.length) }, lane));
-    for (const item of plan.slice(next)) this.finish({ path: item.item.name, output: outputField(item.outputs), status: 'cancelled', error: null, ms: 0 });
+    for (let seq = next; seq < plan.length; seq++) {
+      const { item, outputs } = plan.at(seq);
+      this.finish({ path: item.name, output: outputField(outputs), status: 'cancelled', error: null, ms: 0 });
+    }
     if (internal) throw internal;
     return { stoppedBy: this.stopReason, fatal: this.fatal };
   }

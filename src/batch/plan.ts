@@ -4,7 +4,8 @@ import path from 'node:path';
 import { CnnxError } from '../errors.js';
 import type { LayerSelection } from '../network/run.js';
 import { INPUT, type Network } from '../network/types.js';
-import { mapLimit } from './limit.js';
+import type { InputList } from './input-list.js';
+import { forEachLimit } from './limit.js';
 import type { InputItem } from './walk.js';
 
 /**
@@ -89,11 +90,32 @@ function usage(message: string): CnnxError {
 }
 
 /**
- * Output paths for every item; layer files get a `.NAME` suffix when several layers go to separate
- * files. Embeddings rows go to shared parts, so their items plan no file of their own.
+ * Every input's output paths, made when asked for (a million inputs hold no million plans); layer
+ * files get a `.NAME` suffix when several layers go to separate files. Embeddings rows go to shared
+ * parts, so their items plan no file of their own.
  */
-export function planOutputs(items: readonly InputItem[], destination: Destination, net: Network, selection: readonly LayerSelection[], keepExt = false): PlannedItem[] {
-  return items.map((item) => ({ item, outputs: outputsOf(item, destination, net, selection, keepExt) }));
+export class Plan {
+  constructor(
+    readonly inputs: InputList,
+    readonly destination: Destination,
+    private readonly net: Network,
+    private readonly selection: readonly LayerSelection[],
+    private readonly keepExt: boolean,
+  ) {}
+
+  get length(): number {
+    return this.inputs.length;
+  }
+
+  at(i: number): PlannedItem {
+    const item = this.inputs.item(i);
+    return { item, outputs: outputsOf(item, this.destination, this.net, this.selection, this.keepExt) };
+  }
+
+  /** The same plan for other inputs (a shard of these, the ones still to do). */
+  over(inputs: InputList): Plan {
+    return new Plan(inputs, this.destination, this.net, this.selection, this.keepExt);
+  }
 }
 
 /**
@@ -125,11 +147,14 @@ function outputsOf(item: InputItem, destination: Destination, net: Network, sele
 }
 
 /** Refuses (before any work) two inputs that would write the same output file. */
-export function checkCollisions(plan: readonly PlannedItem[]): void {
+export function checkCollisions(plan: Plan): void {
+  const { destination } = plan;
+  // One output file, stdout, shared parts and one report page hold no file per input to collide.
+  if (destination.kind !== 'folder' || destination.format === 'embeddings' || destination.format === 'report') return;
   const seen = new Map<string, string>();
-  for (const { item, outputs } of plan) {
+  for (let i = 0; i < plan.length; i++) {
+    const { item, outputs } = plan.at(i);
     for (const output of outputs) {
-      if (output === '-') continue;
       const key = path.resolve(output);
       const other = seen.get(key);
       if (other !== undefined) {
@@ -142,25 +167,16 @@ export function checkCollisions(plan: readonly PlannedItem[]): void {
   }
 }
 
-/** Drops inputs listed twice (the same file by any spelling), keeping the first. */
-export function dedupeItems(items: readonly InputItem[]): InputItem[] {
-  const seen = new Set<string>();
-  return items.filter((item) => {
-    const key = item.file === '-' ? '-' : path.resolve(item.file);
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
-
 /** Splits the plan into work still to do and items whose every output already exists (--skip-existing). */
-export async function partitionExisting(plan: readonly PlannedItem[]): Promise<{ todo: PlannedItem[]; done: PlannedItem[] }> {
-  const complete = await mapLimit(plan, 32, async (p) => {
-    if (p.outputs.includes('-')) return false;
-    for (const output of p.outputs) if (!(await isFile(output))) return false;
-    return true;
+export async function partitionExisting(plan: Plan): Promise<{ todo: Plan; done: Plan }> {
+  const complete = new Uint8Array(plan.length);
+  await forEachLimit(plan.length, 32, async (i) => {
+    const { outputs } = plan.at(i);
+    if (outputs.includes('-')) return;
+    for (const output of outputs) if (!(await isFile(output))) return;
+    complete[i] = 1;
   });
-  return { todo: plan.filter((_, i) => !complete[i]), done: plan.filter((_, i) => complete[i]) };
+  return { todo: plan.over(plan.inputs.filter((i) => complete[i] === 0)), done: plan.over(plan.inputs.filter((i) => complete[i] === 1)) };
 }
 
 async function isFile(file: string): Promise<boolean> {

@@ -19,11 +19,14 @@ export function parseShard(value: string): Shard {
 }
 
 /**
- * The shard's slice of `items` (already sorted): items [floor((I-1)L/N), floor(IL/N)).
- * Slices are contiguous, so each machine writes whole folders, and their sizes differ by at most one.
+ * The shard's part of a sorted list of `length` items: [floor((I-1)L/N), floor(IL/N)).
+ * Parts are contiguous, so each machine writes whole folders, and their sizes differ by at most one.
  */
+export function shardRange(length: number, shard: Shard): [start: number, end: number] {
+  return [Math.floor(((shard.index - 1) * length) / shard.count), Math.floor((shard.index * length) / shard.count)];
+}
+
+/** The shard's slice of `items` (already sorted). */
 export function shardSlice<T>(items: readonly T[], shard: Shard): T[] {
-  const start = Math.floor(((shard.index - 1) * items.length) / shard.count);
-  const end = Math.floor((shard.index * items.length) / shard.count);
-  return items.slice(start, end);
+  return items.slice(...shardRange(items.length, shard));
 }

@@ -1,8 +1,9 @@
 // Expands input arguments (files and folders) into the images to process, recognising images by content.
+import { close, constants, open, read } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isImageFormat, sniffFormat } from '../io/file-format.js';
-import { readHead } from '../io/read-file.js';
+import { STDIN_NAME, type InputListBuilder, type NameListBuilder } from './input-list.js';
 import { mapLimit } from './limit.js';
 
 export interface InputItem {
@@ -14,17 +15,18 @@ export interface InputItem {
   readonly relative: string;
 }
 
-/** A file under a folder that was passed over, and why. */
-export interface SkippedEntry {
-  readonly name: string;
-  readonly reason: 'hidden' | 'not an image';
+/** Why a file under a folder (or in a list) was passed over; a skipped entry's tag in its NameList is the index here. */
+export const SKIP_REASONS = ['hidden', 'not an image'] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
+
+/** Where gathered names go: inputs, and the files passed over (tagged with their SKIP_REASONS index). */
+export interface Gathering {
+  readonly inputs: InputListBuilder;
+  readonly skipped: NameListBuilder;
 }
 
-export interface WalkResult {
-  readonly items: InputItem[];
-  readonly skipped: SkippedEntry[];
-  /** True when any argument was a folder (output then goes to a folder). */
-  readonly sawFolder: boolean;
+export function skipEntry(into: Gathering, name: string, reason: SkipReason): void {
+  into.skipped.add(name, SKIP_REASONS.indexOf(reason));
 }
 
 /** Files sniffed at once: enough to hide open() latency on big folders, few enough for any fd limit. */
@@ -36,18 +38,26 @@ export function looksLikeInput(head: Uint8Array): boolean {
   return isImageFormat(format) || format === 'npy';
 }
 
-/** Reads the first bytes of `file`; false when it cannot be read (a folder walk then skips it). */
-export async function sniff(file: string): Promise<boolean> {
-  try {
-    return looksLikeInput(await readHead(file, 16));
-  } catch {
-    return false;
-  }
-}
-
-/** Compares by UTF-16 code units: the same order on every machine and locale, which shards rely on. */
-export function byName(a: { name: string }, b: { name: string }): number {
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+/**
+ * Reads the first bytes of `file`; false when it cannot be read (a folder walk then skips it).
+ * Callbacks, not a FileHandle: a walk sniffs every file, and this makes a few small objects per file.
+ */
+export function sniff(file: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    try {
+      // Non-blocking: a FIFO in a folder must not stall the walk.
+      open(file, constants.O_RDONLY | constants.O_NONBLOCK, (openError, fd) => {
+        if (openError) return resolve(false);
+        const head = new Uint8Array(16);
+        read(fd, head, 0, head.length, 0, (readError, bytesRead) => {
+          close(fd, () => resolve(!readError && looksLikeInput(head.subarray(0, bytesRead))));
+        });
+      });
+    } catch {
+      // A path Node refuses outright (it holds a NUL byte).
+      resolve(false);
+    }
+  });
 }
 
 /**
@@ -55,9 +65,10 @@ export function byName(a: { name: string }, b: { name: string }): number {
  * them: `in/a.jpg in/sub/b.jpg -o out/` writes out/a.npy and out/sub/b.npy, and one file keeps its
  * base name. So `find photos -print0 | cnnx ... --from-list -` writes the same tree as `cnnx ... photos`.
  */
-export function argumentItems(files: readonly string[]): InputItem[] {
-  const base = commonFolder(files.map((p) => path.dirname(path.resolve(p))));
-  return files.map((file) => ({ name: file, file, relative: path.relative(base, path.resolve(file)) }));
+export function addNamedFiles(files: readonly string[], into: Gathering): void {
+  if (files.length === 0) return;
+  const origin = into.inputs.origin({ kind: 'files', base: commonFolder(files.map((p) => path.dirname(path.resolve(p)))) });
+  for (const file of files) into.inputs.add(file, origin);
 }
 
 /** The deepest folder that contains every folder in `folders` (all absolute). */
@@ -78,49 +89,48 @@ export function commonFolder(folders: readonly string[]): string {
  * walked (recursively unless `recursive` is false) for images recognised by content, skipping
  * hidden entries. '-' stands for stdin.
  */
-export async function expandArguments(args: readonly string[], recursive: boolean): Promise<WalkResult> {
-  const items: InputItem[] = [];
-  const skipped: SkippedEntry[] = [];
+export async function expandArguments(args: readonly string[], recursive: boolean, into: Gathering): Promise<{ sawFolder: boolean }> {
   const files: string[] = [];
   let sawFolder = false;
   for (const arg of args) {
     if (arg === '-') {
-      items.push({ name: '<stdin>', file: '-', relative: 'stdin' });
+      into.inputs.add(STDIN_NAME, into.inputs.origin({ kind: 'stdin' }));
     } else if (await isFolder(arg)) {
       sawFolder = true;
-      await walkFolder(arg, '', recursive, items, skipped);
+      // Names are the prefix plus the path below the folder, as path.join(arg, relative) spells them.
+      const prefix = path.join(arg, 'x').slice(0, -1);
+      await walkFolder(arg, prefix, recursive, into, into.inputs.origin({ kind: 'folder', prefix }));
     } else {
       files.push(arg);
     }
   }
-  items.push(...argumentItems(files));
-  return { items, skipped, sawFolder };
+  addNamedFiles(files, into);
+  return { sawFolder };
 }
 
 async function isFolder(file: string): Promise<boolean> {
   return stat(file).then((s) => s.isDirectory(), () => false);
 }
 
-async function walkFolder(dir: string, rel: string, recursive: boolean, items: InputItem[], skipped: SkippedEntry[]): Promise<void> {
+/** Walks `dir`, whose entries are named `prefix` + entry name. */
+async function walkFolder(dir: string, prefix: string, recursive: boolean, into: Gathering, origin: number): Promise<void> {
   const entries = await readdir(dir, { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const files: { name: string; relative: string }[] = [];
-  const folders: { full: string; relative: string }[] = [];
+  const files: string[] = [];
+  const folders: string[] = [];
   for (const entry of entries) {
-    const full = path.join(dir, entry.name);
-    const relative = rel ? path.join(rel, entry.name) : entry.name;
     if (entry.name.startsWith('.')) {
-      if (!entry.isDirectory()) skipped.push({ name: full, reason: 'hidden' });
+      if (!entry.isDirectory()) skipEntry(into, prefix + entry.name, 'hidden');
     } else if (entry.isDirectory()) {
-      if (recursive) folders.push({ full, relative });
+      if (recursive) folders.push(entry.name);
     } else if (entry.isFile() || entry.isSymbolicLink()) {
-      files.push({ name: full, relative });
+      files.push(prefix + entry.name);
     }
   }
-  const isImage = await mapLimit(files, SNIFF_PARALLEL, (f) => sniff(f.name));
-  files.forEach((f, i) => {
-    if (isImage[i]) items.push({ name: f.name, file: f.name, relative: f.relative });
-    else skipped.push({ name: f.name, reason: 'not an image' });
+  const isImage = await mapLimit(files, SNIFF_PARALLEL, sniff);
+  files.forEach((name, i) => {
+    if (isImage[i]) into.inputs.add(name, origin);
+    else skipEntry(into, name, 'not an image');
   });
-  for (const folder of folders) await walkFolder(folder.full, folder.relative, recursive, items, skipped);
+  for (const folder of folders) await walkFolder(path.join(dir, folder), `${prefix}${folder}${path.sep}`, recursive, into, origin);
 }

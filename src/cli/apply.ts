@@ -7,9 +7,10 @@ import { configureSharpForBatch, decodeThreads, defaultJobs } from '../batch/con
 import { inlineDecoder, workerDecoder } from '../batch/decode-pool.js';
 import { DEFAULT_PART_ROWS } from '../batch/embedding-parts.js';
 import { openEmbeddings, SinkFailure, type EmbeddingSink } from '../batch/embedding-sink.js';
-import { checkCollisions, chooseDestination, partitionExisting, planOutputs, type BatchFormat, type PlannedItem } from '../batch/plan.js';
+import { checkCollisions, chooseDestination, partitionExisting, Plan, type BatchFormat } from '../batch/plan.js';
 import { Progress } from '../batch/progress.js';
 import { NO_REPORT, openReport, outputField, type ItemRecord } from '../batch/run-log.js';
+import { SKIP_REASONS } from '../batch/walk.js';
 import { Batch } from '../batch/pipeline.js';
 import type { Shard } from '../batch/shard.js';
 import { exitCodeFor, trapSignals } from '../batch/signals.js';
@@ -75,12 +76,11 @@ export async function applyCommand(specFile: string, args: readonly string[], op
   const all = await gatherInputs({ args, fromList: options.fromList, nul: options.null === true, recursive: options.recursive });
   const destination = await chooseDestination({ output: options.output, format: options.format, inputs: all.items.length, many: all.many, layers: selection.length });
   const keepExt = options.keepExt === true;
-  const fullPlan = planOutputs(all.items, destination, net, selection, keepExt);
+  const fullPlan = new Plan(all.items, destination, net, selection, keepExt);
   checkCollisions(fullPlan);
   if (destination.kind === 'stdout') checkStdoutForBinary();
   const inputs = applyShard(all, options.shard);
-  const mine = new Set(inputs.items);
-  const sharded = options.shard ? fullPlan.filter((p) => mine.has(p.item)) : fullPlan;
+  const sharded = fullPlan.over(inputs.items);
   const jobs = options.jobs ?? defaultJobs();
   const embeddings =
     destination.kind === 'folder' && destination.format === 'embeddings'
@@ -91,11 +91,14 @@ export async function applyCommand(specFile: string, args: readonly string[], op
         })
       : null;
   const { todo, done } = embeddings
-    ? { todo: sharded.filter((p) => !embeddings.done.has(p.item.name)), done: sharded.filter((p) => embeddings.done.has(p.item.name)) }
+    ? {
+        todo: sharded.over(sharded.inputs.filter((i) => !embeddings.done.has(sharded.inputs.name(i)))),
+        done: sharded.over(sharded.inputs.filter((i) => embeddings.done.has(sharded.inputs.name(i)))),
+      }
     : options.skipExisting
       ? await partitionExisting(sharded)
-      : { todo: sharded, done: [] };
-  const stdin = todo.some((p) => p.item.file === '-') ? await readStdin() : null;
+      : { todo: sharded, done: sharded.over(sharded.inputs.slice(0, 0)) };
+  const stdin = todo.inputs.readsStdin() ? await readStdin() : null;
   const maxMemory = options.maxMemory !== undefined ? parseMemorySize(options.maxMemory, '--max-memory') : defaultMaxMemory();
   const report = options.report ? await openReport(options.report) : NO_REPORT;
 
@@ -172,9 +175,10 @@ async function closeSink(sink: EmbeddingSink): Promise<CnnxError | null> {
 }
 
 /** Report records for inputs passed over before the run: hidden or non-image files, and finished outputs. */
-function skippedRecords(inputs: GatheredInputs, done: readonly PlannedItem[]): ItemRecord[] {
-  return [
-    ...inputs.skipped.map((s): ItemRecord => ({ path: s.name, output: null, status: 'skipped', error: s.reason, ms: 0 })),
-    ...done.map((p): ItemRecord => ({ path: p.item.name, output: outputField(p.outputs), status: 'skipped', error: 'output exists', ms: 0 })),
-  ];
+function* skippedRecords(inputs: GatheredInputs, done: Plan): Generator<ItemRecord> {
+  for (let i = 0; i < inputs.skipped.length; i++) yield { path: inputs.skipped.name(i), output: null, status: 'skipped', error: SKIP_REASONS[inputs.skipped.tag(i)], ms: 0 };
+  for (let i = 0; i < done.length; i++) {
+    const p = done.at(i);
+    yield { path: p.item.name, output: outputField(p.outputs), status: 'skipped', error: 'output exists', ms: 0 };
+  }
 }
