@@ -17,7 +17,7 @@ export interface EncodeContext {
   readonly version: string;
 }
 
-/** The bytes of each output file, in the order planOutputs lists them. */
+/** The bytes of each output file, in the order a planned item lists its outputs. */
 /** One output file's bytes, whole or in pieces written one after another. */
 export type FileBytes = Uint8Array | readonly Uint8Array[];
 
