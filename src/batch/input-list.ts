@@ -97,7 +97,7 @@ export class NameListBuilder {
 /** The inputs of a run: names in run order, with what each one's item needs to be made. */
 export class InputList {
   constructor(
-    readonly list: NameList,
+    private readonly list: NameList,
     private readonly origins: readonly InputOrigin[],
   ) {}
 

@@ -116,6 +116,11 @@ export class Plan {
   over(inputs: InputList): Plan {
     return new Plan(inputs, this.destination, this.net, this.selection, this.keepExt);
   }
+
+  /** The inputs still to do and those `isDone(i)` says are finished, each in this plan's order. */
+  partition(isDone: (i: number) => boolean): { todo: Plan; done: Plan } {
+    return { todo: this.over(this.inputs.filter((i) => !isDone(i))), done: this.over(this.inputs.filter(isDone)) };
+  }
 }
 
 /**
@@ -176,7 +181,7 @@ export async function partitionExisting(plan: Plan): Promise<{ todo: Plan; done:
     for (const output of outputs) if (!(await isFile(output))) return;
     complete[i] = 1;
   });
-  return { todo: plan.over(plan.inputs.filter((i) => complete[i] === 0)), done: plan.over(plan.inputs.filter((i) => complete[i] === 1)) };
+  return plan.partition((i) => complete[i] === 1);
 }
 
 async function isFile(file: string): Promise<boolean> {

@@ -25,8 +25,3 @@ export function parseShard(value: string): Shard {
 export function shardRange(length: number, shard: Shard): [start: number, end: number] {
   return [Math.floor(((shard.index - 1) * length) / shard.count), Math.floor((shard.index * length) / shard.count)];
 }
-
-/** The shard's slice of `items` (already sorted). */
-export function shardSlice<T>(items: readonly T[], shard: Shard): T[] {
-  return items.slice(...shardRange(items.length, shard));
-}

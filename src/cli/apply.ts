@@ -91,13 +91,10 @@ export async function applyCommand(specFile: string, args: readonly string[], op
         })
       : null;
   const { todo, done } = embeddings
-    ? {
-        todo: sharded.over(sharded.inputs.filter((i) => !embeddings.done.has(sharded.inputs.name(i)))),
-        done: sharded.over(sharded.inputs.filter((i) => embeddings.done.has(sharded.inputs.name(i)))),
-      }
+    ? sharded.partition((i) => embeddings.done.has(sharded.inputs.name(i)))
     : options.skipExisting
       ? await partitionExisting(sharded)
-      : { todo: sharded, done: sharded.over(sharded.inputs.slice(0, 0)) };
+      : sharded.partition(() => false);
   const stdin = todo.inputs.readsStdin() ? await readStdin() : null;
   const maxMemory = options.maxMemory !== undefined ? parseMemorySize(options.maxMemory, '--max-memory') : defaultMaxMemory();
   const report = options.report ? await openReport(options.report) : NO_REPORT;

@@ -3,15 +3,15 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseShard, shardSlice } from '../../src/batch/shard.js';
+import { parseShard, shardRange } from '../../src/batch/shard.js';
 import { runCli, tempDir } from '../helpers.js';
 import { PHOTOS, readJsonl, SEED } from './batch-helpers.js';
 
-describe('shardSlice', () => {
+describe('shardRange', () => {
   it('every item lands in exactly one shard, in order, sizes within one of each other', () => {
     fc.assert(
       fc.property(fc.array(fc.integer(), { maxLength: 300 }), fc.integer({ min: 1, max: 40 }), (items, count) => {
-        const slices = Array.from({ length: count }, (_, i) => shardSlice(items, { index: i + 1, count }));
+        const slices = Array.from({ length: count }, (_, i) => items.slice(...shardRange(items.length, { index: i + 1, count })));
         expect(slices.flat()).toEqual(items);
         const sizes = slices.map((s) => s.length);
         expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
