@@ -11,7 +11,7 @@ import type { EnginePool } from './engine-pool.js';
 import type { PictureOptions } from './picture.js';
 import type { BatchFormat, Plan, PlannedItem } from './plan.js';
 import type { Progress } from './progress.js';
-import { outputField, type ItemRecord, type ReportSink } from './run-log.js';
+import { outputField, type ItemRecord, type ItemStatus, type ReportSink } from './run-log.js';
 import { quittingAtOnce } from './signals.js';
 import { writeStdout } from './stdio.js';
 import { needsStreaming, runStreamed, type StreamSettings } from './streamed.js';
@@ -98,7 +98,8 @@ export class Batch {
   /** One input start to end (`seq`: its position in the plan); input failures become a record, anything else propagates. */
   private async process(planned: PlannedItem, seq: number): Promise<ItemRecord> {
     const started = performance.now();
-    const base = { path: planned.item.name, output: outputField(planned.outputs) };
+    // Records are written out field by field, never as { ...base, status }: see "Per-input objects" in docs/development.md.
+    const end = (status: ItemStatus, error: string | null, ms: number): ItemRecord => ({ path: planned.item.name, output: outputField(planned.outputs), status, error, ms });
     const sink = this.ctx.embeddings;
     let handedToSink = false;
     try {
@@ -119,24 +120,24 @@ export class Batch {
         for (const data of new Set(results.filter((r) => r.tensor !== input).map((r) => r.tensor.data))) this.ctx.engines.recycle(data);
         this.ctx.decoder.recycle?.(input.data);
       }
-      return { ...base, status: 'ok', error: null, ms: Math.round(performance.now() - started) };
+      return end('ok', null, Math.round(performance.now() - started));
     } catch (error) {
       const ms = Math.round(performance.now() - started);
       // A second signal is removing temps under in-flight writes: their failures are the stop, not errors.
-      if (quittingAtOnce() !== null) return { ...base, status: 'cancelled', error: null, ms };
+      if (quittingAtOnce() !== null) return end('cancelled', null, ms);
       if (error instanceof SinkFailure) {
         // The input fails, and the run stops: a write error is fatal, a row of another length is the input's.
         if (error.fatal) this.fatal ??= error.error;
         this.stop(error.reason);
-        return { ...base, status: 'failed', error: error.message, ms };
+        return end('failed', error.message, ms);
       }
       if (error instanceof WriteError) {
         // A write failure ends the run: the next output would fail the same way (disk full, no permission, a closed pipe).
         this.fatal ??= error;
         this.stop(error.code === 'output.pipe' ? 'stdout closed' : 'write error');
-        return { ...base, status: 'failed', error: this.ctx.describeError(error), ms };
+        return end('failed', this.ctx.describeError(error), ms);
       }
-      if (error instanceof CnnxError && error.exitCode === EXIT.inputFailed) return { ...base, status: 'failed', error: this.ctx.describeError(error), ms };
+      if (error instanceof CnnxError && error.exitCode === EXIT.inputFailed) return end('failed', this.ctx.describeError(error), ms);
       throw error;
     } finally {
       // The sink writes rows in plan order: an input that gives no row must say so, or the rows after it wait.

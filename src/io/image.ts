@@ -79,7 +79,7 @@ async function decodeImage(bytes: Uint8Array, name: string, spec: InputSpec, opt
   let image: sharp.Sharp;
   let meta: sharp.Metadata;
   try {
-    image = sharp(bytes, { ...DECODE_OPTIONS, limitInputPixels: pixelLimit(options.maxPixels) });
+    image = sharp(bytes, { failOn: DECODE_OPTIONS.failOn, ignoreIcc: DECODE_OPTIONS.ignoreIcc, limitInputPixels: pixelLimit(options.maxPixels) });
     meta = await image.metadata();
   } catch (error) {
     throw decodeError(error);

@@ -128,5 +128,5 @@ export function centerCrop(px: DecodedPixels, cropHeight: number, cropWidth: num
     const from = (sy * px.width + x0 + left) * ch;
     values.set(px.values.subarray(from, from + (x1 - x0) * ch), (y * cropWidth + x0) * ch);
   }
-  return { ...px, values, width: cropWidth, height: cropHeight };
+  return { values, width: cropWidth, height: cropHeight, channels: ch, scale: px.scale };
 }

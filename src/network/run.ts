@@ -89,5 +89,6 @@ export async function runNetwork(engine: Engine, net: Network, input: Tensor, se
     throw inputError('input.memory', inputName, `the ${engine.kind} engine needs ${formatBytes(error.needed)} to run it whole, more than the ${formatBytes(error.limit)} it can hold; a lower options.maxMemory (or options.bandRows) streams it in bands`);
   }
   const byNode = new Map(nodes.map((n, i) => [n, tensors[i]]));
-  return selection.map((s) => ({ ...s, layer: s.node === INPUT ? null : net.layers[s.node], tensor: s.node === INPUT ? input : byNode.get(s.node)! }));
+  // Fields listed, not spread: see "Per-input objects" in docs/development.md.
+  return selection.map((s) => ({ label: s.label, node: s.node, layer: s.node === INPUT ? null : net.layers[s.node], tensor: s.node === INPUT ? input : byNode.get(s.node)! }));
 }
