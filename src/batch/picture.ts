@@ -1,6 +1,6 @@
 // The PNG side of an output: a labelled channel grid, or an overlay of the map on its input, with the --scale/--cmap/--sort/--grid choices.
 import { summarize } from '../inspect/summary.js';
-import type { Tensor } from '../engine/tensor.js';
+import { tensor, type Tensor } from '../engine/tensor.js';
 import type { LayerOutput } from '../network/run.js';
 import type { ColormapName } from '../render/colormap.js';
 import { renderGrid } from '../render/grid.js';
@@ -31,7 +31,8 @@ export async function renderPicture(net: Network, result: LayerOutput, input: Te
 
 /** A picture of the network's input tensor itself (first three channels, one range for all), so .npy inputs work too. */
 export function inputPixels(input: Tensor): OverlayInput {
-  const shown: Tensor = input.channels >= 3 ? { ...input, channels: 3, data: input.data.subarray(0, 3 * input.height * input.width) } : { ...input, channels: 1, data: input.data.subarray(0, input.height * input.width) };
+  const channels = input.channels >= 3 ? 3 : 1;
+  const shown = tensor(channels, input.height, input.width, input.data.subarray(0, channels * input.height * input.width));
   const scaled = normalize(shown, { kind: 'global' });
   const plane = input.height * input.width;
   const rgb = new Uint8Array(plane * shown.channels);
