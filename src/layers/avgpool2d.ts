@@ -2,7 +2,7 @@
 import { tensor } from '../engine/tensor.js';
 import type { AvgPool2dLayer } from '../network/types.js';
 import type { LayerDef } from './layer.js';
-import { bandRow, parsePoolWindow, poolOutputShape, poolWindowOf } from './pool.js';
+import { bandRow, parsePoolWindow, poolOutputShape, poolWindowOf, type PoolWindow } from './pool.js';
 
 export const avgpool2d: LayerDef<AvgPool2dLayer> = {
   type: 'avgpool2d',
@@ -16,7 +16,7 @@ export const avgpool2d: LayerDef<AvgPool2dLayer> = {
     return { kernelSize, stride, padding, ceilMode, countIncludePad, divisorOverride };
   },
   outChannels: (_layer, inChannels) => inChannels,
-  outputShape: (layer, input) => poolOutputShape({ ...layer, dilation: [1, 1] }, input),
+  outputShape: (layer, input) => poolOutputShape(undilated(layer), input),
   reference(layer, input, rows, outShape) {
     const { tensor: x, y0, fullHeight } = input;
     const [kh, kw] = layer.kernelSize;
@@ -50,5 +50,10 @@ export const avgpool2d: LayerDef<AvgPool2dLayer> = {
     return out;
   },
   cost: () => ({ params: 0, macs: 0 }),
-  window: (layer) => poolWindowOf({ ...layer, dilation: [1, 1] }),
+  window: (layer) => poolWindowOf(undilated(layer)),
 };
+
+/** The pool's window with dilation 1 (outputShape runs once per input: fields listed, see "Per-input objects" in docs/development.md). */
+function undilated(layer: AvgPool2dLayer): PoolWindow {
+  return { kernelSize: layer.kernelSize, stride: layer.stride, padding: layer.padding, dilation: [1, 1], ceilMode: layer.ceilMode };
+}

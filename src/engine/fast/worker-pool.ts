@@ -112,7 +112,8 @@ export class WorkerPool {
           kept.push(key);
           if (kept.length > PHASE_LISTS_KEPT) kept.shift();
         }
-        const message: ToWorker = { type: 'run', id, key, ...(known ? {} : { phases }), counters: WORK_COUNTERS, barrier: BARRIER, parties };
+        // Fields listed, not spread: a message goes out per run (see "Per-input objects" in docs/development.md).
+        const message: ToWorker = { type: 'run', id, key, phases: known ? undefined : phases, counters: WORK_COUNTERS, barrier: BARRIER, parties };
         this.workers[t].postMessage(message);
       }
     });
