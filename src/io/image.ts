@@ -16,8 +16,11 @@ const GRAY_WEIGHTS = [Math.fround(0.2989), Math.fround(0.587), Math.fround(0.114
 /**
  * sharp options of every image decode (whole or streamed, so both give the same values). Embedded
  * ICC profiles are ignored: samples are used as stored, as PIL (and so torchvision) reads them.
+ * Built field by field once per input (see "Per-input objects" in docs/development.md).
  */
-export const DECODE_OPTIONS = { failOn: 'warning', ignoreIcc: true } as const;
+export function decodeOptions(maxPixels: number | undefined): sharp.SharpOptions {
+  return { failOn: 'warning', ignoreIcc: true, limitInputPixels: pixelLimit(maxPixels) };
+}
 
 export interface DecodeOptions {
   /** Refuse images with more pixels than this, or that input.resize makes larger than this, before decoding; default DEFAULT_MAX_PIXELS. */
@@ -79,7 +82,7 @@ async function decodeImage(bytes: Uint8Array, name: string, spec: InputSpec, opt
   let image: sharp.Sharp;
   let meta: sharp.Metadata;
   try {
-    image = sharp(bytes, { failOn: DECODE_OPTIONS.failOn, ignoreIcc: DECODE_OPTIONS.ignoreIcc, limitInputPixels: pixelLimit(options.maxPixels) });
+    image = sharp(bytes, decodeOptions(options.maxPixels));
     meta = await image.metadata();
   } catch (error) {
     throw decodeError(error);

@@ -7,10 +7,10 @@ import type { RowRange } from '../engine/band.js';
 import type { Shape, Tensor } from '../engine/tensor.js';
 import { CnnxError, inputError } from '../errors.js';
 import { createTemp, removeTemp, WriteError } from '../io/atomic.js';
-import { checkPixels, pixelLimit } from '../io/limits.js';
+import { checkPixels } from '../io/limits.js';
 import { readFailure, readHead } from '../io/read-file.js';
 import { isNpy } from '../io/file-format.js';
-import { checkImageChannels, DECODE_OPTIONS, describeSharpError, imageDecoding, pixelsToInput } from '../io/image.js';
+import { checkImageChannels, decodeOptions, describeSharpError, imageDecoding, pixelsToInput } from '../io/image.js';
 import type { InputSpec } from '../network/types.js';
 import type { RowSource } from './row-source.js';
 
@@ -80,7 +80,7 @@ export async function openImageRows(file: string, name: string, spec: InputSpec,
     throw WriteError.of(`the temp folder ${tempDir} (TMPDIR)`, error);
   }
   try {
-    await sharp(file, { ...DECODE_OPTIONS, limitInputPixels: pixelLimit(options.maxPixels) })
+    await sharp(file, decodeOptions(options.maxPixels))
       .rotate()
       .toColourspace(decoding.native)
       .toFile(temp);
