@@ -125,6 +125,9 @@ async function walkFolder(dir: string, prefix: string, recursive: boolean, into:
       if (recursive) folders.push(entry.name);
     } else if (entry.isFile() || entry.isSymbolicLink()) {
       files.push(prefix + entry.name);
+    } else {
+      // A FIFO, socket or device: not opened (reading one can block or have effects), but counted.
+      skipEntry(into, prefix + entry.name, 'not an image');
     }
   }
   const isImage = await mapLimit(files, SNIFF_PARALLEL, sniff);

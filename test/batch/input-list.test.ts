@@ -1,6 +1,7 @@
-// The compact input list: sorting and deduplication as a property, items made from names as the folder walk and named files spell them, and a walk that screens FIFOs without blocking.
+// The compact input list: sorting and deduplication as a property, items made from names as the folder walk and named files spell them, and a walk that screens FIFOs without blocking and counts them skipped.
 import { copyFileSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -96,7 +97,7 @@ describe('gathering inputs', () => {
     ].sort((x, y) => byName(x.name, y.name)));
   });
 
-  it('screens a hidden file, a text file and a link to a FIFO without blocking on the FIFO; a FIFO itself is passed by', async () => {
+  it('screens a hidden file, a text file and a link to a FIFO without blocking on the FIFO; a FIFO and a socket are skipped unopened', async () => {
     const folder = path.join(dir, 'mixed');
     mkdirSync(folder, { recursive: true });
     copyFileSync(path.join(PHOTOS, 'cat.png'), path.join(folder, 'cat.png'));
@@ -104,12 +105,16 @@ describe('gathering inputs', () => {
     writeFileSync(path.join(folder, '.hidden.png'), 'hidden');
     expect(spawnSync('mkfifo', [path.join(folder, 'pipe.png')]).status).toBe(0);
     symlinkSync('pipe.png', path.join(folder, 'link.png'));
-    const got = await items([folder]);
+    const socket = createServer();
+    await new Promise<void>((resolve) => socket.listen(path.join(folder, 'sock.jpg'), resolve));
+    const got = await items([folder]).finally(() => socket.close());
     expect(got.items.map((i) => i.relative)).toEqual(['cat.png']);
     expect(got.skipped).toEqual([
       [path.join(folder, '.hidden.png'), 'hidden'],
       [path.join(folder, 'link.png'), 'not an image'],
       [path.join(folder, 'notes.txt'), 'not an image'],
+      [path.join(folder, 'pipe.png'), 'not an image'],
+      [path.join(folder, 'sock.jpg'), 'not an image'],
     ]);
     // Listed by name, the FIFO is screened by content too.
     const list = path.join(dir, 'list.txt');
