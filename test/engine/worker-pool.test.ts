@@ -1,4 +1,4 @@
-// The worker pool's runs: phases in order with the workers' own barrier between them, and failures that reject the run instead of leaving the other workers waiting at a barrier.
+// The worker pool's runs: phases in order with the workers' own barrier between them (late workers joining where the others are), and failures that reject the run instead of leaving the other workers waiting at a barrier.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SharedHeap } from '../../src/engine/fast/memory.js';
 import { PHASE_LISTS_KEPT, type Call, type Phase } from '../../src/engine/fast/protocol.js';
@@ -34,7 +34,7 @@ function copyPhase(src: number, dst: number, n: number, items: number, scratch: 
 }
 
 describe('worker pool', () => {
-  it('runs a message of many phases in order: each phase reads what the previous one wrote, on 3 workers', async () => {
+  it('runs a message of many phases in order: each phase reads what the previous one wrote, on 3 workers, however late each joins', async () => {
     const n = 4096;
     const bufs = Array.from({ length: 6 }, () => heap.alloc(n * 4));
     const scratch = heap.alloc(n * 4 + 7 * 64);
@@ -43,8 +43,11 @@ describe('worker pool', () => {
     for (let b = 1; b < bufs.length; b++) f.fill(-1, bufs[b] >> 2, (bufs[b] >> 2) + n);
     // Buffer 0 -> 1 -> 2 -> ... -> 5, each hop a phase of 7 items: a phase that started early would copy -1s.
     const phases = bufs.slice(1).map((dst, i) => copyPhase(bufs[i], dst, n, 7, scratch));
-    for (let round = 0; round < 20; round++) {
+    // Pauses of 0-3 ms let the workers fall asleep in between, so their messages wake them at different
+    // times and late workers join phases the others have reached (a sleeping thread wakes in ~0.1-3 ms).
+    for (let round = 0; round < 120; round++) {
       f.fill(-1, bufs[5] >> 2, (bufs[5] >> 2) + n);
+      if (round % 3 !== 0) await new Promise((resolve) => setTimeout(resolve, round % 4));
       await pool.run(phases);
       const out = heap.floats.subarray(bufs[5] >> 2, (bufs[5] >> 2) + n);
       expect(out.every((v, i) => v === i + 0.5)).toBe(true);

@@ -5,7 +5,7 @@
 export const MEMORY = {
   /** static data of the module (only the debug build has any: its assert messages) lies below this address */
   STATIC_END: 16384,
-  /** the workers' barrier: an i32 count of arrivals, and 64 bytes further the i32 generation the waiters watch */
+  /** the workers' barrier: one i32, the phase in progress, the workers that joined the run and those that arrived (src/engine/fast/worker.ts) */
   BARRIER: 16384,
   /** one i32 work counter per phase of a run message, 64 bytes apart: the next item of that phase to take */
   WORK_COUNTERS: 16512,

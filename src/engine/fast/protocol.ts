@@ -23,8 +23,9 @@ export interface InitMessage {
 
 /**
  * Phases to run in order. Phase i's items are taken from the i32 counter at byte address
- * `counters + 64 i` until none is left; between phases the `parties` workers that got the message
- * meet at the barrier at `barrier` (see worker.ts), so no phase starts before the previous one ends.
+ * `counters + 64 i` until none is left; between phases the workers that have joined the run meet at
+ * the barrier at `barrier` (see worker.ts), so no phase starts before the previous one ends, and a
+ * worker whose message comes late joins the phase the others have reached.
  * The phases cross once per worker: later runs of the same list send only its `key`, and the worker
  * runs the copy it kept (the last PHASE_LISTS_KEPT lists it received, oldest dropped first).
  */
@@ -35,7 +36,6 @@ export interface RunMessage {
   readonly phases?: readonly Phase[];
   readonly counters: number;
   readonly barrier: number;
-  readonly parties: number;
 }
 
 export type ToWorker = InitMessage | RunMessage;

@@ -113,7 +113,7 @@ export class WorkerPool {
           if (kept.length > PHASE_LISTS_KEPT) kept.shift();
         }
         // Fields listed, not spread: a message goes out per run (see "Per-input objects" in docs/development.md).
-        const message: ToWorker = { type: 'run', id, key, phases: known ? undefined : phases, counters: WORK_COUNTERS, barrier: BARRIER, parties };
+        const message: ToWorker = { type: 'run', id, key, phases: known ? undefined : phases, counters: WORK_COUNTERS, barrier: BARRIER };
         this.workers[t].postMessage(message);
       }
     });

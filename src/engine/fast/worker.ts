@@ -1,4 +1,5 @@
-// Worker entry of the fast engine: instantiates the SIMD module on the shared memory once, then runs phases, taking items from shared counters and meeting the other workers at a barrier between phases.
+// Worker entry of the fast engine: instantiates the SIMD module on the shared memory once, then runs phases, taking items from shared counters and meeting the other workers at a barrier between phases
+// that a late worker joins where the others are.
 import { parentPort } from 'node:worker_threads';
 import { PHASE_LISTS_KEPT, TID, type FromWorker, type Phase, type RunMessage, type ToWorker } from './protocol.js';
 
@@ -14,30 +15,59 @@ function post(message: FromWorker): void {
 }
 
 /**
- * Waits until all `parties` workers have arrived. The last to arrive resets the count and bumps the
- * generation, which the others watch: spinning for up to SPIN_MS, then asleep in Atomics.wait. A
- * sleeping thread's vCPU halts, and waking it again can take a millisecond on a virtual machine that
- * has been idle, which one late thread then passes on from barrier to barrier; a network with many
- * short phases (MobileNetV2's features: dozens) would spend more time waking than computing. The
- * bound keeps a thread whose partner was descheduled from burning a core for long. The Atomics
- * operations also order every store before the barrier ahead of every load after it.
+ * The barrier's one i32 word: the phase in progress (high bits), the workers that have joined the run
+ * and those that have arrived at the end of the phase. One word, changed by compare-and-swap only, so
+ * a join and an arrival are ordered: a worker that joins is counted by the barrier of the phase it
+ * joins, or joins the next phase.
  */
-function barrier(at: number, parties: number): void {
-  const count = at >> 2;
-  const generation = count + 16;
-  const seen = Atomics.load(words!, generation);
-  if (Atomics.add(words!, count, 1) === parties - 1) {
-    Atomics.store(words!, count, 0);
-    Atomics.add(words!, generation, 1);
-    Atomics.notify(words!, generation);
-    return;
+const ARRIVED_BITS = 10;
+const JOINED_SHIFT = ARRIVED_BITS;
+const PHASE_SHIFT = 2 * ARRIVED_BITS;
+const FIELD = (1 << ARRIVED_BITS) - 1;
+const phaseOf = (word: number): number => word >>> PHASE_SHIFT;
+
+/**
+ * Joins the run: returns the phase in progress, the first this worker takes items of. A worker whose
+ * run message arrives late (its thread was asleep: on a virtual machine waking one can take a
+ * millisecond) joins the phase the others have reached instead of holding them at the first barrier.
+ */
+function join(at: number): number {
+  const i = at >> 2;
+  for (;;) {
+    const word = Atomics.load(words!, i);
+    if (Atomics.compareExchange(words!, i, word, word + (1 << JOINED_SHIFT)) === word) return phaseOf(word);
   }
-  const until = performance.now() + SPIN_MS;
-  for (let i = 1; Atomics.load(words!, generation) === seen; i++) {
-    if ((i & 63) === 0 && performance.now() > until) {
-      while (Atomics.load(words!, generation) === seen) Atomics.wait(words!, generation, seen);
+}
+
+/**
+ * Arrives at the end of `phase` and returns once every worker that has joined has arrived. The last to
+ * arrive starts the next phase (and wakes the sleepers); the others spin for up to SPIN_MS, then sleep
+ * in Atomics.wait. A sleeping thread's vCPU halts, and waking it again can take a millisecond on a
+ * virtual machine that has been idle, which one late thread then passes on from barrier to barrier; a
+ * network with many short phases (MobileNetV2's features: dozens) would spend more time waking than
+ * computing. The bound keeps a thread whose partner was descheduled from burning a core for long. The
+ * Atomics operations also order every store before the barrier ahead of every load after it.
+ */
+function arrive(at: number, phase: number): void {
+  const i = at >> 2;
+  for (;;) {
+    const word = Atomics.load(words!, i);
+    const joined = (word >>> JOINED_SHIFT) & FIELD;
+    const arrived = word & FIELD;
+    const last = arrived + 1 === joined;
+    const next = last ? ((phase + 1) << PHASE_SHIFT) | (joined << JOINED_SHIFT) : word + 1;
+    if (Atomics.compareExchange(words!, i, word, next) !== word) continue;
+    if (last) {
+      Atomics.notify(words!, i);
       return;
     }
+    break;
+  }
+  const until = performance.now() + SPIN_MS;
+  for (let k = 1; ; k++) {
+    const word = Atomics.load(words!, i);
+    if (phaseOf(word) !== phase) return;
+    if ((k & 63) === 0 && performance.now() > until) Atomics.wait(words!, i, word);
   }
 }
 
@@ -87,8 +117,9 @@ function run(message: RunMessage): string | undefined {
   // After a failure this worker keeps meeting the others at the barriers (they would wait for it
   // forever otherwise) but runs nothing more; the engine rejects the run.
   let error: string | undefined;
-  phasesOf(message).forEach((items, p) => {
-    if (p > 0) barrier(message.barrier, message.parties);
+  const phases = phasesOf(message);
+  for (let p = join(message.barrier); ; p++) {
+    const items = phases[p];
     const counter = (message.counters >> 2) + p * 16;
     for (;;) {
       const item = Atomics.add(words!, counter, 1);
@@ -108,8 +139,9 @@ function run(message: RunMessage): string | undefined {
         error = (err as Error).message;
       }
     }
-  });
-  return error;
+    if (p === phases.length - 1) return error;
+    arrive(message.barrier, p);
+  }
 }
 
 parentPort!.on('message', (message: ToWorker) => {

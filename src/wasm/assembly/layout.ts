@@ -6,7 +6,7 @@ import { checkAddress, checkBlock } from './descriptor';
 export namespace MEMORY {
   /** static data of the module (only the debug build has any: its assert messages) lies below this address */
   export const STATIC_END: i32 = 16384;
-  /** the workers' barrier: an i32 count of arrivals, and 64 bytes further the i32 generation the waiters watch */
+  /** the workers' barrier: one i32, the phase in progress, the workers that joined the run and those that arrived (src/engine/fast/worker.ts) */
   export const BARRIER: i32 = 16384;
   /** one i32 work counter per phase of a run message, 64 bytes apart: the next item of that phase to take */
   export const WORK_COUNTERS: i32 = 16512;
