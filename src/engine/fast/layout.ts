@@ -88,7 +88,7 @@ export const PAD = {
 export const CONV2D = {
   name: 'conv2d',
   readers: ['direct_f32', 'pointwise_f32', 'strided_f32', 'winograd1d_f32'],
-  words: 45,
+  words: 48,
   fields: {
     /** local input row 0 of the group's first channel (padded input, the band itself, or winograd1d's V) */
     IN: { index: 0, type: 'addr' },
@@ -180,6 +180,12 @@ export const CONV2D = {
     CW: { index: 43, type: 'i32' },
     /** no pool, no Winograd: bytes from an output float to the residual added to it before the activation (an add fused into the conv that ends a branch), 0: none */
     RES: { index: 44, type: 'i32' },
+    /** pointwise: 0, or per-thread panels: each call first packs its rows' pixels, 8 at a time, into strips [K][8] (32 bytes a step) that the micro-kernels read in order, instead of K channel planes apart */
+    PANEL: { index: 45, type: 'addr' },
+    /** pointwise with PANEL: bytes per thread of PANEL, at least K x 32 x ceil(OW / 8) */
+    PANEL_STRIDE: { index: 46, type: 'i32' },
+    /** pointwise with PANEL: i32[K] = k x 32, the steps' offsets in a strip */
+    PANEL_OFFS: { index: 47, type: 'addr' },
   },
 } as const;
 

@@ -35,7 +35,59 @@ function convRow(d: usize, r: i32, c: usize, plane: i32, tid: i32, b0: i32, b1: 
     offs = <usize>field(d, CONV2D.OFFS_COL);
   }
   const ldc = <usize>plane << 2;
+  const panel: usize = <usize>field(d, CONV2D.PANEL);
+  if (panel != 0) {
+    panelRow(d, b, offs, panel + <usize>(tid * field(d, CONV2D.PANEL_STRIDE)), c, ldc, b0, b1);
+    return;
+  }
   gemmRow(<usize>field(d, CONV2D.W) + (<usize>(b0 * k) << 4), offs, k, b, <usize>field(d, CONV2D.BIAS) + (<usize>b0 << 4), 16, c + <usize>(b0 * 4) * ldc, ldc, b1 - b0, oc - b0 * 4, ow, act, slope, PUT.STORE, <isize>field(d, CONV2D.RES));
+}
+
+/**
+ * A pointwise row through packed strips: its pixels, 8 at a time, copied from the K input planes (b + offs[k])
+ * into strips [K][8] at p, then gemmRow's loops over them, every step of a strip 32 bytes after the last. The
+ * micro-kernels and their sums are gemmRow's; only where B is read from changes. Reads up to 7 floats past a
+ * plane's last pixel (allocation slack; those lanes are not stored).
+ */
+function panelRow(d: usize, b: usize, offs: usize, p: usize, c: usize, ldc: usize, b0: i32, b1: i32): void {
+  const k = field(d, CONV2D.K);
+  const n = field(d, CONV2D.OW);
+  const oc = field(d, CONV2D.OC);
+  const act = field(d, CONV2D.ACT);
+  const slope = reinterpret<f32>(field(d, CONV2D.SLOPE));
+  const res = <isize>field(d, CONV2D.RES);
+  const steps: usize = <usize>field(d, CONV2D.PANEL_OFFS);
+  const strip = <usize>k << 5;
+  for (let x = 0; x < n; x += 8) {
+    let dst = p + <usize>(x >> 3) * strip;
+    const src = b + (<usize>x << 2);
+    const oend = offs + (<usize>k << 2);
+    for (let o = offs; o < oend; o += 4) {
+      const q = src + <usize>load<i32>(o);
+      v128.store(dst, v128.load(q));
+      v128.store(dst, v128.load(q, 16), 16);
+      dst += 32;
+    }
+  }
+  // Strip by strip, every block: a strip (K x 32 bytes) stays in L1 while the weights stream past in order.
+  const w0 = <usize>field(d, CONV2D.W) + (<usize>(b0 * k) << 4);
+  const bias0 = <usize>field(d, CONV2D.BIAS) + (<usize>b0 << 4);
+  for (let x = 0; x < n; x += 8) {
+    const sp = p + <usize>(x >> 3) * strip;
+    let ab = w0;
+    let bb = bias0;
+    for (let blk = b0; blk < b1; blk++) {
+      const mr = min(4, oc - blk * 4);
+      const cb = c + <usize>(blk * 4) * ldc + (<usize>x << 2);
+      if (x + 8 <= n) f32_igemm_ukernel_4x8(ab, steps, k, sp, bb, cb, ldc, mr, act, slope, PUT.STORE, res);
+      else {
+        f32_igemm_ukernel_4x4(ab, steps, k, sp, bb, cb, ldc, mr, min(4, n - x), act, slope, PUT.STORE, res);
+        if (x + 4 < n) f32_igemm_ukernel_4x4(ab, steps, k, sp + 16, bb, cb + 16, ldc, mr, n - x - 4, act, slope, PUT.STORE, res);
+      }
+      ab += <usize>k << 4;
+      bb += 16;
+    }
+  }
 }
 
 /**
@@ -131,6 +183,10 @@ export function pointwise_f32(d: usize, r0: i32, r1: i32, b0: i32, b1: i32, tid:
     assert(field(d, CONV2D.SX) == 1 && field(d, CONV2D.SY) == 1 && field(d, CONV2D.WINO) == 0, 'pointwise: conv2d.SX == SY == 1, WINO == 0');
     const cw = field(d, CONV2D.CW);
     if (field(d, CONV2D.POOL) != POOL.NONE) assert(cw > 0 && cw % 8 == 0 && cw % field(d, CONV2D.PSW) == 0, 'pointwise with a pool: conv2d.CW a positive multiple of 8 and of PSW');
+    if (field(d, CONV2D.PANEL) != 0) {
+      assert(field(d, CONV2D.POOL) == POOL.NONE && field(d, CONV2D.PANEL_OFFS) != 0, 'pointwise with PANEL: no pool, PANEL_OFFS set');
+      assert(field(d, CONV2D.PANEL_STRIDE) >= field(d, CONV2D.K) * 32 * ((field(d, CONV2D.OW) + 7) >> 3), 'pointwise with PANEL: PANEL_STRIDE >= K x 32 x ceil(OW / 8)');
+    }
   }
   conv2d(d, r0, r1, b0, b1, tid);
 }

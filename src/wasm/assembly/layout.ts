@@ -182,8 +182,14 @@ export namespace CONV2D {
   export const CW: i32 = 43;
   /** i32: no pool, no Winograd: bytes from an output float to the residual added to it before the activation (an add fused into the conv that ends a branch), 0: none */
   export const RES: i32 = 44;
+  /** addr: pointwise: 0, or per-thread panels: each call first packs its rows' pixels, 8 at a time, into strips [K][8] (32 bytes a step) that the micro-kernels read in order, instead of K channel planes apart */
+  export const PANEL: i32 = 45;
+  /** i32: pointwise with PANEL: bytes per thread of PANEL, at least K x 32 x ceil(OW / 8) */
+  export const PANEL_STRIDE: i32 = 46;
+  /** addr: pointwise with PANEL: i32[K] = k x 32, the steps' offsets in a strip */
+  export const PANEL_OFFS: i32 = 47;
   /** words in the descriptor */
-  export const WORDS: i32 = 45;
+  export const WORDS: i32 = 48;
   /** Debug build: the descriptor at d lies inside the memory, and each addr field holds 0 or an aligned address inside it. */
   export function check(d: usize): void {
     checkBlock(d, WORDS, MEMORY.RESERVED, 'conv2d descriptor: address');
@@ -198,6 +204,8 @@ export namespace CONV2D {
     checkAddress(d, OFFS_COL, MEMORY.RESERVED, 'conv2d.OFFS_COL: address');
     checkAddress(d, M, MEMORY.RESERVED, 'conv2d.M: address');
     checkAddress(d, ZERO, MEMORY.RESERVED, 'conv2d.ZERO: address');
+    checkAddress(d, PANEL, MEMORY.RESERVED, 'conv2d.PANEL: address');
+    checkAddress(d, PANEL_OFFS, MEMORY.RESERVED, 'conv2d.PANEL_OFFS: address');
   }
 }
 
