@@ -88,7 +88,7 @@ export const PAD = {
 export const CONV2D = {
   name: 'conv2d',
   readers: ['direct_f32', 'pointwise_f32', 'strided_f32', 'winograd1d_f32'],
-  words: 48,
+  words: 49,
   fields: {
     /** local input row 0 of the group's first channel (padded input, the band itself, or winograd1d's V) */
     IN: { index: 0, type: 'addr' },
@@ -186,6 +186,8 @@ export const CONV2D = {
     PANEL_STRIDE: { index: 46, type: 'i32' },
     /** pointwise with PANEL: i32[K] = k x 32, the steps' offsets in a strip */
     PANEL_OFFS: { index: 47, type: 'addr' },
+    /** pointwise with PANEL: strips a channel block runs over before the next block takes them (as many as a quarter of the L2 holds) */
+    PANEL_GROUP: { index: 48, type: 'i32' },
   },
 } as const;
 

@@ -138,8 +138,10 @@ export interface Blocking {
   readonly l2Products: number;
   /** Bytes of padded rows the depthwise routine pads for itself per thread, and reads back while they are hot: a quarter of the L2. */
   readonly ownPadding: number;
+  /** Bytes of packed pointwise strips each channel block runs over in turn while they stay in the L2: a quarter of it, room left for the weights and outputs passing through. */
+  readonly stripGroup: number;
 }
 
 export function blocking(caches: CacheSizes = cacheSizes()): Blocking {
-  return { l1Chunk: Math.floor(caches.l1d / 2), l2Budget: Math.floor((caches.l2 * 900) / 1024), l2Products: Math.floor(caches.l2 / 2), ownPadding: Math.floor(caches.l2 / 4) };
+  return { l1Chunk: Math.floor(caches.l1d / 2), l2Budget: Math.floor((caches.l2 * 900) / 1024), l2Products: Math.floor(caches.l2 / 2), ownPadding: Math.floor(caches.l2 / 4), stripGroup: Math.floor(caches.l2 / 4) };
 }

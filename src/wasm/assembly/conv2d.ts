@@ -69,20 +69,28 @@ function panelRow(d: usize, b: usize, offs: usize, p: usize, c: usize, ldc: usiz
       dst += 32;
     }
   }
-  // Strip by strip, every block: a strip (K x 32 bytes) stays in L1 while the weights stream past in order.
+  // Groups of PANEL_GROUP strips (a quarter of the L2), every block over a group: a block's weights stay in L1 while it runs
+  // over the group's strips, and the group stays in L2 while the blocks pass; the weights stream in order.
+  const group = field(d, CONV2D.PANEL_GROUP);
+  const strips = (n + 7) >> 3;
   const w0 = <usize>field(d, CONV2D.W) + (<usize>(b0 * k) << 4);
   const bias0 = <usize>field(d, CONV2D.BIAS) + (<usize>b0 << 4);
-  for (let x = 0; x < n; x += 8) {
-    const sp = p + <usize>(x >> 3) * strip;
+  for (let s0 = 0; s0 < strips; s0 += group) {
+    const s1 = min(strips, s0 + group);
     let ab = w0;
     let bb = bias0;
     for (let blk = b0; blk < b1; blk++) {
       const mr = min(4, oc - blk * 4);
-      const cb = c + <usize>(blk * 4) * ldc + (<usize>x << 2);
-      if (x + 8 <= n) f32_igemm_ukernel_4x8(ab, steps, k, sp, bb, cb, ldc, mr, act, slope, PUT.STORE, res);
-      else {
-        f32_igemm_ukernel_4x4(ab, steps, k, sp, bb, cb, ldc, mr, min(4, n - x), act, slope, PUT.STORE, res);
-        if (x + 4 < n) f32_igemm_ukernel_4x4(ab, steps, k, sp + 16, bb, cb + 16, ldc, mr, n - x - 4, act, slope, PUT.STORE, res);
+      const cb = c + <usize>(blk * 4) * ldc;
+      for (let si = s0; si < s1; si++) {
+        const x = si << 3;
+        const sp = p + <usize>si * strip;
+        const cx = cb + (<usize>x << 2);
+        if (x + 8 <= n) f32_igemm_ukernel_4x8(ab, steps, k, sp, bb, cx, ldc, mr, act, slope, PUT.STORE, res);
+        else {
+          f32_igemm_ukernel_4x4(ab, steps, k, sp, bb, cx, ldc, mr, min(4, n - x), act, slope, PUT.STORE, res);
+          if (x + 4 < n) f32_igemm_ukernel_4x4(ab, steps, k, sp + 16, bb, cx + 16, ldc, mr, n - x - 4, act, slope, PUT.STORE, res);
+        }
       }
       ab += <usize>k << 4;
       bb += 16;
@@ -184,7 +192,7 @@ export function pointwise_f32(d: usize, r0: i32, r1: i32, b0: i32, b1: i32, tid:
     const cw = field(d, CONV2D.CW);
     if (field(d, CONV2D.POOL) != POOL.NONE) assert(cw > 0 && cw % 8 == 0 && cw % field(d, CONV2D.PSW) == 0, 'pointwise with a pool: conv2d.CW a positive multiple of 8 and of PSW');
     if (field(d, CONV2D.PANEL) != 0) {
-      assert(field(d, CONV2D.POOL) == POOL.NONE && field(d, CONV2D.PANEL_OFFS) != 0, 'pointwise with PANEL: no pool, PANEL_OFFS set');
+      assert(field(d, CONV2D.POOL) == POOL.NONE && field(d, CONV2D.PANEL_OFFS) != 0 && field(d, CONV2D.PANEL_GROUP) > 0, 'pointwise with PANEL: no pool, PANEL_OFFS set, PANEL_GROUP > 0');
       assert(field(d, CONV2D.PANEL_STRIDE) >= field(d, CONV2D.K) * 32 * ((field(d, CONV2D.OW) + 7) >> 3), 'pointwise with PANEL: PANEL_STRIDE >= K x 32 x ceil(OW / 8)');
     }
   }

@@ -2,6 +2,7 @@
 // band's pixels flattened into virtual rows, so 7- or 14-pixel-wide maps fill the micro-kernel's 8-pixel strips.
 import { descriptor } from '../descriptor.js';
 import { CONV2D } from '../layout.js';
+import { blocking } from '../machine.js';
 import { align } from '../memory.js';
 import { packConv, type PackedConv } from '../pack.js';
 import { outputChannel, share } from '../plan-parts.js';
@@ -11,6 +12,13 @@ import { convInput, planConv2d } from './conv2d.js';
 
 /** Pixels per virtual row: a multiple of 8, long enough to amortise a row's setup, short enough to share a map between threads. */
 const VIRTUAL_ROW = 256;
+
+/**
+ * Reduction length from which a call packs its pixels into strips first (PANEL): ResNet-50's late 1x1 convs
+ * (K 512 to 2048) and its gathered stride-2 convs run faster packed; MobileNetV2's (K up to 960) and the early
+ * ones (K 64, 256) no faster, and a few percent slower below 512, where the copy costs what it saves.
+ */
+const PACK_MIN_K = 512;
 
 export const pointwise: Routine<PackedConv> = {
   id: 'pointwise',
@@ -61,23 +69,25 @@ export function planPixelGemm(job: ConvJob<PackedConv>, panel: PixelPanel, phase
   const K = packed.k;
   const ocg = packed.ocPerGroup;
   const offsPtr = arena.putI32(Int32Array.from({ length: K }, (_, k) => k * panel.plane * 4));
-  // Each call packs its virtual row's pixels into strips of 8 (32 bytes a reduction step), so the micro-kernels read
-  // B in order rather than from K planes a plane apart.
-  const stripsBytes = align(K * 32 * Math.ceil(L / 8), 64);
-  const stripsPtr = arena.alloc(stripsBytes * threads);
-  const stepsPtr = arena.putI32(Int32Array.from({ length: K }, (_, k) => k * 32));
+  // With long reductions each call packs its virtual row's pixels into strips of 8 (32 bytes a reduction step), so the
+  // micro-kernels read B in order rather than from K planes a plane apart.
+  const packs = K >= PACK_MIN_K;
+  const stripsBytes = packs ? align(K * 32 * Math.ceil(L / 8), 64) : 0;
+  const stripsPtr = packs ? arena.alloc(stripsBytes * threads) : 0;
+  const stepsPtr = packs ? arena.putI32(Int32Array.from({ length: K }, (_, k) => k * 32)) : 0;
+  const group = packs ? Math.max(1, Math.floor(blocking().stripGroup / (K * 32))) : 0;
   const descs: [number, number | null][] = [];
   for (let g = 0; g < G; g++) {
     const o = outputChannel(out, g * ocg);
     // A residual band lies as the output does (same rows and width), so one byte distance finds it from every output float.
     const res = job.residual === null ? 0 : job.residual.ptr + g * ocg * o.plane * 4 - o.ptr;
-    const common = { OFFS: offsPtr, K, W: packed.groups[g].w, OCB: packed.blocks, BIAS: packed.groups[g].bias, OC: ocg, SY: 1, SX: 1, ACT: f.act.code, SLOPE: f.act.slope, OUT_PLANE: o.plane, RES: res, PANEL: stripsPtr, PANEL_STRIDE: stripsBytes, PANEL_OFFS: stepsPtr };
+    const common = { OFFS: offsPtr, K, W: packed.groups[g].w, OCB: packed.blocks, BIAS: packed.groups[g].bias, OC: ocg, SY: 1, SX: 1, ACT: f.act.code, SLOPE: f.act.slope, OUT_PLANE: o.plane, RES: res, PANEL: stripsPtr, PANEL_STRIDE: stripsBytes, PANEL_OFFS: stepsPtr, PANEL_GROUP: group };
     const at = panel.ptr + g * K * panel.plane * 4;
     const main = descriptor(CONV2D).set({ ...common, IN: at, IN_PITCH: L, OW: L, OUT: o.ptr, OUT_PITCH: L }).put(arena);
     const rest = tail > 0 ? descriptor(CONV2D).set({ ...common, IN: at + full * L * 4, IN_PITCH: tail, OW: tail, OUT: o.ptr + full * L * 4, OUT_PITCH: tail }).put(arena) : null;
     descs.push([main, rest]);
   }
-  arena.release(stripsPtr, stripsBytes * threads);
+  if (packs) arena.release(stripsPtr, stripsBytes * threads);
   const blocks = packed.blocks;
   const rows = full + (tail > 0 ? 1 : 0);
   const calls = (u0: number, u1: number, b0: number, b1: number): Call[] =>
