@@ -45,9 +45,10 @@ function convRow(d: usize, r: i32, c: usize, plane: i32, tid: i32, b0: i32, b1: 
 
 /**
  * A pointwise row through packed strips: its pixels, 8 at a time, copied from the K input planes (b + offs[k])
- * into strips [K][8] at p, then gemmRow's loops over them, every step of a strip 32 bytes after the last. The
- * micro-kernels and their sums are gemmRow's; only where B is read from changes. Reads up to 7 floats past a
- * plane's last pixel (allocation slack; those lanes are not stored).
+ * into strips [K][8] at p, every step of a strip 32 bytes after the last, then each channel block over groups of
+ * PANEL_GROUP strips. The micro-kernels and their sums are gemmRow's; only where B is read from, and in which
+ * order the tiles are computed, change. Reads up to 7 floats past a plane's last pixel (allocation slack; those
+ * lanes are not stored).
  */
 function panelRow(d: usize, b: usize, offs: usize, p: usize, c: usize, ldc: usize, b0: i32, b1: i32): void {
   const k = field(d, CONV2D.K);
