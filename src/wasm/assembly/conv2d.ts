@@ -21,14 +21,14 @@ function convRow(d: usize, r: i32, c: usize, plane: i32, tid: i32, b0: i32, b1: 
     const col: usize = <usize>field(d, CONV2D.COL) + <usize>(tid * field(d, CONV2D.COL_STRIDE));
     const pitch = <usize>field(d, CONV2D.COL_PITCH) << 2;
     const step = <usize>sx << 2;
-    // At x-stride 2 four outputs are the even lanes of two vectors (the odd float past the last one read is
-    // allocation slack, and dropped).
-    const pairs = sx == 2 ? ow & ~3 : 0;
+    // At x-stride 2 the first `fours` outputs go four at a time, the even lanes of two vectors (the odd float past
+    // the last one read is allocation slack, and dropped).
+    const fours = sx == 2 ? ow & ~3 : 0;
     for (let kk = 0; kk < k; kk++) {
       let src = b + <usize>load<i32>(offs + (<usize>kk << 2));
       let dst = col + <usize>kk * pitch;
       const end = dst + (<usize>ow << 2);
-      const vend = dst + (<usize>pairs << 2);
+      const vend = dst + (<usize>fours << 2);
       while (dst < vend) {
         v128.store(dst, v128.shuffle<f32>(v128.load(src), v128.load(src, 16), 0, 2, 4, 6));
         dst += 16;
@@ -68,10 +68,10 @@ function panelRow(d: usize, b: usize, offs: usize, p: usize, c: usize, ldc: usiz
   const res = <isize>field(d, CONV2D.RES);
   const steps: usize = <usize>field(d, CONV2D.PANEL_OFFS);
   const strip = <usize>k << 5;
+  const oend = offs + (<usize>k << 2);
   for (let x = 0; x < n; x += 8) {
     let dst = p + <usize>(x >> 3) * strip;
     const src = b + (<usize>x << 2);
-    const oend = offs + (<usize>k << 2);
     for (let o = offs; o < oend; o += 4) {
       const q = src + <usize>load<i32>(o);
       v128.store(dst, v128.load(q));
