@@ -67,13 +67,15 @@ for (const threads of threadList) {
 const results = [];
 /** Profiled runs per workload and thread count, after the timed ones: their step times are medians of these. */
 const PROFILED_RUNS = 5;
+/** Runs whose workers time their share (engine.timeThreads), after the profiled ones: medians of these. */
+const THREAD_RUNS = Math.max(5, runs);
 for (const w of workloads().filter((w) => only.includes(w.id))) {
   const input = inputFor(w);
   const shapes = fullShapes(w.net, input);
   const rows = shapes.map((s) => ({ start: 0, end: s.height }));
   const band = { tensor: input, y0: 0, fullHeight: input.height };
   const outputs = [w.net.layers.length - 1];
-  const per = engines.map(() => ({ times: [], steps: new Map() }));
+  const per = engines.map(() => ({ times: [], steps: new Map(), items: [], waits: [], wakes: [] }));
   for (const { engine } of engines) await engine.run(w.net, band, rows, outputs); // plan, pack, warm up
   // Timed runs as `cnnx apply` runs them (all phases in one message to the workers), then profiled runs for the
   // per-step split (a message round trip per phase, which the step times include and the totals above do not).
@@ -91,6 +93,22 @@ for (const w of workloads().filter((w) => only.includes(w.id))) {
       }
     }
   }
+  // Where the workers' time goes: in items (the routines), at barriers, and waking to the run message.
+  for (const { engine } of engines) {
+    engine.profile = false;
+    engine.timeThreads = true;
+  }
+  for (let r = 0; r < THREAD_RUNS; r++) {
+    for (const [k, { engine }] of engines.entries()) {
+      const [out] = await engine.run(w.net, band, rows, outputs);
+      engine.recycle(out.tensor.data);
+      const t = engine.lastThreadTimes;
+      per[k].items.push(t.reduce((a, x) => a + x.busy, 0));
+      per[k].waits.push(t.reduce((a, x) => a + x.wait, 0));
+      per[k].wakes.push(Math.max(...t.map((x) => x.wake)));
+    }
+  }
+  for (const { engine } of engines) engine.timeThreads = false;
   const macs = layerMacs(w);
   for (const [k, { threads }] of engines.entries()) {
     const { times, steps } = per[k];
@@ -106,12 +124,15 @@ for (const w of workloads().filter((w) => only.includes(w.id))) {
         const gflops = (2 * macs.slice(first, last + 1).reduce((a, b) => a + b, 0)) / stepMs / 1e6;
         return { label, ms: Number(stepMs.toFixed(2)), gflops: Number(gflops.toFixed(1)), ofCeiling: Number((gflops / ceiling).toFixed(2)) };
       }),
+      workers: { items: round2(median(per[k].items)), waits: round2(median(per[k].waits)), lastWake: round2(median(per[k].wakes)), itemTimes: per[k].items.map(round2) },
       maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
       times: times.map((t) => Number(t.toFixed(2))),
     };
     results.push(row);
     if (!json) {
       console.log(`\n${w.id} ${w.title} ${row.input}, ${threads} thread${threads > 1 ? 's' : ''}: ${row.ms} ms median (min ${row.min}, max ${row.max}), ${row.gflops} effective GFLOP/s, peak RSS so far ${row.maxRssMB} MB`);
+      const { items, waits, lastWake } = row.workers;
+      console.log(`  workers: ${items} thread-ms in items, ${waits} at barriers; the last took its run message ${lastWake} ms after it was posted (medians of ${THREAD_RUNS} runs)`);
       for (const s of row.steps) console.log(`  ${s.label.padEnd(48)} ${s.ms.toFixed(2).padStart(9)} ms ${s.gflops > 0 ? `${s.gflops.toFixed(1).padStart(7)} effective GFLOP/s, ${Math.round(100 * s.ofCeiling)}% of the ceiling` : ''}`);
     }
   }
@@ -130,10 +151,11 @@ if (json) {
   for (const id of ids) {
     const a = results.find((r) => r.workload === id && r.threads === 1);
     const b = results.find((r) => r.workload === id && r.threads === 2);
-    if (a && b) console.log(`${id}: 1 -> 2 threads ${(a.ms / b.ms).toFixed(2)}x by medians, ${(a.min / b.min).toFixed(2)}x by minima, ${pairedRatio(a.times, b.times).toFixed(2)}x paired`);
+    if (a && b) console.log(`${id}: 1 -> 2 threads ${(a.ms / b.ms).toFixed(2)}x by medians, ${(a.min / b.min).toFixed(2)}x by minima, ${pairedRatio(a.times, b.times).toFixed(2)}x paired; items took ${pairedRatio(b.workers.itemTimes, a.workers.itemTimes).toFixed(2)}x the thread-ms of 1 thread's (paired)`);
   }
   console.log('(paired: the median over rounds of the 1-thread time / the 2-thread time of the same round; a slow phase of the host,');
-  console.log(' minutes long, falls on both runs of a round, so this ratio moves least with it)');
+  console.log(' minutes long, falls on both runs of a round, so this ratio moves least with it; items: the same work, so above 1.00x');
+  console.log(' the threads slowed each other down, in caches, memory or the host, rather than waiting at barriers)');
   console.log(`ceiling after: ${ceilingText(ceilings[1])}; scaling above is bounded by these ratios`);
   console.log('(effective GFLOP/s count a direct convolution\'s multiply-adds: Winograd steps do fewer, so they can pass the ceiling;');
   console.log(' bench/kernels.mjs measures the micro-kernels themselves against it)');
@@ -141,6 +163,10 @@ if (json) {
   // on a quiet machine (a load average before the run well above 0 means someone else is computing).
   console.log(`load average before ${header.loadavg.join(' ')}, after ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (the bench itself adds up to 2)`);
   console.log(`results: ${file}`);
+}
+
+function round2(x) {
+  return Number(x.toFixed(2));
 }
 
 /** Median over rounds of one/two (same round, run back to back): the 1 -> 2 scaling least moved by the host's slow phases. */

@@ -114,6 +114,22 @@ group('fast engine', () => {
     }
   });
 
+  it('tells each worker\'s time in the last run when asked, with the same bytes', async () => {
+    const c = randomCase(4242, { sizes: [40] });
+    const engine = engines.get(2)! as FastEngine;
+    const plain = await wholeRun(engine, c);
+    expect(engine.lastThreadTimes).toEqual([]);
+    engine.timeThreads = true;
+    try {
+      const timed = await wholeRun(engine, c);
+      expect(Buffer.from(timed.data.buffer).equals(Buffer.from(plain.data.buffer))).toBe(true);
+      expect(engine.lastThreadTimes).toHaveLength(2);
+      expect(engine.lastThreadTimes.some((t) => t.busy > 0)).toBe(true);
+    } finally {
+      engine.timeThreads = false;
+    }
+  });
+
   it('reuses its arena across geometries and networks without mixing them up', async () => {
     const a = randomCase(101, { sizes: [20, 33] });
     const b = randomCase(202, { sizes: [9, 17] });

@@ -66,6 +66,32 @@ describe('worker pool', () => {
     await expect(pool.run([good, good])).resolves.toBeUndefined();
   });
 
+  it('times each worker\'s share when asked: in items, at barriers, waking; summed over run messages until taken', async () => {
+    const n = 1 << 18;
+    const bufs = Array.from({ length: 4 }, () => heap.alloc(n * 4));
+    const scratch = heap.alloc(n * 4 + 13 * 64);
+    const phases = bufs.slice(1).map((dst, i) => copyPhase(bufs[i], dst, n, 12, scratch));
+    await pool.run(phases);
+    expect(pool.takeTimes()).toEqual([0, 1, 2].map(() => ({ wake: 0, busy: 0, wait: 0 })));
+    pool.timed = true;
+    try {
+      await pool.run(phases);
+      const once = pool.takeTimes();
+      expect(once).toHaveLength(3);
+      for (const t of once) for (const ms of [t.wake, t.busy, t.wait]) expect(ms).toBeGreaterThanOrEqual(0);
+      // 3 phases of 12 items copying 1 MiB each: some worker spent time in items.
+      expect(once.some((t) => t.busy > 0)).toBe(true);
+      expect(pool.takeTimes().every((t) => t.wake === 0 && t.busy === 0 && t.wait === 0)).toBe(true);
+      await pool.run(phases);
+      await pool.run(phases);
+      expect(pool.takeTimes().reduce((a, t) => a + t.busy, 0)).toBeGreaterThan(0);
+    } finally {
+      pool.timed = false;
+    }
+    await pool.run(phases);
+    expect(pool.takeTimes().every((t) => t.busy === 0)).toBe(true);
+  });
+
   it('runs the lists it kept and the ones it dropped alike: more lists than the workers keep, in turn, each run again', async () => {
     const n = 512;
     const lists = PHASE_LISTS_KEPT + 3;

@@ -9,7 +9,7 @@ import { SharedHeap } from './memory.js';
 import { makePlan } from './plan.js';
 import type { Algorithm, PackCache, Plan, Step } from './plan-types.js';
 import type { Phase } from './protocol.js';
-import { WorkerPool } from './worker-pool.js';
+import { WorkerPool, type ThreadShare } from './worker-pool.js';
 import { yieldToEventLoop } from '../yield.js';
 
 /** Wall time of one step of the last run (a layer, or a conv with the layers fused into it). */
@@ -33,6 +33,8 @@ export class FastEngine implements Engine {
   /** When true, `lastTimings` is filled by each run (costs nothing measurable). */
   profile = false;
   lastTimings: StepTiming[] = [];
+  /** Per worker, its time in the last run: waking, in items, at barriers; filled while `timeThreads` is set. */
+  lastThreadTimes: ThreadShare[] = [];
   private readonly heap: SharedHeap;
   private readonly pool: WorkerPool;
   private readonly packs: PackCache = new WeakMap();
@@ -95,11 +97,30 @@ export class FastEngine implements Engine {
     return plan;
   }
 
+  /** Workers time their share of each run into `lastThreadTimes` (two clock reads per item and barrier). */
+  get timeThreads(): boolean {
+    return this.pool.timed;
+  }
+
+  set timeThreads(on: boolean) {
+    this.pool.timed = on;
+  }
+
   private async runNow(net: Network, input: Band, rows: NodeRows, outputs: readonly number[]): Promise<Band[]> {
     if (this.closed) throw new Error('the fast engine is closed');
     if (outputs.length === 0) return [];
     const plan = this.planFor(net, input, rows, outputs);
     this.copyInput(plan, input);
+    if (this.pool.timed) this.pool.takeTimes();
+    try {
+      return await this.compute(plan);
+    } finally {
+      if (this.pool.timed) this.lastThreadTimes = this.pool.takeTimes();
+    }
+  }
+
+  /** Runs the plan's steps and reads its outputs; profiling, with a run message per phase, to time each. */
+  private async compute(plan: Plan): Promise<Band[]> {
     if (!this.profile) {
       // The workers compute while this thread takes the output arrays' page faults (first writes to fresh
       // pages cost a fault per 4 KiB), which would otherwise come after the compute, in the copy out.

@@ -8,6 +8,7 @@ import { FastEngine } from './engine.js';
 import type { Algorithm } from './plan-types.js';
 
 export { FastEngine, type StepTiming } from './engine.js';
+export type { ThreadShare } from './worker-pool.js';
 export type { Algorithm } from './plan-types.js';
 
 export interface FastEngineOptions {

@@ -36,6 +36,8 @@ export interface RunMessage {
   readonly phases?: readonly Phase[];
   readonly counters: number;
   readonly barrier: number;
+  /** The worker times its share of the run and sends it back with `done` (see ThreadTimes). */
+  readonly timed: boolean;
 }
 
 export type ToWorker = InitMessage | RunMessage;
@@ -43,7 +45,20 @@ export type ToWorker = InitMessage | RunMessage;
 /** Phase lists a worker keeps for later runs: a plan's runs (split at main-thread layers and MAX_PHASES_PER_RUN), with room for a second plan's. */
 export const PHASE_LISTS_KEPT = 16;
 
+/**
+ * A worker's share of one timed run, in milliseconds. `start` is when it took the run message, on the
+ * clock every thread shares (performance.timeOrigin + performance.now()), so the pool can tell how long
+ * the message waited for the worker to wake.
+ */
+export interface ThreadTimes {
+  readonly start: number;
+  /** Inside items: the routines' own time. */
+  readonly busy: number;
+  /** At the barriers between phases, waiting for the other workers. */
+  readonly wait: number;
+}
+
 export type FromWorker =
   | { readonly type: 'ready' }
-  | { readonly type: 'done'; readonly id: number }
+  | { readonly type: 'done'; readonly id: number; readonly times?: ThreadTimes }
   | { readonly type: 'error'; readonly id: number; readonly message: string };

@@ -2,7 +2,7 @@
 import { Worker } from 'node:worker_threads';
 import { CnnxError } from '../../errors.js';
 import { BARRIER, MAX_PHASES_PER_RUN, WORK_COUNTERS } from './memory.js';
-import { PHASE_LISTS_KEPT, type FromWorker, type Phase, type ToWorker } from './protocol.js';
+import { PHASE_LISTS_KEPT, type FromWorker, type Phase, type ThreadTimes, type ToWorker } from './protocol.js';
 
 /**
  * The compiled worker entry. Tests and the CLI both load it from dist/ (src/engine/fast/ and
@@ -16,7 +16,19 @@ interface Chunk {
   readonly phases: readonly Phase[];
 }
 
+/** A worker's time in the runs since `takeTimes`, in milliseconds (summed over run messages). */
+export interface ThreadShare {
+  /** From posting a run message to the worker taking it: waking a sleeping thread. */
+  readonly wake: number;
+  /** Inside items. */
+  readonly busy: number;
+  /** At barriers, waiting for the other workers. */
+  readonly wait: number;
+}
+
 interface Pending {
+  /** When the messages went out, on the clock the workers share (performance.timeOrigin + now). */
+  posted: number;
   remaining: number;
   resolve: () => void;
   reject: (err: Error) => void;
@@ -35,14 +47,17 @@ export class WorkerPool {
   private nextKey = 1;
   /** Per worker, the keys of the phase lists it keeps, oldest first (the worker drops them in the same order). */
   private readonly kept: number[][];
+  /** When true, workers time their share of each run (ThreadTimes), summed per worker until `takeTimes`. */
+  timed = false;
+  private times: ThreadShare[] = [];
 
   private constructor(workers: Worker[], memory: WebAssembly.Memory) {
     this.workers = workers;
     this.memory = memory;
     this.size = workers.length;
     this.kept = workers.map(() => []);
-    for (const w of workers) {
-      w.on('message', (m: FromWorker) => this.onMessage(m));
+    for (const [t, w] of workers.entries()) {
+      w.on('message', (m: FromWorker) => this.onMessage(m, t));
       w.on('error', (err) => this.failAll(err));
       // After the listeners: attaching a 'message' listener refs the worker again.
       w.unref();
@@ -104,7 +119,7 @@ export class WorkerPool {
     // Workers are unref'd while idle (an open engine does not keep the process alive) and ref'd while a run is on.
     if (this.pending.size === 0) for (const w of this.workers) w.ref();
     return new Promise<void>((resolve, reject) => {
-      this.pending.set(id, { remaining: parties, resolve, reject });
+      this.pending.set(id, { posted: performance.timeOrigin + performance.now(), remaining: parties, resolve, reject });
       for (let t = 0; t < parties; t++) {
         const kept = this.kept[t];
         const known = kept.includes(key);
@@ -113,16 +128,29 @@ export class WorkerPool {
           if (kept.length > PHASE_LISTS_KEPT) kept.shift();
         }
         // Fields listed, not spread: a message goes out per run (see "Per-input objects" in docs/development.md).
-        const message: ToWorker = { type: 'run', id, key, phases: known ? undefined : phases, counters: WORK_COUNTERS, barrier: BARRIER };
+        const message: ToWorker = { type: 'run', id, key, phases: known ? undefined : phases, counters: WORK_COUNTERS, barrier: BARRIER, timed: this.timed };
         this.workers[t].postMessage(message);
       }
     });
   }
 
-  private onMessage(m: FromWorker): void {
+  /** Each worker's time since the last call (zeros for a worker that ran nothing), and starts afresh. */
+  takeTimes(): ThreadShare[] {
+    const times = this.times;
+    this.times = [];
+    return this.workers.map((_, t) => times[t] ?? { wake: 0, busy: 0, wait: 0 });
+  }
+
+  private addTimes(t: number, posted: number, times: ThreadTimes): void {
+    const s = this.times[t] ?? { wake: 0, busy: 0, wait: 0 };
+    this.times[t] = { wake: s.wake + Math.max(0, times.start - posted), busy: s.busy + times.busy, wait: s.wait + times.wait };
+  }
+
+  private onMessage(m: FromWorker, t: number): void {
     if (m.type === 'ready') return;
     const p = this.pending.get(m.id);
     if (!p) return;
+    if (m.type === 'done' && m.times) this.addTimes(t, p.posted, m.times);
     if (m.type === 'error') p.error ??= new Error(`fast engine worker: ${m.message}`);
     if (--p.remaining === 0) {
       this.pending.delete(m.id);

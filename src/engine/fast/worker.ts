@@ -1,7 +1,7 @@
 // Worker entry of the fast engine: instantiates the SIMD module on the shared memory once, then runs phases, taking items from shared counters and meeting the other workers at a barrier between phases
 // that a late worker joins where the others are.
 import { parentPort } from 'node:worker_threads';
-import { PHASE_LISTS_KEPT, TID, type FromWorker, type Phase, type RunMessage, type ToWorker } from './protocol.js';
+import { PHASE_LISTS_KEPT, TID, type FromWorker, type Phase, type RunMessage, type ThreadTimes, type ToWorker } from './protocol.js';
 
 type Exports = Record<string, (...args: number[]) => void>;
 
@@ -113,6 +113,13 @@ function phasesOf(message: RunMessage): Ready[][][] {
   return ready;
 }
 
+/** The clock every thread shares (each thread's performance.now() counts from its own origin). */
+const clock = (): number => performance.timeOrigin + performance.now();
+
+/** This run's busy and waiting milliseconds, kept only when the run message asks (message.timed). */
+let busy = 0;
+let wait = 0;
+
 function run(message: RunMessage): string | undefined {
   // After a failure this worker keeps meeting the others at the barriers (they would wait for it
   // forever otherwise) but runs nothing more; the engine rejects the run.
@@ -125,6 +132,7 @@ function run(message: RunMessage): string | undefined {
       const item = Atomics.add(words!, counter, 1);
       if (item >= items.length) break;
       if (error !== undefined) continue;
+      const t0 = message.timed ? performance.now() : 0;
       try {
         for (const { name, routine, args } of items[item]) {
           if (routine === undefined) throw new Error(`${name}: no such export`);
@@ -138,9 +146,12 @@ function run(message: RunMessage): string | undefined {
       } catch (err) {
         error = (err as Error).message;
       }
+      if (message.timed) busy += performance.now() - t0;
     }
     if (p === phases.length - 1) return error;
+    const w0 = message.timed ? performance.now() : 0;
     arrive(message.barrier, p);
+    if (message.timed) wait += performance.now() - w0;
   }
 }
 
@@ -154,6 +165,9 @@ parentPort!.on('message', (message: ToWorker) => {
     post({ type: 'ready' });
     return;
   }
+  const start = message.timed ? clock() : 0;
+  busy = wait = 0;
   const error = run(message);
-  post(error === undefined ? { type: 'done', id: message.id } : { type: 'error', id: message.id, message: error });
+  const times: ThreadTimes | undefined = message.timed ? { start, busy, wait } : undefined;
+  post(error === undefined ? { type: 'done', id: message.id, times } : { type: 'error', id: message.id, message: error });
 });
