@@ -80,7 +80,7 @@ group('routine winograd2d', () => {
     await checkConvRelu(56, 16, 56, 56, { start: 21, end: 50 });
   });
 
-  it('splits maps of few GEMM batches by channel blocks, their input transforms first in a phase of their own (groups 1 and 2, column chunks), bit-identical across threads', async () => {
+  it('splits maps of few GEMM batches by channel blocks, their input transforms first in a phase of their own split by chunk and input channel (groups 1 and 2, column chunks), bit-identical across threads', async () => {
     // [groups, height, width, in, out]: one batch of 14x14; two groups; a 9x30 map; 64 -> 64 on 5x97 (2 tile rows of 2 column chunks).
     for (const [groups, h, w, cin, cout] of [[1, 14, 14, 24, 48], [2, 14, 14, 24, 48], [1, 9, 30, 24, 48], [1, 5, 97, 64, 64]] as const) {
       const r = mulberry32(14 * groups + w);

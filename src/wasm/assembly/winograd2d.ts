@@ -62,27 +62,33 @@ export function winograd2d_f32(d: usize, t0: i32, t1: i32, b0: i32, b1: i32, tid
   }
 }
 
-/** Chunks [u0, u1) (u = batch of NR tile rows * chunks per row + chunk along x) of V into their SHARED slots, on thread tid. */
+/**
+ * Units [u0, u1) of V's SHARED slots on thread tid. A unit is one input channel of one chunk,
+ * u = chunk x C + channel (chunk = batch of NR tile rows x chunks per row + chunk along x): a layer
+ * whose tiles are one chunk (a 14x14 or 7x7 map) still splits its transforms between the threads.
+ */
 export function winograd2d_input_f32(d: usize, u0: i32, u1: i32, tid: i32): void {
-  if (!ASC_NO_ASSERT) {
-    checkWinograd2d(d, tid);
-    checkRange(u0, u1, 'chunks: 0 <= u0 <= u1');
-    assert(field(d, WINOGRAD2D.SHARED) == 1, 'winograd2d.SHARED == 1');
-  }
   const c = field(d, WINOGRAD2D.C);
   const tp = field(d, WINOGRAD2D.TP);
   const nr = field(d, WINOGRAD2D.NR);
   const tc = field(d, WINOGRAD2D.TC);
   const nt = field(d, WINOGRAD2D.NT);
   const chunks = (tp + tc - 1) / tc;
-  const vp = nr * tc;
+  if (!ASC_NO_ASSERT) {
+    checkWinograd2d(d, tid);
+    checkRange(u0, u1, 'units: 0 <= u0 <= u1');
+    assert(u1 <= ((nt + nr - 1) / nr) * chunks * c, 'units: u1 <= batches x chunks x C');
+    assert(field(d, WINOGRAD2D.SHARED) == 1, 'winograd2d.SHARED == 1');
+  }
   const vxi = <usize>field(d, WINOGRAD2D.V_XI);
   const scratch = <usize>field(d, WINOGRAD2D.M) + <usize>(tid * field(d, WINOGRAD2D.M_STRIDE)) + 36 * <usize>field(d, WINOGRAD2D.M_XI);
   for (let u = u0; u < u1; u++) {
-    const t = (u / chunks) * nr;
-    const x0 = (u % chunks) * tc;
-    const v = <usize>field(d, WINOGRAD2D.V) + <usize>(u * field(d, WINOGRAD2D.V_STRIDE));
-    for (let ch = 0; ch < c; ch++) inputTiles(d, t, min(nr, nt - t), x0, min(tc, tp - x0), ch, v + (<usize>ch << 5), vxi, scratch);
+    const k = u / c;
+    const ch = u - k * c;
+    const t = (k / chunks) * nr;
+    const x0 = (k % chunks) * tc;
+    const v = <usize>field(d, WINOGRAD2D.V) + <usize>(k * field(d, WINOGRAD2D.V_STRIDE));
+    inputTiles(d, t, min(nr, nt - t), x0, min(tc, tp - x0), ch, v + (<usize>ch << 5), vxi, scratch);
   }
 }
 

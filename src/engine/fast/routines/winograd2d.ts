@@ -119,8 +119,9 @@ function planWinograd2d(job: ConvJob<PackedConv>): Phase[] {
   // Items: whole GEMM batches of NR tile rows (each streams all of U once) when there are enough to
   // share evenly; otherwise channel blocks, each streaming only its share of U (the costly part on deep
   // layers, whose small maps are one batch). Then the input transforms, which every block item would
-  // repeat, run first as a phase of their own into a V shared by all threads.
-  if (!byRows) phases.push(share(units * chunks, threads, (u0, u1) => descs.map((d) => ['winograd2d_input_f32', d, u0, u1, TID] as Call)));
+  // repeat, run first as a phase of their own into a V shared by all threads, split by chunk and input
+  // channel (a one-batch map would otherwise leave all but one thread waiting).
+  if (!byRows) phases.push(share(units * chunks * icg, threads, (u0, u1) => descs.map((d) => ['winograd2d_input_f32', d, u0, u1, TID] as Call)));
   phases.push(
     byRows
       ? share(units, threads, (u0, u1) => descs.map((d) => ['winograd2d_f32', d, u0 * nr, Math.min(nt, u1 * nr), 0, blocks, TID] as Call))
