@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: the fast engine on W1-W5 at 1 and 2 threads: median ms, effective GFLOP/s (2 x direct-conv MACs / wall time),
-// and from separate profiled runs the per-step split. Outputs are handed back (engine.recycle), as a batch run does.
+// from separate profiled runs the per-step split, and from runs the workers time themselves where their time goes
+// (items, barriers, waking). Outputs are handed back (engine.recycle), as a batch run does.
 // Usage: node bench/run.mjs [--json] [--runs N] [--threads 1,2] [--only W1,W3] [--algorithm auto|direct|winograd|winograd-x] [--no-fma]
 import os from 'node:os';
 import { existsSync } from 'node:fs';
