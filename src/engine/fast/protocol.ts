@@ -45,10 +45,12 @@ export type ToWorker = InitMessage | RunMessage;
 /** Phase lists a worker keeps for later runs: a plan's runs (split at main-thread layers and MAX_PHASES_PER_RUN), with room for a second plan's. */
 export const PHASE_LISTS_KEPT = 16;
 
+/** Milliseconds on the clock every thread shares (each thread's performance.now() counts from its own origin). */
+export const sharedClock = (): number => performance.timeOrigin + performance.now();
+
 /**
- * A worker's share of one timed run, in milliseconds. `start` is when it took the run message, on the
- * clock every thread shares (performance.timeOrigin + performance.now()), so the pool can tell how long
- * the message waited for the worker to wake.
+ * A worker's share of one timed run, in milliseconds. `start` is when it took the run message, on
+ * sharedClock, so the pool can tell how long the message waited for the worker to wake.
  */
 export interface ThreadTimes {
   readonly start: number;

@@ -2,7 +2,7 @@
 import { Worker } from 'node:worker_threads';
 import { CnnxError } from '../../errors.js';
 import { BARRIER, MAX_PHASES_PER_RUN, WORK_COUNTERS } from './memory.js';
-import { PHASE_LISTS_KEPT, type FromWorker, type Phase, type ThreadTimes, type ToWorker } from './protocol.js';
+import { PHASE_LISTS_KEPT, sharedClock, type FromWorker, type Phase, type ThreadTimes, type ToWorker } from './protocol.js';
 
 /**
  * The compiled worker entry. Tests and the CLI both load it from dist/ (src/engine/fast/ and
@@ -27,7 +27,7 @@ export interface ThreadShare {
 }
 
 interface Pending {
-  /** When the messages went out, on the clock the workers share (performance.timeOrigin + now). */
+  /** When the messages went out, on sharedClock. */
   posted: number;
   remaining: number;
   resolve: () => void;
@@ -119,7 +119,7 @@ export class WorkerPool {
     // Workers are unref'd while idle (an open engine does not keep the process alive) and ref'd while a run is on.
     if (this.pending.size === 0) for (const w of this.workers) w.ref();
     return new Promise<void>((resolve, reject) => {
-      this.pending.set(id, { posted: performance.timeOrigin + performance.now(), remaining: parties, resolve, reject });
+      this.pending.set(id, { posted: sharedClock(), remaining: parties, resolve, reject });
       for (let t = 0; t < parties; t++) {
         const kept = this.kept[t];
         const known = kept.includes(key);

@@ -1,7 +1,7 @@
 // Worker entry of the fast engine: instantiates the SIMD module on the shared memory once, then runs phases, taking items from shared counters and meeting the other workers at a barrier between phases
 // that a late worker joins where the others are.
 import { parentPort } from 'node:worker_threads';
-import { PHASE_LISTS_KEPT, TID, type FromWorker, type Phase, type RunMessage, type ThreadTimes, type ToWorker } from './protocol.js';
+import { PHASE_LISTS_KEPT, sharedClock, TID, type FromWorker, type Phase, type RunMessage, type ThreadTimes, type ToWorker } from './protocol.js';
 
 type Exports = Record<string, (...args: number[]) => void>;
 
@@ -113,9 +113,6 @@ function phasesOf(message: RunMessage): Ready[][][] {
   return ready;
 }
 
-/** The clock every thread shares (each thread's performance.now() counts from its own origin). */
-const clock = (): number => performance.timeOrigin + performance.now();
-
 /** This run's busy and waiting milliseconds, kept only when the run message asks (message.timed). */
 let busy = 0;
 let wait = 0;
@@ -165,7 +162,7 @@ parentPort!.on('message', (message: ToWorker) => {
     post({ type: 'ready' });
     return;
   }
-  const start = message.timed ? clock() : 0;
+  const start = message.timed ? sharedClock() : 0;
   busy = wait = 0;
   const error = run(message);
   const times: ThreadTimes | undefined = message.timed ? { start, busy, wait } : undefined;
