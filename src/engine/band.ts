@@ -3,7 +3,7 @@ import { INPUT, type Layer, type Network } from '../network/types.js';
 import type { Shape } from './tensor.js';
 import type { Tensor } from './tensor.js';
 import { adaptiveEnd, adaptiveStart, borderIndex, effectiveKernel } from './geometry.js';
-import { outputRowTile } from './tiles.js';
+import { outputRowTile, type MapSize } from './tiles.js';
 
 /**
  * Rows [y0, y0 + tensor.height) of a feature map whose full height is `fullHeight`
@@ -23,13 +23,13 @@ export interface RowRange {
 
 /**
  * The smallest row range of the layer's input (height `inHeight`) holding every row that output rows
- * `out` read, following the layer's own border rule: reflect/symmetric/replicate read rows just inside
+ * `out` (of the layer's full output map `outMap`, whose size decides Winograd tiles) read, following the layer's own border rule: reflect/symmetric/replicate read rows just inside
  * the border, zero and pool padding read nothing. Never empty (a band of zero rows helps no engine):
  * when every row read is padding, one row next to it is returned.
  * Circular padding can read the far border: the range then stretches to it (correct, if wide); the stream
  * planner makes circular padding explicit before asking here, so its bands stay narrow.
  */
-export function neededRows(layer: Layer, out: RowRange, inHeight: number): RowRange {
+export function neededRows(layer: Layer, out: RowRange, inHeight: number, outMap: MapSize): RowRange {
   let lo = Infinity;
   let hi = -Infinity;
   const take = (iy: number) => {
@@ -44,7 +44,7 @@ export function neededRows(layer: Layer, out: RowRange, inHeight: number): RowRa
       // Tiled convs (2-D Winograd) read the whole tiles the rows fall in; padded rows past the
       // map's padding (a last tile reaching beyond it) are zeros and read nothing.
       const [sh] = layer.stride;
-      const tile = outputRowTile(layer);
+      const tile = outputRowTile(layer, outMap);
       const o0 = Math.floor(out.start / tile) * tile;
       const o1 = Math.ceil(out.end / tile) * tile;
       const first = Math.max(o0 * sh - layer.padding.top, -layer.padding.top);
@@ -123,7 +123,7 @@ export function nodeRows(net: Network, targets: ReadonlyMap<number, RowRange>, s
     if (r === null) continue;
     const layer = net.layers[j];
     for (const i of layer.inputs) {
-      const need = neededRows(layer, r, i === INPUT ? inputHeight : shapes[i].height);
+      const need = neededRows(layer, r, i === INPUT ? inputHeight : shapes[i].height, shapes[j]);
       if (i === INPUT) input = hull(input, need);
       else rows[i] = hull(rows[i], need);
     }

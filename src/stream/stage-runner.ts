@@ -54,7 +54,7 @@ export class BandedStage implements RowSource {
       this.widest[j] = Math.max(this.widest[j], own.end - own.start);
       const layer = stage.net.layers[j];
       for (const i of layer.inputs) {
-        const need = neededRows(layer, own, i === INPUT ? stage.inShape.height : stage.shapes[i].height);
+        const need = neededRows(layer, own, i === INPUT ? stage.inShape.height : stage.shapes[i].height, stage.shapes[j]);
         if (i === INPUT) r = hull(r, need);
         else rows[i] = hull(rows[i], need);
       }

@@ -111,8 +111,8 @@ export function randomCase(seed: number, opts: { maxLayers?: number; modes?: rea
 export function rowsFor(net: Network, inputHeight: number, shapes: readonly Shape[], last: number, out: RowRange): { rows: RowRange[]; input: RowRange } {
   const rows: RowRange[] = [];
   rows[last] = out;
-  for (let i = last; i > 0; i--) rows[i - 1] = neededRows(net.layers[i], rows[i], shapes[i - 1].height);
-  return { rows, input: neededRows(net.layers[0], rows[0], inputHeight) };
+  for (let i = last; i > 0; i--) rows[i - 1] = neededRows(net.layers[i], rows[i], shapes[i - 1].height, shapes[i]);
+  return { rows, input: neededRows(net.layers[0], rows[0], inputHeight, shapes[0]) };
 }
 
 /** The case of `layers` on an input of shape `input` with values uniform in [-1, 1) from r, or null when a layer does not fit. */

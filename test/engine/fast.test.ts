@@ -200,7 +200,7 @@ group('fast engine', () => {
     const net = network(1, [layer]);
     const H = 8, W = 5;
     const data = Float32Array.from({ length: H * W }, (_, i) => Math.sin(i));
-    const need = neededRows(layer, { start: 0, end: 1 }, H);
+    const need = neededRows(layer, { start: 0, end: 1 }, H, { height: H - 2, width: W });
     expect(need).toEqual({ start: 0, end: 3 });
     const band = (r0: number, r1: number) => ({ tensor: tensor(1, r1 - r0, W, data.slice(r0 * W, r1 * W)), y0: r0, fullHeight: H });
     const full = await wholeRun(engines.get(2)!, { net, input: { channels: 1, height: H, width: W, data }, shapes: [{ channels: 1, height: H, width: W }] });

@@ -7,7 +7,7 @@ import { routineFor } from '../../src/engine/fast/routines/index.js';
 import { createReferenceEngine } from '../../src/engine/reference.js';
 import type { Shape } from '../../src/engine/tensor.js';
 import type { Conv2dLayer, Layer } from '../../src/network/types.js';
-import { ALL_MODES, bandMatchesWhole, caseFor, describe, firstMismatch, int, mulberry32, network, pick, sameBytes, wholeRun, type Case, type Rand } from './fast-nets.js';
+import { ALL_MODES, bandMatchesWhole, caseFor, describe, firstMismatch, int, mulberry32, network, pick, sameBytes, shapesOf, wholeRun, type Case, type Rand } from './fast-nets.js';
 
 const reference = createReferenceEngine();
 
@@ -35,7 +35,8 @@ export function routineCase(routine: string, algorithm: Algorithm, seed: number,
   const r = mulberry32(seed);
   for (;;) {
     const { layers, input } = make(r);
-    if (routineFor(layers[0] as Conv2dLayer, algorithm).id !== routine) continue;
+    const shapes = shapesOf(layers, input);
+    if (!shapes || routineFor(layers[0] as Conv2dLayer, algorithm, shapes[0]).id !== routine) continue;
     const c = caseFor(r, layers, input);
     if (c) return c;
   }
@@ -107,10 +108,10 @@ export function randomTail(r: Rand, channels: number, o: { bn?: number; act?: nu
   return layers;
 }
 
-/** A 3x3 conv of `ic` -> 128 channels with VGG-like weights (He-uniform) and a ReLU on an 18x18 map of values in [0, 4): the rounding of deep Winograd layers. */
-export function deepLayerCase(ic: number): Case {
+/** A 3x3 conv of `ic` -> 128 channels with VGG-like weights (He-uniform) and a ReLU on a `size` x `size` map of values in [0, 4): the rounding of deep Winograd layers. */
+export function deepLayerCase(ic: number, size: number): Case {
   const r = mulberry32(3);
-  const oc = 128, size = 18;
+  const oc = 128;
   const bound = Math.sqrt(6 / (ic * 9));
   const net = network(ic, [
     { type: 'conv2d', index: 0, inChannels: ic, outChannels: oc, kernelSize: [3, 3], stride: [1, 1], dilation: [1, 1], padding: { top: 1, bottom: 1, left: 1, right: 1 }, paddingMode: 'zeros', groups: 1,

@@ -12,24 +12,25 @@ import { firstMismatch, mulberry32, network, wholeRun, type Case } from './fast-
 import { checkRoutine, routineCase, routineEngines } from './routine-check.js';
 
 const reference = createReferenceEngine();
+const MAP = { height: 32, width: 32 };
 const engines = routineEngines('auto');
 
 group('routine separable', () => {
   it('detects rank-1 kernels numerically (gaussian, box, sobel exactly; a perturbed one not)', () => {
     const base: Conv2dLayer = { type: 'conv2d', index: 0, inChannels: 1, outChannels: 1, kernelSize: [3, 3], stride: [1, 1], dilation: [1, 1], padding: { top: 1, bottom: 1, left: 1, right: 1 }, paddingMode: 'zeros', groups: 1, weight: new Float32Array([1, 0, -1, 2, 0, -2, 1, 0, -1]), bias: null };
     expect(rankOneFactors(base)).not.toBeNull();
-    expect(routineFor(base, 'auto').id).toBe('separable');
-    expect(routineFor(base, 'direct').id).toBe('direct');
+    expect(routineFor(base, 'auto', MAP).id).toBe('separable');
+    expect(routineFor(base, 'direct', MAP).id).toBe('direct');
     const bumped = { ...base, weight: new Float32Array([1, 0, -1, 2, 1e-3, -2, 1, 0, -1]) };
     expect(rankOneFactors(bumped)).toBeNull();
-    expect(routineFor(bumped, 'auto').id).toBe('depthwise');
+    expect(routineFor(bumped, 'auto', MAP).id).toBe('depthwise');
     const box = { ...base, kernelSize: [5, 5] as [number, number], weight: new Float32Array(25).fill(1 / 25) };
-    expect(routineFor(box, 'auto').id).toBe('separable');
+    expect(routineFor(box, 'auto', MAP).id).toBe('separable');
     // 1xN and 2x2 kernels: two passes are no fewer multiplies than one.
-    expect(routineFor({ ...base, kernelSize: [1, 3], weight: new Float32Array([1, 2, 1]) }, 'auto').id).toBe('depthwise');
-    expect(routineFor({ ...base, kernelSize: [2, 2], weight: new Float32Array([1, 1, 1, 1]) }, 'auto').id).toBe('depthwise');
+    expect(routineFor({ ...base, kernelSize: [1, 3], weight: new Float32Array([1, 2, 1]) }, 'auto', MAP).id).toBe('depthwise');
+    expect(routineFor({ ...base, kernelSize: [2, 2], weight: new Float32Array([1, 1, 1, 1]) }, 'auto', MAP).id).toBe('depthwise');
     // Several input channels per group: not depthwise.
-    expect(routineFor({ ...base, inChannels: 2, weight: new Float32Array(18).fill(1) }, 'auto').id).toBe('direct');
+    expect(routineFor({ ...base, inChannels: 2, weight: new Float32Array(18).fill(1) }, 'auto', MAP).id).toBe('direct');
   });
 
   it('matches the reference on random shapes (all padding modes); threads 1, 2, 3 and bands give identical bytes', async () => {

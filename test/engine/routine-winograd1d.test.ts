@@ -33,7 +33,7 @@ group('routine winograd1d', () => {
   });
 
   it('stays inside the tolerance on a deep layer (256 -> 128 channels, VGG-like weights)', async () => {
-    const c = deepLayerCase(256);
+    const c = deepLayerCase(256, 18);
     const ref = await wholeRun(createReferenceEngine(), c);
     const out = await wholeRun(engines.get(2)!, c);
     expect(engines.get(2)!.lastTimings[0].label).toBe('0-1 conv2d[winograd1d]+relu');

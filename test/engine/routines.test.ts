@@ -1,10 +1,11 @@
 // The routine list: one id per routine, used for its module, its wasm export, its step label and its test file; the
-// first routine that applies runs a conv, and which one depends only on the layer and the algorithm setting.
+// first routine that applies runs a conv, and which one depends only on the layer, the algorithm setting and the output map's size.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROUTINES, routineFor } from '../../src/engine/fast/routines/index.js';
 import type { Algorithm } from '../../src/engine/fast/plan-types.js';
+import type { MapSize } from '../../src/engine/tiles.js';
 import type { Conv2dLayer } from '../../src/network/types.js';
 import { WASM_URLS } from '../../src/wasm/loader.js';
 import { ROOT } from '../helpers.js';
@@ -62,15 +63,23 @@ describe('routines', () => {
     expect(ids[ids.length - 1]).toBe('direct');
   });
 
-  it('pick the first that applies, by layer and setting only', () => {
+  it('pick the first that applies, by layer, setting and output map size only', () => {
+    const small = { height: 28, width: 28 };
+    const wide = { height: 224, width: 224 };
     const rank1 = Float32Array.from({ length: 9 }, (_, i) => [1, 2, 1][Math.floor(i / 3)] * [-1, 0, 1][i % 3]);
-    const cases: [Conv2dLayer, Algorithm, string][] = [
+    const cases: [Conv2dLayer, Algorithm, string, MapSize?][] = [
       [conv({ cin: 3, cout: 32, k: [3, 3] }), 'auto', 'winograd2d_small'],
       [conv({ cin: 1, cout: 8, k: [3, 3] }), 'auto', 'winograd1d_small'],
       [conv({ cin: 1, cout: 8, k: [3, 3] }), 'winograd', 'winograd2d_small'],
       [conv({ cin: 1, cout: 8, k: [5, 5] }), 'auto', 'winograd1d_small'],
       [conv({ cin: 3, cout: 32, k: [3, 3] }), 'winograd-x', 'winograd1d_small'],
       [conv({ cin: 64, cout: 64, k: [3, 3] }), 'auto', 'winograd2d'],
+      [conv({ cin: 64, cout: 64, k: [3, 3] }), 'auto', 'winograd2d_wide', wide],
+      [conv({ cin: 64, cout: 64, k: [3, 3] }), 'winograd', 'winograd2d_wide', wide],
+      [conv({ cin: 64, cout: 64, k: [3, 3] }), 'winograd-x', 'winograd1d', wide],
+      [conv({ cin: 64, cout: 64, k: [3, 3] }), 'direct', 'direct', wide],
+      [conv({ cin: 8, cout: 4, k: [3, 3] }), 'winograd', 'winograd2d', wide],
+      [conv({ cin: 3, cout: 32, k: [3, 3] }), 'auto', 'winograd2d_small', wide],
       [conv({ cin: 64, cout: 64, k: [3, 3] }), 'winograd-x', 'winograd1d'],
       [conv({ cin: 64, cout: 64, k: [1, 3] }), 'auto', 'winograd1d'],
       [conv({ cin: 64, cout: 64, k: [3, 3], stride: [2, 1] }), 'auto', 'winograd1d'],
@@ -85,8 +94,8 @@ describe('routines', () => {
       [conv({ cin: 1, cout: 1, k: [3, 3], weight: rank1 }), 'direct', 'direct'],
       [conv({ cin: 64, cout: 64, k: [3, 3], stride: [1, 2] }), 'direct', 'strided'],
     ];
-    for (const [layer, algorithm, id] of cases) {
-      expect(routineFor(layer, algorithm).id, `${layer.inChannels} -> ${layer.outChannels} ${layer.kernelSize.join('x')} s${layer.stride.join('x')} g${layer.groups} ${algorithm}`).toBe(id);
+    for (const [layer, algorithm, id, map = small] of cases) {
+      expect(routineFor(layer, algorithm, map).id, `${layer.inChannels} -> ${layer.outChannels} ${layer.kernelSize.join('x')} s${layer.stride.join('x')} g${layer.groups} ${algorithm} ${map.width}`).toBe(id);
     }
   });
 });

@@ -78,8 +78,8 @@ describe('fast engine against the reference', () => {
 describe('bands', () => {
   test('gem needs every input row; normalize only the rows it writes', async () => {
     const net = await parseNetwork(spec([{ type: 'gem' }, { type: 'normalize' }]), origin);
-    expect(neededRows(net.layers[0], { start: 0, end: 1 }, 37)).toEqual({ start: 0, end: 37 });
-    expect(neededRows(net.layers[1], { start: 3, end: 9 }, 20)).toEqual({ start: 3, end: 9 });
+    expect(neededRows(net.layers[0], { start: 0, end: 1 }, 37, { height: 1, width: 1 })).toEqual({ start: 0, end: 37 });
+    expect(neededRows(net.layers[1], { start: 3, end: 9 }, 20, { height: 20, width: 20 })).toEqual({ start: 3, end: 9 });
   });
 
   test('normalize on a band gives the same bytes as those rows of a whole run', async () => {

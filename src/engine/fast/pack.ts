@@ -119,32 +119,50 @@ const G43 = [
 ];
 
 /**
- * U = G g G^T (36 values, xi = 6 i + j) of filter (oc, ic) of a 3x3 conv, batchnorm scale folded in as
- * in packConv, computed in float64; `put(xi, u)` stores each value (rounded once, to f32, by the store).
+ * The F(6,3) filter transform G (8 x 3) for points 0, 1, -1, 2, -2, 1/2, -1/2 and infinity, the matrix
+ * behind packWinograd2d's wide tiles (B^T and A^T are in src/wasm/assembly/f63.ts).
  */
-function winogradFilter(layer: Conv2dLayer, bn: BatchNorm2dLayer | null, scale: number, oc: number, ic: number, put: (xi: number, u: number) => void): void {
+const G63 = [
+  [1, 0, 0],
+  [-2 / 9, -2 / 9, -2 / 9],
+  [-2 / 9, 2 / 9, -2 / 9],
+  [1 / 90, 1 / 45, 2 / 45],
+  [1 / 90, -1 / 45, 2 / 45],
+  [32 / 45, 16 / 45, 8 / 45],
+  [32 / 45, -16 / 45, 8 / 45],
+  [0, 0, 1],
+];
+
+/**
+ * U = G g G^T (n x n values, xi = n i + j, n = G's rows) of filter (oc, ic) of a 3x3 conv, batchnorm scale
+ * folded in as in packConv, computed in float64; `put(xi, u)` stores each value (rounded once, to f32, by the store).
+ */
+function winogradFilter(layer: Conv2dLayer, bn: BatchNorm2dLayer | null, scale: number, oc: number, ic: number, put: (xi: number, u: number) => void, G = G43): void {
   const icg = layer.inChannels / layer.groups;
   const src = (oc * icg + ic) * 9;
+  const n = G.length;
   const f = (t: number) => (bn ? Math.fround(layer.weight[src + t] * scale) : layer.weight[src + t]);
-  // G g (6 x 3), then (G g) G^T (6 x 6).
-  const gf = new Float64Array(18);
-  for (let i = 0; i < 6; i++) for (let x = 0; x < 3; x++) gf[i * 3 + x] = G43[i][0] * f(x) + G43[i][1] * f(3 + x) + G43[i][2] * f(6 + x);
-  for (let i = 0; i < 6; i++) for (let j = 0; j < 6; j++) put(6 * i + j, gf[i * 3] * G43[j][0] + gf[i * 3 + 1] * G43[j][1] + gf[i * 3 + 2] * G43[j][2]);
+  // G g (n x 3), then (G g) G^T (n x n).
+  const gf = new Float64Array(3 * n);
+  for (let i = 0; i < n; i++) for (let x = 0; x < 3; x++) gf[i * 3 + x] = G[i][0] * f(x) + G[i][1] * f(3 + x) + G[i][2] * f(6 + x);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) put(n * i + j, gf[i * 3] * G[j][0] + gf[i * 3 + 1] * G[j][1] + gf[i * 3 + 2] * G[j][2]);
 }
 
 /**
- * Packs a 3x3 conv for winograd2d (F(4x4,3x3) as 36 GEMMs): per group, 36 panels (xi = 6 i + j)
- * [ocb][K = ic][4] of U = G g G^T, computed in float64 then rounded once. Batchnorm folds in as in packConv.
+ * Packs a 3x3 conv for winograd2d (tile 4: F(4x4,3x3) as 36 GEMMs) or winograd2d_wide (tile 6: F(6x6,3x3)
+ * as 64 GEMMs): per group, (tile + 2)^2 panels (xi = (tile + 2) i + j) [ocb][K = ic][4] of U = G g G^T,
+ * computed in float64 then rounded once. Batchnorm folds in as in packConv.
  */
-export function packWinograd2d(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNorm2dLayer | null): PackedConv {
+export function packWinograd2d(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNorm2dLayer | null, tile: 4 | 6): PackedConv {
   const ocg = layer.outChannels / layer.groups;
   const icg = layer.inChannels / layer.groups;
   if (layer.kernelSize[0] !== 3 || layer.kernelSize[1] !== 3) throw new RangeError('packWinograd2d: kernel must be 3x3');
+  const G = tile === 6 ? G63 : G43;
   const blocks = Math.ceil(ocg / 4);
   const panel = blocks * icg * 4;
-  const groups = packGroups(heap, layer, bn, 36 * panel, blocks * 4, (weights, o, oc, scale) => {
+  const groups = packGroups(heap, layer, bn, G.length * G.length * panel, blocks * 4, (weights, o, oc, scale) => {
     const base = (o >> 2) * icg * 4 + (o & 3);
-    for (let ic = 0; ic < icg; ic++) winogradFilter(layer, bn, scale, oc, ic, (xi, u) => (weights[xi * panel + base + ic * 4] = u));
+    for (let ic = 0; ic < icg; ic++) winogradFilter(layer, bn, scale, oc, ic, (xi, u) => (weights[xi * panel + base + ic * 4] = u), G);
   });
   return { groups, k: icg, ocPerGroup: ocg, blocks };
 }

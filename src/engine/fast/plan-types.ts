@@ -1,5 +1,6 @@
 // The fast engine's plan and what the planner and its routines pass each other: steps, heap bands, fusions, conv jobs, the routine interface.
 import type { Shape } from '../tensor.js';
+import type { MapSize } from '../tiles.js';
 import type { AvgPool2dLayer, BatchNorm2dLayer, Conv2dLayer, MaxPool2dLayer, Network } from '../../network/types.js';
 import type { ArenaAllocator, SharedHeap } from './memory.js';
 import type { Phase } from './protocol.js';
@@ -94,8 +95,11 @@ export interface ConvJob<P> {
  */
 export interface Routine<P = unknown> {
   readonly id: string;
-  /** Whether it runs `layer` under `algorithm`. Depends on the layer and the setting only, so band and whole-map runs agree. */
-  applies(layer: Conv2dLayer, algorithm: Algorithm): boolean;
+  /**
+   * Whether it runs `layer` under `algorithm` on a full output map of size `out`. Depends on these only
+   * (bands share the full map's size), so band and whole-map runs agree.
+   */
+  applies(layer: Conv2dLayer, algorithm: Algorithm, out: MapSize): boolean;
   /** Whether a following pool (already known to have no padding, kernel = stride and whole windows) folds into its output loop. */
   fusesPool(pool: Pool2dLayer): boolean;
   /** True when its plan adds ConvJob.residual in its output loop (an add after the conv folds in). */

@@ -155,7 +155,7 @@ function stepsOf(ctx: PlanContext, net: Network, g: Graph, shapes: readonly Shap
     if (g.rows[i] === null) continue;
     const layer = net.layers[i];
     if (layer.type === 'conv2d') {
-      const routine = routineFor(layer, ctx.algorithm);
+      const routine = routineFor(layer, ctx.algorithm, shapes[i]);
       const fusion = fusionAfter(net, g, i, shapes, routine);
       steps.push({ kind: 'conv', first: i, last: fusion.last, routine, fusion, packed: packed(`${i}:${fusion.bn ? 'bn' : ''}:${routine.id}`, () => routine.pack(ctx.heap, layer, fusion.bn)) });
       i = fusion.last;

@@ -91,12 +91,12 @@ export function storeTileRows(y: usize, out: usize, pitch: i32, first: i32, limi
   return pool == POOL.MAX && act == ACT.RELU ? POOL.MAX_RELU : pool;
 }
 
-@inline function pool2(kind: i32, a: v128, b: v128): v128 {
+@inline export function pool2(kind: i32, a: v128, b: v128): v128 {
   return kind == POOL.MAX ? f32x4.max(a, b) : f32x4.add(a, b);
 }
 
 /** The pool of a, b, c, d: rows first (a with b, c with d), as pool_rows_f32 reduces. */
-@inline function pool4(kind: i32, a: v128, b: v128, c: v128, d: v128): v128 {
+@inline export function pool4(kind: i32, a: v128, b: v128, c: v128, d: v128): v128 {
   if (kind == POOL.MAX_RELU) return maxOfRelu(f32x4.pmax(f32x4.pmax(a, b), f32x4.pmax(c, d)), f32x4.add(f32x4.add(a, b), f32x4.add(c, d)));
   return pool2(kind, pool2(kind, a, b), pool2(kind, c, d));
 }

@@ -1,36 +1,48 @@
 // The winograd2d routine: 2-D Winograd F(4x4,3x3) for 3x3 stride-1 convs with many channels, as 36 GEMMs over
 // transformed tiles (src/wasm/assembly/winograd2d.ts): a padding phase, then tile rows or channel blocks split across threads.
+// The planner also serves winograd2d_wide (F(6x6,3x3) on wide maps), which differs in tile size only.
 import { outputRowTile, WINOGRAD_TILE } from '../../tiles.js';
+import type { Conv2dLayer } from '../../../network/types.js';
 import { descriptor } from '../descriptor.js';
 import { WINOGRAD2D } from '../layout.js';
 import { blocking } from '../machine.js';
 import { align } from '../memory.js';
 import { packWinograd2d, type PackedConv } from '../pack.js';
 import { planPad, poolCode, poolDivisor, setGroupFields, share } from '../plan-parts.js';
-import type { ConvJob, Routine } from '../plan-types.js';
+import type { Algorithm, ConvJob, Pool2dLayer, Routine } from '../plan-types.js';
 import { TID, type Call, type Phase } from '../protocol.js';
 import { manyChannels, unitX } from './conditions.js';
 
 export const winograd2d: Routine<PackedConv> = {
   id: 'winograd2d',
-  // 'winograd-x' keeps Winograd row-wise (winograd1d).
-  applies: (layer, algorithm) => algorithm !== 'direct' && algorithm !== 'winograd-x' && outputRowTile(layer) > 1 && unitX(layer) && manyChannels(layer, algorithm),
+  applies: (layer, algorithm, out) => twoD(layer, algorithm) && outputRowTile(layer, out) === WINOGRAD_TILE,
   // Kernel = stride, 2 or 4 on both axes, so a 4x4 tile holds whole windows.
-  fusesPool: (pool) => {
-    const [kh, kw] = pool.kernelSize;
-    const [sh, sw] = pool.stride;
-    return kh === kw && sh === kh && sw === kw && (kh === 2 || kh === 4);
-  },
-  pack: packWinograd2d,
-  plan: planWinograd2d,
+  fusesPool: (pool) => squarePool(pool, 2) || squarePool(pool, 4),
+  pack: (heap, layer, bn) => packWinograd2d(heap, layer, bn, WINOGRAD_TILE),
+  plan: (job) => planWinograd2d(job, 'winograd2d', WINOGRAD_TILE),
 };
+
+/** Whether the 2-D GEMM-based Winograd routines may run `layer` ('winograd-x' keeps Winograd row-wise: winograd1d). */
+export function twoD(layer: Conv2dLayer, algorithm: Algorithm): boolean {
+  return algorithm !== 'direct' && algorithm !== 'winograd-x' && unitX(layer) && manyChannels(layer, algorithm);
+}
+
+/** A k x k pool with stride k on both axes. */
+export function squarePool(pool: Pool2dLayer, k: number): boolean {
+  const [kh, kw] = pool.kernelSize;
+  const [sh, sw] = pool.stride;
+  return kh === k && kw === k && sh === k && sw === k;
+}
+
+/** Bytes of transform scratch after each thread's M: A^T's [tile + 2][tile] and y [tile][tile] vectors for tile 6, B^T's [8][8] fits too. */
+const SCRATCH = 1536;
 
 /** Tiles per chunk the planner aims for when U does not fit in L2: U is streamed once per chunk, so shorter chunks would make the GEMMs wait on memory. */
 const CHUNK_TILES = 32;
 /**
- * A plane stride of an odd number of 64-byte lines: the transforms touch all 36 planes of V or M at
- * once, and with power-of-two-like strides those 36 lines fall into the same few L1/L2 sets and evict
- * each other. Odd line counts put them in 36 different sets.
+ * A plane stride of an odd number of 64-byte lines: the transforms touch all 36 (or 64) planes of V or
+ * M at once, and with power-of-two-like strides those lines fall into the same few L1/L2 sets and
+ * evict each other. Odd line counts put them in as many different sets.
  */
 function oddLines(bytes: number): number {
   const lines = Math.ceil(bytes / 64);
@@ -48,9 +60,10 @@ function batchRows(nr: number, nt: number, threads: number): number {
   return nr;
 }
 
-function planWinograd2d(job: ConvJob<PackedConv>): Phase[] {
+/** The phases of routine `id` (winograd2d or winograd2d_wide) with tiles of `tile` x `tile` outputs. */
+export function planWinograd2d(job: ConvJob<PackedConv>, id: string, tile: number): Phase[] {
   const { arena, threads, layer, packed, fusion: f, out } = job;
-  const tile = WINOGRAD_TILE;
+  const points = (tile + 2) * (tile + 2);
   const pool = f.pool;
   const pk = pool ? pool.kernelSize[0] : 1;
   const band = out.band;
@@ -61,7 +74,7 @@ function planWinograd2d(job: ConvJob<PackedConv>): Phase[] {
   const ow = job.conv.width;
   const tp = align(Math.ceil(ow / tile), 4);
   const pad = layer.padding;
-  // Tile t reads padded rows 4t..4t+5 and columns 4tx..4tx+5.
+  // Tile t reads padded rows tile t .. tile t + tile + 1, and likewise columns.
   const padded = planPad(arena, threads, layer, job.input, ty0 * tile - pad.top, nt * tile + 2, Math.max(job.input.width + pad.left + pad.right, tp * tile + 2), job.index);
   const phases: Phase[] = [padded.phase];
 
@@ -71,8 +84,8 @@ function planWinograd2d(job: ConvJob<PackedConv>): Phase[] {
   // When U fits in L2, chunks small enough to keep U, V and M there (whole tile rows make the cores
   // contend for L3); otherwise chunks of at least CHUNK_TILES tiles, so streaming U from memory is amortised.
   const l2Budget = blocking().l2Budget;
-  const uBytes = 36 * icg * blocks * 4 * 4;
-  const tileBytes = 36 * (icg + blocks * 4) * 4;
+  const uBytes = points * icg * blocks * 4 * 4;
+  const tileBytes = points * (icg + blocks * 4) * 4;
   const fitTiles = Math.floor((l2Budget - uBytes) / tileBytes / 4) * 4;
   const tc = uBytes <= 0.7 * l2Budget && fitTiles >= 8 && fitTiles < tp ? evenChunk(tp, fitTiles) : tp;
   const nrBase = tc < tp ? 1 : Math.max(1, Math.min(nt, Math.ceil(CHUNK_TILES / tp)));
@@ -86,8 +99,8 @@ function planWinograd2d(job: ConvJob<PackedConv>): Phase[] {
   const vp = nr * tc;
   const vxi = oddLines(icg * align(vp, 8) * 4);
   const mxi = oddLines(blocks * 4 * vp * 4);
-  const vStride = align(36 * vxi + 256, 64);
-  const mStride = align(36 * mxi + 1024 + 256, 64);
+  const vStride = align(points * vxi + 256, 64);
+  const mStride = align(points * mxi + SCRATCH + 256, 64);
   const mPtr = arena.alloc(mStride * threads);
   const units = Math.ceil(nt / nr);
   const chunks = Math.ceil(tp / tc);
@@ -121,11 +134,11 @@ function planWinograd2d(job: ConvJob<PackedConv>): Phase[] {
   // layers, whose small maps are one batch). Then the input transforms, which every block item would
   // repeat, run first as a phase of their own into a V shared by all threads, split by chunk and input
   // channel (a one-batch map would otherwise leave all but one thread waiting).
-  if (!byRows) phases.push(share(units * chunks * icg, threads, (u0, u1) => descs.map((d) => ['winograd2d_input_f32', d, u0, u1, TID] as Call)));
+  if (!byRows) phases.push(share(units * chunks * icg, threads, (u0, u1) => descs.map((d) => [`${id}_input_f32`, d, u0, u1, TID] as Call)));
   phases.push(
     byRows
-      ? share(units, threads, (u0, u1) => descs.map((d) => ['winograd2d_f32', d, u0 * nr, Math.min(nt, u1 * nr), 0, blocks, TID] as Call))
-      : share(blocks, threads, (b0, b1) => descs.map((d) => ['winograd2d_f32', d, 0, nt, b0, b1, TID] as Call), 1),
+      ? share(units, threads, (u0, u1) => descs.map((d) => [`${id}_f32`, d, u0 * nr, Math.min(nt, u1 * nr), 0, blocks, TID] as Call))
+      : share(blocks, threads, (b0, b1) => descs.map((d) => [`${id}_f32`, d, 0, nt, b0, b1, TID] as Call), 1),
   );
   arena.release(padded.ptr, padded.bytes);
   arena.release(vPtr, vBytes);

@@ -14,7 +14,7 @@ export const winograd2d_small: Routine<PackedSmall> = {
   id: 'winograd2d_small',
   // 'auto' leaves a single input channel to winograd1d_small (3 steps per point on its 3-step
   // micro-kernel beat this routine's 36 products per tile there); 'winograd-x' keeps Winograd row-wise.
-  applies: (layer, algorithm) => outputRowTile(layer) > 1 && fewChannels(layer, algorithm) && (algorithm === 'winograd' || (algorithm === 'auto' && groupIn(layer) >= 2)),
+  applies: (layer, algorithm, out) => outputRowTile(layer, out) === WINOGRAD_TILE && fewChannels(layer, algorithm) && (algorithm === 'winograd' || (algorithm === 'auto' && groupIn(layer) >= 2)),
   // Stride = kernel, and the stride a multiple or a divisor of the tile, so units of max(tile, stride)
   // conv rows are both whole tiles and whole windows. Square 2x2 and 4x4 windows are pooled inside
   // each tile as it is stored; others from a buffer of the unit's conv rows.
