@@ -289,21 +289,21 @@ export const DEPTHWISE = {
   },
 } as const;
 
-/** The winograd2d descriptor, read by winograd2d_f32, winograd2d_input_f32. 2-D Winograd F(4x4,3x3) for 3x3 stride-1 convs: input transform, 36 GEMMs M = U V, output transform (+ bias, activation, a 2x2 or 4x4 pool). */
+/** The winograd2d descriptor, read by winograd2d_f32, winograd2d_input_f32, winograd2d_wide_f32, winograd2d_wide_input_f32. 2-D Winograd F(4x4,3x3) (P = 36 transform points) or, for winograd2d_wide, F(6x6,3x3) (P = 64) for 3x3 stride-1 convs: input transform, P GEMMs M = U V, output transform (+ bias, activation, a 2x2 or, with 4x4 tiles, 4x4 pool). */
 export const WINOGRAD2D = {
   name: 'winograd2d',
-  readers: ['winograd2d_f32', 'winograd2d_input_f32'],
+  readers: ['winograd2d_f32', 'winograd2d_input_f32', 'winograd2d_wide_f32', 'winograd2d_wide_input_f32'],
   words: 30,
   fields: {
     /** padded input: channel 0, first padded row of tile row 0 */
     IN: { index: 0, type: 'addr' },
     /** floats per padded channel */
     IN_PLANE: { index: 1, type: 'i32' },
-    /** floats per padded row (>= 4 TP + 2) */
+    /** floats per padded row (>= tile x TP + 2) */
     IN_PITCH: { index: 2, type: 'i32' },
     /** input channels of the group */
     C: { index: 3, type: 'i32' },
-    /** packed U: 36 panels [OCB][C][4] */
+    /** packed U: P panels [OCB][C][4] */
     W: { index: 4, type: 'addr' },
     /** bytes between U's panels */
     W_XI: { index: 5, type: 'i32' },
@@ -313,13 +313,13 @@ export const WINOGRAD2D = {
     BIAS: { index: 7, type: 'addr' },
     /** tiles per tile row, a multiple of 4 (tiles past the map's width are computed, never stored) */
     TP: { index: 8, type: 'i32' },
-    /** tile rows per batch (one batch: input transform, 36 GEMMs, output transform) */
+    /** tile rows per batch (one batch: input transform, P GEMMs, output transform) */
     NR: { index: 9, type: 'i32' },
-    /** per-thread V [36][NR TC / 8 panels][C][8 tiles] (SHARED: one slot per batch and chunk) */
+    /** per-thread V [P][NR TC / 8 panels][C][8 tiles] (SHARED: one slot per batch and chunk) */
     V: { index: 10, type: 'addr' },
     /** bytes per V slot */
     V_STRIDE: { index: 11, type: 'i32' },
-    /** per-thread M [36][4 OCB][NR TC], then 1 KiB of transform scratch */
+    /** per-thread M [P][4 OCB][NR TC], then 1.5 KiB of transform scratch */
     M: { index: 12, type: 'addr' },
     /** bytes per thread of M */
     M_STRIDE: { index: 13, type: 'i32' },
@@ -341,19 +341,19 @@ export const WINOGRAD2D = {
     SLOPE: { index: 21, type: 'f32' },
     /** fused pool code (POOL): NONE, MAX or AVG */
     POOL: { index: 22, type: 'i32' },
-    /** pool kernel = stride on both axes: 2 or 4 */
+    /** pool kernel = stride on both axes: 2, or 4 with 4x4 tiles */
     PK: { index: 23, type: 'i32' },
     /** average pool divisor */
     POOL_DIV: { index: 24, type: 'f32' },
-    /** bytes between V's 36 planes (an odd number of 64-byte lines) */
+    /** bytes between V's P planes (an odd number of 64-byte lines) */
     V_XI: { index: 25, type: 'i32' },
-    /** bytes between M's 36 planes (likewise) */
+    /** bytes between M's P planes (likewise) */
     M_XI: { index: 26, type: 'i32' },
     /** tiles per chunk along x: TP, or fewer (a multiple of 8) to keep U, V and M in L2 */
     TC: { index: 27, type: 'i32' },
-    /** 1: V is transformed beforehand by winograd2d_input_f32 (threads split channel blocks) */
+    /** 1: V is transformed beforehand by winograd2d_input_f32 or winograd2d_wide_input_f32 (threads split channel blocks) */
     SHARED: { index: 28, type: 'i32' },
-    /** tile rows (what winograd2d_input_f32 covers) */
+    /** tile rows (what the input phase covers) */
     NT: { index: 29, type: 'i32' },
   },
 } as const;

@@ -325,17 +325,17 @@ export namespace DEPTHWISE {
   }
 }
 
-/** The winograd2d descriptor, read by winograd2d_f32, winograd2d_input_f32. 2-D Winograd F(4x4,3x3) for 3x3 stride-1 convs: input transform, 36 GEMMs M = U V, output transform (+ bias, activation, a 2x2 or 4x4 pool). */
+/** The winograd2d descriptor, read by winograd2d_f32, winograd2d_input_f32, winograd2d_wide_f32, winograd2d_wide_input_f32. 2-D Winograd F(4x4,3x3) (P = 36 transform points) or, for winograd2d_wide, F(6x6,3x3) (P = 64) for 3x3 stride-1 convs: input transform, P GEMMs M = U V, output transform (+ bias, activation, a 2x2 or, with 4x4 tiles, 4x4 pool). */
 export namespace WINOGRAD2D {
   /** addr: padded input: channel 0, first padded row of tile row 0 */
   export const IN: i32 = 0;
   /** i32: floats per padded channel */
   export const IN_PLANE: i32 = 1;
-  /** i32: floats per padded row (>= 4 TP + 2) */
+  /** i32: floats per padded row (>= tile x TP + 2) */
   export const IN_PITCH: i32 = 2;
   /** i32: input channels of the group */
   export const C: i32 = 3;
-  /** addr: packed U: 36 panels [OCB][C][4] */
+  /** addr: packed U: P panels [OCB][C][4] */
   export const W: i32 = 4;
   /** i32: bytes between U's panels */
   export const W_XI: i32 = 5;
@@ -345,13 +345,13 @@ export namespace WINOGRAD2D {
   export const BIAS: i32 = 7;
   /** i32: tiles per tile row, a multiple of 4 (tiles past the map's width are computed, never stored) */
   export const TP: i32 = 8;
-  /** i32: tile rows per batch (one batch: input transform, 36 GEMMs, output transform) */
+  /** i32: tile rows per batch (one batch: input transform, P GEMMs, output transform) */
   export const NR: i32 = 9;
-  /** addr: per-thread V [36][NR TC / 8 panels][C][8 tiles] (SHARED: one slot per batch and chunk) */
+  /** addr: per-thread V [P][NR TC / 8 panels][C][8 tiles] (SHARED: one slot per batch and chunk) */
   export const V: i32 = 10;
   /** i32: bytes per V slot */
   export const V_STRIDE: i32 = 11;
-  /** addr: per-thread M [36][4 OCB][NR TC], then 1 KiB of transform scratch */
+  /** addr: per-thread M [P][4 OCB][NR TC], then 1.5 KiB of transform scratch */
   export const M: i32 = 12;
   /** i32: bytes per thread of M */
   export const M_STRIDE: i32 = 13;
@@ -373,19 +373,19 @@ export namespace WINOGRAD2D {
   export const SLOPE: i32 = 21;
   /** i32: fused pool code (POOL): NONE, MAX or AVG */
   export const POOL: i32 = 22;
-  /** i32: pool kernel = stride on both axes: 2 or 4 */
+  /** i32: pool kernel = stride on both axes: 2, or 4 with 4x4 tiles */
   export const PK: i32 = 23;
   /** f32: average pool divisor */
   export const POOL_DIV: i32 = 24;
-  /** i32: bytes between V's 36 planes (an odd number of 64-byte lines) */
+  /** i32: bytes between V's P planes (an odd number of 64-byte lines) */
   export const V_XI: i32 = 25;
-  /** i32: bytes between M's 36 planes (likewise) */
+  /** i32: bytes between M's P planes (likewise) */
   export const M_XI: i32 = 26;
   /** i32: tiles per chunk along x: TP, or fewer (a multiple of 8) to keep U, V and M in L2 */
   export const TC: i32 = 27;
-  /** i32: 1: V is transformed beforehand by winograd2d_input_f32 (threads split channel blocks) */
+  /** i32: 1: V is transformed beforehand by winograd2d_input_f32 or winograd2d_wide_input_f32 (threads split channel blocks) */
   export const SHARED: i32 = 28;
-  /** i32: tile rows (what winograd2d_input_f32 covers) */
+  /** i32: tile rows (what the input phase covers) */
   export const NT: i32 = 29;
   /** words in the descriptor */
   export const WORDS: i32 = 30;
