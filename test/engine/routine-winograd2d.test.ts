@@ -5,7 +5,7 @@
 import { describe as group, expect, it } from 'vitest';
 import { neededRows } from '../../src/engine/band.js';
 import { outputRowTile } from '../../src/engine/tiles.js';
-import { evenChunk } from '../../src/engine/fast/routines/winograd2d.js';
+import { busiestRows, evenChunk } from '../../src/engine/fast/routines/winograd2d.js';
 import { createReferenceEngine } from '../../src/engine/reference.js';
 import type { Conv2dLayer, Layer } from '../../src/network/types.js';
 import { firstMismatch, int, mulberry32, network, pick, sameBytes, shapesOf, bandMatchesWhole, wholeRun, type Case } from './fast-nets.js';
@@ -78,6 +78,15 @@ group('routine winograd2d', () => {
         expect(Math.ceil(tp / tc), `${tp} ${fit}`).toBeLessThanOrEqual(Math.ceil(tp / (Math.floor(fit / 8) * 8)));
       }
     }
+  });
+
+  it('weighs a split by tile rows, not by batches: a short last batch can leave one thread behind', () => {
+    // 10 tile rows in batches of 3 (3, 3, 3, 1): 6 rows on one thread against 5 each if even, so channel blocks split the map instead.
+    expect(busiestRows(10, 3, 2)).toBe(6);
+    expect(busiestRows(14, 1, 2)).toBe(7);
+    expect(busiestRows(14, 2, 2)).toBe(8); // 7 batches of 2
+    expect(busiestRows(12, 4, 3)).toBe(4);
+    expect(busiestRows(5, 4, 1)).toBe(5);
   });
 
   it('splits wide tile rows into column chunks that keep U, V and M in L2 (64 -> 64 channels, 97 wide: chunks of 16 + 12 tiles), bit-identical across threads and bands', async () => {

@@ -62,7 +62,8 @@ group('routine winograd2d_wide', () => {
   /** A cin -> cout 3x3 conv + ReLU on a height x width map: on this routine, within tolerance, the same bytes on threads 1/2/3 and in a band of rows. */
   async function checkConvRelu(seed: number, cin: number, cout: number, height: number, width: number, band: { start: number; end: number }, groups = 1): Promise<number> {
     const r = mulberry32(seed);
-    const conv = conv3x3(r, cin, cout, groups);
+    // Padding 1 on every side: the output map, which decides the tiles and the split, is the input's.
+    const conv = { ...conv3x3(r, cin, cout, groups), padding: { top: 1, bottom: 1, left: 1, right: 1 } };
     const c: Case = { net: network(cin, [conv, { type: 'relu', index: 1 }]), input: { channels: cin, height, width, data: Float32Array.from({ length: cin * height * width }, () => r() * 2 - 1) }, shapes: [] };
     c.shapes.push(...shapesOf(c.net.layers, c.input)!);
     const ref = await wholeRun(reference, c);
@@ -82,6 +83,8 @@ group('routine winograd2d_wide', () => {
   it('splits maps of few GEMM batches by channel blocks, their input transforms first in a phase of their own (groups 1 and 2), bit-identical across threads and bands', async () => {
     expect(await checkConvRelu(20, 96, 128, 20, 20, { start: 7, end: 20 })).toBe(3);
     expect(await checkConvRelu(21, 96, 128, 24, 24, { start: 0, end: 11 }, 2)).toBe(3);
+    // 10 tile rows in GEMM batches of 3 (3, 3, 3, 1) would leave one thread 6 rows to the other's 4: channel blocks instead.
+    expect(await checkConvRelu(56, 96, 96, 56, 48, { start: 20, end: 41 })).toBe(3);
   });
 
   it('matches the reference (all padding modes, fused and unfused pools, sizes around tiles); threads 1, 2, 3 and bands cut inside tiles give identical bytes', async () => {

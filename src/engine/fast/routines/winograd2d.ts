@@ -8,7 +8,7 @@ import { WINOGRAD2D } from '../layout.js';
 import { blocking } from '../machine.js';
 import { align } from '../memory.js';
 import { packWinograd2d, type PackedConv } from '../pack.js';
-import { planPad, poolCode, poolDivisor, setGroupFields, share } from '../plan-parts.js';
+import { planPad, poolCode, poolDivisor, setGroupFields, share, shareRanges } from '../plan-parts.js';
 import type { Algorithm, ConvJob, Pool2dLayer, Routine } from '../plan-types.js';
 import { TID, type Call, type Phase } from '../protocol.js';
 import { manyChannels, unitX } from './conditions.js';
@@ -60,6 +60,19 @@ function batchRows(nr: number, nt: number, threads: number): number {
   return nr;
 }
 
+/**
+ * Tile rows of the busiest thread when `threads` share the batches of `nr` of `nt` tile rows (the last
+ * batch may be short) as share's items, each item taken by the thread that is free first.
+ */
+export function busiestRows(nt: number, nr: number, threads: number): number {
+  const load: number[] = new Array(threads).fill(0);
+  for (const [a, b] of shareRanges(Math.ceil(nt / nr), threads)) {
+    const free = load.indexOf(Math.min(...load));
+    load[free] += Math.min(nt, b * nr) - a * nr;
+  }
+  return Math.max(...load);
+}
+
 /** The phases of routine `id` (winograd2d or winograd2d_wide) with tiles of `tile` x `tile` outputs. */
 export function planWinograd2d(job: ConvJob<PackedConv>, id: string, tile: number): Phase[] {
   const { arena, threads, layer, packed, fusion: f, out } = job;
@@ -91,7 +104,7 @@ export function planWinograd2d(job: ConvJob<PackedConv>, id: string, tile: numbe
   const nrBase = tc < tp ? 1 : Math.max(1, Math.min(nt, Math.ceil(CHUNK_TILES / tp)));
   const nrRows = batchRows(nrBase, nt, threads);
   const rowUnits = Math.ceil(nt / nrRows);
-  const even = Math.ceil(rowUnits / threads) <= 1.15 * (rowUnits / threads);
+  const even = busiestRows(nt, nrRows, threads) <= 1.15 * (nt / threads);
   const byRows = threads === 1 || (even && rowUnits >= 2 * threads) || blocks < 2 * threads;
   // Channel-block items stream all of U once per batch, so they keep the fewest batches: evened-out
   // batches would make each thread's block item read its share of U more than once.
