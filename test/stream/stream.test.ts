@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stackNetwork } from '../../src/network/tree.js';
 import type { Engine } from '../../src/engine/engine.js';
 import { createReferenceEngine } from '../../src/engine/reference.js';
+import { outputRowTile } from '../../src/engine/tiles.js';
 import { wholeMapRows } from '../../src/engine/run.js';
 import type { Shape, Tensor } from '../../src/engine/tensor.js';
 import { readInput } from '../../src/io/image.js';
@@ -186,6 +187,29 @@ describe('seed network variants on the fast engine (Winograd convs, every paddin
         const net = { ...seed, input: { ...seed.input, mean: null, std: null }, layers };
         for (const bandRows of [1, 3, 8]) await expectStreamedEqualsWhole(engine, { net, input, layers: [0, 3, 5] }, bandRows, `seed-${mode}-${bandRows}`);
       }
+    } finally {
+      await engine.close();
+    }
+  });
+});
+
+describe('deep 3x3 convs on the fast engine (4x4 and 6x6 Winograd tiles, through a pool)', () => {
+  it('streams bit-identically with bands of 1, 2, 5, 7 and 13 rows', async () => {
+    const engine = await fastEngineOrNull();
+    if (!engine) return;
+    try {
+      const r = mulberry32(66);
+      const c = 16;
+      const conv = (index: number, inChannels: number, mode: PaddingMode): Layer => ({
+        type: 'conv2d', index, inChannels, outChannels: c, kernelSize: [3, 3], stride: [1, 1], dilation: [1, 1],
+        padding: { top: 1, bottom: 1, left: 1, right: 1 }, paddingMode: mode, groups: 1, weight: floats(r, c * inChannels * 9, 1 / Math.sqrt(9 * inChannels)), bias: floats(r, c, 0.1),
+      });
+      const layers: Layer[] = [conv(0, 3, 'zeros'), { type: 'relu', index: 1 }, conv(2, c, 'reflect'), { type: 'relu', index: 3 }, { type: 'maxpool2d', index: 4, kernelSize: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], ceilMode: false }, conv(5, c, 'zeros')];
+      const net: Network = stackNetwork({ name: 't', file: '<test>', input: { channels: 3, mean: null, std: null, resize: null } }, layers);
+      const input = { channels: 3, height: 37, width: 47, data: floats(r, 3 * 37 * 47, 1) };
+      // The 37x47 conv gets 4x4 tiles, the 18x23 one after the pool 6x6 tiles (the cost model's choice, checked here so the test keeps covering both).
+      expect([outputRowTile(layers[2], { height: 37, width: 47 }), outputRowTile(layers[5], { height: 18, width: 23 })]).toEqual([4, 6]);
+      for (const bandRows of [1, 2, 5, 7, 13]) await expectStreamedEqualsWhole(engine, { net, input, layers: [3, 5] }, bandRows, `tiles-${bandRows}`);
     } finally {
       await engine.close();
     }
