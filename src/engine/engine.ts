@@ -1,6 +1,7 @@
 // The contract every compute engine meets: run a network's nodes on a band of input rows.
 import type { Network } from '../network/types.js';
 import type { Band, RowRange } from './band.js';
+import type { Shape } from './tensor.js';
 
 export type EngineKind = 'reference' | 'fast';
 
@@ -29,6 +30,12 @@ export interface Engine {
    * fresh array costs a page fault per 4 KiB the first time it is written. Optional; a no-op is correct.
    */
   recycle?(data: Float32Array): void;
+  /**
+   * Bytes the engine will allocate for `net`'s weights beyond those the network already holds, on an
+   * input of `input`'s size (the fast engine's packed weights; 0 once packed). Memory budgets add it
+   * before running. Optional: none when absent.
+   */
+  weightBytes?(net: Network, input: Shape): number;
   /** Frees workers and memory; the engine cannot run afterwards. */
   close(): Promise<void>;
 }

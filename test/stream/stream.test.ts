@@ -229,6 +229,32 @@ describe('band planning', () => {
     const huge = { channels: 3, height: 40000, width: 40000 };
     expect(() => planBands(splitStages(pooled, huge, 6), huge, 2 ** 30, 100 * 2 ** 20, 'huge.png', 'fast')).toThrow(/huge\.png: a global pool \(adaptive pooling, gem\) needs its whole input map in memory/);
   });
+
+  it("counts the weights the engine will pack: bands that fit beside them, or the input's memory error before any run", async () => {
+    const seed = await loadNetwork(path.join(ROOT, 'examples/seed-convnet.json'));
+    const r = mulberry32(11);
+    const input = { channels: 3, height: 300, width: 200, data: floats(r, 3 * 300 * 200, 1) };
+    const limit = process.memoryUsage().rss + 512 * 2 ** 20;
+    let runs = 0;
+    const asked: number[] = [];
+    const engineWith = (weights: number): Engine => ({
+      kind: 'fast',
+      run: async (...args) => {
+        runs++;
+        return createReferenceEngine().run(...args);
+      },
+      weightBytes: (net, shape) => {
+        asked.push(shape.width);
+        return weights;
+      },
+      close: async () => {},
+    });
+    await expect(streamNetwork(engineWith(2 ** 40), seed, tensorSource(input), 'weighty.png', [5], [path.join(dir, 'weighty.npy')], { maxMemory: limit })).rejects.toThrow(/weighty\.png: even one-row bands do not fit: about 1 TiB is needed/);
+    expect(runs).toBe(0);
+    expect(asked).toEqual([200]);
+    await streamNetwork(engineWith(0), seed, tensorSource(input), 'light.png', [5], [path.join(dir, 'light.npy')], { maxMemory: limit });
+    expect(runs).toBeGreaterThan(0);
+  });
 });
 
 describe('applyStreamed on an image file', () => {

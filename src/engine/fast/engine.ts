@@ -1,12 +1,13 @@
 // FastEngine: runs a network band through SIMD routines on a worker pool sharing one WebAssembly.Memory.
 import type { Band } from '../band.js';
 import type { Engine, NodeRows } from '../engine.js';
-import { tensor } from '../tensor.js';
+import { tensor, type Shape } from '../tensor.js';
 import type { Network } from '../../network/types.js';
 import { enableRelaxedSimd } from '../../wasm/features.js';
 import { debugFromEnv, loadSimdModule } from '../../wasm/loader.js';
 import { SharedHeap } from './memory.js';
-import { makePlan } from './plan.js';
+import { fullShapes, makePlan } from './plan.js';
+import { routineFor } from './routines/index.js';
 import type { Algorithm, PackCache, Plan, Step } from './plan-types.js';
 import type { Phase } from './protocol.js';
 import { WorkerPool, type ThreadShare } from './worker-pool.js';
@@ -80,6 +81,16 @@ export class FastEngine implements Engine {
     const result = this.queue.then(() => this.runNow(net, input, rows, outputs));
     this.queue = result.catch(() => undefined);
     return result;
+  }
+
+  /**
+   * Heap bytes this engine would pack for `net`'s convs on an input of `input`'s size (each conv's
+   * routine, as it will be chosen), or 0 once it has packed for this network (they are then resident).
+   */
+  weightBytes(net: Network, input: Shape): number {
+    if (this.packs.has(net)) return 0;
+    const shapes = fullShapes(net, input);
+    return net.layers.reduce((sum, layer, i) => (layer.type === 'conv2d' ? sum + routineFor(layer, this.algorithm, shapes[i]).packedBytes(layer, shapes[i]) : sum), 0);
   }
 
   private planFor(net: Network, input: Band, rows: NodeRows, outputs: readonly number[]): Plan {

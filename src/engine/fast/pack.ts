@@ -11,6 +11,46 @@ export interface PackedGroup {
 }
 
 /** Allocates n zeroed floats in the heap; returns their address. */
+/** Heap bytes of allocations of these float counts: SharedHeap.alloc keeps 256 bytes after each and aligns the next to 64. */
+function heapBytes(...floats: number[]): number {
+  return floats.reduce((sum, n) => sum + Math.ceil((n * 4 + 256) / 64) * 64, 0);
+}
+
+/**
+ * Heap bytes each packer takes for `layer` (the same float counts as the packer below it; a test packs
+ * every kind and compares), so memory budgets can count packed weights before they exist.
+ */
+export const packedBytes = {
+  conv(layer: Conv2dLayer): number {
+    const blocks = Math.ceil(layer.outChannels / layer.groups / 4);
+    const k = (layer.inChannels / layer.groups) * layer.kernelSize[0] * layer.kernelSize[1];
+    return layer.groups * heapBytes(blocks * k * 4, blocks * 4);
+  },
+  winograd1d(layer: Conv2dLayer): number {
+    const blocks = Math.ceil(layer.outChannels / layer.groups / 4);
+    return layer.groups * heapBytes(6 * blocks * (layer.inChannels / layer.groups) * layer.kernelSize[0] * 4, blocks * 4);
+  },
+  winograd2d(layer: Conv2dLayer, tile: number): number {
+    const blocks = Math.ceil(layer.outChannels / layer.groups / 4);
+    return layer.groups * heapBytes((tile + 2) ** 2 * blocks * (layer.inChannels / layer.groups) * 4, blocks * 4);
+  },
+  winograd2dSmall(layer: Conv2dLayer): number {
+    const ocg = layer.outChannels / layer.groups;
+    return layer.groups * heapBytes(ocg * (layer.inChannels / layer.groups) * 36, ocg);
+  },
+  winograd1dSmall(layer: Conv2dLayer): number {
+    const [kh, kw] = layer.kernelSize;
+    const ocg = layer.outChannels / layer.groups;
+    const perOc = Math.ceil(((layer.inChannels / layer.groups) * kh) / 5) * (kw === 3 ? 3 : 4) * 5 * 2 * 4;
+    return layer.groups * heapBytes(kh * ocg * perOc, ocg);
+  },
+  depthwise(layer: Conv2dLayer, separable: boolean): number {
+    const [kh, kw] = layer.kernelSize;
+    const n = layer.outChannels;
+    return separable ? heapBytes(n, n * kh, n * kw) : heapBytes(n, n * kh * kw);
+  },
+};
+
 function zeros(heap: SharedHeap, n: number): number {
   const ptr = heap.alloc(n * 4);
   heap.floats.fill(0, ptr >> 2, (ptr >> 2) + n);

@@ -104,6 +104,8 @@ export interface Routine<P = unknown> {
   fusesPool(pool: Pool2dLayer): boolean;
   /** True when its plan adds ConvJob.residual in its output loop (an add after the conv folds in). */
   readonly fusesResidual?: boolean;
+  /** Heap bytes `pack` takes for the layer on a full output map of size `out` (for memory budgets, before packing). */
+  packedBytes(layer: Conv2dLayer, out: MapSize): number;
   /** Packs the layer's weights, a following batchnorm folded in, into the heap (once per network, layer and routine). */
   pack(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNorm2dLayer | null): P;
   /** The phases that compute the job's output (descriptors written into the arena). */

@@ -4,7 +4,7 @@ import { descriptor } from '../descriptor.js';
 import { DEPTHWISE } from '../layout.js';
 import { blocking } from '../machine.js';
 import { align } from '../memory.js';
-import { packDepthwise, type PackedDepthwise } from '../pack.js';
+import { packDepthwise, packedBytes, type PackedDepthwise } from '../pack.js';
 import { outputChannel, share } from '../plan-parts.js';
 import type { ConvJob, Routine } from '../plan-types.js';
 import { TID, type Call, type Phase } from '../protocol.js';
@@ -16,6 +16,7 @@ export const depthwise: Routine<PackedDepthwise> = {
   // With 4 or more outputs per group the GEMM tiles are full, and the direct routine is faster.
   applies: (layer, algorithm) => algorithm !== 'direct' && groupIn(layer) === 1 && groupOut(layer) < 4,
   fusesPool: () => false,
+  packedBytes: (layer) => packedBytes.depthwise(layer, false),
   pack: (heap, layer, bn) => packDepthwise(heap, layer, bn, null),
   plan: (job) => planDepthwise(job),
 };

@@ -1,5 +1,5 @@
 // The direct routine: a conv as an indirect GEMM over its input rows read in place (x-stride 1), 4 output channels x 8 pixels per micro-kernel step.
-import { packConv, type PackedConv } from '../pack.js';
+import { packConv, packedBytes, type PackedConv } from '../pack.js';
 import type { Routine } from '../plan-types.js';
 import { planConv2d } from './conv2d.js';
 
@@ -9,6 +9,7 @@ export const direct: Routine<PackedConv> = {
   applies: () => true,
   // Pools with kernel = stride: conv rows folded into an L1 row accumulator, chunk by chunk (conv2d.ts pooledDirect).
   fusesPool: () => true,
+  packedBytes: (layer) => packedBytes.conv(layer),
   pack: packConv,
   plan: (job) => planConv2d(job, 'direct'),
 };

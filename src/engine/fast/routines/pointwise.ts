@@ -4,7 +4,7 @@ import { descriptor } from '../descriptor.js';
 import { CONV2D } from '../layout.js';
 import { blocking } from '../machine.js';
 import { align } from '../memory.js';
-import { packConv, type PackedConv } from '../pack.js';
+import { packConv, packedBytes, type PackedConv } from '../pack.js';
 import { outputChannel, share } from '../plan-parts.js';
 import type { ConvJob, Routine } from '../plan-types.js';
 import { TID, type Call, type Phase } from '../protocol.js';
@@ -30,6 +30,7 @@ export const pointwise: Routine<PackedConv> = {
   fusesPool: () => true,
   // ResNet's and MobileNetV2's blocks end on a 1x1 projection: their add (and ReLU) joins its output loop.
   fusesResidual: true,
+  packedBytes: (layer) => packedBytes.conv(layer),
   pack: packConv,
   plan: (job) => (job.fusion.pool ? planConv2d(job, 'pointwise') : planPointwise(job)),
 };

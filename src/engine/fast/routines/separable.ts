@@ -1,6 +1,6 @@
 // The separable routine: convs with one input channel per group, x-stride 1 and rank-1 kernels (gaussian, box, sobel, scharr ...)
 // as two 1-D passes on the depthwise descriptor: vertical (column taps, into a per-thread row), then horizontal (row taps, + bias, activation).
-import { packDepthwise, rankOne, type PackedDepthwise } from '../pack.js';
+import { packDepthwise, packedBytes, rankOne, type PackedDepthwise } from '../pack.js';
 import type { Routine } from '../plan-types.js';
 import { groupIn } from './conditions.js';
 import { planDepthwise } from './depthwise.js';
@@ -13,6 +13,7 @@ export const separable: Routine<PackedDepthwise> = {
     return algorithm !== 'direct' && groupIn(layer) === 1 && layer.stride[1] === 1 && kh + kw < kh * kw && rankOne(layer) !== null;
   },
   fusesPool: () => false,
+  packedBytes: (layer) => packedBytes.depthwise(layer, true),
   pack: (heap, layer, bn) => packDepthwise(heap, layer, bn, rankOne(layer)),
   plan: (job) => planDepthwise(job),
 };

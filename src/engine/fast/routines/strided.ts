@@ -4,7 +4,7 @@
 import { borderIndex } from '../../geometry.js';
 import { descriptor } from '../descriptor.js';
 import { PAD } from '../layout.js';
-import { packConv, type PackedConv } from '../pack.js';
+import { packConv, packedBytes, type PackedConv } from '../pack.js';
 import { bandRowTable, share } from '../plan-parts.js';
 import type { ConvJob, Routine } from '../plan-types.js';
 import type { Call, Phase } from '../protocol.js';
@@ -15,6 +15,7 @@ export const strided: Routine<PackedConv> = {
   id: 'strided',
   applies: (layer) => layer.stride[1] !== 1,
   fusesPool: () => true,
+  packedBytes: (layer) => packedBytes.conv(layer),
   pack: packConv,
   plan: (job) => (!job.fusion.pool && gathers(job) ? planGathered(job) : planConv2d(job, 'strided')),
 };

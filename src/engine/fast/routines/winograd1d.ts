@@ -1,5 +1,5 @@
 // The winograd1d routine: row-wise Winograd F(4,3) for 3-wide x-stride-1 convs with many channels, as 6 GEMMs over the transformed rows.
-import { packWinograd1d, type PackedConv } from '../pack.js';
+import { packedBytes, packWinograd1d, type PackedConv } from '../pack.js';
 import type { Routine } from '../plan-types.js';
 import { manyChannels, unitX } from './conditions.js';
 import { planConv2d } from './conv2d.js';
@@ -11,6 +11,7 @@ export const winograd1d: Routine<PackedConv> = {
   // whole rows, never on the band.
   applies: (layer, algorithm) => algorithm !== 'direct' && layer.kernelSize[1] === 3 && unitX(layer) && manyChannels(layer, algorithm),
   fusesPool: () => true,
+  packedBytes: (layer) => packedBytes.winograd1d(layer),
   pack: packWinograd1d,
   plan: (job) => planConv2d(job, 'winograd1d'),
 };

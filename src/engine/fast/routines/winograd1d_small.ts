@@ -3,7 +3,7 @@
 import { descriptor } from '../descriptor.js';
 import { WINOGRAD1D_SMALL } from '../layout.js';
 import { align } from '../memory.js';
-import { packWinograd1dSmall, type PackedSmall } from '../pack.js';
+import { packedBytes, packWinograd1dSmall, type PackedSmall } from '../pack.js';
 import { planPad, setGroupFields, setPoolFields, share } from '../plan-parts.js';
 import type { ConvJob, Routine } from '../plan-types.js';
 import { TID, type Call, type Phase } from '../protocol.js';
@@ -20,6 +20,7 @@ export const winograd1d_small: Routine<PackedSmall> = {
   },
   // Kernel = stride: a window's conv rows fold into a row accumulator.
   fusesPool: () => true,
+  packedBytes: (layer) => packedBytes.winograd1dSmall(layer),
   pack: packWinograd1dSmall,
   plan: planWinograd1dSmall,
 };

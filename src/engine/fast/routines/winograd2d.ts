@@ -7,7 +7,7 @@ import { descriptor } from '../descriptor.js';
 import { WINOGRAD2D } from '../layout.js';
 import { blocking } from '../machine.js';
 import { align } from '../memory.js';
-import { packWinograd2d, type PackedConv } from '../pack.js';
+import { packedBytes, packWinograd2d, type PackedConv } from '../pack.js';
 import { planPad, poolCode, poolDivisor, setGroupFields, share, shareRanges } from '../plan-parts.js';
 import type { Algorithm, ConvJob, Pool2dLayer, Routine } from '../plan-types.js';
 import { TID, type Call, type Phase } from '../protocol.js';
@@ -18,6 +18,7 @@ export const winograd2d: Routine<PackedConv> = {
   applies: (layer, algorithm, out) => twoD(layer, algorithm) && outputRowTile(layer, out) === WINOGRAD_TILE,
   // Kernel = stride, 2 or 4 on both axes, so a 4x4 tile holds whole windows.
   fusesPool: (pool) => squarePool(pool, 2) || squarePool(pool, 4),
+  packedBytes: (layer) => packedBytes.winograd2d(layer, WINOGRAD_TILE),
   pack: (heap, layer, bn) => packWinograd2d(heap, layer, bn, WINOGRAD_TILE),
   plan: (job) => planWinograd2d(job, 'winograd2d', WINOGRAD_TILE),
 };

@@ -4,7 +4,7 @@ import { outputRowTile, WINOGRAD_TILE } from '../../tiles.js';
 import { descriptor } from '../descriptor.js';
 import { WINOGRAD2D_SMALL } from '../layout.js';
 import { align } from '../memory.js';
-import { packWinograd2dSmall, type PackedSmall } from '../pack.js';
+import { packedBytes, packWinograd2dSmall, type PackedSmall } from '../pack.js';
 import { planPad, setGroupFields, setPoolFields, share } from '../plan-parts.js';
 import type { ConvJob, Routine } from '../plan-types.js';
 import { TID, type Call, type Phase } from '../protocol.js';
@@ -23,6 +23,7 @@ export const winograd2d_small: Routine<PackedSmall> = {
     const t = WINOGRAD_TILE;
     return pool.kernelSize[0] === s && pool.kernelSize[1] === pool.stride[1] && (s % t === 0 || t % s === 0) && s <= 16;
   },
+  packedBytes: (layer) => packedBytes.winograd2dSmall(layer),
   pack: packWinograd2dSmall,
   plan: planWinograd2dSmall,
 };
