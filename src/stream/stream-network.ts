@@ -90,9 +90,9 @@ export async function streamNetwork(
   const shapes = inferShapes(net, image.shape, name);
   const stages = splitStages(net, image.shape, Math.max(...layers));
   const height = drivingHeight(stages, image.shape);
-  // What the process holds, plus the weights the engine will pack for each stage (not resident yet).
-  const baseline = process.memoryUsage().rss + stages.reduce((sum, s) => sum + (engine.weightBytes?.(s.net, s.inShape) ?? 0), 0);
-  const planned = options.bandRows ?? planBands(stages, image.shape, options.maxMemory ?? defaultMaxMemory(), baseline, name, engine.kind).bandRows;
+  // Beside what the process holds: the weights the engine will pack for each stage (not resident yet).
+  const baseline = () => process.memoryUsage().rss + stages.reduce((sum, s) => sum + (engine.weightBytes?.(s.net, s.inShape) ?? 0), 0);
+  const planned = options.bandRows ?? planBands(stages, image.shape, options.maxMemory ?? defaultMaxMemory(), baseline(), name, engine.kind).bandRows;
   const bandRows = Math.min(planned, height);
   const bands = Math.ceil(height / bandRows);
   await withAtomicFiles(files, async (temps) => {

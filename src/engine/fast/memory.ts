@@ -12,6 +12,11 @@ export const WORK_COUNTERS = MEMORY.WORK_COUNTERS;
 /** Phases one run message may carry: as many counters as the reserved page holds. */
 export const MAX_PHASES_PER_RUN = Math.floor((RESERVED - WORK_COUNTERS) / 64);
 
+/** Heap bytes one SharedHeap.alloc of `bytes` takes: the slack after them, then up to the next 64-byte boundary (the top stays 64-byte aligned). */
+export function allocSpan(bytes: number): number {
+  return align(bytes + 256, 64);
+}
+
 export class SharedHeap {
   readonly memory: WebAssembly.Memory;
   private top = RESERVED;
@@ -25,7 +30,7 @@ export class SharedHeap {
   /** Allocates `bytes` (64-byte aligned, plus 256 bytes of slack the micro-kernels may over-read), growing the memory. */
   alloc(bytes: number): number {
     const at = this.top;
-    this.top = align(at + bytes + 256, 64);
+    this.top = at + allocSpan(bytes);
     this.ensure(this.top);
     return at;
   }

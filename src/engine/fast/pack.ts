@@ -1,6 +1,6 @@
 // Weight packing for each conv routine (the routine modules name their packer): batchnorm folded in, transforms in float64, written straight into the heap.
 import type { BatchNorm2dLayer, Conv2dLayer } from '../../network/types.js';
-import type { SharedHeap } from './memory.js';
+import { allocSpan, type SharedHeap } from './memory.js';
 
 /** One group's packed weights and bias: addresses in the shared memory (written there directly, no JS copy). */
 export interface PackedGroup {
@@ -10,10 +10,9 @@ export interface PackedGroup {
   readonly bias: number;
 }
 
-/** Allocates n zeroed floats in the heap; returns their address. */
-/** Heap bytes of allocations of these float counts: SharedHeap.alloc keeps 256 bytes after each and aligns the next to 64. */
+/** Heap bytes of allocations of these float counts. */
 function heapBytes(...floats: number[]): number {
-  return floats.reduce((sum, n) => sum + Math.ceil((n * 4 + 256) / 64) * 64, 0);
+  return floats.reduce((sum, n) => sum + allocSpan(n * 4), 0);
 }
 
 /**
@@ -51,6 +50,7 @@ export const packedBytes = {
   },
 };
 
+/** Allocates n zeroed floats in the heap; returns their address. */
 function zeros(heap: SharedHeap, n: number): number {
   const ptr = heap.alloc(n * 4);
   heap.floats.fill(0, ptr >> 2, (ptr >> 2) + n);

@@ -26,6 +26,11 @@ class F63 {}
   return idof<T>() == idof<F63>() ? 6 : 4;
 }
 
+/** Transform points per tile of algorithm T ((tile + 2)^2): V's and M's planes, U's panels, the GEMMs per batch. */
+@inline function pointsOf<T>(): i32 {
+  return (tileOf<T>() + 2) * (tileOf<T>() + 2);
+}
+
 export function winograd2d_f32(d: usize, t0: i32, t1: i32, b0: i32, b1: i32, tid: i32): void {
   tiles<F43>(d, t0, t1, b0, b1, tid);
 }
@@ -48,7 +53,7 @@ export function winograd2d_wide_input_f32(d: usize, u0: i32, u1: i32, tid: i32):
  * blocks would otherwise each transform every tile's input).
  */
 function tiles<T>(d: usize, t0: i32, t1: i32, b0: i32, b1: i32, tid: i32): void {
-  const points = (tileOf<T>() + 2) * (tileOf<T>() + 2);
+  const points = pointsOf<T>();
   if (!ASC_NO_ASSERT) {
     checkWinograd2d<T>(d, tid);
     assert(0 <= t0 && t0 <= t1 && t1 <= field(d, WINOGRAD2D.NT), 'tile rows: 0 <= t0 <= t1 <= NT');
@@ -110,7 +115,7 @@ function inputUnits<T>(d: usize, u0: i32, u1: i32, tid: i32): void {
     assert(field(d, WINOGRAD2D.SHARED) == 1, 'winograd2d.SHARED == 1');
   }
   const vxi = <usize>field(d, WINOGRAD2D.V_XI);
-  const scratch = <usize>field(d, WINOGRAD2D.M) + <usize>(tid * field(d, WINOGRAD2D.M_STRIDE)) + <usize>((tileOf<T>() + 2) * (tileOf<T>() + 2)) * <usize>field(d, WINOGRAD2D.M_XI);
+  const scratch = <usize>field(d, WINOGRAD2D.M) + <usize>(tid * field(d, WINOGRAD2D.M_STRIDE)) + <usize>pointsOf<T>() * <usize>field(d, WINOGRAD2D.M_XI);
   for (let u = u0; u < u1; u++) {
     const k = u / c;
     const ch = u - k * c;
