@@ -9,36 +9,27 @@ import type { Conv2dLayer, Layer } from '../../src/network/types.js';
 import { runNetwork } from '../../src/network/run.js';
 import { mulberry32 } from '../helpers.js';
 import { network } from './fast-nets.js';
-
-function conv(r: () => number, o: { cin: number; cout: number; k: [number, number]; groups?: number; stride?: [number, number]; weight?: Float32Array }): Conv2dLayer {
-  const groups = o.groups ?? 1;
-  const n = o.cout * (o.cin / groups) * o.k[0] * o.k[1];
-  return {
-    type: 'conv2d', index: 0, inChannels: o.cin, outChannels: o.cout, kernelSize: o.k, stride: o.stride ?? [1, 1], dilation: [1, 1],
-    padding: { top: 1, bottom: 1, left: 1, right: 1 }, paddingMode: 'zeros', groups, weight: o.weight ?? Float32Array.from({ length: n }, () => r() - 0.5), bias: null,
-  };
-}
+import { plainConv } from './routine-check.js';
 
 describe('packed weights', () => {
   it("each routine's packedBytes is what its pack takes from the heap", () => {
-    const r = mulberry32(7);
     const rank1 = Float32Array.from({ length: 9 }, (_, i) => [1, 2, 1][Math.floor(i / 3)] * [-1, 0, 1][i % 3]);
     // [layer, output map]: one per routine, in ROUTINES order, with odd channel counts where blocks of 4 round up.
     const cases: [Conv2dLayer, { height: number; width: number }][] = [
-      [conv(r, { cin: 3, cout: 30, k: [3, 3] }), { height: 20, width: 20 }], // winograd2d_small
-      [conv(r, { cin: 2, cout: 9, k: [5, 5] }), { height: 20, width: 20 }], // winograd1d_small
-      [conv(r, { cin: 64, cout: 61, k: [3, 3] }), { height: 224, width: 224 }], // winograd2d_wide
-      [conv(r, { cin: 24, cout: 37, k: [3, 3], groups: 1 }), { height: 14, width: 14 }], // winograd2d
-      [conv(r, { cin: 16, cout: 18, k: [1, 3] }), { height: 14, width: 14 }], // winograd1d
-      [conv(r, { cin: 1, cout: 1, k: [3, 3], weight: rank1 }), { height: 14, width: 14 }], // separable
-      [conv(r, { cin: 6, cout: 6, k: [3, 3], groups: 6 }), { height: 14, width: 14 }], // depthwise
-      [conv(r, { cin: 40, cout: 22, k: [1, 1] }), { height: 14, width: 14 }], // pointwise
-      [conv(r, { cin: 12, cout: 13, k: [3, 3], stride: [2, 2] }), { height: 7, width: 7 }], // strided
-      [conv(r, { cin: 8, cout: 5, k: [2, 2] }), { height: 14, width: 14 }], // direct
+      [plainConv({ cin: 3, cout: 30, k: [3, 3] }), { height: 20, width: 20 }], // winograd2d_small
+      [plainConv({ cin: 2, cout: 9, k: [5, 5] }), { height: 20, width: 20 }], // winograd1d_small
+      [plainConv({ cin: 64, cout: 61, k: [3, 3] }), { height: 224, width: 224 }], // winograd2d_wide
+      [plainConv({ cin: 24, cout: 37, k: [3, 3] }), { height: 14, width: 14 }], // winograd2d
+      [plainConv({ cin: 16, cout: 18, k: [1, 3] }), { height: 14, width: 14 }], // winograd1d
+      [plainConv({ cin: 1, cout: 1, k: [3, 3], weight: rank1 }), { height: 14, width: 14 }], // separable
+      [plainConv({ cin: 6, cout: 6, k: [3, 3], groups: 6 }), { height: 14, width: 14 }], // depthwise
+      [plainConv({ cin: 40, cout: 22, k: [1, 1] }), { height: 14, width: 14 }], // pointwise
+      [plainConv({ cin: 12, cout: 13, k: [3, 3], stride: [2, 2] }), { height: 7, width: 7 }], // strided
+      [plainConv({ cin: 8, cout: 5, k: [2, 2] }), { height: 14, width: 14 }], // direct
     ];
     const seen = new Set<string>();
     for (const [layer, out] of cases) {
-      const routine = routineFor({ ...layer, padding: { top: 0, bottom: 0, left: 0, right: 0 } }, 'auto', out);
+      const routine = routineFor(layer, 'auto', out);
       seen.add(routine.id);
       const heap = new SharedHeap();
       const before = heap.mark;
@@ -50,7 +41,7 @@ describe('packed weights', () => {
 
   it('the fast engine counts them for a network at an input size (6x6 tiles pack 64/36 of 4x4 ones), and 0 once it has packed', async () => {
     const r = mulberry32(8);
-    const layers: Layer[] = [conv(r, { cin: 64, cout: 64, k: [3, 3] }), { type: 'relu', index: 1 }, { ...conv(r, { cin: 64, cout: 32, k: [1, 1] }), index: 2, padding: { top: 0, bottom: 0, left: 0, right: 0 } }];
+    const layers: Layer[] = [{ ...plainConv({ cin: 64, cout: 64, k: [3, 3] }), padding: { top: 1, bottom: 1, left: 1, right: 1 } }, { type: 'relu', index: 1 }, { ...plainConv({ cin: 64, cout: 32, k: [1, 1] }), index: 2 }];
     const net = network(64, layers);
     const engine = await FastEngine.create(1, 'auto');
     try {

@@ -1,6 +1,7 @@
 // What every routine-<id>.test.ts checks of its cases: the conv runs on that routine, within tolerance of the reference,
 // with the same bytes on 1, 2 and 3 threads and in bands cut anywhere.
 import { afterAll, beforeAll, expect } from 'vitest';
+import type { RowRange } from '../../src/engine/band.js';
 import { FastEngine } from '../../src/engine/fast/index.js';
 import type { Algorithm } from '../../src/engine/fast/plan-types.js';
 import { routineFor } from '../../src/engine/fast/routines/index.js';
@@ -75,6 +76,16 @@ export async function checkRoutine(routine: string, engines: Map<number, FastEng
   return { fusedPool: /pool2d/.test(label) };
 }
 
+/** An unpadded conv at index 0, weights sin(1), sin(2), ... unless given, no bias. */
+export function plainConv(o: Partial<Conv2dLayer> & { cin: number; cout: number; k: [number, number] }): Conv2dLayer {
+  const groups = o.groups ?? 1;
+  return {
+    type: 'conv2d', index: 0, inChannels: o.cin, outChannels: o.cout, kernelSize: o.k, stride: o.stride ?? [1, 1], dilation: o.dilation ?? [1, 1],
+    padding: { top: 0, bottom: 0, left: 0, right: 0 }, paddingMode: 'zeros', groups,
+    weight: o.weight ?? Float32Array.from({ length: o.cout * (o.cin / groups) * o.k[0] * o.k[1] }, (_, i) => Math.sin(i + 1)), bias: null,
+  };
+}
+
 /** A conv at index 0 with random padding (up to the kernel's reach) and padding mode, weights scaled to its fan-in, a bias 70% of the time. */
 export function randomConv(r: Rand, o: { cin: number; cout: number; kernel: readonly [number, number]; stride?: readonly [number, number]; dilation?: readonly [number, number]; groups?: number }): Conv2dLayer {
   const [kh, kw] = o.kernel;
@@ -106,6 +117,38 @@ export function randomTail(r: Rand, channels: number, o: { bn?: number; act?: nu
       : { type: 'avgpool2d', index, kernelSize: [k, k], stride: [s, s], padding: [0, 0], ceilMode: false, countIncludePad: true, divisorOverride: r() < 0.2 ? 3 : null });
   }
   return layers;
+}
+
+/**
+ * A cin -> cout 3x3 conv + ReLU on a height x width map, padded 1 on every side (so the output map, which
+ * decides the Winograd tiles and the split, is the input's): on routine `id` (the step label on 2 and 3
+ * threads), within tolerance of the reference, the same bytes on threads 1/2/3 and in the band `band`
+ * of rows. Returns the number of phases of its step.
+ */
+export async function checkConvRelu(engines: Map<number, FastEngine>, id: string, seed: number, o: { cin: number; cout: number; height: number; width: number; groups?: number }, band: RowRange): Promise<number> {
+  const r = mulberry32(seed);
+  const conv = { ...randomConv(r, { cin: o.cin, cout: o.cout, groups: o.groups, kernel: [3, 3] }), padding: { top: 1, bottom: 1, left: 1, right: 1 } };
+  const c: Case = { net: network(o.cin, [conv, { type: 'relu', index: 1 }]), input: { channels: o.cin, height: o.height, width: o.width, data: Float32Array.from({ length: o.cin * o.height * o.width }, () => r() * 2 - 1) }, shapes: [] };
+  c.shapes.push(...shapesOf(c.net.layers, c.input)!);
+  const ref = await wholeRun(reference, c);
+  const outs = await Promise.all([1, 2, 3].map((t) => wholeRun(engines.get(t)!, c)));
+  const label = `0-1 conv2d[${id}]+relu`;
+  expect(engines.get(3)!.lastTimings[0].label).toBe(label);
+  const step = engines.get(2)!.lastTimings[0];
+  expect(step.label).toBe(label);
+  expect(firstMismatch(outs[0].data, ref.data, outs[0])).toBeNull();
+  expect(sameBytes(outs[1].data, outs[0].data) && sameBytes(outs[2].data, outs[0].data)).toBe(true);
+  expect(await bandMatchesWhole(engines.get(2)!, c, 1, outs[0].data, band)).toBe(true);
+  return step.phases.length;
+}
+
+/** deepLayerCase(ic, size) on routine `id` (by the step label): within the conformance rule of the reference. */
+export async function checkDeepLayer(engines: Map<number, FastEngine>, id: string, ic: number, size: number): Promise<void> {
+  const c = deepLayerCase(ic, size);
+  const ref = await wholeRun(reference, c);
+  const out = await wholeRun(engines.get(2)!, c);
+  expect(engines.get(2)!.lastTimings[0].label).toBe(`0-1 conv2d[${id}]+relu`);
+  expect(firstMismatch(out.data, ref.data, out)).toBeNull();
 }
 
 /** A 3x3 conv of `ic` -> 128 channels with VGG-like weights (He-uniform) and a ReLU on a `size` x `size` map of values in [0, 4): the rounding of deep Winograd layers. */

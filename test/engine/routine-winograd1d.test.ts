@@ -2,10 +2,9 @@
 // x-stride-1 convs with many channels. Widths at, below and above the 4-pixel tiles and the 8-tile GEMM strips, kernel
 // heights 1..5, y-strides and dilations; within tolerance of the reference, the same bytes on threads 1/2/3 and in bands.
 import { describe as group, expect, it } from 'vitest';
-import { createReferenceEngine } from '../../src/engine/reference.js';
 import type { Layer } from '../../src/network/types.js';
-import { firstMismatch, int, pick, wholeRun } from './fast-nets.js';
-import { checkRoutine, deepLayerCase, randomConv, randomTail, routineCase, routineEngines } from './routine-check.js';
+import { int, pick } from './fast-nets.js';
+import { checkRoutine, checkDeepLayer, randomConv, randomTail, routineCase, routineEngines } from './routine-check.js';
 
 // 'winograd-x' keeps 3x3 stride-1 convs row-wise too; 'auto' gives them to winograd2d.
 const engines = routineEngines('winograd-x');
@@ -33,10 +32,6 @@ group('routine winograd1d', () => {
   });
 
   it('stays inside the tolerance on a deep layer (256 -> 128 channels, VGG-like weights)', async () => {
-    const c = deepLayerCase(256, 18);
-    const ref = await wholeRun(createReferenceEngine(), c);
-    const out = await wholeRun(engines.get(2)!, c);
-    expect(engines.get(2)!.lastTimings[0].label).toBe('0-1 conv2d[winograd1d]+relu');
-    expect(firstMismatch(out.data, ref.data, out)).toBeNull();
+    await checkDeepLayer(engines, 'winograd1d', 256, 18);
   });
 });

@@ -8,8 +8,8 @@ import { outputRowTile } from '../../src/engine/tiles.js';
 import { busiestRows, evenChunk } from '../../src/engine/fast/routines/winograd2d.js';
 import { createReferenceEngine } from '../../src/engine/reference.js';
 import type { Conv2dLayer, Layer } from '../../src/network/types.js';
-import { firstMismatch, int, mulberry32, network, pick, sameBytes, shapesOf, bandMatchesWhole, wholeRun, type Case } from './fast-nets.js';
-import { checkRoutine, deepLayerCase, randomConv, randomTail, routineCase, routineEngines } from './routine-check.js';
+import { firstMismatch, int, mulberry32, network, pick, sameBytes, shapesOf, wholeRun, type Case } from './fast-nets.js';
+import { checkConvRelu, checkRoutine, checkDeepLayer, randomConv, randomTail, routineCase, routineEngines } from './routine-check.js';
 
 const reference = createReferenceEngine();
 const engines = routineEngines('auto');
@@ -50,20 +50,6 @@ group('routine winograd2d', () => {
     expect(neededRows(strided, { start: 5, end: 6 }, 20, { height: 10, width: 10 })).toEqual({ start: 9, end: 12 });
   });
 
-  /** A channels -> channels 3x3 conv + ReLU on a random height x width map: on the 2-D GEMM routine, within tolerance, the same bytes on threads 1/2/3 and in a band of rows. */
-  async function checkConvRelu(seed: number, channels: number, height: number, width: number, band: { start: number; end: number }): Promise<void> {
-    const r = mulberry32(seed);
-    const conv = samePadding(conv3x3(r, channels, channels));
-    const c: Case = { net: network(channels, [conv, { type: 'relu', index: 1 }]), input: { channels, height, width, data: Float32Array.from({ length: channels * height * width }, () => r() * 2 - 1) }, shapes: [] };
-    c.shapes.push(...shapesOf(c.net.layers, c.input)!);
-    const ref = await wholeRun(reference, c);
-    const outs = await Promise.all([1, 2, 3].map((t) => wholeRun(engines.get(t)!, c)));
-    expect(engines.get(3)!.lastTimings.map((s) => s.label)).toContain('0-1 conv2d[winograd2d]+relu');
-    expect(firstMismatch(outs[0].data, ref.data, outs[0])).toBeNull();
-    expect(sameBytes(outs[1].data, outs[0].data) && sameBytes(outs[2].data, outs[0].data)).toBe(true);
-    expect(await bandMatchesWhole(engines.get(2)!, c, 1, outs[0].data, band)).toBe(true);
-  }
-
   it('cuts wide tile rows into chunks of a multiple of 8 tiles, the fewest that fit and as equal as that allows', () => {
     expect(evenChunk(64, 44)).toBe(32); // W1's 32 -> 64 at 256 wide: 32 + 32, not 44 + 20
     expect(evenChunk(28, 16)).toBe(16);
@@ -91,11 +77,11 @@ group('routine winograd2d', () => {
 
   it('splits wide tile rows into column chunks that keep U, V and M in L2 (64 -> 64 channels, 97 wide: chunks of 16 + 12 tiles), bit-identical across threads and bands', async () => {
     // 8 rows: two 4-row tiles, where 6-row tiles would waste a third of their rows (F(6x6) would not pay).
-    await checkConvRelu(64, 64, 8, 97, { start: 3, end: 8 });
+    await checkConvRelu(engines, 'winograd2d', 64, { cin: 64, cout: 64, height: 8, width: 97 }, { start: 3, end: 8 });
   });
 
   it('shrinks GEMM batches that would not split evenly across threads (56x56: 7 batches of 2 tile rows on 1 and 3 threads, 14 of 1 on 2), bit-identical across threads and bands', async () => {
-    await checkConvRelu(56, 16, 56, 56, { start: 21, end: 50 });
+    await checkConvRelu(engines, 'winograd2d', 56, { cin: 16, cout: 16, height: 56, width: 56 }, { start: 21, end: 50 });
   });
 
   it('splits maps of few GEMM batches by channel blocks, their input transforms first in a phase of their own split by chunk and input channel (groups 1 and 2, column chunks), bit-identical across threads', async () => {
@@ -124,10 +110,6 @@ group('routine winograd2d', () => {
   });
 
   it.each([256, 512])('stays inside the tolerance on a deep layer (%i -> 128 channels, VGG-like weights, 14x14)', async (ic) => {
-    const c = deepLayerCase(ic, 14);
-    const ref = await wholeRun(reference, c);
-    const out = await wholeRun(engines.get(2)!, c);
-    expect(engines.get(2)!.lastTimings[0].label).toBe('0-1 conv2d[winograd2d]+relu');
-    expect(firstMismatch(out.data, ref.data, out)).toBeNull();
+    await checkDeepLayer(engines, 'winograd2d', ic, 14);
   });
 });

@@ -4,28 +4,22 @@
 // layers too), with fused 2x2 and unfused other pools; the same bytes on threads 1/2/3 and in bands cut inside tiles.
 import { describe as group, expect, it } from 'vitest';
 import { neededRows } from '../../src/engine/band.js';
-import { createReferenceEngine } from '../../src/engine/reference.js';
 import { outputRowTile, wideTilesPay } from '../../src/engine/tiles.js';
-import type { Conv2dLayer, Layer } from '../../src/network/types.js';
-import { bandMatchesWhole, firstMismatch, int, mulberry32, network, pick, sameBytes, shapesOf, wholeRun, type Case } from './fast-nets.js';
-import { checkRoutine, deepLayerCase, randomConv, randomTail, routineCase, routineEngines } from './routine-check.js';
+import type { Layer } from '../../src/network/types.js';
+import { int, pick } from './fast-nets.js';
+import { checkConvRelu, checkRoutine, checkDeepLayer, randomConv, randomTail, routineCase, routineEngines } from './routine-check.js';
 
-const reference = createReferenceEngine();
 const engines = routineEngines('auto');
 
 /** Widths where 6-pixel tiles pay for few channels (17..24 and 33..48), around the tiles and their groups of 4. */
 const WIDTHS = [17, 18, 19, 23, 24, 33, 35, 36, 41, 47, 48];
 const HEIGHTS = [1, 2, 5, 6, 7, 11, 12, 13, 18, 19, 24, 25];
 
-function conv3x3(r: () => number, cin: number, cout: number, groups = 1): Conv2dLayer {
-  return randomConv(r, { cin, cout, groups, kernel: [3, 3] });
-}
-
 function make(r: () => number): { layers: Layer[]; input: { channels: number; height: number; width: number } } {
   const cin = int(r, 8, 20);
   const mid = int(r, 8, 20);
   // 2 folds into the 6x6 tiles; 4 (which would straddle them), 3 and overlapping windows run unfused.
-  const layers: Layer[] = [conv3x3(r, cin, mid), ...randomTail(r, mid, { bn: 0.2, act: 1, pool: 0.7, pools: [[2, 2], [2, 2], [4, 4], [3, 3], [3, 2]] })];
+  const layers: Layer[] = [randomConv(r, { cin, cout: mid, kernel: [3, 3] }), ...randomTail(r, mid, { bn: 0.2, act: 1, pool: 0.7, pools: [[2, 2], [2, 2], [4, 4], [3, 3], [3, 2]] })];
   return { layers, input: { channels: cin, height: pick(r, HEIGHTS), width: pick(r, WIDTHS) } };
 }
 
@@ -59,32 +53,15 @@ group('routine winograd2d_wide', () => {
     expect(neededRows(layer, { start: 5, end: 6 }, 28, { height: 28, width: 28 })).toEqual({ start: 3, end: 9 });
   });
 
-  /** A cin -> cout 3x3 conv + ReLU on a height x width map: on this routine, within tolerance, the same bytes on threads 1/2/3 and in a band of rows. */
-  async function checkConvRelu(seed: number, cin: number, cout: number, height: number, width: number, band: { start: number; end: number }, groups = 1): Promise<number> {
-    const r = mulberry32(seed);
-    // Padding 1 on every side: the output map, which decides the tiles and the split, is the input's.
-    const conv = { ...conv3x3(r, cin, cout, groups), padding: { top: 1, bottom: 1, left: 1, right: 1 } };
-    const c: Case = { net: network(cin, [conv, { type: 'relu', index: 1 }]), input: { channels: cin, height, width, data: Float32Array.from({ length: cin * height * width }, () => r() * 2 - 1) }, shapes: [] };
-    c.shapes.push(...shapesOf(c.net.layers, c.input)!);
-    const ref = await wholeRun(reference, c);
-    const outs = await Promise.all([1, 2, 3].map((t) => wholeRun(engines.get(t)!, c)));
-    const step = engines.get(2)!.lastTimings[0];
-    expect(step.label).toBe('0-1 conv2d[winograd2d_wide]+relu');
-    expect(firstMismatch(outs[0].data, ref.data, outs[0])).toBeNull();
-    expect(sameBytes(outs[1].data, outs[0].data) && sameBytes(outs[2].data, outs[0].data)).toBe(true);
-    expect(await bandMatchesWhole(engines.get(2)!, c, 1, outs[0].data, band)).toBe(true);
-    return step.phases.length;
-  }
-
   it('splits wide tile rows into column chunks and batches of tile rows (64 -> 64 channels on 40x230), bit-identical across threads and bands', async () => {
-    expect(await checkConvRelu(230, 64, 64, 40, 230, { start: 13, end: 29 })).toBe(2);
+    expect(await checkConvRelu(engines, 'winograd2d_wide', 230, { cin: 64, cout: 64, height: 40, width: 230 }, { start: 13, end: 29 })).toBe(2);
   });
 
   it('splits maps of few GEMM batches by channel blocks, their input transforms first in a phase of their own (groups 1 and 2), bit-identical across threads and bands', async () => {
-    expect(await checkConvRelu(20, 96, 128, 20, 20, { start: 7, end: 20 })).toBe(3);
-    expect(await checkConvRelu(21, 96, 128, 24, 24, { start: 0, end: 11 }, 2)).toBe(3);
+    expect(await checkConvRelu(engines, 'winograd2d_wide', 20, { cin: 96, cout: 128, height: 20, width: 20 }, { start: 7, end: 20 })).toBe(3);
+    expect(await checkConvRelu(engines, 'winograd2d_wide', 21, { cin: 96, cout: 128, height: 24, width: 24, groups: 2 }, { start: 0, end: 11 })).toBe(3);
     // 10 tile rows in GEMM batches of 3 (3, 3, 3, 1) would leave one thread 6 rows to the other's 4: channel blocks instead.
-    expect(await checkConvRelu(56, 96, 96, 56, 48, { start: 20, end: 41 })).toBe(3);
+    expect(await checkConvRelu(engines, 'winograd2d_wide', 56, { cin: 96, cout: 96, height: 56, width: 48 }, { start: 20, end: 41 })).toBe(3);
   });
 
   it('matches the reference (all padding modes, fused and unfused pools, sizes around tiles); threads 1, 2, 3 and bands cut inside tiles give identical bytes', async () => {
@@ -97,10 +74,6 @@ group('routine winograd2d_wide', () => {
   });
 
   it.each([256, 512])('stays inside the tolerance on a deep layer (%i -> 128 channels, VGG-like weights, 18x18)', async (ic) => {
-    const c = deepLayerCase(ic, 18);
-    const ref = await wholeRun(reference, c);
-    const out = await wholeRun(engines.get(2)!, c);
-    expect(engines.get(2)!.lastTimings[0].label).toBe('0-1 conv2d[winograd2d_wide]+relu');
-    expect(firstMismatch(out.data, ref.data, out)).toBeNull();
+    await checkDeepLayer(engines, 'winograd2d_wide', ic, 18);
   });
 });

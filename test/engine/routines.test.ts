@@ -9,15 +9,7 @@ import type { MapSize } from '../../src/engine/tiles.js';
 import type { Conv2dLayer } from '../../src/network/types.js';
 import { WASM_URLS } from '../../src/wasm/loader.js';
 import { ROOT } from '../helpers.js';
-
-function conv(o: Partial<Conv2dLayer> & { cin: number; cout: number; k: [number, number] }): Conv2dLayer {
-  const groups = o.groups ?? 1;
-  return {
-    type: 'conv2d', index: 0, inChannels: o.cin, outChannels: o.cout, kernelSize: o.k, stride: o.stride ?? [1, 1], dilation: o.dilation ?? [1, 1],
-    padding: { top: 0, bottom: 0, left: 0, right: 0 }, paddingMode: 'zeros', groups,
-    weight: o.weight ?? Float32Array.from({ length: o.cout * (o.cin / groups) * o.k[0] * o.k[1] }, (_, i) => Math.sin(i + 1)), bias: null,
-  };
-}
+import { plainConv } from './routine-check.js';
 
 /** The export names of a .wasm file, read from its export section (compiling the FMA build needs relaxed SIMD). */
 function exportNames(bytes: Uint8Array): Set<string> {
@@ -68,31 +60,31 @@ describe('routines', () => {
     const wide = { height: 224, width: 224 };
     const rank1 = Float32Array.from({ length: 9 }, (_, i) => [1, 2, 1][Math.floor(i / 3)] * [-1, 0, 1][i % 3]);
     const cases: [Conv2dLayer, Algorithm, string, MapSize?][] = [
-      [conv({ cin: 3, cout: 32, k: [3, 3] }), 'auto', 'winograd2d_small'],
-      [conv({ cin: 1, cout: 8, k: [3, 3] }), 'auto', 'winograd1d_small'],
-      [conv({ cin: 1, cout: 8, k: [3, 3] }), 'winograd', 'winograd2d_small'],
-      [conv({ cin: 1, cout: 8, k: [5, 5] }), 'auto', 'winograd1d_small'],
-      [conv({ cin: 3, cout: 32, k: [3, 3] }), 'winograd-x', 'winograd1d_small'],
-      [conv({ cin: 64, cout: 64, k: [3, 3] }), 'auto', 'winograd2d'],
-      [conv({ cin: 64, cout: 64, k: [3, 3] }), 'auto', 'winograd2d_wide', wide],
-      [conv({ cin: 64, cout: 64, k: [3, 3] }), 'winograd', 'winograd2d_wide', wide],
-      [conv({ cin: 64, cout: 64, k: [3, 3] }), 'winograd-x', 'winograd1d', wide],
-      [conv({ cin: 64, cout: 64, k: [3, 3] }), 'direct', 'direct', wide],
-      [conv({ cin: 8, cout: 4, k: [3, 3] }), 'winograd', 'winograd2d', wide],
-      [conv({ cin: 3, cout: 32, k: [3, 3] }), 'auto', 'winograd2d_small', wide],
-      [conv({ cin: 64, cout: 64, k: [3, 3] }), 'winograd-x', 'winograd1d'],
-      [conv({ cin: 64, cout: 64, k: [1, 3] }), 'auto', 'winograd1d'],
-      [conv({ cin: 64, cout: 64, k: [3, 3], stride: [2, 1] }), 'auto', 'winograd1d'],
-      [conv({ cin: 8, cout: 4, k: [3, 3] }), 'auto', 'direct'],
-      [conv({ cin: 1, cout: 1, k: [3, 3], weight: rank1 }), 'auto', 'separable'],
-      [conv({ cin: 1, cout: 1, k: [3, 3] }), 'auto', 'depthwise'],
-      [conv({ cin: 4, cout: 8, k: [3, 3], groups: 4 }), 'auto', 'depthwise'],
-      [conv({ cin: 4, cout: 16, k: [3, 3], groups: 4 }), 'auto', 'winograd1d_small'],
-      [conv({ cin: 4, cout: 16, k: [2, 2], groups: 4 }), 'auto', 'direct'],
-      [conv({ cin: 64, cout: 64, k: [3, 3], stride: [2, 2] }), 'auto', 'strided'],
-      [conv({ cin: 3, cout: 32, k: [3, 3] }), 'direct', 'direct'],
-      [conv({ cin: 1, cout: 1, k: [3, 3], weight: rank1 }), 'direct', 'direct'],
-      [conv({ cin: 64, cout: 64, k: [3, 3], stride: [1, 2] }), 'direct', 'strided'],
+      [plainConv({ cin: 3, cout: 32, k: [3, 3] }), 'auto', 'winograd2d_small'],
+      [plainConv({ cin: 1, cout: 8, k: [3, 3] }), 'auto', 'winograd1d_small'],
+      [plainConv({ cin: 1, cout: 8, k: [3, 3] }), 'winograd', 'winograd2d_small'],
+      [plainConv({ cin: 1, cout: 8, k: [5, 5] }), 'auto', 'winograd1d_small'],
+      [plainConv({ cin: 3, cout: 32, k: [3, 3] }), 'winograd-x', 'winograd1d_small'],
+      [plainConv({ cin: 64, cout: 64, k: [3, 3] }), 'auto', 'winograd2d'],
+      [plainConv({ cin: 64, cout: 64, k: [3, 3] }), 'auto', 'winograd2d_wide', wide],
+      [plainConv({ cin: 64, cout: 64, k: [3, 3] }), 'winograd', 'winograd2d_wide', wide],
+      [plainConv({ cin: 64, cout: 64, k: [3, 3] }), 'winograd-x', 'winograd1d', wide],
+      [plainConv({ cin: 64, cout: 64, k: [3, 3] }), 'direct', 'direct', wide],
+      [plainConv({ cin: 8, cout: 4, k: [3, 3] }), 'winograd', 'winograd2d', wide],
+      [plainConv({ cin: 3, cout: 32, k: [3, 3] }), 'auto', 'winograd2d_small', wide],
+      [plainConv({ cin: 64, cout: 64, k: [3, 3] }), 'winograd-x', 'winograd1d'],
+      [plainConv({ cin: 64, cout: 64, k: [1, 3] }), 'auto', 'winograd1d'],
+      [plainConv({ cin: 64, cout: 64, k: [3, 3], stride: [2, 1] }), 'auto', 'winograd1d'],
+      [plainConv({ cin: 8, cout: 4, k: [3, 3] }), 'auto', 'direct'],
+      [plainConv({ cin: 1, cout: 1, k: [3, 3], weight: rank1 }), 'auto', 'separable'],
+      [plainConv({ cin: 1, cout: 1, k: [3, 3] }), 'auto', 'depthwise'],
+      [plainConv({ cin: 4, cout: 8, k: [3, 3], groups: 4 }), 'auto', 'depthwise'],
+      [plainConv({ cin: 4, cout: 16, k: [3, 3], groups: 4 }), 'auto', 'winograd1d_small'],
+      [plainConv({ cin: 4, cout: 16, k: [2, 2], groups: 4 }), 'auto', 'direct'],
+      [plainConv({ cin: 64, cout: 64, k: [3, 3], stride: [2, 2] }), 'auto', 'strided'],
+      [plainConv({ cin: 3, cout: 32, k: [3, 3] }), 'direct', 'direct'],
+      [plainConv({ cin: 1, cout: 1, k: [3, 3], weight: rank1 }), 'direct', 'direct'],
+      [plainConv({ cin: 64, cout: 64, k: [3, 3], stride: [1, 2] }), 'direct', 'strided'],
     ];
     for (const [layer, algorithm, id, map = small] of cases) {
       expect(routineFor(layer, algorithm, map).id, `${layer.inChannels} -> ${layer.outChannels} ${layer.kernelSize.join('x')} s${layer.stride.join('x')} g${layer.groups} ${algorithm} ${map.width}`).toBe(id);
