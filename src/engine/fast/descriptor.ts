@@ -13,7 +13,8 @@ export type Fields<L extends Layout> = { readonly [K in keyof L['fields']]?: num
 
 /**
  * A descriptor of layout L being written: fields are set by name (every field starts at 0). f32 fields
- * take a number and hold its float32 bits; the others take int32 values, addresses 4-byte aligned ones:
+ * take a number and hold its float32 bits; the others take int32 values, addresses 4-byte aligned ones
+ * below 4 GiB (held as their 32 bits):
  * a wrong value throws here, at plan time, instead of corrupting the shared memory at run time.
  */
 export class Descriptor<L extends Layout> {
@@ -31,10 +32,12 @@ export class Descriptor<L extends Layout> {
         this.words[index] = f32bits(value);
         continue;
       }
-      if (!Number.isInteger(value) || value < -0x80000000 || value > 0x7fffffff || (type === 'addr' && (value < 0 || value % 4 !== 0))) {
+      const fits = type === 'addr' ? value >= 0 && value <= 0xffffffff && value % 4 === 0 : value >= -0x80000000 && value <= 0x7fffffff;
+      if (!Number.isInteger(value) || !fits) {
         throw new RangeError(`${this.layout.name} descriptor: ${name} = ${value} is not ${type === 'addr' ? 'a 4-byte aligned address' : 'an int32'}`);
       }
-      this.words[index] = value;
+      // An address of 2 GiB or more keeps its bits: the routines read addresses as unsigned.
+      this.words[index] = value | 0;
     }
     return this;
   }

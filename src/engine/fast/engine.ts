@@ -204,11 +204,11 @@ export class FastEngine implements Engine {
     const p = plan.inputPlacement;
     const { channels, height, width, data } = input.tensor;
     if (!p) {
-      f.set(data, plan.input.ptr >> 2);
+      f.set(data, plan.input.ptr >>> 2);
       return;
     }
     for (let c = 0; c < channels; c++) {
-      for (let y = p.first; y < p.end; y++) f.set(data.subarray((c * height + y) * width, (c * height + y + 1) * width), (p.ptr >> 2) + c * p.plane + y * p.pitch);
+      for (let y = p.first; y < p.end; y++) f.set(data.subarray((c * height + y) * width, (c * height + y + 1) * width), (p.ptr >>> 2) + c * p.plane + y * p.pitch);
     }
   }
 
@@ -252,7 +252,7 @@ export class FastEngine implements Engine {
   private readOutputs(plan: Plan, arrays: readonly Float32Array[]): Band[] {
     const f = this.heap.floats;
     return plan.outputs.map((b, o) => {
-      const start = b.ptr >> 2;
+      const start = b.ptr >>> 2;
       const data = arrays[o];
       data.set(f.subarray(start, start + data.length));
       return { tensor: tensor(b.channels, b.height, b.width, data), y0: b.y0, fullHeight: b.fullHeight };

@@ -75,13 +75,13 @@ export class SharedHeap {
   /** Copies `values` to a new allocation and returns its address. */
   putF32(values: ArrayLike<number>): number {
     const at = this.alloc(values.length * 4);
-    this.floats.set(values, at >> 2);
+    this.floats.set(values, at >>> 2);
     return at;
   }
 
   putI32(values: ArrayLike<number>): number {
     const at = this.alloc(values.length * 4);
-    this.ints.set(values, at >> 2);
+    this.ints.set(values, at >>> 2);
     return at;
   }
 }
@@ -156,13 +156,13 @@ export class ArenaAllocator {
 
   putI32(values: ArrayLike<number>): number {
     const at = this.allocPermanent(values.length * 4);
-    this.heap.ints.set(values, at >> 2);
+    this.heap.ints.set(values, at >>> 2);
     return at;
   }
 
   putF32(values: ArrayLike<number>): number {
     const at = this.allocPermanent(values.length * 4);
-    this.heap.floats.set(values, at >> 2);
+    this.heap.floats.set(values, at >>> 2);
     return at;
   }
 
