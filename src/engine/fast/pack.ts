@@ -174,18 +174,27 @@ const G63 = [
 ];
 
 /**
- * U = G g G^T (n x n values, xi = n i + j, n = G's rows) of filter (oc, ic) of a 3x3 conv, batchnorm scale
- * folded in as in packConv, computed in float64; `put(xi, u)` stores each value (rounded once, to f32, by the store).
+ * U = G g G^T (n x n values, xi = n i + j, n = G's rows) of filter (oc, ic) of a 3x3 conv into `u`, batchnorm
+ * scale folded in as in packConv, computed in float64 (the caller's f32 store rounds each value once);
+ * `gf` holds G g (n x 3). Both are the caller's, reused filter after filter.
  */
-function winogradFilter(layer: Conv2dLayer, bn: BatchNorm2dLayer | null, scale: number, oc: number, ic: number, put: (xi: number, u: number) => void, G = G43): void {
+function winogradFilter(layer: Conv2dLayer, bn: BatchNorm2dLayer | null, scale: number, oc: number, ic: number, G: readonly (readonly number[])[], gf: Float64Array, u: Float64Array): void {
   const icg = layer.inChannels / layer.groups;
   const src = (oc * icg + ic) * 9;
+  const w = layer.weight;
   const n = G.length;
-  const f = (t: number) => (bn ? Math.fround(layer.weight[src + t] * scale) : layer.weight[src + t]);
-  // G g (n x 3), then (G g) G^T (n x n).
-  const gf = new Float64Array(3 * n);
-  for (let i = 0; i < n; i++) for (let x = 0; x < 3; x++) gf[i * 3 + x] = G[i][0] * f(x) + G[i][1] * f(3 + x) + G[i][2] * f(6 + x);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) put(n * i + j, gf[i * 3] * G[j][0] + gf[i * 3 + 1] * G[j][1] + gf[i * 3 + 2] * G[j][2]);
+  const f = (t: number) => (bn ? Math.fround(w[src + t] * scale) : w[src + t]);
+  const f0 = f(0), f1 = f(1), f2 = f(2), f3 = f(3), f4 = f(4), f5 = f(5), f6 = f(6), f7 = f(7), f8 = f(8);
+  for (let i = 0; i < n; i++) {
+    const [a, b, c] = G[i];
+    gf[i * 3] = a * f0 + b * f3 + c * f6;
+    gf[i * 3 + 1] = a * f1 + b * f4 + c * f7;
+    gf[i * 3 + 2] = a * f2 + b * f5 + c * f8;
+  }
+  for (let i = 0; i < n; i++) {
+    const g0 = gf[i * 3], g1 = gf[i * 3 + 1], g2 = gf[i * 3 + 2];
+    for (let j = 0; j < n; j++) u[n * i + j] = g0 * G[j][0] + g1 * G[j][1] + g2 * G[j][2];
+  }
 }
 
 /**
@@ -200,9 +209,15 @@ export function packWinograd2d(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNo
   const G = tile === 6 ? G63 : G43;
   const blocks = Math.ceil(ocg / 4);
   const panel = blocks * icg * 4;
-  const groups = packGroups(heap, layer, bn, G.length * G.length * panel, blocks * 4, (weights, o, oc, scale) => {
+  const points = G.length * G.length;
+  const gf = new Float64Array(3 * G.length);
+  const u = new Float64Array(points);
+  const groups = packGroups(heap, layer, bn, points * panel, blocks * 4, (weights, o, oc, scale) => {
     const base = (o >> 2) * icg * 4 + (o & 3);
-    for (let ic = 0; ic < icg; ic++) winogradFilter(layer, bn, scale, oc, ic, (xi, u) => (weights[xi * panel + base + ic * 4] = u), G);
+    for (let ic = 0; ic < icg; ic++) {
+      winogradFilter(layer, bn, scale, oc, ic, G, gf, u);
+      for (let xi = 0, at = base + ic * 4; xi < points; xi++, at += panel) weights[at] = u[xi];
+    }
   });
   return { groups, k: icg, ocPerGroup: ocg, blocks };
 }
@@ -221,8 +236,13 @@ export function packWinograd2dSmall(heap: SharedHeap, layer: Conv2dLayer, bn: Ba
   if (layer.kernelSize[0] !== 3 || layer.kernelSize[1] !== 3) throw new RangeError('packWinograd2dSmall: kernel must be 3x3');
   const ocg = layer.outChannels / layer.groups;
   const icg = layer.inChannels / layer.groups;
+  const gf = new Float64Array(3 * G43.length);
+  const u = new Float64Array(36);
   const groups = packGroups(heap, layer, bn, ocg * icg * 36, ocg, (weights, o, oc, scale) => {
-    for (let ic = 0; ic < icg; ic++) winogradFilter(layer, bn, scale, oc, ic, (xi, u) => (weights[(o * icg + ic) * 36 + xi] = u));
+    for (let ic = 0; ic < icg; ic++) {
+      winogradFilter(layer, bn, scale, oc, ic, G43, gf, u);
+      weights.set(u, (o * icg + ic) * 36);
+    }
   });
   return { ocPerGroup: ocg, groups };
 }
