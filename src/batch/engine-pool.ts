@@ -1,6 +1,8 @@
 // Engines shared by a batch: one engine on every core for a single image, or one single-threaded engine per core for many.
 import { createEngine } from '../engine/create.js';
 import type { Engine, EngineKind } from '../engine/engine.js';
+import type { Shape } from '../engine/tensor.js';
+import type { Network } from '../network/types.js';
 
 /**
  * Hands out engines one caller at a time, first come first served. With several engines, several
@@ -19,6 +21,16 @@ export class EnginePool {
 
   get size(): number {
     return this.engines.length;
+  }
+
+  /** The engines' kind (all are of one). */
+  get kind(): EngineKind {
+    return this.engines[0].kind;
+  }
+
+  /** Weight bytes the engines have yet to allocate for `net` (each packs its own): see Engine.weightBytes. */
+  weightBytes(net: Network, input: Shape): number {
+    return this.engines.reduce((sum, e) => sum + (e.weightBytes?.(net, input) ?? 0), 0);
   }
 
   /** Runs `fn` with an engine of its own, waiting for one to be free. */

@@ -109,7 +109,7 @@ export class Batch {
         handedToSink = true;
         await sink.add(seq, { name: planned.item.name, shape: t, data: t.data, height: input.height, width: input.width });
         if (t !== input) this.ctx.decoder.recycle?.(input.data);
-      } else if (await needsStreaming(planned, this.ctx.net, this.ctx.selection, this.ctx.format, this.ctx.stream)) {
+      } else if (await needsStreaming(planned, this.ctx.net, this.ctx.selection, this.ctx.format, this.ctx.stream, this.ctx.engines)) {
         // A streamed image writes its own outputs band by band.
         await this.ctx.engines.use((engine) => runStreamed(engine, this.ctx.net, this.ctx.selection, planned, this.ctx.stream, (text) => this.ctx.progress.detail(text)));
       } else {

@@ -25,7 +25,7 @@ export interface StreamSettings {
  * and only layer outputs (`--layer input` is the whole decoded image anyway); a huge input that
  * cannot, or whose outputs are not .npy, fails with a message saying why.
  */
-export async function needsStreaming(planned: PlannedItem, net: Network, selection: readonly LayerSelection[], format: BatchFormat, settings: StreamSettings): Promise<boolean> {
+export async function needsStreaming(planned: PlannedItem, net: Network, selection: readonly LayerSelection[], format: BatchFormat, settings: StreamSettings, engine: Pick<Engine, 'kind' | 'weightBytes'>): Promise<boolean> {
   const { item } = planned;
   if (item.file === '-' || net.input.resize || selection.some((s) => s.node === INPUT)) return false;
   if (await startsWithNpyMagic(item.file)) return false;
@@ -36,7 +36,7 @@ export async function needsStreaming(planned: PlannedItem, net: Network, selecti
     if (shape) checkPixels(item.name, shape.width, shape.height, settings.maxPixels);
     // An image sharp cannot probe, or one too small for the network, fails later in the ordinary
     // path, whose message names the input and the layer.
-    if (!shape || !fitsNetworkAndNeedsBands(net, shape, settings.maxMemory, selectedNodes(selection))) return false;
+    if (!shape || !fitsNetworkAndNeedsBands(net, shape, settings.maxMemory, selectedNodes(selection), engine)) return false;
   }
   if (format !== 'npy' || planned.outputs.includes('-')) {
     const size = shape ? `is ${shape.width}x${shape.height}, ` : '';
@@ -46,9 +46,9 @@ export async function needsStreaming(planned: PlannedItem, net: Network, selecti
   return true;
 }
 
-function fitsNetworkAndNeedsBands(net: Network, shape: Shape, maxMemory: number, nodes: readonly number[]): boolean {
+function fitsNetworkAndNeedsBands(net: Network, shape: Shape, maxMemory: number, nodes: readonly number[], engine: Pick<Engine, 'kind' | 'weightBytes'>): boolean {
   try {
-    return nodes.length > 0 && shouldStream(net, shape, maxMemory, nodes);
+    return nodes.length > 0 && shouldStream(net, shape, maxMemory, nodes, engine);
   } catch {
     return false;
   }

@@ -1,27 +1,23 @@
 // Band planning: how much memory a band of a given height takes through every stage, and the tallest band that fits --max-memory.
-import type { RowRange } from '../engine/band.js';
-import type { EngineKind } from '../engine/engine.js';
+import type { Engine, EngineKind } from '../engine/engine.js';
 import type { Shape } from '../engine/tensor.js';
 import { CnnxError } from '../errors.js';
 import { inferShapes } from '../network/shapes.js';
 import type { Network } from '../network/types.js';
 import { nodeRows } from '../engine/band.js';
 import { formatBytes } from '../format.js';
+import { runBytes, wholeMapRunBytes } from './run-bytes.js';
 import type { Stage } from './stages.js';
 
-/**
- * Live bytes per byte of band maps (every layer's rows counted): the reference engine keeps a tensor
- * per layer until GC, the fast engine fuses relu/pool into its convs and reuses one arena. Measured
- * with bench/gigapixel.mjs (the fast engine peaked at about half of factor 2's estimate); kept generous,
- * it is what keeps RSS under the limit.
- */
-const ENGINE_FACTOR: Record<EngineKind, number> = { reference: 2, fast: 1.25 };
 /** libvips buffers, file-write buffers, allocator slack. */
 const HEADROOM = 64 * 2 ** 20;
 /** Beyond this a taller band gains nothing (every core is busy) and the fast engine's 4 GiB heap gets close. */
 const MAX_BAND_BYTES = 2 ** 30;
 /** Bytes per pixel of the decoded image rows beside their float copy (up to 4 channels of 16 bits). */
 const RAW_PIXEL_BYTES = 8;
+
+/** Halos per run, from the most rows a stage computes per run to the least memory: the first that fits is used. */
+const HALO_RUNS = [4, 2, 1, 0];
 
 const mapBytes = (s: Shape, rows: number) => s.channels * rows * s.width * 4;
 
@@ -36,88 +32,116 @@ export function drivingHeight(stages: readonly Stage[], image: Shape): number {
   return k < 0 ? image.height : stages[k].shapes[stages[k].shapes.length - 1].height;
 }
 
-/** Bytes of band maps (every layer's rows and each stage's input rows) for `rows` of the driving layer. */
-function bandBytes(stages: readonly Stage[], image: Shape, rows: RowRange): number {
+/**
+ * Output rows each banded stage computes per engine run when the driving layer goes `bandRows` rows
+ * at a time: the same share of its own map, and at least `haloRuns` times the rows its halo reads
+ * again (each run reads its halo anew: shorter runs spend more on it than on their own rows). A
+ * stage asked for more (the first band reads a deep network's whole receptive field) computes them
+ * in runs of this many.
+ */
+export function stageChunks(stages: readonly Stage[], image: Shape, bandRows: number, haloRuns = HALO_RUNS[0]): number[] {
+  const height = drivingHeight(stages, image);
+  return stages.map((s) => {
+    const last = s.shapes.length - 1;
+    const h = s.shapes[last].height;
+    const mid = Math.floor(h / 2);
+    const one = nodeRows(s.net, new Map([[last, { start: mid, end: mid + 1 }]]), s.shapes, s.inShape.height).input;
+    const scale = s.inShape.height / h;
+    const halo = one === null ? 0 : Math.max(0, one.end - one.start - scale);
+    return Math.max(1, Math.min(h, Math.max(Math.ceil((bandRows * h) / height), Math.ceil((haloRuns * halo) / scale))));
+  });
+}
+
+/**
+ * Bytes the banded stages hold when each runs `chunks[k]` rows placed at `at` (0: the top of its map,
+ * 1: the bottom): each stage's input rows twice (the rows it reads, and the previous stage's copy it
+ * keeps for the next band) and its output rows as arrays, the engine's runs (runBytes; the fast
+ * engine's stages run one after another in one heap, so the largest counts, the reference engine's
+ * tensors wait for the garbage collector, so all do), and the decoded image rows.
+ */
+function bandBytes(stages: readonly Stage[], image: Shape, chunks: readonly number[], at: number, kind: EngineKind): number {
   let bytes = 0;
-  let r = rows;
+  let runs = 0;
   for (let k = drivingStage(stages); k >= 0; k--) {
     const stage = stages[k];
     const last = stage.shapes.length - 1;
-    const need = nodeRows(stage.net, new Map([[last, r]]), stage.shapes, stage.inShape.height);
-    need.rows.forEach((nr, j) => {
-      if (nr) bytes += mapBytes(stage.shapes[j], nr.end - nr.start);
-    });
-    r = need.input!;
-    bytes += mapBytes(stage.inShape, r.end - r.start);
-    if (stage.wrap) {
-      // The same number of rows of the previous map, somewhere in it (wrap pieces are read one by one).
-      const n = stage.inShape.height - stage.wrap.top - stage.wrap.bottom;
-      const start = Math.min(Math.max(r.start - stage.wrap.top, 0), n - 1);
-      r = { start, end: Math.min(n, start + (r.end - r.start)) };
-    }
+    const n = chunks[k];
+    const start = Math.round(at * (stage.shapes[last].height - n));
+    const need = nodeRows(stage.net, new Map([[last, { start, end: start + n }]]), stage.shapes, stage.inShape.height);
+    const run = runBytes(kind, stage.net, stage.inShape, stage.shapes, need.rows, need.input!, [last]);
+    runs = kind === 'fast' ? Math.max(runs, run) : runs + run;
+    const inRows = need.input!.end - need.input!.start;
+    bytes += mapBytes(stage.shapes[last], n) + 2 * mapBytes(stage.inShape, inRows);
+    if (k === 0) bytes += inRows * image.width * RAW_PIXEL_BYTES;
   }
-  return bytes + (r.end - r.start) * image.width * RAW_PIXEL_BYTES;
+  return bytes + runs;
 }
 
-/** The largest band-map bytes over bands of `count` rows at the top, middle and bottom (border padding can read more). */
-export function worstBandBytes(stages: readonly Stage[], image: Shape, count: number): number {
-  const height = drivingHeight(stages, image);
-  const n = Math.min(count, height);
-  const starts = [0, Math.floor((height - n) / 2), height - n];
-  return Math.max(...starts.map((start) => bandBytes(stages, image, { start, end: start + n })));
+/** The largest bandBytes for bands of `count` rows of the driving layer at the top, middle and bottom (border padding can read more). */
+export function worstBandBytes(stages: readonly Stage[], image: Shape, count: number, kind: EngineKind, haloRuns = HALO_RUNS[0]): number {
+  const chunks = stageChunks(stages, image, count, haloRuns);
+  return Math.max(...[0, 0.5, 1].map((at) => bandBytes(stages, image, chunks, at, kind)));
 }
 
-/** Bytes a whole-map final stage holds at once: its input map and every output map of its layers. */
-export function wholeStageBytes(stages: readonly Stage[]): number {
+/** Bytes a whole-map final stage holds at once: its input map gathered beside the engine, and its run. */
+export function wholeStageBytes(stages: readonly Stage[], kind: EngineKind): number {
   const last = stages[stages.length - 1];
   if (last.kind !== 'whole') return 0;
-  return mapBytes(last.inShape, last.inShape.height) + last.shapes.reduce((sum, s) => sum + mapBytes(s, s.height), 0);
+  return mapBytes(last.inShape, last.inShape.height) + wholeMapRunBytes(kind, last.net, last.inShape, last.shapes, [last.shapes.length - 1]);
 }
 
 export interface BandPlan {
   /** Rows of the driving layer per band. */
   readonly bandRows: number;
   readonly bands: number;
+  /** Output rows per engine run of each stage (stageChunks). */
+  readonly chunks: readonly number[];
   /** Estimated peak resident bytes of the process. */
   readonly estimate: number;
 }
 
 /**
  * The tallest band (in rows of the driving layer) whose estimated peak stays under `maxMemory`,
- * given `baseline` bytes already resident. Throws a CnnxError naming the input when even one row does not fit.
+ * given `baseline` bytes already resident, with the longest stage runs that fit. Throws a CnnxError
+ * naming the input when even one-row bands in the shortest runs do not fit.
  */
 export function planBands(stages: readonly Stage[], image: Shape, maxMemory: number, baseline: number, name: string, engine: EngineKind = 'reference'): BandPlan {
   const height = drivingHeight(stages, image);
-  const factor = ENGINE_FACTOR[engine];
-  const fixed = baseline + HEADROOM + factor * wholeStageBytes(stages);
-  const estimate = (rows: number) => fixed + factor * worstBandBytes(stages, image, rows);
-  if (estimate(1) > maxMemory) {
-    const what = wholeStageBytes(stages) > 0 ? 'a global pool (adaptive pooling, gem) needs its whole input map in memory' : 'even one-row bands do not fit';
-    throw new CnnxError('input.memory', `${name}: ${what}: about ${formatBytes(estimate(1))} is needed, options.maxMemory is ${formatBytes(maxMemory)}`);
+  const fixed = baseline + HEADROOM + wholeStageBytes(stages, engine);
+  const estimate = (rows: number, haloRuns: number) => fixed + worstBandBytes(stages, image, rows, engine, haloRuns);
+  const fits = (h: number) => estimate(1, h) <= maxMemory;
+  const haloRuns = HALO_RUNS.find((h) => fits(h) && worstBandBytes(stages, image, 1, engine, h) <= MAX_BAND_BYTES) ?? HALO_RUNS.find(fits);
+  if (haloRuns === undefined) {
+    const least = estimate(1, HALO_RUNS[HALO_RUNS.length - 1]);
+    const what = wholeStageBytes(stages, engine) > 0 ? 'a global pool (adaptive pooling, gem) needs its whole input map in memory' : 'even one-row bands do not fit';
+    throw new CnnxError('input.memory', `${name}: ${what}: about ${formatBytes(least)} is needed, options.maxMemory is ${formatBytes(maxMemory)}`);
   }
   let lo = 1;
   let hi = height;
   while (lo < hi) {
     const mid = Math.ceil((lo + hi) / 2);
-    if (estimate(mid) <= maxMemory && worstBandBytes(stages, image, mid) <= MAX_BAND_BYTES) lo = mid;
+    if (estimate(mid, haloRuns) <= maxMemory && worstBandBytes(stages, image, mid, engine, haloRuns) <= MAX_BAND_BYTES) lo = mid;
     else hi = mid - 1;
   }
-  return { bandRows: lo, bands: Math.ceil(height / lo), estimate: estimate(lo) };
-}
-
-/** Estimated peak bytes of a whole-image run: decoded pixels, the input tensor, every layer's map and the encoded outputs. */
-export function wholeRunBytes(net: Network, input: Shape, outputs: readonly number[]): number {
-  const shapes = inferShapes(net, input, '<input>');
-  const last = Math.max(...outputs);
-  let bytes = input.height * input.width * RAW_PIXEL_BYTES + mapBytes(input, input.height);
-  for (let i = 0; i <= last; i++) bytes += mapBytes(shapes[i], shapes[i].height) * (outputs.includes(i) ? 2 : 1);
-  return bytes;
+  return { bandRows: lo, bands: Math.ceil(height / lo), chunks: stageChunks(stages, image, lo, haloRuns), estimate: estimate(lo, haloRuns) };
 }
 
 /**
- * True when a whole-image run of layers up to max(`outputs`) would not fit in `maxMemory` beside what
- * the process already holds, so the caller should use applyStreamed.
+ * Estimated peak bytes of a whole-image run on an engine of `kind`: decoded pixels, the input tensor,
+ * the engine's run, and the output arrays it hands back.
  */
-export function shouldStream(net: Network, input: Shape, maxMemory: number, outputs: readonly number[] = [net.layers.length - 1]): boolean {
-  return process.memoryUsage().rss + HEADROOM + wholeRunBytes(net, input, outputs) > maxMemory;
+export function wholeRunBytes(net: Network, input: Shape, outputs: readonly number[], kind: EngineKind = 'reference'): number {
+  const shapes = inferShapes(net, input, '<input>');
+  const copies = outputs.reduce((sum, o) => sum + mapBytes(shapes[o], shapes[o].height), 0);
+  return input.height * input.width * RAW_PIXEL_BYTES + mapBytes(input, input.height) + wholeMapRunBytes(kind, net, input, shapes, outputs) + copies;
+}
+
+/**
+ * True when a whole-image run of layers up to max(`outputs`) on `engine` would not fit in `maxMemory`
+ * beside what the process already holds and the weights the engine has yet to pack, so the caller
+ * should use applyStreamed. Without an engine, the reference engine's (larger) estimate.
+ */
+export function shouldStream(net: Network, input: Shape, maxMemory: number, outputs: readonly number[] = [net.layers.length - 1], engine: Pick<Engine, 'kind' | 'weightBytes'> = { kind: 'reference' }): boolean {
+  const weights = engine.weightBytes?.(net, input) ?? 0;
+  return process.memoryUsage().rss + HEADROOM + weights + wholeRunBytes(net, input, outputs, engine.kind) > maxMemory;
 }

@@ -5,7 +5,7 @@ import { tensor, type Shape, type Tensor } from '../engine/tensor.js';
 import { hull, neededRows } from '../engine/band.js';
 import { INPUT } from '../network/types.js';
 import type { NpyBandWriter } from './npy-band-writer.js';
-import { circularPadSource, sliceRows, type RowSource } from './row-source.js';
+import { circularPadSource, concatRows, sliceRows, type RowSource } from './row-source.js';
 import type { Stage } from './stages.js';
 
 /** An interior gap in an output up to this many rows (or the band's own height) is filled in the same band. */
@@ -16,6 +16,8 @@ export class BandedStage implements RowSource {
   private readonly input: RowSource;
   /** Most rows of each layer computed in one call: the chunk size for filling gaps afterwards. */
   private readonly widest: number[];
+  /** The rows the last read returned. */
+  private kept: { readonly rows: RowRange; readonly tensor: Tensor } | null = null;
 
   constructor(
     private readonly engine: Engine,
@@ -23,15 +25,33 @@ export class BandedStage implements RowSource {
     previous: RowSource,
     /** Writers of the requested outputs, by the stage's local layer index. */
     private readonly writers: ReadonlyMap<number, NpyBandWriter>,
+    /** Most rows of its last layer one engine run computes for `read` (band-plan's stageChunks). */
+    private readonly chunkRows = Number.POSITIVE_INFINITY,
   ) {
     this.input = stage.wrap ? circularPadSource(previous, stage.wrap.top, stage.wrap.bottom) : previous;
     this.shape = stage.shapes[stage.shapes.length - 1];
     this.widest = stage.shapes.map(() => 1);
   }
 
-  /** Rows of the stage's last layer (the next stage's input). */
-  read(rows: RowRange): Promise<Tensor> {
-    return this.compute(this.stage.shapes.length - 1, rows);
+  /**
+   * Rows of the stage's last layer (the next stage's input). Bands move down the map, and each reads
+   * again the rows the last one ended with (the next stage's halo): those come from `kept`. New rows
+   * are computed `chunkRows` at a time, the rows past the request kept for the next.
+   */
+  async read(rows: RowRange): Promise<Tensor> {
+    const last = this.stage.shapes.length - 1;
+    const height = this.stage.shapes[last].height;
+    const k = this.kept;
+    const parts: Tensor[] = [];
+    let from = rows.start;
+    if (k && rows.start >= k.rows.start && rows.start < k.rows.end) {
+      from = k.rows.end;
+      parts.push(sliceRows(k.tensor, rows.start - k.rows.start, from - rows.start));
+    }
+    for (; from < rows.end; from += this.chunkRows) parts.push(await this.compute(last, { start: from, end: Math.min(height, from + this.chunkRows) }));
+    const all = concatRows(parts);
+    this.kept = { rows: { start: rows.start, end: rows.start + all.height }, tensor: all };
+    return sliceRows(all, 0, rows.end - rows.start);
   }
 
   /**

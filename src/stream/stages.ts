@@ -1,6 +1,8 @@
-// Splits a network into stages a streamed run can execute: banded runs of layers, cut where a layer cannot take a band as is.
+// Splits a network into stages a streamed run can execute: banded runs of layers, cut where a layer cannot take a band as is
+// and where a stage's halo grows.
 import type { Shape } from '../engine/tensor.js';
-import { inputShapes, nodeShape } from '../network/shapes.js';
+import { nodeRows } from '../engine/band.js';
+import { inferShapes, inputShapes, nodeShape } from '../network/shapes.js';
 import { INPUT, type Layer, type Network } from '../network/types.js';
 
 /**
@@ -44,6 +46,7 @@ function cleanCut(net: Network, e: number, last: number): boolean {
 
 /** Stages covering nodes 0..last of `net` for an input of `input` shape (shapes already checked by inferShapes). */
 export function splitStages(net: Network, input: Shape, last: number): Stage[] {
+  const shapes = inferShapes(net, input, '<input>');
   const stages: Stage[] = [];
   let first = 0;
   let inShape = input;
@@ -62,13 +65,48 @@ export function splitStages(net: Network, input: Shape, last: number): Stage[] {
       break;
     }
     const head = net.layers[first];
-    const wrap = head.type === 'conv2d' && wrapsRows(head) ? { top: head.padding.top, bottom: head.padding.bottom } : null;
-    const stage = makeStage(net, 'banded', first, end, wrap, wrap ? { ...inShape, height: inShape.height + wrap.top + wrap.bottom } : inShape);
-    stages.push(stage);
-    inShape = stage.shapes[stage.shapes.length - 1];
-    first = end + 1;
+    let wrap = head.type === 'conv2d' && wrapsRows(head) ? { top: head.padding.top, bottom: head.padding.bottom } : null;
+    for (const stop of haloCuts(net, shapes, input, first, end, last)) {
+      const stage = makeStage(net, 'banded', first, stop, wrap, wrap ? { ...inShape, height: inShape.height + wrap.top + wrap.bottom } : inShape);
+      stages.push(stage);
+      inShape = stage.shapes[stage.shapes.length - 1];
+      first = stop + 1;
+      wrap = null;
+    }
   }
   return stages;
+}
+
+/**
+ * Rows of its input one row of a banded stage's last node may read, beyond which the stage is cut
+ * in two. Every band recomputes its stage's halo, and halos grow with depth (Winograd tiles round
+ * each layer's rows up to whole tiles). Cut stages compute each output row once (BandedStage keeps
+ * the rows the next band reads again), so a deep network's bands cost little more than a whole run.
+ * Cuts go before a conv: the layers a conv fuses stay in its stage.
+ */
+const CUT_HALO = 32;
+
+/** The last node of each stage nodes first..end are cut into: stages whose halos stay within CUT_HALO where cuts allow. */
+function haloCuts(net: Network, shapes: readonly Shape[], input: Shape, first: number, end: number, last: number): number[] {
+  const stops: number[] = [];
+  let start = first;
+  let candidate = -1;
+  const exceeds = (e: number) => {
+    const mid = Math.floor(shapes[e].height / 2);
+    const need = nodeRows(net, new Map([[e, { start: mid, end: mid + 1 }]]), shapes, input.height);
+    const rows = start === 0 ? need.input : need.rows[start - 1];
+    return rows !== null && rows.end - rows.start > CUT_HALO;
+  };
+  for (let e = first; e <= end; e++) {
+    if (e < end && !(net.layers[e + 1].type === 'conv2d' && cleanCut(net, e, last))) continue;
+    if (candidate >= start && exceeds(e)) {
+      stops.push(candidate);
+      start = candidate + 1;
+    }
+    candidate = e;
+  }
+  stops.push(end);
+  return stops;
 }
 
 /** Nodes first..last as a network of their own: indices from 0, and node first - 1 (the stage's input) as INPUT. */

@@ -4,7 +4,7 @@ import { CnnxError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { inferShapes } from '../network/shapes.js';
 import type { Network } from '../network/types.js';
-import { drivingHeight, drivingStage, planBands } from './band-plan.js';
+import { drivingHeight, drivingStage, planBands, stageChunks } from './band-plan.js';
 import { openImageRows } from './image-rows.js';
 import { defaultMaxMemory } from './memory-size.js';
 import { NpyBandWriter } from './npy-band-writer.js';
@@ -92,8 +92,9 @@ export async function streamNetwork(
   const height = drivingHeight(stages, image.shape);
   // Beside what the process holds: the weights the engine will pack for each stage (not resident yet).
   const baseline = () => process.memoryUsage().rss + stages.reduce((sum, s) => sum + (engine.weightBytes?.(s.net, s.inShape) ?? 0), 0);
-  const planned = options.bandRows ?? planBands(stages, image.shape, options.maxMemory ?? defaultMaxMemory(), baseline(), name, engine.kind).bandRows;
-  const bandRows = Math.min(planned, height);
+  const plan = options.bandRows === undefined ? planBands(stages, image.shape, options.maxMemory ?? defaultMaxMemory(), baseline(), name, engine.kind) : null;
+  const bandRows = Math.min(plan?.bandRows ?? options.bandRows!, height);
+  const chunks = plan?.chunks ?? stageChunks(stages, image.shape, bandRows);
   const bands = Math.ceil(height / bandRows);
   await withAtomicFiles(files, async (temps) => {
     const writers: NpyBandWriter[] = [];
@@ -102,13 +103,13 @@ export async function streamNetwork(
       const banded: BandedStage[] = [];
       let previous: RowSource = image;
       let whole: WholeStage | null = null;
-      for (const stage of stages) {
+      for (const [k, stage] of stages.entries()) {
         const own = new Map<number, NpyBandWriter>();
         layers.forEach((layer, i) => {
           if (layer >= stage.first && layer <= stage.last) own.set(layer - stage.first, writers[i]);
         });
         if (stage.kind === 'whole') whole = new WholeStage(engine, stage, previous, own);
-        else banded.push((previous = new BandedStage(engine, stage, previous, own)));
+        else banded.push((previous = new BandedStage(engine, stage, previous, own, chunks[k])));
       }
       const progress = (rowsDone: number) => options.onProgress?.(Math.ceil(rowsDone / bandRows), bands, Math.round((image.shape.height * rowsDone) / height));
       if (whole) {

@@ -174,6 +174,59 @@ describe('streamed runs are bit-identical to whole-map runs', () => {
   });
 });
 
+describe('deep networks stream in stages', () => {
+  /** VGG-like: four blocks of two 3x3 convs (16 channels, zero or reflect padding), a ReLU each, and a 2x2 max pool. */
+  function deepChain(r: () => number): Network {
+    const layers: Layer[] = [];
+    let cin = 3;
+    for (let block = 0; block < 4; block++) {
+      for (let k = 0; k < 2; k++) {
+        layers.push({
+          type: 'conv2d', index: layers.length, inChannels: cin, outChannels: 16, kernelSize: [3, 3], stride: [1, 1], dilation: [1, 1],
+          padding: { top: 1, bottom: 1, left: 1, right: 1 }, paddingMode: block === 2 ? 'reflect' : 'zeros', groups: 1, weight: floats(r, 16 * cin * 9, 1 / Math.sqrt(9 * cin)), bias: floats(r, 16, 0.1),
+        });
+        layers.push({ type: 'relu', index: layers.length });
+        cin = 16;
+      }
+      layers.push({ type: 'maxpool2d', index: layers.length, kernelSize: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], ceilMode: false });
+    }
+    return stackNetwork({ name: 'deep', file: '<test>', input: { channels: 3, mean: null, std: null, resize: null } }, layers);
+  }
+
+  it('cut where halos grow: each stage computes its rows about once, in runs of bounded height, bit-identical to whole', async () => {
+    const engine = await fastEngineOrNull();
+    if (!engine) return;
+    try {
+      const r = mulberry32(21);
+      const net = deepChain(r);
+      const input = { channels: 3, height: 600, width: 21, data: floats(r, 3 * 600 * 21, 1) };
+      const last = net.layers.length - 1;
+      const stages = splitStages(net, input, last);
+      expect(stages.length).toBeGreaterThan(1);
+      // Every run's input rows, by stage (its network object), in order.
+      const runs = new Map<Network, number[]>();
+      const counting: Engine = {
+        kind: engine.kind,
+        run: (n, band, rows, outputs) => {
+          runs.set(n, [...(runs.get(n) ?? []), band.tensor.height]);
+          return engine.run(n, band, rows, outputs);
+        },
+        close: () => engine.close(),
+      };
+      for (const bandRows of [1, 2, 5]) {
+        runs.clear();
+        await expectStreamedEqualsWhole(counting, { net, input, layers: [4, last] }, bandRows, `deep-${bandRows}`);
+        // The first stage reads the image: rows read again only at band edges (halos and Winograd tiles), not each band's whole receptive field.
+        const first = [...runs.entries()].find(([n]) => n !== net && n.input.channels === 3)![1];
+        expect(first.reduce((a, b) => a + b, 0), `band rows ${bandRows}`).toBeLessThan(1.4 * input.height);
+        expect(Math.max(...first), `band rows ${bandRows}`).toBeLessThan(input.height / 4);
+      }
+    } finally {
+      await engine.close();
+    }
+  });
+});
+
 describe('seed network variants on the fast engine (Winograd convs, every padding mode)', () => {
   it('streams bit-identically with bands of 1, 3 and 8 rows', async () => {
     const engine = await fastEngineOrNull();

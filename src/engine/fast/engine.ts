@@ -108,6 +108,11 @@ export class FastEngine implements Engine {
     return plan;
   }
 
+  /** Bytes of the last run's arena (its maps and work buffers, above the packed weights); 0 before any run. */
+  get arenaBytes(): number {
+    return this.plan?.plan.arenaBytes ?? 0;
+  }
+
   /** Workers time their share of each run into `lastThreadTimes` (two clock reads per item and barrier). */
   get timeThreads(): boolean {
     return this.pool.timed;

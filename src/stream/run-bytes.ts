@@ -1,0 +1,68 @@
+// What one engine run holds at its peak: the maps of the nodes it computes, as each engine keeps them.
+import { nodeRows, type RowRange } from '../engine/band.js';
+import type { EngineKind, NodeRows } from '../engine/engine.js';
+import type { Shape } from '../engine/tensor.js';
+import { INPUT, type Network } from '../network/types.js';
+
+/**
+ * Engine bytes per byte counted by `countedBytes`. The reference engine keeps a tensor per node until
+ * the run ends (and GC lags): twice the sum of every map. The fast engine frees each band after its
+ * last reader, so the count is the liveness peak; its arena (work buffers, descriptors, the gaps
+ * first-fit placement leaves) measured up to 1.35x that on W1-W5 whole and in bands, and up to 1.6x on
+ * random stacks (test/stream/run-bytes.test.ts).
+ */
+const ENGINE_FACTOR: Record<EngineKind, number> = { reference: 2, fast: 2 };
+
+const rowBytes = (s: Shape, r: RowRange) => s.channels * (r.end - r.start) * s.width * 4;
+
+/**
+ * Bytes the engine holds at the peak of a run of `net` computing `rows` of its nodes from `inRows` of
+ * its input (shapes: full-map shapes of the input and of each node), keeping `outputs` to the end.
+ */
+export function runBytes(kind: EngineKind, net: Network, inShape: Shape, shapes: readonly Shape[], rows: NodeRows, inRows: RowRange, outputs: readonly number[]): number {
+  return ENGINE_FACTOR[kind] * countedBytes(kind, net, inShape, shapes, rows, inRows, outputs);
+}
+
+/** runBytes of a whole-map run producing `outputs`: every node they need, all rows. */
+export function wholeMapRunBytes(kind: EngineKind, net: Network, inShape: Shape, shapes: readonly Shape[], outputs: readonly number[]): number {
+  const need = nodeRows(net, new Map(outputs.map((o) => [o, { start: 0, end: shapes[o].height }])), shapes, inShape.height);
+  return runBytes(kind, net, inShape, shapes, need.rows, need.input ?? { start: 0, end: 0 }, outputs);
+}
+
+function countedBytes(kind: EngineKind, net: Network, inShape: Shape, shapes: readonly Shape[], rows: NodeRows, inRows: RowRange, outputs: readonly number[]): number {
+  const bytes = (j: number) => (j === INPUT ? rowBytes(inShape, inRows) : rowBytes(shapes[j], rows[j]!));
+  const computed = rows.flatMap((r, j) => (r === null ? [] : [j]));
+  if (kind === 'reference') return computed.reduce((sum, j) => sum + bytes(j), bytes(INPUT));
+  // Liveness, in node order as the fast engine plans: a node's band from its step to its last reader's.
+  const readers = new Map<number, number>();
+  for (const j of computed) for (const i of net.layers[j].inputs) readers.set(i, (readers.get(i) ?? 0) + 1);
+  let live = bytes(INPUT);
+  let peak = live;
+  for (const j of computed) {
+    live += bytes(j);
+    peak = Math.max(peak, live + paddedCopyBytes(net, j, inShape, shapes, rows, inRows));
+    for (const i of net.layers[j].inputs) {
+      const left = readers.get(i)! - 1;
+      readers.set(i, left);
+      if (left === 0 && !outputs.includes(i)) live -= bytes(i);
+    }
+  }
+  return peak;
+}
+
+/** A conv that pads, or whose kernel is wider than 1, and a max pool read a padded copy of their input rows while they run. */
+function paddedCopyBytes(net: Network, j: number, inShape: Shape, shapes: readonly Shape[], rows: NodeRows, inRows: RowRange): number {
+  const layer = net.layers[j];
+  let pad: [number, number];
+  if (layer.type === 'conv2d') {
+    const p = layer.padding;
+    if (layer.kernelSize[0] * layer.kernelSize[1] === 1 && p.top + p.bottom + p.left + p.right === 0) return 0;
+    pad = [p.top + p.bottom, p.left + p.right];
+  } else if (layer.type === 'maxpool2d') {
+    pad = [2 * layer.padding[0], 2 * layer.padding[1]];
+  } else return 0;
+  const i = layer.inputs[0];
+  const s = i === INPUT ? inShape : shapes[i];
+  const r = i === INPUT ? inRows : rows[i]!;
+  return s.channels * (r.end - r.start + pad[0]) * (s.width + pad[1]) * 4;
+}
