@@ -60,7 +60,7 @@ async function child([mode, image, out, maxMemory, engineKind, threads]) {
     const { runNetwork } = await import(dist('network/run.js'));
     const { encodeNpy } = await import(dist('io/npy.js'));
     const { writeFileAtomic } = await import(dist('io/atomic.js'));
-    const input = await readInput(image, path.basename(image), net.input, { maxPixels: 0 });
+    const input = await readInput(image, path.basename(image), net.input, { maxPixels: 2 ** 40 });
     const [output] = await runNetwork(engine, net, input, [{ label: 'output', node: last }], image);
     const t = output.tensor;
     await writeFileAtomic(out, encodeNpy([t.channels, t.height, t.width], t.data));
