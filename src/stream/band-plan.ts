@@ -11,10 +11,13 @@ import type { Stage } from './stages.js';
 
 /** libvips buffers, file-write buffers, allocator slack. */
 const HEADROOM = 64 * 2 ** 20;
-/** Beyond this a taller band gains nothing (every core is busy) and the fast engine's 4 GiB heap gets close. */
+/** Engine bytes of a band's largest run beyond which a taller band gains nothing (every core is busy) and the fast engine's 4 GiB heap gets close. */
 const MAX_BAND_BYTES = 2 ** 30;
 /** Bytes per pixel of the decoded image rows beside their float copy (up to 4 channels of 16 bits). */
 const RAW_PIXEL_BYTES = 8;
+
+/** Live bytes per byte of the arrays a band makes: the previous band's are garbage not yet collected. */
+const ARRAYS_FACTOR = 2;
 
 /** Halos per run, from the most rows a stage computes per run to the least memory: the first that fits is used. */
 const HALO_RUNS = [4, 2, 1, 0];
@@ -55,11 +58,12 @@ export function stageChunks(stages: readonly Stage[], image: Shape, bandRows: nu
 /**
  * Bytes the banded stages hold when each runs `chunks[k]` rows placed at `at` (0: the top of its map,
  * 1: the bottom): each stage's input rows twice (the rows it reads, and the previous stage's copy it
- * keeps for the next band) and its output rows as arrays, the engine's runs (runBytes; the fast
- * engine's stages run one after another in one heap, so the largest counts, the reference engine's
- * tensors wait for the garbage collector, so all do), and the decoded image rows.
+ * keeps for the next band) and its output rows as arrays, doubled (each band makes new ones, and
+ * the last band's wait for the garbage collector), the engine's runs (runBytes; the fast engine's
+ * stages run one after another in one heap, so the largest counts, the reference engine's tensors
+ * wait for the garbage collector, so all do), and the decoded image rows.
  */
-function bandBytes(stages: readonly Stage[], image: Shape, chunks: readonly number[], at: number, kind: EngineKind): number {
+function bandBytes(stages: readonly Stage[], image: Shape, chunks: readonly number[], at: number, kind: EngineKind): { total: number; runs: number } {
   let bytes = 0;
   let runs = 0;
   for (let k = drivingStage(stages); k >= 0; k--) {
@@ -71,16 +75,20 @@ function bandBytes(stages: readonly Stage[], image: Shape, chunks: readonly numb
     const run = runBytes(kind, stage.net, stage.inShape, stage.shapes, need.rows, need.input!, [last]);
     runs = kind === 'fast' ? Math.max(runs, run) : runs + run;
     const inRows = need.input!.end - need.input!.start;
-    bytes += mapBytes(stage.shapes[last], n) + 2 * mapBytes(stage.inShape, inRows);
+    bytes += ARRAYS_FACTOR * (mapBytes(stage.shapes[last], n) + 2 * mapBytes(stage.inShape, inRows));
     if (k === 0) bytes += inRows * image.width * RAW_PIXEL_BYTES;
   }
-  return bytes + runs;
+  return { total: bytes + runs, runs };
 }
 
-/** The largest bandBytes for bands of `count` rows of the driving layer at the top, middle and bottom (border padding can read more). */
-export function worstBandBytes(stages: readonly Stage[], image: Shape, count: number, kind: EngineKind, haloRuns = HALO_RUNS[0]): number {
+/**
+ * The largest bandBytes for bands of `count` rows of the driving layer at the top, middle and bottom
+ * (border padding can read more): `total`, and `runs`, the engine's part.
+ */
+export function worstBandBytes(stages: readonly Stage[], image: Shape, count: number, kind: EngineKind, haloRuns = HALO_RUNS[0]): { total: number; runs: number } {
   const chunks = stageChunks(stages, image, count, haloRuns);
-  return Math.max(...[0, 0.5, 1].map((at) => bandBytes(stages, image, chunks, at, kind)));
+  const bands = [0, 0.5, 1].map((at) => bandBytes(stages, image, chunks, at, kind));
+  return { total: Math.max(...bands.map((b) => b.total)), runs: Math.max(...bands.map((b) => b.runs)) };
 }
 
 /** Bytes a whole-map final stage holds at once: its input map gathered beside the engine, and its run. */
@@ -108,9 +116,9 @@ export interface BandPlan {
 export function planBands(stages: readonly Stage[], image: Shape, maxMemory: number, baseline: number, name: string, engine: EngineKind = 'reference'): BandPlan {
   const height = drivingHeight(stages, image);
   const fixed = baseline + HEADROOM + wholeStageBytes(stages, engine);
-  const estimate = (rows: number, haloRuns: number) => fixed + worstBandBytes(stages, image, rows, engine, haloRuns);
+  const estimate = (rows: number, haloRuns: number) => fixed + worstBandBytes(stages, image, rows, engine, haloRuns).total;
   const fits = (h: number) => estimate(1, h) <= maxMemory;
-  const haloRuns = HALO_RUNS.find((h) => fits(h) && worstBandBytes(stages, image, 1, engine, h) <= MAX_BAND_BYTES) ?? HALO_RUNS.find(fits);
+  const haloRuns = HALO_RUNS.find((h) => fits(h) && worstBandBytes(stages, image, 1, engine, h).runs <= MAX_BAND_BYTES) ?? HALO_RUNS.find(fits);
   if (haloRuns === undefined) {
     const least = estimate(1, HALO_RUNS[HALO_RUNS.length - 1]);
     const what = wholeStageBytes(stages, engine) > 0 ? 'a global pool (adaptive pooling, gem) needs its whole input map in memory' : 'even one-row bands do not fit';
@@ -120,7 +128,7 @@ export function planBands(stages: readonly Stage[], image: Shape, maxMemory: num
   let hi = height;
   while (lo < hi) {
     const mid = Math.ceil((lo + hi) / 2);
-    if (estimate(mid, haloRuns) <= maxMemory && worstBandBytes(stages, image, mid, engine, haloRuns) <= MAX_BAND_BYTES) lo = mid;
+    if (estimate(mid, haloRuns) <= maxMemory && worstBandBytes(stages, image, mid, engine, haloRuns).runs <= MAX_BAND_BYTES) lo = mid;
     else hi = mid - 1;
   }
   return { bandRows: lo, bands: Math.ceil(height / lo), chunks: stageChunks(stages, image, lo, haloRuns), estimate: estimate(lo, haloRuns) };
