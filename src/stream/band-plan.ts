@@ -3,11 +3,11 @@ import type { Engine, EngineKind } from '../engine/engine.js';
 import type { Shape } from '../engine/tensor.js';
 import { CnnxError } from '../errors.js';
 import { inferShapes } from '../network/shapes.js';
-import type { Network } from '../network/types.js';
+import { INPUT, type Network } from '../network/types.js';
 import { nodeRows } from '../engine/band.js';
 import { formatBytes } from '../format.js';
-import { runBytes, wholeMapRunBytes } from './run-bytes.js';
-import type { Stage } from './stages.js';
+import { mapBytes, runBytes, wholeMapRunBytes } from './run-bytes.js';
+import { oneRowReads, type Stage } from './stages.js';
 
 /** libvips buffers, file-write buffers, allocator slack. */
 const HEADROOM = 64 * 2 ** 20;
@@ -21,8 +21,6 @@ const ARRAYS_FACTOR = 2;
 
 /** Halos per run, from the most rows a stage computes per run to the least memory: the first that fits is used. */
 const HALO_RUNS = [4, 2, 1, 0];
-
-const mapBytes = (s: Shape, rows: number) => s.channels * rows * s.width * 4;
 
 /** The banded stage whose last layer the driver walks in bands, or -1 when the first stage already runs whole. */
 export function drivingStage(stages: readonly Stage[]): number {
@@ -47,10 +45,8 @@ export function stageChunks(stages: readonly Stage[], image: Shape, bandRows: nu
   return stages.map((s) => {
     const last = s.shapes.length - 1;
     const h = s.shapes[last].height;
-    const mid = Math.floor(h / 2);
-    const one = nodeRows(s.net, new Map([[last, { start: mid, end: mid + 1 }]]), s.shapes, s.inShape.height).input;
     const scale = s.inShape.height / h;
-    const halo = one === null ? 0 : Math.max(0, one.end - one.start - scale);
+    const halo = Math.max(0, oneRowReads(s.net, s.shapes, s.inShape.height, last, INPUT) - scale);
     return Math.max(1, Math.min(h, Math.max(Math.ceil((bandRows * h) / height), Math.ceil((haloRuns * halo) / scale))));
   });
 }
@@ -116,11 +112,20 @@ export interface BandPlan {
 export function planBands(stages: readonly Stage[], image: Shape, maxMemory: number, baseline: number, name: string, engine: EngineKind = 'reference'): BandPlan {
   const height = drivingHeight(stages, image);
   const fixed = baseline + HEADROOM + wholeStageBytes(stages, engine);
-  const estimate = (rows: number, haloRuns: number) => fixed + worstBandBytes(stages, image, rows, engine, haloRuns).total;
-  const fits = (h: number) => estimate(1, h) <= maxMemory;
-  const haloRuns = HALO_RUNS.find((h) => fits(h) && worstBandBytes(stages, image, 1, engine, h).runs <= MAX_BAND_BYTES) ?? HALO_RUNS.find(fits);
+  const bands = new Map<string, { estimate: number; small: boolean }>();
+  /** Bands of `rows` in stage runs of `haloRuns`: the estimated peak, and whether the largest run stays within MAX_BAND_BYTES. */
+  const band = (rows: number, haloRuns: number) => {
+    const key = `${rows}:${haloRuns}`;
+    if (!bands.has(key)) {
+      const worst = worstBandBytes(stages, image, rows, engine, haloRuns);
+      bands.set(key, { estimate: fixed + worst.total, small: worst.runs <= MAX_BAND_BYTES });
+    }
+    return bands.get(key)!;
+  };
+  const fits = (h: number) => band(1, h).estimate <= maxMemory;
+  const haloRuns = HALO_RUNS.find((h) => fits(h) && band(1, h).small) ?? HALO_RUNS.find(fits);
   if (haloRuns === undefined) {
-    const least = estimate(1, HALO_RUNS[HALO_RUNS.length - 1]);
+    const least = band(1, HALO_RUNS[HALO_RUNS.length - 1]).estimate;
     const what = wholeStageBytes(stages, engine) > 0 ? 'a global pool (adaptive pooling, gem) needs its whole input map in memory' : 'even one-row bands do not fit';
     throw new CnnxError('input.memory', `${name}: ${what}: about ${formatBytes(least)} is needed, options.maxMemory is ${formatBytes(maxMemory)}`);
   }
@@ -128,10 +133,11 @@ export function planBands(stages: readonly Stage[], image: Shape, maxMemory: num
   let hi = height;
   while (lo < hi) {
     const mid = Math.ceil((lo + hi) / 2);
-    if (estimate(mid, haloRuns) <= maxMemory && worstBandBytes(stages, image, mid, engine, haloRuns).runs <= MAX_BAND_BYTES) lo = mid;
+    const b = band(mid, haloRuns);
+    if (b.estimate <= maxMemory && b.small) lo = mid;
     else hi = mid - 1;
   }
-  return { bandRows: lo, bands: Math.ceil(height / lo), chunks: stageChunks(stages, image, lo, haloRuns), estimate: estimate(lo, haloRuns) };
+  return { bandRows: lo, bands: Math.ceil(height / lo), chunks: stageChunks(stages, image, lo, haloRuns), estimate: band(lo, haloRuns).estimate };
 }
 
 /**

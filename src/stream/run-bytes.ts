@@ -13,7 +13,8 @@ import { INPUT, type Network } from '../network/types.js';
  */
 const ENGINE_FACTOR: Record<EngineKind, number> = { reference: 2, fast: 2 };
 
-const rowBytes = (s: Shape, r: RowRange) => s.channels * (r.end - r.start) * s.width * 4;
+/** Bytes of `rows` float32 rows of every channel of a map of shape `s`. */
+export const mapBytes = (s: Shape, rows: number): number => s.channels * rows * s.width * 4;
 
 /**
  * Bytes the engine holds at the peak of a run of `net` computing `rows` of its nodes from `inRows` of
@@ -30,7 +31,7 @@ export function wholeMapRunBytes(kind: EngineKind, net: Network, inShape: Shape,
 }
 
 function countedBytes(kind: EngineKind, net: Network, inShape: Shape, shapes: readonly Shape[], rows: NodeRows, inRows: RowRange, outputs: readonly number[]): number {
-  const bytes = (j: number) => (j === INPUT ? rowBytes(inShape, inRows) : rowBytes(shapes[j], rows[j]!));
+  const bytes = (j: number) => (j === INPUT ? mapBytes(inShape, inRows.end - inRows.start) : mapBytes(shapes[j], rows[j]!.end - rows[j]!.start));
   const computed = rows.flatMap((r, j) => (r === null ? [] : [j]));
   if (kind === 'reference') return computed.reduce((sum, j) => sum + bytes(j), bytes(INPUT));
   // Liveness, in node order as the fast engine plans: a node's band from its step to its last reader's.
@@ -64,5 +65,5 @@ function paddedCopyBytes(net: Network, j: number, inShape: Shape, shapes: readon
   const i = layer.inputs[0];
   const s = i === INPUT ? inShape : shapes[i];
   const r = i === INPUT ? inRows : rows[i]!;
-  return s.channels * (r.end - r.start + pad[0]) * (s.width + pad[1]) * 4;
+  return mapBytes({ ...s, width: s.width + pad[1] }, r.end - r.start + pad[0]);
 }

@@ -91,15 +91,9 @@ function haloCuts(net: Network, shapes: readonly Shape[], input: Shape, first: n
   const stops: number[] = [];
   let start = first;
   let candidate = -1;
-  const exceeds = (e: number) => {
-    const mid = Math.floor(shapes[e].height / 2);
-    const need = nodeRows(net, new Map([[e, { start: mid, end: mid + 1 }]]), shapes, input.height);
-    const rows = start === 0 ? need.input : need.rows[start - 1];
-    return rows !== null && rows.end - rows.start > CUT_HALO;
-  };
   for (let e = first; e <= end; e++) {
     if (e < end && !(net.layers[e + 1].type === 'conv2d' && cleanCut(net, e, last))) continue;
-    if (candidate >= start && exceeds(e)) {
+    if (candidate >= start && oneRowReads(net, shapes, input.height, e, start - 1) > CUT_HALO) {
       stops.push(candidate);
       start = candidate + 1;
     }
@@ -107,6 +101,17 @@ function haloCuts(net: Network, shapes: readonly Shape[], input: Shape, first: n
   }
   stops.push(end);
   return stops;
+}
+
+/**
+ * Rows of node `from` (INPUT: the network's input, of `inputHeight` rows) that one row in the middle of
+ * node `e`'s map reads, through every path: a halo's size, border effects aside.
+ */
+export function oneRowReads(net: Network, shapes: readonly Shape[], inputHeight: number, e: number, from: number): number {
+  const mid = Math.floor(shapes[e].height / 2);
+  const need = nodeRows(net, new Map([[e, { start: mid, end: mid + 1 }]]), shapes, inputHeight);
+  const rows = from === INPUT ? need.input : need.rows[from];
+  return rows === null ? 0 : rows.end - rows.start;
 }
 
 /** Nodes first..last as a network of their own: indices from 0, and node first - 1 (the stage's input) as INPUT. */
