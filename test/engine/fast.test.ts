@@ -130,6 +130,37 @@ group('fast engine', () => {
     }
   });
 
+  it('times each step of a profiled run inside the run itself, with the same bytes', async () => {
+    const c = randomCase(4343, { sizes: [40] });
+    for (const t of [1, 2]) {
+      const engine = engines.get(t)! as FastEngine;
+      const plain = await wholeRun(engine, c);
+      engine.profile = true;
+      try {
+        // Twice: the second run reads stamps the first left behind in the same places.
+        for (let round = 0; round < 2; round++) {
+          const t0 = performance.timeOrigin + performance.now();
+          const timed = await wholeRun(engine, c);
+          const elapsed = performance.timeOrigin + performance.now() - t0;
+          expect(Buffer.from(timed.data.buffer).equals(Buffer.from(plain.data.buffer))).toBe(true);
+          const steps = engine.lastTimings;
+          expect(steps.length).toBeGreaterThan(1);
+          const phases = steps.flatMap((s) => s.phases);
+          expect(phases.length).toBeGreaterThan(0);
+          // A SIMD step's time is its phases'; a step the main thread runs has none.
+          for (const s of steps) if (s.phases.length > 0) expect(s.ms).toBeCloseTo(s.phases.reduce((a, b) => a + b, 0), 9);
+          // Every phase's wall lies inside the run: they cannot add up to more than it took.
+          for (const p of phases) expect(p).toBeGreaterThanOrEqual(0);
+          const total = steps.reduce((a, s) => a + s.ms, 0);
+          expect(total).toBeGreaterThan(0);
+          expect(total).toBeLessThanOrEqual(elapsed);
+        }
+      } finally {
+        engine.profile = false;
+      }
+    }
+  });
+
   it('reuses its arena across geometries and networks without mixing them up', async () => {
     const a = randomCase(101, { sizes: [20, 33] });
     const b = randomCase(202, { sizes: [9, 17] });

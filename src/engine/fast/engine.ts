@@ -31,7 +31,10 @@ export class FastEngine implements Engine {
   readonly fma: boolean;
   /** The routines check their preconditions (build/cnnx-debug.wasm, which multiplies, then adds). */
   readonly debug: boolean;
-  /** When true, `lastTimings` is filled by each run (costs nothing measurable). */
+  /**
+   * When true, `lastTimings` is filled by each run: the workers run it as any other run and note when
+   * each phase ended, so a step's time is what it costs in a run (costs nothing measurable).
+   */
   profile = false;
   lastTimings: StepTiming[] = [];
   /** Per worker, its time in the last run: waking, in items, at barriers; filled while `timeThreads` is set. */
@@ -43,7 +46,9 @@ export class FastEngine implements Engine {
   private plan: { key: string; plan: Plan } | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   /** Per plan: runs of consecutive SIMD phases (for one thread merged into one call list), and the JS steps between them. */
-  private readonly segments = new WeakMap<Plan, (Phase[] | Step)[]>();
+  private readonly segments = new WeakMap<Plan, Segment[]>();
+  /** The same, never merged (a profiled run times every phase). */
+  private readonly phaseSegments = new WeakMap<Plan, Segment[]>();
   /** Output arrays handed back by `recycle`, reused for outputs of their length (a few: one run's outputs). */
   private spare: Float32Array[] = [];
   /** Arrays made while idle for the last run's outputs (schedulePrepare): one run's worth at most. */
@@ -135,70 +140,62 @@ export class FastEngine implements Engine {
     }
   }
 
-  /** Runs the plan's steps and reads its outputs; profiling, with a run message per phase, to time each. */
+  /** Runs the plan's steps and reads its outputs; profiling, times each step (see `profile`). */
   private async compute(plan: Plan): Promise<Band[]> {
-    if (!this.profile) {
-      // The workers compute while this thread takes the output arrays' page faults (first writes to fresh
-      // pages cost a fault per 4 KiB), which would otherwise come after the compute, in the copy out.
-      const computed = this.runSegments(plan);
-      const arrays = this.outputArrays(plan);
-      await computed;
-      const bands = this.readOutputs(plan, arrays);
-      this.schedulePrepare(plan);
-      return bands;
-    }
-    // Profiling: one run message per phase, to time each.
-    const timings: StepTiming[] = [];
-    for (const step of plan.steps) {
-      const t0 = performance.now();
-      const phases: number[] = [];
-      if (step.kind === 'js') {
-        step.run();
-        await yieldToEventLoop();
-      } else {
-        for (const phase of step.phases) {
-          const p0 = performance.now();
-          await this.pool.run([phase]);
-          phases.push(performance.now() - p0);
-        }
-      }
-      timings.push({ label: step.label, first: step.first, last: step.last, ms: performance.now() - t0, phases });
-    }
-    this.lastTimings = timings;
-    return this.readOutputs(plan, this.outputArrays(plan));
+    if (this.profile) return this.computeProfiled(plan);
+    // The workers compute while this thread takes the output arrays' page faults (first writes to fresh
+    // pages cost a fault per 4 KiB), which would otherwise come after the compute, in the copy out.
+    const computed = this.runSegments(this.segmentsOf(plan));
+    const arrays = this.outputArrays(plan);
+    await computed;
+    const bands = this.readOutputs(plan, arrays);
+    this.schedulePrepare(plan);
+    return bands;
   }
 
   /**
-   * Consecutive SIMD steps go to the workers as one run message, their phases separated by the
-   * workers' own barrier, so the main thread is not in the loop between phases (a message round trip
-   * per phase; the main thread of a batch, busy with other images, would leave the workers waiting). One worker needs no barrier at all: its phases are merged into
-   * one call list. Calls and their order are unchanged, so are the bits.
+   * A run as `compute` makes it (the same messages, phases and barriers, one worker's phases not merged),
+   * whose workers note when each phase ends: a step's time is its phases' (the first from posting the
+   * message, so waking the workers counts), or the main thread's for a JS step.
    */
-  private async runSegments(plan: Plan): Promise<void> {
-    let segments = this.segments.get(plan);
-    if (!segments) {
-      segments = [];
-      let phases: Phase[] = [];
-      const flush = () => {
-        if (phases.length === 0) return;
-        segments!.push(this.threads === 1 ? [[phases.flatMap((phase) => phase.flat())]] : phases);
-        phases = [];
-      };
-      for (const step of plan.steps) {
-        if (step.kind === 'js') {
-          flush();
-          segments.push(step);
-        } else phases.push(...step.phases);
-      }
-      flush();
-      this.segments.set(plan, segments);
+  private async computeProfiled(plan: Plan): Promise<Band[]> {
+    let segments = this.phaseSegments.get(plan);
+    if (!segments) this.phaseSegments.set(plan, (segments = planSegments(plan, false)));
+    const jsTimes = new Map<Step, number>();
+    this.pool.stamped = true;
+    this.pool.takePhaseWalls();
+    try {
+      await this.runSegments(segments, jsTimes);
+    } finally {
+      this.pool.stamped = false;
     }
+    const walls = this.pool.takePhaseWalls();
+    let next = 0;
+    this.lastTimings = plan.steps.map((step) => {
+      const phases = step.kind === 'js' ? [] : walls.slice(next, (next += step.phases.length));
+      const ms = step.kind === 'js' ? jsTimes.get(step)! : phases.reduce((a, b) => a + b, 0);
+      return { label: step.label, first: step.first, last: step.last, ms, phases };
+    });
+    return this.readOutputs(plan, this.outputArrays(plan));
+  }
+
+  /** The plan's segments (planSegments), one worker's phases merged. */
+  private segmentsOf(plan: Plan): Segment[] {
+    let segments = this.segments.get(plan);
+    if (!segments) this.segments.set(plan, (segments = planSegments(plan, this.threads === 1)));
+    return segments;
+  }
+
+  /** Runs the segments in order; with `jsTimes`, notes each JS step's milliseconds. */
+  private async runSegments(segments: readonly Segment[], jsTimes?: Map<Step, number>): Promise<void> {
     for (const segment of segments) {
       if (Array.isArray(segment)) await this.pool.run(segment);
       else if (segment.kind === 'js') {
         // A layer with no SIMD routine runs on the main thread: let signal handlers in after it.
+        const t0 = performance.now();
         segment.run();
         await yieldToEventLoop();
+        jsTimes?.set(segment, performance.now() - t0);
       }
     }
   }
@@ -285,6 +282,34 @@ export class FastEngine implements Engine {
 }
 
 let nextNetId = 1;
+
+/** A run message's phases, or a step the main thread runs. */
+type Segment = Phase[] | Step;
+
+/**
+ * Consecutive SIMD steps go to the workers as one run message, their phases separated by the
+ * workers' own barrier, so the main thread is not in the loop between phases (a message round trip
+ * per phase; the main thread of a batch, busy with other images, would leave the workers waiting).
+ * One worker needs no barrier at all: with `merge`, its phases are one call list. Calls and their
+ * order are the same either way, so are the bits.
+ */
+function planSegments(plan: Plan, merge: boolean): Segment[] {
+  const segments: Segment[] = [];
+  let phases: Phase[] = [];
+  const flush = () => {
+    if (phases.length === 0) return;
+    segments.push(merge ? [[phases.flatMap((phase) => phase.flat())]] : phases);
+    phases = [];
+  };
+  for (const step of plan.steps) {
+    if (step.kind === 'js') {
+      flush();
+      segments.push(step);
+    } else phases.push(...step.phases);
+  }
+  flush();
+  return segments;
+}
 
 /** Output arrays an engine keeps for reuse: enough for the outputs of a run or two. */
 const MAX_SPARE = 4;

@@ -38,6 +38,11 @@ export interface RunMessage {
   readonly barrier: number;
   /** The worker times its share of the run and sends it back with `done` (see ThreadTimes). */
   readonly timed: boolean;
+  /**
+   * Profiling: the last worker to arrive at the end of phase i writes the time (sharedClock) as an f64
+   * at `counters + 64 i + 8`, and each worker sends the time it finished the last phase with `done`.
+   */
+  readonly stamped: boolean;
 }
 
 export type ToWorker = InitMessage | RunMessage;
@@ -47,6 +52,9 @@ export const PHASE_LISTS_KEPT = 16;
 
 /** Milliseconds on the clock every thread shares (each thread's performance.now() counts from its own origin). */
 export const sharedClock = (): number => performance.timeOrigin + performance.now();
+
+/** Byte address of phase `phase`'s end time in a stamped run (see RunMessage.stamped). */
+export const phaseStamp = (counters: number, phase: number): number => counters + 64 * phase + 8;
 
 /**
  * A worker's share of one timed run, in milliseconds. `start` is when it took the run message, on
@@ -62,5 +70,5 @@ export interface ThreadTimes {
 
 export type FromWorker =
   | { readonly type: 'ready' }
-  | { readonly type: 'done'; readonly id: number; readonly times?: ThreadTimes }
+  | { readonly type: 'done'; readonly id: number; readonly times?: ThreadTimes; readonly end?: number }
   | { readonly type: 'error'; readonly id: number; readonly message: string };

@@ -2,7 +2,7 @@
 import { Worker } from 'node:worker_threads';
 import { CnnxError } from '../../errors.js';
 import { BARRIER, MAX_PHASES_PER_RUN, WORK_COUNTERS } from './memory.js';
-import { PHASE_LISTS_KEPT, sharedClock, type FromWorker, type Phase, type ThreadTimes, type ToWorker } from './protocol.js';
+import { PHASE_LISTS_KEPT, phaseStamp, sharedClock, type FromWorker, type Phase, type ThreadTimes, type ToWorker } from './protocol.js';
 
 /**
  * The compiled worker entry. Tests and the CLI both load it from dist/ (src/engine/fast/ and
@@ -30,6 +30,9 @@ interface Pending {
   /** When the messages went out, on sharedClock. */
   posted: number;
   remaining: number;
+  /** Phases in the message, and (stamped runs) the latest time a worker finished the last one. */
+  phases: number;
+  end: number;
   resolve: () => void;
   reject: (err: Error) => void;
   error?: Error;
@@ -50,6 +53,9 @@ export class WorkerPool {
   /** When true, workers time their share of each run (ThreadTimes), summed per worker until `takeTimes`. */
   timed = false;
   private times: ThreadShare[] = [];
+  /** When true, runs record each phase's wall time (RunMessage.stamped), collected until `takePhaseWalls`. */
+  stamped = false;
+  private phaseWalls: number[] = [];
 
   private constructor(workers: Worker[], memory: WebAssembly.Memory) {
     this.workers = workers;
@@ -110,7 +116,10 @@ export class WorkerPool {
   private runChunk({ key, phases }: Chunk): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the fast engine is closed'));
     const parties = Math.min(this.size, Math.max(0, ...phases.map((p) => p.length)));
-    if (parties === 0) return Promise.resolve();
+    if (parties === 0) {
+      if (this.stamped) this.phaseWalls.push(...phases.map(() => 0));
+      return Promise.resolve();
+    }
     const id = this.nextId++;
     // No run overlaps another (the engine awaits each), so one set of counters serves them all.
     const words = new Int32Array(this.memory.buffer);
@@ -119,7 +128,7 @@ export class WorkerPool {
     // Workers are unref'd while idle (an open engine does not keep the process alive) and ref'd while a run is on.
     if (this.pending.size === 0) for (const w of this.workers) w.ref();
     return new Promise<void>((resolve, reject) => {
-      this.pending.set(id, { posted: sharedClock(), remaining: parties, resolve, reject });
+      this.pending.set(id, { posted: sharedClock(), remaining: parties, phases: phases.length, end: 0, resolve, reject });
       for (let t = 0; t < parties; t++) {
         const kept = this.kept[t];
         const known = kept.includes(key);
@@ -128,7 +137,7 @@ export class WorkerPool {
           if (kept.length > PHASE_LISTS_KEPT) kept.shift();
         }
         // Fields listed, not spread: a message goes out per run (see "Per-input objects" in docs/development.md).
-        const message: ToWorker = { type: 'run', id, key, phases: known ? undefined : phases, counters: WORK_COUNTERS, barrier: BARRIER, timed: this.timed };
+        const message: ToWorker = { type: 'run', id, key, phases: known ? undefined : phases, counters: WORK_COUNTERS, barrier: BARRIER, timed: this.timed, stamped: this.stamped };
         this.workers[t].postMessage(message);
       }
     });
@@ -141,6 +150,24 @@ export class WorkerPool {
     return this.workers.map((_, t) => times[t] ?? { wake: 0, busy: 0, wait: 0 });
   }
 
+  /** The wall time of each phase run since the last call, in order, in milliseconds (stamped runs), and starts afresh. */
+  takePhaseWalls(): number[] {
+    const walls = this.phaseWalls;
+    this.phaseWalls = [];
+    return walls;
+  }
+
+  /** A stamped message's phase walls: from posting to the end of phase 0, then from each phase's end to the next's. */
+  private addPhaseWalls(p: Pending): void {
+    const stamps = new Float64Array(this.memory.buffer);
+    let before = p.posted;
+    for (let i = 0; i < p.phases; i++) {
+      const end = i === p.phases - 1 ? p.end : stamps[phaseStamp(WORK_COUNTERS, i) >>> 3];
+      this.phaseWalls.push(Math.max(0, end - before));
+      before = end;
+    }
+  }
+
   private addTimes(t: number, posted: number, times: ThreadTimes): void {
     const s = this.times[t] ?? { wake: 0, busy: 0, wait: 0 };
     this.times[t] = { wake: s.wake + Math.max(0, times.start - posted), busy: s.busy + times.busy, wait: s.wait + times.wait };
@@ -151,12 +178,16 @@ export class WorkerPool {
     const p = this.pending.get(m.id);
     if (!p) return;
     if (m.type === 'done' && m.times) this.addTimes(t, p.posted, m.times);
+    if (m.type === 'done' && m.end !== undefined) p.end = Math.max(p.end, m.end);
     if (m.type === 'error') p.error ??= new Error(`fast engine worker: ${m.message}`);
     if (--p.remaining === 0) {
       this.pending.delete(m.id);
       if (this.pending.size === 0) for (const w of this.workers) w.unref();
       if (p.error) p.reject(p.error);
-      else p.resolve();
+      else {
+        if (this.stamped) this.addPhaseWalls(p);
+        p.resolve();
+      }
     }
   }
 

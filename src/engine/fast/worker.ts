@@ -1,13 +1,14 @@
 // Worker entry of the fast engine: instantiates the SIMD module on the shared memory once, then runs phases, taking items from shared counters and meeting the other workers at a barrier between phases
 // that a late worker joins where the others are.
 import { parentPort } from 'node:worker_threads';
-import { PHASE_LISTS_KEPT, sharedClock, TID, type FromWorker, type Phase, type RunMessage, type ThreadTimes, type ToWorker } from './protocol.js';
+import { PHASE_LISTS_KEPT, phaseStamp, sharedClock, TID, type FromWorker, type Phase, type RunMessage, type ThreadTimes, type ToWorker } from './protocol.js';
 
 type Exports = Record<string, (...args: number[]) => void>;
 
 let exports: Exports | undefined;
 let memory: WebAssembly.Memory | undefined;
 let words: Int32Array | undefined;
+let stamps: Float64Array | undefined;
 let tid = 0;
 
 function post(message: FromWorker): void {
@@ -48,7 +49,7 @@ function join(at: number): number {
  * computing. The bound keeps a thread whose partner was descheduled from burning a core for long. The
  * Atomics operations also order every store before the barrier ahead of every load after it.
  */
-function arrive(at: number, phase: number): void {
+function arrive(at: number, phase: number, stampAt: number): void {
   const i = at >> 2;
   for (;;) {
     const word = Atomics.load(words!, i);
@@ -58,6 +59,7 @@ function arrive(at: number, phase: number): void {
     const next = last ? ((phase + 1) << PHASE_SHIFT) | (joined << JOINED_SHIFT) : word + 1;
     if (Atomics.compareExchange(words!, i, word, next) !== word) continue;
     if (last) {
+      if (stampAt !== 0) stamps![stampAt >>> 3] = sharedClock();
       Atomics.notify(words!, i);
       return;
     }
@@ -147,7 +149,7 @@ function run(message: RunMessage): string | undefined {
     }
     if (p === phases.length - 1) return error;
     const w0 = message.timed ? performance.now() : 0;
-    arrive(message.barrier, p);
+    arrive(message.barrier, p, message.stamped ? phaseStamp(message.counters, p) : 0);
     if (message.timed) wait += performance.now() - w0;
   }
 }
@@ -158,6 +160,7 @@ parentPort!.on('message', (message: ToWorker) => {
     const instance = new WebAssembly.Instance(message.module, { env: { memory: message.memory, abort } });
     exports = instance.exports as unknown as Exports;
     words = new Int32Array(message.memory.buffer);
+    stamps = new Float64Array(message.memory.buffer);
     tid = message.tid;
     post({ type: 'ready' });
     return;
@@ -166,5 +169,6 @@ parentPort!.on('message', (message: ToWorker) => {
   busy = wait = 0;
   const error = run(message);
   const times: ThreadTimes | undefined = message.timed ? { start, busy, wait } : undefined;
-  post(error === undefined ? { type: 'done', id: message.id, times } : { type: 'error', id: message.id, message: error });
+  const end = message.stamped ? sharedClock() : undefined;
+  post(error === undefined ? { type: 'done', id: message.id, times, end } : { type: 'error', id: message.id, message: error });
 });

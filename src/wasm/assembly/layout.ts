@@ -8,7 +8,7 @@ export namespace MEMORY {
   export const STATIC_END: i32 = 16384;
   /** the workers' barrier: one i32, the phase in progress, the workers that joined the run and those that arrived (src/engine/fast/worker.ts) */
   export const BARRIER: i32 = 16384;
-  /** one i32 work counter per phase of a run message, 64 bytes apart: the next item of that phase to take */
+  /** one i32 work counter per phase of a run message, 64 bytes apart: the next item of that phase to take; in a profiled run, the f64 8 bytes after it holds when the phase ended */
   export const WORK_COUNTERS: i32 = 16512;
   /** bytes at address 0 the heap never allocates (null stays invalid) */
   export const RESERVED: i32 = 65536;
