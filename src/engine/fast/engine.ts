@@ -5,6 +5,7 @@ import { tensor, type Shape } from '../tensor.js';
 import type { Network } from '../../network/types.js';
 import { enableRelaxedSimd } from '../../wasm/features.js';
 import { debugFromEnv, loadSimdModule } from '../../wasm/loader.js';
+import { index32 } from './address.js';
 import { SharedHeap } from './memory.js';
 import { fullShapes, makePlan } from './plan.js';
 import { routineFor } from './routines/index.js';
@@ -206,11 +207,11 @@ export class FastEngine implements Engine {
     const p = plan.inputPlacement;
     const { channels, height, width, data } = input.tensor;
     if (!p) {
-      f.set(data, plan.input.ptr >>> 2);
+      f.set(data, index32(plan.input.ptr));
       return;
     }
     for (let c = 0; c < channels; c++) {
-      for (let y = p.first; y < p.end; y++) f.set(data.subarray((c * height + y) * width, (c * height + y + 1) * width), (p.ptr >>> 2) + c * p.plane + y * p.pitch);
+      for (let y = p.first; y < p.end; y++) f.set(data.subarray((c * height + y) * width, (c * height + y + 1) * width), index32(p.ptr) + c * p.plane + y * p.pitch);
     }
   }
 
@@ -252,11 +253,9 @@ export class FastEngine implements Engine {
 
   /** Copies each output of `plan` out of the heap into its array from outputArrays. */
   private readOutputs(plan: Plan, arrays: readonly Float32Array[]): Band[] {
-    const f = this.heap.floats;
     return plan.outputs.map((b, o) => {
-      const start = b.ptr >>> 2;
       const data = arrays[o];
-      data.set(f.subarray(start, start + data.length));
+      data.set(this.heap.floatsAt(b.ptr, data.length));
       return { tensor: tensor(b.channels, b.height, b.width, data), y0: b.y0, fullHeight: b.fullHeight };
     });
   }

@@ -1,5 +1,6 @@
 // The one shared WebAssembly.Memory of the fast engine and a bump allocator over it.
 import { MAX_PAGES } from '../../wasm/loader.js';
+import { index32 } from './address.js';
 import { EngineMemoryError } from '../engine.js';
 import { MEMORY } from './layout.js';
 
@@ -67,6 +68,11 @@ export class SharedHeap {
     return this.f32;
   }
 
+  /** A view of the `n` floats at byte address `ptr`. */
+  floatsAt(ptr: number, n: number): Float32Array {
+    return this.floats.subarray(index32(ptr), index32(ptr) + n);
+  }
+
   get ints(): Int32Array {
     if (!this.i32 || this.i32.buffer.byteLength !== this.memory.buffer.byteLength) this.i32 = new Int32Array(this.memory.buffer);
     return this.i32;
@@ -75,13 +81,13 @@ export class SharedHeap {
   /** Copies `values` to a new allocation and returns its address. */
   putF32(values: ArrayLike<number>): number {
     const at = this.alloc(values.length * 4);
-    this.floats.set(values, at >>> 2);
+    this.floats.set(values, index32(at));
     return at;
   }
 
   putI32(values: ArrayLike<number>): number {
     const at = this.alloc(values.length * 4);
-    this.ints.set(values, at >>> 2);
+    this.ints.set(values, index32(at));
     return at;
   }
 }
@@ -156,13 +162,13 @@ export class ArenaAllocator {
 
   putI32(values: ArrayLike<number>): number {
     const at = this.allocPermanent(values.length * 4);
-    this.heap.ints.set(values, at >>> 2);
+    this.heap.ints.set(values, index32(at));
     return at;
   }
 
   putF32(values: ArrayLike<number>): number {
     const at = this.allocPermanent(values.length * 4);
-    this.heap.floats.set(values, at >>> 2);
+    this.heap.floats.set(values, index32(at));
     return at;
   }
 

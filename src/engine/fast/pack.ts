@@ -1,5 +1,6 @@
 // Weight packing for each conv routine (the routine modules name their packer): batchnorm folded in, transforms in float64, written straight into the heap.
 import type { BatchNorm2dLayer, Conv2dLayer } from '../../network/types.js';
+import { index32 } from './address.js';
 import { allocSpan, type SharedHeap } from './memory.js';
 
 /** One group's packed weights and bias: addresses in the shared memory (written there directly, no JS copy). */
@@ -53,7 +54,7 @@ export const packedBytes = {
 /** Allocates n zeroed floats in the heap; returns their address. */
 function zeros(heap: SharedHeap, n: number): number {
   const ptr = heap.alloc(n * 4);
-  heap.floats.fill(0, ptr >>> 2, (ptr >>> 2) + n);
+  heap.floatsAt(ptr, n).fill(0);
   return ptr;
 }
 
@@ -88,8 +89,8 @@ function packGroups(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNorm2dLayer |
   for (let gi = 0; gi < layer.groups; gi++) {
     const w = zeros(heap, wFloats);
     const b = zeros(heap, biasFloats);
-    const weights = heap.floats.subarray(w >>> 2, (w >>> 2) + wFloats);
-    const bias = heap.floats.subarray(b >>> 2, (b >>> 2) + biasFloats);
+    const weights = heap.floatsAt(w, wFloats);
+    const bias = heap.floatsAt(b, biasFloats);
     for (let o = 0; o < ocg; o++) {
       const oc = gi * ocg + o;
       const { scale, shift } = foldedAffine(layer, bn, oc);
@@ -368,13 +369,13 @@ export function packDepthwise(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNor
   const f = heap.floats;
   for (let oc = 0; oc < layer.outChannels; oc++) {
     const { scale, shift } = foldedAffine(layer, bn, oc);
-    f[(bias >>> 2) + oc] = shift;
+    f[index32(bias) + oc] = shift;
     if (factors) {
       const { col: c, row: r } = factors[oc];
-      for (let y = 0; y < kh; y++) f[(col >>> 2) + oc * kh + y] = c[y];
-      for (let x = 0; x < kw; x++) f[(row >>> 2) + oc * kw + x] = r[x] * scale;
+      for (let y = 0; y < kh; y++) f[index32(col) + oc * kh + y] = c[y];
+      for (let x = 0; x < kw; x++) f[index32(row) + oc * kw + x] = r[x] * scale;
     } else {
-      for (let t = 0; t < taps; t++) f[(w >>> 2) + oc * taps + t] = bn ? Math.fround(layer.weight[oc * taps + t] * scale) : layer.weight[oc * taps + t];
+      for (let t = 0; t < taps; t++) f[index32(w) + oc * taps + t] = bn ? Math.fround(layer.weight[oc * taps + t] * scale) : layer.weight[oc * taps + t];
     }
   }
   return { separable: factors !== null, ocPerGroup: ocg, w, col, row, bias };

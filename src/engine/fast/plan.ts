@@ -323,10 +323,9 @@ function planReference(heap: SharedHeap, layer: SingleLayer, prev: HeapBand, out
     first: i,
     last: i,
     run: () => {
-      const f = heap.floats;
-      const x = tensor(prev.channels, prev.height, prev.width, f.subarray(prev.ptr >>> 2, (prev.ptr >>> 2) + prev.channels * prev.height * prev.width));
+      const x = tensor(prev.channels, prev.height, prev.width, heap.floatsAt(prev.ptr, prev.channels * prev.height * prev.width));
       const y = def.reference(layer, { tensor: x, y0: prev.y0, fullHeight: prev.fullHeight }, r, shape);
-      heap.floats.set(y.data, (out.band.ptr >>> 2) + out.channel * out.band.height * out.band.width);
+      heap.floatsAt(out.band.ptr + out.channel * out.band.height * out.band.width * 4, y.data.length).set(y.data);
     },
   };
 }

@@ -1,6 +1,7 @@
 // A fixed pool of worker threads sharing one WebAssembly.Memory; runs phases (items the workers share) in order, one message per run.
 import { Worker } from 'node:worker_threads';
 import { CnnxError } from '../../errors.js';
+import { index32, index64 } from './address.js';
 import { BARRIER, MAX_PHASES_PER_RUN, WORK_COUNTERS } from './memory.js';
 import { PHASE_LISTS_KEPT, phaseStamp, sharedClock, type FromWorker, type Phase, type ThreadTimes, type ToWorker } from './protocol.js';
 
@@ -123,8 +124,8 @@ export class WorkerPool {
     const id = this.nextId++;
     // No run overlaps another (the engine awaits each), so one set of counters serves them all.
     const words = new Int32Array(this.memory.buffer);
-    for (let i = 0; i < phases.length; i++) Atomics.store(words, (WORK_COUNTERS >> 2) + i * 16, 0);
-    Atomics.store(words, BARRIER >> 2, 0);
+    for (let i = 0; i < phases.length; i++) Atomics.store(words, index32(WORK_COUNTERS) + i * 16, 0);
+    Atomics.store(words, index32(BARRIER), 0);
     // Workers are unref'd while idle (an open engine does not keep the process alive) and ref'd while a run is on.
     if (this.pending.size === 0) for (const w of this.workers) w.ref();
     return new Promise<void>((resolve, reject) => {
@@ -162,7 +163,7 @@ export class WorkerPool {
     const stamps = new Float64Array(this.memory.buffer);
     let before = p.posted;
     for (let i = 0; i < p.phases; i++) {
-      const end = i === p.phases - 1 ? p.end : stamps[phaseStamp(WORK_COUNTERS, i) >>> 3];
+      const end = i === p.phases - 1 ? p.end : stamps[index64(phaseStamp(WORK_COUNTERS, i))];
       this.phaseWalls.push(Math.max(0, end - before));
       before = end;
     }

@@ -1,6 +1,7 @@
 // Worker entry of the fast engine: instantiates the SIMD module on the shared memory once, then runs phases, taking items from shared counters and meeting the other workers at a barrier between phases
 // that a late worker joins where the others are.
 import { parentPort } from 'node:worker_threads';
+import { index32, index64 } from './address.js';
 import { PHASE_LISTS_KEPT, phaseStamp, sharedClock, TID, type FromWorker, type Phase, type RunMessage, type ThreadTimes, type ToWorker } from './protocol.js';
 
 type Exports = Record<string, (...args: number[]) => void>;
@@ -33,7 +34,7 @@ const phaseOf = (word: number): number => word >>> PHASE_SHIFT;
  * millisecond) joins the phase the others have reached instead of holding them at the first barrier.
  */
 function join(at: number): number {
-  const i = at >> 2;
+  const i = index32(at);
   for (;;) {
     const word = Atomics.load(words!, i);
     if (Atomics.compareExchange(words!, i, word, word + (1 << JOINED_SHIFT)) === word) return phaseOf(word);
@@ -50,7 +51,7 @@ function join(at: number): number {
  * Atomics operations also order every store before the barrier ahead of every load after it.
  */
 function arrive(at: number, phase: number, stampAt: number): void {
-  const i = at >> 2;
+  const i = index32(at);
   for (;;) {
     const word = Atomics.load(words!, i);
     const joined = (word >>> JOINED_SHIFT) & FIELD;
@@ -59,7 +60,7 @@ function arrive(at: number, phase: number, stampAt: number): void {
     const next = last ? ((phase + 1) << PHASE_SHIFT) | (joined << JOINED_SHIFT) : word + 1;
     if (Atomics.compareExchange(words!, i, word, next) !== word) continue;
     if (last) {
-      if (stampAt !== 0) stamps![stampAt >>> 3] = sharedClock();
+      if (stampAt !== 0) stamps![index64(stampAt)] = sharedClock();
       Atomics.notify(words!, i);
       return;
     }
@@ -126,7 +127,7 @@ function run(message: RunMessage): string | undefined {
   const phases = phasesOf(message);
   for (let p = join(message.barrier); ; p++) {
     const items = phases[p];
-    const counter = (message.counters >> 2) + p * 16;
+    const counter = index32(message.counters) + p * 16;
     for (;;) {
       const item = Atomics.add(words!, counter, 1);
       if (item >= items.length) break;
