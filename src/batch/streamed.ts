@@ -1,5 +1,5 @@
 // Decides when one input of a batch is a huge image to stream in bands, and runs it that way.
-import type { Engine } from '../engine/engine.js';
+import type { Engine, EngineFootprint } from '../engine/engine.js';
 import type { Shape } from '../engine/tensor.js';
 import { isNpy } from '../io/file-format.js';
 import { readHead } from '../io/read-file.js';
@@ -25,7 +25,7 @@ export interface StreamSettings {
  * and only layer outputs (`--layer input` is the whole decoded image anyway); a huge input that
  * cannot, or whose outputs are not .npy, fails with a message saying why.
  */
-export async function needsStreaming(planned: PlannedItem, net: Network, selection: readonly LayerSelection[], format: BatchFormat, settings: StreamSettings, engine: Pick<Engine, 'kind' | 'weightBytes'>): Promise<boolean> {
+export async function needsStreaming(planned: PlannedItem, net: Network, selection: readonly LayerSelection[], format: BatchFormat, settings: StreamSettings, engine: EngineFootprint): Promise<boolean> {
   const { item } = planned;
   if (item.file === '-' || net.input.resize || selection.some((s) => s.node === INPUT)) return false;
   if (await startsWithNpyMagic(item.file)) return false;
@@ -46,7 +46,7 @@ export async function needsStreaming(planned: PlannedItem, net: Network, selecti
   return true;
 }
 
-function fitsNetworkAndNeedsBands(net: Network, shape: Shape, maxMemory: number, nodes: readonly number[], engine: Pick<Engine, 'kind' | 'weightBytes'>): boolean {
+function fitsNetworkAndNeedsBands(net: Network, shape: Shape, maxMemory: number, nodes: readonly number[], engine: EngineFootprint): boolean {
   try {
     return nodes.length > 0 && shouldStream(net, shape, maxMemory, nodes, engine);
   } catch {

@@ -40,6 +40,9 @@ export interface Engine {
   close(): Promise<void>;
 }
 
+/** What a memory budget asks of an engine: its kind (whose memory model applies) and the weights it has yet to pack. */
+export type EngineFootprint = Pick<Engine, 'kind' | 'weightBytes'>;
+
 /**
  * An engine's memory cannot hold a run (the fast engine's WebAssembly heap is at most 4 GiB). Not a
  * bug: the input is too large to run whole; the caller names it and suggests streaming in bands.

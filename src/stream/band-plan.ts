@@ -1,5 +1,5 @@
 // Band planning: how much memory a band of a given height takes through every stage, and the tallest band that fits --max-memory.
-import type { Engine, EngineKind } from '../engine/engine.js';
+import type { EngineFootprint, EngineKind } from '../engine/engine.js';
 import type { Shape } from '../engine/tensor.js';
 import { CnnxError } from '../errors.js';
 import { inferShapes } from '../network/shapes.js';
@@ -155,7 +155,7 @@ export function wholeRunBytes(net: Network, input: Shape, outputs: readonly numb
  * beside what the process already holds and the weights the engine has yet to pack, so the caller
  * should use applyStreamed. Without an engine, the reference engine's (larger) estimate.
  */
-export function shouldStream(net: Network, input: Shape, maxMemory: number, outputs: readonly number[] = [net.layers.length - 1], engine: Pick<Engine, 'kind' | 'weightBytes'> = { kind: 'reference' }): boolean {
+export function shouldStream(net: Network, input: Shape, maxMemory: number, outputs: readonly number[] = [net.layers.length - 1], engine: EngineFootprint = { kind: 'reference' }): boolean {
   const weights = engine.weightBytes?.(net, input) ?? 0;
   return process.memoryUsage().rss + HEADROOM + weights + wholeRunBytes(net, input, outputs, engine.kind) > maxMemory;
 }

@@ -2,7 +2,7 @@
 // and bands, random stacks and branching blocks), and for a deep network within 2x of it, not the sum of every map.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeRows, type RowRange } from '../../src/engine/band.js';
-import type { Engine } from '../../src/engine/engine.js';
+import type { EngineFootprint } from '../../src/engine/engine.js';
 import { FastEngine } from '../../src/engine/fast/index.js';
 import { tensor, type Shape, type Tensor } from '../../src/engine/tensor.js';
 import { parseNetwork } from '../../src/network/load.js';
@@ -94,7 +94,7 @@ describe('run bytes', () => {
     const net = await resnet(3);
     const input = { channels: 3, height: 1200, width: 1600 };
     const outputs = [net.layers.length - 1];
-    const fast = (weights: number): Pick<Engine, 'kind' | 'weightBytes'> => ({ kind: 'fast', weightBytes: () => weights });
+    const fast = (weights: number): EngineFootprint => ({ kind: 'fast', weightBytes: () => weights });
     // Room for the fast engine's run (with the decoded image, input and output arrays), not for the reference engine's every map.
     const room = process.memoryUsage().rss + 64 * 2 ** 20 + 1.2 * wholeRunBytes(net, input, outputs, 'fast');
     expect(wholeRunBytes(net, input, outputs, 'reference')).toBeGreaterThan(2 * room);
