@@ -62,7 +62,7 @@ describe('maxpool2d_f32', () => {
       const [want] = await reference.run(net, band, rows, [last]);
       const got = [];
       for (const t of [1, 2, 3]) got.push((await engines.get(t)!.run(net, band, rows, [last]))[0].tensor.data);
-      expect(engines.get(3)!.lastTimings.some((s) => /maxpool2d$/.test(s.label)), `${what}: ran on maxpool2d_f32`).toBe(true);
+      expect(engines.get(3)!.lastTimings.some((s) => /maxpool2d(\[3x3\])?$/.test(s.label)), `${what}: ran on maxpool2d_f32`).toBe(true);
       expect(firstDifference(got[0], want.tensor.data), `${what}: reference`).toBeNull();
       expect(sameBytes(got[1], got[0]) && sameBytes(got[2], got[0]), `${what}: threads`).toBe(true);
       const oh = shapes[last].height;
@@ -74,6 +74,38 @@ describe('maxpool2d_f32', () => {
         }
       }
       ran++;
+    }
+  });
+
+  test('3x3 windows at x-stride 1 and 2 pad their own rows and hold the taps in registers: equal to the reference, threads and bands alike', async () => {
+    const cases: [number, number, number, number][] = [];
+    for (const sx of [1, 2]) for (const sy of [1, 2, 3]) for (const p of [0, 1]) for (const ceil of [false, true]) cases.push([sx, sy, p, ceil ? 1 : 0]);
+    for (const [i, [sx, sy, p, ceil]] of cases.entries()) {
+      const r = mulberry32(4049 + i);
+      // Widths around multiples of 4 and 8 (partial vectors, the 7 floats read past a row at x-stride 2), heights down to one window.
+      const [h, w] = [int(r, 3, 30), pick(r, [3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 57, 112])];
+      const pool = { type: 'maxpool2d', kernel_size: 3, stride: [sy, sx], padding: p, ceil_mode: ceil === 1 };
+      const layers = pick(r, [[pool], [{ type: 'relu' }, pool]]);
+      const c = pick(r, [1, 3, 64]);
+      const net = await parseNetwork({ input: { channels: c }, layers }, origin);
+      const x = input(r, c, h, w, i % 2 === 0);
+      const shapes = inferShapes(net, x, 'x');
+      const last = net.layers.length - 1;
+      const rows = wholeMapRows(net, shapes, [last], h);
+      const band = { tensor: x, y0: 0, fullHeight: h };
+      const what = `${c}x${h}x${w} ${JSON.stringify(layers)}`;
+      const [want] = await reference.run(net, band, rows, [last]);
+      const got = [];
+      for (const t of [1, 2, 3]) got.push((await engines.get(t)!.run(net, band, rows, [last]))[0].tensor.data);
+      expect(engines.get(3)!.lastTimings.map((s) => s.label), what).toContain(`${last} maxpool2d[3x3]`);
+      expect(firstDifference(got[0], want.tensor.data), `${what}: reference`).toBeNull();
+      expect(sameBytes(got[1], got[0]) && sameBytes(got[2], got[0]), `${what}: threads`).toBe(true);
+      const oh = shapes[last].height;
+      for (let cut = 1; cut < Math.min(oh, 4); cut++) {
+        for (const out of [{ start: 0, end: cut }, { start: cut, end: oh }]) {
+          expect(await bandMatchesWhole(engines.get(2)!, { net, input: x, shapes }, last, got[0], out), `${what}: rows ${out.start}..${out.end}`).toBe(true);
+        }
+      }
     }
   });
 });

@@ -284,7 +284,7 @@ export const DEPTHWISE = {
     PAD_ROWS: { index: 30, type: 'i32' },
     /** with PAD: padded rows one output row reads, (KH - 1) dy + 1 */
     READ_ROWS: { index: 31, type: 'i32' },
-    /** depthwise: 0, or the x-stride (1 or 2) of a 3x3 conv with x-dilation 1 whose taps the routine holds in registers; at 2 it reads plain padded rows (no column phases) and takes their even and odd columns apart itself. OFFS are then kernel rows of 3 adjacent columns */
+    /** depthwise: 0, or the x-stride (1 or 2) of a 3x3 conv with x-dilation 1 whose taps the routine holds in registers; at 2 it reads plain padded rows (no column phases) and takes their even and odd columns apart itself. OFFS are then kernel rows of 3 adjacent columns. maxpool2d_f32: the same for 3x3 windows with dilation 1, over rows it pads itself (PAD) */
     K3X3: { index: 32, type: 'i32' },
   },
 } as const;

@@ -107,6 +107,46 @@ function dwRows3x3(sx: i32, w: usize, offs: usize, b: usize, bstep: usize, bias:
   }
 }
 
+/** The max of one kernel row of 4 outputs at x-stride 1 from a padded row at p (column x): columns x, x + 1, x + 2. */
+@inline
+function maxRow1(p: usize): v128 {
+  return f32x4.max(f32x4.max(v128.load(p), v128.load(p, 4)), v128.load(p, 8));
+}
+
+/** The max of one kernel row of 4 outputs at x-stride 2 from a plain padded row at p (column 2x), columns apart as tapRow2 takes them. */
+@inline
+function maxRow2(p: usize): v128 {
+  const a = v128.load(p);
+  const b = v128.load(p, 16);
+  const m = f32x4.max(v128.shuffle<f32>(a, b, 0, 2, 4, 6), v128.shuffle<f32>(a, b, 1, 3, 5, 7));
+  return f32x4.max(m, v128.shuffle<f32>(v128.load(p, 8), v128.load(p, 24), 0, 2, 4, 6));
+}
+
+/**
+ * The max pool of dwRows3x3: 3x3 windows at x-stride sx (1, or 2 from plain padded rows) over `rows` output
+ * rows, the same reads; f32x4.max keeps NaN, and max is exact, so the order of the taps does not matter.
+ */
+function maxRows3x3(sx: i32, offs: usize, b: usize, bstep: usize, c: usize, cstep: usize, n: i32, rows: i32): void {
+  const o0 = <usize>load<i32>(offs), o1 = <usize>load<i32>(offs, 12), o2 = <usize>load<i32>(offs, 24);
+  for (let r = 0; r < rows; r++) {
+    for (let x = 0; x < n; x += 4) {
+      let m: v128;
+      if (sx == 1) {
+        const p = b + (<usize>x << 2);
+        m = f32x4.max(f32x4.max(maxRow1(p + o0), maxRow1(p + o1)), maxRow1(p + o2));
+      } else {
+        const p = b + (<usize>x << 3);
+        m = f32x4.max(f32x4.max(maxRow2(p + o0), maxRow2(p + o1)), maxRow2(p + o2));
+      }
+      const q = c + (<usize>x << 2);
+      if (x + 4 <= n) v128.store(q, m);
+      else storePartial(q, m, n - x);
+    }
+    b += bstep;
+    c += cstep;
+  }
+}
+
 /** The depthwise routine: direct taps. Units [u0, u1) (output row u % ROWS of group u / ROWS, every output channel of the group), on thread tid. */
 export function depthwise_f32(d: usize, u0: i32, u1: i32, tid: i32): void {
   if (!ASC_NO_ASSERT) {
@@ -119,7 +159,7 @@ export function depthwise_f32(d: usize, u0: i32, u1: i32, tid: i32): void {
       for (let t = 0; t < 9; t++) assert(load<i32>(offs + <usize>(t << 2)) == load<i32>(offs + <usize>((t / 3) * 12)) + (t % 3) * 4, 'depthwise with K3X3: OFFS are kernel rows of 3 adjacent columns');
     }
   }
-  depthwise(d, u0, u1, tid);
+  depthwise(d, u0, u1, tid, false);
 }
 
 /** The separable routine: rank-1 kernels as two 1-D passes. Arguments as depthwise_f32's. */
@@ -129,7 +169,7 @@ export function separable_f32(d: usize, u0: i32, u1: i32, tid: i32): void {
     assert(field(d, DEPTHWISE.SEP) == 1 && field(d, DEPTHWISE.KH) > 0 && field(d, DEPTHWISE.KW) > 0 && field(d, DEPTHWISE.SPAN) >= field(d, DEPTHWISE.OW), 'separable: SEP == 1, KH, KW > 0, SPAN >= OW');
     assert(field(d, DEPTHWISE.VOFFS) != 0 && field(d, DEPTHWISE.VW) != 0 && field(d, DEPTHWISE.HOFFS) != 0 && field(d, DEPTHWISE.HW) != 0 && field(d, DEPTHWISE.TMP) != 0, 'separable: VOFFS, VW, HOFFS, HW, TMP set');
   }
-  depthwise(d, u0, u1, tid);
+  depthwise(d, u0, u1, tid, false);
 }
 
 /** Debug build: what both depthwise routines need of their descriptor and arguments. */
@@ -151,8 +191,11 @@ function checkDepthwise(d: usize, u0: i32, u1: i32, tid: i32): void {
   }
 }
 
-/** Units [u0, u1) of the depthwise descriptor at d: for each, one output row of one group, by the taps or the two passes (SEP). */
-function depthwise(d: usize, u0: i32, u1: i32, tid: i32): void {
+/**
+ * Units [u0, u1) of the depthwise descriptor at d: for each, one output row of one group, by the taps or the
+ * two passes (SEP); with `pool`, the max over the 3x3 window (K3X3) of channel g's rows instead.
+ */
+function depthwise(d: usize, u0: i32, u1: i32, tid: i32, pool: bool): void {
   const oc = field(d, DEPTHWISE.OC);
   const ow = field(d, DEPTHWISE.OW);
   const sy = field(d, DEPTHWISE.SY);
@@ -206,6 +249,10 @@ function depthwise(d: usize, u0: i32, u1: i32, tid: i32): void {
     const n = e - u;
     u = e;
     const out = <usize>field(d, DEPTHWISE.OUT) + (<usize>(g * oc * oplane + r * opitch) << 2);
+    if (pool) {
+      maxRows3x3(k3, offs, b, bstep, out, cstep, ow, n);
+      continue;
+    }
     const bias = <usize>field(d, DEPTHWISE.BIAS) + (<usize>(g * oc) << 2);
     if (!sep) {
       const w = <usize>field(d, DEPTHWISE.W) + (<usize>(g * oc * k) << 2);
@@ -235,15 +282,33 @@ function depthwise(d: usize, u0: i32, u1: i32, tid: i32): void {
 /**
  * The max pool routine on the depthwise descriptor (OC 1, no weights): units [u0, u1) (output row u % ROWS of
  * channel u / ROWS), each pixel the max over the K taps of a padded input whose padding is -inf (so it never
- * wins) and whose columns are stored in x-stride phases. f32x4.max keeps NaN, as PyTorch's max pool does.
+ * wins). f32x4.max keeps NaN, as PyTorch's max pool does. With K3X3 (3x3 windows at x-stride 1 or 2) the
+ * routine pads a channel's rows itself into this thread's PAD_TMP, as depthwise_f32 does, and takes the
+ * columns apart in registers; otherwise the padded input's columns are stored in x-stride phases.
  */
-export function maxpool2d_f32(d: usize, u0: i32, u1: i32): void {
+export function maxpool2d_f32(d: usize, u0: i32, u1: i32, tid: i32): void {
+  const k3 = field(d, DEPTHWISE.K3X3);
   if (!ASC_NO_ASSERT) {
     DEPTHWISE.check(d);
     checkRange(u0, u1, 'units: 0 <= u0 <= u1');
     assert(u1 <= field(d, DEPTHWISE.GROUPS) * field(d, DEPTHWISE.ROWS), 'units: u1 <= GROUPS x ROWS');
-    assert(field(d, DEPTHWISE.K) > 0 && field(d, DEPTHWISE.OFFS) != 0 && field(d, DEPTHWISE.IN) != 0 && field(d, DEPTHWISE.OUT) != 0, 'maxpool2d: K > 0, OFFS, IN, OUT set');
+    assert(field(d, DEPTHWISE.K) > 0 && field(d, DEPTHWISE.OFFS) != 0 && field(d, DEPTHWISE.OUT) != 0, 'maxpool2d: K > 0, OFFS, OUT set');
     assert(field(d, DEPTHWISE.OW) > 0 && field(d, DEPTHWISE.SY) > 0 && field(d, DEPTHWISE.ROWS) > 0, 'maxpool2d: OW, SY, ROWS > 0');
+    if (k3 != 0) {
+      checkTid(tid);
+      const pd = field(d, DEPTHWISE.PAD);
+      assert((k3 == 1 || k3 == 2) && field(d, DEPTHWISE.K) == 9 && field(d, DEPTHWISE.OC) == 1 && field(d, DEPTHWISE.READ_ROWS) == 3, 'maxpool2d with K3X3: x-stride 1 or 2, 9 taps, OC 1, READ_ROWS 3');
+      assert(pd != 0 && field(d, DEPTHWISE.PAD_TMP) != 0 && field(d, DEPTHWISE.PAD_ROWS) >= 3, 'maxpool2d with K3X3: PAD, PAD_TMP set, PAD_ROWS >= 3');
+      PAD.check(pd);
+      assert(field(pd, PAD.PW) == field(d, DEPTHWISE.IN_PITCH) && field(d, DEPTHWISE.PAD_TMP_STRIDE) >= (field(d, DEPTHWISE.PAD_ROWS) * field(d, DEPTHWISE.IN_PITCH) + 8) * 4, 'maxpool2d with K3X3: pad.PW == IN_PITCH, PAD_TMP_STRIDE >= (PAD_ROWS x IN_PITCH + 8) x 4');
+      assert((field(d, DEPTHWISE.ROWS) - 1) * field(d, DEPTHWISE.SY) + 3 <= field(pd, PAD.ROWS), 'maxpool2d with K3X3: the rows read are pad.ROWS');
+      const offs: usize = <usize>field(d, DEPTHWISE.OFFS);
+      for (let t = 0; t < 9; t++) assert(load<i32>(offs + <usize>(t << 2)) == load<i32>(offs + <usize>((t / 3) * 12)) + (t % 3) * 4, 'maxpool2d with K3X3: OFFS are kernel rows of 3 adjacent columns');
+    } else assert(field(d, DEPTHWISE.IN) != 0, 'maxpool2d: IN set');
+  }
+  if (k3 != 0) {
+    depthwise(d, u0, u1, tid, true);
+    return;
   }
   const ow = field(d, DEPTHWISE.OW);
   const sy = field(d, DEPTHWISE.SY);

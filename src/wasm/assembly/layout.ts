@@ -303,7 +303,7 @@ export namespace DEPTHWISE {
   export const PAD_ROWS: i32 = 30;
   /** i32: with PAD: padded rows one output row reads, (KH - 1) dy + 1 */
   export const READ_ROWS: i32 = 31;
-  /** i32: depthwise: 0, or the x-stride (1 or 2) of a 3x3 conv with x-dilation 1 whose taps the routine holds in registers; at 2 it reads plain padded rows (no column phases) and takes their even and odd columns apart itself. OFFS are then kernel rows of 3 adjacent columns */
+  /** i32: depthwise: 0, or the x-stride (1 or 2) of a 3x3 conv with x-dilation 1 whose taps the routine holds in registers; at 2 it reads plain padded rows (no column phases) and takes their even and odd columns apart itself. OFFS are then kernel rows of 3 adjacent columns. maxpool2d_f32: the same for 3x3 windows with dilation 1, over rows it pads itself (PAD) */
   export const K3X3: i32 = 32;
   /** words in the descriptor */
   export const WORDS: i32 = 33;
