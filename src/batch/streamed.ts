@@ -8,7 +8,7 @@ import { INPUT, type Network } from '../network/types.js';
 import { inputError } from '../errors.js';
 import { checkPixels } from '../io/limits.js';
 import { formatBytes } from '../format.js';
-import { applyStreamed, probeImage, shouldStream } from '../stream/index.js';
+import { applyStreamed, probeImage, shouldStream, streamingPays } from '../stream/index.js';
 import type { BatchFormat, PlannedItem } from './plan.js';
 
 export interface StreamSettings {
@@ -20,10 +20,11 @@ export interface StreamSettings {
 }
 
 /**
- * True when `planned` must run in bands: --band-rows was given, or a whole-image run would not fit
- * --max-memory. Only image files (not stdin, not .npy) of specs without input.resize can stream,
- * and only layer outputs (`--layer input` is the whole decoded image anyway); a huge input that
- * cannot, or whose outputs are not .npy, fails with a message saying why.
+ * True when `planned` runs in bands: --band-rows was given, a whole-image run would not fit
+ * --max-memory, or streaming pays (streamingPays: a one-stage network on a large image, whose outputs
+ * are .npy files). Only image files (not stdin, not .npy) of specs without input.resize can stream,
+ * and only layer outputs (`--layer input` is the whole decoded image anyway); an input too large to
+ * run whole that cannot, or whose outputs are not .npy, fails with a message saying why.
  */
 export async function needsStreaming(planned: PlannedItem, net: Network, selection: readonly LayerSelection[], format: BatchFormat, settings: StreamSettings, engine: EngineFootprint): Promise<boolean> {
   const { item } = planned;
@@ -36,7 +37,11 @@ export async function needsStreaming(planned: PlannedItem, net: Network, selecti
     if (shape) checkPixels(item.name, shape.width, shape.height, settings.maxPixels);
     // An image sharp cannot probe, or one too small for the network, fails later in the ordinary
     // path, whose message names the input and the layer.
-    if (!shape || !fitsNetworkAndNeedsBands(net, shape, settings.maxMemory, selectedNodes(selection), engine)) return false;
+    if (!shape) return false;
+    const nodes = selectedNodes(selection);
+    if (!fitsNetworkAndNeedsBands(net, shape, settings.maxMemory, nodes, engine)) {
+      return format === 'npy' && !planned.outputs.includes('-') && nodes.length > 0 && paysToStream(net, shape, nodes, engine);
+    }
   }
   if (format !== 'npy' || planned.outputs.includes('-')) {
     const size = shape ? `is ${shape.width}x${shape.height}, ` : '';
@@ -49,6 +54,14 @@ export async function needsStreaming(planned: PlannedItem, net: Network, selecti
 function fitsNetworkAndNeedsBands(net: Network, shape: Shape, maxMemory: number, nodes: readonly number[], engine: EngineFootprint): boolean {
   try {
     return nodes.length > 0 && shouldStream(net, shape, maxMemory, nodes, engine);
+  } catch {
+    return false;
+  }
+}
+
+function paysToStream(net: Network, shape: Shape, nodes: readonly number[], engine: EngineFootprint): boolean {
+  try {
+    return streamingPays(net, shape, nodes, engine.kind);
   } catch {
     return false;
   }

@@ -7,12 +7,18 @@ import { INPUT, type Network } from '../network/types.js';
 import { nodeRows } from '../engine/band.js';
 import { formatBytes } from '../format.js';
 import { mapBytes, runBytes, wholeMapRunBytes } from './run-bytes.js';
-import { oneRowReads, type Stage } from './stages.js';
+import { oneRowReads, splitStages, type Stage } from './stages.js';
 
 /** libvips buffers, file-write buffers, allocator slack. */
 const HEADROOM = 64 * 2 ** 20;
 /** Engine bytes of a band's largest run beyond which a taller band gains nothing (every core is busy) and the fast engine's 4 GiB heap gets close. */
 const MAX_BAND_BYTES = 2 ** 30;
+/**
+ * The same for a network that streams as one stage (filter banks, small convnets): their bands recompute
+ * only a few rows of halo, so shorter runs cost little, and they touch less fresh memory (a page fault per
+ * 4 KiB on first write). Above twice this, such a network streams even when it fits whole (streamingPays).
+ */
+const ONE_STAGE_RUN_BYTES = 2 ** 29;
 /** Bytes per pixel of the decoded image rows beside their float copy (up to 4 channels of 16 bits). */
 const RAW_PIXEL_BYTES = 8;
 
@@ -112,13 +118,14 @@ export interface BandPlan {
 export function planBands(stages: readonly Stage[], image: Shape, maxMemory: number, baseline: number, name: string, engine: EngineKind = 'reference'): BandPlan {
   const height = drivingHeight(stages, image);
   const fixed = baseline + HEADROOM + wholeStageBytes(stages, engine);
+  const maxRun = stages.length === 1 ? ONE_STAGE_RUN_BYTES : MAX_BAND_BYTES;
   const bands = new Map<string, { estimate: number; small: boolean }>();
-  /** Bands of `rows` in stage runs of `haloRuns`: the estimated peak, and whether the largest run stays within MAX_BAND_BYTES. */
+  /** Bands of `rows` in stage runs of `haloRuns`: the estimated peak, and whether the largest run stays within maxRun. */
   const band = (rows: number, haloRuns: number) => {
     const key = `${rows}:${haloRuns}`;
     if (!bands.has(key)) {
       const worst = worstBandBytes(stages, image, rows, engine, haloRuns);
-      bands.set(key, { estimate: fixed + worst.total, small: worst.runs <= MAX_BAND_BYTES });
+      bands.set(key, { estimate: fixed + worst.total, small: worst.runs <= maxRun });
     }
     return bands.get(key)!;
   };
@@ -148,6 +155,16 @@ export function wholeRunBytes(net: Network, input: Shape, outputs: readonly numb
   const shapes = inferShapes(net, input, '<input>');
   const copies = outputs.reduce((sum, o) => sum + mapBytes(shapes[o], shapes[o].height), 0);
   return input.height * input.width * RAW_PIXEL_BYTES + mapBytes(input, input.height) + wholeMapRunBytes(kind, net, input, shapes, outputs) + copies;
+}
+
+/**
+ * True when streaming a network that fits whole is faster all the same: it streams as one banded stage
+ * (a few rows of halo per band), and its whole run would hold more than two of its bands' runs, most
+ * of it memory touched for the first time.
+ */
+export function streamingPays(net: Network, input: Shape, outputs: readonly number[], kind: EngineKind): boolean {
+  const stages = splitStages(net, input, Math.max(...outputs));
+  return stages.length === 1 && stages[0].kind === 'banded' && wholeRunBytes(net, input, outputs, kind) > 2 * ONE_STAGE_RUN_BYTES;
 }
 
 /**
