@@ -79,24 +79,39 @@ async function decodeImage(bytes: Uint8Array, name: string, spec: InputSpec, opt
   const decodeError = (error: unknown) => wrongFormatError(bytes, name, name, 'input') ?? inputError('input.decode', name, describeSharpError((error as Error).message));
   // One sharp instance: its header is parsed once for metadata() and reused by the pipeline. The size
   // limits are checked here, on the header, before a pixel is decoded (sharp's own limit stays as a backstop).
-  let image: sharp.Sharp;
+  let image = sharp(bytes, decodeOptions(options.maxPixels));
   let meta: sharp.Metadata;
   try {
-    image = sharp(bytes, decodeOptions(options.maxPixels));
-    meta = await image.metadata();
+    meta = await withCause(() => image.metadata(), () => (image = sharp(bytes, decodeOptions(options.maxPixels))).metadata());
   } catch (error) {
     throw decodeError(error);
   }
   const { width, height } = meta.autoOrient;
   checkPixels(name, width, height, options.maxPixels);
   if (spec.resize) checkPixels(name, ...resizedSize(width, height, spec.resize), options.maxPixels, 'input.resize makes it');
+  const { native, sixteenBit } = imageDecoding(meta);
   try {
-    const { native, sixteenBit } = imageDecoding(meta);
-    pixels = await decodeResized(image.rotate().toColourspace(native), width, height, sixteenBit, spec);
+    const decode = (from: sharp.Sharp) => decodeResized(from.rotate().toColourspace(native), width, height, sixteenBit, spec);
+    pixels = await withCause(() => decode(image), () => decode(sharp(bytes, decodeOptions(options.maxPixels))));
   } catch (error) {
     throw decodeError(error);
   }
   return pixelsToInput(pixels.values, pixels.width, pixels.height, pixels.channels, pixels.scale, spec, options.reuse?.(spec.channels * pixels.width * pixels.height));
+}
+
+/**
+ * Runs `first`; when it fails with a sharp message that lost its cause ("Input buffer has corrupt
+ * header:" and nothing after it), runs `again` and returns or throws what that gives. libvips keeps
+ * one error buffer per process, and another image failing at the same moment (the decode workers
+ * share it) can clear it between the failure and sharp reading it.
+ */
+export async function withCause<T>(first: () => Promise<T>, again: () => Promise<T>): Promise<T> {
+  try {
+    return await first();
+  } catch (error) {
+    if (!(error instanceof Error) || !/:\s*$/.test(error.message)) throw error;
+    return again();
+  }
 }
 
 /** Images can be read as 1, 3 or 4 channels; other counts need a .npy input. */

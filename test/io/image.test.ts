@@ -1,7 +1,7 @@
 // Image inputs: EXIF orientation, resize forms, channel conversion rules and mean/std, checked on generated images.
 import sharp from 'sharp';
 import { describe, expect, test } from 'vitest';
-import { readInput } from '../../src/io/image.js';
+import { readInput, withCause } from '../../src/io/image.js';
 import { encodeNpy } from '../../src/io/npy.js';
 import type { InputSpec } from '../../src/network/types.js';
 
@@ -95,5 +95,22 @@ describe('.npy inputs', () => {
     const std = [Math.fround(0.229), Math.fround(0.224)];
     const expected = Array.from(values, (v, i) => Math.fround(Math.fround(v - mean[Math.floor(i / 6)]) / std[Math.floor(i / 6)]));
     expect(Array.from(t.data)).toEqual(expected);
+  });
+});
+
+describe('sharp messages that lost their cause', () => {
+  // libvips keeps one error buffer per process: a failure beside another can reach sharp with its cause cleared.
+  test('are asked again; a message with its cause, or a success, is not', async () => {
+    let again = 0;
+    const retry = () => {
+      again++;
+      return Promise.reject(new Error('Input buffer has corrupt header: VipsJpeg: premature end of JPEG image'));
+    };
+    await expect(withCause(() => Promise.reject(new Error('Input buffer has corrupt header: ')), retry)).rejects.toThrow(/premature end of JPEG image/);
+    expect(again).toBe(1);
+    await expect(withCause(() => Promise.reject(new Error('Input buffer has corrupt header:')), () => Promise.resolve(5))).resolves.toBe(5);
+    await expect(withCause(() => Promise.reject(new Error('Input file is missing: x.jpg')), retry)).rejects.toThrow('Input file is missing: x.jpg');
+    await expect(withCause(() => Promise.resolve(3), retry)).resolves.toBe(3);
+    expect(again).toBe(1);
   });
 });
