@@ -79,10 +79,12 @@ async function decodeImage(bytes: Uint8Array, name: string, spec: InputSpec, opt
   const decodeError = (error: unknown) => wrongFormatError(bytes, name, name, 'input') ?? inputError('input.decode', name, describeSharpError((error as Error).message));
   // One sharp instance: its header is parsed once for metadata() and reused by the pipeline. The size
   // limits are checked here, on the header, before a pixel is decoded (sharp's own limit stays as a backstop).
-  let image = sharp(bytes, decodeOptions(options.maxPixels));
+  // sharp() itself throws on an empty buffer: inside the try, as a decode error of this input.
+  const open = () => sharp(bytes, decodeOptions(options.maxPixels));
+  let image!: sharp.Sharp;
   let meta: sharp.Metadata;
   try {
-    meta = await withCause(() => image.metadata(), () => (image = sharp(bytes, decodeOptions(options.maxPixels))).metadata());
+    meta = await withCause(() => (image = open()).metadata(), () => (image = open()).metadata());
   } catch (error) {
     throw decodeError(error);
   }
@@ -92,7 +94,7 @@ async function decodeImage(bytes: Uint8Array, name: string, spec: InputSpec, opt
   const { native, sixteenBit } = imageDecoding(meta);
   try {
     const decode = (from: sharp.Sharp) => decodeResized(from.rotate().toColourspace(native), width, height, sixteenBit, spec);
-    pixels = await withCause(() => decode(image), () => decode(sharp(bytes, decodeOptions(options.maxPixels))));
+    pixels = await withCause(() => decode(image), () => decode(open()));
   } catch (error) {
     throw decodeError(error);
   }
