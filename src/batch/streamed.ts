@@ -1,6 +1,5 @@
 // Decides when one input of a batch is a huge image to stream in bands, and runs it that way.
 import type { Engine, EngineFootprint } from '../engine/engine.js';
-import type { Shape } from '../engine/tensor.js';
 import { isNpy } from '../io/file-format.js';
 import { readHead } from '../io/read-file.js';
 import { selectedNodes, type LayerSelection } from '../network/run.js';
@@ -37,10 +36,11 @@ export async function needsStreaming(planned: PlannedItem, net: Network, selecti
     if (shape) checkPixels(item.name, shape.width, shape.height, settings.maxPixels);
     // An image sharp cannot probe, or one too small for the network, fails later in the ordinary
     // path, whose message names the input and the layer.
-    if (!shape) return false;
+    const probed = shape;
     const nodes = selectedNodes(selection);
-    if (!fitsNetworkAndNeedsBands(net, shape, settings.maxMemory, nodes, engine)) {
-      return format === 'npy' && !planned.outputs.includes('-') && nodes.length > 0 && paysToStream(net, shape, nodes, engine);
+    if (!probed || nodes.length === 0) return false;
+    if (!unlessUnfit(() => shouldStream(net, probed, settings.maxMemory, nodes, engine))) {
+      return format === 'npy' && !planned.outputs.includes('-') && unlessUnfit(() => streamingPays(net, probed, nodes, engine.kind));
     }
   }
   if (format !== 'npy' || planned.outputs.includes('-')) {
@@ -51,17 +51,10 @@ export async function needsStreaming(planned: PlannedItem, net: Network, selecti
   return true;
 }
 
-function fitsNetworkAndNeedsBands(net: Network, shape: Shape, maxMemory: number, nodes: readonly number[], engine: EngineFootprint): boolean {
+/** `decide()`, or false when it throws because the image does not fit the network (inferring its shapes). */
+function unlessUnfit(decide: () => boolean): boolean {
   try {
-    return nodes.length > 0 && shouldStream(net, shape, maxMemory, nodes, engine);
-  } catch {
-    return false;
-  }
-}
-
-function paysToStream(net: Network, shape: Shape, nodes: readonly number[], engine: EngineFootprint): boolean {
-  try {
-    return streamingPays(net, shape, nodes, engine.kind);
+    return decide();
   } catch {
     return false;
   }

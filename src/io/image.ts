@@ -81,13 +81,17 @@ async function decodeImage(bytes: Uint8Array, name: string, spec: InputSpec, opt
   // limits are checked here, on the header, before a pixel is decoded (sharp's own limit stays as a backstop).
   // sharp() itself throws on an empty buffer: inside the try, as a decode error of this input.
   const open = () => sharp(bytes, decodeOptions(options.maxPixels));
-  let image!: sharp.Sharp;
-  let meta: sharp.Metadata;
+  const header = async () => {
+    const image = open();
+    return { image, meta: await image.metadata() };
+  };
+  let opened: { image: sharp.Sharp; meta: sharp.Metadata };
   try {
-    meta = await withCause(() => (image = open()).metadata(), () => (image = open()).metadata());
+    opened = await withCause(header, header);
   } catch (error) {
     throw decodeError(error);
   }
+  const { image, meta } = opened;
   const { width, height } = meta.autoOrient;
   checkPixels(name, width, height, options.maxPixels);
   if (spec.resize) checkPixels(name, ...resizedSize(width, height, spec.resize), options.maxPixels, 'input.resize makes it');

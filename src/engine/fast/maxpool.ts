@@ -20,15 +20,15 @@ export interface PlannedMaxpool {
 }
 
 /** The x-stride of a pool maxpool2d_f32 runs with its taps in registers (3x3, dilation 1, x-stride 1 or 2), or 0. */
-export function maxpoolK3x3(pool: MaxPool2dLayer): number {
+function maxpoolK3x3(pool: MaxPool2dLayer): number {
   const [kh, kw] = pool.kernelSize;
   const [dy, dx] = pool.dilation;
   const sx = pool.stride[1];
   return kh === 3 && kw === 3 && dy === 1 && dx === 1 && (sx === 1 || sx === 2) ? sx : 0;
 }
 
-/** The phases of max pool `pool` (node `index`) from band `input` into `out`, for output rows `rows` of a map of `shape`. */
-export function planMaxpool(arena: ArenaAllocator, threads: number, pool: MaxPool2dLayer, input: HeapBand, out: ConvOutput, rows: RowRange, shape: Shape, index: number): PlannedMaxpool {
+/** The step of max pool `pool` from band `input` into `out`, for output rows `rows` of a map of `shape`. */
+export function planMaxpool(arena: ArenaAllocator, threads: number, pool: MaxPool2dLayer, input: HeapBand, out: ConvOutput, rows: RowRange, shape: Shape): PlannedMaxpool {
   const [kh, kw] = pool.kernelSize;
   const [sy, sx] = pool.stride;
   const [dy, dx] = pool.dilation;
@@ -61,10 +61,10 @@ export function planMaxpool(arena: ArenaAllocator, threads: number, pool: MaxPoo
     const pd = padDescriptor(arena, asConv, input, iy0, padRows, pitch, pool.index, 1, -Infinity);
     const ptr = d.set({ PAD: pd, PAD_TMP: padTmp, PAD_TMP_STRIDE: padStride, PAD_ROWS: held, READ_ROWS: kh, K3X3: k3x3 }).put(arena);
     arena.release(padTmp, padStride * threads);
-    return { label: `${index} maxpool2d[3x3]`, phases: [share(shape.channels * R, threads, (u0, u1) => [['maxpool2d_f32', ptr, u0, u1, TID] as Call])] };
+    return { label: `${pool.index} maxpool2d[3x3]`, phases: [share(shape.channels * R, threads, (u0, u1) => [['maxpool2d_f32', ptr, u0, u1, TID] as Call])] };
   }
   const padded = planPad(arena, threads, asConv, input, iy0, iy1 - iy0, pitch, pool.index, sx, -Infinity);
   const ptr = d.set({ IN: padded.ptr, IN_PLANE: padded.rows * pitch }).put(arena);
   arena.release(padded.ptr, padded.bytes);
-  return { label: `${index} maxpool2d`, phases: [padded.phase, share(shape.channels * R, threads, (u0, u1) => [['maxpool2d_f32', ptr, u0, u1, TID] as Call])] };
+  return { label: `${pool.index} maxpool2d`, phases: [padded.phase, share(shape.channels * R, threads, (u0, u1) => [['maxpool2d_f32', ptr, u0, u1, TID] as Call])] };
 }

@@ -281,7 +281,7 @@ export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: Node
       if (phases.length > 0) steps.push({ kind: 'wasm', label: `${k} concat`, first: k, last: k, phases: [phases.flat()] });
     } else if (s.kind === 'maxpool') {
       const out = outputFor(s.last, shapes[s.last], rows[s.last]!);
-      const { label, phases } = planMaxpool(arena, threads, layer as MaxPool2dLayer, bandOf(layer.inputs[0]), out, rows[s.last]!, shapes[s.last], s.first);
+      const { label, phases } = planMaxpool(arena, threads, layer as MaxPool2dLayer, bandOf(layer.inputs[0]), out, rows[s.last]!, shapes[s.last]);
       steps.push({ kind: 'wasm', label, first: s.first, last: s.last, phases });
       record(s.last, out);
     } else {
