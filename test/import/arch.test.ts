@@ -65,7 +65,7 @@ function editedCheckpoint(arch: string, edit: (tensors: { name: string; shape: n
 describe('architecture templates', () => {
   it('lists every family of the issue', () => {
     const all = listArchs().map((a) => a.name);
-    for (const name of ['resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152', 'wide_resnet50_2', 'resnext50_32x4d', 'vgg11', 'vgg13_bn', 'vgg16', 'vgg19_bn', 'alexnet', 'squeezenet1_0', 'squeezenet1_1', 'mobilenet_v2', 'densenet121', 'densenet161', 'densenet169', 'densenet201']) {
+    for (const name of ['resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152', 'wide_resnet50_2', 'resnext50_32x4d', 'vgg11', 'vgg13_bn', 'vgg16', 'vgg19_bn', 'alexnet', 'squeezenet1_0', 'squeezenet1_1', 'mobilenet_v2', 'googlenet', 'densenet121', 'densenet161', 'densenet169', 'densenet201']) {
       expect(all).toContain(name);
     }
   });
@@ -133,6 +133,34 @@ describe('architecture templates', () => {
     const dw = find(layers, 'features.2.conv.1.0');
     expect(dw.groups).toBe(dw.in_channels);
     expect(find(layers, 'features.18.2')).toEqual({ type: 'relu6', name: 'features.18.2' });
+  });
+
+  it('GoogLeNet: transform_input as pretrained, BasicConv2d as conv/bn (eps 0.001)/relu, inceptions as a named 4-branch concat', async () => {
+    const { layers, store } = await importArch('googlenet');
+    expect(layers.map((l) => l.name)).toEqual([
+      'transform_input', 'conv1', 'maxpool1', 'conv2', 'conv3', 'maxpool2', 'inception3a', 'inception3b', 'maxpool3',
+      'inception4a', 'inception4b', 'inception4c', 'inception4d', 'inception4e', 'maxpool4', 'inception5a', 'inception5b', 'avgpool',
+    ]);
+    // x * (std / 0.5) + (mean - 0.5) / 0.5 per channel, as GoogLeNet._transform_input: a 1x1 conv, one group per channel.
+    expect(find(layers, 'transform_input')).toMatchObject({ type: 'conv2d', kernel_size: 1, groups: 3, in_channels: 3, out_channels: 3 });
+    const scale = store.all().find((t) => t.name === 'transform_input.weight')!;
+    const shift = store.all().find((t) => t.name === 'transform_input.bias')!;
+    expect(Array.from(scale.data)).toEqual([0.229, 0.224, 0.225].map((s) => Math.fround(s / 0.5)));
+    expect(Array.from(shift.data)).toEqual([0.485, 0.456, 0.406].map((m) => Math.fround((m - 0.5) / 0.5)));
+    expect(names([find(layers, 'conv1')])).toEqual(['conv1', 'conv1.conv', 'conv1.bn', 'conv1.relu']);
+    expect(find(layers, 'conv1.conv')).toMatchObject({ kernel_size: 7, stride: 2, padding: 3 });
+    expect(find(layers, 'conv1.conv').bias).toBeUndefined();
+    expect(find(layers, 'conv3.bn')).toMatchObject({ type: 'batchnorm2d', eps: 0.001 });
+    expect(names([find(layers, 'inception4c')]).filter((n) => !/\.(conv|bn|relu)$/.test(n))).toEqual([
+      'inception4c', 'inception4c.cat', 'inception4c.branch1', 'inception4c.branch2', 'inception4c.branch2.0', 'inception4c.branch2.1',
+      'inception4c.branch3', 'inception4c.branch3.0', 'inception4c.branch3.1', 'inception4c.branch4', 'inception4c.branch4.0', 'inception4c.branch4.1',
+    ]);
+    expect(find(layers, 'inception4c.branch3.1.conv')).toMatchObject({ kernel_size: 3, padding: 1 });
+    expect(find(layers, 'inception4c.branch4.0')).toMatchObject({ type: 'maxpool2d', kernel_size: 3, stride: 1, padding: 1, ceil_mode: true });
+    expect(find(layers, 'maxpool1')).toMatchObject({ kernel_size: 3, stride: 2, ceil_mode: true });
+    expect(find(layers, 'maxpool4')).toMatchObject({ kernel_size: 2, stride: 2, ceil_mode: true });
+    // The auxiliary classifiers and fc are in the checkpoint and left out.
+    expect(store.all().some((t) => /^(aux1|aux2|fc)\./.test(t.name))).toBe(false);
   });
 
   it('DenseNet: each dense layer a concat([], layer), blocks and transitions named, relu and avgpool after features', async () => {

@@ -1,6 +1,7 @@
 // The architecture templates `cnnx import --arch` knows: torchvision's names, what each builds, and its classifier to drop.
 import type { SpecItem } from '../spec-tree.js';
 import { densenet, renameLegacyDenseNet } from './densenet.js';
+import { googlenet } from './googlenet.js';
 import { mobilenetV2 } from './mobilenet.js';
 import { resnet } from './resnet.js';
 import { squeezenet } from './squeezenet.js';
@@ -56,6 +57,7 @@ const ARCHS: Arch[] = [
   { name: 'squeezenet1_0', summary: 'SqueezeNet 1.0: features, avgpool', build: (t) => squeezenet(t, '1_0'), heads: CLASSIFIER, map: 'features' },
   { name: 'squeezenet1_1', summary: 'SqueezeNet 1.1: features, avgpool', build: (t) => squeezenet(t, '1_1'), heads: CLASSIFIER, map: 'features' },
   { name: 'mobilenet_v2', summary: 'MobileNetV2: features, avgpool', build: mobilenetV2, heads: CLASSIFIER, map: 'features' },
+  { name: 'googlenet', summary: 'GoogLeNet (as pretrained: transform_input): conv1 .. inception5b, avgpool', build: googlenet, heads: ['aux1.', 'aux2.', 'fc.'], map: 'inception5b' },
   ...(
     [
       ['densenet121', [6, 12, 24, 16]],

@@ -66,13 +66,28 @@ export class Template {
     });
   }
 
-  batchnorm(name: string): SpecItem {
+  /** BatchNorm2d: eps is PyTorch's default unless the module sets its own (GoogLeNet's BasicConv2d: 0.001). */
+  batchnorm(name: string, eps = 1e-5): SpecItem {
     const c = this.channels;
     const weights: Record<string, Weight> = {};
     for (const key of ['weight', 'bias', 'running_mean', 'running_var']) {
       weights[key] = this.take(`${name}.${key}`, (s) => s.length === 1 && s[0] === c, `[${c}] (batchnorm2d over ${c} channels)`);
     }
-    return this.layer(name, { type: 'batchnorm2d', params: { eps: 1e-5 }, weights });
+    return this.layer(name, { type: 'batchnorm2d', params: { eps }, weights });
+  }
+
+  /**
+   * x * scale[c] + shift[c] per channel, constants of the architecture rather than checkpoint tensors:
+   * a 1x1 conv with one group per channel (PyTorch computes it in float32 with the constants rounded to float32).
+   */
+  channelAffine(name: string, scale: readonly number[], shift: readonly number[]): SpecItem {
+    const c = this.channels;
+    if (scale.length !== c || shift.length !== c) throw new Error(`internal: ${name} has ${scale.length} factors for ${c} channels`);
+    return this.layer(name, {
+      type: 'conv2d',
+      params: { in_channels: c, out_channels: c, kernel_size: 1, stride: 1, padding: padding(0, 0, 0, 0), groups: c },
+      weights: { weight: { shape: [c, 1, 1, 1], data: Float32Array.from(scale) }, bias: { shape: [c], data: Float32Array.from(shift) } },
+    });
   }
 
   relu(name: string): SpecItem {
