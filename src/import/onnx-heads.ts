@@ -1,4 +1,6 @@
-// Recognises the GeM and normalize heads exporters write as chains of ONNX ops, node by node, and maps each whole chain to one gem / normalize layer.
+// Recognises the GeM and normalize heads exporters write as chains of ONNX ops, node by node, and maps each whole chain to one gem / normalize layer
+// (and, through onnx-affine.ts, per-channel affines written as channel slices).
+import { stepAffine } from './onnx-affine.js';
 import type { OnnxNode } from './onnx-model.js';
 import { avgPool, clipBounds, keepsDims, reduceAxes, scalar, unpackPair, type OpContext } from './onnx-ops.js';
 import type { LayerDraft } from './spec-tree.js';
@@ -7,13 +9,15 @@ import type { LayerDraft } from './spec-tree.js';
  * How far along a head a value is. GeM: clamped = clamp(x, min=eps), powered = that ^ p, mean = its
  * global mean (the gem layer is mean ^ (1/p)). normalize: abs = |x|, powered = |x| ^ p, sum = its sum
  * over the channels, norm = the p-norm over the channels (eps: clamped below, once), shape = Shape(x).
+ * affine (onnx-affine.ts): one channel of x sliced out (channel), its axis back (unsqueezed), times scale plus shift.
  */
 export type HeadStep =
   | { readonly head: 'gem'; readonly at: 'clamped'; readonly eps: number }
   | { readonly head: 'gem'; readonly at: 'powered' | 'mean'; readonly eps: number; readonly p: number }
   | { readonly head: 'normalize'; readonly at: 'abs' | 'shape' }
   | { readonly head: 'normalize'; readonly at: 'powered' | 'sum'; readonly p: number }
-  | { readonly head: 'normalize'; readonly at: 'norm'; readonly p: number; readonly eps: number | null };
+  | { readonly head: 'normalize'; readonly at: 'norm'; readonly p: number; readonly eps: number | null }
+  | { readonly head: 'affine'; readonly at: 'channel' | 'unsqueezed'; readonly channel: number; readonly scale: number; readonly shift: number };
 
 /** A node input as the matcher sees it; `source` is the feature map a head reads (an op id, -1 the graph input). */
 export type HeadOperand =
@@ -38,6 +42,7 @@ export type HeadResult =
 export const HEAD_CHAINS = {
   gem: 'Clip(min=eps) -> Pow(p) -> GlobalAveragePool -> Pow(1/p)',
   normalize: 'ReduceL2 or ReduceL1 over the channels -> Clip(min=eps) or Max(eps) -> Div',
+  affine: 'Gather(x, c, axis=1) -> Unsqueeze(axis 1) -> Mul and Add constants, for every channel c, then Concat(axis=1)',
 } as const;
 
 /** F.normalize's eps where an exporter wrote none (LpNormalization, x / ||x||): it changes only norms below it. */
@@ -48,6 +53,8 @@ const RECIPROCAL_TOLERANCE = 1e-6;
 
 /** `node` as the next step of a head, or null when it continues none (the caller maps it as an ordinary op). */
 export function stepHead(ctx: HeadContext, operands: readonly HeadOperand[]): HeadResult | null {
+  const affine = stepAffine(ctx, operands);
+  if (affine) return affine;
   const [a, b] = operands;
   const stepped = a?.kind === 'step' ? a : null;
   const step = stepped?.step ?? null;
@@ -118,6 +125,7 @@ export function stepHead(ctx: HeadContext, operands: readonly HeadOperand[]): He
 
 /** What a head step computes, for messages: `clamp(x, min=1e-6)^3`. */
 export function describeStep(step: HeadStep): string {
+  if (step.head === 'affine') return `channel ${step.channel} of x${step.at === 'channel' ? ' without its channel axis' : ''}, times ${step.scale} plus ${step.shift}`;
   if (step.head === 'gem') {
     const clamped = `clamp(x, min=${step.eps})`;
     return step.at === 'clamped' ? clamped : step.at === 'powered' ? `${clamped}^${step.p}` : `the mean of ${clamped}^${step.p} over the map`;

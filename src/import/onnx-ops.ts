@@ -125,7 +125,7 @@ export function shortestFloat32(v: number): number {
   return v;
 }
 
-function ints(ctx: OpContext, name: string, fallback: readonly number[]): number[] {
+export function ints(ctx: OpContext, name: string, fallback: readonly number[]): number[] {
   const v = attr(ctx, name);
   if (v === undefined) return [...fallback];
   if (!Array.isArray(v) || !v.every((x) => typeof x === 'number')) throw ctx.fail(`attribute ${name} is not a list of integers`);

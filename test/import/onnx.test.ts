@@ -350,6 +350,49 @@ describe('ONNX op mapping', () => {
   });
 });
 
+describe('per-channel affines written as channel slices (torchvision\'s transform_input)', () => {
+  const i64 = (name: string, v: number): TestInitializer => ({ name, dims: [], values: [v], as: 'int64' });
+  const f32 = (name: string, v: number): TestInitializer => ({ name, dims: [], values: [v] });
+  /** For each channel c of `order`: Gather(input, c, axis 1), Unsqueeze(axis 1), Mul(scale c), Add(shift c); then Concat(axis 1) and a conv. */
+  const sliced = (order = [0, 1, 2], opts: { axis?: number; unsqueeze?: number } = {}): Uint8Array =>
+    onnxModel({
+      nodes: [
+        ...order.flatMap((c, k): TestNode[] => [
+          { op: 'Gather', inputs: ['input', `i${c}`], outputs: [`g${k}`], attrs: { axis: 1 }, name: `/Gather${k ? `_${k}` : ''}` },
+          { op: 'Unsqueeze', inputs: [`g${k}`, `ax${opts.unsqueeze ?? 1}`], outputs: [`u${k}`], name: `/Unsqueeze${k ? `_${k}` : ''}` },
+          { op: 'Mul', inputs: [`u${k}`, `s${c}`], outputs: [`m${k}`], name: `/Mul${k ? `_${k}` : ''}` },
+          { op: 'Add', inputs: [`m${k}`, `b${c}`], outputs: [`a${k}`], name: `/Add${k ? `_${k}` : ''}` },
+        ]),
+        { op: 'Concat', inputs: order.map((_, k) => `a${k}`), outputs: ['x'], attrs: { axis: opts.axis ?? 1 }, name: '/Concat' },
+        conv('x', 'w', 'y', {}, '/conv1/conv/Conv'),
+      ],
+      initializers: [
+        ...[0, 1, 2].flatMap((c) => [i64(`i${c}`, c), f32(`s${c}`, [0.458, 0.448, 0.45][c]), f32(`b${c}`, [-0.03, -0.088, -0.188][c])]),
+        { name: 'ax1', dims: [1], values: [1], as: 'int64' },
+        { name: 'ax0', dims: [1], values: [0], as: 'int64' },
+        W('w', [4, 3, 1, 1]),
+      ],
+      output: 'y',
+    });
+
+  it('maps the slices and their concat to one 1x1 conv named transform_input, a group per channel', () => {
+    const { layers, store } = importBytes(sliced());
+    expect(outline(layers)).toEqual(['conv2d transform_input', { 'sequential conv1': ['conv2d conv1.conv'] }]);
+    expect(find(layers, 'transform_input')).toMatchObject({ type: 'conv2d', in_channels: 3, out_channels: 3, kernel_size: 1, groups: 3 });
+    const weight = store.all().find((t) => t.name === 'transform_input.weight')!;
+    const bias = store.all().find((t) => t.name === 'transform_input.bias')!;
+    expect(weight.shape).toEqual([3, 1, 1, 1]);
+    expect(Array.from(weight.data)).toEqual([0.458, 0.448, 0.45].map(Math.fround));
+    expect(Array.from(bias.data)).toEqual([-0.03, -0.088, -0.188].map(Math.fround));
+  });
+
+  it('refuses slices concatenated out of order, along another axis, or unsqueezed elsewhere, naming the node', () => {
+    expect(failure(() => importBytes(sliced([1, 0, 2]))).message).toMatch(/node \d+ "\/Concat" \(Concat\): concatenates channel slices \[1, 0, 2\] of the graph input: cnnx maps slices of every channel, in order, back along axis 1/);
+    expect(failure(() => importBytes(sliced([0, 1, 2], { axis: 0 }))).message).toMatch(/concatenates channel slices \[0, 1, 2\]/);
+    expect(failure(() => importBytes(sliced([0, 1, 2], { unsqueeze: 0 }))).message).toMatch(/"\/Unsqueeze" \(Unsqueeze\): unsqueezes axes \[0\] of a channel slice/);
+  });
+});
+
 describe('GeM and normalize heads', () => {
   const scalar = (name: string, v: number): TestInitializer => ({ name, dims: [], values: [v] });
   /** clamp(x, min=1e-6) ^ 3, then `mean` (nodes reading "pw"), then ^ `root`. */
