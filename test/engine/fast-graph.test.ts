@@ -48,6 +48,12 @@ function block(r: Rand, c: number, depth: number): [Entry, number] {
       total += out;
       branches.push(r() < 0.3 ? [{ type: 'maxpool2d', kernel_size: 3, stride: 1, padding: 1 }, conv(r, out, { k: 1 })] : [conv(r, out), act(r)]);
     }
+    // A branch ending in a concat of its own (Inception v3's InceptionE).
+    if (r() < 0.4) {
+      const [a, b] = [int(r, 1, 4), int(r, 1, 4)];
+      branches.push([conv(r, int(r, 2, 6), { k: 1 }), act(r), { type: 'concat', branches: [[conv(r, a)], [conv(r, b, { k: 1 })]] }]);
+      total += a + b;
+    }
     return [{ type: 'concat', branches }, total];
   }
   if (kind === 'dense') {
@@ -100,7 +106,20 @@ describe('random block trees', () => {
 
   test.each(Array.from({ length: 40 }, (_, i) => i + 1))('seed %i: every node matches the reference; threads 1, 2, 3 and bands give identical bytes', async (seed) => {
     const { net, input: shape, shapes } = await randomNetwork(seed);
-    const x = randomInput(seed, shape);
+    await expectReference(net, shape, shapes, randomInput(seed, shape));
+  });
+
+  test('a concat ending a branch of another concat writes into its slice of the outer one', async () => {
+    const r = mulberry32(99);
+    const inner = { type: 'concat', name: 'inner', branches: [[conv(r, 2, { k: 3 })], [conv(r, 5, { k: 1 })]] };
+    const layers = [conv(r, 4, { k: 3 }), { type: 'concat', name: 'outer', branches: [[conv(r, 2, { k: 1 })], [conv(r, 3, { k: 1 }), inner], []] }, conv(r, 6, { k: 3 })];
+    const net = await parseNetwork({ input: { channels: 3 }, layers }, { file: 'nested.json', dir: process.cwd(), hash: '' });
+    const shape = { channels: 3, height: 19, width: 23 };
+    await expectReference(net, shape, inferShapes(net, shape, 'x'), randomInput(99, shape));
+  });
+
+  /** Every node against the reference, threads 1, 2, 3 identical, and the last node alone whole and in bands. */
+  async function expectReference(net: Network, shape: Shape, shapes: Shape[], x: ReturnType<typeof randomInput>): Promise<void> {
     const band = { tensor: x, y0: 0, fullHeight: shape.height };
     const all = net.layers.map((l) => l.index);
     const rows = wholeMapRows(net, shapes, all, shape.height);
@@ -120,5 +139,5 @@ describe('random block trees', () => {
     for (const { out, data } of await lastNodeBands(engines.get(2)!, net, x, shapes, last)) {
       expect(sameBytes(data, bandRows(whole.tensor.data, shapes[last], out)), `${net.file}: band ${out.start}..${out.end}`).toBe(true);
     }
-  });
+  }
 });

@@ -239,13 +239,22 @@ export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: Node
       arena.release(b.ptr, b.channels * b.height * b.width * 4);
     }
   };
-  /** Where a step's last node goes: its slice of a concatenation (allocated by the first of its producers), or a band of its own. */
+  /**
+   * Concatenation k's band, allocated by the first step that writes into it; a concatenation that is itself
+   * a slice of an outer one (the last node of its branch) is that part of the outer band.
+   */
+  const concatBand = (k: number): HeapBand => {
+    if (bands[k]) return bands[k];
+    const slice = sliced.get(k);
+    if (!slice) return (bands[k] = allocBand(arena, shapes[k], rows[k]!));
+    const outer = concatBand(slice[0]);
+    return (bands[k] = { ...outer, ptr: outer.ptr + slice[1] * outer.height * outer.width * 4, channels: shapes[k].channels });
+  };
+  /** Where a step's last node goes: its slice of a concatenation, or a band of its own. */
   const outputFor = (last: number, shape: Shape, r: RowRange): ConvOutput => {
     const slice = sliced.get(last);
     if (!slice) return { band: allocBand(arena, shape, r), channel: 0 };
-    const [k, channel] = slice;
-    bands[k] ??= allocBand(arena, shapes[k], rows[k]!);
-    return { band: bands[k], channel };
+    return { band: concatBand(slice[0]), channel: slice[1] };
   };
   const record = (last: number, out: ConvOutput) => {
     const b = out.band;
@@ -270,12 +279,12 @@ export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: Node
       record(s.last, out);
     } else if (s.kind === 'concat') {
       const k = s.first;
-      bands[k] ??= allocBand(arena, shapes[k], rows[k]!);
+      const band = concatBand(k);
       const phases: Phase[] = [];
       let channel = 0;
       for (const p of layer.inputs) {
         const src = bandOf(p);
-        if (!sliced.has(p)) phases.push(planEltwise(arena, threads, [src], null, NO_ACT, { band: bands[k], channel }, rows[k]!));
+        if (!sliced.has(p)) phases.push(planEltwise(arena, threads, [src], null, NO_ACT, { band, channel }, rows[k]!));
         channel += src.channels;
       }
       if (phases.length > 0) steps.push({ kind: 'wasm', label: `${k} concat`, first: k, last: k, phases: [phases.flat()] });
