@@ -5,6 +5,7 @@ import { DTYPE, type OnnxModel, type OnnxNode, type OnnxTensor } from './onnx-mo
 import { FOLDABLE, foldConstant } from './onnx-constants.js';
 import { draftOutputSize } from './draft-size.js';
 import { HEAD_CHAINS, describeStep, stepHead, type HeadOperand, type HeadStep } from './onnx-heads.js';
+import { dominators } from './series-parallel.js';
 import { absorbPad, foldBatchNorm, mapNode, type OpContext, type PadMode, type Sides } from './onnx-ops.js';
 import type { LayerDraft } from './spec-tree.js';
 
@@ -75,7 +76,8 @@ export function buildLayerGraph(model: OnnxModel, until?: string): LayerGraph {
   }
   foldBatchNorms(ops, out.id);
   regroupConcats(ops);
-  const kept = compact(ops, out.id);
+  const output = nestConcats(ops, out.id);
+  const kept = compact(ops, output);
   return { ...kept, channels: inputChannels(model, graphInput, kept.ops) };
 }
 
@@ -349,6 +351,60 @@ function regroupConcats(ops: MutableOp[]): void {
     if (best >= 0) op.inputs = [best, ...mine.slice(original[best].length)];
     concats.push(id);
   });
+}
+
+/**
+ * Splits back out the inner concats an exporter merged into the outer one (cat(a, cat(b, c), d) written
+ * as one Concat of a, b, c, d: Inception v3's InceptionE): consecutive inputs whose paths from the
+ * concat's fork meet again below it become a concat of their own, labelled `cat`, so the graph nests.
+ * Returns the output's id after the insertions.
+ */
+function nestConcats(ops: MutableOp[], output: number): number {
+  for (;;) {
+    const idom = dominators(ops, output);
+    const split = ops.findIndex((op, id) => op.join === 'concat' && id <= output && innerRuns(op.inputs, idom.get(id)!, idom).length > 0);
+    if (split < 0) return output;
+    const runs = innerRuns(ops[split].inputs, idom.get(split)!, idom);
+    // The new concats go just before the one they come out of (ids stay in topological order).
+    const shift = (i: number): number => (i >= split ? i + runs.length : i);
+    for (const op of ops) op.inputs = op.inputs.map(shift);
+    const outer = ops[split];
+    const inner: MutableOp[] = runs.map(([a, b]) => ({ node: outer.node, draft: null, join: 'concat', inputs: outer.inputs.slice(a, b), nonNegative: false, label: 'cat' }));
+    ops.splice(split, 0, ...inner);
+    const inputs: number[] = [];
+    let k = 0;
+    for (let i = 0; i < outer.inputs.length; ) {
+      if (k < runs.length && runs[k][0] === i) {
+        inputs.push(split + k);
+        i = runs[k++][1];
+      } else inputs.push(outer.inputs[i++]);
+    }
+    outer.inputs = inputs;
+    output = shift(output);
+  }
+}
+
+/**
+ * The runs [a, b) of 2+ consecutive `inputs` of a concat with fork `fork` that share a branch below it
+ * (the same child of the fork on their dominator chains); none when a branch's inputs are not consecutive.
+ */
+function innerRuns(inputs: readonly number[], fork: number, idom: ReadonlyMap<number, number>): [number, number][] {
+  const heads = inputs.map((i) => {
+    if (i === fork) return fork;
+    let h = i;
+    while (idom.get(h) !== fork) h = idom.get(h)!;
+    return h;
+  });
+  const runs: [number, number][] = [];
+  for (let a = 0; a < heads.length; ) {
+    let b = a + 1;
+    while (b < heads.length && heads[b] === heads[a]) b++;
+    if (heads[a] !== fork && b - a >= 2) runs.push([a, b]);
+    a = b;
+  }
+  // A branch that comes back after another one cannot be one inner concat without reordering the channels.
+  const seen = heads.filter((h, i) => i === 0 || h !== heads[i - 1]);
+  return new Set(seen).size === seen.length ? runs : [];
 }
 
 /** Keeps the ops the output depends on, renumbered in order. */

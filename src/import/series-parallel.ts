@@ -52,7 +52,7 @@ export function seriesParallel(nodes: readonly DagNode[], output: number): TreeI
 }
 
 /** Immediate dominators of the ancestors of `output` (Cooper, Harvey and Kennedy's intersection on a DAG). */
-function dominators(nodes: readonly DagNode[], output: number): Map<number, number> {
+export function dominators(nodes: readonly DagNode[], output: number): Map<number, number> {
   const depth = new Map<number, number>([[INPUT, 0]]);
   const idom = new Map<number, number>();
   const intersect = (a: number, b: number): number => {

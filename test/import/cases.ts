@@ -47,6 +47,8 @@ export const CASES: Case[] = [
   pth('densenet121', { 'features.denseblock2': 'out_features.denseblock2.npy', 'features.transition2': 'out_features.transition2.npy', features: 'out_features.npy' }, true),
   pth('densenet121', { features: 'out_features.npy' }, true, 'model_legacy_keys.pth'),
   { dir: 'densenet121', model: 'model.onnx', args: ['--until', '/GlobalAveragePool'], compare: { globalaveragepool: 'out_avgpool.npy', 'features.denseblock2': 'out_features.denseblock2.npy', 'features.transition2': 'out_features.transition2.npy' }, branching: true },
+  // Inception v3's InceptionE: the exporter writes cat(a, cat(b, c), cat(d, e), f) as one Concat of six.
+  { dir: 'inception_e', model: 'model.onnx', args: [], compare: { avgpool: 'out_avgpool.npy', Mixed_7c: 'out_Mixed_7c.npy', Conv2d_1a_3x3: 'out_Conv2d_1a_3x3.npy' }, branching: true },
   { dir: 'ops', model: 'model.onnx', args: [], compare: { gmp: 'out_output.npy' }, branching: true },
   { dir: 'ops', model: 'model_bn.onnx', args: [], compare: { gmp: 'out_output.npy' }, branching: true },
   // Descriptor heads: GeM (a learnable p, a whole-map AveragePool; an adaptive pool) and F.normalize.

@@ -350,6 +350,34 @@ describe('ONNX op mapping', () => {
   });
 });
 
+describe('concats an exporter merged into one', () => {
+  /** Concat of `order` (names of relus): a reads the input; b1, b2 read relu b; c reads the input. */
+  const merged = (order: string[]): Uint8Array =>
+    onnxModel({
+      nodes: [
+        conv('input', 'wa', 'ca', {}, '/m/a/conv/Conv'), { op: 'Relu', inputs: ['ca'], outputs: ['a'], name: '/m/a/Relu' },
+        conv('input', 'wb', 'cb', {}, '/m/b/conv/Conv'), { op: 'Relu', inputs: ['cb'], outputs: ['b'], name: '/m/b/Relu' },
+        conv('b', 'wb1', 'cb1', {}, '/m/b1/conv/Conv'), { op: 'Relu', inputs: ['cb1'], outputs: ['b1'], name: '/m/b1/Relu' },
+        conv('b', 'wb2', 'cb2', {}, '/m/b2/conv/Conv'), { op: 'Relu', inputs: ['cb2'], outputs: ['b2'], name: '/m/b2/Relu' },
+        conv('input', 'wc', 'cc', {}, '/m/c/conv/Conv'), { op: 'Relu', inputs: ['cc'], outputs: ['c'], name: '/m/c/Relu' },
+        { op: 'Concat', inputs: order, outputs: ['y'], attrs: { axis: 1 }, name: '/m/Concat' },
+      ],
+      initializers: [W('wa', [2, 3, 1, 1]), W('wb', [4, 3, 1, 1]), W('wb1', [2, 4, 1, 1]), W('wb2', [3, 4, 1, 1]), W('wc', [2, 3, 1, 1])],
+      output: 'y',
+    });
+
+  it('splits consecutive inputs that share a branch back out as a concat of their own, named cat', () => {
+    const { layers } = importBytes(merged(['a', 'b1', 'b2', 'c']));
+    expect(outline(layers)).toEqual([
+      { 'sequential m': [{ 'concat m.concat': [[{ 'sequential m.a': ['conv2d m.a.conv', 'relu m.a.relu'] }], [{ 'sequential m.b': ['conv2d m.b.conv', 'relu m.b.relu'] }, { 'concat m.cat': [[{ 'sequential m.b1': ['conv2d m.b1.conv', 'relu m.b1.relu'] }], [{ 'sequential m.b2': ['conv2d m.b2.conv', 'relu m.b2.relu'] }]] }], [{ 'sequential m.c': ['conv2d m.c.conv', 'relu m.c.relu'] }]] }] },
+    ]);
+  });
+
+  it('still refuses a branch whose inputs are not consecutive (the channels would move)', () => {
+    expect(failure(() => importBytes(merged(['b1', 'a', 'b2', 'c']))).message).toMatch(/"\/m\/Concat" \(Concat\): the graph is not a nesting of sequential, add and concat blocks/);
+  });
+});
+
 describe('per-channel affines written as channel slices (torchvision\'s transform_input)', () => {
   const i64 = (name: string, v: number): TestInitializer => ({ name, dims: [], values: [v], as: 'int64' });
   const f32 = (name: string, v: number): TestInitializer => ({ name, dims: [], values: [v] });
