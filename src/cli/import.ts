@@ -38,6 +38,7 @@ export async function importCommand(model: string | undefined, opts: ImportComma
   const store = new WeightStore(weightsFileFor(opts.output));
   let imported: { channels: number; layers: SpecItem[] };
   let source: string;
+  let archResize: Readonly<Record<string, number>> | undefined;
   /** Said once the import has succeeded: how names were chosen when the user did not say. */
   let inferred: string | null = null;
   if (isOnnx) {
@@ -51,10 +52,11 @@ export async function importCommand(model: string | undefined, opts: ImportComma
   } else {
     const arch = archByName(opts.arch!);
     imported = await importCheckpoint(model, model, arch, store);
+    archResize = arch.resize;
     source = `${arch.name} checkpoint ${path.basename(model)}`;
   }
   const layers = imported.layers;
-  const input = inputBlock(imported.channels, opts, isOnnx ? 'none' : 'imagenet');
+  const input = inputBlock(imported.channels, opts, isOnnx ? 'none' : 'imagenet', archResize);
   const name = opts.name ?? path.basename(opts.output, path.extname(opts.output));
   const spec = { name, description: `imported by cnnx ${version} from the ${source}`, input, layers };
   await writeImported(opts.output, spec, store, { source: path.basename(model), generator: `cnnx ${version} import` });

@@ -17,12 +17,16 @@ export const PRESETS: Record<string, Record<string, unknown>> = {
   none: {},
 };
 
-/** The input block: the preset (default `fallback`), then each explicit option replacing its part. */
-export function inputBlock(channels: number, options: PreprocessOptions, fallback: 'imagenet' | 'none'): Record<string, unknown> {
+/**
+ * The input block: the preset (default `fallback`; ImageNet's with the architecture's own `resize` when it
+ * has one, as torchvision's transforms for Inception v3), then each explicit option replacing its part.
+ */
+export function inputBlock(channels: number, options: PreprocessOptions, fallback: 'imagenet' | 'none', archResize?: Readonly<Record<string, number>>): Record<string, unknown> {
   const presetName = options.preset ?? fallback;
   const preset = PRESETS[presetName];
   if (!preset) throw usage(`--preset ${presetName}: expected one of ${Object.keys(PRESETS).join(', ')}`);
   const block: Record<string, unknown> = { channels, ...preset };
+  if (presetName === 'imagenet' && archResize) block.resize = { ...archResize };
   if (options.mean !== undefined) block.mean = numbers('--mean', options.mean, channels, false);
   if (options.std !== undefined) block.std = numbers('--std', options.std, channels, true);
   if (options.resize !== undefined) block.resize = resize(options.resize);

@@ -65,7 +65,7 @@ function editedCheckpoint(arch: string, edit: (tensors: { name: string; shape: n
 describe('architecture templates', () => {
   it('lists every family of the issue', () => {
     const all = listArchs().map((a) => a.name);
-    for (const name of ['resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152', 'wide_resnet50_2', 'resnext50_32x4d', 'vgg11', 'vgg13_bn', 'vgg16', 'vgg19_bn', 'alexnet', 'squeezenet1_0', 'squeezenet1_1', 'mobilenet_v2', 'googlenet', 'densenet121', 'densenet161', 'densenet169', 'densenet201']) {
+    for (const name of ['resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152', 'wide_resnet50_2', 'resnext50_32x4d', 'vgg11', 'vgg13_bn', 'vgg16', 'vgg19_bn', 'alexnet', 'squeezenet1_0', 'squeezenet1_1', 'mobilenet_v2', 'googlenet', 'inception_v3', 'densenet121', 'densenet161', 'densenet169', 'densenet201']) {
       expect(all).toContain(name);
     }
   });
@@ -161,6 +161,28 @@ describe('architecture templates', () => {
     expect(find(layers, 'maxpool4')).toMatchObject({ kernel_size: 2, stride: 2, ceil_mode: true });
     // The auxiliary classifiers and fc are in the checkpoint and left out.
     expect(store.all().some((t) => /^(aux1|aux2|fc)\./.test(t.name))).toBe(false);
+  });
+
+  it('Inception v3: InceptionA-E under torchvision\'s names, 1x7 / 7x1 kernels, padded average pools, E\'s cats inside its cat', async () => {
+    const { layers, store } = await importArch('inception_v3');
+    expect(layers.map((l) => l.name)).toEqual([
+      'transform_input', 'Conv2d_1a_3x3', 'Conv2d_2a_3x3', 'Conv2d_2b_3x3', 'maxpool1', 'Conv2d_3b_1x1', 'Conv2d_4a_3x3', 'maxpool2',
+      'Mixed_5b', 'Mixed_5c', 'Mixed_5d', 'Mixed_6a', 'Mixed_6b', 'Mixed_6c', 'Mixed_6d', 'Mixed_6e', 'Mixed_7a', 'Mixed_7b', 'Mixed_7c', 'avgpool',
+    ]);
+    expect(find(layers, 'Mixed_6b.branch7x7_2.conv')).toMatchObject({ kernel_size: [1, 7], padding: [0, 3] });
+    expect(find(layers, 'Mixed_6b.branch7x7dbl_2.conv')).toMatchObject({ kernel_size: [7, 1], padding: [3, 0] });
+    expect(find(layers, 'Mixed_5b.avg_pool2d')).toMatchObject({ type: 'avgpool2d', kernel_size: 3, stride: 1, padding: 1, count_include_pad: true });
+    expect(find(layers, 'Mixed_6a.max_pool2d')).toMatchObject({ type: 'maxpool2d', kernel_size: 3, stride: 2 });
+    expect(find(layers, 'Mixed_6a.branch3x3.conv')).toMatchObject({ kernel_size: 3, stride: 2, padding: 0 });
+    const e = find(layers, 'Mixed_7c.cat_2');
+    expect((e.branches as SpecItem[][]).map((b) => b.map((l) => l.name))).toEqual([
+      ['Mixed_7c.branch1x1'], ['Mixed_7c.branch3x3_1', 'Mixed_7c.cat'], ['Mixed_7c.branch3x3dbl_1', 'Mixed_7c.branch3x3dbl_2', 'Mixed_7c.cat_1'],
+      ['Mixed_7c.avg_pool2d', 'Mixed_7c.branch_pool'],
+    ]);
+    expect(find(layers, 'Mixed_7c.branch3x3_2a.conv')).toMatchObject({ kernel_size: [1, 3], padding: [0, 1] });
+    expect(find(layers, 'Conv2d_4a_3x3.bn')).toMatchObject({ eps: 0.001 });
+    expect(find(layers, 'transform_input')).toMatchObject({ groups: 3, kernel_size: 1 });
+    expect(store.all().some((t) => /^(AuxLogits|fc)\./.test(t.name))).toBe(false);
   });
 
   it('DenseNet: each dense layer a concat([], layer), blocks and transitions named, relu and avgpool after features', async () => {

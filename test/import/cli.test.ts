@@ -26,6 +26,19 @@ describe('cnnx import', () => {
     expect(st.metadata).toMatchObject({ source: 'model.pth' });
   });
 
+  it('Inception v3 takes torchvision\'s transforms for its weights (Resize 342, CenterCrop 299); explicit options still win', async () => {
+    const dir = tempDir();
+    const input = async (...extra: string[]): Promise<unknown> => {
+      const out = path.join(dir, 'iv3.json');
+      const result = await runCli(['import', fixture('inception_v3', 'model.safetensors'), '--arch', 'inception_v3', '-o', out, ...extra]);
+      expect(result.code, result.stderr).toBe(0);
+      return JSON.parse(readFileSync(out, 'utf8')).input;
+    };
+    expect(await input()).toEqual({ channels: 3, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], resize: { shorter_side: 342, center_crop: 299 } });
+    expect(((await input('--resize', '320')) as { resize: unknown }).resize).toEqual({ shorter_side: 320 });
+    expect(await input('--preset', 'none')).toEqual({ channels: 3 });
+  });
+
   it('runs through cnnx apply: an imported VGG (ImageNet preprocessing by default) on a normalised .npy matches PyTorch', async () => {
     const dir = tempDir();
     const out = path.join(dir, 'vgg.json');

@@ -21,7 +21,7 @@ export function googlenet(t: Template): SpecItem[] {
   const modules = (names: string[]): SpecItem[] => names.map((m) => inception(t, `inception${m}`));
   // In order: the template is a cursor, each module starting from the channels the one before ends with.
   return [
-    t.channelAffine('transform_input', STD.map((s) => s / 0.5), MEAN.map((m) => (m - 0.5) / 0.5)),
+    transformInput(t),
     basic(t, 'conv1', 7, 2, 3),
     pool('maxpool1', 3),
     basic(t, 'conv2', 1),
@@ -36,8 +36,13 @@ export function googlenet(t: Template): SpecItem[] {
   ];
 }
 
-/** BasicConv2d: conv (no bias), batch norm with eps 0.001, ReLU. */
-function basic(t: Template, p: string, kernel: number, stride = 1, padding = 0): SpecItem {
+/** GoogLeNet's and Inception v3's _transform_input, as a 1x1 conv with a group per channel. */
+export function transformInput(t: Template): SpecItem {
+  return t.channelAffine('transform_input', STD.map((s) => s / 0.5), MEAN.map((m) => (m - 0.5) / 0.5));
+}
+
+/** BasicConv2d (GoogLeNet's, Inception v3's): conv (no bias), batch norm with eps 0.001, ReLU. */
+export function basic(t: Template, p: string, kernel: number | [number, number], stride = 1, padding: number | [number, number] = 0): SpecItem {
   return t.sequential(p, () => [t.conv(`${p}.conv`, { kernel, stride, padding, bias: false }), t.batchnorm(`${p}.bn`, 0.001), t.relu(`${p}.relu`)]);
 }
 

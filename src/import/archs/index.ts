@@ -2,6 +2,7 @@
 import type { SpecItem } from '../spec-tree.js';
 import { densenet, renameLegacyDenseNet } from './densenet.js';
 import { googlenet } from './googlenet.js';
+import { inceptionV3 } from './inception.js';
 import { mobilenetV2 } from './mobilenet.js';
 import { resnet } from './resnet.js';
 import { squeezenet } from './squeezenet.js';
@@ -18,6 +19,8 @@ export interface Arch {
   /** The module whose output is the feature map, before pooling (`--layer` for the map). */
   readonly map: string;
   readonly rename?: (name: string) => string;
+  /** The default input block's resize when it is not ImageNet's 256 then 224 (torchvision's transforms for the weights). */
+  readonly resize?: { readonly shorter_side: number; readonly center_crop: number };
 }
 
 const RESNET_HEAD = ['fc.'];
@@ -58,6 +61,7 @@ const ARCHS: Arch[] = [
   { name: 'squeezenet1_1', summary: 'SqueezeNet 1.1: features, avgpool', build: (t) => squeezenet(t, '1_1'), heads: CLASSIFIER, map: 'features' },
   { name: 'mobilenet_v2', summary: 'MobileNetV2: features, avgpool', build: mobilenetV2, heads: CLASSIFIER, map: 'features' },
   { name: 'googlenet', summary: 'GoogLeNet (as pretrained: transform_input): conv1 .. inception5b, avgpool', build: googlenet, heads: ['aux1.', 'aux2.', 'fc.'], map: 'inception5b' },
+  { name: 'inception_v3', summary: 'Inception v3 (as pretrained: transform_input): Conv2d_1a_3x3 .. Mixed_7c, avgpool', build: inceptionV3, heads: ['AuxLogits.', 'fc.'], map: 'Mixed_7c', resize: { shorter_side: 342, center_crop: 299 } },
   ...(
     [
       ['densenet121', [6, 12, 24, 16]],

@@ -5,9 +5,11 @@ import type { Checkpoint } from '../checkpoint.js';
 import { join, layerJson, padding, pair, sequential, type LayerDraft, type SpecItem, type Weight, type WeightStore } from '../spec-tree.js';
 
 export interface ConvOptions {
-  readonly kernel: number;
+  /** n, or [height, width] (Inception v3's 1x7 and 7x1). */
+  readonly kernel: number | readonly [number, number];
   readonly stride?: number;
-  readonly padding?: number;
+  /** n, or [height, width] on both sides. */
+  readonly padding?: number | readonly [number, number];
   /** A number, or 'depthwise' (one group per input channel). */
   readonly groups?: number | 'depthwise';
   readonly bias: boolean;
@@ -53,15 +55,16 @@ export class Template {
     const inCh = this.channels;
     const groups = o.groups === 'depthwise' ? inCh : o.groups ?? 1;
     if (inCh % groups !== 0) throw this.error(`${name}: ${groups} groups do not divide its ${inCh} input channels`);
-    const weight = this.take(`${name}.weight`, (shape) => shape.length === 4 && shape[1] === inCh / groups && shape[2] === o.kernel && shape[3] === o.kernel && shape[0] > 0 && shape[0] % groups === 0, `[out_channels, ${inCh / groups}, ${o.kernel}, ${o.kernel}] (conv2d, ${inCh} input channels${groups > 1 ? ` in ${groups} groups` : ''})`);
+    const [kh, kw] = typeof o.kernel === 'number' ? [o.kernel, o.kernel] : o.kernel;
+    const weight = this.take(`${name}.weight`, (shape) => shape.length === 4 && shape[1] === inCh / groups && shape[2] === kh && shape[3] === kw && shape[0] > 0 && shape[0] % groups === 0, `[out_channels, ${inCh / groups}, ${kh}, ${kw}] (conv2d, ${inCh} input channels${groups > 1 ? ` in ${groups} groups` : ''})`);
     const out = weight.shape[0];
     const weights: Record<string, Weight> = { weight };
     if (o.bias) weights.bias = this.take(`${name}.bias`, (s) => s.length === 1 && s[0] === out, `[${out}] (conv2d bias)`);
-    const p = o.padding ?? 0;
+    const [ph, pw] = typeof o.padding === 'object' ? o.padding : [o.padding ?? 0, o.padding ?? 0];
     this.channels = out;
     return this.layer(name, {
       type: 'conv2d',
-      params: { in_channels: inCh, out_channels: out, kernel_size: o.kernel, stride: o.stride ?? 1, padding: padding(p, p, p, p), groups },
+      params: { in_channels: inCh, out_channels: out, kernel_size: pair(kh, kw), stride: o.stride ?? 1, padding: padding(ph, ph, pw, pw), groups },
       weights,
     });
   }
@@ -102,8 +105,9 @@ export class Template {
     return this.layer(name, { type: 'maxpool2d', params: { kernel_size: kernel, stride, padding: pad, ceil_mode: ceilMode }, weights: {} });
   }
 
-  avgpool(name: string, kernel: number, stride: number): SpecItem {
-    return this.layer(name, { type: 'avgpool2d', params: { kernel_size: kernel, stride }, weights: {} });
+  /** AvgPool2d / F.avg_pool2d: padded windows count the padding (count_include_pad, PyTorch's default). */
+  avgpool(name: string, kernel: number, stride: number, pad = 0): SpecItem {
+    return this.layer(name, { type: 'avgpool2d', params: { kernel_size: kernel, stride, ...(pad ? { padding: pad, count_include_pad: true } : {}) }, weights: {} });
   }
 
   adaptiveAvgpool(name: string, h: number, w = h): SpecItem {
