@@ -21,6 +21,8 @@ export interface ImportCommandOptions extends PreprocessOptions {
   readonly until?: string;
   readonly prefix?: string;
   readonly name?: string;
+  /** false with --no-transform-input. */
+  readonly transformInput?: boolean;
 }
 
 /** Runs the command; returns lines for stdout (the architecture list); the summary of an import goes to stderr. */
@@ -34,6 +36,8 @@ export async function importCommand(model: string | undefined, opts: ImportComma
   for (const [flag, value] of [['--until', opts.until], ['--prefix', opts.prefix]] as const) {
     if (!isOnnx && value !== undefined) throw usage(`${flag} is for ONNX models`);
   }
+  const transformInput = opts.transformInput !== false;
+  if (!transformInput && isOnnx) throw usage(`--no-transform-input is for checkpoints of googlenet and inception_v3; ${model} is an ONNX model, whose graph has its transform_input or not`);
 
   const store = new WeightStore(weightsFileFor(opts.output));
   let imported: { channels: number; layers: SpecItem[] };
@@ -51,7 +55,8 @@ export async function importCommand(model: string | undefined, opts: ImportComma
     source = `ONNX model ${path.basename(model)}${opts.until ? ` up to ${opts.until}` : ''}`;
   } else {
     const arch = archByName(opts.arch!);
-    imported = await importCheckpoint(model, model, arch, store);
+    if (!transformInput && !arch.transformInput) throw usage(`--no-transform-input: ${arch.name} has no transform_input (googlenet and inception_v3 have)`);
+    imported = await importCheckpoint(model, model, arch, store, { transformInput });
     archResize = arch.resize;
     source = `${arch.name} checkpoint ${path.basename(model)}`;
   }

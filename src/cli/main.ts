@@ -262,6 +262,7 @@ ${EXIT_CODES_HELP}`,
     .option('-o, --output <NET.json>', 'the spec to write; its weights go beside it as NET.safetensors')
     .option('--arch <name>', 'the checkpoint\'s architecture (torchvision names: resnet50, vgg16_bn, densenet121...)')
     .option('--list-archs', 'list the architectures --arch knows')
+    .option('--no-transform-input', 'googlenet, inception_v3: the model was built with transform_input=False (torchvision\'s default without pretrained weights): no transform_input layer')
     .option('--until <node>', 'ONNX: keep the graph up to this node (name or output tensor), e.g. before a Flatten + Gemm classifier')
     .option('--prefix <name>', "ONNX: put NAME. before every layer name (default: features for a model exported from a torchvision model.features, else none; '' for none)")
     .option('--preset <name>', 'preprocessing: imagenet (Resize 256, CenterCrop 224, ImageNet mean/std) or none (default: imagenet with --arch, none for ONNX)')

@@ -1,7 +1,7 @@
 // Checkpoint + architecture name -> spec layers: the template of that torchvision family, filled with the checkpoint's tensors.
 import { CnnxError } from '../errors.js';
 import { didYouMean } from '../network/suggest.js';
-import { ARCH_NAMES, findArch, type Arch } from './archs/index.js';
+import { ARCH_NAMES, findArch, type Arch, type BuildOptions } from './archs/index.js';
 import { Template } from './archs/template.js';
 import { readCheckpoint } from './checkpoint.js';
 import type { SpecItem, WeightStore } from './spec-tree.js';
@@ -13,7 +13,7 @@ export function archByName(name: string): Arch {
 }
 
 /** Reads the checkpoint at `file` (messages name `display`) and builds `arch`'s feature extractor from it. */
-export async function importCheckpoint(file: string, display: string, arch: Arch, store: WeightStore): Promise<{ channels: number; layers: SpecItem[] }> {
+export async function importCheckpoint(file: string, display: string, arch: Arch, store: WeightStore, options: BuildOptions = { transformInput: true }): Promise<{ channels: number; layers: SpecItem[] }> {
   const isHead = (name: string): boolean => arch.heads.some((h) => name.startsWith(h));
   const checkpoint = await readCheckpoint(file, display, {
     rename: arch.rename,
@@ -21,7 +21,7 @@ export async function importCheckpoint(file: string, display: string, arch: Arch
   });
   const channels = 3;
   const t = new Template(arch.name, checkpoint, store, channels);
-  const layers = arch.build(t);
+  const layers = arch.build(t, options);
   t.finish(arch.heads);
   return { channels, layers };
 }

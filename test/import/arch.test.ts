@@ -10,9 +10,9 @@ import { encodeSafetensors, parseSafetensors } from '../../src/io/safetensors.js
 import { tempDir } from '../helpers.js';
 import { fixture } from './helpers.js';
 
-async function importArch(arch: string, file = fixture(arch, 'model.pth')): Promise<{ layers: SpecItem[]; store: WeightStore }> {
+async function importArch(arch: string, file = fixture(arch, 'model.pth'), transformInput = true): Promise<{ layers: SpecItem[]; store: WeightStore }> {
   const store = new WeightStore('net.safetensors');
-  const { layers } = await importCheckpoint(file, path.basename(file), archByName(arch), store);
+  const { layers } = await importCheckpoint(file, path.basename(file), archByName(arch), store, { transformInput });
   return { layers, store };
 }
 
@@ -161,6 +161,17 @@ describe('architecture templates', () => {
     expect(find(layers, 'maxpool4')).toMatchObject({ kernel_size: 2, stride: 2, ceil_mode: true });
     // The auxiliary classifiers and fc are in the checkpoint and left out.
     expect(store.all().some((t) => /^(aux1|aux2|fc)\./.test(t.name))).toBe(false);
+  });
+
+  it('without transform_input (a model built with transform_input=False): the same layers from conv1 on, no transform_input tensors', async () => {
+    for (const [arch, first] of [['googlenet', 'conv1'], ['inception_v3', 'Conv2d_1a_3x3']]) {
+      const full = await importArch(arch);
+      const plain = await importArch(arch, fixture(arch, 'model.pth'), false);
+      expect(plain.layers.map((l) => l.name)).toEqual(full.layers.slice(1).map((l) => l.name));
+      expect(plain.layers[0].name).toBe(first);
+      expect(plain.store.all().map((t) => t.name)).toEqual(full.store.all().map((t) => t.name).filter((n) => !n.startsWith('transform_input.')));
+    }
+    expect(listArchs().filter((a) => a.transformInput).map((a) => a.name)).toEqual(['googlenet', 'inception_v3']);
   });
 
   it('Inception v3: InceptionA-E under torchvision\'s names, 1x7 / 7x1 kernels, padded average pools, E\'s cats inside its cat', async () => {

@@ -44,6 +44,9 @@ export const CASES: Case[] = [
   pth('googlenet', { inception5b: 'out_inception5b.npy' }, true, 'model.safetensors'),
   pth('inception_v3', { Mixed_5b: 'out_Mixed_5b.npy', Mixed_6a: 'out_Mixed_6a.npy', Mixed_6e: 'out_Mixed_6e.npy', Mixed_7a: 'out_Mixed_7a.npy', Mixed_7c: 'out_Mixed_7c.npy' }, true),
   pth('inception_v3', { Mixed_7c: 'out_Mixed_7c.npy' }, true, 'model.safetensors'),
+  // The same weights in models built with transform_input=False (torchvision's default without pretrained weights).
+  { ...pth('googlenet', {}, true), args: ['--arch', 'googlenet', '--no-transform-input'], compare: { avgpool: 'out_plain_avgpool.npy' } },
+  { ...pth('inception_v3', {}, true), args: ['--arch', 'inception_v3', '--no-transform-input'], compare: { avgpool: 'out_plain_avgpool.npy' } },
   // As torch.onnx.export writes torchvision's GoogLeNet: transform_input as channel slices (Gather, Unsqueeze, Mul, Add, Concat).
   { dir: 'googlenet', model: 'model.onnx', args: ['--until', '/avgpool/GlobalAveragePool'], compare: { avgpool: 'out_avgpool.npy', conv1: 'out_conv1.npy', inception3a: 'out_inception3a.npy', 'inception4c.branch4': 'out_inception4c.branch4.npy', inception5b: 'out_inception5b.npy' }, branching: true },
   pth('densenet121', { 'features.denseblock2': 'out_features.denseblock2.npy', 'features.transition2': 'out_features.transition2.npy', features: 'out_features.npy' }, true),

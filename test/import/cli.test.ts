@@ -108,6 +108,8 @@ describe('cnnx import', () => {
       [[fixture('resnet18', 'model.pth'), '--arch', 'resnet19'], /^cnnx: --arch resnet19: unknown architecture \(did you mean "resnet18"\?\)/],
       [[fixture('resnet18', 'model.onnx'), '--arch', 'resnet18'], /^cnnx: --arch is for checkpoints/],
       [[fixture('resnet18', 'model.pth'), '--arch', 'resnet18', '--until', 'x'], /^cnnx: --until is for ONNX models$/],
+      [[fixture('resnet18', 'model.pth'), '--arch', 'resnet18', '--no-transform-input'], /^cnnx: --no-transform-input: resnet18 has no transform_input \(googlenet and inception_v3 have\)$/],
+      [[fixture('googlenet', 'model.onnx'), '--no-transform-input'], /^cnnx: --no-transform-input is for checkpoints of googlenet and inception_v3; .*model.onnx is an ONNX model/],
       [[fixture('vgg11_bn', 'model.onnx'), '--mean', '0.5,0.5'], /^cnnx: --mean: the model reads 3 channels, so give 3 values/],
       [[fixture('vgg11_bn', 'model.onnx'), '--preset', 'imagnet'], /^cnnx: --preset imagnet: expected one of imagenet, none$/],
       [[fixture('vgg11_bn', 'model.onnx'), '--center-crop', '224'], /^cnnx: --center-crop goes with a shorter-side --resize N/],

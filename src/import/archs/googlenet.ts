@@ -1,5 +1,6 @@
 // torchvision's GoogLeNet as a cnnx spec: transform_input, the stem, Inception modules as 4-branch concats, avgpool.
 import type { SpecItem } from '../spec-tree.js';
+import type { BuildOptions } from './index.js';
 import type { Template } from './template.js';
 
 /**
@@ -16,12 +17,12 @@ const STD = [0.229, 0.224, 0.225];
  * with eps 0.001, F.relu (named `.relu` under the module). The pools are MaxPool2d with ceil_mode. The
  * auxiliary classifiers (aux1, aux2), dropout and fc are dropped: cnnx extracts features.
  */
-export function googlenet(t: Template): SpecItem[] {
+export function googlenet(t: Template, options: BuildOptions): SpecItem[] {
   const pool = (name: string, kernel: number): SpecItem => t.maxpool(name, kernel, 2, 0, true);
   const modules = (names: string[]): SpecItem[] => names.map((m) => inception(t, `inception${m}`));
   // In order: the template is a cursor, each module starting from the channels the one before ends with.
   return [
-    transformInput(t),
+    ...transformInput(t, options),
     basic(t, 'conv1', 7, 2, 3),
     pool('maxpool1', 3),
     basic(t, 'conv2', 1),
@@ -36,9 +37,10 @@ export function googlenet(t: Template): SpecItem[] {
   ];
 }
 
-/** GoogLeNet's and Inception v3's _transform_input, as a 1x1 conv with a group per channel. */
-export function transformInput(t: Template): SpecItem {
-  return t.channelAffine('transform_input', STD.map((s) => s / 0.5), MEAN.map((m) => (m - 0.5) / 0.5));
+/** GoogLeNet's and Inception v3's _transform_input, as a 1x1 conv with a group per channel; none when the model was built without it. */
+export function transformInput(t: Template, options: BuildOptions): SpecItem[] {
+  if (!options.transformInput) return [];
+  return [t.channelAffine('transform_input', STD.map((s) => s / 0.5), MEAN.map((m) => (m - 0.5) / 0.5))];
 }
 
 /** BasicConv2d (GoogLeNet's, Inception v3's): conv (no bias), batch norm with eps 0.001, ReLU. */

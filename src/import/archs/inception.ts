@@ -1,6 +1,7 @@
 // torchvision's Inception v3 as a cnnx spec: transform_input, the stem, Mixed_5b .. Mixed_7c (InceptionA-E), avgpool.
 import type { SpecItem } from '../spec-tree.js';
 import { basic, transformInput } from './googlenet.js';
+import type { BuildOptions } from './index.js';
 import type { Template } from './template.js';
 
 /**
@@ -11,9 +12,9 @@ import type { Template } from './template.js';
  * of the blocks take torch.fx's names (`Mixed_5b.avg_pool2d`, `Mixed_7c.cat_1`). AuxLogits, dropout
  * and fc are dropped.
  */
-export function inceptionV3(t: Template): SpecItem[] {
+export function inceptionV3(t: Template, options: BuildOptions): SpecItem[] {
   return [
-    transformInput(t),
+    ...transformInput(t, options),
     basic(t, 'Conv2d_1a_3x3', 3, 2),
     basic(t, 'Conv2d_2a_3x3', 3),
     basic(t, 'Conv2d_2b_3x3', 3, 1, 1),

@@ -13,7 +13,7 @@ export interface Arch {
   readonly name: string;
   /** One line for --list-archs. */
   readonly summary: string;
-  readonly build: (t: Template) => SpecItem[];
+  readonly build: (t: Template, options: BuildOptions) => SpecItem[];
   /** State-dict prefixes of the classifier, which the feature extractor leaves out. */
   readonly heads: readonly string[];
   /** The module whose output is the feature map, before pooling (`--layer` for the map). */
@@ -21,6 +21,14 @@ export interface Arch {
   readonly rename?: (name: string) => string;
   /** The default input block's resize when it is not ImageNet's 256 then 224 (torchvision's transforms for the weights). */
   readonly resize?: { readonly shorter_side: number; readonly center_crop: number };
+  /** It starts with torchvision's transform_input (as pretrained), which --no-transform-input leaves out. */
+  readonly transformInput?: true;
+}
+
+/** What the user chose beyond the architecture's name. */
+export interface BuildOptions {
+  /** Start with transform_input (archs that have one): torchvision's models built with transform_input=False do not. */
+  readonly transformInput: boolean;
 }
 
 const RESNET_HEAD = ['fc.'];
@@ -60,8 +68,8 @@ const ARCHS: Arch[] = [
   { name: 'squeezenet1_0', summary: 'SqueezeNet 1.0: features, avgpool', build: (t) => squeezenet(t, '1_0'), heads: CLASSIFIER, map: 'features' },
   { name: 'squeezenet1_1', summary: 'SqueezeNet 1.1: features, avgpool', build: (t) => squeezenet(t, '1_1'), heads: CLASSIFIER, map: 'features' },
   { name: 'mobilenet_v2', summary: 'MobileNetV2: features, avgpool', build: mobilenetV2, heads: CLASSIFIER, map: 'features' },
-  { name: 'googlenet', summary: 'GoogLeNet (as pretrained: transform_input): conv1 .. inception5b, avgpool', build: googlenet, heads: ['aux1.', 'aux2.', 'fc.'], map: 'inception5b' },
-  { name: 'inception_v3', summary: 'Inception v3 (as pretrained: transform_input): Conv2d_1a_3x3 .. Mixed_7c, avgpool', build: inceptionV3, heads: ['AuxLogits.', 'fc.'], map: 'Mixed_7c', resize: { shorter_side: 342, center_crop: 299 } },
+  { name: 'googlenet', summary: 'GoogLeNet (as pretrained: transform_input): conv1 .. inception5b, avgpool', build: googlenet, heads: ['aux1.', 'aux2.', 'fc.'], map: 'inception5b', transformInput: true },
+  { name: 'inception_v3', summary: 'Inception v3 (as pretrained: transform_input): Conv2d_1a_3x3 .. Mixed_7c, avgpool', build: inceptionV3, heads: ['AuxLogits.', 'fc.'], map: 'Mixed_7c', resize: { shorter_side: 342, center_crop: 299 }, transformInput: true },
   ...(
     [
       ['densenet121', [6, 12, 24, 16]],
