@@ -7,11 +7,13 @@ Random weights with random batch-norm statistics leave the deep maps of some fam
 (gen_arch.py's MobileNetV2: its `features` change by 5e-7 of their size when the input changes by a
 third), so a check there says little about them. Here the statistics are measured on four photos of
 ../shared/images (as training leaves them), and the check runs on a fifth (astronaut.png, resized to
-HEIGHT x WIDTH, ImageNet-normalised). Writes ARCH.pth (the state_dict), ARCH_input.npy, ARCH_out.npy
-(the backbone's end: resnet* layer4, mobilenet_v2 features, googlenet inception5b, inception_v3
-Mixed_7c) and ARCH_tap.npy (the module TAP), then prints how much the output moves on 0.7 x input + 0.05.
-docs/import.md shows the commands that compare cnnx with them, and the figures.
+HEIGHT x WIDTH, ImageNet-normalised). Writes into OUTDIR/ARCH/: model.pth (the state_dict), input.npy,
+out.npy (the backbone's end: resnet* layer4, mobilenet_v2 and others features, googlenet inception5b,
+inception_v3 Mixed_7c), tap.npy (the module TAP) and meta.json, then prints how much the output moves on
+0.7 x input + 0.05. `CNNX_LIVE=OUTDIR npx vitest run test/import/live.test.ts` compares both engines with
+them; docs/import.md has the figures.
 """
+import json
 import os
 import sys
 
@@ -50,6 +52,12 @@ def backbone(m, x):
     return m.features(x)
 
 
+def backbone_layer():
+    if arch.startswith('resnet') or arch.startswith('resnext') or arch.startswith('wide_resnet'):
+        return 'layer4'
+    return STAGES[arch][-1] if arch in STAGES else 'features'
+
+
 torch.manual_seed(0)
 options = {'aux_logits': False, 'init_weights': True, 'transform_input': True} if arch in STAGES else {}
 m = getattr(torchvision.models, arch)(**options)
@@ -67,10 +75,12 @@ dict(m.named_modules())[tap].register_forward_hook(lambda _m, _i, o: captured.ap
 with torch.no_grad():
     y = backbone(m, torch.from_numpy(x)[None])
     moved = backbone(m, torch.from_numpy(x * 0.7 + 0.05)[None])
-os.makedirs(out, exist_ok=True)
-np.save(os.path.join(out, f'{arch}_input.npy'), x)
-np.save(os.path.join(out, f'{arch}_out.npy'), y[0].numpy())
-np.save(os.path.join(out, f'{arch}_tap.npy'), captured[0][0].numpy())
-torch.save(m.state_dict(), os.path.join(out, f'{arch}.pth'))
+d = os.path.join(out, arch)
+os.makedirs(d, exist_ok=True)
+np.save(os.path.join(d, 'input.npy'), x)
+np.save(os.path.join(d, 'out.npy'), y[0].numpy())
+np.save(os.path.join(d, 'tap.npy'), captured[0][0].numpy())
+torch.save(m.state_dict(), os.path.join(d, 'model.pth'))
+json.dump({'arch': arch, 'size': [h, w], 'layer': backbone_layer(), 'tap': tap}, open(os.path.join(d, 'meta.json'), 'w'), indent=1)
 print(f'{arch}: backbone {tuple(y.shape[1:])}, {tap} {tuple(captured[0].shape[1:])}; on 0.7 x input + 0.05 the backbone moves by '
       f'{((y - moved).abs().max() / y.abs().max()).item():.2f} of its largest value')

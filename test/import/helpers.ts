@@ -7,7 +7,7 @@ import { readNpyFile } from '../../src/io/npy.js';
 import { loadNetwork, parseNetwork } from '../../src/network/load.js';
 import { runNetwork, selectLayers } from '../../src/network/run.js';
 import { ProtoWriter, float32Bytes } from '../../src/export/protobuf.js';
-import { FIXTURES } from '../helpers.js';
+import { FIXTURES, runCli, tempDir } from '../helpers.js';
 
 export const IMPORT_FIXTURES = path.join(FIXTURES, 'import');
 
@@ -63,6 +63,24 @@ export async function runSpec(spec: string, input: string, layers: readonly stri
     return new Map(outputs.map((o) => [o.label, o.tensor.data]));
   } finally {
     await e.close();
+  }
+}
+
+/**
+ * Full-size models made outside the repository (a folder named by an environment variable): imports
+ * `model` of each case with the CLI, runs `cnnx apply` on its input at each [layer, expected file] pair,
+ * and expects PyTorch's outputs within the import tolerance.
+ */
+export async function importAndCompare(dir: string, model: string, importArgs: readonly string[], pairs: readonly (readonly [string, string])[], engine: 'fast' | 'reference'): Promise<void> {
+  const net = path.join(tempDir(), 'net.json');
+  const imported = await runCli(['import', path.join(dir, model), ...importArgs, '-o', net]);
+  if (imported.code !== 0) throw new Error(`import ${model}: ${imported.stderr}`);
+  for (const [layer, expected] of pairs) {
+    const out = path.join(path.dirname(net), `${layer}.npy`);
+    const applied = await runCli(['apply', net, path.join(dir, 'input.npy'), '--layer', layer, '-o', out, '--engine', engine, '-q']);
+    if (applied.code !== 0) throw new Error(`apply --layer ${layer}: ${applied.stderr}`);
+    const mismatch = importMismatch(await npy(out), await npy(path.join(dir, expected)));
+    if (mismatch !== null) throw new Error(`${model} ${layer} (${engine} engine): ${mismatch}`);
   }
 }
 
