@@ -356,7 +356,8 @@ function regroupConcats(ops: MutableOp[]): void {
 /**
  * Splits back out the inner concats an exporter merged into the outer one (cat(a, cat(b, c), d) written
  * as one Concat of a, b, c, d: Inception v3's InceptionE): consecutive inputs whose paths from the
- * concat's fork meet again below it become a concat of their own, labelled `cat`, so the graph nests.
+ * concat's fork meet again below it become a concat of their own, labelled `cat`, `cat_1`, ... as torch.fx
+ * numbers them, so the graph nests.
  * Returns the output's id after the insertions.
  */
 function nestConcats(ops: MutableOp[], output: number): number {
@@ -369,8 +370,10 @@ function nestConcats(ops: MutableOp[], output: number): number {
     const shift = (i: number): number => (i >= split ? i + runs.length : i);
     for (const op of ops) op.inputs = op.inputs.map(shift);
     const outer = ops[split];
-    const inner: MutableOp[] = runs.map(([a, b]) => ({ node: outer.node, draft: null, join: 'concat', inputs: outer.inputs.slice(a, b), nonNegative: false, label: 'cat' }));
+    // torch.fx's names: the inner cats run first (cat, cat_1, ...), so the outer one, named after them, takes the next number.
+    const inner: MutableOp[] = runs.map(([a, b], k) => ({ node: outer.node, draft: null, join: 'concat', inputs: outer.inputs.slice(a, b), nonNegative: false, label: k === 0 ? 'cat' : `cat_${k}` }));
     ops.splice(split, 0, ...inner);
+    outer.label = `cat_${runs.length}`;
     const inputs: number[] = [];
     let k = 0;
     for (let i = 0; i < outer.inputs.length; ) {

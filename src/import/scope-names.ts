@@ -51,6 +51,19 @@ interface Built {
 const RESERVED = new Set(['all', 'input']);
 
 /**
+ * ONNX ops whose torch.fx name (the name torchvision's create_feature_extractor and `cnnx import --arch`
+ * give a functional call) differs from the op's lower-cased name: `torch.cat` exports as Concat,
+ * `F.avg_pool2d` as AveragePool, `F.max_pool2d` as MaxPool. Other ops already agree (add, relu, ...).
+ */
+const FX_NAMES: Readonly<Record<string, string>> = { concat: 'cat', averagepool: 'avg_pool2d', maxpool: 'max_pool2d' };
+
+/** An exported op name as torch.fx writes the call: `Concat_1` -> `cat_1`, `Relu` -> `relu`. */
+function fxName(opName: string): string {
+  const [, base, suffix] = /^(.*?)(_\d+)?$/.exec(opName.toLowerCase())!;
+  return (FX_NAMES[base] ?? base) + (suffix ?? '');
+}
+
+/**
  * The spec items of a series-parallel tree. Naming rule: a node that is the only op of its innermost
  * module takes the module's path (`layer4.1.conv1`); an op among several of a module takes the path and
  * its op (`layer4.1.add`, `layer4.1.relu_1` where the exporter numbered a reused module). Names that are
@@ -77,7 +90,7 @@ export function emitTree(graph: LayerGraph, tree: readonly TreeItem[], store: We
   const names = graph.ops.map((op, id) => {
     const node = op.node;
     const chain = chains[id];
-    const opName = (op.label ?? (node.name.split('/').pop() || node.op)).toLowerCase();
+    const opName = op.label?.toLowerCase() ?? fxName(node.name.split('/').pop() || node.op);
     let name: string;
     if (node.name.startsWith('/')) {
       const leaf = chain[chain.length - 1];

@@ -81,6 +81,31 @@ describe('cnnx import', () => {
     expect((await names('--prefix', 'backbone')).names).toEqual(['backbone', 'backbone.0', 'backbone.2']);
   });
 
+  it('an ONNX export and a checkpoint of one model name their adds, concats and functional pools alike (torch.fx\'s names)', async () => {
+    const dir = tempDir();
+    const joins = async (args: string[]): Promise<string[]> => {
+      const out = path.join(dir, 'n.json');
+      const result = await runCli(['import', ...args, '-o', out]);
+      expect(result.code, result.stderr).toBe(0);
+      const names: string[] = [];
+      const walk = (items: { name?: string; type: string; layers?: unknown[]; branches?: unknown[][] }[]): void => {
+        for (const item of items) {
+          if (['add', 'concat'].includes(item.type) || /\.(avg|max)_pool2d$/.test(item.name ?? '')) names.push(`${item.type} ${item.name}`);
+          walk((item.layers ?? []) as typeof items);
+          for (const branch of item.branches ?? []) walk(branch as typeof items);
+        }
+      };
+      walk(JSON.parse(readFileSync(out, 'utf8')).layers);
+      return names;
+    };
+    for (const [arch, until] of [['googlenet', '/avgpool/GlobalAveragePool'], ['squeezenet1_1', null], ['resnet18', '/avgpool/GlobalAveragePool']] as const) {
+      const fromOnnx = await joins([fixture(arch, 'model.onnx'), ...(until ? ['--until', until] : [])]);
+      const fromCheckpoint = await joins([fixture(arch, 'model.pth'), '--arch', arch]);
+      expect(fromOnnx.length, arch).toBeGreaterThan(0);
+      expect(fromOnnx, arch).toEqual(fromCheckpoint);
+    }
+  });
+
   it('--list-archs prints the templates on stdout', async () => {
     const result = await runCli(['import', '--list-archs']);
     expect(result.code).toBe(0);

@@ -159,7 +159,7 @@ describe('PyTorch-exported models: structure and names', () => {
   it('rebuilds SqueezeNet fire modules as squeeze then concat(expand1x1, expand3x3), ceil_mode kept', () => {
     const { layers } = importFile(fixture('squeezenet1_1', 'model.onnx'), { prefix: '' });
     expect(outline([find(layers, '3')!])).toEqual([
-      { 'sequential 3': ['conv2d 3.squeeze', 'relu 3.squeeze_activation', { 'concat 3.concat': [['conv2d 3.expand1x1', 'relu 3.expand1x1_activation'], ['conv2d 3.expand3x3', 'relu 3.expand3x3_activation']] }] },
+      { 'sequential 3': ['conv2d 3.squeeze', 'relu 3.squeeze_activation', { 'concat 3.cat': [['conv2d 3.expand1x1', 'relu 3.expand1x1_activation'], ['conv2d 3.expand3x3', 'relu 3.expand3x3_activation']] }] },
     ]);
     expect(find(layers, '2')).toMatchObject({ type: 'maxpool2d', kernel_size: 3, stride: 2, padding: 0, ceil_mode: true });
   });
@@ -202,7 +202,7 @@ describe('PyTorch-exported models: structure and names', () => {
     // AvgPool2d(count_include_pad=True) is exported as a zero Pad then AveragePool.
     expect(find(layers, 'pool3')).toMatchObject({ type: 'avgpool2d', padding: 1, count_include_pad: true, ceil_mode: true });
     expect(find(layers, 'pool4')).toMatchObject({ type: 'avgpool2d', padding: 1, count_include_pad: false });
-    expect(outline(layers.slice(6, 7))).toEqual([{ 'concat concat': [['conv2d b1'], [{ 'sequential b2': ['conv2d b2.0', 'hardtanh b2.1'] }], []] }]);
+    expect(outline(layers.slice(6, 7))).toEqual([{ 'concat cat': [['conv2d b1'], [{ 'sequential b2': ['conv2d b2.0', 'hardtanh b2.1'] }], []] }]);
     expect(outline([find(layers, 'add_1')!])).toEqual([{ 'add add_1': [['conv2d c1'], ['conv2d c2'], ['conv2d c3']] }]);
     expect(find(layers, 'norm')).toMatchObject({ type: 'batchnorm2d', eps: 1e-5 });
   });
@@ -369,7 +369,7 @@ describe('concats an exporter merged into one', () => {
   it('splits consecutive inputs that share a branch back out as a concat of their own, named cat', () => {
     const { layers } = importBytes(merged(['a', 'b1', 'b2', 'c']));
     expect(outline(layers)).toEqual([
-      { 'sequential m': [{ 'concat m.concat': [[{ 'sequential m.a': ['conv2d m.a.conv', 'relu m.a.relu'] }], [{ 'sequential m.b': ['conv2d m.b.conv', 'relu m.b.relu'] }, { 'concat m.cat': [[{ 'sequential m.b1': ['conv2d m.b1.conv', 'relu m.b1.relu'] }], [{ 'sequential m.b2': ['conv2d m.b2.conv', 'relu m.b2.relu'] }]] }], [{ 'sequential m.c': ['conv2d m.c.conv', 'relu m.c.relu'] }]] }] },
+      { 'sequential m': [{ 'concat m.cat_1': [[{ 'sequential m.a': ['conv2d m.a.conv', 'relu m.a.relu'] }], [{ 'sequential m.b': ['conv2d m.b.conv', 'relu m.b.relu'] }, { 'concat m.cat': [[{ 'sequential m.b1': ['conv2d m.b1.conv', 'relu m.b1.relu'] }], [{ 'sequential m.b2': ['conv2d m.b2.conv', 'relu m.b2.relu'] }]] }], [{ 'sequential m.c': ['conv2d m.c.conv', 'relu m.c.relu'] }]] }] },
     ]);
   });
 
