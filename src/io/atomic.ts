@@ -1,12 +1,14 @@
 // Writes files so that a file under its final name is always complete: temp file in the same folder, every byte checked, flushed, then renamed.
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { closeSync, existsSync, openSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, rmSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { CnnxError, type ErrorCode } from '../errors.js';
 
 /** Temp files not yet renamed; removed on exit so an interrupted run leaves nothing behind. */
 const pending = new Set<string>();
+/** Temp folders (createTempFolder): removed whole on exit, contents and all. */
+const pendingFolders = new Set<string>();
 let exitHookInstalled = false;
 
 /** Why a write failed, in words, keyed by Node's error code (never Node's message: it names the temp file). */
@@ -135,6 +137,34 @@ export function createTemp(target: string, suffix = ''): string {
 export async function removeTemp(tmp: string): Promise<void> {
   await rm(tmp, { force: true });
   pending.delete(tmp);
+}
+
+/**
+ * Makes a hidden temp folder in `parent` now, synchronously, and records it (removed whole on exit and
+ * by the CLI's signal handlers). For files that another library creates by name on its own threads
+ * (libvips' toFile): such a file can appear after an exit sweep has unlinked it, but not once its
+ * folder is gone, since creating it then fails.
+ */
+export function createTempFolder(parent: string): string {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', removePendingTemps);
+  }
+  const folder = path.join(parent, `.cnnx-tmp-${randomBytes(6).toString('hex')}`);
+  pendingFolders.add(folder);
+  try {
+    mkdirSync(folder);
+  } catch (error) {
+    pendingFolders.delete(folder);
+    throw error;
+  }
+  return folder;
+}
+
+/** Removes a temp folder made by createTempFolder, with what it holds, and forgets it. */
+export async function removeTempFolder(folder: string): Promise<void> {
+  await rm(folder, { recursive: true, force: true });
+  pendingFolders.delete(folder);
 }
 
 /**
@@ -307,6 +337,14 @@ export function removePendingTemps(): void {
       unlinkSync(tmp);
     } catch {
       // Already gone: nothing to clean.
+    }
+  }
+  for (const folder of pendingFolders) {
+    try {
+      // A file created inside while the folder is being removed makes its rmdir fail: retried.
+      rmSync(folder, { recursive: true, force: true, maxRetries: 5, retryDelay: 1 });
+    } catch {
+      // Nothing more to do on the way out.
     }
   }
 }

@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import type { RowRange } from '../engine/band.js';
 import type { Shape, Tensor } from '../engine/tensor.js';
 import { CnnxError, inputError } from '../errors.js';
-import { createTemp, removeTemp, WriteError } from '../io/atomic.js';
+import { createTempFolder, removeTempFolder, WriteError } from '../io/atomic.js';
 import { checkPixels } from '../io/limits.js';
 import { readFailure, readHead } from '../io/read-file.js';
 import { isNpy } from '../io/file-format.js';
@@ -73,12 +73,15 @@ export async function openImageRows(file: string, name: string, spec: InputSpec,
   const decoding = imageDecoding(meta);
   // Recorded as pending: removed on exit and by the CLI's signal handlers, whenever they come.
   const tempDir = options.tempDir ?? os.tmpdir();
-  let temp: string;
+  // libvips creates the .v file by name on its own thread, possibly after an exit swept the name: in a
+  // folder of its own, which the sweep removes, it cannot outlive the process.
+  let folder: string;
   try {
-    temp = createTemp(path.join(tempDir, `${path.basename(file)}.v`));
+    folder = createTempFolder(tempDir);
   } catch (error) {
     throw WriteError.of(`the temp folder ${tempDir} (TMPDIR)`, error);
   }
+  const temp = path.join(folder, `${path.basename(file)}.v`);
   try {
     await sharp(file, decodeOptions(options.maxPixels))
       .rotate()
@@ -87,10 +90,10 @@ export async function openImageRows(file: string, name: string, spec: InputSpec,
     const handle = await open(temp, 'r');
     return await vipsRows(handle, temp, name, spec, async () => {
       await handle.close();
-      await removeTemp(temp);
+      await removeTempFolder(folder);
     });
   } catch (error) {
-    await removeTemp(temp);
+    await removeTempFolder(folder);
     if (error instanceof CnnxError) throw error;
     // libvips says `wbuffer_write: write failed; system error: No space left on device`: the temp folder is full, not the image bad.
     const system = /system error: ([^;\n]+)/.exec((error as Error).message);

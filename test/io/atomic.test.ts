@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createReferenceEngine } from '../../src/engine/reference.js';
 import { tensor } from '../../src/engine/tensor.js';
-import { openAtomicFile, openAtomicStream, writeFileAtomic, WriteError, writeReason } from '../../src/io/atomic.js';
+import { createTempFolder, openAtomicFile, openAtomicStream, removePendingTemps, removeTempFolder, writeFileAtomic, WriteError, writeReason } from '../../src/io/atomic.js';
 import { encodeNpyChunks } from '../../src/io/npy.js';
 import { loadNetwork } from '../../src/network/load.js';
 import { streamNetwork } from '../../src/stream/index.js';
@@ -53,6 +53,27 @@ function names(dir: string): string[] {
 function bytes(n: number, seed: number): Uint8Array {
   return Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 255);
 }
+
+describe('temp folders (the decoded image a streamed run reads back)', () => {
+  it('once the exit sweep has run, a file created late by its name (libvips on its own thread) cannot appear', () => {
+    const dir = tempDir();
+    const folder = createTempFolder(dir);
+    expect(path.basename(folder)).toMatch(/^\.cnnx-tmp-[0-9a-f]{12}$/);
+    writeFileSync(path.join(folder, 'big.png.v'), 'decoded so far');
+    removePendingTemps();
+    // A writer that opens by name after the sweep: the folder is gone, so the create fails.
+    expect(() => writeFileSync(path.join(folder, 'big.png.v'), 'the rest')).toThrow(/ENOENT/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('removeTempFolder removes it with what it holds', async () => {
+    const dir = tempDir();
+    const folder = createTempFolder(dir);
+    writeFileSync(path.join(folder, 'a.v'), 'x');
+    await removeTempFolder(folder);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
 
 describe('writeFileAtomic on a failing disk', () => {
   it('writes every byte through short writes (a disk that stores 7 bytes per call)', async () => {
