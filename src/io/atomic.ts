@@ -77,9 +77,14 @@ async function makeFolder(dir: string): Promise<void> {
   }
 }
 
+/** A fresh hidden name for a temp file or folder: `.cnnx-tmp-` and 12 hex digits (folder walks skip it). */
+function tempStem(): string {
+  return `.cnnx-tmp-${randomBytes(6).toString('hex')}`;
+}
+
 /** A temp name beside `target` (same folder, so the rename is atomic). Hidden, so folder walks skip it. */
 export function tempNameFor(target: string): string {
-  return path.join(path.dirname(target), `.cnnx-tmp-${randomBytes(6).toString('hex')}-${path.basename(target)}`);
+  return path.join(path.dirname(target), `${tempStem()}-${path.basename(target)}`);
 }
 
 /**
@@ -110,6 +115,13 @@ export async function writeFileAtomic(target: string, bytes: Uint8Array | readon
   }
 }
 
+/** Installs removePendingTemps as an exit handler, once. */
+function removeOnExit(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', removePendingTemps);
+}
+
 /**
  * Makes a temp file beside `target` now, synchronously, and records it (removed on exit and by the
  * CLI's signal handlers). Signal handlers run between JavaScript tasks, so an exit that removes
@@ -118,10 +130,7 @@ export async function writeFileAtomic(target: string, bytes: Uint8Array | readon
  * an exit already removed.
  */
 export function createTemp(target: string, suffix = ''): string {
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.on('exit', removePendingTemps);
-  }
+  removeOnExit();
   const tmp = tempNameFor(target) + suffix;
   pending.add(tmp);
   try {
@@ -146,11 +155,8 @@ export async function removeTemp(tmp: string): Promise<void> {
  * folder is gone, since creating it then fails.
  */
 export function createTempFolder(parent: string): string {
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.on('exit', removePendingTemps);
-  }
-  const folder = path.join(parent, `.cnnx-tmp-${randomBytes(6).toString('hex')}`);
+  removeOnExit();
+  const folder = path.join(parent, tempStem());
   pendingFolders.add(folder);
   try {
     mkdirSync(folder);

@@ -71,10 +71,10 @@ export async function openImageRows(file: string, name: string, spec: InputSpec,
   const meta = await metadataOf(file, name);
   checkPixels(name, meta.width ?? 0, meta.height ?? 0, options.maxPixels);
   const decoding = imageDecoding(meta);
-  // Recorded as pending: removed on exit and by the CLI's signal handlers, whenever they come.
+  // A recorded temp folder, removed on exit and by the CLI's signal handlers whenever they come: libvips
+  // creates the .v file by name on its own thread, possibly after an exit swept the name, and a create in
+  // a folder the sweep removed fails.
   const tempDir = options.tempDir ?? os.tmpdir();
-  // libvips creates the .v file by name on its own thread, possibly after an exit swept the name: in a
-  // folder of its own, which the sweep removes, it cannot outlive the process.
   let folder: string;
   try {
     folder = createTempFolder(tempDir);
