@@ -8,7 +8,7 @@ import { listArchs } from '../../src/import/archs/index.js';
 import { WeightStore, type SpecItem } from '../../src/import/spec-tree.js';
 import { encodeSafetensors, parseSafetensors } from '../../src/io/safetensors.js';
 import { tempDir } from '../helpers.js';
-import { fixture } from './helpers.js';
+import { fixture, specItems } from './helpers.js';
 
 async function importArch(arch: string, file = fixture(arch, 'model.pth'), transformInput = true): Promise<{ layers: SpecItem[]; store: WeightStore }> {
   const store = new WeightStore('net.safetensors');
@@ -29,25 +29,11 @@ async function failure(run: () => Promise<unknown>): Promise<CnnxError> {
 
 /** Every name in the tree, depth first. */
 function names(items: readonly SpecItem[]): string[] {
-  return items.flatMap((item) => [
-    ...(item.name === undefined ? [] : [item.name as string]),
-    ...(item.type === 'sequential' ? names(item.layers as SpecItem[]) : ((item.branches as SpecItem[][] | undefined) ?? []).flatMap(names)),
-  ]);
-}
-
-function search(items: readonly SpecItem[], name: string): SpecItem | undefined {
-  for (const item of items) {
-    if (item.name === name) return item;
-    for (const list of item.type === 'sequential' ? [item.layers as SpecItem[]] : ((item.branches as SpecItem[][] | undefined) ?? [])) {
-      const hit = search(list, name);
-      if (hit) return hit;
-    }
-  }
-  return undefined;
+  return specItems(items).flatMap((item) => (item.name === undefined ? [] : [item.name as string]));
 }
 
 function find(items: readonly SpecItem[], name: string): SpecItem {
-  const hit = search(items, name);
+  const hit = specItems(items).find((item) => item.name === name);
   if (!hit) throw new Error(`no ${name} in the spec`);
   return hit;
 }

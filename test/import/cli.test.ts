@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseSafetensors } from '../../src/io/safetensors.js';
 import { runCli, tempDir } from '../helpers.js';
-import { fixture, importMismatch, npy } from './helpers.js';
+import { fixture, importMismatch, npy, specItems } from './helpers.js';
 
 describe('cnnx import', () => {
   it('writes NET.json and NET.safetensors beside it; every tensor reference resolves to a tensor of that file', async () => {
@@ -68,9 +68,8 @@ describe('cnnx import', () => {
       const out = path.join(dir, 'n.json');
       const result = await runCli(['import', fixture('vgg11_bn', 'model.onnx'), '-o', out, ...args]);
       expect(result.code, result.stderr).toBe(0);
-      type Item = { name: string; layers?: Item[] };
-      const preorder = (items: Item[]): string[] => items.flatMap((item) => [item.name, ...preorder(item.layers ?? [])]);
-      return { names: preorder(JSON.parse(readFileSync(out, 'utf8')).layers).slice(0, 3), stderr: result.stderr };
+      const items = specItems<{ name: string; type: string }>(JSON.parse(readFileSync(out, 'utf8')).layers);
+      return { names: items.map((item) => item.name).slice(0, 3), stderr: result.stderr };
     };
     const inferred = await names();
     expect(inferred.names).toEqual(['features', 'features.0', 'features.2']);
@@ -87,16 +86,8 @@ describe('cnnx import', () => {
       const out = path.join(dir, 'n.json');
       const result = await runCli(['import', ...args, '-o', out]);
       expect(result.code, result.stderr).toBe(0);
-      const names: string[] = [];
-      const walk = (items: { name?: string; type: string; layers?: unknown[]; branches?: unknown[][] }[]): void => {
-        for (const item of items) {
-          if (['add', 'concat'].includes(item.type) || /\.(avg|max)_pool2d$/.test(item.name ?? '')) names.push(`${item.type} ${item.name}`);
-          walk((item.layers ?? []) as typeof items);
-          for (const branch of item.branches ?? []) walk(branch as typeof items);
-        }
-      };
-      walk(JSON.parse(readFileSync(out, 'utf8')).layers);
-      return names;
+      const items = specItems<{ name?: string; type: string }>(JSON.parse(readFileSync(out, 'utf8')).layers);
+      return items.filter((item) => ['add', 'concat'].includes(item.type) || /\.(avg|max)_pool2d$/.test(item.name ?? '')).map((item) => `${item.type} ${item.name}`);
     };
     for (const [arch, until] of [['googlenet', '/avgpool/GlobalAveragePool'], ['squeezenet1_1', null], ['resnet18', '/avgpool/GlobalAveragePool']] as const) {
       const fromOnnx = await joins([fixture(arch, 'model.onnx'), ...(until ? ['--until', until] : [])]);

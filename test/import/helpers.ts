@@ -1,5 +1,5 @@
 // Shared by the import tests: ONNX models built from a few lines, stored zip archives, the import tolerance, running imported specs.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createEngine } from '../../src/engine/create.js';
 import { readInput } from '../../src/io/image.js';
@@ -64,6 +64,24 @@ export async function runSpec(spec: string, input: string, layers: readonly stri
   } finally {
     await e.close();
   }
+}
+
+/** Every item of a spec's layer tree, depth first: a group, then what it holds (its layers, or its branches in order). */
+export function specItems<T extends { type: string; layers?: unknown; branches?: unknown }>(items: readonly T[]): T[] {
+  const inside = (item: T): T[] => (item.type === 'sequential' ? (item.layers as T[]) : ((item.branches as T[][] | undefined) ?? []).flat());
+  return items.flatMap((item) => [item, ...specItems(inside(item))]);
+}
+
+/**
+ * The case folders of a full-size check made outside the repository, in the folder `root` names (an
+ * environment variable: none, no cases), each with its meta.json.
+ */
+export function outsideCases<M>(root: string | undefined): { name: string; dir: string; meta: M }[] {
+  if (!root) return [];
+  return readdirSync(root)
+    .filter((d) => !d.includes('.'))
+    .sort()
+    .map((name) => ({ name, dir: path.join(root, name), meta: JSON.parse(readFileSync(path.join(root, name, 'meta.json'), 'utf8')) as M }));
 }
 
 /**
