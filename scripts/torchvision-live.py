@@ -39,27 +39,26 @@ def photo(name):
     return ((np.asarray(img) / 255 - MEAN) / STD).transpose(2, 0, 1).astype(np.float32)
 
 
+TRANSFORM_INPUT = arch in ('googlenet', 'inception_v3')  # built as pretrained: transform_input first
+if arch.startswith(('resnet', 'resnext', 'wide_resnet')):
+    STAGES[arch] = ['conv1', 'bn1', 'relu', 'maxpool', 'layer1', 'layer2', 'layer3', 'layer4']
+
+
 def backbone(m, x):
-    if arch.startswith('resnet') or arch.startswith('resnext') or arch.startswith('wide_resnet'):
-        for n in ['conv1', 'bn1', 'relu', 'maxpool', 'layer1', 'layer2', 'layer3', 'layer4']:
-            x = getattr(m, n)(x)
-        return x
-    if arch in STAGES:  # as pretrained: transform_input first
+    if arch not in STAGES:
+        return m.features(x)
+    if TRANSFORM_INPUT:
         x = m._transform_input(x)
-        for n in STAGES[arch]:
-            x = getattr(m, n)(x)
-        return x
-    return m.features(x)
+    for n in STAGES[arch]:
+        x = getattr(m, n)(x)
+    return x
 
 
-def backbone_layer():
-    if arch.startswith('resnet') or arch.startswith('resnext') or arch.startswith('wide_resnet'):
-        return 'layer4'
-    return STAGES[arch][-1] if arch in STAGES else 'features'
+BACKBONE_LAYER = STAGES[arch][-1] if arch in STAGES else 'features'
 
 
 torch.manual_seed(0)
-options = {'aux_logits': False, 'init_weights': True, 'transform_input': True} if arch in STAGES else {}
+options = {'aux_logits': False, 'init_weights': True, 'transform_input': True} if TRANSFORM_INPUT else {}
 m = getattr(torchvision.models, arch)(**options)
 bns = [mod for mod in m.modules() if isinstance(mod, torch.nn.BatchNorm2d)]
 for bn in bns:
@@ -81,6 +80,6 @@ np.save(os.path.join(d, 'input.npy'), x)
 np.save(os.path.join(d, 'out.npy'), y[0].numpy())
 np.save(os.path.join(d, 'tap.npy'), captured[0][0].numpy())
 torch.save(m.state_dict(), os.path.join(d, 'model.pth'))
-json.dump({'arch': arch, 'size': [h, w], 'layer': backbone_layer(), 'tap': tap}, open(os.path.join(d, 'meta.json'), 'w'), indent=1)
+json.dump({'arch': arch, 'size': [h, w], 'layer': BACKBONE_LAYER, 'tap': tap}, open(os.path.join(d, 'meta.json'), 'w'), indent=1)
 print(f'{arch}: backbone {tuple(y.shape[1:])}, {tap} {tuple(captured[0].shape[1:])}; on 0.7 x input + 0.05 the backbone moves by '
       f'{((y - moved).abs().max() / y.abs().max()).item():.2f} of its largest value')
