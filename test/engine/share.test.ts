@@ -1,14 +1,26 @@
-// Phase items (plan-parts.ts share / shareRanges): contiguous ranges that cover [0, n) exactly, a few per thread, of equal size when few units make each.
+// Phase items (plan-parts.ts share / shareRanges): contiguous ranges that cover [0, n) exactly; guided ones fall in size, so threads that take them in order finish close together.
 import { describe, expect, it } from 'vitest';
 import { share, shareRanges } from '../../src/engine/fast/plan-parts.js';
 import { TID } from '../../src/engine/fast/protocol.js';
 
+/** The time the last of `threads` equally fast threads finishes when each takes the next item as soon as it is free; `cost` per unit. */
+function finish(ranges: [number, number][], threads: number, cost: (unit: number) => number = () => 1): number {
+  const free = new Array(threads).fill(0);
+  for (const [a, b] of ranges) {
+    const t = free.indexOf(Math.min(...free));
+    for (let u = a; u < b; u++) free[t] += cost(u);
+  }
+  return Math.max(...free);
+}
+
+const SIZES = [0, 1, 2, 3, 7, 8, 9, 10, 14, 43, 56, 100, 128, 513, 2052, 100000];
+
 describe('phase items', () => {
-  it('cut [0, n) into contiguous, non-empty ranges: one with one thread, else perThread per thread or up to twice that to make them equal', () => {
-    for (const n of [0, 1, 2, 3, 7, 8, 9, 10, 14, 56, 100, 513, 2052]) {
-      for (const threads of [1, 2, 3]) {
-        for (const perThread of [1, 4]) {
-          const ranges = shareRanges(n, threads, perThread);
+  it('cut [0, n) into contiguous, non-empty ranges: one with one thread, min(n, threads) equal ones one per thread', () => {
+    for (const n of SIZES) {
+      for (const threads of [1, 2, 3, 8]) {
+        for (const split of ['guided', 'one-per-thread'] as const) {
+          const ranges = shareRanges(n, threads, split);
           let next = 0;
           for (const [a, b] of ranges) {
             expect(a).toBe(next);
@@ -16,33 +28,53 @@ describe('phase items', () => {
             next = b;
           }
           expect(next).toBe(n);
-          const want = Math.min(n, perThread * threads);
-          if (n === 0 || threads === 1) expect(ranges.length).toBe(n === 0 ? 0 : 1);
-          else if (ranges.length !== want) {
-            // More items only to make them equal and a multiple of the threads.
-            expect(ranges.length).toBeLessThanOrEqual(2 * want);
-            expect(ranges.length % threads).toBe(0);
-            expect(new Set(ranges.map(([a, b]) => b - a)).size).toBe(1);
+          if (n === 0) expect(ranges).toEqual([]);
+          else if (threads === 1) expect(ranges).toEqual([[0, n]]);
+          else if (split === 'one-per-thread') {
+            expect(ranges.length).toBe(Math.min(n, threads));
+            const sizes = ranges.map(([a, b]) => b - a);
+            expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
           }
         }
       }
     }
   });
 
-  it('give equal items when a few units make each: 14 GEMM batches on 2 threads are 14 items, not 8 of 1 or 2', () => {
-    expect(shareRanges(14, 2)).toEqual(Array.from({ length: 14 }, (_, i) => [i, i + 1]));
-    expect(shareRanges(10, 2).length).toBe(10);
-    // 14 on 3 threads: no equal count in 12..24 that 3 divides, so 12 as asked.
-    expect(shareRanges(14, 3).length).toBe(12);
-    expect(shareRanges(56, 2).map(([a, b]) => b - a)).toEqual(Array(8).fill(7));
-    // Many units per item: unequal items then differ by one unit in hundreds, so the count stays.
-    expect(shareRanges(2052, 2).length).toBe(8);
-    for (const n of [13, 7, 2]) expect(shareRanges(n, 2).length).toBe(Math.min(n, 8));
+  it('guided: sizes never grow, none below 1 / (16 x threads) of n but the last, about 6 per thread on big phases', () => {
+    for (const n of SIZES.filter((n) => n > 0)) {
+      for (const threads of [2, 3, 8]) {
+        const sizes = shareRanges(n, threads).map(([a, b]) => b - a);
+        for (let i = 1; i < sizes.length; i++) expect(sizes[i]).toBeLessThanOrEqual(sizes[i - 1]);
+        for (const s of sizes.slice(0, -1)) expect(s).toBeGreaterThanOrEqual(Math.ceil(n / (16 * threads)));
+        expect(sizes[0]).toBe(Math.ceil(n / (2 * threads)));
+        expect(sizes.length).toBeLessThanOrEqual(16 * threads);
+        if (n >= 1000) expect(sizes.length / threads).toBeGreaterThan(4);
+        if (n >= 1000) expect(sizes.length / threads).toBeLessThan(9);
+      }
+    }
+  });
+
+  it('guided: equally fast threads taking items in order finish within the last item of each other', () => {
+    for (const n of SIZES.filter((n) => n >= 2)) {
+      for (const threads of [2, 3]) {
+        const ranges = shareRanges(n, threads);
+        const last = Math.max(...ranges.slice(-threads).map(([a, b]) => b - a));
+        expect(finish(ranges, threads)).toBeLessThanOrEqual(Math.ceil(n / threads) + last);
+      }
+    }
+    // VGG's 56x56 layers: 14 GEMM batches on 2 threads end level (4 3 2 2 1 1 1), where 8 items of 1 or 2 could leave a thread 2 batches behind.
+    expect(shareRanges(14, 2).map(([a, b]) => b - a)).toEqual([4, 3, 2, 2, 1, 1, 1]);
+    expect(finish(shareRanges(14, 2), 2)).toBe(7);
+    // Units of two sizes (tile rows of 5 and 6 in one map): the threads still end within a small item.
+    const cost = (u: number) => (u % 3 === 0 ? 1.2 : 1);
+    const total = Array.from({ length: 128 }, (_, u) => cost(u)).reduce((a, b) => a + b, 0);
+    expect(finish(shareRanges(128, 2), 2, cost)).toBeLessThan(total / 2 + 4 * 1.2);
   });
 
   it('make one item per range, with TID standing for the worker that takes it', () => {
     const phase = share(9, 2, (a, b) => [['f', 7, a, b, TID]]);
     expect(phase).toEqual(shareRanges(9, 2).map(([a, b]) => [['f', 7, a, b, TID]]));
-    expect(phase.length).toBe(8);
+    expect(phase.length).toBe(shareRanges(9, 2).length);
+    expect(share(9, 2, (a, b) => [['f', a, b]], 'one-per-thread')).toEqual([[['f', 0, 4]], [['f', 4, 9]]]);
   });
 });

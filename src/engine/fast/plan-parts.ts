@@ -15,36 +15,45 @@ export function allocBand(arena: ArenaAllocator, s: Shape, r: RowRange): HeapBan
   return { ptr: arena.alloc(s.channels * height * s.width * 4), channels: s.channels, height, width: s.width, y0: r.start, fullHeight: s.height };
 }
 
-/** Phase items per thread: enough that a thread slowed by other work on the machine hands some to the others. */
-const ITEMS_PER_THREAD = 4;
-
-/** The ranges share() cuts [0, n) into: one with one thread, else up to `perThread` per thread. */
-export function shareRanges(n: number, threads: number, perThread = ITEMS_PER_THREAD): [number, number][] {
-  return split(n, threads === 1 ? 1 : itemCount(n, Math.min(n, perThread * threads), threads)).filter(([a, b]) => b > a);
-}
+/** Items are never smaller than 1 / (MIN_ITEM_SHARE x threads) of a phase's units (rounded up). */
+const MIN_ITEM_SHARE = 16;
 
 /**
- * Items for n units when `want` are asked for: when items would be only a few units each, the nearest
- * count up to 2x that cuts n into equal items, a multiple of the threads: 14 GEMM batches on 2 threads
- * as 8 items of 1 or 2 batches can leave one thread 2 batches behind the other, as 14 items of 1 not.
+ * How a phase's units become items: 'guided' (the default) or 'one-per-thread', equal ranges, for
+ * splits whose items repeat shared work (channel-block splits transform the whole input in every item).
  */
-function itemCount(n: number, want: number, threads: number): number {
-  if (n >= 8 * want) return want;
-  for (let k = want; k <= Math.min(n, 2 * want); k++) if (n % k === 0 && k % threads === 0) return k;
-  return want;
-}
+export type ItemSplit = 'guided' | 'one-per-thread';
 
 /**
- * A phase over [0, n): contiguous ranges (shareRanges), each made into an item by make(a, b) (calls
- * pass TID for the worker's index). Splits whose items repeat shared work (channel-block splits
- * transform the whole input in every item) ask for one item per thread.
+ * The ranges share() cuts [0, n) into: one with one thread; 'one-per-thread': min(n, threads) equal
+ * ones; 'guided': ranges of falling sizes, each 1 / (2 x threads) of the units not yet given out, none
+ * below 1 / (MIN_ITEM_SHARE x threads) of n (guided self-scheduling; about 6 items per thread, fewer
+ * when units are few). Workers take items in order from a shared counter, so the big ones go first
+ * and the last are small: the threads reach the barrier within a small item of each other, however
+ * unit sizes and thread speeds differ, where equal items could leave one thread a whole item behind.
+ * Ranges depend only on n, threads and the split, never on data or timing.
  */
-export function share(n: number, threads: number, make: (a: number, b: number) => Call[], perThread = ITEMS_PER_THREAD): Phase {
-  return shareRanges(n, threads, perThread).map(([a, b]) => make(a, b));
+export function shareRanges(n: number, threads: number, split: ItemSplit = 'guided'): [number, number][] {
+  if (n <= 0) return [];
+  if (threads === 1) return [[0, n]];
+  if (split === 'one-per-thread') return equalRanges(n, Math.min(n, threads));
+  const least = Math.ceil(n / (MIN_ITEM_SHARE * threads));
+  const out: [number, number][] = [];
+  for (let a = 0; a < n; ) {
+    const b = Math.min(n, a + Math.max(least, Math.ceil((n - a) / (2 * threads))));
+    out.push([a, b]);
+    a = b;
+  }
+  return out;
 }
 
-/** Splits [0, n) into `parts` contiguous ranges; ranges depend only on n and parts, never on data. */
-function split(n: number, parts: number): [number, number][] {
+/** A phase over [0, n): the ranges of shareRanges, each made into an item by make(a, b) (calls pass TID for the worker's index). */
+export function share(n: number, threads: number, make: (a: number, b: number) => Call[], split: ItemSplit = 'guided'): Phase {
+  return shareRanges(n, threads, split).map(([a, b]) => make(a, b));
+}
+
+/** [0, n) as `parts` contiguous ranges of equal size (within one unit). */
+function equalRanges(n: number, parts: number): [number, number][] {
   const out: [number, number][] = [];
   for (let t = 0; t < parts; t++) out.push([Math.floor((t * n) / parts), Math.floor(((t + 1) * n) / parts)]);
   return out;

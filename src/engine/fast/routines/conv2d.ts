@@ -208,7 +208,7 @@ export function planConv2d(job: ConvJob<PackedConv>, routine: 'direct' | 'pointw
   phases.push(
     byRows
       ? share(Math.ceil(items / batch), threads, (u0, u1) => descs.map((d) => [entry, d, u0 * batch, Math.min(items, u1 * batch), 0, blocks, TID] as Call))
-      : share(blocks, threads, (b0, b1) => descs.map((d) => [entry, d, 0, items, b0, b1, TID] as Call), 1),
+      : share(blocks, threads, (b0, b1) => descs.map((d) => [entry, d, 0, items, b0, b1, TID] as Call), 'one-per-thread'),
   );
   for (const [ptr, bytes] of transients) job.arena.release(ptr, bytes);
   return phases;

@@ -99,6 +99,6 @@ export function planPixelGemm(job: ConvJob<PackedConv>, panel: PixelPanel, phase
       return list;
     });
   const byRows = rows >= 8 * threads || blocks < 2 * threads;
-  phases.push(byRows ? share(rows, threads, (u0, u1) => calls(u0, u1, 0, blocks)) : share(blocks, threads, (b0, b1) => calls(0, rows, b0, b1), 1));
+  phases.push(byRows ? share(rows, threads, (u0, u1) => calls(u0, u1, 0, blocks)) : share(blocks, threads, (b0, b1) => calls(0, rows, b0, b1), 'one-per-thread'));
   return phases;
 }

@@ -152,7 +152,7 @@ export function planWinograd2d(job: ConvJob<PackedConv>, id: string, tile: numbe
   phases.push(
     byRows
       ? share(units, threads, (u0, u1) => descs.map((d) => [`${id}_f32`, d, u0 * nr, Math.min(nt, u1 * nr), 0, blocks, TID] as Call))
-      : share(blocks, threads, (b0, b1) => descs.map((d) => [`${id}_f32`, d, 0, nt, b0, b1, TID] as Call), 1),
+      : share(blocks, threads, (b0, b1) => descs.map((d) => [`${id}_f32`, d, 0, nt, b0, b1, TID] as Call), 'one-per-thread'),
   );
   arena.release(padded.ptr, padded.bytes);
   arena.release(vPtr, vBytes);
