@@ -114,7 +114,7 @@ export class FastEngine implements Engine {
     return plan;
   }
 
-  /** Bytes of the last run's arena (its maps and work buffers, above the packed weights); 0 before any run. */
+  /** Bytes of the last run's arena that its maps and work buffers occupy (above the packed weights); 0 before any run. */
   get arenaBytes(): number {
     return this.plan?.plan.arenaBytes ?? 0;
   }

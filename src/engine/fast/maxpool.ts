@@ -8,7 +8,7 @@ import type { Conv2dLayer, MaxPool2dLayer } from '../../network/types.js';
 import { descriptor } from './descriptor.js';
 import { DEPTHWISE } from './layout.js';
 import { blocking } from './machine.js';
-import { align, type ArenaAllocator } from './memory.js';
+import type { ArenaAllocator } from './memory.js';
 import { outputChannel, padDescriptor, planPad, share } from './plan-parts.js';
 import type { ConvOutput, HeapBand } from './plan-types.js';
 import { TID, type Call, type Phase } from './protocol.js';
@@ -56,11 +56,10 @@ export function planMaxpool(arena: ArenaAllocator, threads: number, pool: MaxPoo
     // slack, since at x-stride 2 the routine reads up to 7 past a row's last column.
     const padRows = iy1 - iy0;
     const held = Math.min(padRows, Math.max(kh, Math.floor(blocking().ownPadding / (pitch * 4))));
-    const padStride = align((held * pitch + 8) * 4, 64);
-    const padTmp = arena.alloc(padStride * threads);
+    const padTmp = arena.allocPerThread((held * pitch + 8) * 4, threads);
     const pd = padDescriptor(arena, asConv, input, iy0, padRows, pitch, pool.index, 1, -Infinity);
-    const ptr = d.set({ PAD: pd, PAD_TMP: padTmp, PAD_TMP_STRIDE: padStride, PAD_ROWS: held, READ_ROWS: kh, K3X3: k3x3 }).put(arena);
-    arena.release(padTmp, padStride * threads);
+    const ptr = d.set({ PAD: pd, PAD_TMP: padTmp.ptr, PAD_TMP_STRIDE: padTmp.stride, PAD_ROWS: held, READ_ROWS: kh, K3X3: k3x3 }).put(arena);
+    arena.releasePerThread(padTmp);
     return { label: `${pool.index} maxpool2d[3x3]`, phases: [share(shape.channels * R, threads, (u0, u1) => [['maxpool2d_f32', ptr, u0, u1, TID] as Call])] };
   }
   const padded = planPad(arena, threads, asConv, input, iy0, iy1 - iy0, pitch, pool.index, sx, -Infinity);

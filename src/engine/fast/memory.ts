@@ -3,6 +3,7 @@ import { MAX_PAGES } from '../../wasm/loader.js';
 import { index32 } from './address.js';
 import { EngineMemoryError } from '../engine.js';
 import { MEMORY } from './layout.js';
+import { blocking } from './machine.js';
 
 const PAGE = 65536;
 /** Bytes kept free at address 0 (see MEMORY in src/wasm/layout.json: static data, the workers' barrier and work counters). */
@@ -101,11 +102,21 @@ export function align(n: number, a: number): number {
  * space of buffers whose last use has passed (steps run in order, so a buffer freed after step s
  * can hold step s + 1's data). The heap's top moves only in `finish`.
  */
+/** Per-thread buffers (ArenaAllocator.allocPerThread): thread t's at ptr + t * stride, the whole span from base. */
+export interface ThreadSlots {
+  readonly ptr: number;
+  readonly stride: number;
+  readonly base: number;
+  readonly span: number;
+}
+
 export class ArenaAllocator {
   readonly base: number;
   private size = 0;
   /** Free ranges [start, end) relative to base, sorted, coalesced. */
   private free: [number, number][] = [];
+  /** Ranges [start, end) relative to base that run-time buffers were placed in (usedBytes). */
+  private readonly used: [number, number][] = [];
 
   constructor(private readonly heap: SharedHeap) {
     this.base = heap.mark;
@@ -113,6 +124,13 @@ export class ArenaAllocator {
 
   /** Space for a buffer written at run time; `release` it after the last step that uses it. */
   alloc(bytes: number): number {
+    const at = this.place(bytes);
+    this.use(at, bytes);
+    return at;
+  }
+
+  /** First fit of `bytes` (and their slack) in a freed range, else at the end. */
+  private place(bytes: number): number {
     const need = align(bytes + 256, 64);
     for (let i = 0; i < this.free.length; i++) {
       const [s, e] = this.free[i];
@@ -125,12 +143,35 @@ export class ArenaAllocator {
     return this.extend(need, true);
   }
 
+  /** Notes that a buffer of `bytes` at `at` is written at run time (usedBytes). */
+  private use(at: number, bytes: number): void {
+    const s = at - this.base;
+    this.used.push([s, s + align(bytes + 256, 64)]);
+  }
+
+  /**
+   * Bytes of the arena some buffer occupies at some time: its size less the gaps around per-thread
+   * slots that no later buffer took. Nothing writes a gap, so only these bytes are ever resident.
+   */
+  get usedBytes(): number {
+    const ranges = [...this.used].sort((a, b) => a[0] - b[0]);
+    let total = 0;
+    let end = 0;
+    for (const [s, e] of ranges) {
+      if (e > end) total += e - Math.max(s, end);
+      end = Math.max(end, e);
+    }
+    return total;
+  }
+
   /**
    * Space for data written at plan time (descriptors, offset tables). It comes from fresh space,
    * never from a freed range: an earlier step's run-time buffer there would overwrite it.
    */
   private allocPermanent(bytes: number): number {
-    return this.extend(align(bytes + 256, 64), false);
+    const at = this.extend(align(bytes + 256, 64), false);
+    this.use(at, bytes);
+    return at;
   }
 
   private extend(need: number, mergeFree: boolean): number {
@@ -144,6 +185,27 @@ export class ArenaAllocator {
     this.size = start + need;
     this.heap.ensure(this.base + this.size);
     return this.base + start;
+  }
+
+  /**
+   * One buffer of `bytes` per thread: thread t's at `ptr + t * stride`. With more than one thread the
+   * buffers are one L2 apart (blocking().threadGap), and as far from their neighbours in the arena:
+   * a core streaming through the end of its buffer sets the CPU's prefetchers running on into what
+   * follows, and when that is another thread's scratch, which that thread writes all the time, the
+   * two cores keep taking the same lines from each other. The gaps are address space only: nothing
+   * writes them, so they take no memory until a later buffer is placed there.
+   */
+  allocPerThread(bytes: number, threads: number): ThreadSlots {
+    const gap = threads > 1 ? blocking().threadGap : 0;
+    const stride = align(bytes, 64) + gap;
+    const span = gap + stride * threads;
+    const base = this.place(span);
+    for (let t = 0; t < threads; t++) this.use(base + gap + t * stride, bytes);
+    return { ptr: base + gap, stride, base, span };
+  }
+
+  releasePerThread(slots: ThreadSlots): void {
+    this.release(slots.base, slots.span);
   }
 
   release(addr: number, bytes: number): void {

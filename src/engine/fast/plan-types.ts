@@ -119,7 +119,7 @@ export type Step =
 export interface Plan {
   /** Heap mark below this plan's arena; releasing to it frees the arena. */
   readonly arenaMark: number;
-  /** Bytes of the arena (buffers placed by lifetime, see ArenaAllocator). */
+  /** Bytes of the arena its buffers occupy (placed by lifetime; the unwritten gaps around per-thread scratch left out, see ArenaAllocator). */
   readonly arenaBytes: number;
   readonly input: HeapBand;
   /** Where the engine copies the input rows instead of `input` (the first layer's padded buffer), or null. */

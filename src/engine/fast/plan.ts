@@ -300,7 +300,8 @@ export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: Node
     }
     retire(s);
   }
-  const arenaBytes = arena.finish();
+  arena.finish();
+  const arenaBytes = arena.usedBytes;
   return { arenaMark, arenaBytes, input: inBand, inputPlacement: slot.placement, steps, outputs: outputs.map((o) => bands[o]) };
 }
 

@@ -110,9 +110,10 @@ export function planConv2d(job: ConvJob<PackedConv>, routine: 'direct' | 'pointw
     }
     // Rows per GEMM: enough tiles for several 8-wide strips, products kept within half the L2.
     nmax = sy === 1 ? Math.max(1, Math.min(Math.ceil(64 / T), Math.floor(blocking().l2Products / 4 / (6 * packed.blocks * 4 * T)))) : 1;
-    mStride = align(6 * packed.blocks * 4 * nmax * TP * 4 + 256, 64);
-    mPtr = arena.alloc(mStride * threads);
-    transients.push([mPtr, mStride * threads]);
+    const m = arena.allocPerThread(6 * packed.blocks * 4 * nmax * TP * 4 + 256, threads);
+    transients.push([m.base, m.span]);
+    mPtr = m.ptr;
+    mStride = m.stride;
   } else {
     offs = new Int32Array(K);
     let k = 0;
@@ -127,9 +128,10 @@ export function planConv2d(job: ConvJob<PackedConv>, routine: 'direct' | 'pointw
   let offsColPtr = 0;
   if (routine === 'strided') {
     colPitch = align(ow, 4) + 16;
-    colStride = align(K * colPitch * 4 + 256, 64);
-    colPtr = arena.alloc(colStride * threads);
-    transients.push([colPtr, colStride * threads]);
+    const col = arena.allocPerThread(K * colPitch * 4 + 256, threads);
+    transients.push([col.base, col.span]);
+    colPtr = col.ptr;
+    colStride = col.stride;
     const oc = new Int32Array(K);
     for (let kk = 0; kk < K; kk++) oc[kk] = kk * colPitch * 4;
     offsColPtr = arena.putI32(oc);
@@ -144,13 +146,13 @@ export function planConv2d(job: ConvJob<PackedConv>, routine: 'direct' | 'pointw
   if (pool && (routine === 'direct' || routine === 'pointwise')) {
     const unit = 8 * pool.stride[1];
     cw = Math.min(Math.max(unit, Math.floor(Math.max(256, Math.floor(blocking().l1Chunk / (K * 4))) / unit) * unit), Math.ceil(ow / unit) * unit);
-    scratchStride = align((ocg * (cw + 16) + cw + 16 + 64) * 4, 64);
-    scratchPtr = arena.alloc(scratchStride * threads);
-    transients.push([scratchPtr, scratchStride * threads]);
-  } else if (pool) {
-    scratchStride = align((ocg * (pnp * pool.kernelSize[0] * ow + 16) + ow + 64) * 4, 64);
-    scratchPtr = arena.alloc(scratchStride * threads);
-    transients.push([scratchPtr, scratchStride * threads]);
+  }
+  if (pool) {
+    const bytes = cw > 0 ? (ocg * (cw + 16) + cw + 16 + 64) * 4 : (ocg * (pnp * pool.kernelSize[0] * ow + 16) + ow + 64) * 4;
+    const scratch = arena.allocPerThread(bytes, threads);
+    transients.push([scratch.base, scratch.span]);
+    scratchPtr = scratch.ptr;
+    scratchStride = scratch.stride;
   }
 
   const descs: number[] = [];

@@ -3,7 +3,7 @@
 import { descriptor } from '../descriptor.js';
 import { DEPTHWISE } from '../layout.js';
 import { blocking } from '../machine.js';
-import { align } from '../memory.js';
+import type { ThreadSlots } from '../memory.js';
 import { packDepthwise, packedBytes, type PackedDepthwise } from '../pack.js';
 import { outputChannel, share } from '../plan-parts.js';
 import type { ConvJob, Routine } from '../plan-types.js';
@@ -47,20 +47,19 @@ export function planDepthwise(job: ConvJob<PackedDepthwise>): Phase[] {
   const reads = (kh - 1) * dy + 1;
   const held = input.pad === 0 ? 0 : Math.min(input.padRows, Math.max(reads, Math.floor(blocking().ownPadding / (pitch * 4))));
   // Slack: dwRow reads up to 3 floats past a row's last pixel, dwRows3x3 at x-stride 2 up to 7.
-  const padStride = align((held * pitch + 8) * 4, 64);
-  const padTmp = input.pad === 0 ? 0 : arena.alloc(padStride * threads);
+  const padTmp = input.pad === 0 ? undefined : arena.allocPerThread((held * pitch + 8) * 4, threads);
   const R = input.rows.end - input.rows.start;
   const ow = job.conv.width;
   const span = ow - 1 + (kw - 1) * dx + 1;
   // Column x * sx + kx dx of a padded row sits in phase (kx dx) % sx, at x + floor(kx dx / sx).
   const phaseLen = pitch / columnPhases;
   const column = (kx: number) => ((kx * dx) % columnPhases) * phaseLen + Math.floor((kx * dx) / columnPhases);
-  let offsPtr = 0, voffsPtr = 0, hoffsPtr = 0, tmpPtr = 0, tmpStride = 0;
+  let offsPtr = 0, voffsPtr = 0, hoffsPtr = 0;
+  let tmp: ThreadSlots | undefined;
   if (packed.separable) {
     voffsPtr = arena.putI32(Int32Array.from({ length: kh }, (_, ky) => ky * dy * pitch * 4));
     hoffsPtr = arena.putI32(Int32Array.from({ length: kw }, (_, kx) => kx * dx * 4));
-    tmpStride = align((span + 16) * 4 + 256, 64);
-    tmpPtr = arena.alloc(tmpStride * threads);
+    tmp = arena.allocPerThread((span + 16) * 4 + 256, threads);
   } else {
     const offs = new Int32Array(kh * kw);
     for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) offs[ky * kw + kx] = (ky * dy * pitch + column(kx)) * 4;
@@ -92,18 +91,18 @@ export function planDepthwise(job: ConvJob<PackedDepthwise>): Phase[] {
     KW: kw,
     HOFFS: hoffsPtr,
     HW: packed.row,
-    TMP: tmpPtr,
-    TMP_STRIDE: tmpStride,
+    TMP: tmp ? tmp.ptr : 0,
+    TMP_STRIDE: tmp ? tmp.stride : 0,
     SPAN: span,
     PAD: input.pad,
-    PAD_TMP: padTmp,
-    PAD_TMP_STRIDE: input.pad === 0 ? 0 : padStride,
+    PAD_TMP: padTmp ? padTmp.ptr : 0,
+    PAD_TMP_STRIDE: padTmp ? padTmp.stride : 0,
     PAD_ROWS: held,
     READ_ROWS: reads,
     K3X3: k3x3,
   }).put(arena);
-  if (tmpPtr) arena.release(tmpPtr, tmpStride * threads);
-  if (padTmp) arena.release(padTmp, padStride * threads);
+  if (tmp) arena.releasePerThread(tmp);
+  if (padTmp) arena.releasePerThread(padTmp);
   const entry = packed.separable ? 'separable_f32' : 'depthwise_f32';
   phases.push(share(layer.groups * R, threads, (u0, u1) => [[entry, d, u0, u1, TID] as Call]));
   for (const [ptr, bytes] of input.transients) arena.release(ptr, bytes);

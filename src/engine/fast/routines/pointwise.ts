@@ -3,7 +3,6 @@
 import { descriptor } from '../descriptor.js';
 import { CONV2D } from '../layout.js';
 import { blocking } from '../machine.js';
-import { align } from '../memory.js';
 import { packConv, packedBytes, type PackedConv } from '../pack.js';
 import { outputChannel, share } from '../plan-parts.js';
 import type { ConvJob, Routine } from '../plan-types.js';
@@ -73,8 +72,7 @@ export function planPixelGemm(job: ConvJob<PackedConv>, panel: PixelPanel, phase
   // With long reductions each call packs its virtual row's pixels into strips of 8 (32 bytes a reduction step), so the
   // micro-kernels read B in order rather than from K planes a plane apart.
   const packs = K >= PACK_MIN_K;
-  const stripsBytes = packs ? align(K * 32 * Math.ceil(L / 8), 64) : 0;
-  const stripsPtr = packs ? arena.alloc(stripsBytes * threads) : 0;
+  const strips = packs ? arena.allocPerThread(K * 32 * Math.ceil(L / 8), threads) : undefined;
   const stepsPtr = packs ? arena.putI32(Int32Array.from({ length: K }, (_, k) => k * 32)) : 0;
   const group = packs ? Math.max(1, Math.floor(blocking().stripGroup / (K * 32))) : 0;
   const descs: [number, number | null][] = [];
@@ -82,13 +80,13 @@ export function planPixelGemm(job: ConvJob<PackedConv>, panel: PixelPanel, phase
     const o = outputChannel(out, g * ocg);
     // A residual band lies as the output does (same rows and width), so one byte distance finds it from every output float.
     const res = job.residual === null ? 0 : job.residual.ptr + g * ocg * o.plane * 4 - o.ptr;
-    const common = { OFFS: offsPtr, K, W: packed.groups[g].w, OCB: packed.blocks, BIAS: packed.groups[g].bias, OC: ocg, SY: 1, SX: 1, ACT: f.act.code, SLOPE: f.act.slope, OUT_PLANE: o.plane, RES: res, PANEL: stripsPtr, PANEL_STRIDE: stripsBytes, PANEL_OFFS: stepsPtr, PANEL_GROUP: group };
+    const common = { OFFS: offsPtr, K, W: packed.groups[g].w, OCB: packed.blocks, BIAS: packed.groups[g].bias, OC: ocg, SY: 1, SX: 1, ACT: f.act.code, SLOPE: f.act.slope, OUT_PLANE: o.plane, RES: res, PANEL: strips ? strips.ptr : 0, PANEL_STRIDE: strips ? strips.stride : 0, PANEL_OFFS: stepsPtr, PANEL_GROUP: group };
     const at = panel.ptr + g * K * panel.plane * 4;
     const main = descriptor(CONV2D).set({ ...common, IN: at, IN_PITCH: L, OW: L, OUT: o.ptr, OUT_PITCH: L }).put(arena);
     const rest = tail > 0 ? descriptor(CONV2D).set({ ...common, IN: at + full * L * 4, IN_PITCH: tail, OW: tail, OUT: o.ptr + full * L * 4, OUT_PITCH: tail }).put(arena) : null;
     descs.push([main, rest]);
   }
-  if (packs) arena.release(stripsPtr, stripsBytes * threads);
+  if (strips) arena.releasePerThread(strips);
   const blocks = packed.blocks;
   const rows = full + (tail > 0 ? 1 : 0);
   const calls = (u0: number, u1: number, b0: number, b1: number): Call[] =>

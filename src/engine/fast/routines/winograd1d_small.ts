@@ -2,7 +2,6 @@
 // input channels per group, products summed over channels and kernel rows in registers (src/wasm/assembly/winograd1d_small.ts).
 import { descriptor } from '../descriptor.js';
 import { WINOGRAD1D_SMALL } from '../layout.js';
-import { align } from '../memory.js';
 import { packedBytes, packWinograd1dSmall, type PackedSmall } from '../pack.js';
 import { planPad, setGroupFields, setPoolFields, share } from '../plan-parts.js';
 import type { ConvJob, Routine } from '../plan-types.js';
@@ -46,8 +45,7 @@ function planWinograd1dSmall(job: ConvJob<PackedSmall>): Phase[] {
   // Ring [TQ][steps padded to chunks of 5][8 points] x 16 bytes, products M [2 output channels][TQ][8] x 16 bytes.
   const ringBytes = tq * Math.ceil((icg * kh) / 5) * 640;
   const rowsBytes = pool ? (ocg * (tq * 16 + 16) + ow + 16) * 4 : 0;
-  const scratchStride = align(128 + ringBytes + tq * 256 + rowsBytes + 256, 64);
-  const scratch = arena.alloc(scratchStride * threads);
+  const scratch = arena.allocPerThread(128 + ringBytes + tq * 256 + rowsBytes + 256, threads);
   const descs: number[] = [];
   for (let g = 0; g < layer.groups; g++) {
     const d = setGroupFields(descriptor(WINOGRAD1D_SMALL), g, padded, icg, ocg, packed.groups[g], out, f.act).set({
@@ -56,8 +54,8 @@ function planWinograd1dSmall(job: ConvJob<PackedSmall>): Phase[] {
       ROW0: convRows.start * sy,
       TQ: tq,
       OW: ow,
-      SCRATCH: scratch,
-      SCRATCH_STRIDE: scratchStride,
+      SCRATCH: scratch.ptr,
+      SCRATCH_STRIDE: scratch.stride,
       R: kw,
     });
     if (pool) setPoolFields(d, pool, band.width);
@@ -66,6 +64,6 @@ function planWinograd1dSmall(job: ConvJob<PackedSmall>): Phase[] {
   // Contiguous row ranges, so the ring reuses the rows the previous output row of the item transformed.
   const compute = share(band.height, threads, (a, b) => descs.map((d) => ['winograd1d_small_f32', d, a, b, TID] as Call));
   arena.release(padded.ptr, padded.bytes);
-  arena.release(scratch, scratchStride * threads);
+  arena.releasePerThread(scratch);
   return [padded.phase, compute];
 }

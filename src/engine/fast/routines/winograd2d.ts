@@ -113,26 +113,26 @@ export function planWinograd2d(job: ConvJob<PackedConv>, id: string, tile: numbe
   const vp = nr * tc;
   const vxi = oddLines(icg * align(vp, 8) * 4);
   const mxi = oddLines(blocks * 4 * vp * 4);
-  const vStride = align(points * vxi + 256, 64);
-  const mStride = align(points * mxi + SCRATCH + 256, 64);
-  const mPtr = arena.alloc(mStride * threads);
+  const m = arena.allocPerThread(points * mxi + SCRATCH + 256, threads);
   const units = Math.ceil(nt / nr);
   const chunks = Math.ceil(tp / tc);
   // Per-thread V slots, or (channel-block items) one slot per chunk and group, filled beforehand.
-  const vBytes = byRows ? vStride * threads : vStride * units * chunks * layer.groups;
-  const vPtr = arena.alloc(vBytes);
+  const vEach = points * vxi + 256;
+  const vOwn = byRows ? arena.allocPerThread(vEach, threads) : undefined;
+  const vStride = vOwn ? vOwn.stride : align(vEach, 64);
+  const vShared = vOwn ? 0 : arena.alloc(vStride * units * chunks * layer.groups);
   const descs: number[] = [];
   for (let g = 0; g < layer.groups; g++) {
     const d = setGroupFields(descriptor(WINOGRAD2D), g, padded, icg, ocg, packed.groups[g], out, f.act).set({
       W_XI: blocks * icg * 16,
       TP: tp,
       NR: nr,
-      V: byRows ? vPtr : vPtr + g * vStride * units * chunks,
+      V: vOwn ? vOwn.ptr : vShared + g * vStride * units * chunks,
       SHARED: byRows ? 0 : 1,
       NT: nt,
       V_STRIDE: vStride,
-      M: mPtr,
-      M_STRIDE: mStride,
+      M: m.ptr,
+      M_STRIDE: m.stride,
       V_XI: vxi,
       M_XI: mxi,
       TC: tc,
@@ -155,8 +155,9 @@ export function planWinograd2d(job: ConvJob<PackedConv>, id: string, tile: numbe
       : share(blocks, threads, (b0, b1) => descs.map((d) => [`${id}_f32`, d, 0, nt, b0, b1, TID] as Call), 'one-per-thread'),
   );
   arena.release(padded.ptr, padded.bytes);
-  arena.release(vPtr, vBytes);
-  arena.release(mPtr, mStride * threads);
+  if (vOwn) arena.releasePerThread(vOwn);
+  else arena.release(vShared, vStride * units * chunks * layer.groups);
+  arena.releasePerThread(m);
   return phases;
 }
 

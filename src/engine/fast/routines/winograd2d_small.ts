@@ -52,8 +52,7 @@ function planWinograd2dSmall(job: ConvJob<PackedSmall>): Phase[] {
   const perTileRow = tile / ps;
   const bufPitch = align((pool ? band.width : ow) + 4, 4);
   const rowsBytes = inTile ? ocg * perTileRow * bufPitch * 4 : (ocg * (unit * ow + 16) + ow + 16) * 4;
-  const scratchStride = align(2048 + icg * 36 * 16 + rowsBytes + 256, 64);
-  const scratch = arena.alloc(scratchStride * threads);
+  const scratch = arena.allocPerThread(2048 + icg * 36 * 16 + rowsBytes + 256, threads);
   const descs: number[] = [];
   for (let g = 0; g < layer.groups; g++) {
     const d = setGroupFields(descriptor(WINOGRAD2D_SMALL), g, padded, icg, ocg, packed.groups[g], out, f.act).set({
@@ -63,8 +62,8 @@ function planWinograd2dSmall(job: ConvJob<PackedSmall>): Phase[] {
       ROW0: (u0 * unit) / ps - outRows.start,
       ROWS: band.height,
       UNIT: unit,
-      SCRATCH: scratch,
-      SCRATCH_STRIDE: scratchStride,
+      SCRATCH: scratch.ptr,
+      SCRATCH_STRIDE: scratch.stride,
       BUF_PITCH: inTile ? bufPitch : 0,
     });
     if (pool) setPoolFields(d, pool, band.width);
@@ -72,6 +71,6 @@ function planWinograd2dSmall(job: ConvJob<PackedSmall>): Phase[] {
   }
   const phases: Phase[] = [padded.phase, share(u1 - u0, threads, (a, b) => descs.map((d) => ['winograd2d_small_f32', d, a, b, TID] as Call))];
   arena.release(padded.ptr, padded.bytes);
-  arena.release(scratch, scratchStride * threads);
+  arena.releasePerThread(scratch);
   return phases;
 }
