@@ -4,7 +4,7 @@ import { descriptor } from '../descriptor.js';
 import { CONV2D } from '../layout.js';
 import { blocking } from '../machine.js';
 import { packConv, packedBytes, type PackedConv } from '../pack.js';
-import { outputChannel, share } from '../plan-parts.js';
+import { outputChannel, share, shareRanges } from '../plan-parts.js';
 import type { ConvJob, Routine } from '../plan-types.js';
 import { TID, type Call, type Phase } from '../protocol.js';
 import { convInput, planConv2d } from './conv2d.js';
@@ -56,13 +56,13 @@ export interface PixelPanel {
 /**
  * Appends to `phases` the GEMM of the job's packed weights with `panel`: its pixels cut into virtual
  * rows of L (one descriptor) and the pixels mod L left over (a second one, one row), written to the
- * job's output in the same pixel order (plus job.residual, when an add folds in). Items are ranges of virtual rows, or with few of them and many
- * channel blocks, block ranges. Each pixel's sum is direct's, whatever the cut.
+ * job's output in the same pixel order (plus job.residual, when an add folds in). Items are ranges of
+ * virtual rows or of channel blocks (splitByRows). Each pixel's sum is direct's, whatever the cut.
  */
 export function planPixelGemm(job: ConvJob<PackedConv>, panel: PixelPanel, phases: Phase[]): Phase[] {
   const { arena, threads, layer, packed, fusion: f, out } = job;
   const n = panel.pixels;
-  const L = Math.min(VIRTUAL_ROW, n);
+  const L = virtualRow(n);
   const full = Math.floor(n / L);
   const tail = n - full * L;
   const G = layer.groups;
@@ -96,7 +96,29 @@ export function planPixelGemm(job: ConvJob<PackedConv>, panel: PixelPanel, phase
       if (rest !== null && u1 > full) list.push(['pointwise_f32', rest, 0, 1, b0, b1, TID]);
       return list;
     });
-  const byRows = rows >= 8 * threads || blocks < 2 * threads;
+  const byRows = splitByRows(rows, blocks, threads, panel.pixels);
   phases.push(byRows ? share(rows, threads, (u0, u1) => calls(u0, u1, 0, blocks)) : share(blocks, threads, (b0, b1) => calls(0, rows, b0, b1), 'one-per-thread'));
   return phases;
+}
+
+/**
+ * Whether a GEMM over `rows` virtual rows (`pixels` in all) and `blocks` blocks of 4 output channels
+ * is shared by rows rather than by blocks. A row item reads all the weights (K x 4 blocks), a block
+ * item all the input (K x pixels), so the split that reads less twice wins: rows when the items read
+ * fewer weights than the threads but one read input again (items x 4 blocks <= (threads - 1) x
+ * pixels), if there are rows enough to share (2 per thread); with too few blocks to share, rows anyway.
+ */
+export function splitByRows(rows: number, blocks: number, threads: number, pixels: number): boolean {
+  if (threads === 1 || blocks < 2 * threads) return true;
+  if (rows < 2 * threads) return false;
+  return shareRanges(rows, threads).length * 4 * blocks <= (threads - 1) * pixels;
+}
+
+/**
+ * Pixels per virtual row for a GEMM over n pixels: rows of VIRTUAL_ROW at most, as nearly equal as
+ * multiples of 8 let them be (784 pixels as 200 x 3 + 184, not 256 x 3 + 16), so the threads' shares
+ * of a small map are even and no call runs a short left-over row.
+ */
+export function virtualRow(n: number): number {
+  return Math.min(n, Math.ceil(n / Math.ceil(n / VIRTUAL_ROW) / 8) * 8);
 }
