@@ -145,10 +145,5 @@ export interface Blocking {
 }
 
 export function blocking(caches: CacheSizes = cacheSizes()): Blocking {
-  return { l1Chunk: Math.floor(caches.l1d / 2), l2Budget: Math.floor((caches.l2 * 900) / 1024), l2Products: Math.floor(caches.l2 / 2), ownPadding: Math.floor(caches.l2 / 4), stripGroup: Math.floor(caches.l2 / 4), threadGap: align64(Math.min(caches.l2, 4 << 20)) };
-}
-
-/** n rounded up to a multiple of 64 bytes, so per-thread buffers stay on their own cache lines. */
-function align64(n: number): number {
-  return Math.ceil(n / 64) * 64;
+  return { l1Chunk: Math.floor(caches.l1d / 2), l2Budget: Math.floor((caches.l2 * 900) / 1024), l2Products: Math.floor(caches.l2 / 2), ownPadding: Math.floor(caches.l2 / 4), stripGroup: Math.floor(caches.l2 / 4), threadGap: Math.min(caches.l2, 4 << 20) };
 }

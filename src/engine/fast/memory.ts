@@ -196,7 +196,7 @@ export class ArenaAllocator {
    * writes them, so they take no memory until a later buffer is placed there.
    */
   allocPerThread(bytes: number, threads: number): ThreadSlots {
-    const gap = threads > 1 ? blocking().threadGap : 0;
+    const gap = threads > 1 ? align(blocking().threadGap, 64) : 0;
     const stride = align(bytes, 64) + gap;
     const span = gap + stride * threads;
     const base = this.place(span);
