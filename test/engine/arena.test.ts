@@ -1,10 +1,7 @@
 // ArenaAllocator (src/engine/fast/memory.ts): per-thread scratch slots are disjoint, sized, one L2 apart from each other and from their neighbours, and released whole.
 import { describe, expect, it } from 'vitest';
 import { blocking } from '../../src/engine/fast/machine.js';
-import { ArenaAllocator, SharedHeap } from '../../src/engine/fast/memory.js';
-
-/** Bytes an alloc of n takes (its slack, then up to a 64-byte boundary), as memory.ts counts them. */
-const taken = (n: number): number => Math.ceil((n + 256) / 64) * 64;
+import { allocSpan as taken, ArenaAllocator, SharedHeap } from '../../src/engine/fast/memory.js';
 
 describe('per-thread slots', () => {
   it('give each thread its own 64-byte aligned buffer of at least the asked bytes, one L2 apart, none touching the buffers around them', () => {

@@ -14,7 +14,7 @@ export const WORK_COUNTERS = MEMORY.WORK_COUNTERS;
 /** Phases one run message may carry: as many counters as the reserved page holds. */
 export const MAX_PHASES_PER_RUN = Math.floor((RESERVED - WORK_COUNTERS) / 64);
 
-/** Heap bytes one SharedHeap.alloc of `bytes` takes: the slack after them, then up to the next 64-byte boundary (the top stays 64-byte aligned). */
+/** Bytes one allocation of `bytes` takes, on the heap (SharedHeap.alloc) or in an arena: the slack after them, then up to the next 64-byte boundary (the top stays 64-byte aligned). */
 export function allocSpan(bytes: number): number {
   return align(bytes + 256, 64);
 }
@@ -97,11 +97,6 @@ export function align(n: number, a: number): number {
   return Math.ceil(n / a) * a;
 }
 
-/**
- * First-fit placement of a plan's buffers inside one arena at the top of the heap, reusing the
- * space of buffers whose last use has passed (steps run in order, so a buffer freed after step s
- * can hold step s + 1's data). The heap's top moves only in `finish`.
- */
 /** Per-thread buffers (ArenaAllocator.allocPerThread): thread t's at ptr + t * stride, the whole span from base. */
 export interface ThreadSlots {
   readonly ptr: number;
@@ -110,6 +105,11 @@ export interface ThreadSlots {
   readonly span: number;
 }
 
+/**
+ * First-fit placement of a plan's buffers inside one arena at the top of the heap, reusing the
+ * space of buffers whose last use has passed (steps run in order, so a buffer freed after step s
+ * can hold step s + 1's data). The heap's top moves only in `finish`.
+ */
 export class ArenaAllocator {
   readonly base: number;
   private size = 0;
@@ -131,7 +131,7 @@ export class ArenaAllocator {
 
   /** First fit of `bytes` (and their slack) in a freed range, else at the end. */
   private place(bytes: number): number {
-    const need = align(bytes + 256, 64);
+    const need = allocSpan(bytes);
     for (let i = 0; i < this.free.length; i++) {
       const [s, e] = this.free[i];
       if (e - s >= need) {
@@ -146,7 +146,7 @@ export class ArenaAllocator {
   /** Notes that a buffer of `bytes` at `at` is written at run time (usedBytes). */
   private use(at: number, bytes: number): void {
     const s = at - this.base;
-    this.used.push([s, s + align(bytes + 256, 64)]);
+    this.used.push([s, s + allocSpan(bytes)]);
   }
 
   /**
@@ -169,7 +169,7 @@ export class ArenaAllocator {
    * never from a freed range: an earlier step's run-time buffer there would overwrite it.
    */
   private allocPermanent(bytes: number): number {
-    const at = this.extend(align(bytes + 256, 64), false);
+    const at = this.extend(allocSpan(bytes), false);
     this.use(at, bytes);
     return at;
   }
@@ -210,7 +210,7 @@ export class ArenaAllocator {
 
   release(addr: number, bytes: number): void {
     const s = addr - this.base;
-    const e = s + align(bytes + 256, 64);
+    const e = s + allocSpan(bytes);
     this.free.push([s, e]);
     this.free.sort((a, b) => a[0] - b[0]);
     const merged: [number, number][] = [];
