@@ -40,6 +40,7 @@ for (const [kind, file] of Object.entries(BUILDS)) {
     const reps = Math.max(1, Math.floor(1.3e6 / (64 * K)));
     const add = (name, call, pixels) => tests.push({ name: `${name} K=${K} (${kind})`, kind, fn: () => { for (let i = 0; i < reps; i++) call(); }, flop: reps * 2 * 4 * pixels * K });
     add('f32_gemm_ukernel_4x8', () => k.f32_gemm_ukernel_4x8(A, K, B, C, 64), 8);
+    add('f32_gemm_ukernel_8x4', () => k.f32_gemm_ukernel_8x4(A, K * 16, K, B, C, 64), 8);
     add('f32_gemm_ukernel_4x4', () => k.f32_gemm_ukernel_4x4(A, K, B, C, 64), 4);
     add('f32_igemm_ukernel_4x8', () => k.f32_igemm_ukernel_4x8(A, OFFS, K, B, BIAS, C, 64, 4, 0, 0, 0, 0), 8);
     add('f32_igemm_ukernel_4x4', () => k.f32_igemm_ukernel_4x4(A, OFFS, K, B, BIAS, C, 64, 4, 4, 0, 0, 0, 0), 4);

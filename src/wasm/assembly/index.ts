@@ -8,5 +8,5 @@ export { depthwise_f32, maxpool2d_f32, separable_f32 } from './depthwise';
 export { winograd2d_f32, winograd2d_input_f32, winograd2d_wide_f32, winograd2d_wide_input_f32 } from './winograd2d';
 export { winograd2d_small_f32 } from './winograd2d_small';
 export { winograd1d_small_f32 } from './winograd1d_small';
-export { f32_gemm_ukernel_4x8, f32_gemm_ukernel_4x4 } from './gemm';
+export { f32_gemm_ukernel_4x8, f32_gemm_ukernel_8x4, f32_gemm_ukernel_4x4 } from './gemm';
 export { eltwise_f32 } from './eltwise';
