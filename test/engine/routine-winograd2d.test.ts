@@ -1,11 +1,12 @@
 // The winograd2d routine (winograd2d_f32, winograd2d_input_f32): 2-D Winograd F(4x4,3x3) as 36 GEMMs for 3x3 stride-1 convs
 // with >= 8 channels in and out per group. Sizes at, below and above the 4-pixel tiles and the 4-tile groups, column chunks,
-// batches and channel-block splits; within tolerance of the reference (deep VGG-like layers too), with fused and unfused pools;
-// the same bytes on threads 1/2/3 and in bands cut inside tiles.
-import { describe as group, expect, it } from 'vitest';
+// batches and channel-block splits (chosen by the bytes each streams when U does not fit in L2), tiles packed across tile rows;
+// within tolerance of the reference (deep VGG-like layers too), with fused and unfused pools; the same bytes on threads 1/2/3
+// and in bands cut inside tiles.
+import { afterEach, describe as group, expect, it } from 'vitest';
 import { neededRows } from '../../src/engine/band.js';
 import { outputRowTile } from '../../src/engine/tiles.js';
-import { busiestRows, evenChunk } from '../../src/engine/fast/routines/winograd2d.js';
+import { blockBatchRows, blockSplitBytes, busiestRows, evenChunk, rowSplitBytes, type SplitTraffic } from '../../src/engine/fast/routines/winograd2d.js';
 import { createReferenceEngine } from '../../src/engine/reference.js';
 import type { Conv2dLayer, Layer } from '../../src/network/types.js';
 import { firstMismatch, int, mulberry32, network, pick, sameBytes, shapesOf, wholeRun, type Case } from './fast-nets.js';
@@ -84,9 +85,55 @@ group('routine winograd2d', () => {
     await checkConvRelu(engines, 'winograd2d', 56, { cin: 16, cout: 16, height: 56, width: 56 }, { start: 21, end: 50 });
   });
 
+  /** What a layer of icg -> oc channels (F(4x4) or F(6x6) tiles) streams on an nt x tp tile map with an L2 budget of l2 bytes, on 2 threads. */
+  function trafficOf(tile: number, icg: number, oc: number, nt: number, tp: number, l2: number): SplitTraffic {
+    const points = (tile + 2) ** 2;
+    const blocks = Math.ceil(oc / 4);
+    return { uBytes: points * icg * blocks * 16, vRowBytes: points * icg * tp * 4, mRowBytes: points * Math.ceil(blocks / 2) * 4 * tp * 4, points, nt, threads: 2, l2 };
+  }
+
+  it('weighs what each split streams when U does not fit in L2: VGG16 splits 56x56 and 28x28 maps by channel blocks in one batch, 112x112 by tile rows', () => {
+    const l2 = 921_600; // a 1 MiB L2's budget
+    // 56x56, 256 -> 256: by rows, each of 7 batches a thread streams all 9.4 MB of U; by blocks, half of U once, V, and M.
+    const conv3 = trafficOf(4, 256, 256, 14, 16, l2);
+    expect(rowSplitBytes(conv3, 1)).toBe(7 * 9_437_184);
+    expect(blockBatchRows(conv3, 2)).toBe(14);
+    expect(blockSplitBytes(conv3, 14)).toBeLessThan(rowSplitBytes(conv3, 1) / 3);
+    // 28x28, 512 -> 512: the whole map in one batch, half of U per thread instead of all of it in two batches.
+    const conv4 = trafficOf(4, 512, 512, 7, 8, l2);
+    expect(blockBatchRows(conv4, 4)).toBe(7);
+    expect(blockSplitBytes(conv4, 7)).toBeLessThan(blockSplitBytes(conv4, 4));
+    // 112x112, 128 -> 128 in 6x6 tiles: U (4 MB) is small beside V and M, so batches of 2 tile rows stay cheaper.
+    const conv2 = trafficOf(6, 128, 128, 19, 20, l2);
+    expect(rowSplitBytes(conv2, 2)).toBeLessThan(blockSplitBytes(conv2, blockBatchRows(conv2, 2)));
+    // A point's V (read again for every block) keeps within half of L2; within that, the fewest bytes.
+    const tall = trafficOf(4, 256, 256, 200, 16, l2);
+    const limit = Math.floor((l2 / 2) * tall.points / tall.vRowBytes);
+    const nr = blockBatchRows(tall, 2);
+    expect(nr).toBeLessThanOrEqual(limit);
+    for (let k = 2; k <= limit; k++) expect(blockSplitBytes(tall, nr)).toBeLessThanOrEqual(blockSplitBytes(tall, k));
+  });
+
+  afterEach(() => {
+    delete process.env.CNNX_CACHE_SIZES;
+  });
+
+  it('splits by channel blocks where that streams fewer bytes (a 512 KiB L2: 32 -> 128 on 24x52, 48 -> 40 on 26x26), tiles packed across tile rows, bit-identical across threads and bands', async () => {
+    process.env.CNNX_CACHE_SIZES = '32K,512K';
+    // 24x52: 6 batches of one tile row would share evenly, but each streams all of U; by blocks, batches of 3 tile
+    // rows, 13 tiles a row packed (39 a batch), not 16.
+    const wide = trafficOf(4, 32, 128, 6, 16, Math.floor((512 * 1024 * 900) / 1024));
+    expect(blockBatchRows(wide, 2)).toBe(3);
+    expect(blockSplitBytes(wide, 3)).toBeLessThan(rowSplitBytes(wide, 1));
+    expect(await checkConvRelu(engines, 'winograd2d', 24, { cin: 32, cout: 128, height: 24, width: 52 }, { start: 5, end: 19 }), 'padding, input transforms, GEMMs').toBe(3);
+    // 26x26: 7 tiles a row, so groups of 4 tiles run over into the next row and across panels of 8.
+    expect(await checkConvRelu(engines, 'winograd2d', 26, { cin: 48, cout: 40, height: 26, width: 26 }, { start: 9, end: 26 })).toBe(3);
+  });
+
   it('splits maps of few GEMM batches by channel blocks, their input transforms first in a phase of their own split by chunk and input channel (groups 1 and 2, column chunks), bit-identical across threads', async () => {
-    // [groups, height, width, in, out]: one batch of 14x14; two groups; a 9x30 map; 64 -> 64 on 8x97 (2 tile rows of 2 column chunks).
-    for (const [groups, h, w, cin, cout] of [[1, 14, 14, 24, 48], [2, 14, 14, 24, 48], [1, 9, 30, 24, 48], [1, 8, 97, 64, 64]] as const) {
+    // [groups, height, width, in, out]: one batch of 14x14; two groups; a 9x30 map; 64 -> 64 on 8x97 (2 tile rows of 2 column chunks);
+    // 7x7 (4 tiles: the GEMMs' half panels, 5 blocks: two of 8 channels and one of 4).
+    for (const [groups, h, w, cin, cout] of [[1, 14, 14, 24, 48], [2, 14, 14, 24, 48], [1, 9, 30, 24, 48], [1, 8, 97, 64, 64], [1, 7, 7, 24, 20]] as const) {
       const r = mulberry32(14 * groups + w);
       const conv = samePadding(conv3x3(r, cin, cout, groups));
       const c: Case = { net: network(cin, [conv, { type: 'relu', index: 1 }]), input: { channels: cin, height: h, width: w, data: Float32Array.from({ length: cin * h * w }, () => r() * 2 - 1) }, shapes: [] };

@@ -293,7 +293,7 @@ export const DEPTHWISE = {
 export const WINOGRAD2D = {
   name: 'winograd2d',
   readers: ['winograd2d_f32', 'winograd2d_input_f32', 'winograd2d_wide_f32', 'winograd2d_wide_input_f32'],
-  words: 30,
+  words: 31,
   fields: {
     /** padded input: channel 0, first padded row of tile row 0 */
     IN: { index: 0, type: 'addr' },
@@ -311,15 +311,15 @@ export const WINOGRAD2D = {
     OC: { index: 6, type: 'i32' },
     /** f32[4 OCB] */
     BIAS: { index: 7, type: 'addr' },
-    /** tiles per tile row, a multiple of 4 (tiles past the map's width are computed, never stored) */
+    /** TW rounded up to a multiple of 4: the input rows' pitch covers the columns of TP tiles (a row's last group of 4 tiles is transformed whole; tiles past the map's width are computed, never stored) */
     TP: { index: 8, type: 'i32' },
     /** tile rows per batch (one batch: input transform, P GEMMs, output transform) */
     NR: { index: 9, type: 'i32' },
-    /** per-thread V [P][NR TC / 8 panels][C][8 tiles] (SHARED: one slot per batch and chunk) */
+    /** per-thread V [P][(NR TC + 3) / 8 panels, rounded up][C][8 tiles] (SHARED: one slot per batch and chunk) */
     V: { index: 10, type: 'addr' },
     /** bytes per V slot */
     V_STRIDE: { index: 11, type: 'i32' },
-    /** per-thread M [P][4 OCB][NR TC], then 1.5 KiB of transform scratch */
+    /** per-thread M [P][4 x the item's blocks][NR TC] (row 0: block b0), then 2 KiB of transform scratch */
     M: { index: 12, type: 'addr' },
     /** bytes per thread of M */
     M_STRIDE: { index: 13, type: 'i32' },
@@ -355,6 +355,8 @@ export const WINOGRAD2D = {
     SHARED: { index: 28, type: 'i32' },
     /** tile rows (what the input phase covers) */
     NT: { index: 29, type: 'i32' },
+    /** tiles the map needs per tile row (TP - 3 .. TP); a batch packs its rows' tiles into V and M without gaps */
+    TW: { index: 30, type: 'i32' },
   },
 } as const;
 

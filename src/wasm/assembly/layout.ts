@@ -343,15 +343,15 @@ export namespace WINOGRAD2D {
   export const OC: i32 = 6;
   /** addr: f32[4 OCB] */
   export const BIAS: i32 = 7;
-  /** i32: tiles per tile row, a multiple of 4 (tiles past the map's width are computed, never stored) */
+  /** i32: TW rounded up to a multiple of 4: the input rows' pitch covers the columns of TP tiles (a row's last group of 4 tiles is transformed whole; tiles past the map's width are computed, never stored) */
   export const TP: i32 = 8;
   /** i32: tile rows per batch (one batch: input transform, P GEMMs, output transform) */
   export const NR: i32 = 9;
-  /** addr: per-thread V [P][NR TC / 8 panels][C][8 tiles] (SHARED: one slot per batch and chunk) */
+  /** addr: per-thread V [P][(NR TC + 3) / 8 panels, rounded up][C][8 tiles] (SHARED: one slot per batch and chunk) */
   export const V: i32 = 10;
   /** i32: bytes per V slot */
   export const V_STRIDE: i32 = 11;
-  /** addr: per-thread M [P][4 OCB][NR TC], then 1.5 KiB of transform scratch */
+  /** addr: per-thread M [P][4 x the item's blocks][NR TC] (row 0: block b0), then 2 KiB of transform scratch */
   export const M: i32 = 12;
   /** i32: bytes per thread of M */
   export const M_STRIDE: i32 = 13;
@@ -387,8 +387,10 @@ export namespace WINOGRAD2D {
   export const SHARED: i32 = 28;
   /** i32: tile rows (what the input phase covers) */
   export const NT: i32 = 29;
+  /** i32: tiles the map needs per tile row (TP - 3 .. TP); a batch packs its rows' tiles into V and M without gaps */
+  export const TW: i32 = 30;
   /** words in the descriptor */
-  export const WORDS: i32 = 30;
+  export const WORDS: i32 = 31;
   /** Debug build: the descriptor at d lies inside the memory, and each addr field holds 0 or an aligned address inside it. */
   export function check(d: usize): void {
     checkBlock(d, WORDS, MEMORY.RESERVED, 'winograd2d descriptor: address');

@@ -59,9 +59,11 @@ function tiles<T>(d: usize, t0: i32, t1: i32, b0: i32, b1: i32, tid: i32): void 
     assert(0 <= t0 && t0 <= t1 && t1 <= field(d, WINOGRAD2D.NT), 'tile rows: 0 <= t0 <= t1 <= NT');
     assert(0 <= b0 && b0 <= b1 && b1 <= (field(d, WINOGRAD2D.OC) + 3) >> 2, 'blocks: 0 <= b0 <= b1 <= ceil(OC / 4)');
     if (field(d, WINOGRAD2D.SHARED) != 0) assert(t0 % field(d, WINOGRAD2D.NR) == 0, 'SHARED: t0 a multiple of NR');
+    assert((b1 - b0) * 16 * field(d, WINOGRAD2D.NR) * field(d, WINOGRAD2D.TC) <= field(d, WINOGRAD2D.M_XI), 'blocks: M_XI holds b1 - b0 blocks');
   }
   const c = field(d, WINOGRAD2D.C);
   const tp = field(d, WINOGRAD2D.TP);
+  const tw = field(d, WINOGRAD2D.TW);
   const nr = field(d, WINOGRAD2D.NR);
   const tc = field(d, WINOGRAD2D.TC);
   const act = field(d, WINOGRAD2D.ACT);
@@ -77,16 +79,16 @@ function tiles<T>(d: usize, t0: i32, t1: i32, b0: i32, b1: i32, tid: i32): void 
   const w: usize = <usize>field(d, WINOGRAD2D.W) + (<usize>(b0 * c) << 4);
   for (let t = t0; t < t1; t += nr) {
     const n = min(nr, t1 - t);
-    for (let x0 = 0; x0 < tp; x0 += tc) {
-      const cols = min(tc, tp - x0);
+    for (let x0 = 0; x0 < tw; x0 += tc) {
+      const cols = min(tc, tw - x0);
       if (shared) v = <usize>field(d, WINOGRAD2D.V) + <usize>(((t / nr) * chunks + x0 / tc) * field(d, WINOGRAD2D.V_STRIDE));
       else for (let ch = 0; ch < c; ch++) inputTiles<T>(d, t, n, x0, cols, ch, v + (<usize>ch << 5), vxi, scratch);
       for (let xi = 0; xi < points; xi++) {
-        gemmPanels(w + <usize>xi * wxi, c, v + <usize>xi * vxi, <usize>(c * 32), m + <usize>xi * mxi + (<usize>(b0 * 4 * vp) << 2), <usize>vp << 2, b1 - b0, n * cols);
+        gemmPanels(w + <usize>xi * wxi, c, v + <usize>xi * vxi, <usize>(c * 32), m + <usize>xi * mxi, <usize>vp << 2, b1 - b0, (n * cols + 3) & ~3);
       }
       const c1 = min(b1 * 4, field(d, WINOGRAD2D.OC));
       for (let oc = b0 * 4; oc < c1; oc++) {
-        const mc = m + (<usize>(oc * vp) << 2);
+        const mc = m + (<usize>((oc - b0 * 4) * vp) << 2);
         if (act == ACT.RELU) outputTiles<T, Relu>(d, t, n, x0, cols, oc, mc, mxi, scratch);
         else if (act == ACT.LEAKY) outputTiles<T, Leaky>(d, t, n, x0, cols, oc, mc, mxi, scratch);
         else if (act == ACT.RELU6) outputTiles<T, Relu6>(d, t, n, x0, cols, oc, mc, mxi, scratch);
@@ -122,7 +124,7 @@ function inputUnits<T>(d: usize, u0: i32, u1: i32, tid: i32): void {
     const t = (k / chunks) * nr;
     const x0 = (k % chunks) * tc;
     const v = <usize>field(d, WINOGRAD2D.V) + <usize>(k * field(d, WINOGRAD2D.V_STRIDE));
-    inputTiles<T>(d, t, min(nr, nt - t), x0, min(tc, tp - x0), ch, v + (<usize>ch << 5), vxi, scratch);
+    inputTiles<T>(d, t, min(nr, nt - t), x0, min(tc, field(d, WINOGRAD2D.TW) - x0), ch, v + (<usize>ch << 5), vxi, scratch);
   }
 }
 
@@ -136,41 +138,71 @@ function checkWinograd2d<T>(d: usize, tid: i32): void {
   const tc = field(d, WINOGRAD2D.TC);
   assert(field(d, WINOGRAD2D.C) > 0 && field(d, WINOGRAD2D.OC) > 0 && field(d, WINOGRAD2D.NR) > 0 && field(d, WINOGRAD2D.NT) >= 0, 'winograd2d.C, OC, NR > 0');
   assert(tp > 0 && tp % 4 == 0 && tc > 0 && tc % 4 == 0 && tc <= tp && field(d, WINOGRAD2D.IN_PITCH) >= tileOf<T>() * tp + 2, 'winograd2d.TP, TC positive multiples of 4, TC <= TP, IN_PITCH >= tile x TP + 2');
+  assert(tp - 4 < field(d, WINOGRAD2D.TW) && field(d, WINOGRAD2D.TW) <= tp, 'winograd2d.TW: TP - 3 .. TP');
   assert(field(d, WINOGRAD2D.IN) != 0 && field(d, WINOGRAD2D.W) != 0 && field(d, WINOGRAD2D.BIAS) != 0 && field(d, WINOGRAD2D.V) != 0 && field(d, WINOGRAD2D.M) != 0 && field(d, WINOGRAD2D.OUT) != 0, 'winograd2d.IN, W, BIAS, V, M, OUT set');
   if (pool != POOL.NONE) assert(field(d, WINOGRAD2D.PK) == 2 || (field(d, WINOGRAD2D.PK) == 4 && tileOf<T>() == 4), 'winograd2d.PK: 2, or 4 with 4x4 tiles');
 }
 
 /**
- * V for channel ch of tiles [x0, x0 + cols) of tile rows t..t+n-1, 4 tiles at a time (lane i = tile 4q + i): B^T along x of
- * the n = tile + 2 input rows into scratch [n rows][n], then B^T along y into V[xi = n yi + xi_x][tile / 8][ch][tile % 8]
- * (vc: V at channel ch's row of panel 0).
+ * V for channel ch of tiles [x0, x0 + cols) of tile rows t..t+n-1, 4 tiles at a time (lane i = tile q + i): B^T along x of
+ * the tile + 2 input rows into scratch [tile + 2 rows][tile + 2], then B^T along y into V[xi = (tile + 2) yi + xi_x][panel][ch][8]
+ * (vc: V at channel ch's row of panel 0). Tiles are packed: tile row tr's tiles start at tr x cols, so a row's last group
+ * of 4 may run over into the next row's first tiles, which are stored later and overwrite those lanes, or past the batch's
+ * last tile (V has room for 3). A group whose 4 tiles span two panels goes through stage and is stored lane by lane.
  */
 function inputTiles<T>(d: usize, t: i32, n: i32, x0: i32, cols: i32, ch: i32, vc: usize, vxi: usize, scratch: usize): void {
   const c = field(d, WINOGRAD2D.C);
   const pitch = field(d, WINOGRAD2D.IN_PITCH);
   const m = tileOf<T>();
+  const points = pointsOf<T>();
+  const stage = scratch + STAGE;
   const src: usize = <usize>field(d, WINOGRAD2D.IN) + (<usize>(ch * field(d, WINOGRAD2D.IN_PLANE)) << 2);
   for (let tr = 0; tr < n; tr++) {
     const row0 = src + (<usize>((t + tr) * m * pitch) << 2);
     for (let q = x0; q < x0 + cols; q += 4) {
       const tile = tr * cols + q - x0;
-      const o = vc + <usize>(tile >> 3) * <usize>(c << 5) + (<usize>(tile & 7) << 2);
+      const whole = (tile & 7) <= 4;
+      const o = whole ? vc + <usize>(tile >> 3) * <usize>(c << 5) + (<usize>(tile & 7) << 2) : stage;
+      const step = whole ? vxi : 16;
       if (m == 6) {
-        // Tiles 4q..4q+3 read columns 6q..6q+25; lanes past 6 TP + 1 are never used (pitch and slack cover the loads).
+        // Tiles q..q+3 read columns 6q..6q+25; lanes past 6 TP + 1 are never used (pitch and slack cover the loads).
         for (let r = 0; r < 8; r++) btRow4x6(row0 + (<usize>(r * pitch + 6 * q) << 2), scratch + <usize>r * 128, 16);
         for (let x = 0; x < 8; x++) {
           const s = scratch + (<usize>x << 4);
-          bt8(o + <usize>x * vxi, 8 * vxi, v128.load(s), v128.load(s, 128), v128.load(s, 256), v128.load(s, 384), v128.load(s, 512), v128.load(s, 640), v128.load(s, 768), v128.load(s, 896));
+          bt8(o + <usize>x * step, 8 * step, v128.load(s), v128.load(s, 128), v128.load(s, 256), v128.load(s, 384), v128.load(s, 512), v128.load(s, 640), v128.load(s, 768), v128.load(s, 896));
         }
       } else {
-        // Tiles 4q..4q+3 read columns 4q..4q+19; lanes past 4 TP + 1 are never used (pitch and slack cover the loads).
+        // Tiles q..q+3 read columns 4q..4q+19; lanes past 4 TP + 1 are never used (pitch and slack cover the loads).
         for (let r = 0; r < 6; r++) btRow4(row0 + (<usize>(r * pitch + 4 * q) << 2), scratch + <usize>r * 96, 16);
         for (let x = 0; x < 6; x++) {
           const s = scratch + (<usize>x << 4);
-          bt(o + <usize>x * vxi, 6 * vxi, v128.load(s), v128.load(s, 96), v128.load(s, 192), v128.load(s, 288), v128.load(s, 384), v128.load(s, 480));
+          bt(o + <usize>x * step, 6 * step, v128.load(s), v128.load(s, 96), v128.load(s, 192), v128.load(s, 288), v128.load(s, 384), v128.load(s, 480));
         }
       }
+      if (!whole) scatterLanes(stage, points, vc + <usize>(tile >> 3) * <usize>(c << 5), c << 5, tile & 7, vxi);
     }
+  }
+}
+
+/** Bytes into the transform scratch where a group of 4 tiles spanning two panels is staged ([points] vectors): past the rows of B^T along x (8 x 128 bytes at most). */
+const STAGE: usize = 1024;
+
+/**
+ * Lanes 0..3 of stage's `points` vectors to tiles s..s+3 (s = 5..7) of the panel at p and the next one (`panel` bytes
+ * further), planes vxi bytes apart.
+ */
+function scatterLanes(stage: usize, points: i32, p: usize, panel: i32, s: i32, vxi: usize): void {
+  const a0 = p + (<usize>s << 2);
+  const a1 = s + 1 < 8 ? a0 + 4 : p + <usize>panel;
+  const a2 = s + 2 < 8 ? a0 + 8 : p + <usize>panel + (<usize>(s + 2 - 8) << 2);
+  const a3 = p + <usize>panel + (<usize>(s + 3 - 8) << 2);
+  for (let xi = 0; xi < points; xi++) {
+    const v = v128.load(stage + (<usize>xi << 4));
+    const off = <usize>xi * vxi;
+    v128.store32_lane(a0 + off, v, 0);
+    v128.store32_lane(a1 + off, v, 1);
+    v128.store32_lane(a2 + off, v, 2);
+    v128.store32_lane(a3 + off, v, 3);
   }
 }
 

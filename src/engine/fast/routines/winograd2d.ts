@@ -35,8 +35,8 @@ export function squarePool(pool: Pool2dLayer, k: number): boolean {
   return kh === k && kw === k && sh === k && sw === k;
 }
 
-/** Bytes of transform scratch after each thread's M: A^T's [tile + 2][tile] and y [tile][tile] vectors for tile 6, B^T's [8][8] fits too. */
-const SCRATCH = 1536;
+/** Bytes of transform scratch after each thread's M: B^T's [8][8] vectors for tile 6, then a staged group's [64] (src/wasm/assembly/winograd2d.ts's STAGE); A^T's [tile + 2][tile] and y [tile][tile] fit too. */
+const SCRATCH = 2048;
 
 /** Tiles per chunk the planner aims for when U does not fit in L2: U is streamed once per chunk, so shorter chunks would make the GEMMs wait on memory. */
 const CHUNK_TILES = 32;
@@ -86,7 +86,8 @@ export function planWinograd2d(job: ConvJob<PackedConv>, id: string, tile: numbe
   const ty1 = Math.ceil((outRows.end * pk) / tile);
   const nt = ty1 - ty0;
   const ow = job.conv.width;
-  const tp = align(Math.ceil(ow / tile), 4);
+  const tw = Math.ceil(ow / tile);
+  const tp = align(tw, 4);
   const pad = layer.padding;
   // Tile t reads padded rows tile t .. tile t + tile + 1, and likewise columns.
   const padded = planPad(arena, threads, layer, job.input, ty0 * tile - pad.top, nt * tile + 2, Math.max(job.input.width + pad.left + pad.right, tp * tile + 2), job.index);
@@ -106,13 +107,19 @@ export function planWinograd2d(job: ConvJob<PackedConv>, id: string, tile: numbe
   const nrRows = batchRows(nrBase, nt, threads);
   const rowUnits = Math.ceil(nt / nrRows);
   const even = busiestRows(nt, nrRows, threads) <= 1.15 * (nt / threads);
-  const byRows = threads === 1 || (even && rowUnits >= 2 * threads) || blocks < 2 * threads;
-  // Channel-block items stream all of U once per batch, so they keep the fewest batches: evened-out
-  // batches would make each thread's block item read its share of U more than once.
-  const nr = byRows ? nrRows : nrBase;
+  // A channel-block split gives each thread one item of at most itemBlocks blocks; when U is streamed, its batches take
+  // as many tile rows as stream the fewest bytes, and it replaces an even row split that would stream more.
+  const itemBlocks = Math.ceil(blocks / threads);
+  const traffic: SplitTraffic = { uBytes, vRowBytes: points * icg * tp * 4, mRowBytes: points * itemBlocks * 4 * tp * 4, points, nt, threads, l2: l2Budget };
+  const streamed = tc === tp && uBytes > l2Budget;
+  const nrBlocks = streamed ? blockBatchRows(traffic, nrBase) : nrBase;
+  const byRows = threads === 1 || blocks < 2 * threads || (even && rowUnits >= 2 * threads && !(streamed && blockSplitBytes(traffic, nrBlocks) < rowSplitBytes(traffic, nrRows)));
+  const nr = byRows ? nrRows : nrBlocks;
   const vp = nr * tc;
-  const vxi = oddLines(icg * align(vp, 8) * 4);
-  const mxi = oddLines(blocks * 4 * vp * 4);
+  // Batches pack their tiles; a row's last group of 4 may write 3 lanes past the batch's last tile.
+  const vxi = oddLines(icg * align(vp + 3, 8) * 4);
+  // M holds the products of the blocks of one item.
+  const mxi = oddLines((byRows ? blocks : itemBlocks) * 4 * vp * 4);
   const m = arena.allocPerThread(points * mxi + SCRATCH + 256, threads);
   const units = Math.ceil(nt / nr);
   const chunks = Math.ceil(tp / tc);
@@ -130,6 +137,7 @@ export function planWinograd2d(job: ConvJob<PackedConv>, id: string, tile: numbe
       V: vOwn ? vOwn.ptr : vShared + g * vStride * units * chunks,
       SHARED: byRows ? 0 : 1,
       NT: nt,
+      TW: tw,
       V_STRIDE: vStride,
       M: m.ptr,
       M_STRIDE: m.stride,
@@ -159,6 +167,45 @@ export function planWinograd2d(job: ConvJob<PackedConv>, id: string, tile: numbe
   else arena.release(vShared, vStride * units * chunks * layer.groups);
   arena.releasePerThread(m);
   return phases;
+}
+
+/** What a layer whose U does not fit in L2 moves through memory: U, and V and M per tile row (M: one thread's share of the channel blocks). */
+export interface SplitTraffic {
+  readonly uBytes: number;
+  readonly vRowBytes: number;
+  readonly mRowBytes: number;
+  /** transform points: V's and M's planes */
+  readonly points: number;
+  /** tile rows */
+  readonly nt: number;
+  readonly threads: number;
+  /** the L2 bytes a thread may use */
+  readonly l2: number;
+}
+
+/** Bytes the busiest thread streams when threads take whole batches of nr tile rows: all of U per batch (its V and M stay in L2). */
+export function rowSplitBytes(t: SplitTraffic, nr: number): number {
+  return t.uBytes * Math.ceil(Math.ceil(t.nt / nr) / t.threads);
+}
+
+/**
+ * Bytes each thread streams when threads split channel blocks over batches of nr tile rows: its share of U per batch,
+ * all of V (transformed beforehand by both threads), and its M written and read back when a batch's M does not fit in L2.
+ */
+export function blockSplitBytes(t: SplitTraffic, nr: number): number {
+  const batches = Math.ceil(t.nt / nr);
+  const m = nr * t.mRowBytes;
+  return (t.uBytes / t.threads) * batches + t.nt * t.vRowBytes + (m > t.l2 ? 2 * m * batches : 0);
+}
+
+/**
+ * Tile rows per batch for a channel-block split (at least `least`): the fewest bytes streamed by blockSplitBytes,
+ * while one transform point's V (read again for every block) stays within half of L2.
+ */
+export function blockBatchRows(t: SplitTraffic, least: number): number {
+  let best = least;
+  for (let nr = least + 1; nr <= t.nt && (nr * t.vRowBytes) / t.points <= t.l2 / 2; nr++) if (blockSplitBytes(t, nr) < blockSplitBytes(t, best)) best = nr;
+  return best;
 }
 
 /**
