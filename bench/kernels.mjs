@@ -43,6 +43,7 @@ for (const [kind, file] of Object.entries(BUILDS)) {
     add('f32_gemm_ukernel_8x4', () => k.f32_gemm_ukernel_8x4(A, K * 16, K, B, C, 64), 8);
     add('f32_gemm_ukernel_4x4', () => k.f32_gemm_ukernel_4x4(A, K, B, C, 64), 4);
     add('f32_igemm_ukernel_4x8', () => k.f32_igemm_ukernel_4x8(A, OFFS, K, B, BIAS, C, 64, 4, 0, 0, 0, 0), 8);
+    add('f32_igemm_ukernel_8x4', () => k.f32_igemm_ukernel_8x4(A, A + K * 16, OFFS, K, B, BIAS, BIAS + 16, C, 64, 8, 4, 0, 0, 0, 0), 8);
     add('f32_igemm_ukernel_4x4', () => k.f32_igemm_ukernel_4x4(A, OFFS, K, B, BIAS, C, 64, 4, 4, 0, 0, 0, 0), 4);
   }
 }

@@ -1,7 +1,7 @@
 // The conv2d descriptor's routines, direct_f32, strided_f32 and winograd1d_f32: one conv group (+ bias, activation, a following pool) over a range of rows.
 // The descriptor's fields are CONV2D in layout.ts (defined in ../layout.json).
 import { checkCodes, checkRange, checkTid, field } from './descriptor';
-import { f32_igemm_ukernel_4x8, f32_igemm_ukernel_4x4 } from './igemm';
+import { f32_igemm_ukernel_4x8, f32_igemm_ukernel_8x4, f32_igemm_ukernel_4x4 } from './igemm';
 import { CONV2D, POOL, PUT } from './layout';
 import { pool_rows_f32 } from './pool';
 import { winograd1d_output_f32 } from './winograd1d';
@@ -117,23 +117,24 @@ function panelRow(d: usize, b: usize, offs: usize, p: usize, c: usize, ldc: usiz
 export function gemmRow(a: usize, offs: usize, k: i32, b: usize, bias: usize, biasStep: usize, c: usize, ldc: usize, ocb: i32, oc: i32, n: i32, act: i32, slope: f32, mode: i32 = 0, res: isize = 0): void {
   let chunk = n;
   if (k <= 128) chunk = max(32, (16384 / (k * 4)) & ~7);
+  const ablock = <usize>k << 4;
   for (let x0 = 0; x0 < n; x0 += chunk) {
     const x1 = min(n, x0 + chunk);
-    let ab = a;
-    let bb = bias;
-    for (let blk = 0; blk < ocb; blk++) {
-      const mr = min(4, oc - blk * 4);
+    const xt = x0 + ((x1 - x0) & ~7);
+    // 4x8 is the main tile (see igemm.ts for why not 4x12); the tail, 4 pixels at a time (masked), takes two
+    // channel blocks at once (8x4), and the last block of an odd count alone (4x4).
+    for (let blk = 0; blk < ocb; blk += 2) {
+      const ab = a + <usize>blk * ablock;
+      const bb = bias + <usize>blk * biasStep;
       const cb = c + <usize>(blk * 4) * ldc;
-      // 4x8 is the main tile (see igemm.ts for why not 4x12); the tail is 4 pixels, masked.
-      let x = x0;
-      for (; x + 8 <= x1; x += 8) {
-        f32_igemm_ukernel_4x8(ab, offs, k, b + (<usize>x << 2), bb, cb + (<usize>x << 2), ldc, mr, act, slope, mode, res);
+      const mr = min(8, oc - blk * 4);
+      const two = blk + 1 < ocb;
+      for (let x = x0; x < xt; x += 8) f32_igemm_ukernel_4x8(ab, offs, k, b + (<usize>x << 2), bb, cb + (<usize>x << 2), ldc, min(4, mr), act, slope, mode, res);
+      if (two) for (let x = x0; x < xt; x += 8) f32_igemm_ukernel_4x8(ab + ablock, offs, k, b + (<usize>x << 2), bb + biasStep, cb + 4 * ldc + (<usize>x << 2), ldc, mr - 4, act, slope, mode, res);
+      for (let x = xt; x < x1; x += 4) {
+        if (two) f32_igemm_ukernel_8x4(ab, ab + ablock, offs, k, b + (<usize>x << 2), bb, bb + biasStep, cb + (<usize>x << 2), ldc, mr, min(4, x1 - x), act, slope, mode, res);
+        else f32_igemm_ukernel_4x4(ab, offs, k, b + (<usize>x << 2), bb, cb + (<usize>x << 2), ldc, mr, min(4, x1 - x), act, slope, mode, res);
       }
-      for (; x < x1; x += 4) {
-        f32_igemm_ukernel_4x4(ab, offs, k, b + (<usize>x << 2), bb, cb + (<usize>x << 2), ldc, mr, min(4, x1 - x), act, slope, mode, res);
-      }
-      ab += <usize>k << 4;
-      bb += biasStep;
     }
   }
 }

@@ -5,7 +5,8 @@
 // panel of 8 tiles [K][8], its rows 32 bytes apart; k = 0..K-1 in order from +0, one madd per step, so the
 // bits equal igemm.ts's kernels with a zero bias. Without igemm's per-step offset table the loop issues two
 // instructions fewer per step.
-import { madd } from './igemm';
+import { madd, putRows } from './igemm';
+import { ACT, PUT } from './layout';
 
 /** M rows [b0, b1) of 4 channels x n tiles (a multiple of 4), from U blocks at a (K x 16 bytes each) and V panels of 8 tiles `panel` bytes apart at b, into c (rows ldc bytes apart). */
 export function gemmPanels(a: usize, k: i32, b: usize, panel: usize, c: usize, ldc: usize, blocks: i32, n: i32): void {
@@ -86,20 +87,9 @@ export function f32_gemm_ukernel_8x4(a: usize, ablock: usize, k: i32, b: usize, 
     a2 += 16;
     b += 32;
   }
-  storeTransposed(c, ldc, p0, p1, p2, p3);
-  storeTransposed(c + 4 * ldc, ldc, q0, q1, q2, q3);
-}
-
-/** Rows r = 0..3 at c + r ldc: lane r of t0..t3. */
-@inline function storeTransposed(c: usize, ldc: usize, t0: v128, t1: v128, t2: v128, t3: v128): void {
-  const s0 = v128.shuffle<f32>(t0, t1, 0, 4, 1, 5);
-  const s1 = v128.shuffle<f32>(t0, t1, 2, 6, 3, 7);
-  const s2 = v128.shuffle<f32>(t2, t3, 0, 4, 1, 5);
-  const s3 = v128.shuffle<f32>(t2, t3, 2, 6, 3, 7);
-  v128.store(c, v128.shuffle<f32>(s0, s2, 0, 1, 4, 5));
-  v128.store(c + ldc, v128.shuffle<f32>(s0, s2, 2, 3, 6, 7));
-  v128.store(c + 2 * ldc, v128.shuffle<f32>(s1, s3, 0, 1, 4, 5));
-  v128.store(c + 3 * ldc, v128.shuffle<f32>(s1, s3, 2, 3, 6, 7));
+  const none = f32x4.splat(0);
+  putRows(c, ldc, p0, p1, p2, p3, 4, 4, 0, ACT.NONE, none, PUT.STORE);
+  putRows(c + 4 * ldc, ldc, q0, q1, q2, q3, 4, 4, 0, ACT.NONE, none, PUT.STORE);
 }
 
 /** 4 channels x the first 4 tiles of a panel (the last block of an odd count, on the last, half-used panel). */

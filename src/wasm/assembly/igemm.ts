@@ -1,4 +1,5 @@
-// f32 indirect-GEMM micro-kernels: 4 output channels x {8, 4} pixels of one output row, f32x4 multiply-adds (fused in the relaxed-SIMD build).
+// f32 indirect-GEMM micro-kernels: 4 output channels x {8, 4} pixels of one output row, and 8 channels x 4 pixels for a
+// strip's tail two channel blocks at a time; f32x4 multiply-adds (fused in the relaxed-SIMD build).
 //
 // C[r][x] = bias[r] + sum_k A[k][r] * B_k[x], for r < 4 and x < NR, where
 //   A is a packed panel [K][4] (4 output channels interleaved per reduction step k),
@@ -128,6 +129,61 @@ export function f32_igemm_ukernel_4x8(a: usize, offs: usize, kc: i32, b: usize, 
   c += ldc;
   put(c, finish(vacc3x0, c, res, act, vslope), mode);
   put(c + 16, finish(vacc3x1, c + 16, res, act, vslope), mode);
+}
+
+/**
+ * 8 channels (panels at a and a2, biases at bias and bias2) x 4 pixels, storing the first `nr` (1..4) pixels of the
+ * first `mr` (5..8) rows: a strip's tail two channel blocks at a time, as the 4x4 tile's four accumulators alone wait
+ * on the multiply-add latency. Each accumulator holds 4 channels of one pixel (the pixel's value splat against the
+ * panel's 4 channels), transposed into rows before the stores; every lane's sum is the 4x4 tile's.
+ */
+export function f32_igemm_ukernel_8x4(a: usize, a2: usize, offs: usize, kc: i32, b: usize, bias: usize, bias2: usize, c: usize, ldc: usize, mr: i32, nr: i32, act: i32, slope: f32, mode: i32, res: isize): void {
+  let p0 = v128.load(bias);
+  let p1 = p0, p2 = p0, p3 = p0;
+  let q0 = v128.load(bias2);
+  let q1 = q0, q2 = q0, q3 = q0;
+  const oend = offs + (<usize>kc << 2);
+  while (offs < oend) {
+    const bk = b + <usize>load<i32>(offs);
+    const u = v128.load(a), w = v128.load(a2);
+    let vb = v128.load32_splat(bk, 0);
+    p0 = madd(u, vb, p0);
+    q0 = madd(w, vb, q0);
+    vb = v128.load32_splat(bk, 4);
+    p1 = madd(u, vb, p1);
+    q1 = madd(w, vb, q1);
+    vb = v128.load32_splat(bk, 8);
+    p2 = madd(u, vb, p2);
+    q2 = madd(w, vb, q2);
+    vb = v128.load32_splat(bk, 12);
+    p3 = madd(u, vb, p3);
+    q3 = madd(w, vb, q3);
+    a += 16;
+    a2 += 16;
+    offs += 4;
+  }
+  const vslope = f32x4.splat(slope);
+  putRows(c, ldc, p0, p1, p2, p3, 4, nr, res, act, vslope, mode);
+  putRows(c + 4 * ldc, ldc, q0, q1, q2, q3, mr - 4, nr, res, act, vslope, mode);
+}
+
+/** Rows r < min(4, mr) at c + r ldc: lane r of t0..t3 (one per pixel), finished and put as the 4x4 tile puts its rows. */
+@inline
+export function putRows(c: usize, ldc: usize, t0: v128, t1: v128, t2: v128, t3: v128, mr: i32, nr: i32, res: isize, act: i32, vslope: v128, mode: i32): void {
+  const s0 = v128.shuffle<f32>(t0, t1, 0, 4, 1, 5);
+  const s1 = v128.shuffle<f32>(t0, t1, 2, 6, 3, 7);
+  const s2 = v128.shuffle<f32>(t2, t3, 0, 4, 1, 5);
+  const s3 = v128.shuffle<f32>(t2, t3, 2, 6, 3, 7);
+  putRow(c, finish(v128.shuffle<f32>(s0, s2, 0, 1, 4, 5), c, res, act, vslope), nr, mode);
+  if (mr > 1) putRow(c + ldc, finish(v128.shuffle<f32>(s0, s2, 2, 3, 6, 7), c + ldc, res, act, vslope), nr, mode);
+  if (mr > 2) putRow(c + 2 * ldc, finish(v128.shuffle<f32>(s1, s3, 0, 1, 4, 5), c + 2 * ldc, res, act, vslope), nr, mode);
+  if (mr > 3) putRow(c + 3 * ldc, finish(v128.shuffle<f32>(s1, s3, 2, 3, 6, 7), c + 3 * ldc, res, act, vslope), nr, mode);
+}
+
+@inline
+function putRow(p: usize, v: v128, nr: i32, mode: i32): void {
+  if (nr == 4) put(p, v, mode);
+  else putPartial(p, v, nr, mode);
 }
 
 /** 4 channels x 4 pixels, storing only the first `nr` (1..4) pixels of the first `mr` rows. */

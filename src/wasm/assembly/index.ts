@@ -2,7 +2,7 @@
 export { direct_f32, pointwise_f32, strided_f32, winograd1d_f32 } from './conv2d';
 export { pad_f32 } from './pad';
 export { pool_rows_f32 } from './pool';
-export { f32_igemm_ukernel_4x8, f32_igemm_ukernel_4x4 } from './igemm';
+export { f32_igemm_ukernel_4x8, f32_igemm_ukernel_8x4, f32_igemm_ukernel_4x4 } from './igemm';
 export { winograd1d_input_f32, winograd1d_output_f32 } from './winograd1d';
 export { depthwise_f32, maxpool2d_f32, separable_f32 } from './depthwise';
 export { winograd2d_f32, winograd2d_input_f32, winograd2d_wide_f32, winograd2d_wide_input_f32 } from './winograd2d';
