@@ -5,7 +5,8 @@
 // the channel blocks over groups of strips a quarter of the L2 holds: a tiny L2 (CNNX_CACHE_SIZES) makes every group one strip.
 import { afterEach, describe as group, expect, it } from 'vitest';
 import type { Layer } from '../../src/network/types.js';
-import { int, pick } from './fast-nets.js';
+import { createReferenceEngine } from '../../src/engine/reference.js';
+import { firstMismatch, int, mulberry32, network, pick, sameBytes, shapesOf, wholeRun, type Case } from './fast-nets.js';
 import { checkRoutine, randomConv, randomTail, routineCase, routineEngines } from './routine-check.js';
 import { splitByRows, virtualRow } from '../../src/engine/fast/routines/pointwise.js';
 
@@ -32,6 +33,28 @@ group('routine pointwise', () => {
       if ((await checkRoutine('pointwise', engines, c, seed, 2)).fusedPool) fused++;
     }
     expect(fused).toBeGreaterThan(5);
+  });
+
+  it('stores every activation as the reference applies it, where it changes values: relu6 clamps sums above 6, leaky_relu scales negatives', async () => {
+    const reference = createReferenceEngine();
+    const acts: Layer[] = [{ type: 'relu', index: 1 }, { type: 'relu6', index: 1 }, { type: 'leaky_relu', index: 1, negativeSlope: 0.1 }, { type: 'hardtanh', index: 1, minVal: -1, maxVal: 1 }];
+    for (const act of [null, ...acts]) {
+      const r = mulberry32(6006);
+      // Weights 8x the usual scale: sums spread over about -20..20, so every activation's bounds are crossed.
+      const conv = randomConv(r, { cin: 16, cout: 24, kernel: [1, 1] });
+      const layer = { ...conv, padding: { top: 0, bottom: 0, left: 0, right: 0 }, weight: conv.weight.map((w) => w * 8) };
+      const c: Case = { net: network(16, act ? [layer, act] : [layer]), input: { channels: 16, height: 13, width: 20, data: Float32Array.from({ length: 16 * 13 * 20 }, () => r() * 4 - 2) }, shapes: [] };
+      c.shapes.push(...shapesOf(c.net.layers, c.input)!);
+      const ref = await wholeRun(reference, c);
+      const outs = await Promise.all([1, 2].map((t) => wholeRun(engines.get(t)!, c)));
+      expect(engines.get(1)!.lastTimings[0].label).toContain('conv2d[pointwise]');
+      expect(firstMismatch(outs[0].data, ref.data, outs[0]), act?.type ?? 'none').toBeNull();
+      expect(sameBytes(outs[1].data, outs[0].data)).toBe(true);
+      const out = outs[0].data;
+      if (act?.type === 'relu6') expect(out.some((v) => v === 6) && out.some((v) => v > 0 && v < 6)).toBe(true);
+      if (act?.type === 'leaky_relu') expect(out.some((v) => v < -0.5)).toBe(true);
+      if (!act) expect(out.some((v) => v > 6) && out.some((v) => v < -6)).toBe(true);
+    }
   });
 
   afterEach(() => {

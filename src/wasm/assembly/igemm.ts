@@ -115,6 +115,15 @@ export function f32_igemm_ukernel_4x8(a: usize, offs: usize, kc: i32, b: usize, 
     offs += 4;
   }
   const vslope = f32x4.splat(slope);
+  if (mode == PUT.STORE && res == 0 && mr == 4) {
+    // The common case, its activation fixed at compile time: straight stores without a test per row. (With a residual
+    // as well, the larger kernel measured slower on the networks that have none.)
+    if (act == ACT.RELU) store4x8<Relu>(c, ldc, vslope, vacc0x0, vacc0x1, vacc1x0, vacc1x1, vacc2x0, vacc2x1, vacc3x0, vacc3x1);
+    else if (act == ACT.RELU6) store4x8<Relu6>(c, ldc, vslope, vacc0x0, vacc0x1, vacc1x0, vacc1x1, vacc2x0, vacc2x1, vacc3x0, vacc3x1);
+    else if (act == ACT.NONE) store4x8<NoAct>(c, ldc, vslope, vacc0x0, vacc0x1, vacc1x0, vacc1x1, vacc2x0, vacc2x1, vacc3x0, vacc3x1);
+    else store4x8<Leaky>(c, ldc, vslope, vacc0x0, vacc0x1, vacc1x0, vacc1x1, vacc2x0, vacc2x1, vacc3x0, vacc3x1);
+    return;
+  }
   put(c, finish(vacc0x0, c, res, act, vslope), mode);
   put(c + 16, finish(vacc0x1, c + 16, res, act, vslope), mode);
   if (mr < 2) return;
@@ -129,6 +138,20 @@ export function f32_igemm_ukernel_4x8(a: usize, offs: usize, kc: i32, b: usize, 
   c += ldc;
   put(c, finish(vacc3x0, c, res, act, vslope), mode);
   put(c + 16, finish(vacc3x1, c + 16, res, act, vslope), mode);
+}
+
+/** The 4x8 tile's rows with activation A, stored: put(finish(...)) without a residual, in STORE mode, every row. */
+@inline
+function store4x8<A>(c: usize, ldc: usize, vslope: v128, r00: v128, r01: v128, r10: v128, r11: v128, r20: v128, r21: v128, r30: v128, r31: v128): void {
+  const act = actOf<A>();
+  v128.store(c, activate(r00, act, vslope));
+  v128.store(c, activate(r01, act, vslope), 16);
+  v128.store(c + ldc, activate(r10, act, vslope));
+  v128.store(c + ldc, activate(r11, act, vslope), 16);
+  v128.store(c + 2 * ldc, activate(r20, act, vslope));
+  v128.store(c + 2 * ldc, activate(r21, act, vslope), 16);
+  v128.store(c + 3 * ldc, activate(r30, act, vslope));
+  v128.store(c + 3 * ldc, activate(r31, act, vslope), 16);
 }
 
 /**
