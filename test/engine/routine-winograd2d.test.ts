@@ -6,7 +6,7 @@
 import { afterEach, describe as group, expect, it } from 'vitest';
 import { neededRows } from '../../src/engine/band.js';
 import { outputRowTile } from '../../src/engine/tiles.js';
-import { blockBatchRows, blockSplitBytes, busiestRows, evenChunk, rowSplitBytes, type SplitTraffic } from '../../src/engine/fast/routines/winograd2d.js';
+import { blockBatchRows, blockSplitBytes, busiestRows, evenChunk, rowSplitBytes, splitTraffic, type SplitTraffic } from '../../src/engine/fast/routines/winograd2d.js';
 import { createReferenceEngine } from '../../src/engine/reference.js';
 import type { Conv2dLayer, Layer } from '../../src/network/types.js';
 import { firstMismatch, int, mulberry32, network, pick, sameBytes, shapesOf, wholeRun, type Case } from './fast-nets.js';
@@ -86,11 +86,7 @@ group('routine winograd2d', () => {
   });
 
   /** What a layer of icg -> oc channels (F(4x4) or F(6x6) tiles) streams on an nt x tp tile map with an L2 budget of l2 bytes, on 2 threads. */
-  function trafficOf(tile: number, icg: number, oc: number, nt: number, tp: number, l2: number): SplitTraffic {
-    const points = (tile + 2) ** 2;
-    const blocks = Math.ceil(oc / 4);
-    return { uBytes: points * icg * blocks * 16, vRowBytes: points * icg * tp * 4, mRowBytes: points * Math.ceil(blocks / 2) * 4 * tp * 4, points, nt, threads: 2, l2 };
-  }
+  const trafficOf = (tile: number, icg: number, oc: number, nt: number, tp: number, l2: number): SplitTraffic => splitTraffic((tile + 2) ** 2, icg, Math.ceil(oc / 4), tp, nt, 2, l2);
 
   it('weighs what each split streams when U does not fit in L2: VGG16 splits 56x56 and 28x28 maps by channel blocks in one batch, 112x112 by tile rows', () => {
     const l2 = 921_600; // a 1 MiB L2's budget

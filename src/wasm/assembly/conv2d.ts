@@ -124,13 +124,15 @@ export function gemmRow(a: usize, offs: usize, k: i32, b: usize, bias: usize, bi
     // 4x8 is the main tile (see igemm.ts for why not 4x12); the tail, 4 pixels at a time (masked), takes two
     // channel blocks at once (8x4), and the last block of an odd count alone (4x4).
     for (let blk = 0; blk < ocb; blk += 2) {
+      const two = blk + 1 < ocb;
+      for (let j = blk; j < blk + (two ? 2 : 1); j++) {
+        const cj = c + <usize>(j * 4) * ldc;
+        for (let x = x0; x < xt; x += 8) f32_igemm_ukernel_4x8(a + <usize>j * ablock, offs, k, b + (<usize>x << 2), bias + <usize>j * biasStep, cj + (<usize>x << 2), ldc, min(4, oc - j * 4), act, slope, mode, res);
+      }
       const ab = a + <usize>blk * ablock;
       const bb = bias + <usize>blk * biasStep;
       const cb = c + <usize>(blk * 4) * ldc;
       const mr = min(8, oc - blk * 4);
-      const two = blk + 1 < ocb;
-      for (let x = x0; x < xt; x += 8) f32_igemm_ukernel_4x8(ab, offs, k, b + (<usize>x << 2), bb, cb + (<usize>x << 2), ldc, min(4, mr), act, slope, mode, res);
-      if (two) for (let x = x0; x < xt; x += 8) f32_igemm_ukernel_4x8(ab + ablock, offs, k, b + (<usize>x << 2), bb + biasStep, cb + 4 * ldc + (<usize>x << 2), ldc, mr - 4, act, slope, mode, res);
       for (let x = xt; x < x1; x += 4) {
         if (two) f32_igemm_ukernel_8x4(ab, ab + ablock, offs, k, b + (<usize>x << 2), bb, bb + biasStep, cb + (<usize>x << 2), ldc, mr, min(4, x1 - x), act, slope, mode, res);
         else f32_igemm_ukernel_4x4(ab, offs, k, b + (<usize>x << 2), bb, cb + (<usize>x << 2), ldc, mr, min(4, x1 - x), act, slope, mode, res);

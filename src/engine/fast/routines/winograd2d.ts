@@ -99,7 +99,8 @@ export function planWinograd2d(job: ConvJob<PackedConv>, id: string, tile: numbe
   // When U fits in L2, chunks small enough to keep U, V and M there (whole tile rows make the cores
   // contend for L3); otherwise chunks of at least CHUNK_TILES tiles, so streaming U from memory is amortised.
   const l2Budget = blocking().l2Budget;
-  const uBytes = points * icg * blocks * 4 * 4;
+  const traffic = splitTraffic(points, icg, blocks, tp, nt, threads, l2Budget);
+  const uBytes = traffic.uBytes;
   const tileBytes = points * (icg + blocks * 4) * 4;
   const fitTiles = Math.floor((l2Budget - uBytes) / tileBytes / 4) * 4;
   const tc = uBytes <= 0.7 * l2Budget && fitTiles >= 8 && fitTiles < tp ? evenChunk(tp, fitTiles) : tp;
@@ -110,7 +111,6 @@ export function planWinograd2d(job: ConvJob<PackedConv>, id: string, tile: numbe
   // A channel-block split gives each thread one item of at most itemBlocks blocks; when U is streamed, its batches take
   // as many tile rows as stream the fewest bytes, and it replaces an even row split that would stream more.
   const itemBlocks = Math.ceil(blocks / threads);
-  const traffic: SplitTraffic = { uBytes, vRowBytes: points * icg * tp * 4, mRowBytes: points * itemBlocks * 4 * tp * 4, points, nt, threads, l2: l2Budget };
   const streamed = tc === tp && uBytes > l2Budget;
   const nrBlocks = streamed ? blockBatchRows(traffic, nrBase) : nrBase;
   const byRows = threads === 1 || blocks < 2 * threads || (even && rowUnits >= 2 * threads && !(streamed && blockSplitBytes(traffic, nrBlocks) < rowSplitBytes(traffic, nrRows)));
@@ -181,6 +181,14 @@ export interface SplitTraffic {
   readonly threads: number;
   /** the L2 bytes a thread may use */
   readonly l2: number;
+}
+
+/**
+ * The traffic of a layer of `icg` input channels and `blocks` output-channel blocks with `points` transform points, on
+ * nt tile rows of tp tiles, shared by `threads` (a channel-block split gives each at most ceil(blocks / threads)).
+ */
+export function splitTraffic(points: number, icg: number, blocks: number, tp: number, nt: number, threads: number, l2: number): SplitTraffic {
+  return { uBytes: points * icg * blocks * 4 * 4, vRowBytes: points * icg * tp * 4, mRowBytes: points * Math.ceil(blocks / threads) * 4 * tp * 4, points, nt, threads, l2 };
 }
 
 /** Bytes the busiest thread streams when threads take whole batches of nr tile rows: all of U per batch (its V and M stay in L2). */
