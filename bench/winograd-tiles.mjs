@@ -21,11 +21,12 @@ const threads = opt('--threads', 2);
 const rounds = opt('--rounds', 15);
 const json = argv.includes('--json');
 
-/** [in, out, height, width]: VGG16's stages at 224, ResNet's 3x3 convs at 224 and at 480x640, and maps around the model's margin. */
+/** [in, out, height, width]: VGG16's stages at 224 (and its layers that widen), ResNet's 3x3 convs at 224 and at 480x640, and maps around the model's margin. */
 const SHAPES = [
   [64, 64, 224, 224], [128, 128, 112, 112], [256, 256, 56, 56], [512, 512, 28, 28], [512, 512, 14, 14],
   [64, 64, 56, 56], [128, 128, 28, 28], [64, 64, 120, 160], [128, 128, 60, 80], [256, 256, 30, 40], [512, 512, 15, 20],
   [32, 64, 256, 256], [128, 128, 64, 64], [64, 64, 40, 40], [256, 256, 24, 24],
+  [64, 128, 112, 112], [128, 256, 56, 56], [256, 512, 28, 28],
 ];
 
 const engine = await FastEngine.create(threads, 'auto');

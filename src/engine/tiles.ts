@@ -24,18 +24,20 @@ const TRANSFORM_OPS: Record<number, { readonly input: number; readonly output: n
 
 /**
  * How much cheaper F(6x6) must model than F(4x4) to be used. The model leaves out how well each keeps
- * U, V and M in cache: 128 -> 128 channels on 64x64 (modelled 1.05x) and 256 -> 256 on 56x56 (1.03x)
- * measured slower with 6x6 tiles, 64 -> 64 on 224x224 (1.09x) faster (bench/winograd-tiles.mjs).
+ * U, V and M in cache; near-ties measure either way (bench/winograd-tiles.mjs: 512 -> 512 channels on
+ * 28x28, modelled 1.035x, measured 0.98x; 64 -> 64 on 56x56, modelled 1.04x, measured 1.07x), and a
+ * near-tie left at 4x4 tiles keeps the smaller rounding error.
  */
-const WIDE_MARGIN = 1.07;
+const WIDE_MARGIN = 1.05;
 
 /**
  * Modelled cycles of a 2-D Winograd conv with `tile` x `tile` output tiles on an output map of `height` x
- * `width`: tiles (tile rows x tiles per row rounded up to groups of 4) times (tile + 2)^2 GEMM
- * multiply-adds per channel pair at two 4-lane FMAs a cycle, plus the transforms at three operations a cycle.
+ * `width`: tiles (tile rows x tiles per row, packed across rows and rounded up to a group of 4) times
+ * (tile + 2)^2 GEMM multiply-adds per channel pair at two 4-lane FMAs a cycle, plus the transforms at
+ * three operations a cycle.
  */
 function winogradCycles(tile: number, icg: number, ocg: number, height: number, width: number): number {
-  const tiles = Math.ceil(height / tile) * Math.ceil(Math.ceil(width / tile) / 4) * 4;
+  const tiles = Math.ceil((Math.ceil(height / tile) * Math.ceil(width / tile)) / 4) * 4;
   const ops = TRANSFORM_OPS[tile];
   return (tiles * (tile + 2) ** 2 * icg * ocg) / 8 + ((tiles / 4) * (icg * ops.input + ocg * ops.output)) / 3;
 }
@@ -43,8 +45,8 @@ function winogradCycles(tile: number, icg: number, ocg: number, height: number, 
 /**
  * Whether F(6x6,3x3) (1.78 multiplies per output) beats F(4x4,3x3) (2.25) on a conv with `icg` and `ocg`
  * channels per group and an output map of `height` x `width`: it loses where rounding the map up to whole
- * 6x6 tiles and groups of 4 of them costs more than it saves (a 28x28 or 14x14 map), and where few
- * channels leave the time in its costlier transforms.
+ * 6x6 tiles costs more than it saves (a 14x14 map: 18x18 outputs against 16x16), and where few channels
+ * leave the time in its costlier transforms.
  */
 export function wideTilesPay(icg: number, ocg: number, height: number, width: number): boolean {
   return winogradSpeedup(icg, ocg, height, width) >= WIDE_MARGIN;

@@ -20,7 +20,7 @@ const ROUTINE_CASES: [Layer[], Algorithm, number, number][] = [
   [[plainConv({ cin: 3, cout: 32, k: [3, 3] })], 'auto', 3, 20],
   [[plainConv({ cin: 1, cout: 8, k: [3, 3] })], 'auto', 1, 21],
   [[plainConv({ cin: 64, cout: 64, k: [3, 3] })], 'auto', 64, 48],
-  [[plainConv({ cin: 16, cout: 16, k: [3, 3] })], 'auto', 16, 19],
+  [[plainConv({ cin: 16, cout: 16, k: [3, 3] })], 'auto', 16, 18],
   [[plainConv({ cin: 16, cout: 16, k: [3, 3] })], 'winograd-x', 16, 17],
   [[plainConv({ cin: 1, cout: 1, k: [3, 3], weight: Float32Array.from({ length: 9 }, (_, i) => [1, 2, 1][Math.floor(i / 3)] * [-1, 0, 1][i % 3]) })], 'auto', 1, 18],
   [[plainConv({ cin: 4, cout: 8, k: [3, 3], groups: 4 })], 'auto', 4, 23],

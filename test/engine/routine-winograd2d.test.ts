@@ -40,8 +40,8 @@ group('routine winograd2d', () => {
   it('reads whole 4-row tiles: neededRows rounds a 3x3 stride-1 conv out to tiles, and leaves other convs alone', () => {
     const base = { type: 'conv2d', index: 0, inChannels: 8, outChannels: 8, dilation: [1, 1], padding: { top: 1, bottom: 1, left: 1, right: 1 }, paddingMode: 'zeros', groups: 1, weight: new Float32Array(8 * 8 * 9), bias: null } as const;
     const tiled: Layer = { ...base, kernelSize: [3, 3], stride: [1, 1] };
-    // Output row 5 lies in tile rows 4..7, which read padded rows 4..9, i.e. input rows 3..8.
-    const map = { height: 10, width: 10 };
+    // Output row 5 lies in tile rows 4..7, which read padded rows 4..9, i.e. input rows 3..8 (10x14: 6x6 tiles would cover 12x18).
+    const map = { height: 10, width: 14 };
     expect(outputRowTile(tiled, map)).toBe(4);
     expect(neededRows(tiled, { start: 5, end: 6 }, 10, map)).toEqual({ start: 3, end: 9 });
     // The last tile (rows 8..11 of a 10-row map) reaches past the padding: those rows are zeros, not reads.
@@ -112,10 +112,12 @@ group('routine winograd2d', () => {
 
   afterEach(() => {
     delete process.env.CNNX_CACHE_SIZES;
+    delete process.env.CNNX_WINOGRAD_TILE;
   });
 
   it('splits by channel blocks where that streams fewer bytes (a 512 KiB L2: 32 -> 128 on 24x52, 48 -> 40 on 26x26), tiles packed across tile rows, bit-identical across threads and bands', async () => {
     process.env.CNNX_CACHE_SIZES = '32K,512K';
+    process.env.CNNX_WINOGRAD_TILE = '4'; // 24x52 would take 6x6 tiles
     // 24x52: 6 batches of one tile row would share evenly, but each streams all of U; by blocks, batches of 3 tile
     // rows, 13 tiles a row packed (39 a batch), not 16.
     const wide = trafficOf(4, 32, 128, 6, 16, Math.floor((512 * 1024 * 900) / 1024));
