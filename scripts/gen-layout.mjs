@@ -22,7 +22,7 @@ function assemblyScript(layout) {
     out.push('}', '');
   };
   group('MEMORY', layout.memory.doc, layout.memory.values);
-  for (const [name, code] of Object.entries(layout.codes)) group(name, code.doc, code.values);
+  for (const [name, part] of Object.entries({ ...layout.scratch, ...layout.codes })) group(name, part.doc, part.values);
   for (const [name, d] of Object.entries(layout.descriptors)) {
     const fields = d.fields.map(([key, type, text], i) => [key, i, `${type}: ${text}`]);
     const check = [`checkBlock(d, WORDS, MEMORY.RESERVED, '${name} descriptor: address');`];
@@ -40,7 +40,7 @@ function typeScript(layout) {
     out.push('} as const;', '');
   };
   group('MEMORY', layout.memory.doc, layout.memory.values);
-  for (const [name, code] of Object.entries(layout.codes)) group(name, code.doc, code.values);
+  for (const [name, part] of Object.entries({ ...layout.scratch, ...layout.codes })) group(name, part.doc, part.values);
   for (const [name, d] of Object.entries(layout.descriptors)) {
     out.push(`/** The ${name} descriptor, read by ${d.readers.join(', ')}. ${d.doc} */`, `export const ${constName(name)} = {`);
     out.push(`  name: '${name}',`, `  readers: [${d.readers.map((r) => `'${r}'`).join(', ')}],`, `  words: ${d.fields.length},`, '  fields: {');

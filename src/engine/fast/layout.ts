@@ -13,6 +13,14 @@ export const MEMORY = {
   RESERVED: 65536,
 } as const;
 
+/** The transform scratch each thread of winograd2d and winograd2d_wide has after its M (src/wasm/assembly/winograd2d.ts, planned by src/engine/fast/routines/winograd2d.ts). */
+export const WINOGRAD2D_SCRATCH = {
+  /** where a group of 4 tiles spanning two V panels is staged ([points] vectors), past B^T along x's [tile + 2] rows of [8] vectors */
+  STAGE: 1024,
+  /** bytes of the scratch: STAGE's [64] vectors for 6x6 tiles; the output transform's A^T along x [tile + 2][tile] and y [tile][tile] fit too */
+  BYTES: 2048,
+} as const;
+
 /** The activation a routine applies after the bias (the ACT field); conv routines take NONE..RELU6. */
 export const ACT = {
   /** none */

@@ -14,6 +14,14 @@ export namespace MEMORY {
   export const RESERVED: i32 = 65536;
 }
 
+/** The transform scratch each thread of winograd2d and winograd2d_wide has after its M (src/wasm/assembly/winograd2d.ts, planned by src/engine/fast/routines/winograd2d.ts). */
+export namespace WINOGRAD2D_SCRATCH {
+  /** where a group of 4 tiles spanning two V panels is staged ([points] vectors), past B^T along x's [tile + 2] rows of [8] vectors */
+  export const STAGE: i32 = 1024;
+  /** bytes of the scratch: STAGE's [64] vectors for 6x6 tiles; the output transform's A^T along x [tile + 2][tile] and y [tile][tile] fit too */
+  export const BYTES: i32 = 2048;
+}
+
 /** The activation a routine applies after the bias (the ACT field); conv routines take NONE..RELU6. */
 export namespace ACT {
   /** none */

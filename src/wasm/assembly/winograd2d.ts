@@ -12,7 +12,7 @@
 import { gemmPanels } from './gemm';
 import { checkCodes, checkRange, checkTid, field } from './descriptor';
 import { activate, actOf, Leaky, NoAct, Relu, Relu6 } from './igemm';
-import { ACT, POOL, WINOGRAD2D } from './layout';
+import { ACT, POOL, WINOGRAD2D, WINOGRAD2D_SCRATCH } from './layout';
 import { at, bt, btRow4, storePooled2, storePooled4, storeTileRows, tilePoolKind } from './f43';
 import { at8, bt8, btRow4x6, storePooled2x6, storeTileRows6 } from './f63';
 
@@ -140,6 +140,8 @@ function checkWinograd2d<T>(d: usize, tid: i32): void {
   assert(tp > 0 && tp % 4 == 0 && tc > 0 && tc % 4 == 0 && tc <= tp && field(d, WINOGRAD2D.IN_PITCH) >= tileOf<T>() * tp + 2, 'winograd2d.TP, TC positive multiples of 4, TC <= TP, IN_PITCH >= tile x TP + 2');
   assert(tp - 4 < field(d, WINOGRAD2D.TW) && field(d, WINOGRAD2D.TW) <= tp, 'winograd2d.TW: TP - 3 .. TP');
   assert(field(d, WINOGRAD2D.IN) != 0 && field(d, WINOGRAD2D.W) != 0 && field(d, WINOGRAD2D.BIAS) != 0 && field(d, WINOGRAD2D.V) != 0 && field(d, WINOGRAD2D.M) != 0 && field(d, WINOGRAD2D.OUT) != 0, 'winograd2d.IN, W, BIAS, V, M, OUT set');
+  // The scratch: B^T along x's rows of 4-tile vectors below STAGE, the staged group's vectors from STAGE to BYTES.
+  assert((tileOf<T>() + 2) * (tileOf<T>() + 2) * 16 <= WINOGRAD2D_SCRATCH.STAGE && WINOGRAD2D_SCRATCH.STAGE + pointsOf<T>() * 16 <= WINOGRAD2D_SCRATCH.BYTES, 'WINOGRAD2D_SCRATCH: STAGE past B^T rows, BYTES past the staged group');
   if (pool != POOL.NONE) assert(field(d, WINOGRAD2D.PK) == 2 || (field(d, WINOGRAD2D.PK) == 4 && tileOf<T>() == 4), 'winograd2d.PK: 2, or 4 with 4x4 tiles');
 }
 
@@ -155,7 +157,7 @@ function inputTiles<T>(d: usize, t: i32, n: i32, x0: i32, cols: i32, ch: i32, vc
   const pitch = field(d, WINOGRAD2D.IN_PITCH);
   const m = tileOf<T>();
   const points = pointsOf<T>();
-  const stage = scratch + STAGE;
+  const stage = scratch + <usize>WINOGRAD2D_SCRATCH.STAGE;
   const src: usize = <usize>field(d, WINOGRAD2D.IN) + (<usize>(ch * field(d, WINOGRAD2D.IN_PLANE)) << 2);
   for (let tr = 0; tr < n; tr++) {
     const row0 = src + (<usize>((t + tr) * m * pitch) << 2);
@@ -183,9 +185,6 @@ function inputTiles<T>(d: usize, t: i32, n: i32, x0: i32, cols: i32, ch: i32, vc
     }
   }
 }
-
-/** Bytes into the transform scratch where a group of 4 tiles spanning two panels is staged ([points] vectors): past the rows of B^T along x (8 x 128 bytes at most). */
-const STAGE: usize = 1024;
 
 /**
  * Lanes 0..3 of stage's `points` vectors to tiles s..s+3 (s = 5..7) of the panel at p and the next one (`panel` bytes

@@ -4,7 +4,7 @@
 import { outputRowTile, WINOGRAD_TILE } from '../../tiles.js';
 import type { Conv2dLayer } from '../../../network/types.js';
 import { descriptor } from '../descriptor.js';
-import { WINOGRAD2D } from '../layout.js';
+import { WINOGRAD2D, WINOGRAD2D_SCRATCH } from '../layout.js';
 import { blocking } from '../machine.js';
 import { align } from '../memory.js';
 import { packedBytes, packWinograd2d, type PackedConv } from '../pack.js';
@@ -34,9 +34,6 @@ export function squarePool(pool: Pool2dLayer, k: number): boolean {
   const [sh, sw] = pool.stride;
   return kh === k && kw === k && sh === k && sw === k;
 }
-
-/** Bytes of transform scratch after each thread's M: B^T's [8][8] vectors for tile 6, then a staged group's [64] (src/wasm/assembly/winograd2d.ts's STAGE); A^T's [tile + 2][tile] and y [tile][tile] fit too. */
-const SCRATCH = 2048;
 
 /** Tiles per chunk the planner aims for when U does not fit in L2: U is streamed once per chunk, so shorter chunks would make the GEMMs wait on memory. */
 const CHUNK_TILES = 32;
@@ -120,7 +117,7 @@ export function planWinograd2d(job: ConvJob<PackedConv>, id: string, tile: numbe
   const vxi = oddLines(icg * align(vp + 3, 8) * 4);
   // M holds the products of the blocks of one item.
   const mxi = oddLines((byRows ? blocks : itemBlocks) * 4 * vp * 4);
-  const m = arena.allocPerThread(points * mxi + SCRATCH + 256, threads);
+  const m = arena.allocPerThread(points * mxi + WINOGRAD2D_SCRATCH.BYTES + 256, threads);
   const units = Math.ceil(nt / nr);
   const chunks = Math.ceil(tp / tc);
   // Per-thread V slots, or (channel-block items) one slot per chunk and group, filled beforehand.
