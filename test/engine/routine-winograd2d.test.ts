@@ -6,6 +6,7 @@
 import { afterEach, describe as group, expect, it } from 'vitest';
 import { neededRows } from '../../src/engine/band.js';
 import { outputRowTile } from '../../src/engine/tiles.js';
+import { blocking } from '../../src/engine/fast/machine.js';
 import { blockBatchRows, blockSplitBytes, busiestRows, evenChunk, rowSplitBytes, splitTraffic, type SplitTraffic } from '../../src/engine/fast/routines/winograd2d.js';
 import { createReferenceEngine } from '../../src/engine/reference.js';
 import type { Conv2dLayer, Layer } from '../../src/network/types.js';
@@ -89,7 +90,8 @@ group('routine winograd2d', () => {
   const trafficOf = (tile: number, icg: number, oc: number, nt: number, tp: number, l2: number): SplitTraffic => splitTraffic((tile + 2) ** 2, icg, Math.ceil(oc / 4), tp, nt, 2, l2);
 
   it('weighs what each split streams when U does not fit in L2: VGG16 splits 56x56 and 28x28 maps by channel blocks in one batch, 112x112 by tile rows', () => {
-    const l2 = 921_600; // a 1 MiB L2's budget
+    process.env.CNNX_CACHE_SIZES = '32K,1M';
+    const l2 = blocking().l2Budget; // what the planner may fill of a 1 MiB L2
     // 56x56, 256 -> 256: by rows, each of 7 batches a thread streams all 9.4 MB of U; by blocks, half of U once, V, and M.
     const conv3 = trafficOf(4, 256, 256, 14, 16, l2);
     expect(rowSplitBytes(conv3, 1)).toBe(7 * 9_437_184);
@@ -120,7 +122,7 @@ group('routine winograd2d', () => {
     process.env.CNNX_WINOGRAD_TILE = '4'; // 24x52 would take 6x6 tiles
     // 24x52: 6 batches of one tile row would share evenly, but each streams all of U; by blocks, batches of 3 tile
     // rows, 13 tiles a row packed (39 a batch), not 16.
-    const wide = trafficOf(4, 32, 128, 6, 16, Math.floor((512 * 1024 * 900) / 1024));
+    const wide = trafficOf(4, 32, 128, 6, 16, blocking().l2Budget);
     expect(blockBatchRows(wide, 2)).toBe(3);
     expect(blockSplitBytes(wide, 3)).toBeLessThan(rowSplitBytes(wide, 1));
     expect(await checkConvRelu(engines, 'winograd2d', 24, { cin: 32, cout: 128, height: 24, width: 52 }, { start: 5, end: 19 }), 'padding, input transforms, GEMMs').toBe(3);

@@ -105,9 +105,8 @@ export function planWinograd2d(job: ConvJob<PackedConv>, id: string, tile: numbe
   const nrRows = batchRows(nrBase, nt, threads);
   const rowUnits = Math.ceil(nt / nrRows);
   const even = busiestRows(nt, nrRows, threads) <= 1.15 * (nt / threads);
-  // A channel-block split gives each thread one item of at most itemBlocks blocks; when U is streamed, its batches take
+  // A channel-block split gives each thread one item of at most traffic.itemBlocks blocks; when U is streamed, its batches take
   // as many tile rows as stream the fewest bytes, and it replaces an even row split that would stream more.
-  const itemBlocks = Math.ceil(blocks / threads);
   const streamed = tc === tp && uBytes > l2Budget;
   const nrBlocks = streamed ? blockBatchRows(traffic, nrBase) : nrBase;
   const byRows = threads === 1 || blocks < 2 * threads || (even && rowUnits >= 2 * threads && !(streamed && blockSplitBytes(traffic, nrBlocks) < rowSplitBytes(traffic, nrRows)));
@@ -116,7 +115,7 @@ export function planWinograd2d(job: ConvJob<PackedConv>, id: string, tile: numbe
   // Batches pack their tiles; a row's last group of 4 may write 3 lanes past the batch's last tile.
   const vxi = oddLines(icg * align(vp + 3, 8) * 4);
   // M holds the products of the blocks of one item.
-  const mxi = oddLines((byRows ? blocks : itemBlocks) * 4 * vp * 4);
+  const mxi = oddLines((byRows ? blocks : traffic.itemBlocks) * 4 * vp * 4);
   const m = arena.allocPerThread(points * mxi + WINOGRAD2D_SCRATCH.BYTES + 256, threads);
   const units = Math.ceil(nt / nr);
   const chunks = Math.ceil(tp / tc);
@@ -169,6 +168,8 @@ export function planWinograd2d(job: ConvJob<PackedConv>, id: string, tile: numbe
 /** What a layer whose U does not fit in L2 moves through memory: U, and V and M per tile row (M: one thread's share of the channel blocks). */
 export interface SplitTraffic {
   readonly uBytes: number;
+  /** the channel blocks of a thread's item in a channel-block split (one equal share each) */
+  readonly itemBlocks: number;
   readonly vRowBytes: number;
   readonly mRowBytes: number;
   /** transform points: V's and M's planes */
@@ -185,7 +186,8 @@ export interface SplitTraffic {
  * nt tile rows of tp tiles, shared by `threads` (a channel-block split gives each at most ceil(blocks / threads)).
  */
 export function splitTraffic(points: number, icg: number, blocks: number, tp: number, nt: number, threads: number, l2: number): SplitTraffic {
-  return { uBytes: points * icg * blocks * 4 * 4, vRowBytes: points * icg * tp * 4, mRowBytes: points * Math.ceil(blocks / threads) * 4 * tp * 4, points, nt, threads, l2 };
+  const itemBlocks = Math.ceil(blocks / threads);
+  return { uBytes: points * icg * blocks * 4 * 4, itemBlocks, vRowBytes: points * icg * tp * 4, mRowBytes: points * itemBlocks * 4 * tp * 4, points, nt, threads, l2 };
 }
 
 /** Bytes the busiest thread streams when threads take whole batches of nr tile rows: all of U per batch (its V and M stay in L2). */
