@@ -4,36 +4,20 @@
 // (items, barriers, waking). Outputs are handed back (engine.recycle), as a batch run does.
 // Usage: node bench/run.mjs [--json] [--runs N] [--threads 1,2] [--only W1,W3] [--algorithm auto|direct|winograd|winograd-x] [--no-fma]
 import os from 'node:os';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { measureCeilingApart } from './ceiling.mjs';
+import { importFastEngine, median, option } from './engine.mjs';
 import { saveResults } from './results.mjs';
 import { convMacs, inputFor, layerMacs, workloads } from './workloads.mjs';
 
-const root = new URL('../', import.meta.url);
-if (!existsSync(fileURLToPath(new URL('dist/engine/fast/index.js', root))) || !existsSync(fileURLToPath(new URL('build/cnnx.wasm', root)))) {
-  console.error('bench: dist/ or build/cnnx.wasm is missing; run `npm run build` first');
-  process.exit(1);
-}
-const { FastEngine } = await import(new URL('dist/engine/fast/index.js', root).href);
-const { fullShapes } = await import(new URL('dist/engine/fast/plan.js', root).href);
-const { enableRelaxedSimd } = await import(new URL('dist/wasm/features.js', root).href);
+const { FastEngine, fullShapes, enableRelaxedSimd } = await importFastEngine('bench');
 
 const argv = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = argv.indexOf(name);
-  return i >= 0 ? argv[i + 1] : def;
-};
+const opt = (name, def) => option(argv, name, def);
 const json = argv.includes('--json');
 const runs = Number(opt('--runs', '7'));
 const threadList = opt('--threads', '1,2').split(',').map(Number);
 const only = opt('--only', 'W1,W2,W3,W4,W5').split(',');
 const algorithm = opt('--algorithm', 'auto');
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 const header = {
   machine: `${os.cpus()[0]?.model ?? 'unknown'} x ${os.availableParallelism()}`,

@@ -36,6 +36,8 @@ export interface RunMessage {
   readonly phases?: readonly Phase[];
   readonly counters: number;
   readonly barrier: number;
+  /** Milliseconds a worker spins at a barrier before it sleeps in Atomics.wait (see barrierSpinMs). */
+  readonly spin: number;
   /** The worker times its share of the run and sends it back with `done` (see ThreadTimes). */
   readonly timed: boolean;
   /**

@@ -1,4 +1,5 @@
 // A fixed pool of worker threads sharing one WebAssembly.Memory; runs phases (items the workers share) in order, one message per run.
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { CnnxError } from '../../errors.js';
 import { index32, index64 } from './address.js';
@@ -10,6 +11,24 @@ import { PHASE_LISTS_KEPT, phaseStamp, sharedClock, type FromWorker, type Phase,
  * dist/engine/fast/ are three levels below the package root), so `npm run build` must have run.
  */
 export const WORKER_URL = new URL('../../../dist/engine/fast/worker.js', import.meta.url);
+
+/** Workers of every pool this process has started and not closed: whether they outnumber the cores (barrierSpinMs). */
+let liveWorkers = 0;
+
+/**
+ * How long a worker waits at a barrier spinning before it sleeps, with `workers` pool threads in the
+ * process on `cores` cores. A sleeping thread hands its core to whatever else is runnable, and getting it
+ * back costs a scheduler time slice: with another busy process on the machine, a worker that slept while
+ * its partner was preempted for a moment then loses milliseconds at every barrier after. So workers spin
+ * long (LONG_SPIN_MS) while each has a core of its own; when they outnumber the cores, a spinning worker
+ * would take the core from one still working, so they sleep after SHORT_SPIN_MS.
+ */
+export function barrierSpinMs(workers: number, cores: number = availableParallelism()): number {
+  return workers <= cores ? LONG_SPIN_MS : SHORT_SPIN_MS;
+}
+
+const LONG_SPIN_MS = 5;
+const SHORT_SPIN_MS = 1;
 
 /** One run message's phases, and the key workers keep them by (see RunMessage). */
 interface Chunk {
@@ -62,6 +81,7 @@ export class WorkerPool {
     this.workers = workers;
     this.memory = memory;
     this.size = workers.length;
+    liveWorkers += this.size;
     this.kept = workers.map(() => []);
     for (const [t, w] of workers.entries()) {
       w.on('message', (m: FromWorker) => this.onMessage(m, t));
@@ -126,6 +146,7 @@ export class WorkerPool {
     const words = new Int32Array(this.memory.buffer);
     for (let i = 0; i < phases.length; i++) Atomics.store(words, index32(WORK_COUNTERS) + i * 16, 0);
     Atomics.store(words, index32(BARRIER), 0);
+    const spin = barrierSpinMs(liveWorkers);
     // Workers are unref'd while idle (an open engine does not keep the process alive) and ref'd while a run is on.
     if (this.pending.size === 0) for (const w of this.workers) w.ref();
     return new Promise<void>((resolve, reject) => {
@@ -138,7 +159,7 @@ export class WorkerPool {
           if (kept.length > PHASE_LISTS_KEPT) kept.shift();
         }
         // Fields listed, not spread: a message goes out per run (see "Per-input objects" in docs/development.md).
-        const message: ToWorker = { type: 'run', id, key, phases: known ? undefined : phases, counters: WORK_COUNTERS, barrier: BARRIER, timed: this.timed, stamped: this.stamped };
+        const message: ToWorker = { type: 'run', id, key, phases: known ? undefined : phases, counters: WORK_COUNTERS, barrier: BARRIER, spin, timed: this.timed, stamped: this.stamped };
         this.workers[t].postMessage(message);
       }
     });
@@ -200,6 +221,7 @@ export class WorkerPool {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    liveWorkers -= this.size;
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }

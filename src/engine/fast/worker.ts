@@ -43,14 +43,15 @@ function join(at: number): number {
 
 /**
  * Arrives at the end of `phase` and returns once every worker that has joined has arrived. The last to
- * arrive starts the next phase (and wakes the sleepers); the others spin for up to SPIN_MS, then sleep
- * in Atomics.wait. A sleeping thread's vCPU halts, and waking it again can take a millisecond on a
- * virtual machine that has been idle, which one late thread then passes on from barrier to barrier; a
- * network with many short phases (MobileNetV2's features: dozens) would spend more time waking than
- * computing. The bound keeps a thread whose partner was descheduled from burning a core for long. The
- * Atomics operations also order every store before the barrier ahead of every load after it.
+ * arrive starts the next phase (and wakes the sleepers); the others spin for up to `spinMs` (the run
+ * message's, see barrierSpinMs in worker-pool.ts), then sleep in Atomics.wait. A sleeping thread's vCPU
+ * halts, and waking it again can take a millisecond on a virtual machine that has been idle, which one
+ * late thread then passes on from barrier to barrier; a network with many short phases (MobileNetV2's
+ * features: dozens) would spend more time waking than computing. The bound keeps a thread whose partner
+ * was descheduled from burning a core for long. The Atomics operations also order every store before
+ * the barrier ahead of every load after it.
  */
-function arrive(at: number, phase: number, stampAt: number): void {
+function arrive(at: number, phase: number, stampAt: number, spinMs: number): void {
   const i = index32(at);
   for (;;) {
     const word = Atomics.load(words!, i);
@@ -66,16 +67,13 @@ function arrive(at: number, phase: number, stampAt: number): void {
     }
     break;
   }
-  const until = performance.now() + SPIN_MS;
+  const until = performance.now() + spinMs;
   for (let k = 1; ; k++) {
     const word = Atomics.load(words!, i);
     if (phaseOf(word) !== phase) return;
     if ((k & 63) === 0 && performance.now() > until) Atomics.wait(words!, i, word);
   }
 }
-
-/** How long a thread at a barrier spins before it sleeps: longer than a typical wake-up, short beside a layer. */
-const SPIN_MS = 1;
 
 /**
  * The debug build's `abort`, called when an assert fails: its message and file are AssemblyScript
@@ -150,7 +148,7 @@ function run(message: RunMessage): string | undefined {
     }
     if (p === phases.length - 1) return error;
     const w0 = message.timed ? performance.now() : 0;
-    arrive(message.barrier, p, message.stamped ? phaseStamp(message.counters, p) : 0);
+    arrive(message.barrier, p, message.stamped ? phaseStamp(message.counters, p) : 0, message.spin);
     if (message.timed) wait += performance.now() - w0;
   }
 }

@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+// `npm run bench:busy`: the fast engine on W1-W5 while another process keeps one core busy, against the same runs on a
+// quiet machine, alternating round by round: how much of its speed cnnx keeps when it does not have the cores to itself.
+// Usage: node bench/busy.mjs [--json] [--rounds 5] [--runs 5] [--threads 2] [--only W4,W5] [--nice 10]
+//
+// The busy process is a JavaScript loop at the given nice level (10: a background job, 0: an equal), pinned with
+// taskset to the last core where taskset exists (Linux), so one worker shares its core while the other has its own.
+import { execFileSync, spawn } from 'node:child_process';
+import os from 'node:os';
+import { importFastEngine, median, option } from './engine.mjs';
+import { saveResults } from './results.mjs';
+import { inputFor, workloads } from './workloads.mjs';
+
+const { FastEngine, fullShapes, enableRelaxedSimd } = await importFastEngine('bench:busy');
+
+const argv = process.argv.slice(2);
+const opt = (name, def) => option(argv, name, def);
+const json = argv.includes('--json');
+const rounds = Number(opt('--rounds', '5'));
+const runs = Number(opt('--runs', '5'));
+const threads = Number(opt('--threads', String(Math.min(2, os.availableParallelism()))));
+const only = opt('--only', 'W1,W2,W3,W4,W5').split(',');
+const nice = Number(opt('--nice', '10'));
+
+const hasTaskset = (() => {
+  try {
+    execFileSync('taskset', ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const lastCore = os.availableParallelism() - 1;
+
+/** Starts the busy loop; resolves once it runs (its first message), with a stop function. */
+function startBusy() {
+  const loop = 'process.stdout.write("go\\n"); for (;;) {}';
+  const node = ['nice', '-n', String(nice), process.execPath, '-e', loop];
+  const [cmd, ...args] = hasTaskset ? ['taskset', '-c', String(lastCore), ...node] : node;
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.stdout.once('data', () => resolve(() => child.kill('SIGKILL')));
+  });
+}
+
+const fma = enableRelaxedSimd();
+const engine = await FastEngine.create(threads, 'auto', fma);
+const pinned = hasTaskset ? `pinned to core ${lastCore}` : 'not pinned (no taskset)';
+if (!json) console.log(`cnnx bench:busy: ${threads} threads, ${os.cpus()[0]?.model ?? 'unknown'} x ${os.availableParallelism()}, Node ${process.version}; busy loop at nice ${nice}, ${pinned}; ${rounds} rounds of ${runs} runs each way`);
+const results = [];
+for (const w of workloads().filter((x) => only.includes(x.id))) {
+  const input = inputFor(w);
+  const rows = fullShapes(w.net, input).map((s) => ({ start: 0, end: s.height }));
+  const band = { tensor: input, y0: 0, fullHeight: input.height };
+  const outputs = [w.net.layers.length - 1];
+  const once = async () => {
+    const t0 = performance.now();
+    const [o] = await engine.run(w.net, band, rows, outputs);
+    const ms = performance.now() - t0;
+    engine.recycle(o.tensor.data);
+    return ms;
+  };
+  for (let i = 0; i < 3; i++) await once();
+  const quiet = [];
+  const busy = [];
+  // Round by round, quiet then busy: a slow phase of the host falls on both.
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < runs; i++) quiet.push(await once());
+    const stop = await startBusy();
+    try {
+      await once();
+      for (let i = 0; i < runs; i++) busy.push(await once());
+    } finally {
+      stop();
+    }
+  }
+  const row = { id: w.id, title: w.title, quietMs: median(quiet), busyMs: median(busy), slowdown: median(busy) / median(quiet) };
+  results.push(row);
+  if (!json) console.log(`${w.id} ${w.title}: quiet ${row.quietMs.toFixed(1)} ms, one core busy ${row.busyMs.toFixed(1)} ms: ${row.slowdown.toFixed(2)}x`);
+}
+await engine.close();
+if (!json) console.log('(one core busy: the engine keeps at best the share of the cores the busy loop leaves it; with nice 10 about 9 in 10 of that core)');
+const file = await saveResults('busy', { threads, nice, pinned: hasTaskset, rounds, runs, results });
+if (json) console.log(JSON.stringify({ threads, nice, pinned: hasTaskset, results }, null, 2));
+else console.log(`results: ${file}`);

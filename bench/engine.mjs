@@ -1,0 +1,28 @@
+// What the engine benchmarks share: the built fast engine (dist/ and build/), their command-line options, and medians.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = new URL('../', import.meta.url);
+
+/** FastEngine, fullShapes and enableRelaxedSimd from dist/; exits with a one-line hint when the build is missing. */
+export async function importFastEngine(bench) {
+  if (!existsSync(fileURLToPath(new URL('dist/engine/fast/index.js', root))) || !existsSync(fileURLToPath(new URL('build/cnnx.wasm', root)))) {
+    console.error(`${bench}: dist/ or build/cnnx.wasm is missing; run \`npm run build\` first`);
+    process.exit(1);
+  }
+  const { FastEngine } = await import(new URL('dist/engine/fast/index.js', root).href);
+  const { fullShapes } = await import(new URL('dist/engine/fast/plan.js', root).href);
+  const { enableRelaxedSimd } = await import(new URL('dist/wasm/features.js', root).href);
+  return { FastEngine, fullShapes, enableRelaxedSimd };
+}
+
+/** The value after `name` in argv, or `def`. */
+export function option(argv, name, def) {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : def;
+}
+
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
