@@ -39,7 +39,7 @@ function startBusy() {
   const [cmd, ...args] = hasTaskset ? ['taskset', '-c', String(lastCore), ...node] : node;
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'ignore'] });
   return new Promise((resolve, reject) => {
-    child.once('error', reject);
+    child.once('error', (error) => reject(new Error(`cannot start the busy loop (${cmd}: ${error.code ?? error.message}); it needs \`nice\` (Linux, macOS)`)));
     child.stdout.once('data', () => resolve(() => child.kill('SIGKILL')));
   });
 }
@@ -67,7 +67,10 @@ for (const w of workloads().filter((x) => only.includes(x.id))) {
   // Round by round, quiet then busy: a slow phase of the host falls on both.
   for (let r = 0; r < rounds; r++) {
     for (let i = 0; i < runs; i++) quiet.push(await once());
-    const stop = await startBusy();
+    const stop = await startBusy().catch((error) => {
+      console.error(`bench:busy: ${error.message}`);
+      process.exit(1);
+    });
     try {
       await once();
       for (let i = 0; i < runs; i++) busy.push(await once());
