@@ -2,7 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { SharedHeap } from '../../src/engine/fast/memory.js';
-import type { Call, Phase, ToWorker } from '../../src/engine/fast/protocol.js';
+import { nextSpin, type Call, type Phase, type ToWorker } from '../../src/engine/fast/protocol.js';
 import { barrierSpinMs, WorkerPool } from '../../src/engine/fast/worker-pool.js';
 import { loadSimdModule } from '../../src/wasm/loader.js';
 
@@ -12,6 +12,15 @@ describe('barrier spin', () => {
     expect(barrierSpinMs(1, 8)).toBe(barrierSpinMs(8, 8));
     expect(barrierSpinMs(9, 8)).toBe(barrierSpinMs(3, 2));
     expect(barrierSpinMs(3, 2)).toBeGreaterThan(0);
+  });
+
+  it('backs off when the others keep not arriving within it, and grows back when they do', () => {
+    let spin = Infinity;
+    const trace: number[] = [];
+    for (const inTime of [false, false, false, false, true, true, true, true]) trace.push((spin = nextSpin(Math.min(5, spin), 5, inTime)));
+    expect(trace).toEqual([2.5, 1.25, 1, 1, 2, 4, 5, 5]);
+    // A message's spin below 1 ms is kept as it is.
+    expect(nextSpin(0.5, 0.5, false)).toBe(0.5);
   });
 
   it('goes out with every run, counting the workers of every pool the process has started and not closed', async () => {

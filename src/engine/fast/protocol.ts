@@ -74,3 +74,13 @@ export type FromWorker =
   | { readonly type: 'ready' }
   | { readonly type: 'done'; readonly id: number; readonly times?: ThreadTimes; readonly end?: number }
   | { readonly type: 'error'; readonly id: number; readonly message: string };
+
+/**
+ * A worker's spin at the next barrier after one where it spun up to `limit` ms (of the run message's
+ * `max`): doubled when the others arrived within it (a partner preempted for a moment, by a
+ * lower-priority process), halved down to 1 ms when they did not (they lack a core, and spinning holds
+ * one from them: two processes of 2 workers each on 2 cores).
+ */
+export function nextSpin(limit: number, max: number, inTime: boolean): number {
+  return inTime ? Math.min(max, limit * 2) : Math.max(Math.min(1, max), limit / 2);
+}

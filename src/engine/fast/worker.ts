@@ -2,7 +2,7 @@
 // that a late worker joins where the others are.
 import { parentPort } from 'node:worker_threads';
 import { index32, index64 } from './address.js';
-import { PHASE_LISTS_KEPT, phaseStamp, sharedClock, TID, type FromWorker, type Phase, type RunMessage, type ThreadTimes, type ToWorker } from './protocol.js';
+import { nextSpin, PHASE_LISTS_KEPT, phaseStamp, sharedClock, TID, type FromWorker, type Phase, type RunMessage, type ThreadTimes, type ToWorker } from './protocol.js';
 
 type Exports = Record<string, (...args: number[]) => void>;
 
@@ -67,13 +67,25 @@ function arrive(at: number, phase: number, stampAt: number, spinMs: number): voi
     }
     break;
   }
-  const until = performance.now() + spinMs;
+  const limit = Math.min(spinMs, spinNow);
+  const until = performance.now() + limit;
+  let slept = false;
   for (let k = 1; ; k++) {
     const word = Atomics.load(words!, i);
-    if (phaseOf(word) !== phase) return;
-    if ((k & 63) === 0 && performance.now() > until) Atomics.wait(words!, i, word);
+    if (phaseOf(word) !== phase) {
+      if (!slept) spinNow = nextSpin(limit, spinMs, true);
+      return;
+    }
+    if (!slept && (k & 63) === 0 && performance.now() > until) {
+      spinNow = nextSpin(limit, spinMs, false);
+      slept = true;
+    }
+    if (slept) Atomics.wait(words!, i, word);
   }
 }
+
+/** This worker's spin at barriers (nextSpin), at most the run message's. */
+let spinNow = Infinity;
 
 /**
  * The debug build's `abort`, called when an assert fails: its message and file are AssemblyScript
