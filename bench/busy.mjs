@@ -7,9 +7,9 @@
 // taskset to the last core where taskset exists (Linux), so one worker shares its core while the other has its own.
 import { execFileSync, spawn } from 'node:child_process';
 import os from 'node:os';
-import { importFastEngine, median, option } from './engine.mjs';
+import { importFastEngine, median, option, wholeMapRun } from './engine.mjs';
 import { saveResults } from './results.mjs';
-import { inputFor, workloads } from './workloads.mjs';
+import { workloads } from './workloads.mjs';
 
 const { FastEngine, fullShapes, enableRelaxedSimd } = await importFastEngine('bench:busy');
 
@@ -50,10 +50,7 @@ const pinned = hasTaskset ? `pinned to core ${lastCore}` : 'not pinned (no tasks
 if (!json) console.log(`cnnx bench:busy: ${threads} threads, ${os.cpus()[0]?.model ?? 'unknown'} x ${os.availableParallelism()}, Node ${process.version}; busy loop at nice ${nice}, ${pinned}; ${rounds} rounds of ${runs} runs each way`);
 const results = [];
 for (const w of workloads().filter((x) => only.includes(x.id))) {
-  const input = inputFor(w);
-  const rows = fullShapes(w.net, input).map((s) => ({ start: 0, end: s.height }));
-  const band = { tensor: input, y0: 0, fullHeight: input.height };
-  const outputs = [w.net.layers.length - 1];
+  const { rows, band, outputs } = wholeMapRun(w, fullShapes);
   const once = async () => {
     const t0 = performance.now();
     const [o] = await engine.run(w.net, band, rows, outputs);

@@ -1,6 +1,7 @@
-// What the engine benchmarks share: the built fast engine (dist/ and build/), their command-line options, and medians.
+// What the engine benchmarks share: the built fast engine (dist/ and build/), a workload's whole-map run, their command-line options, and medians.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { inputFor } from './workloads.mjs';
 
 const root = new URL('../', import.meta.url);
 
@@ -14,6 +15,13 @@ export async function importFastEngine(bench) {
   const { fullShapes } = await import(new URL('dist/engine/fast/plan.js', root).href);
   const { enableRelaxedSimd } = await import(new URL('dist/wasm/features.js', root).href);
   return { FastEngine, fullShapes, enableRelaxedSimd };
+}
+
+/** What engine.run takes to run workload `w` on its whole input: every node's whole rows, the input band, and the last node as the one output. */
+export function wholeMapRun(w, fullShapes) {
+  const input = inputFor(w);
+  const rows = fullShapes(w.net, input).map((s) => ({ start: 0, end: s.height }));
+  return { rows, band: { tensor: input, y0: 0, fullHeight: input.height }, outputs: [w.net.layers.length - 1] };
 }
 
 /** The value after `name` in argv, or `def`. */

@@ -5,9 +5,9 @@
 // Usage: node bench/run.mjs [--json] [--runs N] [--threads 1,2] [--only W1,W3] [--algorithm auto|direct|winograd|winograd-x] [--no-fma]
 import os from 'node:os';
 import { measureCeilingApart } from './ceiling.mjs';
-import { importFastEngine, median, option } from './engine.mjs';
+import { importFastEngine, median, option, wholeMapRun } from './engine.mjs';
 import { saveResults } from './results.mjs';
-import { convMacs, inputFor, layerMacs, workloads } from './workloads.mjs';
+import { convMacs, layerMacs, workloads } from './workloads.mjs';
 
 const { FastEngine, fullShapes, enableRelaxedSimd } = await importFastEngine('bench');
 
@@ -55,11 +55,7 @@ const PROFILED_RUNS = 5;
 /** Runs whose workers time their share (engine.timeThreads), after the profiled ones: medians of these. */
 const THREAD_RUNS = Math.max(5, runs);
 for (const w of workloads().filter((w) => only.includes(w.id))) {
-  const input = inputFor(w);
-  const shapes = fullShapes(w.net, input);
-  const rows = shapes.map((s) => ({ start: 0, end: s.height }));
-  const band = { tensor: input, y0: 0, fullHeight: input.height };
-  const outputs = [w.net.layers.length - 1];
+  const { rows, band, outputs } = wholeMapRun(w, fullShapes);
   const per = engines.map(() => ({ times: [], steps: new Map(), items: [], waits: [], wakes: [] }));
   for (const { engine } of engines) await engine.run(w.net, band, rows, outputs); // plan, pack, warm up
   // Timed runs as `cnnx apply` runs them (all phases in one message to the workers), then profiled runs for the
