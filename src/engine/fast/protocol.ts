@@ -75,12 +75,16 @@ export type FromWorker =
   | { readonly type: 'done'; readonly id: number; readonly times?: ThreadTimes; readonly end?: number }
   | { readonly type: 'error'; readonly id: number; readonly message: string };
 
+/** Barrier spins in milliseconds: while every worker has a core of its own, and the least (barrierSpinMs, nextSpin). */
+export const LONG_SPIN_MS = 5;
+export const SHORT_SPIN_MS = 1;
+
 /**
  * A worker's spin at the next barrier after one where it spun up to `limit` ms (of the run message's
  * `max`): doubled when the others arrived within it (a partner preempted for a moment, by a
- * lower-priority process), halved down to 1 ms when they did not (they lack a core, and spinning holds
- * one from them: two processes of 2 workers each on 2 cores).
+ * lower-priority process), halved down to SHORT_SPIN_MS when they did not (they lack a core, and spinning
+ * holds one from them: two processes of 2 workers each on 2 cores).
  */
 export function nextSpin(limit: number, max: number, inTime: boolean): number {
-  return inTime ? Math.min(max, limit * 2) : Math.max(Math.min(1, max), limit / 2);
+  return inTime ? Math.min(max, limit * 2) : Math.max(Math.min(SHORT_SPIN_MS, max), limit / 2);
 }

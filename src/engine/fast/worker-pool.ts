@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { CnnxError } from '../../errors.js';
 import { index32, index64 } from './address.js';
 import { BARRIER, MAX_PHASES_PER_RUN, WORK_COUNTERS } from './memory.js';
-import { PHASE_LISTS_KEPT, phaseStamp, sharedClock, type FromWorker, type Phase, type ThreadTimes, type ToWorker } from './protocol.js';
+import { LONG_SPIN_MS, PHASE_LISTS_KEPT, phaseStamp, SHORT_SPIN_MS, sharedClock, type FromWorker, type Phase, type ThreadTimes, type ToWorker } from './protocol.js';
 
 /**
  * The compiled worker entry. Tests and the CLI both load it from dist/ (src/engine/fast/ and
@@ -26,9 +26,6 @@ let liveWorkers = 0;
 export function barrierSpinMs(workers: number, cores: number = availableParallelism()): number {
   return workers <= cores ? LONG_SPIN_MS : SHORT_SPIN_MS;
 }
-
-const LONG_SPIN_MS = 5;
-const SHORT_SPIN_MS = 1;
 
 /** One run message's phases, and the key workers keep them by (see RunMessage). */
 interface Chunk {
