@@ -3,10 +3,10 @@
 // quiet machine, alternating round by round: how much of its speed cnnx keeps when it does not have the cores to itself.
 // Usage: node bench/busy.mjs [--json] [--rounds 5] [--runs 5] [--threads 2] [--only W4,W5] [--nice 10]
 //
-// The busy process is a JavaScript loop at the given nice level (10: a background job, 0: an equal), pinned with
+// The busy process (bench/busy-loop.mjs) is a JavaScript loop at the given nice level (10: a background job, 0: an equal), pinned with
 // taskset to the last core where taskset exists (Linux), so one worker shares its core while the other has its own.
-import { execFileSync, spawn } from 'node:child_process';
 import os from 'node:os';
+import { busyPinned, busyPlacement, startBusyLoop } from './busy-loop.mjs';
 import { importFastEngine, median, option, wholeMapRun } from './engine.mjs';
 import { saveResults } from './results.mjs';
 import { workloads } from './workloads.mjs';
@@ -22,32 +22,9 @@ const threads = Number(opt('--threads', String(Math.min(2, os.availableParalleli
 const only = opt('--only', 'W1,W2,W3,W4,W5').split(',');
 const nice = Number(opt('--nice', '10'));
 
-const hasTaskset = (() => {
-  try {
-    execFileSync('taskset', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-const lastCore = os.availableParallelism() - 1;
-
-/** Starts the busy loop; resolves once it runs (its first message), with a stop function. */
-function startBusy() {
-  const loop = 'process.stdout.write("go\\n"); for (;;) {}';
-  const node = ['nice', '-n', String(nice), process.execPath, '-e', loop];
-  const [cmd, ...args] = hasTaskset ? ['taskset', '-c', String(lastCore), ...node] : node;
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'ignore'] });
-  return new Promise((resolve, reject) => {
-    child.once('error', (error) => reject(new Error(`cannot start the busy loop (${cmd}: ${error.code ?? error.message}); it needs \`nice\` (Linux, macOS)`)));
-    child.stdout.once('data', () => resolve(() => child.kill('SIGKILL')));
-  });
-}
-
 const fma = enableRelaxedSimd();
 const engine = await FastEngine.create(threads, 'auto', fma);
-const pinned = hasTaskset ? `pinned to core ${lastCore}` : 'not pinned (no taskset)';
-if (!json) console.log(`cnnx bench:busy: ${threads} threads, ${os.cpus()[0]?.model ?? 'unknown'} x ${os.availableParallelism()}, Node ${process.version}; busy loop at nice ${nice}, ${pinned}; ${rounds} rounds of ${runs} runs each way`);
+if (!json) console.log(`cnnx bench:busy: ${threads} threads, ${os.cpus()[0]?.model ?? 'unknown'} x ${os.availableParallelism()}, Node ${process.version}; busy loop at nice ${nice}, ${busyPlacement}; ${rounds} rounds of ${runs} runs each way`);
 const results = [];
 for (const w of workloads().filter((x) => only.includes(x.id))) {
   const { rows, band, outputs } = wholeMapRun(w, fullShapes);
@@ -64,7 +41,7 @@ for (const w of workloads().filter((x) => only.includes(x.id))) {
   // Round by round, quiet then busy: a slow phase of the host falls on both.
   for (let r = 0; r < rounds; r++) {
     for (let i = 0; i < runs; i++) quiet.push(await once());
-    const stop = await startBusy().catch((error) => {
+    const stop = await startBusyLoop(nice).catch((error) => {
       console.error(`bench:busy: ${error.message}`);
       process.exit(1);
     });
@@ -81,6 +58,6 @@ for (const w of workloads().filter((x) => only.includes(x.id))) {
 }
 await engine.close();
 if (!json) console.log('(one core busy: the engine keeps at best the share of the cores the busy loop leaves it; with nice 10 about 9 in 10 of that core)');
-const file = await saveResults('busy', { threads, nice, pinned: hasTaskset, rounds, runs, results });
-if (json) console.log(JSON.stringify({ threads, nice, pinned: hasTaskset, results }, null, 2));
+const file = await saveResults('busy', { threads, nice, pinned: busyPinned, rounds, runs, results });
+if (json) console.log(JSON.stringify({ threads, nice, pinned: busyPinned, results }, null, 2));
 else console.log(`results: ${file}`);

@@ -2,6 +2,7 @@
 //
 //   node run.mjs [--workloads W1,W2,W3,W4,W5] [--contenders cnnx-fast,ort-node,...] [--threads 2]
 //                [--runs 10] [--warmup 2] [--max-seconds 20] [--reference-runs 1] [--reuse-outputs] [--json] [--save-models]
+//                [--busy-nice N]
 //
 // Each contender runs in its own child process (its own peak RSS), prepared and warmed up one at a
 // time; then the timed runs go in rounds, one run of each contender per round, in an order that
@@ -14,6 +15,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { busyPlacement, startBusyLoop } from '../busy-loop.mjs';
 import { saveResults } from '../results.mjs';
 import { convMacs, inputFor, w1, w2, w3, w4, w5 } from '../workloads.mjs';
 import { CONTENDERS, DIST, importDist } from './contenders.mjs';
@@ -34,7 +36,7 @@ function defaultContenders() {
 function parseArgs(argv) {
   const opts = {
     workloads: ['W1', 'W2', 'W3', 'W4', 'W5'], contenders: defaultContenders(), threads: 2, runs: 10, warmup: 2,
-    maxSeconds: 20, referenceRuns: 1, reuse: false, json: false, saveModels: false, child: null,
+    maxSeconds: 20, referenceRuns: 1, reuse: false, json: false, saveModels: false, child: null, busyNice: null,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -52,6 +54,10 @@ function parseArgs(argv) {
     else if (a === '--reuse-outputs') opts.reuse = true;
     else if (a === '--json') opts.json = true;
     else if (a === '--save-models') opts.saveModels = true;
+    else if (a === '--busy-nice') {
+      opts.busyNice = Number(value());
+      if (!Number.isInteger(opts.busyNice) || opts.busyNice < -20 || opts.busyNice > 19) throw new Error(`--busy-nice needs a nice level, an integer from -20 to 19`);
+    }
     else if (a === '--child') opts.child = JSON.parse(value());
     else if (a === '--help' || a === '-h') opts.help = true;
     else throw new Error(`unknown option ${a} (see the header of bench/peers/run.mjs)`);
@@ -308,6 +314,8 @@ function printHelp() {
                            onnxruntime-web and TF.js cannot),
                            as a loop over many inputs would: fresh output pages cost a fault per 4 KiB
   --save-models            also write the generated ONNX models to bench/models/ (git-ignored)
+  --busy-nice N            run everything while another process keeps one core busy: a loop at nice N
+                           (10: a background job, 0: an equal), pinned to the last core where taskset exists
   --json                   print one JSON report on stdout instead of tables
   CNNX_DIST=dir            use cnnx's built JS from dir instead of ../../dist`);
 }
@@ -325,11 +333,17 @@ async function main() {
     return;
   }
   opts.workloads.forEach(loadWorkload); // fail on a typo before minutes of work
-  const report = { machine: machine(), threads: opts.threads, reuseOutputs: opts.reuse, dist: DIST, workloads: [] };
-  for (const id of opts.workloads) {
-    const result = await benchWorkload(loadWorkload(id), opts);
-    report.workloads.push(result);
-    if (!opts.json) printWorkload(result, opts);
+  const busy = opts.busyNice === null ? null : { nice: opts.busyNice, placement: busyPlacement };
+  const report = { machine: machine(), threads: opts.threads, reuseOutputs: opts.reuse, busy, dist: DIST, workloads: [] };
+  const stopBusy = busy === null ? () => {} : await startBusyLoop(busy.nice);
+  try {
+    for (const id of opts.workloads) {
+      const result = await benchWorkload(loadWorkload(id), opts);
+      report.workloads.push(result);
+      if (!opts.json) printWorkload(result, opts);
+    }
+  } finally {
+    stopBusy();
   }
   // Other work skews medians: the load average before the run says how much (after it, it includes our own threads).
   report.machine.loadEnd = os.loadavg()[0];
@@ -339,8 +353,9 @@ async function main() {
     console.log(JSON.stringify(report, null, 2));
   } else {
     const { cpu, cores, node, loadStart, loadEnd } = report.machine;
-    const busy = loadStart > 0.5 ? ': the machine was busy before the run, medians are skewed' : '';
-    console.log(`\n${cpu}, ${cores} cores, Node ${node}; 1-minute load average ${loadStart.toFixed(2)} before, ${loadEnd.toFixed(2)} after${busy}`);
+    const loaded = loadStart > 0.5 ? ': the machine was busy before the run, medians are skewed' : '';
+    console.log(`\n${cpu}, ${cores} cores, Node ${node}; 1-minute load average ${loadStart.toFixed(2)} before, ${loadEnd.toFixed(2)} after${loaded}`);
+    if (busy !== null) console.log(`one core busy throughout: a loop at nice ${busy.nice}, ${busy.placement}`);
     console.log(`results: ${file}`);
   }
 }
