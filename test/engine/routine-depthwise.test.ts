@@ -3,7 +3,8 @@
 // dilations, batchnorm, activations; within tolerance of the reference, the same bytes on threads 1/2/3 and in bands.
 // The routine pads the rows it reads itself, as many as a quarter of the L2 holds: a tiny L2 (CNNX_CACHE_SIZES) makes it
 // pad again for nearly every output row. 3x3 kernels with x-dilation 1 run with their taps in registers, at x-stride 2
-// from plain padded rows when padded (K3X3): a test of their own covers both.
+// from plain padded rows when padded (K3X3), and rows of 8 outputs or more carry vectors from step to step: a test of
+// their own covers both strides and both kinds of rows.
 import { afterEach, describe as group, expect, it } from 'vitest';
 import type { Conv2dLayer } from '../../src/network/types.js';
 import { depthwiseLayers } from './depthwise-cases.js';
@@ -16,20 +17,31 @@ group('routine depthwise', () => {
     for (let seed = 1; seed <= 150; seed++) await checkRoutine('depthwise', engines, routineCase('depthwise', 'auto', seed * 7717, depthwiseLayers(false)), seed);
   });
 
-  it('runs 3x3 kernels at x-strides 1 and 2 (plain padded rows) with the same results', async () => {
+  it('runs 3x3 kernels at x-strides 1 and 2 (plain padded rows, vectors carried along rows) with the same results', async () => {
     let stride1 = 0;
     let stride2 = 0;
+    let carried1 = 0;
+    let carried2 = 0;
     for (let seed = 201; seed <= 300; seed++) {
       const c = routineCase('depthwise', 'auto', seed * 7717, depthwiseLayers(false, true));
       await checkRoutine('depthwise', engines, c, seed);
       const conv = c.net.layers[0] as Conv2dLayer;
       const padded = conv.padding.top + conv.padding.bottom + conv.padding.left + conv.padding.right > 0;
       if (conv.dilation[1] !== 1) continue;
-      if (conv.stride[1] === 1) stride1++;
-      else if (conv.stride[1] === 2 && padded) stride2++;
+      // Rows of 8 or more outputs carry vectors from step to step (dwRows3x3) before their last steps.
+      const outWidth = Math.floor((c.input.width + conv.padding.left + conv.padding.right - 3) / conv.stride[1]) + 1;
+      if (conv.stride[1] === 1) {
+        stride1++;
+        if (outWidth >= 8) carried1++;
+      } else if (conv.stride[1] === 2 && padded) {
+        stride2++;
+        if (outWidth >= 8) carried2++;
+      }
     }
     expect(stride1).toBeGreaterThan(20);
     expect(stride2).toBeGreaterThan(15);
+    expect(carried1).toBeGreaterThan(10);
+    expect(carried2).toBeGreaterThan(3);
   });
 
   afterEach(() => {

@@ -72,12 +72,19 @@ function tapRow2(p: usize, wa: v128, wb: v128, wc: v128, acc: v128): v128 {
   return madd(wc, v128.shuffle<f32>(v128.load(p, 8), v128.load(p, 24), 0, 2, 4, 6), acc);
 }
 
+/** acc + wa ta + wb tb + wc tc, in that order: one kernel row of 4 outputs whose taps are already in registers. */
+@inline
+function row3(wa: v128, ta: v128, wb: v128, tb: v128, wc: v128, tc: v128, acc: v128): v128 {
+  return madd(wc, tc, madd(wb, tb, madd(wa, ta, acc)));
+}
+
 /**
  * dwRow for a 3x3 kernel at x-stride sx (1, or 2 from plain padded rows) over `rows` output rows, the input
  * rows bstep bytes apart and the output rows cstep: the 9 weights stay in registers for the run of rows, and
- * the taps are read at fixed distances from 3 row addresses, not from the offset table for every 4 pixels.
- * The same sums in the same order as dwRow. At x-stride 2 it reads up to 7 floats past the last column a
- * row's outputs need (the routine's scratch has that slack).
+ * the taps are read at fixed distances from 3 row addresses, not from the offset table for every 4 pixels,
+ * and (but for a row's last steps) from vectors carried along the row. The same sums in the same order as
+ * dwRow. At x-stride 2 it reads up to 7 floats past the last column a row's outputs need (the routine's
+ * scratch has that slack).
  */
 function dwRows3x3(sx: i32, w: usize, offs: usize, b: usize, bstep: usize, bias: f32, c: usize, cstep: usize, n: i32, rows: i32, act: i32, slope: f32): void {
   const vslope = f32x4.splat(slope);
@@ -88,7 +95,41 @@ function dwRows3x3(sx: i32, w: usize, offs: usize, b: usize, bstep: usize, bias:
   // Each kernel row's first tap: offsets 0, 3 and 6.
   const o0 = <usize>load<i32>(offs), o1 = <usize>load<i32>(offs, 12), o2 = <usize>load<i32>(offs, 24);
   for (let r = 0; r < rows; r++) {
-    for (let x = 0; x < n; x += 4) {
+    let x = 0;
+    // Along the row, each kernel row's vectors are carried from one step to the next, and a step loads only what
+    // is new: at x-stride 1 columns x + 4 .. x + 7 (the taps at x + 1 and x + 2 come from the vectors of x and
+    // x + 4), at x-stride 2 columns 2x + 4 .. 2x + 11 (the third tap's columns 2x + 2 .. 2x + 8 from the even
+    // columns and the next step's first vector). The same floats as the loads of the loop below, so the same sums;
+    // the row's last steps (x + 8 > n) take that loop, so the reads end where they always did.
+    const q0 = b + o0, q1 = b + o1, q2 = b + o2;
+    let c0 = v128.load(q0), c1 = v128.load(q1), c2 = v128.load(q2);
+    for (; x + 8 <= n; x += 4) {
+      let a: v128, n0: v128, n1: v128, n2: v128;
+      if (sx == 1) {
+        const next = <usize>(x + 4) << 2;
+        n0 = v128.load(q0 + next);
+        n1 = v128.load(q1 + next);
+        n2 = v128.load(q2 + next);
+        a = row3(w0, c0, w1, v128.shuffle<f32>(c0, n0, 1, 2, 3, 4), w2, v128.shuffle<f32>(c0, n0, 2, 3, 4, 5), vb);
+        a = row3(w3, c1, w4, v128.shuffle<f32>(c1, n1, 1, 2, 3, 4), w5, v128.shuffle<f32>(c1, n1, 2, 3, 4, 5), a);
+        a = row3(w6, c2, w7, v128.shuffle<f32>(c2, n2, 1, 2, 3, 4), w8, v128.shuffle<f32>(c2, n2, 2, 3, 4, 5), a);
+      } else {
+        const at = <usize>x << 3;
+        const h0 = v128.load(q0 + at, 16), h1 = v128.load(q1 + at, 16), h2 = v128.load(q2 + at, 16);
+        n0 = v128.load(q0 + at, 32);
+        n1 = v128.load(q1 + at, 32);
+        n2 = v128.load(q2 + at, 32);
+        const e0 = v128.shuffle<f32>(c0, h0, 0, 2, 4, 6), e1 = v128.shuffle<f32>(c1, h1, 0, 2, 4, 6), e2 = v128.shuffle<f32>(c2, h2, 0, 2, 4, 6);
+        a = row3(w0, e0, w1, v128.shuffle<f32>(c0, h0, 1, 3, 5, 7), w2, v128.shuffle<f32>(e0, n0, 1, 2, 3, 4), vb);
+        a = row3(w3, e1, w4, v128.shuffle<f32>(c1, h1, 1, 3, 5, 7), w5, v128.shuffle<f32>(e1, n1, 1, 2, 3, 4), a);
+        a = row3(w6, e2, w7, v128.shuffle<f32>(c2, h2, 1, 3, 5, 7), w8, v128.shuffle<f32>(e2, n2, 1, 2, 3, 4), a);
+      }
+      v128.store(c + (<usize>x << 2), activate(a, act, vslope));
+      c0 = n0;
+      c1 = n1;
+      c2 = n2;
+    }
+    for (; x < n; x += 4) {
       let a: v128;
       if (sx == 1) {
         const p = b + (<usize>x << 2);
