@@ -45,10 +45,9 @@ function join(at: number): number {
  * Arrives at the end of `phase` and returns once every worker that has joined has arrived. The last to
  * arrive starts the next phase (and wakes the sleepers); the others spin for up to this worker's spin
  * (nextSpin; at most `spinMs`, the run message's, see barrierSpinMs in worker-pool.ts), then sleep in
- * Atomics.wait. A sleeping thread's vCPU
- * halts, and waking it again can take a millisecond on a virtual machine that has been idle, which one
- * late thread then passes on from barrier to barrier; a network with many short phases (MobileNetV2's
- * features: dozens) would spend more time waking than computing. The bound keeps a thread whose partner
+ * Atomics.wait. A sleeping thread's vCPU halts, and waking it again can take a millisecond on a virtual
+ * machine that has been idle, which one late thread then passes on from barrier to barrier; a network
+ * with many short phases (MobileNetV2's features: dozens) would spend more time waking than computing. The bound keeps a thread whose partner
  * was descheduled from burning a core for long. The Atomics operations also order every store before
  * the barrier ahead of every load after it.
  */

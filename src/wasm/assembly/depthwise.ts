@@ -51,12 +51,16 @@ function dwRow(w: usize, offs: usize, k: i32, b: usize, bias: f32, c: usize, n: 
   }
 }
 
+/** acc + wa ta + wb tb + wc tc, in that order: one kernel row of 4 outputs whose taps are already in registers. */
+@inline
+function row3(wa: v128, ta: v128, wb: v128, tb: v128, wc: v128, tc: v128, acc: v128): v128 {
+  return madd(wc, tc, madd(wb, tb, madd(wa, ta, acc)));
+}
+
 /** One kernel row (weights wa, wb, wc) of 4 outputs at x-stride 1 from a padded row at p (column x): columns x, x + 1, x + 2. */
 @inline
 function tapRow1(p: usize, wa: v128, wb: v128, wc: v128, acc: v128): v128 {
-  acc = madd(wa, v128.load(p), acc);
-  acc = madd(wb, v128.load(p, 4), acc);
-  return madd(wc, v128.load(p, 8), acc);
+  return row3(wa, v128.load(p), wb, v128.load(p, 4), wc, v128.load(p, 8), acc);
 }
 
 /**
@@ -67,15 +71,7 @@ function tapRow1(p: usize, wa: v128, wb: v128, wc: v128, acc: v128): v128 {
 function tapRow2(p: usize, wa: v128, wb: v128, wc: v128, acc: v128): v128 {
   const a = v128.load(p);
   const b = v128.load(p, 16);
-  acc = madd(wa, v128.shuffle<f32>(a, b, 0, 2, 4, 6), acc);
-  acc = madd(wb, v128.shuffle<f32>(a, b, 1, 3, 5, 7), acc);
-  return madd(wc, v128.shuffle<f32>(v128.load(p, 8), v128.load(p, 24), 0, 2, 4, 6), acc);
-}
-
-/** acc + wa ta + wb tb + wc tc, in that order: one kernel row of 4 outputs whose taps are already in registers. */
-@inline
-function row3(wa: v128, ta: v128, wb: v128, tb: v128, wc: v128, tc: v128, acc: v128): v128 {
-  return madd(wc, tc, madd(wb, tb, madd(wa, ta, acc)));
+  return row3(wa, v128.shuffle<f32>(a, b, 0, 2, 4, 6), wb, v128.shuffle<f32>(a, b, 1, 3, 5, 7), wc, v128.shuffle<f32>(v128.load(p, 8), v128.load(p, 24), 0, 2, 4, 6), acc);
 }
 
 /**
