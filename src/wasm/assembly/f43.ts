@@ -1,4 +1,5 @@
 // Lavin & Gray's F(4,3) input and output transforms, and clipped stores of 4x4 output tiles (as rows, or 2x2 / 4x4 pooled), shared by the row-wise (winograd1d.ts) and 2-D (winograd2d.ts, winograd2d_small.ts) Winograd routines.
+import { activate, actOf } from './igemm';
 import { ACT, POOL } from './layout';
 
 /** B^T of one axis: (d0..d5) -> 6 values stored at o, o + step, ... (one arithmetic for rows, columns and both algorithms). */
@@ -42,14 +43,23 @@ import { ACT, POOL } from './layout';
   return f32x4.add(d, d);
 }
 
-/** A^T along one axis: (m0..m5) -> 4 values stored at o, o + step, ... (the 2-D routines' output transforms, both axes). */
-@inline export function at(o: usize, step: usize, m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128): void {
+/** The first pass of a 2-D A^T: its sums as they are (see biasAct). */
+export class NoBias {}
+
+/** A value of an A^T pass as stored: as it is for F = NoBias (the pass along x), else + bias vb, then activation F (igemm.ts; the pass along y). */
+@inline export function biasAct<F>(v: v128, vb: v128, vslope: v128): v128 {
+  if (idof<F>() == idof<NoBias>()) return v;
+  return activate(f32x4.add(v, vb), actOf<F>(), vslope);
+}
+
+/** A^T along one axis: (m0..m5) -> 4 values through biasAct<F>, stored at o, o + step, ... (the 2-D routines' output transforms, both axes). */
+@inline export function at<F>(o: usize, step: usize, vb: v128, vslope: v128, m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128): void {
   const s12 = f32x4.add(m1, m2), d12 = f32x4.sub(m1, m2);
   const s34 = f32x4.add(m3, m4), d34 = f32x4.sub(m3, m4);
-  v128.store(o, f32x4.add(f32x4.add(m0, s12), s34));
-  v128.store(o + step, f32x4.add(d12, f32x4.add(d34, d34)));
-  v128.store(o + 2 * step, f32x4.add(s12, quadruple(s34)));
-  v128.store(o + 3 * step, f32x4.add(f32x4.add(d12, f32x4.mul(f32x4.splat(8), d34)), m5));
+  v128.store(o, biasAct<F>(f32x4.add(f32x4.add(m0, s12), s34), vb, vslope));
+  v128.store(o + step, biasAct<F>(f32x4.add(d12, f32x4.add(d34, d34)), vb, vslope));
+  v128.store(o + 2 * step, biasAct<F>(f32x4.add(s12, quadruple(s34)), vb, vslope));
+  v128.store(o + 3 * step, biasAct<F>(f32x4.add(f32x4.add(d12, f32x4.mul(f32x4.splat(8), d34)), m5), vb, vslope));
 }
 
 /** Stores the first n lanes of v at p (all 4 when n >= 4, none when n <= 0). */

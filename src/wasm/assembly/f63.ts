@@ -1,7 +1,7 @@
 // F(6,3) input and output transforms (points 0, +-1, +-2, +-1/2, inf), and stores of 6x6 output tiles (as rows, or 2x2
 // pooled), for the 2-D Winograd routine on wide maps (winograd2d_wide in winograd2d.ts).
 import { POOL } from './layout';
-import { pool4, storeTail } from './f43';
+import { biasAct, pool4, storeTail } from './f43';
 
 /** B^T of one axis: (d0..d7) -> 8 values stored at o, o + step, ... (rows and columns alike). */
 @inline export function bt8(o: usize, step: usize, d0: v128, d1: v128, d2: v128, d3: v128, d4: v128, d5: v128, d6: v128, d7: v128): void {
@@ -39,17 +39,17 @@ import { pool4, storeTail } from './f43';
     v128.shuffle<f32>(b0, b2, 0, 1, 4, 5), v128.shuffle<f32>(b0, b2, 2, 3, 6, 7), v128.shuffle<f32>(b1, b3, 0, 1, 4, 5), v128.shuffle<f32>(b1, b3, 2, 3, 6, 7));
 }
 
-/** A^T along one axis: (m0..m7) -> 6 values stored at o, o + step, ... */
-@inline export function at8(o: usize, step: usize, m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128, m6: v128, m7: v128): void {
+/** A^T along one axis: (m0..m7) -> 6 values through biasAct<F> (f43.ts), stored at o, o + step, ... */
+@inline export function at8<F>(o: usize, step: usize, vb: v128, vslope: v128, m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128, m6: v128, m7: v128): void {
   const s12 = f32x4.add(m1, m2), d12 = f32x4.sub(m1, m2);
   const s34 = f32x4.add(m3, m4), d34 = f32x4.sub(m3, m4);
   const s56 = f32x4.add(m5, m6), d56 = f32x4.sub(m5, m6);
-  v128.store(o, f32x4.add(f32x4.add(m0, s12), f32x4.add(s34, s56)));
-  v128.store(o + step, f32x4.add(f32x4.add(d12, f32x4.add(d34, d34)), f32x4.mul(f32x4.splat(0.5), d56)));
-  v128.store(o + 2 * step, f32x4.add(f32x4.add(s12, f32x4.mul(f32x4.splat(4), s34)), f32x4.mul(f32x4.splat(0.25), s56)));
-  v128.store(o + 3 * step, f32x4.add(f32x4.add(d12, f32x4.mul(f32x4.splat(8), d34)), f32x4.mul(f32x4.splat(0.125), d56)));
-  v128.store(o + 4 * step, f32x4.add(f32x4.add(s12, f32x4.mul(f32x4.splat(16), s34)), f32x4.mul(f32x4.splat(0.0625), s56)));
-  v128.store(o + 5 * step, f32x4.add(f32x4.add(f32x4.add(d12, f32x4.mul(f32x4.splat(32), d34)), f32x4.mul(f32x4.splat(0.03125), d56)), m7));
+  v128.store(o, biasAct<F>(f32x4.add(f32x4.add(m0, s12), f32x4.add(s34, s56)), vb, vslope));
+  v128.store(o + step, biasAct<F>(f32x4.add(f32x4.add(d12, f32x4.add(d34, d34)), f32x4.mul(f32x4.splat(0.5), d56)), vb, vslope));
+  v128.store(o + 2 * step, biasAct<F>(f32x4.add(f32x4.add(s12, f32x4.mul(f32x4.splat(4), s34)), f32x4.mul(f32x4.splat(0.25), s56)), vb, vslope));
+  v128.store(o + 3 * step, biasAct<F>(f32x4.add(f32x4.add(d12, f32x4.mul(f32x4.splat(8), d34)), f32x4.mul(f32x4.splat(0.125), d56)), vb, vslope));
+  v128.store(o + 4 * step, biasAct<F>(f32x4.add(f32x4.add(s12, f32x4.mul(f32x4.splat(16), s34)), f32x4.mul(f32x4.splat(0.0625), s56)), vb, vslope));
+  v128.store(o + 5 * step, biasAct<F>(f32x4.add(f32x4.add(f32x4.add(d12, f32x4.mul(f32x4.splat(32), d34)), f32x4.mul(f32x4.splat(0.03125), d56)), m7), vb, vslope));
 }
 
 /** y [6 rows][6 cols] (lane i = tile i) as 6 rows of 24 pixels from column x0: clipped to rows [0, limit) and columns < ow. */

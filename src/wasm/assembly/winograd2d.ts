@@ -11,9 +11,9 @@
 // of tile rows or channel blocks between threads gives the same bytes.
 import { gemmPanels } from './gemm';
 import { checkCodes, checkRange, checkTid, field } from './descriptor';
-import { activate, actOf, Leaky, NoAct, Relu, Relu6 } from './igemm';
+import { actOf, Leaky, NoAct, Relu, Relu6 } from './igemm';
 import { ACT, POOL, WINOGRAD2D, WINOGRAD2D_SCRATCH } from './layout';
-import { at, bt, btRow4, storePooled2, storePooled4, storeTileRows, tilePoolKind } from './f43';
+import { at, bt, btRow4, NoBias, storePooled2, storePooled4, storeTileRows, tilePoolKind } from './f43';
 import { at8, bt8, btRow4x6, storePooled2x6, storeTileRows6 } from './f63';
 
 /** F(4x4,3x3): 4x4 output tiles. */
@@ -233,25 +233,21 @@ function outputTiles<T, A>(d: usize, t: i32, n: i32, x0: i32, cols: i32, oc: i32
       if (m == 6) {
         for (let r = 0; r < 8; r++) {
           const pr = p + <usize>(8 * r) * mxi;
-          at8(scratch + <usize>r * 96, 16, v128.load(pr), v128.load(pr + mxi), v128.load(pr + 2 * mxi), v128.load(pr + 3 * mxi), v128.load(pr + 4 * mxi), v128.load(pr + 5 * mxi), v128.load(pr + 6 * mxi), v128.load(pr + 7 * mxi));
+          at8<NoBias>(scratch + <usize>r * 96, 16, vb, vslope, v128.load(pr), v128.load(pr + mxi), v128.load(pr + 2 * mxi), v128.load(pr + 3 * mxi), v128.load(pr + 4 * mxi), v128.load(pr + 5 * mxi), v128.load(pr + 6 * mxi), v128.load(pr + 7 * mxi));
         }
         for (let x = 0; x < 6; x++) {
           const s = scratch + (<usize>x << 4);
-          at8(y + (<usize>x << 4), 96, v128.load(s), v128.load(s, 96), v128.load(s, 192), v128.load(s, 288), v128.load(s, 384), v128.load(s, 480), v128.load(s, 576), v128.load(s, 672));
+          at8<A>(y + (<usize>x << 4), 96, vb, vslope, v128.load(s), v128.load(s, 96), v128.load(s, 192), v128.load(s, 288), v128.load(s, 384), v128.load(s, 480), v128.load(s, 576), v128.load(s, 672));
         }
       } else {
         for (let r = 0; r < 6; r++) {
           const pr = p + <usize>(6 * r) * mxi;
-          at(scratch + <usize>r * 64, 16, v128.load(pr), v128.load(pr + mxi), v128.load(pr + 2 * mxi), v128.load(pr + 3 * mxi), v128.load(pr + 4 * mxi), v128.load(pr + 5 * mxi));
+          at<NoBias>(scratch + <usize>r * 64, 16, vb, vslope, v128.load(pr), v128.load(pr + mxi), v128.load(pr + 2 * mxi), v128.load(pr + 3 * mxi), v128.load(pr + 4 * mxi), v128.load(pr + 5 * mxi));
         }
         for (let x = 0; x < 4; x++) {
           const s = scratch + (<usize>x << 4);
-          at(y + (<usize>x << 4), 64, v128.load(s), v128.load(s, 64), v128.load(s, 128), v128.load(s, 192), v128.load(s, 256), v128.load(s, 320));
+          at<A>(y + (<usize>x << 4), 64, vb, vslope, v128.load(s), v128.load(s, 64), v128.load(s, 128), v128.load(s, 192), v128.load(s, 256), v128.load(s, 320));
         }
-      }
-      for (let i = 0; i < m * m; i++) {
-        const py = y + (<usize>i << 4);
-        v128.store(py, activate(f32x4.add(v128.load(py), vb), act, vslope));
       }
       if (m == 6) {
         if (pool == 0) storeTileRows6(y, out, pitch, first, rows, q * 6, ow);

@@ -9,9 +9,9 @@
 // output's bits depend only on its tile: bands and thread splits give identical bytes.
 import { copyFloats } from './copy';
 import { checkCodes, checkRange, checkTid, field } from './descriptor';
-import { activate, actOf, Leaky, madd, NoAct, Relu, Relu6 } from './igemm';
+import { actOf, Leaky, madd, NoAct, Relu, Relu6 } from './igemm';
 import { ACT, POOL, WINOGRAD2D_SMALL } from './layout';
-import { at, bt, btRow4, quadruple, storePooled2, storePooled4, storeTileRows, tilePoolKind } from './f43';
+import { at, bt, btRow4, NoBias, storePooled2, storePooled4, storeTileRows, tilePoolKind } from './f43';
 import { pool_rows_f32 } from './pool';
 
 /** Units [u0, u1) (relative to the descriptor's unit 0) on thread tid. */
@@ -124,6 +124,7 @@ function tileRow<A>(d: usize, t: i32, v: usize, scratch: usize, out: usize, outP
     }
     for (let o = 0; o < oc; o++) {
       const u = w + <usize>(o * c * 36 * 4);
+      const vb = v128.load32_splat(bias + (<usize>o << 2));
       for (let i = 0; i < 6; i++) {
         // Products of transform row i, summed over channels in order.
         const ui = u + <usize>(i * 24);
@@ -144,12 +145,11 @@ function tileRow<A>(d: usize, t: i32, v: usize, scratch: usize, out: usize, outP
           m4 = madd(v128.load32_splat(uc, 16), v128.load(vc, 64), m4);
           m5 = madd(v128.load32_splat(uc, 20), v128.load(vc, 80), m5);
         }
-        at(rowT + <usize>i * 64, 16, m0, m1, m2, m3, m4, m5);
+        at<NoBias>(rowT + <usize>i * 64, 16, vb, vslope, m0, m1, m2, m3, m4, m5);
       }
-      const vb = v128.load32_splat(bias + (<usize>o << 2));
       for (let x = 0; x < 4; x++) {
         const a = rowT + (<usize>x << 4);
-        aty(y + (<usize>x << 4), v128.load(a), v128.load(a, 64), v128.load(a, 128), v128.load(a, 192), v128.load(a, 256), v128.load(a, 320), vb, act, vslope);
+        at<A>(y + (<usize>x << 4), 64, vb, vslope, v128.load(a), v128.load(a, 64), v128.load(a, 128), v128.load(a, 192), v128.load(a, 256), v128.load(a, 320));
       }
       const oo = out + (<usize>(o * outPlane) << 2);
       if (pk == 0) storeTileRows(y, oo, outPitch, first, limit, x0, ow);
@@ -157,14 +157,4 @@ function tileRow<A>(d: usize, t: i32, v: usize, scratch: usize, out: usize, outP
       else storePooled4(y, kind, vdiv, oo, first, limit, outPitch, q * 4, field(d, WINOGRAD2D_SMALL.POOL_OW));
     }
   }
-}
-
-/** A^T along y, + bias, activation: output rows 64 bytes apart from o. */
-@inline function aty(o: usize, m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128, vb: v128, act: i32, vslope: v128): void {
-  const s12 = f32x4.add(m1, m2), d12 = f32x4.sub(m1, m2);
-  const s34 = f32x4.add(m3, m4), d34 = f32x4.sub(m3, m4);
-  v128.store(o, activate(f32x4.add(f32x4.add(f32x4.add(m0, s12), s34), vb), act, vslope));
-  v128.store(o, activate(f32x4.add(f32x4.add(d12, f32x4.add(d34, d34)), vb), act, vslope), 64);
-  v128.store(o, activate(f32x4.add(f32x4.add(s12, quadruple(s34)), vb), act, vslope), 128);
-  v128.store(o, activate(f32x4.add(f32x4.add(f32x4.add(d12, f32x4.mul(f32x4.splat(8), d34)), m5), vb), act, vslope), 192);
 }
