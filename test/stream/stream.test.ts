@@ -400,3 +400,39 @@ describe('parseMemorySize', () => {
     expect(() => parseMemorySize('64M')).toThrow('memory size 64M: at least 128 MiB is needed');
   });
 });
+
+describe('a fast engine streaming image after image', () => {
+  it("packs the weights once: the heap keeps its size, and the next image's stages need no new weight bytes", async () => {
+    const { FastEngine } = await import('../../src/engine/fast/index.js');
+    const engine = await FastEngine.create(2);
+    try {
+      const r = mulberry32(41);
+      const conv = (index: number, cin: number, cout: number): Layer => ({
+        type: 'conv2d', index, inChannels: cin, outChannels: cout, kernelSize: [3, 3], stride: [1, 1], dilation: [1, 1],
+        padding: { top: 1, bottom: 1, left: 1, right: 1 }, paddingMode: 'zeros', groups: 1, weight: floats(r, cout * cin * 9, 0.3), bias: floats(r, cout, 0.1),
+      });
+      const bn = (index: number, c: number): Layer => ({ type: 'batchnorm2d', index, channels: c, weight: floats(r, c, 1), bias: floats(r, c, 1), runningMean: floats(r, c, 1), runningVar: Float32Array.from({ length: c }, () => 0.5 + r()), eps: 1e-5 });
+      // A conv with a batch norm folded in, a pool, a standalone batch norm (packed on its own) and a conv whose map is deep.
+      const layers: Layer[] = [conv(0, 3, 16), bn(1, 16), { type: 'relu', index: 2 }, { type: 'maxpool2d', index: 3, kernelSize: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], ceilMode: false }, bn(4, 16), conv(5, 16, 24)];
+      const net = stackNetwork({ name: 'again', file: '<test>', input: { channels: 3, mean: null, std: null, resize: null } }, layers);
+      const input = { channels: 3, height: 61, width: 20, data: floats(r, 3 * 61 * 20, 1) };
+      const last = layers.length - 1;
+      // Each streamed image cuts new stage networks from `net`, as splitStages does here.
+      const toPack = () => splitStages(net, input, last).reduce((sum, s) => sum + engine.weightBytes(s.net, s.inShape), 0);
+      expect(toPack()).toBeGreaterThan(0);
+      const heaps: number[] = [];
+      const outputs: Buffer[] = [];
+      for (let i = 0; i < 3; i++) {
+        const file = path.join(dir, `again${i}.npy`);
+        await streamNetwork(engine, net, tensorSource(input), 'again.png', [last], [file], { bandRows: 5 });
+        heaps.push(engine.heapBytes);
+        outputs.push(readFileSync(file));
+        expect(toPack()).toBe(0);
+      }
+      expect(heaps).toEqual([heaps[0], heaps[0], heaps[0]]);
+      expect(outputs[1].equals(outputs[0]) && outputs[2].equals(outputs[0])).toBe(true);
+    } finally {
+      await engine.close();
+    }
+  });
+});

@@ -9,7 +9,8 @@ import { index32 } from './address.js';
 import { SharedHeap } from './memory.js';
 import { fullShapes, makePlan } from './plan.js';
 import { routineFor } from './routines/index.js';
-import type { Algorithm, PackCache, Plan, Step } from './plan-types.js';
+import { hasPacks, type PackCache } from './pack-cache.js';
+import type { Algorithm, Plan, Step } from './plan-types.js';
 import type { Phase } from './protocol.js';
 import { WorkerPool, type ThreadShare } from './worker-pool.js';
 import { yieldToEventLoop } from '../yield.js';
@@ -91,12 +92,12 @@ export class FastEngine implements Engine {
 
   /**
    * Heap bytes this engine would pack for `net`'s convs on an input of `input`'s size (each conv's
-   * routine, as it will be chosen), or 0 once it has packed for this network (they are then resident).
+   * routine, as it will be chosen), leaving out convs whose weights it has packed (they are resident,
+   * whichever Network object they came in: a streamed image's stages share them, see pack-cache.ts).
    */
   weightBytes(net: Network, input: Shape): number {
-    if (this.packs.has(net)) return 0;
     const shapes = fullShapes(net, input);
-    return net.layers.reduce((sum, layer, i) => (layer.type === 'conv2d' ? sum + routineFor(layer, this.algorithm, shapes[i]).packedBytes(layer, shapes[i]) : sum), 0);
+    return net.layers.reduce((sum, layer, i) => (layer.type === 'conv2d' && !hasPacks(this.packs, layer) ? sum + routineFor(layer, this.algorithm, shapes[i]).packedBytes(layer, shapes[i]) : sum), 0);
   }
 
   private planFor(net: Network, input: Band, rows: NodeRows, outputs: readonly number[]): Plan {
@@ -117,6 +118,11 @@ export class FastEngine implements Engine {
   /** Bytes of the last run's arena that its maps and work buffers occupy (above the packed weights); 0 before any run. */
   get arenaBytes(): number {
     return this.plan?.plan.arenaBytes ?? 0;
+  }
+
+  /** Bytes of the WebAssembly memory in use: the reserved page, every packed weight and the last run's arena. */
+  get heapBytes(): number {
+    return this.heap.mark;
   }
 
   /** Workers time their share of each run into `lastThreadTimes` (two clock reads per item and barrier). */

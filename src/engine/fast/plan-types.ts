@@ -1,8 +1,9 @@
 // The fast engine's plan and what the planner and its routines pass each other: steps, heap bands, fusions, conv jobs, the routine interface.
 import type { Shape } from '../tensor.js';
 import type { MapSize } from '../tiles.js';
-import type { AvgPool2dLayer, BatchNorm2dLayer, Conv2dLayer, MaxPool2dLayer, Network } from '../../network/types.js';
+import type { AvgPool2dLayer, BatchNorm2dLayer, Conv2dLayer, MaxPool2dLayer } from '../../network/types.js';
 import type { ArenaAllocator, SharedHeap } from './memory.js';
+import type { PackCache } from './pack-cache.js';
 import type { Phase } from './protocol.js';
 
 /**
@@ -129,8 +130,6 @@ export interface Plan {
   readonly outputs: readonly HeapBand[];
 }
 
-/** Packed weights, per network and `layer:batchnorm:routine`, kept for the life of the engine. */
-export type PackCache = WeakMap<Network, Map<string, unknown>>;
 
 export interface PlanContext {
   readonly heap: SharedHeap;

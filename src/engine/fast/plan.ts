@@ -9,6 +9,7 @@ import { inputShapes, nodeShape } from '../../network/shapes.js';
 import { ACT } from './layout.js';
 import { planMaxpool } from './maxpool.js';
 import { ArenaAllocator, type SharedHeap } from './memory.js';
+import { affinePack, convPack } from './pack-cache.js';
 import { allocBand } from './plan-parts.js';
 import { activationOf, NO_ACT, packAffine, planEltwise, type EltwiseAct, type PackedAffine } from './eltwise.js';
 import type { Activation, ConvOutput, Fusion, HeapBand, InputPlacement, Plan, PlanContext, Pool2dLayer, Routine, Step } from './plan-types.js';
@@ -143,13 +144,6 @@ type StepPlan =
  * below the arena).
  */
 function stepsOf(ctx: PlanContext, net: Network, g: Graph, shapes: readonly Shape[]): StepPlan[] {
-  let perNet = ctx.packs.get(net);
-  if (!perNet) ctx.packs.set(net, (perNet = new Map()));
-  const packs = perNet;
-  const packed = <T>(key: string, make: () => T): T => {
-    if (!packs.has(key)) packs.set(key, make());
-    return packs.get(key) as T;
-  };
   const steps: StepPlan[] = [];
   for (let i = 0; i <= g.last; i++) {
     if (g.rows[i] === null) continue;
@@ -157,10 +151,10 @@ function stepsOf(ctx: PlanContext, net: Network, g: Graph, shapes: readonly Shap
     if (layer.type === 'conv2d') {
       const routine = routineFor(layer, ctx.algorithm, shapes[i]);
       const fusion = fusionAfter(net, g, i, shapes, routine);
-      steps.push({ kind: 'conv', first: i, last: fusion.last, routine, fusion, packed: packed(`${i}:${fusion.bn ? 'bn' : ''}:${routine.id}`, () => routine.pack(ctx.heap, layer, fusion.bn)) });
+      steps.push({ kind: 'conv', first: i, last: fusion.last, routine, fusion, packed: convPack(ctx.packs, layer, fusion.bn, routine.id, () => routine.pack(ctx.heap, layer, fusion.bn)) });
       i = fusion.last;
     } else if (layer.type === 'batchnorm2d' || layer.type === 'add' || activationOf(layer)) {
-      const affine = layer.type === 'batchnorm2d' ? packed(`${i}:affine`, () => packAffine(ctx.heap, layer)) : null;
+      const affine = layer.type === 'batchnorm2d' ? affinePack(ctx.packs, layer, () => packAffine(ctx.heap, layer)) : null;
       let act = activationOf(layer) ?? NO_ACT;
       let last = i;
       const next = act === NO_ACT ? follower(net, g, i) : null;
