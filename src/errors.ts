@@ -57,7 +57,7 @@ export const ERROR_CODES = {
   'input.channels': { exit: input, meaning: 'an image given to a network whose input channels are not 1, 3 or 4' },
   'input.too_small': { exit: input, meaning: 'an input the network shrinks to nothing' },
   'input.branch_mismatch': { exit: input, meaning: "an input for which the branches of an add or concat give maps of different sizes" },
-  'input.memory': { exit: input, meaning: 'an input that does not fit the memory limit even one row at a time' },
+  'input.memory': { exit: input, meaning: "an input that does not fit the memory limit even one row at a time, or whose whole run or band needs more than the engine's memory can hold (the fast engine's 4 GiB)" },
   'input.stream': { exit: input, meaning: 'a huge input that cannot be streamed as asked' },
   'input.too_large': { exit: input, meaning: 'an input over the pixel limit (--max-pixels), or an image input.resize makes larger than it' },
   'output.write': { exit: input, meaning: 'an output file cannot be written' },

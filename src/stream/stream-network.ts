@@ -1,6 +1,7 @@
 // The streamed run: an image of any size through the network band by band, outputs written to .npy files as the bands finish.
-import type { Engine } from '../engine/engine.js';
-import { CnnxError } from '../errors.js';
+import { EngineMemoryError, type Engine } from '../engine/engine.js';
+import { CnnxError, inputError } from '../errors.js';
+import { formatBytes } from '../format.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { inferShapes } from '../network/shapes.js';
 import type { Network } from '../network/types.js';
@@ -96,38 +97,44 @@ export async function streamNetwork(
   const bandRows = Math.min(plan?.bandRows ?? options.bandRows!, height);
   const chunks = plan?.chunks ?? stageChunks(stages, image.shape, bandRows);
   const bands = Math.ceil(height / bandRows);
-  await withAtomicFiles(files, async (temps) => {
-    const writers: NpyBandWriter[] = [];
-    try {
-      for (let i = 0; i < temps.length; i++) writers.push(await NpyBandWriter.create(temps[i], shapes[layers[i]], files[i]));
-      const banded: BandedStage[] = [];
-      let previous: RowSource = image;
-      let whole: WholeStage | null = null;
-      for (const [k, stage] of stages.entries()) {
-        const own = new Map<number, NpyBandWriter>();
-        layers.forEach((layer, i) => {
-          if (layer >= stage.first && layer <= stage.last) own.set(layer - stage.first, writers[i]);
-        });
-        if (stage.kind === 'whole') whole = new WholeStage(engine, stage, previous, own);
-        else banded.push((previous = new BandedStage(engine, stage, previous, own, chunks[k])));
-      }
-      const progress = (rowsDone: number) => options.onProgress?.(Math.ceil(rowsDone / bandRows), bands, Math.round((image.shape.height * rowsDone) / height));
-      if (whole) {
-        await (whole as WholeStage).run(bandRows, progress);
-      } else {
-        const k = drivingStage(stages);
-        for (let start = 0; start < height; start += bandRows) {
-          const end = Math.min(height, start + bandRows);
-          await banded[k].compute(stages[k].shapes.length - 1, { start, end });
-          progress(end);
+  try {
+    await withAtomicFiles(files, async (temps) => {
+      const writers: NpyBandWriter[] = [];
+      try {
+        for (let i = 0; i < temps.length; i++) writers.push(await NpyBandWriter.create(temps[i], shapes[layers[i]], files[i]));
+        const banded: BandedStage[] = [];
+        let previous: RowSource = image;
+        let whole: WholeStage | null = null;
+        for (const [k, stage] of stages.entries()) {
+          const own = new Map<number, NpyBandWriter>();
+          layers.forEach((layer, i) => {
+            if (layer >= stage.first && layer <= stage.last) own.set(layer - stage.first, writers[i]);
+          });
+          if (stage.kind === 'whole') whole = new WholeStage(engine, stage, previous, own);
+          else banded.push((previous = new BandedStage(engine, stage, previous, own, chunks[k])));
         }
+        const progress = (rowsDone: number) => options.onProgress?.(Math.ceil(rowsDone / bandRows), bands, Math.round((image.shape.height * rowsDone) / height));
+        if (whole) {
+          await (whole as WholeStage).run(bandRows, progress);
+        } else {
+          const k = drivingStage(stages);
+          for (let start = 0; start < height; start += bandRows) {
+            const end = Math.min(height, start + bandRows);
+            await banded[k].compute(stages[k].shapes.length - 1, { start, end });
+            progress(end);
+          }
+        }
+        for (const stage of banded) await stage.fillGaps();
+        for (const writer of writers.splice(0)) await writer.finish();
+      } finally {
+        for (const writer of writers) await writer.abandon();
       }
-      for (const stage of banded) await stage.fillGaps();
-      for (const writer of writers.splice(0)) await writer.finish();
-    } finally {
-      for (const writer of writers) await writer.abandon();
-    }
-  });
+    });
+  } catch (error) {
+    // The outputs' temp files are gone (withAtomicFiles); the input is named, as a whole run's memory error is.
+    if (!(error instanceof EngineMemoryError)) throw error;
+    throw inputError('input.memory', name, `a band needs ${formatBytes(error.needed)} of ${engine.kind} engine memory, more than the ${formatBytes(error.limit)} it can hold; a lower options.maxMemory (or options.bandRows) makes the bands smaller`);
+  }
   return { width: image.shape.width, height: image.shape.height, bandRows, bands };
 }
 

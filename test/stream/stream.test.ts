@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stackNetwork } from '../../src/network/tree.js';
-import type { Engine } from '../../src/engine/engine.js';
+import { EngineMemoryError, type Engine } from '../../src/engine/engine.js';
 import { createReferenceEngine } from '../../src/engine/reference.js';
 import { outputRowTile } from '../../src/engine/tiles.js';
 import { wholeMapRows } from '../../src/engine/run.js';
@@ -309,6 +309,23 @@ describe('band planning', () => {
     expect(asked).toEqual([200]);
     await streamNetwork(engineWith(0), seed, tensorSource(input), 'light.png', [5], [path.join(dir, 'light.npy')], { maxMemory: limit });
     expect(runs).toBeGreaterThan(0);
+  });
+
+  it("an engine out of memory in a band fails the input by name, as a whole run does, and writes no output", async () => {
+    const seed = await loadNetwork(path.join(ROOT, 'examples/seed-convnet.json'));
+    const input = { channels: 3, height: 40, width: 24, data: floats(mulberry32(12), 3 * 40 * 24, 1) };
+    const full: Engine = {
+      kind: 'fast',
+      run: async () => {
+        throw new EngineMemoryError(5 * 2 ** 30, 4 * 2 ** 30);
+      },
+      close: async () => {},
+    };
+    const file = path.join(dir, 'full.npy');
+    const failed = streamNetwork(full, seed, tensorSource(input), 'full.png', [5], [file], { bandRows: 8 });
+    await expect(failed).rejects.toThrow('full.png: a band needs 5 GiB of fast engine memory, more than the 4 GiB it can hold; a lower options.maxMemory (or options.bandRows) makes the bands smaller');
+    await expect(failed).rejects.toMatchObject({ code: 'input.memory' });
+    expect(readdirSync(dir).filter((f) => f.startsWith('full'))).toEqual([]);
   });
 });
 
