@@ -1,6 +1,6 @@
 // FastEngine: runs a network band through SIMD routines on a worker pool sharing one WebAssembly.Memory.
 import type { Band } from '../band.js';
-import type { Engine, NodeRows } from '../engine.js';
+import { EngineMemoryError, type Engine, type NodeRows } from '../engine.js';
 import { tensor, type Shape } from '../tensor.js';
 import type { Network } from '../../network/types.js';
 import { enableRelaxedSimd } from '../../wasm/features.js';
@@ -43,7 +43,9 @@ export class FastEngine implements Engine {
   lastThreadTimes: ThreadShare[] = [];
   private readonly heap: SharedHeap;
   private readonly pool: WorkerPool;
-  private readonly packs: PackCache = new WeakMap();
+  private packs: PackCache = new WeakMap();
+  /** The heap's top before any pack: where dropping every pack returns it. */
+  private readonly packBase: number;
   private readonly netIds = new WeakMap<Network, number>();
   private plan: { key: string; plan: Plan } | undefined;
   private queue: Promise<unknown> = Promise.resolve();
@@ -67,18 +69,20 @@ export class FastEngine implements Engine {
     this.fma = fma;
     this.debug = debug;
     this.heap = heap;
+    this.packBase = heap.mark;
     this.pool = pool;
   }
 
   /**
    * fma: fused multiply-adds unless false, wherever relaxed SIMD can validate (Node.js >= 22, and Node 20
    * once `enableRelaxedSimd` has set its V8 flag). debug: the build with asserts on, by default when
-   * CNNX_WASM_DEBUG=1; it has no fused multiply-adds, so it overrides fma.
+   * CNNX_WASM_DEBUG=1; it has no fused multiply-adds, so it overrides fma. heapLimit: bytes the heap may
+   * grow to, below the memory's 4 GiB (tests of what happens when it is full).
    */
-  static async create(threads: number, algorithm: Algorithm = 'auto', fma?: boolean, debug = debugFromEnv()): Promise<FastEngine> {
+  static async create(threads: number, algorithm: Algorithm = 'auto', fma?: boolean, debug = debugFromEnv(), heapLimit?: number): Promise<FastEngine> {
     const fused = !debug && fma !== false && enableRelaxedSimd();
     const module = await loadSimdModule(debug ? 'debug' : fused ? 'fma' : 'plain');
-    const heap = new SharedHeap();
+    const heap = new SharedHeap(heapLimit);
     const pool = await WorkerPool.start(threads, module, heap.memory);
     return new FastEngine(threads, algorithm, fused, debug, heap, pool);
   }
@@ -110,7 +114,19 @@ export class FastEngine implements Engine {
     // One plan at a time: its arena sits at the top of the heap and is reused by the next plan.
     if (this.plan) this.heap.release(this.plan.plan.arenaMark);
     this.plan = undefined;
-    const plan = makePlan({ heap: this.heap, threads: this.threads, packs: this.packs, algorithm: this.algorithm }, net, input, rows, outputs);
+    const make = () => makePlan({ heap: this.heap, threads: this.threads, packs: this.packs, algorithm: this.algorithm }, net, input, rows, outputs);
+    const packed = this.heap.mark;
+    let plan: Plan;
+    try {
+      plan = make();
+    } catch (error) {
+      // Full, with earlier packs below (other networks': a spec loaded again, or edited in cnnx serve): the
+      // heap never frees a pack on its own, so drop them all and pack this network alone.
+      if (!(error instanceof EngineMemoryError) || packed === this.packBase) throw error;
+      this.heap.release(this.packBase);
+      this.packs = new WeakMap();
+      plan = make();
+    }
     this.plan = { key, plan };
     return plan;
   }

@@ -21,12 +21,15 @@ export function allocSpan(bytes: number): number {
 
 export class SharedHeap {
   readonly memory: WebAssembly.Memory;
+  /** Bytes the heap may grow to: the memory's 4 GiB, or less (a test's small engine). */
+  readonly limit: number;
   private top = RESERVED;
   private f32?: Float32Array;
   private i32?: Int32Array;
 
-  constructor() {
+  constructor(limit = MAX_PAGES * PAGE) {
     this.memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: true });
+    this.limit = Math.min(limit, MAX_PAGES * PAGE);
   }
 
   /** Allocates `bytes` (64-byte aligned, plus 256 bytes of slack the micro-kernels may over-read), growing the memory. */
@@ -39,10 +42,10 @@ export class SharedHeap {
 
   /** Grows the memory so that addresses below `end` exist. */
   ensure(end: number): void {
+    if (end > this.limit) throw new EngineMemoryError(end, this.limit);
     const have = this.memory.buffer.byteLength;
     if (end > have) {
       const pages = Math.ceil((end - have) / PAGE);
-      if (have / PAGE + pages > MAX_PAGES) throw new EngineMemoryError(end, MAX_PAGES * PAGE);
       try {
         this.memory.grow(pages);
       } catch {
