@@ -126,21 +126,26 @@ function tileRow<A>(d: usize, t: i32, v: usize, scratch: usize, out: usize, outP
       const u = w + <usize>(o * c * 36 * 4);
       const vb = v128.load32_splat(bias + (<usize>o << 2));
       for (let i = 0; i < 6; i++) {
-        // Products of transform row i, summed over channels in order.
+        // Products of transform row i, summed over channels in order: points 0..2, then 3..5 (six accumulators
+        // and their twelve loads at once would not fit the registers, and TurboFan would spill one every step).
         const ui = u + <usize>(i * 24);
         const vi = v + <usize>(i * 96);
         let m0 = f32x4.mul(v128.load32_splat(ui), v128.load(vi));
         let m1 = f32x4.mul(v128.load32_splat(ui, 4), v128.load(vi, 16));
         let m2 = f32x4.mul(v128.load32_splat(ui, 8), v128.load(vi, 32));
-        let m3 = f32x4.mul(v128.load32_splat(ui, 12), v128.load(vi, 48));
-        let m4 = f32x4.mul(v128.load32_splat(ui, 16), v128.load(vi, 64));
-        let m5 = f32x4.mul(v128.load32_splat(ui, 20), v128.load(vi, 80));
         for (let ch = 1; ch < c; ch++) {
           const uc = u + <usize>(ch * 144 + i * 24);
           const vc = v + <usize>(ch * 576 + i * 96);
           m0 = madd(v128.load32_splat(uc), v128.load(vc), m0);
           m1 = madd(v128.load32_splat(uc, 4), v128.load(vc, 16), m1);
           m2 = madd(v128.load32_splat(uc, 8), v128.load(vc, 32), m2);
+        }
+        let m3 = f32x4.mul(v128.load32_splat(ui, 12), v128.load(vi, 48));
+        let m4 = f32x4.mul(v128.load32_splat(ui, 16), v128.load(vi, 64));
+        let m5 = f32x4.mul(v128.load32_splat(ui, 20), v128.load(vi, 80));
+        for (let ch = 1; ch < c; ch++) {
+          const uc = u + <usize>(ch * 144 + i * 24);
+          const vc = v + <usize>(ch * 576 + i * 96);
           m3 = madd(v128.load32_splat(uc, 12), v128.load(vc, 48), m3);
           m4 = madd(v128.load32_splat(uc, 16), v128.load(vc, 64), m4);
           m5 = madd(v128.load32_splat(uc, 20), v128.load(vc, 80), m5);
