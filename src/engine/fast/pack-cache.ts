@@ -1,7 +1,7 @@
 // The fast engine's packed weights, kept for its life and found again by the arrays they were packed from, not by the
 // Network object: a streamed image's stages are new Network objects cut from the same network, sharing its layers'
 // arrays, so every image after the first reuses the first one's packs instead of packing (and keeping) its own.
-import type { BatchNorm2dLayer, Conv2dLayer, Network } from '../../network/types.js';
+import type { BatchNorm2dLayer, Conv2dLayer } from '../../network/types.js';
 
 /** Per source array (a conv's weight, or a standalone batch norm's running mean), its packs by packKey. */
 export type PackCache = WeakMap<Float32Array, Map<string, unknown>>;
@@ -40,7 +40,7 @@ export function affinePack<T>(cache: PackCache, bn: BatchNorm2dLayer, make: () =
   return cached(cache, bn.runningMean, `affine|${idOf(bn.weight)},${idOf(bn.bias)},${idOf(bn.runningVar)},${bn.eps}`, make);
 }
 
-/** Whether the engine has packed `layer`'s weights for some routine (then it allocates nothing more for them, as a rule). */
-export function hasPacks(cache: PackCache, layer: Network['layers'][number]): boolean {
-  return layer.type === 'conv2d' && cache.has(layer.weight);
+/** Whether the engine has packed conv `layer`'s weights for some routine (then it allocates nothing more for them, as a rule). */
+export function hasPacks(cache: PackCache, layer: Conv2dLayer): boolean {
+  return cache.has(layer.weight);
 }

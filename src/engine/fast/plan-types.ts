@@ -130,7 +130,6 @@ export interface Plan {
   readonly outputs: readonly HeapBand[];
 }
 
-
 export interface PlanContext {
   readonly heap: SharedHeap;
   readonly threads: number;

@@ -47,9 +47,9 @@ function join(at: number): number {
  * (nextSpin; at most `spinMs`, the run message's, see barrierSpinMs in worker-pool.ts), then sleep in
  * Atomics.wait. A sleeping thread's vCPU halts, and waking it again can take a millisecond on a virtual
  * machine that has been idle, which one late thread then passes on from barrier to barrier; a network
- * with many short phases (MobileNetV2's features: dozens) would spend more time waking than computing. The bound keeps a thread whose partner
- * was descheduled from burning a core for long. The Atomics operations also order every store before
- * the barrier ahead of every load after it.
+ * with many short phases (MobileNetV2's features: dozens) would spend more time waking than computing.
+ * The bound keeps a thread whose partner was descheduled from burning a core for long. The Atomics
+ * operations also order every store before the barrier ahead of every load after it.
  */
 function arrive(at: number, phase: number, stampAt: number, spinMs: number): void {
   const i = index32(at);
