@@ -18,6 +18,8 @@ group('routine depthwise', () => {
   });
 
   it('runs 3x3 kernels at x-strides 1 and 2 (plain padded rows, vectors carried along rows) with the same results', async () => {
+    // dwRows3x3 has one instance per x-stride and activation: every pair must run.
+    const instances = new Set<string>();
     let stride1 = 0;
     let stride2 = 0;
     let carried1 = 0;
@@ -30,6 +32,9 @@ group('routine depthwise', () => {
       if (conv.dilation[1] !== 1) continue;
       // Rows of 8 or more outputs carry vectors from step to step (dwRows3x3) before their last steps.
       const outWidth = Math.floor((c.input.width + conv.padding.left + conv.padding.right - 3) / conv.stride[1]) + 1;
+      const after = c.net.layers.find((l, i) => i > 0 && l.type !== 'batchnorm2d');
+      const act = after && ['relu', 'relu6', 'leaky_relu'].includes(after.type) ? after.type : 'none';
+      if (conv.stride[1] === 1 || (conv.stride[1] === 2 && padded)) instances.add(`x-stride ${conv.stride[1]}, ${act}`);
       if (conv.stride[1] === 1) {
         stride1++;
         if (outWidth >= 8) carried1++;
@@ -42,6 +47,7 @@ group('routine depthwise', () => {
     expect(stride2).toBeGreaterThan(15);
     expect(carried1).toBeGreaterThan(10);
     expect(carried2).toBeGreaterThan(3);
+    expect([...instances].sort()).toEqual(['none', 'relu', 'relu6', 'leaky_relu'].flatMap((a) => [1, 2].map((x) => `x-stride ${x}, ${a}`)).sort());
   });
 
   afterEach(() => {

@@ -4,8 +4,8 @@
 // vertical (column taps, into a per-thread row) then horizontal (row taps, + bias, activation).
 // The descriptor's fields are DEPTHWISE in layout.ts (defined in ../layout.json).
 import { checkCodes, checkRange, checkTid, field } from './descriptor';
-import { activate, madd, storePartial } from './igemm';
-import { DEPTHWISE, PAD } from './layout';
+import { activate, actOf, Leaky, madd, NoAct, Relu, Relu6, storePartial } from './igemm';
+import { ACT, DEPTHWISE, PAD } from './layout';
 import { padRows } from './pad';
 
 /**
@@ -74,15 +74,36 @@ function tapRow2(p: usize, wa: v128, wb: v128, wc: v128, acc: v128): v128 {
   return row3(wa, v128.shuffle<f32>(a, b, 0, 2, 4, 6), wb, v128.shuffle<f32>(a, b, 1, 3, 5, 7), wc, v128.shuffle<f32>(v128.load(p, 8), v128.load(p, 24), 0, 2, 4, 6), acc);
 }
 
+/** The x-stride tags of dwRows3x3's instances. */
+class Stride1 {}
+class Stride2 {}
+
+/** dwRows3x3 for x-stride sx (1 or 2) and activation code act: the instance for that pair. */
+function dwRows3x3Of(sx: i32, act: i32, w: usize, offs: usize, b: usize, bstep: usize, bias: f32, c: usize, cstep: usize, n: i32, rows: i32, slope: f32): void {
+  if (sx == 1) {
+    if (act == ACT.RELU6) dwRows3x3<Stride1, Relu6>(w, offs, b, bstep, bias, c, cstep, n, rows, slope);
+    else if (act == ACT.RELU) dwRows3x3<Stride1, Relu>(w, offs, b, bstep, bias, c, cstep, n, rows, slope);
+    else if (act == ACT.LEAKY) dwRows3x3<Stride1, Leaky>(w, offs, b, bstep, bias, c, cstep, n, rows, slope);
+    else dwRows3x3<Stride1, NoAct>(w, offs, b, bstep, bias, c, cstep, n, rows, slope);
+  } else {
+    if (act == ACT.RELU6) dwRows3x3<Stride2, Relu6>(w, offs, b, bstep, bias, c, cstep, n, rows, slope);
+    else if (act == ACT.RELU) dwRows3x3<Stride2, Relu>(w, offs, b, bstep, bias, c, cstep, n, rows, slope);
+    else if (act == ACT.LEAKY) dwRows3x3<Stride2, Leaky>(w, offs, b, bstep, bias, c, cstep, n, rows, slope);
+    else dwRows3x3<Stride2, NoAct>(w, offs, b, bstep, bias, c, cstep, n, rows, slope);
+  }
+}
+
 /**
- * dwRow for a 3x3 kernel at x-stride sx (1, or 2 from plain padded rows) over `rows` output rows, the input
- * rows bstep bytes apart and the output rows cstep: the 9 weights stay in registers for the run of rows, and
- * the taps are read at fixed distances from 3 row addresses, not from the offset table for every 4 pixels,
- * and (but for a row's last steps) from vectors carried along the row. The same sums in the same order as
- * dwRow. At x-stride 2 it reads up to 7 floats past the last column a row's outputs need (the routine's
- * scratch has that slack).
+ * dwRow for a 3x3 kernel at x-stride S (Stride1, or Stride2 from plain padded rows) and activation A over
+ * `rows` output rows, the input rows bstep bytes apart and the output rows cstep: the 9 weights stay in
+ * registers for the run of rows, and the taps are read at fixed distances from 3 row addresses, not from the
+ * offset table for every 4 pixels, and (but for a row's last steps) from vectors carried along the row. The
+ * same sums in the same order as dwRow. At x-stride 2 it reads up to 7 floats past the last column a row's
+ * outputs need (the routine's scratch has that slack). One instance per stride and activation (dwRows3x3Of),
+ * as winograd2d_small's tileRow<A>: the carried loop then holds no runtime tests on them.
  */
-function dwRows3x3(sx: i32, w: usize, offs: usize, b: usize, bstep: usize, bias: f32, c: usize, cstep: usize, n: i32, rows: i32, act: i32, slope: f32): void {
+function dwRows3x3<S, A>(w: usize, offs: usize, b: usize, bstep: usize, bias: f32, c: usize, cstep: usize, n: i32, rows: i32, slope: f32): void {
+  const sx = idof<S>() == idof<Stride1>() ? 1 : 2;
   const vslope = f32x4.splat(slope);
   const vb = f32x4.splat(bias);
   const w0 = v128.load32_splat(w), w1 = v128.load32_splat(w, 4), w2 = v128.load32_splat(w, 8);
@@ -120,7 +141,7 @@ function dwRows3x3(sx: i32, w: usize, offs: usize, b: usize, bstep: usize, bias:
         a = row3(w3, e1, w4, v128.shuffle<f32>(c1, h1, 1, 3, 5, 7), w5, v128.shuffle<f32>(e1, n1, 1, 2, 3, 4), a);
         a = row3(w6, e2, w7, v128.shuffle<f32>(c2, h2, 1, 3, 5, 7), w8, v128.shuffle<f32>(e2, n2, 1, 2, 3, 4), a);
       }
-      v128.store(c + (<usize>x << 2), activate(a, act, vslope));
+      v128.store(c + (<usize>x << 2), activate(a, actOf<A>(), vslope));
       c0 = n0;
       c1 = n1;
       c2 = n2;
@@ -134,7 +155,7 @@ function dwRows3x3(sx: i32, w: usize, offs: usize, b: usize, bstep: usize, bias:
         const p = b + (<usize>x << 3);
         a = tapRow2(p + o2, w6, w7, w8, tapRow2(p + o1, w3, w4, w5, tapRow2(p + o0, w0, w1, w2, vb)));
       }
-      const v = activate(a, act, vslope);
+      const v = activate(a, actOf<A>(), vslope);
       const q = c + (<usize>x << 2);
       if (x + 4 <= n) v128.store(q, v);
       else storePartial(q, v, n - x);
@@ -297,7 +318,7 @@ function depthwise(d: usize, u0: i32, u1: i32, tid: i32, pool: bool): void {
         const wo = w + (<usize>(o * k) << 2);
         const bo = load<f32>(bias + (<usize>o << 2));
         const co = out + (<usize>(o * oplane) << 2);
-        if (k3 != 0) dwRows3x3(k3, wo, offs, b, bstep, bo, co, cstep, ow, n, act, slope);
+        if (k3 != 0) dwRows3x3Of(k3, act, wo, offs, b, bstep, bo, co, cstep, ow, n, slope);
         else for (let i = 0; i < n; i++) dwRow(wo, offs, k, b + <usize>i * bstep, bo, co + <usize>i * cstep, ow, act, slope);
       }
       continue;
