@@ -1,15 +1,17 @@
 #!/usr/bin/env node
 // `npm run bench`: the fast engine on W1-W5 at 1 and 2 threads: median ms, effective GFLOP/s (2 x direct-conv MACs / wall time),
-// from separate profiled runs the per-step split, and from runs the workers time themselves where their time goes
-// (items, barriers, waking). Outputs are handed back (engine.recycle), as a batch run does.
+// from separate profiled runs the per-step split (with each step's share of the ceiling in the multiply-adds its routine
+// does), the least time the network's arithmetic takes at the ceiling, and from runs the workers time themselves where
+// their time goes (items, barriers, waking). Outputs are handed back (engine.recycle), as a batch run does.
 // Usage: node bench/run.mjs [--json] [--runs N] [--threads 1,2] [--only W1,W3] [--algorithm auto|direct|winograd|winograd-x] [--no-fma]
 import os from 'node:os';
+import { algorithmMacs } from './arithmetic.mjs';
 import { measureCeilingApart } from './ceiling.mjs';
 import { importFastEngine, median, option, wholeMapRun } from './engine.mjs';
 import { saveResults } from './results.mjs';
 import { convMacs, layerMacs, workloads } from './workloads.mjs';
 
-const { FastEngine, fullShapes, enableRelaxedSimd } = await importFastEngine('bench');
+const { FastEngine, fullShapes, enableRelaxedSimd, routineFor, outputRowTile } = await importFastEngine('bench');
 
 const argv = process.argv.slice(2);
 const opt = (name, def) => option(argv, name, def);
@@ -91,19 +93,25 @@ for (const w of workloads().filter((w) => only.includes(w.id))) {
   }
   for (const { engine } of engines) engine.timeThreads = false;
   const macs = layerMacs(w);
+  const done = algorithmMacs(w, fullShapes(w.net, w.input), routineFor, outputRowTile, algorithm);
+  const sum = (xs, first, last) => xs.slice(first, last + 1).reduce((a, b) => a + b, 0);
   for (const [k, { threads }] of engines.entries()) {
     const { times, steps } = per[k];
     const ms = median(times);
     const flop = 2 * convMacs(w);
     const ceiling = threads === 1 ? inUse(ceilings[0]).single : (inUse(ceilings[0]).parallel * threads) / top;
+    // The least time the routines' multiply-adds take at the ceiling: the arithmetic alone, every other cost left out.
+    const floorMs = (2 * sum(done, 0, done.length - 1)) / ceiling / 1e6;
     const row = {
       workload: w.id, title: w.title, input: `${w.input.channels}x${w.input.height}x${w.input.width}`, threads,
       ms: Number(ms.toFixed(2)), min: Number(Math.min(...times).toFixed(2)), max: Number(Math.max(...times).toFixed(2)),
       gflops: Number((flop / ms / 1e6).toFixed(1)),
+      floorMs: Number(floorMs.toFixed(2)),
       steps: [...steps].map(([label, { xs, first, last }]) => {
         const stepMs = median(xs);
-        const gflops = (2 * macs.slice(first, last + 1).reduce((a, b) => a + b, 0)) / stepMs / 1e6;
-        return { label, ms: Number(stepMs.toFixed(2)), gflops: Number(gflops.toFixed(1)), ofCeiling: Number((gflops / ceiling).toFixed(2)) };
+        const gflops = (2 * sum(macs, first, last)) / stepMs / 1e6;
+        const arithmetic = (2 * sum(done, first, last)) / stepMs / 1e6;
+        return { label, ms: Number(stepMs.toFixed(2)), gflops: Number(gflops.toFixed(1)), ofCeiling: Number((arithmetic / ceiling).toFixed(2)) };
       }),
       workers: { items: round2(median(per[k].items)), waits: round2(median(per[k].waits)), lastWake: round2(median(per[k].wakes)), itemTimes: per[k].items.map(round2) },
       maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
@@ -112,9 +120,10 @@ for (const w of workloads().filter((w) => only.includes(w.id))) {
     results.push(row);
     if (!json) {
       console.log(`\n${w.id} ${w.title} ${row.input}, ${threads} thread${threads > 1 ? 's' : ''}: ${row.ms} ms median (min ${row.min}, max ${row.max}), ${row.gflops} effective GFLOP/s, peak RSS so far ${row.maxRssMB} MB`);
+      console.log(`  arithmetic: the routines' ${(sum(done, 0, done.length - 1) / 1e9).toFixed(2)} G multiply-adds take ${row.floorMs} ms at the ceiling, ${Math.round((100 * row.floorMs) / row.ms)}% of the median`);
       const { items, waits, lastWake } = row.workers;
       console.log(`  workers: ${items} thread-ms in items, ${waits} at barriers; the last took its run message ${lastWake} ms after it was posted (medians of ${THREAD_RUNS} runs)`);
-      for (const s of row.steps) console.log(`  ${s.label.padEnd(48)} ${s.ms.toFixed(2).padStart(9)} ms ${s.gflops > 0 ? `${s.gflops.toFixed(1).padStart(7)} effective GFLOP/s, ${Math.round(100 * s.ofCeiling)}% of the ceiling` : ''}`);
+      for (const s of row.steps) console.log(`  ${s.label.padEnd(48)} ${s.ms.toFixed(2).padStart(9)} ms ${s.gflops > 0 ? `${s.gflops.toFixed(1).padStart(7)} effective GFLOP/s, its multiply-adds at ${Math.round(100 * s.ofCeiling)}% of the ceiling` : ''}`);
     }
   }
 }
@@ -139,7 +148,8 @@ if (json) {
   console.log(' the threads slowed each other down, in caches, memory or the host, rather than waiting at barriers)');
   console.log(`ceiling after: ${ceilingText(ceilings[1])}; scaling above is bounded by these ratios`);
   console.log('(effective GFLOP/s count a direct convolution\'s multiply-adds: Winograd steps do fewer, so they can pass the ceiling;');
-  console.log(' bench/kernels.mjs measures the micro-kernels themselves against it)');
+  console.log(' a step\'s share of the ceiling counts the multiply-adds its routine does (bench/arithmetic.mjs), transforms and');
+  console.log(' memory traffic left out; bench/kernels.mjs measures the micro-kernels themselves against it)');
   // Another process on a 2-core machine takes a core from the 2-thread runs first: judge scaling by minima,
   // on a quiet machine (a load average before the run well above 0 means someone else is computing).
   console.log(`load average before ${header.loadavg.join(' ')}, after ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (the bench itself adds up to 2)`);
