@@ -4,10 +4,12 @@
 // The routine pads the rows it reads itself, as many as a quarter of the L2 holds: a tiny L2 (CNNX_CACHE_SIZES) makes it
 // pad again for nearly every output row. 3x3 kernels with x-dilation 1 run with their taps in registers, at x-stride 2
 // from plain padded rows when padded (K3X3), and rows of 8 outputs or more carry vectors from step to step: a test of
-// their own covers both strides and both kinds of rows.
+// their own covers both strides and both kinds of rows. With zero padding one column wide on the left (at most one on the
+// right) they read the band's rows in place instead of padding them (IN_PLACE): a test of its own.
 import { afterEach, describe as group, expect, it } from 'vitest';
 import type { Conv2dLayer } from '../../src/network/types.js';
 import { depthwiseLayers } from './depthwise-cases.js';
+import { pick, type Rand } from './fast-nets.js';
 import { checkRoutine, routineCase, routineEngines } from './routine-check.js';
 
 const engines = routineEngines('auto');
@@ -48,6 +50,26 @@ group('routine depthwise', () => {
     expect(carried1).toBeGreaterThan(10);
     expect(carried2).toBeGreaterThan(3);
     expect([...instances].sort()).toEqual(['none', 'relu', 'relu6', 'leaky_relu'].flatMap((a) => [1, 2].map((x) => `x-stride ${x}, ${a}`)).sort());
+  });
+
+  it('reads zero-padded rows in place (one padding column on the left, at most one on the right) with the same results', async () => {
+    // IN_PLACE: no copy of the rows; the padding columns are made zero in registers, rows outside the map read a zero row.
+    const inPlace = (r: Rand) => {
+      const c = depthwiseLayers(false, true)(r);
+      const conv = c.layers[0] as Conv2dLayer;
+      const padding = { ...conv.padding, left: 1, right: pick(r, [0, 1]) };
+      return { ...c, layers: [{ ...conv, paddingMode: 'zeros' as const, dilation: [1, 1] as [number, number], padding }, ...c.layers.slice(1)] };
+    };
+    const seen = new Set<string>();
+    for (let seed = 401; seed <= 520; seed++) {
+      const c = routineCase('depthwise', 'auto', seed * 7717, inPlace);
+      await checkRoutine('depthwise', engines, c, seed, 2);
+      const conv = c.net.layers[0] as Conv2dLayer;
+      const outWidth = Math.floor((c.input.width + 1 + conv.padding.right - 3) / conv.stride[1]) + 1;
+      if (conv.stride[1] <= 2) seen.add(`x-stride ${conv.stride[1]}, right ${conv.padding.right}, ${outWidth >= 8 ? 'carried' : 'short'} rows`);
+    }
+    // Both strides and right paddings, rows long enough to carry vectors and rows too short to.
+    expect(seen.size).toBe(8);
   });
 
   afterEach(() => {

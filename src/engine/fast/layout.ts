@@ -226,7 +226,7 @@ export const WINOGRAD1D_INPUT = {
 export const DEPTHWISE = {
   name: 'depthwise',
   readers: ['depthwise_f32', 'separable_f32', 'maxpool2d_f32'],
-  words: 33,
+  words: 35,
   fields: {
     /** local input row 0 of input channel 0 (padded input or band) */
     IN: { index: 0, type: 'addr' },
@@ -294,6 +294,10 @@ export const DEPTHWISE = {
     READ_ROWS: { index: 31, type: 'i32' },
     /** depthwise: 0, or the x-stride (1 or 2) of a 3x3 conv with x-dilation 1 whose taps the routine holds in registers; at 2 it reads plain padded rows (no column phases) and takes their even and odd columns apart itself. OFFS are then kernel rows of 3 adjacent columns. maxpool2d_f32: the same for 3x3 windows with dilation 1, over rows it pads itself (PAD) */
     K3X3: { index: 32, type: 'i32' },
+    /** depthwise with K3X3 and PAD: 1 when the padding is zeros, one column on the left and at most one on the right, dilation 1: the rows ROWTAB gives are read where they lie (PAD's SRC), padding columns made zero in registers, no PAD_TMP */
+    IN_PLACE: { index: 33, type: 'i32' },
+    /** with IN_PLACE: a row of zeros (padding rows), with zeros 16 bytes before it and past the widest read */
+    ZERO: { index: 34, type: 'addr' },
   },
 } as const;
 

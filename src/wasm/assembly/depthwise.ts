@@ -78,6 +78,10 @@ function tapRow2(p: usize, wa: v128, wb: v128, wc: v128, acc: v128): v128 {
 class Stride1 {}
 class Stride2 {}
 
+/** Where dwRow3x3 reads: padded rows (the routine's scratch, or IN), or the band's rows in place (DEPTHWISE.IN_PLACE). */
+class Padded {}
+class InPlace {}
+
 /** dwRows3x3 for x-stride sx (1 or 2) and activation code act: the instance for that pair. */
 function dwRows3x3Of(sx: i32, act: i32, w: usize, offs: usize, b: usize, bstep: usize, bias: f32, c: usize, cstep: usize, n: i32, rows: i32, slope: f32): void {
   if (sx == 1) {
@@ -93,6 +97,21 @@ function dwRows3x3Of(sx: i32, act: i32, w: usize, offs: usize, b: usize, bstep: 
   }
 }
 
+/** dwRowsInPlace3x3 for x-stride sx (1 or 2) and activation code act: the instance for that pair. */
+function dwRowsInPlace3x3Of(sx: i32, act: i32, w: usize, src: usize, spitch: usize, rowtab: usize, p: i32, sy: i32, zero: usize, width: i32, bias: f32, c: usize, cstep: usize, n: i32, rows: i32, slope: f32): void {
+  if (sx == 1) {
+    if (act == ACT.RELU6) dwRowsInPlace3x3<Stride1, Relu6>(w, src, spitch, rowtab, p, sy, zero, width, bias, c, cstep, n, rows, slope);
+    else if (act == ACT.RELU) dwRowsInPlace3x3<Stride1, Relu>(w, src, spitch, rowtab, p, sy, zero, width, bias, c, cstep, n, rows, slope);
+    else if (act == ACT.LEAKY) dwRowsInPlace3x3<Stride1, Leaky>(w, src, spitch, rowtab, p, sy, zero, width, bias, c, cstep, n, rows, slope);
+    else dwRowsInPlace3x3<Stride1, NoAct>(w, src, spitch, rowtab, p, sy, zero, width, bias, c, cstep, n, rows, slope);
+  } else {
+    if (act == ACT.RELU6) dwRowsInPlace3x3<Stride2, Relu6>(w, src, spitch, rowtab, p, sy, zero, width, bias, c, cstep, n, rows, slope);
+    else if (act == ACT.RELU) dwRowsInPlace3x3<Stride2, Relu>(w, src, spitch, rowtab, p, sy, zero, width, bias, c, cstep, n, rows, slope);
+    else if (act == ACT.LEAKY) dwRowsInPlace3x3<Stride2, Leaky>(w, src, spitch, rowtab, p, sy, zero, width, bias, c, cstep, n, rows, slope);
+    else dwRowsInPlace3x3<Stride2, NoAct>(w, src, spitch, rowtab, p, sy, zero, width, bias, c, cstep, n, rows, slope);
+  }
+}
+
 /**
  * dwRow for a 3x3 kernel at x-stride S (Stride1, or Stride2 from plain padded rows) and activation A over
  * `rows` output rows, the input rows bstep bytes apart and the output rows cstep: the 9 weights stay in
@@ -103,7 +122,6 @@ function dwRows3x3Of(sx: i32, act: i32, w: usize, offs: usize, b: usize, bstep: 
  * as winograd2d_small's tileRow<A>: the carried loop then holds no runtime tests on them.
  */
 function dwRows3x3<S, A>(w: usize, offs: usize, b: usize, bstep: usize, bias: f32, c: usize, cstep: usize, n: i32, rows: i32, slope: f32): void {
-  const sx = idof<S>() == idof<Stride1>() ? 1 : 2;
   const vslope = f32x4.splat(slope);
   const vb = f32x4.splat(bias);
   const w0 = v128.load32_splat(w), w1 = v128.load32_splat(w, 4), w2 = v128.load32_splat(w, 8);
@@ -112,57 +130,125 @@ function dwRows3x3<S, A>(w: usize, offs: usize, b: usize, bstep: usize, bias: f3
   // Each kernel row's first tap: offsets 0, 3 and 6.
   const o0 = <usize>load<i32>(offs), o1 = <usize>load<i32>(offs, 12), o2 = <usize>load<i32>(offs, 24);
   for (let r = 0; r < rows; r++) {
-    let x = 0;
-    // Along the row, each kernel row's vectors are carried from one step to the next, and a step loads only what
-    // is new: at x-stride 1 columns x + 4 .. x + 7 (the taps at x + 1 and x + 2 come from the vectors of x and
-    // x + 4), at x-stride 2 columns 2x + 4 .. 2x + 11 (the third tap's columns 2x + 2 .. 2x + 8 from the even
-    // columns and the next step's first vector). The same floats as the loads of the loop below, so the same sums;
-    // the row's last steps (x + 8 > n) take that loop, so the reads end where they always did.
-    const q0 = b + o0, q1 = b + o1, q2 = b + o2;
-    let c0 = v128.load(q0), c1 = v128.load(q1), c2 = v128.load(q2);
-    for (; x + 8 <= n; x += 4) {
-      let a: v128, n0: v128, n1: v128, n2: v128;
-      if (sx == 1) {
-        const next = <usize>(x + 4) << 2;
-        n0 = v128.load(q0 + next);
-        n1 = v128.load(q1 + next);
-        n2 = v128.load(q2 + next);
-        a = row3(w0, c0, w1, v128.shuffle<f32>(c0, n0, 1, 2, 3, 4), w2, v128.shuffle<f32>(c0, n0, 2, 3, 4, 5), vb);
-        a = row3(w3, c1, w4, v128.shuffle<f32>(c1, n1, 1, 2, 3, 4), w5, v128.shuffle<f32>(c1, n1, 2, 3, 4, 5), a);
-        a = row3(w6, c2, w7, v128.shuffle<f32>(c2, n2, 1, 2, 3, 4), w8, v128.shuffle<f32>(c2, n2, 2, 3, 4, 5), a);
-      } else {
-        const at = <usize>x << 3;
-        const h0 = v128.load(q0 + at, 16), h1 = v128.load(q1 + at, 16), h2 = v128.load(q2 + at, 16);
-        n0 = v128.load(q0 + at, 32);
-        n1 = v128.load(q1 + at, 32);
-        n2 = v128.load(q2 + at, 32);
-        const e0 = v128.shuffle<f32>(c0, h0, 0, 2, 4, 6), e1 = v128.shuffle<f32>(c1, h1, 0, 2, 4, 6), e2 = v128.shuffle<f32>(c2, h2, 0, 2, 4, 6);
-        a = row3(w0, e0, w1, v128.shuffle<f32>(c0, h0, 1, 3, 5, 7), w2, v128.shuffle<f32>(e0, n0, 1, 2, 3, 4), vb);
-        a = row3(w3, e1, w4, v128.shuffle<f32>(c1, h1, 1, 3, 5, 7), w5, v128.shuffle<f32>(e1, n1, 1, 2, 3, 4), a);
-        a = row3(w6, e2, w7, v128.shuffle<f32>(c2, h2, 1, 3, 5, 7), w8, v128.shuffle<f32>(e2, n2, 1, 2, 3, 4), a);
-      }
-      v128.store(c + (<usize>x << 2), activate(a, actOf<A>(), vslope));
-      c0 = n0;
-      c1 = n1;
-      c2 = n2;
-    }
-    for (; x < n; x += 4) {
-      let a: v128;
-      if (sx == 1) {
-        const p = b + (<usize>x << 2);
-        a = tapRow1(p + o2, w6, w7, w8, tapRow1(p + o1, w3, w4, w5, tapRow1(p + o0, w0, w1, w2, vb)));
-      } else {
-        const p = b + (<usize>x << 3);
-        a = tapRow2(p + o2, w6, w7, w8, tapRow2(p + o1, w3, w4, w5, tapRow2(p + o0, w0, w1, w2, vb)));
-      }
-      const v = activate(a, actOf<A>(), vslope);
-      const q = c + (<usize>x << 2);
-      if (x + 4 <= n) v128.store(q, v);
-      else storePartial(q, v, n - x);
-    }
+    dwRow3x3<S, A, Padded>(b + o0, b + o1, b + o2, 0, c, n, w0, w1, w2, w3, w4, w5, w6, w7, w8, vb, vslope);
     b += bstep;
     c += cstep;
   }
+}
+
+/**
+ * dwRows3x3 reading the band's rows in place (DEPTHWISE.IN_PLACE: zero padding, one column on the left and at
+ * most one on the right, dilation 1): output row i reads padded rows p + i sy .. + 2, each the band row ROWTAB
+ * gives (src + row x spitch, rows `width` floats wide) or, outside the map, the zero row at `zero`. The same
+ * floats as the padded rows of dwRows3x3 (dwRow3x3 makes the padding columns zero in registers), so the same
+ * sums, without copying the rows.
+ */
+function dwRowsInPlace3x3<S, A>(w: usize, src: usize, spitch: usize, rowtab: usize, p: i32, sy: i32, zero: usize, width: i32, bias: f32, c: usize, cstep: usize, n: i32, rows: i32, slope: f32): void {
+  const vslope = f32x4.splat(slope);
+  const vb = f32x4.splat(bias);
+  const w0 = v128.load32_splat(w), w1 = v128.load32_splat(w, 4), w2 = v128.load32_splat(w, 8);
+  const w3 = v128.load32_splat(w, 12), w4 = v128.load32_splat(w, 16), w5 = v128.load32_splat(w, 20);
+  const w6 = v128.load32_splat(w, 24), w7 = v128.load32_splat(w, 28), w8 = v128.load32_splat(w, 32);
+  for (let r = 0; r < rows; r++) {
+    const t = rowtab + (<usize>(p + r * sy) << 2);
+    const t0 = load<i32>(t), t1 = load<i32>(t, 4), t2 = load<i32>(t, 8);
+    // Padded column 0 is the float before each row's first.
+    const q0 = (t0 < 0 ? zero : src + <usize>t0 * spitch) - 4;
+    const q1 = (t1 < 0 ? zero : src + <usize>t1 * spitch) - 4;
+    const q2 = (t2 < 0 ? zero : src + <usize>t2 * spitch) - 4;
+    dwRow3x3<S, A, InPlace>(q0, q1, q2, width, c, n, w0, w1, w2, w3, w4, w5, w6, w7, w8, vb, vslope);
+    c += cstep;
+  }
+}
+
+/** v with the lanes whose source column (first + lane) lies outside [0, width) zero: padding read in place. */
+@inline
+function inRow(v: v128, first: i32, width: i32): v128 {
+  return v128.and(v, i32x4.lt_u(i32x4.add(i32x4.splat(first), i32x4(0, 1, 2, 3)), i32x4.splat(width)));
+}
+
+/**
+ * One output row of dwRows3x3 (n outputs at c), its kernel rows' padded column 0 at q0, q1, q2. M = InPlace:
+ * padded column j is column j - 1 of a band row `width` floats wide, read in place, and the columns outside the
+ * row are made zero in registers: the first step's column 0, and in the last steps every column past the row.
+ */
+@inline
+function dwRow3x3<S, A, M>(q0: usize, q1: usize, q2: usize, width: i32, c: usize, n: i32, w0: v128, w1: v128, w2: v128, w3: v128, w4: v128, w5: v128, w6: v128, w7: v128, w8: v128, vb: v128, vslope: v128): void {
+  const sx = idof<S>() == idof<Stride1>() ? 1 : 2;
+  const inPlace = idof<M>() == idof<InPlace>();
+  let x = 0;
+  // Along the row, each kernel row's vectors are carried from one step to the next, and a step loads only what
+  // is new: at x-stride 1 columns x + 4 .. x + 7 (the taps at x + 1 and x + 2 come from the vectors of x and
+  // x + 4), at x-stride 2 columns 2x + 4 .. 2x + 11 (the third tap's columns 2x + 2 .. 2x + 8 from the even
+  // columns and the next step's first vector). The same floats as the loads of the loop below, so the same sums;
+  // the row's last steps (x + 8 > n) take that loop, so the reads end where they always did. (In place, with at
+  // most one padding column on the right, the columns this loop reads all lie inside the row.)
+  let c0 = v128.load(q0), c1 = v128.load(q1), c2 = v128.load(q2);
+  if (inPlace) {
+    c0 = f32x4.replace_lane(c0, 0, 0);
+    c1 = f32x4.replace_lane(c1, 0, 0);
+    c2 = f32x4.replace_lane(c2, 0, 0);
+  }
+  for (; x + 8 <= n; x += 4) {
+    let a: v128, n0: v128, n1: v128, n2: v128;
+    if (sx == 1) {
+      const next = <usize>(x + 4) << 2;
+      n0 = v128.load(q0 + next);
+      n1 = v128.load(q1 + next);
+      n2 = v128.load(q2 + next);
+      a = row3(w0, c0, w1, v128.shuffle<f32>(c0, n0, 1, 2, 3, 4), w2, v128.shuffle<f32>(c0, n0, 2, 3, 4, 5), vb);
+      a = row3(w3, c1, w4, v128.shuffle<f32>(c1, n1, 1, 2, 3, 4), w5, v128.shuffle<f32>(c1, n1, 2, 3, 4, 5), a);
+      a = row3(w6, c2, w7, v128.shuffle<f32>(c2, n2, 1, 2, 3, 4), w8, v128.shuffle<f32>(c2, n2, 2, 3, 4, 5), a);
+    } else {
+      const at = <usize>x << 3;
+      const h0 = v128.load(q0 + at, 16), h1 = v128.load(q1 + at, 16), h2 = v128.load(q2 + at, 16);
+      n0 = v128.load(q0 + at, 32);
+      n1 = v128.load(q1 + at, 32);
+      n2 = v128.load(q2 + at, 32);
+      const e0 = v128.shuffle<f32>(c0, h0, 0, 2, 4, 6), e1 = v128.shuffle<f32>(c1, h1, 0, 2, 4, 6), e2 = v128.shuffle<f32>(c2, h2, 0, 2, 4, 6);
+      a = row3(w0, e0, w1, v128.shuffle<f32>(c0, h0, 1, 3, 5, 7), w2, v128.shuffle<f32>(e0, n0, 1, 2, 3, 4), vb);
+      a = row3(w3, e1, w4, v128.shuffle<f32>(c1, h1, 1, 3, 5, 7), w5, v128.shuffle<f32>(e1, n1, 1, 2, 3, 4), a);
+      a = row3(w6, e2, w7, v128.shuffle<f32>(c2, h2, 1, 3, 5, 7), w8, v128.shuffle<f32>(e2, n2, 1, 2, 3, 4), a);
+    }
+    v128.store(c + (<usize>x << 2), activate(a, actOf<A>(), vslope));
+    c0 = n0;
+    c1 = n1;
+    c2 = n2;
+  }
+  for (; x < n; x += 4) {
+    let a: v128;
+    if (!inPlace) {
+      if (sx == 1) a = tapRow1(q2 + (<usize>x << 2), w6, w7, w8, tapRow1(q1 + (<usize>x << 2), w3, w4, w5, tapRow1(q0 + (<usize>x << 2), w0, w1, w2, vb)));
+      else a = tapRow2(q2 + (<usize>x << 3), w6, w7, w8, tapRow2(q1 + (<usize>x << 3), w3, w4, w5, tapRow2(q0 + (<usize>x << 3), w0, w1, w2, vb)));
+    } else if (sx == 1) {
+      a = tapRowIn1(q2, x, width, w6, w7, w8, tapRowIn1(q1, x, width, w3, w4, w5, tapRowIn1(q0, x, width, w0, w1, w2, vb)));
+    } else {
+      a = tapRowIn2(q2, x, width, w6, w7, w8, tapRowIn2(q1, x, width, w3, w4, w5, tapRowIn2(q0, x, width, w0, w1, w2, vb)));
+    }
+    const v = activate(a, actOf<A>(), vslope);
+    const q = c + (<usize>x << 2);
+    if (x + 4 <= n) v128.store(q, v);
+    else storePartial(q, v, n - x);
+  }
+}
+
+/** tapRow1 of padded column x read in place from q (padded column 0, see dwRow3x3): the same floats, padding zero. */
+@inline
+function tapRowIn1(q: usize, x: i32, width: i32, wa: v128, wb: v128, wc: v128, acc: v128): v128 {
+  const a = inRow(v128.load(q + (<usize>x << 2)), x - 1, width);
+  const b = inRow(v128.load(q + (<usize>x << 2), 16), x + 3, width);
+  return row3(wa, a, wb, v128.shuffle<f32>(a, b, 1, 2, 3, 4), wc, v128.shuffle<f32>(a, b, 2, 3, 4, 5), acc);
+}
+
+/** tapRow2 of padded column 2x read in place from q (padded column 0, see dwRow3x3): the same floats, padding zero. */
+@inline
+function tapRowIn2(q: usize, x: i32, width: i32, wa: v128, wb: v128, wc: v128, acc: v128): v128 {
+  const p = q + (<usize>x << 3);
+  const a = inRow(v128.load(p), 2 * x - 1, width);
+  const b = inRow(v128.load(p, 16), 2 * x + 3, width);
+  const e = inRow(v128.load(p, 32), 2 * x + 7, width);
+  const third = v128.shuffle<f32>(v128.shuffle<f32>(a, b, 2, 3, 4, 5), v128.shuffle<f32>(b, e, 2, 3, 4, 5), 0, 2, 4, 6);
+  return row3(wa, v128.shuffle<f32>(a, b, 0, 2, 4, 6), wb, v128.shuffle<f32>(a, b, 1, 3, 5, 7), wc, third, acc);
 }
 
 /** The max of one kernel row of 4 outputs at x-stride 1 from a padded row at p (column x): columns x, x + 1, x + 2. */
@@ -241,7 +327,12 @@ function checkDepthwise(d: usize, u0: i32, u1: i32, tid: i32): void {
   assert(field(d, DEPTHWISE.GROUPS) > 0 && field(d, DEPTHWISE.ROWS) > 0, 'depthwise.GROUPS, ROWS > 0');
   assert((field(d, DEPTHWISE.IN) != 0 || field(d, DEPTHWISE.PAD) != 0) && field(d, DEPTHWISE.BIAS) != 0 && field(d, DEPTHWISE.OUT) != 0, 'depthwise.IN or PAD, BIAS, OUT set');
   const pd = field(d, DEPTHWISE.PAD);
-  if (pd != 0) {
+  if (field(d, DEPTHWISE.IN_PLACE) != 0) {
+    assert(pd != 0 && field(d, DEPTHWISE.SEP) == 0 && field(d, DEPTHWISE.K3X3) != 0 && field(d, DEPTHWISE.ZERO) != 0 && field(d, DEPTHWISE.READ_ROWS) == 3, 'depthwise IN_PLACE: PAD, K3X3 and ZERO set, READ_ROWS 3');
+    PAD.check(pd);
+    assert(field(pd, PAD.LEFT) == 1 && field(pd, PAD.GATHER) == 0 && field(pd, PAD.FILL) == 0, 'depthwise IN_PLACE: one zero padding column on the left, plain rows');
+    assert((field(d, DEPTHWISE.ROWS) - 1) * field(d, DEPTHWISE.SY) + 3 <= field(pd, PAD.ROWS), 'depthwise IN_PLACE: the rows read are pad.ROWS');
+  } else if (pd != 0) {
     PAD.check(pd);
     assert(field(d, DEPTHWISE.PAD_TMP) != 0 && field(d, DEPTHWISE.READ_ROWS) > 0 && field(d, DEPTHWISE.PAD_ROWS) >= field(d, DEPTHWISE.READ_ROWS), 'depthwise with PAD: PAD_TMP set, PAD_ROWS >= READ_ROWS > 0');
     assert(field(pd, PAD.PW) == field(d, DEPTHWISE.IN_PITCH) && field(d, DEPTHWISE.PAD_TMP_STRIDE) >= (field(d, DEPTHWISE.PAD_ROWS) * field(d, DEPTHWISE.IN_PITCH) + 8) * 4, 'depthwise with PAD: pad.PW == IN_PITCH, PAD_TMP_STRIDE >= (PAD_ROWS x IN_PITCH + 8) x 4');
@@ -279,6 +370,8 @@ function depthwise(d: usize, u0: i32, u1: i32, tid: i32, pool: bool): void {
   const ptmp: usize = <usize>field(d, DEPTHWISE.PAD_TMP) + <usize>(tid * field(d, DEPTHWISE.PAD_TMP_STRIDE));
   const held = field(d, DEPTHWISE.PAD_ROWS);
   const reads = field(d, DEPTHWISE.READ_ROWS);
+  // In place (IN_PLACE): no copy; the band rows PAD's row table gives are read where they lie.
+  const inPlace = field(d, DEPTHWISE.IN_PLACE) != 0;
   let pg = -1;
   let p0 = 0;
   let p1 = 0;
@@ -292,7 +385,7 @@ function depthwise(d: usize, u0: i32, u1: i32, tid: i32, pool: bool): void {
     let e = min(u1, (g + 1) * rows);
     // Group g's input plane, its first output channel, and its taps, factors and biases (packed group after group).
     let b = <usize>field(d, DEPTHWISE.IN) + (<usize>(g * iplane + r * sy * pitch) << 2);
-    if (pd != 0) {
+    if (pd != 0 && !inPlace) {
       const first = r * sy;
       if (g != pg || first + reads > p1) {
         pg = g;
@@ -318,7 +411,10 @@ function depthwise(d: usize, u0: i32, u1: i32, tid: i32, pool: bool): void {
         const wo = w + (<usize>(o * k) << 2);
         const bo = load<f32>(bias + (<usize>o << 2));
         const co = out + (<usize>(o * oplane) << 2);
-        if (k3 != 0) dwRows3x3Of(k3, act, wo, offs, b, bstep, bo, co, cstep, ow, n, slope);
+        if (inPlace) {
+          const src = <usize>field(pd, PAD.SRC) + (<usize>(g * field(pd, PAD.SRC_PLANE)) << 2);
+          dwRowsInPlace3x3Of(k3, act, wo, src, <usize>field(pd, PAD.SRC_PITCH) << 2, <usize>field(pd, PAD.ROWTAB), r * sy, sy, <usize>field(d, DEPTHWISE.ZERO), field(pd, PAD.W), bo, co, cstep, ow, n, slope);
+        } else if (k3 != 0) dwRows3x3Of(k3, act, wo, offs, b, bstep, bo, co, cstep, ow, n, slope);
         else for (let i = 0; i < n; i++) dwRow(wo, offs, k, b + <usize>i * bstep, bo, co + <usize>i * cstep, ow, act, slope);
       }
       continue;

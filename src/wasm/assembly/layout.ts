@@ -313,8 +313,12 @@ export namespace DEPTHWISE {
   export const READ_ROWS: i32 = 31;
   /** i32: depthwise: 0, or the x-stride (1 or 2) of a 3x3 conv with x-dilation 1 whose taps the routine holds in registers; at 2 it reads plain padded rows (no column phases) and takes their even and odd columns apart itself. OFFS are then kernel rows of 3 adjacent columns. maxpool2d_f32: the same for 3x3 windows with dilation 1, over rows it pads itself (PAD) */
   export const K3X3: i32 = 32;
+  /** i32: depthwise with K3X3 and PAD: 1 when the padding is zeros, one column on the left and at most one on the right, dilation 1: the rows ROWTAB gives are read where they lie (PAD's SRC), padding columns made zero in registers, no PAD_TMP */
+  export const IN_PLACE: i32 = 33;
+  /** addr: with IN_PLACE: a row of zeros (padding rows), with zeros 16 bytes before it and past the widest read */
+  export const ZERO: i32 = 34;
   /** words in the descriptor */
-  export const WORDS: i32 = 33;
+  export const WORDS: i32 = 35;
   /** Debug build: the descriptor at d lies inside the memory, and each addr field holds 0 or an aligned address inside it. */
   export function check(d: usize): void {
     checkBlock(d, WORDS, MEMORY.RESERVED, 'depthwise descriptor: address');
@@ -330,6 +334,7 @@ export namespace DEPTHWISE {
     checkAddress(d, TMP, MEMORY.RESERVED, 'depthwise.TMP: address');
     checkAddress(d, PAD, MEMORY.RESERVED, 'depthwise.PAD: address');
     checkAddress(d, PAD_TMP, MEMORY.RESERVED, 'depthwise.PAD_TMP: address');
+    checkAddress(d, ZERO, MEMORY.RESERVED, 'depthwise.ZERO: address');
   }
 }
 

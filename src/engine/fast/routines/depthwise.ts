@@ -45,9 +45,14 @@ export function planDepthwise(job: ConvJob<PackedDepthwise>): Phase[] {
   const { phases } = input;
   const pitch = input.pitch;
   const reads = (kh - 1) * dy + 1;
-  const held = input.pad === 0 ? 0 : Math.min(input.padRows, Math.max(reads, Math.floor(blocking().ownPadding / (pitch * 4))));
+  // With zero padding one column wide on the left (at most one on the right), 3x3 kernels read the band's rows
+  // where they lie and make the padding columns zero in registers (IN_PLACE): no copy at all.
+  const inPlace = k3x3 !== 0 && input.pad !== 0 && layer.paddingMode === 'zeros' && pads.left === 1 && pads.right <= 1 && dy === 1;
+  const held = input.pad === 0 || inPlace ? 0 : Math.min(input.padRows, Math.max(reads, Math.floor(blocking().ownPadding / (pitch * 4))));
   // Slack: dwRow reads up to 3 floats past a row's last pixel, dwRows3x3 at x-stride 2 up to 7.
-  const padTmp = input.pad === 0 ? undefined : arena.allocPerThread((held * pitch + 8) * 4, threads);
+  const padTmp = held === 0 ? undefined : arena.allocPerThread((held * pitch + 8) * 4, threads);
+  // The padding rows of IN_PLACE: zeros from 16 bytes before the row to past the last column a step reads.
+  const zero = inPlace ? arena.putF32(new Float32Array(pitch + 2 * job.conv.width + 32)) + 16 : 0;
   const R = input.rows.end - input.rows.start;
   const ow = job.conv.width;
   const span = ow - 1 + (kw - 1) * dx + 1;
@@ -100,6 +105,8 @@ export function planDepthwise(job: ConvJob<PackedDepthwise>): Phase[] {
     PAD_ROWS: held,
     READ_ROWS: reads,
     K3X3: k3x3,
+    IN_PLACE: inPlace ? 1 : 0,
+    ZERO: zero,
   }).put(arena);
   if (tmp) arena.releasePerThread(tmp);
   if (padTmp) arena.releasePerThread(padTmp);
