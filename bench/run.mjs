@@ -93,15 +93,16 @@ for (const w of workloads().filter((w) => only.includes(w.id))) {
   }
   for (const { engine } of engines) engine.timeThreads = false;
   const macs = layerMacs(w);
-  const done = algorithmMacs(w, fullShapes(w.net, w.input), routineFor, outputRowTile, algorithm);
+  const routineMacs = algorithmMacs(w, fullShapes(w.net, w.input), routineFor, outputRowTile, algorithm);
   const sum = (xs, first, last) => xs.slice(first, last + 1).reduce((a, b) => a + b, 0);
+  const totalRoutineMacs = sum(routineMacs, 0, routineMacs.length - 1);
   for (const [k, { threads }] of engines.entries()) {
     const { times, steps } = per[k];
     const ms = median(times);
     const flop = 2 * convMacs(w);
     const ceiling = threads === 1 ? inUse(ceilings[0]).single : (inUse(ceilings[0]).parallel * threads) / top;
     // The least time the routines' multiply-adds take at the ceiling: the arithmetic alone, every other cost left out.
-    const floorMs = (2 * sum(done, 0, done.length - 1)) / ceiling / 1e6;
+    const floorMs = (2 * totalRoutineMacs) / ceiling / 1e6;
     const row = {
       workload: w.id, title: w.title, input: `${w.input.channels}x${w.input.height}x${w.input.width}`, threads,
       ms: Number(ms.toFixed(2)), min: Number(Math.min(...times).toFixed(2)), max: Number(Math.max(...times).toFixed(2)),
@@ -110,7 +111,7 @@ for (const w of workloads().filter((w) => only.includes(w.id))) {
       steps: [...steps].map(([label, { xs, first, last }]) => {
         const stepMs = median(xs);
         const gflops = (2 * sum(macs, first, last)) / stepMs / 1e6;
-        const arithmetic = (2 * sum(done, first, last)) / stepMs / 1e6;
+        const arithmetic = (2 * sum(routineMacs, first, last)) / stepMs / 1e6;
         return { label, ms: Number(stepMs.toFixed(2)), gflops: Number(gflops.toFixed(1)), ofCeiling: Number((arithmetic / ceiling).toFixed(2)) };
       }),
       workers: { items: round2(median(per[k].items)), waits: round2(median(per[k].waits)), lastWake: round2(median(per[k].wakes)), itemTimes: per[k].items.map(round2) },
@@ -120,7 +121,7 @@ for (const w of workloads().filter((w) => only.includes(w.id))) {
     results.push(row);
     if (!json) {
       console.log(`\n${w.id} ${w.title} ${row.input}, ${threads} thread${threads > 1 ? 's' : ''}: ${row.ms} ms median (min ${row.min}, max ${row.max}), ${row.gflops} effective GFLOP/s, peak RSS so far ${row.maxRssMB} MB`);
-      console.log(`  arithmetic: the routines' ${(sum(done, 0, done.length - 1) / 1e9).toFixed(2)} G multiply-adds take ${row.floorMs} ms at the ceiling, ${Math.round((100 * row.floorMs) / row.ms)}% of the median`);
+      console.log(`  arithmetic: the routines' ${(totalRoutineMacs / 1e9).toFixed(2)} G multiply-adds take ${row.floorMs} ms at the ceiling, ${Math.round((100 * row.floorMs) / row.ms)}% of the median`);
       const { items, waits, lastWake } = row.workers;
       console.log(`  workers: ${items} thread-ms in items, ${waits} at barriers; the last took its run message ${lastWake} ms after it was posted (medians of ${THREAD_RUNS} runs)`);
       for (const s of row.steps) console.log(`  ${s.label.padEnd(48)} ${s.ms.toFixed(2).padStart(9)} ms ${s.gflops > 0 ? `${s.gflops.toFixed(1).padStart(7)} effective GFLOP/s, its multiply-adds at ${Math.round(100 * s.ofCeiling)}% of the ceiling` : ''}`);

@@ -372,6 +372,12 @@ function depthwise(d: usize, u0: i32, u1: i32, tid: i32, pool: bool): void {
   const reads = field(d, DEPTHWISE.READ_ROWS);
   // In place (IN_PLACE): no copy; the band rows PAD's row table gives are read where they lie.
   const inPlace = field(d, DEPTHWISE.IN_PLACE) != 0;
+  const src: usize = inPlace ? <usize>field(pd, PAD.SRC) : 0;
+  const splane = inPlace ? field(pd, PAD.SRC_PLANE) : 0;
+  const spitch: usize = inPlace ? <usize>field(pd, PAD.SRC_PITCH) << 2 : 0;
+  const rowtab: usize = inPlace ? <usize>field(pd, PAD.ROWTAB) : 0;
+  const width = inPlace ? field(pd, PAD.W) : 0;
+  const zero: usize = <usize>field(d, DEPTHWISE.ZERO);
   let pg = -1;
   let p0 = 0;
   let p1 = 0;
@@ -411,10 +417,8 @@ function depthwise(d: usize, u0: i32, u1: i32, tid: i32, pool: bool): void {
         const wo = w + (<usize>(o * k) << 2);
         const bo = load<f32>(bias + (<usize>o << 2));
         const co = out + (<usize>(o * oplane) << 2);
-        if (inPlace) {
-          const src = <usize>field(pd, PAD.SRC) + (<usize>(g * field(pd, PAD.SRC_PLANE)) << 2);
-          dwRowsInPlace3x3Of(k3, act, wo, src, <usize>field(pd, PAD.SRC_PITCH) << 2, <usize>field(pd, PAD.ROWTAB), r * sy, sy, <usize>field(d, DEPTHWISE.ZERO), field(pd, PAD.W), bo, co, cstep, ow, n, slope);
-        } else if (k3 != 0) dwRows3x3Of(k3, act, wo, offs, b, bstep, bo, co, cstep, ow, n, slope);
+        if (inPlace) dwRowsInPlace3x3Of(k3, act, wo, src + (<usize>(g * splane) << 2), spitch, rowtab, r * sy, sy, zero, width, bo, co, cstep, ow, n, slope);
+        else if (k3 != 0) dwRows3x3Of(k3, act, wo, offs, b, bstep, bo, co, cstep, ow, n, slope);
         else for (let i = 0; i < n; i++) dwRow(wo, offs, k, b + <usize>i * bstep, bo, co + <usize>i * cstep, ow, act, slope);
       }
       continue;
