@@ -8,14 +8,19 @@
 // time; then the timed runs go in rounds, one run of each contender per round, in an order that
 // rotates, with a pause before each run so the previous contender's idle threads (ORT spins) settle.
 // The host's slow and fast phases (minutes long, up to 2.5x apart here) then fall on every contender
-// alike, so the ratios hold even when the absolute times drift.
+// alike, so the ratios hold even when the absolute times drift. For the targets against native
+// onnxruntime, the f32x4 ceiling (bench/ceiling.mjs) is measured first, and an `arithmetic:` line gives
+// the least time cnnx's routines' multiply-adds (bench/arithmetic.mjs) take at it, against cnnx's median
+// and against the time the target allows.
 import { fork } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { algorithmMacs } from '../arithmetic.mjs';
 import { busyPlacement, startBusyLoop } from '../busy-loop.mjs';
+import { measureCeilingApart } from '../ceiling.mjs';
 import { saveResults } from '../results.mjs';
 import { convMacs, inputFor, w1, w2, w3, w4, w5 } from '../workloads.mjs';
 import { CONTENDERS, DIST, importDist } from './contenders.mjs';
@@ -82,7 +87,32 @@ function loadWorkload(id) {
 async function describeWork(workload) {
   const { inferShapes } = await importDist('network/shapes.js');
   const shapes = inferShapes(workload.net, workload.shape, 'bench input');
-  return { flop: 2 * convMacs(workload), outShape: shapes[shapes.length - 1] };
+  return { flop: 2 * convMacs(workload), outShape: shapes[shapes.length - 1], shapes };
+}
+
+/**
+ * The multiply-adds cnnx's fast engine issues for the workload (the routines it picks, bench/arithmetic.mjs)
+ * and the least time they take at this host's f32x4 ceiling on `threads` threads (bench/ceiling.mjs): what a
+ * target against native code asks of cnnx in terms of the CPU's 128-bit arithmetic.
+ */
+async function arithmeticOf(workload, shapes, ceiling) {
+  const { routineFor } = await importDist('engine/fast/routines/index.js');
+  const { outputRowTile } = await importDist('engine/tiles.js');
+  const macs = algorithmMacs(workload, shapes, routineFor, outputRowTile).reduce((a, b) => a + b, 0);
+  return { macs, ceilingGflops: ceiling.gflops, fma: ceiling.fma, threads: ceiling.threads, floorMs: (2 * macs) / ceiling.gflops / 1e6 };
+}
+
+/** The f32x4 ceiling cnnx's fast engine runs against: fused multiply-adds where relaxed SIMD validates, as createEngine picks. */
+async function ceilingFor(threads, opts) {
+  const { enableRelaxedSimd } = await importDist('wasm/features.js');
+  const fma = enableRelaxedSimd();
+  try {
+    const c = measureCeilingApart(threads);
+    return { fma, threads, gflops: threads === 1 ? (fma ? c.fma : c).single : (fma ? c.fma : c).parallel };
+  } catch (error) {
+    progress(opts, `the f32x4 ceiling could not be measured (${error.message.split('\n')[0]}): no arithmetic lines`);
+    return null;
+  }
 }
 
 // ---- child: one contender on one workload, driven by the parent ----
@@ -177,8 +207,8 @@ function compare(output, oracle) {
   return { maxAbsErr: err, relErr: scale > 0 ? err / scale : err };
 }
 
-async function benchWorkload(workload, opts) {
-  const { flop, outShape } = await describeWork(workload);
+async function benchWorkload(workload, opts, ceiling) {
+  const { flop, outShape, shapes } = await describeWork(workload);
   if (opts.saveModels) await saveModel(workload);
   const results = [];
   const live = [];
@@ -236,9 +266,10 @@ async function benchWorkload(workload, opts) {
   const cnnx = results.find((r) => r.contender === 'cnnx-fast' && !r.error) ?? results.find((r) => r.contender === 'cnnx-reference' && !r.error);
   const ratios = {};
   if (cnnx) for (const r of results) if (PEERS.includes(r.contender) && !r.error) ratios[r.contender] = r.medianMs / cnnx.medianMs;
+  const arithmetic = ceiling && cnnx?.contender === 'cnnx-fast' ? await arithmeticOf(workload, shapes, ceiling) : null;
   return {
     id: workload.id, title: workload.title, input: workload.shape, output: outShape, gflop: flop / 1e9,
-    oracle: oracle?.contender ?? null, ratioBase: cnnx?.contender ?? null, results, ratios, targets: TARGETS[workload.id] ?? {},
+    oracle: oracle?.contender ?? null, ratioBase: cnnx?.contender ?? null, results, ratios, targets: TARGETS[workload.id] ?? {}, arithmetic,
   };
 }
 
@@ -282,6 +313,22 @@ function targetLine(w) {
   return parts.length ? `targets: ${parts.join('; ')}` : '';
 }
 
+/**
+ * For a target against native onnxruntime: cnnx's multiply-adds at the f32x4 ceiling, the share of that ceiling
+ * cnnx ran at, and the share the target needs (native code has wider vectors; cnnx has to make it up in fewer
+ * multiplies and in how close to the ceiling it runs).
+ */
+function arithmeticLine(w) {
+  const a = w.arithmetic;
+  const min = w.targets['ort-node'];
+  const cnnx = w.results.find((r) => r.contender === w.ratioBase);
+  const native = w.results.find((r) => r.contender === 'ort-node' && !r.error);
+  if (!a || !min || !cnnx || !native) return '';
+  const needMs = native.medianMs / min;
+  const share = (ms) => `${Math.round((100 * a.floorMs) / ms)}%`;
+  return `arithmetic: cnnx's routines do ${(a.macs / 1e9).toFixed(2)} G multiply-adds: ${a.floorMs.toFixed(1)} ms at this host's f32x4 ${a.fma ? 'fused multiply-add' : 'mul + add'} ceiling (${a.ceilingGflops} GFLOP/s on ${a.threads} thread${a.threads > 1 ? 's' : ''}, measured before the rounds), ${share(cnnx.medianMs)} of cnnx's median; ${min}x ${CONTENDERS['ort-node'].label} needs <= ${needMs.toFixed(1)} ms, the whole network at ${share(needMs)} of the ceiling`;
+}
+
 function printWorkload(w, opts) {
   console.log(`\n${w.id} ${w.title}: ${shapeText(w.input)} -> ${shapeText(w.output)}, ${w.gflop.toFixed(2)} GFLOP (2 x conv MACs, direct), ${opts.threads} threads`);
   const header = ['contender', 'version', 'median ms', 'min..max ms (runs)', 'GFLOP/s', 'max|err|', 'rel err', 'cnnx speedup', 'peak RSS MB', 'note'];
@@ -296,7 +343,11 @@ function printWorkload(w, opts) {
   for (const row of rows) console.log(line(row));
   console.log(w.oracle ? `errors: against ${CONTENDERS[w.oracle].label}'s output (rel = max|err| / max|output|)` : 'errors: no cnnx output to check against');
   if (w.ratioBase) console.log(`cnnx speedup: peer median / ${CONTENDERS[w.ratioBase].label} median (above 1: cnnx is faster)`);
-  if (w.ratioBase === 'cnnx-fast' && opts.threads === 2) console.log(targetLine(w));
+  if (w.ratioBase === 'cnnx-fast' && opts.threads === 2) {
+    console.log(targetLine(w));
+    const arithmetic = arithmeticLine(w);
+    if (arithmetic) console.log(arithmetic);
+  }
 }
 
 function printHelp() {
@@ -333,12 +384,15 @@ async function main() {
     return;
   }
   opts.workloads.forEach(loadWorkload); // fail on a typo before minutes of work
+  // Measured before the rounds (and any busy loop), for the targets against native code.
+  const nativeTargets = opts.contenders.includes('cnnx-fast') && opts.contenders.includes('ort-node') && opts.workloads.some((id) => TARGETS[id]?.['ort-node']);
+  const ceiling = nativeTargets ? await ceilingFor(opts.threads, opts) : null;
   const busy = opts.busyNice === null ? null : { nice: opts.busyNice, placement: busyPlacement };
   const report = { machine: machine(), threads: opts.threads, reuseOutputs: opts.reuse, busy, dist: DIST, workloads: [] };
   const stopBusy = busy === null ? () => {} : await startBusyLoop(busy.nice);
   try {
     for (const id of opts.workloads) {
-      const result = await benchWorkload(loadWorkload(id), opts);
+      const result = await benchWorkload(loadWorkload(id), opts, TARGETS[id]?.['ort-node'] ? ceiling : null);
       report.workloads.push(result);
       if (!opts.json) printWorkload(result, opts);
     }
