@@ -33,3 +33,8 @@ export function algorithmMacs(w, shapes, routineFor, outputRowTile, algorithm = 
     }
   });
 }
+
+/** The least milliseconds `macs` multiply-adds take at `gflops` (2 flops each): the arithmetic alone, every other cost left out. */
+export function floorMs(macs, gflops) {
+  return (2 * macs) / gflops / 1e6;
+}

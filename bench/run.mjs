@@ -5,7 +5,7 @@
 // their time goes (items, barriers, waking). Outputs are handed back (engine.recycle), as a batch run does.
 // Usage: node bench/run.mjs [--json] [--runs N] [--threads 1,2] [--only W1,W3] [--algorithm auto|direct|winograd|winograd-x] [--no-fma]
 import os from 'node:os';
-import { algorithmMacs } from './arithmetic.mjs';
+import { algorithmMacs, floorMs } from './arithmetic.mjs';
 import { measureCeilingApart } from './ceiling.mjs';
 import { importFastEngine, median, option, wholeMapRun } from './engine.mjs';
 import { saveResults } from './results.mjs';
@@ -101,18 +101,17 @@ for (const w of workloads().filter((w) => only.includes(w.id))) {
     const ms = median(times);
     const flop = 2 * convMacs(w);
     const ceiling = threads === 1 ? inUse(ceilings[0]).single : (inUse(ceilings[0]).parallel * threads) / top;
-    // The least time the routines' multiply-adds take at the ceiling: the arithmetic alone, every other cost left out.
-    const floorMs = (2 * totalRoutineMacs) / ceiling / 1e6;
+    const floor = floorMs(totalRoutineMacs, ceiling);
     const row = {
       workload: w.id, title: w.title, input: `${w.input.channels}x${w.input.height}x${w.input.width}`, threads,
       ms: Number(ms.toFixed(2)), min: Number(Math.min(...times).toFixed(2)), max: Number(Math.max(...times).toFixed(2)),
       gflops: Number((flop / ms / 1e6).toFixed(1)),
-      floorMs: Number(floorMs.toFixed(2)),
+      floorMs: Number(floor.toFixed(2)),
       steps: [...steps].map(([label, { xs, first, last }]) => {
         const stepMs = median(xs);
         const gflops = (2 * sum(macs, first, last)) / stepMs / 1e6;
-        const arithmetic = (2 * sum(routineMacs, first, last)) / stepMs / 1e6;
-        return { label, ms: Number(stepMs.toFixed(2)), gflops: Number(gflops.toFixed(1)), ofCeiling: Number((arithmetic / ceiling).toFixed(2)) };
+        const ofCeiling = floorMs(sum(routineMacs, first, last), ceiling) / stepMs;
+        return { label, ms: Number(stepMs.toFixed(2)), gflops: Number(gflops.toFixed(1)), ofCeiling: Number(ofCeiling.toFixed(2)) };
       }),
       workers: { items: round2(median(per[k].items)), waits: round2(median(per[k].waits)), lastWake: round2(median(per[k].wakes)), itemTimes: per[k].items.map(round2) },
       maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024),

@@ -18,7 +18,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { algorithmMacs } from '../arithmetic.mjs';
+import { algorithmMacs, floorMs } from '../arithmetic.mjs';
 import { busyPlacement, startBusyLoop } from '../busy-loop.mjs';
 import { measureCeilingApart } from '../ceiling.mjs';
 import { saveResults } from '../results.mjs';
@@ -99,7 +99,7 @@ async function arithmeticOf(workload, shapes, ceiling) {
   const { routineFor } = await importDist('engine/fast/routines/index.js');
   const { outputRowTile } = await importDist('engine/tiles.js');
   const macs = algorithmMacs(workload, shapes, routineFor, outputRowTile).reduce((a, b) => a + b, 0);
-  return { macs, ceilingGflops: ceiling.gflops, fma: ceiling.fma, threads: ceiling.threads, floorMs: (2 * macs) / ceiling.gflops / 1e6 };
+  return { macs, ceilingGflops: ceiling.gflops, fma: ceiling.fma, threads: ceiling.threads, floorMs: floorMs(macs, ceiling.gflops) };
 }
 
 /** The f32x4 ceiling cnnx's fast engine runs against: fused multiply-adds where relaxed SIMD validates, as createEngine picks. */
