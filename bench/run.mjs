@@ -2,11 +2,13 @@
 // `npm run bench`: the fast engine on W1-W5 at 1 and 2 threads: median ms, effective GFLOP/s (2 x direct-conv MACs / wall time),
 // from separate profiled runs the per-step split (with each step's share of the ceiling in the multiply-adds its routine
 // does), the least time the network's arithmetic takes at the ceiling, and from runs the workers time themselves where
-// their time goes (items, barriers, waking). Outputs are handed back (engine.recycle), as a batch run does.
+// their time goes (items, barriers, waking), and what bounds the 1 -> 2 scaling on this host at the time (the register ceiling
+// on 1 and 2 threads, each CPU's speed at W1). Outputs are handed back (engine.recycle), as a batch run does.
 // Usage: node bench/run.mjs [--json] [--runs N] [--threads 1,2] [--only W1,W3] [--algorithm auto|direct|winograd|winograd-x] [--no-fma]
 import os from 'node:os';
 import { algorithmMacs, floorMs } from './arithmetic.mjs';
 import { measureCeilingApart } from './ceiling.mjs';
+import { coresText, measureCores } from './cores.mjs';
 import { importFastEngine, median, option, wholeMapRun } from './engine.mjs';
 import { saveResults } from './results.mjs';
 import { convMacs, layerMacs, workloads } from './workloads.mjs';
@@ -43,6 +45,10 @@ const ceilings = [measureCeilingApart(top)];
 const inUse = (c) => (header.fma ? c.fma : c);
 const ceilingText = (c) => `f32x4 ${header.fma ? 'fused multiply-add' : 'mul + add'} (registers and L1) ${inUse(c).single} GFLOP/s on 1 thread, ${inUse(c).parallel} on ${top} (${inUse(c).ratio}x); ${header.fma ? 'mul + add' : 'fused'} ${(header.fma ? c : c.fma).single} on 1`;
 if (!json) console.log(`ceiling before: ${ceilingText(ceilings[0])}`);
+// Each CPU's speed at the engine's own work (bench/cores.mjs), before and after: unequal vCPUs bound the 1 -> N scaling
+// below the ceiling's ratio, which a loop in registers does not show.
+const cores = top > 1 ? [measureCores()] : [];
+if (!json && top > 1) console.log(`cores before: ${coresText(cores[0], top)}`);
 
 // Every thread count runs each workload in the same rounds, alternating run by run: this host has slow and fast
 // phases lasting minutes, and alternating puts each thread count in the same phases, so the ratios hold.
@@ -129,10 +135,11 @@ for (const w of workloads().filter((w) => only.includes(w.id))) {
 }
 for (const { engine } of engines) await engine.close();
 ceilings.push(measureCeilingApart(top));
+if (top > 1) cores.push(measureCores());
 
-const file = await saveResults('bench', { ...header, ceilings, results });
+const file = await saveResults('bench', { ...header, ceilings, cores, results });
 if (json) {
-  console.log(JSON.stringify({ ...header, ceilings, results }, null, 2));
+  console.log(JSON.stringify({ ...header, ceilings, cores, results }, null, 2));
 } else {
   console.log('\nworkload | threads | median ms | effective GFLOP/s');
   console.log('--- | --- | --- | ---');
@@ -147,6 +154,7 @@ if (json) {
   console.log(' minutes long, falls on both runs of a round, so this ratio moves least with it; items: the same work, so above 1.00x');
   console.log(' the threads slowed each other down, in caches, memory or the host, rather than waiting at barriers)');
   console.log(`ceiling after: ${ceilingText(ceilings[1])}; scaling above is bounded by these ratios`);
+  if (top > 1) console.log(`cores after: ${coresText(cores[1], top)}; and by these`);
   console.log('(effective GFLOP/s count a direct convolution\'s multiply-adds: Winograd steps do fewer, so they can pass the ceiling;');
   console.log(' a step\'s share of the ceiling counts the multiply-adds its routine does (bench/arithmetic.mjs), transforms and');
   console.log(' memory traffic left out; bench/kernels.mjs measures the micro-kernels themselves against it)');

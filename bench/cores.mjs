@@ -1,0 +1,111 @@
+// How fast each CPU runs the engine's own work: W1 at 1 thread, in a child process pinned to one CPU at a time (Linux's
+// taskset). A VM's vCPUs need not be equal (a neighbour on a vCPU's physical core takes its caches and ports, which the
+// register-only ceiling of bench/ceiling.mjs does not feel), and then no thread split scales as the ceiling says: N
+// threads do at most the sum of the N fastest CPUs' speeds. Used by bench/run.mjs; `node bench/cores.mjs` alone too.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { importFastEngine, median, wholeMapRun } from './engine.mjs';
+import { workloads } from './workloads.mjs';
+
+/** The workload and runs each CPU's probe times (after two warm-up runs). */
+const PROBE = { workload: 'W1', runs: 7 };
+/** CPUs probed at most (each takes about a second). */
+const MAX_CPUS = 16;
+
+/** The CPU numbers of a Linux CPU list ("0-3,8,10-11"). */
+export function cpuList(text) {
+  const cpus = [];
+  for (const part of text.trim().split(',')) {
+    if (part === '') continue;
+    const [a, b] = part.split('-').map(Number);
+    for (let c = a; c <= (b ?? a); c++) cpus.push(c);
+  }
+  return cpus;
+}
+
+/** The CPUs this process may run on (/proc/self/status), or 0 .. n-1 where the system does not say. */
+function allowedCpus() {
+  try {
+    const m = /^Cpus_allowed_list:\s*(.+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return cpuList(m[1]);
+  } catch {
+    // not Linux: fall through
+  }
+  return Array.from({ length: os.availableParallelism() }, (_, i) => i);
+}
+
+/**
+ * The most N threads can do, in multiples of the fastest CPU alone, for N = 1 .. cpus: the sum of the N
+ * fastest CPUs' speeds (1 / ms), over the fastest's.
+ */
+export function scalingBound(msPerCpu) {
+  const speeds = msPerCpu.map((ms) => 1 / ms).sort((a, b) => b - a);
+  const bound = {};
+  let sum = 0;
+  speeds.forEach((s, i) => {
+    sum += s;
+    bound[i + 1] = Number((sum / speeds[0]).toFixed(2));
+  });
+  return bound;
+}
+
+/**
+ * Each allowed CPU's median ms for W1 at 1 thread, the CPUs taken in turn, twice (in opposite orders, so a
+ * slow minute of the host falls on more than one), and scalingBound of them; null where taskset is missing,
+ * { error } where it fails.
+ */
+export function measureCores() {
+  const cpus = allowedCpus().slice(0, MAX_CPUS);
+  const times = new Map(cpus.map((c) => [c, []]));
+  const self = fileURLToPath(import.meta.url);
+  try {
+    for (const order of [cpus, [...cpus].reverse()]) {
+      for (const cpu of order) {
+        const out = execFileSync('taskset', ['-c', String(cpu), process.execPath, self, '--probe'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+        times.get(cpu).push(...JSON.parse(out));
+      }
+    }
+  } catch (err) {
+    // No taskset (not Linux, or no util-linux), or one that may not pin here (a container's CPU policy): say so, and go on.
+    if (err.code === 'ENOENT') return null;
+    return { error: String(err.stderr || err.message).trim().split('\n')[0] };
+  }
+  const perCpu = cpus.map((cpu) => ({ cpu, ms: Number(median(times.get(cpu)).toFixed(2)) }));
+  return { workload: PROBE.workload, threads: 1, cpus: perCpu, bound: scalingBound(perCpu.map((c) => c.ms)) };
+}
+
+/** One line for a report: each CPU's ms, and the bound at `threads` threads. */
+export function coresText(cores, threads) {
+  if (!cores) return 'not measured (needs Linux\'s taskset)';
+  if (cores.error) return `not measured (${cores.error})`;
+  const list = cores.cpus.map((c) => `cpu${c.cpu} ${c.ms} ms`).join(', ');
+  const n = Math.min(threads, cores.cpus.length);
+  return `${cores.workload} at 1 thread pinned to each CPU: ${list}; ${n} threads can do at most ${cores.bound[n]}x the fastest alone`;
+}
+
+/** In the pinned child: W1's run times at 1 thread, as JSON. */
+async function probe() {
+  const { FastEngine, fullShapes, enableRelaxedSimd } = await importFastEngine('bench/cores');
+  const w = workloads().find((x) => x.id === PROBE.workload);
+  const { rows, band, outputs } = wholeMapRun(w, fullShapes);
+  const engine = await FastEngine.create(1, 'auto', enableRelaxedSimd());
+  const times = [];
+  for (let r = 0; r < PROBE.runs + 2; r++) {
+    const t0 = performance.now();
+    const [out] = await engine.run(w.net, band, rows, outputs);
+    if (r >= 2) times.push(performance.now() - t0);
+    engine.recycle(out.tensor.data);
+  }
+  await engine.close();
+  console.log(JSON.stringify(times));
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  if (process.argv.includes('--probe')) await probe();
+  else {
+    const cores = measureCores();
+    console.log(process.argv.includes('--json') ? JSON.stringify(cores) : coresText(cores, 2));
+  }
+}

@@ -1,0 +1,23 @@
+// bench/cores.mjs: the CPU lists it reads and the scaling bound it derives from each CPU's time.
+import { describe, expect, it } from 'vitest';
+import { coresText, cpuList, scalingBound } from '../../bench/cores.mjs';
+
+describe('bench/cores', () => {
+  it('reads Linux CPU lists', () => {
+    expect(cpuList('0-3,8,10-11\n')).toEqual([0, 1, 2, 3, 8, 10, 11]);
+    expect(cpuList('1')).toEqual([1]);
+  });
+
+  it('bounds N threads by the N fastest CPUs, in multiples of the fastest', () => {
+    // 25 ms and 33.3 ms: the slower does 0.75 of the faster's work in the same time.
+    expect(scalingBound([33.3, 25])).toEqual({ 1: 1, 2: 1.75 });
+    expect(scalingBound([10, 10, 20])).toEqual({ 1: 1, 2: 2, 3: 2.5 });
+  });
+
+  it('says what it measured, or why not', () => {
+    const cores = { workload: 'W1', threads: 1, cpus: [{ cpu: 0, ms: 25 }, { cpu: 1, ms: 33.3 }], bound: scalingBound([25, 33.3]) };
+    expect(coresText(cores, 2)).toBe('W1 at 1 thread pinned to each CPU: cpu0 25 ms, cpu1 33.3 ms; 2 threads can do at most 1.75x the fastest alone');
+    expect(coresText(null, 2)).toBe("not measured (needs Linux's taskset)");
+    expect(coresText({ error: 'taskset: failed to set pid 7\'s affinity: Invalid argument' }, 2)).toBe("not measured (taskset: failed to set pid 7's affinity: Invalid argument)");
+  });
+});
