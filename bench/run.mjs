@@ -148,7 +148,7 @@ if (json) {
   for (const id of ids) {
     const a = results.find((r) => r.workload === id && r.threads === 1);
     const b = results.find((r) => r.workload === id && r.threads === 2);
-    if (a && b) console.log(`${id}: 1 -> 2 threads ${(a.ms / b.ms).toFixed(2)}x by medians, ${(a.min / b.min).toFixed(2)}x by minima, ${pairedRatio(a.times, b.times).toFixed(2)}x paired; items took ${pairedRatio(b.workers.itemTimes, a.workers.itemTimes).toFixed(2)}x the thread-ms of 1 thread's (paired)`);
+    if (a && b) console.log(`${id}: 1 -> 2 threads ${(a.ms / b.ms).toFixed(2)}x by medians, ${(a.min / b.min).toFixed(2)}x by minima, ${pairedRatio(a.times, b.times).toFixed(2)}x paired; items took ${pairedRatio(b.workers.itemTimes, a.workers.itemTimes).toFixed(2)}x the thread-ms of 1 thread's (paired)${coresBound(2)}`);
   }
   console.log('(paired: the median over rounds of the 1-thread time / the 2-thread time of the same round; a slow phase of the host,');
   console.log(' minutes long, falls on both runs of a round, so this ratio moves least with it; items: the same work, so above 1.00x');
@@ -162,6 +162,12 @@ if (json) {
   // on a quiet machine (a load average before the run well above 0 means someone else is computing).
   console.log(`load average before ${header.loadavg.join(' ')}, after ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (the bench itself adds up to 2)`);
   console.log(`results: ${file}`);
+}
+
+/** What the cores allowed N threads before and after the workloads (bench/cores.mjs), as a clause of the scaling line. */
+function coresBound(n) {
+  const bounds = cores.map((c) => c?.bound?.[n]).filter((x) => x !== undefined);
+  return bounds.length === 0 ? '' : `; the cores allowed at most ${bounds.map((x) => `${x}x`).join(' before, ')}${bounds.length > 1 ? ' after' : ''}`;
 }
 
 function round2(x) {
