@@ -37,18 +37,21 @@ function allowedCpus() {
 }
 
 /**
- * The most N threads can do, in multiples of the fastest CPU alone, for N = 1 .. cpus: the sum of the N
- * fastest CPUs' speeds (1 / ms), over the fastest's.
+ * The most N threads can do for N = 1 .. cpus: the sum of the N fastest CPUs' speeds (1 / ms), in multiples of the
+ * fastest CPU alone (`fastest`: what a 1-thread run gets at best) and of the slowest (`slowest`: a 1-thread run that
+ * landed there can be beaten by more than the ceiling's ratio).
  */
 export function scalingBound(msPerCpu) {
   const speeds = msPerCpu.map((ms) => 1 / ms).sort((a, b) => b - a);
-  const bound = {};
+  const fastest = {};
+  const slowest = {};
   let sum = 0;
   speeds.forEach((s, i) => {
     sum += s;
-    bound[i + 1] = Number((sum / speeds[0]).toFixed(2));
+    fastest[i + 1] = Number((sum / speeds[0]).toFixed(2));
+    slowest[i + 1] = Number((sum / speeds[speeds.length - 1]).toFixed(2));
   });
-  return bound;
+  return { fastest, slowest };
 }
 
 /**
@@ -82,7 +85,7 @@ export function coresText(cores, threads) {
   if (cores.error) return `not measured (${cores.error})`;
   const list = cores.cpus.map((c) => `cpu${c.cpu} ${c.ms} ms`).join(', ');
   const n = Math.min(threads, cores.cpus.length);
-  return `${cores.workload} at 1 thread pinned to each CPU: ${list}; ${n} threads can do at most ${cores.bound[n]}x the fastest alone`;
+  return `${cores.workload} at 1 thread pinned to each CPU: ${list}; ${n} threads can do at most ${cores.bound.fastest[n]}x the fastest alone, ${cores.bound.slowest[n]}x the slowest`;
 }
 
 /** In the pinned child: W1's run times at 1 thread, as JSON. */

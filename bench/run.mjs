@@ -164,10 +164,10 @@ if (json) {
   console.log(`results: ${file}`);
 }
 
-/** What the cores allowed N threads before and after the workloads (bench/cores.mjs), as a clause of the scaling line. */
+/** What the cores allowed N threads before and after the workloads (bench/cores.mjs), over the fastest CPU alone and the slowest, as a clause of the scaling line. */
 function coresBound(n) {
-  const bounds = cores.map((c) => c?.bound?.[n]).filter((x) => x !== undefined);
-  return bounds.length === 0 ? '' : `; the cores allowed at most ${bounds.map((x) => `${x}x`).join(' before, ')}${bounds.length > 1 ? ' after' : ''}`;
+  const bounds = cores.filter((c) => c?.bound).map((c) => `${c.bound.fastest[n]}x (${c.bound.slowest[n]}x over the slowest CPU)`);
+  return bounds.length === 0 ? '' : `; the cores allowed at most ${bounds.join(' before, ')}${bounds.length > 1 ? ' after' : ''}`;
 }
 
 function round2(x) {
