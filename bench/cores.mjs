@@ -9,21 +9,13 @@ import { fileURLToPath } from 'node:url';
 import { importFastEngine, median, wholeMapRun } from './engine.mjs';
 import { workloads } from './workloads.mjs';
 
+// The engine's reading of Linux CPU lists (the same format as sysfs's cache lists).
+const { cpuList } = await import(new URL('../dist/engine/fast/machine.js', import.meta.url).href);
+
 /** The workload and runs each CPU's probe times (after two warm-up runs). */
 const PROBE = { workload: 'W1', runs: 7 };
 /** CPUs probed at most (each takes about a second). */
 const MAX_CPUS = 16;
-
-/** The CPU numbers of a Linux CPU list ("0-3,8,10-11"). */
-export function cpuList(text) {
-  const cpus = [];
-  for (const part of text.trim().split(',')) {
-    if (part === '') continue;
-    const [a, b] = part.split('-').map(Number);
-    for (let c = a; c <= (b ?? a); c++) cpus.push(c);
-  }
-  return cpus;
-}
 
 /** The CPUs this process may run on (/proc/self/status), or 0 .. n-1 where the system does not say. */
 function allowedCpus() {

@@ -1,13 +1,8 @@
-// bench/cores.mjs: the CPU lists it reads and the scaling bound it derives from each CPU's time.
+// bench/cores.mjs: the scaling bound it derives from each CPU's time, and its report (the CPU lists it reads are machine.ts's cpuList, tested there).
 import { describe, expect, it } from 'vitest';
-import { coresText, cpuList, scalingBound } from '../../bench/cores.mjs';
+import { coresText, scalingBound } from '../../bench/cores.mjs';
 
 describe('bench/cores', () => {
-  it('reads Linux CPU lists', () => {
-    expect(cpuList('0-3,8,10-11\n')).toEqual([0, 1, 2, 3, 8, 10, 11]);
-    expect(cpuList('1')).toEqual([1]);
-  });
-
   it('bounds N threads by the N fastest CPUs, in multiples of the fastest and of the slowest', () => {
     // 25 ms and 33.3 ms: the slower does 0.75 of the faster's work in the same time.
     expect(scalingBound([33.3, 25])).toEqual({ fastest: { 1: 1, 2: 1.75 }, slowest: { 1: 1.33, 2: 2.33 } });

@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FastEngine } from '../../src/engine/fast/index.js';
-import { blocking, cacheSizes, countCpuList, DEFAULT_CACHES, parseCacheOverride, parseCpuinfoCache, readSysfsCaches } from '../../src/engine/fast/machine.js';
+import { blocking, cacheSizes, cpuList, DEFAULT_CACHES, parseCacheOverride, parseCpuinfoCache, readSysfsCaches } from '../../src/engine/fast/machine.js';
 import type { Layer } from '../../src/network/types.js';
 import { tempDir } from '../helpers.js';
 import { caseFor, mulberry32, sameBytes, wholeRun, type Case } from './fast-nets.js';
@@ -47,9 +47,11 @@ describe('machine: cache sizes', () => {
     expect(parseCpuinfoCache('vendor_id\t: AuthenticAMD\n')).toBeNull();
   });
 
-  it('counts CPU lists and parses CNNX_CACHE_SIZES (bytes or K/M suffixes; invalid is ignored)', () => {
-    expect(countCpuList('0')).toBe(1);
-    expect(countCpuList('0-3,8-11\n')).toBe(8);
+  it('reads CPU lists and parses CNNX_CACHE_SIZES (bytes or K/M suffixes; invalid is ignored)', () => {
+    expect(cpuList('0').length).toBe(1);
+    expect(cpuList('0-3,8-11\n').length).toBe(8);
+    expect(cpuList('0-3,8,10-11\n')).toEqual([0, 1, 2, 3, 8, 10, 11]);
+    expect(cpuList('1')).toEqual([1]);
     expect(parseCacheOverride('48K,1M,32M')).toEqual({ l1d: 48 * 1024, l2: 1024 * 1024, l3: 32 * 1024 * 1024 });
     expect(parseCacheOverride('32768,524288')).toEqual({ l1d: 32768, l2: 524288, l3: 0 });
     expect(parseCacheOverride('big,1M')).toBeNull();

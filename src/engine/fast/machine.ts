@@ -29,15 +29,15 @@ function parseSize(text: string): number {
   return Number(m[1]) * { '': 1, K: KiB, M: KiB * KiB, G: KiB * KiB * KiB }[m[2].toUpperCase() as '' | 'K' | 'M' | 'G'];
 }
 
-/** Counts the CPUs of a sysfs CPU list ("0-3,8-11", "0"). */
-export function countCpuList(list: string): number {
-  let n = 0;
+/** The CPU numbers of a Linux CPU list ("0-3,8-11", "0"), as sysfs and /proc/self/status write them; none where it is not one. */
+export function cpuList(list: string): number[] {
+  const cpus: number[] = [];
   for (const part of list.trim().split(',')) {
     if (part === '') continue;
     const [a, b] = part.split('-').map(Number);
-    n += b === undefined ? 1 : b - a + 1;
+    for (let c = a; c <= (b ?? a); c++) cpus.push(c);
   }
-  return n;
+  return cpus;
 }
 
 /**
@@ -60,14 +60,14 @@ export function readSysfsCaches(root = '/sys/devices/system/cpu'): Omit<CacheSiz
       return '';
     }
   };
-  const siblings = countCpuList(read(root, 'cpu0', 'topology', 'thread_siblings_list')) || 1;
+  const siblings = cpuList(read(root, 'cpu0', 'topology', 'thread_siblings_list')).length || 1;
   const found: { l1d: number; l2: number; l3: number } = { l1d: NaN, l2: NaN, l3: 0 };
   for (const e of entries) {
     const level = Number(read(dir, e, 'level'));
     const type = read(dir, e, 'type');
     const size = parseSize(read(dir, e, 'size'));
     if (!(size > 0) || type === 'Instruction') continue;
-    const sharing = countCpuList(read(dir, e, 'shared_cpu_list')) || 1;
+    const sharing = cpuList(read(dir, e, 'shared_cpu_list')).length || 1;
     if (level === 1) found.l1d = size;
     else if (level === 2) found.l2 = Math.floor(size / Math.max(1, Math.round(sharing / siblings)));
     else if (level === 3) found.l3 = size;
