@@ -67,6 +67,9 @@ const HEIF_BRANDS = ['avif', 'avis', 'heic', 'heix', 'hevc', 'hevx', 'heim', 'he
 export function sniffFormat(head: Uint8Array): FileFormat {
   const b = head;
   if (ascii(b, 0, 'PK\x03\x04') || ascii(b, 0, 'PK\x05\x06')) return zipKind(b);
+  // Before the pickle check: a safetensors header of 640, 896, 1152 or 1408 bytes (+ k * 65536) also starts
+  // with 0x80 and 2..5; a pickle's next opcodes do not make its first 8 bytes a length under 1e8 followed by '{'.
+  if (isSafetensors(b)) return 'safetensors';
   // A pickle opens with PROTO and the protocol (2 to 5); torch.save before 1.6 wrote one.
   if (b[0] === 0x80 && b[1] >= 2 && b[1] <= 5) return 'pickle';
   if (isNpy(b)) return 'npy';
@@ -77,7 +80,6 @@ export function sniffFormat(head: Uint8Array): FileFormat {
   if (ascii(b, 0, 'GIF87a') || ascii(b, 0, 'GIF89a')) return 'gif';
   if (ascii(b, 4, 'ftyp') && HEIF_BRANDS.some((brand) => ascii(b, 8, brand))) return 'heif';
   if (ascii(b, 0, '\x89HDF\r\n\x1a\n')) return 'hdf5';
-  if (isSafetensors(b)) return 'safetensors';
   if (isOnnx(b)) return 'onnx';
   const text = new TextDecoder().decode(b.subarray(0, 64)).replace(/^\uFEFF/, '').trimStart();
   if (text.startsWith('{') || text.startsWith('[')) return 'json';

@@ -41,6 +41,16 @@ describe('sniffFormat', () => {
     for (const [bytes, format] of cases) expect(sniffFormat(bytes), format).toBe(format);
   });
 
+  test('a safetensors file whose header length starts with the bytes of a pickle PROTO (0x80, 2..5)', () => {
+    // Header lengths 640, 896, 1152 and 1408 begin 80 02 / 80 03 / 80 04 / 80 05: these were taken for pickles
+    // and refused ("is a Python pickle"); a file cnnx itself wrote (apply --format safetensors) could be one.
+    for (let nameLength = 1; nameLength < 1500; nameLength++) {
+      const file = encodeSafetensors([{ name: 'w'.repeat(nameLength), shape: [1], data: new Float32Array(1) }]);
+      expect(sniffFormat(file), `name of ${nameLength} characters`).toBe('safetensors');
+      expect(parseSafetensors(file, 'w.safetensors').tensorNames()).toEqual(['w'.repeat(nameLength)]);
+    }
+  });
+
   test('images, as sharp writes them', async () => {
     for (const format of ['png', 'jpeg', 'webp', 'tiff', 'gif'] as const) expect(sniffFormat(await image(format))).toBe(format);
     expect(sniffFormat(await image('avif'))).toBe('heif');
