@@ -279,7 +279,7 @@ Examples:
   cnnx import model.onnx --until /avgpool/GlobalAveragePool -o net.json --preset imagenet
   cnnx import --list-archs
 
-See docs/import.md. Exit codes: 0 ok, 2 the model cannot be imported (nothing written).`,
+See docs/import.md. Exit codes: 0 ok, 1 the spec or its weights cannot be written, 2 the model cannot be imported (nothing written).`,
     )
     .action(async (model: string | undefined, opts) => {
       for (const line of await importCommand(model, opts)) process.stdout.write(`${line}\n`);
