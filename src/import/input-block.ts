@@ -6,7 +6,7 @@ export interface PreprocessOptions {
   readonly preset?: string;
   readonly mean?: string;
   readonly std?: string;
-  /** `N` (shorter side, torchvision's Resize(N)) or `HxW` (a box). */
+  /** `N` (shorter side, torchvision's Resize(N)) or `HxW` (torchvision's Resize((H, W)): the box exactly, aspect not kept). */
   readonly resize?: string;
   /** `N` or `HxW`, after a shorter-side resize (torchvision's CenterCrop). */
   readonly centerCrop?: string;
@@ -62,5 +62,6 @@ function size(option: string, text: string): number | [number, number] {
 
 function resize(text: string): Record<string, unknown> {
   const s = size('--resize', text);
-  return typeof s === 'number' ? { shorter_side: s } : { height: s[0], width: s[1] };
+  // HxW is torchvision's Resize((H, W)), which stretches to the box: fit "fill" (a bare box would be sharp's cover crop).
+  return typeof s === 'number' ? { shorter_side: s } : { height: s[0], width: s[1], fit: 'fill' };
 }

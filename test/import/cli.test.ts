@@ -59,7 +59,7 @@ describe('cnnx import', () => {
     };
     expect(await spec()).toEqual({ channels: 3 });
     expect(await spec('--preset', 'imagenet', '--resize', '320', '--center-crop', '288')).toEqual({ channels: 3, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], resize: { shorter_side: 320, center_crop: 288 } });
-    expect(await spec('--mean', '0.5', '--std', '0.25,0.5,1', '--resize', '240x320')).toEqual({ channels: 3, mean: [0.5, 0.5, 0.5], std: [0.25, 0.5, 1], resize: { height: 240, width: 320 } });
+    expect(await spec('--mean', '0.5', '--std', '0.25,0.5,1', '--resize', '240x320')).toEqual({ channels: 3, mean: [0.5, 0.5, 0.5], std: [0.25, 0.5, 1], resize: { height: 240, width: 320, fit: 'fill' } });
   });
 
   it('names a model exported from a torchvision model.features as torchvision does, saying so; --prefix chooses', async () => {
