@@ -157,7 +157,7 @@ ${EXIT_CODES_HELP}`,
     .description('list the named filters, or print one (values, picture, weights)')
     .argument('[name]', 'filter name, e.g. sobel-x or "gaussian:size=5,sigma=1.2"')
     .option('--png <file>', 'draw the filter as an enlarged picture')
-    .option('--npy <file>', 'export the filter as (1, 1, kh, kw) float32 weights')
+    .option('--npy <file>', 'export the filter as (1, 1, kh, kw) float32 weights (a bank: (K, 1, kh, kw))')
     .option('--json', 'machine-readable output', false)
     .addHelpText(
       'after',
@@ -198,7 +198,7 @@ ${EXIT_CODES_HELP}`,
     .description('run the network and compare a layer with an expected .npy from another framework; exit 0 pass, 1 fail, 2 usage/network/unreadable file')
     .argument('<net>', 'network spec (.json)')
     .argument('<input>', 'image or .npy input')
-    .requiredOption('--against <expected.npy>', 'expected output, (C, H, W) or (1, C, H, W) float')
+    .requiredOption('--against <expected.npy>', 'expected output, (C, H, W), (1, C, H, W) or (H, W) float')
     .option('--layer <name>', 'named layer to compare (default: the last layer; "input": the input tensor)')
     .option('--atol <a>', 'absolute tolerance, scaled by max(1, max|expected|)', numberArg, DEFAULT_ATOL)
     .option('--rtol <r>', 'relative tolerance; passes when every |cnnx - expected| <= atol * max(1, max|expected|) + rtol * |expected| (the conformance rule)', numberArg, DEFAULT_RTOL)
@@ -268,7 +268,7 @@ ${EXIT_CODES_HELP}`,
     .option('--preset <name>', 'preprocessing: imagenet (Resize 256, CenterCrop 224, ImageNet mean/std) or none (default: imagenet with --arch, none for ONNX)')
     .option('--mean <list>', 'per-channel mean, e.g. 0.485,0.456,0.406')
     .option('--std <list>', 'per-channel std, e.g. 0.229,0.224,0.225')
-    .option('--resize <N|HxW>', 'resize images first: N = shorter side (torchvision\'s Resize(N)), HxW = a box')
+    .option('--resize <N|HxW>', 'resize images first: N = shorter side (torchvision\'s Resize(N)), HxW = exactly H x W (torchvision\'s Resize((H, W)))')
     .option('--center-crop <N|HxW>', 'after a shorter-side resize, crop the centre (torchvision\'s CenterCrop)')
     .option('--name <name>', 'the spec\'s name (default: the output file\'s stem)')
     .addHelpText(

@@ -26,7 +26,7 @@ describe('--help', () => {
   test('required options are shown as required', async () => {
     const verify = (await runCli(['verify', '--help'])).stdout.toString();
     expect(verify).toContain('Usage: cnnx verify <net> <input> --against <expected.npy> [options]');
-    expect(verify).toMatch(/--against <expected\.npy>\s+expected output, \(C, H, W\) or \(1, C, H, W\) float\s+\(required\)/);
+    expect(verify).toMatch(/--against <expected\.npy>\s+expected output, \(C, H, W\), \(1, C, H, W\) or \(H, W\)\s+float\s+\(required\)/);
     const exportOnnx = (await runCli(['export-onnx', '--help'])).stdout.toString();
     expect(exportOnnx).toContain('Usage: cnnx export-onnx <net> -o <file> [options]');
     expect(exportOnnx).toMatch(/-o, --output <file>\s+the \.onnx file to write \(required\)/);
