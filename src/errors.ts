@@ -69,7 +69,7 @@ export const ERROR_CODES = {
   'usage.stdin': { exit: spec, meaning: 'stdin asked for twice' },
   'usage.list': { exit: spec, meaning: 'an input list that cannot be read or is misused' },
   'usage.output': { exit: spec, meaning: 'an output path or format that cannot hold what was asked' },
-  'usage.collision': { exit: spec, meaning: 'two inputs that would write the same output' },
+  'usage.collision': { exit: spec, meaning: 'two inputs that would write the same output, or an output that would replace an input' },
   'usage.layer': { exit: spec, meaning: 'a layer name the network does not have, or "all" where one layer is needed' },
   'usage.memory': { exit: spec, meaning: 'a memory size that does not parse or is too small' },
   'usage.band_rows': { exit: spec, meaning: 'a band height that is not a positive integer' },

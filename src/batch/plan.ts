@@ -151,16 +151,33 @@ function outputsOf(item: InputItem, destination: Destination, net: Network, sele
   return selection.map((s) => at(`.${outputSuffix(net, s)}`));
 }
 
-/** Refuses (before any work) two inputs that would write the same output file. */
+/**
+ * Refuses (before any work) two inputs that would write the same output file, and an output that
+ * would replace an input file (`-o photos/ --format png` over photos/a.png, `x.npy -o x.npy`):
+ * outputs are renamed over whatever holds their name, so the input would be lost.
+ */
 export function checkCollisions(plan: Plan): void {
   const { destination } = plan;
-  // One output file, stdout, shared parts and one report page hold no file per input to collide.
-  if (destination.kind !== 'folder' || destination.format === 'embeddings' || destination.format === 'report') return;
+  // stdout and shared embeddings parts hold no file named after an input.
+  if (destination.kind === 'stdout' || (destination.kind === 'folder' && destination.format === 'embeddings')) return;
+  const inputs = new Map<string, string>();
+  for (let i = 0; i < plan.length; i++) {
+    const { file, name } = plan.inputs.item(i);
+    if (file !== '-') inputs.set(path.resolve(file), name);
+  }
+  // One output file and one report page are shared by every input: only the inputs can collide with them.
+  const perInput = destination.kind === 'folder' && destination.format !== 'report';
   const seen = new Map<string, string>();
   for (let i = 0; i < plan.length; i++) {
     const { item, outputs } = plan.at(i);
     for (const output of outputs) {
       const key = path.resolve(output);
+      const input = inputs.get(key);
+      if (input !== undefined) {
+        const hint = destination.kind === 'file' ? 'give another output name' : 'give another output folder (-o), or use --keep-ext (a.png -> a.png.png)';
+        throw new CnnxError('usage.collision', `${item.name}: its output ${output} would replace ${input === item.name ? 'the input itself' : `the input ${input}`}; ${hint}`);
+      }
+      if (!perInput) continue;
       const other = seen.get(key);
       if (other !== undefined) {
         // Only the extensions differ (a.jpg, a.png): --keep-ext keeps them apart; else their folders would.
