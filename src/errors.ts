@@ -140,6 +140,14 @@ export function inputError(code: ErrorCode, input: string, message: string): Cnn
   return new CnnxError(code, `${input}: ${message}`);
 }
 
+/**
+ * `text` with its control characters as JSON escapes (`a\u0000b`, `x\ny.jpg`): file names may hold
+ * line breaks, and an error or progress line that names one must stay one line on a terminal.
+ */
+export function oneLine(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => (c === '\u007f' ? '\\u007f' : JSON.stringify(c).slice(1, -1)));
+}
+
 /** Describes a JSON value for "got ..." parts of messages: `3`, `"same"`, `an object`, `null`. */
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';

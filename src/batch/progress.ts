@@ -1,5 +1,6 @@
 // What a batch shows on stderr: a progress line on terminals (ora's, or a plain one), per-file lines with --verbose, errors, and one summary line.
 import ora, { type Ora } from 'ora';
+import { oneLine } from '../errors.js';
 import type { ItemRecord } from './run-log.js';
 
 export interface ProgressOptions {
@@ -71,8 +72,9 @@ export class Progress {
     if (!this.options.quiet) this.log(line);
   }
 
-  /** Prints a line without tearing the progress line. */
-  log(line: string): void {
+  /** Prints a line without tearing the progress line (one line: a line break in a file name is escaped). */
+  log(text: string): void {
+    const line = oneLine(text);
     if (this.spinner?.isSpinning) {
       this.spinner.clear();
       this.out.write(`${line}\n`);
@@ -98,7 +100,7 @@ export class Progress {
 
   /** Shows progress inside one long input (a streamed huge image): `photo.tif: band 3/40 · 12.5 MPix/s`. */
   detail(text: string | null): void {
-    this.detailText = text;
+    this.detailText = text === null ? null : oneLine(text);
     this.lastDraw = 0;
     this.redraw();
   }

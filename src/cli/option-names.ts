@@ -1,5 +1,5 @@
 // Library option names in messages (`options.maxMemory`) as the command line spells them (`--max-memory`).
-import type { CnnxError } from '../errors.js';
+import { oneLine, type CnnxError } from '../errors.js';
 
 /** The flag of each library option a message can name; options the CLI has no flag for stay as they are. */
 const FLAGS: Readonly<Record<string, string>> = {
@@ -38,7 +38,7 @@ export function inCliWords(message: string): string {
   });
 }
 
-/** A library error's message as the command line says it. */
+/** A library error's message as the command line says it: flags for options, on one line whatever the file names hold. */
 export function cliMessage(error: CnnxError): string {
-  return inCliWords(error.message);
+  return oneLine(inCliWords(error.message));
 }

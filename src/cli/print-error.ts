@@ -1,5 +1,5 @@
 // Turns errors into one line on stderr and an exit code; the only place that decides how failures look.
-import { CnnxError, EXIT } from '../errors.js';
+import { CnnxError, EXIT, oneLine } from '../errors.js';
 import { cliMessage } from './option-names.js';
 
 /** Prints `cnnx: message` for any error; stack traces only with CNNX_DEBUG=1. Returns the exit code. */
@@ -9,7 +9,7 @@ export function reportError(error: unknown): number {
     return error.exitCode;
   }
   const err = error as Error;
-  process.stderr.write(`cnnx: internal error: ${err?.message ?? String(error)} (please report it; CNNX_DEBUG=1 shows details)\n`);
+  process.stderr.write(`cnnx: internal error: ${oneLine(err?.message ?? String(error))} (please report it; CNNX_DEBUG=1 shows details)\n`);
   if (process.env.CNNX_DEBUG) process.stderr.write(`${err?.stack ?? ''}\n`);
   return EXIT.internal;
 }
