@@ -1,4 +1,5 @@
 // Gathers the inputs of `cnnx apply`: arguments and --from-list, deduplicated, sorted, then this shard's slice.
+import path from 'node:path';
 import { CnnxError } from '../errors.js';
 import { InputListBuilder, NameListBuilder, type InputList, type NameList } from '../batch/input-list.js';
 import { expandList, readPathList } from '../batch/list.js';
@@ -36,7 +37,21 @@ export async function gatherInputs(req: InputRequest): Promise<GatheredInputs> {
     const skipped = into.skipped.count;
     throw new CnnxError('usage.inputs', `no images found in ${where}${skipped ? ` (${skipped} hidden or non-image files skipped)` : ''}`);
   }
-  return { items: into.inputs.build(), skipped: into.skipped.build(), many: walked.sawFolder || req.fromList !== undefined };
+  const items = into.inputs.build();
+  return { items, skipped: skippedOnce(into.skipped, items, req.args.length > 1 || req.fromList !== undefined), many: walked.sawFolder || req.fromList !== undefined };
+}
+
+/**
+ * The files passed over, sorted. With several sources (`in in/`, a folder and its files from
+ * `find in -print0`) one file can be met twice: it is counted once, and not at all when it is an
+ * input too (a listed dangling symlink fails as a missing file rather than also being skipped).
+ */
+function skippedOnce(skipped: NameListBuilder, items: InputList, severalSources: boolean): NameList {
+  if (!severalSources) return skipped.build();
+  const once = skipped.build((name) => path.resolve(name));
+  const inputs = new Set<string>();
+  for (let i = 0; i < items.length; i++) inputs.add(path.resolve(items.name(i)));
+  return once.filter((i) => !inputs.has(path.resolve(once.name(i))));
 }
 
 /** This shard's inputs and skipped entries (both sliced, so counts summed over shards are the totals). */
