@@ -152,19 +152,25 @@ function outputsOf(item: InputItem, destination: Destination, net: Network, sele
 }
 
 /**
- * Refuses (before any work) two inputs that would write the same output file, and an output that
- * would replace an input file (`-o photos/ --format png` over photos/a.png, `x.npy -o x.npy`):
- * outputs are renamed over whatever holds their name, so the input would be lost.
+ * Refuses (before any work) two inputs that would write the same output file, and an output or
+ * the --report log that would replace an input file (`-o photos/ --format png` over photos/a.png,
+ * `x.npy -o x.npy`) or the log over an output: files are renamed over whatever holds their name,
+ * so the input or output would be lost.
  */
-export function checkCollisions(plan: Plan): void {
+export function checkCollisions(plan: Plan, report?: string): void {
   const { destination } = plan;
-  // stdout and shared embeddings parts hold no file named after an input.
-  if (destination.kind === 'stdout' || (destination.kind === 'folder' && destination.format === 'embeddings')) return;
   const inputs = new Map<string, string>();
   for (let i = 0; i < plan.length; i++) {
     const { file, name } = plan.inputs.item(i);
     if (file !== '-') inputs.set(path.resolve(file), name);
   }
+  // The --report log is renamed into place at the end of the run: over an input or an output, it would replace it.
+  const reportKey = report === undefined ? null : path.resolve(report);
+  const reportHint = 'give the log another name';
+  const input = reportKey === null ? undefined : inputs.get(reportKey);
+  if (input !== undefined) throw new CnnxError('usage.collision', `--report ${report} would replace the input ${input}; ${reportHint}`);
+  // stdout and shared embeddings parts hold no file named after an input.
+  if (destination.kind === 'stdout' || (destination.kind === 'folder' && destination.format === 'embeddings')) return;
   // One output file and one report page are shared by every input: only the inputs can collide with them.
   const perInput = destination.kind === 'folder' && destination.format !== 'report';
   const seen = new Map<string, string>();
@@ -172,6 +178,7 @@ export function checkCollisions(plan: Plan): void {
     const { item, outputs } = plan.at(i);
     for (const output of outputs) {
       const key = path.resolve(output);
+      if (key === reportKey) throw new CnnxError('usage.collision', `--report ${report} would replace ${item.name}'s output ${output}; ${reportHint}`);
       const input = inputs.get(key);
       if (input !== undefined) {
         const hint = destination.kind === 'file' ? 'give another output name' : 'give another output folder (-o), or use --keep-ext (a.png -> a.png.png)';

@@ -77,7 +77,7 @@ export async function applyCommand(specFile: string, args: readonly string[], op
   const destination = await chooseDestination({ output: options.output, format: options.format, inputs: all.items.length, many: all.many, layers: selection.length });
   const keepExt = options.keepExt === true;
   const fullPlan = new Plan(all.items, destination, net, selection, keepExt);
-  checkCollisions(fullPlan);
+  checkCollisions(fullPlan, options.report);
   if (destination.kind === 'stdout') checkStdoutForBinary();
   const inputs = applyShard(all, options.shard);
   const sharded = fullPlan.over(inputs.items);

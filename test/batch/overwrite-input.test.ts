@@ -56,4 +56,19 @@ describe('outputs never replace inputs', () => {
     expect(readFileSync(array).equals(before)).toBe(true);
     expect(readdirSync(path.join(mixed, 'out'))).toEqual(['a.npy']);
   });
+
+  it('a --report log named like an input or an output is refused before any work', async () => {
+    const sub = path.join(dir, 'report');
+    mkdirSync(sub, { recursive: true });
+    const photo = path.join(sub, 'cat.png');
+    copyFileSync(CAT, photo);
+    const overInput = await runCli(['apply', SEED, photo, '-o', path.join(sub, 'x.npy'), '--report', photo, '--engine', 'reference']);
+    expect(overInput.code).toBe(2);
+    expect(overInput.stderr).toBe(`cnnx: --report ${photo} would replace the input ${photo}; give the log another name\n`);
+    expect(readFileSync(photo).equals(readFileSync(CAT))).toBe(true);
+    const overOutput = await runCli(['apply', SEED, photo, '-o', `${sub}/out/`, '--report', `${sub}/out/cat.npy`, '--engine', 'reference']);
+    expect(overOutput.code).toBe(2);
+    expect(overOutput.stderr).toBe(`cnnx: --report ${sub}/out/cat.npy would replace ${photo}'s output ${sub}/out/cat.npy; give the log another name\n`);
+    expect(readdirSync(sub)).toEqual(['cat.png']);
+  });
 });
