@@ -28,11 +28,11 @@ async function readListFile(file: string): Promise<Buffer> {
 /**
  * Expands listed paths. Lists usually come from `find`, which also prints dot-files and non-images,
  * so listed files are screened like a folder walk (skipped and counted); a listed file that does not
- * exist is kept, so it fails with its own message. Listed folders are walked.
+ * exist is kept, so it fails with its own message. Listed folders are walked (not entering `outputDir`).
  */
-export async function expandList(paths: readonly string[], recursive: boolean, into: Gathering): Promise<void> {
+export async function expandList(paths: readonly string[], recursive: boolean, into: Gathering, outputDir?: string): Promise<void> {
   const kinds = await mapLimit(paths, 32, classify);
-  await expandArguments(paths.filter((_, i) => kinds[i] === 'folder'), recursive, into);
+  await expandArguments(paths.filter((_, i) => kinds[i] === 'folder'), recursive, into, outputDir);
   paths.forEach((name, i) => {
     const kind = kinds[i];
     if (kind === 'hidden' || kind === 'not an image') skipEntry(into, name, kind);

@@ -87,9 +87,10 @@ export function commonFolder(folders: readonly string[]): string {
 /**
  * Expands arguments: a file is taken as it is (a bad one fails later and is counted); a folder is
  * walked (recursively unless `recursive` is false) for images recognised by content, skipping
- * hidden entries. '-' stands for stdin.
+ * hidden entries and, below it, the output folder `outputDir` (absolute; a re-run over
+ * `photos/ -o photos/feats/` must not read the features as inputs). '-' stands for stdin.
  */
-export async function expandArguments(args: readonly string[], recursive: boolean, into: Gathering): Promise<{ sawFolder: boolean }> {
+export async function expandArguments(args: readonly string[], recursive: boolean, into: Gathering, outputDir?: string): Promise<{ sawFolder: boolean }> {
   const files: string[] = [];
   let sawFolder = false;
   for (const arg of args) {
@@ -99,7 +100,7 @@ export async function expandArguments(args: readonly string[], recursive: boolea
       sawFolder = true;
       // Names are the prefix plus the path below the folder, as path.join(arg, relative) spells them.
       const prefix = path.join(arg, 'x').slice(0, -1);
-      await walkFolder(arg, prefix, recursive, into, into.inputs.origin({ kind: 'folder', prefix }));
+      await walkFolder(arg, prefix, { recursive, outputDir }, into, into.inputs.origin({ kind: 'folder', prefix }));
     } else {
       files.push(arg);
     }
@@ -108,12 +109,12 @@ export async function expandArguments(args: readonly string[], recursive: boolea
   return { sawFolder };
 }
 
-async function isFolder(file: string): Promise<boolean> {
+export async function isFolder(file: string): Promise<boolean> {
   return stat(file).then((s) => s.isDirectory(), () => false);
 }
 
 /** Walks `dir`, whose entries are named `prefix` + entry name. */
-async function walkFolder(dir: string, prefix: string, recursive: boolean, into: Gathering, origin: number): Promise<void> {
+async function walkFolder(dir: string, prefix: string, walk: { recursive: boolean; outputDir?: string }, into: Gathering, origin: number): Promise<void> {
   const entries = await readdir(dir, { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const files: string[] = [];
@@ -122,7 +123,7 @@ async function walkFolder(dir: string, prefix: string, recursive: boolean, into:
     if (entry.name.startsWith('.')) {
       if (!entry.isDirectory()) skipEntry(into, prefix + entry.name, 'hidden');
     } else if (entry.isDirectory()) {
-      if (recursive) folders.push(entry.name);
+      if (walk.recursive && !(walk.outputDir !== undefined && path.resolve(dir, entry.name) === walk.outputDir)) folders.push(entry.name);
     } else if (entry.isFile() || entry.isSymbolicLink()) {
       files.push(prefix + entry.name);
     } else {
@@ -135,5 +136,5 @@ async function walkFolder(dir: string, prefix: string, recursive: boolean, into:
     if (isImage[i]) into.inputs.add(name, origin);
     else skipEntry(into, name, 'not an image');
   });
-  for (const folder of folders) await walkFolder(path.join(dir, folder), `${prefix}${folder}${path.sep}`, recursive, into, origin);
+  for (const folder of folders) await walkFolder(path.join(dir, folder), `${prefix}${folder}${path.sep}`, walk, into, origin);
 }

@@ -10,7 +10,7 @@ import { openEmbeddings, SinkFailure, type EmbeddingSink } from '../batch/embedd
 import { checkCollisions, chooseDestination, partitionExisting, Plan, type BatchFormat } from '../batch/plan.js';
 import { Progress } from '../batch/progress.js';
 import { NO_REPORT, openReport, outputField, type ItemRecord } from '../batch/run-log.js';
-import { SKIP_REASONS } from '../batch/walk.js';
+import { isFolder, SKIP_REASONS } from '../batch/walk.js';
 import { Batch } from '../batch/pipeline.js';
 import type { Shard } from '../batch/shard.js';
 import { exitCodeFor, trapSignals } from '../batch/signals.js';
@@ -73,7 +73,8 @@ export async function applyCommand(specFile: string, args: readonly string[], op
   if (!options.output) throw new CnnxError('usage.output', 'apply needs -o OUT: a .npy, .png or .safetensors file, a folder (ending in /), or - for stdout');
   if (options.partRows !== undefined && options.format !== 'embeddings') throw new CnnxError('usage.output', '--part-rows goes with --format embeddings');
   if (options.report) await checkReportTarget(options.report);
-  const all = await gatherInputs({ args, fromList: options.fromList, nul: options.null === true, recursive: options.recursive });
+  const outputDir = options.output !== '-' && (await isFolder(options.output)) ? path.resolve(options.output) : undefined;
+  const all = await gatherInputs({ args, fromList: options.fromList, nul: options.null === true, recursive: options.recursive, outputDir });
   const destination = await chooseDestination({ output: options.output, format: options.format, inputs: all.items.length, many: all.many, layers: selection.length });
   const keepExt = options.keepExt === true;
   const fullPlan = new Plan(all.items, destination, net, selection, keepExt);

@@ -11,6 +11,8 @@ export interface InputRequest {
   readonly fromList?: string;
   readonly nul: boolean;
   readonly recursive: boolean;
+  /** The output folder, when it exists: folder walks do not enter it (absolute). */
+  readonly outputDir?: string;
 }
 
 export interface GatheredInputs {
@@ -29,9 +31,9 @@ export async function gatherInputs(req: InputRequest): Promise<GatheredInputs> {
   if (req.nul && req.fromList === undefined) throw new CnnxError('usage.list', '-0 goes with --from-list (NUL-separated paths, as find -print0 writes them)');
 
   const into = { inputs: new InputListBuilder(), skipped: new NameListBuilder() };
-  const walked = await expandArguments(req.args, req.recursive, into);
+  const walked = await expandArguments(req.args, req.recursive, into, req.outputDir);
   // Listed files keep their folders below the list's common folder; listed folders are walked.
-  if (req.fromList !== undefined) await expandList(await readPathList(req.fromList, req.nul), req.recursive, into);
+  if (req.fromList !== undefined) await expandList(await readPathList(req.fromList, req.nul), req.recursive, into, req.outputDir);
   if (into.inputs.count === 0) {
     const where = [...req.args, ...(req.fromList !== undefined ? [`--from-list ${req.fromList}`] : [])].join(', ');
     const skipped = into.skipped.count;
