@@ -159,39 +159,40 @@ function outputsOf(item: InputItem, destination: Destination, net: Network, sele
  */
 export function checkCollisions(plan: Plan, report?: string): void {
   const { destination } = plan;
-  const inputs = new Map<string, string>();
-  for (let i = 0; i < plan.length; i++) {
-    const { file, name } = plan.inputs.item(i);
-    if (file !== '-') inputs.set(path.resolve(file), name);
-  }
   // The --report log is renamed into place at the end of the run: over an input or an output, it would replace it.
   const reportKey = report === undefined ? null : path.resolve(report);
   const reportHint = 'give the log another name';
-  const input = reportKey === null ? undefined : inputs.get(reportKey);
-  if (input !== undefined) throw new CnnxError('usage.collision', `--report ${report} would replace the input ${input}; ${reportHint}`);
+  // Every output file by resolved path, with the input that writes it (the first, for a file all inputs share).
+  // One map, as the duplicate check needs anyway: a million inputs are then checked against it, not held twice.
+  const written = new Map<string, { name: string; output: string }>();
   // stdout and shared embeddings parts hold no file named after an input.
-  if (destination.kind === 'stdout' || (destination.kind === 'folder' && destination.format === 'embeddings')) return;
-  // One output file and one report page are shared by every input: only the inputs can collide with them.
-  const perInput = destination.kind === 'folder' && destination.format !== 'report';
-  const seen = new Map<string, string>();
+  if (destination.kind !== 'stdout' && !(destination.kind === 'folder' && destination.format === 'embeddings')) {
+    // One output file and one report page are shared by every input: only the inputs can collide with them.
+    const perInput = destination.kind === 'folder' && destination.format !== 'report';
+    for (let i = 0; i < plan.length; i++) {
+      const { item, outputs } = plan.at(i);
+      for (const output of outputs) {
+        const key = path.resolve(output);
+        if (key === reportKey) throw new CnnxError('usage.collision', `--report ${report} would replace ${item.name}'s output ${output}; ${reportHint}`);
+        const other = written.get(key);
+        if (other === undefined) written.set(key, { name: item.name, output });
+        else if (perInput) {
+          // Only the extensions differ (a.jpg, a.png): --keep-ext keeps them apart; else their folders would.
+          const hint = path.extname(other.name) !== path.extname(item.name) ? 'use --keep-ext (a.jpg -> a.jpg.npy) or rename one' : 'rename one, or pass their common folder instead';
+          throw new CnnxError('usage.collision', `${other.name} and ${item.name} would both be written to ${output}; ${hint}`);
+        }
+      }
+    }
+  }
   for (let i = 0; i < plan.length; i++) {
-    const { item, outputs } = plan.at(i);
-    for (const output of outputs) {
-      const key = path.resolve(output);
-      if (key === reportKey) throw new CnnxError('usage.collision', `--report ${report} would replace ${item.name}'s output ${output}; ${reportHint}`);
-      const input = inputs.get(key);
-      if (input !== undefined) {
-        const hint = destination.kind === 'file' ? 'give another output name' : 'give another output folder (-o), or use --keep-ext (a.png -> a.png.png)';
-        throw new CnnxError('usage.collision', `${item.name}: its output ${output} would replace ${input === item.name ? 'the input itself' : `the input ${input}`}; ${hint}`);
-      }
-      if (!perInput) continue;
-      const other = seen.get(key);
-      if (other !== undefined) {
-        // Only the extensions differ (a.jpg, a.png): --keep-ext keeps them apart; else their folders would.
-        const hint = path.extname(other) !== path.extname(item.name) ? 'use --keep-ext (a.jpg -> a.jpg.npy) or rename one' : 'rename one, or pass their common folder instead';
-        throw new CnnxError('usage.collision', `${other} and ${item.name} would both be written to ${output}; ${hint}`);
-      }
-      seen.set(key, item.name);
+    const { file, name } = plan.inputs.item(i);
+    if (file === '-') continue;
+    const key = path.resolve(file);
+    if (key === reportKey) throw new CnnxError('usage.collision', `--report ${report} would replace the input ${name}; ${reportHint}`);
+    const writer = written.get(key);
+    if (writer !== undefined) {
+      const hint = destination.kind === 'file' ? 'give another output name' : 'give another output folder (-o), or use --keep-ext (a.png -> a.png.png)';
+      throw new CnnxError('usage.collision', `${writer.name}: its output ${writer.output} would replace ${writer.name === name ? 'the input itself' : `the input ${name}`}; ${hint}`);
     }
   }
 }

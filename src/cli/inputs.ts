@@ -51,9 +51,16 @@ export async function gatherInputs(req: InputRequest): Promise<GatheredInputs> {
 function skippedOnce(skipped: NameListBuilder, items: InputList, severalSources: boolean): NameList {
   if (!severalSources) return skipped.build();
   const once = skipped.build((name) => path.resolve(name));
-  const inputs = new Set<string>();
-  for (let i = 0; i < items.length; i++) inputs.add(path.resolve(items.name(i)));
-  return once.filter((i) => !inputs.has(path.resolve(once.name(i))));
+  if (once.length === 0) return once;
+  // The skipped are few beside a list of a million inputs: hold theirs, and scan the inputs.
+  const skippedKeys = new Set<string>();
+  for (let i = 0; i < once.length; i++) skippedKeys.add(path.resolve(once.name(i)));
+  const alsoInputs = new Set<string>();
+  for (let i = 0; i < items.length; i++) {
+    const key = path.resolve(items.name(i));
+    if (skippedKeys.has(key)) alsoInputs.add(key);
+  }
+  return alsoInputs.size === 0 ? once : once.filter((i) => !alsoInputs.has(path.resolve(once.name(i))));
 }
 
 /** This shard's inputs and skipped entries (both sliced, so counts summed over shards are the totals). */
