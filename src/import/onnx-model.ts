@@ -1,5 +1,5 @@
 // Decodes an ONNX ModelProto into plain objects: nodes, attributes, initializers (decoded on demand), inputs, outputs.
-import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
+import { closeSync, openSync, readSync, fstatSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { CnnxError } from '../errors.js';
 import { bfloat16ToFloat, halfToFloat } from '../io/half.js';
@@ -311,14 +311,21 @@ class ExternalData {
     }
     let fd: number;
     try {
-      fd = openSync(resolved, 'r');
+      // A symlink may not lead out of the folder either; and only a regular file is opened (a FIFO would block the open).
+      const real = realpathSync(resolved);
+      if (path.relative(realpathSync(this.dir), real).split(path.sep).includes('..')) {
+        throw this.corrupt(`${what}: external data location "${location}" is a link to ${real}, outside the model's folder`);
+      }
+      if (!statSync(real).isFile()) throw new CnnxError('import.external', `${this.file}: ${what}: external data ${location} is not a regular file`);
+      fd = openSync(real, 'r');
     } catch (error) {
+      if (error instanceof CnnxError) throw error;
       const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
       throw new CnnxError('import.external', `${this.file}: ${what}: cannot read its external data file ${location} (${code})`);
     }
     try {
       const size = fstatSync(fd).size;
-      const length = requested ?? size - offset;
+      const length = requested ?? Math.max(0, size - offset);
       if (offset + length > size) {
         throw new CnnxError('import.external', `${this.file}: ${what}: external data ${location} is ${size} bytes, too short for offset ${offset} + length ${length}`);
       }

@@ -1,5 +1,6 @@
 // ONNX import: the structure rebuilt from PyTorch-exported models (names, nesting, weights), op mapping on small hand-built models, and every refusal.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CnnxError } from '../../src/errors.js';
@@ -244,6 +245,26 @@ describe('ONNX initializers', () => {
     expect(failure(() => importBytes(ext('../secret.bin'), {}, file)).message).toMatch(/external data location "..\/secret.bin" is outside the model's folder/);
     expect(failure(() => importBytes(ext('none.bin'), {}, file)).message).toMatch(/cannot read its external data file none.bin \(ENOENT\)/);
     expect(failure(() => importBytes(ext('short.bin'), {}, file)).message).toMatch(/external data short.bin is 8 bytes, too short for offset 0 \+ length 16/);
+  });
+
+  it('refuses external data that is a link out of the folder, a folder or a FIFO (which would block the open), and an offset past the end', () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'outside.bin'), new Uint8Array(16));
+    const folder = path.join(dir, 'model');
+    mkdirSync(folder);
+    symlinkSync(path.join(dir, 'outside.bin'), path.join(folder, 'link.bin'));
+    writeFileSync(path.join(folder, 'w.bin'), new Uint8Array(16));
+    symlinkSync('w.bin', path.join(folder, 'inside.bin'));
+    mkdirSync(path.join(folder, 'sub'));
+    execFileSync('mkfifo', [path.join(folder, 'pipe.bin')]);
+    const ext = (location: string, offset = 0): Uint8Array => model({ name: 'w', dims: [1, 1, 2, 2], values, as: 'external', location, offset });
+    const file = path.join(folder, 'm.onnx');
+    expect(failure(() => importBytes(ext('link.bin'), {}, file)).message).toMatch(/external data location "link.bin" is a link to .*outside.bin, outside the model's folder/);
+    expect(failure(() => importBytes(ext('sub'), {}, file)).message).toMatch(/external data sub is not a regular file/);
+    expect(failure(() => importBytes(ext('pipe.bin'), {}, file)).message).toMatch(/external data pipe.bin is not a regular file/);
+    expect(failure(() => importBytes(ext('w.bin', 100), {}, file)).message).toMatch(/external data w.bin is 16 bytes, too short for offset 100 \+ length 16/);
+    // A link that stays inside the folder is read.
+    expect(importBytes(ext('inside.bin'), {}, file).store.all()[0].data).toHaveLength(4);
   });
 
   it('refuses an initializer whose data disagrees with its dims', () => {
