@@ -102,6 +102,10 @@ async function openSafetensors(file: string, display: string): Promise<{ names: 
       const entry = header[name];
       const offsets = entry?.data_offsets;
       if (!Array.isArray(offsets) || offsets.length !== 2 || !(offsets[0] >= 0 && offsets[1] >= offsets[0])) throw fail(`tensor "${name}" has no valid data_offsets`);
+      // Before allocating: a lying header may claim any range.
+      if (!Number.isSafeInteger(offsets[0]) || !Number.isSafeInteger(offsets[1]) || start + offsets[1] > size) {
+        throw fail(`tensor "${name}": data_offsets [${offsets[0]}, ${offsets[1]}] run past the end of the ${size}-byte file (${size - start} bytes of tensor data)`);
+      }
       // A one-tensor file around these bytes: the shared reader checks dtype and size and widens to float32.
       const json = new TextEncoder().encode(JSON.stringify({ [name]: { dtype: entry.dtype, shape: entry.shape, data_offsets: [0, offsets[1] - offsets[0]] } }));
       const single = new Uint8Array(8 + json.length + offsets[1] - offsets[0]);

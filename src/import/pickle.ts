@@ -158,7 +158,8 @@ export function unpickle(bytes: Uint8Array, persistentLoad: (pid: PyValue) => Py
         const items = popMark();
         const list = top();
         if (!Array.isArray(list)) throw new PickleError(`appends to ${describe(list)}`);
-        list.push(...items);
+        // One at a time: push(...items) passes every item as an argument, past V8's stack for a long list.
+        for (const item of items) list.push(item);
         break;
       }
       case 0x73: {
@@ -315,7 +316,7 @@ function reduce(fn: PyValue, args: PyValue): PyValue {
     case REBUILD_TENSOR: {
       // (storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])
       const [storage, offset, size, stride] = a;
-      if (!(storage instanceof PyStorage) || typeof offset !== 'number' || !isIntTuple(size) || !isIntTuple(stride) || size.items.length !== stride.items.length) {
+      if (!(storage instanceof PyStorage) || typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0 || !isIntTuple(size) || !isIntTuple(stride) || size.items.length !== stride.items.length) {
         throw new PickleError('_rebuild_tensor_v2 is called with arguments that are not (storage, offset, size, stride, ...)');
       }
       return new PyTensor(storage, offset, size.items as number[], stride.items as number[]);

@@ -1,6 +1,7 @@
 // Reads a PyTorch checkpoint (torch.save's zip container, since PyTorch 1.6) without Python: data.pkl unpickled under weights-only rules, storages from data/N.
 import { CnnxError, type ErrorCode } from '../errors.js';
 import { bfloat16ToFloat, halfToFloat } from '../io/half.js';
+import { MAX_TENSOR_ELEMENTS } from '../io/limits.js';
 import { readFailure, readHead } from '../io/read-file.js';
 import { PickleError, PyDict, PyStorage, PyTensor, PyTuple, STORAGE_DTYPES, describe, unpickle, type PyValue } from './pickle.js';
 import { openZip, type ZipArchive } from './zip.js';
@@ -141,6 +142,10 @@ function tensorValues(name: string, t: PyTensor, bytes: Uint8Array, fail: (reaso
   // An untyped storage (uint8) does not say what it holds; integers are no weights either way.
   if (!FLOAT_DTYPES.has(dtype)) throw fail(`tensor "${name}" holds ${dtype} values; cnnx reads float32, float16, bfloat16 and float64 weights`, 'import.tensor');
   const count = t.size.reduce((a, b) => a * b, 1);
+  // Checked before anything is allocated: zero strides let a tiny storage claim any size.
+  if (count > MAX_TENSOR_ELEMENTS) {
+    throw fail(`tensor "${name}" has shape [${t.size.join(', ')}], ${count.toLocaleString('en-US')} values, over the limit of ${MAX_TENSOR_ELEMENTS.toLocaleString('en-US')} for one tensor`, 'spec.limit');
+  }
   const elements = bytes.length / size;
   if (count > 0) {
     const last = t.offset + t.size.reduce((end, n, i) => end + (n - 1) * t.stride[i], 0);

@@ -100,6 +100,36 @@ describe('restricted unpickler', () => {
   });
 });
 
+describe('restricted unpickler on hostile pickles', () => {
+  const noStorage = (): never => {
+    throw new Error('no persistent load expected');
+  };
+  const storage = (): PyStorage => new PyStorage('0', 'float32', 4);
+  // {"w": _rebuild_tensor_v2(pid, OFFSET, (2,), (1,), False, OrderedDict())}, OFFSET's opcodes given.
+  const tensorAt = (...offset: (string | number[])[]): Uint8Array =>
+    bytesOf(
+      [0x80, 2], '}', ...binunicode('w'),
+      'ctorch._utils\n_rebuild_tensor_v2\n', '(',
+      '(', ...binunicode('storage'), 'ctorch\nFloatStorage\n', ...binunicode('0'), ...binunicode('cpu'), 'K', [4], 't', 'Q',
+      ...offset, 'K', [2], [0x85], 'K', [1], [0x85], [0x89], 'ccollections\nOrderedDict\n', ')', 'R', 't', 'R',
+      's', '.',
+    );
+
+  it('appends a list of 300,000 items (APPENDS) without overflowing the stack', () => {
+    const n = 300_000;
+    const pickle = bytesOf([0x80, 2], ']', '(', 'N'.repeat(n), 'e', '.');
+    expect(unpickle(pickle, noStorage)).toHaveLength(n);
+  });
+
+  it('refuses a tensor whose storage offset is negative or not an integer', () => {
+    expect(((unpickle(tensorAt('K', [1]), storage) as PyDict).map.get('w') as PyTensor).offset).toBe(1);
+    const negative = tensorAt('J', [0x60, 0x79, 0xfe, 0xff]);
+    expect(() => unpickle(negative, storage)).toThrow(/_rebuild_tensor_v2 is called with arguments that are not/);
+    const fraction = tensorAt('G', [0x3f, 0xf8, 0, 0, 0, 0, 0, 0]);
+    expect(() => unpickle(fraction, storage)).toThrow(/_rebuild_tensor_v2 is called with arguments that are not/);
+  });
+});
+
 // ---------------------------------------------------------------- torch.save archives
 
 describe('PyTorch checkpoints', () => {
@@ -156,6 +186,44 @@ describe('PyTorch checkpoints', () => {
       expect((error as CnnxError).message, name).toMatch(message);
       expect((error as CnnxError).message.startsWith(`${name}: `), name).toBe(true);
       expect((error as CnnxError).message, name).not.toContain('\n');
+    }
+  });
+
+  it('refuses a zero-stride tensor of a huge shape before allocating it', async () => {
+    // {"w": _rebuild_tensor_v2(pid, 0, (2**26, 3, 7, 7), (0, 0, 0, 0), ...)} on a storage of one float.
+    const int4 = (n: number): (string | number[])[] => ['J', [n & 0xff, (n >> 8) & 0xff, (n >> 16) & 0xff, (n >>> 24) & 0xff]];
+    const pickle = bytesOf(
+      [0x80, 2], '}', ...binunicode('w'),
+      'ctorch._utils\n_rebuild_tensor_v2\n', '(',
+      '(', ...binunicode('storage'), 'ctorch\nFloatStorage\n', ...binunicode('0'), ...binunicode('cpu'), 'K', [1], 't', 'Q',
+      'K', [0], '(', ...int4(2 ** 26), 'K', [3], 'K', [7], 'K', [7], 't', '(', 'K', [0], 'K', [0], 'K', [0], 'K', [0], 't', [0x89], 'ccollections\nOrderedDict\n', ')', 'R', 't', 'R',
+      's', '.',
+    );
+    const file = path.join(tempDir(), 'expanded.pth');
+    writeFileSync(file, zipArchive({ 'archive/data.pkl': pickle, 'archive/data/0': new Uint8Array(4) }));
+    const pth = await readPth(file, 'expanded.pth');
+    try {
+      const error = await pth.tensors.get('w')!.load().then(() => null, (e: unknown) => e);
+      expect(error).toBeInstanceOf(CnnxError);
+      expect((error as CnnxError).exitCode).toBe(2);
+      expect((error as CnnxError).message).toBe('expanded.pth: tensor "w" has shape [67108864, 3, 7, 7], 9,865,003,008 values, over the limit of 268,435,456 for one tensor');
+    } finally {
+      pth.close();
+    }
+  });
+
+  it('refuses safetensors data_offsets past the end of the file before allocating them', async () => {
+    const dir = tempDir();
+    for (const end of [2 ** 33, 2 ** 60, 1000]) {
+      const file = path.join(dir, `lying-${end}.safetensors`);
+      const header = te.encode(JSON.stringify({ w: { dtype: 'F32', shape: [end / 4], data_offsets: [0, end] } }));
+      const bytes = new Uint8Array(8 + header.length + 16);
+      new DataView(bytes.buffer).setBigUint64(0, BigInt(header.length), true);
+      bytes.set(header, 8);
+      writeFileSync(file, bytes);
+      const error = await readCheckpoint(file, 'lying.safetensors', { keep: () => true }).then(() => null, (e: unknown) => e);
+      expect(error, String(end)).toBeInstanceOf(CnnxError);
+      expect((error as CnnxError).message, String(end)).toMatch(/^lying.safetensors: not a valid safetensors file: tensor "w": data_offsets \[0, \d+\] run past the end of the \d+-byte file \(16 bytes of tensor data\)$/);
     }
   });
 
