@@ -136,7 +136,7 @@ export function summarize(net: Network, input: Shape): NetworkSummary {
     groups,
     totalParams: layers.reduce((s, l) => s + l.params, 0),
     totalMacs: layers.reduce((s, l) => s + l.macs, 0),
-    peakActivationBytes: Math.max(...layers.map((l) => l.activationBytes)),
+    peakActivationBytes: layers.reduce((peak, l) => Math.max(peak, l.activationBytes), 0),
     warnings,
   };
 }
@@ -180,7 +180,7 @@ export function formatSummary(s: NetworkSummary, options: FormatSummaryOptions =
   const header = ['#', 'name', 'type', 'from', 'output (CxHxW)', 'params', 'mult-adds', 'activation', 'rf', 'jump', 'start'];
   // A plain stack has no "from" column: every layer reads the one above.
   const shown = header.map((_, c) => c !== 3 || rows.some((r) => r[3] !== ''));
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  const widths = header.map((h, c) => rows.reduce((w, r) => Math.max(w, r[c].length), h.length));
   const numeric = new Set([0, 5, 6, 7, 8, 9, 10]);
   const line = (cells: string[]) =>
     cells
