@@ -173,6 +173,9 @@ export async function removeTempFolder(folder: string): Promise<void> {
   pendingFolders.delete(folder);
 }
 
+/** The most bytes one write call is given. */
+const MAX_WRITE_CHUNK = 2 ** 30;
+
 /**
  * Writes all of `bytes` through `handle` at `position` (null: at the file position). A write may
  * store fewer bytes than asked (a nearly full disk): the rest is written again, and the next
@@ -181,7 +184,9 @@ export async function removeTempFolder(folder: string): Promise<void> {
 export async function writeAll(handle: FileHandle, bytes: Uint8Array, position: number | null = null): Promise<void> {
   let done = 0;
   while (done < bytes.length) {
-    const { bytesWritten } = await handle.write(bytes, done, bytes.length - done, position === null ? null : position + done);
+    // At most 1 GiB a call: Node refuses a length of 2 GiB or more (a 3 GiB map of one .npy).
+    const length = Math.min(bytes.length - done, MAX_WRITE_CHUNK);
+    const { bytesWritten } = await handle.write(bytes, done, length, position === null ? null : position + done);
     if (bytesWritten <= 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
     done += bytesWritten;
   }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createReferenceEngine } from '../../src/engine/reference.js';
 import { tensor } from '../../src/engine/tensor.js';
-import { createTempFolder, openAtomicFile, openAtomicStream, removePendingTemps, removeTempFolder, writeFileAtomic, WriteError, writeReason } from '../../src/io/atomic.js';
+import { createTempFolder, openAtomicFile, openAtomicStream, removePendingTemps, removeTempFolder, writeAll, writeFileAtomic, WriteError, writeReason } from '../../src/io/atomic.js';
 import { encodeNpyChunks } from '../../src/io/npy.js';
 import { loadNetwork } from '../../src/network/load.js';
 import { streamNetwork } from '../../src/stream/index.js';
@@ -177,5 +177,27 @@ describe('writeReason', () => {
     expect(writeReason(enospc)).toBe('no space left on device');
     const exdev = Object.assign(new Error("EXDEV: cross-device link not permitted, rename '/a/.cnnx-tmp-1' -> '/b/c'"), { code: 'EXDEV' });
     expect(writeReason(exdev)).toBe('cross-device link not permitted');
+  });
+});
+
+describe('writeAll of a buffer over 2 GiB', () => {
+  it('gives each write call at most 1 GiB: Node refuses a length of 2 GiB or more (ERR_OUT_OF_RANGE)', async () => {
+    // A 3 GiB map (3 x 16383 x 16383 float32) is one chunk of its .npy; nothing here allocates it.
+    const size = 3 * 2 ** 30 + 12;
+    const calls: [number, number, number | null][] = [];
+    const handle = {
+      write: async (_bytes: Uint8Array, offset: number, length: number, position: number | null) => {
+        if (length > 2 ** 31 - 1) throw Object.assign(new RangeError(`The value of "length" is out of range. Received ${length}`), { code: 'ERR_OUT_OF_RANGE' });
+        calls.push([offset, length, position]);
+        return { bytesWritten: length };
+      },
+    } as unknown as FileHandle;
+    await writeAll(handle, { length: size } as Uint8Array, 100);
+    expect(calls).toEqual([
+      [0, 2 ** 30, 100],
+      [2 ** 30, 2 ** 30, 100 + 2 ** 30],
+      [2 ** 31, 2 ** 30, 100 + 2 ** 31],
+      [3 * 2 ** 30, 12, 100 + 3 * 2 ** 30],
+    ]);
   });
 });
