@@ -8,6 +8,9 @@ import { layerPlace } from '../network/run.js';
 import { inferShapes, inputShapes } from '../network/shapes.js';
 import { INPUT, type LayerGroup, type Network } from '../network/types.js';
 
+/** The most inputs a merge's "from" cell lists one by one. */
+const FROM_SHOWN = 8;
+
 export interface LayerSummary {
   readonly index: number;
   /** The node's JSON path in the spec. */
@@ -157,7 +160,14 @@ export function formatSummary(s: NetworkSummary, options: FormatSummaryOptions =
   const count = (n: number) => n.toLocaleString('en-US');
   const indent = (depth: number, text: string) => '  '.repeat(depth) + text;
   // "from" names the nodes read where that is not simply the node above: branches and their merges.
-  const from = (l: LayerSummary) => (l.inputs.length === 1 && l.inputs[0] === l.index - 1 ? '' : l.inputs.map((i) => (i === INPUT ? 'input' : `${i}`)).join(','));
+  // A merge of very many branches names its first few and the count: every row is padded to the widest cell.
+  const name = (i: number) => (i === INPUT ? 'input' : `${i}`);
+  const from = (l: LayerSummary) =>
+    l.inputs.length === 1 && l.inputs[0] === l.index - 1
+      ? ''
+      : l.inputs.length <= FROM_SHOWN
+        ? l.inputs.map(name).join(',')
+        : `${l.inputs.slice(0, FROM_SHOWN - 1).map(name).join(',')},...,${name(l.inputs.at(-1)!)} (${l.inputs.length})`;
   const inputField = { receptiveField: [1, 1], jump: [1, 1], start: [0, 0] } as const;
   const field = (f: Pick<LayerSummary, 'receptiveField' | 'jump' | 'start'>) => [pair(f.receptiveField, 'input-dependent'), pair(f.jump), pair(f.start)];
   const groupsAt = new Map<number, GroupSummary[]>();
