@@ -100,6 +100,7 @@ export const ERROR_CODES = {
   'import.unsupported': { exit: spec, meaning: 'an ONNX node whose op (or attribute) cnnx cannot map; --until keeps the graph before it' },
   'import.shape': { exit: spec, meaning: 'a tensor whose shape disagrees with the node that reads it' },
   'import.tensor': { exit: spec, meaning: 'a tensor cnnx cannot read (data type, layout)' },
+  'import.spec': { exit: spec, meaning: 'an imported model whose spec cnnx would refuse to load (channels or sizes the graph does not hold)' },
   'import.write': { exit: input, meaning: 'the imported spec or weights cannot be written' },
   'export.write': { exit: spec, meaning: 'the exported file cannot be written' },
   'engine.simd': { exit: spec, meaning: 'this Node.js has no WebAssembly SIMD for the fast engine' },

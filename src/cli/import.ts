@@ -3,6 +3,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { CnnxError } from '../errors.js';
 import { readInputFile } from '../io/read-file.js';
+import { checkImported } from '../import/check.js';
 import { archByName, importCheckpoint } from '../import/arch-import.js';
 import { listArchs } from '../import/archs/index.js';
 import { inputBlock, type PreprocessOptions } from '../import/input-block.js';
@@ -64,6 +65,7 @@ export async function importCommand(model: string | undefined, opts: ImportComma
   const input = inputBlock(imported.channels, opts, isOnnx ? 'none' : 'imagenet', archResize);
   const name = opts.name ?? path.basename(opts.output, path.extname(opts.output));
   const spec = { name, description: `imported by cnnx ${version} from the ${source}`, input, layers };
+  await checkImported(model, opts.output, spec, store);
   await writeImported(opts.output, spec, store, { source: path.basename(model), generator: `cnnx ${version} import` });
   const megabytes = (store.bytes / 1e6).toFixed(1);
   if (inferred) note(inferred);

@@ -1,4 +1,5 @@
 // Writes an imported spec: NET.json and NET.safetensors beside it, both complete or neither replaced.
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CnnxError } from '../errors.js';
 import { writeAndSync, writeFileAtomic, writeReason } from '../io/atomic.js';
@@ -20,6 +21,10 @@ export async function writeImported(output: string, spec: Record<string, unknown
     throw new CnnxError('import.usage', `-o ${output}: the spec is a .json file (its weights go beside it as ${weightsFileFor(output)})`);
   }
   const weightsPath = path.join(path.dirname(output), store.file);
+  // The weights are renamed into place first: a spec name the rename cannot take (a folder) would leave them replaced.
+  if (await stat(output).then((s) => s.isDirectory(), () => false)) {
+    throw new CnnxError('import.write', `${output}: cannot write the spec and its weights: it is a folder`);
+  }
   const text = `${formatJson(spec)}\n`;
   const chunks = encodeSafetensorsChunks(store.all(), metadata);
   try {

@@ -10,6 +10,7 @@ import { findJsonError, lineColumn } from './json-error.js';
 import { tooDeepAt } from './json-depth.js';
 import { isPlainObject, ObjectReader } from './reader.js';
 import { checkMapSizes, checkMergeSizes } from './shapes.js';
+import type { SafetensorsCache } from './tensors.js';
 import { parseTree } from './tree.js';
 import type { Network } from './types.js';
 
@@ -39,6 +40,8 @@ export interface SpecOrigin {
   /** Folder for relative tensor paths. */
   readonly dir: string;
   readonly hash: string;
+  /** Safetensors files already in memory, by resolved path: an import checks its spec before writing them. */
+  readonly safetensors?: SafetensorsCache;
 }
 
 /** Validates an already-parsed spec object. */
@@ -55,7 +58,7 @@ export async function parseNetwork(raw: unknown, origin: SpecOrigin): Promise<Ne
   if (!Array.isArray(rawLayers) || rawLayers.length === 0) throw top.expected('layers', 'a non-empty array of layers');
   top.finish();
 
-  const { layers, groups, names } = await parseTree(rawLayers, file, origin.dir, input.channels);
+  const { layers, groups, names } = await parseTree(rawLayers, file, origin.dir, input.channels, origin.safetensors);
   const net: Network = { name, file, hash: origin.hash, input, layers, groups, names };
   checkMapSizes(net);
   checkMergeSizes(net);

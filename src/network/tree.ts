@@ -31,8 +31,8 @@ export function describePlace(path: string, type: string, name?: string): string
 }
 
 /** Parses `layers` (the spec's top-level list) given the input's channel count. */
-export async function parseTree(raw: unknown[], file: string, dir: string, channels: number): Promise<ParsedTree> {
-  const tree = new TreeBuilder(file, dir);
+export async function parseTree(raw: unknown[], file: string, dir: string, channels: number, safetensors: SafetensorsCache = new Map()): Promise<ParsedTree> {
+  const tree = new TreeBuilder(file, dir, safetensors);
   await tree.list(raw, 'layers', { node: INPUT, channels }, 0);
   return { layers: tree.layers, groups: tree.groups, names: new Map([...tree.names].map(([name, claim]) => [name, claim.node])) };
 }
@@ -41,11 +41,12 @@ class TreeBuilder {
   readonly layers: Layer[] = [];
   readonly groups: LayerGroup[] = [];
   readonly names = new Map<string, { node: number; path: string }>();
-  private readonly safetensors: SafetensorsCache = new Map();
 
   constructor(
     private readonly file: string,
     private readonly dir: string,
+    /** Loaded safetensors files, shared by all layers so a file is read once. */
+    private readonly safetensors: SafetensorsCache,
   ) {}
 
   async list(raw: unknown[], path: string, flow: Flow, depth: number): Promise<Flow> {

@@ -1,10 +1,10 @@
 // `cnnx import` as a user runs it: the files it writes, the input block, --list-archs, usage errors, exit 2 with nothing written.
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseSafetensors } from '../../src/io/safetensors.js';
 import { runCli, tempDir } from '../helpers.js';
-import { fixture, importMismatch, npy, specItems } from './helpers.js';
+import { fixture, importMismatch, npy, onnxModel, specItems } from './helpers.js';
 
 describe('cnnx import', () => {
   it('writes NET.json and NET.safetensors beside it; every tensor reference resolves to a tensor of that file', async () => {
@@ -147,5 +147,29 @@ describe('cnnx import', () => {
     const notJson = await runCli(['import', fixture('alexnet', 'model.pth'), '--arch', 'alexnet', '-o', path.join(dir, 'n.safetensors')]);
     expect(notJson.stderr).toMatch(/the spec is a .json file \(its weights go beside it as n.safetensors\)/);
     expect(existsSync(path.join(dir, 'n.safetensors'))).toBe(false);
+  });
+
+  it('refuses a model whose spec would not load (a grouped conv over channels the graph does not hold): exit 2, nothing written', async () => {
+    const dir = tempDir();
+    // Conv of group 2 with weights [4, 3, 1, 1] reads 6 channels; the graph's input has 3.
+    const model = onnxModel({ nodes: [{ op: 'Conv', inputs: ['input', 'w'], attrs: { group: 2, kernel_shape: [1, 1] } }], initializers: [{ name: 'w', dims: [4, 3, 1, 1], values: Array(12).fill(0.5) }] });
+    writeFileSync(path.join(dir, 'm.onnx'), model);
+    const out = path.join(dir, 'out');
+    const result = await runCli(['import', path.join(dir, 'm.onnx'), '-o', path.join(out, 'n.json')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trimEnd()).toMatch(/^cnnx: .*m\.onnx: the spec it imports to would not load: .*n\.json: layers\[0\].*in_channels.*6.*3/);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('refuses a spec name that is a folder before writing the weights beside it (exit 1, neither file replaced)', async () => {
+    const dir = tempDir();
+    mkdirSync(path.join(dir, 'n.json'));
+    writeFileSync(path.join(dir, 'n.safetensors'), 'old');
+    const result = await runCli(['import', fixture('vgg13', 'model.pth'), '--arch', 'vgg13', '-o', path.join(dir, 'n.json')]);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trimEnd()).toMatch(/^cnnx: .*n\.json: cannot write the spec and its weights: it is a folder$/);
+    expect(readFileSync(path.join(dir, 'n.safetensors'), 'utf8')).toBe('old');
+    expect(readdirSync(dir).sort()).toEqual(['n.json', 'n.safetensors']);
   });
 });
