@@ -156,8 +156,13 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (Array.isArray(value)) {
-    const text = JSON.stringify(value);
+    const text = arrayText(value);
     return text.length <= 40 ? text : `an array of ${value.length}`;
   }
   return 'an object';
+}
+
+/** An array as JSON writes it, but a number as it is (1e999 parses to Infinity, which JSON.stringify would print as null). */
+function arrayText(value: readonly unknown[]): string {
+  return `[${value.map((v) => (Array.isArray(v) ? arrayText(v) : typeof v === 'number' ? String(v) : JSON.stringify(v) ?? 'null')).join(',')}]`;
 }

@@ -66,7 +66,9 @@ export async function parseNetwork(raw: unknown, origin: SpecOrigin): Promise<Ne
 }
 
 /** JSON.parse with a message that gives line and column and says what is wrong there; nesting is limited first. */
-export function parseJson(text: string, file: string): unknown {
+export function parseJson(source: string, file: string): unknown {
+  // A byte order mark (some Windows editors write one) is not part of the JSON.
+  const text = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
   const deep = tooDeepAt(text, MAX_SPEC_DEPTH);
   if (deep >= 0) {
     const { line, column } = lineColumn(text, deep);

@@ -26,6 +26,8 @@ describe('rejected specs', () => {
     ['unknown top-level key', { ...spec([{ type: 'relu' }]), layer: [] }, 'spec.unknown_key', 'net.json: layer: unknown key (did you mean "layers"?)'],
     ['bad channels', spec([{ type: 'relu' }], { channels: 0 }), 'spec.range', 'net.json: input.channels: expected an integer >= 1, got 0'],
     ['mean length', spec([{ type: 'relu' }], { channels: 3, mean: [0.5] }), 'spec.type', 'net.json: input.mean: expected 3 numbers (one per input channel), got [0.5]'],
+    // 1e999 in the JSON parses to Infinity: the message shows it, not JSON.stringify's null.
+    ['mean not finite', spec([{ type: 'relu' }], { channels: 3, mean: [Infinity, 0, ['x', -Infinity]] }), 'spec.type', 'net.json: input.mean: expected 3 numbers (one per input channel), got [Infinity,0,["x",-Infinity]]'],
     ['normalize_npy not a boolean', spec([{ type: 'relu' }], { channels: 3, normalize_npy: 'yes' }), 'spec.type', 'net.json: input.normalize_npy: expected true or false, got "yes"'],
     ['unknown layer type', spec([{ type: 'relu' }, { type: 'maxpool' }]), 'spec.type', 'net.json: layers[1].type: expected one of conv2d, relu, leaky_relu, relu6, hardtanh, maxpool2d, avgpool2d, adaptive_avgpool2d, adaptive_maxpool2d, batchnorm2d, local_response_norm, gem, normalize, sequential, add, concat, dropout, identity, got "maxpool" (did you mean "maxpool2d"?)'],
     ['typo in key', spec([{ type: 'maxpool2d', kernal_size: 2 }]), 'spec.missing', 'net.json: layers[0] (maxpool2d).kernel_size: is required (is "kernal_size" a typo?)'],
@@ -168,5 +170,10 @@ describe('JSON syntax errors point at the place', () => {
 
   test('valid JSON parses', () => {
     expect(parseJson('{"a": [1, -2.5e3, "x\\u00e9", true, null]}', 'net.json')).toEqual({ a: [1, -2500, 'xé', true, null] });
+  });
+
+  test('a byte order mark before the JSON is not part of it (as some Windows editors write files)', () => {
+    expect(parseJson('\uFEFF{"a": 1}', 'net.json')).toEqual({ a: 1 });
+    expect(() => parseJson('{"a": 1}\uFEFF', 'net.json')).toThrow(/net.json:1:9: invalid JSON/);
   });
 });
