@@ -58,6 +58,8 @@ export class Progress {
   private lineShown = false;
   private lastDraw = 0;
   private detailText: string | null = null;
+  /** The last failure printed: inputs in flight when a shared write fails (a full disk under embeddings parts) fail alike. */
+  private lastFailure: string | null = null;
 
   constructor(private readonly options: ProgressOptions) {
     this.counts = { processed: 0, failed: 0, skipped: options.skipped, cancelled: 0 };
@@ -87,14 +89,17 @@ export class Progress {
     }
   }
 
-  /** Counts a finished input; failures are always printed, successes with --verbose. */
+  /** Counts a finished input; failures are always printed (once when several in a row say the same), successes with --verbose. */
   record(record: ItemRecord): void {
     if (record.status === 'ok') this.counts.processed++;
     else if (record.status === 'failed') this.counts.failed++;
     else if (record.status === 'skipped') this.counts.skipped++;
     else this.counts.cancelled++;
-    if (record.status === 'failed') this.log(`cnnx: ${record.error}`);
-    else if (this.options.verbose && record.status === 'ok') this.log(`${record.path} -> ${describeOutput(record.output)} (${record.ms} ms)`);
+    if (record.status === 'failed') {
+      // The same line again says nothing new; the --report log keeps every input's record.
+      if (record.error !== this.lastFailure) this.log(`cnnx: ${record.error}`);
+      this.lastFailure = record.error;
+    } else if (this.options.verbose && record.status === 'ok') this.log(`${record.path} -> ${describeOutput(record.output)} (${record.ms} ms)`);
     this.redraw();
   }
 

@@ -128,6 +128,21 @@ describe('helpers', () => {
     expect(written.replace(/\r\x1b\[K/g, '')).not.toMatch(/\x1b/);
   });
 
+  it('prints a failure once when the inputs after it fail with the same line (a shared part that cannot be written)', () => {
+    let written = '';
+    const stream = { isTTY: false, write: (text: string) => (written += text) };
+    const progress = new Progress({ total: 5, quiet: true, verbose: false, skipped: 0, stream, env: {} });
+    const fail = (path: string, error: string) => progress.record({ path, output: null, status: 'failed', error, ms: 1 });
+    const full = 'emb/part-00000.npy: cannot write: no space left on device';
+    fail('a.png', full);
+    fail('b.png', full);
+    fail('c.png', 'c.png: truncated image');
+    fail('d.png', full);
+    fail('e.png', full);
+    expect(written.split('\n').filter(Boolean)).toEqual([`cnnx: ${full}`, 'cnnx: c.png: truncated image', `cnnx: ${full}`]);
+    expect(progress.counts.failed).toBe(5);
+  });
+
   it('formats ETAs', () => {
     expect([formatDuration(5), formatDuration(75), formatDuration(3700)]).toEqual(['5s', '1m15s', '1h01m']);
   });
