@@ -24,7 +24,7 @@ const input = EXIT.inputFailed;
 export const ERROR_CODES = {
   // The spec (exit 2: nothing is computed).
   'spec.read': { exit: spec, meaning: 'the spec file cannot be read' },
-  'spec.syntax': { exit: spec, meaning: 'the spec is not valid JSON' },
+  'spec.syntax': { exit: spec, meaning: 'the spec is not valid JSON, or an object in it gives one key twice' },
   'spec.format': { exit: spec, meaning: 'the file given as the spec is something else: an image, a model, an array' },
   'spec.type': { exit: spec, meaning: 'a spec value has the wrong type or is not one of the allowed values' },
   'spec.missing': { exit: spec, meaning: 'a required spec key is absent' },

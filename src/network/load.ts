@@ -8,6 +8,7 @@ import { readFailure, readRegularFile } from '../io/read-file.js';
 import { parseInput } from './input.js';
 import { findJsonError, lineColumn } from './json-error.js';
 import { tooDeepAt } from './json-depth.js';
+import { duplicateKeyIn } from './json-keys.js';
 import { isPlainObject, ObjectReader } from './reader.js';
 import { checkMapSizes, checkMergeSizes } from './shapes.js';
 import type { SafetensorsCache } from './tensors.js';
@@ -74,14 +75,22 @@ export function parseJson(source: string, file: string): unknown {
     const { line, column } = lineColumn(text, deep);
     throw specError('spec.limit', `${file}:${line}:${column}`, '', `JSON nested more than ${MAX_SPEC_DEPTH} deep (arrays and objects inside each other); no spec needs that`);
   }
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (error) {
     const found = findJsonError(text);
     if (!found) throw specError('spec.syntax', file, '', `invalid JSON: ${(error as Error).message}`);
     const { line, column } = lineColumn(text, found.offset);
     throw specError('spec.syntax', `${file}:${line}:${column}`, '', `invalid JSON: ${found.reason}`);
   }
+  const twice = duplicateKeyIn(text);
+  if (twice) {
+    const at = lineColumn(text, twice.second);
+    const first = lineColumn(text, twice.first);
+    throw specError('spec.syntax', `${file}:${at.line}:${at.column}`, '', `${JSON.stringify(twice.key)} is given twice in one object (first at ${first.line}:${first.column}); JSON would keep only this one: give it once`);
+  }
+  return value;
 }
 
 export function sha256(bytes: Uint8Array): string {

@@ -172,6 +172,15 @@ describe('JSON syntax errors point at the place', () => {
     expect(parseJson('{"a": [1, -2.5e3, "x\\u00e9", true, null]}', 'net.json')).toEqual({ a: [1, -2500, 'xé', true, null] });
   });
 
+  test('a key given twice in one object is refused where it comes again; the same key in other objects and in strings is fine', () => {
+    const text = '{"input": {"channels": 3},\n "layers": [{"type": "conv2d", "padding": 1, "name": "a\\"padding\\"",\n   "padding": 0}]}';
+    expect(() => parseJson(text, 'net.json')).toThrow('net.json:3:4: "padding" is given twice in one object (first at 2:32); JSON would keep only this one: give it once');
+    const escaped = '{"ab": 1, "a\\u0062": 2}';
+    expect(() => parseJson(escaped, 'net.json')).toThrow('net.json:1:11: "ab" is given twice in one object (first at 1:2)');
+    const fine = '{"a": {"type": 1}, "b": [{"type": 2}, {"type": 3}], "c": ["type", "type"], "type": {"a": "a"}}';
+    expect(parseJson(fine, 'net.json')).toEqual(JSON.parse(fine));
+  });
+
   test('a byte order mark before the JSON is not part of it (as some Windows editors write files)', () => {
     expect(parseJson('\uFEFF{"a": 1}', 'net.json')).toEqual({ a: 1 });
     expect(() => parseJson('{"a": 1}\uFEFF', 'net.json')).toThrow(/net.json:1:9: invalid JSON/);
