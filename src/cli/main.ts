@@ -1,7 +1,7 @@
 // The cnnx command line: builds the commander program and maps every failure to one line and an exit code.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { createRequire } from 'node:module';
-import { EXIT } from '../errors.js';
+import { CnnxError, EXIT } from '../errors.js';
 import { loadNetwork } from '../network/load.js';
 import { parseShard } from '../batch/shard.js';
 import { applyCommand } from './apply.js';
@@ -148,7 +148,7 @@ ${EXIT_CODES_HELP}`,
     .action(async (file: string, opts: { size?: [number, number]; depth?: number; json: boolean }) => {
       const net = await loadNetwork(file);
       const size = opts.size ?? defaultSize(net);
-      const summary = summarize(net, { channels: net.input.channels, height: size[0], width: size[1] });
+      const summary = sizeGiven(() => summarize(net, { channels: net.input.channels, height: size[0], width: size[1] }));
       process.stdout.write(opts.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSummary(summary, { depth: opts.depth }).join('\n')}\n`);
     });
 
@@ -190,7 +190,7 @@ ${EXIT_CODES_HELP}`,
     )
     .action(async (file: string, opts: { layer?: string; pixel?: [number, number]; inputPixel?: [number, number]; size?: [number, number]; json: boolean }) => {
       const net = await loadNetwork(file);
-      process.stdout.write(`${whereCommand(net, opts.size ?? defaultSize(net), opts)}\n`);
+      process.stdout.write(`${sizeGiven(() => whereCommand(net, opts.size ?? defaultSize(net), opts))}\n`);
     });
 
   program
@@ -340,4 +340,17 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
   // After a second signal, whatever the run returned or threw, the process leaves with the signal's code.
   process.exitCode = quittingAtOnce() ?? code;
+}
+
+/**
+ * Runs `f` on an input size the command line gave (or the spec's default): a size the network shrinks to
+ * nothing is a usage error there (exit 2), not a failed input (exit 1) as an image of that size is for apply.
+ */
+function sizeGiven<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (error) {
+    if (error instanceof CnnxError && error.code === 'input.too_small') throw new CnnxError('usage.size', error.message);
+    throw error;
+  }
 }

@@ -39,10 +39,13 @@ describe('seed network on 32x32', () => {
     expect(parsed.layers[5].output).toEqual({ channels: 64, height: 8, width: 8 });
   });
 
-  test('a size too small for the network is one clear line', async () => {
+  test('a size too small for the network is one clear line, a usage error (exit 2) of inspect and where alike', async () => {
     const result = await runCli(['inspect', SEED, '--size', '3x3']);
-    expect(result.code).not.toBe(0);
+    expect(result.code).toBe(2);
     expect(result.stderr).toBe(`cnnx: input size 3x3: ${SEED}: layers[5] (maxpool2d "pool2"): the 2x2 window does not fit the input 1x1 (input 3x3x3)\n`);
+    const where = await runCli(['where', SEED, '--size', '3x3', '--pixel', '0,0']);
+    expect(where.code).toBe(2);
+    expect(where.stderr).toBe(result.stderr);
   });
 });
 
