@@ -3,7 +3,7 @@ import { EngineMemoryError, type Engine } from '../engine/engine.js';
 import { runWhole } from '../engine/run.js';
 import type { Shape, Tensor } from '../engine/tensor.js';
 import { CnnxError, inputError } from '../errors.js';
-import { formatBytes } from '../format.js';
+import { formatBytes, plural } from '../format.js';
 import { inferShapes } from './shapes.js';
 import { didYouMean } from './suggest.js';
 import { describePlace } from './tree.js';
@@ -77,8 +77,36 @@ export function selectedNodes(selection: readonly LayerSelection[]): number[] {
   return [...new Set(selection.map((s) => s.node).filter((n) => n !== INPUT))].sort((a, b) => a - b);
 }
 
+/**
+ * Refuses an input tensor the engines cannot run as it is: sizes that are not positive integers, a
+ * channel count other than the network's, or data that is not a Float32Array of channels x height x
+ * width elements. The engines trust the shape: a short array would leave the previous run's input in
+ * the fast engine's memory (its output returned again), a channel count the weights do not have reads
+ * past the data.
+ */
+export function checkInputTensor(net: Network, input: Tensor, inputName: string): void {
+  const bad = (message: string) => inputError('input.shape', inputName, message);
+  if (typeof input !== 'object' || input === null) throw bad(`expected a tensor { channels, height, width, data: Float32Array }, got ${input === null ? 'null' : typeof input}`);
+  const { channels, height, width } = input;
+  const data: unknown = input.data;
+  for (const [key, value] of [['channels', channels], ['height', height], ['width', width]] as const) {
+    if (!Number.isSafeInteger(value) || value < 1) throw bad(`tensor ${key}: expected a positive integer, got ${String(value)}`);
+  }
+  if (channels !== net.input.channels) throw bad(`has ${plural(channels, 'channel')}, the network's input.channels is ${net.input.channels}`);
+  // The tag, not instanceof: a Float32Array made in another realm (a vm context) is one too.
+  if (Object.prototype.toString.call(data) !== '[object Float32Array]') throw bad(`tensor data: expected a Float32Array, got ${data === null ? 'null' : typeof data === 'object' ? (data.constructor?.name ?? 'an object') : typeof data}`);
+  const size = channels * height * width;
+  if ((data as Float32Array).length !== size) throw bad(`tensor data has ${plural((data as Float32Array).length, 'element')}, its shape ${channels}x${height}x${width} needs ${size}`);
+}
+
 /** Runs `net` on `input` and returns the selected outputs, in selection order. */
 export async function runNetwork(engine: Engine, net: Network, input: Tensor, selection: readonly LayerSelection[], inputName: string): Promise<LayerOutput[]> {
+  checkInputTensor(net, input, inputName);
+  for (const s of selection) {
+    if (s.node !== INPUT && !(Number.isInteger(s.node) && s.node >= 0 && s.node < net.layers.length)) {
+      throw new CnnxError('usage.layer', `${net.file}: selection "${s.label}": node ${String(s.node)} is not one of its ${plural(net.layers.length, 'node')} (0..${net.layers.length - 1}) nor INPUT`);
+    }
+  }
   const shapes: Shape[] = inferShapes(net, input, inputName);
   const nodes = selectedNodes(selection);
   let tensors: Tensor[] = [];
