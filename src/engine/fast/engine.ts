@@ -290,8 +290,14 @@ export class FastEngine implements Engine {
     if (this.spare.length > MAX_SPARE) this.spare.shift();
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  /** The first close()'s promise: a later call waits for the same workers to end. */
+  private closing: Promise<void> | undefined;
+
+  close(): Promise<void> {
+    return (this.closing ??= this.closeNow());
+  }
+
+  private async closeNow(): Promise<void> {
     this.closed = true;
     clearTimeout(this.prepareTimer);
     this.prepareTimer = undefined;
