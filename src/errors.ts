@@ -75,6 +75,7 @@ export const ERROR_CODES = {
   'usage.band_rows': { exit: spec, meaning: 'a band height that is not a positive integer' },
   'usage.report': { exit: spec, meaning: 'the run log cannot be created' },
   'usage.kernels': { exit: spec, meaning: 'a filter picture or array asked for without a filter name' },
+  'usage.engine': { exit: spec, meaning: 'an engine option that is not valid (kind, threads, algorithm, fma), or a run on a closed engine' },
   'usage.size': { exit: spec, meaning: 'an --size the network shrinks to nothing (inspect, where)' },
   'usage.pixel': { exit: spec, meaning: 'a pixel that does not parse or lies outside the map' },
   'usage.where': { exit: spec, meaning: 'neither or both of an output cell and an input pixel' },

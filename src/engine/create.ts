@@ -1,5 +1,6 @@
 // Chooses and starts an engine by name.
-import type { Engine, EngineKind } from './engine.js';
+import { describeValue } from '../errors.js';
+import { engineError, type Engine, type EngineKind } from './engine.js';
 import { createReferenceEngine } from './reference.js';
 
 export interface EngineOptions {
@@ -20,6 +21,8 @@ export interface EngineOptions {
 }
 
 export async function createEngine(options: EngineOptions): Promise<Engine> {
+  if (typeof options !== 'object' || options === null) throw engineError(`createEngine: expected options such as { kind: 'fast' }, got ${describeValue(options)}`);
+  if (options.kind !== 'reference' && options.kind !== 'fast') throw engineError(`options.kind must be 'fast' or 'reference', got ${describeValue(options.kind)}`);
   if (options.kind === 'reference') return createReferenceEngine();
   const { createFastEngine } = await import('./fast/index.js');
   return createFastEngine({ threads: options.threads, algorithm: options.winograd === false ? 'direct' : 'auto', fma: options.fma === false ? false : undefined });

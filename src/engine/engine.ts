@@ -1,4 +1,5 @@
 // The contract every compute engine meets: run a network's nodes on a band of input rows.
+import { CnnxError } from '../errors.js';
 import type { Network } from '../network/types.js';
 import type { Band, RowRange } from './band.js';
 import type { Shape } from './tensor.js';
@@ -54,4 +55,14 @@ export class EngineMemoryError extends RangeError {
   ) {
     super(`needs ${needed} bytes of engine memory, more than its ${limit}`);
   }
+}
+
+/** An engine option that is not valid (usage.engine): a CnnxError, as every error a library caller meets. */
+export function engineError(message: string): CnnxError {
+  return new CnnxError('usage.engine', message);
+}
+
+/** A run asked of an engine after close(). */
+export function closedEngine(): CnnxError {
+  return engineError('the engine is closed: create another to run again');
 }

@@ -3,14 +3,17 @@ import { isMerge, layerDef, mergeDef } from '../layers/index.js';
 import { inputShapes, nodeShape } from '../network/shapes.js';
 import { INPUT, type Network } from '../network/types.js';
 import type { Band } from './band.js';
-import type { Engine, NodeRows } from './engine.js';
+import { closedEngine, type Engine, type NodeRows } from './engine.js';
 import type { Shape } from './tensor.js';
 import { yieldToEventLoop } from './yield.js';
 
 export function createReferenceEngine(): Engine {
+  let closed = false;
   return {
     kind: 'reference',
     async run(net: Network, input: Band, rows: NodeRows, outputs: readonly number[]): Promise<Band[]> {
+      // As the fast engine: a closed engine runs nothing (its callers must not depend on which engine they hold).
+      if (closed) throw closedEngine();
       const last = outputs[outputs.length - 1];
       const inShape: Shape = { channels: input.tensor.channels, height: input.fullHeight, width: input.tensor.width };
       const shapes: Shape[] = [];
@@ -39,6 +42,8 @@ export function createReferenceEngine(): Engine {
       }
       return outputs.map((o) => bands[o]!);
     },
-    async close() {},
+    async close() {
+      closed = true;
+    },
   };
 }

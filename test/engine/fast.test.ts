@@ -99,7 +99,7 @@ group('fast engine', () => {
 
   it('rejects bad options', async () => {
     await expect(createFastEngine({ threads: 0 })).rejects.toThrow(/options.threads must be an integer from 1 to 256/);
-    await expect(createFastEngine({ threads: 1.5 })).rejects.toThrow(TypeError);
+    await expect(createFastEngine({ threads: 1.5 })).rejects.toMatchObject({ code: 'usage.engine' });
     await expect(createFastEngine({ algorithm: 'fft' as never })).rejects.toThrow(/options.algorithm/);
   });
 

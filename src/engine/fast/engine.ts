@@ -1,6 +1,6 @@
 // FastEngine: runs a network band through SIMD routines on a worker pool sharing one WebAssembly.Memory.
 import type { Band } from '../band.js';
-import { EngineMemoryError, type Engine, type NodeRows } from '../engine.js';
+import { closedEngine, EngineMemoryError, type Engine, type NodeRows } from '../engine.js';
 import { tensor, type Shape } from '../tensor.js';
 import type { Network } from '../../network/types.js';
 import { enableRelaxedSimd } from '../../wasm/features.js';
@@ -151,7 +151,7 @@ export class FastEngine implements Engine {
   }
 
   private async runNow(net: Network, input: Band, rows: NodeRows, outputs: readonly number[]): Promise<Band[]> {
-    if (this.closed) throw new Error('the fast engine is closed');
+    if (this.closed) throw closedEngine();
     if (outputs.length === 0) return [];
     const plan = this.planFor(net, input, rows, outputs);
     this.copyInput(plan, input);

@@ -2,7 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { enableRelaxedSimd } from '../../wasm/features.js';
 import { debugFromEnv } from '../../wasm/loader.js';
-import type { Engine } from '../engine.js';
+import { engineError, type Engine } from '../engine.js';
 import { FastEngine } from './engine.js';
 
 import type { Algorithm } from './plan-types.js';
@@ -43,15 +43,15 @@ export interface FastEngineOptions {
 export async function createFastEngine(options: FastEngineOptions = {}): Promise<Engine> {
   const threads = options.threads ?? availableParallelism();
   if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
-    return Promise.reject(new TypeError(`options.threads must be an integer from 1 to 256, got ${String(threads)}`));
+    return Promise.reject(engineError(`options.threads must be an integer from 1 to 256, got ${String(threads)}`));
   }
   if (options.algorithm !== undefined && !['auto', 'direct', 'winograd', 'winograd-x'].includes(options.algorithm)) {
-    return Promise.reject(new TypeError(`options.algorithm must be 'auto', 'direct', 'winograd' or 'winograd-x', got ${String(options.algorithm)}`));
+    return Promise.reject(engineError(`options.algorithm must be 'auto', 'direct', 'winograd' or 'winograd-x', got ${String(options.algorithm)}`));
   }
   const debug = options.debug ?? debugFromEnv();
-  if (debug && options.fma === true) return Promise.reject(new TypeError('options.fma: the debug build has no fused multiply-adds; pass fma: false or leave it out'));
+  if (debug && options.fma === true) return Promise.reject(engineError('options.fma: the debug build has no fused multiply-adds; pass fma: false or leave it out'));
   if (options.fma === true && !enableRelaxedSimd()) {
-    return Promise.reject(new TypeError(`options.fma: this runtime (V8 ${process.versions.v8}) cannot validate relaxed SIMD; use Node.js >= 20`));
+    return Promise.reject(engineError(`options.fma: this runtime (V8 ${process.versions.v8}) cannot validate relaxed SIMD; use Node.js >= 20`));
   }
   return FastEngine.create(threads, options.algorithm ?? 'auto', options.fma, debug);
 }

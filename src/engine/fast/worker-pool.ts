@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { CnnxError } from '../../errors.js';
 import { index32, index64 } from './address.js';
+import { closedEngine } from '../engine.js';
 import { BARRIER, MAX_PHASES_PER_RUN, WORK_COUNTERS } from './memory.js';
 import { LONG_SPIN_MS, PHASE_LISTS_KEPT, phaseStamp, SHORT_SPIN_MS, sharedClock, type FromWorker, type Phase, type ThreadTimes, type ToWorker } from './protocol.js';
 
@@ -132,7 +133,7 @@ export class WorkerPool {
   }
 
   private runChunk({ key, phases }: Chunk): Promise<void> {
-    if (this.closed) return Promise.reject(new Error('the fast engine is closed'));
+    if (this.closed) return Promise.reject(closedEngine());
     const parties = Math.min(this.size, Math.max(0, ...phases.map((p) => p.length)));
     if (parties === 0) {
       if (this.stamped) this.phaseWalls.push(...phases.map(() => 0));
