@@ -174,8 +174,6 @@ export class Session {
    */
   addUpload(name: string, bytes: Uint8Array): Promise<SessionState> {
     return this.exclusive(async () => {
-      const uploaded = this.images.filter((i) => typeof i.source !== 'string');
-      if (uploaded.length >= MAX_UPLOADS) this.images.splice(this.images.indexOf(uploaded[0]), 1);
       this.uploads++;
       const image: ServedImage = { name: `upload ${this.uploads}: ${name}`, source: bytes };
       const previous = this.images[this.selected];
@@ -183,7 +181,15 @@ export class Session {
       this.selected = this.images.length - 1;
       const generation = this.generation;
       const state = await this.render();
-      if (this.generation !== generation || this.net === null) return state;
+      if (this.generation !== generation || this.net === null) {
+        // Shown: only now does the oldest upload make room, so a photo that fails costs no other.
+        const uploaded = this.images.filter((i) => typeof i.source !== 'string');
+        if (uploaded.length <= MAX_UPLOADS) return state;
+        this.images.splice(this.images.indexOf(uploaded[0]), 1);
+        this.selected = this.images.indexOf(image);
+        this.notify();
+        return this.state();
+      }
       this.images.pop();
       this.selected = Math.max(0, previous ? this.images.indexOf(previous) : 0);
       this.notify();
