@@ -131,13 +131,15 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
  * The Host header must name this server by a loopback name or the --host address: a page on another
  * site whose name is made to resolve to 127.0.0.1 (DNS rebinding) sends its own name and is refused.
  */
-function hostAllowed(header: string | undefined, server: Server, host: string): boolean {
+export function hostAllowed(header: string | undefined, server: Server, host: string): boolean {
   if (isWildcard(host)) return true;
   const address = server.address();
   if (header === undefined || address === null || typeof address === 'string') return false;
   const port = address.port;
   const names = ['127.0.0.1', 'localhost', '[::1]', host.includes(':') ? `[${host}]` : host];
-  return names.some((name) => header.toLowerCase() === `${name}:${port}`.toLowerCase());
+  const given = header.toLowerCase();
+  // On port 80 a browser sends the bare name (the default port is left out of Host).
+  return names.some((name) => given === `${name}:${port}`.toLowerCase() || (port === 80 && given === name.toLowerCase()));
 }
 
 /** The body, refused with 413 past `limit` bytes (checked as it arrives, not only by Content-Length). */
