@@ -60,6 +60,7 @@ export const ERROR_CODES = {
   'input.memory': { exit: input, meaning: "an input that does not fit the memory limit even one row at a time, or whose whole run or band needs more than the engine's memory can hold (the fast engine's 4 GiB)" },
   'input.stream': { exit: input, meaning: 'a huge input that cannot be streamed as asked' },
   'input.too_large': { exit: input, meaning: 'an input over the pixel limit (--max-pixels), or an image input.resize makes larger than it' },
+  'output.too_large': { exit: input, meaning: 'a report page that would hold more feature-map values than a report can (--format report, serve)' },
   'output.write': { exit: input, meaning: 'an output file cannot be written' },
   'output.embedding_length': { exit: input, meaning: 'an input whose output row has a different length from the rows before it (--format embeddings)' },
   'output.report': { exit: input, meaning: 'the run log cannot be written during the run' },

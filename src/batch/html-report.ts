@@ -2,12 +2,46 @@
 import { readFile } from 'node:fs/promises';
 import { formatShape, type Shape, type Tensor } from '../engine/tensor.js';
 import { groupTitle, outline } from '../inspect/outline.js';
-import { layerPlace, type LayerOutput } from '../network/run.js';
+import { inputError } from '../errors.js';
+import { layerPlace, type LayerOutput, type LayerSelection } from '../network/run.js';
 import { inferShapes } from '../network/shapes.js';
 import { reportHtml, type ReportEntry, type ReportItem, type ReportMeta } from '../render/html-page.js';
 import { figureResults, reportData } from '../render/report-data.js';
 import { INPUT, type Network } from '../network/types.js';
 import { inputPixels } from './picture.js';
+
+/**
+ * The most feature-map values one report holds (2^26: VGG16's every node on a 224x224 photo is about 30
+ * million). Its maps are encoded on the main thread, about a second per 3 million values, and a page
+ * past this would take minutes and gigabytes to make and could not be shown at any useful depth.
+ */
+export const MAX_REPORT_VALUES = 2 ** 26;
+
+/**
+ * Refuses, before the network runs, a report of `selection` on an input of shape `input` that would
+ * hold more than MAX_REPORT_VALUES values (output.too_large), naming its largest map.
+ */
+export function checkReportSize(net: Network, input: Shape, selection: readonly LayerSelection[], inputName: string): void {
+  const shapes = inferShapes(net, input, inputName);
+  const nodes = [...new Set(selection.map((s) => s.node))];
+  const values = (n: number) => {
+    const s = n === INPUT ? input : shapes[n];
+    return s.channels * s.height * s.width;
+  };
+  const total = nodes.reduce((sum, n) => sum + values(n), 0);
+  if (total <= MAX_REPORT_VALUES) return;
+  const largest = nodes.reduce((a, b) => (values(b) > values(a) ? b : a));
+  const where = largest === INPUT ? 'the input' : `${net.layers[largest].path} (${formatShape(shapes[largest])})`;
+  throw inputError(
+    'output.too_large',
+    inputName,
+    `a report of ${count(nodes.length, 'map')} would hold ${count(total, 'value')}, more than the ${count(MAX_REPORT_VALUES, 'value')} a report holds; the largest is ${where} with ${count(values(largest), 'value')}: pick fewer layers (--layer) or a smaller input (input.resize)`,
+  );
+}
+
+function count(n: number, unit: string): string {
+  return `${n.toLocaleString('en-US')} ${unit}${n === 1 ? '' : 's'}`;
+}
 
 /** A section being filled: its items grow as the outline is walked. */
 interface OpenSection {

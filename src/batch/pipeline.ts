@@ -7,6 +7,7 @@ import type { Network } from '../network/types.js';
 import type { Decoder } from './decode-pool.js';
 import { SinkFailure, type EmbeddingSink } from './embedding-sink.js';
 import { encodeResults, type FileBytes } from './encode.js';
+import { checkReportSize } from './html-report.js';
 import type { EnginePool } from './engine-pool.js';
 import type { PictureOptions } from './picture.js';
 import type { BatchFormat, Plan, PlannedItem } from './plan.js';
@@ -154,6 +155,7 @@ export class Batch {
     this.noteNonFinite(item.name, input);
     this.noteNpyResize(item.name);
     // Each engine computes one image at a time; the pool has one engine per core for a folder, or one using every core.
+    if (ctx.format === 'report') checkReportSize(ctx.net, input, ctx.selection, item.name);
     const results = await ctx.engines.use((engine) => runNetwork(engine, ctx.net, input, ctx.selection, item.name));
     return { input, results };
   }

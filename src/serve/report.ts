@@ -1,7 +1,7 @@
 // The report `cnnx serve` shows, made as `apply --layer all --format report` makes it (same decode, engine and page), kept in memory; and the padding comparison's pictures.
 import path from 'node:path';
 import type { EnginePool } from '../batch/engine-pool.js';
-import { layerReportHtml } from '../batch/html-report.js';
+import { checkReportSize, layerReportHtml } from '../batch/html-report.js';
 import type { PictureOptions } from '../batch/picture.js';
 import { renderPicture } from '../batch/picture.js';
 import { tensor, type Shape, type Tensor } from '../engine/tensor.js';
@@ -34,7 +34,9 @@ async function decode(net: Network, image: ServedImage, settings: RenderSettings
  */
 export async function renderReport(net: Network, specText: string, image: ServedImage, settings: RenderSettings): Promise<{ html: Uint8Array; input: Shape }> {
   const input = await decode(net, image, settings);
-  const results = await settings.engines.use((engine) => runNetwork(engine, net, input, selectLayers(net, ['all']), image.name));
+  const selection = selectLayers(net, ['all']);
+  checkReportSize(net, input, selection, image.name);
+  const results = await settings.engines.use((engine) => runNetwork(engine, net, input, selection, image.name));
   const html = await layerReportHtml(net, input, results, { inputName: path.basename(image.name), version: settings.version, specJson: specText });
   return { html: Buffer.from(html, 'utf8'), input: { channels: input.channels, height: input.height, width: input.width } };
 }

@@ -83,4 +83,21 @@ describe('the format does not change with the number of inputs', () => {
     expect(stdout.code).toBe(2);
     expect(stdout.stderr).toMatch(/--format report writes to a folder/);
   });
+
+  test('a report that would hold more values than a report can is refused before the network runs (exit 1, nothing written)', async () => {
+    const dir = tempDir();
+    // A 1x1 conv to 4096 channels on a 129x128 .npy: 4096 x 128 values over the 2^26 a report holds.
+    const spec = path.join(dir, 'wide.json');
+    writeFileSync(spec, JSON.stringify({ input: { channels: 1 }, layers: [{ type: 'conv2d', out_channels: 4096, kernel_size: 1, weight: { random: { seed: 1 } } }] }));
+    const npy = path.join(dir, 'x.npy');
+    const header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 129, 128), }";
+    const padded = header + ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
+    writeFileSync(npy, Buffer.concat([Buffer.from('\x93NUMPY\x01\x00', 'latin1'), Buffer.from(Uint16Array.of(padded.length).buffer), Buffer.from(padded, 'latin1'), Buffer.alloc(129 * 128 * 4)]));
+    const r = await runCli(['apply', spec, npy, '--format', 'report', '-o', `${dir}/report/`]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.split('\n')[0]).toBe(
+      `cnnx: ${npy}: a report of 1 map would hold 67,633,152 values, more than the 67,108,864 values a report holds; the largest is layers[0] (4096x129x128) with 67,633,152 values: pick fewer layers (--layer) or a smaller input (input.resize)`,
+    );
+    expect(existsSync(`${dir}/report`)).toBe(false);
+  });
 });
