@@ -166,7 +166,7 @@ export async function reportData(net: Network, input: Tensor, results: readonly 
     values.push(derived ?? { stored: stored.push(r.tensor) - 1 });
     figureOf.set(r.node, f);
   }
-  const encoded = encodeWithinBudget(stored, VALUE_BUDGET);
+  const encoded = await encodeWithinBudget(stored, VALUE_BUDGET);
   const figures = nodes.map((r, f): FigureData => {
     const layer = r.layer!;
     const v = values[f];

@@ -1,5 +1,6 @@
 // Feature maps as compact codes for the HTML report: per-channel linear quantisation to a few bits, a Paeth predictor, zlib; the page inflates them with DecompressionStream.
-import { deflateSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { deflate } from 'node:zlib';
 import type { Tensor } from '../engine/tensor.js';
 
 /** One map's values as the page decodes them: value = lo[c] + code / maxCode * (hi[c] - lo[c]). */
@@ -65,11 +66,16 @@ export function paethResiduals(codes: Uint8Array, width: number, height: number)
   return out;
 }
 
-/** `t` at `bits` bits per value, deflated at zlib `level`. */
-export function encodeValues(t: Tensor, bits: number, level = FINAL_LEVEL): EncodedValues {
+/**
+ * `t` at `bits` bits per value, deflated at zlib `level` on libuv's thread pool: deflating is most of a
+ * report's cost (seconds for a deep network), and `cnnx serve` must keep answering meanwhile.
+ */
+export async function encodeValues(t: Tensor, bits: number, level = FINAL_LEVEL): Promise<EncodedValues> {
   const { codes, lo, hi, maxCode, nonFinite } = quantize(t, bits);
-  return { bits, maxCode, lo, hi, nonFinite, deflated: deflateSync(paethResiduals(codes, t.width, t.height), { level }) };
+  return { bits, maxCode, lo, hi, nonFinite, deflated: await deflateAsync(paethResiduals(codes, t.width, t.height), { level }) };
 }
+
+const deflateAsync = promisify(deflate);
 
 const FINAL_LEVEL = 9;
 /**
@@ -88,13 +94,14 @@ export const MIN_BITS = 4;
  * those) until they fit in `budget` bytes or every map is down to MIN_BITS: every map keeps about
  * the same precision.
  */
-export function encodeWithinBudget(maps: readonly Tensor[], budget: number): EncodedValues[] {
-  const search = cutToBudget(maps, maps.map((t) => encodeValues(t, 8, SEARCH_LEVEL)), budget * SEARCH_SLACK, SEARCH_LEVEL);
-  return cutToBudget(maps, search.map((e, i) => encodeValues(maps[i], e.bits)), budget, FINAL_LEVEL);
+export async function encodeWithinBudget(maps: readonly Tensor[], budget: number): Promise<EncodedValues[]> {
+  // The maps of one pass deflate at once, on the pool's threads.
+  const search = await cutToBudget(maps, await Promise.all(maps.map((t) => encodeValues(t, 8, SEARCH_LEVEL))), budget * SEARCH_SLACK, SEARCH_LEVEL);
+  return cutToBudget(maps, await Promise.all(search.map((e, i) => encodeValues(maps[i], e.bits))), budget, FINAL_LEVEL);
 }
 
 /** Takes a bit from the map with the most bits (the largest of those) until `encoded` fits `budget` or every map is at MIN_BITS. */
-function cutToBudget(maps: readonly Tensor[], encoded: EncodedValues[], budget: number, level: number): EncodedValues[] {
+async function cutToBudget(maps: readonly Tensor[], encoded: EncodedValues[], budget: number, level: number): Promise<EncodedValues[]> {
   const total = () => encoded.reduce((sum, e) => sum + e.deflated.length, 0);
   while (total() > budget) {
     let largest = -1;
@@ -103,7 +110,7 @@ function cutToBudget(maps: readonly Tensor[], encoded: EncodedValues[], budget: 
       if (e.bits > MIN_BITS && (largest < 0 || e.bits > other.bits || (e.bits === other.bits && e.deflated.length > other.deflated.length))) largest = i;
     });
     if (largest < 0) break;
-    encoded[largest] = encodeValues(maps[largest], encoded[largest].bits - 1, level);
+    encoded[largest] = await encodeValues(maps[largest], encoded[largest].bits - 1, level);
   }
   return encoded;
 }
