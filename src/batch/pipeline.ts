@@ -154,8 +154,8 @@ export class Batch {
     const input = await ctx.decoder.decode(source, item.name);
     this.noteNonFinite(item.name, input);
     this.noteNpyResize(item.name);
-    // Each engine computes one image at a time; the pool has one engine per core for a folder, or one using every core.
     if (ctx.format === 'report') checkReportSize(ctx.net, input, ctx.selection, item.name);
+    // Each engine computes one image at a time; the pool has one engine per core for a folder, or one using every core.
     const results = await ctx.engines.use((engine) => runNetwork(engine, ctx.net, input, ctx.selection, item.name));
     return { input, results };
   }

@@ -1,5 +1,5 @@
 // Decodes an ONNX ModelProto into plain objects: nodes, attributes, initializers (decoded on demand), inputs, outputs.
-import { closeSync, openSync, readSync, fstatSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, constants, openSync, readSync, fstatSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { CnnxError } from '../errors.js';
 import { bfloat16ToFloat, halfToFloat } from '../io/half.js';
@@ -288,6 +288,8 @@ function littleEndianFloats(bytes: Uint8Array): Float32Array {
  */
 class ExternalData {
   private readonly dir: string;
+  /** The folder with its links resolved, once: what a location's real path must stay inside. */
+  private realDir: string | undefined;
 
   constructor(
     private readonly file: string,
@@ -301,7 +303,7 @@ class ExternalData {
     const location = entries.get('location');
     if (!location) throw this.corrupt(`${what} is stored externally but names no location`);
     const resolved = path.resolve(this.dir, location);
-    if (path.isAbsolute(location) || path.relative(this.dir, resolved).split(path.sep).includes('..')) {
+    if (path.isAbsolute(location) || outside(this.dir, resolved)) {
       throw this.corrupt(`${what}: external data location "${location}" is outside the model's folder`);
     }
     const offset = parseCount(entries.get('offset') ?? '0');
@@ -311,20 +313,23 @@ class ExternalData {
     }
     let fd: number;
     try {
-      // A symlink may not lead out of the folder either; and only a regular file is opened (a FIFO would block the open).
+      // A symlink may not lead out of the folder either.
       const real = realpathSync(resolved);
-      if (path.relative(realpathSync(this.dir), real).split(path.sep).includes('..')) {
+      if (outside((this.realDir ??= realpathSync(this.dir)), real)) {
         throw this.corrupt(`${what}: external data location "${location}" is a link to ${real}, outside the model's folder`);
       }
-      if (!statSync(real).isFile()) throw new CnnxError('import.external', `${this.file}: ${what}: external data ${location} is not a regular file`);
-      fd = openSync(real, 'r');
+      // Without blocking, as openRegularFile (io/read-file.ts) opens: a FIFO with no writer would block open() forever.
+      fd = openSync(real, constants.O_RDONLY | constants.O_NONBLOCK);
     } catch (error) {
       if (error instanceof CnnxError) throw error;
       const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
       throw new CnnxError('import.external', `${this.file}: ${what}: cannot read its external data file ${location} (${code})`);
     }
     try {
-      const size = fstatSync(fd).size;
+      // fstat looks at what was opened: only a regular file is read.
+      const info = fstatSync(fd);
+      if (!info.isFile()) throw new CnnxError('import.external', `${this.file}: ${what}: external data ${location} is not a regular file`);
+      const size = info.size;
       const length = requested ?? Math.max(0, size - offset);
       if (offset + length > size) {
         throw new CnnxError('import.external', `${this.file}: ${what}: external data ${location} is ${size} bytes, too short for offset ${offset} + length ${length}`);
@@ -345,4 +350,9 @@ class ExternalData {
 
 function parseCount(text: string): number | null {
   return /^\d+$/.test(text) ? Number(text) : null;
+}
+
+/** Whether `target` (absolute) lies outside folder `base`. */
+function outside(base: string, target: string): boolean {
+  return path.relative(base, target).split(path.sep).includes('..');
 }

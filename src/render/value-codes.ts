@@ -66,6 +66,8 @@ export function paethResiduals(codes: Uint8Array, width: number, height: number)
   return out;
 }
 
+const deflateAsync = promisify(deflate);
+
 /**
  * `t` at `bits` bits per value, deflated at zlib `level` on libuv's thread pool: deflating is most of a
  * report's cost (seconds for a deep network), and `cnnx serve` must keep answering meanwhile.
@@ -74,8 +76,6 @@ export async function encodeValues(t: Tensor, bits: number, level = FINAL_LEVEL)
   const { codes, lo, hi, maxCode, nonFinite } = quantize(t, bits);
   return { bits, maxCode, lo, hi, nonFinite, deflated: await deflateAsync(paethResiduals(codes, t.width, t.height), { level }) };
 }
-
-const deflateAsync = promisify(deflate);
 
 const FINAL_LEVEL = 9;
 /**
