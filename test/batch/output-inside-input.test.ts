@@ -2,11 +2,11 @@
 import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FIXTURES, runCli, tempDir } from '../helpers.js';
-import { expectedNpy, listTree, readJsonl, SEED } from './batch-helpers.js';
+import { runCli, tempDir } from '../helpers.js';
+import { expectedNpy, listTree, PHOTOS, readJsonl, SEED } from './batch-helpers.js';
 
-const CAT = path.join(FIXTURES, 'batch', 'photos', 'cat.png');
-const ROCKET = path.join(FIXTURES, 'batch', 'photos', '2024', 'rocket.jpg');
+const CAT = path.join(PHOTOS, 'cat.png');
+const ROCKET = path.join(PHOTOS, '2024', 'rocket.jpg');
 
 describe('an output folder inside the input folder', () => {
   const dir = tempDir('cnnx-output-inside-');

@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { encodeNpy } from '../../src/io/npy.js';
 import { runCli, tempDir } from '../helpers.js';
 import { expectedNpy, listTree, PHOTOS, SEED } from '../batch/batch-helpers.js';
 
@@ -90,9 +91,7 @@ describe('the format does not change with the number of inputs', () => {
     const spec = path.join(dir, 'wide.json');
     writeFileSync(spec, JSON.stringify({ input: { channels: 1 }, layers: [{ type: 'conv2d', out_channels: 4096, kernel_size: 1, weight: { random: { seed: 1 } } }] }));
     const npy = path.join(dir, 'x.npy');
-    const header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 129, 128), }";
-    const padded = header + ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
-    writeFileSync(npy, Buffer.concat([Buffer.from('\x93NUMPY\x01\x00', 'latin1'), Buffer.from(Uint16Array.of(padded.length).buffer), Buffer.from(padded, 'latin1'), Buffer.alloc(129 * 128 * 4)]));
+    writeFileSync(npy, encodeNpy([1, 129, 128], new Float32Array(129 * 128)));
     const r = await runCli(['apply', spec, npy, '--format', 'report', '-o', `${dir}/report/`]);
     expect(r.code).toBe(1);
     expect(r.stderr.split('\n')[0]).toBe(

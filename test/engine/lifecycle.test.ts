@@ -7,12 +7,12 @@ import { tensor } from '../../src/engine/tensor.js';
 import { CnnxError } from '../../src/errors.js';
 import { loadNetwork } from '../../src/network/load.js';
 import { runNetwork, selectLayers } from '../../src/network/run.js';
-import { ROOT } from '../helpers.js';
+import { errorOf, ROOT } from '../helpers.js';
 
 const SEED = path.join(ROOT, 'examples', 'seed-convnet.json');
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
-  const error = await promise.then(() => null, (e: unknown) => e);
+  const error = await errorOf(() => promise);
   expect(error).toBeInstanceOf(CnnxError);
   return `${(error as CnnxError).code}: ${(error as CnnxError).message}`;
 }

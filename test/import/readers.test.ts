@@ -9,7 +9,7 @@ import { PickleError, PyDict, PyStorage, PyTensor, unpickle } from '../../src/im
 import { ProtoError, ProtoMessage } from '../../src/import/protobuf.js';
 import { readPth } from '../../src/import/pth.js';
 import { parseSafetensors } from '../../src/io/safetensors.js';
-import { tempDir } from '../helpers.js';
+import { errorOf, tempDir } from '../helpers.js';
 import { fixture, zipArchive } from './helpers.js';
 
 describe('protobuf reader', () => {
@@ -203,7 +203,7 @@ describe('PyTorch checkpoints', () => {
     writeFileSync(file, zipArchive({ 'archive/data.pkl': pickle, 'archive/data/0': new Uint8Array(4) }));
     const pth = await readPth(file, 'expanded.pth');
     try {
-      const error = await pth.tensors.get('w')!.load().then(() => null, (e: unknown) => e);
+      const error = await errorOf(() => pth.tensors.get('w')!.load());
       expect(error).toBeInstanceOf(CnnxError);
       expect((error as CnnxError).exitCode).toBe(2);
       expect((error as CnnxError).message).toBe('expanded.pth: tensor "w" has shape [67108864, 3, 7, 7], 9,865,003,008 values, over the limit of 268,435,456 for one tensor');
@@ -221,7 +221,7 @@ describe('PyTorch checkpoints', () => {
       new DataView(bytes.buffer).setBigUint64(0, BigInt(header.length), true);
       bytes.set(header, 8);
       writeFileSync(file, bytes);
-      const error = await readCheckpoint(file, 'lying.safetensors', { keep: () => true }).then(() => null, (e: unknown) => e);
+      const error = await errorOf(() => readCheckpoint(file, 'lying.safetensors', { keep: () => true }));
       expect(error, String(end)).toBeInstanceOf(CnnxError);
       expect((error as CnnxError).message, String(end)).toMatch(/^lying.safetensors: not a valid safetensors file: tensor "w": data_offsets \[0, \d+\] run past the end of the \d+-byte file \(16 bytes of tensor data\)$/);
     }
