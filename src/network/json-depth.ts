@@ -9,8 +9,7 @@ export function tooDeepAt(text: string, max: number): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x22) {
-      // A string: skip to its closing quote, past escapes.
-      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+      i = stringEnd(text, i);
     } else if (c === 0x5b || c === 0x7b) {
       if (++depth > max) return i;
     } else if (c === 0x5d || c === 0x7d) {
@@ -18,4 +17,11 @@ export function tooDeepAt(text: string, max: number): number {
     }
   }
   return -1;
+}
+
+/** The offset of the closing quote of the JSON string opening at `start` (past escapes), or the text's length. */
+export function stringEnd(text: string, start: number): number {
+  let i = start + 1;
+  for (; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+  return i;
 }

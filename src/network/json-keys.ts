@@ -1,5 +1,6 @@
 // A scan of valid JSON text for a key given twice in one object: JSON.parse keeps the last silently, and in a spec
 // the first is then a setting that does nothing ("padding": 1, ..., "padding": 0).
+import { stringEnd } from './json-depth.js';
 
 export interface DuplicateKey {
   readonly key: string;
@@ -19,7 +20,7 @@ export function duplicateKeyIn(text: string): DuplicateKey | null {
     else if (c === 0x7d || c === 0x5d) frames.pop();
     else if (c === 0x22) {
       const start = i;
-      for (i++; text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+      i = stringEnd(text, i);
       const keys = frames.at(-1);
       if (!keys || !isKey(text, i + 1)) continue;
       const key = JSON.parse(text.slice(start, i + 1)) as string;
