@@ -17,6 +17,8 @@ export interface SignalTrap {
   dispose(): void;
 }
 
+/** The first SIGINT or SIGTERM received: its exit code is the process's from then on, whatever comes next. */
+let first: NodeJS.Signals | null = null;
 /** Set by an exit on a signal: the exit code the process is leaving with. */
 let quitting: number | null = null;
 /** While a batch runs: what a signal does instead of exiting at once. */
@@ -44,12 +46,24 @@ export function exitOnSignals(): void {
   if (installed) return;
   installed = true;
   const handler = (signal: NodeJS.Signals): void => {
+    first ??= signal;
     if (trap) trap(signal);
-    else quitNow(exitCodeFor(signal));
+    else quitNow(exitCodeFor(first));
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
-  process.on('exit', removePendingTemps);
+  process.on('exit', leave);
+}
+
+/**
+ * The last thing before the process goes: temp files are removed, and the process leaves at once
+ * (process.exit) rather than through Node's teardown. The teardown closes the signal handles, which
+ * puts back the default actions, so a signal during it (a second Ctrl-C just after the first
+ * finished the run) would kill the process with that signal's number instead of the exit code set.
+ */
+function leave(code: number): void {
+  removePendingTemps();
+  process.exit(code);
 }
 
 /**

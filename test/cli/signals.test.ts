@@ -29,28 +29,41 @@ interface Ended {
   readonly signal: NodeJS.Signals | null;
   readonly stderr: string;
   readonly ms: number;
+  /** When each signal was sent (ms from the spawn), as the timers actually fired. */
+  readonly sentAt: number[];
 }
 
-/** Runs the CLI in `dir` (TMPDIR=dir/tmp), sending `signals` after `delays` ms (each from the previous one). */
+/** Runs the CLI in `dir` (TMPDIR=dir/tmp), sending `signals` after `delays` ms (each from the moment the previous one was sent). */
 function runWithSignals(args: string[], dir: string, signals: readonly NodeJS.Signals[], delays: readonly number[]): Promise<Ended> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, CI: 'true', TMPDIR: path.join(dir, 'tmp') }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timers: NodeJS.Timeout[] = [];
-    let at = 0;
-    signals.forEach((signal, i) => {
-      at += delays[i];
-      timers.push(setTimeout(() => child.kill(signal), at));
-    });
+    const sentAt: number[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    const send = (i: number): void => {
+      if (i >= signals.length) return;
+      timer = setTimeout(() => {
+        child.kill(signals[i]);
+        sentAt.push(performance.now() - started);
+        send(i + 1);
+      }, delays[i]);
+    };
+    send(0);
     child.on('error', reject);
     child.on('close', (code, signal) => {
-      for (const t of timers) clearTimeout(t);
-      resolve({ code, signal, stderr, ms: performance.now() - started });
+      clearTimeout(timer);
+      resolve({ code, signal, stderr, ms: performance.now() - started, sentAt });
     });
   });
 }
+
+/**
+ * Two signals sent closer than this may both be pending before the process next runs, and the
+ * kernel then delivers the lower-numbered one (SIGINT) first: either may be the first cnnx sees.
+ */
+const TOGETHER_MS = 50;
 
 describe('signals at random moments', () => {
   const root = tempDir('cnnx-test-signals-');
@@ -93,13 +106,16 @@ describe('signals at random moments', () => {
       const r = await runWithSignals(['apply', SEED, ...mode.args(dir)], dir, signals, delays);
 
       expect(tempsIn(dir), what).toEqual([]);
+      const together = r.sentAt.length === 2 && r.sentAt[1] - r.sentAt[0] < TOGETHER_MS;
+      const firsts = together ? signals : [first];
       if (r.signal !== null) {
         // Before Node runs cnnx's code, a signal's default action ends it: no temp can exist yet.
-        expect(r.signal, what).toBe(first);
+        expect(firsts, what).toContain(r.signal);
+        expect(r.stderr, what).toBe('');
         seen.add('killed before start-up');
       } else {
-        const expected = first === 'SIGINT' ? 130 : 143;
-        expect([0, expected], `${what}: ${r.stderr}`).toContain(r.code);
+        const expected = firsts.map((s) => (s === 'SIGINT' ? 130 : 143));
+        expect([0, ...expected], `${what}: ${r.stderr}`).toContain(r.code);
         seen.add(r.code === 0 ? 'finished first' : 'interrupted');
         expect(r.stderr, what).not.toMatch(/internal error|\n\s+at /);
       }
