@@ -77,6 +77,8 @@ interface OpenPart {
   readonly paths: string[];
   readonly heights: number[];
   readonly widths: number[];
+  /** The seq after its last row's. */
+  end: number;
   /** Rows not yet written, copied in as they come (no row object outlives its append), and how many bytes of rows are in the file. */
   buffer: Uint8Array | null;
   bufferedBytes: number;
@@ -108,6 +110,8 @@ export class EmbeddingSink {
   private waiters: (() => void)[] = [];
   /** Parts put in place by this run, by stem. */
   readonly written: string[] = [];
+  /** Every row of an input before this seq that was added is in a part under its final name. */
+  storedBefore = 0;
 
   constructor(private readonly options: EmbeddingSinkOptions) {
     this.seq = options.firstSeq;
@@ -166,10 +170,10 @@ export class EmbeddingSink {
   /** Sends the rows now in order to the write chain. */
   private pump(): void {
     while (this.pending.has(this.next)) {
-      const row = this.pending.get(this.next)!;
-      this.pending.delete(this.next);
-      this.next++;
-      if (row) this.enqueue(() => this.append(row));
+      const seq = this.next++;
+      const row = this.pending.get(seq)!;
+      this.pending.delete(seq);
+      if (row) this.enqueue(() => this.append(seq, row));
     }
     for (const wake of this.waiters.splice(0)) wake();
   }
@@ -181,7 +185,7 @@ export class EmbeddingSink {
     });
   }
 
-  private async append(row: EmbeddingRow): Promise<void> {
+  private async append(seq: number, row: EmbeddingRow): Promise<void> {
     if (this.failure) return;
     const rowBytes = row.data.length * 4;
     let part = this.part;
@@ -197,6 +201,7 @@ export class EmbeddingSink {
     part.paths.push(row.name);
     part.heights.push(row.height);
     part.widths.push(row.width);
+    part.end = seq + 1;
     // A full part goes in place at once, not when the next row comes: a killed run keeps it.
     if (part.paths.length >= this.options.partRows) await this.closePart();
   }
@@ -210,7 +215,7 @@ export class EmbeddingSink {
       await npy.abort();
       throw error;
     });
-    this.part = { stem, npy, headerBytes: header.length, paths: [], heights: [], widths: [], buffer: null, bufferedBytes: 0, writtenBytes: 0 };
+    this.part = { stem, npy, headerBytes: header.length, paths: [], heights: [], widths: [], end: 0, buffer: null, bufferedBytes: 0, writtenBytes: 0 };
     return this.part;
   }
 
@@ -255,6 +260,7 @@ export class EmbeddingSink {
       await part.npy.publish();
       await parquet.publish();
       this.written.push(part.stem);
+      this.storedBefore = part.end;
       this.seq++;
     } catch (error) {
       await Promise.all([part.npy.abort(), parquet.abort()]);

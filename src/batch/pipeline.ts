@@ -7,6 +7,7 @@ import type { Network } from '../network/types.js';
 import type { Decoder } from './decode-pool.js';
 import { SinkFailure, type EmbeddingSink } from './embedding-sink.js';
 import { encodeResults, type FileBytes } from './encode.js';
+import { HeldRecords } from './held-records.js';
 import { checkReportSize } from './html-report.js';
 import type { EnginePool } from './engine-pool.js';
 import type { PictureOptions } from './picture.js';
@@ -59,8 +60,12 @@ export class Batch {
   private fatal: CnnxError | null = null;
   private notedNonFinite = false;
   private notedNpyResize = false;
+  /** --format embeddings: 'ok' records wait for their rows' parts. */
+  private readonly held: HeldRecords | null;
 
-  constructor(private readonly ctx: BatchContext) {}
+  constructor(private readonly ctx: BatchContext) {
+    this.held = ctx.embeddings ? new HeldRecords(ctx.embeddings, ctx.report, ctx.progress) : null;
+  }
 
   /** Stops taking new inputs; the ones in flight finish. */
   stop(reason: string): void {
@@ -74,7 +79,7 @@ export class Batch {
       while (this.stopReason === null && next < plan.length) {
         const seq = next++;
         try {
-          this.finish(await this.process(plan.at(seq), seq));
+          this.finish(await this.process(plan.at(seq), seq), seq);
         } catch (error) {
           internal ??= error;
           this.stop('error');
@@ -90,10 +95,20 @@ export class Batch {
     return { stoppedBy: this.stopReason, fatal: this.fatal };
   }
 
-  private finish(record: ItemRecord): void {
+  /** Counts and reports input `seq`'s record (an embeddings row's 'ok' once its part is in place). */
+  private finish(record: ItemRecord, seq?: number): void {
     this.ctx.progress.record(record);
-    this.ctx.report.add(record);
+    if (this.held && record.status === 'ok' && seq !== undefined) this.held.hold(seq, record);
+    else this.ctx.report.add(record);
     if (record.status === 'failed' && this.ctx.failFast) this.stop('fail-fast');
+  }
+
+  /**
+   * --format embeddings, once the sink has closed (`failure`: what stopped it, or null): the records
+   * of rows that never reached a part in place are reported as failed or cancelled.
+   */
+  settleRows(failure: CnnxError | null): void {
+    this.held?.settle(failure, this.ctx.describeError);
   }
 
   /** One input start to end (`seq`: its position in the plan); input failures become a record, anything else propagates. */

@@ -1,7 +1,7 @@
 // What a batch shows on stderr: a progress line on terminals (ora's, or a plain one), per-file lines with --verbose, errors, and one summary line.
 import ora, { type Ora } from 'ora';
 import { oneLine } from '../errors.js';
-import type { ItemRecord } from './run-log.js';
+import type { ItemRecord, ItemStatus } from './run-log.js';
 
 export interface ProgressOptions {
   /** Images to compute (already-done ones excluded), for done/total and the ETA. */
@@ -30,6 +30,9 @@ export interface Counts {
   skipped: number;
   cancelled: number;
 }
+
+/** Which count an input of each status adds to ('ok' is processed). */
+const COUNTED: Record<ItemStatus, keyof Counts> = { ok: 'processed', failed: 'failed', skipped: 'skipped', cancelled: 'cancelled' };
 
 /**
  * Only on a terminal, never with --quiet or in CI: a spinner in a log file is noise. A pseudo-terminal
@@ -91,16 +94,19 @@ export class Progress {
 
   /** Counts a finished input; failures are always printed (once when several in a row say the same), successes with --verbose. */
   record(record: ItemRecord): void {
-    if (record.status === 'ok') this.counts.processed++;
-    else if (record.status === 'failed') this.counts.failed++;
-    else if (record.status === 'skipped') this.counts.skipped++;
-    else this.counts.cancelled++;
+    this.counts[COUNTED[record.status]]++;
     if (record.status === 'failed') {
       // The same line again says nothing new; the --report log keeps every input's record.
       if (record.error !== this.lastFailure) this.log(`cnnx: ${record.error}`);
       this.lastFailure = record.error;
     } else if (this.options.verbose && record.status === 'ok') this.log(`${record.path} -> ${describeOutput(record.output)} (${record.ms} ms)`);
     this.redraw();
+  }
+
+  /** Counts an input again, as `now` instead of `was` (an embeddings row whose part was never put in place); prints nothing. */
+  amend(was: ItemRecord, now: ItemRecord): void {
+    this.counts[COUNTED[was.status]]--;
+    this.counts[COUNTED[now.status]]++;
   }
 
   /** Shows progress inside one long input (a streamed huge image): `photo.tif: band 3/40 · 12.5 MPix/s`. */

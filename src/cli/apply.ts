@@ -135,6 +135,7 @@ export async function applyCommand(specFile: string, args: readonly string[], op
     try {
       // Rows already in order are complete even when the run failed: their part goes in place.
       sinkError = embeddings ? await closeSink(embeddings.sink) : null;
+      batch.settleRows(sinkError);
       progress.stop();
       await Promise.all([engines.close(), decoder.close()]);
       await report.close();

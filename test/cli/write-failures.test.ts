@@ -1,12 +1,13 @@
 // Failed writes from the user's side: a full or read-only disk (a small tmpfs in a user namespace), /dev/full, a closed or broken stdout; one line naming the user's path, nothing under a final name.
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, FIXTURES, ROOT, runCli, tempDir, type CliResult } from '../helpers.js';
 
 const SEED = path.join(ROOT, 'examples', 'seed-convnet.json');
 const CAT = path.join(FIXTURES, 'images', 'chelsea.png');
+const GEM = path.join(FIXTURES, 'batch', 'seed-gem.json');
 
 /** Every file (not folder) below `dir`, relative, temp files included. */
 function filesIn(dir: string): string[] {
@@ -145,6 +146,29 @@ describe.runIf(process.platform === 'linux' && namespacesWork())('a full or read
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toBe(`cnnx: ${named.replace('MOUNT', r.mount)}: cannot write: no space left on device\n`);
     expect(r.left).toEqual([]);
+  });
+
+  it("--format embeddings: a row reported 'ok' is in a part on the disk, whichever write fails", async () => {
+    // Parts of 2 rows, one input at a time: part k holds inputs 2k and 2k + 1. Disks of 4 to 7 pages
+    // fail at a part's .npy or at its .parquet, after a row of it was computed and counted.
+    const photos = tempDir();
+    const names = Array.from({ length: 12 }, (_, i) => `p${String(i).padStart(2, '0')}.png`);
+    for (const name of names) copyFileSync(CAT, path.join(photos, name));
+    const failedAt = new Set<string>();
+    for (const size of ['16k', '20k', '24k', '28k']) {
+      const report = path.join(tempDir(), 'run.jsonl');
+      const r = await onSmallDisk(['apply', GEM, photos, '-o', 'MOUNT/emb/', '--format', 'embeddings', '--part-rows', '2', '-j', '1', '--report', report], { size });
+      expect(r.code, r.stderr).toBe(1);
+      const parts = r.left.filter((f) => f.endsWith('.parquet'));
+      const records = readFileSync(report, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { path: string; status: string; error: string | null });
+      const ok = records.filter((x) => x.status === 'ok').map((x) => path.basename(x.path)).sort();
+      expect(ok, `${size}: ${r.stderr}`).toEqual(names.slice(0, 2 * parts.length));
+      expect(records).toHaveLength(names.length);
+      const failed = records.filter((x) => x.status === 'failed');
+      expect(r.stderr).toContain(`cnnx: ${ok.length} processed, 0 skipped, ${failed.length} failed`);
+      for (const x of failed) failedAt.add(x.error!.replace(/^.*\.(npy|parquet): .*$/, '$1'));
+    }
+    expect([...failedAt].sort()).toEqual(['npy', 'parquet']);
   });
 
   it('-o - redirected to a file on a small disk: the short write is not taken as complete (one line, exit 1)', async () => {
