@@ -1,4 +1,5 @@
 // Decides where each input's outputs go (one file, stdout, or a folder mirroring the input tree) and checks the plan before any work.
+import { realpathSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CnnxError } from '../errors.js';
@@ -152,15 +153,41 @@ function outputsOf(item: InputItem, destination: Destination, net: Network, sele
 }
 
 /**
+ * Where a file is, as one key however it is spelled: its folder's real path (symlinks resolved, one
+ * call per folder, kept in `folders`) plus its name. A folder not made yet is its nearest existing
+ * ancestor's real path plus the rest.
+ */
+function placeOf(file: string, folders: Map<string, string>): string {
+  const absolute = path.resolve(file);
+  return path.join(realFolder(path.dirname(absolute), folders), path.basename(absolute));
+}
+
+function realFolder(dir: string, folders: Map<string, string>): string {
+  let real = folders.get(dir);
+  if (real === undefined) {
+    try {
+      real = realpathSync.native(dir);
+    } catch {
+      const parent = path.dirname(dir);
+      real = parent === dir ? dir : path.join(realFolder(parent, folders), path.basename(dir));
+    }
+    folders.set(dir, real);
+  }
+  return real;
+}
+
+/**
  * Refuses (before any work) two inputs that would write the same output file, and an output or
  * the --report log that would replace an input file (`-o photos/ --format png` over photos/a.png,
  * `x.npy -o x.npy`) or the log over an output: files are renamed over whatever holds their name,
- * so the input or output would be lost.
+ * so the input or output would be lost. Paths are compared as places (placeOf): a symlinked folder is
+ * the folder it points to.
  */
 export function checkCollisions(plan: Plan, report?: string): void {
   const { destination } = plan;
   // The --report log is renamed into place at the end of the run: over an input or an output, it would replace it.
-  const reportKey = report === undefined ? null : path.resolve(report);
+  const folders = new Map<string, string>();
+  const reportKey = report === undefined ? null : placeOf(report, folders);
   const reportHint = 'give the log another name';
   // Every output file by resolved path, with the input that writes it (the first, for a file all inputs share).
   // One map, as the duplicate check needs anyway: a million inputs are then checked against it, not held twice.
@@ -172,7 +199,7 @@ export function checkCollisions(plan: Plan, report?: string): void {
     for (let i = 0; i < plan.length; i++) {
       const { item, outputs } = plan.at(i);
       for (const output of outputs) {
-        const key = path.resolve(output);
+        const key = placeOf(output, folders);
         if (key === reportKey) throw new CnnxError('usage.collision', `--report ${report} would replace ${item.name}'s output ${output}; ${reportHint}`);
         const other = written.get(key);
         if (other === undefined) written.set(key, { name: item.name, output });
@@ -187,7 +214,7 @@ export function checkCollisions(plan: Plan, report?: string): void {
   for (let i = 0; i < plan.length; i++) {
     const { file, name } = plan.inputs.item(i);
     if (file === '-') continue;
-    const key = path.resolve(file);
+    const key = placeOf(file, folders);
     if (key === reportKey) throw new CnnxError('usage.collision', `--report ${report} would replace the input ${name}; ${reportHint}`);
     const writer = written.get(key);
     if (writer !== undefined) {

@@ -1,6 +1,6 @@
 // Expands input arguments (files and folders) into the images to process, recognising images by content.
 import { close, constants, open, read } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isImageFormat, sniffFormat } from '../io/file-format.js';
 import { STDIN_NAME, type InputListBuilder, type NameListBuilder } from './input-list.js';
@@ -87,7 +87,7 @@ export function commonFolder(folders: readonly string[]): string {
 /**
  * Expands arguments: a file is taken as it is (a bad one fails later and is counted); a folder is
  * walked (recursively unless `recursive` is false) for images recognised by content, skipping
- * hidden entries and, below it, the output folder `outputDir` (absolute; a re-run over
+ * hidden entries and, below it, the output folder `outputDir` (its real path; a re-run over
  * `photos/ -o photos/feats/` must not read the features as inputs). '-' stands for stdin.
  */
 export async function expandArguments(args: readonly string[], recursive: boolean, into: Gathering, outputDir?: string): Promise<{ sawFolder: boolean }> {
@@ -116,6 +116,8 @@ export async function isFolder(file: string): Promise<boolean> {
 /** Walks `dir`, whose entries are named `prefix` + entry name. */
 async function walkFolder(dir: string, prefix: string, walk: { recursive: boolean; outputDir?: string }, into: Gathering, origin: number): Promise<void> {
   const entries = await readdir(dir, { withFileTypes: true });
+  // Compared as real paths: a symlinked spelling of the input or the output folder is the same folder.
+  const real = walk.outputDir === undefined ? null : await realpath(dir);
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const files: string[] = [];
   const folders: string[] = [];
@@ -123,7 +125,7 @@ async function walkFolder(dir: string, prefix: string, walk: { recursive: boolea
     if (entry.name.startsWith('.')) {
       if (!entry.isDirectory()) skipEntry(into, prefix + entry.name, 'hidden');
     } else if (entry.isDirectory()) {
-      if (walk.recursive && !(walk.outputDir !== undefined && path.resolve(dir, entry.name) === walk.outputDir)) folders.push(entry.name);
+      if (walk.recursive && !(real !== null && path.join(real, entry.name) === walk.outputDir)) folders.push(entry.name);
     } else if (entry.isFile() || entry.isSymbolicLink()) {
       files.push(prefix + entry.name);
     } else {

@@ -1,5 +1,5 @@
 // `cnnx apply NET INPUT... -o OUT`: plans the run (inputs, outputs, checks), then hands it to the batch pipeline; one failed input never stops the others.
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { availableParallelism } from 'node:os';
@@ -73,7 +73,7 @@ export async function applyCommand(specFile: string, args: readonly string[], op
   if (!options.output) throw new CnnxError('usage.output', 'apply needs -o OUT: a .npy, .png or .safetensors file, a folder (ending in /), or - for stdout');
   if (options.partRows !== undefined && options.format !== 'embeddings') throw new CnnxError('usage.output', '--part-rows goes with --format embeddings');
   if (options.report) await checkReportTarget(options.report);
-  const outputDir = options.output !== '-' && (await isFolder(options.output)) ? path.resolve(options.output) : undefined;
+  const outputDir = options.output !== '-' && (await isFolder(options.output)) ? await realpath(options.output) : undefined;
   const all = await gatherInputs({ args, fromList: options.fromList, nul: options.null === true, recursive: options.recursive, outputDir });
   const destination = await chooseDestination({ output: options.output, format: options.format, inputs: all.items.length, many: all.many, layers: selection.length });
   const keepExt = options.keepExt === true;

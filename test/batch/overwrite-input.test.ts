@@ -1,5 +1,5 @@
 // An output that would be renamed over one of the run's inputs is refused before any work: the input would be lost.
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../helpers.js';
@@ -26,6 +26,25 @@ describe('outputs never replace inputs', () => {
     const ok = await runCli(['apply', SEED, photos, '-o', `${photos}/`, '--format', 'png', '--keep-ext', '--engine', 'reference', '-q']);
     expect(ok.code, ok.stderr).toBe(0);
     expect(readdirSync(photos).sort()).toEqual(['cat.png', 'cat.png.png']);
+  });
+
+  it('an output folder spelled through a symlink to the input folder: refused the same way, and its subfolder is not walked', async () => {
+    const real = path.join(dir, 'linked');
+    mkdirSync(real, { recursive: true });
+    copyFileSync(CAT, path.join(real, 'cat.png'));
+    const alias = path.join(dir, 'alias');
+    symlinkSync(real, alias);
+    const res = await runCli(['apply', SEED, real, '-o', `${alias}/`, '--format', 'png', '--engine', 'reference']);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toBe(`cnnx: ${real}/cat.png: its output ${alias}/cat.png would replace the input itself; give another output folder (-o), or use --keep-ext (a.png -> a.png.png)\n`);
+    expect(readFileSync(path.join(real, 'cat.png')).equals(readFileSync(CAT))).toBe(true);
+    // Pictures in linked/feats/, written as alias/feats/: a re-run does not take them as inputs.
+    for (let run = 0; run < 2; run++) {
+      const again = await runCli(['apply', SEED, real, '-o', `${alias}/feats/`, '--format', 'png', '--engine', 'reference', '-q']);
+      expect(again.code, again.stderr).toBe(0);
+    }
+    expect(readdirSync(path.join(real, 'feats'))).toEqual(['cat.png']);
+    expect(existsSync(path.join(real, 'feats', 'feats'))).toBe(false);
   });
 
   it('one .npy input written to its own name, however the path is spelled: exit 2, the array untouched', async () => {
