@@ -33,6 +33,11 @@ export class EnginePool {
     return this.engines.reduce((sum, e) => sum + (e.weightBytes?.(net, input) ?? 0), 0);
   }
 
+  /** See Engine.spreadsNonFinite: the engines share one kind and one setting, so the first answers for all. */
+  spreadsNonFinite(net: Network, input: Shape, outputs: readonly number[]): boolean {
+    return this.engines[0].spreadsNonFinite?.(net, input, outputs) ?? false;
+  }
+
   /** Runs `fn` with an engine of its own, waiting for one to be free. */
   async use<T>(fn: (engine: Engine) => Promise<T>): Promise<T> {
     const engine = this.idle.pop() ?? (await new Promise<Engine>((resolve) => this.waiting.push(resolve)));

@@ -2,7 +2,7 @@
 import type { Tensor } from '../engine/tensor.js';
 import { CnnxError, EXIT } from '../errors.js';
 import { writeFileAtomic, WriteError } from '../io/atomic.js';
-import { runNetwork, type LayerOutput, type LayerSelection } from '../network/run.js';
+import { runNetwork, selectedNodes, type LayerOutput, type LayerSelection } from '../network/run.js';
 import type { Network } from '../network/types.js';
 import type { Decoder } from './decode-pool.js';
 import { SinkFailure, type EmbeddingSink } from './embedding-sink.js';
@@ -38,8 +38,6 @@ export interface BatchContext {
   readonly report: ReportSink;
   /** When and how huge images are streamed in bands. */
   readonly stream: StreamSettings;
-  /** The engines convolve by Winograd (the fast engine without --no-winograd): note the first .npy input holding NaN or infinity. */
-  readonly winograd: boolean;
   /** A failed input's message as progress lines and the run log show it (the CLI names its flags). */
   readonly describeError: (error: CnnxError) => string;
 }
@@ -167,11 +165,12 @@ export class Batch {
     const { item } = planned;
     const source = item.file === '-' ? (ctx.stdin ?? new Uint8Array()) : item.file;
     const input = await ctx.decoder.decode(source, item.name);
-    this.noteNonFinite(item.name, input);
     this.noteNpyResize(item.name);
     if (ctx.format === 'report') checkReportSize(ctx.net, input, ctx.selection, item.name);
     // Each engine computes one image at a time; the pool has one engine per core for a folder, or one using every core.
     const results = await ctx.engines.use((engine) => runNetwork(engine, ctx.net, input, ctx.selection, item.name));
+    // After the run: it has checked the input's shape, which decides the convs' routines.
+    this.noteNonFinite(item.name, input);
     return { input, results };
   }
 
@@ -182,11 +181,11 @@ export class Batch {
 
   /**
    * Once per run: a .npy input (images decode to finite values, so only arrays are scanned) that holds
-   * NaN or infinity, while Winograd would spread each over its tile.
+   * NaN or infinity, when the engines ran a Winograd conv on it, which spreads each over its tile.
    */
   private noteNonFinite(name: string, input: Tensor): void {
-    if (!this.ctx.winograd || this.notedNonFinite || !/\.npy$/i.test(name)) return;
-    if (allFinite(input.data)) return;
+    if (this.notedNonFinite || !/\.npy$/i.test(name)) return;
+    if (!this.ctx.engines.spreadsNonFinite(this.ctx.net, input, selectedNodes(this.ctx.selection)) || allFinite(input.data)) return;
     this.notedNonFinite = true;
     this.ctx.progress.log(`cnnx: note: ${name} holds NaN or infinite values; Winograd convolutions turn each one's whole 4x4 tile NaN, --no-winograd keeps them to the outputs whose window holds them, as PyTorch does`);
   }

@@ -118,7 +118,6 @@ export async function applyCommand(specFile: string, args: readonly string[], op
     jobs, failFast: options.failFast === true,
     stdin, progress, report,
     stream: { maxMemory, bandRows: options.bandRows, maxPixels: options.maxPixels },
-    winograd: options.engine === 'fast' && options.winograd !== false,
     describeError: cliMessage,
   });
   // From here to the report in place, a first signal lets the run wind down (the report is kept).

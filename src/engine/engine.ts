@@ -37,6 +37,12 @@ export interface Engine {
    * before running. Optional: none when absent.
    */
   weightBytes?(net: Network, input: Shape): number;
+  /**
+   * Whether a NaN or infinity in an input of `input`'s size can reach outputs whose window does not
+   * hold it, in a run of `net` for the nodes `outputs` (the fast engine's Winograd convs spread one
+   * over its tile). Optional: never when absent. The CLI notes it for .npy inputs holding one.
+   */
+  spreadsNonFinite?(net: Network, input: Shape, outputs: readonly number[]): boolean;
   /** Frees workers and memory; the engine cannot run afterwards. */
   close(): Promise<void>;
 }

@@ -49,4 +49,28 @@ describe('cnnx apply --no-winograd', () => {
     const lines = r.stderr.toString().split('\n').filter(Boolean);
     expect(lines).toEqual([expect.stringMatching(/^cnnx: note: \S+[bc]\.npy holds NaN or infinite values; .*--no-winograd keeps them/)]);
   });
+
+  test('no note when no conv the selected outputs need runs by Winograd: 1x1 convs, pools, the input alone', async () => {
+    const dir = tempDir();
+    const spec = path.join(dir, 'net.json');
+    const layers = [
+      { type: 'conv2d', name: 'mix', out_channels: 4, kernel_size: 1, weight: { random: { seed: 1 } } },
+      { type: 'maxpool2d', name: 'pool', kernel_size: 2 },
+      // 3x3 from 4 channels to 4: winograd2d_small.
+      { type: 'conv2d', name: 'smooth', out_channels: 4, kernel_size: 3, padding: 1, weight: { random: { seed: 2 } } },
+    ];
+    writeFileSync(spec, JSON.stringify({ input: { channels: 3 }, layers }));
+    const data = new Float32Array(3 * 16 * 16);
+    data[7] = NaN;
+    const file = path.join(dir, 'nan.npy');
+    writeFileSync(file, encodeNpy([3, 16, 16], data));
+    for (const layer of ['mix', 'pool', 'input']) {
+      const r = await runCli(['apply', spec, file, '-o', path.join(dir, `${layer}.npy`), '--layer', layer]);
+      expect(r.stderr.toString(), layer).toBe('');
+      expect(r.code).toBe(0);
+    }
+    const r = await runCli(['apply', spec, file, '-o', path.join(dir, 'smooth.npy'), '--layer', 'smooth']);
+    expect(r.stderr.toString()).toBe(`cnnx: note: ${file} holds NaN or infinite values; Winograd convolutions turn each one's whole 4x4 tile NaN, --no-winograd keeps them to the outputs whose window holds them, as PyTorch does\n`);
+    expect(r.code).toBe(0);
+  });
 });

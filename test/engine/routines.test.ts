@@ -51,6 +51,8 @@ describe('routines', () => {
       expect(existsSync(path.join(ROOT, 'test/engine', `routine-${id}.test.ts`)), id).toBe(true);
       for (const exports of builds) expect(exports.has(`${id}_f32`), id).toBe(true);
     }
+    // The Winograd ones say so (the CLI's note on NaN inputs relies on it).
+    expect(ROUTINES.filter((r) => r.winograd).map((r) => r.id)).toEqual(ids.filter((id) => id.startsWith('winograd')));
     // Direct runs anything, so it comes last.
     expect(ids[ids.length - 1]).toBe('direct');
   });

@@ -1,6 +1,7 @@
 // FastEngine: runs a network band through SIMD routines on a worker pool sharing one WebAssembly.Memory.
 import type { Band } from '../band.js';
 import { closedEngine, EngineMemoryError, type Engine, type NodeRows } from '../engine.js';
+import { wholeMapRows } from '../run.js';
 import { tensor, type Shape } from '../tensor.js';
 import type { Network } from '../../network/types.js';
 import { enableRelaxedSimd } from '../../wasm/features.js';
@@ -102,6 +103,16 @@ export class FastEngine implements Engine {
   weightBytes(net: Network, input: Shape): number {
     const shapes = fullShapes(net, input);
     return net.layers.reduce((sum, layer, i) => (layer.type === 'conv2d' && !hasPacks(this.packs, layer) ? sum + routineFor(layer, this.algorithm, shapes[i]).packedBytes(layer, shapes[i]) : sum), 0);
+  }
+
+  /**
+   * Whether a Winograd routine runs one of the convs `outputs` need on an input of `input`'s size (the
+   * planner's choice: routineFor, on the rows a whole-map run computes; bands pick the same routines).
+   */
+  spreadsNonFinite(net: Network, input: Shape, outputs: readonly number[]): boolean {
+    const shapes = fullShapes(net, input);
+    const rows = wholeMapRows(net, shapes, outputs, input.height);
+    return net.layers.some((layer, i) => layer.type === 'conv2d' && rows[i] !== null && routineFor(layer, this.algorithm, shapes[i]).winograd === true);
   }
 
   private planFor(net: Network, input: Band, rows: NodeRows, outputs: readonly number[]): Plan {

@@ -105,6 +105,11 @@ export interface Routine<P = unknown> {
   fusesPool(pool: Pool2dLayer): boolean;
   /** True when its plan adds ConvJob.residual in its output loop (an add after the conv folds in). */
   readonly fusesResidual?: boolean;
+  /**
+   * True for the Winograd routines: an output mixes every input of its tile, so a NaN or infinity there
+   * turns the whole tile NaN (a direct conv, and PyTorch, keep it to the windows that hold it).
+   */
+  readonly winograd?: boolean;
   /** Heap bytes `pack` takes for the layer on a full output map of size `out` (for memory budgets, before packing). */
   packedBytes(layer: Conv2dLayer, out: MapSize): number;
   /** Packs the layer's weights, a following batchnorm folded in, into the heap (once per network, layer and routine). */

@@ -6,6 +6,7 @@ import { planConv2d } from './conv2d.js';
 
 export const winograd1d: Routine<PackedConv> = {
   id: 'winograd1d',
+  winograd: true,
   // After winograd2d in the list, so it takes the 3-wide convs that routine leaves (other heights,
   // y-strides and dilations, or 'winograd-x'). Transforms along x only: an output's bits depend on
   // whole rows, never on the band.

@@ -13,6 +13,7 @@ const MAX_KH = 32;
 
 export const winograd1d_small: Routine<PackedSmall> = {
   id: 'winograd1d_small',
+  winograd: true,
   applies: (layer, algorithm) => {
     const [kh, kw] = layer.kernelSize;
     return algorithm !== 'direct' && unitX(layer) && layer.dilation[0] === 1 && kh <= MAX_KH && (kw === 3 || kw === 5) && fewChannels(layer, algorithm);

@@ -15,6 +15,7 @@ import { manyChannels, unitX } from './conditions.js';
 
 export const winograd2d: Routine<PackedConv> = {
   id: 'winograd2d',
+  winograd: true,
   applies: (layer, algorithm, out) => twoD(layer, algorithm) && outputRowTile(layer, out) === WINOGRAD_TILE,
   // Kernel = stride, 2 or 4 on both axes, so a 4x4 tile holds whole windows.
   fusesPool: (pool) => squarePool(pool, 2) || squarePool(pool, 4),

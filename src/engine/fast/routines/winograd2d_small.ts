@@ -12,6 +12,7 @@ import { fewChannels, groupIn } from './conditions.js';
 
 export const winograd2d_small: Routine<PackedSmall> = {
   id: 'winograd2d_small',
+  winograd: true,
   // 'auto' leaves a single input channel to winograd1d_small (3 steps per point on its 3-step
   // micro-kernel beat this routine's 36 products per tile there); 'winograd-x' keeps Winograd row-wise.
   applies: (layer, algorithm, out) => outputRowTile(layer, out) === WINOGRAD_TILE && fewChannels(layer, algorithm) && (algorithm === 'winograd' || (algorithm === 'auto' && groupIn(layer) >= 2)),

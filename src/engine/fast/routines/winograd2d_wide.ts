@@ -7,6 +7,7 @@ import { planWinograd2d, squarePool, twoD } from './winograd2d.js';
 
 export const winograd2d_wide: Routine<PackedConv> = {
   id: 'winograd2d_wide',
+  winograd: true,
   applies: (layer, algorithm, out) => twoD(layer, algorithm) && outputRowTile(layer, out) === WIDE_TILE,
   // Kernel = stride = 2 on both axes: a 6x6 tile holds 3x3 whole windows (4x4 windows would straddle tiles).
   fusesPool: (pool) => squarePool(pool, 2),
