@@ -187,7 +187,7 @@ export class Batch {
     if (this.notedNonFinite || !/\.npy$/i.test(name)) return;
     if (!this.ctx.engines.spreadsNonFinite(this.ctx.net, input, selectedNodes(this.ctx.selection)) || allFinite(input.data)) return;
     this.notedNonFinite = true;
-    this.ctx.progress.log(`cnnx: note: ${name} holds NaN or infinite values; Winograd convolutions turn each one's whole 4x4 tile NaN, --no-winograd keeps them to the outputs whose window holds them, as PyTorch does`);
+    this.ctx.progress.log(`cnnx: note: ${name} holds NaN or infinite values; Winograd convolutions turn each one's whole tile NaN (4x4 or 6x6 outputs, or 4 along a row), --no-winograd keeps them to the outputs whose window holds them, as PyTorch does`);
   }
 
   /** Once per run, unless --quiet: a .npy input of a spec that resizes is the first layer's tensor as it is (docs/errors.md#limits). */
