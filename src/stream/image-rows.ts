@@ -75,11 +75,13 @@ export async function openImageRows(file: string, name: string, spec: InputSpec,
   // creates the .v file by name on its own thread, possibly after an exit swept the name, and a create in
   // a folder the sweep removed fails.
   const tempDir = options.tempDir ?? os.tmpdir();
+  // The input first: in a batch, this line is all that says which image could not be decoded there.
+  const tempTarget = `${name}: the temp folder ${tempDir} (TMPDIR)`;
   let folder: string;
   try {
     folder = createTempFolder(tempDir);
   } catch (error) {
-    throw WriteError.of(`the temp folder ${tempDir} (TMPDIR)`, error);
+    throw WriteError.of(tempTarget, error);
   }
   const temp = path.join(folder, `${path.basename(file)}.v`);
   try {
@@ -98,7 +100,7 @@ export async function openImageRows(file: string, name: string, spec: InputSpec,
     // libvips says `wbuffer_write: write failed; system error: No space left on device`: the temp folder is full, not the image bad.
     const system = /system error: ([^;\n]+)/.exec((error as Error).message);
     if (system && /^(No space left on device|Disk quota exceeded|Input\/output error|File too large)$/i.test(system[1].trim())) {
-      throw new WriteError(`the temp folder ${tempDir} (TMPDIR)`, null, system[1].trim().toLowerCase());
+      throw new WriteError(tempTarget, null, system[1].trim().toLowerCase());
     }
     throw inputError('input.decode', name, describeSharpError((error as Error).message));
   }

@@ -43,6 +43,15 @@ describe('write failures anyone can cause', () => {
     expect(filesIn(dir)).toEqual(['file']);
   });
 
+  it("a temp folder that does not exist, for a streamed image's decoded copy: one line naming the input and the folder, exit 1", async () => {
+    const dir = tempDir();
+    const missing = path.join(dir, 'missing');
+    const r = await runCli(['apply', SEED, CAT, '-o', path.join(dir, 'out.npy'), '--band-rows', '8'], { env: { TMPDIR: missing } });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toBe(`cnnx: ${CAT}: the temp folder ${missing} (TMPDIR): cannot write: no such file or folder\n`);
+    expect(filesIn(dir)).toEqual([]);
+  });
+
   it('--report naming a folder is refused before any work (exit 2): no output, no temp', async () => {
     const dir = tempDir();
     const out = path.join(dir, 'out.npy');
@@ -186,11 +195,11 @@ describe.runIf(process.platform === 'linux' && namespacesWork())('a full or read
     expect(existsSync(out)).toBe(true);
   });
 
-  it("a full temp folder for a streamed image's decoded copy: one line naming it, exit 1, nothing left", async () => {
+  it("a full temp folder for a streamed image's decoded copy: one line naming the input and the folder, exit 1, nothing left", async () => {
     const outDir = tempDir();
     const r = await onSmallDisk(['apply', SEED, CAT, '-o', path.join(outDir, 'out.npy'), '--band-rows', '8'], { size: '200k', env: { TMPDIR: 'MOUNT' } });
     expect(r.code, r.stderr).toBe(1);
-    expect(r.stderr).toBe(`cnnx: the temp folder ${r.mount} (TMPDIR): cannot write: no space left on device\n`);
+    expect(r.stderr).toBe(`cnnx: ${CAT}: the temp folder ${r.mount} (TMPDIR): cannot write: no space left on device\n`);
     expect(r.left).toEqual([]);
     expect(filesIn(outDir)).toEqual([]);
   });
