@@ -77,6 +77,7 @@ export const ERROR_CODES = {
   'usage.report': { exit: spec, meaning: 'the run log cannot be created' },
   'usage.kernels': { exit: spec, meaning: 'a filter picture or array asked for without a filter name' },
   'usage.engine': { exit: spec, meaning: 'an engine option that is not valid (kind, threads, algorithm, fma), or a run on a closed engine' },
+  'usage.argument': { exit: spec, meaning: 'a library function given an argument of the wrong type or size: null where a network is needed, a size that is not an integer, data whose length does not fit its shape' },
   'usage.size': { exit: spec, meaning: 'an --size the network shrinks to nothing (inspect, where)' },
   'usage.pixel': { exit: spec, meaning: 'a pixel that does not parse or lies outside the map' },
   'usage.where': { exit: spec, meaning: 'neither or both of an output cell and an input pixel' },

@@ -113,3 +113,19 @@ describe('counted nouns agree with their number', () => {
     expect(formatComparison(one).slice(-2)).toEqual(['over tolerance: 0 of 1 element', 'PASS']);
   });
 });
+
+describe('arguments of the wrong type or size are usage.argument, never a TypeError or RangeError', () => {
+  const argument = (fn: () => unknown, message: string) => expectError(fn, 'usage.argument', EXIT.usage, message);
+
+  test('tensor(): sizes that are not integers >= 0, data that is not a Float32Array of their product', async () => {
+    await argument(() => tensor(3, 2, 2, new Float32Array(5)), 'tensor: data has 5 elements, the shape 3x2x2 needs 12');
+    await argument(() => tensor(-1, 2, 2), 'tensor: channels: expected an integer >= 0, got -1');
+    await argument(() => tensor(1, NaN, 2), 'tensor: height: expected an integer >= 0, got NaN');
+    await argument(() => tensor(1, 2, 1.5), 'tensor: width: expected an integer >= 0, got 1.5');
+    await argument(() => tensor(null as unknown as number, 1, 1), 'tensor: channels: expected an integer >= 0, got null');
+    await argument(() => tensor(1, 1, 2, new Float64Array(2) as unknown as Float32Array), 'tensor: data: expected a Float32Array, got a Float64Array');
+    await argument(() => tensor(1, 1, 1, [1] as unknown as Float32Array), 'tensor: data: expected a Float32Array, got [1]');
+    expect(tensor(0, 2, 2).data.length).toBe(0);
+  });
+});
+

@@ -1,4 +1,6 @@
 // The one tensor layout cnnx uses everywhere: float32, channels-first (C, H, W), C order.
+import { argumentError, checkSize, isFloat32Array, unexpected } from '../arguments.js';
+import { plural } from '../format.js';
 
 export interface Tensor {
   readonly channels: number;
@@ -15,12 +17,16 @@ export interface Shape {
   readonly width: number;
 }
 
+/** A tensor of that shape: `data` when given (it must have channels x height x width elements), else zeros. */
 export function tensor(channels: number, height: number, width: number, data?: Float32Array): Tensor {
+  checkSize(channels, 'tensor: channels', 0);
+  checkSize(height, 'tensor: height', 0);
+  checkSize(width, 'tensor: width', 0);
   const size = channels * height * width;
-  if (data && data.length !== size) {
-    throw new RangeError(`tensor data has ${data.length} elements, shape ${channels}x${height}x${width} needs ${size}`);
-  }
-  return { channels, height, width, data: data ?? new Float32Array(size) };
+  if (data === undefined) return { channels, height, width, data: new Float32Array(size) };
+  if (!isFloat32Array(data)) throw unexpected('tensor: data', 'a Float32Array', data);
+  if (data.length !== size) throw argumentError(`tensor: data has ${plural(data.length, 'element')}, the shape ${channels}x${height}x${width} needs ${size}`);
+  return { channels, height, width, data };
 }
 
 export function formatShape(s: Shape): string {

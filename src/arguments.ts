@@ -1,0 +1,30 @@
+// What library callers pass to the public functions, checked where they enter: a wrong argument is a CnnxError (usage.argument) naming the function and the argument, not a TypeError from deep inside.
+import { CnnxError, describeValue } from './errors.js';
+
+/** A library function given an argument it cannot use (usage.argument), as engineError is for engines. */
+export function argumentError(message: string): CnnxError {
+  return new CnnxError('usage.argument', message);
+}
+
+/** `where: expected WHAT, got VALUE`, `where` being `runNetwork: net` or `options.maxPixels`. */
+export function unexpected(where: string, what: string, value: unknown): CnnxError {
+  return argumentError(`${where}: expected ${what}, got ${describeArgument(value)}`);
+}
+
+/** describeValue, but an object that is not a plain one or an array is named by its class: `a Float64Array`. */
+function describeArgument(value: unknown): string {
+  const name = typeof value === 'object' && value !== null && !Array.isArray(value) ? value.constructor?.name : undefined;
+  if (name === undefined || name === 'Object') return typeof value === 'function' ? 'a function' : describeValue(value);
+  return `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name}`;
+}
+
+/** The tag, not instanceof: a Float32Array made in another realm (a vm context) is one too. */
+export function isFloat32Array(value: unknown): value is Float32Array {
+  return Object.prototype.toString.call(value) === '[object Float32Array]';
+}
+
+/** A size: an integer from `min` (a safe integer, so that products of sizes stay exact). */
+export function checkSize(value: unknown, where: string, min: number): asserts value is number {
+  if (!Number.isSafeInteger(value) || (value as number) < min) throw unexpected(where, `an integer >= ${min}`, value);
+}
+
