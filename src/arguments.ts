@@ -28,3 +28,28 @@ export function checkSize(value: unknown, where: string, min: number): asserts v
   if (!Number.isSafeInteger(value) || (value as number) < min) throw unexpected(where, `an integer >= ${min}`, value);
 }
 
+/** An object (not null, not an array). */
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A string: a path, a name for messages. */
+export function checkString(value: unknown, where: string, what: string): asserts value is string {
+  if (typeof value !== 'string') throw unexpected(where, what, value);
+}
+
+/** An array, each element checked by `each` at its place (`where[i]`). */
+export function checkArray(value: unknown, where: string, what: string, each?: (item: unknown, at: string) => void): asserts value is unknown[] {
+  if (!Array.isArray(value)) throw unexpected(where, what, value);
+  if (each) value.forEach((item, i) => each(item, `${where}[${i}]`));
+}
+
+/** An engine from createEngine(): something else would fail deep inside with a TypeError. */
+export function checkEngine(value: unknown, where: string): void {
+  if (!isObject(value) || typeof value.run !== 'function') throw unexpected(where, 'an engine from createEngine()', value);
+}
+
+/** A network from loadNetwork() or parseNetwork(). */
+export function checkNetwork(value: unknown, where: string): void {
+  if (!isObject(value) || !Array.isArray(value.layers) || !isObject(value.input)) throw unexpected(where, 'a network from loadNetwork() or parseNetwork()', value);
+}

@@ -13,7 +13,7 @@ import { readInput } from '../src/io/image.js';
 import { encodeNpy } from '../src/io/npy.js';
 import { parseSafetensors } from '../src/io/safetensors.js';
 import { loadNetwork } from '../src/network/load.js';
-import { selectLayers } from '../src/network/run.js';
+import { runNetwork, selectLayers } from '../src/network/run.js';
 import type { Network } from '../src/network/types.js';
 import { parseColormap } from '../src/render/colormap.js';
 import { renderGrid } from '../src/render/grid.js';
@@ -127,5 +127,20 @@ describe('arguments of the wrong type or size are usage.argument, never a TypeEr
     await argument(() => tensor(1, 1, 1, [1] as unknown as Float32Array), 'tensor: data: expected a Float32Array, got [1]');
     expect(tensor(0, 2, 2).data.length).toBe(0);
   });
-});
 
+  test('runNetwork(): null or something else where an engine, a network, a selection or a name is needed', async () => {
+    const net = await loadNetwork(SEED);
+    const engine = createReferenceEngine();
+    const input = tensor(3, 8, 8);
+    const selection = selectLayers(net, ['conv1']);
+    const never = null as never;
+    await argument(() => runNetwork(never, net, input, selection, 'x'), 'runNetwork: engine: expected an engine from createEngine(), got null');
+    await argument(() => runNetwork({} as never, net, input, selection, 'x'), 'runNetwork: engine: expected an engine from createEngine(), got an object');
+    await argument(() => runNetwork(engine, never, input, selection, 'x'), 'runNetwork: net: expected a network from loadNetwork() or parseNetwork(), got null');
+    await argument(() => runNetwork(engine, undefined as never, input, selection, 'x'), 'runNetwork: net: expected a network from loadNetwork() or parseNetwork(), got nothing');
+    await argument(() => runNetwork(engine, net, input, never, 'x'), 'runNetwork: selection: expected an array of layer selections from selectLayers(), got null');
+    await argument(() => runNetwork(engine, net, input, undefined as never, 'x'), 'runNetwork: selection: expected an array of layer selections from selectLayers(), got nothing');
+    await argument(() => runNetwork(engine, net, input, [selection[0], never], 'x'), 'runNetwork: selection[1]: expected a layer selection { label, node } from selectLayers(), got null');
+    await argument(() => runNetwork(engine, net, input, selection, never), 'runNetwork: inputName: expected a name for messages (a string), got null');
+  });
+});

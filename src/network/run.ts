@@ -1,4 +1,5 @@
 // Runs a loaded network on one input: layer selection by name, shape check, engine run, the selected outputs. The library's main entry.
+import { checkArray, checkEngine, checkNetwork, checkString, isFloat32Array, isObject, unexpected } from '../arguments.js';
 import { EngineMemoryError, type Engine } from '../engine/engine.js';
 import { runWhole } from '../engine/run.js';
 import type { Shape, Tensor } from '../engine/tensor.js';
@@ -93,14 +94,19 @@ export function checkInputTensor(net: Network, input: Tensor, inputName: string)
     if (!Number.isSafeInteger(value) || value < 1) throw bad(`tensor ${key}: expected a positive integer, got ${String(value)}`);
   }
   if (channels !== net.input.channels) throw bad(`has ${plural(channels, 'channel')}, the network's input.channels is ${net.input.channels}`);
-  // The tag, not instanceof: a Float32Array made in another realm (a vm context) is one too.
-  if (Object.prototype.toString.call(data) !== '[object Float32Array]') throw bad(`tensor data: expected a Float32Array, got ${data === null ? 'null' : typeof data === 'object' ? (data.constructor?.name ?? 'an object') : typeof data}`);
+  if (!isFloat32Array(data)) throw bad(`tensor data: expected a Float32Array, got ${data === null ? 'null' : typeof data === 'object' ? (data.constructor?.name ?? 'an object') : typeof data}`);
   const size = channels * height * width;
   if ((data as Float32Array).length !== size) throw bad(`tensor data has ${plural((data as Float32Array).length, 'element')}, its shape ${channels}x${height}x${width} needs ${size}`);
 }
 
 /** Runs `net` on `input` and returns the selected outputs, in selection order. */
 export async function runNetwork(engine: Engine, net: Network, input: Tensor, selection: readonly LayerSelection[], inputName: string): Promise<LayerOutput[]> {
+  checkEngine(engine, 'runNetwork: engine');
+  checkNetwork(net, 'runNetwork: net');
+  checkArray(selection, 'runNetwork: selection', 'an array of layer selections from selectLayers()', (s, at) => {
+    if (!isObject(s)) throw unexpected(at, 'a layer selection { label, node } from selectLayers()', s);
+  });
+  checkString(inputName, 'runNetwork: inputName', 'a name for messages (a string)');
   checkInputTensor(net, input, inputName);
   for (const s of selection) {
     if (s.node !== INPUT && !(Number.isInteger(s.node) && s.node >= 0 && s.node < net.layers.length)) {
