@@ -53,3 +53,8 @@ export function checkEngine(value: unknown, where: string): void {
 export function checkNetwork(value: unknown, where: string): void {
   if (!isObject(value) || !Array.isArray(value.layers) || !isObject(value.input)) throw unexpected(where, 'a network from loadNetwork() or parseNetwork()', value);
 }
+
+/** Refuses anything but an options object; undefined (the default) passes. */
+export function checkOptions(value: unknown, where: string): void {
+  if (value !== undefined && !isObject(value)) throw unexpected(where, 'an options object', value);
+}

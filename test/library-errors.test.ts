@@ -143,4 +143,24 @@ describe('arguments of the wrong type or size are usage.argument, never a TypeEr
     await argument(() => runNetwork(engine, net, input, [selection[0], never], 'x'), 'runNetwork: selection[1]: expected a layer selection { label, node } from selectLayers(), got null');
     await argument(() => runNetwork(engine, net, input, selection, never), 'runNetwork: inputName: expected a name for messages (a string), got null');
   });
+
+  test('applyStreamed(): null or something else where an engine, a network, layers, outputs or options are needed', async () => {
+    const net = await loadNetwork(SEED);
+    const engine = createReferenceEngine();
+    const never = null as never;
+    const stream = (layers: readonly number[], outputs: string | readonly string[] = 'o.npy', options?: object) => () => applyStreamed(engine, net, 'x.png', 'x.png', layers, outputs, options);
+    await argument(() => applyStreamed(never, net, 'x.png', 'x.png', [0], 'o.npy'), 'applyStreamed: engine: expected an engine from createEngine(), got null');
+    await argument(() => applyStreamed(engine, never, 'x.png', 'x.png', [0], 'o.npy'), 'applyStreamed: net: expected a network from loadNetwork() or parseNetwork(), got null');
+    await argument(() => applyStreamed(engine, net, never, 'x.png', [0], 'o.npy'), 'applyStreamed: source: expected an image file path (a string), got null');
+    await argument(stream(never), 'applyStreamed: layers: expected a non-empty array of node indices (LayerSelection.node), got null');
+    await argument(stream([]), 'applyStreamed: layers: expected a non-empty array of node indices (LayerSelection.node), got []');
+    await argument(stream([6]), 'applyStreamed: layers[0]: expected a node index from 0 to 5, got 6');
+    await argument(stream([0, 1.5]), 'applyStreamed: layers[1]: expected a node index from 0 to 5, got 1.5');
+    await argument(stream([0, 1]), 'applyStreamed: outputs: 1 file for 2 layers; give one .npy file per layer');
+    await argument(stream([0], never), 'applyStreamed: outputs: expected a .npy file name or an array of them, got null');
+    await argument(stream([0], [never]), 'applyStreamed: outputs[0]: expected a .npy file name, got null');
+    await argument(stream([0], 'o.npy', never), 'applyStreamed: options: expected an options object, got null');
+    await expectError(stream([0], 'o.npy', { maxMemory: NaN }), 'usage.memory', EXIT.usage, 'options.maxMemory: expected a number of bytes > 0, got NaN');
+    await expectError(stream([0], 'o.npy', { maxMemory: -1 }), 'usage.memory', EXIT.usage, 'options.maxMemory: expected a number of bytes > 0, got -1');
+  });
 });

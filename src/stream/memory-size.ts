@@ -1,6 +1,6 @@
 // Memory sizes: parsing '512M' / '2G' / '1.5G', and the default budget of a streamed run.
 import os from 'node:os';
-import { CnnxError } from '../errors.js';
+import { CnnxError, describeValue } from '../errors.js';
 import { formatBytes } from '../format.js';
 
 const UNITS: Record<string, number> = { '': 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 };
@@ -23,6 +23,11 @@ export function parseMemorySize(text: string, what = 'memory size', min = MIN_ME
     throw new CnnxError('usage.memory', `${what} ${text}: at least ${formatBytes(min)} is needed${why}`);
   }
   return bytes;
+}
+
+/** Refuses a memory budget given as bytes (options.maxMemory) that is not a number above 0. */
+export function checkMaxMemory(bytes: unknown, where: string): void {
+  if (typeof bytes !== 'number' || !(bytes > 0)) throw new CnnxError('usage.memory', `${where}: expected a number of bytes > 0, got ${describeValue(bytes)}`);
 }
 
 /** Half of the memory the OS reports available: leaves room for the page cache and other processes. */

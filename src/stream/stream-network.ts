@@ -1,13 +1,14 @@
 // The streamed run: an image of any size through the network band by band, outputs written to .npy files as the bands finish.
+import { argumentError, checkArray, checkEngine, checkNetwork, checkOptions, checkString, unexpected } from '../arguments.js';
 import { EngineMemoryError, type Engine } from '../engine/engine.js';
 import { CnnxError, inputError } from '../errors.js';
-import { formatBytes } from '../format.js';
+import { formatBytes, plural } from '../format.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { inferShapes } from '../network/shapes.js';
 import type { Network } from '../network/types.js';
 import { drivingHeight, drivingStage, planBands, stageChunks } from './band-plan.js';
 import { openImageRows } from './image-rows.js';
-import { defaultMaxMemory } from './memory-size.js';
+import { checkMaxMemory, defaultMaxMemory } from './memory-size.js';
 import { NpyBandWriter } from './npy-band-writer.js';
 import type { RowSource } from './row-source.js';
 import { BandedStage, WholeStage } from './stage-runner.js';
@@ -38,7 +39,7 @@ export interface StreamSummary {
  * requested layer. Call it before the run to fail fast.
  */
 export function checkStreamOutputs(outputs: readonly string[], layers: number, name: string): void {
-  if (outputs.length !== layers) throw new RangeError(`applyStreamed: ${outputs.length} output files for ${layers} layers`);
+  if (outputs.length !== layers) throw argumentError(`applyStreamed: outputs: ${plural(outputs.length, 'file')} for ${plural(layers, 'layer')}; give one .npy file per layer`);
   for (const file of outputs) {
     if (file === '-') throw new CnnxError('usage.output', `${name}: streamed (huge image) runs write .npy files, not stdout ("-"); give a .npy file name`);
     if (!file.toLowerCase().endsWith('.npy')) {
@@ -61,8 +62,20 @@ export async function applyStreamed(
   outputs: readonly string[] | string,
   options: StreamOptions = {},
 ): Promise<StreamSummary> {
+  checkEngine(engine, 'applyStreamed: engine');
+  checkNetwork(net, 'applyStreamed: net');
+  checkString(source, 'applyStreamed: source', 'an image file path (a string)');
+  checkString(name, 'applyStreamed: name', 'a name for messages (a string)');
+  const nodes = 'a non-empty array of node indices (LayerSelection.node)';
+  checkArray(layers, 'applyStreamed: layers', nodes, (node, at) => {
+    if (!Number.isSafeInteger(node) || (node as number) < 0 || (node as number) >= net.layers.length) throw unexpected(at, `a node index from 0 to ${net.layers.length - 1}`, node);
+  });
+  if (layers.length === 0) throw unexpected('applyStreamed: layers', nodes, layers);
   const files = typeof outputs === 'string' ? [outputs] : outputs;
+  checkArray(files, 'applyStreamed: outputs', 'a .npy file name or an array of them', (file, at) => checkString(file, at, 'a .npy file name'));
   checkStreamOutputs(files, layers.length, name);
+  checkOptions(options, 'applyStreamed: options');
+  if (options.maxMemory !== undefined) checkMaxMemory(options.maxMemory, 'options.maxMemory');
   if (options.bandRows !== undefined && !(Number.isInteger(options.bandRows) && options.bandRows >= 1)) {
     throw new CnnxError('usage.band_rows', `options.bandRows: expected an integer >= 1, got ${options.bandRows}`);
   }
