@@ -1,12 +1,13 @@
 // Decodes an image (sharp) or a .npy into the network's input tensor: orientation, resize, channel conversion, scaling, mean/std (images; .npy with normalize_npy).
 import sharp from 'sharp';
+import { checkOptions, checkString, isObject, unexpected } from '../arguments.js';
 import { CnnxError, inputError } from '../errors.js';
 import { tensor, type Tensor } from '../engine/tensor.js';
 import type { InputSpec } from '../network/types.js';
 import { isNpy, wrongFormatError } from './file-format.js';
 import { parseNpy } from './npy.js';
 import { readFailure, readRegularFile } from './read-file.js';
-import { checkPixels, pixelLimit } from './limits.js';
+import { checkMaxPixels, checkPixels, pixelLimit } from './limits.js';
 import { plural } from '../format.js';
 import { decodeResized, resizedSize, type DecodedPixels } from './resize.js';
 
@@ -36,6 +37,11 @@ export interface DecodeOptions {
  * with normalize_npy), so a tensor saved by PyTorch or by `--layer input` reads back unchanged.
  */
 export async function readInput(source: string | Uint8Array, name: string, spec: InputSpec, options: DecodeOptions = {}): Promise<Tensor> {
+  if (typeof source !== 'string' && !(source instanceof Uint8Array)) throw unexpected('readInput: source', 'a file path or the bytes of a file (a Uint8Array)', source);
+  checkString(name, 'readInput: name', 'a name for messages (a string)');
+  if (!isObject(spec)) throw unexpected('readInput: spec', "an input spec (a network's input)", spec);
+  checkOptions(options, 'readInput: options');
+  checkMaxPixels(options.maxPixels);
   const bytes = typeof source === 'string' ? await readBytes(source, name) : source;
   if (!isNpy(bytes)) return decodeImage(bytes, name, spec, options);
   const array = npyTensor(bytes, name, spec, options.maxPixels);

@@ -1,5 +1,6 @@
 // The sizes cnnx never goes beyond, checked before anything is allocated, read or decoded: pixels, bytes read, JSON nesting, tensors and maps.
 import { constants as bufferConstants } from 'node:buffer';
+import { checkSize } from '../arguments.js';
 import { CnnxError, inputError } from '../errors.js';
 import { formatBytes } from '../format.js';
 import type { ResizeSpec } from '../network/types.js';
@@ -51,6 +52,11 @@ export function tooManyBytes(size: number | null, limit: number): string {
 /** `options.maxPixels` or the default. */
 export function pixelLimit(maxPixels: number | undefined): number {
   return maxPixels ?? DEFAULT_MAX_PIXELS;
+}
+
+/** Refuses an `options.maxPixels` that is not a positive integer, before anything is read (undefined: the default). */
+export function checkMaxPixels(maxPixels: unknown): void {
+  if (maxPixels !== undefined) checkSize(maxPixels, 'options.maxPixels', 1);
 }
 
 /**

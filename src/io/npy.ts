@@ -1,5 +1,6 @@
 // NumPy .npy files: a reader for inputs and weights (any common dtype, widened to float32) and a float32 writer.
 
+import { checkString } from '../arguments.js';
 import { CnnxError } from '../errors.js';
 import { isNpy, wrongFormatError } from './file-format.js';
 import { halfToFloat } from './half.js';
@@ -318,6 +319,7 @@ function fortranToC(stored: Float32Array, shape: readonly number[]): Float32Arra
 
 /** Reads and parses a .npy file; messages name `displayName`. */
 export async function readNpyFile(path: string, displayName: string = path): Promise<NpyArray> {
+  checkString(path, 'readNpyFile: path', 'a .npy file path (a string)');
   return parseNpy(await readInputFile(path, displayName), displayName, path);
 }
 

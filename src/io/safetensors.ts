@@ -1,5 +1,6 @@
 // safetensors files: a validating reader (F32, F16, BF16, F64 widened to float32) and a float32 writer.
 
+import { checkString } from '../arguments.js';
 import { CnnxError, describeValue } from '../errors.js';
 import { didYouMean } from '../network/suggest.js';
 import { wrongFormatError } from './file-format.js';
@@ -243,6 +244,7 @@ function elementCount(shape: readonly number[]): number {
 
 /** Reads and parses a safetensors file; messages name `displayName`. */
 export async function readSafetensorsFile(path: string, displayName: string = path): Promise<SafetensorsFile> {
+  checkString(path, 'readSafetensorsFile: path', 'a safetensors file path (a string)');
   return parseSafetensors(await readInputFile(path, displayName), displayName, path);
 }
 

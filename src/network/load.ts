@@ -1,6 +1,7 @@
 // Reads a network spec file: JSON syntax errors with line:col, then validation into a readonly Network.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { checkString, isObject, unexpected } from '../arguments.js';
 import { describeValue, specError } from '../errors.js';
 import { wrongFormatError } from '../io/file-format.js';
 import { MAX_SPEC_BYTES, MAX_SPEC_DEPTH, maxReadBytes } from '../io/limits.js';
@@ -17,6 +18,7 @@ import type { Network } from './types.js';
 
 /** Loads and validates the spec at `file`; throws a CnnxError (exit 2) naming the file and JSON path. */
 export async function loadNetwork(file: string): Promise<Network> {
+  checkString(file, 'loadNetwork: file', 'a spec file path (a string)');
   let bytes: Buffer;
   const limit = Math.min(maxReadBytes(), MAX_SPEC_BYTES);
   try {
@@ -47,6 +49,10 @@ export interface SpecOrigin {
 
 /** Validates an already-parsed spec object. */
 export async function parseNetwork(raw: unknown, origin: SpecOrigin): Promise<Network> {
+  if (!isObject(origin)) throw unexpected('parseNetwork: origin', 'a spec origin { file, dir, hash }', origin);
+  checkString(origin.file, 'parseNetwork: origin.file', 'a name for messages (a string)');
+  checkString(origin.dir, 'parseNetwork: origin.dir', 'the folder of relative tensor paths (a string)');
+  checkString(origin.hash, 'parseNetwork: origin.hash', 'a hash of the spec (a string)');
   const { file } = origin;
   if (!isPlainObject(raw)) throw specError('spec.type', file, '', `expected a JSON object with "input" and "layers", got ${describeValue(raw)}`);
   const top = new ObjectReader(file, '', raw);

@@ -4,6 +4,7 @@ import { EngineMemoryError, type Engine } from '../engine/engine.js';
 import { CnnxError, inputError } from '../errors.js';
 import { formatBytes, plural } from '../format.js';
 import { writeFileAtomic } from '../io/atomic.js';
+import { checkMaxPixels } from '../io/limits.js';
 import { inferShapes } from '../network/shapes.js';
 import type { Network } from '../network/types.js';
 import { drivingHeight, drivingStage, planBands, stageChunks } from './band-plan.js';
@@ -76,6 +77,7 @@ export async function applyStreamed(
   checkStreamOutputs(files, layers.length, name);
   checkOptions(options, 'applyStreamed: options');
   if (options.maxMemory !== undefined) checkMaxMemory(options.maxMemory, 'options.maxMemory');
+  checkMaxPixels(options.maxPixels);
   if (options.bandRows !== undefined && !(Number.isInteger(options.bandRows) && options.bandRows >= 1)) {
     throw new CnnxError('usage.band_rows', `options.bandRows: expected an integer >= 1, got ${options.bandRows}`);
   }

@@ -71,7 +71,7 @@ describe('captions', () => {
         { type: 'conv2d', out_channels: 2, kernel_size: 3, stride: 2, padding: [0, 1, 2, 2], dilation: 2, weight: { random: { seed: 1 } } },
         { type: 'maxpool2d', kernel_size: 3, stride: 2, ceil_mode: true },
       ],
-    }, { file: 'f.json' });
+    }, { file: 'f.json', dir: ROOT, hash: '' });
     const s = summarize(net, { channels: 1, height: 11, width: 10 });
     expect(sizeFormula(net.layers[0], { channels: 1, height: 11, width: 10 }, s.layers[0].output)).toBe('height ⌊(11 + 0 + 1 - (2*(3-1) + 1))/2⌋ + 1 = 4; width ⌊(10 + 2*2 - (2*(3-1) + 1))/2⌋ + 1 = 5');
     // PyTorch: ceil((4 - 3) / 2) + 1 = 2 rows; ceil((5 - 3) / 2) + 1 = 2 columns.
