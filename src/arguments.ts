@@ -1,5 +1,6 @@
 // What library callers pass to the public functions, checked where they enter: a wrong argument is a CnnxError (usage.argument) naming the function and the argument, not a TypeError from deep inside.
 import { CnnxError, describeValue } from './errors.js';
+import { plural } from './format.js';
 
 /** A library function given an argument it cannot use (usage.argument), as engineError is for engines. */
 export function argumentError(message: string): CnnxError {
@@ -21,6 +22,12 @@ function describeArgument(value: unknown): string {
 /** The tag, not instanceof: a Float32Array made in another realm (a vm context) is one too. */
 export function isFloat32Array(value: unknown): value is Float32Array {
   return Object.prototype.toString.call(value) === '[object Float32Array]';
+}
+
+/** Data for a shape: a Float32Array of `count` elements (`shape` as messages write it, `3x2x2` or `(2, 3)`). */
+export function checkData(data: unknown, where: string, count: number, shape: string): asserts data is Float32Array {
+  if (!isFloat32Array(data)) throw unexpected(where, 'a Float32Array', data);
+  if (data.length !== count) throw argumentError(`${where} has ${plural(data.length, 'element')}, the shape ${shape} needs ${count}`);
 }
 
 /** A size: an integer from `min` (a safe integer, so that products of sizes stay exact). */
@@ -57,4 +64,14 @@ export function checkNetwork(value: unknown, where: string): void {
 /** Refuses anything but an options object; undefined (the default) passes. */
 export function checkOptions(value: unknown, where: string): void {
   if (value !== undefined && !isObject(value)) throw unexpected(where, 'an options object', value);
+}
+
+/** A shape as a list of sizes (integers >= 0), as .npy and safetensors files store them. */
+export function checkSizes(value: unknown, where: string): asserts value is number[] {
+  checkArray(value, where, 'an array of sizes (integers >= 0)', (n, at) => checkSize(n, at, 0));
+}
+
+/** The bytes of a file (a Uint8Array; a Buffer is one). */
+export function checkBytes(value: unknown, where: string, what: string): asserts value is Uint8Array {
+  if (!(value instanceof Uint8Array)) throw unexpected(where, what, value);
 }

@@ -10,8 +10,8 @@ import { exportOnnx } from '../src/export/onnx.js';
 import { summarize } from '../src/inspect/summary.js';
 import { whereQuery } from '../src/inspect/where-query.js';
 import { readInput } from '../src/io/image.js';
-import { encodeNpy, readNpyFile } from '../src/io/npy.js';
-import { parseSafetensors, readSafetensorsFile } from '../src/io/safetensors.js';
+import { encodeNpy, npyHeader, parseNpy, readNpyFile } from '../src/io/npy.js';
+import { encodeSafetensors, parseSafetensors, readSafetensorsFile } from '../src/io/safetensors.js';
 import { loadNetwork, parseNetwork } from '../src/network/load.js';
 import { runNetwork, selectLayers } from '../src/network/run.js';
 import type { Network } from '../src/network/types.js';
@@ -184,5 +184,22 @@ describe('arguments of the wrong type or size are usage.argument, never a TypeEr
     await argument(() => readInput(encodeNpy([3, 1, 1], new Float32Array(3)), 'x.npy', spec, { maxPixels: 0.5 }), 'options.maxPixels: expected an integer >= 1, got 0.5');
     const net = await loadNetwork(SEED);
     await argument(() => applyStreamed(createReferenceEngine(), net, 'x.png', 'x.png', [0], 'o.npy', { maxPixels: NaN }), 'options.maxPixels: expected an integer >= 1, got NaN');
+  });
+
+  test('.npy and safetensors: bytes that are not a Uint8Array; shapes, data and names that do not fit', async () => {
+    const never = null as never;
+    await argument(() => parseNpy(never, 'x.npy'), 'parseNpy: bytes: expected the bytes of a .npy file (a Uint8Array), got null');
+    await argument(() => parseSafetensors([1, 2] as never, 'w.safetensors'), 'parseSafetensors: bytes: expected the bytes of a safetensors file (a Uint8Array), got [1,2]');
+    await argument(() => encodeNpy([2, 3], new Float32Array(5)), 'encodeNpy: data has 5 elements, the shape (2, 3) needs 6');
+    await argument(() => encodeNpy([1], new Float64Array(1) as never), 'encodeNpy: data: expected a Float32Array, got a Float64Array');
+    await argument(() => encodeNpy(never, new Float32Array(1)), 'encodeNpy: shape: expected an array of sizes (integers >= 0), got null');
+    await argument(() => npyHeader([2, NaN]), 'npyHeader: shape[1]: expected an integer >= 0, got NaN');
+    const one = Float32Array.of(1);
+    await argument(() => encodeSafetensors(never), 'encodeSafetensors: tensors: expected an array of tensors { name, shape, data }, got null');
+    await argument(() => encodeSafetensors([never]), 'encodeSafetensors: tensors[0]: expected a tensor { name, shape, data }, got null');
+    await argument(() => encodeSafetensors([{ name: 5 as never, shape: [1], data: one }]), 'encodeSafetensors: tensors[0].name: expected a tensor name (a string), got 5');
+    await argument(() => encodeSafetensors([{ name: 'w', shape: [-1], data: one }]), 'encodeSafetensors: tensors[0].shape[0]: expected an integer >= 0, got -1');
+    await argument(() => encodeSafetensors([{ name: 'w', shape: [3], data: one }]), 'encodeSafetensors: tensors[0].data has 1 element, the shape [3] needs 3');
+    await argument(() => encodeSafetensors([{ name: 'w', shape: [1], data: one }], { n: 5 as never }), 'encodeSafetensors: metadata["n"]: expected a string, got 5');
   });
 });

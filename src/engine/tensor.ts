@@ -1,6 +1,5 @@
 // The one tensor layout cnnx uses everywhere: float32, channels-first (C, H, W), C order.
-import { argumentError, checkSize, isFloat32Array, unexpected } from '../arguments.js';
-import { plural } from '../format.js';
+import { checkData, checkSize } from '../arguments.js';
 
 export interface Tensor {
   readonly channels: number;
@@ -24,8 +23,7 @@ export function tensor(channels: number, height: number, width: number, data?: F
   checkSize(width, 'tensor: width', 0);
   const size = channels * height * width;
   if (data === undefined) return { channels, height, width, data: new Float32Array(size) };
-  if (!isFloat32Array(data)) throw unexpected('tensor: data', 'a Float32Array', data);
-  if (data.length !== size) throw argumentError(`tensor: data has ${plural(data.length, 'element')}, the shape ${channels}x${height}x${width} needs ${size}`);
+  checkData(data, 'tensor: data', size, `${channels}x${height}x${width}`);
   return { channels, height, width, data };
 }
 

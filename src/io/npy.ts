@@ -1,6 +1,6 @@
 // NumPy .npy files: a reader for inputs and weights (any common dtype, widened to float32) and a float32 writer.
 
-import { checkString } from '../arguments.js';
+import { checkBytes, checkData, checkSizes, checkString } from '../arguments.js';
 import { CnnxError } from '../errors.js';
 import { isNpy, wrongFormatError } from './file-format.js';
 import { halfToFloat } from './half.js';
@@ -230,6 +230,8 @@ const VERSIONS: Record<string, { lengthBytes: 2 | 4; encoding: 'latin1' | 'utf-8
  * when the bytes are another known format (hints name the file as `file`).
  */
 export function parseNpy(bytes: Uint8Array, source: string, file: string = source): NpyArray {
+  checkBytes(bytes, 'parseNpy: bytes', 'the bytes of a .npy file (a Uint8Array)');
+  checkString(source, 'parseNpy: source', 'a name for messages (a string)');
   const fail = (reason: string): never => {
     throw new CnnxError('npy.corrupt', `${source}: not a valid .npy file: ${reason}`);
   };
@@ -325,10 +327,10 @@ export async function readNpyFile(path: string, displayName: string = path): Pro
 
 // ---------------------------------------------------------------- writing
 
-function checkShape(shape: readonly number[]): void {
-  for (const n of shape) {
-    if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`npy shape ${formatShape(shape)}: ${n} is not a non-negative integer`);
-  }
+/** What encodeNpy writes: a shape of sizes and a Float32Array of as many elements. */
+function checkArrayToWrite(shape: readonly number[], data: Float32Array): void {
+  checkSizes(shape, 'encodeNpy: shape');
+  checkData(data, 'encodeNpy: data', shape.reduce((product, n) => product * n, 1), formatShape(shape));
 }
 
 /**
@@ -337,7 +339,7 @@ function checkShape(shape: readonly number[]): void {
  * newline so the data starts at a multiple of 64. Version 2.0 only when 1.0's 16-bit length overflows.
  */
 export function npyHeader(shape: readonly number[]): Uint8Array {
-  checkShape(shape);
+  checkSizes(shape, 'npyHeader: shape');
   const spare = shape.length > 0 ? ' '.repeat(Math.max(0, GROWTH_AXIS_MAX_DIGITS - String(shape[0]).length)) : '';
   const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': ${formatShape(shape)}, }${spare}`;
   let lengthBytes = 2;
@@ -378,8 +380,7 @@ export function npyDataOffset(shape: readonly number[]): number {
  */
 export function encodeNpyChunks(shape: readonly number[], data: Float32Array): Uint8Array[] {
   if (!IS_LITTLE_ENDIAN_HOST) return [encodeNpy(shape, data)];
-  const count = shape.reduce((product, n) => product * n, 1);
-  if (data.length !== count) throw new RangeError(`npy data has ${data.length} elements, shape ${formatShape(shape)} needs ${count}`);
+  checkArrayToWrite(shape, data);
   return [npyHeader(shape), new Uint8Array(data.buffer, data.byteOffset, data.byteLength)];
 }
 
@@ -393,11 +394,8 @@ export function float32LittleEndian(data: Float32Array): Uint8Array {
 }
 
 export function encodeNpy(shape: readonly number[], data: Float32Array): Uint8Array {
+  checkArrayToWrite(shape, data);
   const header = npyHeader(shape);
-  const count = shape.reduce((product, n) => product * n, 1);
-  if (data.length !== count) {
-    throw new RangeError(`npy data has ${data.length} elements, shape ${formatShape(shape)} needs ${count}`);
-  }
   const out = new Uint8Array(header.length + data.byteLength);
   out.set(header);
   if (IS_LITTLE_ENDIAN_HOST) {

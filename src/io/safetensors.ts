@@ -1,6 +1,6 @@
 // safetensors files: a validating reader (F32, F16, BF16, F64 widened to float32) and a float32 writer.
 
-import { checkString } from '../arguments.js';
+import { argumentError, checkArray, checkBytes, checkData, checkSizes, checkString, isObject, unexpected } from '../arguments.js';
 import { CnnxError, describeValue } from '../errors.js';
 import { didYouMean } from '../network/suggest.js';
 import { wrongFormatError } from './file-format.js';
@@ -87,6 +87,8 @@ type Fail = (reason: string) => never;
  * or 'tensor.format' when the bytes are another known format (hints name the file as `file`).
  */
 export function parseSafetensors(bytes: Uint8Array, source: string, file: string = source): SafetensorsFile {
+  checkBytes(bytes, 'parseSafetensors: bytes', 'the bytes of a safetensors file (a Uint8Array)');
+  checkString(source, 'parseSafetensors: source', 'a name for messages (a string)');
   const fail: Fail = (reason) => {
     throw new CnnxError('safetensors.corrupt', `${source}: not a valid safetensors file: ${reason}`);
   };
@@ -277,15 +279,10 @@ export function encodeSafetensors(tensors: readonly TensorToWrite[], metadata: R
  * own memory on little-endian hosts), for writing a large file without assembling it in memory.
  */
 export function encodeSafetensorsChunks(tensors: readonly TensorToWrite[], metadata: Record<string, string> = {}): Uint8Array[] {
+  checkTensorsToWrite(tensors, metadata);
   const fields = [`${JSON.stringify(METADATA_KEY)}:${JSON.stringify(metadata)}`];
-  const seen = new Set<string>();
   let offset = 0;
   for (const { name, shape, data } of tensors) {
-    if (name === METADATA_KEY || seen.has(name)) throw new RangeError(`safetensors tensor name ${JSON.stringify(name)} is reserved or repeated`);
-    seen.add(name);
-    if (!isCountList(shape) || elementCount(shape) !== data.length) {
-      throw new RangeError(`safetensors tensor "${name}" has ${data.length} elements, shape [${shape.join(', ')}] does not match`);
-    }
     const entry = { dtype: 'F32', shape, data_offsets: [offset, offset + data.byteLength] };
     fields.push(`${JSON.stringify(name)}:${JSON.stringify(entry)}`);
     offset += data.byteLength;
@@ -298,6 +295,21 @@ export function encodeSafetensorsChunks(tensors: readonly TensorToWrite[], metad
   head.set(json, LENGTH_BYTES);
   head.fill(SPACE, LENGTH_BYTES + json.length);
   return [head, ...tensors.map(({ data }) => float32LE(data))];
+}
+
+/** encodeSafetensors' arguments: tensors of distinct names, each a Float32Array of its shape's size, and string metadata. */
+function checkTensorsToWrite(tensors: readonly TensorToWrite[], metadata: Record<string, string>): void {
+  const seen = new Set<string>([METADATA_KEY]);
+  checkArray(tensors, 'encodeSafetensors: tensors', 'an array of tensors { name, shape, data }', (t, at) => {
+    if (!isObject(t)) throw unexpected(at, 'a tensor { name, shape, data }', t);
+    checkString(t.name, `${at}.name`, 'a tensor name (a string)');
+    if (seen.has(t.name)) throw argumentError(`${at}.name: ${JSON.stringify(t.name)} is ${t.name === METADATA_KEY ? 'reserved for the metadata' : 'the name of an earlier tensor'}`);
+    seen.add(t.name);
+    checkSizes(t.shape, `${at}.shape`);
+    checkData(t.data, `${at}.data`, elementCount(t.shape), `[${t.shape.join(', ')}]`);
+  });
+  if (!isObject(metadata)) throw unexpected('encodeSafetensors: metadata', 'an object of strings', metadata);
+  for (const [key, value] of Object.entries(metadata)) checkString(value, `encodeSafetensors: metadata[${JSON.stringify(key)}]`, 'a string');
 }
 
 function float32LE(data: Float32Array): Uint8Array {

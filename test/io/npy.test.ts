@@ -236,10 +236,13 @@ describe('npyHeader and encodeNpy', () => {
     expect(Array.from(array.data)).toEqual([42]);
   });
 
-  it('rejects data of the wrong length and bad dimensions', () => {
-    expect(() => encodeNpy([2, 3], new Float32Array(5))).toThrow(new RangeError('npy data has 5 elements, shape (2, 3) needs 6'));
-    expect(() => npyHeader([2, -1])).toThrow(new RangeError('npy shape (2, -1): -1 is not a non-negative integer'));
-    expect(() => npyHeader([1.5])).toThrow(RangeError);
+  it('rejects data of the wrong length or type and bad dimensions (usage.argument)', () => {
+    const argument = (message: string) => expect.objectContaining({ name: 'CnnxError', code: 'usage.argument', message });
+    expect(() => encodeNpy([2, 3], new Float32Array(5))).toThrow(argument('encodeNpy: data has 5 elements, the shape (2, 3) needs 6'));
+    expect(() => encodeNpy([2], new Float64Array(2) as unknown as Float32Array)).toThrow(argument('encodeNpy: data: expected a Float32Array, got a Float64Array'));
+    expect(() => npyHeader([2, -1])).toThrow(argument('npyHeader: shape[1]: expected an integer >= 0, got -1'));
+    expect(() => npyHeader([1.5])).toThrow(argument('npyHeader: shape[0]: expected an integer >= 0, got 1.5'));
+    expect(() => encodeNpyChunks([2], new Float32Array(3))).toThrow(argument('encodeNpy: data has 3 elements, the shape (2,) needs 2'));
   });
 
   it('round-trips any shape and any float32 bits', () => {
