@@ -75,3 +75,25 @@ export function checkSizes(value: unknown, where: string): asserts value is numb
 export function checkBytes(value: unknown, where: string, what: string): asserts value is Uint8Array {
   if (!(value instanceof Uint8Array)) throw unexpected(where, what, value);
 }
+
+/** A (C, H, W) shape of positive integers; `what` says what was expected (a shape, or a tensor: checkTensor). */
+export function checkShape(value: unknown, where: string, what = 'a shape { channels, height, width }'): asserts value is Record<string, unknown> {
+  if (!isObject(value)) throw unexpected(where, what, value);
+  for (const key of ['channels', 'height', 'width']) checkSize(value[key], `${where}.${key}`, 1);
+}
+
+/** A tensor { channels, height, width, data }: positive sizes, and a Float32Array of their product. */
+export function checkTensor(value: unknown, where: string): void {
+  checkShape(value, where, 'a tensor { channels, height, width, data }');
+  const [channels, height, width] = [value.channels, value.height, value.width] as number[];
+  checkData(value.data, `${where}.data`, channels * height * width, `${channels}x${height}x${width}`);
+}
+
+/** Node indices of `net`, at least one: layers to output. */
+export function checkNodes(value: unknown, where: string, net: { readonly layers: readonly unknown[] }): void {
+  const what = 'a non-empty array of node indices (LayerSelection.node)';
+  checkArray(value, where, what, (node, at) => {
+    if (!Number.isSafeInteger(node) || (node as number) < 0 || (node as number) >= net.layers.length) throw unexpected(at, `a node index from 0 to ${net.layers.length - 1}`, node);
+  });
+  if (value.length === 0) throw unexpected(where, what, value);
+}

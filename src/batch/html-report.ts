@@ -1,5 +1,6 @@
 // The offline HTML report of one input (`--layer all --format report -o report/`): the input photo, one picture per node in nested sections for the spec's groups, the spec, as one self-contained page.
 import { readFile } from 'node:fs/promises';
+import { checkArray, checkNetwork, checkString, checkTensor, isObject, unexpected } from '../arguments.js';
 import { formatShape, type Shape, type Tensor } from '../engine/tensor.js';
 import { groupTitle, outline } from '../inspect/outline.js';
 import { inputError } from '../errors.js';
@@ -121,6 +122,13 @@ export interface LayerReportOptions {
  * @example const html = await layerReportHtml(net, input, await runNetwork(engine, net, input, selectLayers(net, ['all']), 'cat.png'), { inputName: 'cat' })
  */
 export async function layerReportHtml(net: Network, input: Tensor, results: readonly LayerOutput[], options: LayerReportOptions): Promise<string> {
+  checkNetwork(net, 'layerReportHtml: net');
+  checkTensor(input, 'layerReportHtml: input');
+  checkArray(results, 'layerReportHtml: results', "an array of runNetwork()'s outputs", (r, at) => {
+    if (!isObject(r) || !isObject(r.tensor)) throw unexpected(at, "an output of runNetwork() { label, node, layer, tensor }", r);
+  });
+  if (!isObject(options)) throw unexpected('layerReportHtml: options', 'options such as { inputName }', options);
+  checkString(options.inputName, 'layerReportHtml: options.inputName', "the input's name (a string)");
   const shown = inputPixels(input);
   const data = await reportData(net, input, results, { rgb: shown.rgb, channels: shown.rgb.length / (input.height * input.width) });
   const entries: ReportItem[] = [

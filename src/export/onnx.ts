@@ -1,5 +1,6 @@
 // Converts a validated network into an ONNX ModelProto (standard ai.onnx ops only), for ONNX Runtime and the benchmark's peers.
-import { CnnxError, specError, type ErrorCode } from '../errors.js';
+import { checkNetwork, checkOptions } from '../arguments.js';
+import { CnnxError, describeValue, specError, type ErrorCode } from '../errors.js';
 import type { Shape } from '../engine/tensor.js';
 import { clampBounds } from '../layers/clamp.js';
 import { isMerge, layerDef, mergeDef } from '../layers/index.js';
@@ -46,6 +47,8 @@ const PAD_MODES: Partial<Record<PaddingMode, string>> = { reflect: 'reflect', re
 
 /** Encodes `net` as an ONNX model: input "input" [1, C, H, W], output "output" (the last layer). */
 export function exportOnnx(net: Network, options: ExportOnnxOptions = {}): Uint8Array {
+  checkNetwork(net, 'exportOnnx: net');
+  checkOptions(options, 'exportOnnx: options');
   const opset = chooseOpset(net, options.opset);
   if (options.size) checkSize(options.size);
   const graph = new GraphBuilder(net, options.size ?? null, opset);
@@ -69,8 +72,8 @@ function chooseOpset(net: Network, requested: number | undefined): number {
 }
 
 function checkSize(size: readonly [number, number]): void {
-  for (const n of size) {
-    if (!Number.isInteger(n) || n < 1) throw new CnnxError('export.size', `options.size: expected two positive integers [height, width], got ${size.join('x')}`);
+  if (!Array.isArray(size) || size.length !== 2 || !size.every((n) => Number.isInteger(n) && n >= 1)) {
+    throw new CnnxError('export.size', `options.size: expected two positive integers [height, width], got ${Array.isArray(size) ? size.join('x') : describeValue(size)}`);
   }
 }
 

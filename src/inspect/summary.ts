@@ -1,4 +1,5 @@
 // A network's summary for `cnnx inspect`: per node output shape, parameters, multiply-adds, activation bytes, receptive field and geometry warnings, per group totals, like torchsummary.
+import { checkNetwork, checkShape } from '../arguments.js';
 import { formatShape, type Shape } from '../engine/tensor.js';
 import { formatBytes } from '../format.js';
 import { isMerge, layerDef } from '../layers/index.js';
@@ -68,6 +69,8 @@ export interface NetworkSummary {
 
 /** Computes the summary for an input of `input` shape (receptive field rules as torch-scan). */
 export function summarize(net: Network, input: Shape): NetworkSummary {
+  checkNetwork(net, 'summarize: net');
+  checkShape(input, 'summarize: input');
   const shapes = inferShapes(net, input, `input size ${input.height}x${input.width}`);
   type Field = { r: number[]; j: number[]; c: number[] } | null;
   // Receptive field per node; a merge takes its widest input's (the branches' jumps agree in real networks).

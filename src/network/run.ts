@@ -48,6 +48,8 @@ export function selectionPlace(net: Network, s: LayerSelection): string {
  * none is named; `input` is the tensor the first layer sees.
  */
 export function selectLayers(net: Network, names: readonly string[]): LayerSelection[] {
+  checkNetwork(net, 'selectLayers: net');
+  checkArray(names, 'selectLayers: names', 'an array of layer names', (name, at) => checkString(name, at, 'a layer name (a string)'));
   const last = net.layers[net.layers.length - 1];
   if (names.length === 0) return [{ label: layerLabel(last), node: last.index }];
   const picked = new Map<string, LayerSelection>();

@@ -1,4 +1,5 @@
 // Shape inference through the network's nodes for one input size, before any pixel is decoded; and the load-time check of branch sizes.
+import { checkNetwork, checkShape } from '../arguments.js';
 import { inputError, specError } from '../errors.js';
 import { MAX_CHANNELS, MAX_PROBE_POSITIONS } from '../io/limits.js';
 import { isMerge, layerDef, mergeDef } from '../layers/index.js';
@@ -22,6 +23,8 @@ export function inputShapes(layer: Layer, input: Shape, shapes: readonly Shape[]
  * branches of a merge disagree.
  */
 export function inferShapes(net: Network, input: Shape, inputName: string): Shape[] {
+  checkNetwork(net, 'inferShapes: net');
+  checkShape(input, 'inferShapes: input');
   const shapes: Shape[] = [];
   for (const layer of net.layers) {
     const result = nodeShape(layer, inputShapes(layer, input, shapes));

@@ -1,4 +1,5 @@
 // Band planning: how much memory a band of a given height takes through every stage, and the tallest band that fits --max-memory.
+import { checkNetwork, checkNodes, checkShape } from '../arguments.js';
 import type { EngineFootprint, EngineKind } from '../engine/engine.js';
 import type { Shape } from '../engine/tensor.js';
 import { CnnxError } from '../errors.js';
@@ -6,6 +7,7 @@ import { inferShapes } from '../network/shapes.js';
 import { INPUT, type Network } from '../network/types.js';
 import { nodeRows } from '../engine/band.js';
 import { formatBytes } from '../format.js';
+import { checkMaxMemory } from './memory-size.js';
 import { mapBytes, runBytes, wholeMapRunBytes } from './run-bytes.js';
 import { oneRowReads, splitStages, type Stage } from './stages.js';
 
@@ -172,7 +174,12 @@ export function streamingPays(net: Network, input: Shape, outputs: readonly numb
  * beside what the process already holds and the weights the engine has yet to pack, so the caller
  * should use applyStreamed. Without an engine, the reference engine's (larger) estimate.
  */
-export function shouldStream(net: Network, input: Shape, maxMemory: number, outputs: readonly number[] = [net.layers.length - 1], engine: EngineFootprint = { kind: 'reference' }): boolean {
+export function shouldStream(net: Network, input: Shape, maxMemory: number, outputs?: readonly number[], engine: EngineFootprint = { kind: 'reference' }): boolean {
+  checkNetwork(net, 'shouldStream: net');
+  checkShape(input, 'shouldStream: input');
+  checkMaxMemory(maxMemory, 'shouldStream: maxMemory');
+  const nodes = outputs === undefined ? [net.layers.length - 1] : outputs;
+  checkNodes(nodes, 'shouldStream: outputs', net);
   const weights = engine.weightBytes?.(net, input) ?? 0;
-  return process.memoryUsage().rss + HEADROOM + weights + wholeRunBytes(net, input, outputs, engine.kind) > maxMemory;
+  return process.memoryUsage().rss + HEADROOM + weights + wholeRunBytes(net, input, nodes, engine.kind) > maxMemory;
 }

@@ -1,5 +1,5 @@
 // The streamed run: an image of any size through the network band by band, outputs written to .npy files as the bands finish.
-import { argumentError, checkArray, checkEngine, checkNetwork, checkOptions, checkString, unexpected } from '../arguments.js';
+import { argumentError, checkArray, checkEngine, checkNetwork, checkNodes, checkOptions, checkString } from '../arguments.js';
 import { EngineMemoryError, type Engine } from '../engine/engine.js';
 import { CnnxError, inputError } from '../errors.js';
 import { formatBytes, plural } from '../format.js';
@@ -67,11 +67,7 @@ export async function applyStreamed(
   checkNetwork(net, 'applyStreamed: net');
   checkString(source, 'applyStreamed: source', 'an image file path (a string)');
   checkString(name, 'applyStreamed: name', 'a name for messages (a string)');
-  const nodes = 'a non-empty array of node indices (LayerSelection.node)';
-  checkArray(layers, 'applyStreamed: layers', nodes, (node, at) => {
-    if (!Number.isSafeInteger(node) || (node as number) < 0 || (node as number) >= net.layers.length) throw unexpected(at, `a node index from 0 to ${net.layers.length - 1}`, node);
-  });
-  if (layers.length === 0) throw unexpected('applyStreamed: layers', nodes, layers);
+  checkNodes(layers, 'applyStreamed: layers', net);
   const files = typeof outputs === 'string' ? [outputs] : outputs;
   checkArray(files, 'applyStreamed: outputs', 'a .npy file name or an array of them', (file, at) => checkString(file, at, 'a .npy file name'));
   checkStreamOutputs(files, layers.length, name);
