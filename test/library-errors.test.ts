@@ -19,6 +19,7 @@ import { runNetwork, selectLayers } from '../src/network/run.js';
 import type { Network } from '../src/network/types.js';
 import { parseColormap } from '../src/render/colormap.js';
 import { renderGrid } from '../src/render/grid.js';
+import { renderOverlay } from '../src/render/overlay.js';
 import { planBands, shouldStream } from '../src/stream/band-plan.js';
 import { parseMemorySize } from '../src/stream/memory-size.js';
 import { applyStreamed } from '../src/stream/stream-network.js';
@@ -233,5 +234,25 @@ describe('arguments of the wrong type or size are usage.argument, never a TypeEr
     await argument(() => layerReportHtml(net, input, never, { inputName: 'x' }), "layerReportHtml: results: expected an array of runNetwork()'s outputs, got null");
     await argument(() => layerReportHtml(net, input, [], never), 'layerReportHtml: options: expected options such as { inputName }, got null');
     await argument(() => layerReportHtml(net, input, [], {} as never), "layerReportHtml: options.inputName: expected the input's name (a string), got nothing");
+  });
+
+  test('pictures: a tensor whose data does not fit it, null pixels, alignment or options, an unknown cmap or scale', async () => {
+    const never = null as never;
+    const map = tensor(2, 4, 4);
+    const pixels = { rgb: new Uint8Array(48), width: 4, height: 4 };
+    const alignment = { jump: [1, 1], start: [0, 0] } as const;
+    await argument(() => renderGrid(never), 'renderGrid: tensor: expected a tensor { channels, height, width, data }, got null');
+    await argument(() => renderGrid({ ...map, data: new Float32Array(3) }), 'renderGrid: tensor.data has 3 elements, the shape 2x4x4 needs 32');
+    await argument(() => renderGrid(map, never), 'renderGrid: options: expected an options object, got null');
+    await expectError(() => renderGrid(map, { cmap: 'jet' as never }), 'render.cmap', EXIT.usage, 'options.cmap: expected one of gray, viridis, magma, diverging, got "jet"');
+    await expectError(() => renderGrid(map, { scale: 5 as never }), 'render.scale', EXIT.usage, 'options.scale: expected channel, global, none or pLOW-pHIGH (for example p1-p99), got 5');
+    await argument(() => renderOverlay(never, pixels, alignment), 'renderOverlay: map: expected a tensor { channels, height, width, data }, got null');
+    await argument(() => renderOverlay(map, never, alignment), 'renderOverlay: input: expected pixels { rgb, width, height }, got null');
+    await argument(() => renderOverlay(map, { ...pixels, rgb: never }, alignment), 'renderOverlay: input.rgb: expected the pixels (a Uint8Array), got null');
+    await argument(() => renderOverlay(map, { ...pixels, width: -4 }, alignment), 'renderOverlay: input.width: expected an integer >= 1, got -4');
+    await argument(() => renderOverlay(map, pixels, never), 'renderOverlay: alignment: expected an alignment { jump, start }, got null');
+    await expectError(() => renderOverlay(map, pixels, { jump: 2 as never, start: [0, 0] }), 'render.alignment', EXIT.usage, 'overlay alignment: expected positive jump and finite start, got jump 2 start [0,0]');
+    await argument(() => renderOverlay(map, pixels, alignment, never), 'renderOverlay: options: expected an options object, got null');
+    await expectError(() => renderOverlay(map, pixels, alignment, { cmap: 'jet' as never }), 'render.cmap', EXIT.usage, 'options.cmap: expected one of gray, viridis, magma, diverging, got "jet"');
   });
 });

@@ -1,5 +1,5 @@
 // Colour maps: [0, 1] → 8-bit RGB, interpolated from a few control points, with a marker colour for NaN/Inf.
-import { CnnxError } from '../errors.js';
+import { CnnxError, describeValue } from '../errors.js';
 
 export type ColormapName = 'gray' | 'viridis' | 'magma' | 'diverging';
 export const COLORMAP_NAMES: readonly ColormapName[] = ['gray', 'viridis', 'magma', 'diverging'];
@@ -47,10 +47,10 @@ const MAPS: Record<ColormapName, Colormap> = {
 
 /** Parses a colour map name (options.cmap, the CLI's --cmap); `grey` is `gray`. */
 export function parseColormap(text: string): ColormapName {
-  const value = text.trim().toLowerCase();
+  const value = typeof text === 'string' ? text.trim().toLowerCase() : '';
   if (value === 'grey') return 'gray';
   if ((COLORMAP_NAMES as readonly string[]).includes(value)) return value as ColormapName;
-  throw new CnnxError('render.cmap', `options.cmap: expected one of ${COLORMAP_NAMES.join(', ')}, got ${JSON.stringify(text)}`);
+  throw new CnnxError('render.cmap', `options.cmap: expected one of ${COLORMAP_NAMES.join(', ')}, got ${describeValue(text)}`);
 }
 
 /** True for maps centred at zero (their input must be scaled symmetrically). */

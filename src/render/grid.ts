@@ -1,9 +1,10 @@
 // Labelled channel grid: one tile per channel of a feature map, composed into a single PNG.
 import sharp from 'sharp';
+import { checkOptions, checkTensor } from '../arguments.js';
 import { CnnxError } from '../errors.js';
 import { plural } from '../format.js';
 import { formatShape, type Tensor } from '../engine/tensor.js';
-import { isDiverging, writeColors, type ColormapName } from './colormap.js';
+import { isDiverging, parseColormap, writeColors, type ColormapName } from './colormap.js';
 import { energyOrder, normalize, resolveScale, type ScalePolicy } from './scale.js';
 
 /** Background and separator colour: a blue-grey that none of the colour maps' greys equals. */
@@ -233,7 +234,9 @@ export function gridLayoutFor(t: Tensor, options: GridOptions = {}): GridLayout 
  * @example await renderGrid(features, { cmap: 'viridis', sort: 'energy', specName: 'net', layerName: 'conv1' })
  */
 export async function renderGrid(t: Tensor, options: GridOptions = {}): Promise<Buffer> {
-  const cmap = options.cmap ?? 'gray';
+  checkTensor(t, 'renderGrid: tensor');
+  checkOptions(options, 'renderGrid: options');
+  const cmap = options.cmap === undefined ? 'gray' : parseColormap(options.cmap);
   if (options.sort !== undefined && options.sort !== 'index' && options.sort !== 'energy') {
     throw new CnnxError('render.sort', `options.sort: expected index or energy, got ${JSON.stringify(options.sort)}`);
   }

@@ -1,8 +1,9 @@
 // Feature map drawn over its input image, each output cell placed at its receptive-field centre.
 import sharp from 'sharp';
+import { checkBytes, checkOptions, checkSize, checkTensor, isObject, unexpected } from '../arguments.js';
 import { CnnxError } from '../errors.js';
 import { tensor, type Tensor } from '../engine/tensor.js';
-import { isDiverging, writeColor, type ColormapName } from './colormap.js';
+import { isDiverging, parseColormap, writeColor, type ColormapName } from './colormap.js';
 import { normalize, resolveScale, type ScalePolicy } from './scale.js';
 import { plural } from '../format.js';
 
@@ -110,7 +111,7 @@ function lerp(a: number, b: number, f: number): number {
 export function overlayPixels(map: Tensor, input: OverlayInput, alignment: Alignment, options: OverlayOptions = {}): Uint8Array {
   checkAlignment(alignment);
   const single = map.channels === 1 ? map : reduceMeanAbs(map);
-  const cmap = options.cmap ?? 'magma';
+  const cmap = options.cmap === undefined ? 'magma' : parseColormap(options.cmap);
   const diverging = isDiverging(cmap);
   const opacity = options.opacity ?? 0.7;
   const byValue = options.alphaByValue ?? true;
@@ -144,7 +145,8 @@ export function overlayPixels(map: Tensor, input: OverlayInput, alignment: Align
 }
 
 function checkAlignment(a: Alignment): void {
-  const ok = a.jump.every((j) => Number.isFinite(j) && j > 0) && a.start.every((s) => Number.isFinite(s));
+  const pairs = [a.jump, a.start].every((p) => Array.isArray(p) && p.length === 2);
+  const ok = pairs && a.jump.every((j) => Number.isFinite(j) && j > 0) && a.start.every((s) => Number.isFinite(s));
   if (!ok) throw new CnnxError('render.alignment', `overlay alignment: expected positive jump and finite start, got jump ${JSON.stringify(a.jump)} start ${JSON.stringify(a.start)}`);
 }
 
@@ -154,6 +156,13 @@ function checkAlignment(a: Alignment): void {
  * @example await renderOverlay(conv3, { rgb, width, height }, { jump: [4, 4], start: [3.5, 3.5] }, { cmap: 'magma' })
  */
 export async function renderOverlay(map: Tensor, input: OverlayInput, alignment: Alignment, options: OverlayOptions = {}): Promise<Buffer> {
+  checkTensor(map, 'renderOverlay: map');
+  if (!isObject(input)) throw unexpected('renderOverlay: input', 'pixels { rgb, width, height }', input);
+  checkSize(input.width, 'renderOverlay: input.width', 1);
+  checkSize(input.height, 'renderOverlay: input.height', 1);
+  checkBytes(input.rgb, 'renderOverlay: input.rgb', 'the pixels (a Uint8Array)');
+  if (!isObject(alignment)) throw unexpected('renderOverlay: alignment', 'an alignment { jump, start }', alignment);
+  checkOptions(options, 'renderOverlay: options');
   const rgb = overlayPixels(map, input, alignment, options);
   return sharp(rgb, { raw: { width: input.width, height: input.height, channels: 3 } }).png().toBuffer();
 }

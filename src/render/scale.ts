@@ -1,5 +1,5 @@
 // Display scaling: maps feature-map values to [0, 1] (per channel, globally or by percentiles) before colour mapping.
-import { CnnxError } from '../errors.js';
+import { CnnxError, describeValue } from '../errors.js';
 import type { Tensor } from '../engine/tensor.js';
 
 /**
@@ -33,7 +33,7 @@ const PERCENTILE_RE = /^p(\d+(?:\.\d+)?)-p(\d+(?:\.\d+)?)$/;
  * @example parseScale('p2-p98') // { kind: 'percentile', low: 2, high: 98 }
  */
 export function parseScale(text: string): ScalePolicy {
-  const value = text.trim().toLowerCase();
+  const value = typeof text === 'string' ? text.trim().toLowerCase() : '';
   if (value === 'channel' || value === 'global' || value === 'none') return { kind: value };
   const m = PERCENTILE_RE.exec(value);
   if (m) {
@@ -44,14 +44,14 @@ export function parseScale(text: string): ScalePolicy {
   }
   throw new CnnxError(
     'render.scale',
-    `options.scale: expected channel, global, none or pLOW-pHIGH (for example p1-p99), got ${JSON.stringify(text)}`,
+    `options.scale: expected channel, global, none or pLOW-pHIGH (for example p1-p99), got ${describeValue(text)}`,
   );
 }
 
 /** Accepts a policy object or its --scale spelling; undefined means the default, `channel`. */
 export function resolveScale(scale: ScalePolicy | string | undefined): ScalePolicy {
   if (scale === undefined) return { kind: 'channel' };
-  return typeof scale === 'string' ? parseScale(scale) : scale;
+  return typeof scale === 'object' && scale !== null ? scale : parseScale(scale);
 }
 
 /** The values of channel c, without copying. */
