@@ -27,7 +27,12 @@ export function isFloat32Array(value: unknown): value is Float32Array {
 /** Data for a shape: a Float32Array of `count` elements (`shape` as messages write it, `3x2x2` or `(2, 3)`). */
 export function checkData(data: unknown, where: string, count: number, shape: string): asserts data is Float32Array {
   if (!isFloat32Array(data)) throw unexpected(where, 'a Float32Array', data);
-  if (data.length !== count) throw argumentError(`${where} has ${plural(data.length, 'element')}, the shape ${shape} needs ${count}`);
+  checkLength(data.length, where, count, shape);
+}
+
+/** `where` (data) has `length` elements, which its shape's `count` must be. */
+export function checkLength(length: number, where: string, count: number, shape: string): void {
+  if (length !== count) throw argumentError(`${where} has ${plural(length, 'element')}, the shape ${shape} needs ${count}`);
 }
 
 /** A size: an integer from `min` (a safe integer, so that products of sizes stay exact). */
@@ -96,4 +101,11 @@ export function checkNodes(value: unknown, where: string, net: { readonly layers
     if (!Number.isSafeInteger(node) || (node as number) < 0 || (node as number) >= net.layers.length) throw unexpected(at, `a node index from 0 to ${net.layers.length - 1}`, node);
   });
   if (value.length === 0) throw unexpected(where, what, value);
+}
+
+/** A layer selection as selectLayers() makes it: an array of { label, node }. */
+export function checkSelection(value: unknown, where: string): void {
+  checkArray(value, where, 'an array of layer selections from selectLayers()', (s, at) => {
+    if (!isObject(s)) throw unexpected(at, 'a layer selection { label, node } from selectLayers()', s);
+  });
 }

@@ -2,6 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checkString } from '../arguments.js';
 import { CnnxError, describeValue, specError, type ErrorCode } from '../errors.js';
 import { isPlainObject, ObjectReader } from '../network/reader.js';
 import { didYouMean } from '../network/suggest.js';
@@ -555,10 +556,11 @@ function expand(spec: string): ResolvedFilter[] {
  * One named filter: a preset (`sobel-x`) or a generator with parameters
  * (`gaussian:size=5,sigma=1.2`, `gabor:theta=45,size=11`). Errors are CnnxError with codes
  * filter.unknown, filter.param, filter.value, filter.syntax (and filter.bank for a bank name),
- * placed at `where` when given.
+ * placed at `where` when given; usage.argument for a spec that is not a string.
  * @example resolveFilter('sobel-x').values // Float64Array(9), row-major
  */
 export function resolveFilter(spec: string, where?: FilterWhere): ResolvedFilter {
+  checkString(spec, 'resolveFilter: spec', 'a filter name (a string)');
   try {
     const parsed = parseSpec(spec);
     if (own(BANKS, parsed.base)) {

@@ -1,5 +1,5 @@
 // A network's summary for `cnnx inspect`: per node output shape, parameters, multiply-adds, activation bytes, receptive field and geometry warnings, per group totals, like torchsummary.
-import { checkNetwork, checkShape } from '../arguments.js';
+import { checkNetwork, checkOptions, checkShape, isObject, unexpected } from '../arguments.js';
 import { formatShape, type Shape } from '../engine/tensor.js';
 import { formatBytes } from '../format.js';
 import { isMerge, layerDef } from '../layers/index.js';
@@ -158,6 +158,8 @@ export interface FormatSummaryOptions {
  * indented under it.
  */
 export function formatSummary(s: NetworkSummary, options: FormatSummaryOptions = {}): string[] {
+  if (!isObject(s) || !Array.isArray(s.layers)) throw unexpected('formatSummary: summary', 'a summary from summarize()', s);
+  checkOptions(options, 'formatSummary: options');
   const maxDepth = options.depth ?? Infinity;
   const pair = (p: readonly number[] | null, none = '-') => (p ? (p[0] === p[1] ? `${p[0]}` : `${p[0]}x${p[1]}`) : none);
   const count = (n: number) => n.toLocaleString('en-US');

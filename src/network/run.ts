@@ -1,5 +1,5 @@
 // Runs a loaded network on one input: layer selection by name, shape check, engine run, the selected outputs. The library's main entry.
-import { checkArray, checkEngine, checkNetwork, checkString, isFloat32Array, isObject, unexpected } from '../arguments.js';
+import { checkArray, checkEngine, checkNetwork, checkSelection, checkString, isFloat32Array, isObject, unexpected } from '../arguments.js';
 import { EngineMemoryError, type Engine } from '../engine/engine.js';
 import { runWhole } from '../engine/run.js';
 import type { Shape, Tensor } from '../engine/tensor.js';
@@ -27,11 +27,13 @@ export interface LayerOutput extends LayerSelection {
 
 /** A node's name, or its JSON path when it has none. */
 export function layerLabel(layer: Layer): string {
+  if (!isObject(layer)) throw unexpected('layerLabel: layer', 'a layer of a network (net.layers[i])', layer);
   return layer.name ?? layer.path;
 }
 
 /** A node for messages: `layers[4].branches[1][0] (conv2d "layer2.0.downsample.0")`. */
 export function layerPlace(layer: { readonly path: string; readonly type: string; readonly name?: string | null }): string {
+  if (!isObject(layer)) throw unexpected('layerPlace: layer', 'a layer of a network (net.layers[i])', layer);
   return describePlace(layer.path, layer.type, layer.name ?? undefined);
 }
 
@@ -77,6 +79,7 @@ export function selectLayers(net: Network, names: readonly string[]): LayerSelec
 
 /** The nodes an engine must output for `selection`: ascending, unique, the input left out. */
 export function selectedNodes(selection: readonly LayerSelection[]): number[] {
+  checkSelection(selection, 'selectedNodes: selection');
   return [...new Set(selection.map((s) => s.node).filter((n) => n !== INPUT))].sort((a, b) => a - b);
 }
 
@@ -105,9 +108,7 @@ export function checkInputTensor(net: Network, input: Tensor, inputName: string)
 export async function runNetwork(engine: Engine, net: Network, input: Tensor, selection: readonly LayerSelection[], inputName: string): Promise<LayerOutput[]> {
   checkEngine(engine, 'runNetwork: engine');
   checkNetwork(net, 'runNetwork: net');
-  checkArray(selection, 'runNetwork: selection', 'an array of layer selections from selectLayers()', (s, at) => {
-    if (!isObject(s)) throw unexpected(at, 'a layer selection { label, node } from selectLayers()', s);
-  });
+  checkSelection(selection, 'runNetwork: selection');
   checkString(inputName, 'runNetwork: inputName', 'a name for messages (a string)');
   checkInputTensor(net, input, inputName);
   for (const s of selection) {

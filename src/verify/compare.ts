@@ -1,4 +1,5 @@
 // The comparison rule of the conformance suite and `cnnx verify`: one element-wise tolerance check and its report.
+import { checkLength, checkSizes, isObject, unexpected } from '../arguments.js';
 import { CnnxError } from '../errors.js';
 import { plural } from '../format.js';
 
@@ -74,6 +75,9 @@ export function difference(actual: number, expected: number): number {
 
 /** Compares `actual` with `expected` element by element under `tolerance` (default: the conformance rule). */
 export function compareArrays(actual: ArrayToCompare, expected: ArrayToCompare, tolerance: Tolerance = CONFORMANCE_TOLERANCE): Comparison {
+  checkArrayToCompare(actual, 'compareArrays: actual');
+  checkArrayToCompare(expected, 'compareArrays: expected');
+  if (!isObject(tolerance)) throw unexpected('compareArrays: tolerance', 'a tolerance { atol, rtol }', tolerance);
   for (const key of ['atol', 'rtol'] as const) {
     const v = tolerance[key];
     if (!Number.isFinite(v) || v < 0) throw new CnnxError('usage.tolerance', `tolerance.${key}: expected a number >= 0, got ${v}`);
@@ -128,6 +132,15 @@ export function compareArrays(actual: ArrayToCompare, expected: ArrayToCompare, 
   };
 }
 
+/** A shape of sizes and an array (or typed array) of as many numbers. */
+function checkArrayToCompare(value: unknown, where: string): void {
+  if (!isObject(value)) throw unexpected(where, 'an array to compare { shape, data }', value);
+  checkSizes(value.shape, `${where}.shape`);
+  const data = value.data;
+  if (!Array.isArray(data) && !(ArrayBuffer.isView(data) && 'length' in data)) throw unexpected(`${where}.data`, 'an array of numbers (a Float32Array or any array)', data);
+  checkLength((data as ArrayLike<number>).length, `${where}.data`, value.shape.reduce((a, b) => a * b, 1), `(${value.shape.join(', ')})`);
+}
+
 /** Short, stable number formatting for reports. */
 export function formatNumber(x: number): string {
   if (!Number.isFinite(x)) return String(x);
@@ -143,6 +156,8 @@ export interface ReportNames {
 
 /** The report's lines; the last is PASS or FAIL (a shape mismatch is one FAIL line). */
 export function formatComparison(c: Comparison, names: ReportNames = { actual: 'actual', expected: 'expected' }): string[] {
+  if (!isObject(c) || typeof c.sameShape !== 'boolean') throw unexpected('formatComparison: comparison', 'a comparison from compareArrays()', c);
+  if (!isObject(names)) throw unexpected('formatComparison: names', 'names { actual, expected }', names);
   if (!c.sameShape) return [`FAIL: shape mismatch: ${names.actual} gives (${c.actualShape.join(', ')}), ${names.expected} is (${c.expectedShape.join(', ')})`];
   const num = formatNumber;
   const where = (e: ErrorAt) => `at (c=${e.at[0]}, y=${e.at[1]}, x=${e.at[2]}): ${names.actual} ${num(e.actual)}, expected ${num(e.expected)}`;
