@@ -23,8 +23,9 @@ export class HeldRecords {
 
   /** Takes the 'ok' record of the row of input `seq`, and reports those whose parts are in place. */
   hold(seq: number, record: ItemRecord): void {
-    this.held.set(seq, record);
     this.release();
+    if (seq < this.sink.storedBefore) this.report.add(record);
+    else this.held.set(seq, record);
   }
 
   /** Reports the records of the rows the sink has put in place. */
