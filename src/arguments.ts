@@ -56,6 +56,11 @@ export function checkArray(value: unknown, where: string, what: string, each?: (
   if (each) value.forEach((item, i) => each(item, `${where}[${i}]`));
 }
 
+/** Layer names, as selectLayers() takes them. */
+export function checkLayerNames(value: unknown, where: string): asserts value is string[] {
+  checkArray(value, where, 'an array of layer names', (name, at) => checkString(name, at, 'a layer name (a string)'));
+}
+
 /** An engine from createEngine(): something else would fail deep inside with a TypeError. */
 export function checkEngine(value: unknown, where: string): void {
   if (!isObject(value) || typeof value.run !== 'function') throw unexpected(where, 'an engine from createEngine()', value);

@@ -44,6 +44,7 @@ describe('export', () => {
     const net = await loadNetwork(SEED);
     await expectError(() => exportOnnx(net, { opset: 5 }), 'export.opset', EXIT.usage, 'options.opset: expected an integer from 11 to 22, got 5');
     await expectError(() => exportOnnx(net, { size: [0, 5] }), 'export.size', EXIT.usage, 'options.size: expected two positive integers [height, width], got 0x5');
+    await expectError(() => exportOnnx(net, { layers: 5 as unknown as string[] }), 'usage.argument', EXIT.usage, 'exportOnnx: options.layers: expected an array of layer names, got 5');
     const circular: Network = { ...net, layers: net.layers.map((l) => (l.type === 'conv2d' ? { ...l, paddingMode: 'circular' } : l)) };
     await expectError(() => exportOnnx(circular, { opset: 17 }), 'export.opset', EXIT.usage, `${SEED}: layers[0] (conv2d "conv1").padding_mode: cannot be exported to ONNX: "circular" needs ONNX Pad mode "wrap", which arrived in opset 19; options.opset is 17`);
   });
@@ -58,6 +59,9 @@ describe('pictures', () => {
     await expectError(() => renderGrid(tensor(1, 4, 4), { grid: { cols: 0 } }), 'render.grid', EXIT.usage, 'options.grid.cols: expected a positive integer, got 0');
     await expectError(() => renderGrid(t, { sort: 'loud' as 'index' }), 'render.sort', EXIT.usage, 'options.sort: expected index or energy, got "loud"');
     await expectError(() => parseColormap('jet'), 'render.cmap', EXIT.usage, 'options.cmap: expected one of gray, viridis, magma, diverging, got "jet"');
+    await expectError(() => renderGrid(t, { title: 5 as unknown as string }), 'usage.argument', EXIT.usage, 'options.title: expected a title (a string), got 5');
+    await expectError(() => renderGrid(t, { minTile: 0 }), 'render.grid', EXIT.usage, 'options.minTile: expected a positive integer, got 0');
+    await expectError(() => renderGrid(t, { maxSide: 1.5 }), 'render.grid', EXIT.usage, 'options.maxSide: expected a positive integer, got 1.5');
   });
 });
 

@@ -1,5 +1,5 @@
 // Converts a validated network into an ONNX ModelProto (standard ai.onnx ops only), for ONNX Runtime and the benchmark's peers.
-import { checkNetwork, checkOptions } from '../arguments.js';
+import { checkLayerNames, checkNetwork, checkOptions } from '../arguments.js';
 import { CnnxError, describeValue, specError, type ErrorCode } from '../errors.js';
 import type { Shape } from '../engine/tensor.js';
 import { clampBounds } from '../layers/clamp.js';
@@ -51,6 +51,7 @@ export function exportOnnx(net: Network, options: ExportOnnxOptions = {}): Uint8
   checkOptions(options, 'exportOnnx: options');
   const opset = chooseOpset(net, options.opset);
   if (options.size) checkSize(options.size);
+  if (options.layers !== undefined) checkLayerNames(options.layers, 'exportOnnx: options.layers');
   const graph = new GraphBuilder(net, options.size ?? null, opset);
   const names = tensorNames(net);
   for (const layer of net.layers) graph.add(layer, layer.inputs.map((j) => (j === INPUT ? 'input' : names[j])), names[layer.index]);

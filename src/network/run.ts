@@ -1,5 +1,5 @@
 // Runs a loaded network on one input: layer selection by name, shape check, engine run, the selected outputs. The library's main entry.
-import { checkArray, checkEngine, checkNetwork, checkSelection, checkString, isFloat32Array, isObject, unexpected } from '../arguments.js';
+import { checkEngine, checkLayerNames, checkNetwork, checkSelection, checkString, isFloat32Array, isObject, unexpected } from '../arguments.js';
 import { EngineMemoryError, type Engine } from '../engine/engine.js';
 import { runWhole } from '../engine/run.js';
 import type { Shape, Tensor } from '../engine/tensor.js';
@@ -51,7 +51,7 @@ export function selectionPlace(net: Network, s: LayerSelection): string {
  */
 export function selectLayers(net: Network, names: readonly string[]): LayerSelection[] {
   checkNetwork(net, 'selectLayers: net');
-  checkArray(names, 'selectLayers: names', 'an array of layer names', (name, at) => checkString(name, at, 'a layer name (a string)'));
+  checkLayerNames(names, 'selectLayers: names');
   const last = net.layers[net.layers.length - 1];
   if (names.length === 0) return [{ label: layerLabel(last), node: last.index }];
   const picked = new Map<string, LayerSelection>();

@@ -1,7 +1,7 @@
 // Labelled channel grid: one tile per channel of a feature map, composed into a single PNG.
 import sharp from 'sharp';
-import { checkOptions, checkTensor } from '../arguments.js';
-import { CnnxError } from '../errors.js';
+import { checkOptions, checkString, checkTensor } from '../arguments.js';
+import { CnnxError, describeValue } from '../errors.js';
 import { plural } from '../format.js';
 import { formatShape, type Tensor } from '../engine/tensor.js';
 import { isDiverging, parseColormap, writeColors, type ColormapName } from './colormap.js';
@@ -99,10 +99,15 @@ export function gridLayout(channels: number, tileH: number, tileW: number, optio
   const sep = options.separator ?? 2;
   if (!Number.isInteger(sep) || sep < 0) throw new CnnxError('render.grid', `separator: expected a whole number of pixels >= 0, got ${sep}`);
   const minTile = options.minTile ?? 64;
+  checkPositiveInt('options.minTile', minTile);
   const maxSide = options.maxSide ?? 4096;
+  checkPositiveInt('options.maxSide', maxSide);
+  if (options.title !== undefined) checkString(options.title, 'options.title', 'a title (a string)');
   const labels = options.labels ?? true;
   const order = options.order ?? Array.from({ length: channels }, (_, c) => c);
-  if (order.length !== channels) throw new RangeError(`order has ${order.length} entries for ${channels} channels`);
+  if (!Array.isArray(order) || order.length !== channels || !order.every((c) => Number.isInteger(c) && c >= 0 && c < channels)) {
+    throw new CnnxError('render.grid', `options.order: expected ${plural(channels, 'channel index', 'channel indices')} from 0 to ${channels - 1}, got ${describeValue(order)}`);
+  }
 
   const { cols, rows } = chooseGrid(channels, tileH, tileW, options.grid);
   const titleBand = options.title ? TITLE_BAND : 0;
