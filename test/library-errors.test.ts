@@ -170,6 +170,8 @@ describe('arguments of the wrong type or size are usage.argument, never a TypeEr
     await argument(stream([0], 'o.npy', never), 'applyStreamed: options: expected an options object, got null');
     await expectError(stream([0], 'o.npy', { maxMemory: NaN }), 'usage.memory', EXIT.usage, 'options.maxMemory: expected a number of bytes > 0, got NaN');
     await expectError(stream([0], 'o.npy', { maxMemory: -1 }), 'usage.memory', EXIT.usage, 'options.maxMemory: expected a number of bytes > 0, got -1');
+    await argument(stream([0], 'o.npy', { tempDir: 5 }), 'options.tempDir: expected a folder path (a string), got 5');
+    await argument(stream([0], 'o.npy', { onProgress: 'log' }), 'options.onProgress: expected a function, got "log"');
   });
 
   test('file readers: a path that is not a string, an origin, a source, a spec or options of the wrong type, options.maxPixels', async () => {
@@ -230,6 +232,7 @@ describe('arguments of the wrong type or size are usage.argument, never a TypeEr
     await argument(() => summarize(net, { ...shape, height: NaN }), 'summarize: input.height: expected an integer >= 1, got NaN');
     await argument(() => shouldStream(net, { ...shape, channels: 0 }, 2 ** 30), 'shouldStream: input.channels: expected an integer >= 1, got 0');
     await argument(() => shouldStream(net, shape, 2 ** 30, [6]), 'shouldStream: outputs[0]: expected a node index from 0 to 5, got 6');
+    await argument(() => shouldStream(net, shape, 2 ** 30, undefined, never), 'shouldStream: engine: expected an engine from createEngine(), got null');
     await expectError(() => shouldStream(net, shape, NaN), 'usage.memory', EXIT.usage, 'shouldStream: maxMemory: expected a number of bytes > 0, got NaN');
     await argument(() => exportOnnx(net, never), 'exportOnnx: options: expected an options object, got null');
     await expectError(() => exportOnnx(net, { size: 224 as never }), 'export.size', EXIT.usage, 'options.size: expected two positive integers [height, width], got 224');

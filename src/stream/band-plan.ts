@@ -1,5 +1,5 @@
 // Band planning: how much memory a band of a given height takes through every stage, and the tallest band that fits --max-memory.
-import { checkNetwork, checkNodes, checkShape } from '../arguments.js';
+import { checkNetwork, checkNodes, checkShape, isObject, unexpected } from '../arguments.js';
 import type { EngineFootprint, EngineKind } from '../engine/engine.js';
 import type { Shape } from '../engine/tensor.js';
 import { CnnxError } from '../errors.js';
@@ -180,6 +180,7 @@ export function shouldStream(net: Network, input: Shape, maxMemory: number, outp
   checkMaxMemory(maxMemory, 'shouldStream: maxMemory');
   const nodes = outputs === undefined ? [net.layers.length - 1] : outputs;
   checkNodes(nodes, 'shouldStream: outputs', net);
+  if (!isObject(engine) || (engine.kind !== 'fast' && engine.kind !== 'reference')) throw unexpected('shouldStream: engine', 'an engine from createEngine()', engine);
   const weights = engine.weightBytes?.(net, input) ?? 0;
   return process.memoryUsage().rss + HEADROOM + weights + wholeRunBytes(net, input, nodes, engine.kind) > maxMemory;
 }

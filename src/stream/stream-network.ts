@@ -1,5 +1,5 @@
 // The streamed run: an image of any size through the network band by band, outputs written to .npy files as the bands finish.
-import { argumentError, checkArray, checkEngine, checkNetwork, checkNodes, checkOptions, checkString } from '../arguments.js';
+import { argumentError, checkArray, checkEngine, checkNetwork, checkNodes, checkOptions, checkString, unexpected } from '../arguments.js';
 import { EngineMemoryError, type Engine } from '../engine/engine.js';
 import { CnnxError, inputError } from '../errors.js';
 import { formatBytes, plural } from '../format.js';
@@ -74,6 +74,8 @@ export async function applyStreamed(
   checkOptions(options, 'applyStreamed: options');
   if (options.maxMemory !== undefined) checkMaxMemory(options.maxMemory, 'options.maxMemory');
   checkMaxPixels(options.maxPixels);
+  if (options.tempDir !== undefined) checkString(options.tempDir, 'options.tempDir', 'a folder path (a string)');
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw unexpected('options.onProgress', 'a function', options.onProgress);
   if (options.bandRows !== undefined && !(Number.isInteger(options.bandRows) && options.bandRows >= 1)) {
     throw new CnnxError('usage.band_rows', `options.bandRows: expected an integer >= 1, got ${options.bandRows}`);
   }
