@@ -109,7 +109,7 @@ function tileRow<A>(d: usize, t: i32, v: usize, scratch: usize, out: usize, outP
   const vdiv = f32x4.splat(reinterpret<f32>(field(d, WINOGRAD2D_SMALL.POOL_DIV)));
   const kind = tilePoolKind(field(d, WINOGRAD2D_SMALL.POOL), act);
   const src: usize = <usize>field(d, WINOGRAD2D_SMALL.IN) + (<usize>(t * s * pitch) << 2);
-  const rowT = scratch; // [6][6] row transforms, then [6][4] A^T along x
+  const rowT = scratch; // two channels' [6][4] A^T along x (768 bytes)
   const y = scratch + 1024; // [4][4] outputs
   for (let q = 0; q < tq; q++) {
     const x0 = q * 4 * s;
@@ -122,44 +122,76 @@ function tileRow<A>(d: usize, t: i32, v: usize, scratch: usize, out: usize, outP
         bt(vc + (<usize>x << 4), 96, v128.load(a), v128.load(a, 96), v128.load(a, 192), v128.load(a, 288), v128.load(a, 384), v128.load(a, 480));
       }
     }
-    for (let o = 0; o < oc; o++) {
-      const u = w + <usize>(o * c * 36 * 4);
-      const vb = v128.load32_splat(bias + (<usize>o << 2));
+    // Output channels two at a time: each V load serves both channels' products (loads, not multiplies,
+    // bound this loop); a lone last channel pairs with itself. Each channel's sums keep their order.
+    for (let o = 0; o < oc; o += 2) {
+      const o1 = min(o + 1, oc - 1);
+      const ua = w + <usize>(o * c * 36 * 4);
+      const ub = w + <usize>(o1 * c * 36 * 4);
+      const vba = v128.load32_splat(bias + (<usize>o << 2));
+      const vbb = v128.load32_splat(bias + (<usize>o1 << 2));
       for (let i = 0; i < 6; i++) {
-        // Products of transform row i, summed over channels in order: points 0..2, then 3..5 (six accumulators
-        // and their twelve loads at once would not fit the registers, and TurboFan would spill one every step).
-        const ui = u + <usize>(i * 24);
+        const ui = <usize>(i * 24);
         const vi = v + <usize>(i * 96);
-        let m0 = f32x4.mul(v128.load32_splat(ui), v128.load(vi));
-        let m1 = f32x4.mul(v128.load32_splat(ui, 4), v128.load(vi, 16));
-        let m2 = f32x4.mul(v128.load32_splat(ui, 8), v128.load(vi, 32));
+        let vv = v128.load(vi);
+        let a0 = f32x4.mul(v128.load32_splat(ua + ui), vv);
+        let b0 = f32x4.mul(v128.load32_splat(ub + ui), vv);
+        vv = v128.load(vi, 16);
+        let a1 = f32x4.mul(v128.load32_splat(ua + ui, 4), vv);
+        let b1 = f32x4.mul(v128.load32_splat(ub + ui, 4), vv);
+        vv = v128.load(vi, 32);
+        let a2 = f32x4.mul(v128.load32_splat(ua + ui, 8), vv);
+        let b2 = f32x4.mul(v128.load32_splat(ub + ui, 8), vv);
         for (let ch = 1; ch < c; ch++) {
-          const uc = u + <usize>(ch * 144 + i * 24);
+          const uc = <usize>(ch * 144) + ui;
           const vc = v + <usize>(ch * 576 + i * 96);
-          m0 = madd(v128.load32_splat(uc), v128.load(vc), m0);
-          m1 = madd(v128.load32_splat(uc, 4), v128.load(vc, 16), m1);
-          m2 = madd(v128.load32_splat(uc, 8), v128.load(vc, 32), m2);
+          vv = v128.load(vc);
+          a0 = madd(v128.load32_splat(ua + uc), vv, a0);
+          b0 = madd(v128.load32_splat(ub + uc), vv, b0);
+          vv = v128.load(vc, 16);
+          a1 = madd(v128.load32_splat(ua + uc, 4), vv, a1);
+          b1 = madd(v128.load32_splat(ub + uc, 4), vv, b1);
+          vv = v128.load(vc, 32);
+          a2 = madd(v128.load32_splat(ua + uc, 8), vv, a2);
+          b2 = madd(v128.load32_splat(ub + uc, 8), vv, b2);
         }
-        let m3 = f32x4.mul(v128.load32_splat(ui, 12), v128.load(vi, 48));
-        let m4 = f32x4.mul(v128.load32_splat(ui, 16), v128.load(vi, 64));
-        let m5 = f32x4.mul(v128.load32_splat(ui, 20), v128.load(vi, 80));
+        vv = v128.load(vi, 48);
+        let a3 = f32x4.mul(v128.load32_splat(ua + ui, 12), vv);
+        let b3 = f32x4.mul(v128.load32_splat(ub + ui, 12), vv);
+        vv = v128.load(vi, 64);
+        let a4 = f32x4.mul(v128.load32_splat(ua + ui, 16), vv);
+        let b4 = f32x4.mul(v128.load32_splat(ub + ui, 16), vv);
+        vv = v128.load(vi, 80);
+        let a5 = f32x4.mul(v128.load32_splat(ua + ui, 20), vv);
+        let b5 = f32x4.mul(v128.load32_splat(ub + ui, 20), vv);
         for (let ch = 1; ch < c; ch++) {
-          const uc = u + <usize>(ch * 144 + i * 24);
+          const uc = <usize>(ch * 144) + ui;
           const vc = v + <usize>(ch * 576 + i * 96);
-          m3 = madd(v128.load32_splat(uc, 12), v128.load(vc, 48), m3);
-          m4 = madd(v128.load32_splat(uc, 16), v128.load(vc, 64), m4);
-          m5 = madd(v128.load32_splat(uc, 20), v128.load(vc, 80), m5);
+          vv = v128.load(vc, 48);
+          a3 = madd(v128.load32_splat(ua + uc, 12), vv, a3);
+          b3 = madd(v128.load32_splat(ub + uc, 12), vv, b3);
+          vv = v128.load(vc, 64);
+          a4 = madd(v128.load32_splat(ua + uc, 16), vv, a4);
+          b4 = madd(v128.load32_splat(ub + uc, 16), vv, b4);
+          vv = v128.load(vc, 80);
+          a5 = madd(v128.load32_splat(ua + uc, 20), vv, a5);
+          b5 = madd(v128.load32_splat(ub + uc, 20), vv, b5);
         }
-        at<NoBias>(rowT + <usize>i * 64, 16, vb, vslope, m0, m1, m2, m3, m4, m5);
+        at<NoBias>(rowT + <usize>i * 64, 16, vba, vslope, a0, a1, a2, a3, a4, a5);
+        at<NoBias>(rowT + 384 + <usize>i * 64, 16, vbb, vslope, b0, b1, b2, b3, b4, b5);
       }
-      for (let x = 0; x < 4; x++) {
-        const a = rowT + (<usize>x << 4);
-        at<A>(y + (<usize>x << 4), 64, vb, vslope, v128.load(a), v128.load(a, 64), v128.load(a, 128), v128.load(a, 192), v128.load(a, 256), v128.load(a, 320));
+      for (let k = 0; k < (o1 > o ? 2 : 1); k++) {
+        const m = rowT + <usize>(k * 384);
+        const vb = k == 0 ? vba : vbb;
+        for (let x = 0; x < 4; x++) {
+          const a = m + (<usize>x << 4);
+          at<A>(y + (<usize>x << 4), 64, vb, vslope, v128.load(a), v128.load(a, 64), v128.load(a, 128), v128.load(a, 192), v128.load(a, 256), v128.load(a, 320));
+        }
+        const oo = out + (<usize>((o + k) * outPlane) << 2);
+        if (pk == 0) storeTileRows(y, oo, outPitch, first, limit, x0, ow);
+        else if (pk == 2) storePooled2(y, kind, vdiv, oo, first, limit, outPitch, q * 8, field(d, WINOGRAD2D_SMALL.POOL_OW));
+        else storePooled4(y, kind, vdiv, oo, first, limit, outPitch, q * 4, field(d, WINOGRAD2D_SMALL.POOL_OW));
       }
-      const oo = out + (<usize>(o * outPlane) << 2);
-      if (pk == 0) storeTileRows(y, oo, outPitch, first, limit, x0, ow);
-      else if (pk == 2) storePooled2(y, kind, vdiv, oo, first, limit, outPitch, q * 8, field(d, WINOGRAD2D_SMALL.POOL_OW));
-      else storePooled4(y, kind, vdiv, oo, first, limit, outPitch, q * 4, field(d, WINOGRAD2D_SMALL.POOL_OW));
     }
   }
 }
