@@ -60,9 +60,14 @@ export function exitOnSignals(): void {
  * (process.exit) rather than through Node's teardown. The teardown closes the signal handles, which
  * puts back the default actions, so a signal during it (a second Ctrl-C just after the first
  * finished the run) would kill the process with that signal's number instead of the exit code set.
+ * The 'exit' listeners registered after this one still run, in order, before it leaves.
  */
 function leave(code: number): void {
   removePendingTemps();
+  // process.exit inside an 'exit' listener skips the listeners after this one: run them first (a
+  // program that calls main() and reports on exit, a library cleaning up).
+  const listeners = process.listeners('exit');
+  for (const listener of listeners.slice(listeners.indexOf(leave) + 1)) listener.call(process, code);
   process.exit(code);
 }
 
