@@ -198,12 +198,14 @@ export function rowSplitBytes(t: SplitTraffic, nr: number): number {
 
 /**
  * Bytes each thread streams when threads split channel blocks over batches of nr tile rows: its share of U per batch,
- * all of V (transformed beforehand by both threads), and its M written and read back when a batch's M does not fit in L2.
+ * its share of V written by the input phase (read for ownership, then written back: twice its bytes), all of V read
+ * back, and its M written and read back when a batch's M does not fit in L2.
  */
 export function blockSplitBytes(t: SplitTraffic, nr: number): number {
   const batches = Math.ceil(t.nt / nr);
   const m = nr * t.mRowBytes;
-  return (t.uBytes / t.threads) * batches + t.nt * t.vRowBytes + (m > t.l2 ? 2 * m * batches : 0);
+  const v = t.nt * t.vRowBytes;
+  return (t.uBytes / t.threads) * batches + (2 * v) / t.threads + v + (m > t.l2 ? 2 * m * batches : 0);
 }
 
 /**
