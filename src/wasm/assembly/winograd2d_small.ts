@@ -124,6 +124,8 @@ function tileRow<A>(d: usize, t: i32, v: usize, scratch: usize, out: usize, outP
     }
     // Output channels two at a time: each V load serves both channels' products (loads, not multiplies,
     // bound this loop); a lone last channel pairs with itself. Each channel's sums keep their order.
+    // A transform row's points go in two halves, 0..2 then 3..5: one half's six accumulators and its
+    // loads fit the registers, where all twelve would spill in every step.
     for (let o = 0; o < oc; o += 2) {
       const o1 = min(o + 1, oc - 1);
       const ua = w + <usize>(o * c * 36 * 4);
