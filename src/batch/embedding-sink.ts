@@ -7,6 +7,7 @@ import { openAtomicFile, WriteError, type AtomicFile } from '../io/atomic.js';
 import { float32LittleEndian, npyHeader } from '../io/npy.js';
 import { PART_BYTES, partMetadata, partPrefix, partStem, scanParts, type PartIdentity } from './embedding-parts.js';
 import type { Shard } from './shard.js';
+import { SinkFailure } from './sink-failure.js';
 
 /** One input's row: the chosen layer's output, flattened (C, H, W), and the size of the input the network saw. */
 export interface EmbeddingRow {
@@ -54,20 +55,6 @@ export async function openEmbeddings(o: EmbeddingRunOptions): Promise<{ sink: Em
     identity: o.identity, metadata: o.metadata, reorderLimit: 2 * o.jobs,
   });
   return { sink, done: existing.done };
-}
-
-/** A failure that stops the run: a write error (`fatal`: not the input's fault), or a row of another length. */
-export class SinkFailure extends Error {
-  constructor(
-    readonly error: CnnxError,
-    readonly reason: 'write error' | 'rows of different lengths',
-  ) {
-    super(error.message);
-  }
-
-  get fatal(): boolean {
-    return this.reason === 'write error';
-  }
 }
 
 interface OpenPart {

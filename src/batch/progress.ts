@@ -1,5 +1,5 @@
 // What a batch shows on stderr: a progress line on terminals (ora's, or a plain one), per-file lines with --verbose, errors, and one summary line.
-import ora, { type Ora } from 'ora';
+import type { Ora } from 'ora';
 import { oneLine } from '../errors.js';
 import type { ItemRecord, ItemStatus } from './run-log.js';
 
@@ -64,11 +64,23 @@ export class Progress {
   /** The last failure printed: inputs in flight when a shared write fails (a full disk under embeddings parts) fail alike. */
   private lastFailure: string | null = null;
 
-  constructor(private readonly options: ProgressOptions) {
+  /** A Progress on its stream; ora, a large import, is loaded only when a spinner is drawn. */
+  static async open(options: ProgressOptions): Promise<Progress> {
+    const out = options.stream ?? process.stderr;
+    const style = progressStyle(options.quiet, options.env ?? process.env, out.isTTY === true, out.columns ?? 0);
+    return new Progress(options, style === 'spinner' ? (await import('ora')).default : null);
+  }
+
+  /** Without `spinner` (ora), a terminal that would get the spinner gets the plain line. */
+  constructor(
+    private readonly options: ProgressOptions,
+    spinner: typeof import('ora').default | null = null,
+  ) {
     this.counts = { processed: 0, failed: 0, skipped: options.skipped, cancelled: 0 };
     this.out = options.stream ?? process.stderr;
-    this.style = progressStyle(options.quiet, options.env ?? process.env, this.out.isTTY === true, this.out.columns ?? 0);
-    this.spinner = this.style === 'spinner' ? ora({ stream: this.out as NodeJS.WritableStream, text: this.text() }).start() : null;
+    const style = progressStyle(options.quiet, options.env ?? process.env, this.out.isTTY === true, this.out.columns ?? 0);
+    this.style = style === 'spinner' && spinner === null ? 'line' : style;
+    this.spinner = this.style === 'spinner' ? spinner!({ stream: this.out as NodeJS.WritableStream, text: this.text() }).start() : null;
     if (this.style === 'line') this.drawLine();
   }
 

@@ -5,8 +5,8 @@ import path from 'node:path';
 import { availableParallelism } from 'node:os';
 import { configureSharpForBatch, decodeThreads, defaultJobs } from '../batch/concurrency.js';
 import { inlineDecoder, workerDecoder } from '../batch/decode-pool.js';
-import { DEFAULT_PART_ROWS } from '../batch/embedding-parts.js';
-import { openEmbeddings, SinkFailure, type EmbeddingSink } from '../batch/embedding-sink.js';
+import type { EmbeddingRunOptions, EmbeddingSink } from '../batch/embedding-sink.js';
+import { SinkFailure } from '../batch/sink-failure.js';
 import { checkCollisions, chooseDestination, partitionExisting, Plan, type BatchFormat } from '../batch/plan.js';
 import { Progress } from '../batch/progress.js';
 import { NO_REPORT, openReport, outputField, type ItemRecord } from '../batch/run-log.js';
@@ -85,8 +85,8 @@ export async function applyCommand(specFile: string, args: readonly string[], op
   const jobs = options.jobs ?? defaultJobs();
   const embeddings =
     destination.kind === 'folder' && destination.format === 'embeddings'
-      ? await openEmbeddings({
-          dir: destination.dir, shard: options.shard, skipExisting: options.skipExisting === true, partRows: options.partRows ?? DEFAULT_PART_ROWS, jobs,
+      ? await openEmbeddingsSink({
+          dir: destination.dir, shard: options.shard, skipExisting: options.skipExisting === true, partRows: options.partRows, jobs,
           identity: { specSha256: net.hash, layer: selection[0].label },
           metadata: { cnnx_version: version, cnnx_spec_name: net.name },
         })
@@ -110,7 +110,7 @@ export async function applyCommand(specFile: string, args: readonly string[], op
   }
   // A worker only pays off when there is a next image to decode while this one computes.
   const decoder = todo.length > 1 ? workerDecoder(decodeThreads(), net.input, options.maxPixels) : inlineDecoder(net.input, options.maxPixels);
-  const progress = new Progress({ total: todo.length, quiet: options.quiet, verbose: options.verbose === true, skipped: 0 });
+  const progress = await Progress.open({ total: todo.length, quiet: options.quiet, verbose: options.verbose === true, skipped: 0 });
   const batch = new Batch({
     net, selection, engines, decoder, format: destination.format, version,
     picture: { scale: options.scale, cmap: options.cmap, sort: options.sort, grid: options.grid, overlay: options.overlay },
@@ -162,6 +162,12 @@ async function checkReportTarget(file: string): Promise<void> {
 }
 
 /** Puts the last part in place; a write failure becomes the run's fatal error. */
+/** The --format embeddings sink: its Parquet modules are imported only by a run that writes parts. */
+async function openEmbeddingsSink(options: Omit<EmbeddingRunOptions, 'partRows'> & { partRows?: number }): Promise<{ sink: EmbeddingSink; done: ReadonlySet<string> }> {
+  const [{ openEmbeddings }, { DEFAULT_PART_ROWS }] = await Promise.all([import('../batch/embedding-sink.js'), import('../batch/embedding-parts.js')]);
+  return openEmbeddings({ ...options, partRows: options.partRows ?? DEFAULT_PART_ROWS });
+}
+
 async function closeSink(sink: EmbeddingSink): Promise<CnnxError | null> {
   try {
     await sink.close();

@@ -2,18 +2,9 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { createRequire } from 'node:module';
 import { CnnxError, EXIT } from '../errors.js';
-import { loadNetwork } from '../network/load.js';
 import { parseShard } from '../batch/shard.js';
-import { applyCommand } from './apply.js';
-import { formatSummary, summarize } from '../inspect/summary.js';
-import { kernelsCommand } from './kernels.js';
-import { exportOnnxCommand } from './export-onnx.js';
-import { exportTorchCommand } from './export-torch.js';
-import { importCommand } from './import.js';
-import { DEFAULT_ATOL, DEFAULT_RTOL, verifyCommand } from './verify.js';
-import { parsePixel, whereCommand } from './where.js';
-import { serveCommand, SERVE_MAX_PIXELS, SERVE_MAX_UPLOAD } from './serve.js';
-import { parseGrid } from '../render/grid.js';
+import { parseGrid } from '../render/grid-spec.js';
+import { CONFORMANCE_TOLERANCE } from '../verify/compare.js';
 import { commanderMessage, reportError } from './print-error.js';
 import { examples, EXIT_CODES_HELP, HELP_CONFIGURATION } from './help.js';
 import { exitOnSignals, quittingAtOnce } from '../batch/signals.js';
@@ -42,12 +33,11 @@ function sizeArg(value: string): [number, number] {
   return [Number(m[1]), Number(m[2])];
 }
 
+/** `Y,X` (non-negative integers) for --pixel and --input-pixel. */
 function pixelArg(value: string): [number, number] {
-  try {
-    return parsePixel(value);
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
-  }
+  const m = /^\s*(\d+)\s*,\s*(\d+)\s*$/.exec(value);
+  if (!m) throw new InvalidArgumentError('expected Y,X (row and column, 0-based)');
+  return [Number(m[1]), Number(m[2])];
 }
 
 function numberArg(value: string): number {
@@ -68,6 +58,15 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, ...value.split(',').filter(Boolean)];
 }
 
+/** serve's default --max-pixels: every layer's maps of the image are held at once, so far below apply's. */
+const SERVE_MAX_PIXELS = 16_777_216;
+/** serve's default --max-upload. */
+const SERVE_MAX_UPLOAD = 32 * 1024 * 1024;
+
+/**
+ * The program; each command's modules are imported when it runs, so `cnnx apply` does not load
+ * the importers, the server or the Parquet reader (module loading is most of a small run's start).
+ */
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('cnnx')
     .description('Image feature extraction with convolutional networks: JSON network spec in, PyTorch-exact feature maps out.')
@@ -126,6 +125,7 @@ Examples:
 ${EXIT_CODES_HELP}`,
     )
     .action(async (net: string, inputs: string[], opts) => {
+      const { applyCommand } = await import('./apply.js');
       setExit(await applyCommand(net, inputs, opts));
     });
 
@@ -146,6 +146,7 @@ ${EXIT_CODES_HELP}`,
       ),
     )
     .action(async (file: string, opts: { size?: [number, number]; depth?: number; json: boolean }) => {
+      const [{ loadNetwork }, { formatSummary, summarize }] = await Promise.all([import('../network/load.js'), import('../inspect/summary.js')]);
       const net = await loadNetwork(file);
       const size = opts.size ?? defaultSize(net);
       const summary = sizeGiven(() => summarize(net, { channels: net.input.channels, height: size[0], width: size[1] }));
@@ -168,6 +169,7 @@ ${EXIT_CODES_HELP}`,
       ),
     )
     .action(async (name: string | undefined, opts: { png?: string; npy?: string; json: boolean }) => {
+      const { kernelsCommand } = await import('./kernels.js');
       await kernelsCommand(name, opts, (line) => process.stdout.write(`${line}\n`));
     });
 
@@ -189,6 +191,7 @@ ${EXIT_CODES_HELP}`,
       ),
     )
     .action(async (file: string, opts: { layer?: string; pixel?: [number, number]; inputPixel?: [number, number]; size?: [number, number]; json: boolean }) => {
+      const [{ loadNetwork }, { whereCommand }] = await Promise.all([import('../network/load.js'), import('./where.js')]);
       const net = await loadNetwork(file);
       process.stdout.write(`${sizeGiven(() => whereCommand(net, opts.size ?? defaultSize(net), opts))}\n`);
     });
@@ -200,8 +203,8 @@ ${EXIT_CODES_HELP}`,
     .argument('<input>', 'image or .npy input')
     .requiredOption('--against <expected.npy>', 'expected output, (C, H, W), (1, C, H, W) or (H, W) float')
     .option('--layer <name>', 'named layer to compare (default: the last layer; "input": the input tensor)')
-    .option('--atol <a>', 'absolute tolerance, scaled by max(1, max|expected|)', numberArg, DEFAULT_ATOL)
-    .option('--rtol <r>', 'relative tolerance; passes when every |cnnx - expected| <= atol * max(1, max|expected|) + rtol * |expected| (the conformance rule)', numberArg, DEFAULT_RTOL)
+    .option('--atol <a>', 'absolute tolerance, scaled by max(1, max|expected|)', numberArg, CONFORMANCE_TOLERANCE.atol)
+    .option('--rtol <r>', 'relative tolerance; passes when every |cnnx - expected| <= atol * max(1, max|expected|) + rtol * |expected| (the conformance rule)', numberArg, CONFORMANCE_TOLERANCE.rtol)
     .addOption(new Option('--engine <engine>', 'compute engine').choices(['reference', 'fast']).default('fast'))
     .option('--threads <n>', 'worker threads for the fast engine (default: cores)', threadsArg)
     .option('--no-winograd', 'fast engine: direct convolutions only, slower; NaN and infinity then stay in the windows that hold them, as in PyTorch (Winograd turns a whole tile NaN)')
@@ -215,6 +218,7 @@ ${EXIT_CODES_HELP}`,
       ),
     )
     .action(async (file: string, input: string, opts) => {
+      const { verifyCommand } = await import('./verify.js');
       setExit(await verifyCommand(file, input, opts, (line) => process.stdout.write(`${line}\n`)));
     });
 
@@ -235,6 +239,7 @@ ${EXIT_CODES_HELP}`,
       ),
     )
     .action(async (file: string, opts: { output: string; size?: [number, number]; opset?: number; layer: string[] }) => {
+      const [{ loadNetwork }, { exportOnnxCommand }] = await Promise.all([import('../network/load.js'), import('./export-onnx.js')]);
       await exportOnnxCommand(await loadNetwork(file), { output: opts.output, size: opts.size, opset: opts.opset, layers: opts.layer });
     });
 
@@ -251,6 +256,7 @@ ${EXIT_CODES_HELP}`,
       ),
     )
     .action(async (file: string, opts: { output?: string }) => {
+      const { exportTorchCommand } = await import('./export-torch.js');
       const text = await exportTorchCommand(file, opts.output);
       if (text !== null) process.stdout.write(text);
     });
@@ -282,6 +288,7 @@ Examples:
 See docs/import.md. Exit codes: 0 ok, 1 the spec or its weights cannot be written, 2 the model cannot be imported (nothing written).`,
     )
     .action(async (model: string | undefined, opts) => {
+      const { importCommand } = await import('./import.js');
       for (const line of await importCommand(model, opts)) process.stdout.write(`${line}\n`);
     });
 
@@ -304,6 +311,7 @@ See docs/import.md. Exit codes: 0 ok, 1 the spec or its weights cannot be writte
       ) + '\nSee docs/serve.md. Ctrl-C stops it (exit 130).',
     )
     .action(async (net: string, images: string[], opts: { port: number; host: string; maxPixels: number; maxUpload: number; threads?: number }) => {
+      const { serveCommand } = await import('./serve.js');
       setExit(await serveCommand(net, images, opts));
     });
 

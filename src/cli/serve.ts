@@ -14,11 +14,6 @@ const { version } = createRequire(import.meta.url)('../../package.json') as { ve
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
-/** Default --max-pixels: every layer's maps of the image are held at once, so far below apply's. */
-export const SERVE_MAX_PIXELS = 16_777_216;
-/** Default --max-upload. */
-export const SERVE_MAX_UPLOAD = 32 * 1024 * 1024;
-
 export interface ServeOptions {
   readonly port: number;
   readonly host: string;

@@ -7,12 +7,10 @@ import { readInput } from '../io/image.js';
 import { readNpyFile, type NpyArray } from '../io/npy.js';
 import { runNetwork, selectionPlace, selectLayers } from '../network/run.js';
 import { INPUT } from '../network/types.js';
-import { compareArrays, CONFORMANCE_TOLERANCE, formatComparison } from '../verify/compare.js';
+import { compareArrays, formatComparison } from '../verify/compare.js';
 import { reportError } from './print-error.js';
 import { loadSpecArgument } from './spec-argument.js';
 
-export const DEFAULT_ATOL = CONFORMANCE_TOLERANCE.atol;
-export const DEFAULT_RTOL = CONFORMANCE_TOLERANCE.rtol;
 
 export interface VerifyOptions {
   readonly against: string;

@@ -11,13 +11,6 @@ export interface WhereOptions {
   readonly json: boolean;
 }
 
-/** Parses `Y,X` (non-negative integers) for --pixel and --input-pixel. */
-export function parsePixel(value: string): [number, number] {
-  const m = /^\s*(\d+)\s*,\s*(\d+)\s*$/.exec(value);
-  if (!m) throw new CnnxError('usage.pixel', 'expected Y,X (row and column, 0-based)');
-  return [Number(m[1]), Number(m[2])];
-}
-
 /** Runs the command and returns the lines (or one JSON document) to print. */
 export function whereCommand(net: Network, size: [number, number], options: WhereOptions): string {
   if ((options.pixel === undefined) === (options.inputPixel === undefined)) {

@@ -114,6 +114,20 @@ describe('helpers', () => {
     expect(progressStyle(true, {}, true, 0)).toBe('none');
   });
 
+  it('opens with ora on a terminal that reports its width, and without ora falls back to the plain line', async () => {
+    let written = '';
+    const stream = { isTTY: true, columns: 80, write: (text: string) => (written += text), cursorTo: () => true, clearLine: () => true, moveCursor: () => true };
+    const spinning = await Progress.open({ total: 2, quiet: false, verbose: false, skipped: 0, stream, env: {} });
+    spinning.stop();
+    // ora hides the cursor, draws a spinner frame before the counts, and shows the cursor again.
+    expect(written).toMatch(/^\x1b\[\?25l[^\n]*[\u2800-\u28ff] 0\/2 · /);
+    expect(written.endsWith('\x1b[?25h')).toBe(true);
+    written = '';
+    const plain = new Progress({ total: 2, quiet: false, verbose: false, skipped: 0, stream, env: {} });
+    plain.stop();
+    expect(written).toBe('\r\x1b[K0/2 · 0.0 images/s · ETA ? · 0 failed\r\x1b[K');
+  });
+
   it('draws the plain line in place, keeps logged lines whole, and clears it at the end', () => {
     let written = '';
     const stream = { isTTY: true, columns: 0, write: (text: string) => (written += text) };

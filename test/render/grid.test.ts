@@ -3,7 +3,8 @@ import sharp from 'sharp';
 import { tensor, type Tensor } from '../../src/engine/tensor.js';
 import { CnnxError } from '../../src/errors.js';
 import { colorAt, markerColor } from '../../src/render/colormap.js';
-import { gridLayout, gridLayoutFor, gridTitle, parseGrid, renderGrid, resample, SEPARATOR_RGB, type GridOptions } from '../../src/render/grid.js';
+import { gridLayout, gridLayoutFor, gridTitle, renderGrid, resample, SEPARATOR_RGB, type GridOptions } from '../../src/render/grid.js';
+import { parseGrid } from '../../src/render/grid-spec.js';
 
 async function decode(png: Buffer): Promise<{ width: number; height: number; channels: number; px: (x: number, y: number) => number[] }> {
   const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
