@@ -101,15 +101,16 @@ export async function applyCommand(specFile: string, args: readonly string[], op
   const report = options.report ? await openReport(options.report) : NO_REPORT;
 
   configureSharpForBatch();
+  // A worker only pays off when there is a next image to decode while this one computes. It starts
+  // before the engine's workers are awaited, so the two start-ups overlap.
+  const decoder = todo.length > 1 ? workerDecoder(decodeThreads(), net.input, options.maxPixels) : inlineDecoder(net.input, options.maxPixels);
   let engines;
   try {
     engines = await createEnginePool(options.engine, { threads: options.threads, winograd: options.winograd, fma: options.fma, images: todo.length, cores: availableParallelism() });
   } catch (error) {
-    await report.close();
+    await Promise.all([decoder.close(), report.close()]);
     throw error;
   }
-  // A worker only pays off when there is a next image to decode while this one computes.
-  const decoder = todo.length > 1 ? workerDecoder(decodeThreads(), net.input, options.maxPixels) : inlineDecoder(net.input, options.maxPixels);
   const progress = await Progress.open({ total: todo.length, quiet: options.quiet, verbose: options.verbose === true, skipped: 0 });
   const batch = new Batch({
     net, selection, engines, decoder, format: destination.format, version,
