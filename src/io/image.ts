@@ -154,40 +154,47 @@ export function describeSharpError(message: string): string {
 
 /**
  * Converts interleaved pixel values with `have` channels to planar `want` channels scaled to [0, 1],
- * then (x - mean) / std per channel. One tight loop per output channel: this runs for every image
- * of a batch, beside the engine. `into`: an array of the tensor's length to overwrite instead of a new one.
+ * then (x - mean) / std per channel. This runs for every image of a batch, beside the engine, so each
+ * channel's float32 value is computed once per pixel level (256 of them, 65536 at 16 bits) and the
+ * pixels are looked up. `into`: an array of the tensor's length to overwrite instead of a new one.
  */
 export function pixelsToInput(values: Uint8Array | Uint16Array, width: number, height: number, have: number, scale: number, spec: InputSpec, into?: Float32Array): Tensor {
   const want = spec.channels;
   const out = tensor(want, height, width, into);
   const plane = width * height;
   const colour = have >= 3;
+  const levels = values instanceof Uint8Array ? 256 : 65536;
   for (let c = 0; c < want; c++) {
     const dst = out.data.subarray(c * plane, (c + 1) * plane);
     if (want === 1 && colour) {
       // rgb_to_grayscale on ToTensor's float32 values, each product and sum rounded to float32 as torch does.
-      const [wr, wg, wb] = GRAY_WEIGHTS;
-      for (let p = 0, b = 0; p < plane; p++, b += have) {
-        const r = Math.fround(values[b] * scale);
-        const g = Math.fround(values[b + 1] * scale);
-        const bl = Math.fround(values[b + 2] * scale);
-        dst[p] = Math.fround(Math.fround(wr * r) + Math.fround(wg * g)) + Math.fround(wb * bl);
-      }
-    } else {
-      // Colour channels map to themselves, gray repeats; a missing alpha is opaque.
-      const source = c < 3 ? (colour ? c : 0) : have === 2 || have === 4 ? have - 1 : -1;
-      if (source < 0) dst.fill(1);
-      else if (spec.mean || spec.std) {
-        // In one pass, with the same float32 roundings as ToTensor then Normalize.
-        const mean = Math.fround(spec.mean ? spec.mean[c] : 0);
-        const std = Math.fround(spec.std ? spec.std[c] : 1);
-        for (let p = 0, b = source; p < plane; p++, b += have) dst[p] = Math.fround(Math.fround(values[b] * scale) - mean) / std;
-        continue;
-      } else for (let p = 0, b = source; p < plane; p++, b += have) dst[p] = values[b] * scale;
+      const [r, g, b] = GRAY_WEIGHTS.map((w) => levelTable(levels, (v) => Math.fround(w * Math.fround(v * scale))));
+      for (let p = 0, k = 0; p < plane; p++, k += have) dst[p] = Math.fround(r[values[k]] + g[values[k + 1]]) + b[values[k + 2]];
+      normaliseChannel(dst, spec, c);
+      continue;
     }
-    normaliseChannel(dst, spec, c);
+    // Colour channels map to themselves, gray repeats; a missing alpha is opaque.
+    const source = c < 3 ? (colour ? c : 0) : have === 2 || have === 4 ? have - 1 : -1;
+    if (source < 0) {
+      dst.fill(1);
+      normaliseChannel(dst, spec, c);
+      continue;
+    }
+    // ToTensor then Normalize, with the same float32 roundings.
+    const mean = Math.fround(spec.mean ? spec.mean[c] : 0);
+    const std = Math.fround(spec.std ? spec.std[c] : 1);
+    const normalised = spec.mean || spec.std;
+    const table = levelTable(levels, (v) => (normalised ? Math.fround(Math.fround(v * scale) - mean) / std : v * scale));
+    for (let p = 0, k = source; p < plane; p++, k += have) dst[p] = table[values[k]];
   }
   return out;
+}
+
+/** `value` at every pixel level below `levels`, as float32 (the rounding a store into the tensor does). */
+function levelTable(levels: number, value: (level: number) => number): Float32Array {
+  const table = new Float32Array(levels);
+  for (let v = 0; v < levels; v++) table[v] = value(v);
+  return table;
 }
 
 /**

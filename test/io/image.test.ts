@@ -1,7 +1,7 @@
 // Image inputs: EXIF orientation, resize forms, channel conversion rules and mean/std, checked on generated images.
 import sharp from 'sharp';
 import { describe, expect, test } from 'vitest';
-import { readInput, withCause } from '../../src/io/image.js';
+import { pixelsToInput, readInput, withCause } from '../../src/io/image.js';
 import { encodeNpy } from '../../src/io/npy.js';
 import type { InputSpec } from '../../src/network/types.js';
 
@@ -74,6 +74,53 @@ describe('channels and normalisation', () => {
       "r.png: is an image, but the network's input.channels is 2; images can be read as 1, 3 or 4 channels (use a .npy input for others)",
     );
   });
+});
+
+describe('pixelsToInput', () => {
+  // ToTensor then Normalize for one value, each step rounded to float32 as torch does, written out per pixel.
+  const totensor = (v: number, scale: number) => Math.fround(v * scale);
+  const normalise = (x: number, mean: number, std: number) => Math.fround(Math.fround(x - Math.fround(mean)) / Math.fround(std));
+  const gray = (r: number, g: number, b: number, scale: number) => {
+    const [wr, wg, wb] = [0.2989, 0.587, 0.114].map(Math.fround);
+    return Math.fround(Math.fround(Math.fround(wr * totensor(r, scale)) + Math.fround(wg * totensor(g, scale))) + Math.fround(wb * totensor(b, scale)));
+  };
+  /** Every level of `bits` in each channel, in a scrambled order, `have` channels interleaved. */
+  function levels(bits: 8 | 16, have: number, count: number): Uint8Array | Uint16Array {
+    const values = bits === 8 ? new Uint8Array(count * have) : new Uint16Array(count * have);
+    const top = bits === 8 ? 256 : 65536;
+    for (let i = 0; i < values.length; i++) values[i] = (i * 40503 + (i % have) * 7919) % top;
+    return values;
+  }
+  const cases: { name: string; have: number; want: number; mean: number[] | null; std: number[] | null }[] = [
+    { name: 'RGB, normalised', have: 3, want: 3, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
+    { name: 'RGB, [0, 1] only', have: 3, want: 3, mean: null, std: null },
+    { name: 'RGBA to RGB', have: 4, want: 3, mean: [0.5, 0.25, 0.125], std: [0.3, 0.2, 0.1] },
+    { name: 'gray to RGB', have: 1, want: 3, mean: [0.1, 0.2, 0.3], std: [0.9, 0.8, 0.7] },
+    { name: 'gray + alpha to RGBA', have: 2, want: 4, mean: [0.1, 0.2, 0.3, 0.4], std: [1, 2, 3, 4] },
+    { name: 'RGB to RGBA (opaque)', have: 3, want: 4, mean: [0, 0, 0, 0.5], std: [1, 1, 1, 0.25] },
+    { name: 'RGB to gray, normalised', have: 3, want: 1, mean: [0.449], std: [0.226] },
+    { name: 'RGBA to gray', have: 4, want: 1, mean: null, std: null },
+  ];
+  for (const bits of [8, 16] as const) {
+    for (const c of cases) {
+      test(`${c.name}, ${bits}-bit: every value as the per-pixel formula gives it, bit for bit`, () => {
+        const scale = bits === 8 ? 1 / 255 : 1 / 65535;
+        const count = bits === 8 ? 4096 : 70000;
+        const values = levels(bits, c.have, count);
+        const t = pixelsToInput(values, count, 1, c.have, scale, { channels: c.want, mean: c.mean, std: c.std, resize: null });
+        const expected = new Float32Array(c.want * count);
+        for (let ch = 0; ch < c.want; ch++) {
+          const source = ch < 3 ? (c.have >= 3 ? ch : 0) : c.have === 2 || c.have === 4 ? c.have - 1 : -1;
+          for (let p = 0; p < count; p++) {
+            const px = p * c.have;
+            const x = c.want === 1 && c.have >= 3 ? gray(values[px], values[px + 1], values[px + 2], scale) : source < 0 ? 1 : totensor(values[px + source], scale);
+            expected[ch * count + p] = c.mean || c.std ? normalise(x, c.mean ? c.mean[ch] : 0, c.std ? c.std[ch] : 1) : x;
+          }
+        }
+        expect(Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).equals(Buffer.from(expected.buffer))).toBe(true);
+      });
+    }
+  }
 });
 
 describe('.npy inputs', () => {
