@@ -71,12 +71,15 @@ export class EnginePool {
 export async function createEnginePool(kind: EngineKind, options: { threads?: number; winograd?: boolean; fma?: boolean; images: number; cores: number }): Promise<EnginePool> {
   const perImage = kind === 'fast' && options.threads === undefined && options.images > 1 && options.cores > 1;
   const count = perImage ? Math.min(options.cores, options.images) : 1;
-  const engines: Engine[] = [];
-  try {
-    for (let i = 0; i < count; i++) engines.push(await createEngine({ kind, threads: perImage ? 1 : options.threads, winograd: options.winograd, fma: options.fma }));
-  } catch (error) {
+  // Started together: each engine's worker boots on its own core.
+  const started = await Promise.allSettled(
+    Array.from({ length: count }, () => createEngine({ kind, threads: perImage ? 1 : options.threads, winograd: options.winograd, fma: options.fma })),
+  );
+  const engines = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) {
     await Promise.all(engines.map((e) => e.close()));
-    throw error;
+    throw failed.reason;
   }
   return new EnginePool(engines);
 }
