@@ -162,13 +162,13 @@ async function checkReportTarget(file: string): Promise<void> {
   if (info && !info.isFile()) throw new CnnxError('usage.report', `--report ${file}: is not a regular file; the report is written to a temp name and renamed, so give a file path`);
 }
 
-/** Puts the last part in place; a write failure becomes the run's fatal error. */
 /** The --format embeddings sink: its Parquet modules are imported only by a run that writes parts. */
 async function openEmbeddingsSink(options: Omit<EmbeddingRunOptions, 'partRows'> & { partRows?: number }): Promise<{ sink: EmbeddingSink; done: ReadonlySet<string> }> {
   const [{ openEmbeddings }, { DEFAULT_PART_ROWS }] = await Promise.all([import('../batch/embedding-sink.js'), import('../batch/embedding-parts.js')]);
   return openEmbeddings({ ...options, partRows: options.partRows ?? DEFAULT_PART_ROWS });
 }
 
+/** Puts the last part in place; a write failure becomes the run's fatal error. */
 async function closeSink(sink: EmbeddingSink): Promise<CnnxError | null> {
   try {
     await sink.close();

@@ -11,7 +11,6 @@ import { compareArrays, formatComparison } from '../verify/compare.js';
 import { reportError } from './print-error.js';
 import { loadSpecArgument } from './spec-argument.js';
 
-
 export interface VerifyOptions {
   readonly against: string;
   readonly layer?: string;

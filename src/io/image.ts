@@ -170,22 +170,21 @@ export function pixelsToInput(values: Uint8Array | Uint16Array, width: number, h
       // rgb_to_grayscale on ToTensor's float32 values, each product and sum rounded to float32 as torch does.
       const [r, g, b] = GRAY_WEIGHTS.map((w) => levelTable(levels, (v) => Math.fround(w * Math.fround(v * scale))));
       for (let p = 0, k = 0; p < plane; p++, k += have) dst[p] = Math.fround(r[values[k]] + g[values[k + 1]]) + b[values[k + 2]];
-      normaliseChannel(dst, spec, c);
-      continue;
+    } else {
+      // Colour channels map to themselves, gray repeats; a missing alpha is opaque.
+      const source = c < 3 ? (colour ? c : 0) : have === 2 || have === 4 ? have - 1 : -1;
+      if (source < 0) dst.fill(1);
+      else {
+        // ToTensor then Normalize in one pass, with the same float32 roundings.
+        const mean = Math.fround(spec.mean ? spec.mean[c] : 0);
+        const std = Math.fround(spec.std ? spec.std[c] : 1);
+        const normalised = spec.mean || spec.std;
+        const table = levelTable(levels, (v) => (normalised ? Math.fround(Math.fround(v * scale) - mean) / std : v * scale));
+        for (let p = 0, k = source; p < plane; p++, k += have) dst[p] = table[values[k]];
+        continue;
+      }
     }
-    // Colour channels map to themselves, gray repeats; a missing alpha is opaque.
-    const source = c < 3 ? (colour ? c : 0) : have === 2 || have === 4 ? have - 1 : -1;
-    if (source < 0) {
-      dst.fill(1);
-      normaliseChannel(dst, spec, c);
-      continue;
-    }
-    // ToTensor then Normalize, with the same float32 roundings.
-    const mean = Math.fround(spec.mean ? spec.mean[c] : 0);
-    const std = Math.fround(spec.std ? spec.std[c] : 1);
-    const normalised = spec.mean || spec.std;
-    const table = levelTable(levels, (v) => (normalised ? Math.fround(Math.fround(v * scale) - mean) / std : v * scale));
-    for (let p = 0, k = source; p < plane; p++, k += have) dst[p] = table[values[k]];
+    normaliseChannel(dst, spec, c);
   }
   return out;
 }
