@@ -3,7 +3,8 @@
 // from separate profiled runs the per-step split (with each step's share of the ceiling in the multiply-adds its routine
 // does), the least time the network's arithmetic takes at the ceiling, and from runs the workers time themselves where
 // their time goes (items, barriers, waking), and what bounds the 1 -> 2 scaling on this host at the time (the register ceiling
-// on 1 and 2 threads, each CPU's speed at W1). Outputs are handed back (engine.recycle), as a batch run does.
+// on 1 and 2 threads, each CPU's speed at W1), and each engine's first run (planning and packing included). Outputs are
+// handed back (engine.recycle), as a batch run does.
 // Usage: node bench/run.mjs [--json] [--runs N] [--threads 1,2] [--only W1,W3] [--algorithm auto|direct|winograd|winograd-x] [--no-fma]
 import os from 'node:os';
 import { algorithmMacs, floorMs } from './arithmetic.mjs';
@@ -65,7 +66,14 @@ const THREAD_RUNS = Math.max(5, runs);
 for (const w of workloads().filter((w) => only.includes(w.id))) {
   const { rows, band, outputs } = wholeMapRun(w, fullShapes);
   const per = engines.map(() => ({ times: [], steps: new Map(), items: [], waits: [], wakes: [] }));
-  for (const { engine } of engines) await engine.run(w.net, band, rows, outputs); // plan, pack, warm up
+  // The first run plans, packs the weights and touches fresh pages: what one image from the shell pays on top.
+  const firstMs = [];
+  for (const { engine } of engines) {
+    const t0 = performance.now();
+    const [out] = await engine.run(w.net, band, rows, outputs);
+    firstMs.push(performance.now() - t0);
+    engine.recycle(out.tensor.data);
+  }
   // Timed runs as `cnnx apply` runs them (all phases in one message to the workers), then profiled runs for the
   // per-step split (a message round trip per phase, which the step times include and the totals above do not).
   for (let r = 0; r < runs + PROFILED_RUNS; r++) {
@@ -110,7 +118,7 @@ for (const w of workloads().filter((w) => only.includes(w.id))) {
     const floor = floorMs(totalRoutineMacs, ceiling);
     const row = {
       workload: w.id, title: w.title, input: `${w.input.channels}x${w.input.height}x${w.input.width}`, threads,
-      ms: Number(ms.toFixed(2)), min: Number(Math.min(...times).toFixed(2)), max: Number(Math.max(...times).toFixed(2)),
+      ms: Number(ms.toFixed(2)), min: Number(Math.min(...times).toFixed(2)), max: Number(Math.max(...times).toFixed(2)), firstMs: Number(firstMs[k].toFixed(2)),
       gflops: Number((flop / ms / 1e6).toFixed(1)),
       floorMs: Number(floor.toFixed(2)),
       steps: [...steps].map(([label, { xs, first, last }]) => {
@@ -126,6 +134,7 @@ for (const w of workloads().filter((w) => only.includes(w.id))) {
     results.push(row);
     if (!json) {
       console.log(`\n${w.id} ${w.title} ${row.input}, ${threads} thread${threads > 1 ? 's' : ''}: ${row.ms} ms median (min ${row.min}, max ${row.max}), ${row.gflops} effective GFLOP/s, peak RSS so far ${row.maxRssMB} MB`);
+      console.log(`  first run (plan, pack the weights, fresh pages): ${row.firstMs} ms`);
       console.log(`  arithmetic: the routines' ${(totalRoutineMacs / 1e9).toFixed(2)} G multiply-adds take ${row.floorMs} ms at the ceiling, ${Math.round((100 * row.floorMs) / row.ms)}% of the median`);
       const { items, waits, lastWake } = row.workers;
       console.log(`  workers: ${items} thread-ms in items, ${waits} at barriers; the last took its run message ${lastWake} ms after it was posted (medians of ${THREAD_RUNS} runs)`);
