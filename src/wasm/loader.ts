@@ -50,3 +50,15 @@ export function loadSimdModule(build: SimdBuild): Promise<WebAssembly.Module> {
   }
   return module;
 }
+
+/**
+ * The module instantiated on the calling thread over `memory` (the fast engine's main thread runs the
+ * packers' filter transforms on it; its workers instantiate their own). Instantiating writes nothing
+ * into the memory (the debug build: its assert messages, the same bytes each worker writes).
+ */
+export function instantiateHere(module: WebAssembly.Module, memory: WebAssembly.Memory): WebAssembly.Exports {
+  const abort = (): never => {
+    throw new Error('the SIMD module aborted on the main thread');
+  };
+  return new WebAssembly.Instance(module, { env: { memory, abort } }).exports;
+}

@@ -5,9 +5,9 @@ import { wholeMapRows } from '../run.js';
 import { tensor, type Shape } from '../tensor.js';
 import type { Network } from '../../network/types.js';
 import { enableRelaxedSimd } from '../../wasm/features.js';
-import { debugFromEnv, loadSimdModule } from '../../wasm/loader.js';
+import { debugFromEnv, instantiateHere, loadSimdModule } from '../../wasm/loader.js';
 import { index32 } from './address.js';
-import { SharedHeap } from './memory.js';
+import { SharedHeap, type MainThreadSimd } from './memory.js';
 import { fullShapes, makePlan } from './plan.js';
 import { routineFor } from './routines/index.js';
 import { hasPacks, type PackCache } from './pack-cache.js';
@@ -84,6 +84,7 @@ export class FastEngine implements Engine {
     const fused = !debug && fma !== false && enableRelaxedSimd();
     const module = await loadSimdModule(debug ? 'debug' : fused ? 'fma' : 'plain');
     const heap = new SharedHeap(heapLimit);
+    heap.simd = instantiateHere(module, heap.memory) as unknown as MainThreadSimd;
     const pool = await WorkerPool.start(threads, module, heap.memory);
     return new FastEngine(threads, algorithm, fused, debug, heap, pool);
   }

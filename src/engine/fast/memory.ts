@@ -19,10 +19,20 @@ export function allocSpan(bytes: number): number {
   return align(bytes + 256, 64);
 }
 
+/** The exports of the SIMD module that the main thread calls itself (the packers), rather than the workers. */
+export interface MainThreadSimd {
+  winograd_filters_f32(src: number, ocg: number, icg: number, tile: number, dst: number, panel: number, tmp: number): void;
+}
+
 export class SharedHeap {
   readonly memory: WebAssembly.Memory;
   /** Bytes the heap may grow to: the memory's 4 GiB, or less (a test's small engine). */
   readonly limit: number;
+  /**
+   * The SIMD module instantiated on this thread over this memory (FastEngine.create sets it): the Winograd
+   * packers transform filters on it. A heap without it (tests of the packers) packs in JavaScript, the reference.
+   */
+  simd?: MainThreadSimd;
   private top = RESERVED;
   private f32?: Float32Array;
   private i32?: Int32Array;
@@ -38,6 +48,11 @@ export class SharedHeap {
     this.top = at + allocSpan(bytes);
     this.ensure(this.top);
     return at;
+  }
+
+  /** Whether an allocation of `bytes` would stay within the limit. */
+  fits(bytes: number): boolean {
+    return this.top + allocSpan(bytes) <= this.limit;
   }
 
   /** Grows the memory so that addresses below `end` exist. */

@@ -1,7 +1,7 @@
 // Weight packing for each conv routine (the routine modules name their packer): batchnorm folded in, transforms in float64, written straight into the heap.
 import type { BatchNorm2dLayer, Conv2dLayer } from '../../network/types.js';
 import { index32 } from './address.js';
-import { allocSpan, type SharedHeap } from './memory.js';
+import { align, allocSpan, type SharedHeap } from './memory.js';
 
 /** One group's packed weights and bias: addresses in the shared memory (written there directly, no JS copy). */
 export interface PackedGroup {
@@ -79,28 +79,81 @@ function foldedAffine(layer: Conv2dLayer, bn: BatchNorm2dLayer | null, oc: numbe
 }
 
 /**
- * Per group: `wFloats` zeroed weight floats and ocPerGroup bias floats (blocks of 4 when `biasFloats`
- * says so), the folded bias written here, the weights by fill(weights, o, oc, scale) for each output
+ * Per group: `wFloats` weight floats and ocPerGroup bias floats (blocks of 4 when `biasFloats` says so),
+ * the folded bias written here; the weights by fillGroup(w, g, scales) when given and it returns true
+ * (it writes every float), else zeroed and written by fill(weights, o, oc, scale) for each output
  * channel o of the group (oc in the layer). The views are taken after both allocations.
  */
-function packGroups(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNorm2dLayer | null, wFloats: number, biasFloats: number, fill: (weights: Float32Array, o: number, oc: number, scale: number) => void): PackedGroup[] {
+function packGroups(
+  heap: SharedHeap,
+  layer: Conv2dLayer,
+  bn: BatchNorm2dLayer | null,
+  wFloats: number,
+  biasFloats: number,
+  fill: (weights: Float32Array, o: number, oc: number, scale: number) => void,
+  fillGroup?: (w: number, g: number, scales: Float64Array) => boolean,
+): PackedGroup[] {
   const ocg = layer.outChannels / layer.groups;
   const groups: PackedGroup[] = [];
+  const scales = new Float64Array(ocg);
   for (let gi = 0; gi < layer.groups; gi++) {
-    const w = zeros(heap, wFloats);
+    const w = heap.alloc(wFloats * 4);
     const b = zeros(heap, biasFloats);
-    const weights = heap.floatsAt(w, wFloats);
     const bias = heap.floatsAt(b, biasFloats);
     for (let o = 0; o < ocg; o++) {
-      const oc = gi * ocg + o;
-      const { scale, shift } = foldedAffine(layer, bn, oc);
+      const { scale, shift } = foldedAffine(layer, bn, gi * ocg + o);
       bias[o] = shift;
-      fill(weights, o, oc, scale);
+      scales[o] = scale;
+    }
+    // fillGroup writes every float of the group's weights; fill leaves the padding channels' zeros.
+    if (!fillGroup?.(w, gi, scales)) {
+      const weights = heap.floatsAt(w, wFloats);
+      weights.fill(0);
+      for (let o = 0; o < ocg; o++) fill(weights, o, gi * ocg + o, scales[o]);
     }
     groups.push({ w, bias: b });
   }
   return groups;
 }
+
+/**
+ * Group g's 3x3 filters transformed on the heap's SIMD module (winograd_filters_f32: the bits of
+ * winogradFilter) into dst, as panels `panel` floats apart (0: winograd2d_small's [OC][C][36]): their f32
+ * copy, batchnorm folded in as winogradFilter folds it, and the transform's scratch go above the heap's
+ * top and are freed after. False (JS packs) without the module or room for the copy.
+ */
+function simdFilters(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNorm2dLayer | null, g: number, scales: Float64Array, tile: 4 | 6, dst: number, panel: number): boolean {
+  const ocg = layer.outChannels / layer.groups;
+  const perOc = (layer.inChannels / layer.groups) * 9;
+  const n = ocg * perOc;
+  const filterBytes = align(n * 4, 16);
+  const bytes = filterBytes + 16 * (2 * (tile + 2) ** 2 + 3 * (tile + 2) + 3);
+  if (!heap.simd || !heap.fits(bytes)) return false;
+  const mark = heap.mark;
+  const src = heap.alloc(bytes);
+  const filters = heap.floatsAt(src, n);
+  const w = layer.weight.subarray(g * n, (g + 1) * n);
+  // A Float32Array store rounds as winogradFilter's Math.fround.
+  if (bn) for (let o = 0, i = 0; o < ocg; o++) for (const end = i + perOc; i < end; i++) filters[i] = w[i] * scales[o];
+  else filters.set(w);
+  // Calls of about FILTERS_PER_CALL filters, whole blocks of 4 output channels each: V8 runs a call on the code
+  // it entered with, so a first call over a whole layer would run in the baseline compiler's code throughout.
+  const icg = layer.inChannels / layer.groups;
+  const points = (tile + 2) ** 2;
+  const step = Math.max(4, Math.floor(FILTERS_PER_CALL / icg / 4) * 4);
+  for (let o = 0; o < ocg; o += step) {
+    const at = panel === 0 ? dst + o * icg * points * 4 : dst + o * icg * 4;
+    heap.simd.winograd_filters_f32(src + o * perOc * 4, Math.min(step, ocg - o), icg, tile, at, panel, src + filterBytes);
+  }
+  // The copy zeroed again: the slack of the allocations that follow holds zeros, not filters (as after the
+  // JavaScript path on fresh memory).
+  heap.floatsAt(src, bytes / 4).fill(0);
+  heap.release(mark);
+  return true;
+}
+
+/** Filters per call of winograd_filters_f32 (see simdFilters): a few hundred microseconds of work. */
+const FILTERS_PER_CALL = 4096;
 
 /**
  * Packs a conv's weights for the direct and strided routines' GEMM, [OCB][K][4] panels per group,
@@ -111,10 +164,13 @@ export function packConv(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNorm2dLa
   const ocg = layer.outChannels / layer.groups;
   const k = (layer.inChannels / layer.groups) * layer.kernelSize[0] * layer.kernelSize[1];
   const blocks = Math.ceil(ocg / 4);
+  const w = layer.weight;
   const groups = packGroups(heap, layer, bn, blocks * k * 4, blocks * 4, (weights, o, oc, scale) => {
     const src = oc * k;
     const dst = (o >> 2) * k * 4 + (o & 3);
-    for (let kk = 0; kk < k; kk++) weights[dst + kk * 4] = bn ? Math.fround(layer.weight[src + kk] * scale) : layer.weight[src + kk];
+    // The Float32Array store rounds the product as Math.fround would.
+    if (bn) for (let kk = 0; kk < k; kk++) weights[dst + kk * 4] = w[src + kk] * scale;
+    else for (let kk = 0; kk < k; kk++) weights[dst + kk * 4] = w[src + kk];
   });
   return { groups, k, ocPerGroup: ocg, blocks };
 }
@@ -174,27 +230,35 @@ const G63 = [
   [0, 0, 1],
 ];
 
+/** G43 and G63 row after row (n x 3), for winogradFilter's loops. */
+const G43_FLAT = new Float64Array(G43.flat());
+const G63_FLAT = new Float64Array(G63.flat());
+
 /**
  * U = G g G^T (n x n values, xi = n i + j, n = G's rows) of filter (oc, ic) of a 3x3 conv into `u`, batchnorm
  * scale folded in as in packConv, computed in float64 (the caller's f32 store rounds each value once);
- * `gf` holds G g (n x 3). Both are the caller's, reused filter after filter.
+ * `gf` holds G g (n x 3). Both are the caller's, reused filter after filter. G is flat (n x 3): a VGG16 has
+ * 1.6 M filters, so this runs in optimised code from the first layers on (no closures, no row arrays).
  */
-function winogradFilter(layer: Conv2dLayer, bn: BatchNorm2dLayer | null, scale: number, oc: number, ic: number, G: readonly (readonly number[])[], gf: Float64Array, u: Float64Array): void {
-  const icg = layer.inChannels / layer.groups;
-  const src = (oc * icg + ic) * 9;
+function winogradFilter(layer: Conv2dLayer, bn: BatchNorm2dLayer | null, scale: number, oc: number, ic: number, G: Float64Array, gf: Float64Array, u: Float64Array): void {
+  const src = (oc * (layer.inChannels / layer.groups) + ic) * 9;
   const w = layer.weight;
-  const n = G.length;
-  const f = (t: number) => (bn ? Math.fround(w[src + t] * scale) : w[src + t]);
-  const f0 = f(0), f1 = f(1), f2 = f(2), f3 = f(3), f4 = f(4), f5 = f(5), f6 = f(6), f7 = f(7), f8 = f(8);
+  let f0 = w[src], f1 = w[src + 1], f2 = w[src + 2], f3 = w[src + 3], f4 = w[src + 4], f5 = w[src + 5], f6 = w[src + 6], f7 = w[src + 7], f8 = w[src + 8];
+  if (bn) {
+    f0 = Math.fround(f0 * scale), f1 = Math.fround(f1 * scale), f2 = Math.fround(f2 * scale);
+    f3 = Math.fround(f3 * scale), f4 = Math.fround(f4 * scale), f5 = Math.fround(f5 * scale);
+    f6 = Math.fround(f6 * scale), f7 = Math.fround(f7 * scale), f8 = Math.fround(f8 * scale);
+  }
+  const n = G.length / 3;
   for (let i = 0; i < n; i++) {
-    const [a, b, c] = G[i];
+    const a = G[3 * i], b = G[3 * i + 1], c = G[3 * i + 2];
     gf[i * 3] = a * f0 + b * f3 + c * f6;
     gf[i * 3 + 1] = a * f1 + b * f4 + c * f7;
     gf[i * 3 + 2] = a * f2 + b * f5 + c * f8;
   }
   for (let i = 0; i < n; i++) {
     const g0 = gf[i * 3], g1 = gf[i * 3 + 1], g2 = gf[i * 3 + 2];
-    for (let j = 0; j < n; j++) u[n * i + j] = g0 * G[j][0] + g1 * G[j][1] + g2 * G[j][2];
+    for (let j = 0; j < n; j++) u[n * i + j] = g0 * G[3 * j] + g1 * G[3 * j + 1] + g2 * G[3 * j + 2];
   }
 }
 
@@ -207,19 +271,27 @@ export function packWinograd2d(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNo
   const ocg = layer.outChannels / layer.groups;
   const icg = layer.inChannels / layer.groups;
   if (layer.kernelSize[0] !== 3 || layer.kernelSize[1] !== 3) throw new RangeError('packWinograd2d: kernel must be 3x3');
-  const G = tile === 6 ? G63 : G43;
+  const G = tile === 6 ? G63_FLAT : G43_FLAT;
   const blocks = Math.ceil(ocg / 4);
   const panel = blocks * icg * 4;
-  const points = G.length * G.length;
-  const gf = new Float64Array(3 * G.length);
+  const points = (G.length / 3) ** 2;
+  const gf = new Float64Array(G.length);
   const u = new Float64Array(points);
-  const groups = packGroups(heap, layer, bn, points * panel, blocks * 4, (weights, o, oc, scale) => {
-    const base = (o >> 2) * icg * 4 + (o & 3);
-    for (let ic = 0; ic < icg; ic++) {
-      winogradFilter(layer, bn, scale, oc, ic, G, gf, u);
-      for (let xi = 0, at = base + ic * 4; xi < points; xi++, at += panel) weights[at] = u[xi];
-    }
-  });
+  const groups = packGroups(
+    heap,
+    layer,
+    bn,
+    points * panel,
+    blocks * 4,
+    (weights, o, oc, scale) => {
+      const base = (o >> 2) * icg * 4 + (o & 3);
+      for (let ic = 0; ic < icg; ic++) {
+        winogradFilter(layer, bn, scale, oc, ic, G, gf, u);
+        for (let xi = 0, at = base + ic * 4; xi < points; xi++, at += panel) weights[at] = u[xi];
+      }
+    },
+    (w, g, scales) => simdFilters(heap, layer, bn, g, scales, tile, w, panel),
+  );
   return { groups, k: icg, ocPerGroup: ocg, blocks };
 }
 
@@ -239,12 +311,20 @@ export function packWinograd2dSmall(heap: SharedHeap, layer: Conv2dLayer, bn: Ba
   const icg = layer.inChannels / layer.groups;
   const gf = new Float64Array(3 * G43.length);
   const u = new Float64Array(36);
-  const groups = packGroups(heap, layer, bn, ocg * icg * 36, ocg, (weights, o, oc, scale) => {
-    for (let ic = 0; ic < icg; ic++) {
-      winogradFilter(layer, bn, scale, oc, ic, G43, gf, u);
-      weights.set(u, (o * icg + ic) * 36);
-    }
-  });
+  const groups = packGroups(
+    heap,
+    layer,
+    bn,
+    ocg * icg * 36,
+    ocg,
+    (weights, o, oc, scale) => {
+      for (let ic = 0; ic < icg; ic++) {
+        winogradFilter(layer, bn, scale, oc, ic, G43_FLAT, gf, u);
+        weights.set(u, (o * icg + ic) * 36);
+      }
+    },
+    (w, g, scales) => simdFilters(heap, layer, bn, g, scales, 4, w, 0),
+  );
   return { ocPerGroup: ocg, groups };
 }
 
