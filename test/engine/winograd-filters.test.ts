@@ -43,11 +43,14 @@ function packed(simd: WebAssembly.Module | MainThreadSimd | null, pack: Packer, 
   return { floats: heap.floatsAt(from, (heap.mark - from) / 4).slice(), top: heap.mark };
 }
 
+/** A float as text that tells -0 from 0. */
+const text = (x: number): string => (Object.is(x, -0) ? '-0' : String(x));
+
 /** Float for float, by Object.is: -0 is not 0, NaN is NaN. */
 function sameFloats(actual: Float32Array, expected: Float32Array, what: string): void {
   expect(actual.length, what).toBe(expected.length);
   for (let i = 0; i < expected.length; i++) {
-    if (!Object.is(actual[i], expected[i])) expect(`${what}: float ${i} is ${actual[i]}`).toBe(`${what}: float ${i} is ${expected[i]}`);
+    if (!Object.is(actual[i], expected[i])) expect(`${what}: float ${i} is ${text(actual[i])}`).toBe(`${what}: float ${i} is ${text(expected[i])}`);
   }
 }
 

@@ -21,7 +21,7 @@ export function allocSpan(bytes: number): number {
 
 /** The exports of the SIMD module that the main thread calls itself (the packers), rather than the workers. */
 export interface MainThreadSimd {
-  winograd_filters_f32(src: number, ocg: number, icg: number, tile: number, dst: number, panel: number, tmp: number): void;
+  winograd_filters_f32(src: number, ocg: number, icg: number, scales: number, tile: number, dst: number, panel: number, tmp: number): void;
 }
 
 export class SharedHeap {

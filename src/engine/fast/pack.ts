@@ -118,24 +118,22 @@ function packGroups(
 
 /**
  * Group g's 3x3 filters transformed on the heap's SIMD module (winograd_filters_f32: the bits of
- * winogradFilter) into dst, as panels `panel` floats apart (0: winograd2d_small's [OC][C][36]): their f32
- * copy, batchnorm folded in as winogradFilter folds it, and the transform's scratch go above the heap's
- * top and are freed after. False (JS packs) without the module or room for the copy.
+ * winogradFilter, batchnorm scales folded in as it folds them) into dst, as panels `panel` floats apart
+ * (0: winograd2d_small's [OC][C][36]): the filters' copy, the scales and the transform's scratch go above
+ * the heap's top and are freed after. False (JS packs) without the module or room for the copy.
  */
 function simdFilters(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNorm2dLayer | null, g: number, scales: Float64Array, tile: 4 | 6, dst: number, panel: number): boolean {
   const ocg = layer.outChannels / layer.groups;
   const perOc = (layer.inChannels / layer.groups) * 9;
   const n = ocg * perOc;
   const filterBytes = align(n * 4, 16);
-  const bytes = filterBytes + 16 * (2 * (tile + 2) ** 2 + 3 * (tile + 2) + 3);
+  const scaleBytes = bn ? align(ocg * 8, 16) : 0;
+  const bytes = filterBytes + scaleBytes + 16 * (2 * (tile + 2) ** 2 + 3 * (tile + 2) + 3);
   if (!heap.simd || !heap.fits(bytes)) return false;
   const mark = heap.mark;
   const src = heap.alloc(bytes);
-  const filters = heap.floatsAt(src, n);
-  const w = layer.weight.subarray(g * n, (g + 1) * n);
-  // A Float32Array store rounds as winogradFilter's Math.fround.
-  if (bn) for (let o = 0, i = 0; o < ocg; o++) for (const end = i + perOc; i < end; i++) filters[i] = w[i] * scales[o];
-  else filters.set(w);
+  heap.floatsAt(src, n).set(layer.weight.subarray(g * n, (g + 1) * n));
+  if (bn) new Float64Array(heap.memory.buffer, src + filterBytes, ocg).set(scales);
   // Calls of about FILTERS_PER_CALL filters, whole blocks of 4 output channels each: V8 runs a call on the code
   // it entered with, so a first call over a whole layer would run in the baseline compiler's code throughout.
   const icg = layer.inChannels / layer.groups;
@@ -143,7 +141,8 @@ function simdFilters(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNorm2dLayer 
   const step = Math.max(4, Math.floor(FILTERS_PER_CALL / icg / 4) * 4);
   for (let o = 0; o < ocg; o += step) {
     const at = panel === 0 ? dst + o * icg * points * 4 : dst + o * icg * 4;
-    heap.simd.winograd_filters_f32(src + o * perOc * 4, Math.min(step, ocg - o), icg, tile, at, panel, src + filterBytes);
+    const chunkScales = bn ? src + filterBytes + o * 8 : 0;
+    heap.simd.winograd_filters_f32(src + o * perOc * 4, Math.min(step, ocg - o), icg, chunkScales, tile, at, panel, src + filterBytes + scaleBytes);
   }
   // The copy zeroed again: the slack of the allocations that follow holds zeros, not filters (as after the
   // JavaScript path on fresh memory).

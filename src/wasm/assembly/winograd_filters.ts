@@ -35,19 +35,26 @@ class F63 {}
   }
 }
 
-/** Tap t of filters a and b (f32 [9] each) as float64 lanes 0 and 1. */
+/**
+ * Tap t of filters a and b (f32 [9] each) as float64 lanes 0 and 1; with `fold`, times their output
+ * channels' batchnorm scales `scale` (lanes 0 and 1) and rounded to f32, as pack.ts's Math.fround(w * scale).
+ */
 // @ts-ignore: decorator
-@inline function taps(a: usize, b: usize, t: usize): v128 {
-  return f64x2.promote_low_f32x4(v128.load32_lane(b + (t << 2), v128.load32_zero(a + (t << 2)), 1));
+@inline function taps(a: usize, b: usize, t: usize, fold: bool, scale: v128): v128 {
+  const x = f64x2.promote_low_f32x4(v128.load32_lane(b + (t << 2), v128.load32_zero(a + (t << 2)), 1));
+  return fold ? f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(f64x2.mul(x, scale))) : x;
 }
 
-/** U of filters a and b (f32 [9] each) as float64 lanes 0 and 1: point xi = n i + j at u + 16 xi; gf: scratch for G g (16 x 3n bytes). */
+/**
+ * U of filters a and b (f32 [9] each; with `fold`, times `scale` as in taps) as float64 lanes 0 and 1:
+ * point xi = n i + j at u + 16 xi; gf: scratch for G g (16 x 3n bytes).
+ */
 // @ts-ignore: decorator
-@inline function transform2<T>(a: usize, b: usize, gf: usize, u: usize): void {
+@inline function transform2<T>(a: usize, b: usize, fold: bool, scale: v128, gf: usize, u: usize): void {
   // G g, column by column: column c of g is taps (c, c + 3, c + 6); (G g)[i][c] at gf + 16 (3 i + c).
-  applyG<T>(taps(a, b, 0), taps(a, b, 3), taps(a, b, 6), gf, 48);
-  applyG<T>(taps(a, b, 1), taps(a, b, 4), taps(a, b, 7), gf + 16, 48);
-  applyG<T>(taps(a, b, 2), taps(a, b, 5), taps(a, b, 8), gf + 32, 48);
+  applyG<T>(taps(a, b, 0, fold, scale), taps(a, b, 3, fold, scale), taps(a, b, 6, fold, scale), gf, 48);
+  applyG<T>(taps(a, b, 1, fold, scale), taps(a, b, 4, fold, scale), taps(a, b, 7, fold, scale), gf + 16, 48);
+  applyG<T>(taps(a, b, 2, fold, scale), taps(a, b, 5, fold, scale), taps(a, b, 8, fold, scale), gf + 32, 48);
   // U = (G g) G^T, row by row: row i is G applied to (G g)'s row i.
   const n: i32 = idof<T>() == idof<F63>() ? 8 : 6;
   for (let i = 0; i < n; i++) {
@@ -57,24 +64,33 @@ class F63 {}
 }
 
 /**
- * The `ocg x icg` filters at src (f32 [ocg][icg][9], batchnorm already folded in) of one group, tiles of `tile`
+ * The `ocg x icg` filters at src (f32 [ocg][icg][9]) of one group, output channel o's times its batchnorm
+ * scale scales[o] (f64 [ocg]; none when scales is 0) and rounded to f32 first, tiles of `tile`
  * (4 or 6, n = tile + 2): when panel is 0 (tile 4, winograd2d_small's [OC][C][36]), U of filter (o, ic) point
  * xi = n i + j to dst + 4 ((o icg + ic) n^2 + xi); else winograd2d's panels: [ocb][ic][4] per point, `panel`
  * floats apart, every float written (zeros for channels from ocg up to the next multiple of 4).
  * tmp: 16 (3 n + 2 n^2 + 3) bytes of scratch.
  */
-export function winograd_filters_f32(src: usize, ocg: i32, icg: i32, tile: i32, dst: usize, panel: i32, tmp: usize): void {
-  if (panel == 0) rows(src, ocg * icg, dst, tmp);
-  else if (tile == 6) panels<F63>(src, ocg, icg, dst, panel, tmp);
-  else panels<F43>(src, ocg, icg, dst, panel, tmp);
+export function winograd_filters_f32(src: usize, ocg: i32, icg: i32, scales: usize, tile: i32, dst: usize, panel: i32, tmp: usize): void {
+  if (panel == 0) rows(src, ocg, icg, scales, dst, tmp);
+  else if (tile == 6) panels<F63>(src, ocg, icg, scales, dst, panel, tmp);
+  else panels<F43>(src, ocg, icg, scales, dst, panel, tmp);
+}
+
+/** Output channels a and b's batchnorm scales as float64 lanes 0 and 1 (ones without scales). */
+// @ts-ignore: decorator
+@inline function scalePair(scales: usize, a: i32, b: i32): v128 {
+  if (scales == 0) return f64x2.splat(1);
+  return f64x2.replace_lane(f64x2.splat(load<f64>(scales + (<usize>a << 3))), 1, load<f64>(scales + (<usize>b << 3)));
 }
 
 /** winograd2d_small's layout: filter f's 36 values at dst + 144 f, two filters at a time (a lone last one pairs with itself). */
-function rows(src: usize, count: i32, dst: usize, tmp: usize): void {
+function rows(src: usize, ocg: i32, icg: i32, scales: usize, dst: usize, tmp: usize): void {
   const u = tmp + 48 * 6;
+  const count = ocg * icg;
   for (let f = 0; f < count; f += 2) {
     const f1 = min(f + 1, count - 1);
-    transform2<F43>(src + <usize>(f * 36), src + <usize>(f1 * 36), tmp, u);
+    transform2<F43>(src + <usize>(f * 36), src + <usize>(f1 * 36), scales != 0, scalePair(scales, f / icg, f1 / icg), tmp, u);
     const a = dst + <usize>(f * 144), b = dst + <usize>(f1 * 144);
     for (let xi = 0; xi < 36; xi++) {
       const v = f32x4.demote_f64x2_zero(v128.load(u + (<usize>xi << 4)));
@@ -85,7 +101,7 @@ function rows(src: usize, count: i32, dst: usize, tmp: usize): void {
 }
 
 /** winograd2d's panels: the 4 channels of a block at one input channel are one v128 of each point's panel. */
-function panels<T>(src: usize, ocg: i32, icg: i32, dst: usize, panel: i32, tmp: usize): void {
+function panels<T>(src: usize, ocg: i32, icg: i32, scales: usize, dst: usize, panel: i32, tmp: usize): void {
   const n: i32 = idof<T>() == idof<F63>() ? 8 : 6;
   const points = n * n;
   const ua = tmp + <usize>(48 * n);
@@ -95,17 +111,23 @@ function panels<T>(src: usize, ocg: i32, icg: i32, dst: usize, panel: i32, tmp: 
   v128.store(zero, v128.splat<i32>(0), 16);
   v128.store(zero, v128.splat<i32>(0), 32);
   const stride = <usize>panel << 2;
+  const fold = scales != 0;
   for (let o = 0; o < ocg; o += 4) {
+    // Channels past ocg read zero taps (their transform is not all +0: -1/6 x +0 is -0), then are masked to +0,
+    // the zeros the JavaScript packer leaves there.
+    const sa = scalePair(scales, o, min(o + 1, ocg - 1));
+    const sb = scalePair(scales, min(o + 2, ocg - 1), min(o + 3, ocg - 1));
+    const live = i32x4.lt_s(i32x4(o, o + 1, o + 2, o + 3), i32x4.splat(ocg));
     for (let ic = 0; ic < icg; ic++) {
       const f = src + <usize>((o * icg + ic) * 36);
       const k = <usize>(icg * 36);
-      transform2<T>(f, o + 1 < ocg ? f + k : zero, tmp, ua);
-      transform2<T>(o + 2 < ocg ? f + 2 * k : zero, o + 3 < ocg ? f + 3 * k : zero, tmp, ub);
+      transform2<T>(f, o + 1 < ocg ? f + k : zero, fold, sa, tmp, ua);
+      transform2<T>(o + 2 < ocg ? f + 2 * k : zero, o + 3 < ocg ? f + 3 * k : zero, fold, sb, tmp, ub);
       const at = dst + (<usize>((o >> 2) * icg + ic) << 4);
       for (let xi = 0; xi < points; xi++) {
         const a = f32x4.demote_f64x2_zero(v128.load(ua + (<usize>xi << 4)));
         const b = f32x4.demote_f64x2_zero(v128.load(ub + (<usize>xi << 4)));
-        v128.store(at + <usize>xi * stride, v128.shuffle<f32>(a, b, 0, 1, 4, 5));
+        v128.store(at + <usize>xi * stride, v128.and(v128.shuffle<f32>(a, b, 0, 1, 4, 5), live));
       }
     }
   }
