@@ -22,6 +22,7 @@ export function allocSpan(bytes: number): number {
 /** The exports of the SIMD module that the main thread calls itself (the packers), rather than the workers. */
 export interface MainThreadSimd {
   winograd_filters_f32(src: number, ocg: number, icg: number, scales: number, tile: number, dst: number, panel: number, tmp: number): void;
+  conv_weights_f32(src: number, ocg: number, k: number, scales: number, dst: number): void;
 }
 
 export class SharedHeap {
@@ -29,8 +30,8 @@ export class SharedHeap {
   /** Bytes the heap may grow to: the memory's 4 GiB, or less (a test's small engine). */
   readonly limit: number;
   /**
-   * The SIMD module instantiated on this thread over this memory (FastEngine.create sets it): the Winograd
-   * packers transform filters on it. A heap without it (tests of the packers) packs in JavaScript, the reference.
+   * The SIMD module instantiated on this thread over this memory (FastEngine.create sets it): the packers of
+   * Winograd and GEMM weights run on it. A heap without it (tests of the packers) packs in JavaScript, the reference.
    */
   simd?: MainThreadSimd;
   private top = RESERVED;

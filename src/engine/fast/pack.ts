@@ -1,7 +1,7 @@
 // Weight packing for each conv routine (the routine modules name their packer): batchnorm folded in, transforms in float64, written straight into the heap.
 import type { BatchNorm2dLayer, Conv2dLayer } from '../../network/types.js';
 import { index32 } from './address.js';
-import { align, allocSpan, type SharedHeap } from './memory.js';
+import { align, allocSpan, type MainThreadSimd, type SharedHeap } from './memory.js';
 
 /** One group's packed weights and bias: addresses in the shared memory (written there directly, no JS copy). */
 export interface PackedGroup {
@@ -117,42 +117,74 @@ function packGroups(
 }
 
 /**
- * Group g's 3x3 filters transformed on the heap's SIMD module (winograd_filters_f32: the bits of
- * winogradFilter, batchnorm scales folded in as it folds them) into dst, as panels `panel` floats apart
- * (0: winograd2d_small's [OC][C][36]): the filters' copy, the scales and the transform's scratch go above
- * the heap's top and are freed after. False (JS packs) without the module or room for the copy.
+ * Runs `fn` on `bytes` of scratch above the heap's top (the module's copy of a group's weights, its
+ * scales, its scratch), zeroes them after (the slack of the allocations that follow then holds zeros,
+ * as after the JavaScript packers on fresh memory) and frees them. False, and nothing run, without
+ * the SIMD module or room for the scratch.
  */
-function simdFilters(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNorm2dLayer | null, g: number, scales: Float64Array, tile: 4 | 6, dst: number, panel: number): boolean {
-  const ocg = layer.outChannels / layer.groups;
-  const perOc = (layer.inChannels / layer.groups) * 9;
-  const n = ocg * perOc;
-  const filterBytes = align(n * 4, 16);
-  const scaleBytes = bn ? align(ocg * 8, 16) : 0;
-  const bytes = filterBytes + scaleBytes + 16 * (2 * (tile + 2) ** 2 + 3 * (tile + 2) + 3);
+function onModule(heap: SharedHeap, bytes: number, fn: (simd: MainThreadSimd, at: number) => void): boolean {
   if (!heap.simd || !heap.fits(bytes)) return false;
   const mark = heap.mark;
-  const src = heap.alloc(bytes);
-  heap.floatsAt(src, n).set(layer.weight.subarray(g * n, (g + 1) * n));
-  if (bn) new Float64Array(heap.memory.buffer, src + filterBytes, ocg).set(scales);
-  // Calls of about FILTERS_PER_CALL filters, whole blocks of 4 output channels each: V8 runs a call on the code
-  // it entered with, so a first call over a whole layer would run in the baseline compiler's code throughout.
-  const icg = layer.inChannels / layer.groups;
-  const points = (tile + 2) ** 2;
-  const step = Math.max(4, Math.floor(FILTERS_PER_CALL / icg / 4) * 4);
-  for (let o = 0; o < ocg; o += step) {
-    const at = panel === 0 ? dst + o * icg * points * 4 : dst + o * icg * 4;
-    const chunkScales = bn ? src + filterBytes + o * 8 : 0;
-    heap.simd.winograd_filters_f32(src + o * perOc * 4, Math.min(step, ocg - o), icg, chunkScales, tile, at, panel, src + filterBytes + scaleBytes);
-  }
-  // The copy zeroed again: the slack of the allocations that follow holds zeros, not filters (as after the
-  // JavaScript path on fresh memory).
-  heap.floatsAt(src, bytes / 4).fill(0);
+  const at = heap.alloc(bytes);
+  fn(heap.simd, at);
+  heap.floatsAt(at, bytes / 4).fill(0);
   heap.release(mark);
   return true;
 }
 
-/** Filters per call of winograd_filters_f32 (see simdFilters): a few hundred microseconds of work. */
-const FILTERS_PER_CALL = 4096;
+/** Group g's `n` weights and, with a batchnorm, its output channels' scales (f64), copied to `at`; returns the scales' address, 0 without. */
+function copyGroup(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNorm2dLayer | null, g: number, n: number, scales: Float64Array, at: number): number {
+  heap.floatsAt(at, n).set(layer.weight.subarray(g * n, (g + 1) * n));
+  if (!bn) return 0;
+  const s = at + align(n * 4, 16);
+  new Float64Array(heap.memory.buffer, s, scales.length).set(scales);
+  return s;
+}
+
+/** Bytes of a group's copy for onModule: `n` weights and, with a batchnorm, `ocg` scales. */
+function copyBytes(n: number, ocg: number, bn: BatchNorm2dLayer | null): number {
+  return align(n * 4, 16) + (bn ? align(ocg * 8, 16) : 0);
+}
+
+/**
+ * Output channels per call of the module's packers: whole blocks of 4, about `per` weights. V8 runs a
+ * call on the code it entered with, so a first call over a whole layer would run in its baseline code throughout.
+ */
+function blockStep(perOc: number, per: number): number {
+  return Math.max(4, Math.floor(per / perOc / 4) * 4);
+}
+
+/**
+ * Group g's 3x3 filters transformed on the heap's SIMD module (winograd_filters_f32: the bits of
+ * winogradFilter, batchnorm scales folded in as it folds them) into dst, as panels `panel` floats apart
+ * (0: winograd2d_small's [OC][C][36]), in calls of about 4096 filters. False: JS packs.
+ */
+function simdFilters(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNorm2dLayer | null, g: number, scales: Float64Array, tile: 4 | 6, dst: number, panel: number): boolean {
+  const ocg = layer.outChannels / layer.groups;
+  const icg = layer.inChannels / layer.groups;
+  const n = ocg * icg * 9;
+  const copy = copyBytes(n, ocg, bn);
+  const points = (tile + 2) ** 2;
+  return onModule(heap, copy + 16 * (2 * points + 3 * (tile + 2) + 3), (simd, at) => {
+    const s = copyGroup(heap, layer, bn, g, n, scales, at);
+    const step = blockStep(icg, 4096);
+    for (let o = 0; o < ocg; o += step) {
+      const to = panel === 0 ? dst + o * icg * points * 4 : dst + o * icg * 4;
+      simd.winograd_filters_f32(at + o * icg * 36, Math.min(step, ocg - o), icg, s && s + o * 8, tile, to, panel, at + copy);
+    }
+  });
+}
+
+/** Group g's weights packed on the heap's SIMD module (conv_weights_f32: packConv's bytes) into dst, in calls of about 16384 weights. False: JS packs. */
+function simdConv(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNorm2dLayer | null, g: number, scales: Float64Array, k: number, dst: number): boolean {
+  const ocg = layer.outChannels / layer.groups;
+  const n = ocg * k;
+  return onModule(heap, copyBytes(n, ocg, bn), (simd, at) => {
+    const s = copyGroup(heap, layer, bn, g, n, scales, at);
+    const step = blockStep(k, 16384);
+    for (let o = 0; o < ocg; o += step) simd.conv_weights_f32(at + o * k * 4, Math.min(step, ocg - o), k, s && s + o * 8, dst + o * k * 4);
+  });
+}
 
 /**
  * Packs a conv's weights for the direct and strided routines' GEMM, [OCB][K][4] panels per group,
@@ -164,13 +196,21 @@ export function packConv(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNorm2dLa
   const k = (layer.inChannels / layer.groups) * layer.kernelSize[0] * layer.kernelSize[1];
   const blocks = Math.ceil(ocg / 4);
   const w = layer.weight;
-  const groups = packGroups(heap, layer, bn, blocks * k * 4, blocks * 4, (weights, o, oc, scale) => {
-    const src = oc * k;
-    const dst = (o >> 2) * k * 4 + (o & 3);
-    // The Float32Array store rounds the product as Math.fround would.
-    if (bn) for (let kk = 0; kk < k; kk++) weights[dst + kk * 4] = w[src + kk] * scale;
-    else for (let kk = 0; kk < k; kk++) weights[dst + kk * 4] = w[src + kk];
-  });
+  const groups = packGroups(
+    heap,
+    layer,
+    bn,
+    blocks * k * 4,
+    blocks * 4,
+    (weights, o, oc, scale) => {
+      const src = oc * k;
+      const dst = (o >> 2) * k * 4 + (o & 3);
+      // The Float32Array store rounds the product as Math.fround would.
+      if (bn) for (let kk = 0; kk < k; kk++) weights[dst + kk * 4] = w[src + kk] * scale;
+      else for (let kk = 0; kk < k; kk++) weights[dst + kk * 4] = w[src + kk];
+    },
+    (dst, g, scales) => simdConv(heap, layer, bn, g, scales, k, dst),
+  );
   return { groups, k, ocPerGroup: ocg, blocks };
 }
 

@@ -11,3 +11,4 @@ export { winograd1d_small_f32 } from './winograd1d_small';
 export { f32_gemm_ukernel_4x8, f32_gemm_ukernel_8x4, f32_gemm_ukernel_4x4 } from './gemm';
 export { eltwise_f32 } from './eltwise';
 export { winograd_filters_f32 } from './winograd_filters';
+export { conv_weights_f32 } from './conv_weights';

@@ -1,10 +1,11 @@
-// The Winograd packers' filter transform on the SIMD module (winograd_filters_f32, what a fast engine's packers run)
-// against the JavaScript one (winogradFilter in pack.ts, what a heap without the module runs): the same packed bytes
-// for tiles of 4 and 6 and winograd2d_small's layout, odd channel counts, groups, batchnorm folded in, calls split
-// into chunks, and values at the edges of float32 (signed zeros, subnormals, infinities, NaN).
+// The packers on the SIMD module (winograd_filters_f32, conv_weights_f32: what a fast engine's packers run) against
+// the JavaScript ones (winogradFilter and packConv's loop in pack.ts, what a heap without the module runs): the same
+// packed bytes for tiles of 4 and 6, winograd2d_small's layout and the GEMM routines' panels, odd channel counts,
+// groups, batchnorm folded in, calls split into chunks, and values at the edges of float32 (signed zeros,
+// subnormals, infinities, NaN).
 import { describe, expect, it } from 'vitest';
 import { SharedHeap, type MainThreadSimd } from '../../src/engine/fast/memory.js';
-import { packWinograd2d, packWinograd2dSmall } from '../../src/engine/fast/pack.js';
+import { packConv, packWinograd2d, packWinograd2dSmall } from '../../src/engine/fast/pack.js';
 import { enableRelaxedSimd } from '../../src/wasm/features.js';
 import { instantiateHere, loadSimdModule, type SimdBuild } from '../../src/wasm/loader.js';
 import type { BatchNorm2dLayer, Conv2dLayer } from '../../src/network/types.js';
@@ -13,11 +14,11 @@ import { plainConv } from './routine-check.js';
 
 const EDGES = [0, -0, 1e-40, -3e-45, 3.4e38, -3.4e38, Infinity, -Infinity, NaN, 1, -1];
 
-/** A 3x3 conv with weights over six decades (every 7th an edge value when `edges`) and a bias. */
-function conv(r: () => number, cin: number, cout: number, groups: number, edges: boolean): Conv2dLayer {
-  const n = cout * (cin / groups) * 9;
+/** A conv (3x3 unless `k` says) with weights over six decades (every 7th an edge value when `edges`) and a bias. */
+function conv(r: () => number, cin: number, cout: number, groups: number, edges: boolean, k: [number, number] = [3, 3]): Conv2dLayer {
+  const n = cout * (cin / groups) * k[0] * k[1];
   const weight = Float32Array.from({ length: n }, (_, i) => (edges && i % 7 === 0 ? EDGES[(i / 7) % EDGES.length] : (r() * 2 - 1) * 10 ** Math.floor(r() * 6 - 3)));
-  return { ...plainConv({ cin, cout, k: [3, 3], groups, weight }), bias: Float32Array.from({ length: cout }, () => r() - 0.5) };
+  return { ...plainConv({ cin, cout, k, groups, weight }), bias: Float32Array.from({ length: cout }, () => r() - 0.5) };
 }
 
 function batchnorm(r: () => number, channels: number): BatchNorm2dLayer {
@@ -55,6 +56,37 @@ function sameFloats(actual: Float32Array, expected: Float32Array, what: string):
 }
 
 const builds: SimdBuild[] = enableRelaxedSimd() ? ['plain', 'fma'] : ['plain'];
+
+describe.each(builds)('conv_weights_f32 (%s build)', (build) => {
+  it('packs the bytes packConv packs in JavaScript, for random layers', async () => {
+    const module = await loadSimdModule(build);
+    const r = mulberry32(13);
+    const kernels: [number, number][] = [[1, 1], [3, 3], [2, 2], [1, 3], [5, 5]];
+    for (let t = 0; t < 30; t++) {
+      const groups = [1, 1, 2, 3, 4][t % 5];
+      const cin = groups * (1 + Math.floor(r() * 9));
+      const cout = groups * (1 + Math.floor(r() * 11));
+      const k = kernels[t % kernels.length];
+      const layer = conv(r, cin, cout, groups, t % 3 === 0, k);
+      const bn = t % 2 === 1 ? batchnorm(r, cout) : null;
+      const pack: Packer = (heap) => packConv(heap, layer, bn);
+      const js = packed(null, pack);
+      const wasm = packed(module, pack);
+      expect(wasm.top).toBe(js.top);
+      sameFloats(wasm.floats, js.floats, `${k.join('x')}, ${cin} -> ${cout}, groups ${groups}${bn ? ', batchnorm' : ''}`);
+    }
+  });
+
+  it('splits a large layer into calls of whole blocks and packs the same bytes', async () => {
+    // 1024 x 70 weights: calls of 16 output channels (16384 weights / 1024, whole blocks of 4), the last of 6.
+    const module = await loadSimdModule(build);
+    const r = mulberry32(3);
+    const layer = conv(r, 1024, 70, 1, false, [1, 1]);
+    const bn = batchnorm(r, 70);
+    const pack: Packer = (heap) => packConv(heap, layer, bn);
+    sameFloats(packed(module, pack).floats, packed(null, pack).floats, '1x1, 1024 -> 70');
+  });
+});
 
 describe.each(builds)('winograd_filters_f32 (%s build)', (build) => {
   it('packs the bytes the JavaScript transform packs, for random layers of every layout', async () => {
@@ -103,7 +135,7 @@ describe('the Winograd packers on a heap with the SIMD module', () => {
   it('pack in JavaScript when the heap has no room for the filters copy', () => {
     const js = packed(null, pack);
     const calls: number[] = [];
-    const recording: MainThreadSimd = { winograd_filters_f32: (...args) => void calls.push(args[1]) };
+    const recording: MainThreadSimd = { winograd_filters_f32: (...args) => void calls.push(args[1]), conv_weights_f32: () => undefined };
     // Room for the packed weights and bias, not for the module's copy of the filters beside them.
     const tight = packed(recording, pack, js.top);
     expect(calls).toEqual([]);
@@ -112,7 +144,7 @@ describe('the Winograd packers on a heap with the SIMD module', () => {
 
   it('leave the weights to the module when there is room: it writes every float of them', () => {
     const calls: number[] = [];
-    const recording: MainThreadSimd = { winograd_filters_f32: (...args) => void calls.push(args[1]) };
+    const recording: MainThreadSimd = { winograd_filters_f32: (...args) => void calls.push(args[1]), conv_weights_f32: () => undefined };
     const roomy = packed(recording, pack);
     // 64 output channels of 64 inputs: one call of 64 (4096 filters / 64).
     expect(calls).toEqual([64]);
