@@ -1,7 +1,7 @@
 // winograd_filters_f32: U = G g G^T of 3x3 filters for the 2-D Winograd routines' packed weights, computed as
 // src/engine/fast/pack.ts's winogradFilter computes it (float64, the same products and sums in the same order, each
 // lane a filter of its own), rounded once to f32 and stored where the routine reads it. The packer calls it on the
-// main thread: a VGG16 has 1.6 M filters, which take about 4x as long in JavaScript.
+// main thread: a VGG16 has 1.6 M filters, which take about 3.5x as long in JavaScript.
 
 /** Type tags: F(4,3)'s G (6 x 3, tiles of 4) and F(6,3)'s (8 x 3, tiles of 6), as pack.ts's G43 and G63. */
 class F43 {}
