@@ -52,8 +52,8 @@ export function loadSimdModule(build: SimdBuild): Promise<WebAssembly.Module> {
 }
 
 /**
- * The module instantiated on the calling thread over `memory` (the fast engine's main thread runs the
- * packers' filter transforms on it; its workers instantiate their own). Instantiating writes nothing
+ * The module instantiated on the calling thread over `memory` (the fast engine's main thread runs its
+ * weight packers on it; its workers instantiate their own). Instantiating writes nothing
  * into the memory (the debug build: its assert messages, the same bytes each worker writes).
  */
 export function instantiateHere(module: WebAssembly.Module, memory: WebAssembly.Memory): WebAssembly.Exports {
