@@ -348,7 +348,7 @@ export function packWinograd2dSmall(heap: SharedHeap, layer: Conv2dLayer, bn: Ba
   if (layer.kernelSize[0] !== 3 || layer.kernelSize[1] !== 3) throw new RangeError('packWinograd2dSmall: kernel must be 3x3');
   const ocg = layer.outChannels / layer.groups;
   const icg = layer.inChannels / layer.groups;
-  const gf = new Float64Array(3 * G43.length);
+  const gf = new Float64Array(G43_FLAT.length);
   const u = new Float64Array(36);
   const groups = packGroups(
     heap,
