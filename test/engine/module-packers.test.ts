@@ -1,11 +1,11 @@
 // The packers on the SIMD module (winograd_filters_f32, conv_weights_f32: what a fast engine's packers run) against
 // the JavaScript ones (winogradFilter and packConv's loop in pack.ts, what a heap without the module runs): the same
-// packed bytes for tiles of 4 and 6, winograd2d_small's layout and the GEMM routines' panels, odd channel counts,
+// packed bytes for tiles of 4 and 6 and the GEMM routines' panels, odd channel counts,
 // groups, batchnorm folded in, calls split into chunks, and values at the edges of float32 (signed zeros,
 // subnormals, infinities, NaN).
 import { describe, expect, it } from 'vitest';
 import { SharedHeap, type MainThreadSimd } from '../../src/engine/fast/memory.js';
-import { packConv, packWinograd2d, packWinograd2dSmall } from '../../src/engine/fast/pack.js';
+import { packConv, packWinograd2d } from '../../src/engine/fast/pack.js';
 import { enableRelaxedSimd } from '../../src/wasm/features.js';
 import { instantiateHere, loadSimdModule, type SimdBuild } from '../../src/wasm/loader.js';
 import type { BatchNorm2dLayer, Conv2dLayer } from '../../src/network/types.js';
@@ -94,7 +94,7 @@ describe.each(builds)('winograd_filters_f32 (%s build)', (build) => {
     const module = await loadSimdModule(build);
     const r = mulberry32(11);
     let cases = 0;
-    for (let t = 0; t < 24; t++) {
+    for (let t = 0; t < 36; t++) {
       const groups = [1, 1, 2, 3][t % 4];
       const cin = groups * (1 + Math.floor(r() * 9));
       const cout = groups * (1 + Math.floor(r() * 11));
@@ -103,7 +103,6 @@ describe.each(builds)('winograd_filters_f32 (%s build)', (build) => {
       const packers: [string, Packer][] = [
         ['winograd2d (tiles of 4)', (heap) => packWinograd2d(heap, layer, bn, 4)],
         ['winograd2d (tiles of 6)', (heap) => packWinograd2d(heap, layer, bn, 6)],
-        ['winograd2d_small', (heap) => packWinograd2dSmall(heap, layer, bn)],
       ];
       for (const [name, pack] of packers) {
         const js = packed(null, pack);

@@ -13,6 +13,18 @@ export const MEMORY = {
   RESERVED: 65536,
 } as const;
 
+/** The scratch each thread of winograd2d_small has, from SCRATCH (src/wasm/assembly/winograd2d_small.ts, planned by src/engine/fast/routines/winograd2d_small.ts). */
+export const WINOGRAD2D_SMALL_SCRATCH = {
+  /** one tile's outputs [4][4] (4 output channels a vector), past the transforms' rows at 0: B^T along x [6][6], then A^T along x [6][4] */
+  Y: 640,
+  /** the pooled outputs of 4 tiles, [2][8] (2x2 windows) or [4] (4x4), before they are transposed into channel rows */
+  POOLED: 896,
+  /** the products of 4 tiles and 2 blocks of 4 output channels: [36 points][4 tiles][2 blocks] vectors */
+  M: 1152,
+  /** the transformed input [C][36] vectors (lane i = tile i), then the row buffer */
+  V: 5760,
+} as const;
+
 /** The transform scratch each thread of winograd2d and winograd2d_wide has after its M (src/wasm/assembly/winograd2d.ts, planned by src/engine/fast/routines/winograd2d.ts). */
 export const WINOGRAD2D_SCRATCH = {
   /** where a group of 4 tiles spanning two V panels is staged ([points] vectors), past B^T along x's [tile + 2] rows of [8] vectors */
@@ -388,9 +400,9 @@ export const WINOGRAD2D_SMALL = {
     C: { index: 3, type: 'i32' },
     /** output channels of the group */
     OC: { index: 4, type: 'i32' },
-    /** U: f32[OC][C][36] */
+    /** packed U: 36 panels [OCB][C][4] (packWinograd2d's tile 4) */
     W: { index: 5, type: 'addr' },
-    /** f32[GROUPS][OC] */
+    /** f32[OCB][4] */
     BIAS: { index: 6, type: 'addr' },
     /** tile stride: 4 */
     S: { index: 7, type: 'i32' },
@@ -424,7 +436,7 @@ export const WINOGRAD2D_SMALL = {
     POOL_OW: { index: 21, type: 'i32' },
     /** average pool divisor */
     POOL_DIV: { index: 22, type: 'f32' },
-    /** per thread: 2 KiB of transforms, V [C][36] x 16 bytes, then the row buffer */
+    /** per thread: WINOGRAD2D_SMALL_SCRATCH */
     SCRATCH: { index: 23, type: 'addr' },
     /** bytes per thread of SCRATCH */
     SCRATCH_STRIDE: { index: 24, type: 'i32' },

@@ -34,10 +34,6 @@ export const packedBytes = {
     const blocks = Math.ceil(layer.outChannels / layer.groups / 4);
     return layer.groups * heapBytes((tile + 2) ** 2 * blocks * (layer.inChannels / layer.groups) * 4, blocks * 4);
   },
-  winograd2dSmall(layer: Conv2dLayer): number {
-    const ocg = layer.outChannels / layer.groups;
-    return layer.groups * heapBytes(ocg * (layer.inChannels / layer.groups) * 36, ocg);
-  },
   winograd1dSmall(layer: Conv2dLayer): number {
     const [kh, kw] = layer.kernelSize;
     const ocg = layer.outChannels / layer.groups;
@@ -156,8 +152,8 @@ function blockStep(perOc: number, per: number): number {
 
 /**
  * Group g's 3x3 filters transformed on the heap's SIMD module (winograd_filters_f32: the bits of
- * winogradFilter, batchnorm scales folded in as it folds them) into dst, as panels `panel` floats apart
- * (0: winograd2d_small's [OC][C][36]), in calls of about 4096 filters. False: JS packs.
+ * winogradFilter, batchnorm scales folded in as it folds them) into dst, as panels `panel` floats apart,
+ * in calls of about 4096 filters. False: JS packs.
  */
 function simdFilters(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNorm2dLayer | null, g: number, scales: Float64Array, tile: 4 | 6, dst: number, panel: number): boolean {
   const ocg = layer.outChannels / layer.groups;
@@ -169,8 +165,7 @@ function simdFilters(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNorm2dLayer 
     const s = copyGroup(heap, layer, bn, g, n, scales, at);
     const step = blockStep(icg, 4096);
     for (let o = 0; o < ocg; o += step) {
-      const to = panel === 0 ? dst + o * icg * points * 4 : dst + o * icg * 4;
-      simd.winograd_filters_f32(at + o * icg * 36, Math.min(step, ocg - o), icg, s && s + o * 8, tile, to, panel, at + copy);
+      simd.winograd_filters_f32(at + o * icg * 36, Math.min(step, ocg - o), icg, s && s + o * 8, tile, dst + o * icg * 4, panel, at + copy);
     }
   });
 }
@@ -302,8 +297,8 @@ function winogradFilter(layer: Conv2dLayer, bn: BatchNorm2dLayer | null, scale: 
 }
 
 /**
- * Packs a 3x3 conv for winograd2d (tile 4: F(4x4,3x3) as 36 GEMMs) or winograd2d_wide (tile 6: F(6x6,3x3)
- * as 64 GEMMs): per group, (tile + 2)^2 panels (xi = (tile + 2) i + j) [ocb][K = ic][4] of U = G g G^T,
+ * Packs a 3x3 conv for winograd2d and winograd2d_small (tile 4: F(4x4,3x3), 36 points) or winograd2d_wide
+ * (tile 6: F(6x6,3x3), 64 points): per group, (tile + 2)^2 panels (xi = (tile + 2) i + j) [ocb][K = ic][4] of U = G g G^T,
  * computed in float64 then rounded once. Batchnorm folds in as in packConv.
  */
 export function packWinograd2d(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNorm2dLayer | null, tile: 4 | 6): PackedConv {
@@ -335,36 +330,11 @@ export function packWinograd2d(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNo
 }
 
 /**
- * Weights for winograd2d_small (per group U = G g G^T as f32 [OC][C][36]) or winograd1d_small (U = G g
- * per kernel row, see packWinograd1dSmall), and the bias f32[OC].
+ * Weights for winograd1d_small (U = G g per kernel row, see packWinograd1dSmall), and the bias f32[OC].
  */
 export interface PackedSmall {
   readonly ocPerGroup: number;
   readonly groups: readonly PackedGroup[];
-}
-
-/** Packs a 3x3 conv with few input channels for winograd2d_small: U = G g G^T in float64, rounded once; batchnorm folded in. */
-export function packWinograd2dSmall(heap: SharedHeap, layer: Conv2dLayer, bn: BatchNorm2dLayer | null): PackedSmall {
-  if (layer.kernelSize[0] !== 3 || layer.kernelSize[1] !== 3) throw new RangeError('packWinograd2dSmall: kernel must be 3x3');
-  const ocg = layer.outChannels / layer.groups;
-  const icg = layer.inChannels / layer.groups;
-  const gf = new Float64Array(G43_FLAT.length);
-  const u = new Float64Array(36);
-  const groups = packGroups(
-    heap,
-    layer,
-    bn,
-    ocg * icg * 36,
-    ocg,
-    (weights, o, oc, scale) => {
-      for (let ic = 0; ic < icg; ic++) {
-        winogradFilter(layer, bn, scale, oc, ic, G43_FLAT, gf, u);
-        weights.set(u, (o * icg + ic) * 36);
-      }
-    },
-    (w, g, scales) => simdFilters(heap, layer, bn, g, scales, 4, w, 0),
-  );
-  return { ocPerGroup: ocg, groups };
 }
 
 /**

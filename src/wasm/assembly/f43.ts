@@ -116,27 +116,28 @@ export function storeTileRows(y: usize, out: usize, pitch: i32, first: i32, limi
   return v128.bitselect(s, m, f32x4.ne(s, s));
 }
 
+/** The 2x2 pool of y's rows 2a, 2a + 1 and columns 2c, 2c + 1 (rows first, as pool4 reduces), an average divided by vdiv. */
+@inline export function pool2x2(y: usize, kind: i32, vdiv: v128, a: i32, c: i32): v128 {
+  const s = y + <usize>(2 * a) * 64 + (<usize>c << 5);
+  const p = pool4(kind, v128.load(s), v128.load(s, 64), v128.load(s, 16), v128.load(s, 80));
+  return kind == POOL.AVG ? f32x4.div(p, vdiv) : p;
+}
+
 /** 2x2 pooling of y: 2 pooled rows of 2 pooled columns per tile, 8 contiguous pooled pixels per row from column x. */
 export function storePooled2(y: usize, kind: i32, vdiv: v128, out: usize, first: i32, rows: i32, pitch: i32, x: i32, ow: i32): void {
   for (let a = 0; a < 2; a++) {
     const row = first + a;
     if (row < 0 || row >= rows) continue;
-    const s = y + <usize>(2 * a) * 64;
-    let p0 = pool4(kind, v128.load(s), v128.load(s, 64), v128.load(s, 16), v128.load(s, 80));
-    let p1 = pool4(kind, v128.load(s, 32), v128.load(s, 96), v128.load(s, 48), v128.load(s, 112));
-    if (kind == POOL.AVG) {
-      p0 = f32x4.div(p0, vdiv);
-      p1 = f32x4.div(p1, vdiv);
-    }
+    const p0 = pool2x2(y, kind, vdiv, a, 0);
+    const p1 = pool2x2(y, kind, vdiv, a, 1);
     const o = out + (<usize>(row * pitch + x) << 2);
     storeTail(o, v128.shuffle<f32>(p0, p1, 0, 4, 1, 5), ow - x);
     storeTail(o + 16, v128.shuffle<f32>(p0, p1, 2, 6, 3, 7), ow - x - 4);
   }
 }
 
-/** 4x4 pooling of y: one pooled pixel per tile, 4 contiguous pooled pixels from column x. */
-export function storePooled4(y: usize, kind: i32, vdiv: v128, out: usize, first: i32, rows: i32, pitch: i32, x: i32, ow: i32): void {
-  if (first < 0 || first >= rows) return;
+/** The 4x4 pool of y (all 16 values), an average divided by vdiv. */
+@inline export function pool4x4(y: usize, kind: i32, vdiv: v128): v128 {
   let p = v128.splat<i32>(0);
   if (kind == POOL.MAX_RELU) {
     let m = v128.load(y);
@@ -154,6 +155,11 @@ export function storePooled4(y: usize, kind: i32, vdiv: v128, out: usize, first:
       p = cx == 0 ? col : pool2(kind, p, col);
     }
   }
-  if (kind == POOL.AVG) p = f32x4.div(p, vdiv);
-  storeTail(out + (<usize>(first * pitch + x) << 2), p, ow - x);
+  return kind == POOL.AVG ? f32x4.div(p, vdiv) : p;
+}
+
+/** 4x4 pooling of y: one pooled pixel per tile, 4 contiguous pooled pixels from column x. */
+export function storePooled4(y: usize, kind: i32, vdiv: v128, out: usize, first: i32, rows: i32, pitch: i32, x: i32, ow: i32): void {
+  if (first < 0 || first >= rows) return;
+  storeTail(out + (<usize>(first * pitch + x) << 2), pool4x4(y, kind, vdiv), ow - x);
 }

@@ -14,6 +14,18 @@ export namespace MEMORY {
   export const RESERVED: i32 = 65536;
 }
 
+/** The scratch each thread of winograd2d_small has, from SCRATCH (src/wasm/assembly/winograd2d_small.ts, planned by src/engine/fast/routines/winograd2d_small.ts). */
+export namespace WINOGRAD2D_SMALL_SCRATCH {
+  /** one tile's outputs [4][4] (4 output channels a vector), past the transforms' rows at 0: B^T along x [6][6], then A^T along x [6][4] */
+  export const Y: i32 = 640;
+  /** the pooled outputs of 4 tiles, [2][8] (2x2 windows) or [4] (4x4), before they are transposed into channel rows */
+  export const POOLED: i32 = 896;
+  /** the products of 4 tiles and 2 blocks of 4 output channels: [36 points][4 tiles][2 blocks] vectors */
+  export const M: i32 = 1152;
+  /** the transformed input [C][36] vectors (lane i = tile i), then the row buffer */
+  export const V: i32 = 5760;
+}
+
 /** The transform scratch each thread of winograd2d and winograd2d_wide has after its M (src/wasm/assembly/winograd2d.ts, planned by src/engine/fast/routines/winograd2d.ts). */
 export namespace WINOGRAD2D_SCRATCH {
   /** where a group of 4 tiles spanning two V panels is staged ([points] vectors), past B^T along x's [tile + 2] rows of [8] vectors */
@@ -428,9 +440,9 @@ export namespace WINOGRAD2D_SMALL {
   export const C: i32 = 3;
   /** i32: output channels of the group */
   export const OC: i32 = 4;
-  /** addr: U: f32[OC][C][36] */
+  /** addr: packed U: 36 panels [OCB][C][4] (packWinograd2d's tile 4) */
   export const W: i32 = 5;
-  /** addr: f32[GROUPS][OC] */
+  /** addr: f32[OCB][4] */
   export const BIAS: i32 = 6;
   /** i32: tile stride: 4 */
   export const S: i32 = 7;
@@ -464,7 +476,7 @@ export namespace WINOGRAD2D_SMALL {
   export const POOL_OW: i32 = 21;
   /** f32: average pool divisor */
   export const POOL_DIV: i32 = 22;
-  /** addr: per thread: 2 KiB of transforms, V [C][36] x 16 bytes, then the row buffer */
+  /** addr: per thread: WINOGRAD2D_SMALL_SCRATCH */
   export const SCRATCH: i32 = 23;
   /** i32: bytes per thread of SCRATCH */
   export const SCRATCH_STRIDE: i32 = 24;

@@ -66,14 +66,12 @@ class F63 {}
 /**
  * The `ocg x icg` filters at src (f32 [ocg][icg][9]) of one group, output channel o's times its batchnorm
  * scale scales[o] (f64 [ocg]; none when scales is 0) and rounded to f32 first, tiles of `tile`
- * (4 or 6, n = tile + 2): when panel is 0 (tile 4, winograd2d_small's [OC][C][36]), U of filter (o, ic) point
- * xi = n i + j to dst + 4 ((o icg + ic) n^2 + xi); else winograd2d's panels: [ocb][ic][4] per point, `panel`
- * floats apart, every float written (zeros for channels from ocg up to the next multiple of 4).
+ * (4 or 6, n = tile + 2), into the 2-D Winograd routines' panels: [ocb][ic][4] per point xi = n i + j,
+ * `panel` floats apart, every float written (zeros for channels from ocg up to the next multiple of 4).
  * tmp: 16 (3 n + 2 n^2 + 3) bytes of scratch.
  */
 export function winograd_filters_f32(src: usize, ocg: i32, icg: i32, scales: usize, tile: i32, dst: usize, panel: i32, tmp: usize): void {
-  if (panel == 0) rows(src, ocg, icg, scales, dst, tmp);
-  else if (tile == 6) panels<F63>(src, ocg, icg, scales, dst, panel, tmp);
+  if (tile == 6) panels<F63>(src, ocg, icg, scales, dst, panel, tmp);
   else panels<F43>(src, ocg, icg, scales, dst, panel, tmp);
 }
 
@@ -82,22 +80,6 @@ export function winograd_filters_f32(src: usize, ocg: i32, icg: i32, scales: usi
 @inline function scalePair(scales: usize, a: i32, b: i32): v128 {
   if (scales == 0) return f64x2.splat(1);
   return f64x2.replace_lane(f64x2.splat(load<f64>(scales + (<usize>a << 3))), 1, load<f64>(scales + (<usize>b << 3)));
-}
-
-/** winograd2d_small's layout: filter f's 36 values at dst + 144 f, two filters at a time (a lone last one pairs with itself). */
-function rows(src: usize, ocg: i32, icg: i32, scales: usize, dst: usize, tmp: usize): void {
-  const u = tmp + 48 * 6;
-  const count = ocg * icg;
-  for (let f = 0; f < count; f += 2) {
-    const f1 = min(f + 1, count - 1);
-    transform2<F43>(src + <usize>(f * 36), src + <usize>(f1 * 36), scales != 0, scalePair(scales, f / icg, f1 / icg), tmp, u);
-    const a = dst + <usize>(f * 144), b = dst + <usize>(f1 * 144);
-    for (let xi = 0; xi < 36; xi++) {
-      const v = f32x4.demote_f64x2_zero(v128.load(u + (<usize>xi << 4)));
-      v128.store32_lane(a + (<usize>xi << 2), v, 0);
-      v128.store32_lane(b + (<usize>xi << 2), v, 1);
-    }
-  }
 }
 
 /** winograd2d's panels: the 4 channels of a block at one input channel are one v128 of each point's panel. */

@@ -1,16 +1,16 @@
 // The winograd2d_small routine: 2-D Winograd F(4x4,3x3) for 3x3 stride-1 convs with 1..7 input channels per group,
-// products summed over channels in registers and fed straight into the output transform, no GEMM (src/wasm/assembly/winograd2d_small.ts).
+// products summed over channels in registers, 4 output channels a vector, no GEMM (src/wasm/assembly/winograd2d_small.ts).
 import { outputRowTile, WINOGRAD_TILE } from '../../tiles.js';
 import { descriptor } from '../descriptor.js';
-import { WINOGRAD2D_SMALL } from '../layout.js';
+import { WINOGRAD2D_SMALL, WINOGRAD2D_SMALL_SCRATCH } from '../layout.js';
 import { align } from '../memory.js';
-import { packedBytes, packWinograd2dSmall, type PackedSmall } from '../pack.js';
+import { packedBytes, packWinograd2d, type PackedConv } from '../pack.js';
 import { planPad, setGroupFields, setPoolFields, share } from '../plan-parts.js';
 import type { ConvJob, Routine } from '../plan-types.js';
 import { TID, type Call, type Phase } from '../protocol.js';
 import { fewChannels, groupIn } from './conditions.js';
 
-export const winograd2d_small: Routine<PackedSmall> = {
+export const winograd2d_small: Routine<PackedConv> = {
   id: 'winograd2d_small',
   winograd: true,
   // 'auto' leaves a single input channel to winograd1d_small (3 steps per point on its 3-step
@@ -24,12 +24,12 @@ export const winograd2d_small: Routine<PackedSmall> = {
     const t = WINOGRAD_TILE;
     return pool.kernelSize[0] === s && pool.kernelSize[1] === pool.stride[1] && (s % t === 0 || t % s === 0) && s <= 16;
   },
-  packedBytes: (layer) => packedBytes.winograd2dSmall(layer),
-  pack: packWinograd2dSmall,
+  packedBytes: (layer) => packedBytes.winograd2d(layer, 4),
+  pack: (heap, layer, bn) => packWinograd2d(heap, layer, bn, 4),
   plan: planWinograd2dSmall,
 };
 
-function planWinograd2dSmall(job: ConvJob<PackedSmall>): Phase[] {
+function planWinograd2dSmall(job: ConvJob<PackedConv>): Phase[] {
   const { arena, threads, layer, packed, fusion: f, out } = job;
   const tile = WINOGRAD_TILE;
   const pool = f.pool;
@@ -53,7 +53,7 @@ function planWinograd2dSmall(job: ConvJob<PackedSmall>): Phase[] {
   const perTileRow = tile / ps;
   const bufPitch = align((pool ? band.width : ow) + 4, 4);
   const rowsBytes = inTile ? ocg * perTileRow * bufPitch * 4 : (ocg * (unit * ow + 16) + ow + 16) * 4;
-  const scratch = arena.allocPerThread(2048 + icg * 36 * 16 + rowsBytes + 256, threads);
+  const scratch = arena.allocPerThread(WINOGRAD2D_SMALL_SCRATCH.V + icg * 36 * 16 + rowsBytes + 256, threads);
   const descs: number[] = [];
   for (let g = 0; g < layer.groups; g++) {
     const d = setGroupFields(descriptor(WINOGRAD2D_SMALL), g, padded, icg, ocg, packed.groups[g], out, f.act).set({
