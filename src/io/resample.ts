@@ -168,14 +168,31 @@ function vertical(src: Pixels8, ay: AxisWeights, shift: number): Pixels8 {
   const { first, count, weights, taps } = ay;
   const outHeight = first.length;
   const out = new Uint8Array(rowLength * outHeight);
-  // One output row at a time, input row by input row: both sweeps are sequential in memory.
+  // One output row at a time, input rows four at a time (then two, then one): every sweep is sequential in
+  // memory, and the sums are read and written once per four taps. Four products and a sum are exact in
+  // float64, and the Int32Array store wraps the total as Pillow's int32 additions wrap, one by one.
   const sums = new Int32Array(rowLength);
   for (let o = 0; o < outHeight; o++) {
     sums.fill(HALF);
-    for (let i = 0; i < count[o]; i++) {
-      const w = weights[o * taps + i];
-      const start = (first[o] - shift + i) * rowLength;
-      for (let x = 0; x < rowLength; x++) sums[x] += Math.imul(data[start + x], w);
+    const n = count[o];
+    const k = o * taps;
+    let i = 0;
+    for (; i + 3 < n; i += 4) {
+      const w0 = weights[k + i], w1 = weights[k + i + 1], w2 = weights[k + i + 2], w3 = weights[k + i + 3];
+      const r0 = (first[o] - shift + i) * rowLength, r1 = r0 + rowLength, r2 = r1 + rowLength, r3 = r2 + rowLength;
+      for (let x = 0; x < rowLength; x++) {
+        sums[x] += Math.imul(data[r0 + x], w0) + Math.imul(data[r1 + x], w1) + Math.imul(data[r2 + x], w2) + Math.imul(data[r3 + x], w3);
+      }
+    }
+    for (; i + 1 < n; i += 2) {
+      const w0 = weights[k + i], w1 = weights[k + i + 1];
+      const r0 = (first[o] - shift + i) * rowLength, r1 = r0 + rowLength;
+      for (let x = 0; x < rowLength; x++) sums[x] += Math.imul(data[r0 + x], w0) + Math.imul(data[r1 + x], w1);
+    }
+    if (i < n) {
+      const w = weights[k + i];
+      const r = (first[o] - shift + i) * rowLength;
+      for (let x = 0; x < rowLength; x++) sums[x] += Math.imul(data[r + x], w);
     }
     for (let x = 0, q = o * rowLength; x < rowLength; x++, q++) out[q] = clip8(sums[x]);
   }
