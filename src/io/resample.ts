@@ -161,13 +161,18 @@ function horizontal(src: Pixels8, rowStart: number, rows: number, ax: AxisWeight
   return { data: out, width: outWidth, height: rows, channels: ch };
 }
 
-/** Resamples `src` along y to `ay`'s output height; `ay.first` is counted from `src`'s row `shift`. */
-function vertical(src: Pixels8, ay: AxisWeights, shift: number): Pixels8 {
-  const rowLength = src.width * src.channels;
+/**
+ * Resamples columns `left` .. `left + cols - 1` of `src` along y to `ay`'s output rows; `ay.first` is
+ * counted from `src`'s row `shift`.
+ */
+function vertical(src: Pixels8, ay: AxisWeights, shift: number, left: number, cols: number): Pixels8 {
+  const pitch = src.width * src.channels;
+  const rowLength = cols * src.channels;
   const data: Uint8Array = src.data;
   const { first, count, weights, taps } = ay;
   const outHeight = first.length;
   const out = new Uint8Array(rowLength * outHeight);
+  const x0 = left * src.channels;
   // One output row at a time, input rows four at a time (then two, then one): every sweep is sequential in
   // memory, and the sums are read and written once per four taps. Four products and a sum are exact in
   // float64, and the Int32Array store wraps the total as Pillow's int32 additions wrap, one by one.
@@ -179,42 +184,75 @@ function vertical(src: Pixels8, ay: AxisWeights, shift: number): Pixels8 {
     let i = 0;
     for (; i + 3 < n; i += 4) {
       const w0 = weights[k + i], w1 = weights[k + i + 1], w2 = weights[k + i + 2], w3 = weights[k + i + 3];
-      const r0 = (first[o] - shift + i) * rowLength, r1 = r0 + rowLength, r2 = r1 + rowLength, r3 = r2 + rowLength;
+      const r0 = (first[o] - shift + i) * pitch + x0, r1 = r0 + pitch, r2 = r1 + pitch, r3 = r2 + pitch;
       for (let x = 0; x < rowLength; x++) {
         sums[x] += Math.imul(data[r0 + x], w0) + Math.imul(data[r1 + x], w1) + Math.imul(data[r2 + x], w2) + Math.imul(data[r3 + x], w3);
       }
     }
     for (; i + 1 < n; i += 2) {
       const w0 = weights[k + i], w1 = weights[k + i + 1];
-      const r0 = (first[o] - shift + i) * rowLength, r1 = r0 + rowLength;
+      const r0 = (first[o] - shift + i) * pitch + x0, r1 = r0 + pitch;
       for (let x = 0; x < rowLength; x++) sums[x] += Math.imul(data[r0 + x], w0) + Math.imul(data[r1 + x], w1);
     }
     if (i < n) {
       const w = weights[k + i];
-      const r = (first[o] - shift + i) * rowLength;
+      const r = (first[o] - shift + i) * pitch + x0;
       for (let x = 0; x < rowLength; x++) sums[x] += Math.imul(data[r + x], w);
     }
     for (let x = 0, q = o * rowLength; x < rowLength; x++, q++) out[q] = clip8(sums[x]);
   }
-  return { data: out, width: src.width, height: outHeight, channels: src.channels };
+  return { data: out, width: cols, height: outHeight, channels: src.channels };
 }
 
-/** Pillow's Image.resize((width, height), filter) on 8-bit pixels (any channel count, each resampled alone). */
-export function resample(src: Pixels8, width: number, height: number, filter: PillowFilter): Pixels8 {
-  if (width === src.width && height === src.height) return src;
-  if (filter === 'nearest') return nearest(src, width, height);
-  const kernel = FILTERS[filter];
-  const ay = axisWeights(src.height, height, kernel);
-  let image = src;
-  let shift = 0;
-  if (width !== src.width) {
-    // Only the rows the vertical pass reads are resampled horizontally.
-    const firstRow = ay.first[0];
-    const lastRow = ay.first[height - 1] + ay.count[height - 1];
-    image = horizontal(src, firstRow, lastRow - firstRow, axisWeights(src.width, width, kernel));
-    shift = firstRow;
+/**
+ * The part of a resize's output to compute: columns left .. left + width - 1 and rows top .. top + height - 1
+ * (inside the output). Each output sample depends only on its own position, so a window holds the same
+ * bytes as that part of the whole resize: a center crop after the resize need not compute what it cuts.
+ */
+export interface Window {
+  readonly left: number;
+  readonly top: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/**
+ * Pillow's Image.resize((width, height), filter) on 8-bit pixels (any channel count, each resampled alone),
+ * or the `window` of it.
+ */
+export function resample(src: Pixels8, width: number, height: number, filter: PillowFilter, window?: Window): Pixels8 {
+  const win = window ?? { left: 0, top: 0, width, height };
+  const whole = win.left === 0 && win.top === 0 && win.width === width && win.height === height;
+  if (width === src.width && height === src.height) return whole ? src : crop(src, win);
+  if (filter === 'nearest') {
+    const xs = nearestIndices(src.width, width).subarray(win.left, win.left + win.width);
+    return nearest(src, xs, nearestIndices(src.height, height).subarray(win.top, win.top + win.height));
   }
-  return height !== src.height ? vertical(image, ay, shift) : image;
+  const kernel = FILTERS[filter];
+  const ay = height !== src.height ? part(axisWeights(src.height, height, kernel), win.top, win.height) : null;
+  if (width === src.width) return vertical(src, ay!, 0, win.left, win.width);
+  // Only the rows the vertical pass reads are resampled horizontally (without one: the window's rows).
+  const firstRow = ay ? ay.first[0] : win.top;
+  const lastRow = ay ? ay.first[win.height - 1] + ay.count[win.height - 1] : win.top + win.height;
+  const image = horizontal(src, firstRow, lastRow - firstRow, part(axisWeights(src.width, width, kernel), win.left, win.width));
+  return ay ? vertical(image, ay, firstRow, 0, win.width) : image;
+}
+
+/** Output samples start .. start + length - 1 of an axis's weights. */
+function part(ax: AxisWeights, start: number, length: number): AxisWeights {
+  const { first, count, weights, taps } = ax;
+  return { first: first.subarray(start, start + length), count: count.subarray(start, start + length), weights: weights.subarray(start * taps, (start + length) * taps), taps };
+}
+
+/** The window of `src` itself (a resize to its own size). */
+function crop(src: Pixels8, win: Window): Pixels8 {
+  const ch = src.channels;
+  const data = new Uint8Array(win.width * win.height * ch);
+  for (let y = 0; y < win.height; y++) {
+    const from = ((win.top + y) * src.width + win.left) * ch;
+    data.set(src.data.subarray(from, from + win.width * ch), y * win.width * ch);
+  }
+  return { data, width: win.width, height: win.height, channels: ch };
 }
 
 /** Source index of each output sample: Pillow accumulates the coordinate, it does not multiply. */
@@ -229,10 +267,11 @@ function nearestIndices(inSize: number, outSize: number): Int32Array {
   return index;
 }
 
-function nearest(src: Pixels8, width: number, height: number): Pixels8 {
+/** Output sample (x, y) is src's sample (xs[x], ys[y]), or 0 where an index is -1. */
+function nearest(src: Pixels8, xs: Int32Array, ys: Int32Array): Pixels8 {
   const ch = src.channels;
-  const xs = nearestIndices(src.width, width);
-  const ys = nearestIndices(src.height, height);
+  const width = xs.length;
+  const height = ys.length;
   // Pillow fills samples whose source falls outside the image with 0 (accumulated rounding can do that).
   const out = new Uint8Array(width * height * ch);
   for (let y = 0; y < height; y++) {

@@ -69,22 +69,26 @@ export async function decodeResized(image: sharp.Sharp, width: number, height: n
   }
   // torchvision's geometry: Resize(side) or Resize((h, w)) (fit "fill" has both, checked when parsed).
   const sizeOf = (w: number, h: number): [number, number] => (resize.kind === 'shorter_side' ? shorterSideSize(w, h, resize.shorterSide) : [resize.width ?? w, resize.height ?? h]);
+  const crop = resize.kind === 'shorter_side' ? resize.centerCrop : null;
   let pixels: DecodedPixels;
   if (isPillowFilter(resize.interpolation)) {
     const decoded = toPillowInput(await raw(image, sixteenBit), spec.channels);
     const [newWidth, newHeight] = sizeOf(decoded.width, decoded.height);
     const alpha = spec.channels === 4 && (decoded.channels === 2 || decoded.channels === 4);
+    // A center crop inside the resized image is resampled alone (the same bytes); one that pads is cut after.
+    const window = crop && crop[0] <= newHeight && crop[1] <= newWidth ? { left: centerCropOffset(newWidth, crop[1]), top: centerCropOffset(newHeight, crop[0]), width: crop[1], height: crop[0] } : undefined;
     // Pillow resizes RGBA and LA images premultiplied, as RGBa and La.
     if (alpha) premultiply(decoded);
-    const resized = resample(decoded, newWidth, newHeight, resize.interpolation);
+    const resized = resample(decoded, newWidth, newHeight, resize.interpolation, window);
     if (alpha) unpremultiply(resized);
     pixels = { values: resized.data, width: resized.width, height: resized.height, channels: resized.channels, scale: 1 / 255 };
+    if (window) return pixels;
   } else {
     const [newWidth, newHeight] = sizeOf(width, height);
     const same = newWidth === width && newHeight === height;
     pixels = await raw(same ? image : image.resize({ width: newWidth, height: newHeight, fit: 'fill', kernel: resize.interpolation as SharpKernel }), sixteenBit);
   }
-  return resize.kind === 'shorter_side' && resize.centerCrop ? centerCrop(pixels, resize.centerCrop[0], resize.centerCrop[1]) : pixels;
+  return crop ? centerCrop(pixels, crop[0], crop[1]) : pixels;
 }
 
 async function raw(image: sharp.Sharp, sixteenBit: boolean): Promise<DecodedPixels> {

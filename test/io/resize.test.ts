@@ -8,6 +8,7 @@ import { readInput } from '../../src/io/image.js';
 import { resample } from '../../src/io/resample.js';
 import { centerCropOffset, shorterSideSize } from '../../src/io/resize.js';
 import { parseInput } from '../../src/network/input.js';
+import { mulberry32 } from '../helpers.js';
 import { ObjectReader } from '../../src/network/reader.js';
 import type { InputSpec } from '../../src/network/types.js';
 
@@ -72,6 +73,34 @@ describe('resampling', () => {
         expect([out.width, out.height, out.channels, new Set(out.data)]).toEqual([w, h, 2, new Set([200])]);
       }
     }
+  });
+
+  test('a window of the output holds the bytes of the whole resize there, for every filter and channel count', () => {
+    const r = mulberry32(17);
+    const int = (n: number) => Math.floor(r() * n);
+    let cases = 0;
+    for (let t = 0; t < 60; t++) {
+      const channels = 1 + (t % 4);
+      const [width, height] = [2 + int(40), 2 + int(40)];
+      const px = { data: new Uint8Array(width * height * channels).map(() => int(256)), width, height, channels };
+      // Down, up, or the same size along each axis (a same-size axis only crops).
+      const size = (n: number, k: number) => [Math.max(1, int(n)), n + 1 + int(30), n][k % 3];
+      const [w, h] = [size(px.width, t), size(px.height, Math.floor(t / 3))];
+      const filter = (['nearest', 'bilinear', 'bicubic', 'box', 'hamming', 'lanczos'] as const)[t % 6];
+      const whole = resample(px, w, h, filter);
+      const [left, top] = [int(w), int(h)];
+      const part = { left, top, width: 1 + int(w - left), height: 1 + int(h - top) };
+      const got = resample(px, w, h, filter, part);
+      const want = new Uint8Array(part.width * part.height * channels);
+      for (let y = 0; y < part.height; y++) {
+        const from = ((part.top + y) * w + part.left) * channels;
+        want.set(whole.data.subarray(from, from + part.width * channels), y * part.width * channels);
+      }
+      expect([got.width, got.height, got.channels]).toEqual([part.width, part.height, channels]);
+      expect(Buffer.from(got.data).equals(Buffer.from(want)), `${px.width}x${px.height}x${channels} -> ${w}x${h} ${filter}, window ${JSON.stringify(part)}`).toBe(true);
+      cases++;
+    }
+    expect(cases).toBe(60);
   });
 
   test("sharp's kernels give a different, still sensible, tensor", async () => {
