@@ -78,7 +78,7 @@ const HALF = 1 << (PRECISION_BITS - 1);
 const ONE = 1 << PRECISION_BITS;
 
 /** For each output sample along one axis: the first input sample, how many are used, and their weights. */
-interface AxisWeights {
+export interface AxisWeights {
   readonly first: Int32Array;
   readonly count: Int32Array;
   /** `taps` fixed-point weights per output sample. */
@@ -123,7 +123,7 @@ function clip8(sum: number): number {
 }
 
 /** Resamples rows `rowStart`.. of `src` along x to `ax`'s output width. */
-function horizontal(src: Pixels8, rowStart: number, rows: number, ax: AxisWeights): Pixels8 {
+export function horizontal(src: Pixels8, rowStart: number, rows: number, ax: AxisWeights): Pixels8 {
   const { channels: ch, width } = src;
   const data: Uint8Array = src.data;
   const { first, count, weights, taps } = ax;
@@ -165,7 +165,7 @@ function horizontal(src: Pixels8, rowStart: number, rows: number, ax: AxisWeight
  * Resamples columns `left` .. `left + cols - 1` of `src` along y to `ay`'s output rows; `ay.first` is
  * counted from `src`'s row `shift`.
  */
-function vertical(src: Pixels8, ay: AxisWeights, shift: number, left: number, cols: number): Pixels8 {
+export function vertical(src: Pixels8, ay: AxisWeights, shift: number, left: number, cols: number): Pixels8 {
   const pitch = src.width * src.channels;
   const rowLength = cols * src.channels;
   const data: Uint8Array = src.data;
@@ -216,11 +216,17 @@ export interface Window {
   readonly height: number;
 }
 
+/** The two passes of a resize: this file's (the reference), or the SIMD module's (resample-simd.ts). */
+export interface Passes {
+  readonly horizontal: typeof horizontal;
+  readonly vertical: typeof vertical;
+}
+
 /**
  * Pillow's Image.resize((width, height), filter) on 8-bit pixels (any channel count, each resampled alone),
  * or the `window` of it.
  */
-export function resample(src: Pixels8, width: number, height: number, filter: PillowFilter, window?: Window): Pixels8 {
+export function resample(src: Pixels8, width: number, height: number, filter: PillowFilter, window?: Window, passes: Passes = { horizontal, vertical }): Pixels8 {
   const win = window ?? { left: 0, top: 0, width, height };
   const whole = win.left === 0 && win.top === 0 && win.width === width && win.height === height;
   if (width === src.width && height === src.height) return whole ? src : crop(src, win);
@@ -230,12 +236,12 @@ export function resample(src: Pixels8, width: number, height: number, filter: Pi
   }
   const kernel = FILTERS[filter];
   const ay = height !== src.height ? part(axisWeights(src.height, height, kernel), win.top, win.height) : null;
-  if (width === src.width) return vertical(src, ay!, 0, win.left, win.width);
+  if (width === src.width) return passes.vertical(src, ay!, 0, win.left, win.width);
   // Only the rows the vertical pass reads are resampled horizontally (without one: the window's rows).
   const firstRow = ay ? ay.first[0] : win.top;
   const lastRow = ay ? ay.first[win.height - 1] + ay.count[win.height - 1] : win.top + win.height;
-  const image = horizontal(src, firstRow, lastRow - firstRow, part(axisWeights(src.width, width, kernel), win.left, win.width));
-  return ay ? vertical(image, ay, firstRow, 0, win.width) : image;
+  const image = passes.horizontal(src, firstRow, lastRow - firstRow, part(axisWeights(src.width, width, kernel), win.left, win.width));
+  return ay ? passes.vertical(image, ay, firstRow, 0, win.width) : image;
 }
 
 /** Output samples start .. start + length - 1 of an axis's weights. */

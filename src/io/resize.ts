@@ -1,7 +1,8 @@
 // The spec's input.resize on a decoded image: torchvision's geometry (Resize, CenterCrop) with Pillow's resampling, or sharp's.
 import type sharp from 'sharp';
 import type { InputSpec, ResizeSpec } from '../network/types.js';
-import { isPillowFilter, premultiply, resample, unpremultiply, type Pixels8 } from './resample.js';
+import { isPillowFilter, premultiply, unpremultiply, type Pixels8 } from './resample.js';
+import { resampleSimd } from './resample-simd.js';
 
 /** sharp's (libvips) kernels, offered under their own names; `nearest` is Pillow's. */
 export const SHARP_KERNELS = ['linear', 'cubic', 'mitchell', 'lanczos2', 'lanczos3', 'mks2013', 'mks2021'] as const;
@@ -79,7 +80,7 @@ export async function decodeResized(image: sharp.Sharp, width: number, height: n
     const window = crop && crop[0] <= newHeight && crop[1] <= newWidth ? { left: centerCropOffset(newWidth, crop[1]), top: centerCropOffset(newHeight, crop[0]), width: crop[1], height: crop[0] } : undefined;
     // Pillow resizes RGBA and LA images premultiplied, as RGBa and La.
     if (alpha) premultiply(decoded);
-    const resized = resample(decoded, newWidth, newHeight, resize.interpolation, window);
+    const resized = await resampleSimd(decoded, newWidth, newHeight, resize.interpolation, window);
     if (alpha) unpremultiply(resized);
     pixels = { values: resized.data, width: resized.width, height: resized.height, channels: resized.channels, scale: 1 / 255 };
     if (window) return pixels;

@@ -12,3 +12,4 @@ export { f32_gemm_ukernel_4x8, f32_gemm_ukernel_8x4, f32_gemm_ukernel_4x4 } from
 export { eltwise_f32 } from './eltwise';
 export { winograd_filters_f32 } from './winograd_filters';
 export { conv_weights_f32 } from './conv_weights';
+export { resample_cols_u8, resample_rows_u8 } from './resample';
