@@ -4,7 +4,7 @@ import { horizontal, resample, vertical, type AxisWeights, type Passes, type Pix
 import { BASE, releaseIfLarge, simdInstance, type SimdInstance } from './simd-instance.js';
 
 /** The two passes on an instance; its data from BASE up. */
-class SimdPasses implements Passes {
+export class SimdPasses implements Passes {
   constructor(readonly instance: SimdInstance) {}
 
   /** The axis weights at `at` (first, count, then weights; first less `shift`); returns where they end. */
@@ -26,6 +26,7 @@ class SimdPasses implements Passes {
     const weightBytes = 4 * (2 * outWidth + ax.weights.length);
     const outBytes = rows * outWidth * ch;
     const mem = this.instance.room(weightBytes + 16 + align16(inBytes + 16) + outBytes);
+    if (!mem) return horizontal(src, rowStart, rows, ax);
     const at = BASE;
     const input = align16(this.putWeights(mem, at, ax, 0));
     mem.set(src.data.subarray(rowStart * pitch, rowStart * pitch + inBytes), input);
@@ -39,16 +40,17 @@ class SimdPasses implements Passes {
     const rowBytes = cols * ch;
     const pitch = align16(rowBytes);
     const outRows = ay.first.length;
-    // The source rows the taps read, the window's columns of each, `pitch` bytes apart.
-    const first = ay.first[0] - shift;
-    const rows = ay.first[outRows - 1] + ay.count[outRows - 1] - shift - first;
+    // The source rows the taps read (from `top`), the window's columns of each, `pitch` bytes apart.
+    const top = ay.first[0] - shift;
+    const rows = ay.first[outRows - 1] + ay.count[outRows - 1] - shift - top;
     const weightBytes = 4 * (2 * outRows + ay.weights.length);
     const mem = this.instance.room(weightBytes + 16 + rows * pitch + outRows * pitch);
+    if (!mem) return vertical(src, ay, shift, left, cols);
     const at = BASE;
-    const input = align16(this.putWeights(mem, at, ay, shift + first));
+    const input = align16(this.putWeights(mem, at, ay, shift + top));
     const srcPitch = src.width * ch;
     for (let r = 0; r < rows; r++) {
-      const from = (first + r) * srcPitch + left * ch;
+      const from = (top + r) * srcPitch + left * ch;
       mem.set(src.data.subarray(from, from + rowBytes), input + r * pitch);
     }
     const out = input + rows * pitch;

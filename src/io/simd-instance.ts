@@ -25,10 +25,19 @@ export class SimdInstance {
     return this.memory.buffer.byteLength;
   }
 
-  /** Room for `bytes` from BASE; the memory's bytes, as they are after any growth. */
-  room(bytes: number): Uint8Array {
+  /**
+   * Room for `bytes` from BASE: the memory's bytes, as they are after any growth; null when the memory
+   * cannot grow that far (the caller does the work in TypeScript instead).
+   */
+  room(bytes: number): Uint8Array | null {
     const need = Math.ceil((BASE + bytes) / 65536) - this.memory.buffer.byteLength / 65536;
-    if (need > 0) this.memory.grow(need);
+    if (need > 0) {
+      try {
+        this.memory.grow(need);
+      } catch {
+        return null;
+      }
+    }
     return new Uint8Array(this.memory.buffer);
   }
 }

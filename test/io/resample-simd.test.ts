@@ -3,7 +3,9 @@
 // downscales with many taps, upscales, and images large enough to grow the module's memory.
 import { describe, expect, it } from 'vitest';
 import { resample, type Pixels8 } from '../../src/io/resample.js';
-import { resampleSimd, simdPasses } from '../../src/io/resample-simd.js';
+import { resampleSimd, SimdPasses, simdPasses } from '../../src/io/resample-simd.js';
+import { SimdInstance, type PrepareExports } from '../../src/io/simd-instance.js';
+import { loadSimdModule } from '../../src/wasm/loader.js';
 import { mulberry32 } from '../helpers.js';
 
 const FILTERS = ['nearest', 'bilinear', 'bicubic', 'box', 'hamming', 'lanczos'] as const;
@@ -62,5 +64,20 @@ describe('resampling on the SIMD module', () => {
     const next = await simdPasses();
     expect(next!.instance).not.toBe(first!.instance);
     expect(next!.instance.bytes).toBeLessThan(1024 * 1024);
+  });
+
+  it('falls back to the reference passes when its memory cannot grow, with the same bytes', async () => {
+    // A memory capped at 4 pages (256 KiB): room for small images only.
+    const memory = new WebAssembly.Memory({ initial: 2, maximum: 4, shared: true });
+    const exports = new WebAssembly.Instance(await loadSimdModule('plain'), { env: { memory, abort: () => undefined } }).exports as unknown as PrepareExports;
+    const passes = new SimdPasses(new SimdInstance(exports, memory));
+    const r = mulberry32(8);
+    for (const [w, h] of [[40, 30], [600, 400]]) {
+      const px = image(r, w, h, 3);
+      const want = resample(px, 37, 29, 'bicubic');
+      const got = resample(px, 37, 29, 'bicubic', undefined, passes);
+      expect(Buffer.from(got.data).equals(Buffer.from(want.data)), `${w}x${h}`).toBe(true);
+    }
+    expect(memory.buffer.byteLength).toBeLessThanOrEqual(4 * 65536);
   });
 });
