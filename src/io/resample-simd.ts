@@ -1,6 +1,7 @@
 // Pillow's resampling passes on the SIMD module (resample_rows_u8, resample_cols_u8): the bytes of resample.ts's
 // passes, which stay the reference and the fallback. They run on the calling thread's own instance (simd-instance.ts).
 import { horizontal, resample, vertical, type AxisWeights, type Passes, type Pixels8, type PillowFilter, type Window } from './resample.js';
+import { align } from '../engine/fast/memory.js';
 import { BASE, releaseIfLarge, simdInstance, type SimdInstance } from './simd-instance.js';
 
 /** The two passes on an instance; its data from BASE up. */
@@ -25,12 +26,12 @@ export class SimdPasses implements Passes {
     const inBytes = rows * pitch;
     const weightBytes = 4 * (2 * outWidth + ax.weights.length);
     const outBytes = rows * outWidth * ch;
-    const mem = this.instance.room(weightBytes + 16 + align16(inBytes + 16) + outBytes);
+    const mem = this.instance.room(weightBytes + 16 + align(inBytes + 16, 16) + outBytes);
     if (!mem) return horizontal(src, rowStart, rows, ax);
     const at = BASE;
-    const input = align16(this.putWeights(mem, at, ax, 0));
+    const input = align(this.putWeights(mem, at, ax, 0), 16);
     mem.set(src.data.subarray(rowStart * pitch, rowStart * pitch + inBytes), input);
-    const out = input + align16(inBytes + 16);
+    const out = input + align(inBytes + 16, 16);
     this.instance.simd.resample_rows_u8(input, pitch, rows, ch, at, at + 4 * outWidth, at + 8 * outWidth, ax.taps, outWidth, out);
     return { data: mem.slice(out, out + outBytes), width: outWidth, height: rows, channels: ch };
   };
@@ -38,7 +39,7 @@ export class SimdPasses implements Passes {
   readonly vertical = (src: Pixels8, ay: AxisWeights, shift: number, left: number, cols: number): Pixels8 => {
     const ch = src.channels;
     const rowBytes = cols * ch;
-    const pitch = align16(rowBytes);
+    const pitch = align(rowBytes, 16);
     const outRows = ay.first.length;
     // The source rows the taps read (from `top`), the window's columns of each, `pitch` bytes apart.
     const top = ay.first[0] - shift;
@@ -47,7 +48,7 @@ export class SimdPasses implements Passes {
     const mem = this.instance.room(weightBytes + 16 + rows * pitch + outRows * pitch);
     if (!mem) return vertical(src, ay, shift, left, cols);
     const at = BASE;
-    const input = align16(this.putWeights(mem, at, ay, shift + top));
+    const input = align(this.putWeights(mem, at, ay, shift + top), 16);
     const srcPitch = src.width * ch;
     for (let r = 0; r < rows; r++) {
       const from = (top + r) * srcPitch + left * ch;
@@ -59,10 +60,6 @@ export class SimdPasses implements Passes {
     for (let o = 0; o < outRows; o++) data.set(mem.subarray(out + o * pitch, out + o * pitch + rowBytes), o * rowBytes);
     return { data, width: cols, height: outRows, channels: ch };
   };
-}
-
-function align16(n: number): number {
-  return Math.ceil(n / 16) * 16;
 }
 
 /** This thread's SIMD passes; null where the module cannot run here. */

@@ -2,7 +2,7 @@
 // (resample-simd.ts): made on first use, grown as images need, let go after one huge image.
 import { MEMORY } from '../engine/fast/layout.js';
 import { hasRelaxedSimd, hasSimd } from '../wasm/features.js';
-import { loadSimdModule, MAX_PAGES } from '../wasm/loader.js';
+import { instantiateHere, loadSimdModule, MAX_PAGES } from '../wasm/loader.js';
 
 /** The exports these routines call (src/wasm/assembly/resample.ts). */
 export interface PrepareExports {
@@ -62,10 +62,7 @@ export function simdInstance(): Promise<SimdInstance | null> {
     try {
       const module = await loadSimdModule(hasRelaxedSimd() ? 'fma' : 'plain');
       const memory = new WebAssembly.Memory({ initial: 2, maximum: MAX_PAGES, shared: true });
-      const abort = (): never => {
-        throw new Error('the SIMD module aborted while preparing an image');
-      };
-      return new SimdInstance(new WebAssembly.Instance(module, { env: { memory, abort } }).exports as unknown as PrepareExports, memory);
+      return new SimdInstance(instantiateHere(module, memory) as unknown as PrepareExports, memory);
     } catch {
       return null;
     }

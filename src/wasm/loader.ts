@@ -52,13 +52,14 @@ export function loadSimdModule(build: SimdBuild): Promise<WebAssembly.Module> {
 }
 
 /**
- * The module instantiated on the calling thread over `memory` (the fast engine's main thread runs its
- * weight packers on it; its workers instantiate their own). Instantiating writes nothing
- * into the memory (the debug build: its assert messages, the same bytes each worker writes).
+ * The module instantiated on the calling thread over `memory`, for the exports that thread calls itself:
+ * the fast engine's weight packers on its main thread, a decoding thread's resampling (src/io/simd-instance.ts).
+ * The engine's workers instantiate their own. Instantiating writes nothing into the memory (the debug build:
+ * its assert messages, the same bytes each worker writes).
  */
 export function instantiateHere(module: WebAssembly.Module, memory: WebAssembly.Memory): WebAssembly.Exports {
   const abort = (): never => {
-    throw new Error('the SIMD module aborted on the main thread');
+    throw new Error('the SIMD module aborted outside the engine\'s workers');
   };
   return new WebAssembly.Instance(module, { env: { memory, abort } }).exports;
 }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { resample, type Pixels8 } from '../../src/io/resample.js';
 import { resampleSimd, SimdPasses, simdPasses } from '../../src/io/resample-simd.js';
 import { SimdInstance, type PrepareExports } from '../../src/io/simd-instance.js';
-import { loadSimdModule } from '../../src/wasm/loader.js';
+import { instantiateHere, loadSimdModule } from '../../src/wasm/loader.js';
 import { mulberry32 } from '../helpers.js';
 
 const FILTERS = ['nearest', 'bilinear', 'bicubic', 'box', 'hamming', 'lanczos'] as const;
@@ -69,7 +69,7 @@ describe('resampling on the SIMD module', () => {
   it('falls back to the reference passes when its memory cannot grow, with the same bytes', async () => {
     // A memory capped at 4 pages (256 KiB): room for small images only.
     const memory = new WebAssembly.Memory({ initial: 2, maximum: 4, shared: true });
-    const exports = new WebAssembly.Instance(await loadSimdModule('plain'), { env: { memory, abort: () => undefined } }).exports as unknown as PrepareExports;
+    const exports = instantiateHere(await loadSimdModule('plain'), memory) as unknown as PrepareExports;
     const passes = new SimdPasses(new SimdInstance(exports, memory));
     const r = mulberry32(8);
     for (const [w, h] of [[40, 30], [600, 400]]) {
