@@ -2,6 +2,7 @@
 import sharp from 'sharp';
 import { checkOptions, checkString, isObject, unexpected } from '../arguments.js';
 import { CnnxError, inputError } from '../errors.js';
+import { applyLookup, PixelTensor, type PixelLookup } from '../engine/pixels.js';
 import { tensor, type Tensor } from '../engine/tensor.js';
 import type { InputSpec } from '../network/types.js';
 import { isNpy, wrongFormatError } from './file-format.js';
@@ -28,6 +29,11 @@ export interface DecodeOptions {
   readonly maxPixels?: number;
   /** An array of `length` floats an image's tensor may overwrite (every element is written), or undefined: a new one. */
   readonly reuse?: (length: number) => Float32Array | undefined;
+  /**
+   * An 8-bit image whose channels each read one sample comes back as a PixelTensor, which keeps its
+   * pixels (the fast engine converts them itself); `data` is made on first read.
+   */
+  readonly keepPixels?: boolean;
 }
 
 /**
@@ -108,6 +114,10 @@ async function decodeImage(bytes: Uint8Array, name: string, spec: InputSpec, opt
   } catch (error) {
     throw decodeError(error);
   }
+  if (options.keepPixels && pixels.values instanceof Uint8Array) {
+    const lookup = pixelLookup(spec, pixels.channels, 256, pixels.scale);
+    if (lookup) return new PixelTensor(pixels.width, pixels.height, pixels.values, pixels.channels, lookup);
+  }
   return pixelsToInput(pixels.values, pixels.width, pixels.height, pixels.channels, pixels.scale, spec, options.reuse?.(spec.channels * pixels.width * pixels.height));
 }
 
@@ -159,34 +169,45 @@ export function describeSharpError(message: string): string {
  * pixels are looked up. `into`: an array of the tensor's length to overwrite instead of a new one.
  */
 export function pixelsToInput(values: Uint8Array | Uint16Array, width: number, height: number, have: number, scale: number, spec: InputSpec, into?: Float32Array): Tensor {
-  const want = spec.channels;
-  const out = tensor(want, height, width, into);
+  const out = tensor(spec.channels, height, width, into);
   const plane = width * height;
-  const colour = have >= 3;
   const levels = values instanceof Uint8Array ? 256 : 65536;
-  for (let c = 0; c < want; c++) {
-    const dst = out.data.subarray(c * plane, (c + 1) * plane);
-    if (want === 1 && colour) {
-      // rgb_to_grayscale on ToTensor's float32 values, each product and sum rounded to float32 as torch does.
-      const [r, g, b] = GRAY_WEIGHTS.map((w) => levelTable(levels, (v) => Math.fround(w * Math.fround(v * scale))));
-      for (let p = 0, k = 0; p < plane; p++, k += have) dst[p] = Math.fround(r[values[k]] + g[values[k + 1]]) + b[values[k + 2]];
-    } else {
-      // Colour channels map to themselves, gray repeats; a missing alpha is opaque.
-      const source = c < 3 ? (colour ? c : 0) : have === 2 || have === 4 ? have - 1 : -1;
-      if (source < 0) dst.fill(1);
-      else {
-        // ToTensor then Normalize in one pass, with the same float32 roundings.
-        const mean = Math.fround(spec.mean ? spec.mean[c] : 0);
-        const std = Math.fround(spec.std ? spec.std[c] : 1);
-        const normalised = spec.mean || spec.std;
-        const table = levelTable(levels, (v) => (normalised ? Math.fround(Math.fround(v * scale) - mean) / std : v * scale));
-        for (let p = 0, k = source; p < plane; p++, k += have) dst[p] = table[values[k]];
-        continue;
-      }
-    }
-    normaliseChannel(dst, spec, c);
+  const lookup = pixelLookup(spec, have, levels, scale);
+  if (lookup) {
+    applyLookup(values, have, plane, lookup, out.data);
+    return out;
   }
+  // rgb_to_grayscale on ToTensor's float32 values, each product and sum rounded to float32 as torch does.
+  const [r, g, b] = GRAY_WEIGHTS.map((w) => levelTable(levels, (v) => Math.fround(w * Math.fround(v * scale))));
+  const dst = out.data;
+  for (let p = 0, k = 0; p < plane; p++, k += have) dst[p] = Math.fround(r[values[k]] + g[values[k + 1]]) + b[values[k + 2]];
+  normaliseChannel(dst, spec, 0);
   return out;
+}
+
+/**
+ * The lookup that makes `spec`'s input of pixels with `have` samples (ToTensor then Normalize, with
+ * torchvision's float32 roundings), or null for colour to gray, which mixes three samples. Colour
+ * channels map to themselves, gray repeats, a missing alpha is opaque (a table of one value).
+ */
+export function pixelLookup(spec: InputSpec, have: number, levels: number, scale: number): PixelLookup | null {
+  const want = spec.channels;
+  const colour = have >= 3;
+  if (want === 1 && colour) return null;
+  const sources: number[] = [];
+  const tables = new Float32Array(want * levels);
+  for (let c = 0; c < want; c++) {
+    const source = c < 3 ? (colour ? c : 0) : have === 2 || have === 4 ? have - 1 : -1;
+    const mean = Math.fround(spec.mean ? spec.mean[c] : 0);
+    const std = Math.fround(spec.std ? spec.std[c] : 1);
+    const normalised = spec.mean || spec.std;
+    const value = (x: number) => (normalised ? Math.fround(Math.fround(x) - mean) / std : x);
+    const table = tables.subarray(c * levels, (c + 1) * levels);
+    if (source < 0) table.fill(value(1));
+    else table.set(levelTable(levels, (v) => value(v * scale)));
+    sources.push(Math.max(source, 0));
+  }
+  return { sources, levels, tables };
 }
 
 /** `value` at every pixel level below `levels`, as float32 (the rounding a store into the tensor does). */

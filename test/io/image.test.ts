@@ -1,7 +1,8 @@
 // Image inputs: EXIF orientation, resize forms, channel conversion rules and mean/std, checked on generated images.
 import sharp from 'sharp';
 import { describe, expect, test } from 'vitest';
-import { pixelsToInput, readInput, withCause } from '../../src/io/image.js';
+import { PixelTensor } from '../../src/engine/pixels.js';
+import { pixelLookup, pixelsToInput, readInput, withCause } from '../../src/io/image.js';
 import { encodeNpy } from '../../src/io/npy.js';
 import type { InputSpec } from '../../src/network/types.js';
 
@@ -69,6 +70,21 @@ describe('channels and normalisation', () => {
     expect(t.data[2 * plane]).toBeCloseTo(7 / 255, 7);
   });
 
+  test('keepPixels: an 8-bit image comes back as a PixelTensor of the same values; 16-bit and colour to gray as floats', async () => {
+    const png = await ramp(37, 5);
+    const imagenet = spec({ mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], resize: { kind: 'shorter_side', shorterSide: 4, centerCrop: [3, 3], interpolation: 'bilinear' } });
+    for (const s of [spec(), spec({ channels: 4 }), imagenet]) {
+      const kept = await readInput(png, 'r.png', s, { keepPixels: true });
+      expect(kept).toBeInstanceOf(PixelTensor);
+      const floats = await readInput(png, 'r.png', s);
+      expect([kept.channels, kept.height, kept.width]).toEqual([floats.channels, floats.height, floats.width]);
+      expect(Buffer.from(kept.data.buffer).equals(Buffer.from(floats.data.buffer))).toBe(true);
+    }
+    const sixteen = await sharp(Buffer.alloc(4 * 3 * 6, 200), { raw: { width: 4, height: 3, channels: 3 } }).toColourspace('rgb16').png().toBuffer();
+    expect(await readInput(sixteen, 's.png', spec(), { keepPixels: true })).not.toBeInstanceOf(PixelTensor);
+    expect(await readInput(png, 'r.png', spec({ channels: 1 }), { keepPixels: true })).not.toBeInstanceOf(PixelTensor);
+  });
+
   test('an image cannot feed a 2-channel network', async () => {
     await expect(readInput(await ramp(4, 2), 'r.png', spec({ channels: 2 }))).rejects.toThrow(
       "r.png: is an image, but the network's input.channels is 2; images can be read as 1, 3 or 4 channels (use a .npy input for others)",
@@ -118,6 +134,13 @@ describe('pixelsToInput', () => {
           }
         }
         expect(Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).equals(Buffer.from(expected.buffer))).toBe(true);
+        // The lookup a PixelTensor keeps: every case but colour to gray, whose values mix three samples.
+        const lookup = pixelLookup({ channels: c.want, mean: c.mean, std: c.std, resize: null }, c.have, bits === 8 ? 256 : 65536, scale);
+        expect(lookup === null).toBe(c.want === 1 && c.have >= 3);
+        if (bits === 8 && lookup) {
+          const kept = new PixelTensor(count, 1, values as Uint8Array, c.have, lookup);
+          expect(Buffer.from(kept.data.buffer).equals(Buffer.from(expected.buffer))).toBe(true);
+        }
       });
     }
   }

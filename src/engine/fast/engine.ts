@@ -2,6 +2,7 @@
 import type { Band } from '../band.js';
 import { closedEngine, EngineMemoryError, type Engine, type NodeRows } from '../engine.js';
 import { wholeMapRows } from '../run.js';
+import { PixelTensor } from '../pixels.js';
 import { tensor, type Shape } from '../tensor.js';
 import type { Network } from '../../network/types.js';
 import { enableRelaxedSimd } from '../../wasm/features.js';
@@ -121,7 +122,7 @@ export class FastEngine implements Engine {
     if (id === undefined) this.netIds.set(net, (id = nextNetId++));
     const t = input.tensor;
     const last = Math.max(...outputs);
-    const key = `${id}|${t.channels}x${t.height}x${t.width}|${input.y0}|${input.fullHeight}|${rows.slice(0, last + 1).map((r) => (r ? `${r.start}:${r.end}` : '-')).join(',')}|${outputs.join(',')}`;
+    const key = `${id}|${t.channels}x${t.height}x${t.width}${t instanceof PixelTensor ? `|pixels ${t.have}` : ''}|${input.y0}|${input.fullHeight}|${rows.slice(0, last + 1).map((r) => (r ? `${r.start}:${r.end}` : '-')).join(',')}|${outputs.join(',')}`;
     if (this.plan?.key === key) return this.plan.plan;
     // One plan at a time: its arena sits at the top of the heap and is reused by the next plan.
     if (this.plan) this.heap.release(this.plan.plan.arenaMark);
@@ -237,9 +238,18 @@ export class FastEngine implements Engine {
 
   /** The input into the heap: densely, or row by row into the first layer's padded buffer (see InputPlacement). */
   private copyInput(plan: Plan, input: Band): void {
+    const t = input.tensor;
+    if (plan.pixels && t instanceof PixelTensor) {
+      // The plan's first step converts them.
+      const at = plan.pixels;
+      this.heap.bytes.set(t.pixels, at.samples);
+      this.heap.ints.set(t.lookup.sources, index32(at.sources));
+      this.heap.floats.set(t.lookup.tables, index32(at.tables));
+      return;
+    }
     const f = this.heap.floats;
     const p = plan.inputPlacement;
-    const { channels, height, width, data } = input.tensor;
+    const { channels, height, width, data } = t;
     if (!p) {
       f.set(data, index32(plan.input.ptr));
       return;

@@ -542,3 +542,34 @@ export const ELTWISE = {
     HI: { index: 14, type: 'f32' },
   },
 } as const;
+
+/** The pixels descriptor, read by pixels_f32. An image's 8-bit pixels to the planar float32 input (src/engine/pixels.ts): each channel looks up one sample of every pixel in its table of 256 values. Units are runs of UNIT_ROWS rows of one channel (UNITS per channel). */
+export const PIXELS = {
+  name: 'pixels',
+  readers: ['pixels_f32'],
+  words: 11,
+  fields: {
+    /** the pixels: interleaved samples, HAVE a pixel, W pixels a row, ROWS rows */
+    SRC: { index: 0, type: 'addr' },
+    /** samples per pixel (1 to 4) */
+    HAVE: { index: 1, type: 'i32' },
+    /** pixels per row */
+    W: { index: 2, type: 'i32' },
+    /** rows */
+    ROWS: { index: 3, type: 'i32' },
+    /** i32[C]: the sample of a pixel each channel reads */
+    SOURCES: { index: 4, type: 'addr' },
+    /** f32[C][256]: each channel's value at each level */
+    TABLES: { index: 5, type: 'addr' },
+    /** channel 0, row 0 of the input (or of its place in the first layer's padded buffer) */
+    DST: { index: 6, type: 'addr' },
+    /** floats between channel planes */
+    DST_PLANE: { index: 7, type: 'i32' },
+    /** floats between rows */
+    DST_PITCH: { index: 8, type: 'i32' },
+    /** rows per unit */
+    UNIT_ROWS: { index: 9, type: 'i32' },
+    /** units per channel: ceil(ROWS / UNIT_ROWS) */
+    UNITS: { index: 10, type: 'i32' },
+  },
+} as const;

@@ -37,6 +37,7 @@ export class SharedHeap {
   private top = RESERVED;
   private f32?: Float32Array;
   private i32?: Int32Array;
+  private u8?: Uint8Array;
 
   constructor(limit = MAX_PAGES * PAGE) {
     this.memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: true });
@@ -91,6 +92,12 @@ export class SharedHeap {
   /** A view of the `n` floats at byte address `ptr`. */
   floatsAt(ptr: number, n: number): Float32Array {
     return this.floats.subarray(index32(ptr), index32(ptr) + n);
+  }
+
+  /** A Uint8Array over the whole memory (re-created after growth). */
+  get bytes(): Uint8Array {
+    if (!this.u8 || this.u8.buffer.byteLength !== this.memory.buffer.byteLength) this.u8 = new Uint8Array(this.memory.buffer);
+    return this.u8;
   }
 
   get ints(): Int32Array {

@@ -38,6 +38,13 @@ export interface InputPlacement {
   readonly end: number;
 }
 
+/** Heap addresses of a PixelTensor's parts (the pixels descriptor's SRC, SOURCES and TABLES). */
+export interface PixelsPlacement {
+  readonly samples: number;
+  readonly sources: number;
+  readonly tables: number;
+}
+
 export type Pool2dLayer = MaxPool2dLayer | AvgPool2dLayer;
 
 /** An activation folded into a conv's output loop: its ACT code (layout.ts) and leaky_relu's slope. */
@@ -130,6 +137,8 @@ export interface Plan {
   readonly input: HeapBand;
   /** Where the engine copies the input rows instead of `input` (the first layer's padded buffer), or null. */
   readonly inputPlacement: InputPlacement | null;
+  /** For a PixelTensor input: where the engine copies its parts, which the plan's first step converts into the input's place; else null. */
+  readonly pixels: PixelsPlacement | null;
   readonly steps: readonly Step[];
   /** Bands of the requested output layers, in the order of `outputs`. */
   readonly outputs: readonly HeapBand[];

@@ -2,17 +2,19 @@
 import type { Band, RowRange } from '../band.js';
 import type { NodeRows } from '../engine.js';
 import { poolOutputSize } from '../geometry.js';
+import { PixelTensor } from '../pixels.js';
 import { tensor, type Shape } from '../tensor.js';
 import { layerDef } from '../../layers/index.js';
 import { INPUT, type BatchNorm2dLayer, type Conv2dLayer, type Layer, type MaxPool2dLayer, type Network, type SingleLayer } from '../../network/types.js';
 import { inputShapes, nodeShape } from '../../network/shapes.js';
-import { ACT } from './layout.js';
+import { descriptor } from './descriptor.js';
+import { ACT, PIXELS } from './layout.js';
 import { planMaxpool } from './maxpool.js';
 import { ArenaAllocator, type SharedHeap } from './memory.js';
 import { affinePack, convPack } from './pack-cache.js';
-import { allocBand } from './plan-parts.js';
+import { allocBand, share } from './plan-parts.js';
 import { activationOf, NO_ACT, packAffine, planEltwise, type EltwiseAct, type PackedAffine } from './eltwise.js';
-import type { Activation, ConvOutput, Fusion, HeapBand, InputPlacement, Plan, PlanContext, Pool2dLayer, Routine, Step } from './plan-types.js';
+import type { Activation, ConvOutput, Fusion, HeapBand, InputPlacement, PixelsPlacement, Plan, PlanContext, Pool2dLayer, Routine, Step } from './plan-types.js';
 import type { Phase } from './protocol.js';
 import { routineFor } from './routines/index.js';
 
@@ -211,7 +213,7 @@ export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: Node
   // The first layer may take the input rows straight into its padded buffer, when it is the input's only reader.
   const slot: { placement: InputPlacement | null } = { placement: null };
   const inBand: HeapBand = {
-    ptr: arena.alloc(input.tensor.data.length * 4),
+    ptr: arena.alloc(input.tensor.channels * input.tensor.height * input.tensor.width * 4),
     channels: input.tensor.channels,
     height: input.tensor.height,
     width: input.tensor.width,
@@ -219,6 +221,9 @@ export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: Node
     fullHeight: input.fullHeight,
     ...(g.inputReaders.length === 1 ? { slot } : {}),
   };
+  // Never released: no buffer of a later step overlaps them, nor the input's place they convert into.
+  const pixels: PixelsPlacement | null =
+    input.tensor instanceof PixelTensor ? { samples: arena.alloc(input.tensor.pixels.length), sources: arena.alloc(4 * input.tensor.channels), tables: arena.alloc(input.tensor.lookup.tables.length * 4) } : null;
   const bands: HeapBand[] = [];
   const bandOf = (j: number): HeapBand => (j === INPUT ? inBand : bands[j]);
   // How many more steps read each node; a node's own band is released after the last (concat slices go with their concat's).
@@ -294,9 +299,42 @@ export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: Node
     }
     retire(s);
   }
+  if (pixels) steps.unshift(pixelsStep(arena, threads, input.tensor as PixelTensor, pixels, inBand, slot.placement));
   arena.finish();
   const arenaBytes = arena.usedBytes;
-  return { arenaMark, arenaBytes, input: inBand, inputPlacement: slot.placement, steps, outputs: outputs.map((o) => bands[o]) };
+  return { arenaMark, arenaBytes, input: inBand, inputPlacement: slot.placement, pixels, steps, outputs: outputs.map((o) => bands[o]) };
+}
+
+/** Floats per unit of the pixels step: a few L1-sized runs per item. */
+const PIXELS_CHUNK = 8192;
+
+/**
+ * The first step of a plan for a PixelTensor: its pixels (copied to `at` by the engine) to the input
+ * band, or to the rows of it the first layer's padded buffer takes (`placement`).
+ */
+function pixelsStep(arena: ArenaAllocator, threads: number, t: PixelTensor, at: PixelsPlacement, band: HeapBand, placement: InputPlacement | null): Step {
+  const first = placement ? placement.first : 0;
+  const rows = (placement ? placement.end : t.height) - first;
+  const pitch = placement ? placement.pitch : t.width;
+  const unitRows = Math.max(1, Math.floor(PIXELS_CHUNK / t.width));
+  const units = Math.ceil(rows / unitRows);
+  const d = descriptor(PIXELS)
+    .set({
+      SRC: at.samples + first * t.width * t.have,
+      HAVE: t.have,
+      W: t.width,
+      ROWS: rows,
+      SOURCES: at.sources,
+      TABLES: at.tables,
+      DST: placement ? placement.ptr + first * pitch * 4 : band.ptr,
+      DST_PLANE: placement ? placement.plane : t.height * t.width,
+      DST_PITCH: pitch,
+      UNIT_ROWS: unitRows,
+      UNITS: units,
+    })
+    .put(arena);
+  const phase = share(t.channels * units, threads, (u0, u1) => [['pixels_f32', d, u0, u1]]);
+  return { kind: 'wasm', label: 'input pixels', first: INPUT, last: INPUT, phases: [phase] };
 }
 
 /** The nodes outside a step that it reads. */

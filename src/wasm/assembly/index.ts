@@ -13,3 +13,4 @@ export { eltwise_f32 } from './eltwise';
 export { winograd_filters_f32 } from './winograd_filters';
 export { conv_weights_f32 } from './conv_weights';
 export { resample_cols_u8, resample_rows_u8 } from './resample';
+export { pixels_f32 } from './pixels';

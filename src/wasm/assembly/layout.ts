@@ -604,3 +604,39 @@ export namespace ELTWISE {
     checkAddress(d, SHIFT, MEMORY.RESERVED, 'eltwise.SHIFT: address');
   }
 }
+
+/** The pixels descriptor, read by pixels_f32. An image's 8-bit pixels to the planar float32 input (src/engine/pixels.ts): each channel looks up one sample of every pixel in its table of 256 values. Units are runs of UNIT_ROWS rows of one channel (UNITS per channel). */
+export namespace PIXELS {
+  /** addr: the pixels: interleaved samples, HAVE a pixel, W pixels a row, ROWS rows */
+  export const SRC: i32 = 0;
+  /** i32: samples per pixel (1 to 4) */
+  export const HAVE: i32 = 1;
+  /** i32: pixels per row */
+  export const W: i32 = 2;
+  /** i32: rows */
+  export const ROWS: i32 = 3;
+  /** addr: i32[C]: the sample of a pixel each channel reads */
+  export const SOURCES: i32 = 4;
+  /** addr: f32[C][256]: each channel's value at each level */
+  export const TABLES: i32 = 5;
+  /** addr: channel 0, row 0 of the input (or of its place in the first layer's padded buffer) */
+  export const DST: i32 = 6;
+  /** i32: floats between channel planes */
+  export const DST_PLANE: i32 = 7;
+  /** i32: floats between rows */
+  export const DST_PITCH: i32 = 8;
+  /** i32: rows per unit */
+  export const UNIT_ROWS: i32 = 9;
+  /** i32: units per channel: ceil(ROWS / UNIT_ROWS) */
+  export const UNITS: i32 = 10;
+  /** words in the descriptor */
+  export const WORDS: i32 = 11;
+  /** Debug build: the descriptor at d lies inside the memory, and each addr field holds 0 or an aligned address inside it. */
+  export function check(d: usize): void {
+    checkBlock(d, WORDS, MEMORY.RESERVED, 'pixels descriptor: address');
+    checkAddress(d, SRC, MEMORY.RESERVED, 'pixels.SRC: address');
+    checkAddress(d, SOURCES, MEMORY.RESERVED, 'pixels.SOURCES: address');
+    checkAddress(d, TABLES, MEMORY.RESERVED, 'pixels.TABLES: address');
+    checkAddress(d, DST, MEMORY.RESERVED, 'pixels.DST: address');
+  }
+}
