@@ -1,5 +1,6 @@
 // The decode stage: images are decoded and converted to tensors in worker threads, so the main thread stays free to feed the engine.
 import { Worker } from 'node:worker_threads';
+import { PixelTensor } from '../engine/pixels.js';
 import { tensor, type Tensor } from '../engine/tensor.js';
 import { CnnxError } from '../errors.js';
 import { readInput } from '../io/image.js';
@@ -18,15 +19,15 @@ export const DECODE_YOUNG_MB = 12;
 
 export interface Decoder {
   decode(source: string | Uint8Array, name: string): Promise<Tensor>;
-  /** Hands back a decoded tensor's array that nothing uses any more (nor a view of its buffer), to be overwritten by a later decode. */
-  recycle?(data: Float32Array): void;
+  /** Hands back a decoded tensor that nothing uses any more (nor a view of its buffer): its array may be overwritten by a later decode. */
+  recycle?(input: Tensor): void;
   close(): Promise<void>;
 }
 
 /** Decodes on the calling thread: for runs of one image, where a worker's start-up costs more than it saves. */
 export function inlineDecoder(spec: InputSpec, maxPixels?: number): Decoder {
   return {
-    decode: (source, name) => readInput(source, name, spec, { maxPixels }),
+    decode: (source, name) => readInput(source, name, spec, { maxPixels, keepPixels: true }),
     close: async () => {},
   };
 }
@@ -49,7 +50,7 @@ export function workerDecoder(threads: number, spec: InputSpec, maxPixels?: numb
     if (!job) return;
     pending.delete(reply.id);
     busy[job.worker]--;
-    if (reply.ok) job.resolve(tensor(reply.channels, reply.height, reply.width, reply.data));
+    if (reply.ok) job.resolve('pixels' in reply ? new PixelTensor(reply.width, reply.height, reply.pixels, reply.have, reply.lookup) : tensor(reply.channels, reply.height, reply.width, reply.data));
     else job.reject(reply.code === 'internal' ? new Error(reply.message) : new CnnxError(reply.code, reply.message));
   }
 
@@ -72,7 +73,10 @@ export function workerDecoder(threads: number, spec: InputSpec, maxPixels?: numb
         workers[w].postMessage(req);
       });
     },
-    recycle(data) {
+    recycle(input) {
+      // A PixelTensor's pixels are sharp's buffers, which the worker does not refill.
+      if (input instanceof PixelTensor) return;
+      const { data } = input;
       // Only arrays that own their whole buffer (decoded images; not views into a .npy file's bytes).
       if (data.byteOffset !== 0 || data.buffer.byteLength !== data.byteLength || !(data.buffer instanceof ArrayBuffer)) return;
       const req: RecycleRequest = { type: 'recycle', data };

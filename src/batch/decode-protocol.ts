@@ -1,4 +1,5 @@
 // Messages between the batch's decode pool and its worker threads.
+import type { PixelLookup } from '../engine/pixels.js';
 import type { InputSpec } from '../network/types.js';
 import type { ErrorCode } from '../errors.js';
 
@@ -22,4 +23,6 @@ export type ToDecodeWorker = DecodeRequest | RecycleRequest;
 
 export type DecodeReply =
   | { readonly id: number; readonly ok: true; readonly channels: number; readonly height: number; readonly width: number; readonly data: Float32Array }
+  /** An 8-bit image as its pixels and lookup (a PixelTensor's parts). */
+  | { readonly id: number; readonly ok: true; readonly height: number; readonly width: number; readonly pixels: Uint8Array; readonly have: number; readonly lookup: PixelLookup }
   | { readonly id: number; readonly ok: false; readonly code: ErrorCode; readonly message: string };

@@ -1,6 +1,7 @@
-// Worker thread entry for the decode stage: sharp decode plus the JS pixel conversion, off the main thread that drives the engine.
+// Worker thread entry for the decode stage: sharp decode, resize, and the pixel conversion the engine does not do itself, off the main thread that drives the engine.
 import { parentPort } from 'node:worker_threads';
 import sharp from 'sharp';
+import { PixelTensor } from '../engine/pixels.js';
 import { CnnxError } from '../errors.js';
 import { readInput } from '../io/image.js';
 import type { DecodeReply, ToDecodeWorker } from './decode-protocol.js';
@@ -26,9 +27,15 @@ parentPort?.on('message', async (req: ToDecodeWorker) => {
   }
   let reply: DecodeReply;
   try {
-    const t = await readInput(req.source, req.name, req.spec, { maxPixels: req.maxPixels, reuse });
-    reply = { id: req.id, ok: true, channels: t.channels, height: t.height, width: t.width, data: t.data };
-    parentPort!.postMessage(reply, [t.data.buffer as ArrayBuffer]);
+    const t = await readInput(req.source, req.name, req.spec, { maxPixels: req.maxPixels, reuse, keepPixels: true });
+    if (t instanceof PixelTensor) {
+      // sharp's buffers may share memory or be external (not transferable): the pixels cross as a copy.
+      reply = { id: req.id, ok: true, height: t.height, width: t.width, pixels: t.pixels, have: t.have, lookup: t.lookup };
+      parentPort!.postMessage(reply);
+    } else {
+      reply = { id: req.id, ok: true, channels: t.channels, height: t.height, width: t.width, data: t.data };
+      parentPort!.postMessage(reply, [t.data.buffer as ArrayBuffer]);
+    }
     return;
   } catch (error) {
     const known = error instanceof CnnxError;

@@ -123,7 +123,7 @@ export class Batch {
         const t = results[0].tensor;
         handedToSink = true;
         await sink.add(seq, { name: planned.item.name, shape: t, data: t.data, height: input.height, width: input.width });
-        if (t !== input) this.ctx.decoder.recycle?.(input.data);
+        if (t !== input) this.ctx.decoder.recycle?.(input);
       } else if (await needsStreaming(planned, this.ctx.net, this.ctx.selection, this.ctx.format, this.ctx.stream, this.ctx.engines)) {
         // A streamed image writes its own outputs band by band.
         await this.ctx.engines.use((engine) => runStreamed(engine, this.ctx.net, this.ctx.selection, planned, this.ctx.stream, (text) => this.ctx.progress.detail(text)));
@@ -133,7 +133,7 @@ export class Batch {
         // Written: the engines and the decoder may fill these arrays again instead of faulting in fresh
         // pages (each once: two names of one layer share its array).
         for (const data of new Set(results.filter((r) => r.tensor !== input).map((r) => r.tensor.data))) this.ctx.engines.recycle(data);
-        this.ctx.decoder.recycle?.(input.data);
+        this.ctx.decoder.recycle?.(input);
       }
       return end('ok', null, Math.round(performance.now() - started));
     } catch (error) {

@@ -1,5 +1,7 @@
-// The batch's decode workers: a recycled input array goes back to a worker (transferred, so the sender can no longer touch
-// it) and a later decode of that size overwrites it whole: the tensor equals a decode into a fresh array.
+// The batch's decode workers: an 8-bit image comes back as its pixels (a PixelTensor, converted by the engine) with the
+// values of a plain decode. Inputs the worker converts itself (here colour to gray) come back as floats: a recycled array
+// goes back to a worker (transferred, so the sender can no longer touch it) and a later decode of that size overwrites it
+// whole: the tensor equals a decode into a fresh array.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -11,8 +13,12 @@ import { mulberry32, ROOT, tempDir } from '../helpers.js';
 
 // The decode workers run from dist/ (like the CLI's), so the pool is loaded from there.
 const { workerDecoder } = (await import(path.join(ROOT, 'dist', 'batch', 'decode-pool.js'))) as { workerDecoder: typeof WorkerDecoder };
+// The class the pool builds its tensors with (dist's, not src's: instanceof tells them apart).
+const { PixelTensor } = (await import(path.join(ROOT, 'dist', 'engine', 'pixels.js'))) as typeof import('../../src/engine/pixels.js');
+type PixelTensor = InstanceType<typeof PixelTensor>;
 
 const SPEC: InputSpec = { channels: 3, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], resize: null };
+const GRAY: InputSpec = { channels: 1, mean: [0.449], std: [0.226], resize: null };
 
 async function noisePng(file: string, seed: number): Promise<string> {
   const r = mulberry32(seed);
@@ -21,21 +27,39 @@ async function noisePng(file: string, seed: number): Promise<string> {
   return file;
 }
 
+test('an 8-bit image comes back as its pixels, with the values of a plain decode; recycling it hands nothing back', async () => {
+  const dir = tempDir();
+  const file = await noisePng(path.join(dir, 'noise.png'), 5);
+  const decoder = workerDecoder(1, SPEC);
+  try {
+    const got = await decoder.decode(file, 'noise.png');
+    expect(got).toBeInstanceOf(PixelTensor);
+    const pixels = (got as PixelTensor).pixels;
+    decoder.recycle!(got);
+    expect(pixels.length).toBe(40 * 30 * 3);
+    const fresh = await readInput(file, 'fresh', SPEC);
+    expect(Buffer.from(got.data.buffer).equals(Buffer.from(fresh.data.buffer))).toBe(true);
+  } finally {
+    await decoder.close();
+  }
+});
+
 test('recycled arrays are transferred to the workers and overwritten whole by later decodes', async () => {
   const dir = tempDir();
   const files = await Promise.all([1, 2, 3].map((seed) => noisePng(path.join(dir, `noise${seed}.png`), seed)));
-  const decoder = workerDecoder(1, SPEC);
+  const decoder = workerDecoder(1, GRAY);
   try {
     const first = await decoder.decode(files[0], 'noise1.png');
+    expect(first).not.toBeInstanceOf(PixelTensor);
     const data = first.data;
-    expect(data.length).toBe(3 * 40 * 30);
-    decoder.recycle!(data);
+    expect(data.length).toBe(40 * 30);
+    decoder.recycle!(first);
     expect(data.length).toBe(0); // detached: it now belongs to the worker
     for (const file of files.slice(1)) {
       const got = await decoder.decode(file, path.basename(file));
-      const fresh = await readInput(file, 'fresh', SPEC);
+      const fresh = await readInput(file, 'fresh', GRAY);
       expect(Buffer.from(got.data.buffer).equals(Buffer.from(fresh.data.buffer))).toBe(true);
-      decoder.recycle!(got.data);
+      decoder.recycle!(got);
     }
   } finally {
     await decoder.close();
