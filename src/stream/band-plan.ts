@@ -182,5 +182,5 @@ export function shouldStream(net: Network, input: Shape, maxMemory: number, outp
   checkNodes(nodes, 'shouldStream: outputs', net);
   if (!isObject(engine) || (engine.kind !== 'fast' && engine.kind !== 'reference')) throw unexpected('shouldStream: engine', 'an engine from createEngine()', engine);
   const weights = engine.weightBytes?.(net, input) ?? 0;
-  return process.memoryUsage().rss + HEADROOM + weights + wholeRunBytes(net, input, nodes, engine.kind) > maxMemory;
+  return process.memoryUsage.rss() + HEADROOM + weights + wholeRunBytes(net, input, nodes, engine.kind) > maxMemory;
 }
