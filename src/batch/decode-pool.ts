@@ -74,9 +74,7 @@ export function workerDecoder(threads: number, spec: InputSpec, maxPixels?: numb
       });
     },
     recycle(input) {
-      // A PixelTensor's pixels are sharp's buffers, which the worker does not refill.
-      if (input instanceof PixelTensor) return;
-      const { data } = input;
+      const data = input instanceof PixelTensor ? input.pixels : input.data;
       // Only arrays that own their whole buffer (decoded images; not views into a .npy file's bytes).
       if (data.byteOffset !== 0 || data.buffer.byteLength !== data.byteLength || !(data.buffer instanceof ArrayBuffer)) return;
       const req: RecycleRequest = { type: 'recycle', data };

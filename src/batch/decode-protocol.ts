@@ -13,10 +13,10 @@ export interface DecodeRequest {
   readonly maxPixels?: number;
 }
 
-/** An input array the pipeline is done with, transferred back for the worker's next decode of that size. */
+/** An input array the pipeline is done with (a tensor's floats, or a PixelTensor's pixels), transferred back for the worker's next decode of that size. */
 export interface RecycleRequest {
   readonly type: 'recycle';
-  readonly data: Float32Array;
+  readonly data: Float32Array | Uint8Array;
 }
 
 export type ToDecodeWorker = DecodeRequest | RecycleRequest;

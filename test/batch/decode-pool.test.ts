@@ -1,7 +1,7 @@
 // The batch's decode workers: an 8-bit image comes back as its pixels (a PixelTensor, converted by the engine) with the
-// values of a plain decode. Inputs the worker converts itself (here colour to gray) come back as floats: a recycled array
-// goes back to a worker (transferred, so the sender can no longer touch it) and a later decode of that size overwrites it
-// whole: the tensor equals a decode into a fresh array.
+// values of a plain decode; inputs the worker converts itself (here colour to gray) come back as floats. Either array, once
+// recycled, goes back to a worker (transferred, so the sender can no longer touch it) and a later decode of that size
+// overwrites it whole: the tensor equals a decode into a fresh array.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -27,18 +27,21 @@ async function noisePng(file: string, seed: number): Promise<string> {
   return file;
 }
 
-test('an 8-bit image comes back as its pixels, with the values of a plain decode; recycling it hands nothing back', async () => {
+test('an 8-bit image comes back as its pixels, with the values of a plain decode; recycled pixels are overwritten whole', async () => {
   const dir = tempDir();
-  const file = await noisePng(path.join(dir, 'noise.png'), 5);
+  const files = await Promise.all([4, 5, 6].map((seed) => noisePng(path.join(dir, `noise${seed}.png`), seed)));
   const decoder = workerDecoder(1, SPEC);
   try {
-    const got = await decoder.decode(file, 'noise.png');
-    expect(got).toBeInstanceOf(PixelTensor);
-    const pixels = (got as PixelTensor).pixels;
-    decoder.recycle!(got);
-    expect(pixels.length).toBe(40 * 30 * 3);
-    const fresh = await readInput(file, 'fresh', SPEC);
-    expect(Buffer.from(got.data.buffer).equals(Buffer.from(fresh.data.buffer))).toBe(true);
+    for (const file of files) {
+      const got = await decoder.decode(file, path.basename(file));
+      expect(got).toBeInstanceOf(PixelTensor);
+      const fresh = await readInput(file, 'fresh', SPEC);
+      expect(Buffer.from(got.data.buffer).equals(Buffer.from(fresh.data.buffer))).toBe(true);
+      const pixels = (got as PixelTensor).pixels;
+      expect(pixels.length).toBe(40 * 30 * 3);
+      decoder.recycle!(got);
+      expect(pixels.length).toBe(0); // detached: it now belongs to the worker, which copies the next image's pixels into it
+    }
   } finally {
     await decoder.close();
   }
