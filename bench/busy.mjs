@@ -11,7 +11,7 @@ import { importFastEngine, median, option, wholeMapRun } from './engine.mjs';
 import { saveResults } from './results.mjs';
 import { workloads } from './workloads.mjs';
 
-const { FastEngine, fullShapes, enableRelaxedSimd } = await importFastEngine('bench:busy');
+const { FastEngine, fullShapes, relaxedSimdAvailable } = await importFastEngine('bench:busy');
 
 const argv = process.argv.slice(2);
 const opt = (name, def) => option(argv, name, def);
@@ -22,7 +22,7 @@ const threads = Number(opt('--threads', String(Math.min(2, os.availableParalleli
 const only = opt('--only', 'W1,W2,W3,W4,W5').split(',');
 const nice = Number(opt('--nice', '10'));
 
-const fma = enableRelaxedSimd();
+const fma = relaxedSimdAvailable();
 const engine = await FastEngine.create(threads, 'auto', fma);
 if (!json) console.log(`cnnx bench:busy: ${threads} threads, ${os.cpus()[0]?.model ?? 'unknown'} x ${os.availableParallelism()}, Node ${process.version}; busy loop at nice ${nice}, ${busyPlacement}; ${rounds} rounds of ${runs} runs each way`);
 const results = [];

@@ -82,10 +82,10 @@ export function coresText(cores, threads) {
 
 /** In the pinned child: W1's run times at 1 thread, as JSON. */
 async function probe() {
-  const { FastEngine, fullShapes, enableRelaxedSimd } = await importFastEngine('bench/cores');
+  const { FastEngine, fullShapes, relaxedSimdAvailable } = await importFastEngine('bench/cores');
   const w = workloads().find((x) => x.id === PROBE.workload);
   const { rows, band, outputs } = wholeMapRun(w, fullShapes);
-  const engine = await FastEngine.create(1, 'auto', enableRelaxedSimd());
+  const engine = await FastEngine.create(1, 'auto', relaxedSimdAvailable());
   const times = [];
   for (let r = 0; r < PROBE.runs + 2; r++) {
     const t0 = performance.now();

@@ -6,7 +6,7 @@ import { inputFor } from './workloads.mjs';
 const root = new URL('../', import.meta.url);
 
 /**
- * FastEngine, fullShapes, enableRelaxedSimd, and the engine's own choice of routine and Winograd tile
+ * FastEngine, fullShapes, relaxedSimdAvailable, and the engine's own choice of routine and Winograd tile
  * (routineFor, outputRowTile) from dist/; exits with a one-line hint when the build is missing.
  */
 export async function importFastEngine(bench) {
@@ -16,10 +16,10 @@ export async function importFastEngine(bench) {
   }
   const { FastEngine } = await import(new URL('dist/engine/fast/index.js', root).href);
   const { fullShapes } = await import(new URL('dist/engine/fast/plan.js', root).href);
-  const { enableRelaxedSimd } = await import(new URL('dist/wasm/features.js', root).href);
+  const { relaxedSimdAvailable } = await import(new URL('dist/wasm/features.js', root).href);
   const { routineFor } = await import(new URL('dist/engine/fast/routines/index.js', root).href);
   const { outputRowTile } = await import(new URL('dist/engine/tiles.js', root).href);
-  return { FastEngine, fullShapes, enableRelaxedSimd, routineFor, outputRowTile };
+  return { FastEngine, fullShapes, relaxedSimdAvailable, routineFor, outputRowTile };
 }
 
 /** What engine.run takes to run workload `w` on its whole input: every node's whole rows, the input band, and the last node as the one output. */

@@ -14,7 +14,7 @@ import { importFastEngine, median, option, wholeMapRun } from './engine.mjs';
 import { saveResults } from './results.mjs';
 import { convMacs, layerMacs, workloads } from './workloads.mjs';
 
-const { FastEngine, fullShapes, enableRelaxedSimd, routineFor, outputRowTile } = await importFastEngine('bench');
+const { FastEngine, fullShapes, relaxedSimdAvailable, routineFor, outputRowTile } = await importFastEngine('bench');
 
 const argv = process.argv.slice(2);
 const opt = (name, def) => option(argv, name, def);
@@ -31,7 +31,7 @@ const header = {
   runs,
   loadavg: os.loadavg().map((x) => Number(x.toFixed(2))),
   // Fused multiply-adds, the engine's default (on Node 20 by the V8 flag it sets); `--no-fma` measures the multiply-then-add kernels.
-  fma: !argv.includes('--no-fma') && enableRelaxedSimd(),
+  fma: !argv.includes('--no-fma') && relaxedSimdAvailable(),
 };
 if (!json) {
   console.log(`cnnx bench: fast engine, micro-kernels ${header.fma ? 'fused multiply-add (relaxed SIMD)' : 'multiply, then add'}`);

@@ -104,8 +104,8 @@ async function arithmeticOf(workload, shapes, ceiling) {
 
 /** The f32x4 ceiling cnnx's fast engine runs against: fused multiply-adds where relaxed SIMD validates, as createEngine picks. */
 async function ceilingFor(threads, opts) {
-  const { enableRelaxedSimd } = await importDist('wasm/features.js');
-  const fma = enableRelaxedSimd();
+  const { relaxedSimdAvailable } = await importDist('wasm/features.js');
+  const fma = relaxedSimdAvailable();
   try {
     const c = measureCeilingApart(threads);
     return { fma, threads, gflops: threads === 1 ? (fma ? c.fma : c).single : (fma ? c.fma : c).parallel };

@@ -1,8 +1,8 @@
 // The SIMD module on a thread that decodes images, over a memory of its own, for the routines that prepare them
 // (resample-simd.ts): made on first use, grown as images need, let go after one huge image.
 import { MEMORY } from '../engine/fast/layout.js';
-import { hasRelaxedSimd, hasSimd } from '../wasm/features.js';
-import { instantiateHere, loadSimdModule, MAX_PAGES } from '../wasm/loader.js';
+import { hasSimd } from '../wasm/features.js';
+import { instantiateHere, isLoading, loadSimdModule, MAX_PAGES } from '../wasm/loader.js';
 
 /** The exports these routines call (src/wasm/assembly/resample.ts). */
 export interface PrepareExports {
@@ -52,15 +52,15 @@ const KEEP_BYTES = 64 * 1024 * 1024;
 let instance: Promise<SimdInstance | null> | null = null;
 
 /**
- * This thread's instance (of the engine's build of the module where relaxed SIMD validates: the routines'
- * integer code is the same in every build, and a thread that runs the engine has that one compiled); null
- * where WebAssembly SIMD is missing or the module cannot load.
+ * This thread's instance: of the fused build when this thread has compiled it for an engine, else of the
+ * plain one (the routines' integer code is the same in every build, and a decode worker then never
+ * touches V8's relaxed SIMD flag); null where WebAssembly SIMD is missing or the module cannot load.
  */
 export function simdInstance(): Promise<SimdInstance | null> {
   instance ??= (async () => {
     if (!hasSimd()) return null;
     try {
-      const module = await loadSimdModule(hasRelaxedSimd() ? 'fma' : 'plain');
+      const module = await loadSimdModule(isLoading('fma') ? 'fma' : 'plain');
       const memory = new WebAssembly.Memory({ initial: 2, maximum: MAX_PAGES, shared: true });
       return new SimdInstance(instantiateHere(module, memory) as unknown as PrepareExports, memory);
     } catch {

@@ -21,7 +21,7 @@ export function hasSimd(): boolean {
 
 /**
  * True when relaxed SIMD (f32x4.relaxed_madd) validates now: by default from Node 22 (V8 11.4 shipped it);
- * on Node 20 (V8 11.3) under --experimental-wasm-relaxed-simd, or once `enableRelaxedSimd` has run.
+ * on Node 20 (V8 11.3) under --experimental-wasm-relaxed-simd (given to node, or while compileRelaxed runs).
  */
 export function hasRelaxedSimd(): boolean {
   return WebAssembly.validate(RELAXED_SIMD_PROBE);
@@ -33,16 +33,53 @@ export function hasRelaxedSimd(): boolean {
  */
 const FLAGGED_V8 = /^11\.3\./;
 
+const FLAG = '--experimental-wasm-relaxed-simd';
+
+/** Runs `fn` with V8's relaxed SIMD flag on, then turns it off again. */
+function underFlag<T>(fn: () => T): T {
+  v8.setFlagsFromString(FLAG);
+  try {
+    return fn();
+  } finally {
+    v8.setFlagsFromString('--no-experimental-wasm-relaxed-simd');
+  }
+}
+
+let available: boolean | undefined;
+
 /**
- * Makes relaxed SIMD validate where the runtime has it behind a flag (Node 20), so the fast engine
- * fuses multiply-adds on every supported Node.js and its bytes do not depend on the version. The flag
- * is process-wide and must be set before the module is compiled; the compiled module reaches the
- * workers by postMessage, and their threads share the flag. It only lets modules use instructions
- * they could not before: code without them runs as it did. Returns whether relaxed SIMD validates.
+ * Whether the fast engine can fuse multiply-adds here: relaxed SIMD validates by default (from Node 22),
+ * or under V8's flag on Node 20, which compileRelaxed turns on while it compiles. So the engine fuses
+ * multiply-adds on every supported Node.js and its bytes do not depend on the version.
  */
-export function enableRelaxedSimd(): boolean {
-  if (hasRelaxedSimd()) return true;
-  if (!FLAGGED_V8.test(process.versions.v8)) return false;
-  v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
-  return hasRelaxedSimd();
+export function relaxedSimdAvailable(): boolean {
+  available ??= hasRelaxedSimd() || (FLAGGED_V8.test(process.versions.v8) && underFlag(hasRelaxedSimd));
+  return available;
+}
+
+/**
+ * Compiles a module that uses relaxed SIMD. Where that validates only under V8's flag (Node 20), the
+ * flag is on while the module compiles and off once it has: V8 checks its code caches against a hash
+ * of every flag, so with one changed, each worker thread started afterwards compiles Node.js's own
+ * JavaScript from source instead of its startup snapshot's cache (a fast engine worker was ready in
+ * 64-104 ms instead of 32-46). The compiled module keeps its instructions: workers instantiate it
+ * without validating it again. A compile that fails because another thread turned the flag off under
+ * it runs again with the flag left on.
+ */
+export async function compileRelaxed(bytes: Uint8Array<ArrayBuffer>): Promise<WebAssembly.Module> {
+  if (!hasRelaxedSimd()) {
+    v8.setFlagsFromString(FLAG);
+    try {
+      return await WebAssembly.compile(bytes);
+    } finally {
+      v8.setFlagsFromString('--no-experimental-wasm-relaxed-simd');
+    }
+  }
+  try {
+    return await WebAssembly.compile(bytes);
+  } catch (error) {
+    if (!(error instanceof WebAssembly.CompileError) || !FLAGGED_V8.test(process.versions.v8)) throw error;
+    v8.setFlagsFromString(FLAG);
+    return WebAssembly.compile(bytes);
+  }
 }

@@ -2,7 +2,7 @@
 // (multiply, then add), build/cnnx-fma.wasm (fused multiply-adds, relaxed SIMD) or build/cnnx-debug.wasm (asserts on).
 import { readFile } from 'node:fs/promises';
 import { CnnxError } from '../errors.js';
-import { hasSimd } from './features.js';
+import { compileRelaxed, hasSimd } from './features.js';
 
 /**
  * Which build of the module: 'plain' (SIMD128, the micro-kernels multiply then add), 'fma' (relaxed SIMD,
@@ -28,6 +28,11 @@ export function debugFromEnv(): boolean {
 
 const compiled = new Map<SimdBuild, Promise<WebAssembly.Module>>();
 
+/** Whether this thread has compiled (or is compiling) that build. */
+export function isLoading(build: SimdBuild): boolean {
+  return compiled.has(build);
+}
+
 /** The compiled module of a build; throws a CnnxError saying what to do when it cannot be loaded. */
 export function loadSimdModule(build: SimdBuild): Promise<WebAssembly.Module> {
   let module = compiled.get(build);
@@ -43,7 +48,7 @@ export function loadSimdModule(build: SimdBuild): Promise<WebAssembly.Module> {
       } catch {
         throw new CnnxError('engine.wasm_missing', `cannot read ${url.pathname}: run \`npm run build\` (it builds the module from src/wasm/assembly), or use the reference engine (options.kind "reference")`);
       }
-      return WebAssembly.compile(new Uint8Array(bytes));
+      return build === 'fma' ? compileRelaxed(new Uint8Array(bytes)) : WebAssembly.compile(new Uint8Array(bytes));
     })();
     compiled.set(build, module);
     module.catch(() => compiled.delete(build));

@@ -8,7 +8,7 @@ import { createReferenceEngine } from '../../src/engine/reference.js';
 import { tensor } from '../../src/engine/tensor.js';
 import { neededRows } from '../../src/engine/band.js';
 import type { Layer } from '../../src/network/types.js';
-import { hasRelaxedSimd, hasSimd } from '../../src/wasm/features.js';
+import { hasSimd, relaxedSimdAvailable } from '../../src/wasm/features.js';
 import { bandOf, bandRows, describe, firstMismatch, mulberry32, network, randomCase, rowsFor, sameBytes, wholeRun } from './fast-nets.js';
 
 const reference = createReferenceEngine();
@@ -37,7 +37,7 @@ group('fast engine', () => {
     // The debug project (CNNX_WASM_DEBUG=1, see vitest.config.ts) runs the debug build, which multiplies, then adds.
     expect(engine.debug).toBe(process.env.CNNX_WASM_DEBUG === '1');
     expect(engine.fma).toBe(!engine.debug);
-    if (engine.fma) expect(hasRelaxedSimd()).toBe(true);
+    if (engine.fma) expect(relaxedSimdAvailable()).toBe(true);
     await engine.close();
     const plain = await FastEngine.create(1, 'auto', false, false);
     expect(plain.fma).toBe(false);

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { SharedHeap, type MainThreadSimd } from '../../src/engine/fast/memory.js';
 import { packConv, packWinograd2d } from '../../src/engine/fast/pack.js';
-import { enableRelaxedSimd } from '../../src/wasm/features.js';
+import { relaxedSimdAvailable } from '../../src/wasm/features.js';
 import { instantiateHere, loadSimdModule, type SimdBuild } from '../../src/wasm/loader.js';
 import type { BatchNorm2dLayer, Conv2dLayer } from '../../src/network/types.js';
 import { mulberry32 } from '../helpers.js';
@@ -55,7 +55,7 @@ function sameFloats(actual: Float32Array, expected: Float32Array, what: string):
   }
 }
 
-const builds: SimdBuild[] = enableRelaxedSimd() ? ['plain', 'fma'] : ['plain'];
+const builds: SimdBuild[] = relaxedSimdAvailable() ? ['plain', 'fma'] : ['plain'];
 
 describe.each(builds)('conv_weights_f32 (%s build)', (build) => {
   it('packs the bytes packConv packs in JavaScript, for random layers', async () => {

@@ -5,7 +5,7 @@ import { wholeMapRows } from '../run.js';
 import { PixelTensor } from '../pixels.js';
 import { tensor, type Shape } from '../tensor.js';
 import type { Network } from '../../network/types.js';
-import { enableRelaxedSimd } from '../../wasm/features.js';
+import { relaxedSimdAvailable } from '../../wasm/features.js';
 import { debugFromEnv, instantiateHere, loadSimdModule } from '../../wasm/loader.js';
 import { index32 } from './address.js';
 import { SharedHeap, type MainThreadSimd } from './memory.js';
@@ -77,12 +77,12 @@ export class FastEngine implements Engine {
 
   /**
    * fma: fused multiply-adds unless false, wherever relaxed SIMD can validate (Node.js >= 22, and Node 20
-   * once `enableRelaxedSimd` has set its V8 flag). debug: the build with asserts on, by default when
+   * under its V8 flag: see relaxedSimdAvailable). debug: the build with asserts on, by default when
    * CNNX_WASM_DEBUG=1; it has no fused multiply-adds, so it overrides fma. heapLimit: bytes the heap may
    * grow to, below the memory's 4 GiB (tests of what happens when it is full).
    */
   static async create(threads: number, algorithm: Algorithm = 'auto', fma?: boolean, debug = debugFromEnv(), heapLimit?: number): Promise<FastEngine> {
-    const fused = !debug && fma !== false && enableRelaxedSimd();
+    const fused = !debug && fma !== false && relaxedSimdAvailable();
     const module = await loadSimdModule(debug ? 'debug' : fused ? 'fma' : 'plain');
     const heap = new SharedHeap(heapLimit);
     heap.simd = instantiateHere(module, heap.memory) as unknown as MainThreadSimd;

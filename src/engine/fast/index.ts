@@ -1,6 +1,6 @@
 // The fast engine's public entry: createFastEngine({ threads, algorithm, fma, debug }).
 import { availableParallelism } from 'node:os';
-import { enableRelaxedSimd } from '../../wasm/features.js';
+import { relaxedSimdAvailable } from '../../wasm/features.js';
 import { debugFromEnv } from '../../wasm/loader.js';
 import { engineError, type Engine } from '../engine.js';
 import { FastEngine } from './engine.js';
@@ -18,8 +18,8 @@ export interface FastEngineOptions {
   readonly algorithm?: Algorithm;
   /**
    * Fused multiply-adds in the micro-kernels (the relaxed-SIMD build of the module): the default on
-   * Node.js >= 22 and on Node 20, where the engine sets V8's --experimental-wasm-relaxed-simd flag for the
-   * process (see enableRelaxedSimd). Results differ from the multiply-then-add build in the last bits
+   * Node.js >= 22 and on Node 20, where the engine turns V8's --experimental-wasm-relaxed-simd flag on
+   * while it compiles the module (see compileRelaxed). Results differ from the multiply-then-add build in the last bits
    * (both within the conformance tolerance); false multiplies, then adds: the bytes of earlier cnnx
    * releases on Node 20.
    */
@@ -50,7 +50,7 @@ export async function createFastEngine(options: FastEngineOptions = {}): Promise
   }
   const debug = options.debug ?? debugFromEnv();
   if (debug && options.fma === true) return Promise.reject(engineError('options.fma: the debug build has no fused multiply-adds; pass fma: false or leave it out'));
-  if (options.fma === true && !enableRelaxedSimd()) {
+  if (options.fma === true && !relaxedSimdAvailable()) {
     return Promise.reject(engineError(`options.fma: this runtime (V8 ${process.versions.v8}) cannot validate relaxed SIMD; use Node.js >= 20`));
   }
   return FastEngine.create(threads, options.algorithm ?? 'auto', options.fma, debug);
