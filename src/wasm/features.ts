@@ -34,6 +34,7 @@ export function hasRelaxedSimd(): boolean {
 const FLAGGED_V8 = /^11\.3\./;
 
 const FLAG = '--experimental-wasm-relaxed-simd';
+const NO_FLAG = '--no-experimental-wasm-relaxed-simd';
 
 /** Runs `fn` with V8's relaxed SIMD flag on, then turns it off again. */
 function underFlag<T>(fn: () => T): T {
@@ -41,7 +42,7 @@ function underFlag<T>(fn: () => T): T {
   try {
     return fn();
   } finally {
-    v8.setFlagsFromString('--no-experimental-wasm-relaxed-simd');
+    v8.setFlagsFromString(NO_FLAG);
   }
 }
 
@@ -67,19 +68,19 @@ export function relaxedSimdAvailable(): boolean {
  * it runs again with the flag left on.
  */
 export async function compileRelaxed(bytes: Uint8Array<ArrayBuffer>): Promise<WebAssembly.Module> {
-  if (!hasRelaxedSimd()) {
-    v8.setFlagsFromString(FLAG);
-    try {
-      return await WebAssembly.compile(bytes);
-    } finally {
-      v8.setFlagsFromString('--no-experimental-wasm-relaxed-simd');
-    }
-  }
+  const setHere = !hasRelaxedSimd();
+  if (setHere) v8.setFlagsFromString(FLAG);
+  let module: WebAssembly.Module;
   try {
-    return await WebAssembly.compile(bytes);
+    module = await WebAssembly.compile(bytes);
   } catch (error) {
-    if (!(error instanceof WebAssembly.CompileError) || !FLAGGED_V8.test(process.versions.v8)) throw error;
+    if (!(error instanceof WebAssembly.CompileError) || !FLAGGED_V8.test(process.versions.v8)) {
+      if (setHere) v8.setFlagsFromString(NO_FLAG);
+      throw error;
+    }
     v8.setFlagsFromString(FLAG);
     return WebAssembly.compile(bytes);
   }
+  if (setHere) v8.setFlagsFromString(NO_FLAG);
+  return module;
 }

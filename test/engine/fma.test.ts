@@ -4,11 +4,13 @@
 // same bytes as one started with the flag, and that --no-fma (the multiply-then-add build) still conforms.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import v8 from 'node:v8';
 import { describe, expect, it, test } from 'vitest';
 import type { FastEngine } from '../../src/engine/fast/engine.js';
 import { createFastEngine } from '../../src/engine/fast/index.js';
 import { parseNpy } from '../../src/io/npy.js';
-import { hasRelaxedSimd, relaxedSimdAvailable } from '../../src/wasm/features.js';
+import { compileRelaxed, hasRelaxedSimd, relaxedSimdAvailable } from '../../src/wasm/features.js';
+import { WASM_URLS } from '../../src/wasm/loader.js';
 import { compareWithTolerance, FIXTURES, ROOT, runCli, tempDir } from '../helpers.js';
 
 /** Node 20's V8, whose relaxed SIMD is behind a flag. */
@@ -37,6 +39,19 @@ describe('fused multiply-adds', () => {
     const plain = (await createFastEngine({ threads: 1, fma: false, debug: false })) as FastEngine;
     expect(plain.fma).toBe(false);
     await plain.close();
+  });
+
+  it.runIf(FLAGGED)('a compile whose flag another thread turns off under it is run again, with the flag left on', async () => {
+    const bytes = new Uint8Array(readFileSync(WASM_URLS.fma));
+    try {
+      const compiling = compileRelaxed(bytes);
+      // What another thread's compileRelaxed does when its own compile ends: the first compile then fails to validate.
+      v8.setFlagsFromString('--no-experimental-wasm-relaxed-simd');
+      const module = await compiling;
+      expect(WebAssembly.Module.exports(module).map((e) => e.name)).toContain('f32_gemm_ukernel_4x8');
+    } finally {
+      v8.setFlagsFromString('--no-experimental-wasm-relaxed-simd');
+    }
   });
 
   it.each(['seed-convnet', 'edges'])('%s: bit-identical for 1, 2 and 3 threads and to a node started with the V8 flag; --no-fma differs in the last bits only', async (name) => {
