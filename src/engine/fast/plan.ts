@@ -222,8 +222,8 @@ export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: Node
     ...(g.inputReaders.length === 1 ? { slot } : {}),
   };
   // Never released: no buffer of a later step overlaps them, nor the input's place they convert into.
-  const pixels: PixelsPlacement | null =
-    input.tensor instanceof PixelTensor ? { samples: arena.alloc(input.tensor.pixels.length), sources: arena.alloc(4 * input.tensor.channels), tables: arena.alloc(input.tensor.lookup.tables.length * 4) } : null;
+  const image = input.tensor instanceof PixelTensor ? input.tensor : null;
+  const pixels: PixelsPlacement | null = image && { samples: arena.alloc(image.pixels.length), sources: arena.alloc(4 * image.channels), tables: arena.alloc(image.lookup.tables.length * 4) };
   const bands: HeapBand[] = [];
   const bandOf = (j: number): HeapBand => (j === INPUT ? inBand : bands[j]);
   // How many more steps read each node; a node's own band is released after the last (concat slices go with their concat's).
@@ -299,7 +299,7 @@ export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: Node
     }
     retire(s);
   }
-  if (pixels) steps.unshift(pixelsStep(arena, threads, input.tensor as PixelTensor, pixels, inBand, slot.placement));
+  if (image && pixels) steps.unshift(pixelsStep(arena, threads, image, pixels, inBand, slot.placement));
   arena.finish();
   const arenaBytes = arena.usedBytes;
   return { arenaMark, arenaBytes, input: inBand, inputPlacement: slot.placement, pixels, steps, outputs: outputs.map((o) => bands[o]) };
