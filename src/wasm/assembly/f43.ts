@@ -1,16 +1,16 @@
 // Lavin & Gray's F(4,3) input and output transforms, and clipped stores of 4x4 output tiles (as rows, or 2x2 / 4x4 pooled), shared by the row-wise (winograd1d.ts) and 2-D (winograd2d.ts, winograd2d_small.ts) Winograd routines.
-import { activate, actOf } from './igemm';
+import { activate, actOf, madd } from './igemm';
 import { ACT, POOL } from './layout';
 
 /** B^T of one axis: (d0..d5) -> 6 values stored at o, o + step, ... (one arithmetic for rows, columns and both algorithms). */
 @inline export function bt(o: usize, step: usize, d0: v128, d1: v128, d2: v128, d3: v128, d4: v128, d5: v128): void {
-  const v4 = f32x4.splat(4), v5 = f32x4.splat(5), v2 = f32x4.splat(2);
-  v128.store(o, f32x4.add(f32x4.sub(f32x4.mul(v4, d0), f32x4.mul(v5, d2)), d4));
+  const v4 = f32x4.splat(4), m5 = f32x4.splat(-5), v2 = f32x4.splat(2);
+  v128.store(o, f32x4.add(madd(m5, d2, f32x4.mul(v4, d0)), d4));
   v128.store(o + step, f32x4.add(f32x4.sub(d3, f32x4.mul(v4, f32x4.add(d1, d2))), d4));
   v128.store(o + 2 * step, f32x4.add(f32x4.sub(f32x4.mul(v4, f32x4.sub(d1, d2)), d3), d4));
   v128.store(o + 3 * step, f32x4.add(f32x4.sub(f32x4.mul(v2, f32x4.sub(d3, d1)), d2), d4));
   v128.store(o + 4 * step, f32x4.add(f32x4.sub(f32x4.mul(v2, f32x4.sub(d1, d3)), d2), d4));
-  v128.store(o + 5 * step, f32x4.add(f32x4.sub(f32x4.mul(v4, d1), f32x4.mul(v5, d3)), d5));
+  v128.store(o + 5 * step, f32x4.add(madd(m5, d3, f32x4.mul(v4, d1)), d5));
 }
 
 /**
@@ -59,7 +59,7 @@ export class NoBias {}
   v128.store(o, biasAct<F>(f32x4.add(f32x4.add(m0, s12), s34), vb, vslope));
   v128.store(o + step, biasAct<F>(f32x4.add(d12, f32x4.add(d34, d34)), vb, vslope));
   v128.store(o + 2 * step, biasAct<F>(f32x4.add(s12, quadruple(s34)), vb, vslope));
-  v128.store(o + 3 * step, biasAct<F>(f32x4.add(f32x4.add(d12, f32x4.mul(f32x4.splat(8), d34)), m5), vb, vslope));
+  v128.store(o + 3 * step, biasAct<F>(f32x4.add(madd(f32x4.splat(8), d34, d12), m5), vb, vslope));
 }
 
 /** Stores the first n lanes of v at p (all 4 when n >= 4, none when n <= 0). */

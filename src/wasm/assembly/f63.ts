@@ -2,23 +2,24 @@
 // pooled), for the 2-D Winograd routine on wide maps (winograd2d_wide in winograd2d.ts).
 import { POOL } from './layout';
 import { biasAct, pool4, storeTail } from './f43';
+import { madd } from './igemm';
 
 /** B^T of one axis: (d0..d7) -> 8 values stored at o, o + step, ... (rows and columns alike). */
 @inline export function bt8(o: usize, step: usize, d0: v128, d1: v128, d2: v128, d3: v128, d4: v128, d5: v128, d6: v128, d7: v128): void {
-  const k525 = f32x4.splat(5.25), k425 = f32x4.splat(4.25), k125 = f32x4.splat(1.25), k25 = f32x4.splat(2.5);
-  const half = f32x4.splat(0.5), quarter = f32x4.splat(0.25), four = f32x4.splat(4), five = f32x4.splat(5);
-  v128.store(o, f32x4.add(f32x4.sub(d0, d6), f32x4.mul(k525, f32x4.sub(d4, d2))));
-  v128.store(o + 7 * step, f32x4.add(f32x4.sub(d7, d1), f32x4.mul(k525, f32x4.sub(d3, d5))));
-  let a = f32x4.sub(f32x4.add(d2, d6), f32x4.mul(k425, d4));
-  let b = f32x4.sub(f32x4.add(d1, d5), f32x4.mul(k425, d3));
+  const k525 = f32x4.splat(5.25), m425 = f32x4.splat(-4.25), m125 = f32x4.splat(-1.25), m25 = f32x4.splat(-2.5);
+  const half = f32x4.splat(0.5), quarter = f32x4.splat(0.25), four = f32x4.splat(4), m5 = f32x4.splat(-5);
+  v128.store(o, madd(k525, f32x4.sub(d4, d2), f32x4.sub(d0, d6)));
+  v128.store(o + 7 * step, madd(k525, f32x4.sub(d3, d5), f32x4.sub(d7, d1)));
+  let a = madd(m425, d4, f32x4.add(d2, d6));
+  let b = madd(m425, d3, f32x4.add(d1, d5));
   v128.store(o + step, f32x4.add(a, b));
   v128.store(o + 2 * step, f32x4.sub(a, b));
-  a = f32x4.sub(f32x4.add(f32x4.mul(quarter, d2), d6), f32x4.mul(k125, d4));
-  b = f32x4.add(f32x4.sub(f32x4.mul(half, d1), f32x4.mul(k25, d3)), f32x4.add(d5, d5));
+  a = madd(m125, d4, madd(quarter, d2, d6));
+  b = f32x4.add(madd(m25, d3, f32x4.mul(half, d1)), f32x4.add(d5, d5));
   v128.store(o + 3 * step, f32x4.add(a, b));
   v128.store(o + 4 * step, f32x4.sub(a, b));
-  a = f32x4.sub(f32x4.add(f32x4.mul(four, d2), d6), f32x4.mul(five, d4));
-  b = f32x4.add(f32x4.sub(f32x4.add(d1, d1), f32x4.mul(k25, d3)), f32x4.mul(half, d5));
+  a = madd(m5, d4, madd(four, d2, d6));
+  b = madd(half, d5, madd(m25, d3, f32x4.add(d1, d1)));
   v128.store(o + 5 * step, f32x4.add(a, b));
   v128.store(o + 6 * step, f32x4.sub(a, b));
 }
@@ -45,11 +46,11 @@ import { biasAct, pool4, storeTail } from './f43';
   const s34 = f32x4.add(m3, m4), d34 = f32x4.sub(m3, m4);
   const s56 = f32x4.add(m5, m6), d56 = f32x4.sub(m5, m6);
   v128.store(o, biasAct<F>(f32x4.add(f32x4.add(m0, s12), f32x4.add(s34, s56)), vb, vslope));
-  v128.store(o + step, biasAct<F>(f32x4.add(f32x4.add(d12, f32x4.add(d34, d34)), f32x4.mul(f32x4.splat(0.5), d56)), vb, vslope));
-  v128.store(o + 2 * step, biasAct<F>(f32x4.add(f32x4.add(s12, f32x4.mul(f32x4.splat(4), s34)), f32x4.mul(f32x4.splat(0.25), s56)), vb, vslope));
-  v128.store(o + 3 * step, biasAct<F>(f32x4.add(f32x4.add(d12, f32x4.mul(f32x4.splat(8), d34)), f32x4.mul(f32x4.splat(0.125), d56)), vb, vslope));
-  v128.store(o + 4 * step, biasAct<F>(f32x4.add(f32x4.add(s12, f32x4.mul(f32x4.splat(16), s34)), f32x4.mul(f32x4.splat(0.0625), s56)), vb, vslope));
-  v128.store(o + 5 * step, biasAct<F>(f32x4.add(f32x4.add(f32x4.add(d12, f32x4.mul(f32x4.splat(32), d34)), f32x4.mul(f32x4.splat(0.03125), d56)), m7), vb, vslope));
+  v128.store(o + step, biasAct<F>(madd(f32x4.splat(0.5), d56, f32x4.add(d12, f32x4.add(d34, d34))), vb, vslope));
+  v128.store(o + 2 * step, biasAct<F>(madd(f32x4.splat(0.25), s56, madd(f32x4.splat(4), s34, s12)), vb, vslope));
+  v128.store(o + 3 * step, biasAct<F>(madd(f32x4.splat(0.125), d56, madd(f32x4.splat(8), d34, d12)), vb, vslope));
+  v128.store(o + 4 * step, biasAct<F>(madd(f32x4.splat(0.0625), s56, madd(f32x4.splat(16), s34, s12)), vb, vslope));
+  v128.store(o + 5 * step, biasAct<F>(f32x4.add(madd(f32x4.splat(0.03125), d56, madd(f32x4.splat(32), d34, d12)), m7), vb, vslope));
 }
 
 /** y [6 rows][6 cols] (lane i = tile i) as 6 rows of 24 pixels from column x0: clipped to rows [0, limit) and columns < ow. */
