@@ -4,9 +4,9 @@ import { ACT, POOL } from './layout';
 
 /** B^T of one axis: (d0..d5) -> 6 values stored at o, o + step, ... (one arithmetic for rows, columns and both algorithms). */
 @inline export function bt(o: usize, step: usize, d0: v128, d1: v128, d2: v128, d3: v128, d4: v128, d5: v128): void {
-  const v4 = f32x4.splat(4), m5 = f32x4.splat(-5), v2 = f32x4.splat(2);
+  const v4 = f32x4.splat(4), m4 = f32x4.splat(-4), m5 = f32x4.splat(-5), v2 = f32x4.splat(2);
   v128.store(o, f32x4.add(madd(m5, d2, f32x4.mul(v4, d0)), d4));
-  v128.store(o + step, f32x4.add(f32x4.sub(d3, f32x4.mul(v4, f32x4.add(d1, d2))), d4));
+  v128.store(o + step, f32x4.add(madd(m4, f32x4.add(d1, d2), d3), d4));
   v128.store(o + 2 * step, f32x4.add(f32x4.sub(f32x4.mul(v4, f32x4.sub(d1, d2)), d3), d4));
   v128.store(o + 3 * step, f32x4.add(f32x4.sub(f32x4.mul(v2, f32x4.sub(d3, d1)), d2), d4));
   v128.store(o + 4 * step, f32x4.add(f32x4.sub(f32x4.mul(v2, f32x4.sub(d1, d3)), d2), d4));

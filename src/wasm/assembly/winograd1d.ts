@@ -5,7 +5,7 @@
 //   y = A^T (sum over (ic, ky) of U * V), 6 multiplies per 4 outputs instead of 12.
 // B^T, G and A^T are Lavin & Gray's F(4,3) matrices (points 0, +-1, +-2, inf).
 import { checkRange, field } from './descriptor';
-import { activate } from './igemm';
+import { activate, madd } from './igemm';
 import { WINOGRAD1D_INPUT } from './layout';
 import { btRow4, quadruple, storeTail } from './f43';
 
@@ -25,7 +25,7 @@ export function winograd1d_input_f32(d: usize, i0: i32, i1: i32): void {
   const tp = field(d, WINOGRAD1D_INPUT.TP);
   // V is [channel][xi][row][tp]: consecutive rows' tiles are contiguous, so GEMM strips can span rows.
   const vstep = <usize>(rows * tp) << 2;
-  const v4 = f32x4.splat(4), v5 = f32x4.splat(5), v2 = f32x4.splat(2);
+  const v4 = f32x4.splat(4), m4 = f32x4.splat(-4), m5 = f32x4.splat(-5), v2 = f32x4.splat(2);
   for (let c = i0 / rows; c * rows < i1; c++) {
     const ra = max(0, i0 - c * rows);
     const rb = min(rows, i1 - c * rows);
@@ -42,12 +42,12 @@ export function winograd1d_input_f32(d: usize, i0: i32, i1: i32): void {
         const d0 = v128.load32_splat(p, 0), d1 = v128.load32_splat(p, 4), d2 = v128.load32_splat(p, 8);
         const d3 = v128.load32_splat(p, 12), d4 = v128.load32_splat(p, 16), d5 = v128.load32_splat(p, 20);
         const o = dst + (<usize>t << 2);
-        const x0 = f32x4.add(f32x4.sub(f32x4.mul(v4, d0), f32x4.mul(v5, d2)), d4);
-        const x1 = f32x4.add(f32x4.sub(d3, f32x4.mul(v4, f32x4.add(d1, d2))), d4);
+        const x0 = f32x4.add(madd(m5, d2, f32x4.mul(v4, d0)), d4);
+        const x1 = f32x4.add(madd(m4, f32x4.add(d1, d2), d3), d4);
         const x2 = f32x4.add(f32x4.sub(f32x4.mul(v4, f32x4.sub(d1, d2)), d3), d4);
         const x3 = f32x4.add(f32x4.sub(f32x4.mul(v2, f32x4.sub(d3, d1)), d2), d4);
         const x4 = f32x4.add(f32x4.sub(f32x4.mul(v2, f32x4.sub(d1, d3)), d2), d4);
-        const x5 = f32x4.add(f32x4.sub(f32x4.mul(v4, d1), f32x4.mul(v5, d3)), d5);
+        const x5 = f32x4.add(madd(m5, d3, f32x4.mul(v4, d1)), d5);
         v128.store32_lane(o, x0, 0);
         v128.store32_lane(o + vstep, x1, 0);
         v128.store32_lane(o + 2 * vstep, x2, 0);
@@ -80,7 +80,7 @@ export function winograd1d_output_f32(m: usize, channels: i32, mchan: i32, mplan
       const y0 = activate(f32x4.add(f32x4.add(f32x4.add(m0, s12), s34), vb), act, vslope);
       const y1 = activate(f32x4.add(f32x4.add(d12, f32x4.add(d34, d34)), vb), act, vslope);
       const y2 = activate(f32x4.add(f32x4.add(s12, quadruple(s34)), vb), act, vslope);
-      const y3 = activate(f32x4.add(f32x4.add(f32x4.add(d12, f32x4.mul(v8, d34)), m5), vb), act, vslope);
+      const y3 = activate(f32x4.add(f32x4.add(madd(v8, d34, d12), m5), vb), act, vslope);
       // Transpose: lane i of yj is output 4(t + i) + j.
       const a0 = v128.shuffle<f32>(y0, y1, 0, 4, 1, 5);
       const a1 = v128.shuffle<f32>(y0, y1, 2, 6, 3, 7);

@@ -322,16 +322,16 @@ function outputLoop<K, A>(m: usize, q0: i32, q1: i32, bias: usize, out: usize, o
       y0 = f32x4.add(f32x4.add(m0, s12), s34);
       y1 = f32x4.add(d12, d2);
       y2 = f32x4.add(s12, f32x4.add(s2, s2));
-      y3 = f32x4.add(f32x4.add(d12, m5), f32x4.mul(d34, k8));
+      y3 = madd(d34, k8, f32x4.add(d12, m5));
     } else {
       const m6 = v128.load(g, 96), m7 = v128.load(g, 112);
       const s56 = f32x4.add(m5, m6), d56 = f32x4.sub(m5, m6);
-      y0 = f32x4.add(f32x4.add(m0, s12), f32x4.add(s34, f32x4.mul(s56, k8)));
+      y0 = f32x4.add(f32x4.add(m0, s12), madd(s56, k8, s34));
       const t1 = f32x4.add(d34, f32x4.add(d56, d56));
       y1 = f32x4.add(d12, f32x4.add(t1, t1));
       const t2 = f32x4.add(f32x4.add(s34, s34), s56);
       y2 = f32x4.add(s12, f32x4.add(t2, t2));
-      y3 = f32x4.add(f32x4.add(d12, m7), f32x4.add(d56, f32x4.mul(d34, k8)));
+      y3 = f32x4.add(f32x4.add(d12, m7), madd(d34, k8, d56));
     }
     y0 = activate(y0, act, vslope);
     y1 = activate(y1, act, vslope);
@@ -391,8 +391,8 @@ function transformRow(d: usize, ir: i32, v: usize): void {
   const pitch = field(d, WINOGRAD1D_SMALL.IN_PITCH);
   const inPlane = field(d, WINOGRAD1D_SMALL.IN_PLANE);
   const gb = <usize>groupBytes(d);
-  const k54 = f32x4.splat(5.25), k174 = f32x4.splat(4.25), k4 = f32x4.splat(4), k5 = f32x4.splat(5);
-  const k25 = f32x4.splat(2.5), k125 = f32x4.splat(1.25), half = f32x4.splat(0.5), quarter = f32x4.splat(0.25), two = f32x4.splat(2);
+  const k54 = f32x4.splat(5.25), m174 = f32x4.splat(-4.25), k4 = f32x4.splat(4), m5 = f32x4.splat(-5);
+  const m25 = f32x4.splat(-2.5), m125 = f32x4.splat(-1.25), half = f32x4.splat(0.5), quarter = f32x4.splat(0.25), two = f32x4.splat(2);
   for (let ch = 0; ch < c; ch++) {
     let p: usize = <usize>field(d, WINOGRAD1D_SMALL.IN) + (<usize>(ch * inPlane + ir * pitch) << 2);
     let o = v + <usize>(ch * field(d, WINOGRAD1D_SMALL.KH) * 128);
@@ -416,20 +416,20 @@ function transformRow(d: usize, ir: i32, v: usize): void {
       const d4 = v128.shuffle<f32>(bf0, fg0, 0, 1, 4, 5), d5 = v128.shuffle<f32>(bf0, fg0, 2, 3, 6, 7);
       const d6 = v128.shuffle<f32>(bf1, fg1, 0, 1, 4, 5), d7 = v128.shuffle<f32>(bf1, fg1, 2, 3, 6, 7);
       // B^T (row 0 sign-flipped against wincnn's, with G's row 0 to match).
-      v128.store(o, f32x4.add(f32x4.sub(d0, d6), f32x4.mul(k54, f32x4.sub(d4, d2))));
-      const e1 = f32x4.sub(f32x4.add(d2, d6), f32x4.mul(k174, d4));
-      const o1 = f32x4.sub(f32x4.add(d1, d5), f32x4.mul(k174, d3));
+      v128.store(o, madd(k54, f32x4.sub(d4, d2), f32x4.sub(d0, d6)));
+      const e1 = madd(m174, d4, f32x4.add(d2, d6));
+      const o1 = madd(m174, d3, f32x4.add(d1, d5));
       v128.store(o, f32x4.add(e1, o1), 16);
       v128.store(o, f32x4.sub(e1, o1), 32);
-      const e3 = f32x4.sub(f32x4.add(d6, f32x4.mul(quarter, d2)), f32x4.mul(k125, d4));
-      const o3 = f32x4.add(f32x4.sub(f32x4.mul(half, d1), f32x4.mul(k25, d3)), f32x4.mul(two, d5));
+      const e3 = madd(m125, d4, madd(quarter, d2, d6));
+      const o3 = madd(two, d5, madd(m25, d3, f32x4.mul(half, d1)));
       v128.store(o, f32x4.add(e3, o3), 48);
       v128.store(o, f32x4.sub(e3, o3), 64);
-      const e5 = f32x4.sub(f32x4.add(d6, f32x4.mul(k4, d2)), f32x4.mul(k5, d4));
-      const o5 = f32x4.add(f32x4.sub(f32x4.mul(two, d1), f32x4.mul(k25, d3)), f32x4.mul(half, d5));
+      const e5 = madd(m5, d4, madd(k4, d2, d6));
+      const o5 = madd(half, d5, madd(m25, d3, f32x4.mul(two, d1)));
       v128.store(o, f32x4.add(e5, o5), 80);
       v128.store(o, f32x4.sub(e5, o5), 96);
-      v128.store(o, f32x4.add(f32x4.sub(d7, d1), f32x4.mul(k54, f32x4.sub(d3, d5))), 112);
+      v128.store(o, madd(k54, f32x4.sub(d3, d5), f32x4.sub(d7, d1)), 112);
       p += 64;
       o += gb;
     }
