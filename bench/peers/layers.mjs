@@ -7,8 +7,8 @@
 // session profiler (enableProfiling), each kernel's time. A kernel is matched to cnnx's step by the layer its node is
 // named after (cnnx's ONNX export names each node by the layer's path, layers[i]; onnxruntime keeps that name through
 // its fusions, with a suffix); kernels of no layer (layout reorders) are listed apart. Runs alternate between the two,
-// each after a pause as in run.mjs; medians per step. Profiling costs both sides a little; the whole-network ratio of bench/peers/run.mjs is the one to
-// quote, this splits it.
+// each after a pause as in run.mjs; medians per step. Profiling costs both sides a little: the whole-network ratio of
+// run.mjs is the one to quote, this splits it.
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -28,7 +28,13 @@ const runs = Number(option(argv, '--runs', '15'));
 for (const id of ids) if (!BUILDERS[id]) throw new Error(`unknown workload ${id}; known: ${Object.keys(BUILDERS).join(', ')}`);
 
 const require = createRequire(import.meta.url);
-const ort = require('onnxruntime-node');
+let ort;
+try {
+  ort = require('onnxruntime-node');
+} catch {
+  console.error('layers: onnxruntime-node is not installed; run `cd bench/peers && ONNXRUNTIME_NODE_INSTALL=skip npm ci` first');
+  process.exit(1);
+}
 const { exportOnnx } = await importDist('export/onnx.js');
 const { FastEngine, fullShapes, relaxedSimdAvailable } = await importFastEngine('layers');
 const engine = await FastEngine.create(threads, 'auto', relaxedSimdAvailable());
