@@ -9,7 +9,7 @@ import os from 'node:os';
 import { busyPinned, busyPlacement, startBusyLoop } from './busy-loop.mjs';
 import { importFastEngine, median, option, wholeMapRun } from './engine.mjs';
 import { saveResults } from './results.mjs';
-import { workloads } from './workloads.mjs';
+import { workloadsOf } from './workloads.mjs';
 
 const { FastEngine, fullShapes, relaxedSimdAvailable } = await importFastEngine('bench:busy');
 
@@ -26,7 +26,7 @@ const fma = relaxedSimdAvailable();
 const engine = await FastEngine.create(threads, 'auto', fma);
 if (!json) console.log(`cnnx bench:busy: ${threads} threads, ${os.cpus()[0]?.model ?? 'unknown'} x ${os.availableParallelism()}, Node ${process.version}; busy loop at nice ${nice}, ${busyPlacement}; ${rounds} rounds of ${runs} runs each way`);
 const results = [];
-for (const w of workloads().filter((x) => only.includes(x.id))) {
+for (const w of workloadsOf(only)) {
   const { rows, band, outputs } = wholeMapRun(w, fullShapes);
   const once = async () => {
     const t0 = performance.now();

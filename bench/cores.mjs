@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { importFastEngine, median, wholeMapRun } from './engine.mjs';
-import { workloads } from './workloads.mjs';
+import { workloadById } from './workloads.mjs';
 
 // The engine's reading of Linux CPU lists (the same format as sysfs's cache lists).
 const { cpuList } = await import(new URL('../dist/engine/fast/machine.js', import.meta.url).href);
@@ -83,7 +83,7 @@ export function coresText(cores, threads) {
 /** In the pinned child: W1's run times at 1 thread, as JSON. */
 async function probe() {
   const { FastEngine, fullShapes, relaxedSimdAvailable } = await importFastEngine('bench/cores');
-  const w = workloads().find((x) => x.id === PROBE.workload);
+  const w = workloadById(PROBE.workload);
   const { rows, band, outputs } = wholeMapRun(w, fullShapes);
   const engine = await FastEngine.create(1, 'auto', relaxedSimdAvailable());
   const times = [];

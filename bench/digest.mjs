@@ -3,7 +3,7 @@
 // Usage: node bench/digest.mjs [--threads N] [--only W1,W3] [--no-fma]
 import { createHash } from 'node:crypto';
 import { importFastEngine, option, wholeMapRun } from './engine.mjs';
-import { workloads } from './workloads.mjs';
+import { workloadsOf } from './workloads.mjs';
 
 const { FastEngine, fullShapes } = await importFastEngine('digest');
 
@@ -13,7 +13,7 @@ const threads = Number(opt('--threads', '2'));
 const only = opt('--only', 'W1,W2,W3,W4,W5').split(',');
 const engine = await FastEngine.create(threads, 'auto', argv.includes('--no-fma') ? false : undefined);
 try {
-  for (const w of workloads().filter((w) => only.includes(w.id))) {
+  for (const w of workloadsOf(only)) {
     const { rows, band, outputs } = wholeMapRun(w, fullShapes);
     const [out] = await engine.run(w.net, band, rows, outputs);
     const d = out.tensor.data;

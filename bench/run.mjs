@@ -12,7 +12,7 @@ import { measureCeilingApart } from './ceiling.mjs';
 import { coresText, measureCores } from './cores.mjs';
 import { importFastEngine, median, option, wholeMapRun } from './engine.mjs';
 import { saveResults } from './results.mjs';
-import { convMacs, layerMacs, workloads } from './workloads.mjs';
+import { convMacs, layerMacs, workloadsOf } from './workloads.mjs';
 
 const { FastEngine, fullShapes, relaxedSimdAvailable, routineFor, outputRowTile } = await importFastEngine('bench');
 
@@ -63,7 +63,7 @@ const results = [];
 const PROFILED_RUNS = 5;
 /** Runs whose workers time their share (engine.timeThreads), after the profiled ones: medians of these. */
 const THREAD_RUNS = Math.max(5, runs);
-for (const w of workloads().filter((w) => only.includes(w.id))) {
+for (const w of workloadsOf(only)) {
   const { rows, band, outputs } = wholeMapRun(w, fullShapes);
   const per = engines.map(() => ({ times: [], steps: new Map(), items: [], waits: [], wakes: [] }));
   // The first run plans, packs the weights and touches fresh pages: what one image from the shell pays on top.

@@ -161,9 +161,23 @@ export function w5() {
   return { id: 'W5', title: 'MobileNetV2 features', input: { channels: 3, height: 224, width: 224 }, net: g.network() };
 }
 
-/** Every workload, in order. */
-export function workloads() {
-  return [w1(), w2(), w3(), w4(), w5()];
+/** The workloads' builders by id (VGG's weights take a moment: build only what runs). */
+const BUILDERS = { W1: w1, W2: w2, W3: w3, W4: w4, W5: w5 };
+
+/** The workloads whose ids `ids` lists, in order (other ids ignored), built only these. */
+export function workloadsOf(ids) {
+  return Object.entries(BUILDERS).filter(([id]) => ids.includes(id)).map(([, build]) => build());
+}
+
+/** Throws on an id that names no workload. */
+export function checkWorkloadId(id) {
+  if (!BUILDERS[id]) throw new Error(`unknown workload ${id}; known: ${Object.keys(BUILDERS).join(', ')}`);
+}
+
+/** Builds workload `id` (W1 .. W5). */
+export function workloadById(id) {
+  checkWorkloadId(id);
+  return BUILDERS[id]();
 }
 
 /** A deterministic input image in [0, 1) for a workload. */

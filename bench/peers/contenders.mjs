@@ -14,6 +14,12 @@ export function importDist(file) {
   return import(pathToFileURL(join(DIST, file)).href);
 }
 
+/** `net` as ONNX, by cnnx's own exporter, with the input size fixed (as cnnx plans for a known size). */
+export async function exportModel(net, input) {
+  const { exportOnnx } = await importDist('export/onnx.js');
+  return exportOnnx(net, { size: [input.height, input.width] });
+}
+
 function packageVersion(name) {
   try {
     return JSON.parse(readFileSync(join(here, 'node_modules', name, 'package.json'), 'utf8')).version;

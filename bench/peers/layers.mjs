@@ -15,17 +15,16 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { importFastEngine, median, option, wholeMapRun } from '../engine.mjs';
 import { saveResults } from '../results.mjs';
-import { inputFor, w1, w2, w3, w4, w5 } from '../workloads.mjs';
-import { importDist } from './contenders.mjs';
+import { checkWorkloadId, inputFor, workloadById } from '../workloads.mjs';
+import { exportModel } from './contenders.mjs';
 
-const BUILDERS = { W1: w1, W2: w2, W3: w3, W4: w4, W5: w5 };
 /** Before every run, as in bench/peers/run.mjs: onnxruntime's threads spin for a while after a run and would slow cnnx's. */
 const PAUSE_MS = 150;
 const argv = process.argv.slice(2);
 const ids = option(argv, '--workloads', 'W1,W2').split(',');
 const threads = Number(option(argv, '--threads', '2'));
 const runs = Number(option(argv, '--runs', '15'));
-for (const id of ids) if (!BUILDERS[id]) throw new Error(`unknown workload ${id}; known: ${Object.keys(BUILDERS).join(', ')}`);
+ids.forEach(checkWorkloadId);
 
 const require = createRequire(import.meta.url);
 let ort;
@@ -35,7 +34,6 @@ try {
   console.error('layers: onnxruntime-node is not installed; run `cd bench/peers && ONNXRUNTIME_NODE_INSTALL=skip npm ci` first');
   process.exit(1);
 }
-const { exportOnnx } = await importDist('export/onnx.js');
 const { FastEngine, fullShapes, relaxedSimdAvailable } = await importFastEngine('layers');
 const engine = await FastEngine.create(threads, 'auto', relaxedSimdAvailable());
 engine.profile = true;
@@ -44,11 +42,11 @@ const pause = () => new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
 
 const results = [];
 for (const id of ids) {
-  const w = BUILDERS[id]();
+  const w = workloadById(id);
   const input = inputFor(w);
   const { band, rows, outputs } = wholeMapRun(w, fullShapes);
   const dir = mkdtempSync(join(os.tmpdir(), 'cnnx-layers-'));
-  const session = await ort.InferenceSession.create(await exportOnnx(w.net, { size: [input.height, input.width] }), {
+  const session = await ort.InferenceSession.create(await exportModel(w.net, input), {
     executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all',
     enableProfiling: true, profileFilePrefix: join(dir, 'ort'),
   });

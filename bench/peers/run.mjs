@@ -22,8 +22,8 @@ import { algorithmMacs, floorMs } from '../arithmetic.mjs';
 import { busyPlacement, startBusyLoop } from '../busy-loop.mjs';
 import { measureCeilingApart } from '../ceiling.mjs';
 import { saveResults } from '../results.mjs';
-import { convMacs, inputFor, w1, w2, w3, w4, w5 } from '../workloads.mjs';
-import { CONTENDERS, DIST, importDist } from './contenders.mjs';
+import { checkWorkloadId, convMacs, inputFor, workloadById } from '../workloads.mjs';
+import { CONTENDERS, DIST, exportModel, importDist } from './contenders.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ALL_CONTENDERS = ['cnnx-reference', 'cnnx-fast', 'ort-node', 'ort-web', 'tfjs-wasm'];
@@ -73,13 +73,9 @@ function parseArgs(argv) {
 
 // ---- workloads: the one definition in bench/workloads.mjs (also used by `npm run bench`) ----
 
-const BUILDERS = { W1: w1, W2: w2, W3: w3, W4: w4, W5: w5 };
-
 /** Builds one workload (VGG's weights take a moment: build only what runs). */
 function loadWorkload(id) {
-  const build = BUILDERS[id];
-  if (!build) throw new Error(`unknown workload ${id}; known: ${Object.keys(BUILDERS).join(', ')}`);
-  const w = build();
+  const w = workloadById(id);
   return { ...w, shape: w.input };
 }
 
@@ -122,7 +118,7 @@ async function runChild(job) {
   const workload = loadWorkload(job.workload);
   const input = inputFor(workload);
   // The ONNX model is made only for the peers that need it, in memory.
-  const ctx = { net: workload.net, input, threads: job.threads, reuse: job.reuse, onnx: () => makeModel(workload) };
+  const ctx = { net: workload.net, input, threads: job.threads, reuse: job.reuse, onnx: () => exportModel(workload.net, workload.shape) };
   const prepared = await CONTENDERS[job.contender].prepare(ctx);
   for (let i = 0; i < job.warmup; i++) await prepared.run();
   process.on('message', async (m) => {
@@ -144,12 +140,6 @@ async function runChild(job) {
 }
 
 const errorText = (error) => error?.stack?.split('\n').slice(0, 3).join(' | ') ?? String(error);
-
-/** The workload as ONNX, by cnnx's own exporter, with the input size fixed (as cnnx plans for a known size). */
-async function makeModel(workload) {
-  const { exportOnnx } = await importDist('export/onnx.js');
-  return exportOnnx(workload.net, { size: [workload.shape.height, workload.shape.width] });
-}
 
 /**
  * Starts one contender in a fresh process and waits until it is warmed up. Returns { run() -> ms,
@@ -276,7 +266,7 @@ async function benchWorkload(workload, opts, ceiling) {
 async function saveModel(workload) {
   const dir = join(here, '..', 'models');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, `${workload.id}.onnx`), await makeModel(workload));
+  writeFileSync(join(dir, `${workload.id}.onnx`), await exportModel(workload.net, workload.shape));
 }
 
 function progress(opts, text) {
@@ -383,7 +373,7 @@ async function main() {
     await runChild(opts.child).catch((error) => process.send({ type: 'error', error: errorText(error) }, () => process.exit(1)));
     return;
   }
-  opts.workloads.forEach(loadWorkload); // fail on a typo before minutes of work
+  opts.workloads.forEach(checkWorkloadId); // fail on a typo before minutes of work
   // Measured before the rounds (and any busy loop), for the targets against native code.
   const nativeTargets = opts.contenders.includes('cnnx-fast') && opts.contenders.includes('ort-node') && opts.workloads.some((id) => TARGETS[id]?.['ort-node']);
   const ceiling = nativeTargets ? await ceilingFor(opts.threads, opts) : null;
