@@ -7,7 +7,7 @@ import { descriptor, type Descriptor, type Layout } from './descriptor.js';
 import { PAD, POOL } from './layout.js';
 import type { ArenaAllocator } from './memory.js';
 import type { PackedGroup } from './pack.js';
-import type { Activation, ConvOutput, HeapBand, Pool2dLayer } from './plan-types.js';
+import type { Activation, ConvOutput, HeapBand, PadGeometry, Pool2dLayer } from './plan-types.js';
 import type { Call, Phase } from './protocol.js';
 
 export function allocBand(arena: ArenaAllocator, s: Shape, r: RowRange): HeapBand {
@@ -62,10 +62,36 @@ function equalRanges(n: number, parts: number): [number, number][] {
 /** A layout with the fields every per-group conv routine reads (winograd2d, winograd2d_small, winograd1d_small). */
 type GroupLayout = Layout & { readonly fields: Record<'IN' | 'IN_PLANE' | 'IN_PITCH' | 'C' | 'OC' | 'W' | 'BIAS' | 'OUT' | 'OUT_PLANE' | 'OUT_PITCH' | 'ACT' | 'SLOPE', unknown> };
 
+/** Floats between a band's rows: its width, or its reader's padded pitch when it lies in that buffer. */
+export function bandPitch(b: HeapBand): number {
+  return b.padded ? b.padded.pitch : b.width;
+}
+
+/** Floats between a band's channel planes. */
+export function bandPlane(b: HeapBand): number {
+  return b.padded ? b.padded.rows * b.padded.pitch : b.height * b.width;
+}
+
 /** Where output channel c of a step goes: its byte address at local row 0, and the floats between channel planes and rows. */
 export function outputChannel(out: ConvOutput, c: number): { ptr: number; plane: number; pitch: number } {
-  const plane = out.band.height * out.band.width;
-  return { ptr: out.band.ptr + (out.channel + c) * plane * 4, plane, pitch: out.band.width };
+  const plane = bandPlane(out.band);
+  return { ptr: out.band.ptr + (out.channel + c) * plane * 4, plane, pitch: bandPitch(out.band) };
+}
+
+/**
+ * A band of `s`'s rows `r` written straight into the padded buffer of geometry `g` its reader will pad it into: the
+ * buffer is allocated here, and the reader's planPad takes it instead of a buffer of its own.
+ */
+export function allocPaddedBand(arena: ArenaAllocator, s: Shape, r: RowRange, g: PadGeometry, left: number): HeapBand {
+  const bytes = s.channels * g.rows * g.pitch * 4;
+  const ptr = arena.alloc(bytes);
+  const at = ptr + ((r.start - g.iy0) * g.pitch + left) * 4;
+  return { ptr: at, channels: s.channels, height: r.end - r.start, width: s.width, y0: r.start, fullHeight: s.height, padded: { ...g, ptr, bytes } };
+}
+
+/** Whether rows `r` of a map `width` wide fit inside padded buffer `g` of a layer padding `left` columns (see allocPaddedBand). */
+export function fitsPadded(g: PadGeometry, r: RowRange, width: number, left: number): boolean {
+  return r.start >= g.iy0 && r.end <= g.iy0 + g.rows && left + width <= g.pitch;
 }
 
 /**
@@ -132,8 +158,13 @@ export const PLACEMENT_MIN_WIDTH = 1024;
  * rows and columns past the padded map (whole tiles reaching beyond it) are zeros.
  */
 export function planPad(arena: ArenaAllocator, threads: number, layer: Conv2dLayer, prev: HeapBand, iy0: number, rows: number, pitch: number, i: number, columnPhases = 1, fill = 0): PaddedInput {
-  const bytes = prev.channels * rows * pitch * 4;
-  const ptr = arena.alloc(bytes);
+  const given = prev.padded;
+  // The band's step wrote it into this buffer (HeapBand.padded): its rows are in place, the phase fills the borders.
+  if (given && (given.iy0 !== iy0 || given.rows !== rows || given.pitch !== pitch || columnPhases !== 1 || fill !== 0)) {
+    throw new Error(`layers[${i}] (conv2d): the padded buffer planned for its input (rows ${given.iy0}+${given.rows}, pitch ${given.pitch}) is not the one it pads into (rows ${iy0}+${rows}, pitch ${pitch})`);
+  }
+  const bytes = given ? given.bytes : prev.channels * rows * pitch * 4;
+  const ptr = given ? given.ptr : arena.alloc(bytes);
   const pdPtr = padDescriptor(arena, layer, prev, iy0, rows, pitch, i, columnPhases, fill, ptr);
   // Items are padded rows over all channels (a one-channel map still splits across threads).
   const phase = share(prev.channels * rows, threads, (i0, i1) => [['pad_f32', pdPtr, i0, i1]]);
@@ -185,7 +216,7 @@ export function padDescriptor(arena: ArenaAllocator, layer: Conv2dLayer, prev: H
   if (place) prev.slot.placement = { ptr: dst + (shift * pitch + pad.left) * 4, pitch, plane: rows * pitch, first: Math.max(0, -shift), end: Math.min(prev.height, rows - shift) };
   const pd = descriptor(PAD);
   if (place) pd.set({ SRC: prev.slot!.placement!.ptr, SRC_PLANE: rows * pitch, SRC_PITCH: pitch });
-  else pd.set({ SRC: prev.ptr, SRC_PLANE: prev.height * W, SRC_PITCH: W });
+  else pd.set({ SRC: prev.ptr, SRC_PLANE: bandPlane(prev), SRC_PITCH: bandPitch(prev) });
   pd.set({ W, DST: dst, DST_PLANE: rows * pitch, PW: pitch, ROWS: rows, ROWTAB: arena.putI32(rowtab), COLTAB: arena.putI32(coltab), LEFT: pad.left, GATHER: columnPhases > 1 ? 1 : 0, FILL: fill });
   return pd.put(arena);
 }

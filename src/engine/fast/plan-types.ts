@@ -1,4 +1,5 @@
 // The fast engine's plan and what the planner and its routines pass each other: steps, heap bands, fusions, conv jobs, the routine interface.
+import type { RowRange } from '../band.js';
 import type { Shape } from '../tensor.js';
 import type { MapSize } from '../tiles.js';
 import type { AvgPool2dLayer, BatchNorm2dLayer, Conv2dLayer, MaxPool2dLayer } from '../../network/types.js';
@@ -23,6 +24,27 @@ export interface HeapBand {
   readonly fullHeight: number;
   /** Only on a plan's input band: where its first reader asked the engine to copy the rows (see planPad). */
   readonly slot?: { placement: InputPlacement | null };
+  /**
+   * When the step that computes the band writes it straight into its one reader's padded buffer: that buffer. Row L of
+   * channel c is then at ptr + (c * buffer.rows + L) * buffer.pitch floats (bandPitch, bandPlane in plan-parts.ts).
+   */
+  readonly padded?: PaddedBuffer;
+}
+
+/**
+ * The padded copy of its input a conv's plan makes (planPad): rows [iy0, iy0 + rows) of the padded map (full-map input
+ * coordinates, may start above the map), `pitch` floats each, the input's column x at x + padding.left.
+ */
+export interface PadGeometry {
+  readonly iy0: number;
+  readonly rows: number;
+  readonly pitch: number;
+}
+
+/** A padded buffer allocated by the step before its reader (`HeapBand.padded`): `bytes` at `ptr`, released by the reader's plan. */
+export interface PaddedBuffer extends PadGeometry {
+  readonly ptr: number;
+  readonly bytes: number;
 }
 
 /**
@@ -110,6 +132,14 @@ export interface Routine<P = unknown> {
   applies(layer: Conv2dLayer, algorithm: Algorithm, out: MapSize): boolean;
   /** Whether a following pool (already known to have no padding, kernel = stride and whole windows) folds into its output loop. */
   fusesPool(pool: Pool2dLayer): boolean;
+  /**
+   * For routines whose plan copies the whole input into a padded buffer (planPad): that buffer's geometry when the conv
+   * computes output rows `out` (after `pool`, when one folds in) and reads an input `inWidth` wide. The step before may
+   * then write its rows straight into the buffer, and the padding phase only fills the borders.
+   */
+  paddedInput?(layer: Conv2dLayer, pool: Pool2dLayer | null, conv: Shape, out: RowRange, inWidth: number): PadGeometry;
+  /** True when its plan writes each output row through outputChannel's pitch and plane, so it can write into a reader's padded buffer. */
+  readonly pitchedOutput?: boolean;
   /** True when its plan adds ConvJob.residual in its output loop (an add after the conv folds in). */
   readonly fusesResidual?: boolean;
   /**
@@ -142,6 +172,8 @@ export interface Plan {
   readonly steps: readonly Step[];
   /** Bands of the requested output layers, in the order of `outputs`. */
   readonly outputs: readonly HeapBand[];
+  /** The nodes whose step writes them straight into their reader's padded buffer (HeapBand.padded). */
+  readonly paddedNodes: readonly number[];
 }
 
 export interface PlanContext {

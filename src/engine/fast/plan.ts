@@ -12,9 +12,9 @@ import { ACT, PIXELS } from './layout.js';
 import { planMaxpool } from './maxpool.js';
 import { ArenaAllocator, type SharedHeap } from './memory.js';
 import { affinePack, convPack } from './pack-cache.js';
-import { allocBand, share } from './plan-parts.js';
+import { allocBand, allocPaddedBand, fitsPadded, share } from './plan-parts.js';
 import { activationOf, NO_ACT, packAffine, planEltwise, type EltwiseAct, type PackedAffine } from './eltwise.js';
-import type { Activation, ConvOutput, Fusion, HeapBand, InputPlacement, PixelsPlacement, Plan, PlanContext, Pool2dLayer, Routine, Step } from './plan-types.js';
+import type { Activation, ConvOutput, Fusion, HeapBand, InputPlacement, PadGeometry, PixelsPlacement, Plan, PlanContext, Pool2dLayer, Routine, Step } from './plan-types.js';
 import type { Phase } from './protocol.js';
 import { routineFor } from './routines/index.js';
 
@@ -200,6 +200,27 @@ function slicedProducers(net: Network, g: Graph, steps: readonly StepPlan[], sha
   return sliced;
 }
 
+/**
+ * Nodes whose step writes them straight into the padded buffer of their reader: node p, the last node of a conv step
+ * whose routine writes pitched rows, read by one conv step alone (not an output, nor a concatenation's slice) whose
+ * routine pads its whole input, when p's rows fit inside that buffer: p -> the buffer's geometry. The reader's padding
+ * phase then only fills the borders, instead of copying the map.
+ */
+function paddedOutputs(net: Network, g: Graph, steps: readonly StepPlan[], shapes: readonly Shape[], sliced: ReadonlyMap<number, unknown>): Map<number, PadGeometry> {
+  const convs = new Map<number, Extract<StepPlan, { kind: 'conv' }>>();
+  for (const s of steps) if (s.kind === 'conv') convs.set(s.last, s);
+  const placed = new Map<number, PadGeometry>();
+  for (const c of convs.values()) {
+    const layer = net.layers[c.first] as Conv2dLayer;
+    const p = layer.inputs[0];
+    const producer = p === INPUT ? undefined : convs.get(p);
+    if (!c.routine.paddedInput || !producer?.routine.pitchedOutput || sliced.has(p) || !soleReader(g, p, c.first)) continue;
+    const geometry = c.routine.paddedInput(layer, c.fusion.pool, shapes[c.first], g.rows[c.last]!, shapes[p].width);
+    if (fitsPadded(geometry, g.rows[p]!, shapes[p].width, layer.padding.left)) placed.set(p, geometry);
+  }
+  return placed;
+}
+
 /** Builds the plan for one (network, input band geometry, rows, outputs); allocates its arena at the top of the heap. */
 export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: NodeRows, outputs: readonly number[]): Plan {
   const { heap, threads } = ctx;
@@ -207,6 +228,7 @@ export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: Node
   const shapes = fullShapes(net, { channels: input.tensor.channels, height: input.fullHeight, width: input.tensor.width });
   const plans = stepsOf(ctx, net, g, shapes);
   const sliced = slicedProducers(net, g, plans, shapes);
+  const placed = paddedOutputs(net, g, plans, shapes, sliced);
 
   const arenaMark = heap.mark;
   const arena = new ArenaAllocator(heap);
@@ -233,8 +255,9 @@ export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: Node
     for (const j of stepInputs(net, s)) {
       const left = pending.get(j)! - 1;
       pending.set(j, left);
-      if (left > 0 || g.outputs.has(j) || sliced.has(j)) continue;
       const b = bandOf(j);
+      // A band in its reader's padded buffer went with that buffer, which the reader's plan released.
+      if (left > 0 || g.outputs.has(j) || sliced.has(j) || b.padded) continue;
       arena.release(b.ptr, b.channels * b.height * b.width * 4);
     }
   };
@@ -249,8 +272,10 @@ export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: Node
     const outer = concatBand(slice[0]);
     return (bands[k] = { ...outer, ptr: outer.ptr + slice[1] * outer.height * outer.width * 4, channels: shapes[k].channels });
   };
-  /** Where a step's last node goes: its slice of a concatenation, or a band of its own. */
+  /** Where a step's last node goes: its slice of a concatenation, its reader's padded buffer, or a band of its own. */
   const outputFor = (last: number, shape: Shape, r: RowRange): ConvOutput => {
+    const into = placed.get(last);
+    if (into) return { band: allocPaddedBand(arena, shape, r, into, (net.layers[g.readers[last][0]] as Conv2dLayer).padding.left), channel: 0 };
     const slice = sliced.get(last);
     if (!slice) return { band: allocBand(arena, shape, r), channel: 0 };
     return { band: concatBand(slice[0]), channel: slice[1] };
@@ -302,7 +327,7 @@ export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: Node
   if (image && pixels) steps.unshift(pixelsStep(arena, threads, image, pixels, inBand, slot.placement));
   arena.finish();
   const arenaBytes = arena.usedBytes;
-  return { arenaMark, arenaBytes, input: inBand, inputPlacement: slot.placement, pixels, steps, outputs: outputs.map((o) => bands[o]) };
+  return { arenaMark, arenaBytes, input: inBand, inputPlacement: slot.placement, pixels, steps, outputs: outputs.map((o) => bands[o]), paddedNodes: [...placed.keys()] };
 }
 
 /** Floats per unit of the pixels step: a few L1-sized runs per item. */

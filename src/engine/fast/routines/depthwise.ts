@@ -16,6 +16,7 @@ export const depthwise: Routine<PackedDepthwise> = {
   // With 4 or more outputs per group the GEMM tiles are full, and the direct routine is faster.
   applies: (layer, algorithm) => algorithm !== 'direct' && groupIn(layer) === 1 && groupOut(layer) < 4,
   fusesPool: () => false,
+  pitchedOutput: true,
   packedBytes: (layer) => packedBytes.depthwise(layer, false),
   pack: (heap, layer, bn) => packDepthwise(heap, layer, bn, null),
   plan: (job) => planDepthwise(job),

@@ -9,6 +9,7 @@ export const direct: Routine<PackedConv> = {
   applies: () => true,
   // Pools with kernel = stride: conv rows folded into an L1 row accumulator, chunk by chunk (conv2d.ts pooledDirect).
   fusesPool: () => true,
+  pitchedOutput: true,
   packedBytes: (layer) => packedBytes.conv(layer),
   pack: packConv,
   plan: (job) => planConv2d(job, 'direct'),

@@ -13,6 +13,7 @@ export const separable: Routine<PackedDepthwise> = {
     return algorithm !== 'direct' && groupIn(layer) === 1 && layer.stride[1] === 1 && kh + kw < kh * kw && rankOne(layer) !== null;
   },
   fusesPool: () => false,
+  pitchedOutput: true,
   packedBytes: (layer) => packedBytes.depthwise(layer, true),
   pack: (heap, layer, bn) => packDepthwise(heap, layer, bn, rankOne(layer)),
   plan: (job) => planDepthwise(job),

@@ -12,6 +12,7 @@ export const winograd1d: Routine<PackedConv> = {
   // whole rows, never on the band.
   applies: (layer, algorithm) => algorithm !== 'direct' && layer.kernelSize[1] === 3 && unitX(layer) && manyChannels(layer, algorithm),
   fusesPool: () => true,
+  pitchedOutput: true,
   packedBytes: (layer) => packedBytes.winograd1d(layer),
   pack: packWinograd1d,
   plan: (job) => planConv2d(job, 'winograd1d'),

@@ -4,7 +4,10 @@ import { descriptor } from '../descriptor.js';
 import { WINOGRAD1D_SMALL } from '../layout.js';
 import { packedBytes, packWinograd1dSmall, type PackedSmall } from '../pack.js';
 import { planPad, setGroupFields, setPoolFields, share } from '../plan-parts.js';
-import type { ConvJob, Routine } from '../plan-types.js';
+import type { RowRange } from '../../band.js';
+import type { Shape } from '../../tensor.js';
+import type { Conv2dLayer } from '../../../network/types.js';
+import type { ConvJob, PadGeometry, Pool2dLayer, Routine } from '../plan-types.js';
 import { TID, type Call, type Phase } from '../protocol.js';
 import { fewChannels, unitX } from './conditions.js';
 
@@ -20,27 +23,41 @@ export const winograd1d_small: Routine<PackedSmall> = {
   },
   // Kernel = stride: a window's conv rows fold into a row accumulator.
   fusesPool: () => true,
+  paddedInput: smallPadding,
+  pitchedOutput: true,
   packedBytes: (layer) => packedBytes.winograd1dSmall(layer),
   pack: packWinograd1dSmall,
   plan: planWinograd1dSmall,
 };
 
+/** Conv rows: the requested ones `out`, or exactly those the fused pool (stride = kernel) reads. */
+function convRowsOf(pool: Pool2dLayer | null, out: RowRange): RowRange {
+  return pool ? { start: out.start * pool.stride[0], end: out.end * pool.stride[0] } : out;
+}
+
+/** The padded input: the rows the conv rows read; group q of 16 outputs reads padded columns 16q .. 16q + 19 (columns past the padded map are zeros). */
+function smallPadding(layer: Conv2dLayer, pool: Pool2dLayer | null, conv: Shape, out: RowRange, inWidth: number): PadGeometry {
+  const kh = layer.kernelSize[0];
+  const sy = layer.stride[0];
+  const pad = layer.padding;
+  const rows = convRowsOf(pool, out);
+  const iy0 = rows.start * sy - pad.top;
+  const iy1 = (rows.end - 1) * sy - pad.top + kh;
+  return { iy0, rows: iy1 - iy0, pitch: Math.max(inWidth + pad.left + pad.right, 16 * Math.ceil(conv.width / 16) + 4) };
+}
+
 function planWinograd1dSmall(job: ConvJob<PackedSmall>): Phase[] {
   const { arena, threads, layer, packed, fusion: f, out } = job;
   const [kh, kw] = layer.kernelSize;
   const [sy] = layer.stride;
-  const pad = layer.padding;
   const pool = f.pool;
   const band = out.band;
-  // Conv rows: the requested ones, or exactly those the fused pool (stride = kernel) reads.
   const outRows = { start: band.y0, end: band.y0 + band.height };
-  const convRows = pool ? { start: outRows.start * pool.stride[0], end: outRows.end * pool.stride[0] } : outRows;
+  const convRows = convRowsOf(pool, outRows);
   const ow = job.conv.width;
   const tq = Math.ceil(ow / 16);
-  const iy0 = convRows.start * sy - pad.top;
-  const iy1 = (convRows.end - 1) * sy - pad.top + kh;
-  // Group q reads padded columns 16q .. 16q + 19; columns past the padded map are zeros.
-  const padded = planPad(arena, threads, layer, job.input, iy0, iy1 - iy0, Math.max(job.input.width + pad.left + pad.right, 16 * tq + 4), job.index);
+  const g = smallPadding(layer, pool, job.conv, outRows, job.input.width);
+  const padded = planPad(arena, threads, layer, job.input, g.iy0, g.rows, g.pitch, job.index);
   const icg = layer.inChannels / layer.groups;
   const ocg = packed.ocPerGroup;
   // Ring [TQ][steps padded to chunks of 5][8 points] x 16 bytes, products M [2 output channels][TQ][8] x 16 bytes.

@@ -1,6 +1,8 @@
 // The winograd2d routine: 2-D Winograd F(4x4,3x3) for 3x3 stride-1 convs with many channels, as 36 GEMMs over
 // transformed tiles (src/wasm/assembly/winograd2d.ts): a padding phase, then tile rows or channel blocks split across threads.
 // The planner also serves winograd2d_wide (F(6x6,3x3) on wide maps), which differs in tile size only.
+import type { RowRange } from '../../band.js';
+import type { Shape } from '../../tensor.js';
 import { outputRowTile, WINOGRAD_TILE } from '../../tiles.js';
 import type { Conv2dLayer } from '../../../network/types.js';
 import { descriptor } from '../descriptor.js';
@@ -9,7 +11,7 @@ import { blocking } from '../machine.js';
 import { align } from '../memory.js';
 import { packedBytes, packWinograd2d, type PackedConv } from '../pack.js';
 import { planPad, poolCode, poolDivisor, setGroupFields, share, shareRanges } from '../plan-parts.js';
-import type { Algorithm, ConvJob, Pool2dLayer, Routine } from '../plan-types.js';
+import type { Algorithm, ConvJob, PadGeometry, Pool2dLayer, Routine } from '../plan-types.js';
 import { TID, type Call, type Phase } from '../protocol.js';
 import { manyChannels, unitX } from './conditions.js';
 
@@ -19,10 +21,26 @@ export const winograd2d: Routine<PackedConv> = {
   applies: (layer, algorithm, out) => twoD(layer, algorithm) && outputRowTile(layer, out) === WINOGRAD_TILE,
   // Kernel = stride, 2 or 4 on both axes, so a 4x4 tile holds whole windows.
   fusesPool: (pool) => squarePool(pool, 2) || squarePool(pool, 4),
+  paddedInput: (layer, pool, conv, out, inWidth) => winograd2dPadding(layer, pool, conv, out, inWidth, WINOGRAD_TILE),
+  pitchedOutput: true,
   packedBytes: (layer) => packedBytes.winograd2d(layer, WINOGRAD_TILE),
   pack: (heap, layer, bn) => packWinograd2d(heap, layer, bn, WINOGRAD_TILE),
   plan: (job) => planWinograd2d(job, 'winograd2d', WINOGRAD_TILE),
 };
+
+/**
+ * The padded input of winograd2d (or winograd2d_wide) with `tile` x `tile` tiles computing output rows `out`: the whole
+ * tile rows that cover them (with a fused pool of kernel pk, pk conv rows an output row), each tile reading padded rows
+ * and columns tile t .. tile t + tile + 1, and whole groups of 4 tiles across (columns past the map are zeros).
+ */
+export function winograd2dPadding(layer: Conv2dLayer, pool: Pool2dLayer | null, conv: Shape, out: RowRange, inWidth: number, tile: number): PadGeometry {
+  const pk = pool ? pool.kernelSize[0] : 1;
+  const ty0 = Math.floor((out.start * pk) / tile);
+  const ty1 = Math.ceil((out.end * pk) / tile);
+  const tp = align(Math.ceil(conv.width / tile), 4);
+  const pad = layer.padding;
+  return { iy0: ty0 * tile - pad.top, rows: (ty1 - ty0) * tile + 2, pitch: Math.max(inWidth + pad.left + pad.right, tp * tile + 2) };
+}
 
 /** Whether the 2-D GEMM-based Winograd routines may run `layer` ('winograd-x' keeps Winograd row-wise: winograd1d). */
 export function twoD(layer: Conv2dLayer, algorithm: Algorithm): boolean {
@@ -86,9 +104,8 @@ export function planWinograd2d(job: ConvJob<PackedConv>, id: string, tile: numbe
   const ow = job.conv.width;
   const tw = Math.ceil(ow / tile);
   const tp = align(tw, 4);
-  const pad = layer.padding;
-  // Tile t reads padded rows tile t .. tile t + tile + 1, and likewise columns.
-  const padded = planPad(arena, threads, layer, job.input, ty0 * tile - pad.top, nt * tile + 2, Math.max(job.input.width + pad.left + pad.right, tp * tile + 2), job.index);
+  const g = winograd2dPadding(layer, pool, job.conv, outRows, job.input.width, tile);
+  const padded = planPad(arena, threads, layer, job.input, g.iy0, g.rows, g.pitch, job.index);
   const phases: Phase[] = [padded.phase];
 
   const icg = layer.inChannels / layer.groups;

@@ -1,12 +1,15 @@
 // The winograd2d_small routine: 2-D Winograd F(4x4,3x3) for 3x3 stride-1 convs with 1..7 input channels per group,
 // products summed over channels in registers, 4 output channels a vector, no GEMM (src/wasm/assembly/winograd2d_small.ts).
+import type { RowRange } from '../../band.js';
+import type { Shape } from '../../tensor.js';
 import { outputRowTile, WINOGRAD_TILE } from '../../tiles.js';
+import type { Conv2dLayer } from '../../../network/types.js';
 import { descriptor } from '../descriptor.js';
 import { WINOGRAD2D_SMALL, WINOGRAD2D_SMALL_SCRATCH } from '../layout.js';
 import { align } from '../memory.js';
 import { packedBytes, packWinograd2d, type PackedConv } from '../pack.js';
 import { planPad, setGroupFields, setPoolFields, share } from '../plan-parts.js';
-import type { ConvJob, Routine } from '../plan-types.js';
+import type { ConvJob, PadGeometry, Pool2dLayer, Routine } from '../plan-types.js';
 import { TID, type Call, type Phase } from '../protocol.js';
 import { fewChannels, groupIn } from './conditions.js';
 
@@ -24,27 +27,44 @@ export const winograd2d_small: Routine<PackedConv> = {
     const t = WINOGRAD_TILE;
     return pool.kernelSize[0] === s && pool.kernelSize[1] === pool.stride[1] && (s % t === 0 || t % s === 0) && s <= 16;
   },
+  paddedInput: smallPadding,
+  pitchedOutput: true,
   packedBytes: (layer) => packedBytes.winograd2d(layer, 4),
   pack: (heap, layer, bn) => packWinograd2d(heap, layer, bn, 4),
   plan: planWinograd2dSmall,
 };
+
+/** Units of max(tile, pool stride) conv rows covering the output rows `out`: [u0, u1). */
+function units(pool: Pool2dLayer | null, out: RowRange): { unit: number; u0: number; u1: number } {
+  const ps = pool ? pool.stride[0] : 1;
+  const unit = Math.max(WINOGRAD_TILE, ps);
+  return { unit, u0: Math.floor((out.start * ps) / unit), u1: Math.ceil((out.end * ps) / unit) };
+}
+
+/**
+ * The padded input: tile row t reads padded rows t*S .. t*S + 5; group q of 4 tiles reads columns 4qS .. 4qS + 3S + 5
+ * (+ the loads' spill, covered by slack).
+ */
+function smallPadding(layer: Conv2dLayer, pool: Pool2dLayer | null, conv: Shape, out: RowRange, inWidth: number): PadGeometry {
+  const tile = WINOGRAD_TILE;
+  const { unit, u0, u1 } = units(pool, out);
+  const tq = Math.ceil(Math.ceil(conv.width / tile) / 4);
+  const pad = layer.padding;
+  return { iy0: u0 * unit - pad.top, rows: (u1 - u0) * unit + 6 - tile, pitch: Math.max(inWidth + pad.left + pad.right, tq * 4 * tile + 6 - tile) };
+}
 
 function planWinograd2dSmall(job: ConvJob<PackedConv>): Phase[] {
   const { arena, threads, layer, packed, fusion: f, out } = job;
   const tile = WINOGRAD_TILE;
   const pool = f.pool;
   const ps = pool ? pool.stride[0] : 1;
-  const unit = Math.max(tile, ps);
   const band = out.band;
   const outRows = { start: band.y0, end: band.y0 + band.height };
-  // Units of `unit` conv rows covering the conv rows the outputs need.
-  const u0 = Math.floor((outRows.start * ps) / unit);
-  const u1 = Math.ceil((outRows.end * ps) / unit);
+  const { unit, u0, u1 } = units(pool, outRows);
   const ow = job.conv.width;
   const tq = Math.ceil(Math.ceil(ow / tile) / 4);
-  const pad = layer.padding;
-  // Tile row t reads padded rows t*S .. t*S + 5; group q reads columns 4qS .. 4qS + 3S + 5 (+ the loads' spill, covered by slack).
-  const padded = planPad(arena, threads, layer, job.input, u0 * unit - pad.top, (u1 - u0) * unit + 6 - tile, Math.max(job.input.width + pad.left + pad.right, tq * 4 * tile + 6 - tile), job.index);
+  const g = smallPadding(layer, pool, job.conv, outRows, job.input.width);
+  const padded = planPad(arena, threads, layer, job.input, g.iy0, g.rows, g.pitch, job.index);
   const icg = layer.inChannels / layer.groups;
   const ocg = packed.ocPerGroup;
   // Without a pool, or with square 2x2 / 4x4 windows (pooled inside the tile), a tile row's output rows

@@ -3,7 +3,7 @@
 import { outputRowTile, WIDE_TILE } from '../../tiles.js';
 import { packedBytes, packWinograd2d, type PackedConv } from '../pack.js';
 import type { Routine } from '../plan-types.js';
-import { planWinograd2d, squarePool, twoD } from './winograd2d.js';
+import { planWinograd2d, squarePool, twoD, winograd2dPadding } from './winograd2d.js';
 
 export const winograd2d_wide: Routine<PackedConv> = {
   id: 'winograd2d_wide',
@@ -11,6 +11,8 @@ export const winograd2d_wide: Routine<PackedConv> = {
   applies: (layer, algorithm, out) => twoD(layer, algorithm) && outputRowTile(layer, out) === WIDE_TILE,
   // Kernel = stride = 2 on both axes: a 6x6 tile holds 3x3 whole windows (4x4 windows would straddle tiles).
   fusesPool: (pool) => squarePool(pool, 2),
+  paddedInput: (layer, pool, conv, out, inWidth) => winograd2dPadding(layer, pool, conv, out, inWidth, WIDE_TILE),
+  pitchedOutput: true,
   packedBytes: (layer) => packedBytes.winograd2d(layer, WIDE_TILE),
   pack: (heap, layer, bn) => packWinograd2d(heap, layer, bn, WIDE_TILE),
   plan: (job) => planWinograd2d(job, 'winograd2d_wide', WIDE_TILE),
