@@ -86,11 +86,11 @@ describe('PixelTensor on the fast engine', () => {
     }
   });
 
-  it("converts into the first conv's padded buffer on wide rows, in every padding mode, and after random layers on such rows", async () => {
+  it("converts into the first conv's padded buffer on rows of any width (narrower than a float input's PLACEMENT_MIN_WIDTH too), in every padding mode, and after random layers", async () => {
     const r = mulberry32(99);
     for (const channels of [1, 3, 4]) {
       for (const mode of ALL_MODES) {
-        const width = PLACEMENT_MIN_WIDTH + int(r, 0, 9);
+        const width = pick(r, [int(r, 1, 40), PLACEMENT_MIN_WIDTH - int(r, 1, 200), PLACEMENT_MIN_WIDTH + int(r, 0, 9)]);
         const pixels = pixelTensor(r, channels, pick(r, EDGE_SIZES.filter((h) => h >= 2)), width);
         const net = network(channels, [paddedConv(channels, mode)]);
         const plan = makePlan({ heap: new SharedHeap(), threads: 2, packs: new WeakMap(), algorithm: 'auto' }, net, { tensor: pixels, y0: 0, fullHeight: pixels.height }, [{ start: 0, end: pixels.height }], [0]);

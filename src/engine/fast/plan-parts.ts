@@ -146,9 +146,9 @@ export interface PaddedInput {
 }
 
 /**
- * Narrowest input (floats per row) the engine copies row by row into the first layer's padded buffer.
+ * Narrowest float input (floats per row) the engine copies row by row into the first layer's padded buffer.
  * Each row is a JS call; below this width the calls cost more than the padding phase's own copy,
- * which the threads share.
+ * which the threads share. A PixelTensor's rows go there at any width: the pixels step writes them.
  */
 export const PLACEMENT_MIN_WIDTH = 1024;
 
@@ -209,10 +209,10 @@ export function padDescriptor(arena: ArenaAllocator, layer: Conv2dLayer, prev: H
     coltab[p] = x < W + pad.left + pad.right ? borderIndex(x - pad.left, W, layer.paddingMode) : -1;
   }
   // The plan's input band goes straight into this buffer when every row the tables read lands inside
-  // it, and its rows are long enough to copy one by one (see PLACEMENT_MIN_WIDTH).
+  // it, and its rows are long enough to copy one by one (InputSlot.minWidth).
   const shift = prev.y0 - iy0; // padded row of band row 0
   const inside = (l: number) => l + shift >= 0 && l + shift < rows && rowtab[l + shift] === l;
-  const place = dst !== 0 && columnPhases === 1 && fill === 0 && prev.slot !== undefined && prev.slot.placement === null && W >= PLACEMENT_MIN_WIDTH && rowtab.every((l) => l < 0 || inside(l));
+  const place = dst !== 0 && columnPhases === 1 && fill === 0 && prev.slot !== undefined && prev.slot.placement === null && W >= prev.slot.minWidth && rowtab.every((l) => l < 0 || inside(l));
   if (place) prev.slot.placement = { ptr: dst + (shift * pitch + pad.left) * 4, pitch, plane: rows * pitch, first: Math.max(0, -shift), end: Math.min(prev.height, rows - shift) };
   const pd = descriptor(PAD);
   if (place) pd.set({ SRC: prev.slot!.placement!.ptr, SRC_PLANE: rows * pitch, SRC_PITCH: pitch });

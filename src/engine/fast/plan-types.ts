@@ -23,7 +23,7 @@ export interface HeapBand {
   readonly y0: number;
   readonly fullHeight: number;
   /** Only on a plan's input band: where its first reader asked the engine to copy the rows (see planPad). */
-  readonly slot?: { placement: InputPlacement | null };
+  readonly slot?: InputSlot;
   /**
    * When the step that computes the band writes it straight into its one reader's padded buffer: that buffer. Row L of
    * channel c is then at ptr + (c * buffer.rows + L) * buffer.pitch floats (bandPitch, bandPlane in plan-parts.ts).
@@ -45,6 +45,16 @@ export interface PadGeometry {
 export interface PaddedBuffer extends PadGeometry {
   readonly ptr: number;
   readonly bytes: number;
+}
+
+/**
+ * Where the plan's input may go instead of a band of its own: `placement` once its first reader asks for it (see
+ * planPad), for rows at least `minWidth` floats wide (the engine copies a float input's rows one call each, so narrow
+ * rows are copied densely; a PixelTensor's rows are written by the pixels step, at any width).
+ */
+export interface InputSlot {
+  placement: InputPlacement | null;
+  readonly minWidth: number;
 }
 
 /**

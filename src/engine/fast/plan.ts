@@ -12,9 +12,9 @@ import { ACT, PIXELS } from './layout.js';
 import { planMaxpool } from './maxpool.js';
 import { ArenaAllocator, type SharedHeap } from './memory.js';
 import { affinePack, convPack } from './pack-cache.js';
-import { allocBand, allocPaddedBand, fitsPadded, share } from './plan-parts.js';
+import { allocBand, allocPaddedBand, fitsPadded, PLACEMENT_MIN_WIDTH, share } from './plan-parts.js';
 import { activationOf, NO_ACT, packAffine, planEltwise, type EltwiseAct, type PackedAffine } from './eltwise.js';
-import type { Activation, ConvOutput, Fusion, HeapBand, InputPlacement, PadGeometry, PixelsPlacement, Plan, PlanContext, Pool2dLayer, Routine, Step } from './plan-types.js';
+import type { Activation, ConvOutput, Fusion, HeapBand, InputPlacement, InputSlot, PadGeometry, PixelsPlacement, Plan, PlanContext, Pool2dLayer, Routine, Step } from './plan-types.js';
 import type { Phase } from './protocol.js';
 import { routineFor } from './routines/index.js';
 
@@ -233,7 +233,8 @@ export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: Node
   const arenaMark = heap.mark;
   const arena = new ArenaAllocator(heap);
   // The first layer may take the input rows straight into its padded buffer, when it is the input's only reader.
-  const slot: { placement: InputPlacement | null } = { placement: null };
+  const image = input.tensor instanceof PixelTensor ? input.tensor : null;
+  const slot: InputSlot = { placement: null, minWidth: image ? 0 : PLACEMENT_MIN_WIDTH };
   const inBand: HeapBand = {
     ptr: arena.alloc(input.tensor.channels * input.tensor.height * input.tensor.width * 4),
     channels: input.tensor.channels,
@@ -244,7 +245,6 @@ export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: Node
     ...(g.inputReaders.length === 1 ? { slot } : {}),
   };
   // Never released: no buffer of a later step overlaps them, nor the input's place they convert into.
-  const image = input.tensor instanceof PixelTensor ? input.tensor : null;
   const pixels: PixelsPlacement | null = image && { samples: arena.alloc(image.pixels.length), sources: arena.alloc(4 * image.channels), tables: arena.alloc(image.lookup.tables.length * 4) };
   const bands: HeapBand[] = [];
   const bandOf = (j: number): HeapBand => (j === INPUT ? inBand : bands[j]);
