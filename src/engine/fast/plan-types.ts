@@ -144,10 +144,11 @@ export interface Routine<P = unknown> {
   fusesPool(pool: Pool2dLayer): boolean;
   /**
    * For routines whose plan copies the whole input into a padded buffer (planPad): that buffer's geometry when the conv
-   * computes output rows `out` (after `pool`, when one folds in) and reads an input `inWidth` wide. The step before may
-   * then write its rows straight into the buffer, and the padding phase only fills the borders.
+   * computes output rows `out` (after `pool`, when one folds in) and reads an input `inWidth` wide, or null when it reads
+   * the band in place. The step before may then write its rows straight into the buffer, and the padding phase only
+   * fills the borders.
    */
-  paddedInput?(layer: Conv2dLayer, pool: Pool2dLayer | null, conv: Shape, out: RowRange, inWidth: number): PadGeometry;
+  paddedInput?(layer: Conv2dLayer, pool: Pool2dLayer | null, conv: Shape, out: RowRange, inWidth: number): PadGeometry | null;
   /** True when its plan writes each output row through outputChannel's pitch and plane, so it can write into a reader's padded buffer. */
   readonly pitchedOutput?: boolean;
   /** True when its plan adds ConvJob.residual in its output loop (an add after the conv folds in). */

@@ -216,7 +216,7 @@ function paddedOutputs(net: Network, g: Graph, steps: readonly StepPlan[], shape
     const producer = p === INPUT ? undefined : convs.get(p);
     if (!c.routine.paddedInput || !producer?.routine.pitchedOutput || sliced.has(p) || !soleReader(g, p, c.first)) continue;
     const geometry = c.routine.paddedInput(layer, c.fusion.pool, shapes[c.first], g.rows[c.last]!, shapes[p].width);
-    if (fitsPadded(geometry, g.rows[p]!, shapes[p].width, layer.padding.left)) placed.set(p, geometry);
+    if (geometry && fitsPadded(geometry, g.rows[p]!, shapes[p].width, layer.padding.left)) placed.set(p, geometry);
   }
   return placed;
 }

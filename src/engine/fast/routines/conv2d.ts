@@ -8,7 +8,9 @@ import { blocking } from '../machine.js';
 import { align } from '../memory.js';
 import type { PackedConv } from '../pack.js';
 import { outputChannel, padDescriptor, planPad, poolCode, poolDivisor, share, shareRanges } from '../plan-parts.js';
-import type { ConvJob } from '../plan-types.js';
+import type { ConvJob, PadGeometry, Pool2dLayer } from '../plan-types.js';
+import type { Shape } from '../../tensor.js';
+import type { Conv2dLayer } from '../../../network/types.js';
 import { TID, type Call, type Phase } from '../protocol.js';
 
 /**
@@ -33,22 +35,43 @@ export interface ConvInput {
   readonly transients: [number, number][];
 }
 
-export function convInput(job: ConvJob<unknown>, winograd: boolean, columnPhases = 1, ownPadding = false): ConvInput {
-  const { layer, input: prev, fusion: f, out } = job;
-  const [kh] = layer.kernelSize;
-  const [sy] = layer.stride;
-  const [dy] = layer.dilation;
+/** The conv rows a step computes for output rows `out` (those, or exactly the rows a fused pool reads), and the input rows [iy0, iy1) they read. */
+function convRows(layer: Conv2dLayer, pool: Pool2dLayer | null, out: RowRange): { rows: RowRange; iy0: number; iy1: number } {
+  const rows = pool ? { start: out.start * pool.stride[0], end: (out.end - 1) * pool.stride[0] + pool.kernelSize[0] } : out;
+  const iy0 = rows.start * layer.stride[0] - layer.padding.top;
+  const iy1 = (rows.end - 1) * layer.stride[0] - layer.padding.top + effectiveKernel(layer.kernelSize[0], layer.dilation[0]);
+  return { rows, iy0, iy1 };
+}
+
+/** Whether the conv reads a padded copy of its input rows rather than the band in place. */
+function readsPadded(layer: Conv2dLayer, winograd: boolean, columnPhases: number): boolean {
   const pad = layer.padding;
-  const pool = f.pool;
-  const rows = pool ? { start: out.band.y0 * pool.stride[0], end: (out.band.y0 + out.band.height - 1) * pool.stride[0] + pool.kernelSize[0] } : { start: out.band.y0, end: out.band.y0 + out.band.height };
-  const iy0 = rows.start * sy - pad.top;
-  const iy1 = (rows.end - 1) * sy - pad.top + effectiveKernel(kh, dy);
+  return winograd || columnPhases > 1 || pad.top > 0 || pad.bottom > 0 || pad.left > 0 || pad.right > 0;
+}
+
+/** The padded copy's row pitch: Winograd tiles T of 4 outputs, tile t reading padded columns 4t..4t+5, so rows are at least 4T + 2 wide (extra columns are zeros). */
+function paddedPitch(layer: Conv2dLayer, convWidth: number, inWidth: number, winograd: boolean, columnPhases: number): number {
+  const pad = layer.padding;
+  const width = winograd ? Math.max(inWidth + pad.left + pad.right, 4 * Math.ceil(convWidth / 4) + 2) : inWidth + pad.left + pad.right;
+  return Math.ceil(width / columnPhases) * columnPhases;
+}
+
+/**
+ * The padded copy convInput makes for a conv (direct, or winograd1d with `winograd`) computing output rows `out` of an
+ * input `inWidth` wide, or null when it reads the band in place (Routine.paddedInput).
+ */
+export function conv2dPadding(layer: Conv2dLayer, pool: Pool2dLayer | null, conv: Shape, out: RowRange, inWidth: number, winograd: boolean): PadGeometry | null {
+  if (!readsPadded(layer, winograd, 1)) return null;
+  const { iy0, iy1 } = convRows(layer, pool, out);
+  return { iy0, rows: iy1 - iy0, pitch: paddedPitch(layer, conv.width, inWidth, winograd, 1) };
+}
+
+export function convInput(job: ConvJob<unknown>, winograd: boolean, columnPhases = 1, ownPadding = false): ConvInput {
+  const { layer, input: prev, out } = job;
+  const { rows, iy0, iy1 } = convRows(layer, job.fusion.pool, { start: out.band.y0, end: out.band.y0 + out.band.height });
   const W = prev.width;
-  if (winograd || columnPhases > 1 || pad.top > 0 || pad.bottom > 0 || pad.left > 0 || pad.right > 0) {
-    // Winograd tiles: T of 4 outputs; tile t reads padded columns 4t..4t+5, so rows are at least 4T + 2 wide (extra columns are zeros).
-    const T = Math.ceil(job.conv.width / 4);
-    const width = winograd ? Math.max(W + pad.left + pad.right, 4 * T + 2) : W + pad.left + pad.right;
-    const pitch = Math.ceil(width / columnPhases) * columnPhases;
+  if (readsPadded(layer, winograd, columnPhases)) {
+    const pitch = paddedPitch(layer, job.conv.width, W, winograd, columnPhases);
     if (ownPadding) {
       const pd = padDescriptor(job.arena, layer, prev, iy0, iy1 - iy0, pitch, job.index, columnPhases);
       return { rows, ptr: 0, plane: 0, pitch, padRows: iy1 - iy0, pad: pd, phases: [], transients: [] };

@@ -2,7 +2,7 @@
 import { packedBytes, packWinograd1d, type PackedConv } from '../pack.js';
 import type { Routine } from '../plan-types.js';
 import { manyChannels, unitX } from './conditions.js';
-import { planConv2d } from './conv2d.js';
+import { conv2dPadding, planConv2d } from './conv2d.js';
 
 export const winograd1d: Routine<PackedConv> = {
   id: 'winograd1d',
@@ -12,6 +12,7 @@ export const winograd1d: Routine<PackedConv> = {
   // whole rows, never on the band.
   applies: (layer, algorithm) => algorithm !== 'direct' && layer.kernelSize[1] === 3 && unitX(layer) && manyChannels(layer, algorithm),
   fusesPool: () => true,
+  paddedInput: (layer, pool, conv, out, inWidth) => conv2dPadding(layer, pool, conv, out, inWidth, true),
   pitchedOutput: true,
   packedBytes: (layer) => packedBytes.winograd1d(layer),
   pack: packWinograd1d,
