@@ -203,20 +203,21 @@ function slicedProducers(net: Network, g: Graph, steps: readonly StepPlan[], sha
 /**
  * Nodes whose step writes them straight into the padded buffer of their reader: node p, the last node of a conv step
  * whose routine writes pitched rows, read by one conv step alone (not an output, nor a concatenation's slice) whose
- * routine pads its whole input, when p's rows fit inside that buffer: p -> the buffer's geometry. The reader's padding
- * phase then only fills the borders, instead of copying the map.
+ * routine pads its whole input, when p's rows fit inside that buffer: p -> the buffer's geometry and the reader's left
+ * padding. The reader's padding phase then only fills the borders, instead of copying the map.
  */
-function paddedOutputs(net: Network, g: Graph, steps: readonly StepPlan[], shapes: readonly Shape[], sliced: ReadonlyMap<number, unknown>): Map<number, PadGeometry> {
+function paddedOutputs(net: Network, g: Graph, steps: readonly StepPlan[], shapes: readonly Shape[], sliced: ReadonlyMap<number, unknown>): Map<number, { geometry: PadGeometry; left: number }> {
   const convs = new Map<number, Extract<StepPlan, { kind: 'conv' }>>();
   for (const s of steps) if (s.kind === 'conv') convs.set(s.last, s);
-  const placed = new Map<number, PadGeometry>();
+  const placed = new Map<number, { geometry: PadGeometry; left: number }>();
   for (const c of convs.values()) {
     const layer = net.layers[c.first] as Conv2dLayer;
     const p = layer.inputs[0];
     const producer = p === INPUT ? undefined : convs.get(p);
     if (!c.routine.paddedInput || !producer?.routine.pitchedOutput || sliced.has(p) || !soleReader(g, p, c.first)) continue;
     const geometry = c.routine.paddedInput(layer, c.fusion.pool, shapes[c.first], g.rows[c.last]!, shapes[p].width);
-    if (geometry && fitsPadded(geometry, g.rows[p]!, shapes[p].width, layer.padding.left)) placed.set(p, geometry);
+    const left = layer.padding.left;
+    if (geometry && fitsPadded(geometry, g.rows[p]!, shapes[p].width, left)) placed.set(p, { geometry, left });
   }
   return placed;
 }
@@ -275,7 +276,7 @@ export function makePlan(ctx: PlanContext, net: Network, input: Band, rows: Node
   /** Where a step's last node goes: its slice of a concatenation, its reader's padded buffer, or a band of its own. */
   const outputFor = (last: number, shape: Shape, r: RowRange): ConvOutput => {
     const into = placed.get(last);
-    if (into) return { band: allocPaddedBand(arena, shape, r, into, (net.layers[g.readers[last][0]] as Conv2dLayer).padding.left), channel: 0 };
+    if (into) return { band: allocPaddedBand(arena, shape, r, into.geometry, into.left), channel: 0 };
     const slice = sliced.get(last);
     if (!slice) return { band: allocBand(arena, shape, r), channel: 0 };
     return { band: concatBand(slice[0]), channel: slice[1] };

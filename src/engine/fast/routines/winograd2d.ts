@@ -34,12 +34,15 @@ export const winograd2d: Routine<PackedConv> = {
  * and columns tile t .. tile t + tile + 1, and whole groups of 4 tiles across (columns past the map are zeros).
  */
 export function winograd2dPadding(layer: Conv2dLayer, pool: Pool2dLayer | null, conv: Shape, out: RowRange, inWidth: number, tile: number): PadGeometry {
-  const pk = pool ? pool.kernelSize[0] : 1;
-  const ty0 = Math.floor((out.start * pk) / tile);
-  const ty1 = Math.ceil((out.end * pk) / tile);
-  const tp = align(Math.ceil(conv.width / tile), 4);
+  const { ty0, ty1, tp } = tilesOf(pool, conv, out, tile);
   const pad = layer.padding;
   return { iy0: ty0 * tile - pad.top, rows: (ty1 - ty0) * tile + 2, pitch: Math.max(inWidth + pad.left + pad.right, tp * tile + 2) };
+}
+
+/** The tile rows [ty0, ty1) covering output rows `out` (with a fused pool of kernel pk, pk conv rows an output row), and tiles across padded to groups of 4 (tp). */
+function tilesOf(pool: Pool2dLayer | null, conv: Shape, out: RowRange, tile: number): { ty0: number; ty1: number; tp: number } {
+  const pk = pool ? pool.kernelSize[0] : 1;
+  return { ty0: Math.floor((out.start * pk) / tile), ty1: Math.ceil((out.end * pk) / tile), tp: align(Math.ceil(conv.width / tile), 4) };
 }
 
 /** Whether the 2-D GEMM-based Winograd routines may run `layer` ('winograd-x' keeps Winograd row-wise: winograd1d). */
@@ -98,12 +101,9 @@ export function planWinograd2d(job: ConvJob<PackedConv>, id: string, tile: numbe
   const pk = pool ? pool.kernelSize[0] : 1;
   const band = out.band;
   const outRows = { start: band.y0, end: band.y0 + band.height };
-  const ty0 = Math.floor((outRows.start * pk) / tile);
-  const ty1 = Math.ceil((outRows.end * pk) / tile);
+  const { ty0, ty1, tp } = tilesOf(pool, job.conv, outRows, tile);
   const nt = ty1 - ty0;
-  const ow = job.conv.width;
-  const tw = Math.ceil(ow / tile);
-  const tp = align(tw, 4);
+  const tw = Math.ceil(job.conv.width / tile);
   const g = winograd2dPadding(layer, pool, job.conv, outRows, job.input.width, tile);
   const padded = planPad(arena, threads, layer, job.input, g.iy0, g.rows, g.pitch, job.index);
   const phases: Phase[] = [padded.phase];
