@@ -66,8 +66,8 @@ describe('machine: cache sizes', () => {
     expect(c.l1d).toBeGreaterThan(0);
     expect(c.l2).toBeGreaterThan(0);
     expect(['sysfs', 'cpuinfo', 'default']).toContain(c.source);
-    expect(blocking(DEFAULT_CACHES)).toEqual({ l1Chunk: 16 * 1024, l2Budget: 450 * 1024, l2Products: 256 * 1024, ownPadding: 128 * 1024, stripGroup: 128 * 1024, threadGap: 512 * 1024 });
-    expect(blocking({ l1d: 32 * 1024, l2: 1024 * 1024, l3: 0, source: 'env' })).toEqual({ l1Chunk: 16 * 1024, l2Budget: 900 * 1024, l2Products: 512 * 1024, ownPadding: 256 * 1024, stripGroup: 256 * 1024, threadGap: 1024 * 1024 });
+    expect(blocking(DEFAULT_CACHES)).toEqual({ l1Chunk: 16 * 1024, l2Budget: 450 * 1024, l2Products: 256 * 1024, ownPadding: 128 * 1024, stripGroup: 256 * 1024, threadGap: 512 * 1024 });
+    expect(blocking({ l1d: 32 * 1024, l2: 1024 * 1024, l3: 0, source: 'env' })).toEqual({ l1Chunk: 16 * 1024, l2Budget: 900 * 1024, l2Products: 512 * 1024, ownPadding: 256 * 1024, stripGroup: 512 * 1024, threadGap: 1024 * 1024 });
     // A huge L2 (an override) does not spread the arena without bound.
     expect(blocking({ l1d: 32 * 1024, l2: 64 << 20, l3: 0, source: 'env' }).threadGap).toBe(4 << 20);
   });

@@ -206,7 +206,7 @@ export const CONV2D = {
     PANEL_STRIDE: { index: 46, type: 'i32' },
     /** pointwise with PANEL: i32[K] = k x 32, the steps' offsets in a strip */
     PANEL_OFFS: { index: 47, type: 'addr' },
-    /** pointwise with PANEL: strips a channel block runs over before the next block takes them (as many as a quarter of the L2 holds) */
+    /** pointwise with PANEL: strips a channel block runs over before the next block takes them (as many as half the L2 holds) */
     PANEL_GROUP: { index: 48, type: 'i32' },
   },
 } as const;

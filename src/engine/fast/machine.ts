@@ -138,12 +138,16 @@ export interface Blocking {
   readonly l2Products: number;
   /** Bytes of padded rows the depthwise routine pads for itself per thread, and reads back while they are hot: a quarter of the L2. */
   readonly ownPadding: number;
-  /** Bytes of packed pointwise strips each channel block runs over in turn while they stay in the L2: a quarter of it, room left for the weights and outputs passing through. */
+  /**
+   * Bytes of packed pointwise strips each channel block runs over in turn while they stay in the L2: half of it, room
+   * left for the block's weights and outputs passing through. Weights larger than the L2 stream from memory once per
+   * group, so a narrow map's whole panel in one group reads them once (ResNet-50's layer4.0 conv2, K = 4608: 7 strips).
+   */
   readonly stripGroup: number;
   /** Bytes left free around each thread's scratch buffer (ArenaAllocator.allocPerThread): one L2, at most 4 MiB. */
   readonly threadGap: number;
 }
 
 export function blocking(caches: CacheSizes = cacheSizes()): Blocking {
-  return { l1Chunk: Math.floor(caches.l1d / 2), l2Budget: Math.floor((caches.l2 * 900) / 1024), l2Products: Math.floor(caches.l2 / 2), ownPadding: Math.floor(caches.l2 / 4), stripGroup: Math.floor(caches.l2 / 4), threadGap: Math.min(caches.l2, 4 << 20) };
+  return { l1Chunk: Math.floor(caches.l1d / 2), l2Budget: Math.floor((caches.l2 * 900) / 1024), l2Products: Math.floor(caches.l2 / 2), ownPadding: Math.floor(caches.l2 / 4), stripGroup: Math.floor(caches.l2 / 2), threadGap: Math.min(caches.l2, 4 << 20) };
 }

@@ -79,7 +79,7 @@ function panelRow(d: usize, b: usize, offs: usize, p: usize, c: usize, ldc: usiz
       dst += 32;
     }
   }
-  // Groups of PANEL_GROUP strips (a quarter of the L2), every block over a group: a block's weights are read once per
+  // Groups of PANEL_GROUP strips (half the L2), every block over a group: a block's weights are read once per
   // group, in order, and the group stays in L2 while the blocks pass.
   const group = field(d, CONV2D.PANEL_GROUP);
   const strips = (n + 7) >> 3;

@@ -208,7 +208,7 @@ export namespace CONV2D {
   export const PANEL_STRIDE: i32 = 46;
   /** addr: pointwise with PANEL: i32[K] = k x 32, the steps' offsets in a strip */
   export const PANEL_OFFS: i32 = 47;
-  /** i32: pointwise with PANEL: strips a channel block runs over before the next block takes them (as many as a quarter of the L2 holds) */
+  /** i32: pointwise with PANEL: strips a channel block runs over before the next block takes them (as many as half the L2 holds) */
   export const PANEL_GROUP: i32 = 48;
   /** words in the descriptor */
   export const WORDS: i32 = 49;
