@@ -7,7 +7,7 @@ import { afterEach, describe as group, expect, it } from 'vitest';
 import { neededRows } from '../../src/engine/band.js';
 import { outputRowTile } from '../../src/engine/tiles.js';
 import { blocking } from '../../src/engine/fast/machine.js';
-import { blockBatchRows, blockSplitBytes, busiestRows, evenChunk, rowSplitBytes, splitTraffic, type SplitTraffic } from '../../src/engine/fast/routines/winograd2d.js';
+import { blockBatchRows, blockSplitBytes, busiestRows, evenChunk, rowBatchBytes, rowBatchRows, rowSplitBytes, splitTraffic, type SplitTraffic } from '../../src/engine/fast/routines/winograd2d.js';
 import { createReferenceEngine } from '../../src/engine/reference.js';
 import type { Conv2dLayer, Layer } from '../../src/network/types.js';
 import { firstMismatch, int, mulberry32, network, pick, sameBytes, shapesOf, wholeRun, type Case } from './fast-nets.js';
@@ -95,6 +95,8 @@ group('routine winograd2d', () => {
     // 56x56, 256 -> 256: by rows, each of 7 batches a thread streams all 9.4 MB of U; by blocks, half of U once, V, and M.
     const conv3 = trafficOf(4, 256, 256, 14, 16, l2);
     expect(rowSplitBytes(conv3, 1)).toBe(7 * 9_437_184);
+    // A tile row's V and M (0.6 MB each) pass the L2's budget too: written, read for ownership, and read back.
+    expect(rowBatchBytes(conv3, 1)).toBe(7 * (9_437_184 + 3 * (2 * 589_824 - l2)));
     expect(blockBatchRows(conv3, 2)).toBe(14);
     expect(blockSplitBytes(conv3, 14)).toBeLessThan(rowSplitBytes(conv3, 1) / 2);
     // 28x28, 512 -> 512: the whole map in one batch, half of U per thread instead of all of it in two batches.
@@ -119,6 +121,31 @@ group('routine winograd2d', () => {
     const nr = blockBatchRows(tall, 2);
     expect(nr).toBeLessThanOrEqual(limit);
     for (let k = 2; k <= limit; k++) expect(blockSplitBytes(tall, nr)).toBeLessThanOrEqual(blockSplitBytes(tall, k));
+  });
+
+  it('on one thread, batches the whole small map of a deep layer whose U streams from memory, unless its V and M would cost more (2 MiB L2)', () => {
+    process.env.CNNX_CACHE_SIZES = '48K,2M';
+    const l2 = blocking().l2Budget;
+    const oneThread = (tile: number, icg: number, oc: number, nt: number, tp: number): SplitTraffic => splitTraffic((tile + 2) ** 2, icg, Math.ceil(oc / 4), tp, nt, 1, l2);
+    // 28x28, 512 -> 512: all 38 MB of U once, against twice in the two batches of 32 tiles the planner starts from.
+    const conv4 = oneThread(4, 512, 512, 7, 8);
+    expect(rowBatchRows(conv4, 4)).toBe(7);
+    expect(rowBatchBytes(conv4, 7)).toBeLessThan(rowBatchBytes(conv4, 4) * 0.7);
+    // 56x56, 256 -> 256 in 6x6 tiles: one batch of 10 tile rows, not 4 of 3.
+    expect(rowBatchRows(oneThread(6, 256, 256, 10, 12), 3)).toBe(10);
+    // 112x112, 128 -> 128 in 6x6 tiles: U is 4 MB, and a third tile row would send more of V and M through memory than a batch saves.
+    const conv2 = oneThread(6, 128, 128, 19, 20);
+    expect(rowBatchRows(conv2, 2)).toBe(2);
+    for (let nr = 3; nr <= 19; nr++) expect(rowBatchBytes(conv2, nr)).toBeGreaterThan(rowBatchBytes(conv2, 2));
+    // On 2 threads, row batches leave two a thread (7 tile rows: at most 2 rows a batch).
+    expect(rowBatchRows(trafficOf(4, 512, 512, 7, 8, l2), 1)).toBeLessThanOrEqual(2);
+  });
+
+  it('runs a streamed layer\'s one-thread batch of the whole map bit-identically to split runs (a 64 KiB L2: 24 -> 32 on 20x20)', async () => {
+    process.env.CNNX_CACHE_SIZES = '32K,64K';
+    // U (110 KB) does not fit; 5 tile rows in one batch stream it once, where the planner's first guess, 4, takes two.
+    expect(rowBatchRows(splitTraffic(36, 24, 8, 8, 5, 1, blocking().l2Budget), 4)).toBe(5);
+    expect(await checkConvRelu(engines, 'winograd2d', 20, { cin: 24, cout: 32, height: 20, width: 20 }, { start: 6, end: 17 })).toBe(3);
   });
 
   afterEach(() => {

@@ -120,12 +120,12 @@ export function planWinograd2d(job: ConvJob<PackedConv>, id: string, tile: numbe
   const fitTiles = Math.floor((l2Budget - uBytes) / tileBytes / 4) * 4;
   const tc = uBytes <= 0.7 * l2Budget && fitTiles >= 8 && fitTiles < tp ? evenChunk(tp, fitTiles) : tp;
   const nrBase = tc < tp ? 1 : Math.max(1, Math.min(nt, Math.ceil(CHUNK_TILES / tp)));
-  const nrRows = batchRows(nrBase, nt, threads);
+  // When U is streamed, batches of either split take as many tile rows as stream the fewest bytes; a channel-block split
+  // gives each thread one item of at most traffic.itemBlocks blocks, and replaces an even row split that would stream more.
+  const streamed = tc === tp && uBytes > l2Budget;
+  const nrRows = batchRows(streamed ? rowBatchRows(traffic, nrBase) : nrBase, nt, threads);
   const rowUnits = Math.ceil(nt / nrRows);
   const even = busiestRows(nt, nrRows, threads) <= 1.15 * (nt / threads);
-  // A channel-block split gives each thread one item of at most traffic.itemBlocks blocks; when U is streamed, its batches take
-  // as many tile rows as stream the fewest bytes, and it replaces an even row split that would stream more.
-  const streamed = tc === tp && uBytes > l2Budget;
   const nrBlocks = streamed ? blockBatchRows(traffic, nrBase) : nrBase;
   const byRows = threads === 1 || blocks < 2 * threads || (even && rowUnits >= 2 * threads && !(streamed && blockSplitBytes(traffic, nrBlocks) < rowSplitBytes(traffic, nrRows)));
   const nr = byRows ? nrRows : nrBlocks;
@@ -183,13 +183,16 @@ export function planWinograd2d(job: ConvJob<PackedConv>, id: string, tile: numbe
   return phases;
 }
 
-/** What a layer whose U does not fit in L2 moves through memory: U, and V and M per tile row (M: one thread's share of the channel blocks). */
+/** What a layer whose U does not fit in L2 moves through memory: U, and V and M per tile row. */
 export interface SplitTraffic {
   readonly uBytes: number;
   /** the channel blocks of a thread's item in a channel-block split (one equal share each) */
   readonly itemBlocks: number;
   readonly vRowBytes: number;
+  /** M per tile row of a channel-block item (itemBlocks blocks) */
   readonly mRowBytes: number;
+  /** M per tile row of a row split's batch (all blocks) */
+  readonly mRowAllBytes: number;
   /** transform points: V's and M's planes */
   readonly points: number;
   /** tile rows */
@@ -205,12 +208,33 @@ export interface SplitTraffic {
  */
 export function splitTraffic(points: number, icg: number, blocks: number, tp: number, nt: number, threads: number, l2: number): SplitTraffic {
   const itemBlocks = Math.ceil(blocks / threads);
-  return { uBytes: points * icg * blocks * 4 * 4, itemBlocks, vRowBytes: points * icg * tp * 4, mRowBytes: points * itemBlocks * 4 * tp * 4, points, nt, threads, l2 };
+  return { uBytes: points * icg * blocks * 4 * 4, itemBlocks, vRowBytes: points * icg * tp * 4, mRowBytes: points * itemBlocks * 4 * tp * 4, mRowAllBytes: points * blocks * 4 * tp * 4, points, nt, threads, l2 };
 }
 
-/** Bytes the busiest thread streams when threads take whole batches of nr tile rows: all of U per batch (its V and M stay in L2). */
+/**
+ * Bytes the busiest thread streams when threads take whole batches of nr tile rows: all of U per batch. What decides
+ * between the splits: on the EPYC, VGG16's 112x112 maps ran as fast by rows as by blocks, their batches' V and M
+ * already past a 1 MiB L2 (rowBatchBytes counts those too).
+ */
 export function rowSplitBytes(t: SplitTraffic, nr: number): number {
   return t.uBytes * Math.ceil(Math.ceil(t.nt / nr) / t.threads);
+}
+
+/** rowSplitBytes, plus what of each batch's V and M the L2 cannot hold, written (read for ownership, then written back) and read back. */
+export function rowBatchBytes(t: SplitTraffic, nr: number): number {
+  const spill = Math.max(0, nr * (t.vRowBytes + t.mRowAllBytes) - t.l2);
+  return rowSplitBytes(t, nr) + 3 * spill * Math.ceil(Math.ceil(t.nt / nr) / t.threads);
+}
+
+/**
+ * Tile rows per batch for a row split (at least `least`; on several threads, few enough for two batches a thread):
+ * the fewest bytes by rowBatchBytes. A deep layer's U streams once per batch, so one batch of a whole small map
+ * (VGG16's 28x28 on 1 thread) beats two whose V and M would stay in L2.
+ */
+export function rowBatchRows(t: SplitTraffic, least: number): number {
+  let best = least;
+  for (let nr = least + 1; nr <= t.nt && (t.threads === 1 || Math.ceil(t.nt / nr) >= 2 * t.threads); nr++) if (rowBatchBytes(t, nr) < rowBatchBytes(t, best)) best = nr;
+  return best;
 }
 
 /**
