@@ -83,27 +83,34 @@ function panelRow(d: usize, b: usize, offs: usize, p: usize, c: usize, ldc: usiz
   // group, in order, and the group stays in L2 while the blocks pass.
   const group = field(d, CONV2D.PANEL_GROUP);
   const strips = (n + 7) >> 3;
-  const w0 = <usize>field(d, CONV2D.W) + (<usize>(b0 * k) << 4);
-  const bias0 = <usize>field(d, CONV2D.BIAS) + (<usize>b0 << 4);
+  const whole = n >> 3;
+  const ablock = <usize>k << 4;
   for (let s0 = 0; s0 < strips; s0 += group) {
     const s1 = min(strips, s0 + group);
-    let ab = w0;
-    let bb = bias0;
-    for (let blk = b0; blk < b1; blk++) {
-      const mr = min(4, oc - blk * 4);
+    const f1 = min(s1, whole);
+    // Blocks two at a time: both over the group's whole strips, then a last strip of 1-7 pixels (a 49-pixel 7x7 map's
+    // 49th) 4 pixels at a time for both at once (8x4), as the 4x4 kernel's four accumulators alone wait on the
+    // multiply-add latency, at the cost of a whole strip for a pixel.
+    for (let blk = b0; blk < b1; blk += 2) {
+      const two = blk + 1 < b1;
+      const ab = <usize>field(d, CONV2D.W) + <usize>blk * k * 16;
+      const bb = <usize>field(d, CONV2D.BIAS) + (<usize>blk << 4);
       const cb = c + <usize>(blk * 4) * ldc;
-      for (let si = s0; si < s1; si++) {
-        const x = si << 3;
-        const sp = p + <usize>si * strip;
-        const cx = cb + (<usize>x << 2);
-        if (x + 8 <= n) f32_igemm_ukernel_4x8(ab, steps, k, sp, bb, cx, ldc, mr, act, slope, PUT.STORE, res);
-        else {
-          f32_igemm_ukernel_4x4(ab, steps, k, sp, bb, cx, ldc, mr, min(4, n - x), act, slope, PUT.STORE, res);
-          if (x + 4 < n) f32_igemm_ukernel_4x4(ab, steps, k, sp + 16, bb, cx + 16, ldc, mr, n - x - 4, act, slope, PUT.STORE, res);
-        }
+      const pair = two ? 2 : 1;
+      for (let j = 0; j < pair; j++) {
+        const cj = cb + <usize>(j * 4) * ldc;
+        const mr = min(4, oc - (blk + j) * 4);
+        for (let si = s0; si < f1; si++) f32_igemm_ukernel_4x8(ab + <usize>j * ablock, steps, k, p + <usize>si * strip, bb + (<usize>j << 4), cj + (<usize>si << 5), ldc, mr, act, slope, PUT.STORE, res);
       }
-      ab += <usize>k << 4;
-      bb += 16;
+      if (f1 == s1) continue;
+      const x = f1 << 3;
+      const sp = p + <usize>f1 * strip;
+      for (let h = 0; h < 8 && x + h < n; h += 4) {
+        const cx = cb + (<usize>(x + h) << 2);
+        const nr = min(4, n - x - h);
+        if (two) f32_igemm_ukernel_8x4(ab, ab + ablock, steps, k, sp + (<usize>h << 2), bb, bb + 16, cx, ldc, min(8, oc - blk * 4), nr, act, slope, PUT.STORE, res);
+        else f32_igemm_ukernel_4x4(ab, steps, k, sp + (<usize>h << 2), bb, cx, ldc, min(4, oc - blk * 4), nr, act, slope, PUT.STORE, res);
+      }
     }
   }
 }
