@@ -88,9 +88,9 @@ function panelRow(d: usize, b: usize, offs: usize, p: usize, c: usize, ldc: usiz
   for (let s0 = 0; s0 < strips; s0 += group) {
     const s1 = min(strips, s0 + group);
     const f1 = min(s1, whole);
-    // Blocks two at a time: both over the group's whole strips, then a last strip of 1-7 pixels (a 49-pixel 7x7 map's
-    // 49th) 4 pixels at a time for both at once (8x4), as the 4x4 kernel's four accumulators alone wait on the
-    // multiply-add latency, at the cost of a whole strip for a pixel.
+    // Blocks two at a time: both over the group's whole strips, then a last strip of 1-7 pixels (a 7x7 map's 49th)
+    // 4 pixels at a time for both at once (8x4). The 4x4 kernel alone has four accumulators, which wait on the
+    // multiply-add latency: one pixel would cost as long as a whole strip.
     for (let blk = b0; blk < b1; blk += 2) {
       const two = blk + 1 < b1;
       const ab = <usize>field(d, CONV2D.W) + <usize>blk * k * 16;

@@ -212,9 +212,9 @@ export function splitTraffic(points: number, icg: number, blocks: number, tp: nu
 }
 
 /**
- * Bytes the busiest thread streams when threads take whole batches of nr tile rows: all of U per batch. What decides
- * between the splits: on the EPYC, VGG16's 112x112 maps ran as fast by rows as by blocks, their batches' V and M
- * already past a 1 MiB L2 (rowBatchBytes counts those too).
+ * Bytes the busiest thread streams when threads take whole batches of nr tile rows: all of U per batch, what the
+ * planner weighs against blockSplitBytes to pick the split. rowBatchBytes, which sizes a row split's batches, adds
+ * what of their V and M passes the L2.
  */
 export function rowSplitBytes(t: SplitTraffic, nr: number): number {
   return t.uBytes * Math.ceil(Math.ceil(t.nt / nr) / t.threads);
