@@ -139,6 +139,14 @@ group('routine winograd2d', () => {
     for (let nr = 3; nr <= 19; nr++) expect(rowBatchBytes(conv2, nr)).toBeGreaterThan(rowBatchBytes(conv2, 2));
     // On 2 threads, row batches leave two a thread (7 tile rows: at most 2 rows a batch).
     expect(rowBatchRows(trafficOf(4, 512, 512, 7, 8, l2), 1)).toBeLessThanOrEqual(2);
+    // A tall band (a huge photo's 512-channel stage, 200 tile rows of 32 tiles): one point's V within half of L2, which
+    // bounds the batch's V and M, not the whole band in one batch.
+    const tall = oneThread(4, 512, 512, 200, 32);
+    const limit = Math.floor(((l2 / 2) * tall.points) / tall.vRowBytes);
+    const nr = rowBatchRows(tall, 1);
+    expect(nr).toBeLessThanOrEqual(limit);
+    for (let k = 1; k <= limit; k++) expect(rowBatchBytes(tall, nr)).toBeLessThanOrEqual(rowBatchBytes(tall, k));
+    expect(rowBatchBytes(tall, 200)).toBeLessThan(rowBatchBytes(tall, nr)); // the bound, not the bytes, stops it
   });
 
   it('runs a streamed layer\'s one-thread batch of the whole map bit-identically to split runs (a 64 KiB L2: 24 -> 32 on 20x20)', async () => {

@@ -228,12 +228,15 @@ export function rowBatchBytes(t: SplitTraffic, nr: number): number {
 
 /**
  * Tile rows per batch for a row split (at least `least`; on several threads, few enough for two batches a thread):
- * the fewest bytes by rowBatchBytes. A deep layer's U streams once per batch, so one batch of a whole small map
- * (VGG16's 28x28 on 1 thread) beats two whose V and M would stay in L2.
+ * the fewest bytes by rowBatchBytes, while one transform point's V (read again for every block) stays within half of
+ * L2, as blockBatchRows keeps it (which also bounds V and M on a tall band). A deep layer's U streams once per batch,
+ * so one batch of a whole small map (VGG16's 28x28 on 1 thread) beats two whose V and M would stay in L2.
  */
 export function rowBatchRows(t: SplitTraffic, least: number): number {
   let best = least;
-  for (let nr = least + 1; nr <= t.nt && (t.threads === 1 || Math.ceil(t.nt / nr) >= 2 * t.threads); nr++) if (rowBatchBytes(t, nr) < rowBatchBytes(t, best)) best = nr;
+  for (let nr = least + 1; nr <= t.nt && (nr * t.vRowBytes) / t.points <= t.l2 / 2 && (t.threads === 1 || Math.ceil(t.nt / nr) >= 2 * t.threads); nr++) {
+    if (rowBatchBytes(t, nr) < rowBatchBytes(t, best)) best = nr;
+  }
   return best;
 }
 
