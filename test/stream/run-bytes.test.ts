@@ -56,15 +56,22 @@ describe('run bytes', () => {
     return { arena: on.arenaBytes, model: runBytes('fast', net, input, shapes, need.rows, rows, [last]) };
   }
 
-  it('covers the fast engine: random stacks, whole and in bands', async () => {
-    for (let seed = 1; seed <= 60; seed++) {
-      const c = randomCase(seed, { maxLayers: 6, sizes: [9, 31, 64, 120, 200] });
-      const last = c.net.layers.length - 1;
-      const h = c.shapes[last].height;
-      for (const out of [null, { start: 0, end: Math.ceil(h / 3) }, { start: Math.floor(h / 2), end: h }]) {
-        const { arena, model } = await measure(c.net, c.input, out);
-        expect(arena, `seed ${seed} rows ${JSON.stringify(out)}`).toBeLessThanOrEqual(model + TABLES);
+  it('covers the fast engine: random stacks, whole and in bands, on 1 and 2 threads (a folder runs one-thread engines)', async () => {
+    const one = await FastEngine.create(1);
+    try {
+      for (let seed = 1; seed <= 60; seed++) {
+        const c = randomCase(seed, { maxLayers: 6, sizes: [9, 31, 64, 120, 200] });
+        const last = c.net.layers.length - 1;
+        const h = c.shapes[last].height;
+        for (const out of [null, { start: 0, end: Math.ceil(h / 3) }, { start: Math.floor(h / 2), end: h }]) {
+          for (const e of [engine, one]) {
+            const { arena, model } = await measure(c.net, c.input, out, e);
+            expect(arena, `seed ${seed} rows ${JSON.stringify(out)} threads ${e === one ? 1 : 2}`).toBeLessThanOrEqual(model + TABLES);
+          }
+        }
       }
+    } finally {
+      await one.close();
     }
   });
 
