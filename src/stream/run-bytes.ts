@@ -3,8 +3,6 @@ import { nodeRows, type RowRange } from '../engine/band.js';
 import type { EngineKind, NodeRows } from '../engine/engine.js';
 import type { Shape } from '../engine/tensor.js';
 import { INPUT, type Network } from '../network/types.js';
-import { blocking } from '../engine/fast/machine.js';
-import { outputRowTile } from '../engine/tiles.js';
 
 /**
  * Engine bytes per byte counted by `countedBytes`. The reference engine keeps a tensor per node until
@@ -43,7 +41,7 @@ function countedBytes(kind: EngineKind, net: Network, inShape: Shape, shapes: re
   let peak = live;
   for (const j of computed) {
     live += bytes(j);
-    peak = Math.max(peak, live + paddedCopyBytes(net, j, inShape, shapes, rows, inRows) + winogradBytes(net, j, shapes, rows));
+    peak = Math.max(peak, live + paddedCopyBytes(net, j, inShape, shapes, rows, inRows));
     for (const i of net.layers[j].inputs) {
       const left = readers.get(i)! - 1;
       readers.set(i, left);
@@ -68,25 +66,4 @@ function paddedCopyBytes(net: Network, j: number, inShape: Shape, shapes: readon
   const s = i === INPUT ? inShape : shapes[i];
   const r = i === INPUT ? inRows : rows[i]!;
   return mapBytes({ ...s, width: s.width + pad[1] }, r.end - r.start + pad[0]);
-}
-
-/**
- * A 3x3 stride-1 conv of 8 or more channels a group runs by 2-D Winograd; when its transformed weights U do not fit in
- * L2, it batches whole tile rows so as to stream U fewer times, and its transformed input V and products M can reach
- * those of the whole band: (tile + 2)^2 values a tile, for every input and output channel (tiles rounded up, 4 across
- * at a time). Where U fits, they are a few L2-sized chunks, which the engine factor covers.
- */
-function winogradBytes(net: Network, j: number, shapes: readonly Shape[], rows: NodeRows): number {
-  const layer = net.layers[j];
-  if (layer.type !== 'conv2d') return 0;
-  const icg = layer.inChannels / layer.groups;
-  const ocg = layer.outChannels / layer.groups;
-  const tile = outputRowTile(layer, shapes[j]);
-  if (tile === 1 || icg < 8 || ocg < 8) return 0;
-  const points = (tile + 2) ** 2;
-  if (points * icg * Math.ceil(ocg / 4) * 16 <= blocking().l2Budget) return 0;
-  const r = rows[j]!;
-  const across = Math.ceil(Math.ceil(shapes[j].width / tile) / 4) * 4;
-  const tiles = (Math.ceil((r.end - r.start) / tile) + 1) * across;
-  return points * (layer.inChannels + layer.outChannels) * tiles * 4;
 }
