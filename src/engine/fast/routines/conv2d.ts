@@ -36,7 +36,7 @@ export interface ConvInput {
 }
 
 /** The conv rows a step computes for output rows `out` (those, or exactly the rows a fused pool reads), and the input rows [iy0, iy1) they read. */
-function convRows(layer: Conv2dLayer, pool: Pool2dLayer | null, out: RowRange): { rows: RowRange; iy0: number; iy1: number } {
+export function convRows(layer: Conv2dLayer, pool: Pool2dLayer | null, out: RowRange): { rows: RowRange; iy0: number; iy1: number } {
   const rows = pool ? { start: out.start * pool.stride[0], end: (out.end - 1) * pool.stride[0] + pool.kernelSize[0] } : out;
   const iy0 = rows.start * layer.stride[0] - layer.padding.top;
   const iy1 = (rows.end - 1) * layer.stride[0] - layer.padding.top + effectiveKernel(layer.kernelSize[0], layer.dilation[0]);

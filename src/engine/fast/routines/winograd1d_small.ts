@@ -10,6 +10,7 @@ import type { Conv2dLayer } from '../../../network/types.js';
 import type { ConvJob, PadGeometry, Pool2dLayer, Routine } from '../plan-types.js';
 import { TID, type Call, type Phase } from '../protocol.js';
 import { fewChannels, unitX } from './conditions.js';
+import { convRows } from './conv2d.js';
 
 /** The ring of transformed rows holds KH slots; the routine keeps their tags in 128 bytes. */
 const MAX_KH = 32;
@@ -30,19 +31,10 @@ export const winograd1d_small: Routine<PackedSmall> = {
   plan: planWinograd1dSmall,
 };
 
-/** Conv rows: the requested ones `out`, or exactly those the fused pool (stride = kernel) reads. */
-function convRowsOf(pool: Pool2dLayer | null, out: RowRange): RowRange {
-  return pool ? { start: out.start * pool.stride[0], end: out.end * pool.stride[0] } : out;
-}
-
-/** The padded input: the rows the conv rows read; group q of 16 outputs reads padded columns 16q .. 16q + 19 (columns past the padded map are zeros). */
+/** The padded input: the rows the conv rows read (convRows); group q of 16 outputs reads padded columns 16q .. 16q + 19 (columns past the padded map are zeros). */
 function smallPadding(layer: Conv2dLayer, pool: Pool2dLayer | null, conv: Shape, out: RowRange, inWidth: number): PadGeometry {
-  const kh = layer.kernelSize[0];
-  const sy = layer.stride[0];
   const pad = layer.padding;
-  const rows = convRowsOf(pool, out);
-  const iy0 = rows.start * sy - pad.top;
-  const iy1 = (rows.end - 1) * sy - pad.top + kh;
+  const { iy0, iy1 } = convRows(layer, pool, out);
   return { iy0, rows: iy1 - iy0, pitch: Math.max(inWidth + pad.left + pad.right, 16 * Math.ceil(conv.width / 16) + 4) };
 }
 
@@ -53,11 +45,12 @@ function planWinograd1dSmall(job: ConvJob<PackedSmall>): Phase[] {
   const pool = f.pool;
   const band = out.band;
   const outRows = { start: band.y0, end: band.y0 + band.height };
-  const convRows = convRowsOf(pool, outRows);
+  // Conv rows: the requested ones, or exactly those the fused pool (kernel = stride) reads.
+  const { rows } = convRows(layer, pool, outRows);
   const ow = job.conv.width;
   const tq = Math.ceil(ow / 16);
-  const g = smallPadding(layer, pool, job.conv, outRows, job.input.width);
-  const padded = planPad(arena, threads, layer, job.input, g.iy0, g.rows, g.pitch, job.index);
+  const geometry = smallPadding(layer, pool, job.conv, outRows, job.input.width);
+  const padded = planPad(arena, threads, layer, job.input, geometry.iy0, geometry.rows, geometry.pitch, job.index);
   const icg = layer.inChannels / layer.groups;
   const ocg = packed.ocPerGroup;
   // Ring [TQ][steps padded to chunks of 5][8 points] x 16 bytes, products M [2 output channels][TQ][8] x 16 bytes.
@@ -69,7 +62,7 @@ function planWinograd1dSmall(job: ConvJob<PackedSmall>): Phase[] {
     const d = setGroupFields(descriptor(WINOGRAD1D_SMALL), g, padded, icg, ocg, packed.groups[g], out, f.act).set({
       KH: kh,
       SY: sy,
-      ROW0: convRows.start * sy,
+      ROW0: rows.start * sy,
       TQ: tq,
       OW: ow,
       SCRATCH: scratch.ptr,

@@ -104,8 +104,8 @@ export function planWinograd2d(job: ConvJob<PackedConv>, id: string, tile: numbe
   const { ty0, ty1, tp } = tilesOf(pool, job.conv, outRows, tile);
   const nt = ty1 - ty0;
   const tw = Math.ceil(job.conv.width / tile);
-  const g = winograd2dPadding(layer, pool, job.conv, outRows, job.input.width, tile);
-  const padded = planPad(arena, threads, layer, job.input, g.iy0, g.rows, g.pitch, job.index);
+  const geometry = winograd2dPadding(layer, pool, job.conv, outRows, job.input.width, tile);
+  const padded = planPad(arena, threads, layer, job.input, geometry.iy0, geometry.rows, geometry.pitch, job.index);
   const phases: Phase[] = [padded.phase];
 
   const icg = layer.inChannels / layer.groups;

@@ -63,8 +63,8 @@ function planWinograd2dSmall(job: ConvJob<PackedConv>): Phase[] {
   const { unit, u0, u1 } = units(pool, outRows);
   const ow = job.conv.width;
   const tq = Math.ceil(Math.ceil(ow / tile) / 4);
-  const g = smallPadding(layer, pool, job.conv, outRows, job.input.width);
-  const padded = planPad(arena, threads, layer, job.input, g.iy0, g.rows, g.pitch, job.index);
+  const geometry = smallPadding(layer, pool, job.conv, outRows, job.input.width);
+  const padded = planPad(arena, threads, layer, job.input, geometry.iy0, geometry.rows, geometry.pitch, job.index);
   const icg = layer.inChannels / layer.groups;
   const ocg = packed.ocPerGroup;
   // Without a pool, or with square 2x2 / 4x4 windows (pooled inside the tile), a tile row's output rows
