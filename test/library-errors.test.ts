@@ -27,6 +27,10 @@ import { splitStages } from '../src/stream/stages.js';
 import { compareArrays, formatComparison } from '../src/verify/compare.js';
 import { resolveFilter } from '../src/filters/library.js';
 import { errorOf, ROOT, tempDir } from './helpers.js';
+import type { EngineModel } from '../src/engine/engine.js';
+
+/** The fast engine's memory model, on 2 threads. */
+const FAST: EngineModel = { kind: 'fast', threads: 2 };
 
 const SEED = path.join(ROOT, 'examples', 'seed-convnet.json');
 
@@ -88,7 +92,7 @@ describe('huge images and decoding', () => {
     await expectError(() => applyStreamed(engine, net, 'x.png', 'x.png', [5], '-'), 'usage.output', EXIT.usage, 'x.png: streamed (huge image) runs write .npy files, not stdout ("-"); give a .npy file name');
     const pooled: Network = { ...net, layers: [...net.layers, { type: 'adaptive_avgpool2d', index: 6, path: 'layers[6]', inputs: [5], outputSize: [7, 7] }] };
     const huge = { channels: 3, height: 40000, width: 40000 };
-    const error = await errorOf(() => planBands(splitStages(pooled, huge, 6), huge, 2 ** 30, 100 * 2 ** 20, 'huge.png', 'fast'));
+    const error = await errorOf(() => planBands(splitStages(pooled, huge, 6), huge, 2 ** 30, 100 * 2 ** 20, 'huge.png', FAST));
     expect(error).toMatchObject({ code: 'input.memory', exitCode: EXIT.inputFailed });
     expect((error as Error).message).toMatch(/^huge\.png: a global pool \(adaptive pooling, gem\) needs its whole input map in memory: about [\d.]+ GiB is needed, options\.maxMemory is 1 GiB$/);
   });

@@ -40,7 +40,7 @@ export async function needsStreaming(planned: PlannedItem, net: Network, selecti
     const nodes = selectedNodes(selection);
     if (!probed || nodes.length === 0) return false;
     if (!unlessUnfit(() => shouldStream(net, probed, settings.maxMemory, nodes, engine))) {
-      return format === 'npy' && !planned.outputs.includes('-') && unlessUnfit(() => streamingPays(net, probed, nodes, engine.kind));
+      return format === 'npy' && !planned.outputs.includes('-') && unlessUnfit(() => streamingPays(net, probed, nodes, engine));
     }
   }
   if (format !== 'npy' || planned.outputs.includes('-')) {

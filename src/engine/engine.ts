@@ -14,6 +14,8 @@ export type NodeRows = readonly (RowRange | null)[];
 
 export interface Engine {
   readonly kind: EngineKind;
+  /** Worker threads a run uses (the fast engine's work buffers are a slot a thread); 1 when absent. */
+  readonly threads?: number;
   /**
    * Runs the nodes of `net` that `rows` asks for, on `input` (rows of the network's input).
    * `rows[i]` is the range of node i's output rows to compute, in full-map coordinates (for a
@@ -47,8 +49,11 @@ export interface Engine {
   close(): Promise<void>;
 }
 
-/** What a memory budget asks of an engine: its kind (whose memory model applies) and the weights it has yet to pack. */
-export type EngineFootprint = Pick<Engine, 'kind' | 'weightBytes'>;
+/** What the memory model of a run reads of an engine: its kind, and its threads. */
+export type EngineModel = Pick<Engine, 'kind' | 'threads'>;
+
+/** What a memory budget asks of an engine: its memory model, and the weights it has yet to pack. */
+export type EngineFootprint = Pick<Engine, 'kind' | 'threads' | 'weightBytes'>;
 
 /**
  * An engine's memory cannot hold a run (the fast engine's WebAssembly heap is at most 4 GiB). Not a

@@ -1,6 +1,6 @@
 // Band planning: how much memory a band of a given height takes through every stage, and the tallest band that fits --max-memory.
 import { checkNetwork, checkNodes, checkShape, isObject, unexpected } from '../arguments.js';
-import type { EngineFootprint, EngineKind } from '../engine/engine.js';
+import type { EngineFootprint, EngineModel } from '../engine/engine.js';
 import type { Shape } from '../engine/tensor.js';
 import { CnnxError } from '../errors.js';
 import { inferShapes } from '../network/shapes.js';
@@ -67,7 +67,7 @@ export function stageChunks(stages: readonly Stage[], image: Shape, bandRows: nu
  * stages run one after another in one heap, so the largest counts, the reference engine's tensors
  * wait for the garbage collector, so all do), and the decoded image rows.
  */
-function bandBytes(stages: readonly Stage[], image: Shape, chunks: readonly number[], at: number, kind: EngineKind): { total: number; runs: number } {
+function bandBytes(stages: readonly Stage[], image: Shape, chunks: readonly number[], at: number, engine: EngineModel): { total: number; runs: number } {
   let bytes = 0;
   let runs = 0;
   for (let k = drivingStage(stages); k >= 0; k--) {
@@ -76,8 +76,8 @@ function bandBytes(stages: readonly Stage[], image: Shape, chunks: readonly numb
     const n = chunks[k];
     const start = Math.round(at * (stage.shapes[last].height - n));
     const need = nodeRows(stage.net, new Map([[last, { start, end: start + n }]]), stage.shapes, stage.inShape.height);
-    const run = runBytes(kind, stage.net, stage.inShape, stage.shapes, need.rows, need.input!, [last]);
-    runs = kind === 'fast' ? Math.max(runs, run) : runs + run;
+    const run = runBytes(engine, stage.net, stage.inShape, stage.shapes, need.rows, need.input!, [last]);
+    runs = engine.kind === 'fast' ? Math.max(runs, run) : runs + run;
     const inRows = need.input!.end - need.input!.start;
     bytes += ARRAYS_FACTOR * (mapBytes(stage.shapes[last], n) + 2 * mapBytes(stage.inShape, inRows));
     if (k === 0) bytes += inRows * image.width * RAW_PIXEL_BYTES;
@@ -89,17 +89,17 @@ function bandBytes(stages: readonly Stage[], image: Shape, chunks: readonly numb
  * The largest bandBytes for bands of `count` rows of the driving layer at the top, middle and bottom
  * (border padding can read more): `total`, and `runs`, the engine's part.
  */
-export function worstBandBytes(stages: readonly Stage[], image: Shape, count: number, kind: EngineKind, haloRuns = HALO_RUNS[0]): { total: number; runs: number } {
+export function worstBandBytes(stages: readonly Stage[], image: Shape, count: number, engine: EngineModel, haloRuns = HALO_RUNS[0]): { total: number; runs: number } {
   const chunks = stageChunks(stages, image, count, haloRuns);
-  const bands = [0, 0.5, 1].map((at) => bandBytes(stages, image, chunks, at, kind));
+  const bands = [0, 0.5, 1].map((at) => bandBytes(stages, image, chunks, at, engine));
   return { total: Math.max(...bands.map((b) => b.total)), runs: Math.max(...bands.map((b) => b.runs)) };
 }
 
 /** Bytes a whole-map final stage holds at once: its input map gathered beside the engine, and its run. */
-export function wholeStageBytes(stages: readonly Stage[], kind: EngineKind): number {
+export function wholeStageBytes(stages: readonly Stage[], engine: EngineModel): number {
   const last = stages[stages.length - 1];
   if (last.kind !== 'whole') return 0;
-  return mapBytes(last.inShape, last.inShape.height) + wholeMapRunBytes(kind, last.net, last.inShape, last.shapes, [last.shapes.length - 1]);
+  return mapBytes(last.inShape, last.inShape.height) + wholeMapRunBytes(engine, last.net, last.inShape, last.shapes, [last.shapes.length - 1]);
 }
 
 export interface BandPlan {
@@ -117,7 +117,7 @@ export interface BandPlan {
  * given `baseline` bytes already resident, with the longest stage runs that fit. Throws a CnnxError
  * naming the input when even one-row bands in the shortest runs do not fit.
  */
-export function planBands(stages: readonly Stage[], image: Shape, maxMemory: number, baseline: number, name: string, engine: EngineKind = 'reference'): BandPlan {
+export function planBands(stages: readonly Stage[], image: Shape, maxMemory: number, baseline: number, name: string, engine: EngineModel = { kind: 'reference' }): BandPlan {
   const height = drivingHeight(stages, image);
   const fixed = baseline + HEADROOM + wholeStageBytes(stages, engine);
   const maxRun = stages.length === 1 ? ONE_STAGE_RUN_BYTES : MAX_BAND_BYTES;
@@ -150,13 +150,13 @@ export function planBands(stages: readonly Stage[], image: Shape, maxMemory: num
 }
 
 /**
- * Estimated peak bytes of a whole-image run on an engine of `kind`: decoded pixels, the input tensor,
+ * Estimated peak bytes of a whole-image run on `engine`: decoded pixels, the input tensor,
  * the engine's run, and the output arrays it hands back.
  */
-export function wholeRunBytes(net: Network, input: Shape, outputs: readonly number[], kind: EngineKind = 'reference'): number {
+export function wholeRunBytes(net: Network, input: Shape, outputs: readonly number[], engine: EngineModel = { kind: 'reference' }): number {
   const shapes = inferShapes(net, input, '<input>');
   const copies = outputs.reduce((sum, o) => sum + mapBytes(shapes[o], shapes[o].height), 0);
-  return input.height * input.width * RAW_PIXEL_BYTES + mapBytes(input, input.height) + wholeMapRunBytes(kind, net, input, shapes, outputs) + copies;
+  return input.height * input.width * RAW_PIXEL_BYTES + mapBytes(input, input.height) + wholeMapRunBytes(engine, net, input, shapes, outputs) + copies;
 }
 
 /**
@@ -164,9 +164,9 @@ export function wholeRunBytes(net: Network, input: Shape, outputs: readonly numb
  * (a few rows of halo per band), and its whole run would hold more than two of its bands' runs, most
  * of it memory touched for the first time.
  */
-export function streamingPays(net: Network, input: Shape, outputs: readonly number[], kind: EngineKind): boolean {
+export function streamingPays(net: Network, input: Shape, outputs: readonly number[], engine: EngineModel): boolean {
   const stages = splitStages(net, input, Math.max(...outputs));
-  return stages.length === 1 && stages[0].kind === 'banded' && wholeRunBytes(net, input, outputs, kind) > 2 * ONE_STAGE_RUN_BYTES;
+  return stages.length === 1 && stages[0].kind === 'banded' && wholeRunBytes(net, input, outputs, engine) > 2 * ONE_STAGE_RUN_BYTES;
 }
 
 /**
@@ -182,5 +182,5 @@ export function shouldStream(net: Network, input: Shape, maxMemory: number, outp
   checkNodes(nodes, 'shouldStream: outputs', net);
   if (!isObject(engine) || (engine.kind !== 'fast' && engine.kind !== 'reference')) throw unexpected('shouldStream: engine', 'an engine from createEngine()', engine);
   const weights = engine.weightBytes?.(net, input) ?? 0;
-  return process.memoryUsage.rss() + HEADROOM + weights + wholeRunBytes(net, input, nodes, engine.kind) > maxMemory;
+  return process.memoryUsage.rss() + HEADROOM + weights + wholeRunBytes(net, input, nodes, engine) > maxMemory;
 }

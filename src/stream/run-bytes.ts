@@ -1,15 +1,17 @@
-// What one engine run holds at its peak: the maps of the nodes it computes, as each engine keeps them.
+// What one engine run holds at its peak: the maps it computes as each engine keeps them, and the work buffers that grow with them.
 import { nodeRows, type RowRange } from '../engine/band.js';
-import type { EngineKind, NodeRows } from '../engine/engine.js';
+import type { EngineKind, EngineModel, NodeRows } from '../engine/engine.js';
+import { routineFor } from '../engine/fast/routines/index.js';
 import type { Shape } from '../engine/tensor.js';
 import { INPUT, type Network } from '../network/types.js';
 
 /**
- * Engine bytes per byte counted by `countedBytes`. The reference engine keeps a tensor per node until
+ * Engine bytes per byte of the maps runBytes counts. The reference engine keeps a tensor per node until
  * the run ends (and GC lags): twice the sum of every map. The fast engine frees each band after its
- * last reader, so the count is the liveness peak; its arena (work buffers, descriptors, the gaps
- * first-fit placement leaves) measured up to 1.35x that on W1-W5 whole and in bands, and up to 1.6x on
- * random stacks (test/stream/run-bytes.test.ts).
+ * last reader, so the count is the liveness peak; its arena (work buffers of a few L2-sized chunks a
+ * thread, descriptors, the gaps first-fit placement leaves) measured up to 1.35x that on W1-W5 whole
+ * and in bands, and up to 1.6x on random stacks (test/stream/run-bytes.test.ts). Work buffers that
+ * grow with the band are added as the routine counts them (workBytes).
  */
 const ENGINE_FACTOR: Record<EngineKind, number> = { reference: 2, fast: 2 };
 
@@ -17,31 +19,23 @@ const ENGINE_FACTOR: Record<EngineKind, number> = { reference: 2, fast: 2 };
 export const mapBytes = (s: Shape, rows: number): number => s.channels * rows * s.width * 4;
 
 /**
- * Bytes the engine holds at the peak of a run of `net` computing `rows` of its nodes from `inRows` of
+ * Bytes `engine` holds at the peak of a run of `net` computing `rows` of its nodes from `inRows` of
  * its input (shapes: full-map shapes of the input and of each node), keeping `outputs` to the end.
  */
-export function runBytes(kind: EngineKind, net: Network, inShape: Shape, shapes: readonly Shape[], rows: NodeRows, inRows: RowRange, outputs: readonly number[]): number {
-  return ENGINE_FACTOR[kind] * countedBytes(kind, net, inShape, shapes, rows, inRows, outputs);
-}
-
-/** runBytes of a whole-map run producing `outputs`: every node they need, all rows. */
-export function wholeMapRunBytes(kind: EngineKind, net: Network, inShape: Shape, shapes: readonly Shape[], outputs: readonly number[]): number {
-  const need = nodeRows(net, new Map(outputs.map((o) => [o, { start: 0, end: shapes[o].height }])), shapes, inShape.height);
-  return runBytes(kind, net, inShape, shapes, need.rows, need.input ?? { start: 0, end: 0 }, outputs);
-}
-
-function countedBytes(kind: EngineKind, net: Network, inShape: Shape, shapes: readonly Shape[], rows: NodeRows, inRows: RowRange, outputs: readonly number[]): number {
+export function runBytes(engine: EngineModel, net: Network, inShape: Shape, shapes: readonly Shape[], rows: NodeRows, inRows: RowRange, outputs: readonly number[]): number {
   const bytes = (j: number) => (j === INPUT ? mapBytes(inShape, inRows.end - inRows.start) : mapBytes(shapes[j], rows[j]!.end - rows[j]!.start));
   const computed = rows.flatMap((r, j) => (r === null ? [] : [j]));
-  if (kind === 'reference') return computed.reduce((sum, j) => sum + bytes(j), bytes(INPUT));
+  const factor = ENGINE_FACTOR[engine.kind];
+  if (engine.kind === 'reference') return factor * computed.reduce((sum, j) => sum + bytes(j), bytes(INPUT));
   // Liveness, in node order as the fast engine plans: a node's band from its step to its last reader's.
   const readers = new Map<number, number>();
   for (const j of computed) for (const i of net.layers[j].inputs) readers.set(i, (readers.get(i) ?? 0) + 1);
   let live = bytes(INPUT);
-  let peak = live;
+  let peak = factor * live;
   for (const j of computed) {
     live += bytes(j);
-    peak = Math.max(peak, live + paddedCopyBytes(net, j, inShape, shapes, rows, inRows));
+    const maps = live + paddedCopyBytes(net, j, inShape, shapes, rows, inRows);
+    peak = Math.max(peak, factor * maps + workBytes(net, j, shapes, rows, engine.threads ?? 1));
     for (const i of net.layers[j].inputs) {
       const left = readers.get(i)! - 1;
       readers.set(i, left);
@@ -49,6 +43,12 @@ function countedBytes(kind: EngineKind, net: Network, inShape: Shape, shapes: re
     }
   }
   return peak;
+}
+
+/** runBytes of a whole-map run producing `outputs`: every node they need, all rows. */
+export function wholeMapRunBytes(engine: EngineModel, net: Network, inShape: Shape, shapes: readonly Shape[], outputs: readonly number[]): number {
+  const need = nodeRows(net, new Map(outputs.map((o) => [o, { start: 0, end: shapes[o].height }])), shapes, inShape.height);
+  return runBytes(engine, net, inShape, shapes, need.rows, need.input ?? { start: 0, end: 0 }, outputs);
 }
 
 /** A conv that pads, or whose kernel is wider than 1, and a max pool read a padded copy of their input rows while they run. */
@@ -66,4 +66,14 @@ function paddedCopyBytes(net: Network, j: number, inShape: Shape, shapes: readon
   const s = i === INPUT ? inShape : shapes[i];
   const r = i === INPUT ? inRows : rows[i]!;
   return mapBytes({ ...s, width: s.width + pad[1] }, r.end - r.start + pad[0]);
+}
+
+/**
+ * The work buffers of conv j's routine that can grow with its band (2-D Winograd's V and M on deep layers), as its plan
+ * allocates them on `threads` threads, under the default algorithm (one that runs no Winograd holds less).
+ */
+function workBytes(net: Network, j: number, shapes: readonly Shape[], rows: NodeRows, threads: number): number {
+  const layer = net.layers[j];
+  if (layer.type !== 'conv2d') return 0;
+  return routineFor(layer, 'auto', shapes[j]).workBytes?.(layer, shapes[j], rows[j]!, threads) ?? 0;
 }

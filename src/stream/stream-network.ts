@@ -106,7 +106,7 @@ export async function streamNetwork(
   const height = drivingHeight(stages, image.shape);
   // Beside what the process holds: the weights the engine will pack for each stage (not resident yet).
   const baseline = () => process.memoryUsage.rss() + stages.reduce((sum, s) => sum + (engine.weightBytes?.(s.net, s.inShape) ?? 0), 0);
-  const plan = options.bandRows === undefined ? planBands(stages, image.shape, options.maxMemory ?? defaultMaxMemory(), baseline(), name, engine.kind) : null;
+  const plan = options.bandRows === undefined ? planBands(stages, image.shape, options.maxMemory ?? defaultMaxMemory(), baseline(), name, engine) : null;
   const bandRows = Math.min(plan?.bandRows ?? options.bandRows!, height);
   const chunks = plan?.chunks ?? stageChunks(stages, image.shape, bandRows);
   const bands = Math.ceil(height / bandRows);

@@ -53,7 +53,7 @@ describe('run bytes', () => {
     const band = tensor(x.channels, rows.end - rows.start, x.width);
     for (let c = 0; c < x.channels; c++) band.data.set(x.data.subarray((c * x.height + rows.start) * x.width, (c * x.height + rows.end) * x.width), c * band.height * x.width);
     await on.run(net, { tensor: band, y0: rows.start, fullHeight: x.height }, need.rows, [last]);
-    return { arena: on.arenaBytes, model: runBytes('fast', net, input, shapes, need.rows, rows, [last]) };
+    return { arena: on.arenaBytes, model: runBytes(on, net, input, shapes, need.rows, rows, [last]) };
   }
 
   it('covers the fast engine: random stacks, whole and in bands, on 1 and 2 threads (a folder runs one-thread engines)', async () => {
@@ -86,7 +86,7 @@ describe('run bytes', () => {
     // The whole-run figure is the same model: the nodes the output needs, every row.
     const input = { channels: 3, height: 380, width: 500 };
     const shapes = inferShapes(net, input, 'x');
-    expect(wholeMapRunBytes('fast', net, input, shapes, [net.layers.length - 1])).toBe((await measure(net, x, null)).model);
+    expect(wholeMapRunBytes(engine, net, input, shapes, [net.layers.length - 1])).toBe((await measure(net, x, null)).model);
   });
 
   it('counts the reference engine as keeping every map', async () => {
@@ -94,7 +94,7 @@ describe('run bytes', () => {
     const input = { channels: 3, height: 64, width: 80 };
     const shapes = inferShapes(net, input, 'x');
     const every = shapes.reduce((sum, s) => sum + s.channels * s.height * s.width * 4, 3 * 64 * 80 * 4);
-    expect(wholeMapRunBytes('reference', net, input, shapes, [net.layers.length - 1])).toBe(2 * every);
+    expect(wholeMapRunBytes({ kind: 'reference' }, net, input, shapes, [net.layers.length - 1])).toBe(2 * every);
   });
 
   it("shouldStream counts the weights the engine has yet to pack, and the engine's own model", async () => {
@@ -103,10 +103,30 @@ describe('run bytes', () => {
     const outputs = [net.layers.length - 1];
     const fast = (weights: number): EngineFootprint => ({ kind: 'fast', weightBytes: () => weights });
     // Room for the fast engine's run (with the decoded image, input and output arrays), not for the reference engine's every map.
-    const room = process.memoryUsage().rss + 64 * 2 ** 20 + 1.2 * wholeRunBytes(net, input, outputs, 'fast');
-    expect(wholeRunBytes(net, input, outputs, 'reference')).toBeGreaterThan(2 * room);
+    const room = process.memoryUsage().rss + 64 * 2 ** 20 + 1.2 * wholeRunBytes(net, input, outputs, engine);
+    expect(wholeRunBytes(net, input, outputs, { kind: 'reference' })).toBeGreaterThan(2 * room);
     expect(shouldStream(net, input, room, outputs, fast(0))).toBe(false);
     expect(shouldStream(net, input, room, outputs, fast(2 ** 30))).toBe(true);
     expect(shouldStream(net, input, room, outputs)).toBe(true);
+  });
+
+  it('covers deep 3x3 layers whose transformed weights stream from memory, on 1 and 2 threads, whole and in bands', async () => {
+    // 256 -> 512 -> 512 -> 512 (VGG16's fourth stage): U past the L2, so Winograd batches whole tile rows and its
+    // transformed input and products (V, M) outgrow the maps.
+    let seed = 100;
+    const conv = (out: number) => ({ type: 'conv2d', out_channels: out, kernel_size: 3, padding: 1, weight: { random: { seed: seed++ } } });
+    const net = await parseNetwork({ input: { channels: 256 }, layers: [conv(512), { type: 'relu' }, conv(512), { type: 'relu' }, conv(512)] }, { file: 'deep.json', dir: process.cwd(), hash: '' });
+    const x = image(mulberry32(6), { channels: 256, height: 60, width: 80 });
+    const one = await FastEngine.create(1);
+    try {
+      for (const e of [one, engine]) {
+        for (const out of [null, { start: 0, end: 20 }, { start: 20, end: 60 }]) {
+          const { arena, model } = await measure(net, x, out, e);
+          expect(arena, `threads ${e.threads}, rows ${JSON.stringify(out)}`).toBeLessThanOrEqual(model + TABLES);
+        }
+      }
+    } finally {
+      await one.close();
+    }
   });
 });

@@ -24,6 +24,10 @@ import { openImageRows } from '../../src/stream/image-rows.js';
 import { parseMemorySize } from '../../src/stream/memory-size.js';
 import { tensorSource } from '../../src/stream/row-source.js';
 import { mulberry32 } from '../helpers.js';
+import type { EngineModel } from '../../src/engine/engine.js';
+
+/** The fast engine's memory model, on 2 threads. */
+const FAST: EngineModel = { kind: 'fast', threads: 2 };
 
 const MODES: readonly PaddingMode[] = ['zeros', 'reflect', 'replicate', 'circular', 'symmetric'];
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -274,15 +278,15 @@ describe('band planning', () => {
     const seed = await loadNetwork(path.join(ROOT, 'examples/seed-convnet.json'));
     const image = { channels: 3, height: 10000, width: 10000 };
     // Budgets under the one-stage cap on a band's runs (streaming-pays.test.ts), so memory decides.
-    const small = planBands(splitStages(seed, image, 5), image, 384 * 2 ** 20, 100 * 2 ** 20, 'big.png', 'fast');
-    const large = planBands(splitStages(seed, image, 5), image, 512 * 2 ** 20, 100 * 2 ** 20, 'big.png', 'fast');
+    const small = planBands(splitStages(seed, image, 5), image, 384 * 2 ** 20, 100 * 2 ** 20, 'big.png', FAST);
+    const large = planBands(splitStages(seed, image, 5), image, 512 * 2 ** 20, 100 * 2 ** 20, 'big.png', FAST);
     expect(small.bandRows).toBeGreaterThan(4);
     expect(large.bandRows).toBeGreaterThan(small.bandRows);
     expect(small.estimate).toBeLessThanOrEqual(384 * 2 ** 20);
     expect(large.estimate).toBeLessThanOrEqual(512 * 2 ** 20);
     const pooled: Network = { ...seed, layers: [...seed.layers, { type: 'adaptive_avgpool2d', index: 6, path: 'layers[6]', inputs: [5], outputSize: [7, 7] }] };
     const huge = { channels: 3, height: 40000, width: 40000 };
-    expect(() => planBands(splitStages(pooled, huge, 6), huge, 2 ** 30, 100 * 2 ** 20, 'huge.png', 'fast')).toThrow(/huge\.png: a global pool \(adaptive pooling, gem\) needs its whole input map in memory/);
+    expect(() => planBands(splitStages(pooled, huge, 6), huge, 2 ** 30, 100 * 2 ** 20, 'huge.png', FAST)).toThrow(/huge\.png: a global pool \(adaptive pooling, gem\) needs its whole input map in memory/);
   });
 
   it("counts the weights the engine will pack: bands that fit beside them, or the input's memory error before any run", async () => {

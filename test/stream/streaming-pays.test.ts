@@ -13,6 +13,10 @@ import { planBands, streamingPays, worstBandBytes } from '../../src/stream/band-
 import { splitStages } from '../../src/stream/stages.js';
 import { blackPng } from '../fuzz/craft.js';
 import { ROOT, tempDir } from '../helpers.js';
+import type { EngineModel } from '../../src/engine/engine.js';
+
+/** The fast engine's memory model, on 2 threads. */
+const FAST: EngineModel = { kind: 'fast', threads: 2 };
 
 const SEED = path.join(ROOT, 'examples', 'seed-convnet.json');
 const PHOTO = { channels: 3, height: 3000, width: 4000 };
@@ -32,21 +36,21 @@ describe('streaming for speed', () => {
     const seed = await loadNetwork(SEED);
     const last = [seed.layers.length - 1];
     expect(splitStages(seed, PHOTO, last[0])).toHaveLength(1);
-    expect(streamingPays(seed, PHOTO, last, 'fast')).toBe(true);
-    expect(streamingPays(seed, { channels: 3, height: 480, width: 640 }, last, 'fast')).toBe(false);
+    expect(streamingPays(seed, PHOTO, last, FAST)).toBe(true);
+    expect(streamingPays(seed, { channels: 3, height: 480, width: 640 }, last, FAST)).toBe(false);
     const vgg = await deep();
     expect(splitStages(vgg, PHOTO, vgg.layers.length - 1).length).toBeGreaterThan(1);
-    expect(streamingPays(vgg, PHOTO, [vgg.layers.length - 1], 'fast')).toBe(false);
+    expect(streamingPays(vgg, PHOTO, [vgg.layers.length - 1], FAST)).toBe(false);
   });
 
   it('sizes a one-stage network\'s bands to runs of at most 512 MiB however much memory there is', async () => {
     const seed = await loadNetwork(SEED);
     const stages = splitStages(seed, PHOTO, seed.layers.length - 1);
-    const plan = planBands(stages, PHOTO, 64 * 2 ** 30, 0, 'photo', 'fast');
+    const plan = planBands(stages, PHOTO, 64 * 2 ** 30, 0, 'photo', FAST);
     expect(plan.bands).toBeGreaterThan(2);
-    expect(worstBandBytes(stages, PHOTO, plan.bandRows, 'fast').runs).toBeLessThanOrEqual(2 ** 29);
+    expect(worstBandBytes(stages, PHOTO, plan.bandRows, FAST).runs).toBeLessThanOrEqual(2 ** 29);
     // The tallest such band: one more row would pass the cap.
-    expect(worstBandBytes(stages, PHOTO, plan.bandRows + 1, 'fast').runs).toBeGreaterThan(2 ** 29);
+    expect(worstBandBytes(stages, PHOTO, plan.bandRows + 1, FAST).runs).toBeGreaterThan(2 ** 29);
   });
 
   it('cnnx apply streams such an image when its outputs are .npy files, and runs it whole otherwise', async () => {

@@ -158,6 +158,12 @@ export interface Routine<P = unknown> {
    * turns the whole tile NaN (a direct conv, and PyTorch, keep it to the windows that hold it).
    */
   readonly winograd?: boolean;
+  /**
+   * Arena bytes of the work buffers its plan holds beside the conv's input and output that can outgrow a few L2-sized
+   * chunks a thread, when it computes output rows `out` of a map of size `conv` on `threads` threads (the band memory
+   * model adds them: src/stream/run-bytes.ts). None when absent.
+   */
+  workBytes?(layer: Conv2dLayer, conv: MapSize, out: RowRange, threads: number): number;
   /** Heap bytes `pack` takes for the layer on a full output map of size `out` (for memory budgets, before packing). */
   packedBytes(layer: Conv2dLayer, out: MapSize): number;
   /** Packs the layer's weights, a following batchnorm folded in, into the heap (once per network, layer and routine). */

@@ -3,7 +3,7 @@
 // The planner also serves winograd2d_wide (F(6x6,3x3) on wide maps), which differs in tile size only.
 import type { RowRange } from '../../band.js';
 import type { Shape } from '../../tensor.js';
-import { outputRowTile, WINOGRAD_TILE } from '../../tiles.js';
+import { outputRowTile, WINOGRAD_TILE, type MapSize } from '../../tiles.js';
 import type { Conv2dLayer } from '../../../network/types.js';
 import { descriptor } from '../descriptor.js';
 import { WINOGRAD2D, WINOGRAD2D_SCRATCH } from '../layout.js';
@@ -23,6 +23,7 @@ export const winograd2d: Routine<PackedConv> = {
   fusesPool: (pool) => squarePool(pool, 2) || squarePool(pool, 4),
   paddedInput: (layer, pool, conv, out, inWidth) => winograd2dPadding(layer, pool, conv, out, inWidth, WINOGRAD_TILE),
   pitchedOutput: true,
+  workBytes: (layer, conv, out, threads) => winograd2dWorkBytes(layer, conv, out, WINOGRAD_TILE, threads),
   packedBytes: (layer) => packedBytes.winograd2d(layer, WINOGRAD_TILE),
   pack: (heap, layer, bn) => packWinograd2d(heap, layer, bn, WINOGRAD_TILE),
   plan: (job) => planWinograd2d(job, 'winograd2d', WINOGRAD_TILE),
@@ -40,7 +41,7 @@ export function winograd2dPadding(layer: Conv2dLayer, pool: Pool2dLayer | null, 
 }
 
 /** The tile rows [ty0, ty1) covering output rows `out` (with a fused pool of kernel pk, pk conv rows an output row), and tiles across padded to groups of 4 (tp). */
-function tilesOf(pool: Pool2dLayer | null, conv: Shape, out: RowRange, tile: number): { ty0: number; ty1: number; tp: number } {
+function tilesOf(pool: Pool2dLayer | null, conv: MapSize, out: RowRange, tile: number): { ty0: number; ty1: number; tp: number } {
   const pk = pool ? pool.kernelSize[0] : 1;
   return { ty0: Math.floor((out.start * pk) / tile), ty1: Math.ceil((out.end * pk) / tile), tp: align(Math.ceil(conv.width / tile), 4) };
 }
@@ -93,24 +94,39 @@ export function busiestRows(nt: number, nr: number, threads: number): number {
   return Math.max(...load);
 }
 
-/** The phases of routine `id` (winograd2d or winograd2d_wide) with tiles of `tile` x `tile` outputs. */
-export function planWinograd2d(job: ConvJob<PackedConv>, id: string, tile: number): Phase[] {
-  const { arena, threads, layer, packed, fusion: f, out } = job;
-  const points = (tile + 2) * (tile + 2);
-  const pool = f.pool;
-  const pk = pool ? pool.kernelSize[0] : 1;
-  const band = out.band;
-  const outRows = { start: band.y0, end: band.y0 + band.height };
-  const { ty0, ty1, tp } = tilesOf(pool, job.conv, outRows, tile);
-  const nt = ty1 - ty0;
-  const tw = Math.ceil(job.conv.width / tile);
-  const geometry = winograd2dPadding(layer, pool, job.conv, outRows, job.input.width, tile);
-  const padded = planPad(arena, threads, layer, job.input, geometry.iy0, geometry.rows, geometry.pitch, job.index);
-  const phases: Phase[] = [padded.phase];
+/** How a plan of winograd2d (or winograd2d_wide) lays out its work: winograd2dLayout. */
+export interface Winograd2dLayout {
+  readonly ty0: number;
+  /** tile rows, and tiles across (tw) and padded to groups of 4 (tp) */
+  readonly nt: number;
+  readonly tw: number;
+  readonly tp: number;
+  /** tiles per chunk of a tile row, and tile rows per batch */
+  readonly tc: number;
+  readonly nr: number;
+  readonly byRows: boolean;
+  readonly units: number;
+  readonly chunks: number;
+  /** bytes per input channel of one point's V slot, and per point of M */
+  readonly vxi: number;
+  readonly mxi: number;
+  /** bytes of one V slot (a thread's, or a batch's chunk's and group's when V is shared) */
+  readonly vEach: number;
+  /** bytes of a thread's M slot */
+  readonly mEach: number;
+}
 
+/**
+ * The layout of a plan with `tile` x `tile` tiles of a conv of `blocks` output-channel blocks a group computing output rows
+ * `outRows` (after `pool`, when one folds in) on `threads` threads: the tile rows, chunks and batches, the split (whole
+ * batches of tile rows, or channel blocks), and the bytes of V's and M's slots. planWinograd2d allocates by it and
+ * winograd2dWorkBytes counts by it, so the two cannot disagree.
+ */
+export function winograd2dLayout(layer: Conv2dLayer, blocks: number, pool: Pool2dLayer | null, conv: MapSize, outRows: RowRange, tile: number, threads: number): Winograd2dLayout {
+  const points = (tile + 2) * (tile + 2);
+  const { ty0, ty1, tp } = tilesOf(pool, conv, outRows, tile);
+  const nt = ty1 - ty0;
   const icg = layer.inChannels / layer.groups;
-  const ocg = packed.ocPerGroup;
-  const blocks = packed.blocks;
   // When U fits in L2, chunks small enough to keep U, V and M there (whole tile rows make the cores
   // contend for L3); otherwise chunks of at least CHUNK_TILES tiles, so streaming U from memory is amortised.
   const l2Budget = blocking().l2Budget;
@@ -134,11 +150,38 @@ export function planWinograd2d(job: ConvJob<PackedConv>, id: string, tile: numbe
   const vxi = oddLines(icg * align(vp + 3, 8) * 4);
   // M holds the products of the blocks of one item.
   const mxi = oddLines((byRows ? blocks : traffic.itemBlocks) * 4 * vp * 4);
-  const m = arena.allocPerThread(points * mxi + WINOGRAD2D_SCRATCH.BYTES + 256, threads);
-  const units = Math.ceil(nt / nr);
-  const chunks = Math.ceil(tp / tc);
+  const tw = Math.ceil(conv.width / tile);
+  return { ty0, nt, tw, tp, tc, nr, byRows, units: Math.ceil(nt / nr), chunks: Math.ceil(tp / tc), vxi, mxi, vEach: points * vxi + 256, mEach: points * mxi + WINOGRAD2D_SCRATCH.BYTES + 256 };
+}
+
+/**
+ * The arena bytes of V and M a plan holds (beside its padded input and output) for output rows `out` of a map `conv`,
+ * on `threads` threads: a slot a thread, or (channel-block split) V for every batch. A deep layer's batches span many
+ * tile rows, so these grow with the band; the band memory model adds them (src/stream/run-bytes.ts).
+ */
+export function winograd2dWorkBytes(layer: Conv2dLayer, conv: MapSize, out: RowRange, tile: number, threads: number): number {
+  const l = winograd2dLayout(layer, Math.ceil(layer.outChannels / layer.groups / 4), null, conv, out, tile, threads);
+  const v = l.byRows ? l.vEach * threads : align(l.vEach, 64) * l.units * l.chunks * layer.groups;
+  return v + l.mEach * threads;
+}
+
+/** The phases of routine `id` (winograd2d or winograd2d_wide) with tiles of `tile` x `tile` outputs. */
+export function planWinograd2d(job: ConvJob<PackedConv>, id: string, tile: number): Phase[] {
+  const { arena, threads, layer, packed, fusion: f, out } = job;
+  const pool = f.pool;
+  const pk = pool ? pool.kernelSize[0] : 1;
+  const band = out.band;
+  const outRows = { start: band.y0, end: band.y0 + band.height };
+  const icg = layer.inChannels / layer.groups;
+  const ocg = packed.ocPerGroup;
+  const blocks = packed.blocks;
+  const { ty0, nt, tw, tp, tc, nr, byRows, units, chunks, vxi, mxi, vEach, mEach } = winograd2dLayout(layer, blocks, pool, job.conv, outRows, tile, threads);
+  const geometry = winograd2dPadding(layer, pool, job.conv, outRows, job.input.width, tile);
+  const padded = planPad(arena, threads, layer, job.input, geometry.iy0, geometry.rows, geometry.pitch, job.index);
+  const phases: Phase[] = [padded.phase];
+
+  const m = arena.allocPerThread(mEach, threads);
   // Per-thread V slots, or (channel-block items) one slot per chunk and group, filled beforehand.
-  const vEach = points * vxi + 256;
   const vOwn = byRows ? arena.allocPerThread(vEach, threads) : undefined;
   const vStride = vOwn ? vOwn.stride : align(vEach, 64);
   const vShared = vOwn ? 0 : arena.alloc(vStride * units * chunks * layer.groups);

@@ -3,7 +3,7 @@
 import { outputRowTile, WIDE_TILE } from '../../tiles.js';
 import { packedBytes, packWinograd2d, type PackedConv } from '../pack.js';
 import type { Routine } from '../plan-types.js';
-import { planWinograd2d, squarePool, twoD, winograd2dPadding } from './winograd2d.js';
+import { planWinograd2d, squarePool, twoD, winograd2dPadding, winograd2dWorkBytes } from './winograd2d.js';
 
 export const winograd2d_wide: Routine<PackedConv> = {
   id: 'winograd2d_wide',
@@ -13,6 +13,7 @@ export const winograd2d_wide: Routine<PackedConv> = {
   fusesPool: (pool) => squarePool(pool, 2),
   paddedInput: (layer, pool, conv, out, inWidth) => winograd2dPadding(layer, pool, conv, out, inWidth, WIDE_TILE),
   pitchedOutput: true,
+  workBytes: (layer, conv, out, threads) => winograd2dWorkBytes(layer, conv, out, WIDE_TILE, threads),
   packedBytes: (layer) => packedBytes.winograd2d(layer, WIDE_TILE),
   pack: (heap, layer, bn) => packWinograd2d(heap, layer, bn, WIDE_TILE),
   plan: (job) => planWinograd2d(job, 'winograd2d_wide', WIDE_TILE),
