@@ -28,6 +28,11 @@ export class EnginePool {
     return this.engines[0].kind;
   }
 
+  /** The most worker threads of an engine (a run's work buffers are a slot a thread): see Engine.threads. */
+  get threads(): number {
+    return Math.max(...this.engines.map((e) => e.threads ?? 1));
+  }
+
   /** Weight bytes the engines have yet to allocate for `net` (each packs its own): see Engine.weightBytes. */
   weightBytes(net: Network, input: Shape): number {
     return this.engines.reduce((sum, e) => sum + (e.weightBytes?.(net, input) ?? 0), 0);

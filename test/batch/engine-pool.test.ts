@@ -50,11 +50,14 @@ test('one engine for one image, an explicit --threads or the reference engine; o
   const sizes = async (kind: 'fast' | 'reference', threads: number | undefined, images: number) => {
     const pool = await createEnginePool(kind, { threads, images, cores: 2 });
     const size = pool.size;
+    // What memory budgets count per run: the threads of an engine, whose work buffers are a slot a thread.
+    const each = pool.threads;
     await pool.close();
-    return size;
+    return [size, each];
   };
-  expect(await sizes('fast', undefined, 1)).toBe(1);
-  expect(await sizes('fast', 2, 10)).toBe(1);
-  expect(await sizes('reference', undefined, 10)).toBe(1);
-  expect(await sizes('fast', undefined, 10)).toBe(2);
+  expect((await sizes('fast', undefined, 1))[0]).toBe(1);
+  expect(await sizes('fast', 3, 1)).toEqual([1, 3]);
+  expect(await sizes('fast', 2, 10)).toEqual([1, 2]);
+  expect(await sizes('reference', undefined, 10)).toEqual([1, 1]);
+  expect(await sizes('fast', undefined, 10)).toEqual([2, 1]);
 });
