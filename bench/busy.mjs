@@ -7,34 +7,23 @@
 // taskset to the last core where taskset exists (Linux), so one worker shares its core while the other has its own.
 import os from 'node:os';
 import { busyPinned, busyPlacement, startBusyLoop } from './busy-loop.mjs';
-import { importFastEngine, median, option, wholeMapRun } from './engine.mjs';
+import { importFastEngine, median, option, timedRun, workloadOptions } from './engine.mjs';
 import { saveResults } from './results.mjs';
 import { workloadsOf } from './workloads.mjs';
 
 const { FastEngine, fullShapes, relaxedSimdAvailable } = await importFastEngine('bench:busy');
 
 const argv = process.argv.slice(2);
-const opt = (name, def) => option(argv, name, def);
-const json = argv.includes('--json');
-const rounds = Number(opt('--rounds', '5'));
-const runs = Number(opt('--runs', '5'));
-const threads = Number(opt('--threads', String(Math.min(2, os.availableParallelism()))));
-const only = opt('--only', 'W1,W2,W3,W4,W5').split(',');
-const nice = Number(opt('--nice', '10'));
+const { json, runs, threads, only } = workloadOptions(argv, 5);
+const rounds = Number(option(argv, '--rounds', '5'));
+const nice = Number(option(argv, '--nice', '10'));
 
 const fma = relaxedSimdAvailable();
 const engine = await FastEngine.create(threads, 'auto', fma);
 if (!json) console.log(`cnnx bench:busy: ${threads} threads, ${os.cpus()[0]?.model ?? 'unknown'} x ${os.availableParallelism()}, Node ${process.version}; busy loop at nice ${nice}, ${busyPlacement}; ${rounds} rounds of ${runs} runs each way`);
 const results = [];
 for (const w of workloadsOf(only)) {
-  const { rows, band, outputs } = wholeMapRun(w, fullShapes);
-  const once = async () => {
-    const t0 = performance.now();
-    const [o] = await engine.run(w.net, band, rows, outputs);
-    const ms = performance.now() - t0;
-    engine.recycle(o.tensor.data);
-    return ms;
-  };
+  const once = timedRun(engine, w, fullShapes);
   for (let i = 0; i < 3; i++) await once();
   const quiet = [];
   const busy = [];

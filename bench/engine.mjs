@@ -1,5 +1,6 @@
-// What the engine benchmarks share: the built fast engine (dist/ and build/), a workload's whole-map run, their command-line options, and medians.
+// What the engine benchmarks share: the built fast engine (dist/ and build/), a workload's whole-map run and its timing, their command-line options, and medians.
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { inputFor } from './workloads.mjs';
 
@@ -27,6 +28,28 @@ export function wholeMapRun(w, fullShapes) {
   const input = inputFor(w);
   const rows = fullShapes(w.net, input).map((s) => ({ start: 0, end: s.height }));
   return { rows, band: { tensor: input, y0: 0, fullHeight: input.height }, outputs: [w.net.layers.length - 1] };
+}
+
+/** Times one whole-map run of workload `w` on `engine`, in milliseconds, its output handed back for the next run. */
+export function timedRun(engine, w, fullShapes) {
+  const { rows, band, outputs } = wholeMapRun(w, fullShapes);
+  return async () => {
+    const t0 = performance.now();
+    const [o] = await engine.run(w.net, band, rows, outputs);
+    const ms = performance.now() - t0;
+    engine.recycle(o.tensor.data);
+    return ms;
+  };
+}
+
+/** The options of the benches that time W1-W5 on one engine: --json, --runs, --threads (default: up to 2, the cores), --only. */
+export function workloadOptions(argv, runs) {
+  return {
+    json: argv.includes('--json'),
+    runs: Number(option(argv, '--runs', String(runs))),
+    threads: Number(option(argv, '--threads', String(Math.min(2, os.availableParallelism())))),
+    only: option(argv, '--only', 'W1,W2,W3,W4,W5').split(','),
+  };
 }
 
 /** The value after `name` in argv, or `def`. */
