@@ -96,6 +96,7 @@ export function busiestRows(nt: number, nr: number, threads: number): number {
 
 /** How a plan of winograd2d (or winograd2d_wide) lays out its work: winograd2dLayout. */
 export interface Winograd2dLayout {
+  /** the first tile row, in tile rows of the full map */
   readonly ty0: number;
   /** tile rows, and tiles across (tw) and padded to groups of 4 (tp) */
   readonly nt: number;
@@ -112,6 +113,8 @@ export interface Winograd2dLayout {
   readonly mxi: number;
   /** bytes of one V slot (a thread's, or a batch's chunk's and group's when V is shared) */
   readonly vEach: number;
+  /** bytes of V shared by the threads of a channel-block split (a slot per batch, chunk and group), 0 for a row split */
+  readonly vShared: number;
   /** bytes of a thread's M slot */
   readonly mEach: number;
 }
@@ -151,7 +154,11 @@ export function winograd2dLayout(layer: Conv2dLayer, blocks: number, pool: Pool2
   // M holds the products of the blocks of one item.
   const mxi = oddLines((byRows ? blocks : traffic.itemBlocks) * 4 * vp * 4);
   const tw = Math.ceil(conv.width / tile);
-  return { ty0, nt, tw, tp, tc, nr, byRows, units: Math.ceil(nt / nr), chunks: Math.ceil(tp / tc), vxi, mxi, vEach: points * vxi + 256, mEach: points * mxi + WINOGRAD2D_SCRATCH.BYTES + 256 };
+  const units = Math.ceil(nt / nr);
+  const chunks = Math.ceil(tp / tc);
+  const vEach = points * vxi + 256;
+  const vShared = byRows ? 0 : align(vEach, 64) * units * chunks * layer.groups;
+  return { ty0, nt, tw, tp, tc, nr, byRows, units, chunks, vxi, mxi, vEach, vShared, mEach: points * mxi + WINOGRAD2D_SCRATCH.BYTES + 256 };
 }
 
 /**
@@ -161,8 +168,7 @@ export function winograd2dLayout(layer: Conv2dLayer, blocks: number, pool: Pool2
  */
 export function winograd2dWorkBytes(layer: Conv2dLayer, conv: MapSize, out: RowRange, tile: number, threads: number): number {
   const l = winograd2dLayout(layer, Math.ceil(layer.outChannels / layer.groups / 4), null, conv, out, tile, threads);
-  const v = l.byRows ? l.vEach * threads : align(l.vEach, 64) * l.units * l.chunks * layer.groups;
-  return v + l.mEach * threads;
+  return (l.byRows ? l.vEach * threads : l.vShared) + l.mEach * threads;
 }
 
 /** The phases of routine `id` (winograd2d or winograd2d_wide) with tiles of `tile` x `tile` outputs. */
@@ -175,7 +181,7 @@ export function planWinograd2d(job: ConvJob<PackedConv>, id: string, tile: numbe
   const icg = layer.inChannels / layer.groups;
   const ocg = packed.ocPerGroup;
   const blocks = packed.blocks;
-  const { ty0, nt, tw, tp, tc, nr, byRows, units, chunks, vxi, mxi, vEach, mEach } = winograd2dLayout(layer, blocks, pool, job.conv, outRows, tile, threads);
+  const { ty0, nt, tw, tp, tc, nr, byRows, units, chunks, vxi, mxi, vEach, vShared: vSharedBytes, mEach } = winograd2dLayout(layer, blocks, pool, job.conv, outRows, tile, threads);
   const geometry = winograd2dPadding(layer, pool, job.conv, outRows, job.input.width, tile);
   const padded = planPad(arena, threads, layer, job.input, geometry.iy0, geometry.rows, geometry.pitch, job.index);
   const phases: Phase[] = [padded.phase];
@@ -184,7 +190,7 @@ export function planWinograd2d(job: ConvJob<PackedConv>, id: string, tile: numbe
   // Per-thread V slots, or (channel-block items) one slot per chunk and group, filled beforehand.
   const vOwn = byRows ? arena.allocPerThread(vEach, threads) : undefined;
   const vStride = vOwn ? vOwn.stride : align(vEach, 64);
-  const vShared = vOwn ? 0 : arena.alloc(vStride * units * chunks * layer.groups);
+  const vShared = vOwn ? 0 : arena.alloc(vSharedBytes);
   const descs: number[] = [];
   for (let g = 0; g < layer.groups; g++) {
     const d = setGroupFields(descriptor(WINOGRAD2D), g, padded, icg, ocg, packed.groups[g], out, f.act).set({
@@ -221,7 +227,7 @@ export function planWinograd2d(job: ConvJob<PackedConv>, id: string, tile: numbe
   );
   arena.release(padded.ptr, padded.bytes);
   if (vOwn) arena.releasePerThread(vOwn);
-  else arena.release(vShared, vStride * units * chunks * layer.groups);
+  else arena.release(vShared, vSharedBytes);
   arena.releasePerThread(m);
   return phases;
 }
