@@ -237,6 +237,7 @@ describe('arguments of the wrong type or size are usage.argument, never a TypeEr
     await argument(() => shouldStream(net, { ...shape, channels: 0 }, 2 ** 30), 'shouldStream: input.channels: expected an integer >= 1, got 0');
     await argument(() => shouldStream(net, shape, 2 ** 30, [6]), 'shouldStream: outputs[0]: expected a node index from 0 to 5, got 6');
     await argument(() => shouldStream(net, shape, 2 ** 30, undefined, never), 'shouldStream: engine: expected an engine from createEngine(), got null');
+    await argument(() => shouldStream(net, shape, 2 ** 30, undefined, { kind: 'fast', threads: 0 }), 'shouldStream: engine.threads: expected an integer >= 1, got 0');
     await expectError(() => shouldStream(net, shape, NaN), 'usage.memory', EXIT.usage, 'shouldStream: maxMemory: expected a number of bytes > 0, got NaN');
     await argument(() => exportOnnx(net, never), 'exportOnnx: options: expected an options object, got null');
     await expectError(() => exportOnnx(net, { size: 224 as never }), 'export.size', EXIT.usage, 'options.size: expected two positive integers [height, width], got 224');

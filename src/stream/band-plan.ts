@@ -181,6 +181,7 @@ export function shouldStream(net: Network, input: Shape, maxMemory: number, outp
   const nodes = outputs === undefined ? [net.layers.length - 1] : outputs;
   checkNodes(nodes, 'shouldStream: outputs', net);
   if (!isObject(engine) || (engine.kind !== 'fast' && engine.kind !== 'reference')) throw unexpected('shouldStream: engine', 'an engine from createEngine()', engine);
+  if (engine.threads !== undefined && !(Number.isInteger(engine.threads) && engine.threads >= 1)) throw unexpected('shouldStream: engine.threads', 'an integer >= 1', engine.threads);
   const weights = engine.weightBytes?.(net, input) ?? 0;
   return process.memoryUsage.rss() + HEADROOM + weights + wholeRunBytes(net, input, nodes, engine) > maxMemory;
 }
