@@ -6,12 +6,13 @@ import type { Shape } from '../engine/tensor.js';
 import { INPUT, type Network } from '../network/types.js';
 
 /**
- * Engine bytes per byte of the maps runBytes counts. The reference engine keeps a tensor per node until
- * the run ends (and GC lags): twice the sum of every map. The fast engine frees each band after its
- * last reader, so the count is the liveness peak; its arena (work buffers of a few L2-sized chunks a
- * thread, descriptors, the gaps first-fit placement leaves) measured up to 1.35x that on W1-W5 whole
- * and in bands, and up to 1.6x on random stacks (test/stream/run-bytes.test.ts). Work buffers that
- * grow with the band are added as the routine counts them (workBytes).
+ * Engine bytes per byte runBytes counts. The reference engine keeps a tensor per node until the run
+ * ends (and GC lags): twice the sum of every map. The fast engine frees each band after its last
+ * reader, so the count is the liveness peak of its maps, with the work buffers that grow with the band
+ * as the routine counts them (workBytes); its arena (work buffers of a few L2-sized chunks a thread,
+ * descriptors, the gaps first-fit placement leaves between buffers of growing sizes) measured up to
+ * 1.35x that on W1-W5 whole and in bands, and up to 1.6x on random stacks and deep 3x3 stacks
+ * (test/stream/run-bytes.test.ts).
  */
 const ENGINE_FACTOR: Record<EngineKind, number> = { reference: 2, fast: 2 };
 
@@ -34,8 +35,7 @@ export function runBytes(engine: EngineModel, net: Network, inShape: Shape, shap
   let peak = factor * live;
   for (const j of computed) {
     live += bytes(j);
-    const maps = live + paddedCopyBytes(net, j, inShape, shapes, rows, inRows);
-    peak = Math.max(peak, factor * maps + workBytes(net, j, shapes, rows, engine.threads ?? 1));
+    peak = Math.max(peak, factor * (live + paddedCopyBytes(net, j, inShape, shapes, rows, inRows) + workBytes(net, j, shapes, rows, engine.threads ?? 1)));
     for (const i of net.layers[j].inputs) {
       const left = readers.get(i)! - 1;
       readers.set(i, left);
