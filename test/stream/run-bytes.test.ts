@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeRows, type RowRange } from '../../src/engine/band.js';
 import type { EngineFootprint } from '../../src/engine/engine.js';
 import { FastEngine } from '../../src/engine/fast/index.js';
+import { routineFor } from '../../src/engine/fast/routines/index.js';
 import { tensor, type Shape, type Tensor } from '../../src/engine/tensor.js';
 import { parseNetwork } from '../../src/network/load.js';
 import { inferShapes } from '../../src/network/shapes.js';
@@ -118,8 +119,9 @@ describe('run bytes', () => {
     const net = await parseNetwork({ input: { channels: 256 }, layers: [conv(512), { type: 'relu' }, conv(512), { type: 'relu' }, conv(512)] }, { file: 'deep.json', dir: process.cwd(), hash: '' });
     const one = await FastEngine.create(1);
     try {
-      // 60x80 runs on 6x6 tiles (winograd2d_wide), 28x28 on 4x4 ones (winograd2d).
-      for (const [height, width] of [[60, 80], [28, 28]]) {
+      for (const [height, width, routine] of [[60, 80, 'winograd2d_wide'], [28, 28, 'winograd2d']] as const) {
+        const shapes = inferShapes(net, { channels: 256, height, width }, 'x');
+        expect(net.layers.map((l, j) => (l.type === 'conv2d' ? routineFor(l, 'auto', shapes[j]).id : l.type))).toEqual([routine, 'relu', routine, 'relu', routine]);
         const x = image(mulberry32(6), { channels: 256, height, width });
         for (const e of [one, engine]) {
           const third = Math.floor(height / 3);
