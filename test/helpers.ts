@@ -1,14 +1,18 @@
-// Shared test helpers: running the built CLI as a user would, temp folders, and the conformance rule on two arrays.
+// Shared test helpers: running the built CLI as a user would, temp folders, the conformance rule on two arrays, and the fast engine's memory model.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { EngineModel } from '../src/engine/engine.js';
 import { compareArrays, describeFailure } from '../src/verify/compare.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const BIN = path.join(ROOT, 'bin', 'cnnx.js');
 export const FIXTURES = path.join(ROOT, 'fixtures');
+
+/** The fast engine's memory model on 2 threads, for the band planner's functions (src/stream/band-plan.ts). */
+export const FAST: EngineModel = { kind: 'fast', threads: 2 };
 
 export interface CliResult {
   readonly code: number | null;

@@ -26,11 +26,7 @@ import { applyStreamed } from '../src/stream/stream-network.js';
 import { splitStages } from '../src/stream/stages.js';
 import { compareArrays, formatComparison } from '../src/verify/compare.js';
 import { resolveFilter } from '../src/filters/library.js';
-import { errorOf, ROOT, tempDir } from './helpers.js';
-import type { EngineModel } from '../src/engine/engine.js';
-
-/** The fast engine's memory model, on 2 threads. */
-const FAST: EngineModel = { kind: 'fast', threads: 2 };
+import { errorOf, FAST, ROOT, tempDir } from './helpers.js';
 
 const SEED = path.join(ROOT, 'examples', 'seed-convnet.json');
 

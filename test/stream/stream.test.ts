@@ -23,11 +23,7 @@ import { splitStages } from '../../src/stream/stages.js';
 import { openImageRows } from '../../src/stream/image-rows.js';
 import { parseMemorySize } from '../../src/stream/memory-size.js';
 import { tensorSource } from '../../src/stream/row-source.js';
-import { mulberry32 } from '../helpers.js';
-import type { EngineModel } from '../../src/engine/engine.js';
-
-/** The fast engine's memory model, on 2 threads. */
-const FAST: EngineModel = { kind: 'fast', threads: 2 };
+import { FAST, mulberry32 } from '../helpers.js';
 
 const MODES: readonly PaddingMode[] = ['zeros', 'reflect', 'replicate', 'circular', 'symmetric'];
 const ROOT = path.resolve(import.meta.dirname, '..', '..');

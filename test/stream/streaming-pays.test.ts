@@ -12,11 +12,7 @@ import type { Network } from '../../src/network/types.js';
 import { planBands, streamingPays, worstBandBytes } from '../../src/stream/band-plan.js';
 import { splitStages } from '../../src/stream/stages.js';
 import { blackPng } from '../fuzz/craft.js';
-import { ROOT, tempDir } from '../helpers.js';
-import type { EngineModel } from '../../src/engine/engine.js';
-
-/** The fast engine's memory model, on 2 threads. */
-const FAST: EngineModel = { kind: 'fast', threads: 2 };
+import { FAST, ROOT, tempDir } from '../helpers.js';
 
 const SEED = path.join(ROOT, 'examples', 'seed-convnet.json');
 const PHOTO = { channels: 3, height: 3000, width: 4000 };
