@@ -113,7 +113,8 @@ export interface Winograd2dLayout {
   readonly mxi: number;
   /** bytes of one V slot (a thread's, or a batch's chunk's and group's when V is shared) */
   readonly vEach: number;
-  /** bytes of V shared by the threads of a channel-block split (a slot per batch, chunk and group), 0 for a row split */
+  /** bytes from one shared V slot to the next, and of V shared by the threads of a channel-block split (a slot per batch, chunk and group; 0 for a row split) */
+  readonly vSlot: number;
   readonly vShared: number;
   /** bytes of a thread's M slot */
   readonly mEach: number;
@@ -157,8 +158,9 @@ export function winograd2dLayout(layer: Conv2dLayer, blocks: number, pool: Pool2
   const units = Math.ceil(nt / nr);
   const chunks = Math.ceil(tp / tc);
   const vEach = points * vxi + 256;
-  const vShared = byRows ? 0 : align(vEach, 64) * units * chunks * layer.groups;
-  return { ty0, nt, tw, tp, tc, nr, byRows, units, chunks, vxi, mxi, vEach, vShared, mEach: points * mxi + WINOGRAD2D_SCRATCH.BYTES + 256 };
+  const vSlot = align(vEach, 64);
+  const vShared = byRows ? 0 : vSlot * units * chunks * layer.groups;
+  return { ty0, nt, tw, tp, tc, nr, byRows, units, chunks, vxi, mxi, vEach, vSlot, vShared, mEach: points * mxi + WINOGRAD2D_SCRATCH.BYTES + 256 };
 }
 
 /**
@@ -181,7 +183,7 @@ export function planWinograd2d(job: ConvJob<PackedConv>, id: string, tile: numbe
   const icg = layer.inChannels / layer.groups;
   const ocg = packed.ocPerGroup;
   const blocks = packed.blocks;
-  const { ty0, nt, tw, tp, tc, nr, byRows, units, chunks, vxi, mxi, vEach, vShared: vSharedBytes, mEach } = winograd2dLayout(layer, blocks, pool, job.conv, outRows, tile, threads);
+  const { ty0, nt, tw, tp, tc, nr, byRows, units, chunks, vxi, mxi, vEach, vSlot, vShared: vSharedBytes, mEach } = winograd2dLayout(layer, blocks, pool, job.conv, outRows, tile, threads);
   const geometry = winograd2dPadding(layer, pool, job.conv, outRows, job.input.width, tile);
   const padded = planPad(arena, threads, layer, job.input, geometry.iy0, geometry.rows, geometry.pitch, job.index);
   const phases: Phase[] = [padded.phase];
@@ -189,7 +191,7 @@ export function planWinograd2d(job: ConvJob<PackedConv>, id: string, tile: numbe
   const m = arena.allocPerThread(mEach, threads);
   // Per-thread V slots, or (channel-block items) one slot per chunk and group, filled beforehand.
   const vOwn = byRows ? arena.allocPerThread(vEach, threads) : undefined;
-  const vStride = vOwn ? vOwn.stride : align(vEach, 64);
+  const vStride = vOwn ? vOwn.stride : vSlot;
   const vShared = vOwn ? 0 : arena.alloc(vSharedBytes);
   const descs: number[] = [];
   for (let g = 0; g < layer.groups; g++) {
