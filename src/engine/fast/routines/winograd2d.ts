@@ -284,11 +284,7 @@ export function rowBatchBytes(t: SplitTraffic, nr: number): number {
  * so one batch of a whole small map (VGG16's 28x28 on 1 thread) beats two whose V and M would stay in L2.
  */
 export function rowBatchRows(t: SplitTraffic, least: number): number {
-  let best = least;
-  for (let nr = least + 1; nr <= t.nt && (nr * t.vRowBytes) / t.points <= t.l2 / 2 && (t.threads === 1 || Math.ceil(t.nt / nr) >= 2 * t.threads); nr++) {
-    if (rowBatchBytes(t, nr) < rowBatchBytes(t, best)) best = nr;
-  }
-  return best;
+  return fewestBytesRows(t, least, rowBatchBytes, (nr) => t.threads === 1 || Math.ceil(t.nt / nr) >= 2 * t.threads);
 }
 
 /**
@@ -308,8 +304,16 @@ export function blockSplitBytes(t: SplitTraffic, nr: number): number {
  * while one transform point's V (read again for every block) stays within half of L2.
  */
 export function blockBatchRows(t: SplitTraffic, least: number): number {
+  return fewestBytesRows(t, least, blockSplitBytes, () => true);
+}
+
+/**
+ * Tile rows per batch from `least` up to the first that `allowed` refuses or whose one transform point's V passes half of
+ * L2: the first with the fewest bytes by `bytes`.
+ */
+function fewestBytesRows(t: SplitTraffic, least: number, bytes: (t: SplitTraffic, nr: number) => number, allowed: (nr: number) => boolean): number {
   let best = least;
-  for (let nr = least + 1; nr <= t.nt && (nr * t.vRowBytes) / t.points <= t.l2 / 2; nr++) if (blockSplitBytes(t, nr) < blockSplitBytes(t, best)) best = nr;
+  for (let nr = least + 1; nr <= t.nt && (nr * t.vRowBytes) / t.points <= t.l2 / 2 && allowed(nr); nr++) if (bytes(t, nr) < bytes(t, best)) best = nr;
   return best;
 }
 
